@@ -1,0 +1,92 @@
+/**
+ * The append decision (PROTOCOL §5.2, §5.2.1, §5.3): given what the stream's writer state is
+ * and what the request asks, decide whether to write, to succeed without writing, or to fail.
+ */
+import { contentTypesMatch } from "./content-type.js";
+import { ProtocolError } from "./errors.js";
+import { formatOffset } from "./offset.js";
+import { decideProducer, type ProducerClaim, type ProducerState } from "./producer.js";
+
+/** What an append needs to know about the stream it writes to. */
+export interface WriterView {
+  readonly contentType: string;
+  readonly tail: number;
+  readonly closed: boolean;
+  readonly lastStreamSeq: string | undefined;
+  /** The producer request that closed the stream, so its retry deduplicates (§5.2.1). */
+  readonly closedBy: ProducerClaim | undefined;
+  producerState(id: string): ProducerState | undefined;
+}
+
+export interface AppendIntent {
+  readonly hasBody: boolean;
+  readonly contentType: string | undefined;
+  readonly close: boolean;
+  readonly streamSeq: string | undefined;
+  readonly producer: ProducerClaim | undefined;
+}
+
+export type AppendDecision =
+  | {
+      kind: "write";
+      /** The producer's state after this write, stored atomically with the data. */
+      producer: { id: string; state: ProducerState } | undefined;
+      streamSeq: string | undefined;
+      close: boolean;
+    }
+  | { kind: "noop"; producer: ProducerState | undefined };
+
+export function decideAppend(stream: WriterView, intent: AppendIntent): AppendDecision {
+  // §5.2 error precedence: closure first, so clients always see Stream-Closed.
+  if (stream.closed) return decideOnClosed(stream, intent);
+
+  if (
+    intent.hasBody &&
+    intent.contentType !== undefined &&
+    !contentTypesMatch(intent.contentType, stream.contentType)
+  ) {
+    throw new ProtocolError(
+      "CONTENT_TYPE_MISMATCH",
+      `Content-Type ${intent.contentType} does not match the stream's ${stream.contentType}`,
+    );
+  }
+
+  let producer: { id: string; state: ProducerState } | undefined;
+  if (intent.producer) {
+    const decision = decideProducer(stream.producerState(intent.producer.id), intent.producer);
+    // A duplicate wins over Stream-Seq checks: the original already passed them.
+    if (decision.kind === "duplicate") return { kind: "noop", producer: decision.state };
+    producer = { id: intent.producer.id, state: decision.next };
+  }
+
+  // §5.2: Stream-Seq compares byte-wise and must strictly increase (scope: per stream).
+  if (
+    intent.streamSeq !== undefined &&
+    stream.lastStreamSeq !== undefined &&
+    intent.streamSeq <= stream.lastStreamSeq
+  ) {
+    throw new ProtocolError(
+      "STREAM_SEQ_REGRESSION",
+      `Stream-Seq ${intent.streamSeq} is not greater than ${stream.lastStreamSeq}`,
+    );
+  }
+
+  return { kind: "write", producer, streamSeq: intent.streamSeq, close: intent.close };
+}
+
+function decideOnClosed(stream: WriterView, intent: AppendIntent): AppendDecision {
+  const by = stream.closedBy;
+  const claim = intent.producer;
+  // §5.2.1: a retry of the very request that closed the stream is a duplicate.
+  if (claim && by && claim.id === by.id && claim.epoch === by.epoch && claim.seq === by.seq) {
+    return { kind: "noop", producer: { epoch: by.epoch, lastSeq: by.seq } };
+  }
+  // §5.2: close-only on a closed stream is idempotent.
+  if (!intent.hasBody && intent.close) {
+    return { kind: "noop", producer: claim ? stream.producerState(claim.id) : undefined };
+  }
+  throw new ProtocolError("STREAM_CLOSED", "Stream is closed", {
+    "stream-closed": "true",
+    "stream-next-offset": formatOffset(stream.tail),
+  });
+}

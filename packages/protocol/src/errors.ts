@@ -1,0 +1,63 @@
+/**
+ * Errors as data: every failure the protocol can report has a stable code, and one table
+ * maps codes to HTTP statuses. Nothing chooses a status by looking at message text.
+ */
+export const ERROR_STATUS = {
+  BAD_REQUEST: 400,
+  INVALID_OFFSET: 400,
+  INVALID_PATH: 400,
+  INVALID_TTL: 400,
+  INVALID_EXPIRES_AT: 400,
+  TTL_AND_EXPIRES_AT: 400,
+  INVALID_LIVE_MODE: 400,
+  INVALID_PRODUCER_HEADERS: 400,
+  PRODUCER_EPOCH_SEQ_NOT_ZERO: 400,
+  EMPTY_BODY: 400,
+  EMPTY_JSON_ARRAY: 400,
+  INVALID_JSON: 400,
+  MISSING_CONTENT_TYPE: 400,
+  INVALID_FORK_OFFSET: 400,
+  FORK_OFFSET_BEYOND_TAIL: 400,
+  INVALID_FORK_SUB_OFFSET: 400,
+  STALE_PRODUCER_EPOCH: 403,
+  STREAM_NOT_FOUND: 404,
+  FORK_SOURCE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  STREAM_EXISTS: 409,
+  CONTENT_TYPE_MISMATCH: 409,
+  STREAM_CLOSED: 409,
+  STREAM_SEQ_REGRESSION: 409,
+  PRODUCER_SEQ_GAP: 409,
+  FORK_SOURCE_DELETED: 409,
+  STREAM_GONE: 410,
+  PAYLOAD_TOO_LARGE: 413,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+  INSUFFICIENT_STORAGE: 507,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** A protocol failure: a stable code, its HTTP status, and headers the spec requires with it. */
+export class ProtocolError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(code: ErrorCode, message: string, headers: Record<string, string> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ProtocolError";
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.headers = headers;
+  }
+
+  /** The JSON body every error response carries. */
+  toBody(): { error: { code: ErrorCode; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export function isProtocolError(value: unknown): value is ProtocolError {
+  return value instanceof ProtocolError;
+}

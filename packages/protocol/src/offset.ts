@@ -1,0 +1,44 @@
+/**
+ * Offsets (PROTOCOL §8). A Rivulet offset is `<generation>_<position>`, each part 16
+ * zero-padded decimal digits. `position` is the logical byte position in the stream's stored
+ * form; `generation` is reserved for retention/compaction and is 0 today. Fixed width makes
+ * lexicographic order equal numeric order; the shape can never collide with the `-1`/`now`
+ * sentinels and contains none of `, & = ? /`. Forks share their source's offset space.
+ * The shape matches what common Durable Streams clients and test suites expect.
+ */
+import { ProtocolError } from "./errors.js";
+
+export const OFFSET_DIGITS = 16;
+/** Largest position an offset can name: 2^53 - 1 fits in 16 digits. */
+export const MAX_POSITION = Number.MAX_SAFE_INTEGER;
+
+export const OFFSET_BEGINNING = "-1";
+export const OFFSET_NOW = "now";
+
+export type ReadOffset = { kind: "beginning" } | { kind: "now" } | { kind: "position"; position: number };
+
+const OFFSET_PATTERN = /^(\d{16})_(\d{16})$/;
+const GENERATION = "0".repeat(OFFSET_DIGITS);
+
+export function formatOffset(position: number): string {
+  return `${GENERATION}_${position.toString().padStart(OFFSET_DIGITS, "0")}`;
+}
+
+/** Parses a server-minted offset token; undefined when it is not one. */
+export function parsePosition(token: string): number | undefined {
+  const match = OFFSET_PATTERN.exec(token);
+  if (!match || match[1] !== GENERATION) return undefined;
+  const position = Number(match[2]);
+  return position <= MAX_POSITION ? position : undefined;
+}
+
+/** Parses the `offset` query parameter; absent means the stream start (§5.6). */
+export function parseReadOffset(raw: string | null | undefined): ReadOffset {
+  if (raw == null || raw === OFFSET_BEGINNING) return { kind: "beginning" };
+  if (raw === OFFSET_NOW) return { kind: "now" };
+  const position = parsePosition(raw);
+  if (position === undefined) {
+    throw new ProtocolError("INVALID_OFFSET", `Malformed offset: ${JSON.stringify(raw)}`);
+  }
+  return { kind: "position", position };
+}

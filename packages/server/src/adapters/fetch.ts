@@ -1,0 +1,150 @@
+/**
+ * Fetch-style adapter: `(Request) => Promise<Response>`, for Hono, Bun, Deno and Workers
+ * hosts. Compression is left to the host, which usually does it already.
+ */
+import { ProtocolError } from "@rivulet/protocol";
+import { errorReply, type ProtocolApp } from "../http/app.js";
+import type { HttpReply, HttpRequest, ReplySink } from "../http/exchange.js";
+
+export type FetchHandler = (request: Request) => Promise<Response>;
+
+export function createFetchHandler(app: ProtocolApp): FetchHandler {
+  return async (request) => {
+    let reply: HttpReply;
+    try {
+      reply = await app.handle(new FetchRequest(request));
+    } catch (error) {
+      reply = errorReply(error);
+    }
+    return toResponse(reply, request.method === "HEAD");
+  };
+}
+
+class FetchRequest implements HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+
+  constructor(private readonly request: Request) {
+    const url = new URL(request.url);
+    this.method = request.method;
+    this.query = url.searchParams;
+    try {
+      this.path = decodeURIComponent(url.pathname);
+    } catch {
+      throw new ProtocolError("INVALID_PATH", "The URL path is not valid percent-encoding");
+    }
+  }
+
+  header(name: string): string | undefined {
+    return this.request.headers.get(name) ?? undefined;
+  }
+
+  async readBody(limit: number): Promise<Uint8Array> {
+    if (Number(this.request.headers.get("content-length") ?? 0) > limit || !this.request.body) {
+      if (this.request.body) throw tooLarge(limit);
+      return new Uint8Array(0);
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of this.request.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+    return concat(chunks, size);
+  }
+
+  onClose(listener: () => void): void {
+    this.request.signal.addEventListener("abort", listener, { once: true });
+  }
+}
+
+function tooLarge(limit: number): ProtocolError {
+  return new ProtocolError("PAYLOAD_TOO_LARGE", `The request body exceeds ${limit} bytes`);
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+function toResponse(reply: HttpReply, head: boolean): Response {
+  const headers = new Headers(reply.headers);
+  if (reply.stream) {
+    const start = reply.stream;
+    let sink: StreamSink | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        sink = new StreamSink(controller);
+        start(sink);
+      },
+      cancel() {
+        sink?.cancel();
+      },
+    });
+    return new Response(body, { status: reply.status, headers });
+  }
+  const noBody = head || reply.status === 204 || reply.status === 304;
+  const body = noBody
+    ? null
+    : concat(
+        reply.body ?? [],
+        (reply.body ?? []).reduce((n, p) => n + p.length, 0),
+      );
+  return new Response(body, { status: reply.status, headers });
+}
+
+const encoder = new TextEncoder();
+
+class StreamSink implements ReplySink {
+  private ended = false;
+  private readonly closeListeners: Array<() => void> = [];
+
+  constructor(private readonly controller: ReadableStreamDefaultController<Uint8Array>) {}
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  write(chunk: string): boolean {
+    if (this.ended) return false;
+    this.controller.enqueue(encoder.encode(chunk));
+    return (this.controller.desiredSize ?? 1) > 0;
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      this.controller.close();
+    } catch {
+      // Already cancelled by the consumer.
+    }
+    this.fireClose();
+  }
+
+  cancel(): void {
+    this.ended = true;
+    this.fireClose();
+  }
+
+  onClose(listener: () => void): void {
+    if (this.ended) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  async drain(): Promise<void> {
+    // The host pulls at its own pace; yield so it can.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+
+  private fireClose(): void {
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+}

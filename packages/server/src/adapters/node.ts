@@ -1,0 +1,164 @@
+/**
+ * node:http adapter. Wraps IncomingMessage/ServerResponse directly (no WHATWG Request or
+ * Response per request). The returned `(req, res)` function mounts in node:http, Express
+ * (`app.use(handler)`) and Fastify (`reply.hijack()` then call it with the raw objects).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ProtocolError } from "@rivulet/protocol";
+import { errorReply, type ProtocolApp } from "../http/app.js";
+import type { HttpReply, HttpRequest, ReplySink } from "../http/exchange.js";
+import { compress, compressionFor } from "./compression.js";
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createNodeHandler(app: ProtocolApp): NodeHandler {
+  return (req, res) => {
+    let request: NodeRequest;
+    try {
+      request = new NodeRequest(req, res);
+    } catch (error) {
+      void send(req, res, errorReply(error), 0);
+      return;
+    }
+    app.handle(request).then(
+      (reply) => send(req, res, reply, app.options.compressMinBytes),
+      (error) => send(req, res, errorReply(error), 0),
+    );
+  };
+}
+
+class NodeRequest implements HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {
+    this.method = req.method ?? "GET";
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    this.query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
+    try {
+      this.path = decodeURIComponent(rawPath);
+    } catch {
+      throw new ProtocolError("INVALID_PATH", "The URL path is not valid percent-encoding");
+    }
+  }
+
+  header(name: string): string | undefined {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value.join(", ") : value;
+  }
+
+  readBody(limit: number): Promise<Uint8Array> {
+    const declared = Number(this.req.headers["content-length"] ?? Number.NaN);
+    if (declared > limit) return Promise.reject(tooLarge(limit));
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) {
+          this.req.off("data", onData);
+          this.req.resume();
+          reject(tooLarge(limit));
+          return;
+        }
+        chunks.push(chunk);
+      };
+      this.req.on("data", onData);
+      this.req.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+      this.req.once("error", reject);
+      this.req.once("aborted", () => reject(new ProtocolError("BAD_REQUEST", "The request body was cut short")));
+    });
+  }
+
+  onClose(listener: () => void): void {
+    this.res.once("close", () => {
+      if (!this.res.writableFinished) listener();
+    });
+  }
+}
+
+function tooLarge(limit: number): ProtocolError {
+  return new ProtocolError("PAYLOAD_TOO_LARGE", `The request body exceeds ${limit} bytes`);
+}
+
+async function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  reply: HttpReply,
+  compressMinBytes: number,
+): Promise<void> {
+  if (res.destroyed || res.headersSent) return;
+  if (reply.stream) {
+    res.writeHead(reply.status, reply.headers);
+    res.flushHeaders();
+    reply.stream(new NodeSink(res));
+    return;
+  }
+  let parts = reply.body ?? [];
+  const size = parts.reduce((n, part) => n + part.length, 0);
+  const encoding = compressionFor(req, reply, size, compressMinBytes);
+  if (encoding) {
+    parts = [await compress(encoding, parts)];
+    reply.headers["content-encoding"] = encoding;
+    reply.headers.vary = reply.headers.vary ? `${reply.headers.vary}, accept-encoding` : "accept-encoding";
+    // A different representation needs a different strong validator; a weak one still matches If-None-Match.
+    if (reply.headers.etag) reply.headers.etag = `W/${reply.headers.etag}`;
+  }
+  if (res.destroyed) return;
+  if (reply.status !== 204 && reply.status !== 304) {
+    reply.headers["content-length"] = String(parts.reduce((n, part) => n + part.length, 0));
+  }
+  res.writeHead(reply.status, reply.headers);
+  if (parts.length === 1) {
+    res.end(parts[0]);
+    return;
+  }
+  res.cork();
+  for (const part of parts) res.write(part);
+  res.end();
+  res.uncork();
+}
+
+class NodeSink implements ReplySink {
+  constructor(private readonly res: ServerResponse) {
+    // SSE events must reach the client one by one, not wait for Nagle.
+    res.socket?.setNoDelay(true);
+  }
+
+  get closed(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+
+  write(chunk: string): boolean {
+    if (this.closed) return false;
+    return this.res.write(chunk);
+  }
+
+  end(): void {
+    if (!this.closed) this.res.end();
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.res.once("close", listener);
+  }
+
+  drain(): Promise<void> {
+    if (this.closed || !this.res.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.res.off("drain", done);
+        this.res.off("close", done);
+        resolve();
+      };
+      this.res.once("drain", done);
+      this.res.once("close", done);
+    });
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Fork resolution (PROTOCOL §4.2): find the source, check content type, and turn
+ * `Stream-Fork-Offset` + `Stream-Fork-Sub-Offset` into one divergence position.
+ */
+import {
+  contentTypesMatch,
+  type ForkOrigin,
+  forkLifetime,
+  isJsonContentType,
+  type Lifetime,
+  messagesLength,
+  ProtocolError,
+  parsePosition,
+} from "@rivulet/protocol";
+import type { CreateRequest, Engine } from "./engine.js";
+import { readRange } from "./reader.js";
+import type { StreamState } from "./stream-state.js";
+
+export interface ForkRequest {
+  readonly source: string;
+  /** The offset token as sent; undefined means the source's current tail. */
+  readonly offset: string | undefined;
+  readonly subOffset: number;
+}
+
+export interface ResolvedFork {
+  readonly contentType: string;
+  readonly lifetime: Lifetime;
+  readonly origin: ForkOrigin;
+}
+
+export async function resolveFork(
+  engine: Engine,
+  request: CreateRequest,
+  existingTarget: StreamState | undefined,
+): Promise<ResolvedFork> {
+  const fork = request.fork!;
+  const source = await findSource(engine, fork.source);
+  if (request.contentType !== undefined && !contentTypesMatch(request.contentType, source.contentType)) {
+    throw new ProtocolError(
+      "CONTENT_TYPE_MISMATCH",
+      `Content-Type ${request.contentType} differs from the source's ${source.contentType}`,
+    );
+  }
+  const anchor = anchorPosition(fork, source, existingTarget);
+  const position = anchor + (await subOffsetLength(engine, source, anchor, fork.subOffset));
+  return {
+    contentType: source.contentType,
+    lifetime: forkLifetime(source.meta.lifetime, request.lifetime),
+    origin: { source: fork.source, position },
+  };
+}
+
+async function findSource(engine: Engine, path: string): Promise<StreamState> {
+  try {
+    return await engine.get(path, false);
+  } catch (error) {
+    if (error instanceof ProtocolError && error.code === "STREAM_NOT_FOUND") {
+      throw new ProtocolError("FORK_SOURCE_NOT_FOUND", `Fork source not found: ${path}`);
+    }
+    if (error instanceof ProtocolError && error.code === "STREAM_GONE") {
+      throw new ProtocolError("FORK_SOURCE_DELETED", `Fork source was deleted: ${path}`);
+    }
+    throw error;
+  }
+}
+
+function anchorPosition(fork: ForkRequest, source: StreamState, existingTarget: StreamState | undefined): number {
+  if (fork.offset === undefined) {
+    // A repeated PUT without an offset matches the fork it already made.
+    const existing = existingTarget?.meta.fork;
+    if (existing?.source === fork.source) return existing.position;
+    return source.tail;
+  }
+  const position = parsePosition(fork.offset);
+  if (position === undefined) {
+    throw new ProtocolError("INVALID_FORK_OFFSET", `Malformed Stream-Fork-Offset: ${JSON.stringify(fork.offset)}`);
+  }
+  if (position > source.tail) {
+    throw new ProtocolError("FORK_OFFSET_BEYOND_TAIL", "Stream-Fork-Offset is beyond the source stream's tail");
+  }
+  return position;
+}
+
+/** §4.2: sub-offsets count messages on JSON streams and bytes on all others. */
+async function subOffsetLength(
+  engine: Engine,
+  source: StreamState,
+  anchor: number,
+  subOffset: number,
+): Promise<number> {
+  if (subOffset === 0) return 0;
+  if (!isJsonContentType(source.contentType)) {
+    if (anchor + subOffset > source.tail) throw overshoot();
+    return subOffset;
+  }
+  const stored = concat(await readRange(engine, source, anchor, source.tail));
+  const length = messagesLength(stored, subOffset);
+  if (length === undefined) throw overshoot();
+  return length;
+}
+
+function overshoot(): ProtocolError {
+  return new ProtocolError("INVALID_FORK_SUB_OFFSET", "Stream-Fork-Sub-Offset names a position past the source's data");
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

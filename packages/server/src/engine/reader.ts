@@ -1,0 +1,106 @@
+/**
+ * Reads: bounded chunks cut at message boundaries (PROTOCOL §5.6), stitched across fork
+ * boundaries (§4.2). An offset maps straight to a stored position, so no read scans.
+ */
+import { formatOffset, isJsonContentType, mediaType, ProtocolError } from "@rivulet/protocol";
+import type { Engine } from "./engine.js";
+import type { StreamState } from "./stream-state.js";
+
+export interface ReadChunk {
+  /** Stored bytes of [start, end), in pieces. */
+  readonly parts: Uint8Array[];
+  readonly start: number;
+  readonly end: number;
+  /** The chunk reaches the tail as it was when the read began. */
+  readonly upToDate: boolean;
+  /** The stream was closed and the chunk reaches its final offset: EOF. */
+  readonly closed: boolean;
+}
+
+const NEWLINE = 0x0a;
+
+export async function readChunk(
+  engine: Engine,
+  stream: StreamState,
+  start: number,
+  maxBytes: number,
+): Promise<ReadChunk> {
+  const tail = stream.tail;
+  const closed = stream.closed;
+  if (start > tail) {
+    throw new ProtocolError("INVALID_OFFSET", `Offset ${formatOffset(start)} is beyond the tail ${formatOffset(tail)}`);
+  }
+  const json = isJsonContentType(stream.contentType);
+  let limit = maxBytes;
+  for (;;) {
+    const end = Math.min(tail, start + limit);
+    const parts = await readRange(engine, stream, start, end);
+    const cut = end === tail ? end : cutPoint(parts, start, end, json, stream.contentType);
+    if (cut > start || end === tail) {
+      const trimmed = cut === end ? parts : trimParts(parts, cut - start);
+      return { parts: trimmed, start, end: cut, upToDate: cut === tail, closed: closed && cut === tail };
+    }
+    // One message larger than the chunk size: widen until it fits (bounded by the body limit).
+    limit *= 2;
+  }
+}
+
+/** Stored bytes [start, end) of `stream`, reading inherited positions from the fork source. */
+export async function readRange(
+  engine: Engine,
+  stream: StreamState,
+  start: number,
+  end: number,
+): Promise<Uint8Array[]> {
+  const parts: Uint8Array[] = [];
+  let from = start;
+  if (from < stream.base && stream.meta.fork) {
+    const source = engine.peek(stream.meta.fork.source);
+    if (!source) throw new ProtocolError("INTERNAL", `Fork source ${stream.meta.fork.source} is missing`);
+    parts.push(...(await readRange(engine, source, from, Math.min(end, stream.base))));
+    from = stream.base;
+  }
+  if (end > from) {
+    parts.push(stream.live?.recall(from, end) ?? (await engine.store.read(stream.path, from, end)));
+  }
+  return parts;
+}
+
+/** Where to end a chunk that stops before the tail: a message boundary (JSON) or a character boundary (text). */
+function cutPoint(parts: Uint8Array[], start: number, end: number, json: boolean, contentType: string): number {
+  if (json) {
+    let offset = end;
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const part = parts[i]!;
+      offset -= part.length;
+      const nl = part.lastIndexOf(NEWLINE);
+      if (nl !== -1) return offset + nl + 1;
+    }
+    return start;
+  }
+  if (mediaType(contentType).startsWith("text/")) return end - utf8Overhang(parts[parts.length - 1]);
+  return end;
+}
+
+/** Bytes at the end of `part` that begin a UTF-8 character not completed within it. */
+function utf8Overhang(part: Uint8Array | undefined): number {
+  if (!part) return 0;
+  for (let back = 1; back <= Math.min(3, part.length); back++) {
+    const byte = part[part.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead
+    const width = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return width > back ? back : 0;
+  }
+  return 0;
+}
+
+function trimParts(parts: Uint8Array[], length: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let left = length;
+  for (const part of parts) {
+    if (left <= 0) break;
+    out.push(part.length <= left ? part : part.subarray(0, left));
+    left -= part.length;
+  }
+  return out;
+}

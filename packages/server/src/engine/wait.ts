@@ -1,0 +1,35 @@
+/** Waiting for a stream to move past a position: the core of long-poll and SSE. */
+import type { Engine } from "./engine.js";
+import type { WakeReason } from "./live.js";
+import type { StreamState } from "./stream-state.js";
+
+/**
+ * Resolves when the stream has data past `position`, is closed, is deleted, `timeoutMs`
+ * passes, or `abort` fires. The caller holds a live session (Engine.acquireLive) throughout.
+ */
+export function waitForData(
+  engine: Engine,
+  stream: StreamState,
+  position: number,
+  timeoutMs: number,
+  abort: (listener: () => void) => void,
+): Promise<WakeReason> {
+  if (stream.tail > position) return Promise.resolve("data");
+  if (stream.closed) return Promise.resolve("closed");
+  if (stream.softDeleted || engine.peek(stream.path) !== stream) return Promise.resolve("gone");
+  const live = engine.acquireLive(stream);
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (reason: WakeReason) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      live.remove(finish);
+      engine.releaseLive(stream);
+      resolve(reason);
+    };
+    const timer = setTimeout(() => finish("timeout"), Math.max(0, timeoutMs));
+    live.add(finish);
+    abort(() => finish("aborted"));
+  });
+}

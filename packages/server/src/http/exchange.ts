@@ -1,0 +1,41 @@
+/**
+ * The request/reply shapes handlers work with. Adapters (node:http, fetch) translate to and
+ * from them, so handlers never touch a transport and the node:http path builds no WHATWG
+ * Request/Response objects.
+ */
+export interface HttpRequest {
+  readonly method: string;
+  /** Decoded URL path, without the query. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** A request header by lower-case name. */
+  header(name: string): string | undefined;
+  /** The whole body; rejects with PAYLOAD_TOO_LARGE past `limit` bytes. */
+  readBody(limit: number): Promise<Uint8Array>;
+  /** Runs `listener` when the client goes away before the reply is complete. */
+  onClose(listener: () => void): void;
+}
+
+/** A streaming reply body (SSE): written to until `end()`. */
+export interface ReplySink {
+  /** Returns false when the transport is buffering (the client reads slower than we write). */
+  write(chunk: string): boolean;
+  end(): void;
+  readonly closed: boolean;
+  onClose(listener: () => void): void;
+  /** Resolves when buffered output has been flushed, or the client is gone. */
+  drain(): Promise<void>;
+}
+
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string>;
+  /** Body parts written in order; absent for no body. */
+  body?: Uint8Array[];
+  /** Streaming body, started once the headers are sent. */
+  stream?: (sink: ReplySink) => void;
+}
+
+export function reply(status: number, headers: Record<string, string> = {}, body?: Uint8Array[]): HttpReply {
+  return body ? { status, headers, body } : { status, headers };
+}

@@ -1,0 +1,46 @@
+/** POST: append to a stream, optionally closing it (PROTOCOL §5.2, §5.2.1). */
+import { formatOffset, Header, isTrueFlag, ProtocolError, parseProducerClaim } from "@rivulet/protocol";
+import type { AppendResult } from "../../engine/engine.js";
+import type { Context } from "../context.js";
+import { type HttpReply, type HttpRequest, reply } from "../exchange.js";
+import { handleClose } from "./close.js";
+import { requestContentType } from "./request-headers.js";
+
+export async function handleAppend(request: HttpRequest, context: Context): Promise<HttpReply> {
+  const close = isTrueFlag(request.header(Header.closed));
+  const producer = parseProducerClaim(
+    request.header(Header.producerId),
+    request.header(Header.producerEpoch),
+    request.header(Header.producerSeq),
+  );
+  const body = await request.readBody(context.options.maxBodyBytes);
+  if (body.length === 0) {
+    // §5.2: an empty body is only valid as a close.
+    if (close) return handleClose(request, context, producer);
+    throw new ProtocolError("EMPTY_BODY", "An append needs a body (or Stream-Closed: true to close)");
+  }
+  const contentType = requestContentType(request);
+  if (contentType === undefined)
+    throw new ProtocolError("MISSING_CONTENT_TYPE", "An append with a body needs a Content-Type");
+
+  const result = await context.engine.append(request.path, {
+    body,
+    hasBody: true,
+    contentType,
+    close,
+    streamSeq: request.header(Header.seq),
+    producer,
+  });
+  // §5.2.1: new data from a producer is 200; duplicates and plain appends are 204.
+  return reply(result.written && producer ? 200 : 204, appendHeaders(result));
+}
+
+export function appendHeaders(result: AppendResult): Record<string, string> {
+  const headers: Record<string, string> = { [Header.nextOffset]: formatOffset(result.tail) };
+  if (result.closed) headers[Header.closed] = "true";
+  if (result.producer) {
+    headers[Header.producerEpoch] = String(result.producer.epoch);
+    headers[Header.producerSeq] = String(result.producer.lastSeq);
+  }
+  return headers;
+}

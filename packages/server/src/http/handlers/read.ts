@@ -1,0 +1,39 @@
+/** GET without `live`: a catch-up read of one bounded chunk (PROTOCOL §5.6, §8 sentinels, §10). */
+import { etagMatches, formatOffset, Header, isJsonContentType, NO_STORE, readEtag } from "@rivulet/protocol";
+import { readChunk } from "../../engine/reader.js";
+import type { Context } from "../context.js";
+import { type HttpReply, type HttpRequest, reply } from "../exchange.js";
+import { cacheableReads, wireBody } from "../stream-headers.js";
+import { requestedOffset, resolveOffset } from "./read-offset.js";
+
+const EMPTY_JSON = new TextEncoder().encode("[]");
+
+export async function handleRead(request: HttpRequest, context: Context): Promise<HttpReply> {
+  const offset = requestedOffset(request, false);
+  const stream = await context.engine.get(request.path, true);
+  const { position, now } = resolveOffset(offset, stream);
+  const headers: Record<string, string> = { [Header.contentType]: stream.contentType };
+
+  if (now) {
+    // §8: offset=now answers the tail with no data, uncached and without an ETag.
+    headers[Header.nextOffset] = formatOffset(position);
+    headers[Header.upToDate] = "true";
+    headers[Header.cacheControl] = NO_STORE;
+    if (stream.closed) headers[Header.closed] = "true";
+    return reply(200, headers, isJsonContentType(stream.contentType) ? [EMPTY_JSON] : []);
+  }
+
+  const chunk = await readChunk(context.engine, stream, position, context.options.chunkBytes);
+  const etag = readEtag(stream.id, formatOffset(chunk.start), formatOffset(chunk.end), chunk.closed);
+  headers[Header.nextOffset] = formatOffset(chunk.end);
+  headers[Header.etag] = etag;
+  if (chunk.upToDate) headers[Header.upToDate] = "true";
+  if (chunk.closed) headers[Header.closed] = "true";
+  // Data chunks never change, so they are cacheable; an empty open tail is not (new data may come).
+  const empty = chunk.end === chunk.start;
+  headers[Header.cacheControl] = empty && !chunk.closed ? NO_STORE : cacheableReads(context.options);
+
+  const ifNoneMatch = request.header(Header.ifNoneMatch);
+  if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag)) return reply(304, headers);
+  return reply(200, headers, wireBody(stream.contentType, chunk.parts));
+}

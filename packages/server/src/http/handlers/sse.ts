@@ -1,0 +1,29 @@
+/** GET with live=sse: a Server-Sent Events session (PROTOCOL §5.8, §10.2). */
+import { Header, isSseTextContentType } from "@rivulet/protocol";
+import type { Context } from "../context.js";
+import { type HttpReply, type HttpRequest, reply } from "../exchange.js";
+import { runSseSession } from "../sse-session.js";
+import { requestedOffset, resolveOffset } from "./read-offset.js";
+
+export async function handleSse(request: HttpRequest, context: Context): Promise<HttpReply> {
+  const offset = requestedOffset(request, true);
+  const stream = await context.engine.get(request.path, true);
+  const { position } = resolveOffset(offset, stream);
+  const base64 = !isSseTextContentType(stream.contentType);
+  const headers: Record<string, string> = {
+    [Header.contentType]: "text/event-stream",
+    [Header.cacheControl]: "no-cache",
+    "x-accel-buffering": "no",
+  };
+  // §5.8: binary streams are base64-encoded, and the client is told so.
+  if (base64) headers[Header.sseDataEncoding] = "base64";
+  const response = reply(200, headers);
+  response.stream = (sink) => {
+    void runSseSession(context, stream, sink, {
+      position,
+      base64,
+      cursor: request.query.get("cursor") ?? undefined,
+    });
+  };
+  return response;
+}

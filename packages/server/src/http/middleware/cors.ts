@@ -1,0 +1,48 @@
+/** CORS: which origins may call, preflight answers, and which headers browsers may read. */
+import { EXPOSED_HEADERS } from "@rivulet/protocol";
+import type { HttpReply, HttpRequest } from "../exchange.js";
+
+const ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
+const ALLOWED_HEADERS = [
+  "content-type",
+  "authorization",
+  "if-none-match",
+  "stream-ttl",
+  "stream-expires-at",
+  "stream-seq",
+  "stream-closed",
+  "stream-forked-from",
+  "stream-fork-offset",
+  "stream-fork-sub-offset",
+  "producer-id",
+  "producer-epoch",
+  "producer-seq",
+].join(", ");
+const EXPOSE = EXPOSED_HEADERS.join(", ");
+
+export class Cors {
+  constructor(private readonly origins: "*" | readonly string[]) {}
+
+  /** The preflight reply, without credentials checks (browsers send none on preflight). */
+  preflight(request: HttpRequest): HttpReply {
+    const headers = this.originHeaders(request);
+    headers["access-control-allow-methods"] = ALLOWED_METHODS;
+    headers["access-control-allow-headers"] = request.header("access-control-request-headers") ?? ALLOWED_HEADERS;
+    headers["access-control-max-age"] = "86400";
+    return { status: 204, headers };
+  }
+
+  /** Adds CORS headers to a reply. */
+  decorate(request: HttpRequest, reply: HttpReply): void {
+    Object.assign(reply.headers, this.originHeaders(request));
+  }
+
+  private originHeaders(request: HttpRequest): Record<string, string> {
+    const origin = request.header("origin");
+    if (this.origins === "*") return { "access-control-allow-origin": "*", "access-control-expose-headers": EXPOSE };
+    if (origin !== undefined && this.origins.includes(origin)) {
+      return { "access-control-allow-origin": origin, "access-control-expose-headers": EXPOSE, vary: "origin" };
+    }
+    return { vary: "origin" };
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * One SSE connection's life: send what exists from the offset, then wait for appends and
+ * send them, with a control event after every data event (PROTOCOL §5.8). Ends on closure,
+ * deletion, client disconnect, or after the configured lifetime (§10.2, about 60 s).
+ */
+import {
+  type ControlEvent,
+  controlEvent,
+  formatOffset,
+  isJsonContentType,
+  jsonDataLines,
+  nextCursor,
+  sseEvent,
+  textDataLines,
+} from "@rivulet/protocol";
+import { readChunk } from "../engine/reader.js";
+import type { StreamState } from "../engine/stream-state.js";
+import { waitForData } from "../engine/wait.js";
+import type { Context } from "./context.js";
+import type { ReplySink } from "./exchange.js";
+
+export interface SseStart {
+  readonly position: number;
+  readonly base64: boolean;
+  readonly cursor: string | undefined;
+}
+
+export async function runSseSession(
+  context: Context,
+  stream: StreamState,
+  sink: ReplySink,
+  start: SseStart,
+): Promise<void> {
+  const { engine, options } = context;
+  const deadline = engine.now() + options.sseLifetimeMs;
+  let position = start.position;
+  let cursor = start.cursor;
+  let announced = false;
+  engine.acquireLive(stream);
+  try {
+    while (!sink.closed) {
+      if (stream.tail > position) {
+        const chunk = await readChunk(engine, stream, position, options.chunkBytes);
+        position = chunk.end;
+        cursor = nextCursor(engine.now(), cursor);
+        sink.write(dataEvent(stream.contentType, chunk.parts, start.base64));
+        const more = sink.write(control(position, cursor, chunk.upToDate, chunk.closed));
+        announced = true;
+        if (chunk.closed) break;
+        if (!more) await sink.drain();
+        continue;
+      }
+      if (stream.closed) {
+        sink.write(control(position, cursor, true, true));
+        break;
+      }
+      if (!announced) {
+        // §8: the first control event tells a caught-up client where the tail is.
+        cursor = nextCursor(engine.now(), cursor);
+        sink.write(control(position, cursor, true, false));
+        announced = true;
+      }
+      const remaining = deadline - engine.now();
+      if (remaining <= 0) break;
+      const reason = await waitForData(engine, stream, position, remaining, (l) => sink.onClose(l));
+      if (reason === "timeout" || reason === "aborted" || reason === "gone") break;
+    }
+  } catch {
+    // A read failure ends the session; the client reconnects from its last offset.
+  } finally {
+    engine.releaseLive(stream);
+    sink.end();
+  }
+}
+
+function control(position: number, cursor: string | undefined, upToDate: boolean, closed: boolean): string {
+  const event: ControlEvent = { streamNextOffset: formatOffset(position) };
+  // §5.8: a cursor only while the stream is open; closure implies up-to-date.
+  if (closed) {
+    event.streamClosed = true;
+    event.upToDate = true;
+  } else {
+    if (cursor !== undefined) event.streamCursor = cursor;
+    if (upToDate) event.upToDate = true;
+  }
+  return controlEvent(event);
+}
+
+function dataEvent(contentType: string, parts: Uint8Array[], base64: boolean): string {
+  const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (base64) return sseEvent("data", [buffer.toString("base64")]);
+  const text = buffer.toString("utf8");
+  return sseEvent("data", isJsonContentType(contentType) ? jsonDataLines(text) : textDataLines(text));
+}

@@ -1,0 +1,43 @@
+/** Response headers shared by several handlers. */
+import {
+  CACHEABLE_PRIVATE,
+  CACHEABLE_PUBLIC,
+  formatOffset,
+  Header,
+  isJsonContentType,
+  jsonWireParts,
+} from "@rivulet/protocol";
+import type { StreamState } from "../engine/stream-state.js";
+import type { ResolvedOptions } from "../options.js";
+import type { HttpRequest } from "./exchange.js";
+
+/** Metadata headers of a stream (PROTOCOL §5.5), from its visible state. */
+export function metadataHeaders(stream: StreamState): Record<string, string> {
+  const headers: Record<string, string> = {
+    [Header.contentType]: stream.contentType,
+    [Header.nextOffset]: formatOffset(stream.tail),
+  };
+  const { ttlSeconds, expiresAt } = stream.meta.lifetime;
+  if (ttlSeconds !== undefined) headers[Header.ttl] = String(ttlSeconds);
+  if (expiresAt !== undefined) headers[Header.expiresAt] = new Date(expiresAt).toISOString();
+  if (stream.closed) headers[Header.closed] = "true";
+  return headers;
+}
+
+export function cacheableReads(options: ResolvedOptions): string {
+  return options.cacheVisibility === "private" ? CACHEABLE_PRIVATE : CACHEABLE_PUBLIC;
+}
+
+/** Wire body of stored bytes: JSON streams as one array (§9.1.5), all others as they are. */
+export function wireBody(contentType: string, parts: Uint8Array[]): Uint8Array[] {
+  return isJsonContentType(contentType) ? jsonWireParts(parts) : parts;
+}
+
+/** Absolute URL of a stream for Location (PROTOCOL §5.1), from the Host the client used. */
+export function streamLocation(request: HttpRequest): string {
+  const path = encodeURI(request.path);
+  const host = request.header("host");
+  if (!host) return path;
+  const scheme = request.header("x-forwarded-proto") === "https" ? "https" : "http";
+  return `${scheme}://${host}${path}`;
+}

@@ -1,0 +1,9 @@
+export { createFetchHandler, type FetchHandler } from "./adapters/fetch.js";
+export { createNodeHandler, type NodeHandler } from "./adapters/node.js";
+export { Engine } from "./engine/engine.js";
+export { ProtocolApp } from "./http/app.js";
+export type { HttpReply, HttpRequest, ReplySink } from "./http/exchange.js";
+export { DEFAULTS, type ServerOptions } from "./options.js";
+export { DEFAULT_PORT, type ListenOptions, type RivuletServer, startServer } from "./server.js";
+export { MemoryStore } from "./store/memory-store.js";
+export { type AppendRecord, type Store, type StoredStream, StoreFullError, type StreamMeta } from "./store/types.js";

@@ -1,0 +1,80 @@
+/**
+ * The persistence boundary. A Store makes stream creation, appends and deletion durable and
+ * serves stored bytes back; it decides no protocol question (the engine does, with
+ * @rivulet/protocol). Every store passes the shared contract suite in test/store-contract.ts.
+ */
+import type { ForkOrigin, Lifetime, ProducerClaim, ProducerState } from "@rivulet/protocol";
+
+/** What a stream is, fixed at creation. */
+export interface StreamMeta {
+  readonly path: string;
+  readonly contentType: string;
+  readonly lifetime: Lifetime;
+  /** ms since the epoch. */
+  readonly createdAt: number;
+  /** Set for forks: positions below `fork.position` are read from the source. */
+  readonly fork: ForkOrigin | undefined;
+}
+
+/**
+ * One append, made durable atomically: data, producer state, Stream-Seq and closure are one
+ * record (PROTOCOL §5.2.1 atomicity), so recovery can never see one without the others.
+ */
+export interface AppendRecord {
+  /** The stream's stored tail this record starts at; a store rejects any other value. */
+  readonly position: number;
+  readonly data: Uint8Array;
+  readonly producer: ProducerClaim | undefined;
+  readonly streamSeq: string | undefined;
+  readonly close: boolean;
+}
+
+/** A stream's durable state as recovered when a store opens. */
+export interface StoredStream {
+  readonly meta: StreamMeta;
+  readonly tail: number;
+  readonly closed: boolean;
+  readonly closedBy: ProducerClaim | undefined;
+  readonly lastStreamSeq: string | undefined;
+  readonly producers: ReadonlyMap<string, ProducerState>;
+  readonly softDeleted: boolean;
+}
+
+export interface Store {
+  /** Human-readable name, e.g. `memory` or `file:./data`. */
+  readonly description: string;
+  /** What an acknowledgement means, e.g. `fsync before ack`. Stated next to every benchmark. */
+  readonly durability: string;
+
+  /** Opens the store and returns every stream it holds (crash recovery happens here). */
+  open(): Promise<StoredStream[]>;
+
+  /** Durably creates a stream, with its first record (initial body, closure) if any. */
+  create(meta: StreamMeta, first: AppendRecord | undefined): Promise<void>;
+
+  /**
+   * Durably appends one record. Resolves once it survives a crash under the store's
+   * durability mode. If it rejects, nothing of it is visible, and every later append to the
+   * same stream submitted before the rejection was observed rejects as well.
+   */
+  append(path: string, record: AppendRecord): Promise<void>;
+
+  /** The stream's own stored bytes in [start, end); forks start at `meta.fork.position`. */
+  read(path: string, start: number, end: number): Promise<Uint8Array>;
+
+  /** Durably marks a stream soft-deleted (PROTOCOL §4.2): its data stays for fork reads. */
+  markDeleted(path: string): Promise<void>;
+
+  /** Removes a stream and reclaims its space. */
+  remove(path: string): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+/** Thrown by stores when the disk is full; the engine answers 507 and loses nothing acknowledged. */
+export class StoreFullError extends Error {
+  constructor(message = "No space left on the storage device", options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreFullError";
+  }
+}
