@@ -9,6 +9,7 @@ export default defineConfig({
     alias: {
       "@rivulet/protocol": src("protocol"),
       "@rivulet/server": src("server"),
+      "@rivulet/client": src("client"),
     },
   },
   test: {
