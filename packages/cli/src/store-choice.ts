@@ -1,9 +1,7 @@
-/** Which store `rivulet serve` runs on. */
-import { MemoryStore, type Store } from "@rivulet/server";
+/** Which store `rivulet serve` runs on: the durable file store unless told otherwise. */
+import { type Durability, FileStore, MemoryStore, type Store } from "@rivulet/server";
 
-export async function openStore(kind: "file" | "memory", _dataDir: string): Promise<Store> {
+export function openStore(kind: "file" | "memory", dataDir: string, durability: Durability): Store {
   if (kind === "memory") return new MemoryStore();
-  // The durable file store is the default once it lands; until then say so plainly.
-  console.warn("rivulet: the durable file store is not available yet; using the memory store");
-  return new MemoryStore();
+  return new FileStore({ dir: dataDir, durability });
 }

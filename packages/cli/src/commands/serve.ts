@@ -1,6 +1,5 @@
 /** `rivulet serve`: run the server until SIGINT/SIGTERM. */
-
-import { DEFAULT_PORT, startServer } from "@rivulet/server";
+import { DEFAULT_PORT, type Durability, startServer } from "@rivulet/server";
 import { Command, InvalidArgumentError } from "commander";
 import { openStore } from "../store-choice.js";
 
@@ -10,6 +9,7 @@ interface ServeFlags {
   dataDir: string;
   store: "file" | "memory";
   basePath: string;
+  durability: Durability;
 }
 
 export function serveCommand(): Command {
@@ -20,6 +20,12 @@ export function serveCommand(): Command {
     .option("--data-dir <dir>", "where the durable store keeps its files", "./data")
     .option("--store <kind>", "file (durable) or memory", parseStore, "file")
     .option("--base-path <path>", "URL prefix of stream paths", "/v1/stream")
+    .option(
+      "--durability <mode>",
+      "fsync (fsync before every acknowledgement) or interval:<ms> (fsync on a timer)",
+      parseDurability,
+      "fsync",
+    )
     .addHelpText(
       "after",
       `
@@ -29,7 +35,7 @@ Examples:
   rivulet serve --store memory           # nothing kept across restarts`,
     )
     .action(async (flags: ServeFlags) => {
-      const store = await openStore(flags.store, flags.dataDir);
+      const store = openStore(flags.store, flags.dataDir, flags.durability);
       const server = await startServer({ host: flags.host, port: flags.port, store, basePath: flags.basePath });
       console.log(`rivulet listening on ${server.url}${flags.basePath}/`);
       console.log(`store: ${store.description} (durability: ${store.durability})`);
@@ -45,6 +51,13 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError("must be 0–65535");
   return port;
+}
+
+function parseDurability(value: string): Durability {
+  if (value === "fsync") return "fsync";
+  const match = /^interval:(\d+)$/.exec(value);
+  if (match && Number(match[1]) > 0) return { intervalMs: Number(match[1]) };
+  throw new InvalidArgumentError("must be fsync or interval:<milliseconds>");
 }
 
 function parseStore(value: string): "file" | "memory" {

@@ -1,0 +1,127 @@
+/**
+ * The file store's catalog: the durable state of every stream, rebuilt from the checkpoint
+ * and the log on open, and kept current as records commit. It is what a checkpoint writes.
+ */
+import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
+import type { AppendRecord, StoredStream, StreamMeta } from "../types.js";
+import { metaFromJson, metaToJson, type WalRecord } from "./codec.js";
+
+export class Entry {
+  /** Durable tail: everything below it is in the log and in the data file. */
+  tail: number;
+  /** Tail including appends accepted but not yet committed; new appends must start here. */
+  acceptedTail: number;
+  closed = false;
+  closedBy: ProducerClaim | undefined;
+  lastStreamSeq: string | undefined;
+  producers: Map<string, ProducerState> | undefined;
+  softDeleted = false;
+  /** Bumped when an accepted append fails, so appends queued behind it fail too. */
+  failures = 0;
+
+  constructor(
+    readonly id: number,
+    readonly meta: StreamMeta,
+  ) {
+    this.tail = this.base;
+    this.acceptedTail = this.base;
+  }
+
+  get base(): number {
+    return this.meta.fork?.position ?? 0;
+  }
+
+  /** Applies a committed append to the durable state. */
+  apply(record: AppendRecord): void {
+    this.tail = record.position + record.data.length;
+    if (this.acceptedTail < this.tail) this.acceptedTail = this.tail;
+    if (record.producer) {
+      this.producers ??= new Map();
+      this.producers.set(record.producer.id, { epoch: record.producer.epoch, lastSeq: record.producer.seq });
+    }
+    if (record.streamSeq !== undefined) this.lastStreamSeq = record.streamSeq;
+    if (record.close) {
+      this.closed = true;
+      this.closedBy = record.producer;
+    }
+  }
+
+  toStored(): StoredStream {
+    return {
+      meta: this.meta,
+      tail: this.tail,
+      closed: this.closed,
+      closedBy: this.closedBy,
+      lastStreamSeq: this.lastStreamSeq,
+      producers: this.producers ?? new Map(),
+      softDeleted: this.softDeleted,
+    };
+  }
+
+  toJson(): Record<string, unknown> {
+    return {
+      id: this.id,
+      meta: metaToJson(this.meta),
+      tail: this.tail,
+      closed: this.closed || undefined,
+      closedBy: this.closedBy,
+      lastStreamSeq: this.lastStreamSeq,
+      producers: this.producers && [...this.producers].map(([id, s]) => [id, s.epoch, s.lastSeq]),
+      softDeleted: this.softDeleted || undefined,
+    };
+  }
+
+  static fromJson(json: Record<string, unknown>): Entry {
+    const entry = new Entry(Number(json.id), metaFromJson(json.meta as Record<string, unknown>));
+    entry.tail = entry.acceptedTail = Number(json.tail);
+    entry.closed = json.closed === true;
+    entry.closedBy = json.closedBy as ProducerClaim | undefined;
+    entry.lastStreamSeq = json.lastStreamSeq as string | undefined;
+    const producers = json.producers as Array<[string, number, number]> | undefined;
+    if (producers?.length) entry.producers = new Map(producers.map(([id, epoch, lastSeq]) => [id, { epoch, lastSeq }]));
+    entry.softDeleted = json.softDeleted === true;
+    return entry;
+  }
+}
+
+export class Catalog {
+  readonly byPath = new Map<string, Entry>();
+  readonly byId = new Map<number, Entry>();
+  nextId = 1;
+
+  add(entry: Entry): void {
+    this.byPath.set(entry.meta.path, entry);
+    this.byId.set(entry.id, entry);
+    if (entry.id >= this.nextId) this.nextId = entry.id + 1;
+  }
+
+  delete(entry: Entry): void {
+    this.byPath.delete(entry.meta.path);
+    this.byId.delete(entry.id);
+  }
+
+  /**
+   * Replays one log record during recovery. Returns the entry whose data the record carries,
+   * so the caller can rewrite it into the stream's data file.
+   */
+  replay(record: WalRecord): Entry | undefined {
+    if (record.id >= this.nextId) this.nextId = record.id + 1;
+    if (record.type === "create") {
+      const stale = this.byPath.get(record.meta.path);
+      if (stale) this.delete(stale);
+      const entry = new Entry(record.id, record.meta);
+      this.add(entry);
+      if (record.first) entry.apply(record.first);
+      return entry;
+    }
+    const entry = this.byId.get(record.id);
+    if (!entry) return undefined;
+    if (record.type === "append") {
+      entry.apply(record.record);
+      return entry;
+    }
+    if (record.type === "mark-deleted") entry.softDeleted = true;
+    else this.delete(entry);
+    return undefined;
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * Binary encoding of write-ahead-log records.
+ *
+ * Frame: u32 body length | u32 CRC-32 of the body | body. Body: u8 type | f64 stream id | fields.
+ * Integers are stored as float64 (exact below 2^53). A record is accepted on replay only if
+ * its whole frame is present and its checksum matches, so a torn or garbled tail is detected
+ * at its first byte. The payload bytes are the stream's stored form: what a read returns.
+ */
+import { crc32 } from "node:zlib";
+import type { AppendRecord, StreamMeta } from "../types.js";
+
+export type WalRecord =
+  | { type: "create"; id: number; meta: StreamMeta; first: AppendRecord | undefined }
+  | { type: "append"; id: number; record: AppendRecord }
+  | { type: "mark-deleted"; id: number }
+  | { type: "remove"; id: number };
+
+const TYPE_CODE = { create: 1, append: 2, "mark-deleted": 3, remove: 4 } as const;
+const FRAME_HEADER = 8;
+const MAX_BODY = 1 << 30;
+const FLAG_CLOSE = 1;
+const FLAG_PRODUCER = 2;
+const FLAG_STREAM_SEQ = 4;
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/** Encodes a record as frame parts (the payload is referenced, not copied). */
+export function encodeRecord(record: WalRecord): Uint8Array[] {
+  const head = new HeadWriter();
+  head.u8(TYPE_CODE[record.type]);
+  head.f64(record.id);
+  let payload: Uint8Array | undefined;
+  if (record.type === "create") {
+    head.bytes32(utf8.encode(JSON.stringify(metaToJson(record.meta))));
+    head.u8(record.first ? 1 : 0);
+    if (record.first) payload = writeAppendFields(head, record.first);
+  } else if (record.type === "append") {
+    payload = writeAppendFields(head, record.record);
+  }
+  const body = head.finish();
+  const bodyLength = body.length + (payload?.length ?? 0);
+  let crc = crc32(body);
+  if (payload) crc = crc32(payload, crc);
+  const frame = new Uint8Array(FRAME_HEADER);
+  const view = new DataView(frame.buffer);
+  view.setUint32(0, bodyLength);
+  view.setUint32(4, crc);
+  return payload && payload.length > 0 ? [frame, body, payload] : [frame, body];
+}
+
+function writeAppendFields(head: HeadWriter, record: AppendRecord): Uint8Array {
+  head.f64(record.position);
+  let flags = record.close ? FLAG_CLOSE : 0;
+  if (record.producer) flags |= FLAG_PRODUCER;
+  if (record.streamSeq !== undefined) flags |= FLAG_STREAM_SEQ;
+  head.u8(flags);
+  if (record.producer) {
+    head.bytes32(utf8.encode(record.producer.id));
+    head.f64(record.producer.epoch);
+    head.f64(record.producer.seq);
+  }
+  if (record.streamSeq !== undefined) head.bytes32(utf8.encode(record.streamSeq));
+  // The payload comes last, after its length, so it can be written without a copy.
+  head.u32(record.data.length);
+  return record.data;
+}
+
+export interface Decoded {
+  readonly record: WalRecord;
+  /** Offset of the next frame. */
+  readonly next: number;
+}
+
+/** Decodes the frame at `offset`; undefined when it is incomplete or its checksum fails. */
+export function decodeRecord(buffer: Uint8Array, offset: number): Decoded | undefined {
+  if (offset + FRAME_HEADER > buffer.length) return undefined;
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  const length = view.getUint32(offset);
+  const crc = view.getUint32(offset + 4);
+  const start = offset + FRAME_HEADER;
+  if (length === 0 || length > MAX_BODY || start + length > buffer.length) return undefined;
+  const body = buffer.subarray(start, start + length);
+  if (crc32(body) !== crc) return undefined;
+  try {
+    return { record: parseBody(body), next: start + length };
+  } catch {
+    return undefined;
+  }
+}
+
+function parseBody(body: Uint8Array): WalRecord {
+  const reader = new BodyReader(body);
+  const type = reader.u8();
+  const id = reader.f64();
+  switch (type) {
+    case TYPE_CODE.create: {
+      const meta = metaFromJson(JSON.parse(fromUtf8.decode(reader.bytes32())));
+      const first = reader.u8() === 1 ? readAppendFields(reader) : undefined;
+      return { type: "create", id, meta, first };
+    }
+    case TYPE_CODE.append:
+      return { type: "append", id, record: readAppendFields(reader) };
+    case TYPE_CODE["mark-deleted"]:
+      return { type: "mark-deleted", id };
+    case TYPE_CODE.remove:
+      return { type: "remove", id };
+    default:
+      throw new Error(`Unknown record type ${type}`);
+  }
+}
+
+function readAppendFields(reader: BodyReader): AppendRecord {
+  const position = reader.f64();
+  const flags = reader.u8();
+  const producer =
+    flags & FLAG_PRODUCER
+      ? { id: fromUtf8.decode(reader.bytes32()), epoch: reader.f64(), seq: reader.f64() }
+      : undefined;
+  const streamSeq = flags & FLAG_STREAM_SEQ ? fromUtf8.decode(reader.bytes32()) : undefined;
+  const data = reader.bytes32();
+  return { position, data, producer, streamSeq, close: (flags & FLAG_CLOSE) !== 0 };
+}
+
+/** StreamMeta as JSON (used by WAL create records and checkpoints). */
+export function metaToJson(meta: StreamMeta): Record<string, unknown> {
+  return {
+    path: meta.path,
+    contentType: meta.contentType,
+    ttlSeconds: meta.lifetime.ttlSeconds,
+    expiresAt: meta.lifetime.expiresAt,
+    createdAt: meta.createdAt,
+    fork: meta.fork,
+  };
+}
+
+export function metaFromJson(json: Record<string, unknown>): StreamMeta {
+  const lifetime: { ttlSeconds?: number; expiresAt?: number } = {};
+  if (typeof json.ttlSeconds === "number") lifetime.ttlSeconds = json.ttlSeconds;
+  if (typeof json.expiresAt === "number") lifetime.expiresAt = json.expiresAt;
+  const fork = json.fork as { source: string; position: number } | undefined;
+  return {
+    path: String(json.path),
+    contentType: String(json.contentType),
+    lifetime,
+    createdAt: Number(json.createdAt),
+    fork: fork ? { source: fork.source, position: fork.position } : undefined,
+  };
+}
+
+class HeadWriter {
+  private buffer = new Uint8Array(64);
+  private view = new DataView(this.buffer.buffer);
+  private at = 0;
+
+  u8(value: number): void {
+    this.reserve(1);
+    this.view.setUint8(this.at, value);
+    this.at += 1;
+  }
+
+  u32(value: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.at, value);
+    this.at += 4;
+  }
+
+  f64(value: number): void {
+    this.reserve(8);
+    this.view.setFloat64(this.at, value);
+    this.at += 8;
+  }
+
+  bytes32(bytes: Uint8Array): void {
+    this.u32(bytes.length);
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.at);
+    this.at += bytes.length;
+  }
+
+  finish(): Uint8Array {
+    return this.buffer.subarray(0, this.at);
+  }
+
+  private reserve(n: number): void {
+    if (this.at + n <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.at + n));
+    grown.set(this.buffer.subarray(0, this.at));
+    this.buffer = grown;
+    this.view = new DataView(grown.buffer);
+  }
+}
+
+class BodyReader {
+  private readonly view: DataView;
+  private at = 0;
+
+  constructor(private readonly body: Uint8Array) {
+    this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  }
+
+  u8(): number {
+    return this.view.getUint8(this.take(1));
+  }
+
+  u32(): number {
+    return this.view.getUint32(this.take(4));
+  }
+
+  f64(): number {
+    return this.view.getFloat64(this.take(8));
+  }
+
+  bytes32(): Uint8Array {
+    const length = this.u32();
+    const start = this.take(length);
+    return this.body.subarray(start, start + length);
+  }
+
+  private take(n: number): number {
+    const start = this.at;
+    if (start + n > this.body.length) throw new RangeError("Record body is truncated");
+    this.at += n;
+    return start;
+  }
+}

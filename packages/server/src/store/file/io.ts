@@ -1,0 +1,93 @@
+/**
+ * The filesystem calls the file store makes, behind one seam so tests can inject faults
+ * (ENOSPC, failed fsync) without a special filesystem. All asynchronous: nothing on the
+ * request path blocks the event loop.
+ */
+import { constants } from "node:fs";
+import * as fs from "node:fs/promises";
+
+export interface FileIo {
+  open(path: string, flags: number): Promise<fs.FileHandle>;
+  writev(handle: fs.FileHandle, buffers: Uint8Array[], position: number): Promise<number>;
+  read(handle: fs.FileHandle, buffer: Uint8Array, position: number): Promise<number>;
+  datasync(handle: fs.FileHandle): Promise<void>;
+  truncate(handle: fs.FileHandle, length: number): Promise<void>;
+  /** fsync a directory, so entries created or renamed in it survive a crash. */
+  syncDir(path: string): Promise<void>;
+  readFile(path: string): Promise<Buffer>;
+  writeFile(path: string, data: Uint8Array | string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  readdir(path: string): Promise<string[]>;
+  mkdir(path: string): Promise<void>;
+}
+
+export const READ_WRITE_CREATE = constants.O_RDWR | constants.O_CREAT;
+
+export const nodeIo: FileIo = {
+  open: (path, flags) => fs.open(path, flags, 0o644),
+  writev: async (handle, buffers, position) => (await handle.writev(buffers, position)).bytesWritten,
+  read: async (handle, buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead,
+  datasync: (handle) => handle.datasync(),
+  truncate: (handle, length) => handle.truncate(length),
+  async syncDir(path) {
+    const dir = await fs.open(path, constants.O_RDONLY);
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  },
+  readFile: (path) => fs.readFile(path),
+  writeFile: (path, data) => fs.writeFile(path, data),
+  rename: (from, to) => fs.rename(from, to),
+  unlink: (path) => fs.unlink(path),
+  readdir: (path) => fs.readdir(path),
+  mkdir: async (path) => {
+    await fs.mkdir(path, { recursive: true });
+  },
+};
+
+/** Writes every byte (writev may write fewer than asked). */
+export async function writeFully(
+  io: FileIo,
+  handle: fs.FileHandle,
+  buffers: Uint8Array[],
+  position: number,
+): Promise<void> {
+  let remaining = buffers.filter((b) => b.length > 0);
+  let at = position;
+  while (remaining.length > 0) {
+    const written = await io.writev(handle, remaining, at);
+    if (written <= 0) throw new Error("writev wrote nothing");
+    at += written;
+    let skip = written;
+    const rest: Uint8Array[] = [];
+    for (const buffer of remaining) {
+      if (skip >= buffer.length) {
+        skip -= buffer.length;
+        continue;
+      }
+      rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+      skip = 0;
+    }
+    remaining = rest;
+  }
+}
+
+/** Reads exactly `length` bytes at `position`, or throws if the file is shorter. */
+export async function readFully(io: FileIo, handle: fs.FileHandle, length: number, position: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = await io.read(handle, buffer.subarray(done), position + done);
+    if (n === 0) throw new Error(`Short read: wanted ${length} bytes at ${position}, file ended after ${done}`);
+    done += n;
+  }
+  return buffer;
+}
+
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOSPC" || code === "EDQUOT";
+}
