@@ -1,0 +1,136 @@
+/**
+ * The contract every Store passes. `durable` stores are also reopened to check that what
+ * they acknowledged survives.
+ */
+import type { AppendRecord, Store, StreamMeta } from "@rivulet/server";
+import { describe, expect, test } from "vitest";
+
+export interface StoreHarness {
+  /** A fresh, opened store. */
+  open(): Promise<Store>;
+  /** Closes `store` and opens it again on the same storage; absent for non-durable stores. */
+  reopen?: (store: Store) => Promise<Store>;
+}
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const text = (data: Uint8Array) => new TextDecoder().decode(data);
+
+function meta(path: string, extra: Partial<StreamMeta> = {}): StreamMeta {
+  return { path, contentType: "text/plain", lifetime: {}, createdAt: 1_700_000_000_000, fork: undefined, ...extra };
+}
+
+function record(position: number, data: string, extra: Partial<AppendRecord> = {}): AppendRecord {
+  return { position, data: bytes(data), producer: undefined, streamSeq: undefined, close: false, ...extra };
+}
+
+export function runStoreContract(name: string, harness: StoreHarness): void {
+  describe(`store contract: ${name}`, () => {
+    test("a created stream reads back its first record and later appends", async () => {
+      const store = await harness.open();
+      await store.create(meta("/s/a"), record(0, "hello "));
+      await store.append("/s/a", record(6, "world"));
+      expect(text(await store.read("/s/a", 0, 11))).toBe("hello world");
+      expect(text(await store.read("/s/a", 6, 11))).toBe("world");
+      expect((await store.read("/s/a", 3, 3)).length).toBe(0);
+      await store.close();
+    });
+
+    test("an append that does not start at the stored tail is rejected and changes nothing", async () => {
+      const store = await harness.open();
+      await store.create(meta("/s/b"), undefined);
+      await store.append("/s/b", record(0, "abc"));
+      await expect(store.append("/s/b", record(5, "x"))).rejects.toThrow();
+      await expect(store.append("/s/b", record(1, "x"))).rejects.toThrow();
+      await store.append("/s/b", record(3, "d"));
+      expect(text(await store.read("/s/b", 0, 4))).toBe("abcd");
+      await store.close();
+    });
+
+    test("reads outside the stored range are rejected", async () => {
+      const store = await harness.open();
+      await store.create(meta("/s/c"), record(0, "abc"));
+      await expect(store.read("/s/c", 0, 4)).rejects.toThrow(RangeError);
+      await expect(store.read("/s/c", 2, 1)).rejects.toThrow(RangeError);
+      await store.close();
+    });
+
+    test("creating an existing path or using an unknown one fails", async () => {
+      const store = await harness.open();
+      await store.create(meta("/s/d"), undefined);
+      await expect(store.create(meta("/s/d"), undefined)).rejects.toThrow();
+      await expect(store.append("/s/missing", record(0, "x"))).rejects.toThrow();
+      await expect(store.read("/s/missing", 0, 0)).rejects.toThrow();
+      await store.close();
+    });
+
+    test("a fork stores only its own bytes, from its fork position on", async () => {
+      const store = await harness.open();
+      await store.create(meta("/s/src"), record(0, "0123456789"));
+      await store.create(meta("/s/fork", { fork: { source: "/s/src", position: 4 } }), record(4, "ab"));
+      await store.append("/s/fork", record(6, "cd"));
+      expect(text(await store.read("/s/fork", 4, 8))).toBe("abcd");
+      await expect(store.read("/s/fork", 0, 4)).rejects.toThrow(RangeError);
+      await store.close();
+    });
+
+    test("concurrent appends to many streams all land, each in order", async () => {
+      const store = await harness.open();
+      const streams = Array.from({ length: 20 }, (_, i) => `/s/many-${i}`);
+      await Promise.all(streams.map((path) => store.create(meta(path), undefined)));
+      await Promise.all(
+        streams.map(async (path) => {
+          const writes: Promise<void>[] = [];
+          for (let n = 0; n < 10; n++) writes.push(store.append(path, record(n, String(n))));
+          await Promise.all(writes);
+        }),
+      );
+      for (const path of streams) expect(text(await store.read(path, 0, 10))).toBe("0123456789");
+      await store.close();
+    });
+
+    test("a removed stream is gone and its path can be created again", async () => {
+      const store = await harness.open();
+      await store.create(meta("/s/e"), record(0, "old"));
+      await store.remove("/s/e");
+      await expect(store.read("/s/e", 0, 0)).rejects.toThrow();
+      await store.create(meta("/s/e"), record(0, "new!"));
+      expect(text(await store.read("/s/e", 0, 4))).toBe("new!");
+      await store.close();
+    });
+
+    if (!harness.reopen) return;
+    const reopen = harness.reopen;
+
+    test("everything acknowledged survives a reopen: data, producers, Stream-Seq, closure, soft delete", async () => {
+      let store = await harness.open();
+      await store.create(meta("/d/a", { contentType: "application/json", lifetime: { ttlSeconds: 60 } }), undefined);
+      await store.append("/d/a", record(0, "1,\n", { producer: { id: "p", epoch: 2, seq: 0 }, streamSeq: "001" }));
+      await store.append("/d/a", record(3, "2,\n", { producer: { id: "p", epoch: 2, seq: 1 }, close: true }));
+      await store.create(meta("/d/b", { lifetime: { expiresAt: 1_900_000_000_000 } }), record(0, "bee"));
+      await store.create(meta("/d/fork", { fork: { source: "/d/b", position: 2 } }), undefined);
+      await store.markDeleted("/d/b");
+      await store.create(meta("/d/gone"), record(0, "x"));
+      await store.remove("/d/gone");
+
+      store = await reopen(store);
+      const recovered = new Map((await store.open()).map((s) => [s.meta.path, s]));
+      expect([...recovered.keys()].sort()).toEqual(["/d/a", "/d/b", "/d/fork"]);
+      const a = recovered.get("/d/a")!;
+      expect(a.tail).toBe(6);
+      expect(a.closed).toBe(true);
+      expect(a.closedBy).toEqual({ id: "p", epoch: 2, seq: 1 });
+      expect(a.lastStreamSeq).toBe("001");
+      expect(a.producers.get("p")).toEqual({ epoch: 2, lastSeq: 1 });
+      expect(a.meta.contentType).toBe("application/json");
+      expect(a.meta.lifetime).toEqual({ ttlSeconds: 60 });
+      expect(recovered.get("/d/b")!.softDeleted).toBe(true);
+      expect(recovered.get("/d/b")!.meta.lifetime).toEqual({ expiresAt: 1_900_000_000_000 });
+      expect(recovered.get("/d/fork")!.meta.fork).toEqual({ source: "/d/b", position: 2 });
+      expect(text(await store.read("/d/a", 0, 6))).toBe("1,\n2,\n");
+      expect(text(await store.read("/d/b", 0, 3))).toBe("bee");
+      await store.append("/d/fork", record(2, "zz"));
+      expect(text(await store.read("/d/fork", 2, 4))).toBe("zz");
+      await store.close();
+    });
+  });
+}

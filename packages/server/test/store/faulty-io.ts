@@ -1,0 +1,44 @@
+/** A FileIo that counts calls and injects faults by path, for the file store's failure tests. */
+import type { FileHandle } from "node:fs/promises";
+import { type FileIo, nodeIo } from "@rivulet/server";
+
+export interface FaultyIo extends FileIo {
+  /** Writes to files whose path matches fail with this errno code. */
+  failWrites: { match: RegExp; code: string } | undefined;
+  /** fdatasync of files whose path matches fails. */
+  failSync: RegExp | undefined;
+  syncs: number;
+}
+
+export function faultyIo(): FaultyIo {
+  const paths = new WeakMap<FileHandle, string>();
+  const io: FaultyIo = {
+    ...nodeIo,
+    failWrites: undefined,
+    failSync: undefined,
+    syncs: 0,
+    async open(path, flags) {
+      const handle = await nodeIo.open(path, flags);
+      paths.set(handle, path);
+      return handle;
+    },
+    async writev(handle, buffers, position) {
+      const fault = io.failWrites;
+      if (fault && fault.match.test(paths.get(handle) ?? "")) {
+        // Like a real full disk: part of the data may be written before the error.
+        const first = buffers[0];
+        if (first && first.length > 1) await nodeIo.writev(handle, [first.subarray(0, first.length >> 1)], position);
+        throw Object.assign(new Error(`${fault.code}: injected`), { code: fault.code });
+      }
+      return nodeIo.writev(handle, buffers, position);
+    },
+    async datasync(handle) {
+      io.syncs++;
+      if (io.failSync?.test(paths.get(handle) ?? "")) {
+        throw Object.assign(new Error("EIO: injected fsync failure"), { code: "EIO" });
+      }
+      return nodeIo.datasync(handle);
+    },
+  };
+  return io;
+}

@@ -1,0 +1,207 @@
+/**
+ * File store behaviour the contract cannot see: crash recovery from the log, torn and
+ * garbled tails, checkpoints, group commit, bounded open files, injected fsync failure and
+ * full disks.
+ */
+import { mkdtemp, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type AppendRecord, FileStore, StoreFullError, type StreamMeta } from "@rivulet/server";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { faultyIo } from "./faulty-io.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "rivulet-recovery-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const text = (data: Uint8Array) => new TextDecoder().decode(data);
+const meta = (path: string): StreamMeta => ({
+  path,
+  contentType: "text/plain",
+  lifetime: {},
+  createdAt: 0,
+  fork: undefined,
+});
+const record = (position: number, data: string, extra: Partial<AppendRecord> = {}): AppendRecord => ({
+  position,
+  data: bytes(data),
+  producer: undefined,
+  streamSeq: undefined,
+  close: false,
+  ...extra,
+});
+
+/** Opens a store on `dir`. Never closing it is how these tests crash. */
+async function openStore(options: Partial<ConstructorParameters<typeof FileStore>[0]> = {}) {
+  const store = new FileStore({ dir, ...options });
+  const streams = await store.open();
+  return { store, streams: new Map(streams.map((s) => [s.meta.path, s])) };
+}
+
+async function walFile(): Promise<string> {
+  const names = (await readdir(join(dir, "wal"))).sort();
+  return join(dir, "wal", names[names.length - 1]!);
+}
+
+describe("crash recovery", () => {
+  test("acknowledged appends survive a crash without a clean close", async () => {
+    const { store } = await openStore();
+    await store.create(meta("/a"), record(0, "one "));
+    await store.append("/a", record(4, "two ", { producer: { id: "p", epoch: 0, seq: 0 } }));
+    await store.append("/a", record(8, "three", { producer: { id: "p", epoch: 0, seq: 1 } }));
+    // crash: no close()
+    const { store: again, streams } = await openStore();
+    expect(streams.get("/a")!.tail).toBe(13);
+    expect(streams.get("/a")!.producers.get("p")).toEqual({ epoch: 0, lastSeq: 1 });
+    expect(text(await again.read("/a", 0, 13))).toBe("one two three");
+  });
+
+  test("a torn last record is cut off; earlier records stay and new appends follow them", async () => {
+    const { store } = await openStore();
+    await store.create(meta("/a"), record(0, "keep"));
+    await store.append("/a", record(4, "-torn-record"));
+    const wal = await walFile();
+    const size = (await stat(wal)).size;
+    const handle = await open(wal, "r+");
+    await handle.truncate(size - 3);
+    await handle.close();
+
+    const { store: again, streams } = await openStore();
+    expect(streams.get("/a")!.tail).toBe(4);
+    expect(text(await again.read("/a", 0, 4))).toBe("keep");
+    await again.append("/a", record(4, "+next"));
+    const { store: third, streams: after } = await openStore();
+    expect(after.get("/a")!.tail).toBe(9);
+    expect(text(await third.read("/a", 0, 9))).toBe("keep+next");
+  });
+
+  test("a garbled last record fails its checksum and is dropped, never served", async () => {
+    const { store } = await openStore();
+    await store.create(meta("/a"), record(0, "good"));
+    await store.append("/a", record(4, "BAD!"));
+    const wal = await walFile();
+    const content = await readFile(wal);
+    content[content.length - 2] ^= 0xff;
+    await writeFile(wal, content);
+
+    const { store: again, streams } = await openStore();
+    expect(streams.get("/a")!.tail).toBe(4);
+    await again.append("/a", record(4, "ok"));
+    expect(text(await again.read("/a", 0, 6))).toBe("goodok");
+  });
+
+  test("after many checkpoints a crash loses nothing and old log segments are deleted", async () => {
+    const { store } = await openStore({ checkpointBytes: 512 });
+    await store.create(meta("/a"), undefined);
+    let expected = "";
+    for (let i = 0; i < 200; i++) {
+      const piece = `${i},`;
+      await store.append("/a", record(expected.length, piece));
+      expected += piece;
+    }
+    const { store: again, streams } = await openStore();
+    expect(streams.get("/a")!.tail).toBe(expected.length);
+    expect(text(await again.read("/a", 0, expected.length))).toBe(expected);
+    // Recovery keeps the replayed segments until a checkpoint has fsynced the data they hold.
+    await again.close();
+    expect((await readdir(join(dir, "wal"))).length).toBe(1);
+    const { store: third } = await openStore();
+    expect(text(await third.read("/a", 0, expected.length))).toBe(expected);
+  });
+
+  test("data files of streams removed before a crash are deleted on recovery", async () => {
+    const { store } = await openStore();
+    await store.create(meta("/a"), record(0, "x"));
+    await writeFile(join(dir, "streams", "999.data"), "orphan");
+    await openStore();
+    expect(await readdir(join(dir, "streams"))).toEqual(["1.data"]);
+    void store;
+  });
+});
+
+describe("group commit and resources", () => {
+  test("concurrent appends across many streams share fsyncs", async () => {
+    const io = faultyIo();
+    const { store } = await openStore({ io });
+    const paths = Array.from({ length: 10 }, (_, i) => `/g/${i}`);
+    await Promise.all(paths.map((p) => store.create(meta(p), undefined)));
+    const before = io.syncs;
+    await Promise.all(paths.flatMap((p) => Array.from({ length: 10 }, (_, n) => store.append(p, record(n, "x")))));
+    // 100 appends; one fsync per commit, and commits batch whatever arrived meanwhile.
+    expect(io.syncs - before).toBeLessThanOrEqual(3);
+  });
+
+  test("open data files stay bounded however many streams are used", async () => {
+    const { store } = await openStore({ maxOpenFiles: 4 });
+    for (let i = 0; i < 40; i++) await store.create(meta(`/f/${i}`), record(0, `stream ${i}`));
+    for (let i = 0; i < 40; i++) {
+      const expected = `stream ${i}`;
+      expect(text(await store.read(`/f/${i}`, 0, expected.length))).toBe(expected);
+    }
+    expect(store.openFiles).toBeLessThanOrEqual(4);
+  });
+});
+
+describe("failures", () => {
+  test("a failed log fsync stops the store: the append is not acknowledged and nothing more is", async () => {
+    const io = faultyIo();
+    const fatal: Error[] = [];
+    const { store } = await openStore({ io, onFatal: (e) => fatal.push(e) });
+    await store.create(meta("/a"), record(0, "before"));
+    io.failSync = /\.wal$/;
+    await expect(store.append("/a", record(6, "lost"))).rejects.toThrow(/fdatasync/);
+    expect(fatal).toHaveLength(1);
+    await expect(store.append("/a", record(6, "again"))).rejects.toThrow();
+  });
+
+  test("a full disk fails the append with StoreFullError, keeps reads working, and recovers when space returns", async () => {
+    const io = faultyIo();
+    const { store } = await openStore({ io });
+    await store.create(meta("/a"), record(0, "safe"));
+    io.failWrites = { match: /\.wal$/, code: "ENOSPC" };
+    await expect(store.append("/a", record(4, "nope"))).rejects.toBeInstanceOf(StoreFullError);
+    expect(text(await store.read("/a", 0, 4))).toBe("safe");
+    io.failWrites = undefined;
+    await store.append("/a", record(4, "+more"));
+    expect(text(await store.read("/a", 0, 9))).toBe("safe+more");
+    // Nothing of the failed append is in the log: a crash now recovers exactly what was acknowledged.
+    const { store: again, streams } = await openStore();
+    expect(streams.get("/a")!.tail).toBe(9);
+    expect(text(await again.read("/a", 0, 9))).toBe("safe+more");
+  });
+
+  test("a full disk on a data file fails that stream's appends only", async () => {
+    const io = faultyIo();
+    const { store } = await openStore({ io });
+    await store.create(meta("/a"), record(0, "a"));
+    await store.create(meta("/b"), record(0, "b"));
+    io.failWrites = { match: /1\.data$/, code: "ENOSPC" };
+    const results = await Promise.allSettled([store.append("/a", record(1, "A")), store.append("/b", record(1, "B"))]);
+    expect(results[0].status).toBe("rejected");
+    expect(results[1].status).toBe("fulfilled");
+    io.failWrites = undefined;
+    await store.append("/a", record(1, "A"));
+    const { store: again } = await openStore();
+    expect(text(await again.read("/a", 0, 2))).toBe("aA");
+    expect(text(await again.read("/b", 0, 2))).toBe("bB");
+  });
+
+  test("appends queued behind a failed one fail too, so no stream gets a gap", async () => {
+    const io = faultyIo();
+    const { store } = await openStore({ io });
+    await store.create(meta("/a"), undefined);
+    io.failWrites = { match: /\.wal$/, code: "ENOSPC" };
+    const first = store.append("/a", record(0, "1"));
+    const second = store.append("/a", record(1, "2"));
+    await expect(first).rejects.toBeInstanceOf(StoreFullError);
+    io.failWrites = undefined;
+    await expect(second).rejects.toThrow();
+    await store.append("/a", record(0, "x"));
+    expect(text(await store.read("/a", 0, 1))).toBe("x");
+  });
+});
