@@ -205,3 +205,28 @@ describe("failures", () => {
     expect(text(await store.read("/a", 0, 1))).toBe("x");
   });
 });
+
+describe("interval durability", () => {
+  test("acknowledges without waiting for fsync, and fsyncs the log on its timer", async () => {
+    const io = faultyIo();
+    let release: () => void = () => {};
+    const stuck = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const realSync = io.datasync;
+    const { store } = await openStore({ io, durability: { intervalMs: 20 } });
+    // From now on every fsync hangs: an fsync-mode store could acknowledge nothing.
+    io.datasync = async (handle) => {
+      io.syncs++;
+      await stuck;
+      return realSync(handle);
+    };
+    await store.create(meta("/a"), record(0, "fast"));
+    await store.append("/a", record(4, "!"));
+    expect(text(await store.read("/a", 0, 5))).toBe("fast!");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(io.syncs).toBeGreaterThan(0);
+    expect(store.durability).toMatch(/every 20 ms/);
+    release();
+  });
+});
