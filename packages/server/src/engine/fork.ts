@@ -42,8 +42,9 @@ export async function resolveFork(
       `Content-Type ${request.contentType} differs from the source's ${source.contentType}`,
     );
   }
-  const anchor = anchorPosition(fork, source, existingTarget);
-  const position = anchor + (await subOffsetLength(engine, source, anchor, fork.subOffset));
+  const repeated = repeatedForkPosition(fork, existingTarget);
+  const anchor = repeated ?? anchorPosition(fork, source);
+  const position = repeated ?? anchor + (await subOffsetLength(engine, source, anchor, fork.subOffset));
   return {
     contentType: source.contentType,
     lifetime: forkLifetime(source.meta.lifetime, request.lifetime),
@@ -65,13 +66,15 @@ async function findSource(engine: Engine, path: string): Promise<StreamState> {
   }
 }
 
-function anchorPosition(fork: ForkRequest, source: StreamState, existingTarget: StreamState | undefined): number {
-  if (fork.offset === undefined) {
-    // A repeated PUT without an offset matches the fork it already made.
-    const existing = existingTarget?.meta.fork;
-    if (existing?.source === fork.source) return existing.position;
-    return source.tail;
-  }
+/** A repeated PUT naming no offset matches the fork it already made, wherever the source's tail is now. */
+function repeatedForkPosition(fork: ForkRequest, existingTarget: StreamState | undefined): number | undefined {
+  const existing = existingTarget?.meta.fork;
+  if (fork.offset === undefined && fork.subOffset === 0 && existing?.source === fork.source) return existing.position;
+  return undefined;
+}
+
+function anchorPosition(fork: ForkRequest, source: StreamState): number {
+  if (fork.offset === undefined) return source.tail;
   const position = parsePosition(fork.offset);
   if (position === undefined) {
     throw new ProtocolError("INVALID_FORK_OFFSET", `Malformed Stream-Fork-Offset: ${JSON.stringify(fork.offset)}`);

@@ -148,15 +148,39 @@ describe("group commit and resources", () => {
 });
 
 describe("failures", () => {
-  test("a failed log fsync stops the store: the append is not acknowledged and nothing more is", async () => {
+  test("a failed durable log write (EIO) stops the store: the append is not acknowledged and nothing more is", async () => {
     const io = faultyIo();
     const fatal: Error[] = [];
     const { store } = await openStore({ io, onFatal: (e) => fatal.push(e) });
     await store.create(meta("/a"), record(0, "before"));
-    io.failSync = /\.wal$/;
-    await expect(store.append("/a", record(6, "lost"))).rejects.toThrow(/fdatasync/);
+    // In fsync mode the log is written O_DSYNC: an I/O error may be a failed sync.
+    io.failWrites = { match: /\.wal$/, code: "EIO" };
+    await expect(store.append("/a", record(6, "lost"))).rejects.toThrow(/log failed/);
     expect(fatal).toHaveLength(1);
+    io.failWrites = undefined;
     await expect(store.append("/a", record(6, "again"))).rejects.toThrow();
+  });
+
+  test("a failed fsync in interval mode stops the store", async () => {
+    const io = faultyIo();
+    const fatal: Error[] = [];
+    const { store } = await openStore({ io, durability: { intervalMs: 10 }, onFatal: (e) => fatal.push(e) });
+    io.failSync = /\.wal$/;
+    await store.create(meta("/a"), record(0, "x"));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(fatal.map((e) => e.message)).toEqual(["fdatasync of the log failed"]);
+    await expect(store.append("/a", record(1, "y"))).rejects.toThrow(/fdatasync/);
+  });
+
+  test("a failed data-file fsync at checkpoint stops the store", async () => {
+    const io = faultyIo();
+    const fatal: Error[] = [];
+    const { store } = await openStore({ io, checkpointBytes: 64, onFatal: (e) => fatal.push(e) });
+    io.failSync = /\.data$/;
+    await store.create(meta("/a"), record(0, "x".repeat(100)));
+    await store.append("/a", record(100, "y")).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fatal.map((e) => e.message)).toEqual(["Could not write a checkpoint"]);
   });
 
   test("a full disk fails the append with StoreFullError, keeps reads working, and recovers when space returns", async () => {

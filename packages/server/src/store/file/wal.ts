@@ -2,10 +2,12 @@
  * The write-ahead log: numbered segment files of checksummed records (codec.ts). Every
  * acknowledged change is here first. Segments older than the latest checkpoint are deleted.
  */
+
+import { constants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeRecord, type WalRecord } from "./codec.js";
-import { type FileIo, READ_WRITE_CREATE, writeFully } from "./io.js";
+import { type FileIo, isDiskFull, READ_WRITE_CREATE, writeFully } from "./io.js";
 
 const SUFFIX = ".wal";
 
@@ -26,14 +28,20 @@ export class Wal {
   size = 0;
   segment = 0;
 
+  /**
+   * With `durableWrites`, segments are opened O_DSYNC: each write returns only once its data
+   * is on disk, so a commit is one system call instead of a write and an fdatasync.
+   */
   constructor(
     private readonly io: FileIo,
     private readonly dir: string,
+    private readonly durableWrites: boolean,
   ) {}
 
   /** Starts writing a new, empty segment. */
   async start(segment: number): Promise<void> {
-    const handle = await this.io.open(join(this.dir, segmentName(segment)), READ_WRITE_CREATE);
+    const flags = READ_WRITE_CREATE | (this.durableWrites ? constants.O_DSYNC : 0);
+    const handle = await this.io.open(join(this.dir, segmentName(segment)), flags);
     await this.io.truncate(handle, 0);
     await this.io.syncDir(this.dir);
     const previous = this.handle;
@@ -44,9 +52,9 @@ export class Wal {
   }
 
   /**
-   * Writes records after the last whole one. On failure the segment is cut back, so a
-   * partly written record can never be mistaken for a whole one later; if even that fails,
-   * the error is fatal (the caller stops the process).
+   * Writes records after the last whole one. A full disk cuts the segment back, so a partly
+   * written record can never be mistaken for a whole one later, and rethrows. Any other
+   * failure is fatal: with durable writes it may be a failed sync, which must never be retried.
    */
   async write(buffers: Uint8Array[]): Promise<void> {
     const handle = this.requireHandle();
@@ -54,6 +62,7 @@ export class Wal {
     try {
       await writeFully(this.io, handle, buffers, this.size);
     } catch (error) {
+      if (!isDiskFull(error)) throw new FatalStoreError("Writing the log failed", error);
       await this.io.truncate(handle, this.size).catch((truncateError: unknown) => {
         throw new FatalStoreError("Could not cut back the log after a failed write", truncateError);
       });
