@@ -24,7 +24,7 @@ export function faultyIo(): FaultyIo {
     },
     async writev(handle, buffers, position) {
       const fault = io.failWrites;
-      if (fault && fault.match.test(paths.get(handle) ?? "")) {
+      if (fault?.match.test(paths.get(handle) ?? "")) {
         // Like a real full disk: part of the data may be written before the error.
         const first = buffers[0];
         if (first && first.length > 1) await nodeIo.writev(handle, [first.subarray(0, first.length >> 1)], position);
