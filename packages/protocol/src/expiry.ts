@@ -29,8 +29,8 @@ export function parseTtl(raw: string): number {
 
 export function parseExpiresAt(raw: string): number {
   const match = RFC3339_PATTERN.exec(raw);
-  const time = match ? Date.parse(raw) : Number.NaN;
-  if (!match || Number.isNaN(time) || !calendarFieldsValid(match)) {
+  const time = match && calendarFieldsValid(match) ? parseInstant(raw, match) : Number.NaN;
+  if (Number.isNaN(time)) {
     throw new ProtocolError(
       "INVALID_EXPIRES_AT",
       `Stream-Expires-At must be an RFC 3339 timestamp: ${JSON.stringify(raw)}`,
@@ -39,9 +39,33 @@ export function parseExpiresAt(raw: string): number {
   return time;
 }
 
+/**
+ * Date.parse rejects a leap second (`:60`, which RFC 3339 §5.7 allows), so it is read as
+ * second 59 plus one second, the instant POSIX time gives it.
+ */
+function parseInstant(raw: string, match: RegExpExecArray): number {
+  if (match[6] !== "60") return Date.parse(raw);
+  const at = match.index + "yyyy-mm-ddThh:mm:".length;
+  return Date.parse(`${raw.slice(0, at)}59${raw.slice(at + 2)}`) + 1000;
+}
+
 function calendarFieldsValid(match: RegExpExecArray): boolean {
-  const [, , month, day, hour, minute, second] = match.map(Number);
-  return month! >= 1 && month! <= 12 && day! >= 1 && day! <= 31 && hour! <= 23 && minute! <= 59 && second! <= 60;
+  const [, year, month, day, hour, minute, second] = match.map(Number);
+  return (
+    month! >= 1 &&
+    month! <= 12 &&
+    day! >= 1 &&
+    // Date.parse would roll 2025-02-30 over into March instead of rejecting it.
+    day! <= daysInMonth(year!, month!) &&
+    hour! <= 23 &&
+    minute! <= 59 &&
+    second! <= 60
+  );
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** Parses both lifetime headers; §5.1 says supplying both SHOULD be rejected, and we do. */

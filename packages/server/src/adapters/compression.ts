@@ -27,10 +27,22 @@ export function compressionFor(
 ): Encoding | undefined {
   if (minBytes <= 0 || size < minBytes || reply.status !== 200) return undefined;
   if (!isCompressible(reply.headers["content-type"])) return undefined;
-  const accepted = String(req.headers["accept-encoding"] ?? "");
-  if (/\bbr\b/.test(accepted)) return "br";
-  if (/\bgzip\b/.test(accepted)) return "gzip";
+  const accepted = acceptedEncodings(String(req.headers["accept-encoding"] ?? ""));
+  if (accepted("br")) return "br";
+  if (accepted("gzip")) return "gzip";
   return undefined;
+}
+
+/** RFC 9110 §12.5.3: a coding is acceptable when listed (or matched by `*`) with a q-value above 0. */
+function acceptedEncodings(header: string): (coding: Encoding) => boolean {
+  const weights = new Map<string, number>();
+  for (const item of header.split(",")) {
+    const [name = "", ...params] = item.split(";").map((part) => part.trim().toLowerCase());
+    if (name === "") continue;
+    const q = params.find((param) => param.startsWith("q="));
+    weights.set(name, q === undefined ? 1 : Number(q.slice(2)) || 0);
+  }
+  return (coding) => (weights.get(coding) ?? weights.get("*") ?? 0) > 0;
 }
 
 export async function compress(encoding: Encoding, parts: Uint8Array[]): Promise<Uint8Array> {

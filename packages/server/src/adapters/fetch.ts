@@ -22,18 +22,27 @@ export function createFetchHandler(app: ProtocolApp): FetchHandler {
 
 class FetchRequest implements HttpRequest {
   readonly method: string;
-  readonly path: string;
   readonly query: URLSearchParams;
+  private readonly rawPath: string;
+  private decodedPath: string | undefined;
 
   constructor(private readonly request: Request) {
     const url = new URL(request.url);
     this.method = request.method;
     this.query = url.searchParams;
-    try {
-      this.path = decodeURIComponent(url.pathname);
-    } catch {
-      throw new ProtocolError("INVALID_PATH", "The URL path is not valid percent-encoding");
+    this.rawPath = url.pathname;
+  }
+
+  /** Decoded on first use, inside the app's error handling, so a bad path gets a full error reply. */
+  get path(): string {
+    if (this.decodedPath === undefined) {
+      try {
+        this.decodedPath = decodeURIComponent(this.rawPath);
+      } catch {
+        throw new ProtocolError("INVALID_PATH", "The URL path is not valid percent-encoding");
+      }
     }
+    return this.decodedPath;
   }
 
   header(name: string): string | undefined {

@@ -13,39 +13,39 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createNodeHandler(app: ProtocolApp): NodeHandler {
   return (req, res) => {
-    let request: NodeRequest;
-    try {
-      request = new NodeRequest(req, res);
-    } catch (error) {
-      void send(req, res, errorReply(error), 0);
-      return;
-    }
-    app.handle(request).then(
+    app.handle(new NodeRequest(req, res)).then(
       (reply) => send(req, res, reply, app.options.compressMinBytes),
       (error) => send(req, res, errorReply(error), 0),
     );
   };
 }
 
+/** Express rewrites `req.url` inside a mounted router; `originalUrl` keeps the path the client sent. */
+type MountedRequest = IncomingMessage & { originalUrl?: string };
+
 class NodeRequest implements HttpRequest {
   readonly method: string;
-  readonly path: string;
   readonly query: URLSearchParams;
+  private readonly rawPath: string;
+  private decodedPath: string | undefined;
 
   constructor(
-    private readonly req: IncomingMessage,
+    private readonly req: MountedRequest,
     private readonly res: ServerResponse,
   ) {
     this.method = req.method ?? "GET";
-    const url = req.url ?? "/";
+    // Stream paths are the full public path, so Location, Stream-Forked-From and basePath
+    // mean the same thing whether the handler runs standalone or under a mount prefix.
+    const url = req.originalUrl ?? req.url ?? "/";
     const q = url.indexOf("?");
-    const rawPath = q === -1 ? url : url.slice(0, q);
+    this.rawPath = q === -1 ? url : url.slice(0, q);
     this.query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
-    try {
-      this.path = decodeURIComponent(rawPath);
-    } catch {
-      throw new ProtocolError("INVALID_PATH", "The URL path is not valid percent-encoding");
-    }
+  }
+
+  /** Decoded on first use, inside the app's error handling, so a bad path gets a full error reply. */
+  get path(): string {
+    this.decodedPath ??= decodePath(this.rawPath);
+    return this.decodedPath;
   }
 
   header(name: string): string | undefined {
@@ -80,6 +80,14 @@ class NodeRequest implements HttpRequest {
     this.res.once("close", () => {
       if (!this.res.writableFinished) listener();
     });
+  }
+}
+
+function decodePath(rawPath: string): string {
+  try {
+    return decodeURIComponent(rawPath);
+  } catch {
+    throw new ProtocolError("INVALID_PATH", "The URL path is not valid percent-encoding");
   }
 }
 

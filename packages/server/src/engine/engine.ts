@@ -100,9 +100,14 @@ export class Engine {
 
   async create(path: string, request: CreateRequest): Promise<{ created: boolean; stream: StreamState }> {
     await this.removing.get(path);
-    const existing = this.streams.get(path);
+    let existing = this.streams.get(path);
     if (existing?.ready) await existing.ready;
-    const live = existing && !this.expireIfDue(existing) ? this.streams.get(path) : undefined;
+    if (existing && this.expireIfDue(existing)) {
+      // Expired but not yet swept: its storage must be gone before the path is reused.
+      await this.removing.get(path);
+      existing = undefined;
+    }
+    const live = existing && this.streams.get(path) === existing ? existing : undefined;
 
     const fork = request.fork ? await resolveFork(this, request, live) : undefined;
     const config: StreamConfig = {

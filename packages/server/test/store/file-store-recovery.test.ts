@@ -86,7 +86,7 @@ describe("crash recovery", () => {
     await store.append("/a", record(4, "BAD!"));
     const wal = await walFile();
     const content = await readFile(wal);
-    content[content.length - 2] ^= 0xff;
+    content.writeUInt8(content.readUInt8(content.length - 2) ^ 0xff, content.length - 2);
     await writeFile(wal, content);
 
     const { store: again, streams } = await openStore();

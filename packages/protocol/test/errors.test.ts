@@ -1,0 +1,56 @@
+import { ERROR_STATUS, type ErrorCode, isProtocolError, ProtocolError } from "@rivulet/protocol";
+import { describe, expect, test } from "vitest";
+
+describe("ERROR_STATUS", () => {
+  test("every code maps to a 4xx or 5xx status", () => {
+    for (const [code, status] of Object.entries(ERROR_STATUS)) {
+      expect(status, code).toBeGreaterThanOrEqual(400);
+      expect(status, code).toBeLessThan(600);
+    }
+  });
+
+  test("the statuses the spec names for its conditions", () => {
+    const expected: Partial<Record<ErrorCode, number>> = {
+      STALE_PRODUCER_EPOCH: 403, // §5.2.1
+      PRODUCER_SEQ_GAP: 409, // §5.2.1
+      PRODUCER_EPOCH_SEQ_NOT_ZERO: 400, // §5.2.1
+      STREAM_CLOSED: 409, // §5.2
+      CONTENT_TYPE_MISMATCH: 409, // §5.2
+      STREAM_SEQ_REGRESSION: 409, // §5.2
+      STREAM_GONE: 410, // §4.2
+      FORK_SOURCE_NOT_FOUND: 404, // §4.2
+      FORK_SOURCE_DELETED: 409, // §4.2
+      FORK_OFFSET_BEYOND_TAIL: 400, // §5.1
+      EMPTY_JSON_ARRAY: 400, // §9.1.3
+      PAYLOAD_TOO_LARGE: 413, // §5.2
+      INSUFFICIENT_STORAGE: 507,
+    };
+    for (const [code, status] of Object.entries(expected)) expect(ERROR_STATUS[code as ErrorCode], code).toBe(status);
+  });
+});
+
+describe("ProtocolError", () => {
+  test("carries code, status from the table, headers and cause", () => {
+    const cause = new Error("disk");
+    const error = new ProtocolError("STREAM_CLOSED", "closed", { "stream-closed": "true" }, { cause });
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe("ProtocolError");
+    expect(error.code).toBe("STREAM_CLOSED");
+    expect(error.status).toBe(409);
+    expect(error.headers).toEqual({ "stream-closed": "true" });
+    expect(error.cause).toBe(cause);
+    expect(error.message).toBe("closed");
+  });
+
+  test("toBody is the JSON error envelope", () => {
+    expect(new ProtocolError("INVALID_OFFSET", "bad offset").toBody()).toEqual({
+      error: { code: "INVALID_OFFSET", message: "bad offset" },
+    });
+  });
+
+  test("isProtocolError tells protocol errors from others", () => {
+    expect(isProtocolError(new ProtocolError("INTERNAL", "x"))).toBe(true);
+    expect(isProtocolError(new Error("x"))).toBe(false);
+    expect(isProtocolError({ code: "INTERNAL", status: 500 })).toBe(false);
+  });
+});

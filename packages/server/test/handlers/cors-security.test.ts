@@ -1,0 +1,142 @@
+/** CORS (configured origins, preflight) and browser security headers (PROTOCOL §12.7). */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { encode, startApp, type TestApp } from "./helpers.js";
+
+function expectSecurityHeaders(res: Response): void {
+  expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+  expect(res.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
+}
+
+describe("CORS with the default origin *", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp();
+  });
+  afterAll(() => t.close());
+
+  test("a preflight is 204 with methods, the requested headers and a max age", async () => {
+    const res = await t.request(t.path(), {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type, producer-id",
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("access-control-allow-methods")).toContain("POST");
+    expect(res.headers.get("access-control-allow-headers")).toBe("content-type, producer-id");
+    expect(res.headers.get("access-control-max-age")).toBe("86400");
+    expectSecurityHeaders(res);
+  });
+
+  test("a preflight without requested headers allows the protocol's request headers", async () => {
+    const res = await t.request(t.path(), { method: "OPTIONS", headers: { origin: "https://x.example" } });
+    const allowed = res.headers.get("access-control-allow-headers")!;
+    for (const name of [
+      "content-type",
+      "stream-closed",
+      "stream-seq",
+      "producer-id",
+      "producer-epoch",
+      "if-none-match",
+    ]) {
+      expect(allowed).toContain(name);
+    }
+  });
+
+  test("responses expose the protocol headers to scripts", async () => {
+    const path = t.path();
+    const res = await t.request(path, { method: "PUT", headers: { origin: "https://app.example" } });
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    const exposed = res.headers.get("access-control-expose-headers")!;
+    for (const name of ["stream-next-offset", "stream-cursor", "stream-closed", "stream-up-to-date", "etag"]) {
+      expect(exposed).toContain(name);
+    }
+  });
+
+  test("error responses carry CORS and security headers, so browsers can read them", async () => {
+    const res = await t.request(t.path("missing"), { headers: { origin: "https://app.example" } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expectSecurityHeaders(res);
+  });
+});
+
+describe("CORS with a configured origin list", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ corsOrigins: ["https://allowed.example"] });
+  });
+  afterAll(() => t.close());
+
+  test("an allowed origin is echoed, with Vary: origin", async () => {
+    const res = await t.request(t.path(), { method: "PUT", headers: { origin: "https://allowed.example" } });
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://allowed.example");
+    expect(res.headers.get("access-control-expose-headers")).toContain("stream-next-offset");
+    expect(res.headers.get("vary")).toContain("origin");
+  });
+
+  test("another origin gets no allow-origin (the browser blocks it), but the request is still answered", async () => {
+    const res = await t.request(t.path(), { method: "PUT", headers: { origin: "https://evil.example" } });
+    expect(res.status).toBe(201);
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    expect(res.headers.get("access-control-expose-headers")).toBeNull();
+    expect(res.headers.get("vary")).toContain("origin");
+  });
+
+  test("preflights follow the same list", async () => {
+    const preflight = (origin: string) =>
+      t.request(t.path(), { method: "OPTIONS", headers: { origin, "access-control-request-method": "PUT" } });
+    expect((await preflight("https://allowed.example")).headers.get("access-control-allow-origin")).toBe(
+      "https://allowed.example",
+    );
+    expect((await preflight("https://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  test("no Origin header gets no allow-origin", async () => {
+    const res = await t.request(t.path("missing"));
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("security headers (§12.7)", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp();
+  });
+  afterAll(() => t.close());
+
+  test("on successful responses of every operation", async () => {
+    const path = t.path();
+    const responses = [
+      await t.request(path, { method: "PUT", headers: { "content-type": "text/plain" } }),
+      await t.request(path, { method: "POST", headers: { "content-type": "text/plain" }, body: encode("x") }),
+      await t.request(path),
+      await t.request(path, { method: "HEAD" }),
+      await t.request(`${path}?offset=-1&live=long-poll`),
+      await t.request(path, { method: "DELETE" }),
+    ];
+    for (const res of responses) expectSecurityHeaders(res);
+  });
+
+  test.each<[string, string, RequestInit]>([
+    ["404", "/v1/stream/nope-security", {}],
+    ["400", "/v1/stream/x?offset=bad", {}],
+    ["400 INVALID_PATH", "/v1/stream/%zz", {}],
+    ["405", "/v1/stream/x", { method: "PATCH" }],
+  ])("on error responses (%s)", async (_, path, init) => {
+    const res = await t.request(path, init);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expectSecurityHeaders(res);
+  });
+
+  test("on 409 conflicts", async () => {
+    const path = t.path();
+    await t.create(path, "text/plain");
+    const res = await t.request(path, { method: "PUT", headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(409);
+    expectSecurityHeaders(res);
+  });
+});

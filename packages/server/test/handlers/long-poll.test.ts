@@ -1,0 +1,204 @@
+/** GET with live=long-poll (PROTOCOL §5.7), offset=now (§8), cursors (§10.1), live fan-out. */
+import { currentInterval, formatOffset } from "@rivulet/protocol";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { encode, expectError, FaultyStore, sleep, startApp, type TestApp } from "./helpers.js";
+
+const TIMEOUT_MS = 150;
+
+describe("long-poll", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ longPollTimeoutMs: TIMEOUT_MS });
+  });
+  afterAll(() => t.close());
+
+  const poll = (path: string, offset: string, extra = "") =>
+    t.request(`${path}?offset=${offset}&live=long-poll${extra}`);
+
+  test("without an offset is INVALID_OFFSET", async () => {
+    const path = t.path();
+    await t.create(path);
+    await expectError(await t.request(`${path}?live=long-poll`), 400, "INVALID_OFFSET");
+  });
+
+  test("a malformed offset is INVALID_OFFSET", async () => {
+    const path = t.path();
+    await t.create(path);
+    await expectError(await poll(path, "banana"), 400, "INVALID_OFFSET");
+  });
+
+  test("an offset beyond the tail is INVALID_OFFSET", async () => {
+    const path = t.path();
+    await t.create(path, "text/plain", "ab");
+    await expectError(await poll(path, formatOffset(3)), 400, "INVALID_OFFSET");
+  });
+
+  test("a missing stream is STREAM_NOT_FOUND", async () => {
+    await expectError(await poll(t.path("missing"), "-1"), 404, "STREAM_NOT_FOUND");
+  });
+
+  test("existing data past the offset returns at once with a cursor", async () => {
+    const path = t.path();
+    await t.create(path, "text/plain", "ready");
+    const started = Date.now();
+    const res = await poll(path, "-1");
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("ready");
+    expect(res.headers.get("stream-cursor")).toMatch(/^\d+$/);
+    expect(res.headers.get("etag")).not.toBeNull();
+  });
+
+  test("timeout: 204 with the tail, up to date and a cursor", async () => {
+    const path = t.path();
+    await t.create(path, "text/plain", "abc");
+    const started = Date.now();
+    const res = await poll(path, formatOffset(3));
+    const elapsed = Date.now() - started;
+    expect(res.status).toBe(204);
+    expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
+    expect(res.headers.get("stream-next-offset")).toBe(formatOffset(3));
+    expect(res.headers.get("stream-up-to-date")).toBe("true");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(Number(res.headers.get("stream-cursor"))).toBeGreaterThanOrEqual(currentInterval(started));
+  });
+
+  test("an echoed cursor comes back strictly greater (§10.1)", async () => {
+    const path = t.path();
+    await t.create(path);
+    const first = (await poll(path, formatOffset(0))).headers.get("stream-cursor")!;
+    const second = (await poll(path, formatOffset(0), `&cursor=${first}`)).headers.get("stream-cursor")!;
+    expect(Number(second)).toBeGreaterThan(Number(first));
+  });
+
+  test("a waiting poll is woken by an append and returns just the new data", async () => {
+    const path = t.path();
+    await t.create(path, "text/plain", "old");
+    const pending = poll(path, formatOffset(3));
+    await sleep(20);
+    await t.append(path, "text/plain", "new");
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("new");
+    expect(res.headers.get("stream-next-offset")).toBe(formatOffset(6));
+    expect(res.headers.get("stream-cursor")).not.toBeNull();
+  });
+
+  test("closed stream at the tail: 204 with Stream-Closed at once, no cursor", async () => {
+    const path = t.path();
+    await t.create(path, "text/plain", "end", { "stream-closed": "true" });
+    const started = Date.now();
+    const res = await poll(path, formatOffset(3));
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS);
+    expect(res.status).toBe(204);
+    expect(res.headers.get("stream-closed")).toBe("true");
+    expect(res.headers.get("stream-up-to-date")).toBe("true");
+    expect(res.headers.get("stream-cursor")).toBeNull();
+  });
+
+  test("a stream closed while a poll waits answers 204 with Stream-Closed", async () => {
+    const path = t.path();
+    await t.create(path);
+    const pending = poll(path, formatOffset(0));
+    await sleep(20);
+    await t.request(path, { method: "POST", headers: { "stream-closed": "true" } });
+    const res = await pending;
+    expect(res.status).toBe(204);
+    expect(res.headers.get("stream-closed")).toBe("true");
+  });
+
+  test("a stream deleted while a poll waits answers STREAM_NOT_FOUND", async () => {
+    const path = t.path();
+    await t.create(path);
+    const pending = poll(path, formatOffset(0));
+    await sleep(20);
+    await t.request(path, { method: "DELETE" });
+    await expectError(await pending, 404, "STREAM_NOT_FOUND");
+  });
+
+  test("a stream soft-deleted while a poll waits answers STREAM_GONE", async () => {
+    const path = t.path();
+    await t.create(path);
+    await t.create(t.path("fork"), "text/plain", undefined, { "stream-forked-from": path });
+    const pending = poll(path, formatOffset(0));
+    await sleep(20);
+    await t.request(path, { method: "DELETE" });
+    await expectError(await pending, 410, "STREAM_GONE");
+  });
+
+  test("a poll at a fork's tail is not woken by appends to its source (§5.7 forks)", async () => {
+    const source = t.path("source");
+    const fork = t.path("fork");
+    await t.create(source, "text/plain", "shared");
+    await t.create(fork, "text/plain", undefined, { "stream-forked-from": source });
+    const pending = poll(fork, formatOffset(6));
+    await sleep(20);
+    await t.append(source, "text/plain", "source only");
+    const res = await pending;
+    expect(res.status).toBe(204);
+    expect(res.headers.get("stream-next-offset")).toBe(formatOffset(6));
+  });
+
+  describe("offset=now", () => {
+    test("waits for new data and returns only it", async () => {
+      const path = t.path();
+      await t.create(path, "application/json", '[{"old":true}]');
+      const pending = poll(path, "now");
+      await sleep(20);
+      await t.append(path, "application/json", '{"new":true}');
+      const res = await pending;
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual([{ new: true }]);
+    });
+
+    test("times out with 204 and the tail", async () => {
+      const path = t.path();
+      await t.create(path, "text/plain", "12345");
+      const res = await poll(path, "now");
+      expect(res.status).toBe(204);
+      expect(res.headers.get("stream-next-offset")).toBe(formatOffset(5));
+      expect(res.headers.get("stream-up-to-date")).toBe("true");
+    });
+
+    test("on a closed stream returns 204 with Stream-Closed at once", async () => {
+      const path = t.path();
+      await t.create(path, "text/plain", "12345", { "stream-closed": "true" });
+      const started = Date.now();
+      const res = await poll(path, "now");
+      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS);
+      expect(res.status).toBe(204);
+      expect(res.headers.get("stream-closed")).toBe("true");
+      expect(res.headers.get("stream-next-offset")).toBe(formatOffset(5));
+    });
+  });
+});
+
+describe("live fan-out", () => {
+  test("one append wakes every waiter; all get the same data from at most one store read", async () => {
+    const store = new FaultyStore();
+    const t = await startApp({ store, longPollTimeoutMs: 5_000 });
+    try {
+      const path = t.path();
+      await t.create(path, "application/json", "[]");
+      const waiters = Array.from({ length: 50 }, () => t.request(`${path}?offset=now&live=long-poll`));
+      await sleep(30);
+      store.reads = 0;
+      const started = Date.now();
+      await t.request(path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: encode('[{"tick":1},{"tick":2}]'),
+      });
+      const responses = await Promise.all(waiters);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      const bodies = await Promise.all(responses.map((r) => r.text()));
+      expect(responses.every((r) => r.status === 200)).toBe(true);
+      expect(new Set(bodies).size).toBe(1);
+      expect(JSON.parse(bodies[0]!)).toEqual([{ tick: 1 }, { tick: 2 }]);
+      expect(new Set(responses.map((r) => r.headers.get("stream-next-offset"))).size).toBe(1);
+      expect(store.reads).toBeLessThanOrEqual(1);
+    } finally {
+      await t.close();
+    }
+  });
+});

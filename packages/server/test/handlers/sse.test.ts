@@ -1,0 +1,139 @@
+/** GET with live=sse (PROTOCOL §5.8), offset=now (§8), connection lifetime (§10.2). */
+import { formatOffset } from "@rivulet/protocol";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { expectError, type ParsedEvent, readSse, sleep, startApp, type TestApp } from "./helpers.js";
+
+const SSE_LIFETIME_MS = 300;
+
+const controls = (events: ParsedEvent[]) =>
+  events.filter((e) => e.event === "control").map((e) => JSON.parse(e.data) as Record<string, unknown>);
+const data = (events: ParsedEvent[]) => events.filter((e) => e.event === "data").map((e) => e.data);
+
+describe("sse", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ sseLifetimeMs: SSE_LIFETIME_MS });
+  });
+  afterAll(() => t.close());
+
+  const sse = (path: string, offset: string) => t.request(`${path}?offset=${offset}&live=sse`);
+
+  test("without an offset is INVALID_OFFSET", async () => {
+    const path = t.path();
+    await t.create(path);
+    await expectError(await t.request(`${path}?live=sse`), 400, "INVALID_OFFSET");
+  });
+
+  test("an offset beyond the tail is INVALID_OFFSET", async () => {
+    const path = t.path();
+    await t.create(path, "text/plain", "a");
+    await expectError(await sse(path, formatOffset(2)), 400, "INVALID_OFFSET");
+  });
+
+  test("a missing stream is STREAM_NOT_FOUND", async () => {
+    await expectError(await sse(t.path("missing"), "-1"), 404, "STREAM_NOT_FOUND");
+  });
+
+  test("catch-up data then a control event, then live appends as they happen", async () => {
+    const path = t.path();
+    await t.create(path, "text/plain", "first");
+    const res = await sse(path, "-1");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    expect(res.headers.get("stream-sse-data-encoding")).toBeNull();
+    const appended = sleep(30).then(() => t.append(path, "text/plain", "second"));
+    const { events } = await readSse(res, (e) => controls(e).length === 2);
+    await appended;
+    expect(data(events)).toEqual(["first", "second"]);
+    const [c1, c2] = controls(events);
+    expect(c1).toMatchObject({ streamNextOffset: formatOffset(5), upToDate: true });
+    expect(c1!.streamCursor).toMatch(/^\d+$/);
+    expect(c2).toMatchObject({ streamNextOffset: formatOffset(11) });
+    // Every data event is followed by a control event.
+    expect(events.map((e) => e.event)).toEqual(["data", "control", "data", "control"]);
+  });
+
+  test("text keeps leading spaces and line breaks", async () => {
+    const path = t.path();
+    await t.create(path, "text/plain", "  indented\n line two");
+    const { events } = await readSse(await sse(path, "-1"), (e) => controls(e).length > 0);
+    expect(data(events)).toEqual(["  indented\n line two"]);
+  });
+
+  test("JSON streams send a JSON array per data event", async () => {
+    const path = t.path();
+    await t.create(path, "application/json", '[{"a":1},{"b":"x y"}]');
+    const { events } = await readSse(await sse(path, "-1"), (e) => controls(e).length > 0);
+    expect(JSON.parse(data(events)[0]!)).toEqual([{ a: 1 }, { b: "x y" }]);
+  });
+
+  test("binary streams are base64 with stream-sse-data-encoding: base64", async () => {
+    const path = t.path();
+    const bytes = new Uint8Array([0, 1, 2, 250, 255, 10, 13, 32]);
+    await t.create(path, "application/octet-stream", bytes);
+    const res = await sse(path, "-1");
+    expect(res.headers.get("stream-sse-data-encoding")).toBe("base64");
+    const { events } = await readSse(res, (e) => controls(e).length > 0);
+    const decoded = Buffer.from(data(events)[0]!.replace(/[\r\n]/g, ""), "base64");
+    expect(new Uint8Array(decoded)).toEqual(bytes);
+    // Control events stay JSON.
+    expect(controls(events)[0]).toMatchObject({ streamNextOffset: formatOffset(bytes.length) });
+  });
+
+  test(`the server ends the connection after sseLifetimeMs (${SSE_LIFETIME_MS} ms)`, async () => {
+    const path = t.path();
+    await t.create(path, "text/plain", "x");
+    const started = Date.now();
+    const { events, ended } = await readSse(await sse(path, "-1"));
+    const elapsed = Date.now() - started;
+    expect(ended).toBe(true);
+    expect(elapsed).toBeGreaterThanOrEqual(SSE_LIFETIME_MS - 30);
+    expect(elapsed).toBeLessThan(SSE_LIFETIME_MS + 1_000);
+    expect(controls(events).at(-1)).not.toHaveProperty("streamClosed");
+  });
+
+  test("offset=now: the first control event has the tail and upToDate, and no history is sent", async () => {
+    const path = t.path();
+    await t.create(path, "text/plain", "history");
+    const res = await sse(path, "now");
+    const appended = sleep(30).then(() => t.append(path, "text/plain", "live"));
+    const { events } = await readSse(res, (e) => data(e).length === 1);
+    await appended;
+    expect(controls(events)[0]).toMatchObject({ streamNextOffset: formatOffset(7), upToDate: true });
+    expect(data(events)).toEqual(["live"]);
+  });
+
+  test("closed stream at the tail: one control event with streamClosed, then the connection ends", async () => {
+    const path = t.path();
+    await t.create(path, "text/plain", "done", { "stream-closed": "true" });
+    for (const offset of [formatOffset(4), "now"]) {
+      const started = Date.now();
+      const { events, ended } = await readSse(await sse(path, offset));
+      expect(ended).toBe(true);
+      expect(Date.now() - started).toBeLessThan(SSE_LIFETIME_MS);
+      expect(data(events)).toEqual([]);
+      expect(controls(events)).toEqual([{ streamNextOffset: formatOffset(4), streamClosed: true, upToDate: true }]);
+    }
+  });
+
+  test("closing the stream during a session sends streamClosed and ends it", async () => {
+    const path = t.path();
+    await t.create(path, "text/plain", "a");
+    const res = await sse(path, "-1");
+    const closed = sleep(30).then(() => t.request(path, { method: "POST", headers: { "stream-closed": "true" } }));
+    const { events, ended } = await readSse(res);
+    await closed;
+    expect(ended).toBe(true);
+    expect(controls(events).at(-1)).toMatchObject({ streamClosed: true, streamNextOffset: formatOffset(1) });
+    expect(controls(events).at(-1)).not.toHaveProperty("streamCursor");
+  });
+
+  test("a full read of a closed stream ends with data then the closing control", async () => {
+    const path = t.path();
+    await t.create(path, "text/plain", "all of it", { "stream-closed": "true" });
+    const { events, ended } = await readSse(await sse(path, "-1"));
+    expect(ended).toBe(true);
+    expect(data(events)).toEqual(["all of it"]);
+    expect(controls(events)).toEqual([{ streamNextOffset: formatOffset(9), streamClosed: true, upToDate: true }]);
+  });
+});
