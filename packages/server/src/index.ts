@@ -3,9 +3,19 @@ export { createNodeHandler, type NodeHandler } from "./adapters/node.js";
 export { Engine } from "./engine/engine.js";
 export { ProtocolApp } from "./http/app.js";
 export type { HttpReply, HttpRequest, ReplySink } from "./http/exchange.js";
+export { createLogger, type Logger, type LogLevel, silentLogger } from "./ops/logger.js";
+export { ServerMetrics } from "./ops/metrics.js";
 export { DEFAULTS, type ServerOptions } from "./options.js";
 export { DEFAULT_PORT, type ListenOptions, type RivuletServer, startServer } from "./server.js";
 export { type Durability, FileStore, type FileStoreOptions } from "./store/file/file-store.js";
 export { type FileIo, nodeIo } from "./store/file/io.js";
 export { MemoryStore } from "./store/memory-store.js";
-export { type AppendRecord, type Store, type StoredStream, StoreFullError, type StreamMeta } from "./store/types.js";
+export {
+  type AppendRecord,
+  type Store,
+  type StoredStream,
+  StoreFullError,
+  type StoreHealth,
+  type StoreObserver,
+  type StreamMeta,
+} from "./store/types.js";

@@ -1,4 +1,5 @@
 /** Server options, with the documented defaults. */
+import type { Logger } from "./ops/logger.js";
 import type { Store } from "./store/types.js";
 
 export interface ServerOptions {
@@ -24,9 +25,13 @@ export interface ServerOptions {
   producerReorderWaitMs?: number;
   /** Responses at least this large are compressed when the client accepts it (default 1 KiB; 0 disables). */
   compressMinBytes?: number;
+  /** Structured logger (default: silent; `rivulet serve` logs JSON lines). */
+  logger?: Logger;
+  /** Serve Prometheus metrics at /metrics (default true). */
+  metrics?: boolean;
 }
 
-export type ResolvedOptions = Required<Omit<ServerOptions, "store">> & { store: Store };
+export type ResolvedOptions = Required<Omit<ServerOptions, "store" | "logger">> & { store: Store; logger: Logger };
 
 export const DEFAULTS = {
   basePath: "/v1/stream",
@@ -39,4 +44,5 @@ export const DEFAULTS = {
   sweepIntervalMs: 5_000,
   producerReorderWaitMs: 250,
   compressMinBytes: 1024,
+  metrics: true,
 } as const;

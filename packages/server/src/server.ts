@@ -17,7 +17,12 @@ export interface RivuletServer {
   readonly url: string;
   readonly app: ProtocolApp;
   readonly http: Server;
-  close(): Promise<void>;
+  /**
+   * Graceful stop: stop accepting connections, answer waiting long-polls (204) and end SSE
+   * sessions, let in-flight requests (appends being made durable) finish for up to `graceMs`
+   * (default 10 s), then close every connection and the store.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 export const DEFAULT_PORT = 4437;
@@ -40,8 +45,10 @@ export async function startServer(options: ListenOptions = {}): Promise<RivuletS
     url: `http://${shownHost}:${port}`,
     app,
     http,
-    async close() {
+    async close({ graceMs = 10_000 } = {}) {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      await app.drain(graceMs);
       http.closeAllConnections();
       await closed;
       await app.close();

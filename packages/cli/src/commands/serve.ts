@@ -1,66 +1,82 @@
-/** `rivulet serve`: run the server until SIGINT/SIGTERM. */
-import { DEFAULT_PORT, type Durability, startServer } from "@rivulet/server";
-import { Command, InvalidArgumentError } from "commander";
+/**
+ * `rivulet serve`: run the server until SIGINT/SIGTERM, then stop gracefully.
+ * Settings come from flags, then RIVULET_* environment variables, then a JSON config file
+ * (`--config`), then defaults.
+ */
+import { createLogger, DEFAULT_PORT, type LogLevel, startServer } from "@rivulet/server";
+import { Command, Option } from "commander";
+import { applyConfigFile, type ServeSettings, serveOptions } from "../serve-settings.js";
 import { openStore } from "../store-choice.js";
 
-interface ServeFlags {
-  host: string;
-  port: number;
-  dataDir: string;
-  store: "file" | "memory";
-  basePath: string;
-  durability: Durability;
-}
+/** Hard limit for a graceful stop; past it the process exits anyway. */
+const SHUTDOWN_LIMIT_MS = 10_000;
 
 export function serveCommand(): Command {
-  return new Command("serve")
-    .description("Run a Durable Streams server")
-    .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--port <port>", "port to listen on", parsePort, DEFAULT_PORT)
-    .option("--data-dir <dir>", "where the durable store keeps its files", "./data")
-    .option("--store <kind>", "file (durable) or memory", parseStore, "file")
-    .option("--base-path <path>", "URL prefix of stream paths", "/v1/stream")
-    .option(
-      "--durability <mode>",
-      "fsync (fsync before every acknowledgement) or interval:<ms> (fsync on a timer)",
-      parseDurability,
-      "fsync",
+  const command = new Command("serve").description("Run a Durable Streams server");
+  for (const option of serveOptions()) command.addOption(option);
+  return command
+    .addOption(
+      new Option("--config <file>", "JSON file with any of these settings (camelCase keys)").env("RIVULET_CONFIG"),
     )
     .addHelpText(
       "after",
       `
+Every flag can also be set as RIVULET_<FLAG> (e.g. RIVULET_PORT=8080) or in the --config file.
+
 Examples:
-  rivulet serve                          # http://127.0.0.1:4437, data in ./data
+  rivulet serve                                # http://127.0.0.1:${DEFAULT_PORT}, data in ./data, fsync before every ack
   rivulet serve --port 8080 --data-dir /var/lib/rivulet
-  rivulet serve --store memory           # nothing kept across restarts`,
+  rivulet serve --durability interval:5        # fsync every 5 ms instead of before every ack
+  rivulet serve --store memory --log-level warn
+  rivulet serve --config rivulet.json`,
     )
-    .action(async (flags: ServeFlags) => {
-      const store = openStore(flags.store, flags.dataDir, flags.durability);
-      const server = await startServer({ host: flags.host, port: flags.port, store, basePath: flags.basePath });
-      console.log(`rivulet listening on ${server.url}${flags.basePath}/`);
-      console.log(`store: ${store.description} (durability: ${store.durability})`);
-      const stop = () => {
-        void server.close().then(() => process.exit(0));
-      };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+    .action(async (flags: ServeSettings & { config?: string }, cmd: Command) => {
+      const settings = flags.config ? await applyConfigFile(cmd, flags.config) : flags;
+      await serve(settings);
     });
 }
 
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError("must be 0–65535");
-  return port;
-}
+async function serve(settings: ServeSettings): Promise<void> {
+  const logger = createLogger(settings.logLevel as LogLevel);
+  const store = openStore(settings.store, settings.dataDir, settings.durability);
+  const server = await startServer({
+    host: settings.host,
+    port: settings.port,
+    store,
+    basePath: settings.basePath,
+    chunkBytes: settings.chunkSize,
+    maxBodyBytes: settings.maxBody,
+    longPollTimeoutMs: settings.longPollTimeout,
+    sseLifetimeMs: settings.sseLifetime,
+    corsOrigins: settings.corsOrigins,
+    logger,
+  });
+  const streams = `${server.url}${settings.basePath}/`;
+  process.stderr.write(
+    `rivulet listening on ${streams}\nstore: ${store.description} (durability: ${store.durability})\n`,
+  );
+  logger.info({ url: streams, store: store.description, durability: store.durability }, "listening");
 
-function parseDurability(value: string): Durability {
-  if (value === "fsync") return "fsync";
-  const match = /^interval:(\d+)$/.exec(value);
-  if (match && Number(match[1]) > 0) return { intervalMs: Number(match[1]) };
-  throw new InvalidArgumentError("must be fsync or interval:<milliseconds>");
-}
-
-function parseStore(value: string): "file" | "memory" {
-  if (value !== "file" && value !== "memory") throw new InvalidArgumentError("must be file or memory");
-  return value;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    setTimeout(() => {
+      logger.error({}, "graceful shutdown took too long; exiting");
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS).unref();
+    server.close({ graceMs: SHUTDOWN_LIMIT_MS - 2_000 }).then(
+      () => {
+        logger.info({}, "stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: String(error) }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
 }

@@ -5,6 +5,7 @@
 import { ProtocolError } from "@rivulet/protocol";
 import { errorReply, type ProtocolApp } from "../http/app.js";
 import type { HttpReply, HttpRequest, ReplySink } from "../http/exchange.js";
+import { requestId } from "../http/request-id.js";
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
@@ -21,7 +22,9 @@ export function createFetchHandler(app: ProtocolApp): FetchHandler {
 }
 
 class FetchRequest implements HttpRequest {
+  readonly id: string;
   readonly method: string;
+  bodyBytes = 0;
   readonly query: URLSearchParams;
   private readonly rawPath: string;
   private decodedPath: string | undefined;
@@ -29,6 +32,7 @@ class FetchRequest implements HttpRequest {
   constructor(private readonly request: Request) {
     const url = new URL(request.url);
     this.method = request.method;
+    this.id = requestId(request.headers.get("x-request-id") ?? undefined);
     this.query = url.searchParams;
     this.rawPath = url.pathname;
   }
@@ -61,6 +65,7 @@ class FetchRequest implements HttpRequest {
       if (size > limit) throw tooLarge(limit);
       chunks.push(chunk);
     }
+    this.bodyBytes = size;
     return concat(chunks, size);
   }
 

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ProtocolError } from "@rivulet/protocol";
 import { errorReply, type ProtocolApp } from "../http/app.js";
 import type { HttpReply, HttpRequest, ReplySink } from "../http/exchange.js";
+import { requestId } from "../http/request-id.js";
 import { compress, compressionFor } from "./compression.js";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -24,7 +25,9 @@ export function createNodeHandler(app: ProtocolApp): NodeHandler {
 type MountedRequest = IncomingMessage & { originalUrl?: string };
 
 class NodeRequest implements HttpRequest {
+  readonly id: string;
   readonly method: string;
+  bodyBytes = 0;
   readonly query: URLSearchParams;
   private readonly rawPath: string;
   private decodedPath: string | undefined;
@@ -34,6 +37,7 @@ class NodeRequest implements HttpRequest {
     private readonly res: ServerResponse,
   ) {
     this.method = req.method ?? "GET";
+    this.id = requestId(this.header("x-request-id"));
     // Stream paths are the full public path, so Location, Stream-Forked-From and basePath
     // mean the same thing whether the handler runs standalone or under a mount prefix.
     const url = req.originalUrl ?? req.url ?? "/";
@@ -70,7 +74,10 @@ class NodeRequest implements HttpRequest {
         chunks.push(chunk);
       };
       this.req.on("data", onData);
-      this.req.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+      this.req.once("end", () => {
+        this.bodyBytes = size;
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      });
       this.req.once("error", reject);
       this.req.once("aborted", () => reject(new ProtocolError("BAD_REQUEST", "The request body was cut short")));
     });

@@ -55,6 +55,8 @@ export class Engine {
   /** Paths whose storage is still being reclaimed; a re-create waits for it. */
   private readonly removing = new Map<string, Promise<void>>();
   private readonly reorderWaitMs: number;
+  /** Set at shutdown: live reads answer at once instead of waiting. */
+  draining = false;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -214,6 +216,28 @@ export class Engine {
   /** Reclaims expired streams; runs on a timer so idle expired streams do not hold memory or disk. */
   sweepExpired(): void {
     for (const stream of this.streams.values()) this.expireIfDue(stream);
+  }
+
+  /** Shutdown: every waiting long-poll answers and every SSE session ends, now and from now on. */
+  beginShutdown(): void {
+    this.draining = true;
+    for (const stream of this.streams.values()) stream.live?.wakeAll("closing");
+  }
+
+  /**
+   * Streams whose path starts with `prefix`, in path order, after `after`, at most `limit`
+   * (the admin listing). Expired streams not yet swept are left out.
+   */
+  list(prefix: string, after: string | undefined, limit: number): StreamState[] {
+    const now = this.now();
+    const matches: StreamState[] = [];
+    for (const [path, stream] of this.streams) {
+      if (!path.startsWith(prefix) || (after !== undefined && path <= after) || stream.ready) continue;
+      if (isExpired(stream.meta.lifetime, stream.lastAccess, now)) continue;
+      matches.push(stream);
+    }
+    matches.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return matches.slice(0, limit);
   }
 
   /** A stream by path whatever its state, for fork reads through soft-deleted sources. */

@@ -4,7 +4,8 @@
  * `recent` while anyone listens, so the woken readers share them instead of each reading the
  * store (one storage read per append at most, however many waiters).
  */
-export type WakeReason = "data" | "closed" | "timeout" | "gone" | "aborted";
+/** Why a waiter woke; `closing` means the server is shutting down. */
+export type WakeReason = "data" | "closed" | "timeout" | "gone" | "aborted" | "closing";
 
 const RECENT_LIMIT = 1 << 20;
 

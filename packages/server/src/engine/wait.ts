@@ -15,6 +15,7 @@ export function waitForData(
   abort: (listener: () => void) => void,
 ): Promise<WakeReason> {
   if (stream.tail > position) return Promise.resolve("data");
+  if (engine.draining) return Promise.resolve("closing");
   if (stream.closed) return Promise.resolve("closed");
   if (stream.softDeleted || engine.peek(stream.path) !== stream) return Promise.resolve("gone");
   const live = engine.acquireLive(stream);

@@ -1,41 +1,57 @@
 /**
- * The protocol application: routes a request to its handler, applies the middleware (CORS,
- * security headers), and turns errors into replies. Transport-free; adapters wrap it.
+ * The protocol application: classifies a request (operation.ts), routes it to its handler,
+ * applies the middleware (CORS, security headers, request id), instruments it (logs and
+ * metrics), and turns errors into replies. Transport-free; adapters wrap it.
  */
 import { Header, ProtocolError } from "@rivulet/protocol";
 import { Engine } from "../engine/engine.js";
+import { type Logger, silentLogger } from "../ops/logger.js";
+import { ServerMetrics } from "../ops/metrics.js";
 import { DEFAULTS, type ResolvedOptions, type ServerOptions } from "../options.js";
 import { MemoryStore } from "../store/memory-store.js";
+import type { Store } from "../store/types.js";
 import type { Context } from "./context.js";
-import type { HttpReply, HttpRequest } from "./exchange.js";
+import type { HttpReply, HttpRequest, ReplySink } from "./exchange.js";
 import { handleAppend } from "./handlers/append.js";
 import { handleCreate } from "./handlers/create.js";
 import { handleDelete } from "./handlers/delete.js";
 import { handleFork } from "./handlers/fork.js";
 import { handleHead } from "./handlers/head.js";
+import { handleList } from "./handlers/list.js";
 import { handleLongPoll } from "./handlers/long-poll.js";
+import { handleHealth, handleMetrics, handleReady } from "./handlers/ops.js";
 import { handleRead } from "./handlers/read.js";
 import { handleSse } from "./handlers/sse.js";
 import { Cors } from "./middleware/cors.js";
 import { addSecurityHeaders } from "./middleware/security.js";
-
-/** PROTOCOL §6: the first stream-root-relative segment `__ds` is reserved for control APIs. */
-const RESERVED_SEGMENT = "__ds";
+import { type Operation, operationOf } from "./operation.js";
 
 export class ProtocolApp {
   readonly engine: Engine;
   readonly options: ResolvedOptions;
+  readonly metrics: ServerMetrics | undefined;
+  readonly logger: Logger;
   private readonly context: Context;
   private readonly cors: Cors;
   private sweeper: NodeJS.Timeout | undefined;
+  private opened = false;
+  /** Requests being handled plus SSE sessions streaming; shutdown waits for zero. */
+  private active = 0;
+  private readonly idleWaiters: Array<() => void> = [];
 
   constructor(options: ServerOptions = {}) {
-    const store = options.store ?? new MemoryStore();
-    this.options = { ...DEFAULTS, ...definedOnly(options), store };
+    const store: Store = options.store ?? new MemoryStore();
+    const logger = options.logger ?? silentLogger;
+    this.options = { ...DEFAULTS, ...definedOnly(options), store, logger };
     this.options.basePath = this.options.basePath.replace(/\/+$/, "");
+    this.logger = logger;
     this.engine = new Engine({ store, producerReorderWaitMs: this.options.producerReorderWaitMs });
     this.context = { engine: this.engine, options: this.options };
     this.cors = new Cors(this.options.corsOrigins);
+    this.metrics = this.options.metrics
+      ? new ServerMetrics({ streams: () => this.engine.streamCount, storedBytes: () => store.storedBytes?.() })
+      : undefined;
+    if (this.metrics) store.observe?.(this.metrics.storeObserver);
   }
 
   /** Opens the store (recovery) and starts reclaiming expired streams. */
@@ -43,81 +59,176 @@ export class ProtocolApp {
     await this.engine.open();
     this.sweeper = setInterval(() => this.engine.sweepExpired(), this.options.sweepIntervalMs);
     this.sweeper.unref();
+    this.opened = true;
   }
 
+  /**
+   * Graceful stop, step one: waiting long-polls answer 204, SSE sessions end cleanly, and new
+   * live reads answer at once. Then wait (up to `timeoutMs`) for in-flight requests, such as
+   * appends being made durable, to finish.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.engine.beginShutdown();
+    if (this.active === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Closes the store (a clean checkpoint for the file store). */
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     await this.options.store.close();
   }
 
   async handle(request: HttpRequest): Promise<HttpReply> {
+    const started = performance.now();
+    this.begin();
+    let operation: Operation = "not-found";
     let result: HttpReply;
-    if (request.method === "OPTIONS") {
-      result = this.cors.preflight(request);
-    } else {
-      try {
-        result = await this.route(request);
-      } catch (error) {
-        result = errorReply(error);
-      }
-      this.cors.decorate(request, result);
+    try {
+      operation = operationOf(request, this.options.basePath);
+      result = await this.dispatch(operation, request);
+    } catch (error) {
+      result = this.failure(error, request, operation);
     }
+    if (operation !== "preflight") this.cors.decorate(request, result);
     addSecurityHeaders(result);
+    result.headers["x-request-id"] = request.id;
+    if (result.stream) {
+      result.stream = this.trackSession(result.stream, request, started);
+    } else {
+      this.finish(operation, request, result.status, started);
+    }
     return result;
   }
 
-  private route(request: HttpRequest): Promise<HttpReply> {
-    const { basePath } = this.options;
-    const path = request.path;
-    if (!(path.startsWith(`${basePath}/`) && path.length > basePath.length + 1)) {
-      throw new ProtocolError("STREAM_NOT_FOUND", `No stream route at ${path}`);
-    }
-    const firstSegment = path.slice(basePath.length + 1).split("/", 1)[0];
-    if (firstSegment === RESERVED_SEGMENT) {
-      throw new ProtocolError("STREAM_NOT_FOUND", "This control API is not available");
-    }
-    switch (request.method) {
-      case "PUT":
-        if (request.header(Header.forkedFrom) !== undefined) return handleFork(request, this.context);
+  private dispatch(operation: Operation, request: HttpRequest): Promise<HttpReply> {
+    const context = this.context;
+    switch (operation) {
+      case "preflight":
+        return Promise.resolve(this.cors.preflight(request));
+      case "create":
         if (request.header(Header.forkOffset) !== undefined || request.header(Header.forkSubOffset) !== undefined) {
           throw new ProtocolError(
             "BAD_REQUEST",
             "Stream-Fork-Offset and Stream-Fork-Sub-Offset need Stream-Forked-From",
           );
         }
-        return handleCreate(request, this.context);
-      case "POST":
-        return handleAppend(request, this.context);
-      case "GET":
-        return this.routeRead(request);
-      case "HEAD":
-        return handleHead(request, this.context);
-      case "DELETE":
-        return handleDelete(request, this.context);
-      default:
-        throw new ProtocolError("METHOD_NOT_ALLOWED", `Method ${request.method} is not supported`, {
+        return handleCreate(request, context);
+      case "fork":
+        return handleFork(request, context);
+      case "append":
+        return handleAppend(request, context);
+      case "read":
+        if (request.query.has("live")) {
+          throw new ProtocolError(
+            "INVALID_LIVE_MODE",
+            `Unknown live mode: ${JSON.stringify(request.query.get("live"))}`,
+          );
+        }
+        return handleRead(request, context);
+      case "long-poll":
+        return this.tracked("long-poll", () => handleLongPoll(request, context));
+      case "sse":
+        return handleSse(request, context);
+      case "head":
+        return handleHead(request, context);
+      case "delete":
+        return handleDelete(request, context);
+      case "list":
+        return handleList(request, context);
+      case "health":
+        return handleHealth();
+      case "ready":
+        return handleReady(context, this.opened);
+      case "metrics":
+        return handleMetrics(this.metrics);
+      case "bad-method":
+        throw new ProtocolError("METHOD_NOT_ALLOWED", `Method ${request.method} is not supported here`, {
           allow: "GET, HEAD, POST, PUT, DELETE, OPTIONS",
         });
+      case "not-found":
+        throw new ProtocolError("STREAM_NOT_FOUND", `No stream route at ${request.path}`);
     }
   }
 
-  private routeRead(request: HttpRequest): Promise<HttpReply> {
-    const live = request.query.get("live");
-    if (live === null) return handleRead(request, this.context);
-    if (live === "long-poll") return handleLongPoll(request, this.context);
-    if (live === "sse") return handleSse(request, this.context);
-    throw new ProtocolError("INVALID_LIVE_MODE", `Unknown live mode: ${JSON.stringify(live)}`);
+  /** Counts a long-poll as a live connection while it waits. */
+  private async tracked(mode: "long-poll", work: () => Promise<HttpReply>): Promise<HttpReply> {
+    this.metrics?.liveOpened(mode);
+    try {
+      return await work();
+    } finally {
+      this.metrics?.liveClosed(mode);
+    }
+  }
+
+  /** Keeps an SSE session counted (live gauge, shutdown wait) until its sink ends. */
+  private trackSession(start: (sink: ReplySink) => void, request: HttpRequest, started: number) {
+    this.metrics?.liveOpened("sse");
+    this.logger.info({ reqId: request.id, op: "sse", path: request.path }, "sse session started");
+    return (sink: ReplySink) => {
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        this.metrics?.liveClosed("sse");
+        this.finish("sse", request, 200, started);
+      };
+      sink.onClose(end);
+      start({
+        write: (chunk) => sink.write(chunk),
+        end: () => {
+          sink.end();
+          end();
+        },
+        get closed() {
+          return sink.closed;
+        },
+        onClose: (listener) => sink.onClose(listener),
+        drain: () => sink.drain(),
+      });
+    };
+  }
+
+  private begin(): void {
+    this.active++;
+  }
+
+  private finish(operation: Operation, request: HttpRequest, status: number, started: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    this.metrics?.observeRequest(operation, status, seconds);
+    if (operation === "append" && status < 300) this.metrics?.observeAppend(request.bodyBytes);
+    this.logger.info(
+      { reqId: request.id, op: operation, method: request.method, path: safePath(request), status, ms: seconds * 1000 },
+      "request",
+    );
+    this.active--;
+    if (this.active === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  private failure(error: unknown, request: HttpRequest, operation: Operation): HttpReply {
+    const reply = errorReply(error);
+    if (reply.status >= 500 && !(error instanceof ProtocolError && error.code === "INSUFFICIENT_STORAGE")) {
+      const cause = error instanceof ProtocolError ? error.cause : error;
+      this.logger.error({ reqId: request.id, op: operation, err: describeError(cause) }, "request failed");
+    }
+    return reply;
   }
 }
 
 const encoder = new TextEncoder();
 
+/** The reply for an error: its status, the headers the spec requires, and `{error:{code,message}}`. */
 export function errorReply(error: unknown): HttpReply {
   const failure =
     error instanceof ProtocolError
       ? error
       : new ProtocolError("INTERNAL", "Internal server error", {}, { cause: error });
-  if (failure.status >= 500) reportInternal(failure);
   return {
     status: failure.status,
     headers: { ...failure.headers, [Header.contentType]: "application/json" },
@@ -125,9 +236,19 @@ export function errorReply(error: unknown): HttpReply {
   };
 }
 
-function reportInternal(error: ProtocolError): void {
-  if (error.code === "INSUFFICIENT_STORAGE") return;
-  console.error(`[rivulet] ${error.code}:`, error.cause ?? error);
+/** The path for logs; an undecodable one is logged as such rather than throwing again. */
+function safePath(request: HttpRequest): string {
+  try {
+    return request.path;
+  } catch {
+    return "(invalid path)";
+  }
+}
+
+function describeError(error: unknown): object {
+  return error instanceof Error
+    ? { type: error.name, message: error.message, stack: error.stack }
+    : { value: String(error) };
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -4,6 +4,8 @@
  * Request/Response objects.
  */
 export interface HttpRequest {
+  /** Request id: the client's X-Request-Id when it is a sane token, else a fresh one. */
+  readonly id: string;
   readonly method: string;
   /** Decoded URL path, without the query. */
   readonly path: string;
@@ -12,6 +14,8 @@ export interface HttpRequest {
   header(name: string): string | undefined;
   /** The whole body; rejects with PAYLOAD_TOO_LARGE past `limit` bytes. */
   readBody(limit: number): Promise<Uint8Array>;
+  /** Bytes of body read so far. */
+  readonly bodyBytes: number;
   /** Runs `listener` when the client goes away before the reply is complete. */
   onClose(listener: () => void): void;
 }

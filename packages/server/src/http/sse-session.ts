@@ -63,7 +63,7 @@ export async function runSseSession(
       const remaining = deadline - engine.now();
       if (remaining <= 0) break;
       const reason = await waitForData(engine, stream, position, remaining, (l) => sink.onClose(l));
-      if (reason === "timeout" || reason === "aborted" || reason === "gone") break;
+      if (reason === "timeout" || reason === "aborted" || reason === "gone" || reason === "closing") break;
     }
   } catch {
     // A read failure ends the session; the client reconnects from its last offset.

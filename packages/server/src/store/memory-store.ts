@@ -91,6 +91,12 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {}
 
+  storedBytes(): number {
+    let bytes = 0;
+    for (const stream of this.streams.values()) bytes += stream.length;
+    return bytes;
+  }
+
   private get(path: string): MemoryStream {
     const stream = this.streams.get(path);
     if (!stream) throw new Error(`No stored stream at ${path}`);

@@ -69,6 +69,25 @@ export interface Store {
   remove(path: string): Promise<void>;
 
   close(): Promise<void>;
+
+  /** Receives commit statistics (for metrics); optional. */
+  observe?(observer: StoreObserver): void;
+
+  /** Whether the store can take writes now (for readiness checks); optional. */
+  health?(): StoreHealth;
+
+  /** Bytes the store holds on its medium; optional. */
+  storedBytes?(): number;
+}
+
+export interface StoreObserver {
+  /** One group commit: how many records it made durable, and how long the durable write took. */
+  commit(records: number, seconds: number): void;
+}
+
+export interface StoreHealth {
+  readonly writable: boolean;
+  readonly detail?: string;
 }
 
 /** Thrown by stores when the disk is full; the engine answers 507 and loses nothing acknowledged. */

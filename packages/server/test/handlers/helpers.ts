@@ -174,6 +174,8 @@ export async function handleDirect(
   path: string,
 ): Promise<{ status: number; code: string | undefined; headers: Record<string, string> }> {
   const reply = await app.handle({
+    id: "direct",
+    bodyBytes: 0,
     method,
     path,
     query: new URLSearchParams(),

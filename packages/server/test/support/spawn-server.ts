@@ -13,7 +13,7 @@ export interface ServerProcess {
 
 /** Starts `rivulet serve` on a free port and resolves once it listens. */
 export function spawnServer(args: string[]): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [RIVULET_BIN, "serve", "--port", "0", ...args], {
+  const child = spawn(process.execPath, [RIVULET_BIN, "serve", "--port", "0", "--log-level", "warn", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -25,17 +25,16 @@ export function spawnServer(args: string[]): Promise<ServerProcess> {
       child.kill("SIGKILL");
       reject(error);
     };
-    child.stderr!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stdout!.on("data", (chunk: Buffer) => {
+    const onOutput = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/[^/\s]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve({ url: match[1]!, child, exited });
       }
-    });
+    };
+    child.stdout!.on("data", onOutput);
+    child.stderr!.on("data", onOutput);
     child.once("exit", (code) => fail(new Error(`server exited (${code}) before listening:\n${output}`)));
   });
 }

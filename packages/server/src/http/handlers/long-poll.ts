@@ -18,7 +18,8 @@ export async function handleLongPoll(request: HttpRequest, context: Context): Pr
   try {
     if (stream.tail <= position && !stream.closed) {
       const reason = await waitForData(engine, stream, position, options.longPollTimeoutMs, (l) => request.onClose(l));
-      if (reason === "gone") await engine.get(request.path, false); // throws 404 or 410
+      // A deleted stream answers 404 or 410; shutdown ("closing") answers 204 like a timeout.
+      if (reason === "gone") await engine.get(request.path, false);
     }
     const cursor = nextCursor(engine.now(), request.query.get("cursor") ?? undefined);
     if (stream.tail > position) return await dataReply(context, stream, position, cursor);

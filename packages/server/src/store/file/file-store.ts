@@ -10,7 +10,7 @@
  *   the data and recovery rewrites it.
  */
 import { join } from "node:path";
-import type { AppendRecord, Store, StoredStream, StreamMeta } from "../types.js";
+import type { AppendRecord, Store, StoredStream, StoreHealth, StoreObserver, StreamMeta } from "../types.js";
 import { StoreFullError } from "../types.js";
 import { Catalog, Entry } from "./catalog.js";
 import { readCheckpoint, snapshotLines, writeCheckpoint } from "./checkpoint.js";
@@ -65,6 +65,9 @@ export class FileStore implements Store {
   private syncTimer: NodeJS.Timeout | undefined;
   private unsynced = false;
   private fatal: Error | undefined;
+  /** Set by a write refused for lack of space, cleared by the next successful commit. */
+  private diskFull = false;
+  private observer: StoreObserver | undefined;
 
   constructor(options: FileStoreOptions) {
     this.io = options.io ?? nodeIo;
@@ -150,6 +153,22 @@ export class FileStore implements Store {
     await this.files.closeAll();
   }
 
+  observe(observer: StoreObserver): void {
+    this.observer = observer;
+  }
+
+  health(): StoreHealth {
+    if (this.fatal) return { writable: false, detail: this.fatal.message };
+    if (this.diskFull) return { writable: false, detail: "the disk is full" };
+    return { writable: true };
+  }
+
+  storedBytes(): number {
+    let bytes = this.wal.size;
+    for (const entry of this.catalog.byId.values()) bytes += entry.tail - entry.base;
+    return bytes;
+  }
+
   /** Number of data files currently open (for tests and metrics). */
   get openFiles(): number {
     return this.files.openCount;
@@ -196,15 +215,23 @@ export class FileStore implements Store {
     });
     // 1. Data files first: if a crash follows, their extra bytes lie past the durable tail,
     //    where nothing reads them and the next append overwrites them.
-    pending = await this.writeDataFiles(pending);
-    if (pending.length === 0) return;
+    const written = await this.writeDataFiles(pending);
+    pending = written.good;
+    if (pending.length === 0) {
+      this.diskFull ||= written.diskFull;
+      return;
+    }
     // 2. One log write for the whole batch; in fsync mode the log is O_DSYNC, so when the
     //    write returns the batch is on disk (one system call per commit, for all streams).
+    const started = performance.now();
     try {
       await this.wal.write(pending.flatMap((p) => encodeRecord(p.record)));
+      this.observer?.commit(pending.length, (performance.now() - started) / 1000);
+      this.diskFull = written.diskFull;
     } catch (error) {
       // fsyncgate: after a failed sync the kernel may have dropped the pages; never retry.
       if (error instanceof FatalStoreError) return this.die(error, pending);
+      this.diskFull = isDiskFull(error);
       for (const p of pending) this.failEntry(p.entry);
       for (const p of pending) p.reject(storeError(error));
       return;
@@ -215,7 +242,7 @@ export class FileStore implements Store {
   }
 
   /** Writes each stream's new bytes with one positional write; returns the records still good. */
-  private async writeDataFiles(pending: Pending[]): Promise<Pending[]> {
+  private async writeDataFiles(pending: Pending[]): Promise<{ good: Pending[]; diskFull: boolean }> {
     const runs = new Map<Entry, { start: number; parts: Uint8Array[] }>();
     for (const p of pending) {
       const data = recordData(p.record);
@@ -224,7 +251,7 @@ export class FileStore implements Store {
       if (run) run.parts.push(data.data);
       else runs.set(p.entry, { start: data.position - p.entry.base, parts: [data.data] });
     }
-    if (runs.size === 0) return pending;
+    if (runs.size === 0) return { good: pending, diskFull: false };
     const failed = new Map<Entry, unknown>();
     await Promise.all(
       [...runs].map(async ([entry, run]) => {
@@ -235,14 +262,15 @@ export class FileStore implements Store {
         }
       }),
     );
-    if (failed.size === 0) return pending;
-    return pending.filter((p) => {
+    if (failed.size === 0) return { good: pending, diskFull: false };
+    const good = pending.filter((p) => {
       const error = failed.get(p.entry);
       if (error === undefined) return true;
       this.failEntry(p.entry);
       p.reject(storeError(error));
       return false;
     });
+    return { good, diskFull: [...failed.values()].some(isDiskFull) };
   }
 
   private applyCommitted(p: Pending): void {

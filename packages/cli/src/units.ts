@@ -1,0 +1,36 @@
+/** Human-friendly sizes and durations for flags: `1048576`, `64k`, `1MiB`, `30s`, `500ms`. */
+import { InvalidArgumentError } from "commander";
+
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+const TIME_UNITS: Record<string, number> = { "": 1, ms: 1, s: 1000, m: 60_000, min: 60_000 };
+
+function parseWithUnit(value: string, units: Record<string, number>, what: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = match ? units[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined) throw new InvalidArgumentError(`not a ${what}: ${JSON.stringify(value)}`);
+  const result = Math.round(Number(match[1]) * unit);
+  if (!Number.isSafeInteger(result) || result <= 0) throw new InvalidArgumentError(`${what} out of range: ${value}`);
+  return result;
+}
+
+/** Bytes; binary suffixes (k = 1024). */
+export function parseSize(value: string): number {
+  return parseWithUnit(value, SIZE_UNITS, "size (e.g. 1048576, 64k, 1MiB)");
+}
+
+/** Milliseconds; suffixes ms, s, m. */
+export function parseDuration(value: string): number {
+  return parseWithUnit(value, TIME_UNITS, "duration (e.g. 500ms, 30s, 1m)");
+}

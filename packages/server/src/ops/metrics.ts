@@ -1,0 +1,114 @@
+/**
+ * Prometheus metrics (prom-client): requests and latency by operation and status, appends
+ * and bytes, live connections by mode, durable commit latency and group-commit batch sizes,
+ * streams, and stored bytes.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { StoreObserver } from "../store/types.js";
+
+export interface MetricSources {
+  streams(): number;
+  storedBytes(): number | undefined;
+}
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<"operation" | "status">;
+  private readonly latency: Histogram<"operation" | "status">;
+  private readonly appends: Counter;
+  private readonly appendBytes: Counter;
+  private readonly live: Gauge<"mode">;
+  private readonly commitSeconds: Histogram;
+  private readonly commitRecords: Histogram;
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: "rivulet_" });
+    this.requests = new Counter({
+      name: "rivulet_http_requests_total",
+      help: "HTTP requests by operation and status",
+      labelNames: ["operation", "status"],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: "rivulet_http_request_duration_seconds",
+      help: "Time from request to response headers (to the end of the session for SSE)",
+      labelNames: ["operation", "status"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.appends = new Counter({ name: "rivulet_appends_total", help: "Acknowledged appends", registers });
+    this.appendBytes = new Counter({
+      name: "rivulet_append_bytes_total",
+      help: "Body bytes of acknowledged appends",
+      registers,
+    });
+    this.live = new Gauge({
+      name: "rivulet_live_connections",
+      help: "Open live reads by mode (long-poll, sse)",
+      labelNames: ["mode"],
+      registers,
+    });
+    this.commitSeconds = new Histogram({
+      name: "rivulet_store_commit_seconds",
+      help: "Durable log write (fsync or O_DSYNC write) time per group commit",
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+      registers,
+    });
+    this.commitRecords = new Histogram({
+      name: "rivulet_store_commit_records",
+      help: "Records per group commit",
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+      registers,
+    });
+    new Gauge({
+      name: "rivulet_streams",
+      help: "Streams held by the server (including soft-deleted ones kept for forks)",
+      registers,
+      collect() {
+        this.set(sources.streams());
+      },
+    });
+    new Gauge({
+      name: "rivulet_store_bytes",
+      help: "Bytes held by the store (stream data and log)",
+      registers,
+      collect() {
+        const bytes = sources.storedBytes();
+        if (bytes !== undefined) this.set(bytes);
+      },
+    });
+  }
+
+  observeRequest(operation: string, status: number, seconds: number): void {
+    const labels = { operation, status: String(status) };
+    this.requests.inc(labels);
+    this.latency.observe(labels, seconds);
+  }
+
+  observeAppend(bytes: number): void {
+    this.appends.inc();
+    this.appendBytes.inc(bytes);
+  }
+
+  liveOpened(mode: "long-poll" | "sse"): void {
+    this.live.inc({ mode });
+  }
+
+  liveClosed(mode: "long-poll" | "sse"): void {
+    this.live.dec({ mode });
+  }
+
+  readonly storeObserver: StoreObserver = {
+    commit: (records, seconds) => {
+      this.commitRecords.observe(records);
+      this.commitSeconds.observe(seconds);
+    },
+  };
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
