@@ -71,7 +71,7 @@ export class Engine {
       const stream = new StreamState(stored.meta, stored.tail, stored.closed, now);
       stream.lastStreamSeq = stored.lastStreamSeq;
       stream.closedBy = stored.closedBy;
-      if (stored.producers.size > 0) stream.producers = new Map(stored.producers);
+      for (const [id, state] of stored.producers) stream.producerMap().set(id, state);
       stream.softDeleted = stored.softDeleted;
       this.streams.set(stored.meta.path, stream);
     }
@@ -127,8 +127,8 @@ export class Engine {
     const data = frameBody(config.contentType, request.body, "create");
     const meta: StreamMeta = {
       path,
-      contentType: config.contentType,
-      lifetime: config.lifetime,
+      contentType: internContentType(config.contentType),
+      lifetime: shareLifetime(config.lifetime),
       createdAt: this.now(),
       fork: config.fork,
     };
@@ -330,6 +330,21 @@ export class Engine {
     this.producerWaiters.delete(stream);
     for (const wake of waiters) wake();
   }
+}
+
+/** Millions of streams share a handful of content types; keep one string of each. */
+const contentTypes = new Map<string, string>();
+function internContentType(contentType: string): string {
+  const known = contentTypes.get(contentType);
+  if (known !== undefined) return known;
+  if (contentTypes.size < 1024) contentTypes.set(contentType, contentType);
+  return contentType;
+}
+
+/** Most streams never expire; they all share one empty lifetime. */
+const NO_LIFETIME: Lifetime = Object.freeze({});
+function shareLifetime(lifetime: Lifetime): Lifetime {
+  return lifetime.ttlSeconds === undefined && lifetime.expiresAt === undefined ? NO_LIFETIME : lifetime;
 }
 
 function isSequenceGap(error: unknown): boolean {

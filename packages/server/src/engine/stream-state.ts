@@ -4,30 +4,34 @@
  * - decided: `decidedTail`, `decidedClosed`, producers, Stream-Seq and `closedBy` include appends
  *   accepted but still being made durable, so pipelined appends are decided in arrival order.
  * When a store write fails, `Writer` rolls the decided view back (see writer.ts).
+ *
+ * A server may hold millions of idle streams, so the object is kept small: writer state that
+ * most streams never use (producers, Stream-Seq, who closed it) lives in a side object made
+ * on first use.
  */
 import type { ProducerClaim, ProducerState, WriterView } from "@rivulet/protocol";
 import type { StreamMeta } from "../store/types.js";
 import type { LiveSet } from "./live.js";
 
-let nextStreamId = 1;
+interface WriterExtras {
+  lastStreamSeq: string | undefined;
+  closedBy: ProducerClaim | undefined;
+  producers: Map<string, ProducerState> | undefined;
+}
 
 export class StreamState {
-  /** Internal identity for ETags: a re-created path gets a new id, so old ETags never match. */
-  readonly id = (nextStreamId++).toString(36);
   tail: number;
   closed: boolean;
   decidedTail: number;
   decidedClosed: boolean;
-  lastStreamSeq: string | undefined;
-  closedBy: ProducerClaim | undefined;
-  producers: Map<string, ProducerState> | undefined;
   /** Number of forks whose source is this stream (PROTOCOL §4.2 reference count). */
   forkCount = 0;
   softDeleted = false;
   /** Set while the stream's creation is being made durable; operations wait for it. */
-  ready: Promise<void> | undefined;
+  ready: Promise<void> | undefined = undefined;
   lastAccess: number;
-  live: LiveSet | undefined;
+  live: LiveSet | undefined = undefined;
+  private extras: WriterExtras | undefined = undefined;
 
   constructor(
     readonly meta: StreamMeta,
@@ -50,13 +54,48 @@ export class StreamState {
     return this.meta.contentType;
   }
 
+  /**
+   * Identity for ETags: the creation time, so a stream re-created at the same path (even
+   * across restarts) never matches an old ETag.
+   */
+  get etagId(): string {
+    return this.meta.createdAt.toString(36);
+  }
+
   /** First position stored by this stream itself; below it, data comes from the fork source. */
   get base(): number {
     return this.meta.fork?.position ?? 0;
   }
 
+  get lastStreamSeq(): string | undefined {
+    return this.extras?.lastStreamSeq;
+  }
+
+  set lastStreamSeq(value: string | undefined) {
+    if (value !== undefined || this.extras) this.writerExtras().lastStreamSeq = value;
+  }
+
+  get closedBy(): ProducerClaim | undefined {
+    return this.extras?.closedBy;
+  }
+
+  set closedBy(value: ProducerClaim | undefined) {
+    if (value !== undefined || this.extras) this.writerExtras().closedBy = value;
+  }
+
+  get producers(): Map<string, ProducerState> | undefined {
+    return this.extras?.producers;
+  }
+
+  /** The producer map, made on first use. */
+  producerMap(): Map<string, ProducerState> {
+    const extras = this.writerExtras();
+    extras.producers ??= new Map();
+    return extras.producers;
+  }
+
   producerState(id: string): ProducerState | undefined {
-    return this.producers?.get(id);
+    return this.extras?.producers?.get(id);
   }
 
   /** WriterView: decisions see appends already accepted, not only durable ones. */
@@ -67,7 +106,12 @@ export class StreamState {
       closed: this.decidedClosed,
       lastStreamSeq: this.lastStreamSeq,
       closedBy: this.closedBy,
-      producerState: (id) => this.producers?.get(id),
+      producerState: (id) => this.producerState(id),
     };
+  }
+
+  private writerExtras(): WriterExtras {
+    this.extras ??= { lastStreamSeq: undefined, closedBy: undefined, producers: undefined };
+    return this.extras;
   }
 }

@@ -71,8 +71,7 @@ function applyDecided(stream: StreamState, record: AppendRecord): void {
   stream.decidedTail = record.position + record.data.length;
   if (record.streamSeq !== undefined) stream.lastStreamSeq = record.streamSeq;
   if (record.producer) {
-    stream.producers ??= new Map();
-    stream.producers.set(record.producer.id, { epoch: record.producer.epoch, lastSeq: record.producer.seq });
+    stream.producerMap().set(record.producer.id, { epoch: record.producer.epoch, lastSeq: record.producer.seq });
   }
   if (record.close) {
     stream.decidedClosed = true;

@@ -5,13 +5,15 @@
 import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
 import type { AppendRecord, Store, StoredStream, StreamMeta } from "./types.js";
 
+const NO_BYTES = new Uint8Array(0);
+
 class MemoryStream {
-  bytes = new Uint8Array(0);
+  bytes = NO_BYTES;
   length = 0;
   closed = false;
-  closedBy: ProducerClaim | undefined;
-  lastStreamSeq: string | undefined;
-  producers = new Map<string, ProducerState>();
+  closedBy: ProducerClaim | undefined = undefined;
+  lastStreamSeq: string | undefined = undefined;
+  producers: Map<string, ProducerState> | undefined = undefined;
   softDeleted = false;
 
   constructor(readonly meta: StreamMeta) {}
@@ -26,8 +28,10 @@ class MemoryStream {
 
   apply(record: AppendRecord): void {
     this.write(record.data);
-    if (record.producer)
+    if (record.producer) {
+      this.producers ??= new Map();
       this.producers.set(record.producer.id, { epoch: record.producer.epoch, lastSeq: record.producer.seq });
+    }
     if (record.streamSeq !== undefined) this.lastStreamSeq = record.streamSeq;
     if (record.close) {
       this.closed = true;
@@ -36,6 +40,7 @@ class MemoryStream {
   }
 
   private write(data: Uint8Array): void {
+    if (data.length === 0) return;
     const needed = this.length + data.length;
     if (needed > this.bytes.length) {
       const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2, 256));

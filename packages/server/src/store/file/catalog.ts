@@ -6,18 +6,23 @@ import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
 import type { AppendRecord, StoredStream, StreamMeta } from "../types.js";
 import { metaFromJson, metaToJson, type WalRecord } from "./codec.js";
 
+interface WriterExtras {
+  closedBy: ProducerClaim | undefined;
+  lastStreamSeq: string | undefined;
+  producers: Map<string, ProducerState> | undefined;
+}
+
+/** One stream's durable state. Small: most streams never use producers or Stream-Seq. */
 export class Entry {
   /** Durable tail: everything below it is in the log and in the data file. */
   tail: number;
   /** Tail including appends accepted but not yet committed; new appends must start here. */
   acceptedTail: number;
   closed = false;
-  closedBy: ProducerClaim | undefined;
-  lastStreamSeq: string | undefined;
-  producers: Map<string, ProducerState> | undefined;
   softDeleted = false;
   /** Bumped when an accepted append fails, so appends queued behind it fail too. */
   failures = 0;
+  private extras: WriterExtras | undefined = undefined;
 
   constructor(
     readonly id: number,
@@ -25,6 +30,23 @@ export class Entry {
   ) {
     this.tail = this.base;
     this.acceptedTail = this.base;
+  }
+
+  get closedBy(): ProducerClaim | undefined {
+    return this.extras?.closedBy;
+  }
+
+  get lastStreamSeq(): string | undefined {
+    return this.extras?.lastStreamSeq;
+  }
+
+  get producers(): Map<string, ProducerState> | undefined {
+    return this.extras?.producers;
+  }
+
+  private writer(): WriterExtras {
+    this.extras ??= { closedBy: undefined, lastStreamSeq: undefined, producers: undefined };
+    return this.extras;
   }
 
   get base(): number {
@@ -36,13 +58,14 @@ export class Entry {
     this.tail = record.position + record.data.length;
     if (this.acceptedTail < this.tail) this.acceptedTail = this.tail;
     if (record.producer) {
-      this.producers ??= new Map();
-      this.producers.set(record.producer.id, { epoch: record.producer.epoch, lastSeq: record.producer.seq });
+      const writer = this.writer();
+      writer.producers ??= new Map();
+      writer.producers.set(record.producer.id, { epoch: record.producer.epoch, lastSeq: record.producer.seq });
     }
-    if (record.streamSeq !== undefined) this.lastStreamSeq = record.streamSeq;
+    if (record.streamSeq !== undefined) this.writer().lastStreamSeq = record.streamSeq;
     if (record.close) {
       this.closed = true;
-      this.closedBy = record.producer;
+      if (record.producer) this.writer().closedBy = record.producer;
     }
   }
 
@@ -75,29 +98,54 @@ export class Entry {
     const entry = new Entry(Number(json.id), metaFromJson(json.meta as Record<string, unknown>));
     entry.tail = entry.acceptedTail = Number(json.tail);
     entry.closed = json.closed === true;
-    entry.closedBy = json.closedBy as ProducerClaim | undefined;
-    entry.lastStreamSeq = json.lastStreamSeq as string | undefined;
-    const producers = json.producers as Array<[string, number, number]> | undefined;
-    if (producers?.length) entry.producers = new Map(producers.map(([id, epoch, lastSeq]) => [id, { epoch, lastSeq }]));
     entry.softDeleted = json.softDeleted === true;
+    const producers = json.producers as Array<[string, number, number]> | undefined;
+    if (json.closedBy !== undefined || json.lastStreamSeq !== undefined || producers?.length) {
+      const writer = entry.writer();
+      writer.closedBy = json.closedBy as ProducerClaim | undefined;
+      writer.lastStreamSeq = json.lastStreamSeq as string | undefined;
+      if (producers?.length)
+        writer.producers = new Map(producers.map(([id, epoch, lastSeq]) => [id, { epoch, lastSeq }]));
+    }
     return entry;
   }
 }
 
+/**
+ * Every stream by path. Lookup by id is only needed while replaying the log, so that index
+ * exists only during recovery.
+ */
 export class Catalog {
   readonly byPath = new Map<string, Entry>();
-  readonly byId = new Map<number, Entry>();
   nextId = 1;
+  private replayIndex: Map<number, Entry> | undefined;
 
   add(entry: Entry): void {
     this.byPath.set(entry.meta.path, entry);
-    this.byId.set(entry.id, entry);
+    this.replayIndex?.set(entry.id, entry);
     if (entry.id >= this.nextId) this.nextId = entry.id + 1;
   }
 
   delete(entry: Entry): void {
-    this.byPath.delete(entry.meta.path);
-    this.byId.delete(entry.id);
+    if (this.byPath.get(entry.meta.path) === entry) this.byPath.delete(entry.meta.path);
+    this.replayIndex?.delete(entry.id);
+  }
+
+  /** Whether `entry` is still the stream at its path (not removed or replaced). */
+  holds(entry: Entry): boolean {
+    return this.byPath.get(entry.meta.path) === entry;
+  }
+
+  entries(): IterableIterator<Entry> {
+    return this.byPath.values();
+  }
+
+  beginReplay(): void {
+    this.replayIndex = new Map([...this.byPath.values()].map((entry) => [entry.id, entry]));
+  }
+
+  endReplay(): void {
+    this.replayIndex = undefined;
   }
 
   /**
@@ -114,7 +162,7 @@ export class Catalog {
       if (record.first) entry.apply(record.first);
       return entry;
     }
-    const entry = this.byId.get(record.id);
+    const entry = this.replayIndex?.get(record.id);
     if (!entry) return undefined;
     if (record.type === "append") {
       entry.apply(record.record);

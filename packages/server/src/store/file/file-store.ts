@@ -93,7 +93,7 @@ export class FileStore implements Store {
       this.syncTimer = setInterval(() => void this.periodicSync(), this.mode.intervalMs);
       this.syncTimer.unref();
     }
-    return [...this.catalog.byId.values()].map((entry) => entry.toStored());
+    return [...this.catalog.entries()].map((entry) => entry.toStored());
   }
 
   async create(meta: StreamMeta, first: AppendRecord | undefined): Promise<void> {
@@ -165,7 +165,7 @@ export class FileStore implements Store {
 
   storedBytes(): number {
     let bytes = this.wal.size;
-    for (const entry of this.catalog.byId.values()) bytes += entry.tail - entry.base;
+    for (const entry of this.catalog.entries()) bytes += entry.tail - entry.base;
     return bytes;
   }
 
@@ -327,7 +327,7 @@ export class FileStore implements Store {
    */
   private async checkpoint(): Promise<void> {
     const segment = this.wal.segment + 1;
-    const snapshot = snapshotLines(segment, this.catalog.nextId, this.catalog.byId.values());
+    const snapshot = snapshotLines(segment, this.catalog.nextId, this.catalog.entries());
     const dirty = this.dirty;
     this.dirty = new Set();
     await this.wal.start(segment);
@@ -340,7 +340,7 @@ export class FileStore implements Store {
     try {
       await Promise.all(
         [...dirty]
-          .filter((entry) => this.catalog.byId.get(entry.id) === entry)
+          .filter((entry) => this.catalog.holds(entry))
           .map((entry) => this.files.use(entry.id, (handle) => this.io.datasync(handle))),
       );
       await this.io.syncDir(this.streamsDir);
@@ -365,6 +365,7 @@ export class FileStore implements Store {
     const writer = new ReplayWriter((entry, start, parts) =>
       this.files.use(entry.id, (handle) => writeFully(this.io, handle, parts, start)),
     );
+    this.catalog.beginReplay();
     const { last } = await replaySegments(this.io, this.walDir, first, async (record) => {
       const entry = this.catalog.replay(record);
       const data = recordData(record);
@@ -372,11 +373,12 @@ export class FileStore implements Store {
       if (record.type === "remove") writer.forget(record.id);
     });
     const replayed = await writer.flush();
+    this.catalog.endReplay();
 
     // The replayed data is in the data files' page cache, not yet on disk; the log segments
     // that hold it stay until the next checkpoint has fsynced those files. Recovery itself
     // fsyncs nothing per stream, so restart time does not grow with the number of streams.
-    for (const entry of replayed) if (this.catalog.byId.get(entry.id) === entry) this.dirty.add(entry);
+    for (const entry of replayed) if (this.catalog.holds(entry)) this.dirty.add(entry);
     for (const old of await listSegments(this.io, this.walDir)) {
       if (old < first) await this.io.unlink(join(this.walDir, segmentName(old)));
     }
@@ -386,9 +388,10 @@ export class FileStore implements Store {
 
   /** Data files of streams that no longer exist (removed just before a crash). */
   private async removeOrphans(): Promise<void> {
+    const live = new Set([...this.catalog.entries()].map((entry) => entry.id));
     for (const name of await this.io.readdir(this.streamsDir)) {
       const match = /^(\d+)\.data$/.exec(name);
-      if (match && !this.catalog.byId.has(Number(match[1]))) {
+      if (match && !live.has(Number(match[1]))) {
         await this.io.unlink(join(this.streamsDir, name)).catch(ignoreMissing);
       }
     }
