@@ -36,6 +36,9 @@ export async function runSseSession(
   let position = start.position;
   let cursor = start.cursor;
   let announced = false;
+  // One close listener for the whole connection; each wait borrows it.
+  let abortWait: (() => void) | undefined;
+  sink.onClose(() => abortWait?.());
   engine.acquireLive(stream);
   try {
     while (!sink.closed) {
@@ -62,7 +65,10 @@ export async function runSseSession(
       }
       const remaining = deadline - engine.now();
       if (remaining <= 0) break;
-      const reason = await waitForData(engine, stream, position, remaining, (l) => sink.onClose(l));
+      const reason = await waitForData(engine, stream, position, remaining, (abort) => {
+        abortWait = abort;
+      });
+      abortWait = undefined;
       if (reason === "timeout" || reason === "aborted" || reason === "gone" || reason === "closing") break;
     }
   } catch {
