@@ -9,6 +9,7 @@ export default defineConfig({
     alias: {
       "@rivulet/protocol": src("protocol"),
       "@rivulet/server": src("server"),
+      "@rivulet/client/node": fileURLToPath(new URL("./packages/client/src/node.ts", import.meta.url)),
       "@rivulet/client": src("client"),
     },
   },

@@ -1,0 +1,141 @@
+/**
+ * One error hierarchy for everything the client can fail at. Every error carries a stable
+ * `code`, the HTTP `status` when a response caused it, the stream `url`, and `isRetryable`.
+ * Callers branch on `code` (or `instanceof` for the subclasses that carry extra data), never
+ * on message text.
+ */
+
+export type StreamErrorCode =
+  | "NOT_FOUND"
+  /** `create()` found a stream already at the URL with a different configuration (or `exclusive: true`). */
+  | "ALREADY_EXISTS"
+  /** A write or fork disagreed with the stream's configuration (content type). */
+  | "CONFIG_CONFLICT"
+  | "STREAM_CLOSED"
+  /** `Stream-Seq` did not increase (PROTOCOL §5.2). */
+  | "SEQUENCE_CONFLICT"
+  /** A producer epoch older than the server's (PROTOCOL §5.2.1); see `StaleEpochError`. */
+  | "STALE_EPOCH"
+  /** A producer sequence number skipped ahead; see `SequenceGapError`. */
+  | "SEQUENCE_GAP"
+  /** Offset before retained data, or a soft-deleted stream; see `GoneError`. */
+  | "GONE"
+  | "BAD_REQUEST"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "RATE_LIMITED"
+  | "PAYLOAD_TOO_LARGE"
+  | "SERVER_ERROR"
+  /** The request did not get a response: connection refused, reset, DNS, cut mid-body. */
+  | "NETWORK"
+  | "TIMEOUT"
+  /** A response (or item) could not be decoded: bad JSON, bad SSE, bad base64, validator rejection. */
+  | "PARSE_ERROR"
+  /** Cancelled through an AbortSignal. */
+  | "ABORTED"
+  /** The API was used in a way that cannot work (e.g. `json()` on a live read). */
+  | "USAGE";
+
+/** Codes whose failures may succeed when tried again unchanged. */
+const RETRYABLE_CODES: ReadonlySet<StreamErrorCode> = new Set(["RATE_LIMITED", "SERVER_ERROR", "NETWORK", "TIMEOUT"]);
+
+export interface StreamErrorDetails {
+  url: string;
+  status?: number | undefined;
+  cause?: unknown;
+  /** How long the server asked the client to wait (`Retry-After`), in milliseconds. */
+  retryAfterMs?: number | undefined;
+  /** The server's own error code from an error body, when it sent one. */
+  serverCode?: string | undefined;
+  /** Overrides the code's default retryability (e.g. 501 is a server error that will not heal). */
+  retryable?: boolean | undefined;
+}
+
+export class StreamError extends Error {
+  readonly code: StreamErrorCode;
+  readonly status: number | undefined;
+  readonly url: string;
+  readonly isRetryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly serverCode: string | undefined;
+
+  constructor(code: StreamErrorCode, message: string, details: StreamErrorDetails) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "StreamError";
+    this.code = code;
+    this.status = details.status;
+    this.url = details.url;
+    this.isRetryable = details.retryable ?? RETRYABLE_CODES.has(code);
+    this.retryAfterMs = details.retryAfterMs;
+    this.serverCode = details.serverCode;
+  }
+}
+
+/** The server fenced this producer: another session holds a newer epoch. */
+export class StaleEpochError extends StreamError {
+  /** The server's current epoch (`Producer-Epoch` of the 403), when it sent one. */
+  readonly serverEpoch: number | undefined;
+
+  constructor(message: string, details: StreamErrorDetails & { serverEpoch: number | undefined }) {
+    super("STALE_EPOCH", message, details);
+    this.name = "StaleEpochError";
+    this.serverEpoch = details.serverEpoch;
+  }
+}
+
+/** The server expected an earlier producer sequence number than the one sent. */
+export class SequenceGapError extends StreamError {
+  readonly expectedSeq: number | undefined;
+  readonly receivedSeq: number | undefined;
+
+  constructor(
+    message: string,
+    details: StreamErrorDetails & { expectedSeq: number | undefined; receivedSeq: number | undefined },
+  ) {
+    super("SEQUENCE_GAP", message, details);
+    this.name = "SequenceGapError";
+    this.expectedSeq = details.expectedSeq;
+    this.receivedSeq = details.receivedSeq;
+  }
+}
+
+/** The requested data is no longer there (retention), or the stream was soft-deleted. */
+export class GoneError extends StreamError {
+  /** Where retained data begins, when the server said so; resume from here to skip the gap. */
+  readonly earliestOffset: string | undefined;
+
+  constructor(message: string, details: StreamErrorDetails & { earliestOffset: string | undefined }) {
+    super("GONE", message, details);
+    this.name = "GoneError";
+    this.earliestOffset = details.earliestOffset;
+  }
+}
+
+/** The stream is closed; no more data can be appended. */
+export class StreamClosedError extends StreamError {
+  /** The stream's final offset, from `Stream-Next-Offset` of the 409 (PROTOCOL §5.2). */
+  readonly finalOffset: string | undefined;
+
+  constructor(message: string, details: StreamErrorDetails & { finalOffset: string | undefined }) {
+    super("STREAM_CLOSED", message, details);
+    this.name = "StreamClosedError";
+    this.finalOffset = details.finalOffset;
+  }
+}
+
+export function isStreamError(value: unknown, code?: StreamErrorCode): value is StreamError {
+  return value instanceof StreamError && (code === undefined || value.code === code);
+}
+
+/** A misuse of the API, reported through the same hierarchy so callers need one catch. */
+export function usageError(url: string, message: string): StreamError {
+  return new StreamError("USAGE", message, { url });
+}
+
+export function parseError(url: string, message: string, cause?: unknown): StreamError {
+  return new StreamError("PARSE_ERROR", message, { url, cause });
+}
+
+export function abortedError(url: string, reason?: unknown): StreamError {
+  return new StreamError("ABORTED", "The operation was aborted", { url, cause: reason });
+}

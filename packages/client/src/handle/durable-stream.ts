@@ -1,0 +1,267 @@
+/**
+ * The stream handle: a URL plus client options. Holds no connection; every method is one
+ * protocol operation (PROTOCOL §5), retried with backoff when that is safe.
+ */
+import { DEFAULT_CONTENT_TYPE, Header, isTrueFlag } from "@rivulet/protocol";
+import { Consumer, type ConsumerOptions } from "../consumer/consumer.js";
+import { StreamError } from "../errors.js";
+import type { Operation } from "../http/error-mapping.js";
+import { type BufferedResponse, type Method, type RequestSpec, Transport } from "../http/transport.js";
+import { certainlyNotApplied, withRetries } from "../http/with-retries.js";
+import type { ClientOptions } from "../options.js";
+import { IdempotentProducer } from "../producer/idempotent-producer.js";
+import type { ProducerOptions } from "../producer/producer-options.js";
+import type { ReadOptions } from "../read/read-options.js";
+import { StreamResponse } from "../read/response.js";
+import { type RetryPolicy, retryPolicy } from "../retry.js";
+import { type BodyInput, bodyBytes, byteStreamOf, jsonMessagesBody, type StreamSource } from "./body.js";
+import {
+  type AppendOptions,
+  type AppendResult,
+  type CloseOptions,
+  type CreateOptions,
+  type CreateResult,
+  type ForkOptions,
+  lifetimeHeaders,
+  type OperationOptions,
+  requireOffset,
+  type StreamInfo,
+  streamInfoFrom,
+} from "./results.js";
+
+export interface DurableStreamOptions extends ClientOptions {
+  url: string | URL;
+  /** The stream's content type, if known; `create`, `connect` and `head` fill it in. */
+  contentType?: string;
+}
+
+type Retry = "always" | "if-not-applied" | "never";
+
+export class DurableStream {
+  readonly url: string;
+  /** The stream's content type, once known. */
+  contentType: string | undefined;
+  /** @internal Shared with producers, consumers and forks made from this handle. */
+  readonly transport: Transport;
+  /** @internal */
+  readonly retry: RetryPolicy;
+
+  /** `shared` is internal: handles derived from another (forks) reuse its transport. */
+  constructor(options: DurableStreamOptions, shared?: { transport: Transport; retry: RetryPolicy }) {
+    this.url = String(options.url);
+    this.contentType = options.contentType;
+    this.transport = shared?.transport ?? new Transport(options);
+    this.retry = shared?.retry ?? retryPolicy(options.retry);
+  }
+
+  /** Creates the stream (idempotent unless `exclusive`) and returns its handle. */
+  static async create(options: DurableStreamOptions & CreateOptions): Promise<DurableStream> {
+    const handle = new DurableStream(options);
+    await handle.create(options);
+    return handle;
+  }
+
+  /** A handle to an existing stream; fails with NOT_FOUND when there is none. */
+  static async connect(options: DurableStreamOptions & OperationOptions): Promise<DurableStream> {
+    const handle = new DurableStream(options);
+    await handle.head(options);
+    return handle;
+  }
+
+  async create(options: CreateOptions = {}): Promise<CreateResult> {
+    const contentType = options.contentType ?? this.contentType ?? DEFAULT_CONTENT_TYPE;
+    const headers: Record<string, string> = { [Header.contentType]: contentType, ...lifetimeHeaders(options) };
+    if (options.closed) headers[Header.closed] = "true";
+    const body = options.body === undefined ? undefined : bodyBytes(options.body);
+    const response = await this.call("create", "PUT", { headers, body }, options, "always");
+    if (options.exclusive && response.status !== 201) {
+      throw new StreamError("ALREADY_EXISTS", `A stream already exists at ${this.url}`, {
+        url: this.url,
+        status: response.status,
+      });
+    }
+    this.contentType = response.headers.get(Header.contentType) ?? contentType;
+    return {
+      created: response.status === 201,
+      offset: requireOffset(this.url, response.headers, "Create"),
+      contentType: this.contentType,
+      closed: isTrueFlag(response.headers.get(Header.closed)),
+    };
+  }
+
+  /** Metadata: tail offset, content type, closure, lifetime. Fails with NOT_FOUND. */
+  async head(options: OperationOptions = {}): Promise<StreamInfo> {
+    const response = await this.call("head", "HEAD", {}, options, "always");
+    const info = streamInfoFrom(this.url, response.headers);
+    if (info.contentType !== undefined) this.contentType = info.contentType;
+    return info;
+  }
+
+  /** Whether the stream exists (HEAD, with NOT_FOUND as false). */
+  async exists(options: OperationOptions = {}): Promise<boolean> {
+    try {
+      await this.head(options);
+      return true;
+    } catch (error) {
+      if (error instanceof StreamError && error.code === "NOT_FOUND") return false;
+      throw error;
+    }
+  }
+
+  /** Appends bytes or text as they are; returns the new tail offset. */
+  async append(body: BodyInput, options: AppendOptions = {}): Promise<AppendResult> {
+    const headers: Record<string, string> = { [Header.contentType]: this.requireContentType(options.contentType) };
+    if (options.seq !== undefined) headers[Header.seq] = options.seq;
+    if (options.close) headers[Header.closed] = "true";
+    // A plain append is not idempotent: repeat it only when it certainly did not happen.
+    const spec = { headers, body: bodyBytes(body), usedStreamSeq: options.seq !== undefined };
+    const response = await this.call("append", "POST", spec, options, "if-not-applied");
+    return appendResult(this.url, response);
+  }
+
+  /** Appends one message to a JSON stream. */
+  appendJson(message: unknown, options: AppendOptions = {}): Promise<AppendResult> {
+    return this.append(jsonMessagesBody(this.url, [message]), { contentType: "application/json", ...options });
+  }
+
+  /** Appends several messages to a JSON stream in one request (atomically). */
+  appendJsonBatch(messages: readonly unknown[], options: AppendOptions = {}): Promise<AppendResult> {
+    return this.append(jsonMessagesBody(this.url, messages), { contentType: "application/json", ...options });
+  }
+
+  /** Streams an append body from an async iterable or ReadableStream (one request; not retried). */
+  async appendStream(source: StreamSource, options: AppendOptions = {}): Promise<AppendResult> {
+    const headers: Record<string, string> = { [Header.contentType]: this.requireContentType(options.contentType) };
+    if (options.seq !== undefined) headers[Header.seq] = options.seq;
+    if (options.close) headers[Header.closed] = "true";
+    const spec = { headers, body: byteStreamOf(source), usedStreamSeq: options.seq !== undefined };
+    const response = await this.call("append", "POST", spec, options, "never");
+    return appendResult(this.url, response);
+  }
+
+  /** Closes the stream (EOF for readers), optionally appending a final message atomically. */
+  async close(options: CloseOptions = {}): Promise<AppendResult> {
+    const headers: Record<string, string> = { [Header.closed]: "true" };
+    if (options.body === undefined) {
+      // §5.3: close-only is idempotent, so it is safe to repeat.
+      const response = await this.call("close", "POST", { headers }, options, "always");
+      return appendResult(this.url, response);
+    }
+    headers[Header.contentType] = this.requireContentType(options.contentType);
+    const response = await this.call(
+      "close",
+      "POST",
+      { headers, body: bodyBytes(options.body) },
+      options,
+      "if-not-applied",
+    );
+    return appendResult(this.url, response);
+  }
+
+  async delete(options: OperationOptions = {}): Promise<void> {
+    let retried = false;
+    try {
+      await this.call("delete", "DELETE", {}, options, "always", () => {
+        retried = true;
+      });
+    } catch (error) {
+      // A retry that finds nothing means an earlier attempt deleted it.
+      if (!(retried && error instanceof StreamError && error.code === "NOT_FOUND")) throw error;
+    }
+  }
+
+  /**
+   * Forks this stream into `target` (a URL, or a path relative to this stream's URL) and
+   * returns the fork's handle, sharing this handle's options (PROTOCOL §4.2).
+   */
+  async fork(target: string | URL, options: ForkOptions = {}): Promise<DurableStream> {
+    const fork = this.sibling(new URL(target, this.url).toString(), options.contentType ?? this.contentType);
+    const headers: Record<string, string> = {
+      [Header.forkedFrom]: new URL(this.url).pathname,
+      ...lifetimeHeaders(options),
+    };
+    if (options.offset !== undefined) headers[Header.forkOffset] = options.offset;
+    if (options.subOffset !== undefined) headers[Header.forkSubOffset] = String(options.subOffset);
+    if (options.contentType !== undefined) headers[Header.contentType] = options.contentType;
+    const response = await fork.call("fork", "PUT", { headers }, options, "always");
+    fork.contentType = response.headers.get(Header.contentType) ?? fork.contentType;
+    return fork;
+  }
+
+  /** Opens a read session; resolves after its first response. */
+  stream<T = unknown>(options: ReadOptions<T> = {}): Promise<StreamResponse<T>> {
+    return StreamResponse.open<T>({
+      url: this.url,
+      transport: this.transport,
+      options,
+      contentType: this.contentType,
+      handleRetry: this.retry,
+    });
+  }
+
+  /** An idempotent producer writing to this stream with this handle's fetch, headers and auth. */
+  producer(producerId: string, options: ProducerOptions = {}): IdempotentProducer {
+    return new IdempotentProducer(this, producerId, options);
+  }
+
+  /** A long-running checkpointing reader of this stream. */
+  consumer<T = unknown>(options: Omit<ConsumerOptions<T>, "stream">): Consumer<T> {
+    return new Consumer<T>({ ...options, stream: this });
+  }
+
+  /** @internal A handle to another URL with the same client options. */
+  sibling(url: string, contentType: string | undefined): DurableStream {
+    const options: DurableStreamOptions = { url };
+    if (contentType !== undefined) options.contentType = contentType;
+    return new DurableStream(options, { transport: this.transport, retry: this.retry });
+  }
+
+  private requireContentType(explicit: string | undefined): string {
+    const contentType = explicit ?? this.contentType;
+    if (contentType === undefined) {
+      throw new StreamError("USAGE", "Unknown content type: create() or connect() first, or pass contentType", {
+        url: this.url,
+      });
+    }
+    return contentType;
+  }
+
+  private call(
+    operation: Operation,
+    method: Method,
+    spec: Pick<RequestSpec, "headers" | "body" | "usedStreamSeq">,
+    options: OperationOptions,
+    retry: Retry,
+    onRetry?: () => void,
+  ): Promise<BufferedResponse> {
+    return withRetries(
+      () =>
+        this.transport.send({
+          ...spec,
+          operation,
+          method,
+          url: this.url,
+          signal: options.signal,
+          timeoutMs: options.timeoutMs,
+        }),
+      {
+        url: this.url,
+        policy: this.retry,
+        signals: [options.signal, this.transport.signal],
+        shouldRetry: (error) =>
+          retry === "always" ? error.isRetryable : retry === "if-not-applied" ? certainlyNotApplied(error) : false,
+        onRetry: (error, attempt, delayMs) => {
+          onRetry?.();
+          this.transport.report({ type: "reconnect", url: this.url, attempt, delayMs, error });
+        },
+      },
+    );
+  }
+}
+
+function appendResult(url: string, response: BufferedResponse): AppendResult {
+  return {
+    offset: requireOffset(url, response.headers, "Append"),
+    closed: isTrueFlag(response.headers.get(Header.closed)),
+  };
+}

@@ -1,0 +1,100 @@
+/** Options and results of the stream handle's operations, and reading them off responses. */
+import { Header, isTrueFlag } from "@rivulet/protocol";
+import { parseError } from "../errors.js";
+import type { BodyInput } from "./body.js";
+
+export interface OperationOptions {
+  signal?: AbortSignal;
+  /** Overrides the handle's request timeout for this call. */
+  timeoutMs?: number;
+}
+
+export interface CreateOptions extends OperationOptions {
+  /** Default: the handle's content type, else `application/octet-stream`. */
+  contentType?: string;
+  /** Sliding time-to-live in seconds (PROTOCOL §5.1). */
+  ttlSeconds?: number;
+  /** Absolute expiry. */
+  expiresAt?: Date | string;
+  /** Create the stream already closed (its body, if any, is all it will ever hold). */
+  closed?: boolean;
+  /** Initial content. */
+  body?: BodyInput;
+  /** Fail with ALREADY_EXISTS even when an identical stream exists (PUT is otherwise idempotent). */
+  exclusive?: boolean;
+}
+
+export interface CreateResult {
+  /** False when an identical stream was already there. */
+  created: boolean;
+  offset: string;
+  contentType: string | undefined;
+  closed: boolean;
+}
+
+export interface StreamInfo {
+  contentType: string | undefined;
+  /** The tail offset. */
+  offset: string;
+  closed: boolean;
+  ttlSeconds: number | undefined;
+  expiresAt: string | undefined;
+}
+
+export interface AppendOptions extends OperationOptions {
+  /** Default: the handle's content type. */
+  contentType?: string;
+  /** `Stream-Seq`: must increase from append to append (PROTOCOL §5.2). */
+  seq?: string;
+  /** Close the stream atomically with this append. */
+  close?: boolean;
+}
+
+export interface AppendResult {
+  /** The tail offset after the append. */
+  offset: string;
+  closed: boolean;
+}
+
+export interface CloseOptions extends OperationOptions {
+  /** A final message appended atomically with the close. */
+  body?: BodyInput;
+  contentType?: string;
+}
+
+export interface ForkOptions extends OperationOptions {
+  /** Divergence point; default the source's tail. */
+  offset?: string;
+  /** Messages (JSON) or bytes past `offset` to inherit (PROTOCOL §4.2). */
+  subOffset?: number;
+  contentType?: string;
+  ttlSeconds?: number;
+  expiresAt?: Date | string;
+}
+
+export function requireOffset(url: string, headers: Headers, what: string): string {
+  const offset = headers.get(Header.nextOffset);
+  if (offset === null) throw parseError(url, `${what} response has no Stream-Next-Offset`);
+  return offset;
+}
+
+export function streamInfoFrom(url: string, headers: Headers): StreamInfo {
+  const ttl = headers.get(Header.ttl);
+  return {
+    contentType: headers.get(Header.contentType) ?? undefined,
+    offset: requireOffset(url, headers, "HEAD"),
+    closed: isTrueFlag(headers.get(Header.closed)),
+    ttlSeconds: ttl !== null && /^\d+$/.test(ttl) ? Number(ttl) : undefined,
+    expiresAt: headers.get(Header.expiresAt) ?? undefined,
+  };
+}
+
+export function lifetimeHeaders(options: { ttlSeconds?: number; expiresAt?: Date | string }): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (options.ttlSeconds !== undefined) headers[Header.ttl] = String(options.ttlSeconds);
+  if (options.expiresAt !== undefined) {
+    headers[Header.expiresAt] =
+      options.expiresAt instanceof Date ? options.expiresAt.toISOString() : String(options.expiresAt);
+  }
+  return headers;
+}

@@ -1,0 +1,182 @@
+/**
+ * Turning failed responses and failed fetches into `StreamError`s. The status decides the
+ * family; protocol headers (Stream-Closed, Producer-*) refine it, because the spec says
+ * clients must not rely on error bodies (PROTOCOL §5.2). A server error code from the JSON
+ * body is kept for diagnostics and consulted only where the headers cannot tell cases apart.
+ */
+import { Header, isTrueFlag } from "@rivulet/protocol";
+import { GoneError, SequenceGapError, StaleEpochError, StreamClosedError, StreamError } from "../errors.js";
+import { parseRetryAfter } from "../retry.js";
+
+/** What the request was, so one status can mean different things (409 on PUT vs POST). */
+export type Operation = "create" | "fork" | "append" | "close" | "read" | "head" | "delete";
+
+export interface FailedResponse {
+  status: number;
+  headers: Headers;
+  /** The response body as text (possibly empty). */
+  body: string;
+}
+
+interface ErrorBody {
+  code: string | undefined;
+  message: string | undefined;
+  earliestOffset: string | undefined;
+}
+
+export interface RequestContext {
+  operation: Operation;
+  url: string;
+  /** The request carried `Stream-Seq`, so an unexplained 409 is most likely a regression. */
+  usedStreamSeq?: boolean;
+}
+
+export function errorFromResponse(
+  context: RequestContext,
+  response: FailedResponse,
+  now: number = Date.now(),
+): StreamError {
+  const { url } = context;
+  const { status, headers } = response;
+  const body = parseErrorBody(response.body);
+  const details = {
+    url,
+    status,
+    serverCode: body.code,
+    retryAfterMs: parseRetryAfter(headers.get(Header.retryAfter), now),
+  };
+  const message = (fallback: string) =>
+    body.message ? `${fallback}: ${body.message} (${status})` : `${fallback} (${status})`;
+
+  switch (status) {
+    case 400:
+      return new StreamError("BAD_REQUEST", message("Bad request"), details);
+    case 401:
+      return new StreamError("UNAUTHORIZED", message("Unauthorized"), details);
+    case 403: {
+      // PROTOCOL §5.2.1: a stale producer epoch is a 403 carrying the server's epoch.
+      const epoch = headers.get(Header.producerEpoch);
+      if (epoch !== null || body.code === "STALE_PRODUCER_EPOCH") {
+        return new StaleEpochError(message("Stale producer epoch"), { ...details, serverEpoch: toInt(epoch) });
+      }
+      return new StreamError("FORBIDDEN", message("Forbidden"), details);
+    }
+    case 404:
+      return new StreamError("NOT_FOUND", message(`Stream not found: ${url}`), details);
+    case 408:
+      return new StreamError("TIMEOUT", message("Request timed out at the server"), details);
+    case 409:
+      return conflict(context, headers, body, details, message);
+    case 410:
+      return new GoneError(message("Gone"), {
+        ...details,
+        earliestOffset: body.earliestOffset ?? headers.get("stream-earliest-offset") ?? undefined,
+      });
+    case 413:
+      return new StreamError("PAYLOAD_TOO_LARGE", message("Payload too large"), details);
+    case 429:
+      return new StreamError("RATE_LIMITED", message("Rate limited"), details);
+  }
+  if (status >= 500) {
+    // 501 and 505 describe what the server can do, not a passing condition.
+    const retryable = status !== 501 && status !== 505;
+    return new StreamError("SERVER_ERROR", message("Server error"), { ...details, retryable });
+  }
+  // 405 and other 4xx: the request cannot succeed as sent.
+  return new StreamError("BAD_REQUEST", message(`Unexpected status ${status}`), details);
+}
+
+function conflict(
+  context: RequestContext,
+  headers: Headers,
+  body: ErrorBody,
+  details: { url: string; status: number; serverCode: string | undefined; retryAfterMs: number | undefined },
+  message: (fallback: string) => string,
+): StreamError {
+  if (context.operation === "create" || context.operation === "fork") {
+    // §4.2: a fork whose content type differs, or whose source is soft-deleted, conflicts with
+    // configuration; any other 409 on PUT means a different stream already lives here (§5.1).
+    if (body.code === "CONTENT_TYPE_MISMATCH" || body.code === "FORK_SOURCE_DELETED") {
+      return new StreamError("CONFIG_CONFLICT", message("Conflicts with the stream's configuration"), details);
+    }
+    return new StreamError("ALREADY_EXISTS", message("A stream with a different configuration exists"), details);
+  }
+  // PROTOCOL §5.2: a closed stream answers 409 with Stream-Closed and its final offset.
+  if (isTrueFlag(headers.get(Header.closed)) || body.code === "STREAM_CLOSED") {
+    return new StreamClosedError(message("Stream is closed"), {
+      ...details,
+      finalOffset: headers.get(Header.nextOffset) ?? undefined,
+    });
+  }
+  const expected = headers.get(Header.producerExpectedSeq);
+  if (expected !== null || body.code === "PRODUCER_SEQ_GAP") {
+    return new SequenceGapError(message("Producer sequence gap"), {
+      ...details,
+      expectedSeq: toInt(expected),
+      receivedSeq: toInt(headers.get(Header.producerReceivedSeq)),
+    });
+  }
+  if (body.code === "STREAM_SEQ_REGRESSION") {
+    return new StreamError("SEQUENCE_CONFLICT", message("Stream-Seq did not increase"), details);
+  }
+  // Without a server code, an append conflict that is neither closure nor a producer gap is
+  // a Stream-Seq regression when one was sent, otherwise the content type.
+  if (body.code === undefined && context.usedStreamSeq) {
+    return new StreamError("SEQUENCE_CONFLICT", message("Stream-Seq did not increase"), details);
+  }
+  return new StreamError("CONFIG_CONFLICT", message("Conflicts with the stream's configuration"), details);
+}
+
+function parseErrorBody(text: string): ErrorBody {
+  const empty: ErrorBody = { code: undefined, message: undefined, earliestOffset: undefined };
+  if (text.length === 0) return empty;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const error = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : isRecord(parsed) ? parsed : undefined;
+    if (!error) return { ...empty, message: truncate(text) };
+    return {
+      code: typeof error.code === "string" ? error.code : undefined,
+      message: typeof error.message === "string" ? error.message : undefined,
+      earliestOffset: typeof error.earliestOffset === "string" ? error.earliestOffset : undefined,
+    };
+  } catch {
+    return { ...empty, message: truncate(text) };
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function truncate(text: string): string {
+  const trimmed = text.trim();
+  return trimmed.length > 200 ? `${trimmed.slice(0, 200)}…` : trimmed;
+}
+
+function toInt(value: string | null): number | undefined {
+  if (value === null || !/^\d+$/.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** A fetch that threw: our timeout, the caller's abort, or the network. */
+export function errorFromFetchFailure(
+  url: string,
+  error: unknown,
+  cause: { timedOut: boolean; aborted: boolean; abortReason?: unknown },
+): StreamError {
+  if (error instanceof StreamError) return error;
+  if (cause.timedOut) return new StreamError("TIMEOUT", `Request to ${url} timed out`, { url, cause: error });
+  if (cause.aborted) return new StreamError("ABORTED", "The operation was aborted", { url, cause: cause.abortReason });
+  const detail = error instanceof Error ? describeNetworkError(error) : String(error);
+  return new StreamError("NETWORK", `Network error talking to ${url}: ${detail}`, { url, cause: error });
+}
+
+function describeNetworkError(error: Error): string {
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return typeof code === "string" ? `${error.message} (${code})` : `${error.message} (${cause.message})`;
+  }
+  return error.message;
+}

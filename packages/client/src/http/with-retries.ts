@@ -1,0 +1,70 @@
+/** Retrying a one-shot operation (create, append, head, ...) with backoff. */
+import { abortedError, StreamError } from "../errors.js";
+import { type RetryPolicy, retryDelay, sleep } from "../retry.js";
+
+export interface RetryContext {
+  url: string;
+  policy: RetryPolicy;
+  signals?: readonly (AbortSignal | undefined)[];
+  /** Which failures are safe to repeat; default: those marked retryable. */
+  shouldRetry?: (error: StreamError) => boolean;
+  onRetry?: (error: StreamError, attempt: number, delayMs: number) => void;
+}
+
+export async function withRetries<T>(run: (attempt: number) => Promise<T>, context: RetryContext): Promise<T> {
+  const shouldRetry = context.shouldRetry ?? ((error: StreamError) => error.isRetryable);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run(attempt);
+    } catch (error) {
+      if (!(error instanceof StreamError) || !shouldRetry(error) || attempt >= context.policy.maxRetries) throw error;
+      const delayMs = retryDelay(context.policy, attempt, error.retryAfterMs);
+      context.onRetry?.(error, attempt + 1, delayMs);
+      await sleepUnlessAborted(delayMs, context.url, context.signals ?? []);
+    }
+  }
+}
+
+/** Sleeps, turning an abort of any of the signals into an ABORTED StreamError. */
+export async function sleepUnlessAborted(
+  ms: number,
+  url: string,
+  signals: readonly (AbortSignal | undefined)[],
+): Promise<void> {
+  const active = signals.filter((s): s is AbortSignal => s !== undefined);
+  const fired = active.find((s) => s.aborted);
+  if (fired) throw abortedError(url, fired.reason);
+  if (active.length === 0) return sleep(ms);
+  const controller = new AbortController();
+  const listeners = active.map((s) => {
+    const listener = () => controller.abort(s.reason);
+    s.addEventListener("abort", listener, { once: true });
+    return () => s.removeEventListener("abort", listener);
+  });
+  try {
+    await sleep(ms, controller.signal);
+  } catch (reason) {
+    throw abortedError(url, reason);
+  } finally {
+    for (const remove of listeners) remove();
+  }
+}
+
+/**
+ * Failures after which a non-idempotent write (a plain append) certainly did not happen, so
+ * repeating it cannot duplicate data: the server refused it (429, 503) or the connection was
+ * never made. A lost response is not among them; idempotent producers handle that case.
+ */
+export function certainlyNotApplied(error: StreamError): boolean {
+  if (error.code === "RATE_LIMITED" || error.status === 503) return true;
+  return error.code === "NETWORK" && causeCode(error.cause) === "ECONNREFUSED";
+}
+
+function causeCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,68 @@
+/**
+ * `@rivulet/client`: an isomorphic Durable Streams client (fetch, ReadableStream, AbortSignal;
+ * no Node built-ins). Node-only extras are in `@rivulet/client/node`.
+ */
+export {
+  Consumer,
+  type ConsumerEnd,
+  type ConsumerErrorDecision,
+  type ConsumerErrorPhase,
+  type ConsumerHandler,
+  type ConsumerOptions,
+} from "./consumer/consumer.js";
+export {
+  MemoryOffsetStore,
+  type OffsetStore,
+  type StorageLike,
+  WebStorageOffsetStore,
+} from "./consumer/offset-store.js";
+export {
+  GoneError,
+  isStreamError,
+  SequenceGapError,
+  StaleEpochError,
+  StreamClosedError,
+  StreamError,
+  type StreamErrorCode,
+} from "./errors.js";
+export type { BodyInput, StreamSource } from "./handle/body.js";
+export { DurableStream, type DurableStreamOptions } from "./handle/durable-stream.js";
+export type {
+  AppendOptions,
+  AppendResult,
+  CloseOptions,
+  CreateOptions,
+  CreateResult,
+  ForkOptions,
+  OperationOptions,
+  StreamInfo,
+} from "./handle/results.js";
+export { diagnosticsAvailable } from "./observability/diagnostics.js";
+export {
+  type ClientEvent,
+  type ClientEventType,
+  DIAGNOSTICS_CHANNELS,
+  type EventHook,
+  type ReadMode,
+} from "./observability/events.js";
+export { compareOffsets, OFFSET_BEGINNING, OFFSET_NOW } from "./offsets.js";
+export type { ClientOptions, DynamicRecord, DynamicValue, FetchLike, MaybePromise } from "./options.js";
+export { IdempotentProducer } from "./producer/idempotent-producer.js";
+export type {
+  FlushResult,
+  ProducerCloseOptions,
+  ProducerCloseResult,
+  ProducerOptions,
+} from "./producer/producer-options.js";
+export type { Batch } from "./read/batch.js";
+export { type StreamOptions, stream } from "./read/read-only.js";
+export type {
+  AutoFallbackOptions,
+  ErrorDecision,
+  LiveMode,
+  ReadErrorHandler,
+  ReadOptions,
+} from "./read/read-options.js";
+export { StreamResponse } from "./read/response.js";
+export type { BatchHandler, SubscribeOptions, Subscription } from "./read/subscribe.js";
+export { DEFAULT_RETRY, type RetryOptions } from "./retry.js";

@@ -1,0 +1,67 @@
+/**
+ * Observability: one event type per thing worth watching, delivered to the caller's
+ * `onEvent` hook and published on Node `diagnostics_channel` channels (see diagnostics.ts).
+ * A throwing hook never breaks the client.
+ */
+import type { StreamError } from "../errors.js";
+import { publishDiagnostic } from "./diagnostics.js";
+
+export type ReadMode = "catch-up" | "long-poll" | "sse";
+
+export type ClientEvent =
+  | { type: "request:start"; method: string; url: string }
+  | { type: "request:end"; method: string; url: string; status: number; durationMs: number }
+  | { type: "request:error"; method: string; url: string; error: StreamError; durationMs: number }
+  | {
+      type: "batch:received";
+      url: string;
+      mode: ReadMode;
+      offset: string;
+      bytes: number;
+      upToDate: boolean;
+      closed: boolean;
+    }
+  | { type: "reconnect"; url: string; attempt: number; delayMs: number; error: StreamError }
+  | { type: "fallback"; url: string; from: "sse"; to: "long-poll"; reason: "buffered" | "dropping" | "unsupported" }
+  | {
+      type: "producer:batch-sent";
+      url: string;
+      producerId: string;
+      epoch: number;
+      seq: number;
+      items: number;
+      bytes: number;
+      durationMs: number;
+      offset: string | undefined;
+    }
+  | { type: "producer:duplicate"; url: string; producerId: string; epoch: number; seq: number }
+  | { type: "producer:batch-failed"; url: string; producerId: string; epoch: number; seq: number; error: StreamError }
+  | { type: "consumer:checkpoint"; url: string; key: string; offset: string };
+
+export type ClientEventType = ClientEvent["type"];
+export type EventHook = (event: ClientEvent) => void;
+
+/** Node diagnostics_channel names, one per event type: `rivulet:client:<type>`. */
+export const DIAGNOSTICS_CHANNELS = {
+  "request:start": "rivulet:client:request:start",
+  "request:end": "rivulet:client:request:end",
+  "request:error": "rivulet:client:request:error",
+  "batch:received": "rivulet:client:batch:received",
+  reconnect: "rivulet:client:reconnect",
+  fallback: "rivulet:client:fallback",
+  "producer:batch-sent": "rivulet:client:producer:batch-sent",
+  "producer:duplicate": "rivulet:client:producer:duplicate",
+  "producer:batch-failed": "rivulet:client:producer:batch-failed",
+  "consumer:checkpoint": "rivulet:client:consumer:checkpoint",
+} as const satisfies Record<ClientEventType, string>;
+
+export function emit(hook: EventHook | undefined, event: ClientEvent): void {
+  if (hook) {
+    try {
+      hook(event);
+    } catch {
+      // Observability must not change behaviour: a failing hook is ignored.
+    }
+  }
+  publishDiagnostic(DIAGNOSTICS_CHANNELS[event.type], event);
+}

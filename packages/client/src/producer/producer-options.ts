@@ -1,0 +1,69 @@
+/** Options and results of the idempotent producer. */
+import type { StreamError } from "../errors.js";
+import type { RetryOptions } from "../retry.js";
+
+export interface ProducerOptions {
+  /** Starting epoch (default 0). Bump it on every restart of a producer that keeps its id. */
+  epoch?: number;
+  /**
+   * On a stale-epoch 403, take over with the server's epoch + 1 and resend what was not
+   * acknowledged (PROTOCOL §5.2.1 auto-claim). For ephemeral producers; fences the other one.
+   */
+  autoClaim?: boolean;
+  /** A batch is sent once it would exceed this many bytes (default 1 MiB); larger items are rejected. */
+  maxBatchBytes?: number;
+  /** A batch is sent once it holds this many items (default 1000). */
+  maxBatchItems?: number;
+  /** How long a non-full batch waits for more items (default 5 ms). */
+  lingerMs?: number;
+  /** Batches in flight at once (default 5). Out-of-order completion is handled. */
+  maxInFlight?: number;
+  /** Backoff for network errors, 5xx and 429; each retry reuses the batch's epoch and seq. */
+  retry?: RetryOptions;
+  /** The stream's content type; default the handle's (which must then be known). */
+  contentType?: string;
+  /** For fire-and-forget use: called once when the producer fails (it then rejects appends until restart). */
+  onError?: (error: StreamError) => void;
+  /** Aborts every request; the producer fails with ABORTED. */
+  signal?: AbortSignal;
+}
+
+export interface ResolvedProducerOptions {
+  epoch: number;
+  autoClaim: boolean;
+  maxBatchBytes: number;
+  maxBatchItems: number;
+  lingerMs: number;
+  maxInFlight: number;
+}
+
+export const PRODUCER_DEFAULTS: ResolvedProducerOptions = {
+  epoch: 0,
+  autoClaim: false,
+  maxBatchBytes: 1 << 20,
+  maxBatchItems: 1000,
+  lingerMs: 5,
+  maxInFlight: 5,
+};
+
+/** Producer retries default to more patience than one-shot calls: data is at stake. */
+export const PRODUCER_RETRY: RetryOptions = { maxRetries: 12, maxDelayMs: 5_000 };
+
+export interface FlushResult {
+  /** The stream's tail after the last acknowledged batch (undefined if nothing was ever sent). */
+  offset: string | undefined;
+  /** Batches the server reported as already written (retries of lost responses). */
+  duplicates: number;
+}
+
+export interface ProducerCloseOptions {
+  /** Also close the stream (EOF for readers). Default false: only this producer stops. */
+  closeStream?: boolean;
+  /** A last item appended atomically with the stream's closure (implies `closeStream`). */
+  finalItem?: unknown;
+}
+
+export interface ProducerCloseResult extends FlushResult {
+  /** Whether the stream is now closed. */
+  closed: boolean;
+}

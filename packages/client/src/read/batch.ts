@@ -1,0 +1,93 @@
+/**
+ * A batch: what one response (or SSE data+control pair) delivered, with its position. JSON
+ * streams decode eagerly into `items` so a bad payload or a validator rejection surfaces in
+ * order; bytes and text are produced only when read.
+ */
+import { isJsonContentType } from "@rivulet/protocol";
+import { parseError, usageError } from "../errors.js";
+import { chunkBytes, type RawChunk } from "./chunk.js";
+
+export interface Batch<T = unknown> {
+  /** The messages of a JSON stream (PROTOCOL §9.1). Reading it on any other stream throws USAGE. */
+  readonly items: T[];
+  /** The raw bytes delivered (for JSON streams, the JSON array text). */
+  readonly data: Uint8Array;
+  /** `data` as UTF-8 text. */
+  readonly text: string;
+  /** The offset after this batch: resume here. */
+  readonly offset: string;
+  readonly cursor: string | undefined;
+  /** Everything the stream held when this was sent has now been delivered. */
+  readonly upToDate: boolean;
+  /** The stream is closed and this is its end (EOF). */
+  readonly closed: boolean;
+}
+
+const decoder = new TextDecoder();
+
+export class ReadBatch<T> implements Batch<T> {
+  readonly offset: string;
+  readonly cursor: string | undefined;
+  readonly upToDate: boolean;
+  readonly closed: boolean;
+  private readonly decoded: T[] | undefined;
+  private bytes: Uint8Array | undefined;
+
+  constructor(
+    private readonly chunk: RawChunk,
+    private readonly url: string,
+    contentType: string | undefined,
+    validate: ((item: unknown) => T) | undefined,
+  ) {
+    this.offset = chunk.offset;
+    this.cursor = chunk.cursor;
+    this.upToDate = chunk.upToDate;
+    this.closed = chunk.closed;
+    if (contentType !== undefined && isJsonContentType(contentType)) {
+      this.decoded = decodeJsonItems(chunk, url, validate);
+    }
+  }
+
+  get items(): T[] {
+    if (this.decoded === undefined) {
+      throw usageError(this.url, "items are only available on application/json streams; read data or text instead");
+    }
+    return this.decoded;
+  }
+
+  get data(): Uint8Array {
+    this.bytes ??= chunkBytes(this.chunk);
+    return this.bytes;
+  }
+
+  get text(): string {
+    const { pieces } = this.chunk;
+    if (pieces.length === 1 && typeof pieces[0] === "string") return pieces[0];
+    return decoder.decode(this.data);
+  }
+}
+
+/** Each piece of a JSON chunk is one JSON array (§9.1.5); the items are their concatenation. */
+export function decodeJsonItems<T>(chunk: RawChunk, url: string, validate?: (item: unknown) => T): T[] {
+  const items: unknown[] = [];
+  for (const piece of chunk.pieces) {
+    const text = typeof piece === "string" ? piece : decoder.decode(piece);
+    if (text.trim().length === 0) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (cause) {
+      throw parseError(url, "Response is not valid JSON", cause);
+    }
+    if (!Array.isArray(parsed)) throw parseError(url, "A JSON stream response must be a JSON array");
+    for (const item of parsed) items.push(item);
+  }
+  if (!validate) return items as T[];
+  return items.map((item, index) => {
+    try {
+      return validate(item);
+    } catch (cause) {
+      throw parseError(url, `Item ${index} at offset before ${chunk.offset} failed validation`, cause);
+    }
+  });
+}

@@ -1,0 +1,47 @@
+/** One GET read: catch-up (PROTOCOL §5.6) or long-poll (§5.7), as a RawChunk. */
+import { Header, isTrueFlag } from "@rivulet/protocol";
+import { parseError } from "../errors.js";
+import type { RequestSpec, Transport } from "../http/transport.js";
+import type { RawChunk } from "./chunk.js";
+
+export interface HttpReadRequest {
+  url: string;
+  offset: string;
+  cursor: string | undefined;
+  longPoll: boolean;
+  timeoutMs: number;
+  spec: Pick<RequestSpec, "callHeaders" | "callParams" | "overrideHeaders" | "overrideParams" | "signal">;
+}
+
+export async function httpRead(transport: Transport, request: HttpReadRequest): Promise<RawChunk> {
+  const query: Record<string, string | undefined> = { offset: request.offset };
+  if (request.longPoll) {
+    query.live = "long-poll";
+    // §10.1: echo the cursor so CDNs can collapse waiting clients.
+    query.cursor = request.cursor;
+  }
+  const response = await transport.send({
+    ...request.spec,
+    operation: "read",
+    method: "GET",
+    url: request.url,
+    query,
+    timeoutMs: request.timeoutMs,
+  });
+  const { headers } = response;
+  const offset = headers.get(Header.nextOffset);
+  // §5.7: a 204 must carry the tail; tolerate its absence by staying where we are.
+  if (offset === null && response.status !== 204) {
+    throw parseError(request.url, `Read response (${response.status}) has no Stream-Next-Offset`);
+  }
+  const closed = isTrueFlag(headers.get(Header.closed));
+  return {
+    pieces: response.status === 204 || response.body.length === 0 ? [] : [response.body],
+    offset: offset ?? request.offset,
+    cursor: headers.get(Header.cursor) ?? request.cursor,
+    // §5.7: a long-poll 204 means caught up; closure implies it too.
+    upToDate: isTrueFlag(headers.get(Header.upToDate)) || response.status === 204 || closed,
+    closed,
+    contentType: response.status === 204 ? undefined : (headers.get(Header.contentType) ?? undefined),
+  };
+}

@@ -1,0 +1,71 @@
+/** Options of a read session, with their defaults. */
+import type { StreamError } from "../errors.js";
+import type { DynamicRecord, MaybePromise } from "../options.js";
+import type { RetryOptions } from "../retry.js";
+
+/**
+ * `false`: catch up and stop at the tail. `"long-poll"` / `"sse"`: catch up, then follow.
+ * `"auto"`: catch up, follow with SSE, and switch to long-poll for good when SSE is buffered
+ * by a proxy or keeps dropping.
+ */
+export type LiveMode = false | "long-poll" | "sse" | "auto";
+
+/**
+ * What `onError` may answer for a failed request:
+ * - nothing: the default (retry retryable errors within the retry budget, otherwise stop);
+ * - `"retry"`: retry after backoff even if the error is not retryable;
+ * - `{ headers, params }`: retry with these added to every later request of the session;
+ * - `"stop"`: end the session with this error.
+ */
+export type ErrorDecision =
+  | undefined
+  | "stop"
+  | "retry"
+  | { headers?: Record<string, string>; params?: Record<string, string> };
+
+export type ReadErrorHandler = (
+  error: StreamError,
+  context: { attempt: number },
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing means "default".
+) => MaybePromise<ErrorDecision | void>;
+
+export interface AutoFallbackOptions {
+  /** An SSE connection that delivers no event this long after its headers is buffered (default 3 s). */
+  firstEventTimeoutMs?: number;
+  /** An SSE connection that ends sooner than this counts as a drop (default 1 s). */
+  minConnectionMs?: number;
+  /** Drops in a row before switching to long-poll (default 3). */
+  maxShortConnections?: number;
+}
+
+export interface ReadOptions<T = unknown> {
+  /** Where to start: `"-1"` (default, the beginning), `"now"` (the tail), or an offset from an earlier read. */
+  offset?: string;
+  /** Default `false` (catch-up only). */
+  live?: LiveMode;
+  /** A cursor from an earlier session, echoed for CDN collapsing (PROTOCOL §10.1). */
+  cursor?: string;
+  signal?: AbortSignal;
+  /** Headers for this session's requests, over the handle's. */
+  headers?: DynamicRecord;
+  /** Query parameters for this session's requests, over the handle's. */
+  params?: DynamicRecord;
+  /** Consulted for every failed request of the session. */
+  onError?: ReadErrorHandler;
+  retry?: RetryOptions;
+  /** Limit for catch-up requests and for SSE response headers (default: the handle's, 30 s). */
+  timeoutMs?: number;
+  /** Limit for one long-poll request; must exceed the server's long-poll wait (default 60 s). */
+  longPollTimeoutMs?: number;
+  autoFallback?: AutoFallbackOptions;
+  /** Checks (and may convert) each JSON item; throwing rejects it as a PARSE_ERROR. */
+  validate?: (item: unknown) => T;
+}
+
+export const DEFAULT_LONG_POLL_TIMEOUT_MS = 60_000;
+
+export const DEFAULT_AUTO_FALLBACK: Required<AutoFallbackOptions> = {
+  firstEventTimeoutMs: 3_000,
+  minConnectionMs: 1_000,
+  maxShortConnections: 3,
+};

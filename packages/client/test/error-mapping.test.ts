@@ -1,0 +1,107 @@
+import { GoneError, SequenceGapError, StaleEpochError, StreamClosedError, type StreamErrorCode } from "@rivulet/client";
+import { describe, expect, it } from "vitest";
+import { errorFromFetchFailure, errorFromResponse, type Operation } from "../src/http/error-mapping.js";
+
+const URL_ = "http://example.test/v1/stream/s";
+
+function map(status: number, headers: Record<string, string> = {}, body = "", operation: Operation = "append") {
+  return errorFromResponse({ operation, url: URL_ }, { status, headers: new Headers(headers), body }, 0);
+}
+
+function serverBody(code: string, message = "m"): string {
+  return JSON.stringify({ error: { code, message } });
+}
+
+describe("errorFromResponse", () => {
+  it.each<[number, StreamErrorCode, boolean]>([
+    [400, "BAD_REQUEST", false],
+    [401, "UNAUTHORIZED", false],
+    [403, "FORBIDDEN", false],
+    [404, "NOT_FOUND", false],
+    [405, "BAD_REQUEST", false],
+    [408, "TIMEOUT", true],
+    [410, "GONE", false],
+    [413, "PAYLOAD_TOO_LARGE", false],
+    [429, "RATE_LIMITED", true],
+    [500, "SERVER_ERROR", true],
+    [501, "SERVER_ERROR", false],
+    [502, "SERVER_ERROR", true],
+    [503, "SERVER_ERROR", true],
+    [504, "SERVER_ERROR", true],
+    [507, "SERVER_ERROR", true],
+  ])("status %i is %s (retryable: %s) and keeps status and url", (status, code, retryable) => {
+    const error = map(status);
+    expect(error.code).toBe(code);
+    expect(error.status).toBe(status);
+    expect(error.url).toBe(URL_);
+    expect(error.isRetryable).toBe(retryable);
+  });
+
+  it("reads Retry-After as seconds or as a date", () => {
+    expect(map(429, { "retry-after": "3" }).retryAfterMs).toBe(3000);
+    expect(map(503, { "retry-after": new Date(5000).toUTCString() }).retryAfterMs).toBe(5000);
+    expect(map(503, { "retry-after": "soon" }).retryAfterMs).toBeUndefined();
+  });
+
+  it("a 403 with Producer-Epoch is STALE_EPOCH carrying the server epoch", () => {
+    const error = map(403, { "producer-epoch": "7" });
+    expect(error).toBeInstanceOf(StaleEpochError);
+    expect(error.code).toBe("STALE_EPOCH");
+    expect((error as StaleEpochError).serverEpoch).toBe(7);
+  });
+
+  it("a 409 with Producer-Expected-Seq is SEQUENCE_GAP with expected and received", () => {
+    const error = map(409, { "producer-expected-seq": "3", "producer-received-seq": "5" });
+    expect(error).toBeInstanceOf(SequenceGapError);
+    expect(error).toMatchObject({ code: "SEQUENCE_GAP", expectedSeq: 3, receivedSeq: 5 });
+  });
+
+  it("a 409 with Stream-Closed is STREAM_CLOSED with the final offset", () => {
+    const error = map(409, { "stream-closed": "true", "stream-next-offset": "0_9" });
+    expect(error).toBeInstanceOf(StreamClosedError);
+    expect(error).toMatchObject({ code: "STREAM_CLOSED", finalOffset: "0_9" });
+  });
+
+  it("splits other 409s by operation and server code", () => {
+    expect(map(409, {}, "", "create").code).toBe("ALREADY_EXISTS");
+    expect(map(409, {}, serverBody("STREAM_EXISTS"), "fork").code).toBe("ALREADY_EXISTS");
+    expect(map(409, {}, serverBody("CONTENT_TYPE_MISMATCH"), "fork").code).toBe("CONFIG_CONFLICT");
+    expect(map(409, {}, serverBody("CONTENT_TYPE_MISMATCH")).code).toBe("CONFIG_CONFLICT");
+    expect(map(409, {}, serverBody("STREAM_SEQ_REGRESSION")).code).toBe("SEQUENCE_CONFLICT");
+    expect(map(409).code).toBe("CONFIG_CONFLICT");
+    const withSeq = errorFromResponse(
+      { operation: "append", url: URL_, usedStreamSeq: true },
+      { status: 409, headers: new Headers(), body: "" },
+    );
+    expect(withSeq.code).toBe("SEQUENCE_CONFLICT");
+  });
+
+  it("a 410 is GONE with the earliest offset when the server names it", () => {
+    const error = map(410, {}, JSON.stringify({ error: { code: "STREAM_GONE", message: "x", earliestOffset: "0_5" } }));
+    expect(error).toBeInstanceOf(GoneError);
+    expect((error as GoneError).earliestOffset).toBe("0_5");
+    expect((map(410) as GoneError).earliestOffset).toBeUndefined();
+  });
+
+  it("keeps the server's code and message, and survives non-JSON bodies", () => {
+    const error = map(400, {}, serverBody("INVALID_OFFSET", "Malformed offset"));
+    expect(error.serverCode).toBe("INVALID_OFFSET");
+    expect(error.message).toContain("Malformed offset");
+    expect(map(502, {}, "<html>bad gateway</html>").message).toContain("bad gateway");
+  });
+});
+
+describe("errorFromFetchFailure", () => {
+  it("tells timeouts, aborts and network failures apart", () => {
+    const failure = new TypeError("fetch failed");
+    expect(errorFromFetchFailure(URL_, failure, { timedOut: true, aborted: false }).code).toBe("TIMEOUT");
+    expect(errorFromFetchFailure(URL_, failure, { timedOut: false, aborted: true }).code).toBe("ABORTED");
+    const network = errorFromFetchFailure(
+      URL_,
+      Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }) }),
+      { timedOut: false, aborted: false },
+    );
+    expect(network).toMatchObject({ code: "NETWORK", isRetryable: true, status: undefined, url: URL_ });
+    expect(network.message).toContain("ECONNREFUSED");
+  });
+});

@@ -1,0 +1,264 @@
+import { type ClientEvent, DurableStream, StaleEpochError, type StreamError } from "@rivulet/client";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type FaultProxy, isPost, startFaultProxy } from "./support/fault-proxy.js";
+import { eventually, startTestServer, type TestServer } from "./support/server.js";
+
+let server: TestServer;
+let proxy: FaultProxy;
+beforeAll(async () => {
+  server = await startTestServer();
+  proxy = await startFaultProxy(server.url);
+});
+afterEach(() => proxy.setRule(undefined));
+afterAll(async () => {
+  await proxy.close();
+  await server.close();
+});
+
+async function jsonStream(name: string, onEvent?: (event: ClientEvent) => void, base?: string) {
+  const url = server.streamUrl(name, base);
+  return DurableStream.create({ url, contentType: "application/json", ...(onEvent ? { onEvent } : {}) });
+}
+
+async function contents(handle: DurableStream): Promise<unknown[]> {
+  return (await new DurableStream({ url: handle.url }).stream()).json();
+}
+
+const sent = (events: ClientEvent[]) =>
+  events.filter((e): e is Extract<ClientEvent, { type: "producer:batch-sent" }> => e.type === "producer:batch-sent");
+
+describe("IdempotentProducer", () => {
+  it("queues appends at once, batches them, and flush resolves with the last offset", async () => {
+    const events: ClientEvent[] = [];
+    const handle = await jsonStream("basic", (e) => events.push(e));
+    const producer = handle.producer("p1");
+    for (let i = 0; i < 20; i++) expect(producer.append({ i })).toBeUndefined();
+    const result = await producer.flush();
+    expect(result).toEqual({ offset: (await handle.head()).offset, duplicates: 0 });
+    expect(await contents(handle)).toEqual(Array.from({ length: 20 }, (_, i) => ({ i })));
+    // Lingering gathered the synchronous appends into far fewer requests than items.
+    expect(sent(events).length).toBeLessThan(5);
+    expect(sent(events).map((e) => e.seq)).toEqual(sent(events).map((_, i) => i));
+  });
+
+  it("cuts batches at maxBatchItems and maxBatchBytes", async () => {
+    const events: ClientEvent[] = [];
+    const handle = await jsonStream("limits", (e) => events.push(e));
+    const byItems = handle.producer("items", { maxBatchItems: 3 });
+    for (let i = 0; i < 10; i++) byItems.append(i);
+    await byItems.flush();
+    expect(sent(events).map((e) => e.items)).toEqual([3, 3, 3, 1]);
+
+    events.length = 0;
+    const byBytes = handle.producer("bytes", { maxBatchBytes: 25 });
+    for (let i = 0; i < 6; i++) byBytes.append("abcdef"); // 8 bytes each as JSON
+    await byBytes.flush();
+    expect(sent(events).every((e) => e.bytes <= 25)).toBe(true);
+    expect(sent(events).map((e) => e.items)).toEqual([2, 2, 2]);
+    expect((await contents(handle)).length).toBe(16);
+  });
+
+  it("rejects an item larger than maxBatchBytes at once, without queueing it", async () => {
+    const handle = await jsonStream("oversize");
+    const producer = handle.producer("p", { maxBatchBytes: 16 });
+    producer.append("ok");
+    expect(() => producer.append("x".repeat(40))).toThrow(
+      expect.objectContaining({ code: "PAYLOAD_TOO_LARGE", message: expect.stringContaining("maxBatchBytes") }),
+    );
+    await producer.flush();
+    expect(await contents(handle)).toEqual(["ok"]);
+  });
+
+  it("sends after lingerMs without a flush", async () => {
+    const handle = await jsonStream("linger");
+    const producer = handle.producer("p", { lingerMs: 20 });
+    producer.append("soon");
+    await eventually(async () => (await contents(handle)).length === 1);
+  });
+
+  it("writes byte and text items to non-JSON streams", async () => {
+    const handle = await DurableStream.create({ url: server.streamUrl("bytes"), contentType: "text/plain" });
+    const producer = handle.producer("p");
+    producer.append("ab");
+    producer.append(new TextEncoder().encode("cd"));
+    await producer.flush();
+    expect(await (await handle.stream()).text()).toBe("abcd");
+    expect(() => producer.append({ not: "bytes" })).toThrow(expect.objectContaining({ code: "USAGE" }));
+  });
+
+  it("close() flushes and, if asked, closes the stream with a final item", async () => {
+    const handle = await jsonStream("close");
+    const producer = handle.producer("p");
+    producer.append(1);
+    const result = await producer.close({ finalItem: "last" });
+    expect(result.closed).toBe(true);
+    expect(result.offset).toBe((await handle.head()).offset);
+    expect((await handle.head()).closed).toBe(true);
+    expect(await contents(handle)).toEqual([1, "last"]);
+    expect(() => producer.append(2)).toThrow(expect.objectContaining({ code: "USAGE" }));
+    // close() is idempotent.
+    expect(await producer.close()).toEqual(result);
+  });
+
+  it("close() without closeStream leaves the stream open", async () => {
+    const handle = await jsonStream("close-open");
+    const producer = handle.producer("p");
+    producer.append(1);
+    expect((await producer.close()).closed).toBe(false);
+    expect((await handle.head()).closed).toBe(false);
+  });
+
+  it("restart() bumps the epoch and starts again at seq 0", async () => {
+    const handle = await jsonStream("restart");
+    const producer = handle.producer("p", { epoch: 2 });
+    producer.append("a");
+    await producer.flush();
+    expect(producer.epoch).toBe(2);
+    expect(producer.nextSeq).toBe(1);
+    await producer.restart();
+    expect(producer.epoch).toBe(3);
+    expect(producer.nextSeq).toBe(0);
+    producer.append("b");
+    await producer.flush();
+    expect(await contents(handle)).toEqual(["a", "b"]);
+  });
+
+  it("a fenced producer fails with STALE_EPOCH (server epoch), tells onError once, and restart() recovers", async () => {
+    const handle = await jsonStream("fenced");
+    const errors: StreamError[] = [];
+    const zombie = handle.producer("shared", { onError: (e) => errors.push(e) });
+    zombie.append("z1");
+    await zombie.flush();
+    const successor = handle.producer("shared", { epoch: 4 });
+    successor.append("s1");
+    await successor.flush();
+
+    zombie.append("z2");
+    const error = await zombie.flush().catch((e: StreamError) => e);
+    expect(error).toBeInstanceOf(StaleEpochError);
+    expect((error as StaleEpochError).serverEpoch).toBe(4);
+    expect(errors).toHaveLength(1);
+    expect(() => zombie.append("z3")).toThrow(StaleEpochError);
+    await expect(zombie.flush()).rejects.toBeInstanceOf(StaleEpochError);
+
+    await zombie.restart();
+    expect(zombie.epoch).toBe(5);
+    zombie.append("z4");
+    await zombie.flush();
+    expect(await contents(handle)).toEqual(["z1", "s1", "z4"]);
+  });
+
+  it("autoClaim takes over from a newer epoch and delivers everything", async () => {
+    const handle = await jsonStream("claim");
+    const other = handle.producer("serverless", { epoch: 7 });
+    other.append("other");
+    await other.flush();
+    const fresh = handle.producer("serverless", { autoClaim: true, maxInFlight: 3, maxBatchItems: 2 });
+    for (let i = 0; i < 7; i++) fresh.append(i);
+    await fresh.flush();
+    expect(fresh.epoch).toBe(8);
+    expect(await contents(handle)).toEqual(["other", 0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  it("autoClaim resends pipelined batches fenced mid-flight, in their original order", async () => {
+    const handle = await jsonStream("claim-pipelined");
+    const producer = handle.producer("shared", { autoClaim: true, maxInFlight: 3, maxBatchItems: 1 });
+    producer.append("a0");
+    await producer.flush();
+    const fencer = handle.producer("shared", { epoch: 1 });
+    fencer.append("fence");
+    await fencer.flush();
+    for (let i = 1; i <= 6; i++) producer.append(`a${i}`);
+    await producer.flush();
+    expect(producer.epoch).toBe(2);
+    expect(await contents(handle)).toEqual(["a0", "fence", "a1", "a2", "a3", "a4", "a5", "a6"]);
+  });
+
+  it("pipelines up to maxInFlight batches, the first of an epoch alone", async () => {
+    const direct = await jsonStream("pipeline");
+    const via = new DurableStream({
+      url: `${proxy.url}${new URL(direct.url).pathname}`,
+      contentType: "application/json",
+    });
+    const before = proxy.requests.length;
+    const active: number[] = [];
+    let now = 0;
+    proxy.setRule((request) => {
+      if (!isPost(request)) return undefined;
+      now++;
+      active.push(now);
+      setTimeout(() => now--, 60);
+      return { kind: "delay", ms: 60 };
+    });
+    const producer = via.producer("p", { maxInFlight: 3, maxBatchItems: 1 });
+    for (let i = 0; i < 10; i++) producer.append(i);
+    await producer.flush();
+    expect(await contents(direct)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(proxy.requests.length - before).toBe(10);
+    expect(active[0]).toBe(1);
+    expect(Math.max(...active)).toBe(3);
+  });
+
+  it("handles out-of-order arrivals: a sequence gap waits for the earlier batch and retries", async () => {
+    const strict = await startTestServer({ producerReorderWaitMs: 0 });
+    const strictProxy = await startFaultProxy(strict.url);
+    try {
+      const direct = await DurableStream.create({ url: strict.streamUrl("gap"), contentType: "application/json" });
+      const via = new DurableStream({
+        url: `${strictProxy.url}${new URL(direct.url).pathname}`,
+        contentType: "application/json",
+      });
+      // Hold back seq 1 so seq 2 and 3 reach the server first and get 409 gaps.
+      strictProxy.setRule((request) =>
+        isPost(request) && request.headers["producer-seq"] === "1" && request.index < 4
+          ? { kind: "delay", ms: 80 }
+          : undefined,
+      );
+      const events: ClientEvent[] = [];
+      const producer = new DurableStream({
+        url: via.url,
+        contentType: "application/json",
+        onEvent: (e) => events.push(e),
+      }).producer("p", { maxInFlight: 4, maxBatchItems: 1 });
+      producer.append("first");
+      await producer.flush();
+      for (const item of ["a", "b", "c"]) producer.append(item);
+      await producer.flush();
+      expect(await contents(direct)).toEqual(["first", "a", "b", "c"]);
+      const gaps = strictProxy.requests.filter((r) => r.headers["producer-seq"] === "2").length;
+      expect(gaps).toBeGreaterThan(1);
+    } finally {
+      await strictProxy.close();
+      await strict.close();
+    }
+  });
+
+  it("uses the handle's fetch and headers", async () => {
+    const auth: (string | null)[] = [];
+    const handle = await DurableStream.create({
+      url: server.streamUrl("auth"),
+      contentType: "application/json",
+      headers: { authorization: () => "Bearer producer-token" },
+      fetch: (input, init) => {
+        auth.push(new Headers(init.headers).get("authorization"));
+        return fetch(input, init);
+      },
+    });
+    const producer = handle.producer("p");
+    producer.append(1);
+    await producer.flush();
+    expect(auth.length).toBe(2);
+    expect(auth.every((a) => a === "Bearer producer-token")).toBe(true);
+  });
+
+  it("reports a permanent failure to onError for fire-and-forget use", async () => {
+    const handle = await jsonStream("gone");
+    const errors: StreamError[] = [];
+    const producer = handle.producer("p", { onError: (e) => errors.push(e) });
+    await handle.delete();
+    producer.append(1);
+    await eventually(() => errors.length === 1);
+    expect(errors[0]?.code).toBe("NOT_FOUND");
+    expect(producer.error?.code).toBe("NOT_FOUND");
+  });
+});
