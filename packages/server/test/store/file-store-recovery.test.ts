@@ -3,7 +3,7 @@
  * garbled tails, checkpoints, group commit, bounded open files, injected fsync failure and
  * full disks.
  */
-import { mkdtemp, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AppendRecord, FileStore, StoreFullError, type StreamMeta } from "@rivulet/server";
@@ -43,6 +43,17 @@ async function openStore(options: Partial<ConstructorParameters<typeof FileStore
   return { store, streams: new Map(streams.map((s) => [s.meta.path, s])) };
 }
 
+/** End of the last whole record in a log segment (segments are zero-filled past it). */
+function recordsEnd(bytes: Buffer): number {
+  let at = 0;
+  while (at + 8 <= bytes.length) {
+    const length = bytes.readUInt32BE(at);
+    if (length === 0) break;
+    at += 8 + length;
+  }
+  return at;
+}
+
 async function walFile(): Promise<string> {
   const names = (await readdir(join(dir, "wal"))).sort();
   return join(dir, "wal", names[names.length - 1]!);
@@ -66,10 +77,10 @@ describe("crash recovery", () => {
     await store.create(meta("/a"), record(0, "keep"));
     await store.append("/a", record(4, "-torn-record"));
     const wal = await walFile();
-    const size = (await stat(wal)).size;
-    const handle = await open(wal, "r+");
-    await handle.truncate(size - 3);
-    await handle.close();
+    // A torn write: the last record's final bytes never reached the disk.
+    const content = await readFile(wal);
+    content.fill(0, recordsEnd(content) - 3, recordsEnd(content));
+    await writeFile(wal, content);
 
     const { store: again, streams } = await openStore();
     expect(streams.get("/a")!.tail).toBe(4);
@@ -86,7 +97,8 @@ describe("crash recovery", () => {
     await store.append("/a", record(4, "BAD!"));
     const wal = await walFile();
     const content = await readFile(wal);
-    content.writeUInt8(content.readUInt8(content.length - 2) ^ 0xff, content.length - 2);
+    const end = recordsEnd(content);
+    content.writeUInt8(content.readUInt8(end - 2) ^ 0xff, end - 2);
     await writeFile(wal, content);
 
     const { store: again, streams } = await openStore();

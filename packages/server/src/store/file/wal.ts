@@ -22,11 +22,24 @@ export async function listSegments(io: FileIo, dir: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
+/** How far ahead of the last record a segment is zero-filled, and in what pieces. */
+const PREALLOCATE_BYTES = 8 << 20;
+const ZEROS = new Uint8Array(1 << 20);
+
 export class Wal {
   private handle: FileHandle | undefined;
   /** Bytes of whole, written records in the current segment. */
   size = 0;
   segment = 0;
+  /**
+   * The segment is zero-filled ahead of its records up to here. Writing over allocated blocks
+   * does not change the file's size, so a durable write need not also commit metadata to the
+   * filesystem journal: commits are cheaper, and a full disk shows up while preallocating
+   * rather than in the middle of a commit. Replay stops at the zeros (a zero-length frame).
+   */
+  private zeroedUpTo = 0;
+  /** The zero-filler, while it runs; records never go where it has yet to write. */
+  private filler: { until: number; progress: Promise<void>; advance: () => void } | undefined;
 
   /**
    * With `durableWrites`, segments are opened O_DSYNC: each write returns only once its data
@@ -48,6 +61,9 @@ export class Wal {
     this.handle = handle;
     this.segment = segment;
     this.size = 0;
+    this.zeroedUpTo = 0;
+    this.filler = undefined;
+    this.preallocate();
     await previous?.close();
   }
 
@@ -59,6 +75,10 @@ export class Wal {
   async write(buffers: Uint8Array[]): Promise<void> {
     const handle = this.requireHandle();
     const length = buffers.reduce((n, b) => n + b.length, 0);
+    // Never write records where zeros are still to be written.
+    while (this.filler && this.size + length > this.zeroedUpTo && this.size < this.filler.until) {
+      await this.filler.progress;
+    }
     try {
       await writeFully(this.io, handle, buffers, this.size);
     } catch (error) {
@@ -66,9 +86,43 @@ export class Wal {
       await this.io.truncate(handle, this.size).catch((truncateError: unknown) => {
         throw new FatalStoreError("Could not cut back the log after a failed write", truncateError);
       });
+      this.zeroedUpTo = Math.min(this.zeroedUpTo, this.size);
       throw error;
     }
     this.size += length;
+    this.preallocate();
+  }
+
+  /** Zero-fills the next stretch in the background, a piece at a time, once records are halfway into the last. */
+  private preallocate(): void {
+    const handle = this.handle;
+    if (!handle || this.filler || this.zeroedUpTo - this.size > PREALLOCATE_BYTES / 2) return;
+    const from = Math.max(this.zeroedUpTo, this.size);
+    const until = from + PREALLOCATE_BYTES;
+    const filler = { until, progress: Promise.resolve(), advance: () => {} };
+    const nextStep = () => {
+      filler.progress = new Promise((resolve) => {
+        filler.advance = resolve;
+      });
+    };
+    nextStep();
+    this.filler = filler;
+    this.zeroedUpTo = from;
+    void (async () => {
+      try {
+        for (let at = from; at < until && this.handle === handle; at += ZEROS.length) {
+          await writeFully(this.io, handle, [ZEROS], at);
+          if (this.handle === handle) this.zeroedUpTo = at + ZEROS.length;
+          filler.advance();
+          nextStep();
+        }
+      } catch {
+        // Without space to preallocate, record writes extend the file themselves (and report ENOSPC).
+      } finally {
+        if (this.filler === filler) this.filler = undefined;
+        filler.advance();
+      }
+    })();
   }
 
   async sync(): Promise<void> {
@@ -76,6 +130,7 @@ export class Wal {
   }
 
   async close(): Promise<void> {
+    while (this.filler) await this.filler.progress;
     await this.handle?.close();
     this.handle = undefined;
   }
