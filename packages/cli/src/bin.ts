@@ -1,6 +1,4 @@
 import { runCli } from "./cli.js";
 
-runCli(process.argv).catch((error: unknown) => {
-  console.error(`rivulet: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+// process.exitCode, not process.exit(): stdout may still be draining into a pipe.
+process.exitCode = await runCli(process.argv);

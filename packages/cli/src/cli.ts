@@ -1,11 +1,114 @@
-/** The `rivulet` command line: one subcommand per file under commands/. */
-import { Command } from "commander";
-import { serveCommand } from "./commands/serve.js";
+/**
+ * The `rivulet` command line: one subcommand per file under commands/. Every failure ends
+ * here and is printed as one line, `rivulet: CODE: message`, with an exit code from
+ * exit-codes.ts; --verbose adds the details and the stack.
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { colorsFor } from "./colors.js";
+import { appendCommand } from "./commands/append.js";
+import { benchCommand } from "./commands/bench.js";
+import { closeCommand } from "./commands/close.js";
+import { createCommand } from "./commands/create.js";
+import { deleteCommand } from "./commands/delete.js";
+import { forkCommand } from "./commands/fork.js";
+import { headCommand } from "./commands/head.js";
+import { lsCommand } from "./commands/ls.js";
+import { readCommand } from "./commands/read.js";
+import { tailCommand } from "./commands/tail.js";
+import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
+import { failureDetails, failureLine, oneLine } from "./failure.js";
+import { exitQuietlyOnBrokenPipe } from "./output/stdout.js";
+import { URL_RULE_HELP } from "./stream-url.js";
 
-export async function runCli(argv: string[]): Promise<void> {
+const ROOT_HELP = `
+${URL_RULE_HELP}
+
+Environment:
+  RIVULET_URL     default for --url
+  RIVULET_TOKEN   default for --token (sent as Authorization: Bearer <token>)
+  NO_COLOR        no colours even on a terminal
+
+${EXIT_CODES_HELP}
+
+Errors are printed on stderr as one line, "rivulet: CODE: message" (stack with --verbose).
+
+Examples:
+  rivulet serve --store memory
+  rivulet create chat --json
+  echo '{"text":"hi"}' | rivulet append chat
+  rivulet tail chat --from -1
+  rivulet ls
+
+Run "rivulet <command> --help" for a command's options and examples.`;
+
+/** The client commands, in the order `rivulet --help` lists them. */
+const CLIENT_COMMANDS: (() => Command)[] = [
+  createCommand,
+  appendCommand,
+  readCommand,
+  tailCommand,
+  headCommand,
+  closeCommand,
+  deleteCommand,
+  forkCommand,
+  lsCommand,
+  benchCommand,
+];
+
+/**
+ * The program for these arguments. The server is loaded only when it may be needed (`serve`,
+ * the root help, an unknown command): client commands start in half the time without it.
+ */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command("rivulet")
     .description("Rivulet: durable, append-only streams over HTTP")
-    .showHelpAfterError()
-    .addCommand(serveCommand());
-  await program.parseAsync(argv);
+    .version(packageVersion(), "-V, --version")
+    .addHelpText("after", ROOT_HELP);
+  const clients = CLIENT_COMMANDS.map((define) => define());
+  const requested = argv[2];
+  if (!clients.some((command) => command.name() === requested)) {
+    const { serveCommand } = await import("./commands/serve.js");
+    program.addCommand(serveCommand());
+  }
+  for (const command of clients) program.addCommand(command);
+  for (const command of [program, ...program.commands]) {
+    const name = command === program ? "rivulet" : `rivulet ${command.name()}`;
+    command.exitOverride().configureOutput({
+      // Commander's usage errors get the same one-line shape as every other failure.
+      outputError: (message, write) => write(`${paint(oneLine("USAGE", message))} (see ${name} --help)\n`),
+    });
+  }
+  return program;
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  exitQuietlyOnBrokenPipe();
+  const program = await buildProgram(argv);
+  let verbose = false;
+  program.hook("preAction", (_program, action) => {
+    verbose = action.opts().verbose === true;
+  });
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    // Commander has already printed its own errors (and help or the version, which exit 0).
+    if (!(error instanceof CommanderError)) {
+      process.stderr.write(`${paint(failureLine(error))}\n`);
+      if (verbose) process.stderr.write(`${failureDetails(error)}\n`);
+    }
+    return exitCodeFor(error);
+  }
+}
+
+function paint(line: string): string {
+  const colors = colorsFor(process.stderr);
+  return line.replace(/^rivulet: ([A-Z_]+):/, (_, code: string) => `${colors.red("rivulet:")} ${colors.bold(code)}:`);
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return manifest.version;
 }

@@ -1,0 +1,90 @@
+/**
+ * The options every client command shares (where the server is, how to authenticate, how
+ * long to wait, how often to retry, how much to say) and the client handle built from them.
+ */
+import { type ClientEvent, type ClientOptions, DurableStream } from "@rivulet/client";
+import { type Command, Option } from "commander";
+import { collectHeader, parseCount } from "./option-parsers.js";
+import { DEFAULT_SERVER_URL, streamUrl } from "./stream-url.js";
+import { parseDuration } from "./units.js";
+
+export interface ConnectionFlags {
+  url: string;
+  header?: [string, string][];
+  token?: string;
+  timeout: number;
+  retries: number;
+  verbose?: boolean;
+}
+
+export const DEFAULT_RETRIES = 3;
+
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option("--url <url>", "server URL or stream root (see rivulet --help)")
+        .env("RIVULET_URL")
+        .default(DEFAULT_SERVER_URL),
+    )
+    .addOption(
+      new Option("-H, --header <header>", 'extra request header "Name: value" (repeatable)').argParser(collectHeader),
+    )
+    .addOption(new Option("--token <token>", "send Authorization: Bearer <token>").env("RIVULET_TOKEN"))
+    .addOption(
+      new Option("--timeout <duration>", "longest time one request may take")
+        .argParser(parseDuration)
+        .default(30_000, "30s"),
+    )
+    .addOption(
+      new Option("--retries <n>", "retries of a failed request that is safe to repeat")
+        .argParser(parseCount)
+        .default(DEFAULT_RETRIES),
+    )
+    .option("-v, --verbose", "log every request to stderr; stack traces with errors");
+}
+
+/** Request headers: the bearer token first, so an explicit --header can override it. */
+export function requestHeaders(flags: ConnectionFlags): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (flags.token !== undefined) headers.authorization = `Bearer ${flags.token}`;
+  for (const [name, value] of flags.header ?? []) headers[name.toLowerCase()] = value;
+  return headers;
+}
+
+export function clientOptions(flags: ConnectionFlags): ClientOptions {
+  const options: ClientOptions = {
+    headers: requestHeaders(flags),
+    timeoutMs: flags.timeout,
+    retry: { maxRetries: flags.retries },
+  };
+  if (flags.verbose) options.onEvent = logEvent;
+  return options;
+}
+
+/** A handle to the stream named (or addressed) by `stream`. */
+export function streamHandle(stream: string, flags: ConnectionFlags): DurableStream {
+  return new DurableStream({ url: streamUrl(stream, flags.url), ...clientOptions(flags) });
+}
+
+/** --verbose: one stderr line per request, retry and mode switch. Never headers (tokens). */
+export function logEvent(event: ClientEvent): void {
+  const line = describeEvent(event);
+  if (line !== undefined) process.stderr.write(`rivulet: ${line}\n`);
+}
+
+function describeEvent(event: ClientEvent): string | undefined {
+  switch (event.type) {
+    case "request:end":
+      return `${event.method} ${event.url} -> ${event.status} (${event.durationMs} ms)`;
+    case "request:error":
+      return `${event.method} ${event.url} -> ${event.error.code} (${event.durationMs} ms)`;
+    case "reconnect":
+      return `retrying in ${Math.round(event.delayMs)} ms (attempt ${event.attempt}) after ${event.error.code}`;
+    case "fallback":
+      return `switching from ${event.from} to ${event.to} (${event.reason})`;
+    case "producer:duplicate":
+      return `producer ${event.producerId} epoch ${event.epoch} seq ${event.seq}: already written`;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Exit codes scripts can rely on. Every client error code maps to exactly one of them (the
+ * Record type makes a new client code a compile error here until it is placed).
+ */
+import { StreamError, type StreamErrorCode } from "@rivulet/client";
+import { CommanderError } from "commander";
+
+export const EXIT = {
+  ok: 0,
+  usage: 1,
+  notFound: 2,
+  conflict: 3,
+  auth: 4,
+  unavailable: 5,
+  interrupted: 130,
+} as const;
+
+const BY_STREAM_CODE: Record<StreamErrorCode, number> = {
+  USAGE: EXIT.usage,
+  BAD_REQUEST: EXIT.usage,
+  PAYLOAD_TOO_LARGE: EXIT.usage,
+  NOT_FOUND: EXIT.notFound,
+  GONE: EXIT.notFound,
+  ALREADY_EXISTS: EXIT.conflict,
+  CONFIG_CONFLICT: EXIT.conflict,
+  STREAM_CLOSED: EXIT.conflict,
+  SEQUENCE_CONFLICT: EXIT.conflict,
+  STALE_EPOCH: EXIT.conflict,
+  SEQUENCE_GAP: EXIT.conflict,
+  UNAUTHORIZED: EXIT.auth,
+  FORBIDDEN: EXIT.auth,
+  SERVER_ERROR: EXIT.unavailable,
+  NETWORK: EXIT.unavailable,
+  TIMEOUT: EXIT.unavailable,
+  RATE_LIMITED: EXIT.unavailable,
+  PARSE_ERROR: EXIT.unavailable,
+  ABORTED: EXIT.interrupted,
+};
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof StreamError) return BY_STREAM_CODE[error.code];
+  if (error instanceof CommanderError) return error.exitCode;
+  // CliErrors (bad arguments, unreadable input) and, for want of a better answer, bugs.
+  return EXIT.usage;
+}
+
+/** The table in `rivulet --help`. */
+export const EXIT_CODES_HELP = `Exit codes:
+  0    success (tail: the stream was closed)
+  1    usage: bad arguments or input, or a request the server refused as invalid
+       (USAGE, INPUT, BAD_REQUEST, PAYLOAD_TOO_LARGE); also INTERNAL, a bug in rivulet
+  2    not found: no such stream, or it is gone (NOT_FOUND, GONE)
+  3    conflict: exists with another configuration, content type mismatch, stream
+       closed, producer fenced or out of sequence (ALREADY_EXISTS, CONFIG_CONFLICT,
+       STREAM_CLOSED, STALE_EPOCH, SEQUENCE_GAP, SEQUENCE_CONFLICT)
+  4    auth: UNAUTHORIZED, FORBIDDEN
+  5    server or network: SERVER_ERROR, NETWORK, TIMEOUT, RATE_LIMITED, PARSE_ERROR
+  130  interrupted (Ctrl-C)`;

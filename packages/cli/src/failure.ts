@@ -1,0 +1,65 @@
+/**
+ * Errors the CLI raises itself (bad arguments, unreadable input), and the one-line form every
+ * failure is printed in: `rivulet: CODE: message`. Stream failures keep the client's stable
+ * codes; the CLI's own codes are USAGE, INPUT, INTERNAL.
+ */
+import { StreamError } from "@rivulet/client";
+import { CommanderError } from "commander";
+
+export type CliErrorCode = "USAGE" | "INPUT";
+
+export class CliError extends Error {
+  readonly code: CliErrorCode;
+
+  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CliError";
+    this.code = code;
+  }
+}
+
+export function usage(message: string): CliError {
+  return new CliError("USAGE", message);
+}
+
+/** The stable code printed before the message. */
+export function failureCode(error: unknown): string {
+  if (error instanceof StreamError || error instanceof CliError) return error.code;
+  if (error instanceof CommanderError) return "USAGE";
+  return "INTERNAL";
+}
+
+/** One line, whatever the message holds: scripts and logs get one record per failure. */
+export function failureLine(error: unknown): string {
+  return oneLine(failureCode(error), error instanceof Error ? error.message : String(error));
+}
+
+export function oneLine(code: string, message: string): string {
+  // Commander prefixes its messages with "error: "; the code already says so.
+  const text = message
+    .replace(/^error:\s*/i, "")
+    .replace(/\s*\n\s*/g, " ")
+    .trim();
+  return `rivulet: ${code}: ${text}`;
+}
+
+/** What --verbose adds: the response details and the stack, causes included. */
+export function failureDetails(error: unknown): string {
+  const lines: string[] = [];
+  if (error instanceof StreamError) {
+    const facts = [`url ${error.url}`];
+    if (error.status !== undefined) facts.push(`status ${error.status}`);
+    if (error.serverCode !== undefined) facts.push(`server code ${error.serverCode}`);
+    facts.push(error.isRetryable ? "retryable" : "not retryable");
+    lines.push(`  ${facts.join(", ")}`);
+  }
+  for (let current: unknown = error, depth = 0; current !== undefined && depth < 5; depth++) {
+    if (!(current instanceof Error)) {
+      lines.push(`  caused by: ${String(current)}`);
+      break;
+    }
+    lines.push(depth === 0 ? (current.stack ?? current.message) : `caused by: ${current.stack ?? current.message}`);
+    current = current.cause;
+  }
+  return lines.join("\n");
+}
