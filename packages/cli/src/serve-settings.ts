@@ -1,10 +1,12 @@
 /** The settings of `rivulet serve`: their flags, environment variables, parsers and defaults. */
 import { readFile } from "node:fs/promises";
-import { DEFAULT_PORT, DEFAULTS, type Durability } from "@rivulet/server";
+import { type AuthOptions, DEFAULT_PORT, DEFAULTS, type Durability, LISTEN_DEFAULTS } from "@rivulet/server";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { parseDuration, parseSize } from "./units.js";
+import { usage } from "./failure.js";
+import type { AuthSettings } from "./serve-auth.js";
+import { parseDuration, parseLimit, parseRate, parseSize } from "./units.js";
 
-export interface ServeSettings {
+export interface ServeSettings extends AuthSettings {
   host: string;
   port: number;
   dataDir: string;
@@ -17,6 +19,21 @@ export interface ServeSettings {
   sseLifetime: number;
   corsOrigins: "*" | string[];
   logLevel: string;
+  maxMessage: number;
+  maxPathLength: number;
+  maxStreams: number;
+  maxLiveConnections: number;
+  maxLiveConnectionsPerClient: number;
+  rateLimitPerClient: number;
+  rateLimitPerClientBurst?: number;
+  rateLimitPerToken: number;
+  rateLimitPerTokenBurst?: number;
+  trustProxy?: boolean;
+  headersTimeout: number;
+  requestTimeout: number;
+  bodyIdleTimeout: number;
+  slowReaderTimeout: number;
+  maxHeaderSize: number;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
@@ -51,33 +68,162 @@ export function serveOptions(): Option[] {
     option("--log-level <level>", "debug, info, warn, error or silent", "RIVULET_LOG_LEVEL")
       .choices(LOG_LEVELS)
       .default("info"),
+    ...accessOptions(option),
+    ...limitOptions(option),
+  ];
+}
+
+type MakeOption = (flags: string, description: string, env: string) => Option;
+
+/** Access control (docs/security.md). Secrets come from files, never from the command line. */
+function accessOptions(option: MakeOption): Option[] {
+  return [
+    option(
+      "--auth-tokens-file <file>",
+      'JSON array of static tokens: [{"token","scopes","id"}]',
+      "RIVULET_AUTH_TOKENS_FILE",
+    ),
+    option("--jwt-hs256-secret-file <file>", "file holding the HS256 secret for JWTs", "RIVULET_JWT_HS256_SECRET_FILE"),
+    option(
+      "--jwt-eddsa-public-key-file <file>",
+      "PEM Ed25519 public key for EdDSA JWTs",
+      "RIVULET_JWT_EDDSA_PUBLIC_KEY_FILE",
+    ),
+    option("--jwt-jwks-url <url>", "JWKS URL with Ed25519 keys for EdDSA JWTs", "RIVULET_JWT_JWKS_URL"),
+    option("--jwt-issuer <iss>", "required JWT issuer (iss)", "RIVULET_JWT_ISSUER"),
+    option("--jwt-audience <aud>", "required JWT audience (aud)", "RIVULET_JWT_AUDIENCE"),
+    option("--jwt-scope-claim <claim>", "JWT claim holding the scopes (default scope)", "RIVULET_JWT_SCOPE_CLAIM"),
+    option("--insecure", "allow listening beyond loopback without authentication", "RIVULET_INSECURE"),
+  ];
+}
+
+/** Limits and timeouts, each with its documented default (docs/security.md). */
+function limitOptions(option: MakeOption): Option[] {
+  return [
+    option("--max-message <size>", "largest single JSON message", "RIVULET_MAX_MESSAGE")
+      .argParser(parseSize)
+      .default(DEFAULTS.maxMessageBytes, "1MiB"),
+    option("--max-path-length <bytes>", "longest stream path in bytes", "RIVULET_MAX_PATH_LENGTH")
+      .argParser(parseLimit)
+      .default(DEFAULTS.maxPathBytes),
+    option("--max-streams <count>", "most streams the server holds (0 = no limit)", "RIVULET_MAX_STREAMS")
+      .argParser(parseLimit)
+      .default(DEFAULTS.maxStreams),
+    option(
+      "--max-live-connections <count>",
+      "most concurrent long-polls and SSE sessions",
+      "RIVULET_MAX_LIVE_CONNECTIONS",
+    )
+      .argParser(parseLimit)
+      .default(DEFAULTS.maxLiveConnections),
+    option(
+      "--max-live-connections-per-client <count>",
+      "most concurrent long-polls and SSE sessions from one address",
+      "RIVULET_MAX_LIVE_CONNECTIONS_PER_CLIENT",
+    )
+      .argParser(parseLimit)
+      .default(DEFAULTS.maxLiveConnectionsPerClient),
+    option(
+      "--rate-limit-per-client <rps>",
+      "requests per second per client address (0 = off)",
+      "RIVULET_RATE_LIMIT_PER_CLIENT",
+    )
+      .argParser(parseRate)
+      .default(DEFAULTS.rateLimitPerClient),
+    option(
+      "--rate-limit-per-client-burst <count>",
+      "burst per client address (default 2 × the rate)",
+      "RIVULET_RATE_LIMIT_PER_CLIENT_BURST",
+    ).argParser(parseLimit),
+    option(
+      "--rate-limit-per-token <rps>",
+      "requests per second per credential (0 = off)",
+      "RIVULET_RATE_LIMIT_PER_TOKEN",
+    )
+      .argParser(parseRate)
+      .default(DEFAULTS.rateLimitPerToken),
+    option(
+      "--rate-limit-per-token-burst <count>",
+      "burst per credential (default 2 × the rate)",
+      "RIVULET_RATE_LIMIT_PER_TOKEN_BURST",
+    ).argParser(parseLimit),
+    option(
+      "--trust-proxy",
+      "take the client address from X-Forwarded-For (behind a proxy only)",
+      "RIVULET_TRUST_PROXY",
+    ),
+    option("--headers-timeout <duration>", "request headers must arrive within this", "RIVULET_HEADERS_TIMEOUT")
+      .argParser(parseDuration)
+      .default(LISTEN_DEFAULTS.headersTimeoutMs, "10s"),
+    option("--request-timeout <duration>", "a whole request must arrive within this", "RIVULET_REQUEST_TIMEOUT")
+      .argParser(parseDuration)
+      .default(LISTEN_DEFAULTS.requestTimeoutMs, "300s"),
+    option(
+      "--body-idle-timeout <duration>",
+      "a request body that stalls this long is cut off",
+      "RIVULET_BODY_IDLE_TIMEOUT",
+    )
+      .argParser(parseDuration)
+      .default(DEFAULTS.bodyIdleTimeoutMs, "15s"),
+    option(
+      "--slow-reader-timeout <duration>",
+      "a response the client does not read within this is cut off",
+      "RIVULET_SLOW_READER_TIMEOUT",
+    )
+      .argParser(parseDuration)
+      .default(DEFAULTS.slowReaderTimeoutMs, "30s"),
+    option("--max-header-size <size>", "largest request head (request line and headers)", "RIVULET_MAX_HEADER_SIZE")
+      .argParser(parseSize)
+      .default(LISTEN_DEFAULTS.maxHeaderBytes, "16KiB"),
   ];
 }
 
 /**
  * Fills every setting still at its default from the JSON config file, parsed like the flag.
- * Unknown keys are an error, so a typo does not silently do nothing.
+ * Unknown keys are an error, so a typo does not silently do nothing. `auth` may hold the
+ * server's auth options inline (tokens and JWT settings, docs/security.md). Errors are usage
+ * errors: this runs inside the action, where commander no longer prints its own.
  */
 export async function applyConfigFile(command: Command, file: string): Promise<ServeSettings> {
   let config: Record<string, unknown>;
   try {
     config = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
   } catch (error) {
-    throw new InvalidArgumentError(`cannot read config file ${file}: ${(error as Error).message}`);
+    throw usage(`cannot read config file ${file}: ${(error as Error).message}`);
   }
   const options = new Map(serveOptions().map((option) => [option.attributeName(), option]));
+  let auth: AuthOptions | undefined;
   for (const [key, value] of Object.entries(config)) {
+    if (key === "auth") {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw usage(`auth in ${file} must be an object`);
+      }
+      auth = value as AuthOptions;
+      continue;
+    }
     const option = options.get(key);
-    if (!option) throw new InvalidArgumentError(`unknown setting in ${file}: ${key}`);
-    if (command.getOptionValueSource(key) !== "default") continue;
+    if (!option) throw usage(`unknown setting in ${file}: ${key}`);
+    const source = command.getOptionValueSource(key);
+    if (source !== "default" && source !== undefined) continue;
+    if (option.isBoolean()) {
+      if (typeof value !== "boolean") throw usage(`${key} in ${file} must be true or false`);
+      command.setOptionValueWithSource(key, value, "config");
+      continue;
+    }
     const text = Array.isArray(value) ? value.join(",") : String(value);
     if (option.argChoices && !option.argChoices.includes(text)) {
-      throw new InvalidArgumentError(`${key} in ${file} must be one of ${option.argChoices.join(", ")}`);
+      throw usage(`${key} in ${file} must be one of ${option.argChoices.join(", ")}`);
     }
-    const parsed = option.parseArg ? option.parseArg(text, undefined) : text;
+    let parsed: unknown;
+    try {
+      parsed = option.parseArg ? option.parseArg(text, undefined) : text;
+    } catch (error) {
+      throw usage(`${key} in ${file}: ${(error as Error).message}`);
+    }
     command.setOptionValueWithSource(key, parsed, "config");
   }
-  return command.opts() as ServeSettings;
+  const settings = command.opts() as ServeSettings;
+  return auth ? { ...settings, auth } : settings;
 }
 
 function parsePort(value: string): number {

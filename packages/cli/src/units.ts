@@ -34,3 +34,23 @@ export function parseSize(value: string): number {
 export function parseDuration(value: string): number {
   return parseWithUnit(value, TIME_UNITS, "duration (e.g. 500ms, 30s, 1m)");
 }
+
+/** A whole number that may be 0 (a limit where 0 means "no limit"). */
+export function parseLimit(value: string): number {
+  const trimmed = value.trim();
+  const count = Number(trimmed);
+  if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(count)) {
+    throw new InvalidArgumentError(`not a whole number: ${JSON.stringify(value)}`);
+  }
+  return count;
+}
+
+/** Requests per second, possibly fractional (`0.5`); 0 turns the limit off. */
+export function parseRate(value: string): number {
+  const trimmed = value.trim();
+  const rate = Number(trimmed);
+  if (!/^\d+(?:\.\d+)?$/.test(trimmed) || !Number.isFinite(rate)) {
+    throw new InvalidArgumentError(`not a rate in requests per second: ${JSON.stringify(value)}`);
+  }
+  return rate;
+}

@@ -19,10 +19,16 @@ export const ERROR_STATUS = {
   INVALID_FORK_OFFSET: 400,
   FORK_OFFSET_BEYOND_TAIL: 400,
   INVALID_FORK_SUB_OFFSET: 400,
+  /** A credential is required and was absent or invalid (sent with `WWW-Authenticate: Bearer`). */
+  UNAUTHORIZED: 401,
+  /** The credential is valid but does not grant this operation on this path. */
+  FORBIDDEN: 403,
   STALE_PRODUCER_EPOCH: 403,
   STREAM_NOT_FOUND: 404,
   FORK_SOURCE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  /** The request (headers or body) arrived too slowly. */
+  REQUEST_TIMEOUT: 408,
   STREAM_EXISTS: 409,
   CONTENT_TYPE_MISMATCH: 409,
   STREAM_CLOSED: 409,
@@ -31,9 +37,21 @@ export const ERROR_STATUS = {
   FORK_SOURCE_DELETED: 409,
   STREAM_GONE: 410,
   PAYLOAD_TOO_LARGE: 413,
+  /** One JSON message of a body is larger than the per-message limit. */
+  MESSAGE_TOO_LARGE: 413,
+  /** The stream path is longer than the server accepts. */
+  PATH_TOO_LONG: 414,
+  /** Too many requests from one client or token; `Retry-After` says when to try again. */
+  RATE_LIMITED: 429,
+  /** The request headers are larger than the server accepts. */
+  HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  /** Too many concurrent live reads (long-poll, SSE), in total or from one client; with `Retry-After`. */
+  TOO_MANY_CONNECTIONS: 503,
   INSUFFICIENT_STORAGE: 507,
+  /** The server holds as many streams as it is configured to; no new one can be created. */
+  STREAM_LIMIT_REACHED: 507,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

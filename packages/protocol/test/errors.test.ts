@@ -29,6 +29,36 @@ describe("ERROR_STATUS", () => {
   });
 });
 
+describe("security and limit codes", () => {
+  test("each has the status docs/security.md documents", () => {
+    const expected: Partial<Record<ErrorCode, number>> = {
+      UNAUTHORIZED: 401, // RFC 6750 §3.1: missing or invalid token
+      FORBIDDEN: 403, // RFC 6750 §3.1: insufficient scope
+      REQUEST_TIMEOUT: 408,
+      PAYLOAD_TOO_LARGE: 413,
+      MESSAGE_TOO_LARGE: 413,
+      PATH_TOO_LONG: 414,
+      INVALID_PATH: 400, // §12.2
+      RATE_LIMITED: 429, // §12.5
+      HEADERS_TOO_LARGE: 431,
+      TOO_MANY_CONNECTIONS: 503,
+      STREAM_LIMIT_REACHED: 507,
+    };
+    for (const [code, status] of Object.entries(expected)) expect(ERROR_STATUS[code as ErrorCode], code).toBe(status);
+  });
+
+  test("FORBIDDEN and STALE_PRODUCER_EPOCH share 403 but stay distinct codes", () => {
+    const forbidden = new ProtocolError("FORBIDDEN", "no");
+    const stale = new ProtocolError("STALE_PRODUCER_EPOCH", "fenced");
+    expect(forbidden.status).toBe(stale.status);
+    expect(forbidden.toBody().error.code).not.toBe(stale.toBody().error.code);
+  });
+
+  test("codes are unique upper-case identifiers, so clients can switch on them", () => {
+    for (const code of Object.keys(ERROR_STATUS)) expect(code).toMatch(/^[A-Z][A-Z_]*[A-Z]$/);
+  });
+});
+
 describe("ProtocolError", () => {
   test("carries code, status from the table, headers and cause", () => {
     const cause = new Error("disk");

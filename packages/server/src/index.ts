@@ -1,12 +1,20 @@
-export { createFetchHandler, type FetchHandler } from "./adapters/fetch.js";
+export { createFetchHandler, type FetchHandler, type FetchRequestInfo } from "./adapters/fetch.js";
 export { createNodeHandler, type NodeHandler } from "./adapters/node.js";
 export { Engine } from "./engine/engine.js";
 export { ProtocolApp } from "./http/app.js";
 export type { HttpReply, HttpRequest, ReplySink } from "./http/exchange.js";
+export { checkAuthOptions } from "./http/middleware/auth/authenticator.js";
+export {
+  type AccessScope,
+  type AuthOptions,
+  authConfigured,
+  type JwtOptions,
+  type StaticToken,
+} from "./http/middleware/auth/config.js";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./ops/logger.js";
 export { ServerMetrics } from "./ops/metrics.js";
 export { DEFAULTS, type ServerOptions } from "./options.js";
-export { DEFAULT_PORT, type ListenOptions, type RivuletServer, startServer } from "./server.js";
+export { DEFAULT_PORT, LISTEN_DEFAULTS, type ListenOptions, type RivuletServer, startServer } from "./server.js";
 export { type Durability, FileStore, type FileStoreOptions } from "./store/file/file-store.js";
 export { type FileIo, nodeIo } from "./store/file/io.js";
 export { MemoryStore } from "./store/memory-store.js";

@@ -5,6 +5,7 @@
  */
 import { createLogger, DEFAULT_PORT, type LogLevel, startServer } from "@rivulet/server";
 import { Command, Option } from "commander";
+import { checkExposure, loadAuth } from "../serve-auth.js";
 import { applyConfigFile, type ServeSettings, serveOptions } from "../serve-settings.js";
 import { openStore } from "../store-choice.js";
 
@@ -28,7 +29,8 @@ Examples:
   rivulet serve --port 8080 --data-dir /var/lib/rivulet
   rivulet serve --durability interval:5        # fsync every 5 ms instead of before every ack
   rivulet serve --store memory --log-level warn
-  rivulet serve --config rivulet.json`,
+  rivulet serve --config rivulet.json
+  rivulet serve --host 0.0.0.0 --auth-tokens-file tokens.json   # beyond loopback, auth is required`,
     )
     .action(async (flags: ServeSettings & { config?: string }, cmd: Command) => {
       const settings = flags.config ? await applyConfigFile(cmd, flags.config) : flags;
@@ -37,6 +39,9 @@ Examples:
 }
 
 async function serve(settings: ServeSettings): Promise<void> {
+  const auth = await loadAuth(settings);
+  // Checked before anything opens, so a refused start leaves no data directory or lock behind.
+  checkExposure(settings, auth);
   const logger = createLogger(settings.logLevel as LogLevel);
   const store = openStore(settings.store, settings.dataDir, settings.durability);
   const server = await startServer({
@@ -50,11 +55,37 @@ async function serve(settings: ServeSettings): Promise<void> {
     sseLifetimeMs: settings.sseLifetime,
     corsOrigins: settings.corsOrigins,
     logger,
+    ...(auth ? { auth } : {}),
+    maxMessageBytes: settings.maxMessage,
+    maxPathBytes: settings.maxPathLength,
+    maxStreams: settings.maxStreams,
+    maxLiveConnections: settings.maxLiveConnections,
+    maxLiveConnectionsPerClient: settings.maxLiveConnectionsPerClient,
+    rateLimitPerClient: settings.rateLimitPerClient,
+    ...(settings.rateLimitPerClientBurst === undefined
+      ? {}
+      : { rateLimitPerClientBurst: settings.rateLimitPerClientBurst }),
+    rateLimitPerToken: settings.rateLimitPerToken,
+    ...(settings.rateLimitPerTokenBurst === undefined
+      ? {}
+      : { rateLimitPerTokenBurst: settings.rateLimitPerTokenBurst }),
+    trustProxy: settings.trustProxy ?? false,
+    headersTimeoutMs: settings.headersTimeout,
+    requestTimeoutMs: settings.requestTimeout,
+    bodyIdleTimeoutMs: settings.bodyIdleTimeout,
+    slowReaderTimeoutMs: settings.slowReaderTimeout,
+    maxHeaderBytes: settings.maxHeaderSize,
   });
   const streams = `${server.url}${settings.basePath}/`;
   process.stderr.write(
-    `rivulet listening on ${streams}\nstore: ${store.description} (durability: ${store.durability})\n`,
+    `rivulet listening on ${streams}\nstore: ${store.description} (durability: ${store.durability})\n` +
+      `auth: ${auth ? "bearer tokens required" : "off"}\n`,
   );
+  if (!auth && settings.insecure) {
+    process.stderr.write(
+      `warning: --insecure: anyone who can reach ${settings.host} can read and write every stream\n`,
+    );
+  }
   logger.info({ url: streams, store: store.description, durability: store.durability }, "listening");
 
   let stopping = false;

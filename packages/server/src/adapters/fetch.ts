@@ -1,19 +1,27 @@
 /**
  * Fetch-style adapter: `(Request) => Promise<Response>`, for Hono, Bun, Deno and Workers
- * hosts. Compression is left to the host, which usually does it already.
+ * hosts. Compression is left to the host, which usually does it already, and so are request
+ * timeouts. Hosts that know the client's address pass it as `info.remoteAddress` (Bun:
+ * `server.requestIP(req)`, Deno: `info.remoteAddr.hostname`); without it, per-client limits
+ * do not apply.
  */
 import { ProtocolError } from "@rivulet/protocol";
 import { errorReply, type ProtocolApp } from "../http/app.js";
 import type { HttpReply, HttpRequest, ReplySink } from "../http/exchange.js";
 import { requestId } from "../http/request-id.js";
 
-export type FetchHandler = (request: Request) => Promise<Response>;
+export interface FetchRequestInfo {
+  /** The client's IP address, for per-client limits. */
+  readonly remoteAddress?: string | undefined;
+}
+
+export type FetchHandler = (request: Request, info?: FetchRequestInfo) => Promise<Response>;
 
 export function createFetchHandler(app: ProtocolApp): FetchHandler {
-  return async (request) => {
+  return async (request, info) => {
     let reply: HttpReply;
     try {
-      reply = await app.handle(new FetchRequest(request));
+      reply = await app.handle(new FetchRequest(request, info?.remoteAddress));
     } catch (error) {
       reply = errorReply(error);
     }
@@ -28,8 +36,12 @@ class FetchRequest implements HttpRequest {
   readonly query: URLSearchParams;
   private readonly rawPath: string;
   private decodedPath: string | undefined;
+  private body: Promise<Uint8Array> | undefined;
 
-  constructor(private readonly request: Request) {
+  constructor(
+    private readonly request: Request,
+    readonly remoteAddress: string | undefined,
+  ) {
     const url = new URL(request.url);
     this.method = request.method;
     this.id = requestId(request.headers.get("x-request-id") ?? undefined);
@@ -53,7 +65,13 @@ class FetchRequest implements HttpRequest {
     return this.request.headers.get(name) ?? undefined;
   }
 
-  async readBody(limit: number): Promise<Uint8Array> {
+  /** Read once: middleware that inspects the body and the handler get the same bytes. */
+  readBody(limit: number): Promise<Uint8Array> {
+    this.body ??= this.readOnce(limit);
+    return this.body;
+  }
+
+  private async readOnce(limit: number): Promise<Uint8Array> {
     if (Number(this.request.headers.get("content-length") ?? 0) > limit || !this.request.body) {
       if (this.request.body) throw tooLarge(limit);
       return new Uint8Array(0);
@@ -88,20 +106,29 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
+/** How many bytes a streamed body queues before writes report backpressure. */
+const STREAM_HIGH_WATER_BYTES = 64 * 1024;
+
 function toResponse(reply: HttpReply, head: boolean): Response {
   const headers = new Headers(reply.headers);
   if (reply.stream) {
     const start = reply.stream;
     let sink: StreamSink | undefined;
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        sink = new StreamSink(controller);
-        start(sink);
+    const body = new ReadableStream<Uint8Array>(
+      {
+        start(controller) {
+          sink = new StreamSink(controller);
+          start(sink);
+        },
+        pull() {
+          sink?.pulled();
+        },
+        cancel() {
+          sink?.cancel();
+        },
       },
-      cancel() {
-        sink?.cancel();
-      },
-    });
+      { highWaterMark: STREAM_HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength },
+    );
     return new Response(body, { status: reply.status, headers });
   }
   const noBody = head || reply.status === 204 || reply.status === 304;
@@ -116,9 +143,15 @@ function toResponse(reply: HttpReply, head: boolean): Response {
 
 const encoder = new TextEncoder();
 
+/**
+ * A streamed body backed by a byte-counted queue: `write` reports backpressure once the host
+ * has not pulled 64 KiB, and `drain` waits until it pulls again, so a client that does not
+ * read holds at most one SSE chunk here (the slow-reader guard bounds how long).
+ */
 class StreamSink implements ReplySink {
   private ended = false;
   private readonly closeListeners: Array<() => void> = [];
+  private wake: (() => void) | undefined;
 
   constructor(private readonly controller: ReadableStreamDefaultController<Uint8Array>) {}
 
@@ -126,10 +159,33 @@ class StreamSink implements ReplySink {
     return this.ended;
   }
 
+  get bufferedBytes(): number {
+    return Math.max(0, STREAM_HIGH_WATER_BYTES - (this.controller.desiredSize ?? STREAM_HIGH_WATER_BYTES));
+  }
+
   write(chunk: string): boolean {
     if (this.ended) return false;
     this.controller.enqueue(encoder.encode(chunk));
     return (this.controller.desiredSize ?? 1) > 0;
+  }
+
+  /** The host wants more: a pending drain resolves. */
+  pulled(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  abort(): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      this.controller.error(new Error("The client did not read the response in time"));
+    } catch {
+      // Already closed or cancelled.
+    }
+    this.fireClose();
+    this.pulled();
   }
 
   end(): void {
@@ -141,11 +197,13 @@ class StreamSink implements ReplySink {
       // Already cancelled by the consumer.
     }
     this.fireClose();
+    this.pulled();
   }
 
   cancel(): void {
     this.ended = true;
     this.fireClose();
+    this.pulled();
   }
 
   onClose(listener: () => void): void {
@@ -153,9 +211,15 @@ class StreamSink implements ReplySink {
     else this.closeListeners.push(listener);
   }
 
-  async drain(): Promise<void> {
-    // The host pulls at its own pace; yield so it can.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+  drain(): Promise<void> {
+    if (this.ended || (this.controller.desiredSize ?? 1) > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const previous = this.wake;
+      this.wake = () => {
+        previous?.();
+        resolve();
+      };
+    });
   }
 
   private fireClose(): void {

@@ -14,9 +14,10 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createNodeHandler(app: ProtocolApp): NodeHandler {
   return (req, res) => {
-    app.handle(new NodeRequest(req, res)).then(
-      (reply) => send(req, res, reply, app.options.compressMinBytes),
-      (error) => send(req, res, errorReply(error), 0),
+    const request = new NodeRequest(req, res, app.options.bodyIdleTimeoutMs);
+    app.handle(request).then(
+      (reply) => send(app, request, res, reply, app.options.compressMinBytes),
+      (error) => send(app, request, res, errorReply(error), 0),
     );
   };
 }
@@ -31,10 +32,12 @@ class NodeRequest implements HttpRequest {
   readonly query: URLSearchParams;
   private readonly rawPath: string;
   private decodedPath: string | undefined;
+  private body: Promise<Uint8Array> | undefined;
 
   constructor(
-    private readonly req: MountedRequest,
+    readonly req: MountedRequest,
     private readonly res: ServerResponse,
+    private readonly bodyIdleTimeoutMs: number,
   ) {
     this.method = req.method ?? "GET";
     this.id = requestId(this.header("x-request-id"));
@@ -57,17 +60,41 @@ class NodeRequest implements HttpRequest {
     return Array.isArray(value) ? value.join(", ") : value;
   }
 
+  get remoteAddress(): string | undefined {
+    return this.req.socket?.remoteAddress;
+  }
+
+  /** Read once: middleware that inspects the body and the handler get the same bytes. */
   readBody(limit: number): Promise<Uint8Array> {
+    this.body ??= this.readOnce(limit);
+    return this.body;
+  }
+
+  private readOnce(limit: number): Promise<Uint8Array> {
     const declared = Number(this.req.headers["content-length"] ?? Number.NaN);
     if (declared > limit) return Promise.reject(tooLarge(limit));
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      // Slowloris on bodies: a body that stalls is cut off. Only armed when the body has not
+      // already arrived whole with the headers, so small requests create no timer.
+      const idle =
+        this.bodyIdleTimeoutMs > 0 && !this.req.complete
+          ? setTimeout(() => {
+              stop();
+              reject(new ProtocolError("REQUEST_TIMEOUT", "The request body stopped arriving"));
+            }, this.bodyIdleTimeoutMs)
+          : undefined;
+      const stop = () => {
+        clearTimeout(idle);
+        this.req.off("data", onData);
+        this.req.resume();
+      };
       const onData = (chunk: Buffer) => {
+        idle?.refresh();
         size += chunk.length;
         if (size > limit) {
-          this.req.off("data", onData);
-          this.req.resume();
+          stop();
           reject(tooLarge(limit));
           return;
         }
@@ -75,11 +102,18 @@ class NodeRequest implements HttpRequest {
       };
       this.req.on("data", onData);
       this.req.once("end", () => {
+        clearTimeout(idle);
         this.bodyBytes = size;
         resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
       });
-      this.req.once("error", reject);
-      this.req.once("aborted", () => reject(new ProtocolError("BAD_REQUEST", "The request body was cut short")));
+      this.req.once("error", (error) => {
+        clearTimeout(idle);
+        reject(error);
+      });
+      this.req.once("aborted", () => {
+        clearTimeout(idle);
+        reject(new ProtocolError("BAD_REQUEST", "The request body was cut short"));
+      });
     });
   }
 
@@ -103,18 +137,26 @@ function tooLarge(limit: number): ProtocolError {
 }
 
 async function send(
-  req: IncomingMessage,
+  app: ProtocolApp,
+  request: NodeRequest,
   res: ServerResponse,
   reply: HttpReply,
   compressMinBytes: number,
 ): Promise<void> {
-  if (res.destroyed || res.headersSent) return;
+  const req = request.req;
   if (reply.stream) {
-    res.writeHead(reply.status, reply.headers);
-    res.flushHeaders();
-    reply.stream(new NodeSink(res));
+    // Started even when the client is gone, so the session's bookkeeping (its live slot) ends.
+    const open = !res.destroyed && !res.headersSent;
+    if (open) {
+      res.writeHead(reply.status, reply.headers);
+      res.flushHeaders();
+    }
+    reply.stream(open ? new NodeSink(res) : CLOSED_SINK);
     return;
   }
+  if (res.destroyed || res.headersSent) return;
+  // A refused request whose body is still arriving: close rather than read the rest of it.
+  if (reply.status >= 400 && !req.complete) reply.headers.connection = "close";
   let parts = reply.body ?? [];
   const size = parts.reduce((n, part) => n + part.length, 0);
   const encoding = compressionFor(req, reply, size, compressMinBytes);
@@ -132,12 +174,32 @@ async function send(
   res.writeHead(reply.status, reply.headers);
   if (parts.length === 1) {
     res.end(parts[0]);
-    return;
+  } else {
+    res.cork();
+    for (const part of parts) res.write(part);
+    res.end();
+    res.uncork();
   }
-  res.cork();
-  for (const part of parts) res.write(part);
-  res.end();
-  res.uncork();
+  if (res.writableLength > 0) watchFlush(app, request, res);
+}
+
+/**
+ * A reply the socket could not take at once (a large read to a client that does not read):
+ * it must be flushed within the slow-reader timeout, or the connection is cut, so unread
+ * replies cannot pile up in memory.
+ */
+function watchFlush(app: ProtocolApp, request: NodeRequest, res: ServerResponse): void {
+  const timeoutMs = app.options.slowReaderTimeoutMs;
+  if (timeoutMs <= 0) return;
+  const timer = setTimeout(() => {
+    if (res.writableFinished || res.destroyed) return;
+    app.slowReaderCut("response", request);
+    res.destroy();
+  }, timeoutMs);
+  timer.unref();
+  const done = () => clearTimeout(timer);
+  res.once("finish", done);
+  res.once("close", done);
 }
 
 class NodeSink implements ReplySink {
@@ -150,6 +212,10 @@ class NodeSink implements ReplySink {
     return this.res.destroyed || this.res.writableEnded;
   }
 
+  get bufferedBytes(): number {
+    return this.res.writableLength;
+  }
+
   write(chunk: string): boolean {
     if (this.closed) return false;
     return this.res.write(chunk);
@@ -157,6 +223,10 @@ class NodeSink implements ReplySink {
 
   end(): void {
     if (!this.closed) this.res.end();
+  }
+
+  abort(): void {
+    this.res.destroy();
   }
 
   onClose(listener: () => void): void {
@@ -177,3 +247,14 @@ class NodeSink implements ReplySink {
     });
   }
 }
+
+/** The sink of a session whose client left before it started. */
+const CLOSED_SINK: ReplySink = {
+  closed: true,
+  bufferedBytes: 0,
+  write: () => false,
+  end: () => {},
+  abort: () => {},
+  onClose: (listener) => listener(),
+  drain: () => Promise.resolve(),
+};

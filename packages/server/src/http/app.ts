@@ -1,9 +1,10 @@
 /**
- * The protocol application: classifies a request (operation.ts), routes it to its handler,
+ * The protocol application: classifies a request (operation.ts), admits it (guards.ts: rate
+ * limits, path rules, access control, stream and connection caps), routes it to its handler,
  * applies the middleware (CORS, security headers, request id), instruments it (logs and
  * metrics), and turns errors into replies. Transport-free; adapters wrap it.
  */
-import { Header, ProtocolError } from "@rivulet/protocol";
+import { type ErrorCode, Header, ProtocolError } from "@rivulet/protocol";
 import { Engine } from "../engine/engine.js";
 import { type Logger, silentLogger } from "../ops/logger.js";
 import { ServerMetrics } from "../ops/metrics.js";
@@ -12,6 +13,7 @@ import { MemoryStore } from "../store/memory-store.js";
 import type { Store } from "../store/types.js";
 import type { Context } from "./context.js";
 import type { HttpReply, HttpRequest, ReplySink } from "./exchange.js";
+import { type Admission, Guards } from "./guards.js";
 import { handleAppend } from "./handlers/append.js";
 import { handleCreate } from "./handlers/create.js";
 import { handleDelete } from "./handlers/delete.js";
@@ -24,6 +26,7 @@ import { handleRead } from "./handlers/read.js";
 import { handleSse } from "./handlers/sse.js";
 import { Cors } from "./middleware/cors.js";
 import { addSecurityHeaders } from "./middleware/security.js";
+import { guardSlowReader } from "./middleware/slow-reader.js";
 import { type Operation, operationOf } from "./operation.js";
 
 export class ProtocolApp {
@@ -33,6 +36,7 @@ export class ProtocolApp {
   readonly logger: Logger;
   private readonly context: Context;
   private readonly cors: Cors;
+  private readonly guards: Guards;
   private sweeper: NodeJS.Timeout | undefined;
   private opened = false;
   /** Requests being handled plus SSE sessions streaming; shutdown waits for zero. */
@@ -42,12 +46,21 @@ export class ProtocolApp {
   constructor(options: ServerOptions = {}) {
     const store: Store = options.store ?? new MemoryStore();
     const logger = options.logger ?? silentLogger;
-    this.options = { ...DEFAULTS, ...definedOnly(options), store, logger };
+    this.options = {
+      ...DEFAULTS,
+      ...definedOnly(options),
+      store,
+      logger,
+      auth: options.auth,
+      rateLimitPerClientBurst: options.rateLimitPerClientBurst,
+      rateLimitPerTokenBurst: options.rateLimitPerTokenBurst,
+    };
     this.options.basePath = this.options.basePath.replace(/\/+$/, "");
     this.logger = logger;
     this.engine = new Engine({ store, producerReorderWaitMs: this.options.producerReorderWaitMs });
     this.context = { engine: this.engine, options: this.options };
     this.cors = new Cors(this.options.corsOrigins);
+    this.guards = new Guards(this.options, this.engine);
     this.metrics = this.options.metrics
       ? new ServerMetrics({ streams: () => this.engine.streamCount, storedBytes: () => store.storedBytes?.() })
       : undefined;
@@ -89,9 +102,12 @@ export class ProtocolApp {
     const started = performance.now();
     this.begin();
     let operation: Operation = "not-found";
+    let admission: Admission | undefined;
     let result: HttpReply;
     try {
       operation = operationOf(request, this.options.basePath);
+      const admitted = this.guards.admit(operation, request);
+      admission = admitted instanceof Promise ? await admitted : admitted;
       result = await this.dispatch(operation, request);
     } catch (error) {
       result = this.failure(error, request, operation);
@@ -100,11 +116,23 @@ export class ProtocolApp {
     addSecurityHeaders(result);
     result.headers["x-request-id"] = request.id;
     if (result.stream) {
-      result.stream = this.trackSession(result.stream, request, started);
+      result.stream = this.trackSession(result.stream, request, started, admission);
     } else {
-      this.finish(operation, request, result.status, started);
+      admission?.release?.();
+      this.finish(operation, request, result.status, started, admission?.principal);
     }
     return result;
+  }
+
+  /** Counts a connection cut because its client stopped reading (adapters call it too). */
+  slowReaderCut(mode: "sse" | "response", request: HttpRequest): void {
+    this.metrics?.slowReaderCut(mode);
+    this.logger.warn({ reqId: request.id, mode }, "slow reader disconnected");
+  }
+
+  /** Counts a request refused before it reached the app (node:http client errors). */
+  rejected(code: ErrorCode): void {
+    this.metrics?.rejected(code);
   }
 
   private dispatch(operation: Operation, request: HttpRequest): Promise<HttpReply> {
@@ -167,8 +195,16 @@ export class ProtocolApp {
     }
   }
 
-  /** Keeps an SSE session counted (live gauge, shutdown wait) until its sink ends. */
-  private trackSession(start: (sink: ReplySink) => void, request: HttpRequest, started: number) {
+  /**
+   * Keeps an SSE session counted (live gauge, live slot, shutdown wait) until its sink ends,
+   * and holds its reader to the slow-reader rules.
+   */
+  private trackSession(
+    start: (sink: ReplySink) => void,
+    request: HttpRequest,
+    started: number,
+    admission: Admission | undefined,
+  ) {
     this.metrics?.liveOpened("sse");
     this.logger.info({ reqId: request.id, op: "sse", path: request.path }, "sse session started");
     return (sink: ReplySink) => {
@@ -176,21 +212,35 @@ export class ProtocolApp {
       const end = () => {
         if (ended) return;
         ended = true;
+        admission?.release?.();
         this.metrics?.liveClosed("sse");
-        this.finish("sse", request, 200, started);
+        this.finish("sse", request, 200, started, admission?.principal);
       };
       sink.onClose(end);
+      const guarded = guardSlowReader(sink, {
+        timeoutMs: this.options.slowReaderTimeoutMs,
+        // One event is at most a chunk, base64 adds a third; four chunks is never legitimate.
+        maxBufferedBytes: Math.max(4 * this.options.chunkBytes, 4 << 20),
+        onCut: () => this.slowReaderCut("sse", request),
+      });
       start({
-        write: (chunk) => sink.write(chunk),
+        write: (chunk) => guarded.write(chunk),
         end: () => {
-          sink.end();
+          guarded.end();
+          end();
+        },
+        abort: () => {
+          guarded.abort();
           end();
         },
         get closed() {
-          return sink.closed;
+          return guarded.closed;
         },
-        onClose: (listener) => sink.onClose(listener),
-        drain: () => sink.drain(),
+        get bufferedBytes() {
+          return guarded.bufferedBytes;
+        },
+        onClose: (listener) => guarded.onClose(listener),
+        drain: () => guarded.drain(),
       });
     };
   }
@@ -199,12 +249,27 @@ export class ProtocolApp {
     this.active++;
   }
 
-  private finish(operation: Operation, request: HttpRequest, status: number, started: number): void {
+  private finish(
+    operation: Operation,
+    request: HttpRequest,
+    status: number,
+    started: number,
+    principal: string | undefined,
+  ): void {
     const seconds = (performance.now() - started) / 1000;
     this.metrics?.observeRequest(operation, status, seconds);
     if (operation === "append" && status < 300) this.metrics?.observeAppend(request.bodyBytes);
+    // The principal is a configured id or a JWT's issuer and subject, never the credential.
     this.logger.info(
-      { reqId: request.id, op: operation, method: request.method, path: safePath(request), status, ms: seconds * 1000 },
+      {
+        reqId: request.id,
+        op: operation,
+        method: request.method,
+        path: safePath(request),
+        status,
+        ms: seconds * 1000,
+        ...(principal === undefined ? {} : { principal }),
+      },
       "request",
     );
     this.active--;
@@ -213,7 +278,9 @@ export class ProtocolApp {
 
   private failure(error: unknown, request: HttpRequest, operation: Operation): HttpReply {
     const reply = errorReply(error);
-    if (reply.status >= 500 && !(error instanceof ProtocolError && error.code === "INSUFFICIENT_STORAGE")) {
+    const refused = error instanceof ProtocolError && REFUSALS.has(error.code);
+    if (refused) this.metrics?.rejected(error.code);
+    if (reply.status >= 500 && !refused && !(error instanceof ProtocolError && error.code === "INSUFFICIENT_STORAGE")) {
       const cause = error instanceof ProtocolError ? error.cause : error;
       this.logger.error({ reqId: request.id, op: operation, err: describeError(cause) }, "request failed");
     }
@@ -222,6 +289,21 @@ export class ProtocolApp {
 }
 
 const encoder = new TextEncoder();
+
+/** Codes of requests refused by a limit or by access control: counted, and never logged as failures. */
+const REFUSALS = new Set<ErrorCode>([
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "RATE_LIMITED",
+  "TOO_MANY_CONNECTIONS",
+  "STREAM_LIMIT_REACHED",
+  "PAYLOAD_TOO_LARGE",
+  "MESSAGE_TOO_LARGE",
+  "PATH_TOO_LONG",
+  "INVALID_PATH",
+  "REQUEST_TIMEOUT",
+  "HEADERS_TOO_LARGE",
+]);
 
 /** The reply for an error: its status, the headers the spec requires, and `{error:{code,message}}`. */
 export function errorReply(error: unknown): HttpReply {

@@ -18,6 +18,8 @@ export interface HttpRequest {
   readonly bodyBytes: number;
   /** Runs `listener` when the client goes away before the reply is complete. */
   onClose(listener: () => void): void;
+  /** The peer's IP address, when the transport knows it; per-client limits key on it. */
+  readonly remoteAddress?: string | undefined;
 }
 
 /** A streaming reply body (SSE): written to until `end()`. */
@@ -25,7 +27,11 @@ export interface ReplySink {
   /** Returns false when the transport is buffering (the client reads slower than we write). */
   write(chunk: string): boolean;
   end(): void;
+  /** Drops the connection without flushing what is buffered (a reader too slow to keep). */
+  abort(): void;
   readonly closed: boolean;
+  /** Bytes written but not yet taken by the client (or the kernel on its behalf). */
+  readonly bufferedBytes: number;
   onClose(listener: () => void): void;
   /** Resolves when buffered output has been flushed, or the client is gone. */
   drain(): Promise<void>;

@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics (prom-client): requests and latency by operation and status, appends
  * and bytes, live connections by mode, durable commit latency and group-commit batch sizes,
- * streams, and stored bytes.
+ * streams, stored bytes, requests refused by a limit or by access control, and slow readers
+ * disconnected.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { StoreObserver } from "../store/types.js";
@@ -22,6 +23,8 @@ export class ServerMetrics {
   private readonly live: Gauge<"mode">;
   private readonly commitSeconds: Histogram;
   private readonly commitRecords: Histogram;
+  private readonly rejections: Counter<"code">;
+  private readonly slowReaders: Counter<"mode">;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -63,6 +66,18 @@ export class ServerMetrics {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
       registers,
     });
+    this.rejections = new Counter({
+      name: "rivulet_rejections_total",
+      help: "Requests refused by a limit or by access control, by error code",
+      labelNames: ["code"],
+      registers,
+    });
+    this.slowReaders = new Counter({
+      name: "rivulet_slow_readers_disconnected_total",
+      help: "Connections cut because the client did not read what was sent (sse, response)",
+      labelNames: ["mode"],
+      registers,
+    });
     new Gauge({
       name: "rivulet_streams",
       help: "Streams held by the server (including soft-deleted ones kept for forks)",
@@ -99,6 +114,14 @@ export class ServerMetrics {
 
   liveClosed(mode: "long-poll" | "sse"): void {
     this.live.dec({ mode });
+  }
+
+  rejected(code: string): void {
+    this.rejections.inc({ code });
+  }
+
+  slowReaderCut(mode: "sse" | "response"): void {
+    this.slowReaders.inc({ mode });
   }
 
   readonly storeObserver: StoreObserver = {

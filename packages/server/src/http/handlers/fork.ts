@@ -14,7 +14,7 @@ export async function handleFork(request: HttpRequest, context: Context): Promis
 }
 
 /** The source is named by its URL path; a full URL on this server is accepted too. */
-function sourcePath(value: string): string {
+export function sourcePath(value: string): string {
   const trimmed = value.trim();
   let path = trimmed;
   if (/^https?:\/\//i.test(trimmed)) path = new URL(trimmed).pathname;

@@ -18,7 +18,8 @@ const ALLOWED_HEADERS = [
   "producer-epoch",
   "producer-seq",
 ].join(", ");
-const EXPOSE = EXPOSED_HEADERS.join(", ");
+// WWW-Authenticate tells a browser client why a 401/403 happened (docs/security.md).
+const EXPOSE = [...EXPOSED_HEADERS, "www-authenticate"].join(", ");
 
 export class Cors {
   constructor(private readonly origins: "*" | readonly string[]) {}
