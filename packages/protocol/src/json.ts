@@ -43,12 +43,16 @@ export function frameJson(body: Uint8Array): FramedJson {
   } catch (cause) {
     throw new ProtocolError("INVALID_JSON", `Body is not valid JSON: ${(cause as Error).message}`, {}, { cause });
   }
-  const spans = splitMessages(body);
+  const spans = jsonMessageSpans(body);
   return { data: joinStored(body, spans), messageCount: spans.length / 2 };
 }
 
-/** Byte spans [start, end, start, end, ...] of each message in a validated JSON body. */
-function splitMessages(body: Uint8Array): number[] {
+/**
+ * Byte spans [start, end, start, end, ...] of each message in a JSON body, trimmed of
+ * whitespace: the elements of a top-level array, or the whole value. The scan tracks only
+ * strings and nesting, so it assumes (but does not check) valid JSON.
+ */
+export function jsonMessageSpans(body: Uint8Array): number[] {
   let start = skipWhitespace(body, skipBom(body), body.length);
   const end = trimEnd(body, start, body.length);
   if (body[start] !== OPEN_BRACKET) return [start, end];
