@@ -1,0 +1,33 @@
+/** Every load-generator job, by name, with its parameters and result (types only). */
+import type { AppendLoadParams, ClosedLoopResult } from "./append-closed-loop.js";
+import type { OpenLoopParams, OpenLoopResult } from "./append-open-loop.js";
+import type { CatchUpParams, CatchUpResult } from "./catch-up-read.js";
+import type { CreateStreamsParams, CreateStreamsResult } from "./create-streams.js";
+import type { FanOutParams, FanOutResult } from "./fan-out.js";
+import type { FanOutRampParams, FanOutRampResult } from "./fan-out-ramp.js";
+import type { FillFileStoreParams, FillFileStoreResult } from "./fill-file-store.js";
+import type { FillStreamParams, FillStreamResult } from "./fill-stream.js";
+import type { ProducerParams, ProducerResult } from "./producer-throughput.js";
+
+export interface Jobs {
+  createStreams: { params: CreateStreamsParams; result: CreateStreamsResult };
+  appendClosedLoop: { params: AppendLoadParams; result: ClosedLoopResult };
+  appendOpenLoop: { params: OpenLoopParams; result: OpenLoopResult };
+  fillStream: { params: FillStreamParams; result: FillStreamResult };
+  catchUpRead: { params: CatchUpParams; result: CatchUpResult };
+  fanOut: { params: FanOutParams; result: FanOutResult };
+  fanOutRamp: { params: FanOutRampParams; result: FanOutRampResult };
+  producerThroughput: { params: ProducerParams; result: ProducerResult };
+  fillFileStore: { params: FillFileStoreParams; result: FillFileStoreResult };
+}
+
+export type JobName = keyof Jobs;
+
+export interface JobMessage<K extends JobName = JobName> {
+  readonly job: K;
+  readonly params: Jobs[K]["params"];
+}
+
+export type JobReply<K extends JobName = JobName> =
+  | { readonly ok: true; readonly result: Jobs[K]["result"] }
+  | { readonly ok: false; readonly error: string };

@@ -1,0 +1,143 @@
+/**
+ * Profiles the Rivulet server (`node --cpu-prof`) under one scenario's load and prints where
+ * its CPU time went. The profile is taken apart from `npm run bench`: profiling slows the
+ * server, so its figures would not be the server's.
+ *
+ *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|fan-out|producer [seconds]
+ *
+ * Writes the .cpuprofile files and a summary to bench/results/tmp/profiles/ (not committed).
+ */
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { killAll } from "./core/children.js";
+import { REPO_ROOT } from "./core/repo-root.js";
+import { runJob } from "./load/run-job.js";
+import { formatSummary, summariseProfile } from "./profile/cpu-profile-summary.js";
+import { STREAM_BASE } from "./scenarios/context.js";
+import { launchServer, type RunningServer } from "./servers/launch.js";
+
+const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<unknown>> = {
+  appends: (server, seconds) => appends(server, seconds, 1),
+  "appends-10k": (server, seconds) => appends(server, seconds, 10_000),
+  creates: (server, seconds) =>
+    runJob(
+      "createStreams",
+      {
+        origin: server.url,
+        prefix: `${STREAM_BASE}p-`,
+        first: 0,
+        count: Math.round(seconds * 20_000),
+        contentType: "application/json",
+        connections: 64,
+        timeoutMs: seconds * 1000,
+      },
+      seconds * 1000 + 60_000,
+    ),
+  "catch-up": async (server, seconds) => {
+    const path = `${STREAM_BASE}p-catch-up`;
+    await runJob(
+      "fillStream",
+      {
+        origin: server.url,
+        path,
+        json: false,
+        totalBytes: 100e6,
+        requestBytes: 1 << 20,
+        messageBytes: 200,
+        timeoutMs: 120_000,
+      },
+      180_000,
+    );
+    const reads = [];
+    const end = performance.now() + seconds * 1000;
+    while (performance.now() < end)
+      reads.push(await runJob("catchUpRead", { origin: server.url, path, timeoutMs: 60_000 }, 90_000));
+    return reads;
+  },
+  "fan-out": (server, seconds) =>
+    runJob(
+      "fanOut",
+      {
+        origin: server.url,
+        path: `${STREAM_BASE}p-fan-out`,
+        mode: "sse",
+        subscribers: 10_000,
+        runs: 1,
+        appendsPerRun: seconds,
+        intervalMs: 1000,
+        messageBytes: 64,
+        serverPid: server.pid,
+        connectBatch: 500,
+        attachTimeoutMs: 30_000,
+        deliveryWaitMs: 8_000,
+      },
+      seconds * 1000 + 120_000,
+    ),
+  producer: (server, seconds) =>
+    runJob(
+      "producerThroughput",
+      {
+        origin: server.url,
+        path: `${STREAM_BASE}p-producer`,
+        client: "rivulet",
+        json: true,
+        messageBytes: 100,
+        seconds,
+        maxMessages: 50_000_000,
+        windowMessages: 500_000,
+        rawBatchMessages: 10_000,
+        rawInFlight: 4,
+      },
+      seconds * 1000 + 120_000,
+    ),
+};
+
+async function appends(server: RunningServer, seconds: number, streams: number): Promise<unknown> {
+  await runJob(
+    "createStreams",
+    {
+      origin: server.url,
+      prefix: `${STREAM_BASE}p-`,
+      first: 0,
+      count: streams,
+      contentType: "application/json",
+      connections: 64,
+      timeoutMs: 120_000,
+    },
+    180_000,
+  );
+  const paths = Array.from({ length: streams }, (_, i) => `${STREAM_BASE}p-${i}`);
+  return runJob(
+    "appendClosedLoop",
+    { origin: server.url, paths, connections: 64, seconds, bodyBytes: 256, serverPid: server.pid, warmupSeconds: 1 },
+    seconds * 1000 + 60_000,
+  );
+}
+
+const name = process.argv[2] ?? "appends";
+const seconds = Number(process.argv[3] ?? 10);
+const load = LOADS[name];
+if (!load) throw new Error(`unknown load ${name}; one of ${Object.keys(LOADS).join(", ")}`);
+
+const outDir = join(REPO_ROOT, "bench/results/tmp/profiles", name);
+await rm(outDir, { recursive: true, force: true });
+await mkdir(outDir, { recursive: true });
+const dataDir = await mkdtemp(join(tmpdir(), "rivulet-profile-"));
+try {
+  const server = await launchServer("rivulet", { dataDir, cpuProfileDir: outDir });
+  try {
+    console.log(`profiling rivulet (fsync) under '${name}' for ${seconds} s`);
+    console.log(JSON.stringify(await load(server, seconds), (key, value) => (key === "curve" ? undefined : value)));
+  } finally {
+    await server.stop(); // the profile is written when the process exits
+  }
+  const files = (await readdir(outDir)).filter((f) => f.endsWith(".cpuprofile"));
+  let report = "";
+  for (const file of files) report += formatSummary(`${name}: ${file}`, await summariseProfile(join(outDir, file)));
+  await writeFile(join(outDir, "summary.md"), report);
+  console.log(report);
+} finally {
+  killAll();
+  await rm(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,297 @@
+/**
+ * Scenario 1: durable appends of 256 B JSON from 64 connections, over 1, 100 and 10k
+ * streams. Peak throughput from a closed loop; latency from an open model at a fixed rate
+ * (Rivulet and the trivial server at the target's 30k/s, the references at a share of their
+ * own peak, where their latency is still finite).
+ */
+import { ratio, spread } from "../core/stats.js";
+import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
+import type { ClosedLoopResult } from "../load/append-closed-loop.js";
+import type { OpenLoopResult } from "../load/append-open-loop.js";
+import { runJob } from "../load/run-job.js";
+import { count, ms, percent, perSecond, spreadOf, times } from "../report/format.js";
+import { SERVER_KINDS } from "../servers/server-kinds.js";
+import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
+
+interface OpenFigures {
+  readonly rate: number;
+  readonly runs: readonly OpenLoopResult[];
+  readonly p50: Spread;
+  readonly p99: Spread;
+  readonly achieved: Spread;
+}
+
+interface Cell {
+  readonly server: ServerId;
+  readonly streams: number;
+  readonly peak: Spread;
+  readonly serverCpu: Spread;
+  readonly generatorCpu: Spread;
+  readonly otherCpu: Spread;
+  readonly errors: number;
+  readonly firstError?: string;
+  readonly open: OpenFigures[];
+}
+
+/** The issue's targets (the quick mode offers less load, so its latency verdicts stay open). */
+const TARGET_RATE = 30_000;
+const P99_TARGET_MS = 10;
+
+export async function appendsScenario(context: ScenarioContext): Promise<ScenarioResult> {
+  const started = performance.now();
+  const s = context.settings.appends;
+  const cells: Cell[] = [];
+  for (const server of s.servers) {
+    const counts = server === "trivial" ? [s.streamCounts[0]!] : s.streamCounts;
+    await withServer(context, server, async (running) => {
+      const streams = Math.max(...counts);
+      if (server !== "trivial") await createAll(running.url, streams);
+      for (const streamCount of counts) {
+        const paths = Array.from({ length: streamCount }, (_, i) => `${STREAM_BASE}s1-${i}`);
+        const base = {
+          origin: running.url,
+          paths,
+          connections: s.connections,
+          bodyBytes: s.bodyBytes,
+          serverPid: running.pid,
+          warmupSeconds: s.warmupSeconds,
+        };
+        context.log(`  appends: ${server}, ${streamCount} stream(s), peak`);
+        const peaks = await repeat(context.settings.runs, () =>
+          runJob("appendClosedLoop", { ...base, seconds: s.peakSeconds }, s.peakSeconds * 1000 + 60_000),
+        );
+        const peak = spread(peaks.map((r) => r.perSecond));
+        const rates = openRates(
+          server,
+          peak.median,
+          s.targetRate,
+          s.referenceLoad,
+          rivuletOwnRates(cells, s.targetRate),
+        );
+        const open: OpenFigures[] = [];
+        for (const rate of rates) {
+          context.log(`  appends: ${server}, ${streamCount} stream(s), open model at ${Math.round(rate)}/s`);
+          const runs = await repeat(context.settings.runs, () =>
+            runJob(
+              "appendOpenLoop",
+              // Offered far above its peak, a server's backlog only grows: the figure is a miss
+              // either way, so the leftover requests are not waited for long.
+              { ...base, seconds: s.openSeconds, rate, drainMs: rate > 1.2 * peak.median ? 2_000 : 10_000 },
+              s.openSeconds * 1000 + 90_000,
+            ),
+          );
+          open.push({
+            rate,
+            runs,
+            p50: spread(runs.map((r) => r.latency.p50)),
+            p99: spread(runs.map((r) => r.latency.p99)),
+            achieved: spread(runs.map((r) => r.achievedPerSecond)),
+          });
+        }
+        cells.push(cellOf(server, streamCount, peaks, peak, open));
+      }
+    });
+  }
+  return {
+    id: "s1",
+    title: "1. Durable appends, 256 B JSON, 64 connections",
+    tables: [peakTable(cells, s.streamCounts), latencyTable(cells)],
+    verdicts: verdicts(cells, s.streamCounts),
+    notes: [
+      `Peak: closed loop, ${s.connections} connections (undici Pool, keep-alive, no pipelining), ${s.peakSeconds} s per run after ${s.warmupSeconds} s of unrecorded load; appends rotate over the streams.`,
+      `Latency: open model, requests due at a fixed rate for ${s.openSeconds} s (after ${s.warmupSeconds} s at the same rate, unrecorded), latency measured from each request's intended send time (HdrHistogram), so queueing behind a slow server counts.`,
+      `Rivulet and the trivial server are measured at the target's ${count(s.targetRate)}/s; the references at ${Math.round(s.referenceLoad * 100)}% of their own median peak (at 30k/s their queues would grow without bound). When Rivulet's peak is below the target, it is also measured at ${Math.round(s.referenceLoad * 100)}% of its peak.`,
+      "The trivial server does no routing or storage, so its row is the same for any stream count ('any'); its latency is also taken at the highest rate Rivulet was measured at below the target, as the floor this generator and machine set at that load.",
+      ...caveats(cells, s.targetRate),
+    ],
+    data: {
+      cells: cells.map(({ open, ...rest }) => ({
+        ...rest,
+        open: open.map(({ runs, ...o }) => ({ ...o, runs: runs.map(stripCurve) })),
+      })),
+    },
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+async function createAll(origin: string, streams: number): Promise<void> {
+  const created = await runJob(
+    "createStreams",
+    {
+      origin,
+      prefix: `${STREAM_BASE}s1-`,
+      first: 0,
+      count: streams,
+      contentType: "application/json",
+      connections: 64,
+      timeoutMs: 120_000,
+      // The reference sometimes answers 404 to a create under concurrent creates.
+      attempts: 5,
+    },
+    180_000,
+  );
+  if (created.created !== streams)
+    throw new Error(`created ${created.created} of ${streams} streams: ${created.firstError}`);
+}
+
+function openRates(server: ServerId, peak: number, target: number, load: number, rivuletRates: number[]): number[] {
+  const own = Math.max(10, Math.round(peak * load));
+  if (server === "refFile" || server === "refMemory") return [own];
+  if (server === "rivulet" && peak < target) return [target, own];
+  // The trivial server also takes Rivulet's own rates: the floor at the same load.
+  if (server === "trivial") return [target, ...rivuletRates];
+  return [target];
+}
+
+/** The highest rate Rivulet was measured at besides the target (its share of its own peak). */
+function rivuletOwnRates(cells: readonly Cell[], target: number): number[] {
+  // The highest is enough: the floor only falls with the rate.
+  const rates = cells.filter((c) => c.server === "rivulet").flatMap((c) => c.open.map((o) => o.rate));
+  const own = rates.filter((rate) => rate !== target);
+  return own.length > 0 ? [Math.max(...own)] : [];
+}
+
+/** Plain statements about what limited a figure, derived from the data. */
+function caveats(cells: readonly Cell[], target: number): string[] {
+  const notes: string[] = [];
+  const trivialAtTarget = cells.find((c) => c.server === "trivial")?.open.find((o) => o.rate === target);
+  if (target === TARGET_RATE && trivialAtTarget && trivialAtTarget.p99.median > P99_TARGET_MS) {
+    notes.push(
+      `At ${perSecond(target)} offered even the trivial server answers with p99 ${ms(trivialAtTarget.p99.median)} (${perSecond(trivialAtTarget.achieved.median)} answered): one open-model generator process sharing 2 vCPUs cannot offer that rate cleanly, so on this machine the latency half of the target cannot be shown for any server.`,
+    );
+  }
+  for (const cell of cells.filter((c) => c.errors > 0)) {
+    notes.push(
+      `${SERVER_KINDS[cell.server].label}, ${count(cell.streams)} streams: ${cell.errors} errors; first: ${cell.firstError}.`,
+    );
+  }
+  return notes;
+}
+
+function cellOf(server: ServerId, streams: number, peaks: ClosedLoopResult[], peak: Spread, open: OpenFigures[]): Cell {
+  const all = [...peaks, ...open.flatMap((o) => o.runs)];
+  const firstError = all.find((r) => r.firstError !== undefined)?.firstError;
+  return {
+    server,
+    streams,
+    peak,
+    serverCpu: spread(peaks.map((r) => r.cpu.serverPercent)),
+    generatorCpu: spread(peaks.map((r) => r.cpu.generatorPercent)),
+    otherCpu: spread(peaks.map((r) => r.cpu.otherPercent)),
+    errors: all.reduce((sum, r) => sum + r.errors, 0),
+    ...(firstError === undefined ? {} : { firstError }),
+    open,
+  };
+}
+
+function find(cells: readonly Cell[], server: ServerId, streams: number): Cell | undefined {
+  return cells.find((c) => c.server === server && (c.streams === streams || server === "trivial"));
+}
+
+function peakTable(cells: readonly Cell[], streamCounts: readonly number[]): Table {
+  const rows: string[][] = [];
+  for (const streams of streamCounts) {
+    const refFile = find(cells, "refFile", streams)?.peak.median ?? Number.NaN;
+    const refMemory = find(cells, "refMemory", streams)?.peak.median ?? Number.NaN;
+    const trivial = find(cells, "trivial", streams)?.peak.median ?? Number.NaN;
+    const shown = [
+      ...cells.filter((c) => c.server !== "trivial" && c.streams === streams),
+      ...cells.filter((c) => c.server === "trivial"),
+    ];
+    for (const cell of shown) {
+      const kind = SERVER_KINDS[cell.server];
+      rows.push([
+        cell.server === "trivial" ? "any" : count(streams),
+        kind.label,
+        kind.durability,
+        spreadOf(cell.peak, perSecond),
+        percent(cell.serverCpu.median),
+        percent(cell.generatorCpu.median),
+        percent(cell.otherCpu.median),
+        cell.server === "refFile" ? "1×" : times(ratio(cell.peak.median, refFile)),
+        cell.server === "refMemory" ? "1×" : times(ratio(cell.peak.median, refMemory)),
+        cell.server === "trivial" ? "1×" : times(ratio(cell.peak.median, trivial)),
+        String(cell.errors),
+      ]);
+    }
+  }
+  return {
+    title: "Peak throughput (closed loop)",
+    columns: [
+      "streams",
+      "server",
+      "durability",
+      "appends/s, median (min–max)",
+      "server CPU",
+      "generator CPU",
+      "other CPU",
+      "× ref file",
+      "× ref memory",
+      "× trivial",
+      "errors",
+    ],
+    rows,
+    notes: [
+      "errors: non-2xx answers and failed requests over all runs (peak and latency). CPU is a percentage of one core over the run (the machine has 2 vCPUs, so 200% in all). 'other' is everything else the machine ran meanwhile (other processes, kernel work not charged to either): high values mean the figure was taken under contention.",
+    ],
+  };
+}
+
+function latencyTable(cells: readonly Cell[]): Table {
+  const rows: string[][] = [];
+  for (const cell of cells) {
+    const refFile = find(cells, "refFile", cell.streams);
+    for (const open of cell.open) {
+      rows.push([
+        cell.server === "trivial" ? "any" : count(cell.streams),
+        SERVER_KINDS[cell.server].label,
+        perSecond(open.rate),
+        spreadOf(open.achieved, perSecond),
+        spreadOf(open.p50, ms),
+        spreadOf(open.p99, ms),
+        String(open.runs.reduce((sum, r) => sum + r.unfinished, 0)),
+        cell.server === "refFile" ? "1×" : times(ratio(refFile?.open[0]?.p99.median ?? Number.NaN, open.p99.median)),
+      ]);
+    }
+  }
+  return {
+    title: "Latency under a fixed arrival rate (open model)",
+    columns: [
+      "streams",
+      "server",
+      "offered rate",
+      "answered/s",
+      "p50",
+      "p99",
+      "unanswered at the end",
+      "ref file p99 ÷ this p99",
+    ],
+    rows,
+    notes: [
+      "Latencies are medians of the runs' percentiles; the last column is how many times lower this p99 is than the file-backed reference's (at its own, lower, rate).",
+    ],
+  };
+}
+
+function verdicts(cells: readonly Cell[], streamCounts: readonly number[]): Verdict[] {
+  return streamCounts.map((streams) => {
+    const target = `${count(streams)} stream(s): ≥ ${perSecond(TARGET_RATE)} with p99 ≤ ${P99_TARGET_MS} ms (fsync)`;
+    const cell = cells.find((c) => c.server === "rivulet" && c.streams === streams);
+    if (!cell) return { target, measured: "not measured", pass: null };
+    const atTarget = cell.open.find((o) => o.rate === TARGET_RATE);
+    const latency = atTarget
+      ? `p99 ${ms(atTarget.p99.median)} at ${perSecond(TARGET_RATE)} offered`
+      : "not offered 30k/s";
+    const own = cell.open.find((o) => o.rate !== TARGET_RATE);
+    const ownText = own ? `; p99 ${ms(own.p99.median)} at ${perSecond(own.rate)}` : "";
+    const pass = cell.peak.median < TARGET_RATE ? false : atTarget ? atTarget.p99.median <= P99_TARGET_MS : null;
+    return { target, measured: `peak ${perSecond(cell.peak.median)}; ${latency}${ownText}`, pass };
+  });
+}
+
+function stripCurve(
+  run: OpenLoopResult,
+): Omit<OpenLoopResult, "latency"> & { latency: Omit<OpenLoopResult["latency"], "curve"> } {
+  const { curve: _curve, ...latency } = run.latency;
+  return { ...run, latency };
+}

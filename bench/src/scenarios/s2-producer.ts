@@ -1,0 +1,168 @@
+/**
+ * Scenario 2: 100 B messages through a batching idempotent producer, acknowledged, per
+ * second. Rivulet's own client is the target; the reference client and a minimal batching
+ * producer written for the benchmark show what each server absorbs.
+ */
+import { ratio, spread } from "../core/stats.js";
+import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
+import type { ProducerClient, ProducerResult } from "../load/producer-throughput.js";
+import { runJob } from "../load/run-job.js";
+import { megabytesPerSecond, perSecond, spreadOf, times } from "../report/format.js";
+import type { RunningServer } from "../servers/launch.js";
+import { SERVER_KINDS } from "../servers/server-kinds.js";
+import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
+
+const TARGET = 1_000_000;
+
+interface Config {
+  readonly client: ProducerClient;
+  readonly server: ServerId;
+  readonly json: boolean;
+}
+
+interface Row extends Config {
+  readonly available: boolean;
+  readonly reason?: string;
+  readonly messagesPerSecond: Spread;
+  readonly megabytesPerSecond: Spread;
+  /** Whether the stream's tail matched the acknowledged messages (Rivulet's framing only). */
+  readonly tailCheck: "ok" | "mismatch" | "n/a";
+}
+
+const CONFIGS: readonly Config[] = [
+  { client: "rivulet", server: "rivulet", json: true },
+  { client: "rivulet", server: "rivulet", json: false },
+  { client: "reference", server: "rivulet", json: true },
+  { client: "raw", server: "rivulet", json: true },
+  { client: "raw", server: "rivulet", json: false },
+  { client: "reference", server: "refFile", json: true },
+  { client: "raw", server: "refFile", json: true },
+];
+
+const CLIENT_LABEL: Record<ProducerClient, string> = {
+  rivulet: "Rivulet client IdempotentProducer (defaults)",
+  reference: "reference client IdempotentProducer (@durable-streams/client, defaults)",
+  raw: "bench's minimal batching producer",
+};
+
+export async function producerScenario(context: ScenarioContext): Promise<ScenarioResult> {
+  const started = performance.now();
+  const rows: Row[] = [];
+  for (const server of ["rivulet", "refFile"] as const) {
+    await withServer(context, server, async (running) => {
+      for (const config of CONFIGS.filter((c) => c.server === server))
+        rows.push(await measure(context, running, config));
+    });
+  }
+  const s = context.settings.producer;
+  return {
+    id: "s2",
+    title: "2. Batched messages through an idempotent producer, 100 B messages",
+    tables: [table(rows)],
+    verdicts: verdicts(rows),
+    notes: [
+      `Each run appends messages in windows of ${s.windowMessages.toLocaleString("en-US")} for about ${s.seconds} s; every window ends with flush(), so each counted message was acknowledged (and the producer's queue stays bounded). The rate includes the flushes.`,
+      `The minimal producer sends ${s.rawBatchMessages.toLocaleString("en-US")} messages per request, ${s.rawInFlight} requests in flight, with Producer-Id/Epoch/Seq headers; the clients use their default batching (lingerMs, maxBatchBytes, maxInFlight).`,
+      "Tail check: the stream's tail offset afterwards equals the acknowledged messages' bytes in Rivulet's framing (JSON: message + 2 bytes).",
+      "Producer and server share the machine's 2 vCPUs.",
+    ],
+    data: { rows },
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+async function measure(context: ScenarioContext, server: RunningServer, config: Config): Promise<Row> {
+  const s = context.settings.producer;
+  const kind = config.json ? "json" : "bytes";
+  context.log(`  producer: ${config.client} → ${config.server}, ${kind}`);
+  const results: ProducerResult[] = await repeat(context.settings.runs, (run) =>
+    runOne(
+      "producerThroughput",
+      {
+        origin: server.url,
+        path: `${STREAM_BASE}producer-${config.client}-${kind}-${run}`,
+        client: config.client,
+        json: config.json,
+        messageBytes: s.messageBytes,
+        seconds: s.seconds,
+        maxMessages: s.maxMessages,
+        windowMessages: s.windowMessages,
+        rawBatchMessages: s.rawBatchMessages,
+        rawInFlight: s.rawInFlight,
+      },
+      s.seconds * 1000 + 120_000,
+    ),
+  );
+  const measured = results.flatMap((r) => (r.available ? [r] : []));
+  if (measured.length === 0) {
+    const reason = results.find((r) => !r.available)?.reason ?? "unavailable";
+    return {
+      ...config,
+      available: false,
+      reason,
+      messagesPerSecond: spread([]),
+      megabytesPerSecond: spread([]),
+      tailCheck: "n/a",
+    };
+  }
+  const framing = config.json ? s.messageBytes + 2 : s.messageBytes;
+  const tailCheck =
+    config.server !== "rivulet"
+      ? "n/a"
+      : measured.every((r) => r.tailPosition === r.messages * framing)
+        ? "ok"
+        : "mismatch";
+  return {
+    ...config,
+    available: true,
+    messagesPerSecond: spread(measured.map((r) => r.messagesPerSecond)),
+    megabytesPerSecond: spread(measured.map((r) => r.megabytesPerSecond)),
+    tailCheck,
+  };
+}
+
+/** A producer that fails (e.g. a client still being written) is reported in its row, not fatal. */
+async function runOne(...args: Parameters<typeof runJob<"producerThroughput">>): Promise<ProducerResult> {
+  try {
+    return await runJob(...args);
+  } catch (error) {
+    return { available: false, reason: `failed: ${String(error).split("\n")[0]}` };
+  }
+}
+
+function table(rows: readonly Row[]): Table {
+  const refBaseline = rows.find((r) => r.client === "reference" && r.server === "refFile")?.messagesPerSecond.median;
+  return {
+    title: "Producer throughput",
+    columns: [
+      "producer",
+      "server",
+      "durability",
+      "content",
+      "messages/s, median (min–max)",
+      "payload MB/s",
+      "× reference client → reference",
+      "tail check",
+    ],
+    rows: rows.map((row) => [
+      CLIENT_LABEL[row.client],
+      SERVER_KINDS[row.server].label,
+      SERVER_KINDS[row.server].durability,
+      row.json ? "JSON" : "bytes",
+      row.available ? spreadOf(row.messagesPerSecond, perSecond) : `not available: ${row.reason}`,
+      row.available ? spreadOf(row.megabytesPerSecond, megabytesPerSecond) : "–",
+      row.available ? times(ratio(row.messagesPerSecond.median, refBaseline ?? Number.NaN)) : "–",
+      row.tailCheck,
+    ]),
+  };
+}
+
+function verdicts(rows: readonly Row[]): Verdict[] {
+  return rows
+    .filter((r) => r.client === "rivulet")
+    .map((row) => ({
+      target: `Rivulet client → Rivulet, ${row.json ? "JSON" : "bytes"}: ≥ ${perSecond(TARGET)} (fsync)`,
+      measured: row.available ? perSecond(row.messagesPerSecond.median) : `not measured: ${row.reason}`,
+      pass: row.available ? row.messagesPerSecond.median >= TARGET : null,
+    }));
+}

@@ -1,0 +1,118 @@
+/**
+ * Scenario 3: a catch-up read of a large stream from `-1` to the tail, one request after
+ * another following Stream-Next-Offset, for a byte stream and a JSON stream.
+ */
+import { ratio, spread } from "../core/stats.js";
+import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
+import { runJob } from "../load/run-job.js";
+import { bytes, count, megabytesPerSecond, spreadOf, times } from "../report/format.js";
+import { SERVER_KINDS } from "../servers/server-kinds.js";
+import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
+
+const TARGETS = { bytes: 500, json: 200 } as const;
+const SERVERS: readonly ServerId[] = ["rivulet", "refFile", "refMemory", "trivial"];
+
+interface Row {
+  readonly server: ServerId;
+  readonly json: boolean;
+  readonly streamBytes: number;
+  readonly requests: number;
+  readonly megabytesPerSecond: Spread;
+  readonly complete: boolean;
+}
+
+export async function catchUpScenario(context: ScenarioContext): Promise<ScenarioResult> {
+  const started = performance.now();
+  const s = context.settings.catchUp;
+  const rows: Row[] = [];
+  for (const server of SERVERS) {
+    await withServer(context, server, async (running) => {
+      for (const json of [false, true]) {
+        const path = `${STREAM_BASE}catch-up-${json ? "json" : "bytes"}`;
+        const total = server === "rivulet" ? s.bytes : s.referenceBytes;
+        context.log(`  catch-up: ${server}, ${json ? "JSON" : "bytes"}, filling ${bytes(total)}`);
+        const fill = await runJob(
+          "fillStream",
+          {
+            origin: running.url,
+            path,
+            json,
+            totalBytes: total,
+            requestBytes: s.requestBytes,
+            messageBytes: s.jsonMessageBytes,
+            timeoutMs: 300_000,
+          },
+          360_000,
+        );
+        const reads = await repeat(context.settings.runs, () =>
+          runJob("catchUpRead", { origin: running.url, path, timeoutMs: 120_000 }, 180_000),
+        );
+        rows.push({
+          server,
+          json,
+          streamBytes: fill.appendedBytes,
+          requests: reads[0]!.requests,
+          megabytesPerSecond: spread(reads.map((r) => r.megabytesPerSecond)),
+          complete: reads.every((r) => r.complete),
+        });
+      }
+    });
+  }
+  return {
+    id: "s3",
+    title: "3. Catch-up read from -1 to the tail",
+    tables: [table(rows)],
+    verdicts: verdicts(rows, context.settings.quick),
+    notes: [
+      "MB = 10^6 bytes of response body received. One reader, one request at a time; each next request starts at the previous response's Stream-Next-Offset. No Accept-Encoding is sent, so nothing is compressed.",
+      `JSON streams hold ${s.jsonMessageBytes} B messages, appended ${bytes(s.requestBytes)} per request; byte streams are appended ${bytes(s.requestBytes)} per request.`,
+      "Rivulet answers in chunks of at most 1 MiB (its default `--chunk-size`); the requests column shows how many responses each server needed.",
+      "The trivial server answers each GET with up to 1 MiB of preallocated bytes (no file, no framing; JSON or not makes no difference to it): the ceiling for 1 MiB responses on this machine with this generator.",
+    ],
+    data: { rows },
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function table(rows: readonly Row[]): Table {
+  return {
+    title: "Catch-up read throughput",
+    columns: [
+      "content",
+      "server",
+      "stream size",
+      "requests",
+      "MB/s, median (min–max)",
+      "× ref file",
+      "× ref memory",
+      "× trivial",
+      "read to the tail",
+    ],
+    rows: rows.map((row) => {
+      const ref = (server: ServerId) =>
+        rows.find((r) => r.server === server && r.json === row.json)?.megabytesPerSecond.median;
+      return [
+        row.json ? "JSON" : "bytes",
+        SERVER_KINDS[row.server].label,
+        bytes(row.streamBytes),
+        count(row.requests),
+        spreadOf(row.megabytesPerSecond, megabytesPerSecond),
+        row.server === "refFile" ? "1×" : times(ratio(row.megabytesPerSecond.median, ref("refFile") ?? Number.NaN)),
+        row.server === "refMemory" ? "1×" : times(ratio(row.megabytesPerSecond.median, ref("refMemory") ?? Number.NaN)),
+        row.server === "trivial" ? "1×" : times(ratio(row.megabytesPerSecond.median, ref("trivial") ?? Number.NaN)),
+        row.complete ? "yes" : "no",
+      ];
+    }),
+  };
+}
+
+function verdicts(rows: readonly Row[], quick: boolean): Verdict[] {
+  return [false, true].map((json) => {
+    const row = rows.find((r) => r.server === "rivulet" && r.json === json);
+    const target = TARGETS[json ? "json" : "bytes"];
+    const label = `${json ? "JSON" : "bytes"}: ≥ ${target} MB/s from a 100 MB stream`;
+    if (!row) return { target: label, measured: "not measured", pass: null };
+    const measured = `${megabytesPerSecond(row.megabytesPerSecond.median)} (${bytes(row.streamBytes)} stream)`;
+    return { target: label, measured, pass: quick ? null : row.complete && row.megabytesPerSecond.median >= target };
+  });
+}
