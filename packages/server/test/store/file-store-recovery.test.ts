@@ -126,6 +126,24 @@ describe("crash recovery", () => {
     expect(text(await third.read("/a", 0, expected.length))).toBe(expected);
   });
 
+  test("a crash with several log segments after the last checkpoint replays them all", async () => {
+    const io = faultyIo();
+    // The checkpoint never gets written, so the log keeps every segment since the start.
+    io.rename = () => new Promise<void>(() => {});
+    const { store } = await openStore({ io, checkpointBytes: 512 });
+    await store.create(meta("/a"), undefined);
+    let expected = "";
+    for (let i = 0; i < 100; i++) {
+      const piece = `${i},`;
+      await store.append("/a", record(expected.length, piece));
+      expected += piece;
+    }
+    expect((await readdir(join(dir, "wal"))).length).toBeGreaterThan(1);
+    const { store: again, streams } = await openStore();
+    expect(streams.get("/a")!.tail).toBe(expected.length);
+    expect(text(await again.read("/a", 0, expected.length))).toBe(expected);
+  });
+
   test("data files of streams removed before a crash are deleted on recovery", async () => {
     const { store } = await openStore();
     await store.create(meta("/a"), record(0, "x"));

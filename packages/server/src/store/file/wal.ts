@@ -149,6 +149,11 @@ export class FatalStoreError extends Error {
   }
 }
 
+function allZero(bytes: Uint8Array, from: number): boolean {
+  for (let i = from; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
 /**
  * Replays the segments from `first` on, in order, calling `apply` per record. At the first
  * incomplete or corrupt record (a torn tail after a crash) the segment is truncated there and
@@ -175,7 +180,8 @@ export async function replaySegments(
       await apply(decoded.record);
       offset = decoded.next;
     }
-    if (offset < bytes.length) {
+    // Zero-fill after the last record is the preallocated end of a segment, not damage.
+    if (offset < bytes.length && !allZero(bytes, offset)) {
       truncatedBytes += bytes.length - offset;
       const handle = await io.open(path, READ_WRITE_CREATE);
       try {
