@@ -18,7 +18,9 @@ export function waitForData(
   if (engine.draining) return Promise.resolve("closing");
   if (stream.closed) return Promise.resolve("closed");
   if (stream.softDeleted || engine.peek(stream.path) !== stream) return Promise.resolve("gone");
-  const live = engine.acquireLive(stream);
+  // The caller's session keeps the live set; waiting adds a waiter to it, not another session.
+  const live = stream.live;
+  if (!live) throw new Error("waitForData needs a live session (Engine.acquireLive)");
   return new Promise((resolve) => {
     let settled = false;
     const finish = (reason: WakeReason) => {
@@ -26,7 +28,6 @@ export function waitForData(
       settled = true;
       clearTimeout(timer);
       live.remove(finish);
-      engine.releaseLive(stream);
       resolve(reason);
     };
     const timer = setTimeout(() => finish("timeout"), Math.max(0, timeoutMs));

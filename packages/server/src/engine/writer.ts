@@ -63,10 +63,6 @@ export async function writeRecord(
   if (queue.length === 0) inFlightByStream.delete(stream);
 }
 
-export function inFlightCount(stream: StreamState): number {
-  return inFlightByStream.get(stream)?.length ?? 0;
-}
-
 function applyDecided(stream: StreamState, record: AppendRecord): void {
   stream.decidedTail = record.position + record.data.length;
   if (record.streamSeq !== undefined) stream.lastStreamSeq = record.streamSeq;
