@@ -55,6 +55,7 @@ export class Engine {
   /** Paths whose storage is still being reclaimed; a re-create waits for it. */
   private readonly removing = new Map<string, Promise<void>>();
   private readonly reorderWaitMs: number;
+  private lastCreatedAt = 0;
   /** Set at shutdown: live reads answer at once instead of waiting. */
   draining = false;
 
@@ -73,6 +74,7 @@ export class Engine {
       stream.closedBy = stored.closedBy;
       for (const [id, state] of stored.producers) stream.producerMap().set(id, state);
       stream.softDeleted = stored.softDeleted;
+      this.lastCreatedAt = Math.max(this.lastCreatedAt, stored.meta.createdAt);
       this.streams.set(stored.meta.path, stream);
     }
     for (const stream of this.streams.values()) {
@@ -129,7 +131,7 @@ export class Engine {
       path,
       contentType: internContentType(config.contentType),
       lifetime: shareLifetime(config.lifetime),
-      createdAt: this.now(),
+      createdAt: this.nextCreatedAt(),
       fork: config.fork,
     };
     const start = meta.fork?.position ?? 0;
@@ -216,6 +218,15 @@ export class Engine {
   /** Reclaims expired streams; runs on a timer so idle expired streams do not hold memory or disk. */
   sweepExpired(): void {
     for (const stream of this.streams.values()) this.expireIfDue(stream);
+  }
+
+  /**
+   * Creation times strictly increase, so a stream re-created at the same path within the same
+   * millisecond still gets a new ETag identity (StreamState.etagId).
+   */
+  private nextCreatedAt(): number {
+    this.lastCreatedAt = Math.max(this.now(), this.lastCreatedAt + 1);
+    return this.lastCreatedAt;
   }
 
   /** Shutdown: every waiting long-poll answers and every SSE session ends, now and from now on. */
