@@ -11,18 +11,7 @@ export interface Spread {
   readonly runs: readonly number[];
 }
 
-/** Latency distribution of one run, in milliseconds. */
-export interface LatencySummary {
-  readonly count: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly p999: number;
-  readonly max: number;
-  readonly mean: number;
-  /** [percentile, milliseconds] points for percentile charts. */
-  readonly curve: ReadonlyArray<readonly [number, number]>;
-}
+export type { LatencySummary } from "rivulet/load";
 
 /** A table as the report prints it: every cell already formatted. */
 export interface Table {

@@ -5,7 +5,7 @@
  * (acknowledged data in the log, no final checkpoint).
  */
 import { FileStore } from "@rivulet/server";
-import { binaryBody } from "./payload.js";
+import { binaryBody } from "rivulet/load";
 
 export interface FillFileStoreParams {
   readonly dir: string;

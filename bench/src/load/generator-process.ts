@@ -2,16 +2,23 @@
  * The load generator's process: receives one job over IPC, runs it, sends back the result,
  * and exits. Started by run-job.ts, never inside a server process.
  */
-import { appendClosedLoop } from "./append-closed-loop.js";
-import { appendOpenLoop } from "./append-open-loop.js";
-import { catchUpRead } from "./catch-up-read.js";
-import { createStreams } from "./create-streams.js";
-import { fanOut } from "./fan-out.js";
-import { fanOutRamp } from "./fan-out-ramp.js";
+import {
+  appendClosedLoop,
+  appendOpenLoop,
+  BUILT_IN_PRODUCERS,
+  catchUpRead,
+  createStreams,
+  fanOut,
+  fanOutRamp,
+  fillStream,
+  producerThroughput,
+} from "rivulet/load";
 import { fillFileStore } from "./fill-file-store.js";
-import { fillStream } from "./fill-stream.js";
 import type { JobMessage, JobName, JobReply, Jobs } from "./jobs.js";
-import { producerThroughput } from "./producer-throughput.js";
+import { referenceClientProducer } from "./reference-client-producer.js";
+
+/** The producers of scenario 2: the built-in ones and the reference client's. */
+const PRODUCERS = { ...BUILT_IN_PRODUCERS, reference: referenceClientProducer };
 
 const RUNNERS: { [K in JobName]: (params: Jobs[K]["params"]) => Promise<Jobs[K]["result"]> } = {
   createStreams,
@@ -21,7 +28,7 @@ const RUNNERS: { [K in JobName]: (params: Jobs[K]["params"]) => Promise<Jobs[K][
   catchUpRead,
   fanOut,
   fanOutRamp,
-  producerThroughput,
+  producerThroughput: (params) => producerThroughput(params, PRODUCERS),
   fillFileStore,
 };
 

@@ -1,13 +1,23 @@
 /** Every load-generator job, by name, with its parameters and result (types only). */
-import type { AppendLoadParams, ClosedLoopResult } from "./append-closed-loop.js";
-import type { OpenLoopParams, OpenLoopResult } from "./append-open-loop.js";
-import type { CatchUpParams, CatchUpResult } from "./catch-up-read.js";
-import type { CreateStreamsParams, CreateStreamsResult } from "./create-streams.js";
-import type { FanOutParams, FanOutResult } from "./fan-out.js";
-import type { FanOutRampParams, FanOutRampResult } from "./fan-out-ramp.js";
+import type {
+  AppendLoadParams,
+  CatchUpParams,
+  CatchUpResult,
+  ClosedLoopResult,
+  CreateStreamsParams,
+  CreateStreamsResult,
+  FanOutParams,
+  FanOutRampParams,
+  FanOutRampResult,
+  FanOutResult,
+  FillStreamParams,
+  FillStreamResult,
+  OpenLoopParams,
+  OpenLoopResult,
+  ProducerParams,
+  ProducerResult,
+} from "rivulet/load";
 import type { FillFileStoreParams, FillFileStoreResult } from "./fill-file-store.js";
-import type { FillStreamParams, FillStreamResult } from "./fill-stream.js";
-import type { ProducerParams, ProducerResult } from "./producer-throughput.js";
 
 export interface Jobs {
   createStreams: { params: CreateStreamsParams; result: CreateStreamsResult };

@@ -6,8 +6,7 @@
  */
 import { ratio, spread } from "../core/stats.js";
 import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
-import type { ClosedLoopResult } from "../load/append-closed-loop.js";
-import type { OpenLoopResult } from "../load/append-open-loop.js";
+import type { ClosedLoopResult, OpenLoopResult } from "rivulet/load";
 import { runJob } from "../load/run-job.js";
 import { count, ms, percent, perSecond, spreadOf, times } from "../report/format.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";

@@ -5,7 +5,7 @@
  */
 import { ratio, spread } from "../core/stats.js";
 import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
-import type { ProducerClient, ProducerResult } from "../load/producer-throughput.js";
+import type { ProducerResult } from "rivulet/load";
 import { runJob } from "../load/run-job.js";
 import { megabytesPerSecond, perSecond, spreadOf, times } from "../report/format.js";
 import type { RunningServer } from "../servers/launch.js";
@@ -13,6 +13,11 @@ import { SERVER_KINDS } from "../servers/server-kinds.js";
 import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
 
 const TARGET = 1_000_000;
+
+type ProducerClient = "rivulet" | "reference" | "raw";
+
+/** A run's figures, or why there are none (a failing producer is reported in its row). */
+type Outcome = ({ readonly available: true } & ProducerResult) | { readonly available: false; readonly reason: string };
 
 interface Config {
   readonly client: ProducerClient;
@@ -75,7 +80,7 @@ async function measure(context: ScenarioContext, server: RunningServer, config: 
   const s = context.settings.producer;
   const kind = config.json ? "json" : "bytes";
   context.log(`  producer: ${config.client} → ${config.server}, ${kind}`);
-  const results: ProducerResult[] = await repeat(context.settings.runs, (run) =>
+  const results: Outcome[] = await repeat(context.settings.runs, (run) =>
     runOne(
       "producerThroughput",
       {
@@ -121,10 +126,10 @@ async function measure(context: ScenarioContext, server: RunningServer, config: 
   };
 }
 
-/** A producer that fails (e.g. a client still being written) is reported in its row, not fatal. */
-async function runOne(...args: Parameters<typeof runJob<"producerThroughput">>): Promise<ProducerResult> {
+/** A producer that fails is reported in its row, not fatal to the scenario. */
+async function runOne(...args: Parameters<typeof runJob<"producerThroughput">>): Promise<Outcome> {
   try {
-    return await runJob(...args);
+    return { available: true, ...(await runJob(...args)) };
   } catch (error) {
     return { available: false, reason: `failed: ${String(error).split("\n")[0]}` };
   }

@@ -6,9 +6,8 @@
  */
 import { medianRun, ratio, spread } from "../core/stats.js";
 import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
-import type { FanOutResult } from "../load/fan-out.js";
+import type { FanOutResult, LiveMode } from "rivulet/load";
 import { runJob } from "../load/run-job.js";
-import type { LiveMode } from "../load/subscriber-group.js";
 import { count, ms, perSecond, spreadOf, times } from "../report/format.js";
 import type { RunningServer } from "../servers/launch.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";

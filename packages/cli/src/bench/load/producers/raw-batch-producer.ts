@@ -4,13 +4,13 @@
  * requests at a time on separate connections. It shows what the server absorbs when a
  * client adds next to no cost of its own.
  */
-import type { Pool } from "undici";
 import { openPool, send } from "../http-pool.js";
 import type { ProducerLike, ProducerSetup } from "./producer-like.js";
 
-export function rawBatchProducer(setup: ProducerSetup, batchMessages: number, maxInFlight: number): ProducerLike {
+export function rawBatchProducer(setup: ProducerSetup): ProducerLike {
+  const { rawBatchMessages: batchMessages, rawInFlight: maxInFlight } = setup;
   const url = new URL(setup.url);
-  const pool: Pool = openPool(url.origin, maxInFlight);
+  const pool = openPool(url.origin, maxInFlight, setup.headers);
   const contentType = setup.json ? "application/json" : "application/octet-stream";
   const id = `raw-${process.pid}`;
   let queued: string[] = [];

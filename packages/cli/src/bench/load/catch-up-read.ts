@@ -2,10 +2,12 @@
  * Job: read a stream from the start (`offset=-1`) to its tail, following Stream-Next-Offset
  * from response to response, one request at a time; the bytes received per second.
  */
-import { header, openPool, send } from "./http-pool.js";
+import { header, openPool, send, type TargetHeaders } from "./http-pool.js";
 
 export interface CatchUpParams {
   readonly origin: string;
+  /** Sent with every request (credentials). */
+  readonly headers?: TargetHeaders;
   readonly path: string;
   readonly timeoutMs: number;
 }
@@ -19,7 +21,7 @@ export interface CatchUpResult {
 }
 
 export async function catchUpRead(params: CatchUpParams): Promise<CatchUpResult> {
-  const pool = openPool(params.origin, 1);
+  const pool = openPool(params.origin, 1, params.headers);
   const started = performance.now();
   const deadline = started + params.timeoutMs;
   let offset = "-1";

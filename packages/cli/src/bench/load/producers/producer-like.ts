@@ -13,4 +13,11 @@ export interface ProducerSetup {
   readonly url: string;
   readonly json: boolean;
   readonly messageBytes: number;
+  /** Sent with every request (credentials). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Raw batch producer only: messages per request and requests in flight. */
+  readonly rawBatchMessages: number;
+  readonly rawInFlight: number;
 }
+
+export type ProducerFactory = (setup: ProducerSetup) => ProducerLike;

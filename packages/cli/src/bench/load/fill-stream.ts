@@ -1,9 +1,11 @@
 /** Job: create a stream and append data to it in large requests until it holds `totalBytes`. */
-import { header, openPool, send } from "./http-pool.js";
+import { header, openPool, send, type TargetHeaders } from "./http-pool.js";
 import { binaryBody, jsonBatch } from "./payload.js";
 
 export interface FillStreamParams {
   readonly origin: string;
+  /** Sent with every request (credentials). */
+  readonly headers?: TargetHeaders;
   readonly path: string;
   readonly json: boolean;
   readonly totalBytes: number;
@@ -23,7 +25,7 @@ export interface FillStreamResult {
 }
 
 export async function fillStream(params: FillStreamParams): Promise<FillStreamResult> {
-  const pool = openPool(params.origin, 4);
+  const pool = openPool(params.origin, 4, params.headers);
   const contentType = params.json ? "application/json" : "application/octet-stream";
   const headers = { "content-type": contentType };
   const created = await send(pool, "PUT", params.path, headers);

@@ -2,12 +2,11 @@
  * Appends numbered JSON messages to one stream on a schedule (open model): message i is due at
  * a fixed time whether or not earlier appends were answered.
  */
-import type { Pool } from "undici";
-import { header, openPool, send } from "./http-pool.js";
+import { header, type LoadPool, openPool, send, type TargetHeaders } from "./http-pool.js";
 import { jsonMessage } from "./payload.js";
 
 export class ScheduledAppender {
-  private readonly pool: Pool;
+  private readonly pool: LoadPool;
   private readonly inFlight = new Set<Promise<void>>();
   completed = 0;
   errors = 0;
@@ -18,8 +17,9 @@ export class ScheduledAppender {
     private readonly path: string,
     private readonly messageBytes: number,
     connections: number,
+    headers: TargetHeaders = {},
   ) {
-    this.pool = openPool(origin, connections);
+    this.pool = openPool(origin, connections, headers);
   }
 
   /** Creates the (JSON) stream; returns its tail offset (`-1` from a server that keeps none). */

@@ -4,19 +4,27 @@
  * message is acknowledged. Afterwards the stream's tail is read back as a check.
  */
 import { setImmediate as yieldToIo } from "node:timers/promises";
-import { header, openPool, send } from "./http-pool.js";
+import { header, openPool, send, type TargetHeaders } from "./http-pool.js";
 import { jsonMessage } from "./payload.js";
-import type { ProducerLike, ProducerSetup } from "./producers/producer-like.js";
+import type { ProducerFactory, ProducerLike } from "./producers/producer-like.js";
 import { rawBatchProducer } from "./producers/raw-batch-producer.js";
-import { referenceClientProducer } from "./producers/reference-client-producer.js";
-import { loadRivuletProducer } from "./producers/rivulet-client-producer.js";
+import { rivuletClientProducer } from "./producers/rivulet-client-producer.js";
 
-export type ProducerClient = "rivulet" | "reference" | "raw";
+/** The producers measured everywhere; the comparison suite adds the reference client's. */
+export const BUILT_IN_PRODUCERS: Readonly<Record<string, ProducerFactory>> = {
+  /** `@rivulet/client`'s IdempotentProducer with its defaults. */
+  rivulet: rivuletClientProducer,
+  /** A minimal batching producer: what the server absorbs when the client costs next to nothing. */
+  raw: rawBatchProducer,
+};
 
 export interface ProducerParams {
   readonly origin: string;
   readonly path: string;
-  readonly client: ProducerClient;
+  /** Sent with every request (credentials). */
+  readonly headers?: TargetHeaders;
+  /** A key of the producer factories passed in (`rivulet`, `raw`, …). */
+  readonly client: string;
   readonly json: boolean;
   readonly messageBytes: number;
   readonly seconds: number;
@@ -26,22 +34,22 @@ export interface ProducerParams {
   readonly rawInFlight: number;
 }
 
-export type ProducerResult =
-  | {
-      readonly available: true;
-      readonly messages: number;
-      readonly seconds: number;
-      readonly messagesPerSecond: number;
-      readonly megabytesPerSecond: number;
-      /** Byte position of the stream's tail afterwards. */
-      readonly tailPosition: number;
-    }
-  | { readonly available: false; readonly reason: string };
+export interface ProducerResult {
+  readonly messages: number;
+  readonly seconds: number;
+  readonly messagesPerSecond: number;
+  readonly megabytesPerSecond: number;
+  /** Byte position of the stream's tail afterwards. */
+  readonly tailPosition: number;
+}
 
-export async function producerThroughput(params: ProducerParams): Promise<ProducerResult> {
-  const made = await makeProducer(params);
-  if ("reason" in made) return { available: false, reason: made.reason };
-  const producer = made.producer;
+export async function producerThroughput(
+  params: ProducerParams,
+  factories: Readonly<Record<string, ProducerFactory>> = BUILT_IN_PRODUCERS,
+): Promise<ProducerResult> {
+  const make = factories[params.client];
+  if (!make) throw new Error(`no producer called ${params.client}`);
+  const producer = await createAndOpen(params, make);
   const message = params.json ? jsonMessage(params.messageBytes) : "b".repeat(params.messageBytes);
   const started = performance.now();
   const deadline = started + params.seconds * 1000;
@@ -61,41 +69,33 @@ export async function producerThroughput(params: ProducerParams): Promise<Produc
   }
   const seconds = (performance.now() - started) / 1000;
   return {
-    available: true,
     messages,
     seconds,
     messagesPerSecond: messages / seconds,
     megabytesPerSecond: (messages * params.messageBytes) / 1e6 / seconds,
-    tailPosition: await tailPosition(params.origin, params.path),
+    tailPosition: await tailPosition(params),
   };
 }
 
-async function makeProducer(params: ProducerParams): Promise<{ producer: ProducerLike } | { reason: string }> {
+async function createAndOpen(params: ProducerParams, make: ProducerFactory): Promise<ProducerLike> {
   const contentType = params.json ? "application/json" : "application/octet-stream";
-  const pool = openPool(params.origin, 1);
+  const pool = openPool(params.origin, 1, params.headers);
   const created = await send(pool, "PUT", params.path, { "content-type": contentType });
   await pool.close();
   if (created.status !== 201) throw new Error(`PUT ${params.path} answered ${created.status}`);
-  const setup: ProducerSetup = {
+  return make({
     url: params.origin + params.path,
     json: params.json,
     messageBytes: params.messageBytes,
-  };
-  switch (params.client) {
-    case "raw":
-      return { producer: rawBatchProducer(setup, params.rawBatchMessages, params.rawInFlight) };
-    case "reference":
-      return { producer: referenceClientProducer(setup) };
-    case "rivulet": {
-      const loaded = await loadRivuletProducer();
-      return loaded.ok ? { producer: loaded.make(setup) } : { reason: loaded.reason };
-    }
-  }
+    headers: params.headers ?? {},
+    rawBatchMessages: params.rawBatchMessages,
+    rawInFlight: params.rawInFlight,
+  });
 }
 
-async function tailPosition(origin: string, path: string): Promise<number> {
-  const pool = openPool(origin, 1);
-  const answer = await send(pool, "HEAD", path);
+async function tailPosition(params: ProducerParams): Promise<number> {
+  const pool = openPool(params.origin, 1, params.headers);
+  const answer = await send(pool, "HEAD", params.path);
   await pool.close();
   const offset = header(answer, "stream-next-offset") ?? "";
   return Number(offset.split("_")[1] ?? Number.NaN);

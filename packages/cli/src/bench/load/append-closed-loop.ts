@@ -2,14 +2,15 @@
  * Job: peak append throughput. A closed loop: each connection sends its next append as soon
  * as the previous one is answered, for a fixed time.
  */
-import { type CpuShare, cpuWindow } from "../core/cpu.js";
-import { latencyHistogram, recordMs, summarise } from "../core/histogram.js";
-import type { LatencySummary } from "../core/types.js";
-import { openPool, send } from "./http-pool.js";
+import { type CpuShare, cpuWindow } from "../measure/cpu.js";
+import { type LatencySummary, latencyHistogram, recordMs, summarise } from "../measure/histogram.js";
+import { openPool, send, type TargetHeaders } from "./http-pool.js";
 import { jsonMessage } from "./payload.js";
 
 export interface AppendLoadParams {
   readonly origin: string;
+  /** Sent with every request (credentials). */
+  readonly headers?: TargetHeaders;
   /** Appends rotate over these stream paths. */
   readonly paths: readonly string[];
   readonly connections: number;
@@ -33,7 +34,7 @@ export interface ClosedLoopResult {
 }
 
 export async function appendClosedLoop(params: AppendLoadParams): Promise<ClosedLoopResult> {
-  const pool = openPool(params.origin, params.connections);
+  const pool = openPool(params.origin, params.connections, params.headers);
   const body = jsonMessage(params.bodyBytes);
   const headers = { "content-type": "application/json" };
   const histogram = latencyHistogram();

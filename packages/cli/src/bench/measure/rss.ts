@@ -7,3 +7,8 @@ export async function rssBytes(pid: number): Promise<number> {
   if (!match) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(match[1]) * 1024;
 }
+
+/** The RSS of `pid` if one is given; NaN (not measured) otherwise. */
+export function rssIfKnown(pid: number | undefined): Promise<number> {
+  return pid === undefined ? Promise.resolve(Number.NaN) : rssBytes(pid);
+}

@@ -3,7 +3,7 @@
  * subscriber received it. Latency = receipt time − intended append time.
  */
 import type { Histogram } from "hdr-histogram-js";
-import { latencyHistogram, recordMs } from "../core/histogram.js";
+import { latencyHistogram, recordMs } from "../measure/histogram.js";
 import type { DeliverySink } from "./raw-http/socket-subscriber.js";
 
 export class Deliveries implements DeliverySink {

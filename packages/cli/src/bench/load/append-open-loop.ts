@@ -5,9 +5,8 @@
  * (no coordinated omission). Requests that find every connection busy wait in the pool's
  * queue, and that wait counts.
  */
-import { type CpuShare, cpuWindow } from "../core/cpu.js";
-import { latencyHistogram, recordMs, summarise } from "../core/histogram.js";
-import type { LatencySummary } from "../core/types.js";
+import { type CpuShare, cpuWindow } from "../measure/cpu.js";
+import { type LatencySummary, latencyHistogram, recordMs, summarise } from "../measure/histogram.js";
 import type { AppendLoadParams } from "./append-closed-loop.js";
 import { openPool, send } from "./http-pool.js";
 import { jsonMessage } from "./payload.js";
@@ -41,7 +40,7 @@ export interface OpenLoopResult {
 const NO_CPU: CpuShare = { serverPercent: Number.NaN, generatorPercent: Number.NaN, otherPercent: Number.NaN };
 
 export async function appendOpenLoop(params: OpenLoopParams): Promise<OpenLoopResult> {
-  const pool = openPool(params.origin, params.connections);
+  const pool = openPool(params.origin, params.connections, params.headers);
   const body = jsonMessage(params.bodyBytes);
   const headers = { "content-type": "application/json" };
   const histogram = latencyHistogram();

@@ -1,18 +1,26 @@
-/** Job: create many streams with PUT from a closed loop of connections; the creation rate (any 2xx counts). */
-import { openPool, send } from "./http-pool.js";
+/**
+ * Jobs: create many streams with PUT, or delete them, from a closed loop of connections; the
+ * rate of successes (any 2xx counts; for deletes a 404 too, since the stream is gone either way).
+ */
+import { type LoadPool, openPool, send, type TargetHeaders } from "./http-pool.js";
 
-export interface CreateStreamsParams {
+export interface DeleteStreamsParams {
   readonly origin: string;
+  /** Sent with every request (credentials). */
+  readonly headers?: TargetHeaders;
   /** Stream paths are `<prefix><i>` for i in [first, first + count). */
   readonly prefix: string;
   readonly first: number;
   readonly count: number;
-  readonly contentType: string;
   readonly connections: number;
+  /** Stop after this long even if not all are done. */
+  readonly timeoutMs: number;
+}
+
+export interface CreateStreamsParams extends DeleteStreamsParams {
+  readonly contentType: string;
   /** Optional body of each create (initial data). */
   readonly body?: string;
-  /** Stop after this long even if not all are created. */
-  readonly timeoutMs: number;
   /**
    * Tries per stream (default 1). More than one works around servers that answer a create
    * with a spurious 4xx under concurrency; every retry is counted.
@@ -30,22 +38,37 @@ export interface CreateStreamsResult {
 }
 
 export async function createStreams(params: CreateStreamsParams): Promise<CreateStreamsResult> {
-  const pool = openPool(params.origin, params.connections);
   const headers = { "content-type": params.contentType };
+  return eachStream(params, "PUT", params.attempts ?? 1, (pool, path) => send(pool, "PUT", path, headers, params.body));
+}
+
+export async function deleteStreams(params: DeleteStreamsParams): Promise<CreateStreamsResult> {
+  return eachStream(params, "DELETE", 1, async (pool, path) => {
+    const answer = await send(pool, "DELETE", path);
+    return answer.status === 404 ? { ...answer, status: 204 } : answer;
+  });
+}
+
+async function eachStream(
+  params: DeleteStreamsParams,
+  method: string,
+  attempts: number,
+  request: (pool: LoadPool, path: string) => Promise<{ status: number }>,
+): Promise<CreateStreamsResult> {
+  const pool = openPool(params.origin, params.connections, params.headers);
   const deadline = performance.now() + params.timeoutMs;
   let next = 0;
   let created = 0;
   let errors = 0;
   let retries = 0;
   let firstError: string | undefined;
-  const attempts = params.attempts ?? 1;
-  const createOne = async (path: string) => {
+  const one = async (path: string) => {
     for (let attempt = 1; ; attempt++) {
       let failure: string;
       try {
-        const answer = await send(pool, "PUT", path, headers, params.body);
+        const answer = await request(pool, path);
         if (answer.status >= 200 && answer.status < 300) return true;
-        failure = `PUT ${path} answered ${answer.status}`;
+        failure = `${method} ${path} answered ${answer.status}`;
       } catch (error) {
         failure = String(error);
       }
@@ -56,7 +79,7 @@ export async function createStreams(params: CreateStreamsParams): Promise<Create
   };
   const worker = async () => {
     while (next < params.count && performance.now() < deadline) {
-      if (await createOne(`${params.prefix}${params.first + next++}`)) created++;
+      if (await one(`${params.prefix}${params.first + next++}`)) created++;
       else errors++;
     }
   };

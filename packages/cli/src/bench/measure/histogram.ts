@@ -1,6 +1,18 @@
 /** HdrHistogram recording in microseconds, summarised in milliseconds. */
 import { build, type Histogram } from "hdr-histogram-js";
-import type { LatencySummary } from "./types.js";
+
+/** Latency distribution of one run, in milliseconds. */
+export interface LatencySummary {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  readonly mean: number;
+  /** [percentile, milliseconds] points for percentile charts. */
+  readonly curve: ReadonlyArray<readonly [number, number]>;
+}
 
 const CURVE_PERCENTILES = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 100];
 

@@ -1,4 +1,5 @@
 /** Opens many live readers on one stream, a batch of sockets at a time. */
+import type { TargetHeaders } from "./http-pool.js";
 import { LongPollSubscriber } from "./raw-http/long-poll-subscriber.js";
 import type { DeliverySink, SocketSubscriber, SubscriberTarget } from "./raw-http/socket-subscriber.js";
 import { SseSubscriber } from "./raw-http/sse-subscriber.js";
@@ -48,7 +49,8 @@ export class SubscriberGroup {
   }
 }
 
-export function targetOf(origin: string, path: string): SubscriberTarget {
+export function targetOf(origin: string, path: string, headers: TargetHeaders = {}): SubscriberTarget {
   const url = new URL(origin);
-  return { host: url.hostname, port: Number(url.port), path };
+  const tls = url.protocol === "https:";
+  return { host: url.hostname, port: Number(url.port) || (tls ? 443 : 80), tls, path, headers };
 }

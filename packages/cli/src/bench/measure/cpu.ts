@@ -1,7 +1,8 @@
 /**
  * CPU used over a measurement window, as a percentage of one core: by the server (from
  * /proc/<pid>/stat) and by the calling load-generator process. With 2 vCPUs shared by both,
- * this shows which side was saturated.
+ * this shows which side was saturated. Figures that cannot be read here (no server pid, no
+ * /proc outside Linux) are NaN.
  */
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -35,6 +36,7 @@ async function processSeconds(pid: number): Promise<number> {
 
 /** CPU seconds the whole machine spent busy, summed over its CPUs (from /proc/stat). */
 async function machineSeconds(): Promise<number> {
+  if (process.platform !== "linux") return Number.NaN;
   const line = (await readFile("/proc/stat", "utf8")).split("\n")[0]!;
   const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
   return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / clockTicks();

@@ -3,15 +3,17 @@
  * held when every reader received every message of the step, the appends kept the schedule,
  * and the p99 delivery latency stayed within the limit. Stops at the first step not held.
  */
-import { sleep } from "../core/clock.js";
-import { summarise } from "../core/histogram.js";
-import type { LatencySummary } from "../core/types.js";
+import { sleep } from "../measure/clock.js";
+import { type LatencySummary, summarise } from "../measure/histogram.js";
 import { ScheduledAppender } from "./appender.js";
+import type { TargetHeaders } from "./http-pool.js";
 import { Deliveries } from "./deliveries.js";
 import { type LiveMode, SubscriberGroup, targetOf } from "./subscriber-group.js";
 
 export interface FanOutRampParams {
   readonly origin: string;
+  /** Sent with every request (credentials). */
+  readonly headers?: TargetHeaders;
   readonly path: string;
   readonly mode: LiveMode;
   readonly subscribers: number;
@@ -41,9 +43,9 @@ export interface FanOutRampResult {
 }
 
 export async function fanOutRamp(params: FanOutRampParams): Promise<FanOutRampResult> {
-  const appender = new ScheduledAppender(params.origin, params.path, params.messageBytes, 16);
+  const appender = new ScheduledAppender(params.origin, params.path, params.messageBytes, 16, params.headers);
   const deliveries = new Deliveries(params.subscribers);
-  const group = new SubscriberGroup(targetOf(params.origin, params.path), params.mode, deliveries);
+  const group = new SubscriberGroup(targetOf(params.origin, params.path, params.headers), params.mode, deliveries);
   try {
     const tail = await appender.create();
     const connectStart = performance.now();

@@ -4,13 +4,18 @@
  * where a full HTTP client per reader would not.
  */
 import { connect, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
 import { ResponseParser } from "./response-parser.js";
 
 export interface SubscriberTarget {
   readonly host: string;
   readonly port: number;
+  /** https: the socket speaks TLS. */
+  readonly tls: boolean;
   /** Stream path, e.g. `/v1/stream/fan-out-1`. */
   readonly path: string;
+  /** Sent with every request (credentials). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface DeliverySink {
@@ -31,6 +36,8 @@ export abstract class SocketSubscriber {
   responses = 0;
   reconnects = 0;
   private socket: Socket | undefined;
+  /** The target's headers, as request-header lines. */
+  private readonly extraHeaders: string;
   private stopped = false;
 
   constructor(
@@ -39,15 +46,22 @@ export abstract class SocketSubscriber {
     offset: string,
   ) {
     this.offset = offset;
+    this.extraHeaders = Object.entries(target.headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join("");
   }
 
   /** Opens the socket and sends the first request; resolves once connected. */
   start(): Promise<void> {
     return new Promise((resolve) => {
-      const socket = connect({ host: this.target.host, port: this.target.port, noDelay: true });
+      const { host, port } = this.target;
+      const socket = this.target.tls
+        ? connectTls({ host, port, servername: host })
+        : connect({ host, port });
       const parser = this.newParser();
       this.socket = socket;
-      socket.once("connect", () => {
+      socket.once(this.target.tls ? "secureConnect" : "connect", () => {
+        socket.setNoDelay(true);
         this.request();
         resolve();
       });
@@ -93,7 +107,7 @@ export abstract class SocketSubscriber {
   }
 
   protected write(requestLine: string): void {
-    this.socket?.write(`GET ${requestLine} HTTP/1.1\r\nHost: ${this.target.host}:${this.target.port}\r\n\r\n`);
+    this.socket?.write(`GET ${requestLine} HTTP/1.1\r\nHost: ${this.target.host}:${this.target.port}\r\n${this.extraHeaders}\r\n`);
   }
 
   protected abstract request(): void;

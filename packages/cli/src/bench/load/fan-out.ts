@@ -4,17 +4,20 @@
  * its arrival at the reader. One warm-up message first proves every reader is attached.
  * Also samples the server's RSS before the readers connect and once they are all attached.
  */
-import { sleep } from "../core/clock.js";
-import { type CpuShare, cpuWindow } from "../core/cpu.js";
-import { summarise } from "../core/histogram.js";
-import { rssBytes } from "../core/rss.js";
-import type { LatencySummary } from "../core/types.js";
+import { sleep } from "../measure/clock.js";
+import { type CpuShare, cpuWindow } from "../measure/cpu.js";
+import { summarise } from "../measure/histogram.js";
+import { rssIfKnown } from "../measure/rss.js";
+import type { LatencySummary } from "../measure/histogram.js";
 import { ScheduledAppender } from "./appender.js";
+import type { TargetHeaders } from "./http-pool.js";
 import { Deliveries } from "./deliveries.js";
 import { type LiveMode, SubscriberGroup, targetOf } from "./subscriber-group.js";
 
 export interface FanOutParams {
   readonly origin: string;
+  /** Sent with every request (credentials). */
+  readonly headers?: TargetHeaders;
   readonly path: string;
   readonly mode: LiveMode;
   readonly subscribers: number;
@@ -23,7 +26,8 @@ export interface FanOutParams {
   readonly appendsPerRun: number;
   readonly intervalMs: number;
   readonly messageBytes: number;
-  readonly serverPid: number;
+  /** The server's pid when it runs on this machine: adds its RSS and CPU. */
+  readonly serverPid?: number;
   readonly connectBatch: number;
   readonly attachTimeoutMs: number;
   /** After a window's last append, how long to wait for deliveries still missing. */
@@ -53,14 +57,14 @@ export interface FanOutResult {
 }
 
 export async function fanOut(params: FanOutParams): Promise<FanOutResult> {
-  const appender = new ScheduledAppender(params.origin, params.path, params.messageBytes, 4);
+  const appender = new ScheduledAppender(params.origin, params.path, params.messageBytes, 4, params.headers);
   const deliveries = new Deliveries(params.subscribers);
   const firstFailure = () => deliveries.firstFailure ?? appender.firstError;
-  const group = new SubscriberGroup(targetOf(params.origin, params.path), params.mode, deliveries);
+  const group = new SubscriberGroup(targetOf(params.origin, params.path, params.headers), params.mode, deliveries);
   try {
     const tail = await appender.create();
     await sleep(200);
-    const rssBeforeBytes = await rssBytes(params.serverPid);
+    const rssBeforeBytes = await rssIfKnown(params.serverPid);
     const connectStart = performance.now();
     await group.open(params.subscribers, tail, params.connectBatch, connectStart + params.attachTimeoutMs);
     const connectSeconds = (performance.now() - connectStart) / 1000;
@@ -72,7 +76,7 @@ export async function fanOut(params: FanOutParams): Promise<FanOutResult> {
     await deliveries.waitForAll(0, 1, params.attachTimeoutMs);
     const attached = deliveries.receivedBy(0);
     await sleep(500); // long-poll readers re-poll
-    const rssAttachedBytes = await rssBytes(params.serverPid);
+    const rssAttachedBytes = await rssIfKnown(params.serverPid);
 
     const runs: FanOutRun[] = [];
     let seq = 1;
