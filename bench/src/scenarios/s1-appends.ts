@@ -4,9 +4,10 @@
  * (Rivulet and the trivial server at the target's 30k/s, the references at a share of their
  * own peak, where their latency is still finite).
  */
+
+import type { ClosedLoopResult, OpenLoopResult } from "rivulet/load";
 import { ratio, spread } from "../core/stats.js";
 import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
-import type { ClosedLoopResult, OpenLoopResult } from "rivulet/load";
 import { runJob } from "../load/run-job.js";
 import { count, ms, percent, perSecond, spreadOf, times } from "../report/format.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";

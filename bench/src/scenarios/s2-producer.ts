@@ -3,9 +3,10 @@
  * second. Rivulet's own client is the target; the reference client and a minimal batching
  * producer written for the benchmark show what each server absorbs.
  */
+
+import type { ProducerResult } from "rivulet/load";
 import { ratio, spread } from "../core/stats.js";
 import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
-import type { ProducerResult } from "rivulet/load";
 import { runJob } from "../load/run-job.js";
 import { megabytesPerSecond, perSecond, spreadOf, times } from "../report/format.js";
 import type { RunningServer } from "../servers/launch.js";

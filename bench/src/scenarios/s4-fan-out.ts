@@ -4,9 +4,10 @@
  * highest append rate that 1k SSE subscribers keep up with. (Scenario 6's memory figures
  * come from the same connections.)
  */
+
+import type { FanOutResult, LiveMode } from "rivulet/load";
 import { medianRun, ratio, spread } from "../core/stats.js";
 import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
-import type { FanOutResult, LiveMode } from "rivulet/load";
 import { runJob } from "../load/run-job.js";
 import { count, ms, perSecond, spreadOf, times } from "../report/format.js";
 import type { RunningServer } from "../servers/launch.js";

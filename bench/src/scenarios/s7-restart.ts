@@ -5,8 +5,8 @@
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { Pool } from "undici";
 import { rssBytes } from "rivulet/load";
+import { Pool } from "undici";
 import { ratio, spread } from "../core/stats.js";
 import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
 import { runJob } from "../load/run-job.js";

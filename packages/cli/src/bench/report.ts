@@ -1,71 +1,78 @@
-/** The summary of a bench run: a short table for people, or one JSON object. */
+/** The report of a bench run: a table per scenario for people, or one JSON object. */
+import { formatTable } from "../output/format.js";
+import type { BenchPlan } from "./plan.js";
+import type { ScenarioReport } from "./scenarios/scenario.js";
 
-import { formatBytes, formatTable } from "../output/format.js";
-import type { LoadResult } from "./append-load.js";
-
-export interface BenchSummary {
-  target: string;
-  payloadBytes: number;
-  connections: number;
-  streams: number;
-  durationMs: number;
-  warmupMs: number;
-  ok: number;
-  failed: number;
-  failures: Record<string, number>;
-  elapsedMs: number;
-  appendsPerSecond: number;
-  payloadBytesPerSecond: number;
-  latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+export interface BenchReport {
+  /** The stream root loaded, e.g. `http://127.0.0.1:4437/v1/stream`. */
+  readonly target: string;
+  /** The prefix of every stream name the run used. */
+  readonly run: string;
+  readonly startedAt: string;
+  readonly plan: BenchPlan;
+  readonly scenarios: readonly ScenarioReport[];
+  /** Scenarios of the suite this command cannot run, and why. */
+  readonly notRun: ReadonlyArray<{ readonly scenario: string; readonly why: string }>;
+  /** Streams the run deleted at the end (0 with --keep). */
+  readonly deleted: number;
+  readonly deleteFailures: number;
 }
 
-export function summarize(
-  result: LoadResult,
-  settings: Pick<BenchSummary, "target" | "payloadBytes" | "connections" | "streams" | "durationMs" | "warmupMs">,
-): BenchSummary {
-  const seconds = result.elapsedMs / 1000;
-  const ms = (us: number) => Math.round(us) / 1000;
-  const latency = result.latencyUs;
-  // A percentile is reported as the top of its histogram bucket, which can exceed the largest
-  // value actually recorded; no percentile is allowed to claim more than the maximum.
-  const percentile = (p: number) => ms(Math.min(latency.getValueAtPercentile(p), latency.maxValue));
-  return {
-    ...settings,
-    ok: result.ok,
-    failed: result.failed,
-    failures: result.failures,
-    elapsedMs: Math.round(result.elapsedMs),
-    appendsPerSecond: Math.round(result.ok / seconds),
-    payloadBytesPerSecond: Math.round((result.ok * settings.payloadBytes) / seconds),
-    latencyMs: {
-      p50: percentile(50),
-      p90: percentile(90),
-      p99: percentile(99),
-      p999: percentile(99.9),
-      max: ms(latency.maxValue),
-      mean: ms(latency.mean),
-    },
-  };
+/** Scenarios 6 and 7 of the suite, as far as a client of the URL can go. */
+export function notRun(plan: BenchPlan): BenchReport["notRun"] {
+  const missing: Array<{ scenario: string; why: string }> = [];
+  if (plan.serverPid === undefined || !plan.scenarios.includes("fan-out")) {
+    missing.push({
+      scenario: "6. server RSS per SSE subscriber",
+      why: "measured with fan-out when --pid gives the server's process id (a server on this machine)",
+    });
+  }
+  missing.push({
+    scenario: "7. restart time",
+    why: "needs to crash and restart the server: run `npm run bench -- --only s7` in a checkout",
+  });
+  return missing;
 }
 
-export function formatSummary(summary: BenchSummary): string {
-  const { latencyMs: latency } = summary;
-  const failures = Object.entries(summary.failures)
-    .map(([cause, count]) => `${cause} x${count}`)
-    .join(", ");
-  const rows: string[][] = [
-    ["appends ok", String(summary.ok)],
-    ["appends failed", summary.failed === 0 ? "0" : `${summary.failed} (${failures})`],
-    ["throughput", `${summary.appendsPerSecond} appends/s, ${formatBytes(summary.payloadBytesPerSecond)}/s`],
-    ["latency p50", `${latency.p50} ms`],
-    ["latency p90", `${latency.p90} ms`],
-    ["latency p99", `${latency.p99} ms`],
-    ["latency p99.9", `${latency.p999} ms`],
-    ["latency max", `${latency.max} ms`],
-  ];
-  const title =
-    `appends of ${formatBytes(summary.payloadBytes)} to ${summary.streams} stream(s) under ${summary.target}\n` +
-    `over ${summary.connections} connections for ${summary.elapsedMs / 1000} s ` +
-    `(after ${summary.warmupMs / 1000} s of warm-up)`;
-  return `${title}\n\n${formatTable(["METRIC", "VALUE"], rows)}`;
+export function heading(target: string, run: string, plan: BenchPlan): string {
+  const sizes = plan.quick ? "quick sizes" : "standard sizes";
+  const pid = plan.serverPid === undefined ? "" : `, server pid ${plan.serverPid}`;
+  return `rivulet bench against ${target} (${sizes}${pid}; streams named ${run}-*)`;
+}
+
+export function formatScenario(report: ScenarioReport): string {
+  const columns = report.columns.map((column) => column.toUpperCase());
+  // Figures line up on the right; words (modes, producer names) stay on the left.
+  const numeric = new Set(
+    report.columns
+      .map((_, index) => index)
+      .filter((index) => report.rows.every((row) => /^[\d–]/.test(row[index] ?? ""))),
+  );
+  const failed = report.failures > 0 ? [`FAILED: ${report.failures} (first: ${report.firstFailure ?? "unknown"})`] : [];
+  return [
+    `${report.title} (${report.seconds.toFixed(1)} s)`,
+    formatTable(
+      columns,
+      report.rows.map((row) => [...row]),
+      numeric,
+    ),
+    ...[...failed, ...report.notes].map((note) => `  - ${note}`),
+  ].join("\n");
+}
+
+export function formatEnding(report: BenchReport): string {
+  const lines = ["not run here:", ...report.notRun.map(({ scenario, why }) => `  ${scenario}: ${why}`)];
+  if (report.deleted > 0 || report.deleteFailures > 0) {
+    const failed = report.deleteFailures > 0 ? ` (${report.deleteFailures} could not be deleted)` : "";
+    lines.push(`deleted the run's ${report.deleted.toLocaleString("en-US")} streams${failed}`);
+  }
+  return lines.join("\n");
+}
+
+/** --json: figures and notes, not the formatted cells. */
+export function jsonReport(report: BenchReport): string {
+  return JSON.stringify({
+    ...report,
+    scenarios: report.scenarios.map(({ columns: _columns, rows: _rows, ...scenario }) => scenario),
+  });
 }

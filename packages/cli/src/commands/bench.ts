@@ -1,43 +1,51 @@
 /**
- * `rivulet bench`: acknowledged-append throughput and latency against any Durable Streams
- * server. It creates its own streams under the stream root, loads them, reports, and deletes
- * them. Deliberately small; the benchmark suite in bench/ compares servers and scenarios.
+ * `rivulet bench`: the benchmark suite's scenarios 1–5 against any Durable Streams server,
+ * from its URL alone. Every stream it creates is named after the run and deleted at the end.
  */
+import { existsSync } from "node:fs";
 import { DurableStream, StreamError } from "@rivulet/client";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { type PlanFlags, parseCountList, parseScenarios, planFrom, SCENARIOS } from "../bench/plan.js";
+import { BenchTarget } from "../bench/target.js";
 import { addConnectionOptions, type ConnectionFlags, clientOptions, requestHeaders } from "../connection.js";
 import { parsePositiveCount } from "../option-parsers.js";
 import { writeLine } from "../output/stdout.js";
-import { streamRoot, streamUrl } from "../stream-url.js";
+import { streamRoot } from "../stream-url.js";
 import { parseDuration, parseSize } from "../units.js";
 
-interface BenchFlags extends ConnectionFlags {
-  duration: number;
-  warmup: number;
-  connections: number;
-  size: number;
-  streams: number;
+interface BenchFlags extends ConnectionFlags, PlanFlags {
   json?: boolean;
   keep?: boolean;
 }
 
 export function benchCommand(): Command {
   const command = new Command("bench")
-    .description("Measure append throughput and latency against a server")
-    .addOption(new Option("--duration <duration>", "how long to measure").argParser(parseDuration).default(5000, "5s"))
+    .description("Run the benchmark scenarios against a server")
     .addOption(
-      new Option("--warmup <duration>", "load before measuring, not counted (0 for none)")
-        .argParser(parseWarmup)
-        .default(1000, "1s"),
+      new Option("--scenarios <list>", `which to run: all, or some of ${SCENARIOS.join(", ")} (or 1-5)`)
+        .argParser(parseScenarios)
+        .default([...SCENARIOS], "all"),
     )
+    .option("--quick", "small sizes: every scenario in a few seconds (about half a minute in all)")
+    .addOption(new Option("--duration <duration>", "measured time of each throughput run").argParser(parseDuration))
     .addOption(
-      new Option("--connections <n>", "concurrent connections, one append in flight on each")
-        .argParser(parsePositiveCount)
-        .default(64),
+      new Option("--warmup <duration>", "unrecorded load before each append run (0 for none)").argParser(parseWarmup),
     )
-    .addOption(new Option("--size <bytes>", "payload of each append (256, 4k, 1MiB)").argParser(parseSize).default(256))
+    .addOption(new Option("--connections <n>", "connections for appends and creates").argParser(parsePositiveCount))
+    .addOption(new Option("--size <bytes>", "1: bytes of each JSON append (at least 16)").argParser(parseAppendSize))
+    .addOption(new Option("--streams <list>", "1: stream counts to spread appends over").argParser(parseCountList))
     .addOption(
-      new Option("--streams <n>", "spread the appends over this many streams").argParser(parsePositiveCount).default(1),
+      new Option("--rate <n>", "1: appends/s of the latency run (default 80% of the peak)").argParser(
+        parsePositiveCount,
+      ),
+    )
+    .addOption(new Option("--catch-up-size <size>", "3: bytes in the stream read back").argParser(parseSize))
+    .addOption(new Option("--subscribers <list>", "4: reader counts to fan out to").argParser(parseCountList))
+    .addOption(new Option("--creates <n>", "5: streams to create").argParser(parsePositiveCount))
+    .addOption(
+      new Option("--pid <pid>", "the server's process id, when it runs here: adds its CPU and memory").argParser(
+        parsePid,
+      ),
     )
     .option("--json", "print the results as one JSON object")
     .option("--keep", "keep the benchmark streams instead of deleting them");
@@ -45,14 +53,27 @@ export function benchCommand(): Command {
     .addHelpText(
       "after",
       `
-Each append is a POST of --size bytes, counted when the server acknowledges it (a Rivulet
-server in its default fsync mode acknowledges only what is on disk). Latency is measured
-from sending to the end of the response. Exits 5 if any append failed.
+Scenarios (numbered as in the benchmark suite, npm run bench):
+  1 appends    durable JSON appends over 1, 100 and 10,000 streams: peak (closed
+               loop) and latency at 80% of it (open model, from each append's due time)
+  2 producer   100 B messages through an idempotent producer, acknowledged
+  3 catch-up   a 100 MB stream (bytes, then JSON) read from -1 to the tail
+  4 fan-out    1,000 and 10,000 SSE and long-poll readers of one stream, one append a
+               second: delivery latency; the highest rate 1,000 SSE readers keep up with
+  5 creates    100,000 streams created
+  With --pid, also the server's CPU (1), RSS per SSE reader (scenario 6, in 4) and RSS
+  per idle stream (5). Scenario 7 (restart time) needs to restart the server, so only
+  the suite runs it. Sizes above are the defaults; --quick and the flags shrink them.
+
+Streams are named bench-<run>-* under the stream root and deleted at the end (also on
+Ctrl-C) unless --keep. Exits 5 if any request failed or a delivery went missing, after
+printing every figure.
 
 Examples:
-  rivulet bench
-  rivulet bench --url http://127.0.0.1:4437 --duration 10s --connections 128 --size 1k
-  rivulet bench --streams 16 --json`,
+  rivulet bench --quick
+  rivulet bench --url https://streams.example.com/v1/stream --token "$TOKEN"
+  rivulet bench --scenarios appends,fan-out --streams 1 --subscribers 1000 --json
+  rivulet bench --pid "$(pgrep -f 'rivulet serve')"`,
     )
     .action(async (flags: BenchFlags) => {
       await bench(flags);
@@ -61,54 +82,79 @@ Examples:
 
 function parseWarmup(value: string): number {
   if (/^0+(ms|s)?$/.test(value.trim())) return 0;
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
+  return parseDuration(value);
+}
+
+function parseAppendSize(value: string): number {
+  const size = parseSize(value);
+  // The smallest JSON message that still carries its sequence number.
+  if (size < 16) throw new InvalidArgumentError(`appends must be at least 16 bytes, got ${size}`);
+  return size;
+}
+
+function parsePid(value: string): number {
+  const pid = parsePositiveCount(value);
+  if (process.platform !== "linux") throw new InvalidArgumentError("--pid reads /proc, which only Linux has");
+  if (!existsSync(`/proc/${pid}/stat`)) throw new InvalidArgumentError(`no process ${pid} on this machine`);
+  return pid;
 }
 
 async function bench(flags: BenchFlags): Promise<void> {
+  const plan = planFrom(flags);
   const root = streamRoot(flags.url);
-  const run = `bench-${Date.now().toString(36)}-${process.pid}`;
-  const handles = Array.from(
-    { length: flags.streams },
-    (_, index) => new DurableStream({ url: streamUrl(`${run}-${index}`, flags.url), ...clientOptions(flags) }),
-  );
-  // Created through the client: a wrong URL or missing auth fails here, with its exit code.
-  await Promise.all(handles.map((handle) => handle.create({ contentType: "application/octet-stream" })));
-  // Loaded here: undici and the histogram would slow every other command's start.
-  const { openPool, runAppendLoad } = await import("../bench/append-load.js");
-  const { formatSummary, summarize } = await import("../bench/report.js");
-  const pool = openPool(root.origin, flags.connections);
-  try {
-    const plan = {
-      streamUrls: handles.map((handle) => handle.url),
-      connections: flags.connections,
-      payload: new Uint8Array(flags.size).fill(0x61),
-      headers: requestHeaders(flags),
-    };
-    if (flags.warmup > 0) await runAppendLoad(pool, { ...plan, durationMs: flags.warmup });
-    const result = await runAppendLoad(pool, { ...plan, durationMs: flags.duration });
-    const summary = summarize(result, {
-      target: `${root.origin}${root.pathname}`,
-      payloadBytes: flags.size,
-      connections: flags.connections,
-      streams: flags.streams,
-      durationMs: flags.duration,
-      warmupMs: flags.warmup,
-    });
-    await writeLine(flags.json ? JSON.stringify(summary) : formatSummary(summary));
-    if (result.failed > 0) {
-      const anyResponse = Object.keys(result.failures).some((cause) => cause.startsWith("HTTP "));
-      throw new StreamError(
-        anyResponse ? "SERVER_ERROR" : "NETWORK",
-        `${result.failed} of ${result.ok + result.failed} appends failed`,
-        { url: summary.target },
-      );
-    }
-  } finally {
-    await pool.close();
-    if (!flags.keep) await Promise.allSettled(handles.map((handle) => handle.delete()));
+  const target = new BenchTarget(root.origin, root.pathname, requestHeaders(flags));
+  const say = progressPrinter(flags.verbose === true || process.stderr.isTTY === true);
+  await probe(target, flags);
+  if (!flags.keep) deleteOnInterrupt(target, plan.connections);
+  const { formatEnding, formatScenario, heading, jsonReport } = await import("../bench/report.js");
+  const { runBench } = await import("../bench/run-bench.js");
+  if (!flags.json) await writeLine(`${heading(`${root.origin}${root.pathname}`, target.run, plan)}\n`);
+  const report = await runBench(target, plan, {
+    progress: say,
+    keep: flags.keep === true,
+    scenarioDone: async (scenario) => {
+      if (!flags.json) await writeLine(`${formatScenario(scenario)}\n`);
+    },
+  });
+  await writeLine(flags.json ? jsonReport(report) : formatEnding(report));
+  const failed = report.scenarios.filter((scenario) => scenario.failures > 0);
+  if (failed.length > 0) {
+    const first = failed[0]!;
+    throw new StreamError(
+      "SERVER_ERROR",
+      `${failed.map((s) => s.name).join(", ")}: ${failed.reduce((sum, s) => sum + s.failures, 0)} failures; first: ${first.firstFailure}`,
+      { url: report.target },
+    );
   }
+}
+
+/**
+ * One stream created through the client before any load: a wrong URL, a missing token or a
+ * refused path fails here with its own error code and exit code, not as load errors.
+ */
+async function probe(target: BenchTarget, flags: BenchFlags): Promise<void> {
+  const path = target.path("probe");
+  target.created(path);
+  const handle = new DurableStream({ url: target.origin + path, ...clientOptions(flags) });
+  await handle.create({ contentType: "application/octet-stream" });
+}
+
+/** Ctrl-C: delete what the run created, then exit 130; a second Ctrl-C leaves it. */
+function deleteOnInterrupt(target: BenchTarget, connections: number): void {
+  process.once("SIGINT", () => {
+    process.once("SIGINT", () => process.exit(130));
+    process.stderr.write(
+      `rivulet: interrupted; deleting the run's ${target.recorded} streams (Ctrl-C again to leave them)\n`,
+    );
+    void target.deleteAll(connections).finally(() => process.exit(130));
+  });
+}
+
+function progressPrinter(enabled: boolean): (message: string) => void {
+  const started = performance.now();
+  return (message) => {
+    if (!enabled) return;
+    const seconds = ((performance.now() - started) / 1000).toFixed(0).padStart(4);
+    process.stderr.write(`rivulet: bench [${seconds} s] ${message}\n`);
+  };
 }

@@ -4,20 +4,24 @@
  */
 import { type LoadPool, openPool, send, type TargetHeaders } from "./http-pool.js";
 
-export interface DeleteStreamsParams {
+interface LoopParams {
   readonly origin: string;
   /** Sent with every request (credentials). */
   readonly headers?: TargetHeaders;
-  /** Stream paths are `<prefix><i>` for i in [first, first + count). */
-  readonly prefix: string;
-  readonly first: number;
-  readonly count: number;
   readonly connections: number;
   /** Stop after this long even if not all are done. */
   readonly timeoutMs: number;
 }
 
-export interface CreateStreamsParams extends DeleteStreamsParams {
+export interface DeleteStreamsParams extends LoopParams {
+  readonly paths: readonly string[];
+}
+
+export interface CreateStreamsParams extends LoopParams {
+  /** Stream paths are `<prefix><i>` for i in [first, first + count). */
+  readonly prefix: string;
+  readonly first: number;
+  readonly count: number;
   readonly contentType: string;
   /** Optional body of each create (initial data). */
   readonly body?: string;
@@ -39,18 +43,30 @@ export interface CreateStreamsResult {
 
 export async function createStreams(params: CreateStreamsParams): Promise<CreateStreamsResult> {
   const headers = { "content-type": params.contentType };
-  return eachStream(params, "PUT", params.attempts ?? 1, (pool, path) => send(pool, "PUT", path, headers, params.body));
+  const pathAt = (index: number) => `${params.prefix}${params.first + index}`;
+  return eachStream(params, params.count, pathAt, "PUT", params.attempts ?? 1, (pool, path) =>
+    send(pool, "PUT", path, headers, params.body),
+  );
 }
 
 export async function deleteStreams(params: DeleteStreamsParams): Promise<CreateStreamsResult> {
-  return eachStream(params, "DELETE", 1, async (pool, path) => {
-    const answer = await send(pool, "DELETE", path);
-    return answer.status === 404 ? { ...answer, status: 204 } : answer;
-  });
+  return eachStream(
+    params,
+    params.paths.length,
+    (index) => params.paths[index]!,
+    "DELETE",
+    1,
+    async (pool, path) => {
+      const answer = await send(pool, "DELETE", path);
+      return answer.status === 404 ? { ...answer, status: 204 } : answer;
+    },
+  );
 }
 
 async function eachStream(
-  params: DeleteStreamsParams,
+  params: LoopParams,
+  count: number,
+  pathAt: (index: number) => string,
   method: string,
   attempts: number,
   request: (pool: LoadPool, path: string) => Promise<{ status: number }>,
@@ -78,8 +94,8 @@ async function eachStream(
     }
   };
   const worker = async () => {
-    while (next < params.count && performance.now() < deadline) {
-      if (await one(`${params.prefix}${params.first + next++}`)) created++;
+    while (next < count && performance.now() < deadline) {
+      if (await one(pathAt(next++))) created++;
       else errors++;
     }
   };

@@ -6,8 +6,8 @@
 import { sleep } from "../measure/clock.js";
 import { type LatencySummary, summarise } from "../measure/histogram.js";
 import { ScheduledAppender } from "./appender.js";
-import type { TargetHeaders } from "./http-pool.js";
 import { Deliveries } from "./deliveries.js";
+import type { TargetHeaders } from "./http-pool.js";
 import { type LiveMode, SubscriberGroup, targetOf } from "./subscriber-group.js";
 
 export interface FanOutRampParams {

@@ -6,12 +6,12 @@
  */
 import { sleep } from "../measure/clock.js";
 import { type CpuShare, cpuWindow } from "../measure/cpu.js";
+import type { LatencySummary } from "../measure/histogram.js";
 import { summarise } from "../measure/histogram.js";
 import { rssIfKnown } from "../measure/rss.js";
-import type { LatencySummary } from "../measure/histogram.js";
 import { ScheduledAppender } from "./appender.js";
-import type { TargetHeaders } from "./http-pool.js";
 import { Deliveries } from "./deliveries.js";
+import type { TargetHeaders } from "./http-pool.js";
 import { type LiveMode, SubscriberGroup, targetOf } from "./subscriber-group.js";
 
 export interface FanOutParams {

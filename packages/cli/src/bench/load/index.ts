@@ -3,6 +3,11 @@
  * stream path. `rivulet bench` runs them against a URL; the comparison suite in bench/ runs
  * them against the servers it starts.
  */
+
+export { sleep, within } from "../measure/clock.js";
+export { type CpuShare, cpuWindow } from "../measure/cpu.js";
+export { type LatencySummary, latencyHistogram, recordMs, summarise } from "../measure/histogram.js";
+export { rssBytes } from "../measure/rss.js";
 export { type AppendLoadParams, appendClosedLoop, type ClosedLoopResult } from "./append-closed-loop.js";
 export { appendOpenLoop, type OpenLoopParams, type OpenLoopResult } from "./append-open-loop.js";
 export { type CatchUpParams, type CatchUpResult, catchUpRead } from "./catch-up-read.js";
@@ -16,7 +21,7 @@ export {
 export { type FanOutParams, type FanOutResult, type FanOutRun, fanOut } from "./fan-out.js";
 export { type FanOutRampParams, type FanOutRampResult, fanOutRamp, type RampStep } from "./fan-out-ramp.js";
 export { type FillStreamParams, type FillStreamResult, fillStream } from "./fill-stream.js";
-export { type TargetHeaders } from "./http-pool.js";
+export type { TargetHeaders } from "./http-pool.js";
 export { binaryBody } from "./payload.js";
 export {
   BUILT_IN_PRODUCERS,
@@ -26,7 +31,3 @@ export {
 } from "./producer-throughput.js";
 export type { ProducerFactory, ProducerLike, ProducerSetup } from "./producers/producer-like.js";
 export type { LiveMode } from "./subscriber-group.js";
-export { type CpuShare, cpuWindow } from "../measure/cpu.js";
-export { type LatencySummary, latencyHistogram, recordMs, summarise } from "../measure/histogram.js";
-export { rssBytes } from "../measure/rss.js";
-export { sleep, within } from "../measure/clock.js";

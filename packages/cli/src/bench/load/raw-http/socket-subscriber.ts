@@ -55,9 +55,7 @@ export abstract class SocketSubscriber {
   start(): Promise<void> {
     return new Promise((resolve) => {
       const { host, port } = this.target;
-      const socket = this.target.tls
-        ? connectTls({ host, port, servername: host })
-        : connect({ host, port });
+      const socket = this.target.tls ? connectTls({ host, port, servername: host }) : connect({ host, port });
       const parser = this.newParser();
       this.socket = socket;
       socket.once(this.target.tls ? "secureConnect" : "connect", () => {
@@ -107,7 +105,9 @@ export abstract class SocketSubscriber {
   }
 
   protected write(requestLine: string): void {
-    this.socket?.write(`GET ${requestLine} HTTP/1.1\r\nHost: ${this.target.host}:${this.target.port}\r\n${this.extraHeaders}\r\n`);
+    this.socket?.write(
+      `GET ${requestLine} HTTP/1.1\r\nHost: ${this.target.host}:${this.target.port}\r\n${this.extraHeaders}\r\n`,
+    );
   }
 
   protected abstract request(): void;

@@ -1,0 +1,62 @@
+/**
+ * The server a bench run loads: its origin, stream root and credentials, and a record of every
+ * stream the run creates there so that all of them can be deleted at the end. Stream names
+ * carry the run's id (`bench-<id>-…`), so runs never collide and leftovers are easy to find.
+ */
+import { deleteStreams } from "./load/create-streams.js";
+import type { TargetHeaders } from "./load/http-pool.js";
+
+export class BenchTarget {
+  /** E.g. `bench-m3x9k2-41207`. */
+  readonly run: string;
+  private readonly createdPaths: string[] = [];
+
+  constructor(
+    /** `http://host:port`. */
+    readonly origin: string,
+    /** The stream root's path, e.g. `/v1/stream` (no trailing slash). */
+    readonly root: string,
+    readonly headers: TargetHeaders,
+  ) {
+    this.run = `bench-${Date.now().toString(36)}-${process.pid}`;
+  }
+
+  /** The path of this run's stream called `name`. */
+  path(name: string): string {
+    return `${this.root}/${this.run}-${name}`;
+  }
+
+  /** Records streams for clean-up (before creating them: a failed create deletes nothing). */
+  created(...paths: string[]): void {
+    for (const path of paths) this.createdPaths.push(path);
+  }
+
+  /** Records `<prefix>0` … `<prefix><count - 1>`. */
+  createdRange(prefix: string, count: number): void {
+    for (let index = 0; index < count; index++) this.createdPaths.push(`${prefix}${index}`);
+  }
+
+  /** How many streams are recorded for deletion. */
+  get recorded(): number {
+    return this.createdPaths.length;
+  }
+
+  /** Deletes every stream recorded (a 404 counts as deleted). */
+  async deleteAll(connections: number): Promise<{ deleted: number; failed: number; firstError?: string }> {
+    const paths = this.createdPaths.splice(0);
+    if (paths.length === 0) return { deleted: 0, failed: 0 };
+    const result = await deleteStreams({
+      origin: this.origin,
+      headers: this.headers,
+      paths,
+      connections: Math.min(connections, paths.length),
+      timeoutMs: 600_000,
+    });
+    const failed = paths.length - result.created;
+    return {
+      deleted: result.created,
+      failed,
+      ...(result.firstError === undefined ? {} : { firstError: result.firstError }),
+    };
+  }
+}
