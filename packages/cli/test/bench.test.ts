@@ -1,46 +1,223 @@
-/** `rivulet bench`: a tiny run against a real server reports sane numbers and cleans up. */
+/**
+ * `rivulet bench`: the suite's scenarios 1–5 against a real server from its URL, at tiny
+ * sizes. Checks the figures are measured (and consistent with each other), that every stream
+ * the run made is gone afterwards, and every way a run can fail.
+ */
+import { writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { closedPort, errorLine, rivulet, serverForFile } from "./support/cli-process.js";
+import { closedPort, errorLine, rivulet, serverForFile, startRivulet } from "./support/cli-process.js";
 
-const server = serverForFile();
+const server = serverForFile(["--store", "memory"]);
+
+const TOKEN = "bench-test-token-0123456789";
+const tokensFile = join(tmpdir(), `rivulet-bench-tokens-${process.pid}.json`);
+await writeFile(tokensFile, JSON.stringify([{ token: TOKEN, scopes: ["read", "write", "admin"], id: "bench" }]));
+const authServer = serverForFile(["--store", "memory", "--auth-tokens-file", tokensFile]);
+const smallBodyServer = serverForFile(["--store", "memory", "--max-body", "1KiB"]);
+
+/** Every size shrunk so the whole suite runs in seconds. */
+const TINY = [
+  ...["--quick", "--duration", "200ms", "--warmup", "0", "--connections", "4", "--streams", "1,3"],
+  ...["--catch-up-size", "300k", "--subscribers", "5", "--creates", "20"],
+];
+
+async function leftovers(url: string, extra: string[] = []): Promise<unknown[]> {
+  const listed = await rivulet(["ls", "bench-", "--json", "--url", url, ...extra]);
+  expect(listed.code, listed.stderr).toBe(0);
+  return JSON.parse(listed.stdout) as unknown[];
+}
+
+interface Scenario {
+  name: string;
+  figures: Array<Record<string, any>>;
+  failures: number;
+}
 
 describe("rivulet bench", () => {
-  test("--json: appends made, throughput and ordered latency percentiles; its streams are deleted", async () => {
-    const { code, stdout, stderr } = await rivulet([
-      ...["bench", "--url", server.url, "--duration", "300ms", "--warmup", "0"],
-      ...["--connections", "4", "--size", "100", "--streams", "2", "--json"],
-    ]);
+  test("--json: every scenario measured, figures consistent, its streams deleted", { timeout: 120_000 }, async () => {
+    const { code, stdout, stderr } = await rivulet(["bench", "--url", server.url, ...TINY, "--json"], {
+      timeoutMs: 110_000,
+    });
     expect(stderr).toBe("");
     expect(code).toBe(0);
-    const report = JSON.parse(stdout);
-    expect(report).toMatchObject({ payloadBytes: 100, connections: 4, streams: 2, failed: 0, failures: {} });
-    expect(report.ok).toBeGreaterThan(0);
-    expect(report.appendsPerSecond).toBeGreaterThan(0);
-    // Payload rate is appends times payload size (elapsedMs is rounded in the report, hence 1%).
-    const expectedRate = (report.ok * 100) / (report.elapsedMs / 1000);
-    expect(Math.abs(report.payloadBytesPerSecond - expectedRate) / expectedRate).toBeLessThan(0.01);
-    const { p50, p90, p99, p999, max } = report.latencyMs;
-    expect(p50).toBeGreaterThan(0);
-    expect([p50, p90, p99, p999, max]).toEqual([p50, p90, p99, p999, max].sort((a, b) => a - b));
-    const left = await rivulet(["ls", "bench-", "--json", "--url", server.url]);
-    expect(JSON.parse(left.stdout)).toEqual([]);
-  });
+    const report = JSON.parse(stdout) as {
+      scenarios: Scenario[];
+      notRun: Array<{ scenario: string }>;
+      deleted: number;
+    };
+    expect(report.scenarios.map((s) => s.name)).toEqual(["appends", "producer", "catch-up", "fan-out", "creates"]);
+    for (const scenario of report.scenarios) expect(scenario.failures, scenario.name).toBe(0);
+    const figures = (name: string) => report.scenarios.find((s) => s.name === name)!.figures;
 
-  test("the table form", async () => {
-    const { code, stdout } = await rivulet([
-      ...["bench", "--url", server.url, "--duration", "200ms", "--warmup", "100ms", "--connections", "2"],
-    ]);
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/^appends of 256 B to 1 stream\(s\) under http:\/\/127\.0\.0\.1:\d+\/v1\/stream\n/);
-    for (const metric of ["appends ok", "appends failed", "throughput", "latency p50", "latency p99.9"]) {
-      expect(stdout).toMatch(new RegExp(`^${metric} +\\S`, "m"));
+    const appends = figures("appends");
+    expect(appends.map((row) => row.streams)).toEqual([1, 3]);
+    for (const row of appends) {
+      expect(row.peakPerSecond).toBeGreaterThan(0);
+      expect(row.offeredPerSecond).toBe(Math.max(10, Math.round(row.peakPerSecond * 0.8)));
+      const { p50, p99, p999, max } = row.latencyMs;
+      expect(p50).toBeGreaterThan(0);
+      expect([p50, p99, p999, max]).toEqual([p50, p99, p999, max].sort((a, b) => a - b));
     }
+
+    const producers = figures("producer");
+    expect(producers.map((row) => `${row.client}/${row.content}`)).toEqual([
+      "rivulet/JSON",
+      "rivulet/bytes",
+      "raw/JSON",
+      "raw/bytes",
+    ]);
+    for (const row of producers) {
+      expect(row.messages).toBeGreaterThan(0);
+      // Bytes streams: the tail offset's position is exactly the acknowledged payload.
+      if (row.content === "bytes") expect(row.tailPosition).toBe(row.messages * 100);
+    }
+
+    const [bytes, json] = figures("catch-up");
+    expect(bytes).toMatchObject({ content: "bytes", complete: true });
+    expect(bytes!.appendedBytes).toBeGreaterThanOrEqual(300 * 1024);
+    // A catch-up read of a bytes stream returns exactly what was appended.
+    expect(bytes!.readBytes).toBe(bytes!.appendedBytes);
+    expect(json).toMatchObject({ content: "JSON", complete: true });
+    expect(json!.readMegabytesPerSecond).toBeGreaterThan(0);
+
+    const fanOut = figures("fan-out");
+    const windows = fanOut.filter((row) => !row.ramp);
+    expect(windows.map((row) => row.mode)).toEqual(["sse", "long-poll"]);
+    for (const row of windows) {
+      expect(row).toMatchObject({ subscribers: 5, attached: 5, expected: 10, delivered: 10 });
+      expect(row.latencyMs.p50).toBeGreaterThan(0);
+      // Not measured without --pid.
+      expect(row.serverRssPerSubscriberBytes).toBeNull();
+    }
+    const ramp = fanOut.find((row) => row.ramp)!;
+    expect(ramp.steps.length).toBeGreaterThan(0);
+    expect(ramp.highestHeldPerSecond).toBe(
+      Math.max(0, ...ramp.steps.filter((s: any) => s.held).map((s: any) => s.rate)),
+    );
+
+    expect(figures("creates")[0]).toMatchObject({ created: 20, errors: 0 });
+    expect(report.notRun.map((entry) => entry.scenario)).toEqual([
+      "6. server RSS per SSE subscriber",
+      "7. restart time",
+    ]);
+    // probe + 3 appends streams + 4 producer + 2 catch-up + 3 fan-out + 20 creates
+    expect(report.deleted).toBe(33);
+    expect(await leftovers(server.url)).toEqual([]);
   });
 
-  test("no server there: exit 5, one line", async () => {
+  test("tables for people; --pid adds the server's CPU and memory", { timeout: 60_000 }, async () => {
+    const { code, stdout } = await rivulet(
+      [
+        "bench",
+        "--url",
+        server.url,
+        ...TINY,
+        "--scenarios",
+        "1,creates",
+        "--streams",
+        "2",
+        "--pid",
+        String(server.pid),
+      ],
+      { timeoutMs: 50_000 },
+    );
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^rivulet bench against http:\/\/127\.0\.0\.1:\d+\/v1\/stream \(quick sizes, server pid \d+;/,
+    );
+    expect(stdout).toMatch(/^1\. Durable appends: 256 B JSON, 4 connections \(\d+\.\d s\)$/m);
+    expect(stdout).toMatch(/^STREAMS +PEAK +SERVER CPU +OFFERED +ANSWERED +P50 +P99 +P99\.9 +MAX +ERRORS$/m);
+    // The server did the appends, so its CPU share is a figure, not "–".
+    expect(stdout).toMatch(/^ +2 +[\d,]+\/s +\d+%/m);
+    expect(stdout).toMatch(/^5\. Many streams: 20 created from 4 connections/m);
+    // CREATED ERRORS RATE SECONDS SERVER RSS/STREAM: the RSS column is a figure too.
+    expect(stdout).toMatch(/^ +20 +0 +[\d,]+\/s +\d+\.\d +-?[\d.]+ (B|KB|MB)$/m);
+    expect(stdout).not.toMatch(/^2\. |^3\. |^4\. /m);
+    expect(stdout).toContain("7. restart time: needs to crash and restart the server");
+    expect(stdout).toMatch(/^deleted the run's 23 streams$/m);
+    expect(await leftovers(server.url)).toEqual([]);
+  });
+
+  test("--keep leaves the run's streams", { timeout: 60_000 }, async () => {
+    const { code } = await rivulet(["bench", "--url", server.url, ...TINY, "--scenarios", "creates", "--keep"]);
+    expect(code).toBe(0);
+    const kept = await leftovers(server.url);
+    expect(kept).toHaveLength(21);
+    const deletes = (kept as Array<{ path: string }>).map(({ path }) => rivulet(["delete", `${server.url}${path}`]));
+    for (const deleted of await Promise.all(deletes)) expect(deleted.code).toBe(0);
+    expect(await leftovers(server.url)).toEqual([]);
+  });
+
+  test("with credentials: every request carries them, live readers too", { timeout: 60_000 }, async () => {
+    const auth = ["--url", authServer.url, "--token", TOKEN];
+    const { code, stdout, stderr } = await rivulet(
+      ["bench", ...auth, ...TINY, "--scenarios", "appends,fan-out", "--json"],
+      { timeoutMs: 50_000 },
+    );
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { scenarios: Scenario[] };
+    const fanOut = report.scenarios.find((s) => s.name === "fan-out")!;
+    for (const row of fanOut.figures.filter((r) => !r.ramp)) expect(row.delivered).toBe(row.expected);
+    expect(await leftovers(authServer.url, ["--token", TOKEN])).toEqual([]);
+  });
+
+  test("without the token: UNAUTHORIZED before any load, exit 4", async () => {
+    const { code, stdout, stderr } = await rivulet(["bench", "--url", authServer.url, ...TINY]);
+    expect(code).toBe(4);
+    expect(stderr).toMatch(errorLine("UNAUTHORIZED"));
+    expect(stdout).toBe("");
+  });
+
+  test("refused appends: every figure printed, then SERVER_ERROR and exit 5; nothing left", {
+    timeout: 60_000,
+  }, async () => {
+    const { code, stdout, stderr } = await rivulet([
+      ...["bench", "--url", smallBodyServer.url, ...TINY, "--scenarios", "appends", "--size", "2k"],
+    ]);
+    expect(code).toBe(5);
+    expect(stderr).toMatch(errorLine("SERVER_ERROR"));
+    expect(stderr).toContain("appends:");
+    expect(stderr).toContain("answered 413");
+    expect(stdout).toMatch(/^1\. Durable appends/m);
+    expect(stdout).toContain("FAILED:");
+    expect(await leftovers(smallBodyServer.url)).toEqual([]);
+  });
+
+  test("Ctrl-C: deletes what the run made and exits 130", { timeout: 60_000 }, async () => {
+    const running = startRivulet(
+      ["bench", "--url", server.url, "--scenarios", "appends", "--streams", "5", "--duration", "30s", "--verbose"],
+      { timeoutMs: 50_000 },
+    );
+    await running.waitForStderr((text) => text.includes("peak"), 20_000);
+    running.child.kill("SIGINT");
+    const { code, stderr } = await running.result;
+    expect(code).toBe(130);
+    expect(stderr).toContain("interrupted; deleting the run's 6 streams");
+    expect(await leftovers(server.url)).toEqual([]);
+  });
+
+  test("no server there: exit 5, one NETWORK line", async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const { code, stderr } = await rivulet(["bench", "--url", url, "--retries", "0"]);
     expect(code).toBe(5);
     expect(stderr).toMatch(errorLine("NETWORK"));
+  });
+
+  test.each([
+    [["--scenarios", "restart"], /unknown scenario "restart"; choose from all, appends, producer/],
+    [["--scenarios", "7"], /7 needs to restart the server/],
+    [["--streams", "1,x"], /positive whole numbers separated by commas/],
+    [["--size", "8"], /at least 16 bytes/],
+    [["--pid", "999999999"], /no process 999999999 on this machine/],
+    [["--duration", "soon"], /not a duration/],
+  ])("bad flags %j: one USAGE line, exit 1", async (flags, message) => {
+    const { code, stdout, stderr } = await rivulet(["bench", "--url", server.url, ...flags]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/^rivulet: USAGE: /);
+    expect(stderr).toMatch(message);
   });
 });

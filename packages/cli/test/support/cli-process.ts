@@ -125,7 +125,7 @@ export class RunningCli {
 }
 
 /** One server for the test file (memory store unless told otherwise), stopped after it. */
-export function serverForFile(args: string[] = ["--store", "memory"]): { readonly url: string } {
+export function serverForFile(args: string[] = ["--store", "memory"]): { readonly url: string; readonly pid: number } {
   let server: ServerProcess | undefined;
   beforeAll(async () => {
     server = await spawnServer(args);
@@ -138,6 +138,10 @@ export function serverForFile(args: string[] = ["--store", "memory"]): { readonl
     get url() {
       if (!server) throw new Error("the server has not started");
       return server.url;
+    },
+    get pid() {
+      if (!server?.child.pid) throw new Error("the server has not started");
+      return server.child.pid;
     },
   };
 }

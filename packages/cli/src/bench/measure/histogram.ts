@@ -26,7 +26,10 @@ export function recordMs(histogram: Histogram, ms: number): void {
 }
 
 export function summarise(histogram: Histogram): LatencySummary {
-  const at = (p: number) => (histogram.totalCount === 0 ? Number.NaN : histogram.getValueAtPercentile(p) / 1000);
+  // A percentile is the top of its bucket, which can exceed the largest value recorded; no
+  // percentile may claim more than the maximum.
+  const at = (p: number) =>
+    histogram.totalCount === 0 ? Number.NaN : Math.min(histogram.getValueAtPercentile(p), histogram.maxValue) / 1000;
   return {
     count: histogram.totalCount,
     p50: at(50),
