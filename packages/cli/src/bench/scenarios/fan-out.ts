@@ -87,7 +87,7 @@ export async function fanOutScenario(context: ScenarioContext): Promise<Scenario
       "every reader: how long after the append the last reader had it (the slowest of the window's appends).",
       plan.serverPid === undefined
         ? "server RSS/reader (scenario 6): pass --pid when the server runs on this machine."
-        : "server RSS/reader (scenario 6): the server's RSS growth from before the readers connected to all attached, per reader.",
+        : "server RSS/reader (scenario 6): the server's RSS growth from before the readers connected to all attached, per reader; below about 1,000 readers it mostly shows the heap growing in steps.",
     ],
     ...failures.report,
     seconds: (performance.now() - started) / 1000,
