@@ -31,8 +31,40 @@ async function leftovers(url: string, extra: string[] = []): Promise<unknown[]> 
 
 interface Scenario {
   name: string;
-  figures: Array<Record<string, any>>;
+  figures: unknown[];
   failures: number;
+}
+
+interface AppendsFigure {
+  streams: number;
+  peakPerSecond: number;
+  offeredPerSecond: number;
+  latencyMs: { p50: number; p99: number; p999: number; max: number };
+}
+interface ProducerFigure {
+  client: string;
+  content: string;
+  messages: number;
+  tailPosition: number;
+}
+interface CatchUpFigure {
+  content: string;
+  complete: boolean;
+  appendedBytes: number;
+  readBytes: number;
+  readMegabytesPerSecond: number;
+}
+interface FanOutFigure {
+  ramp?: true;
+  mode: string;
+  subscribers: number;
+  attached: number;
+  delivered: number;
+  expected: number;
+  latencyMs: { p50: number };
+  serverRssPerSubscriberBytes: number | null;
+  highestHeldPerSecond: number;
+  steps: Array<{ rate: number; held: boolean }>;
 }
 
 describe("rivulet bench", () => {
@@ -49,9 +81,9 @@ describe("rivulet bench", () => {
     };
     expect(report.scenarios.map((s) => s.name)).toEqual(["appends", "producer", "catch-up", "fan-out", "creates"]);
     for (const scenario of report.scenarios) expect(scenario.failures, scenario.name).toBe(0);
-    const figures = (name: string) => report.scenarios.find((s) => s.name === name)!.figures;
+    const figures = <T>(name: string) => report.scenarios.find((s) => s.name === name)!.figures as T[];
 
-    const appends = figures("appends");
+    const appends = figures<AppendsFigure>("appends");
     expect(appends.map((row) => row.streams)).toEqual([1, 3]);
     for (const row of appends) {
       expect(row.peakPerSecond).toBeGreaterThan(0);
@@ -61,7 +93,7 @@ describe("rivulet bench", () => {
       expect([p50, p99, p999, max]).toEqual([p50, p99, p999, max].sort((a, b) => a - b));
     }
 
-    const producers = figures("producer");
+    const producers = figures<ProducerFigure>("producer");
     expect(producers.map((row) => `${row.client}/${row.content}`)).toEqual([
       "rivulet/JSON",
       "rivulet/bytes",
@@ -74,7 +106,7 @@ describe("rivulet bench", () => {
       if (row.content === "bytes") expect(row.tailPosition).toBe(row.messages * 100);
     }
 
-    const [bytes, json] = figures("catch-up");
+    const [bytes, json] = figures<CatchUpFigure>("catch-up");
     expect(bytes).toMatchObject({ content: "bytes", complete: true });
     expect(bytes!.appendedBytes).toBeGreaterThanOrEqual(300 * 1024);
     // A catch-up read of a bytes stream returns exactly what was appended.
@@ -82,7 +114,7 @@ describe("rivulet bench", () => {
     expect(json).toMatchObject({ content: "JSON", complete: true });
     expect(json!.readMegabytesPerSecond).toBeGreaterThan(0);
 
-    const fanOut = figures("fan-out");
+    const fanOut = figures<FanOutFigure>("fan-out");
     const windows = fanOut.filter((row) => !row.ramp);
     expect(windows.map((row) => row.mode)).toEqual(["sse", "long-poll"]);
     for (const row of windows) {
@@ -93,9 +125,7 @@ describe("rivulet bench", () => {
     }
     const ramp = fanOut.find((row) => row.ramp)!;
     expect(ramp.steps.length).toBeGreaterThan(0);
-    expect(ramp.highestHeldPerSecond).toBe(
-      Math.max(0, ...ramp.steps.filter((s: any) => s.held).map((s: any) => s.rate)),
-    );
+    expect(ramp.highestHeldPerSecond).toBe(Math.max(0, ...ramp.steps.filter((s) => s.held).map((s) => s.rate)));
 
     expect(figures("creates")[0]).toMatchObject({ created: 20, errors: 0 });
     expect(report.notRun.map((entry) => entry.scenario)).toEqual([
@@ -160,7 +190,8 @@ describe("rivulet bench", () => {
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as { scenarios: Scenario[] };
     const fanOut = report.scenarios.find((s) => s.name === "fan-out")!;
-    for (const row of fanOut.figures.filter((r) => !r.ramp)) expect(row.delivered).toBe(row.expected);
+    for (const row of (fanOut.figures as FanOutFigure[]).filter((r) => !r.ramp))
+      expect(row.delivered).toBe(row.expected);
     expect(await leftovers(authServer.url, ["--token", TOKEN])).toEqual([]);
   });
 

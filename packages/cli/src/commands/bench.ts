@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { DurableStream, StreamError } from "@rivulet/client";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { type PlanFlags, parseCountList, parseScenarios, planFrom, SCENARIOS } from "../bench/plan.js";
-import { BenchTarget } from "../bench/target.js";
+import type { BenchTarget } from "../bench/target.js";
 import { addConnectionOptions, type ConnectionFlags, clientOptions, requestHeaders } from "../connection.js";
 import { parsePositiveCount } from "../option-parsers.js";
 import { writeLine } from "../output/stdout.js";
@@ -102,6 +102,8 @@ function parsePid(value: string): number {
 async function bench(flags: BenchFlags): Promise<void> {
   const plan = planFrom(flags);
   const root = streamRoot(flags.url);
+  // Loaded here: the load generators (undici, histograms) would slow every other command's start.
+  const { BenchTarget } = await import("../bench/target.js");
   const target = new BenchTarget(root.origin, root.pathname, requestHeaders(flags));
   const say = progressPrinter(flags.verbose === true || process.stderr.isTTY === true);
   await probe(target, flags);
