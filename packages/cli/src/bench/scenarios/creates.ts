@@ -5,7 +5,7 @@
 import { createStreams } from "../load/create-streams.js";
 import { sleep } from "../measure/clock.js";
 import { rssIfKnown } from "../measure/rss.js";
-import { bytes, count, perSecond } from "./format.js";
+import { count, growthPer, perSecond } from "./format.js";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 
 export async function createsScenario({ target, plan, progress }: ScenarioContext): Promise<ScenarioReport> {
@@ -39,14 +39,14 @@ export async function createsScenario({ target, plan, progress }: ScenarioContex
         count(result.errors),
         perSecond(result.perSecond),
         result.seconds.toFixed(1),
-        bytes(rssPerStream),
+        growthPer(rssPerStream),
       ],
     ],
     figures: [{ ...result, serverRssPerStreamBytes: rssPerStream }],
     notes: [
       plan.serverPid === undefined
         ? "server RSS/stream: pass --pid when the server runs on this machine."
-        : "server RSS/stream: the server's RSS growth over the creates, per stream created.",
+        : "server RSS/stream: the server's RSS growth over the creates, per stream created; earlier load's garbage can hide it (run creates alone on a freshly started server for a clean figure).",
     ],
     ...failures.report,
     seconds: (performance.now() - started) / 1000,

@@ -7,7 +7,7 @@
 import { fanOut } from "../load/fan-out.js";
 import { fanOutRamp } from "../load/fan-out-ramp.js";
 import type { LiveMode } from "../load/subscriber-group.js";
-import { bytes, count, ms, perSecond } from "./format.js";
+import { count, growthPer, ms, perSecond } from "./format.js";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 
 const ATTACH_TIMEOUT_MS = 60_000;
@@ -58,7 +58,7 @@ export async function fanOutScenario(context: ScenarioContext): Promise<Scenario
         ms(window.latency.p99),
         ms(window.latency.max),
         ms(everyone),
-        bytes(rssPerReader),
+        growthPer(rssPerReader),
       ]);
       const { curve: _curve, ...latency } = window.latency;
       figures.push({
@@ -87,7 +87,7 @@ export async function fanOutScenario(context: ScenarioContext): Promise<Scenario
       "every reader: how long after the append the last reader had it (the slowest of the window's appends).",
       plan.serverPid === undefined
         ? "server RSS/reader (scenario 6): pass --pid when the server runs on this machine."
-        : "server RSS/reader (scenario 6): the server's RSS growth from before the readers connected to all attached, per reader; below about 1,000 readers it mostly shows the heap growing in steps.",
+        : "server RSS/reader (scenario 6): the server's RSS growth from before the readers connected to all attached, per reader; below about 1,000 readers it mostly shows the heap growing in steps, and earlier load's garbage can hide it (run fan-out alone on a freshly started server for a clean figure).",
     ],
     ...failures.report,
     seconds: (performance.now() - started) / 1000,

@@ -28,3 +28,11 @@ export function bytes(value: number): string {
   if (value >= 1e3) return `${(value / 1e3).toFixed(1)} KB`;
   return `${Math.round(value)} B`;
 }
+
+/**
+ * A process's RSS growth per unit (stream, reader). Growth below zero means the server freed
+ * more (garbage from earlier load) than the units took: no figure, said so.
+ */
+export function growthPer(value: number): string {
+  return value < 0 ? "RSS fell" : bytes(value);
+}
