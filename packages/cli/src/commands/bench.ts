@@ -27,21 +27,50 @@ export function benchCommand(): Command {
         .default([...SCENARIOS], "all"),
     )
     .option("--quick", "small sizes: every scenario in a few seconds (about half a minute in all)")
-    .addOption(new Option("--duration <duration>", "measured time of each throughput run").argParser(parseDuration))
     .addOption(
-      new Option("--warmup <duration>", "unrecorded load before each append run (0 for none)").argParser(parseWarmup),
+      new Option("--duration <duration>", "measured time of each throughput run (default 5s; --quick 1s)").argParser(
+        parseDuration,
+      ),
     )
-    .addOption(new Option("--connections <n>", "connections for appends and creates").argParser(parsePositiveCount))
-    .addOption(new Option("--size <bytes>", "1: bytes of each JSON append (at least 16)").argParser(parseAppendSize))
-    .addOption(new Option("--streams <list>", "1: stream counts to spread appends over").argParser(parseCountList))
+    .addOption(
+      new Option(
+        "--warmup <duration>",
+        "unrecorded load before each append run, 0 for none (default 1s; --quick 300ms)",
+      ).argParser(parseWarmup),
+    )
+    .addOption(
+      new Option("--connections <n>", "connections for appends and creates (default 64)").argParser(parsePositiveCount),
+    )
+    .addOption(
+      new Option("--size <bytes>", "1: bytes of each JSON append, at least 16 (default 256)").argParser(
+        parseAppendSize,
+      ),
+    )
+    .addOption(
+      new Option(
+        "--streams <list>",
+        "1: stream counts to spread appends over (default 1,100,10000; --quick 1,100)",
+      ).argParser(parseCountList),
+    )
     .addOption(
       new Option("--rate <n>", "1: appends/s of the latency run (default 80% of the peak)").argParser(
         parsePositiveCount,
       ),
     )
-    .addOption(new Option("--catch-up-size <size>", "3: bytes in the stream read back").argParser(parseSize))
-    .addOption(new Option("--subscribers <list>", "4: reader counts to fan out to").argParser(parseCountList))
-    .addOption(new Option("--creates <n>", "5: streams to create").argParser(parsePositiveCount))
+    .addOption(
+      new Option("--catch-up-size <size>", "3: bytes in the stream read back (default 100 MB; --quick 5 MB)").argParser(
+        parseSize,
+      ),
+    )
+    .addOption(
+      new Option(
+        "--subscribers <list>",
+        "4: reader counts to fan out to (default 1000,10000; --quick 20,100)",
+      ).argParser(parseCountList),
+    )
+    .addOption(
+      new Option("--creates <n>", "5: streams to create (default 100000; --quick 1000)").argParser(parsePositiveCount),
+    )
     .addOption(
       new Option("--pid <pid>", "the server's process id, when it runs here: adds its CPU and memory").argParser(
         parsePid,
