@@ -3,7 +3,7 @@
  * re-requests (or reconnects) until stopped. Thousands of these fit in one generator process
  * where a full HTTP client per reader would not.
  */
-import { connect, type Socket } from "node:net";
+import { connect, isIP, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 import { ResponseParser } from "./response-parser.js";
 
@@ -55,7 +55,9 @@ export abstract class SocketSubscriber {
   start(): Promise<void> {
     return new Promise((resolve) => {
       const { host, port } = this.target;
-      const socket = this.target.tls ? connectTls({ host, port, servername: host }) : connect({ host, port });
+      // SNI takes host names only (RFC 6066); an IP address is checked against the certificate as is.
+      const sni = isIP(host) === 0 ? { servername: host } : {};
+      const socket = this.target.tls ? connectTls({ host, port, ...sni }) : connect({ host, port });
       const parser = this.newParser();
       this.socket = socket;
       socket.once(this.target.tls ? "secureConnect" : "connect", () => {
