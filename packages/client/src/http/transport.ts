@@ -89,13 +89,7 @@ export class Transport {
     const { response, signal, started } = exchange;
     try {
       const body = spec.method === "HEAD" ? new Uint8Array(0) : new Uint8Array(await response.arrayBuffer());
-      this.report({
-        type: "request:end",
-        method: spec.method,
-        url: spec.url,
-        status: response.status,
-        durationMs: elapsed(started),
-      });
+      this.reportEnd(spec, response.status, started);
       return { status: response.status, headers: response.headers, body };
     } catch (error) {
       throw this.fail(spec, started, errorFromFetchFailure(spec.url, error, signal));
@@ -120,14 +114,7 @@ export class Transport {
         finished = true;
         signal.dispose();
         if (error) this.fail(spec, started, error);
-        else
-          this.report({
-            type: "request:end",
-            method: spec.method,
-            url: spec.url,
-            status: response.status,
-            durationMs: elapsed(started),
-          });
+        else this.reportEnd(spec, response.status, started);
       },
     };
   }
@@ -186,6 +173,10 @@ export class Transport {
     const sorted = [...params.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     url.search = new URLSearchParams(sorted).toString();
     return url.toString();
+  }
+
+  private reportEnd(spec: RequestSpec, status: number, started: number): void {
+    this.report({ type: "request:end", method: spec.method, url: spec.url, status, durationMs: elapsed(started) });
   }
 
   private fail(spec: RequestSpec, started: number, error: StreamError): StreamError {
