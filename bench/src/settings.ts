@@ -3,6 +3,7 @@
  * 2 vCPUs) and the quick run (`--quick`, under two minutes, what CI runs so the benchmarks
  * keep working). Reference servers get smaller sizes where the full size would take minutes.
  */
+import type { ProducerSizes } from "rivulet/load";
 import type { ServerId } from "./core/types.js";
 
 export interface Settings {
@@ -23,14 +24,7 @@ export interface Settings {
     /** The references are measured at this share of their own peak. */
     readonly referenceLoad: number;
   };
-  readonly producer: {
-    readonly messageBytes: number;
-    readonly seconds: number;
-    readonly maxMessages: number;
-    readonly windowMessages: number;
-    readonly rawBatchMessages: number;
-    readonly rawInFlight: number;
-  };
+  readonly producer: ProducerSizes;
   readonly catchUp: {
     readonly bytes: number;
     readonly referenceBytes: number;

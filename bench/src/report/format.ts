@@ -1,7 +1,8 @@
 /** Number formatting for the report's tables. */
+import { DASH } from "rivulet/load";
 import type { Spread } from "../core/types.js";
 
-const DASH = "–";
+export { bytes, DASH, megabytesPerSecond, ms, percent } from "rivulet/load";
 
 export function count(n: number): string {
   if (!Number.isFinite(n)) return DASH;
@@ -13,30 +14,6 @@ export function count(n: number): string {
 
 export function perSecond(n: number): string {
   return Number.isFinite(n) ? `${count(n)}/s` : DASH;
-}
-
-export function ms(n: number): string {
-  if (!Number.isFinite(n)) return DASH;
-  if (n < 10) return `${n.toFixed(2)} ms`;
-  if (n < 100) return `${n.toFixed(1)} ms`;
-  if (n < 10_000) return `${n.toFixed(0)} ms`;
-  return `${(n / 1000).toFixed(1)} s`;
-}
-
-export function megabytesPerSecond(n: number): string {
-  return Number.isFinite(n) ? `${n >= 100 ? n.toFixed(0) : n.toFixed(1)} MB/s` : DASH;
-}
-
-export function bytes(n: number): string {
-  if (!Number.isFinite(n)) return DASH;
-  if (Math.abs(n) >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
-  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (Math.abs(n) >= 1e4) return `${(n / 1e3).toFixed(1)} KB`;
-  return `${n.toFixed(0)} B`;
-}
-
-export function percent(n: number): string {
-  return Number.isFinite(n) ? `${n.toFixed(0)}%` : DASH;
 }
 
 /** `median (min–max)` over the runs, or just the value for a single run. */
@@ -54,5 +31,3 @@ export function verdictText(pass: boolean | null): string {
   if (pass === null) return "not measured";
   return pass ? "**PASS**" : "**MISS**";
 }
-
-export { DASH };

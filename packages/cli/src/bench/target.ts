@@ -52,9 +52,9 @@ export class BenchTarget {
       connections: Math.min(connections, paths.length),
       timeoutMs: 600_000,
     });
-    const failed = paths.length - result.created;
+    const failed = paths.length - result.deleted;
     return {
-      deleted: result.created,
+      deleted: result.deleted,
       failed,
       ...(result.firstError === undefined ? {} : { firstError: result.firstError }),
     };

@@ -102,13 +102,12 @@ export async function appendOpenLoop(params: OpenLoopParams): Promise<OpenLoopRe
   const elapsed = (performance.now() - measuredStart) / 1000;
   const cpu = endCpu ? await endCpu() : NO_CPU;
   // Requests abandoned here are counted as unfinished, not as errors.
-  const answeredErrors = errors;
   await pool.destroy();
   return {
     rate: params.rate,
     sent: sent - warmup,
     completed,
-    errors: answeredErrors,
+    errors,
     unfinished,
     achievedPerSecond: completed / elapsed,
     latency: summarise(histogram),

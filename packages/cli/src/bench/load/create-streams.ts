@@ -32,8 +32,9 @@ export interface CreateStreamsParams extends LoopParams {
   readonly attempts?: number;
 }
 
-export interface CreateStreamsResult {
-  readonly created: number;
+/** How a loop over streams went; `done` is how many requests succeeded. */
+interface LoopResult {
+  readonly done: number;
   readonly errors: number;
   readonly seconds: number;
   readonly perSecond: number;
@@ -41,16 +42,21 @@ export interface CreateStreamsResult {
   readonly firstError?: string;
 }
 
+export type DeleteStreamsResult = Omit<LoopResult, "done"> & { readonly deleted: number };
+
+export type CreateStreamsResult = Omit<LoopResult, "done"> & { readonly created: number };
+
 export async function createStreams(params: CreateStreamsParams): Promise<CreateStreamsResult> {
   const headers = { "content-type": params.contentType };
   const pathAt = (index: number) => `${params.prefix}${params.first + index}`;
-  return eachStream(params, params.count, pathAt, "PUT", params.attempts ?? 1, (pool, path) =>
+  const { done, ...rest } = await eachStream(params, params.count, pathAt, "PUT", params.attempts ?? 1, (pool, path) =>
     send(pool, "PUT", path, headers, params.body),
   );
+  return { created: done, ...rest };
 }
 
-export async function deleteStreams(params: DeleteStreamsParams): Promise<CreateStreamsResult> {
-  return eachStream(
+export async function deleteStreams(params: DeleteStreamsParams): Promise<DeleteStreamsResult> {
+  const { done, ...rest } = await eachStream(
     params,
     params.paths.length,
     (index) => params.paths[index]!,
@@ -61,6 +67,7 @@ export async function deleteStreams(params: DeleteStreamsParams): Promise<Create
       return answer.status === 404 ? { ...answer, status: 204 } : answer;
     },
   );
+  return { deleted: done, ...rest };
 }
 
 async function eachStream(
@@ -70,11 +77,11 @@ async function eachStream(
   method: string,
   attempts: number,
   request: (pool: LoadPool, path: string) => Promise<{ status: number }>,
-): Promise<CreateStreamsResult> {
+): Promise<LoopResult> {
   const pool = openPool(params.origin, params.connections, params.headers);
   const deadline = performance.now() + params.timeoutMs;
   let next = 0;
-  let created = 0;
+  let done = 0;
   let errors = 0;
   let retries = 0;
   let firstError: string | undefined;
@@ -95,7 +102,7 @@ async function eachStream(
   };
   const worker = async () => {
     while (next < count && performance.now() < deadline) {
-      if (await one(pathAt(next++))) created++;
+      if (await one(pathAt(next++))) done++;
       else errors++;
     }
   };
@@ -103,5 +110,5 @@ async function eachStream(
   await Promise.all(Array.from({ length: params.connections }, worker));
   const seconds = (performance.now() - started) / 1000;
   await pool.close();
-  return { created, errors, retries, seconds, perSecond: created / seconds, ...(firstError ? { firstError } : {}) };
+  return { done, errors, retries, seconds, perSecond: done / seconds, ...(firstError ? { firstError } : {}) };
 }

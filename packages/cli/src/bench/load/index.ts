@@ -4,6 +4,7 @@
  * them against the servers it starts.
  */
 
+export { bytes, DASH, megabytesPerSecond, ms, percent } from "../figures.js";
 export { sleep, within } from "../measure/clock.js";
 export { type CpuShare, cpuWindow } from "../measure/cpu.js";
 export { type LatencySummary, latencyHistogram, recordMs, summarise } from "../measure/histogram.js";
@@ -16,6 +17,7 @@ export {
   type CreateStreamsResult,
   createStreams,
   type DeleteStreamsParams,
+  type DeleteStreamsResult,
   deleteStreams,
 } from "./create-streams.js";
 export { type FanOutParams, type FanOutResult, type FanOutRun, fanOut } from "./fan-out.js";
@@ -27,6 +29,7 @@ export {
   BUILT_IN_PRODUCERS,
   type ProducerParams,
   type ProducerResult,
+  type ProducerSizes,
   producerThroughput,
 } from "./producer-throughput.js";
 export type { ProducerFactory, ProducerLike, ProducerSetup } from "./producers/producer-like.js";

@@ -34,6 +34,12 @@ export interface ProducerParams {
   readonly rawInFlight: number;
 }
 
+/** The sizes of a producer run, apart from where it goes and which producer. */
+export type ProducerSizes = Pick<
+  ProducerParams,
+  "messageBytes" | "seconds" | "maxMessages" | "windowMessages" | "rawBatchMessages" | "rawInFlight"
+>;
+
 export interface ProducerResult {
   readonly messages: number;
   readonly seconds: number;

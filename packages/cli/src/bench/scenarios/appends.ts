@@ -4,10 +4,12 @@
  * connection sends its next append when the last is answered); latency from an open model
  * (appends due at a fixed rate whatever the answers, latency counted from the due time).
  */
+
+import { ms, percent } from "../figures.js";
 import { appendClosedLoop } from "../load/append-closed-loop.js";
 import { appendOpenLoop } from "../load/append-open-loop.js";
 import { createStreams } from "../load/create-streams.js";
-import { count, ms, percent, perSecond } from "./format.js";
+import { count, perSecond } from "./format.js";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 
 export async function appendsScenario({ target, plan, progress }: ScenarioContext): Promise<ScenarioReport> {

@@ -3,9 +3,11 @@
  * as 200 B messages) read from the start (`offset=-1`) to the tail, one request at a time,
  * following Stream-Next-Offset.
  */
+
+import { bytes, megabytesPerSecond } from "../figures.js";
 import { catchUpRead } from "../load/catch-up-read.js";
 import { fillStream } from "../load/fill-stream.js";
-import { bytes, count, megabytesPerSecond } from "./format.js";
+import { count } from "./format.js";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 
 export async function catchUpScenario({ target, plan, progress }: ScenarioContext): Promise<ScenarioReport> {

@@ -4,10 +4,12 @@
  * arrival at each reader. Then the highest append rate the smallest group of SSE readers keeps
  * up with. With --pid, also scenario 6: the server's RSS per connected SSE reader.
  */
+
+import { ms } from "../figures.js";
 import { fanOut } from "../load/fan-out.js";
 import { fanOutRamp } from "../load/fan-out-ramp.js";
 import type { LiveMode } from "../load/subscriber-group.js";
-import { count, growthPer, ms, perSecond } from "./format.js";
+import { count, growthPer, perSecond } from "./format.js";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 
 const ATTACH_TIMEOUT_MS = 60_000;

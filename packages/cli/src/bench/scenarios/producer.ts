@@ -4,13 +4,22 @@
  * producer, and a minimal batching producer that shows what the server absorbs when the
  * client costs next to nothing.
  */
+
+import { megabytesPerSecond } from "../figures.js";
 import { producerThroughput } from "../load/producer-throughput.js";
-import { count, megabytesPerSecond, perSecond } from "./format.js";
+import { count, perSecond } from "./format.js";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
+
+/** The minimal producer's batching: large batches, a few in flight. */
+const RAW_BATCH_MESSAGES = 10_000;
+const RAW_IN_FLIGHT = 4;
 
 const PRODUCERS = [
   { client: "rivulet", label: "@rivulet/client IdempotentProducer" },
-  { client: "raw", label: "minimal batching producer (10,000 per request, 4 in flight)" },
+  {
+    client: "raw",
+    label: `minimal batching producer (${count(RAW_BATCH_MESSAGES)} per request, ${RAW_IN_FLIGHT} in flight)`,
+  },
 ] as const;
 
 export async function producerScenario({ target, plan, progress }: ScenarioContext): Promise<ScenarioReport> {
@@ -35,8 +44,8 @@ export async function producerScenario({ target, plan, progress }: ScenarioConte
           seconds: plan.durationMs / 1000,
           maxMessages: 10_000_000,
           windowMessages: plan.quick ? 50_000 : 500_000,
-          rawBatchMessages: 10_000,
-          rawInFlight: 4,
+          rawBatchMessages: RAW_BATCH_MESSAGES,
+          rawInFlight: RAW_IN_FLIGHT,
         });
         rows.push([
           label,
