@@ -4,9 +4,10 @@
  * the run made is gone afterwards, and every way a run can fail.
  */
 import { writeFile } from "node:fs/promises";
+import { createServer, request, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { closedPort, errorLine, rivulet, serverForFile, startRivulet } from "./support/cli-process.js";
 
 const server = serverForFile(["--store", "memory"]);
@@ -16,6 +17,31 @@ const tokensFile = join(tmpdir(), `rivulet-bench-tokens-${process.pid}.json`);
 await writeFile(tokensFile, JSON.stringify([{ token: TOKEN, scopes: ["read", "write", "admin"], id: "bench" }]));
 const authServer = serverForFile(["--store", "memory", "--auth-tokens-file", tokensFile]);
 const smallBodyServer = serverForFile(["--store", "memory", "--max-body", "1KiB"]);
+
+/** In front of `server`: passes every request through but refuses each DELETE with a 503. */
+let noDeletes: Server;
+let noDeletesUrl: string;
+beforeAll(async () => {
+  const upstream = new URL(server.url);
+  noDeletes = createServer((incoming, answer) => {
+    if (incoming.method === "DELETE") {
+      answer.writeHead(503, { "retry-after": "1" }).end();
+      return;
+    }
+    const { method, url, headers } = incoming;
+    const forwarded = request({ host: upstream.hostname, port: upstream.port, method, path: url, headers }, (reply) => {
+      answer.writeHead(reply.statusCode ?? 502, reply.headers);
+      reply.pipe(answer);
+    });
+    forwarded.on("error", () => answer.destroy());
+    incoming.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => noDeletes.listen(0, "127.0.0.1", resolve));
+  noDeletesUrl = `http://127.0.0.1:${(noDeletes.address() as { port: number }).port}`;
+});
+afterAll(() => {
+  noDeletes?.close();
+});
 
 /** Every size shrunk so the whole suite runs in seconds. */
 const TINY = [
@@ -215,6 +241,21 @@ describe("rivulet bench", () => {
     expect(stdout).toMatch(/^1\. Durable appends/m);
     expect(stdout).toContain("FAILED:");
     expect(await leftovers(smallBodyServer.url)).toEqual([]);
+  });
+
+  test("streams it could not delete: named in the report, SERVER_ERROR, exit 5", { timeout: 60_000 }, async () => {
+    const { code, stdout, stderr } = await rivulet(["bench", "--url", noDeletesUrl, ...TINY, "--scenarios", "creates"]);
+    expect(code).toBe(5);
+    expect(stderr).toMatch(errorLine("SERVER_ERROR"));
+    expect(stderr).toMatch(
+      /could not delete 21 of the run's streams \(bench-[a-z0-9]+-\d+-\*\); first: DELETE \S+ answered 503/,
+    );
+    expect(stdout).toMatch(/^5\. Many streams/m);
+    expect(stdout).toMatch(/^left 21 streams named bench-[a-z0-9]+-\d+-\* \(first: DELETE \S+ answered 503\)$/m);
+    const left = (await leftovers(server.url)) as Array<{ path: string }>;
+    expect(left).toHaveLength(21);
+    const deletes = left.map(({ path }) => rivulet(["delete", `${server.url}${path}`]));
+    for (const deleted of await Promise.all(deletes)) expect(deleted.code).toBe(0);
   });
 
   test("Ctrl-C: deletes what the run made and exits 130", { timeout: 60_000 }, async () => {

@@ -16,6 +16,8 @@ export interface BenchReport {
   /** Streams the run deleted at the end (0 with --keep). */
   readonly deleted: number;
   readonly deleteFailures: number;
+  /** Why the first of them failed. */
+  readonly deleteError?: string;
 }
 
 /** Scenarios 6 and 7 of the suite, as far as a client of the URL can go. */
@@ -62,9 +64,11 @@ export function formatScenario(report: ScenarioReport): string {
 
 export function formatEnding(report: BenchReport): string {
   const lines = ["not run here:", ...report.notRun.map(({ scenario, why }) => `  ${scenario}: ${why}`)];
-  if (report.deleted > 0 || report.deleteFailures > 0) {
-    const failed = report.deleteFailures > 0 ? ` (${report.deleteFailures} could not be deleted)` : "";
-    lines.push(`deleted the run's ${report.deleted.toLocaleString("en-US")} streams${failed}`);
+  if (report.deleted > 0) lines.push(`deleted the run's ${report.deleted.toLocaleString("en-US")} streams`);
+  if (report.deleteFailures > 0) {
+    lines.push(
+      `left ${report.deleteFailures.toLocaleString("en-US")} streams named ${report.run}-* (first: ${report.deleteError ?? "unknown"})`,
+    );
   }
   return lines.join("\n");
 }

@@ -32,7 +32,7 @@ export interface RunHooks {
 export async function runBench(target: BenchTarget, plan: BenchPlan, hooks: RunHooks): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
   const scenarios: ScenarioReport[] = [];
-  let cleanup = { deleted: 0, failed: 0 };
+  let cleanup: Awaited<ReturnType<BenchTarget["deleteAll"]>> = { deleted: 0, failed: 0 };
   try {
     for (const name of plan.scenarios) {
       const started = performance.now();
@@ -71,5 +71,6 @@ export async function runBench(target: BenchTarget, plan: BenchPlan, hooks: RunH
     notRun: notRun(plan),
     deleted: cleanup.deleted,
     deleteFailures: cleanup.failed,
+    ...(cleanup.firstError === undefined ? {} : { deleteError: cleanup.firstError }),
   };
 }

@@ -95,8 +95,8 @@ Scenarios (numbered as in the benchmark suite, npm run bench):
   the suite runs it. Sizes above are the defaults; --quick and the flags shrink them.
 
 Streams are named bench-<run>-* under the stream root and deleted at the end (also on
-Ctrl-C) unless --keep. Exits 5 if any request failed or a delivery went missing, after
-printing every figure.
+Ctrl-C) unless --keep. Exits 5 if any request failed, a delivery went missing or a
+stream could not be deleted, after printing every figure.
 
 Examples:
   rivulet bench --quick
@@ -154,6 +154,13 @@ async function bench(flags: BenchFlags): Promise<void> {
     throw new StreamError(
       "SERVER_ERROR",
       `${failed.map((s) => s.name).join(", ")}: ${failed.reduce((sum, s) => sum + s.failures, 0)} failures; first: ${first.firstFailure}`,
+      { url: report.target },
+    );
+  }
+  if (report.deleteFailures > 0) {
+    throw new StreamError(
+      "SERVER_ERROR",
+      `could not delete ${report.deleteFailures} of the run's streams (${report.run}-*); first: ${report.deleteError}`,
       { url: report.target },
     );
   }
