@@ -76,6 +76,29 @@ describe("IdempotentProducer", () => {
     await eventually(async () => (await contents(handle)).length === 1);
   });
 
+  it("lingerMs Infinity: batches are cut by size and flushes only, so a re-run lands nothing twice", async () => {
+    const events: ClientEvent[] = [];
+    const handle = await jsonStream("no-linger", (e) => events.push(e));
+    const items = Array.from({ length: 25 }, (_, i) => ({ i }));
+    const run = async (pauseEvery: number) => {
+      const producer = handle.producer("importer", { lingerMs: Number.POSITIVE_INFINITY, maxBatchItems: 10 });
+      for (const [index, item] of items.entries()) {
+        producer.append(item);
+        // Pauses that a timed linger would cut batches at.
+        if (index % pauseEvery === 0) await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+      return producer.close();
+    };
+    const duplicates = () => events.filter((e) => e.type === "producer:duplicate").map((e) => e.seq);
+    await run(3);
+    expect(sent(events).map((e) => e.items)).toEqual([10, 10, 5]);
+    expect(duplicates()).toEqual([]);
+    await run(7);
+    // Every batch of the re-run was one the server already had.
+    expect(duplicates()).toEqual([0, 1, 2]);
+    expect(await contents(handle)).toEqual(items);
+  });
+
   it("writes byte and text items to non-JSON streams", async () => {
     const handle = await DurableStream.create({ url: server.streamUrl("bytes"), contentType: "text/plain" });
     const producer = handle.producer("p");

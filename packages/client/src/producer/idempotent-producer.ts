@@ -107,7 +107,9 @@ export class IdempotentProducer {
     const encoded = this.assembler.encode(item);
     if (!this.assembler.fits(encoded)) this.seal();
     if (this.assembler.add(encoded)) this.seal();
-    else this.linger ??= setTimeout(() => this.seal(), this.config.lingerMs);
+    else if (this.config.lingerMs !== Number.POSITIVE_INFINITY) {
+      this.linger ??= setTimeout(() => this.seal(), this.config.lingerMs);
+    }
   }
 
   /** Sends everything queued and waits for it; rejects if any of it failed. */

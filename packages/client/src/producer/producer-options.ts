@@ -14,7 +14,12 @@ export interface ProducerOptions {
   maxBatchBytes?: number;
   /** A batch is sent once it holds this many items (default 1000). */
   maxBatchItems?: number;
-  /** How long a non-full batch waits for more items (default 5 ms). */
+  /**
+   * How long a non-full batch waits for more items (default 5 ms). `Infinity`: batches are
+   * cut only when full or by flush()/close(), never by time, so appending the same items with
+   * the same flushes forms the same batches with the same seqs. A re-run of an import under
+   * the same producer id and epoch is then recognised batch for batch and lands nothing twice.
+   */
   lingerMs?: number;
   /** Batches in flight at once (default 5). Out-of-order completion is handled. */
   maxInFlight?: number;
