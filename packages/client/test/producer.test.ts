@@ -87,14 +87,16 @@ describe("IdempotentProducer", () => {
         // Pauses that a timed linger would cut batches at.
         if (index % pauseEvery === 0) await new Promise((resolve) => setTimeout(resolve, 15));
       }
-      return producer.close();
+      const closed = await producer.close();
+      expect(producer.sealedBatches).toBe(3);
+      return closed;
     };
     const duplicates = () => events.filter((e) => e.type === "producer:duplicate").map((e) => e.seq);
-    await run(3);
+    expect((await run(3)).duplicates).toBe(0);
     expect(sent(events).map((e) => e.items)).toEqual([10, 10, 5]);
     expect(duplicates()).toEqual([]);
-    await run(7);
-    // Every batch of the re-run was one the server already had.
+    // Every batch of the re-run was one the server already had, all counted by close().
+    expect((await run(7)).duplicates).toBe(3);
     expect(duplicates()).toEqual([0, 1, 2]);
     expect(await contents(handle)).toEqual(items);
   });

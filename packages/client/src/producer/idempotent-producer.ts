@@ -53,6 +53,9 @@ export class IdempotentProducer {
   private failure: StreamError | undefined;
   private closing: Promise<ProducerCloseResult> | undefined;
   private lastOffset: string | undefined;
+  private sealed = 0;
+  /** Duplicates acknowledged since the last flush() returned. */
+  private duplicatesSinceFlush = 0;
 
   constructor(
     private readonly stream: DurableStream,
@@ -85,6 +88,14 @@ export class IdempotentProducer {
   /** The seq the next dispatched batch will carry. */
   get nextSeq(): number {
     return this.seq;
+  }
+
+  /**
+   * Batches cut so far, acknowledged or not. With `lingerMs: Infinity` it depends only on
+   * the items appended and the flushes, so callers can flush at points fixed by their input.
+   */
+  get sealedBatches(): number {
+    return this.sealed;
   }
 
   /** Batches sealed but not yet acknowledged (queued or in flight). */
@@ -120,7 +131,9 @@ export class IdempotentProducer {
     const failed = pending.find((batch) => batch.error !== undefined);
     if (failed?.error) throw failed.error;
     if (this.failure) throw this.failure;
-    return { offset: this.lastOffset, duplicates: pending.filter((batch) => batch.duplicate).length };
+    const duplicates = this.duplicatesSinceFlush;
+    this.duplicatesSinceFlush = 0;
+    return { offset: this.lastOffset, duplicates };
   }
 
   /** Flushes, then stops accepting items; optionally closes the stream (with a final item). */
@@ -169,6 +182,7 @@ export class IdempotentProducer {
     this.linger = undefined;
     const batch = this.assembler.take();
     if (!batch) return;
+    this.sealed++;
     const outgoing = new Outgoing(this.nextId++, batch.body, batch.items);
     if (this.failure) outgoing.fail(this.failure);
     else this.waiting.push(outgoing);
@@ -246,7 +260,10 @@ export class IdempotentProducer {
       this.claimsInARow = 0;
     }
     const base = { url: this.url, producerId: this.producerId, epoch: batch.epoch, seq: batch.seq };
-    if (batch.duplicate) this.stream.transport.report({ type: "producer:duplicate", ...base });
+    if (batch.duplicate) {
+      this.duplicatesSinceFlush++;
+      this.stream.transport.report({ type: "producer:duplicate", ...base });
+    }
     this.stream.transport.report({
       type: "producer:batch-sent",
       ...base,

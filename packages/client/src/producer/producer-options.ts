@@ -57,7 +57,10 @@ export const PRODUCER_RETRY: RetryOptions = { maxRetries: 12, maxDelayMs: 5_000 
 export interface FlushResult {
   /** The stream's tail after the last acknowledged batch (undefined if nothing was ever sent). */
   offset: string | undefined;
-  /** Batches the server reported as already written (retries of lost responses). */
+  /**
+   * Batches acknowledged since the previous flush that the server already had (retries of
+   * lost responses, or a re-run of the same batches).
+   */
   duplicates: number;
 }
 
