@@ -7,7 +7,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { errorLine, rivulet, serverForFile, uniqueName } from "./support/cli-process.js";
+import { errorLine, rivulet, serverForFile, startRivulet, uniqueName } from "./support/cli-process.js";
 import { contentOf, createStream, messagesOf } from "./support/direct-http.js";
 
 const server = serverForFile();
@@ -55,6 +55,27 @@ describe.concurrent("rivulet append --producer", () => {
     const claimed = await cli(["append", name, "--json", '"claimed"', "--producer", "p", "--auto-claim"]);
     expect(claimed.code).toBe(0);
     expect(await messagesOf(server.url, name)).toEqual(["from epoch 5", "claimed"]);
+  });
+
+  test("a re-run that reads the same input in other pieces and pauses still lands nothing twice", async () => {
+    const name = uniqueName("pieces");
+    await createStream(server.url, name);
+    const bytes = randomBytes(3 * 1024 * 1024 + 7);
+    const file = join(await mkdtemp(join(tmpdir(), "rivulet-producer-")), "data.bin");
+    await writeFile(file, bytes);
+    expect((await cli(["append", name, "--file", file, "--producer", "uploader"])).code).toBe(0);
+
+    // The same bytes through a pipe, in odd pieces with pauses longer than any linger.
+    const again = startRivulet(["append", name, "--producer", "uploader", "--url", server.url], { stdin: "pipe" });
+    for (let at = 0; at < bytes.length; at += 100_003) {
+      again.child.stdin!.write(bytes.subarray(at, at + 100_003));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    again.child.stdin!.end();
+    const result = await again.result;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^rivulet: 4 batch\(es\) were already written by producer uploader/);
+    expect((await contentOf(server.url, name)).equals(bytes)).toBe(true);
   });
 
   test("bytes from a file go through the producer intact, and once", async () => {

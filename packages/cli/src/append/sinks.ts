@@ -41,26 +41,52 @@ export interface ProducerSettings {
   autoClaim: boolean;
 }
 
-/** Sealed batches allowed to wait before reading more input: bounds memory on huge inputs. */
-const MAX_PENDING_BATCHES = 8;
-/** Raw items handed to the producer are cut to this, far below its 1 MiB batch limit. */
-const MAX_RAW_ITEM_BYTES = 256 * 1024;
+/** Batches cut between flushes: bounds memory on huge inputs. */
+const BATCHES_PER_FLUSH = 8;
+/** Raw input is cut into items of exactly this size (the last may be shorter): 4 per 1 MiB batch. */
+const RAW_ITEM_BYTES = 256 * 1024;
 
+/**
+ * Writes through the idempotent producer so that a re-run of the same input lands nothing
+ * twice. The server recognises a batch by (epoch, seq), so every run must cut the same input
+ * into the same batches: items are cut by input position, not by how reads happened to
+ * arrive; batches only by size (no linger); flushes after every BATCHES_PER_FLUSH batches
+ * cut. The cost: a partial batch waits for more input or its end, so a live pipe is better
+ * appended without --producer.
+ */
 export function producerSink(handle: DurableStream, settings: ProducerSettings): AppendSink {
-  const producer = handle.producer(settings.id, { epoch: settings.epoch, autoClaim: settings.autoClaim });
+  const producer = handle.producer(settings.id, {
+    epoch: settings.epoch,
+    autoClaim: settings.autoClaim,
+    lingerMs: Number.POSITIVE_INFINITY,
+  });
   let duplicates = 0;
+  let sealedAtFlush = 0;
+  /** Raw input not yet cut into an item. */
+  let rest: Uint8Array = new Uint8Array(0);
+  const flush = async () => {
+    duplicates += (await producer.flush()).duplicates;
+    sealedAtFlush = producer.sealedBatches;
+  };
+  const append = async (item: unknown) => {
+    producer.append(item);
+    if (producer.sealedBatches - sealedAtFlush >= BATCHES_PER_FLUSH) await flush();
+  };
   return {
     async write(group) {
       if (group.kind === "messages") {
-        for (const message of group.messages) producer.append(message);
-      } else {
-        for (let at = 0; at < group.bytes.length; at += MAX_RAW_ITEM_BYTES) {
-          producer.append(group.bytes.subarray(at, at + MAX_RAW_ITEM_BYTES));
-        }
+        for (const message of group.messages) await append(message);
+        return;
       }
-      if (producer.pendingBatches >= MAX_PENDING_BATCHES) duplicates += (await producer.flush()).duplicates;
+      const bytes = rest.length === 0 ? group.bytes : Buffer.concat([rest, group.bytes]);
+      let at = 0;
+      for (; bytes.length - at >= RAW_ITEM_BYTES; at += RAW_ITEM_BYTES) {
+        await append(bytes.subarray(at, at + RAW_ITEM_BYTES));
+      }
+      rest = bytes.subarray(at);
     },
     async finish() {
+      if (rest.length > 0) producer.append(rest);
       const closed = await producer.close();
       return { offset: closed.offset, duplicates: duplicates + closed.duplicates, epoch: producer.epoch };
     },

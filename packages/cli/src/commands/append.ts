@@ -47,7 +47,9 @@ Input is the data arguments, --file, or stdin when it is piped. A byte or text s
 the bytes as they are (large or slow input goes in pieces of up to 1 MiB as it arrives);
 a JSON stream gets messages. With --producer the server knows each batch by producer id,
 epoch and sequence number: re-running the same append writes nothing twice, and new data
-under the same id needs a higher --epoch (or --auto-claim).
+under the same id needs a higher --epoch (or --auto-claim). For that, --producer cuts the
+input by size alone (1 MiB batches), so a slow pipe's data waits for a full batch or the
+end of input: follow a live pipe without --producer.
 
 Examples:
   rivulet append logs "service started"
