@@ -1,5 +1,7 @@
 /**
  * The conformance suite against the durable file store (fsync mode), in a temporary directory.
+ * Its subscription group (PROTOCOL §6–7) is skipped by the suite itself, since subscriptions
+ * are not enabled in its config: the server does not implement them yet.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
