@@ -8,6 +8,7 @@ import { type ErrorCode, Header, ProtocolError } from "@rivulet/protocol";
 import { Engine } from "../engine/engine.js";
 import { type Logger, silentLogger } from "../ops/logger.js";
 import { ServerMetrics } from "../ops/metrics.js";
+import { storeObserver } from "../ops/store-events.js";
 import { DEFAULTS, type ResolvedOptions, type ServerOptions } from "../options.js";
 import { MemoryStore } from "../store/memory-store.js";
 import type { Store } from "../store/types.js";
@@ -64,7 +65,7 @@ export class ProtocolApp {
     this.metrics = this.options.metrics
       ? new ServerMetrics({ streams: () => this.engine.streamCount, storedBytes: () => store.storedBytes?.() })
       : undefined;
-    if (this.metrics) store.observe?.(this.metrics.storeObserver);
+    store.observe?.(storeObserver(this.metrics, logger));
   }
 
   /** Opens the store (recovery) and starts reclaiming expired streams. */

@@ -1,4 +1,7 @@
-/** A FileIo that counts calls and injects faults by path, for the file store's failure tests. */
+/**
+ * A FileIo that counts calls and injects faults by path, for the file store's failure tests.
+ * While writes fail with ENOSPC, free space reads as zero, as it would on a real full disk.
+ */
 import type { FileHandle } from "node:fs/promises";
 import { type FileIo, nodeIo } from "@rivulet/server";
 
@@ -31,6 +34,9 @@ export function faultyIo(): FaultyIo {
         throw Object.assign(new Error(`${fault.code}: injected`), { code: fault.code });
       }
       return nodeIo.writev(handle, buffers, position);
+    },
+    async freeBytes(path) {
+      return io.failWrites?.code === "ENOSPC" ? 0 : nodeIo.freeBytes(path);
     },
     async datasync(handle) {
       io.syncs++;
