@@ -216,6 +216,7 @@ export class FileStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.stopped) return;
     this.state.stop();
     clearInterval(this.syncTimer);
     await this.committing;
