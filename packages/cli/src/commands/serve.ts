@@ -3,8 +3,17 @@
  * Settings come from flags, then RIVULET_* environment variables, then a JSON config file
  * (`--config`), then defaults.
  */
-import { createLogger, DEFAULT_PORT, type LogLevel, startServer } from "@rivulet/server";
+import {
+  createLogger,
+  DataDirLockedError,
+  DEFAULT_PORT,
+  type LogLevel,
+  type RivuletServer,
+  StoreDamagedError,
+  startServer,
+} from "@rivulet/server";
 import { Command, Option } from "commander";
+import { EXIT } from "../exit-codes.js";
 import { checkExposure, loadAuth } from "../serve-auth.js";
 import { applyConfigFile, type ServeSettings, serveOptions } from "../serve-settings.js";
 import { openStore } from "../store-choice.js";
@@ -44,38 +53,41 @@ async function serve(settings: ServeSettings): Promise<void> {
   checkExposure(settings, auth);
   const logger = createLogger(settings.logLevel as LogLevel);
   const store = openStore(settings.store, settings.dataDir, settings.durability);
-  const server = await startServer({
-    host: settings.host,
-    port: settings.port,
-    store,
-    basePath: settings.basePath,
-    chunkBytes: settings.chunkSize,
-    maxBodyBytes: settings.maxBody,
-    longPollTimeoutMs: settings.longPollTimeout,
-    sseLifetimeMs: settings.sseLifetime,
-    corsOrigins: settings.corsOrigins,
-    logger,
-    ...(auth ? { auth } : {}),
-    maxMessageBytes: settings.maxMessage,
-    maxPathBytes: settings.maxPathLength,
-    maxStreams: settings.maxStreams,
-    maxLiveConnections: settings.maxLiveConnections,
-    maxLiveConnectionsPerClient: settings.maxLiveConnectionsPerClient,
-    rateLimitPerClient: settings.rateLimitPerClient,
-    ...(settings.rateLimitPerClientBurst === undefined
-      ? {}
-      : { rateLimitPerClientBurst: settings.rateLimitPerClientBurst }),
-    rateLimitPerToken: settings.rateLimitPerToken,
-    ...(settings.rateLimitPerTokenBurst === undefined
-      ? {}
-      : { rateLimitPerTokenBurst: settings.rateLimitPerTokenBurst }),
-    trustProxy: settings.trustProxy ?? false,
-    headersTimeoutMs: settings.headersTimeout,
-    requestTimeoutMs: settings.requestTimeout,
-    bodyIdleTimeoutMs: settings.bodyIdleTimeout,
-    slowReaderTimeoutMs: settings.slowReaderTimeout,
-    maxHeaderBytes: settings.maxHeaderSize,
-  });
+  const server = await refusingBadDataDir(() =>
+    startServer({
+      host: settings.host,
+      port: settings.port,
+      store,
+      basePath: settings.basePath,
+      chunkBytes: settings.chunkSize,
+      maxBodyBytes: settings.maxBody,
+      longPollTimeoutMs: settings.longPollTimeout,
+      sseLifetimeMs: settings.sseLifetime,
+      corsOrigins: settings.corsOrigins,
+      logger,
+      ...(auth ? { auth } : {}),
+      maxMessageBytes: settings.maxMessage,
+      maxPathBytes: settings.maxPathLength,
+      maxStreams: settings.maxStreams,
+      maxLiveConnections: settings.maxLiveConnections,
+      maxLiveConnectionsPerClient: settings.maxLiveConnectionsPerClient,
+      rateLimitPerClient: settings.rateLimitPerClient,
+      ...(settings.rateLimitPerClientBurst === undefined
+        ? {}
+        : { rateLimitPerClientBurst: settings.rateLimitPerClientBurst }),
+      rateLimitPerToken: settings.rateLimitPerToken,
+      ...(settings.rateLimitPerTokenBurst === undefined
+        ? {}
+        : { rateLimitPerTokenBurst: settings.rateLimitPerTokenBurst }),
+      trustProxy: settings.trustProxy ?? false,
+      headersTimeoutMs: settings.headersTimeout,
+      requestTimeoutMs: settings.requestTimeout,
+      bodyIdleTimeoutMs: settings.bodyIdleTimeout,
+      slowReaderTimeoutMs: settings.slowReaderTimeout,
+      maxHeaderBytes: settings.maxHeaderSize,
+    }),
+  );
+  if (!server) return;
   const streams = `${server.url}${settings.basePath}/`;
   process.stderr.write(
     `rivulet listening on ${streams}\nstore: ${store.description} (durability: ${store.durability})\n` +
@@ -110,4 +122,19 @@ async function serve(settings: ServeSettings): Promise<void> {
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+/**
+ * A data directory another process holds, or one the store will not open without guessing,
+ * is one line naming the directory (and the holder's pid) and a distinct exit code.
+ */
+async function refusingBadDataDir(start: () => Promise<RivuletServer>): Promise<RivuletServer | undefined> {
+  try {
+    return await start();
+  } catch (error) {
+    if (!(error instanceof DataDirLockedError || error instanceof StoreDamagedError)) throw error;
+    process.stderr.write(`rivulet: ${error.code}: ${error.message.replace(/\s*\n\s*/g, " ")}\n`);
+    process.exitCode = error instanceof DataDirLockedError ? EXIT.unavailable : EXIT.damaged;
+    return undefined;
+  }
 }
