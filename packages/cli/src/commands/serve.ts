@@ -10,6 +10,7 @@ import {
   type LogLevel,
   type RivuletServer,
   StoreDamagedError,
+  StoreFullError,
   startServer,
 } from "@rivulet/server";
 import { Command, Option } from "commander";
@@ -125,16 +126,18 @@ async function serve(settings: ServeSettings): Promise<void> {
 }
 
 /**
- * A data directory another process holds, or one the store will not open without guessing,
- * is one line naming the directory (and the holder's pid) and a distinct exit code.
+ * A data directory another process holds, one the store will not open without guessing, or
+ * one it cannot recover for want of space, is one line naming the directory (and the
+ * holder's pid) and a distinct exit code.
  */
 async function refusingBadDataDir(start: () => Promise<RivuletServer>): Promise<RivuletServer | undefined> {
   try {
     return await start();
   } catch (error) {
-    if (!(error instanceof DataDirLockedError || error instanceof StoreDamagedError)) throw error;
+    const known = error instanceof DataDirLockedError || error instanceof StoreDamagedError;
+    if (!known && !(error instanceof StoreFullError)) throw error;
     process.stderr.write(`rivulet: ${error.code}: ${error.message.replace(/\s*\n\s*/g, " ")}\n`);
-    process.exitCode = error instanceof DataDirLockedError ? EXIT.unavailable : EXIT.damaged;
+    process.exitCode = error instanceof StoreDamagedError ? EXIT.damaged : EXIT.unavailable;
     return undefined;
   }
 }

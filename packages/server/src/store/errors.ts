@@ -5,6 +5,8 @@
 
 /** The disk is full: the engine answers 507 with Retry-After, and nothing acknowledged is lost. */
 export class StoreFullError extends Error {
+  readonly code = "INSUFFICIENT_STORAGE";
+
   constructor(message = "No space left on the storage device", options?: { cause?: unknown }) {
     super(message, options);
     this.name = "StoreFullError";

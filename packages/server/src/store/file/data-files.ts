@@ -68,6 +68,15 @@ export class DataFiles {
     return this.files.use(this.dataPath(entry.id), (handle) => writeFully(this.io, handle, parts, position));
   }
 
+  /** Whether the data file already holds exactly these bytes at `position`. */
+  async holds(entry: Entry, position: number, parts: Uint8Array[]): Promise<boolean> {
+    const expected = Buffer.concat(parts);
+    const actual = await this.files
+      .use(this.dataPath(entry.id), (handle) => readFully(this.io, handle, expected.length, position))
+      .catch(() => undefined);
+    return actual?.equals(expected) ?? false;
+  }
+
   /** Queues the checksums of blocks a committed record completed, and writes them in the background. */
   addBlocks(entry: Entry, completed: readonly CompletedBlock[]): void {
     if (completed.length === 0) return;

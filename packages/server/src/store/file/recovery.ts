@@ -9,7 +9,7 @@
  *   torn tail (the last write, never acknowledged); damage anywhere else is corruption.
  */
 import { join } from "node:path";
-import { StoreCorruptionError, StoreDamagedError } from "../errors.js";
+import { StoreCorruptionError, StoreDamagedError, StoreFullError } from "../errors.js";
 import type { AppendRecord } from "../types.js";
 import type { Catalog, Entry } from "./catalog.js";
 import { type Checkpoint, type CheckpointDamage, isDamaged, listCheckpoints, readCheckpoint } from "./checkpoint.js";
@@ -212,9 +212,22 @@ class ReplayWriter {
     const run = this.runs.get(id);
     if (!run) return;
     this.runs.delete(id);
-    await this.data.write(run.entry, run.start, run.parts);
+    try {
+      await this.data.write(run.entry, run.start, run.parts);
+    } catch (error) {
+      // On a full disk (where even overwriting can need space, on copy-on-write filesystems)
+      // the bytes are usually there already, written before the crash: then all is well.
+      if (!isDiskFull(error) || !(await this.data.holds(run.entry, run.start, run.parts))) throw storeFull(error);
+    }
     this.touched.add(run.entry);
   }
+}
+
+function storeFull(error: unknown): unknown {
+  if (!isDiskFull(error)) return error;
+  return new StoreFullError("The disk is full: recovery cannot write stream data the log holds; free some space", {
+    cause: error,
+  });
 }
 
 export function recordData(record: WalRecord): AppendRecord | undefined {
