@@ -62,13 +62,18 @@ function expect0(code: number | null): void {
   if (code !== 0) throw new Error(`server exited with ${code}`);
 }
 
-/** Starts `rivulet serve` on `dir`: resolves once it listens, or with its exit code if it refuses. */
-export function serve(dir: string, args: string[] = []): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    [RIVULET_BIN, "serve", "--port", "0", "--log-level", "warn", "--data-dir", dir, ...args],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+/**
+ * Starts `rivulet serve` on `dir`: resolves once it listens, or rejects with Refused if it
+ * exits first. With `openFiles`, it runs under that open-file limit (`ulimit -n`).
+ */
+export function serve(dir: string, args: string[] = [], options: { openFiles?: number } = {}): Promise<Server> {
+  const argv = [RIVULET_BIN, "serve", "--port", "0", "--log-level", "warn", "--data-dir", dir, ...args];
+  const child =
+    options.openFiles === undefined
+      ? spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] })
+      : spawn("sh", ["-c", `ulimit -n ${options.openFiles} && exec "$0" "$@"`, process.execPath, ...argv], {
+          stdio: ["ignore", "pipe", "pipe"],
+        });
   const server = new Server(child);
   running.add(server);
   return new Promise((resolve, reject) => {

@@ -5,7 +5,8 @@
  *
  * Running out of descriptors anyway (EMFILE/ENFILE: connections use them too) never fails
  * for good: idle files are closed and the open retried; with none to close, the caller gets a
- * StoreBusyError (503 with Retry-After), and the next successful open ends the shortage.
+ * StoreBusyError (503 with Retry-After). The shortage lasts (and readiness says so) until an
+ * open succeeds without meeting the limit.
  */
 import type { FileHandle } from "node:fs/promises";
 import { StoreBusyError } from "../errors.js";
@@ -21,14 +22,17 @@ export interface FdCacheEvents {
   exhausted(error: StoreBusyError): void;
 }
 
-/** Idle files closed per retry when the process is out of descriptors. */
-const EVICT_ON_SHORTAGE = 16;
+/**
+ * Idle files closed per retry when the process is out of descriptors: one, so that while the
+ * limit lasts every open meets it, and the shortage stays visible until it is over.
+ */
+const EVICT_ON_SHORTAGE = 1;
 const OPEN_ATTEMPTS = 4;
 
 export class FdCache {
   private readonly slots = new Map<string, Slot>();
   private readonly waiting: Array<() => void> = [];
-  /** Set while opens fail for want of descriptors and nothing could be closed; cleared by the next open. */
+  /** Set when an open meets the descriptor limit; cleared by an open that does not. */
   shortage: StoreBusyError | undefined;
 
   constructor(
@@ -91,17 +95,15 @@ export class FdCache {
     for (let attempt = 1; ; attempt++) {
       try {
         const handle = await this.io.open(path, READ_WRITE_CREATE);
-        this.shortage = undefined;
+        if (attempt === 1) this.shortage = undefined;
         return handle;
       } catch (error) {
         if (!isOutOfDescriptors(error)) throw error;
         const busy = new StoreBusyError(`Out of file descriptors opening ${path}`, { cause: error });
+        this.shortage = busy;
         this.events.exhausted(busy);
         const closing = this.evictIdle(EVICT_ON_SHORTAGE);
-        if (closing.length === 0 || attempt === OPEN_ATTEMPTS) {
-          this.shortage = busy;
-          throw busy;
-        }
+        if (closing.length === 0 || attempt === OPEN_ATTEMPTS) throw busy;
         await Promise.all(closing);
       }
     }
