@@ -23,6 +23,16 @@ export {
   StoreFullError,
 } from "./store/errors.js";
 export { type Durability, FileStore, type FileStoreOptions } from "./store/file/file-store.js";
+export { checkDataDir, repairDataDir } from "./store/file/fsck/repair.js";
+export type {
+  CheckpointCheck,
+  DamagedRange,
+  DataFileCheck,
+  FsckReport,
+  Loss,
+  RepairResult,
+  SegmentCheck,
+} from "./store/file/fsck/types.js";
 export { type FileIo, nodeIo } from "./store/file/io.js";
 export { MemoryStore } from "./store/memory-store.js";
 export type {

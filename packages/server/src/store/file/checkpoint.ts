@@ -34,6 +34,8 @@ export interface CheckpointDamage {
   readonly file: string;
   readonly reason: string;
   readonly salvaged: Entry[];
+  /** Line numbers (1-based) of stream lines that fail their checksum. */
+  readonly badLines: number[];
   /** The boundary from the header, when the header itself is intact. */
   readonly segment: number | undefined;
 }
@@ -75,15 +77,30 @@ export async function writeCheckpoint(io: FileIo, dir: string, segment: number, 
   await io.syncDir(dir);
 }
 
-/** Reads a checkpoint; a damaged or unreadable one is described, never half-used. */
-export async function readCheckpoint(io: FileIo, dir: string, file: string): Promise<Checkpoint | CheckpointDamage> {
+/**
+ * Reads a checkpoint; a damaged or unreadable one is described, never half-used. `name` is
+ * the name it was written under, when it has since been set aside under another.
+ */
+export async function readCheckpoint(
+  io: FileIo,
+  dir: string,
+  file: string,
+  name = file,
+): Promise<Checkpoint | CheckpointDamage> {
   let text: string;
   try {
     text = (await io.readFile(join(dir, file))).toString("utf8");
   } catch (error) {
-    return { file, reason: `unreadable (${(error as Error).message})`, salvaged: [], segment: undefined };
+    return { file, reason: `unreadable (${(error as Error).message})`, salvaged: [], badLines: [], segment: undefined };
   }
-  return file === LEGACY_CHECKPOINT ? parseLegacy(file, text) : parse(file, text);
+  const result = name === LEGACY_CHECKPOINT ? parseLegacy(name, text) : parse(name, text);
+  return { ...result, file };
+}
+
+/** The boundary a checkpoint's name gives (undefined for the previous format's single file). */
+export function segmentOfName(name: string): number | undefined {
+  const match = NAME.exec(name);
+  return match ? Number(match[1]) : undefined;
 }
 
 export function isDamaged(result: Checkpoint | CheckpointDamage): result is CheckpointDamage {
@@ -108,12 +125,20 @@ function parse(file: string, text: string): Checkpoint | CheckpointDamage {
     else bad.push(i + 1);
   }
   const segment = headerOk ? header.segment : undefined;
-  if (!headerOk) return { file, reason: "its header line is damaged", salvaged, segment };
+  const badLines = bad;
+  if (!headerOk) return { file, reason: "its header line is damaged", salvaged, badLines, segment };
   if (bad.length > 0) {
-    return { file, reason: `line ${bad.join(", ")} of ${lines.length} fails its checksum`, salvaged, segment };
+    return {
+      file,
+      reason: `line ${bad.join(", ")} of ${lines.length} fails its checksum`,
+      salvaged,
+      badLines,
+      segment,
+    };
   }
   if (salvaged.length !== header.count) {
-    return { file, reason: `it holds ${salvaged.length} of ${header.count} streams (cut short)`, salvaged, segment };
+    const reason = `it holds ${salvaged.length} of ${header.count} streams (cut short)`;
+    return { file, reason, salvaged, badLines, segment };
   }
   return { file, segment: header.segment!, nextId: header.nextId!, entries: salvaged };
 }
@@ -151,12 +176,13 @@ function parseLegacy(file: string, text: string): Checkpoint | CheckpointDamage 
   const header = parsed[0] as { format?: string; segment?: number; nextId?: number; count?: number } | undefined;
   const entries = parsed.slice(1).map(entryOf);
   const salvaged = entries.filter((e): e is Entry => e !== undefined);
+  const badLines = entries.flatMap((e, i) => (e === undefined ? [i + 2] : []));
   const segment = typeof header?.segment === "number" ? header.segment : undefined;
   if (header?.format !== FORMAT || segment === undefined || typeof header.nextId !== "number") {
-    return { file, reason: "its header line is damaged", salvaged, segment };
+    return { file, reason: "its header line is damaged", salvaged, badLines, segment };
   }
   if (salvaged.length !== entries.length || entries.length !== header.count) {
-    return { file, reason: "a stream line is damaged or missing", salvaged, segment };
+    return { file, reason: "a stream line is damaged or missing", salvaged, badLines, segment };
   }
   return { file, segment, nextId: header.nextId, entries: salvaged };
 }

@@ -105,7 +105,7 @@ async function chooseCheckpoint(context: RecoveryContext, segments: number[]): P
 }
 
 /** Whether the segments from `boundary` on are present without a gap (or there are none). */
-function logFollows(segments: number[], boundary: number): boolean {
+export function logFollows(segments: number[], boundary: number): boolean {
   const after = segments.filter((s) => s >= boundary);
   return after.every((s, i) => s === boundary + i);
 }
