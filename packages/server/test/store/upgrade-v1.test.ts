@@ -106,6 +106,14 @@ describe("a data directory of the first format", () => {
     );
     expect(actual).toEqual(expected);
     await store.close();
+    // The previous format's checkpoint lives on as a format-2 one, and in its place is a marker
+    // the previous release refuses to start on (its checkpoint reader wants this format name):
+    // it would misread format-2 log segments as torn and cut them.
+    const names = await readdir(dir);
+    expect(names).toContain("checkpoint-0000000000000001.jsonl");
+    const marker = JSON.parse((await readFile(join(dir, "checkpoint.jsonl"), "utf8")).split("\n")[0]!);
+    expect(marker.format).not.toBe("rivulet-checkpoint");
+    expect(marker.note).toContain("must not open it");
   });
 
   test("is served over HTTP exactly as before, deduplicates producer retries, then takes appends and survives restarts", async () => {

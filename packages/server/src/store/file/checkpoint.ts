@@ -8,7 +8,10 @@
  * space. First a header line, then one line per stream. Per-line checksums let fsck salvage
  * the intact lines of a damaged checkpoint.
  *
- * Format 1 (`checkpoint.jsonl`, no checksums) is still read: it is the previous release's.
+ * Format 1 (`checkpoint.jsonl`, no checksums) is still read: it is the previous release's. At
+ * the first open it is converted to format 2, and `checkpoint.jsonl` becomes a marker that
+ * the previous release refuses to start on: its recovery would misread format-2 log segments
+ * as torn and cut them.
  */
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -48,7 +51,40 @@ export function checkpointName(segment: number): string {
 export async function listCheckpoints(io: FileIo, dir: string): Promise<string[]> {
   const names = await io.readdir(dir);
   const current = names.filter((name) => NAME.test(name)).sort((a, b) => (a < b ? 1 : -1));
-  return names.includes(LEGACY_CHECKPOINT) ? [...current, LEGACY_CHECKPOINT] : current;
+  const legacy = names.includes(LEGACY_CHECKPOINT) && !(await hasMarker(io, dir));
+  return legacy ? [...current, LEGACY_CHECKPOINT] : current;
+}
+
+const MARKER_FORMAT = "rivulet-data-directory";
+const MARKER = `${JSON.stringify({
+  format: MARKER_FORMAT,
+  version: 2,
+  note: "This data directory is in on-disk format 2 (checkpoints are checkpoint-<segment>.jsonl). Releases before that format cannot read it and must not open it.",
+})}\n`;
+
+async function hasMarker(io: FileIo, dir: string): Promise<boolean> {
+  try {
+    return (await io.readFile(join(dir, LEGACY_CHECKPOINT)))
+      .toString("utf8")
+      .startsWith(`{"format":"${MARKER_FORMAT}"`);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Marks the directory as format 2 (see above). A previous-format checkpoint is first rewritten
+ * as a format-2 one, so it stays a checkpoint to fall back to.
+ */
+export async function markFormat(io: FileIo, dir: string): Promise<void> {
+  if (await hasMarker(io, dir)) return;
+  if ((await io.readdir(dir)).includes(LEGACY_CHECKPOINT)) {
+    const legacy = await readCheckpoint(io, dir, LEGACY_CHECKPOINT);
+    if (!isDamaged(legacy)) {
+      await writeCheckpoint(io, dir, legacy.segment, snapshotText(legacy.segment, legacy.nextId, legacy.entries));
+    }
+  }
+  await writeAtomically(io, dir, LEGACY_CHECKPOINT, MARKER);
 }
 
 /** Serialises the catalog now; call only at a segment boundary, before anything else commits. */
@@ -63,7 +99,12 @@ function line(json: string): string {
   return `${crc32(json).toString(16).padStart(8, "0")} ${json}`;
 }
 
-export async function writeCheckpoint(io: FileIo, dir: string, segment: number, text: string): Promise<void> {
+export function writeCheckpoint(io: FileIo, dir: string, segment: number, text: string): Promise<void> {
+  return writeAtomically(io, dir, checkpointName(segment), text);
+}
+
+/** Temp file, fsync, rename, directory fsync: the file is either the old one or the whole new one. */
+async function writeAtomically(io: FileIo, dir: string, name: string, text: string): Promise<void> {
   const temp = join(dir, TEMP);
   const handle = await io.open(temp, READ_WRITE_CREATE);
   try {
@@ -73,7 +114,7 @@ export async function writeCheckpoint(io: FileIo, dir: string, segment: number, 
   } finally {
     await handle.close();
   }
-  await io.rename(temp, join(dir, checkpointName(segment)));
+  await io.rename(temp, join(dir, name));
   await io.syncDir(dir);
 }
 

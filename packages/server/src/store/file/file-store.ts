@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { StoreBusyError, type StoreCorruptionError, StoreFullError } from "../errors.js";
 import type { AppendRecord, Store, StoredStream, StoreHealth, StoreObserver, StreamMeta } from "../types.js";
 import { Catalog, Entry } from "./catalog.js";
+import { markFormat } from "./checkpoint.js";
 import { Checkpointer } from "./checkpointer.js";
 import { encodeRecord, type WalRecord } from "./codec.js";
 import { DataFiles } from "./data-files.js";
@@ -150,6 +151,11 @@ export class FileStore implements Store {
     // The replayed data is in the page cache only; the log segments that hold it stay until
     // the next checkpoint has fsynced those files, so recovery fsyncs nothing per stream.
     for (const entry of recovered.replayed) if (this.catalog.holds(entry)) this.checkpointer.markDirty(entry);
+    await markFormat(this.io, this.dir).catch((error: unknown) => {
+      // Only a guard against opening the directory with an older release; it can wait for space.
+      if (!isDiskFull(error)) throw error;
+      warn("no space to mark the data directory's format", {});
+    });
     await this.wal.start(recovered.nextSegment);
     await this.removeOrphans(streamsDir);
     await this.state.start();
