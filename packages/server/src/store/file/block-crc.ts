@@ -60,15 +60,21 @@ export function encodeSlot(block: CompletedBlock): Uint8Array {
 
 /** The block CRC a slot holds, or undefined when the slot itself is damaged (or was never written). */
 export function decodeSlot(slots: Uint8Array, at: number, index: number): number | undefined {
-  const view = new DataView(slots.buffer, slots.byteOffset + at, SLOT_BYTES);
-  const crc = view.getUint32(0);
-  return view.getUint32(4) === slotCheck(index, crc) ? crc : undefined;
+  if (at + SLOT_BYTES > slots.length) return undefined;
+  const crc = readU32(slots, at);
+  return readU32(slots, at + 4) === slotCheck(index, crc) ? crc : undefined;
 }
 
+function readU32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+/** Scratch space for slotCheck: it runs synchronously, so one buffer serves every call. */
+const SCRATCH = new Uint8Array(12);
+const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
+
 function slotCheck(index: number, crc: number): number {
-  const bytes = new Uint8Array(12);
-  const view = new DataView(bytes.buffer);
-  view.setFloat64(0, index);
-  view.setUint32(8, crc);
-  return crc32(bytes);
+  SCRATCH_VIEW.setFloat64(0, index);
+  SCRATCH_VIEW.setUint32(8, crc);
+  return crc32(SCRATCH);
 }

@@ -78,7 +78,12 @@ export class Checkpointer {
     try {
       await data.flushPending();
       const held = [...dirty].filter((entry) => catalog.holds(entry));
-      await Promise.all(held.map((entry) => data.sync(entry, (handle) => fatalDatasync(io, handle))));
+      // Every sync settles before the outcome is decided: none may still be opening files after.
+      const synced = await Promise.allSettled(
+        held.map((entry) => data.sync(entry, (handle) => fatalDatasync(io, handle))),
+      );
+      const failed = synced.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason);
+      if (failed.length > 0) throw failed.find((e) => e instanceof FatalStoreError) ?? failed[0];
       // New data files' directory entries; a failure here leaves the log in place, so it can wait.
       await io.syncDir(data.dir);
       await writeCheckpoint(io, dir, segment, snapshot);

@@ -44,7 +44,11 @@ export class DataFiles {
     private readonly events: DataFileEvents,
   ) {
     this.files = new FdCache(io, maxOpenFiles, events);
+    this.prefix = join(dir, "/");
   }
+
+  /** `<dir>/`, so a file's path is one concatenation (reads compute it every time). */
+  private readonly prefix: string;
 
   get openCount(): number {
     return this.files.openCount;
@@ -56,11 +60,11 @@ export class DataFiles {
   }
 
   dataPath(id: number): string {
-    return join(this.dir, `${id}.data`);
+    return `${this.prefix}${id}.data`;
   }
 
   crcPath(id: number): string {
-    return join(this.dir, `${id}.crc`);
+    return `${this.prefix}${id}.crc`;
   }
 
   /** Writes bytes at a data-file position (not yet durable: the log is). */
@@ -143,9 +147,13 @@ export class DataFiles {
     const lastBlock = blockStart(length);
     const from = blockStart(start);
     const to = end > lastBlock ? length : Math.ceil(end / BLOCK_BYTES) * BLOCK_BYTES;
-    const bytes = await this.readData(entry, from, to);
     const fullEnd = Math.min(to, lastBlock);
-    if (fullEnd > from) await this.checkFullBlocks(entry, bytes, from, fullEnd);
+    // The data and its checksums are read side by side.
+    const [bytes, crcs] = await Promise.all([
+      this.readData(entry, from, to),
+      fullEnd > from ? this.blockCrcs(entry, from / BLOCK_BYTES, (fullEnd - from) / BLOCK_BYTES) : undefined,
+    ]);
+    if (crcs) this.checkFullBlocks(entry, bytes, from, crcs);
     if (to === length && length > lastBlock) {
       if (crc32(bytes.subarray(lastBlock - from)) !== tailCrc) {
         throw this.corrupt(entry, "data", lastBlock, "its last block does not match its checksum");
@@ -164,11 +172,9 @@ export class DataFiles {
     );
   }
 
-  private async checkFullBlocks(entry: Entry, bytes: Uint8Array, from: number, to: number): Promise<void> {
+  private checkFullBlocks(entry: Entry, bytes: Uint8Array, from: number, crcs: Array<number | undefined>): void {
     const first = from / BLOCK_BYTES;
-    const count = (to - from) / BLOCK_BYTES;
-    const crcs = await this.blockCrcs(entry, first, count);
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < crcs.length; i++) {
       const index = first + i;
       const expected = crcs[i];
       if (expected === undefined) {
@@ -184,8 +190,13 @@ export class DataFiles {
   /** Checksums of `count` blocks from `first`: from memory while pending, else from the checksum file. */
   private async blockCrcs(entry: Entry, first: number, count: number): Promise<Array<number | undefined>> {
     const pending = this.pending.get(entry);
-    const crcs: Array<number | undefined> = Array.from({ length: count }, (_, i) => pending?.get(first + i));
-    if (crcs.every((crc) => crc !== undefined)) return crcs;
+    const crcs = new Array<number | undefined>(count);
+    let missing = false;
+    for (let i = 0; i < count; i++) {
+      crcs[i] = pending?.get(first + i);
+      missing ||= crcs[i] === undefined;
+    }
+    if (!missing) return crcs;
     const slots = await this.files.use(this.crcPath(entry.id), async (handle) => {
       const buffer = new Uint8Array(count * SLOT_BYTES);
       let done = 0;

@@ -32,6 +32,8 @@ const OPEN_ATTEMPTS = 4;
 export class FdCache {
   private readonly slots = new Map<string, Slot>();
   private readonly waiting: Array<() => void> = [];
+  /** Set by closeAll: nothing opens after it. */
+  private closed = false;
   /** Set when an open meets the descriptor limit; cleared by an open that does not. */
   shortage: StoreBusyError | undefined;
 
@@ -61,6 +63,7 @@ export class FdCache {
   }
 
   async closeAll(): Promise<void> {
+    this.closed = true;
     const slots = [...this.slots.values()];
     this.slots.clear();
     await Promise.all(slots.map(closeSlot));
@@ -79,8 +82,12 @@ export class FdCache {
         existing.users++;
         return existing;
       }
-      if (this.slots.size < this.max || this.evictIdle(1).length > 0) {
-        const slot: Slot = { opening: this.open(path), users: 1 };
+      if (this.closed) throw new Error("The store's files are closed");
+      const room = this.slots.size < this.max ? [] : this.evictIdle(1);
+      if (this.slots.size < this.max) {
+        // A file closed to make room is closed before this one opens: never more than `max` open.
+        const opening = room.length > 0 ? Promise.all(room).then(() => this.open(path)) : this.open(path);
+        const slot: Slot = { opening, users: 1 };
         slot.opening.catch(() => {
           if (this.slots.get(path) === slot) this.slots.delete(path);
         });
