@@ -44,7 +44,7 @@ describe("a damaged checkpoint", () => {
     await damagePathKey(join(dir, only!));
     let server = await serve(dir);
     await expectEveryRun(server, 1);
-    expect(server.output).toContain("damaged checkpoint set aside");
+    await server.waitForOutput(/damaged checkpoint set aside/);
     expect(await readdir(dir)).toContain(`${only}.damaged`);
     await server.stop();
     // The checkpoint written at that stop holds the right catalog.
@@ -59,7 +59,7 @@ describe("a damaged checkpoint", () => {
     await damagePathKey(join(dir, kept[1]!));
     const server = await serve(dir);
     await expectEveryRun(server, 3);
-    expect(server.output).toContain(kept[1]);
+    await server.waitForOutput(new RegExp(`"file":"${kept[1]}".*set aside`));
   });
 
   test("both kept checkpoints damaged and the log no longer complete: refuses, changes nothing, points at fsck", async () => {

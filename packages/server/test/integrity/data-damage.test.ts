@@ -47,8 +47,8 @@ describe("a flipped byte in a data file is never served", () => {
     const detail = ((await ready.json()) as { detail: string }).detail;
     expect(detail).toContain("streams/1.data");
     expect(detail).toContain("rivulet fsck");
-    const logged = server.output.split("\n").find((line) => line.includes("failed its checksum"));
-    expect(JSON.parse(logged!)).toMatchObject({ file: "streams/1.data", position: 0, stream: "/v1/stream/json" });
+    const logged = await server.waitForOutput(/^.*failed its checksum.*$/m);
+    expect(JSON.parse(logged)).toMatchObject({ file: "streams/1.data", position: 0, stream: "/v1/stream/json" });
     // Other streams are unaffected.
     expect((await fetch(`${server.stream("bytes")}?offset=-1`)).status).toBe(200);
   });
@@ -61,7 +61,7 @@ describe("a flipped byte in a data file is never served", () => {
     expect(first.status).toBe(200);
     expect(Buffer.from(await first.arrayBuffer()).equals(Buffer.alloc(BLOCK, "a"))).toBe(true);
     await expectCorrupt(await fetch(`${server.stream("bytes")}?offset=${first.headers.get("stream-next-offset")}`));
-    expect(server.output).toMatch(/"file":"streams\/2.data","position":32768/);
+    await server.waitForOutput(/"file":"streams\/2.data","position":32768/);
   });
 
   test("a flipped byte in the last, partial block", async () => {
@@ -76,6 +76,6 @@ describe("a flipped byte in a data file is never served", () => {
     await flipByte(join(dir, "streams", "2.crc"), 1);
     const server = await serve(dir);
     await expectCorrupt(await fetch(`${server.stream("bytes")}?offset=-1`));
-    expect(server.output).toMatch(/"file":"streams\/2.crc","position":0/);
+    await server.waitForOutput(/"file":"streams\/2.crc","position":0/);
   });
 });

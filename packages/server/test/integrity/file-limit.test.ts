@@ -112,7 +112,7 @@ test("2,000 streams under ulimit -n 256: appends succeed or answer a retryable 5
   expect(JSON.parse(notReady.body).detail).toContain("out of file descriptors");
   const metrics = (await call("GET", "/metrics")).body;
   expect(Number(/^rivulet_store_file_limit_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
-  expect(server.output).toContain("out of file descriptors");
+  await server.waitForOutput(/out of file descriptors/);
 
   // Descriptors back: ready again, and every stream holds exactly its acknowledged appends.
   for (const socket of flood.splice(0)) socket.destroy();

@@ -40,6 +40,34 @@ export class Server {
     child.stderr!.on("data", collect);
   }
 
+  /**
+   * Resolves once the output matches `pattern` (logs are written asynchronously, so a line may
+   * follow the response it is about); rejects if the process exits first or 10 s pass.
+   */
+  waitForOutput(pattern: RegExp): Promise<string> {
+    const found = () => pattern.exec(this.output)?.[0];
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const match = found();
+        if (match === undefined) return;
+        done();
+        resolve(match);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no output matching ${pattern} in:\n${this.output}`));
+      }, 10_000);
+      const done = () => {
+        clearTimeout(timer);
+        this.child.stdout!.off("data", check);
+        this.child.stderr!.off("data", check);
+      };
+      this.child.stdout!.on("data", check);
+      this.child.stderr!.on("data", check);
+      check();
+    });
+  }
+
   stream(path: string): string {
     return `${this.url}/v1/stream/${path}`;
   }
