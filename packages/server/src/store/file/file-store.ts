@@ -10,23 +10,22 @@
  *   checkpoints; until then the log holds the data and recovery rewrites it.
  * - One process owns a data directory at a time (lock.ts).
  *
- * Recovery, checkpoints, data files and readiness live in their own modules; this one runs
- * the commit loop and ties them together.
+ * Group commit, recovery, checkpoints, data files, the lock and readiness live in their own
+ * modules; this one opens and closes the store and ties them together.
  */
 import { join } from "node:path";
-import { StoreBusyError, type StoreCorruptionError, StoreFullError } from "../errors.js";
+import type { StoreCorruptionError } from "../errors.js";
 import type { AppendRecord, Store, StoredStream, StoreHealth, StoreObserver, StreamMeta } from "../types.js";
 import { Catalog, Entry } from "./catalog.js";
 import { markFormat } from "./checkpoint.js";
 import { Checkpointer } from "./checkpointer.js";
-import { encodeRecord, type WalRecord } from "./codec.js";
 import { DataFiles } from "./data-files.js";
-import { isOutOfDescriptors } from "./fd-cache.js";
+import { GroupCommit } from "./group-commit.js";
 import { StoreHealthState } from "./health.js";
 import { openFileLimit } from "./host.js";
 import { type FileIo, isDiskFull, nodeIo } from "./io.js";
 import { type DirLock, lockDataDir } from "./lock.js";
-import { recordData, recover } from "./recovery.js";
+import { recover } from "./recovery.js";
 import { FatalStoreError, Wal } from "./wal.js";
 
 export type Durability = "fsync" | { readonly intervalMs: number };
@@ -49,15 +48,6 @@ export interface FileStoreOptions {
   readonly onFatal?: (error: Error) => void;
 }
 
-interface Pending {
-  readonly entry: Entry;
-  readonly record: WalRecord;
-  /** The entry's failure count at submission: if it moved, an earlier append failed. */
-  readonly failuresAtSubmit: number;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
 /** Open-file budget when the process's limit cannot be read (not Linux). */
 const FALLBACK_OPEN_FILES = 128;
 
@@ -76,8 +66,7 @@ export class FileStore implements Store {
   private checkpointer: Checkpointer | undefined;
   private readonly state: StoreHealthState;
   private lock: DirLock | undefined;
-  private queue: Pending[] = [];
-  private committing: Promise<void> | undefined;
+  private commits: GroupCommit | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
   private unsynced = false;
   /** Set by simulateCrash: background work stops without side effects. */
@@ -145,8 +134,23 @@ export class FileStore implements Store {
       catalog: this.catalog,
       data,
       everyBytes: this.options.checkpointBytes ?? 64 << 20,
-      die: (error) => this.die(error, []),
+      die: (error) => this.commit.die(error),
       warn,
+    });
+    this.commits = new GroupCommit({
+      wal: this.wal,
+      files: data,
+      catalog: this.catalog,
+      checkpointer: this.checkpointer,
+      state: this.state,
+      observer: () => this.observer,
+      wroteUnsynced: () => {
+        if (this.mode !== "fsync") this.unsynced = true;
+      },
+      fatal: (error) => {
+        this.state.fatal = error;
+        this.onFatal(error);
+      },
     });
     // The replayed data is in the page cache only; the log segments that hold it stay until
     // the next checkpoint has fsynced those files, so recovery fsyncs nothing per stream.
@@ -182,7 +186,7 @@ export class FileStore implements Store {
     entry.acceptedTail = entry.base + (first?.data.length ?? 0);
     this.creating.set(meta.path, entry);
     try {
-      await this.submit(entry, { type: "create", id: entry.id, meta, first });
+      await this.commit.submit(entry, { type: "create", id: entry.id, meta, first });
     } finally {
       this.creating.delete(meta.path);
     }
@@ -194,7 +198,7 @@ export class FileStore implements Store {
       throw new Error(`Append at ${record.position} does not start at the stored tail ${entry.acceptedTail}`);
     }
     entry.acceptedTail = record.position + record.data.length;
-    await this.submit(entry, { type: "append", id: entry.id, record });
+    await this.commit.submit(entry, { type: "append", id: entry.id, record });
   }
 
   async read(path: string, start: number, end: number): Promise<Uint8Array> {
@@ -208,12 +212,12 @@ export class FileStore implements Store {
 
   async markDeleted(path: string): Promise<void> {
     const entry = this.entry(path);
-    await this.submit(entry, { type: "mark-deleted", id: entry.id });
+    await this.commit.submit(entry, { type: "mark-deleted", id: entry.id });
   }
 
   async remove(path: string): Promise<void> {
     const entry = this.entry(path);
-    await this.submit(entry, { type: "remove", id: entry.id });
+    await this.commit.submit(entry, { type: "remove", id: entry.id });
     // The removal is durable: it stands whatever happens to the files now. Files that cannot
     // be deleted are orphans, deleted at the next open.
     await this.files.remove(entry.id).catch((error: unknown) => {
@@ -225,7 +229,7 @@ export class FileStore implements Store {
     if (this.stopped) return;
     this.state.stop();
     clearInterval(this.syncTimer);
-    await this.committing;
+    await this.commits?.idle();
     await this.checkpointer?.running;
     if (!this.state.fatal && this.checkpointer) await this.checkpointer.take();
     await this.checkpointer?.running;
@@ -240,6 +244,7 @@ export class FileStore implements Store {
    */
   async simulateCrash(): Promise<void> {
     this.stopped = true;
+    if (this.commits) this.commits.stopped = true;
     this.state.stop();
     clearInterval(this.syncTimer);
     // Nothing in flight is waited for (a crash would not); a file closes once its own
@@ -268,6 +273,11 @@ export class FileStore implements Store {
     return this.data?.openCount ?? 0;
   }
 
+  private get commit(): GroupCommit {
+    if (!this.commits) throw new Error("The store is not open");
+    return this.commits;
+  }
+
   private get files(): DataFiles {
     if (!this.data) throw new Error("The store is not open");
     return this.data;
@@ -284,148 +294,13 @@ export class FileStore implements Store {
     this.observer?.corruption?.(error);
   }
 
-  // --- Group commit ---
-
-  private submit(entry: Entry, record: WalRecord): Promise<void> {
-    if (this.state.fatal) return Promise.reject(this.state.fatal);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ entry, record, failuresAtSubmit: entry.failures, resolve, reject });
-      this.committing ??= this.commitLoop();
-    });
-  }
-
-  private async commitLoop(): Promise<void> {
-    try {
-      while (this.queue.length > 0 && !this.state.fatal && !this.stopped) {
-        const batch = this.queue;
-        this.queue = [];
-        await this.commitBatch(batch);
-        if (this.checkpointer?.due && !this.stopped && !this.state.fatal) await this.checkpointer.take();
-      }
-    } catch (error) {
-      // Only a fatal log error gets here (a failed sync while switching segments).
-      this.die(error instanceof FatalStoreError ? error : new FatalStoreError("The log failed", error), []);
-    } finally {
-      this.committing = undefined;
-    }
-  }
-
-  private async commitBatch(batch: Pending[]): Promise<void> {
-    let pending = batch.filter((p) => {
-      if (p.entry.failures === p.failuresAtSubmit) return true;
-      p.reject(new Error("An earlier append to this stream failed"));
-      return false;
-    });
-    // 1. Data files first: if a crash follows, their extra bytes lie past the durable tail,
-    //    where nothing reads them and the next append overwrites them.
-    const written = await this.writeDataFiles(pending);
-    pending = written.good;
-    if (written.diskFull) this.refusedForSpace(written.diskFull);
-    if (pending.length === 0) return;
-    // 2. One log write for the whole batch; in fsync mode the log is O_DSYNC, so when the
-    //    write returns the batch is on disk (one system call per commit, for all streams).
-    const started = performance.now();
-    try {
-      await this.wal.write(pending.map((p) => encodeRecord(p.record)));
-      this.observer?.commit(pending.length, (performance.now() - started) / 1000);
-    } catch (error) {
-      // fsyncgate: after a failed sync the kernel may have dropped the pages; never retry.
-      if (error instanceof FatalStoreError) return this.die(error, pending);
-      if (isDiskFull(error)) this.refusedForSpace((error as NodeJS.ErrnoException).code!);
-      for (const p of pending) this.failEntry(p.entry);
-      for (const p of pending) p.reject(storeError(error));
-      return;
-    }
-    if (this.mode !== "fsync") this.unsynced = true;
-    for (const p of pending) this.applyCommitted(p);
-    if (!written.diskFull) await this.state.wrote();
-    for (const p of pending) p.resolve();
-  }
-
-  private refusedForSpace(code: string): void {
-    this.state.diskFull = code;
-    this.state.spaceShort();
-  }
-
-  /** Writes each stream's new bytes with one positional write; returns the records still good. */
-  private async writeDataFiles(pending: Pending[]): Promise<{ good: Pending[]; diskFull: string | undefined }> {
-    const runs = new Map<Entry, { start: number; parts: Uint8Array[] }>();
-    for (const p of pending) {
-      const data = recordData(p.record);
-      if (!data || data.data.length === 0) continue;
-      const run = runs.get(p.entry);
-      if (run) run.parts.push(data.data);
-      else runs.set(p.entry, { start: data.position - p.entry.base, parts: [data.data] });
-    }
-    if (runs.size === 0) return { good: pending, diskFull: undefined };
-    const failed = new Map<Entry, unknown>();
-    await Promise.all(
-      [...runs].map(async ([entry, run]) => {
-        try {
-          await this.files.write(entry, run.start, run.parts);
-        } catch (error) {
-          failed.set(entry, error);
-        }
-      }),
-    );
-    if (failed.size === 0) return { good: pending, diskFull: undefined };
-    const good = pending.filter((p) => {
-      const error = failed.get(p.entry);
-      if (error === undefined) return true;
-      this.failEntry(p.entry);
-      p.reject(storeError(error));
-      return false;
-    });
-    const full = [...failed.values()].find(isDiskFull) as NodeJS.ErrnoException | undefined;
-    return { good, diskFull: full?.code };
-  }
-
-  private applyCommitted(p: Pending): void {
-    const { entry, record } = p;
-    const checkpointer = this.checkpointer!;
-    switch (record.type) {
-      case "create":
-        this.catalog.add(entry);
-        if (record.first) this.files.addBlocks(entry, entry.apply(record.first));
-        if (record.first?.data.length) checkpointer.markDirty(entry);
-        break;
-      case "append":
-        this.files.addBlocks(entry, entry.apply(record.record));
-        if (record.record.data.length > 0) checkpointer.markDirty(entry);
-        break;
-      case "mark-deleted":
-        entry.softDeleted = true;
-        break;
-      case "remove":
-        this.catalog.delete(entry);
-        checkpointer.forget(entry);
-        this.files.forget(entry);
-        break;
-    }
-  }
-
-  /** After a failed append, the entry's queued appends fail too and its accepted tail rewinds. */
-  private failEntry(entry: Entry): void {
-    entry.failures++;
-    entry.acceptedTail = entry.tail;
-  }
-
-  private die(error: FatalStoreError, pending: Pending[]): void {
-    for (const p of pending) p.reject(this.state.fatal ?? error);
-    if (this.stopped || this.state.fatal) return;
-    this.state.fatal = error;
-    for (const p of this.queue) p.reject(error);
-    this.queue = [];
-    this.onFatal(error);
-  }
-
   private async periodicSync(): Promise<void> {
     if (!this.unsynced || this.state.fatal) return;
     this.unsynced = false;
     try {
       await this.wal.sync();
     } catch (error) {
-      this.die(new FatalStoreError("fdatasync of the log failed", error), []);
+      this.commit.die(new FatalStoreError("fdatasync of the log failed", error));
     }
   }
 
@@ -439,12 +314,6 @@ export class FileStore implements Store {
       }
     }
   }
-}
-
-function storeError(error: unknown): unknown {
-  if (isDiskFull(error)) return new StoreFullError(undefined, { cause: error });
-  if (isOutOfDescriptors(error)) return new StoreBusyError(undefined, { cause: error });
-  return error;
 }
 
 function ignoreMissing(error: unknown): void {
