@@ -18,6 +18,7 @@ export {
 } from "./consumer/offset-store.js";
 export {
   GoneError,
+  InvalidArgumentError,
   isStreamError,
   SequenceGapError,
   StaleEpochError,

@@ -1,5 +1,6 @@
 /** Options and results of the stream handle's operations, and reading them off responses. */
 import { Header, isTrueFlag } from "@rivulet/protocol";
+import { checkNumber, invalidArgument, Rule } from "../check.js";
 import { parseError } from "../errors.js";
 import type { BodyInput } from "./body.js";
 
@@ -89,12 +90,20 @@ export function streamInfoFrom(url: string, headers: Headers): StreamInfo {
   };
 }
 
-export function lifetimeHeaders(options: { ttlSeconds?: number; expiresAt?: Date | string }): Record<string, string> {
+/** Stream-TTL and Stream-Expires-At (PROTOCOL §5.1); bad values are INVALID_ARGUMENT. */
+export function lifetimeHeaders(
+  url: string,
+  options: { ttlSeconds?: number; expiresAt?: Date | string },
+): Record<string, string> {
   const headers: Record<string, string> = {};
+  checkNumber(url, "ttlSeconds", options.ttlSeconds, Rule.nonNegativeInteger);
   if (options.ttlSeconds !== undefined) headers[Header.ttl] = String(options.ttlSeconds);
-  if (options.expiresAt !== undefined) {
-    headers[Header.expiresAt] =
-      options.expiresAt instanceof Date ? options.expiresAt.toISOString() : String(options.expiresAt);
+  const expiresAt = options.expiresAt;
+  if (expiresAt instanceof Date) {
+    if (Number.isNaN(expiresAt.getTime())) throw invalidArgument(url, "expiresAt", "must be a valid date", expiresAt);
+    headers[Header.expiresAt] = expiresAt.toISOString();
+  } else if (expiresAt !== undefined) {
+    headers[Header.expiresAt] = String(expiresAt);
   }
   return headers;
 }

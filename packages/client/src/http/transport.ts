@@ -3,6 +3,7 @@
  * params for this request, links abort signals with the timeout, turns every failure into a
  * `StreamError`, and reports request events. It never retries; callers decide that.
  */
+import { invalidArgument } from "../check.js";
 import type { StreamError } from "../errors.js";
 import { type ClientEvent, type EventHook, emit } from "../observability/events.js";
 import { DEFAULT_TIMEOUT_MS, type DynamicRecord, type FetchLike, normaliseHeaders, resolveRecord } from "../options.js";
@@ -65,7 +66,7 @@ export class Transport {
 
   constructor(private readonly config: TransportConfig) {
     const fetchImpl = config.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined);
-    if (!fetchImpl) throw new TypeError("No fetch implementation: pass options.fetch");
+    if (!fetchImpl) throw invalidArgument("", "fetch", "this runtime has no fetch: pass options.fetch", undefined);
     this.fetchImpl = fetchImpl;
     this.onEvent = config.onEvent;
   }
@@ -180,7 +181,11 @@ export class Transport {
   }
 
   private fail(spec: RequestSpec, started: number, error: StreamError): StreamError {
-    this.report({ type: "request:error", method: spec.method, url: spec.url, error, durationMs: elapsed(started) });
+    const durationMs = elapsed(started);
+    // Called off by its caller (stop(), cancel(), a signal): not a failure of the request.
+    const { method, url } = spec;
+    if (error.code === "ABORTED") this.report({ type: "request:aborted", method, url, durationMs });
+    else this.report({ type: "request:error", method, url, error, durationMs });
     return error;
   }
 
