@@ -35,6 +35,7 @@ export type {
   CreateOptions,
   CreateResult,
   ForkOptions,
+  ForkResult,
   OperationOptions,
   StreamInfo,
 } from "./handle/results.js";

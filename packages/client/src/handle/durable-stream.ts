@@ -23,6 +23,7 @@ import {
   type CreateOptions,
   type CreateResult,
   type ForkOptions,
+  type ForkResult,
   lifetimeHeaders,
   type OperationOptions,
   requireOffset,
@@ -89,12 +90,7 @@ export class DurableStream {
       });
     }
     this.contentType = response.headers.get(Header.contentType) ?? contentType;
-    return {
-      created: response.status === 201,
-      offset: requireOffset(this.url, response.headers, "Create"),
-      contentType: this.contentType,
-      closed: isTrueFlag(response.headers.get(Header.closed)),
-    };
+    return createResult(this.url, response, this.contentType, "Create");
   }
 
   /** Metadata: tail offset, content type, closure, lifetime. Fails with NOT_FOUND. */
@@ -183,6 +179,11 @@ export class DurableStream {
    * returns the fork's handle, sharing this handle's options (PROTOCOL §4.2).
    */
   async fork(target: string | URL, options: ForkOptions = {}): Promise<DurableStream> {
+    return (await this.createFork(target, options)).stream;
+  }
+
+  /** Like `fork`, and also tells what the server answered: the fork's tail offset, whether it is new. */
+  async createFork(target: string | URL, options: ForkOptions = {}): Promise<ForkResult> {
     checkNumber(this.url, "subOffset", options.subOffset, Rule.nonNegativeInteger);
     const fork = this.sibling(forkUrl(target, this.url), options.contentType ?? this.contentType);
     const headers: Record<string, string> = {
@@ -194,7 +195,7 @@ export class DurableStream {
     if (options.contentType !== undefined) headers[Header.contentType] = options.contentType;
     const response = await fork.call("fork", "PUT", { headers }, options, "always");
     fork.contentType = response.headers.get(Header.contentType) ?? fork.contentType;
-    return fork;
+    return { stream: fork, ...createResult(fork.url, response, fork.contentType, "Fork") };
   }
 
   /** Opens a read session; resolves after its first response. */
@@ -270,6 +271,20 @@ function forkUrl(target: string | URL, source: string): string {
   } catch {
     throw invalidArgument(source, "target", "must be an http(s) URL or a path relative to the stream's URL", target);
   }
+}
+
+function createResult(
+  url: string,
+  response: BufferedResponse,
+  contentType: string | undefined,
+  what: string,
+): CreateResult {
+  return {
+    created: response.status === 201,
+    offset: requireOffset(url, response.headers, what),
+    contentType,
+    closed: isTrueFlag(response.headers.get(Header.closed)),
+  };
 }
 
 function appendResult(url: string, response: BufferedResponse): AppendResult {

@@ -3,6 +3,7 @@ import { Header, isTrueFlag } from "@rivulet/protocol";
 import { checkNumber, invalidArgument, Rule } from "../check.js";
 import { parseError } from "../errors.js";
 import type { BodyInput } from "./body.js";
+import type { DurableStream } from "./durable-stream.js";
 
 export interface OperationOptions {
   signal?: AbortSignal;
@@ -71,6 +72,11 @@ export interface ForkOptions extends OperationOptions {
   contentType?: string;
   ttlSeconds?: number;
   expiresAt?: Date | string;
+}
+
+export interface ForkResult extends CreateResult {
+  /** The fork's handle, sharing the source handle's options. */
+  stream: DurableStream;
 }
 
 export function requireOffset(url: string, headers: Headers, what: string): string {
