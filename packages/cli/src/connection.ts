@@ -31,7 +31,7 @@ export function addConnectionOptions(command: Command): Command {
     )
     .addOption(new Option("--token <token>", "send Authorization: Bearer <token>").env("RIVULET_TOKEN"))
     .addOption(
-      new Option("--timeout <duration>", "longest time one request may take")
+      new Option("--timeout <duration>", "longest time one operation may take, retries included")
         .argParser(parseDuration)
         .default(30_000, "30s"),
     )
