@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, test } from "vitest";
+import { listenFailure } from "../src/listen-failure.js";
 import { cleanEnv, errorLine, rivulet, serverForFile } from "./support/cli-process.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -23,6 +24,22 @@ describe("rivulet serve", () => {
     expect(stderr).toMatch(errorLine("CANNOT_LISTEN"));
     expect(stderr).toContain(`127.0.0.1:${port} is already in use`);
     expect(stderr).toContain("--port");
+  });
+
+  test("an address that is not this machine's is CANNOT_LISTEN naming --host", async () => {
+    // 192.0.2.0/24 is reserved for documentation: no machine has it.
+    const args = ["serve", "--store", "memory", "--port", "0", "--host", "192.0.2.1", "--insecure"];
+    const { code, stderr } = await rivulet(args);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^rivulet: CANNOT_LISTEN: 192\.0\.2\.1 is not an address of this machine: .*--host/m);
+  });
+
+  test("a port it may not use names --port; other socket failures stay unexplained", () => {
+    const denied = listenFailure(Object.assign(new Error("listen EACCES"), { code: "EACCES" }), "::1", 80);
+    expect(denied).toMatchObject({ code: "CANNOT_LISTEN", message: expect.stringContaining("[::1]:80") });
+    expect(denied?.message).toContain("--port");
+    expect(listenFailure(Object.assign(new Error("boom"), { code: "EMFILE" }), "127.0.0.1", 80)).toBeUndefined();
+    expect(listenFailure("not even an error", "127.0.0.1", 80)).toBeUndefined();
   });
 });
 
