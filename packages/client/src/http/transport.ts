@@ -7,6 +7,7 @@ import { invalidArgument } from "../check.js";
 import type { StreamError } from "../errors.js";
 import { type ClientEvent, type EventHook, emit } from "../observability/events.js";
 import { DEFAULT_TIMEOUT_MS, type DynamicRecord, type FetchLike, normaliseHeaders, resolveRecord } from "../options.js";
+import { cacheModeSupported } from "./cache-mode.js";
 import { errorFromFetchFailure, errorFromResponse, type Operation } from "./error-mapping.js";
 import { type RequestSignal, requestSignal } from "./signals.js";
 
@@ -40,6 +41,12 @@ export interface RequestSpec {
   extraSignal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
   usedStreamSeq?: boolean;
+  /**
+   * Check any cached copy with the server first (fetch cache mode "no-cache"): for catch-up
+   * reads, whose chunks stay cacheable (PROTOCOL §10.1) although a cached one may show the
+   * tail as it was, not as it is. Unchanged, it costs a 304; changed, the server sends it.
+   */
+  revalidate?: boolean;
 }
 
 export interface BufferedResponse {
@@ -63,6 +70,7 @@ export interface StreamingResponse {
 export class Transport {
   readonly onEvent: EventHook | undefined;
   private readonly fetchImpl: FetchLike;
+  private readonly cacheModes = cacheModeSupported();
 
   constructor(private readonly config: TransportConfig) {
     const fetchImpl = config.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined);
@@ -130,7 +138,13 @@ export class Transport {
     let response: Response;
     try {
       const [headers, target] = await Promise.all([this.headersFor(spec), this.urlFor(spec)]);
-      const init: RequestInit & { duplex?: "half" } = { method: spec.method, headers, signal: signal.signal };
+      // `cache` is a standard RequestInit field that Node's type declarations leave out.
+      const init: RequestInit & { duplex?: "half"; cache?: "no-cache" } = {
+        method: spec.method,
+        headers,
+        signal: signal.signal,
+      };
+      if (spec.revalidate && this.cacheModes) init.cache = "no-cache";
       if (spec.body !== undefined) {
         init.body = spec.body as NonNullable<RequestInit["body"]>;
         // Streaming request bodies need half-duplex in fetch (Node, Chromium).
