@@ -7,9 +7,9 @@
 import { DurableStream, type MemoryOffsetStore } from "@rivulet/client";
 import { parseReadOffset } from "@rivulet/protocol";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type PageServer, startPageServer } from "./support/browser-page.js";
-import { type HeadlessChromium, launchChromium } from "./support/chromium.js";
+import { ensureChromium, type HeadlessChromium, launchChromium } from "./support/chromium.js";
 import { type FaultProxy, startFaultProxy } from "./support/fault-proxy.js";
 import { startTestServer, type TestServer, uniqueName } from "./support/server.js";
 
@@ -34,7 +34,8 @@ beforeAll(async () => {
   proxy = await startFaultProxy(server.url);
   page = await chromium.context.newPage();
   await page.goto(`${pages.url}/`);
-}, 120_000);
+  // On a fresh machine this includes installing Chromium (apt-get), once.
+}, 300_000);
 
 afterAll(async () => {
   await chromium?.close();
@@ -123,5 +124,18 @@ describe("catch-up reads in Chromium", () => {
     }, url);
 
     expect(reads).toEqual({ first: [1, 2, 3], second: [1, 2, 3, 4] });
+  });
+});
+
+describe("the Chromium helper", () => {
+  it("without Chromium and without root, says what to install instead of trying", async () => {
+    const getuid = vi.spyOn(process, "getuid").mockReturnValue(1000);
+    try {
+      await expect(ensureChromium("/nonexistent/chromium")).rejects.toThrow(
+        "Chromium is not installed (/nonexistent/chromium) and installing it needs root: run `sudo apt-get install -y chromium`",
+      );
+    } finally {
+      getuid.mockRestore();
+    }
   });
 });

@@ -30,12 +30,12 @@ const LAUNCH_FLAGS = [
   "--disable-sync",
 ];
 
-/** The Chromium executable, installed first if need be. */
-export async function ensureChromium(): Promise<string> {
-  if (await exists(CHROMIUM_PATH)) return CHROMIUM_PATH;
+/** The Chromium executable (Debian's, at `path`), installed first if need be. */
+export async function ensureChromium(path = CHROMIUM_PATH): Promise<string> {
+  if (await exists(path)) return path;
   if (process.getuid?.() !== 0) {
     throw new Error(
-      `Chromium is not installed (${CHROMIUM_PATH}) and installing it needs root: run \`sudo apt-get install -y chromium\``,
+      `Chromium is not installed (${path}) and installing it needs root: run \`sudo apt-get install -y chromium\``,
     );
   }
   try {
@@ -45,8 +45,8 @@ export async function ensureChromium(): Promise<string> {
     await run("apt-get", ["update"], { maxBuffer: 64 << 20 });
     await aptInstall();
   }
-  if (!(await exists(CHROMIUM_PATH))) throw new Error(`apt-get installed chromium, but ${CHROMIUM_PATH} is missing`);
-  return CHROMIUM_PATH;
+  if (!(await exists(path))) throw new Error(`apt-get installed chromium, but ${path} is missing`);
+  return path;
 }
 
 export interface HeadlessChromium {
