@@ -2,7 +2,7 @@
  * The options every client command shares (where the server is, how to authenticate, how
  * long to wait, how often to retry, how much to say) and the client handle built from them.
  */
-import { type ClientEvent, type ClientOptions, DurableStream } from "@rivulet/client";
+import { type ClientEvent, type ClientOptions, DurableStream, type EventHook } from "@rivulet/client";
 import { type Command, Option } from "commander";
 import { collectHeader, parseCount } from "./option-parsers.js";
 import { DEFAULT_SERVER_URL, streamUrl } from "./stream-url.js";
@@ -31,7 +31,7 @@ export function addConnectionOptions(command: Command): Command {
     )
     .addOption(new Option("--token <token>", "send Authorization: Bearer <token>").env("RIVULET_TOKEN"))
     .addOption(
-      new Option("--timeout <duration>", "longest time one request may take")
+      new Option("--timeout <duration>", "longest time one operation may take, retries included")
         .argParser(parseDuration)
         .default(30_000, "30s"),
     )
@@ -51,19 +51,25 @@ export function requestHeaders(flags: ConnectionFlags): Record<string, string> {
   return headers;
 }
 
-export function clientOptions(flags: ConnectionFlags): ClientOptions {
+/** `onEvent`: a command's own reporting (e.g. tail's reconnects), after --verbose's log. */
+export function clientOptions(flags: ConnectionFlags, onEvent?: EventHook): ClientOptions {
   const options: ClientOptions = {
     headers: requestHeaders(flags),
     timeoutMs: flags.timeout,
     retry: { maxRetries: flags.retries },
   };
-  if (flags.verbose) options.onEvent = logEvent;
+  const hooks = [flags.verbose ? logEvent : undefined, onEvent].filter((hook) => hook !== undefined);
+  if (hooks.length > 0) {
+    options.onEvent = (event) => {
+      for (const hook of hooks) hook(event);
+    };
+  }
   return options;
 }
 
 /** A handle to the stream named (or addressed) by `stream`. */
-export function streamHandle(stream: string, flags: ConnectionFlags): DurableStream {
-  return new DurableStream({ url: streamUrl(stream, flags.url), ...clientOptions(flags) });
+export function streamHandle(stream: string, flags: ConnectionFlags, onEvent?: EventHook): DurableStream {
+  return new DurableStream({ url: streamUrl(stream, flags.url), ...clientOptions(flags, onEvent) });
 }
 
 /** --verbose: one stderr line per request, retry and mode switch. Never headers (tokens). */

@@ -34,7 +34,9 @@ export type StreamErrorCode =
   /** Cancelled through an AbortSignal. */
   | "ABORTED"
   /** The API was used in a way that cannot work (e.g. `json()` on a live read). */
-  | "USAGE";
+  | "USAGE"
+  /** An option or argument has a value that cannot work (a usage error found at once); see `InvalidArgumentError`. */
+  | "INVALID_ARGUMENT";
 
 /** Codes whose failures may succeed when tried again unchanged. */
 const RETRYABLE_CODES: ReadonlySet<StreamErrorCode> = new Set(["RATE_LIMITED", "SERVER_ERROR", "NETWORK", "TIMEOUT"]);
@@ -120,6 +122,18 @@ export class StreamClosedError extends StreamError {
     super("STREAM_CLOSED", message, details);
     this.name = "StreamClosedError";
     this.finalOffset = details.finalOffset;
+  }
+}
+
+/** An option or argument with a value that cannot work, found before any request is made. */
+export class InvalidArgumentError extends StreamError {
+  /** The option's path as the caller wrote it, e.g. `retry.maxRetries` or `url`. */
+  readonly option: string;
+
+  constructor(option: string, message: string, details: StreamErrorDetails) {
+    super("INVALID_ARGUMENT", message, details);
+    this.name = "InvalidArgumentError";
+    this.option = option;
   }
 }
 

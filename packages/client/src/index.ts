@@ -18,6 +18,7 @@ export {
 } from "./consumer/offset-store.js";
 export {
   GoneError,
+  InvalidArgumentError,
   isStreamError,
   SequenceGapError,
   StaleEpochError,
@@ -34,6 +35,7 @@ export type {
   CreateOptions,
   CreateResult,
   ForkOptions,
+  ForkResult,
   OperationOptions,
   StreamInfo,
 } from "./handle/results.js";

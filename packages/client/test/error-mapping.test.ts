@@ -89,6 +89,16 @@ describe("errorFromResponse", () => {
     expect(error.message).toContain("Malformed offset");
     expect(map(502, {}, "<html>bad gateway</html>").message).toContain("bad gateway");
   });
+
+  it("says a thing once when the server's message opens with the client's words", () => {
+    const closed = map(409, { "stream-closed": "true" }, serverBody("STREAM_CLOSED", "Stream is closed"));
+    expect(closed.message).toBe("Stream is closed (409)");
+    const missing = map(404, {}, serverBody("STREAM_NOT_FOUND", "Stream not found: /v1/stream/x"));
+    expect(missing.message).toBe("Stream not found: /v1/stream/x (404)");
+    // Different words are kept side by side: ours say what the status means.
+    expect(map(403, {}, serverBody("FORBIDDEN", "No read scope")).message).toBe("Forbidden: No read scope (403)");
+    expect(map(409, { "stream-closed": "true" }).message).toBe("Stream is closed (409)");
+  });
 });
 
 describe("errorFromFetchFailure", () => {

@@ -6,13 +6,14 @@
  * batch whose handler finished but whose checkpoint was not saved is handled again).
  */
 import { isJsonContentType } from "@rivulet/protocol";
+import { checkFunction, checkOneOf } from "../check.js";
 import { StreamError, usageError } from "../errors.js";
 import { DurableStream, type DurableStreamOptions } from "../handle/durable-stream.js";
 import { sleepUnlessAborted } from "../http/with-retries.js";
 import type { MaybePromise } from "../options.js";
 import type { Batch } from "../read/batch.js";
-import type { LiveMode, ReadOptions } from "../read/read-options.js";
-import { type RetryOptions, type RetryPolicy, retryDelay, retryPolicy } from "../retry.js";
+import { checkReadOptions, LIVE_MODES, type LiveMode, type ReadOptions } from "../read/read-options.js";
+import { checkedRetryPolicy, type RetryOptions, type RetryPolicy, retryDelay } from "../retry.js";
 import { MemoryOffsetStore, type OffsetStore } from "./offset-store.js";
 
 export type ConsumerHandler<T> = (batch: Batch<T>, context: { signal: AbortSignal }) => MaybePromise<void>;
@@ -81,11 +82,17 @@ export class Consumer<T = unknown> {
   /** The latest run, kept after it ends so `done` still reports how it ended. */
   private lastRun: Promise<ConsumerEnd> | undefined;
 
+  /** Checks every option, the read options included (INVALID_ARGUMENT naming the first bad one). */
   constructor(private readonly options: ConsumerOptions<T>) {
     this.stream = options.stream instanceof DurableStream ? options.stream : new DurableStream(options.stream);
+    const url = this.stream.url;
+    checkFunction(url, "handler", options.handler, true);
+    checkOneOf(url, "live", options.live, LIVE_MODES);
+    checkReadOptions(url, options.read ?? {}, "read.");
+    checkedRetryPolicy(url, "read.retry", this.stream.retry, options.read?.retry);
     this.store = options.offsetStore ?? new MemoryOffsetStore();
-    this.checkpointKey = options.checkpointKey ?? this.stream.url;
-    this.policy = retryPolicy(RECONNECT_DEFAULTS, options.reconnect);
+    this.checkpointKey = options.checkpointKey ?? url;
+    this.policy = checkedRetryPolicy(url, "reconnect", RECONNECT_DEFAULTS, options.reconnect);
   }
 
   /** The last checkpointed offset (after start(), the one it resumes from). */

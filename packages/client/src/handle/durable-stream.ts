@@ -3,17 +3,18 @@
  * protocol operation (PROTOCOL §5), retried with backoff when that is safe.
  */
 import { DEFAULT_CONTENT_TYPE, Header, isTrueFlag } from "@rivulet/protocol";
+import { checkNumber, invalidArgument, Rule, streamUrl } from "../check.js";
 import { Consumer, type ConsumerOptions } from "../consumer/consumer.js";
 import { StreamError } from "../errors.js";
 import type { Operation } from "../http/error-mapping.js";
 import { type BufferedResponse, type Method, type RequestSpec, Transport } from "../http/transport.js";
 import { certainlyNotApplied, withRetries } from "../http/with-retries.js";
-import type { ClientOptions } from "../options.js";
+import { type ClientOptions, checkClientOptions } from "../options.js";
 import { IdempotentProducer } from "../producer/idempotent-producer.js";
 import type { ProducerOptions } from "../producer/producer-options.js";
 import type { ReadOptions } from "../read/read-options.js";
 import { StreamResponse } from "../read/response.js";
-import { type RetryPolicy, retryPolicy } from "../retry.js";
+import { checkedRetryPolicy, type RetryPolicy } from "../retry.js";
 import { type BodyInput, bodyBytes, byteStreamOf, jsonMessagesBody, type StreamSource } from "./body.js";
 import {
   type AppendOptions,
@@ -22,6 +23,7 @@ import {
   type CreateOptions,
   type CreateResult,
   type ForkOptions,
+  type ForkResult,
   lifetimeHeaders,
   type OperationOptions,
   requireOffset,
@@ -46,12 +48,16 @@ export class DurableStream {
   /** @internal */
   readonly retry: RetryPolicy;
 
-  /** `shared` is internal: handles derived from another (forks) reuse its transport. */
+  /**
+   * Checks the options (INVALID_ARGUMENT naming the first bad one). `shared` is internal:
+   * handles derived from another (forks) reuse its transport.
+   */
   constructor(options: DurableStreamOptions, shared?: { transport: Transport; retry: RetryPolicy }) {
-    this.url = String(options.url);
+    this.url = streamUrl(options.url);
     this.contentType = options.contentType;
+    if (!shared) checkClientOptions(this.url, options);
     this.transport = shared?.transport ?? new Transport(options);
-    this.retry = shared?.retry ?? retryPolicy(options.retry);
+    this.retry = shared?.retry ?? checkedRetryPolicy(this.url, "retry", options.retry);
   }
 
   /** Creates the stream (idempotent unless `exclusive`) and returns its handle. */
@@ -70,7 +76,10 @@ export class DurableStream {
 
   async create(options: CreateOptions = {}): Promise<CreateResult> {
     const contentType = options.contentType ?? this.contentType ?? DEFAULT_CONTENT_TYPE;
-    const headers: Record<string, string> = { [Header.contentType]: contentType, ...lifetimeHeaders(options) };
+    const headers: Record<string, string> = {
+      [Header.contentType]: contentType,
+      ...lifetimeHeaders(this.url, options),
+    };
     if (options.closed) headers[Header.closed] = "true";
     const body = options.body === undefined ? undefined : bodyBytes(options.body);
     const response = await this.call("create", "PUT", { headers, body }, options, "always");
@@ -81,12 +90,7 @@ export class DurableStream {
       });
     }
     this.contentType = response.headers.get(Header.contentType) ?? contentType;
-    return {
-      created: response.status === 201,
-      offset: requireOffset(this.url, response.headers, "Create"),
-      contentType: this.contentType,
-      closed: isTrueFlag(response.headers.get(Header.closed)),
-    };
+    return createResult(this.url, response, this.contentType, "Create");
   }
 
   /** Metadata: tail offset, content type, closure, lifetime. Fails with NOT_FOUND. */
@@ -175,17 +179,23 @@ export class DurableStream {
    * returns the fork's handle, sharing this handle's options (PROTOCOL §4.2).
    */
   async fork(target: string | URL, options: ForkOptions = {}): Promise<DurableStream> {
-    const fork = this.sibling(new URL(target, this.url).toString(), options.contentType ?? this.contentType);
+    return (await this.createFork(target, options)).stream;
+  }
+
+  /** Like `fork`, and also tells what the server answered: the fork's tail offset, whether it is new. */
+  async createFork(target: string | URL, options: ForkOptions = {}): Promise<ForkResult> {
+    checkNumber(this.url, "subOffset", options.subOffset, Rule.nonNegativeInteger);
+    const fork = this.sibling(forkUrl(target, this.url), options.contentType ?? this.contentType);
     const headers: Record<string, string> = {
       [Header.forkedFrom]: new URL(this.url).pathname,
-      ...lifetimeHeaders(options),
+      ...lifetimeHeaders(this.url, options),
     };
     if (options.offset !== undefined) headers[Header.forkOffset] = options.offset;
     if (options.subOffset !== undefined) headers[Header.forkSubOffset] = String(options.subOffset);
     if (options.contentType !== undefined) headers[Header.contentType] = options.contentType;
     const response = await fork.call("fork", "PUT", { headers }, options, "always");
     fork.contentType = response.headers.get(Header.contentType) ?? fork.contentType;
-    return fork;
+    return { stream: fork, ...createResult(fork.url, response, fork.contentType, "Fork") };
   }
 
   /** Opens a read session; resolves after its first response. */
@@ -234,19 +244,14 @@ export class DurableStream {
     retry: Retry,
     onRetry?: () => void,
   ): Promise<BufferedResponse> {
+    checkNumber(this.url, "timeoutMs", options.timeoutMs, Rule.limitMs);
     return withRetries(
-      () =>
-        this.transport.send({
-          ...spec,
-          operation,
-          method,
-          url: this.url,
-          signal: options.signal,
-          timeoutMs: options.timeoutMs,
-        }),
+      (_attempt, timeoutMs) =>
+        this.transport.send({ ...spec, operation, method, url: this.url, signal: options.signal, timeoutMs }),
       {
         url: this.url,
         policy: this.retry,
+        timeoutMs: options.timeoutMs ?? this.transport.defaultTimeoutMs,
         signals: [options.signal, this.transport.signal],
         shouldRetry: (error) =>
           retry === "always" ? error.isRetryable : retry === "if-not-applied" ? certainlyNotApplied(error) : false,
@@ -257,6 +262,29 @@ export class DurableStream {
       },
     );
   }
+}
+
+/** A fork's URL: absolute, or relative to the source's (a bad one is INVALID_ARGUMENT `target`). */
+function forkUrl(target: string | URL, source: string): string {
+  try {
+    return streamUrl(new URL(target, source));
+  } catch {
+    throw invalidArgument(source, "target", "must be an http(s) URL or a path relative to the stream's URL", target);
+  }
+}
+
+function createResult(
+  url: string,
+  response: BufferedResponse,
+  contentType: string | undefined,
+  what: string,
+): CreateResult {
+  return {
+    created: response.status === 201,
+    offset: requireOffset(url, response.headers, what),
+    contentType,
+    closed: isTrueFlag(response.headers.get(Header.closed)),
+  };
 }
 
 function appendResult(url: string, response: BufferedResponse): AppendResult {

@@ -1,7 +1,9 @@
 /** Options and results of the stream handle's operations, and reading them off responses. */
 import { Header, isTrueFlag } from "@rivulet/protocol";
+import { checkNumber, invalidArgument, Rule } from "../check.js";
 import { parseError } from "../errors.js";
 import type { BodyInput } from "./body.js";
+import type { DurableStream } from "./durable-stream.js";
 
 export interface OperationOptions {
   signal?: AbortSignal;
@@ -72,6 +74,11 @@ export interface ForkOptions extends OperationOptions {
   expiresAt?: Date | string;
 }
 
+export interface ForkResult extends CreateResult {
+  /** The fork's handle, sharing the source handle's options. */
+  stream: DurableStream;
+}
+
 export function requireOffset(url: string, headers: Headers, what: string): string {
   const offset = headers.get(Header.nextOffset);
   if (offset === null) throw parseError(url, `${what} response has no Stream-Next-Offset`);
@@ -89,12 +96,20 @@ export function streamInfoFrom(url: string, headers: Headers): StreamInfo {
   };
 }
 
-export function lifetimeHeaders(options: { ttlSeconds?: number; expiresAt?: Date | string }): Record<string, string> {
+/** Stream-TTL and Stream-Expires-At (PROTOCOL §5.1); bad values are INVALID_ARGUMENT. */
+export function lifetimeHeaders(
+  url: string,
+  options: { ttlSeconds?: number; expiresAt?: Date | string },
+): Record<string, string> {
   const headers: Record<string, string> = {};
+  checkNumber(url, "ttlSeconds", options.ttlSeconds, Rule.nonNegativeInteger);
   if (options.ttlSeconds !== undefined) headers[Header.ttl] = String(options.ttlSeconds);
-  if (options.expiresAt !== undefined) {
-    headers[Header.expiresAt] =
-      options.expiresAt instanceof Date ? options.expiresAt.toISOString() : String(options.expiresAt);
+  const expiresAt = options.expiresAt;
+  if (expiresAt instanceof Date) {
+    if (Number.isNaN(expiresAt.getTime())) throw invalidArgument(url, "expiresAt", "must be a valid date", expiresAt);
+    headers[Header.expiresAt] = expiresAt.toISOString();
+  } else if (expiresAt !== undefined) {
+    headers[Header.expiresAt] = String(expiresAt);
   }
   return headers;
 }

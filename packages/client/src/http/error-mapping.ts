@@ -45,8 +45,7 @@ export function errorFromResponse(
     serverCode: body.code,
     retryAfterMs: parseRetryAfter(headers.get(Header.retryAfter), now),
   };
-  const message = (fallback: string) =>
-    body.message ? `${fallback}: ${body.message} (${status})` : `${fallback} (${status})`;
+  const message = (fallback: string) => describeFailure(fallback, body.message, status);
 
   switch (status) {
     case 400:
@@ -125,6 +124,17 @@ function conflict(
     return new StreamError("SEQUENCE_CONFLICT", message("Stream-Seq did not increase"), details);
   }
   return new StreamError("CONFIG_CONFLICT", message("Conflicts with the stream's configuration"), details);
+}
+
+/**
+ * Our words for the status, then the server's. A server message that already opens with
+ * the same words ("Stream is closed") stands alone rather than being said twice.
+ */
+function describeFailure(fallback: string, serverMessage: string | undefined, status: number): string {
+  if (!serverMessage) return `${fallback} (${status})`;
+  const headline = fallback.split(":")[0]!.trim().toLowerCase();
+  if (serverMessage.toLowerCase().startsWith(headline)) return `${serverMessage} (${status})`;
+  return `${fallback}: ${serverMessage} (${status})`;
 }
 
 function parseErrorBody(text: string): ErrorBody {

@@ -3,9 +3,11 @@
  * params for this request, links abort signals with the timeout, turns every failure into a
  * `StreamError`, and reports request events. It never retries; callers decide that.
  */
+import { invalidArgument } from "../check.js";
 import type { StreamError } from "../errors.js";
 import { type ClientEvent, type EventHook, emit } from "../observability/events.js";
 import { DEFAULT_TIMEOUT_MS, type DynamicRecord, type FetchLike, normaliseHeaders, resolveRecord } from "../options.js";
+import { cacheModeSupported } from "./cache-mode.js";
 import { errorFromFetchFailure, errorFromResponse, type Operation } from "./error-mapping.js";
 import { type RequestSignal, requestSignal } from "./signals.js";
 
@@ -39,6 +41,12 @@ export interface RequestSpec {
   extraSignal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
   usedStreamSeq?: boolean;
+  /**
+   * Check any cached copy with the server first (fetch cache mode "no-cache"): for catch-up
+   * reads, whose chunks stay cacheable (PROTOCOL §10.1) although a cached one may show the
+   * tail as it was, not as it is. Unchanged, it costs a 304; changed, the server sends it.
+   */
+  revalidate?: boolean;
 }
 
 export interface BufferedResponse {
@@ -62,10 +70,11 @@ export interface StreamingResponse {
 export class Transport {
   readonly onEvent: EventHook | undefined;
   private readonly fetchImpl: FetchLike;
+  private readonly cacheModes = cacheModeSupported();
 
   constructor(private readonly config: TransportConfig) {
     const fetchImpl = config.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined);
-    if (!fetchImpl) throw new TypeError("No fetch implementation: pass options.fetch");
+    if (!fetchImpl) throw invalidArgument("", "fetch", "this runtime has no fetch: pass options.fetch", undefined);
     this.fetchImpl = fetchImpl;
     this.onEvent = config.onEvent;
   }
@@ -129,7 +138,13 @@ export class Transport {
     let response: Response;
     try {
       const [headers, target] = await Promise.all([this.headersFor(spec), this.urlFor(spec)]);
-      const init: RequestInit & { duplex?: "half" } = { method: spec.method, headers, signal: signal.signal };
+      // `cache` is a standard RequestInit field that Node's type declarations leave out.
+      const init: RequestInit & { duplex?: "half"; cache?: "no-cache" } = {
+        method: spec.method,
+        headers,
+        signal: signal.signal,
+      };
+      if (spec.revalidate && this.cacheModes) init.cache = "no-cache";
       if (spec.body !== undefined) {
         init.body = spec.body as NonNullable<RequestInit["body"]>;
         // Streaming request bodies need half-duplex in fetch (Node, Chromium).
@@ -180,7 +195,11 @@ export class Transport {
   }
 
   private fail(spec: RequestSpec, started: number, error: StreamError): StreamError {
-    this.report({ type: "request:error", method: spec.method, url: spec.url, error, durationMs: elapsed(started) });
+    const durationMs = elapsed(started);
+    // Called off by its caller (stop(), cancel(), a signal): not a failure of the request.
+    const { method, url } = spec;
+    if (error.code === "ABORTED") this.report({ type: "request:aborted", method, url, durationMs });
+    else this.report({ type: "request:error", method, url, error, durationMs });
     return error;
   }
 

@@ -12,6 +12,8 @@ export type ClientEvent =
   | { type: "request:start"; method: string; url: string }
   | { type: "request:end"; method: string; url: string; status: number; durationMs: number }
   | { type: "request:error"; method: string; url: string; error: StreamError; durationMs: number }
+  /** The caller called the request off (a signal, `cancel()`, a consumer's `stop()`): not an error. */
+  | { type: "request:aborted"; method: string; url: string; durationMs: number }
   | {
       type: "batch:received";
       url: string;
@@ -46,6 +48,7 @@ export const DIAGNOSTICS_CHANNELS = {
   "request:start": "rivulet:client:request:start",
   "request:end": "rivulet:client:request:end",
   "request:error": "rivulet:client:request:error",
+  "request:aborted": "rivulet:client:request:aborted",
   "batch:received": "rivulet:client:batch:received",
   reconnect: "rivulet:client:reconnect",
   fallback: "rivulet:client:fallback",

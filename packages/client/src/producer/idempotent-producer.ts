@@ -14,10 +14,11 @@ import { StaleEpochError, StreamError, usageError } from "../errors.js";
 import type { DurableStream } from "../handle/durable-stream.js";
 import type { BufferedResponse } from "../http/transport.js";
 import { sleepUnlessAborted } from "../http/with-retries.js";
-import { type RetryPolicy, retryDelay, retryPolicy } from "../retry.js";
+import { checkedRetryPolicy, type RetryPolicy, retryDelay } from "../retry.js";
 import { BatchAssembler } from "./batch-assembler.js";
 import { Outgoing } from "./outgoing.js";
 import {
+  checkProducerOptions,
   type FlushResult,
   PRODUCER_DEFAULTS,
   PRODUCER_RETRY,
@@ -62,7 +63,7 @@ export class IdempotentProducer {
     producerId: string,
     private readonly options: ProducerOptions = {},
   ) {
-    if (producerId.length === 0) throw usageError(stream.url, "A producer id must not be empty");
+    checkProducerOptions(stream.url, producerId, options);
     const contentType = options.contentType ?? stream.contentType;
     if (contentType === undefined) {
       throw usageError(stream.url, "Unknown content type: create() or connect() the stream first, or pass contentType");
@@ -72,7 +73,7 @@ export class IdempotentProducer {
     this.contentType = contentType;
     this.config = { ...PRODUCER_DEFAULTS, ...definedOnly(options) };
     this.currentEpoch = this.config.epoch;
-    this.policy = retryPolicy(PRODUCER_RETRY, options.retry);
+    this.policy = checkedRetryPolicy(this.url, "retry", PRODUCER_RETRY, options.retry);
     this.assembler = new BatchAssembler(
       this.url,
       isJsonContentType(contentType),

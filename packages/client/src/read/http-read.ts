@@ -27,6 +27,9 @@ export async function httpRead(transport: Transport, request: HttpReadRequest): 
     url: request.url,
     query,
     timeoutMs: request.timeoutMs,
+    // A catch-up read must not take a cached tail for the current one; a long-poll moves on
+    // from whatever it gets, and its cursor keys each wait apart (§10.1).
+    revalidate: !request.longPoll,
   });
   const { headers } = response;
   const offset = headers.get(Header.nextOffset);

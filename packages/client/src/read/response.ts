@@ -61,14 +61,21 @@ export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
       // A long-lived caller signal must not keep a listener per finished read.
       controller.signal.addEventListener("abort", () => caller.removeEventListener("abort", forward), { once: true });
     }
-    const session = new ReadSession({
-      url: init.url,
-      transport: init.transport,
-      options: init.options as ReadOptions<unknown>,
-      contentType: init.contentType,
-      signal: controller.signal,
-      handleRetry: init.handleRetry,
-    });
+    let session: ReadSession;
+    try {
+      session = new ReadSession({
+        url: init.url,
+        transport: init.transport,
+        options: init.options as ReadOptions<unknown>,
+        contentType: init.contentType,
+        signal: controller.signal,
+        handleRetry: init.handleRetry,
+      });
+    } catch (error) {
+      // Bad options: release the caller's signal, which the aborted controller unhooks.
+      controller.abort(error);
+      throw error;
+    }
     const source = session.chunks();
     const first = await source.next();
     const response = new StreamResponse<T>(init.url, session, source, controller, init.options.validate, first);

@@ -10,11 +10,11 @@ import { StreamError } from "../errors.js";
 import type { Transport } from "../http/transport.js";
 import { sleepUnlessAborted } from "../http/with-retries.js";
 import type { ReadMode } from "../observability/events.js";
-import { type RetryPolicy, retryDelay, retryPolicy } from "../retry.js";
+import { checkedRetryPolicy, type RetryPolicy, retryDelay } from "../retry.js";
 import { AutoFallback, type ConnectionOutcome } from "./auto-fallback.js";
 import { chunkByteLength, hasPayload, type RawChunk } from "./chunk.js";
 import { httpRead } from "./http-read.js";
-import { DEFAULT_LONG_POLL_TIMEOUT_MS, type LiveMode, type ReadOptions } from "./read-options.js";
+import { checkReadOptions, DEFAULT_LONG_POLL_TIMEOUT_MS, type LiveMode, type ReadOptions } from "./read-options.js";
 import { SseStalledError, type SseStats, sseConnection } from "./sse-connection.js";
 
 /** A failure `onError` has already ruled on: it ends the session without being asked again. */
@@ -50,13 +50,15 @@ export class ReadSession {
   /** SSE health tracking; it only switches modes when live is "auto". */
   private readonly sseHealth: AutoFallback;
 
+  /** Checks the read options first: a bad one is INVALID_ARGUMENT before any request. */
   constructor(private readonly init: SessionInit) {
     const { options } = init;
+    checkReadOptions(init.url, options);
+    this.policy = checkedRetryPolicy(init.url, "retry", init.handleRetry, options.retry);
     this.offset = options.offset ?? "-1";
     this.cursor = options.cursor;
     this.live = options.live ?? false;
     this.contentType = init.contentType;
-    this.policy = retryPolicy(init.handleRetry, options.retry);
     this.sseHealth = new AutoFallback(options.autoFallback);
   }
 

@@ -26,6 +26,8 @@ export interface ProxiedRequest {
   readonly method: string;
   readonly url: URL;
   readonly headers: IncomingHttpHeaders;
+  /** The status the client was answered, once it was (the upstream's, or an injected one). */
+  status: number | undefined;
 }
 
 export type FaultRule = (request: ProxiedRequest) => Fault | undefined;
@@ -50,12 +52,14 @@ export async function startFaultProxy(upstream: string, rule?: FaultRule): Promi
       method: req.method ?? "GET",
       url: new URL(req.url ?? "/", "http://proxy"),
       headers: req.headers,
+      status: undefined,
     };
     requests.push(info);
     const fault = current?.(info);
 
     if (fault?.kind === "status") {
       req.resume();
+      info.status = fault.status;
       res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers });
       res.end(fault.body ?? JSON.stringify({ error: { code: "INJECTED", message: "injected fault" } }));
       return;
@@ -75,6 +79,7 @@ export async function startFaultProxy(upstream: string, rule?: FaultRule): Promi
           headers: { ...req.headers, host: target.host },
         },
         (upstreamResponse) => {
+          info.status = upstreamResponse.statusCode;
           if (fault?.kind === "drop-response") {
             upstreamResponse.resume();
             upstreamResponse.once("end", () => req.socket.destroy());
