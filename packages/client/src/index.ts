@@ -27,7 +27,7 @@ export {
   type StreamErrorCode,
 } from "./errors.js";
 export type { BodyInput, StreamSource } from "./handle/body.js";
-export { DurableStream, type DurableStreamOptions } from "./handle/durable-stream.js";
+export { DurableStream, type DurableStreamOptions, type ForkResult } from "./handle/durable-stream.js";
 export type {
   AppendOptions,
   AppendResult,
@@ -35,7 +35,6 @@ export type {
   CreateOptions,
   CreateResult,
   ForkOptions,
-  ForkResult,
   OperationOptions,
   StreamInfo,
 } from "./handle/results.js";

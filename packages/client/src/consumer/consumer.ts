@@ -7,12 +7,13 @@
  */
 import { isJsonContentType } from "@rivulet/protocol";
 import { checkFunction, checkOneOf } from "../check.js";
+import { type Endpoint, type EndpointOptions, isEndpoint, openEndpoint } from "../endpoint.js";
 import { StreamError, usageError } from "../errors.js";
-import { DurableStream, type DurableStreamOptions } from "../handle/durable-stream.js";
 import { sleepUnlessAborted } from "../http/with-retries.js";
 import type { MaybePromise } from "../options.js";
 import type { Batch } from "../read/batch.js";
 import { checkReadOptions, LIVE_MODES, type LiveMode, type ReadOptions } from "../read/read-options.js";
+import { StreamResponse } from "../read/response.js";
 import { checkedRetryPolicy, type RetryOptions, type RetryPolicy, retryDelay } from "../retry.js";
 import { MemoryOffsetStore, type OffsetStore } from "./offset-store.js";
 
@@ -28,7 +29,8 @@ export type ConsumerErrorPhase = "read" | "handler" | "checkpoint";
 export type ConsumerErrorDecision = undefined | "retry" | "skip" | "stop";
 
 export interface ConsumerOptions<T = unknown> {
-  stream: DurableStream | DurableStreamOptions;
+  /** A `DurableStream` (its options and transport are shared), or the options to make one. */
+  stream: Endpoint | EndpointOptions;
   /** Called for every batch with data, and for the final batch of a closed stream. */
   handler: ConsumerHandler<T>;
   /** Default: a MemoryOffsetStore. */
@@ -70,7 +72,8 @@ class Fatal {
 const STOPPED = Symbol("stopped");
 
 export class Consumer<T = unknown> {
-  readonly stream: DurableStream;
+  readonly url: string;
+  private readonly endpoint: Endpoint;
   readonly checkpointKey: string;
   private readonly store: OffsetStore;
   private readonly policy: RetryPolicy;
@@ -84,12 +87,13 @@ export class Consumer<T = unknown> {
 
   /** Checks every option, the read options included (INVALID_ARGUMENT naming the first bad one). */
   constructor(private readonly options: ConsumerOptions<T>) {
-    this.stream = options.stream instanceof DurableStream ? options.stream : new DurableStream(options.stream);
-    const url = this.stream.url;
+    this.endpoint = isEndpoint(options.stream) ? options.stream : openEndpoint(options.stream);
+    const url = this.endpoint.url;
+    this.url = url;
     checkFunction(url, "handler", options.handler, true);
     checkOneOf(url, "live", options.live, LIVE_MODES);
     checkReadOptions(url, options.read ?? {}, "read.");
-    checkedRetryPolicy(url, "read.retry", this.stream.retry, options.read?.retry);
+    checkedRetryPolicy(url, "read.retry", this.endpoint.retry, options.read?.retry);
     this.store = options.offsetStore ?? new MemoryOffsetStore();
     this.checkpointKey = options.checkpointKey ?? url;
     this.policy = checkedRetryPolicy(url, "reconnect", RECONNECT_DEFAULTS, options.reconnect);
@@ -106,13 +110,13 @@ export class Consumer<T = unknown> {
 
   /** Settles when the (latest) run ends: with how it ended, or rejected with what stopped it. */
   get done(): Promise<ConsumerEnd> {
-    if (!this.lastRun) return Promise.reject(usageError(this.stream.url, "The consumer was never started"));
+    if (!this.lastRun) return Promise.reject(usageError(this.url, "The consumer was never started"));
     return this.lastRun;
   }
 
   /** Loads the checkpoint and starts reading; resolves once reading has begun. */
   async start(): Promise<void> {
-    if (this.loop) throw usageError(this.stream.url, "The consumer is already running");
+    if (this.loop) throw usageError(this.url, "The consumer is already running");
     this.stopping = false;
     this.readController = new AbortController();
     this.handlerController = new AbortController();
@@ -140,11 +144,17 @@ export class Consumer<T = unknown> {
     const live = this.options.live ?? "auto";
     while (!this.stopping) {
       try {
-        const response = await this.stream.stream<T>({
-          ...this.options.read,
-          offset: this.position ?? this.options.startOffset ?? "-1",
-          live,
-          signal: this.readController.signal,
+        const response = await StreamResponse.open<T>({
+          url: this.url,
+          transport: this.endpoint.transport,
+          contentType: this.endpoint.contentType,
+          handleRetry: this.endpoint.retry,
+          options: {
+            ...this.options.read,
+            offset: this.position ?? this.options.startOffset ?? "-1",
+            live,
+            signal: this.readController.signal,
+          },
         });
         for await (const batch of response.batches()) {
           attempt = 0;
@@ -192,9 +202,9 @@ export class Consumer<T = unknown> {
       try {
         await this.store.save(this.checkpointKey, offset);
         this.position = offset;
-        this.stream.transport.report({
+        this.endpoint.transport.report({
           type: "consumer:checkpoint",
-          url: this.stream.url,
+          url: this.url,
           key: this.checkpointKey,
           offset,
         });
@@ -221,10 +231,10 @@ export class Consumer<T = unknown> {
     const retryAfterMs = error instanceof StreamError ? error.retryAfterMs : undefined;
     const delayMs = retryDelay(this.policy, attempt - 1, retryAfterMs);
     if (error instanceof StreamError) {
-      this.stream.transport.report({ type: "reconnect", url: this.stream.url, attempt, delayMs, error });
+      this.endpoint.transport.report({ type: "reconnect", url: this.url, attempt, delayMs, error });
     }
     try {
-      await sleepUnlessAborted(delayMs, this.stream.url, [this.readController.signal]);
+      await sleepUnlessAborted(delayMs, this.url, [this.readController.signal]);
     } catch {
       // stop() during the pause: the loop sees `stopping` and ends.
     }

@@ -5,16 +5,16 @@
 import { DEFAULT_CONTENT_TYPE, Header, isTrueFlag } from "@rivulet/protocol";
 import { checkNumber, invalidArgument, Rule, streamUrl } from "../check.js";
 import { Consumer, type ConsumerOptions } from "../consumer/consumer.js";
+import { type Endpoint, type EndpointOptions, openEndpoint } from "../endpoint.js";
 import { StreamError } from "../errors.js";
 import type { Operation } from "../http/error-mapping.js";
-import { type BufferedResponse, type Method, type RequestSpec, Transport } from "../http/transport.js";
+import type { BufferedResponse, Method, RequestSpec, Transport } from "../http/transport.js";
 import { certainlyNotApplied, withRetries } from "../http/with-retries.js";
-import { type ClientOptions, checkClientOptions } from "../options.js";
 import { IdempotentProducer } from "../producer/idempotent-producer.js";
 import type { ProducerOptions } from "../producer/producer-options.js";
 import type { ReadOptions } from "../read/read-options.js";
 import { StreamResponse } from "../read/response.js";
-import { checkedRetryPolicy, type RetryPolicy } from "../retry.js";
+import type { RetryPolicy } from "../retry.js";
 import { type BodyInput, bodyBytes, byteStreamOf, jsonMessagesBody, type StreamSource } from "./body.js";
 import {
   type AppendOptions,
@@ -23,7 +23,6 @@ import {
   type CreateOptions,
   type CreateResult,
   type ForkOptions,
-  type ForkResult,
   lifetimeHeaders,
   type OperationOptions,
   requireOffset,
@@ -31,15 +30,16 @@ import {
   streamInfoFrom,
 } from "./results.js";
 
-export interface DurableStreamOptions extends ClientOptions {
-  url: string | URL;
-  /** The stream's content type, if known; `create`, `connect` and `head` fill it in. */
-  contentType?: string;
+export type DurableStreamOptions = EndpointOptions;
+
+export interface ForkResult extends CreateResult {
+  /** The fork's handle, sharing the source handle's options. */
+  stream: DurableStream;
 }
 
 type Retry = "always" | "if-not-applied" | "never";
 
-export class DurableStream {
+export class DurableStream implements Endpoint {
   readonly url: string;
   /** The stream's content type, once known. */
   contentType: string | undefined;
@@ -53,11 +53,11 @@ export class DurableStream {
    * handles derived from another (forks) reuse its transport.
    */
   constructor(options: DurableStreamOptions, shared?: { transport: Transport; retry: RetryPolicy }) {
-    this.url = streamUrl(options.url);
+    const endpoint = shared ? { url: streamUrl(options.url), ...shared } : openEndpoint(options);
+    this.url = endpoint.url;
     this.contentType = options.contentType;
-    if (!shared) checkClientOptions(this.url, options);
-    this.transport = shared?.transport ?? new Transport(options);
-    this.retry = shared?.retry ?? checkedRetryPolicy(this.url, "retry", options.retry);
+    this.transport = endpoint.transport;
+    this.retry = endpoint.retry;
   }
 
   /** Creates the stream (idempotent unless `exclusive`) and returns its handle. */

@@ -3,7 +3,6 @@ import { Header, isTrueFlag } from "@rivulet/protocol";
 import { checkNumber, invalidArgument, Rule } from "../check.js";
 import { parseError } from "../errors.js";
 import type { BodyInput } from "./body.js";
-import type { DurableStream } from "./durable-stream.js";
 
 export interface OperationOptions {
   signal?: AbortSignal;
@@ -72,11 +71,6 @@ export interface ForkOptions extends OperationOptions {
   contentType?: string;
   ttlSeconds?: number;
   expiresAt?: Date | string;
-}
-
-export interface ForkResult extends CreateResult {
-  /** The fork's handle, sharing the source handle's options. */
-  stream: DurableStream;
 }
 
 export function requireOffset(url: string, headers: Headers, what: string): string {

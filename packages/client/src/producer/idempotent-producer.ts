@@ -10,8 +10,8 @@
  * the unacknowledged batches are resent in creation order under the new epoch.
  */
 import { Header, isJsonContentType } from "@rivulet/protocol";
+import type { Endpoint } from "../endpoint.js";
 import { StaleEpochError, StreamError, usageError } from "../errors.js";
-import type { DurableStream } from "../handle/durable-stream.js";
 import type { BufferedResponse } from "../http/transport.js";
 import { sleepUnlessAborted } from "../http/with-retries.js";
 import { checkedRetryPolicy, type RetryPolicy, retryDelay } from "../retry.js";
@@ -59,7 +59,7 @@ export class IdempotentProducer {
   private duplicatesSinceFlush = 0;
 
   constructor(
-    private readonly stream: DurableStream,
+    private readonly stream: Endpoint,
     producerId: string,
     private readonly options: ProducerOptions = {},
   ) {
