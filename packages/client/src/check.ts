@@ -46,9 +46,9 @@ export function invalidArgument(url: string, option: string, problem: string, va
   return new InvalidArgumentError(option, `Invalid ${option}: ${problem}, got ${describe(value)}`, { url });
 }
 
-/** Undefined means "use the default"; anything else must be a number the rule accepts. */
-export function checkNumber(url: string, option: string, value: unknown, rule: NumberRule): void {
-  if (value === undefined) return;
+/** Undefined means "use the default" (unless `required`); anything else must be a number the rule accepts. */
+export function checkNumber(url: string, option: string, value: unknown, rule: NumberRule, required = false): void {
+  if (value === undefined && !required) return;
   if (typeof value !== "number" || !rule.holds(value))
     throw invalidArgument(url, option, `must be ${rule.expected}`, value);
 }

@@ -51,6 +51,8 @@ export interface StreamErrorDetails {
   serverCode?: string | undefined;
   /** Overrides the code's default retryability (e.g. 501 is a server error that will not heal). */
   retryable?: boolean | undefined;
+  /** The headers of the response that caused the error, when there was one. */
+  headers?: Headers | undefined;
 }
 
 export class StreamError extends Error {
@@ -60,6 +62,8 @@ export class StreamError extends Error {
   readonly isRetryable: boolean;
   readonly retryAfterMs: number | undefined;
   readonly serverCode: string | undefined;
+  /** The headers of the failed response (request ids, rate-limit and protocol headers); undefined without one. */
+  readonly headers: Headers | undefined;
 
   constructor(code: StreamErrorCode, message: string, details: StreamErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -70,6 +74,20 @@ export class StreamError extends Error {
     this.isRetryable = details.retryable ?? RETRYABLE_CODES.has(code);
     this.retryAfterMs = details.retryAfterMs;
     this.serverCode = details.serverCode;
+    this.headers = details.headers;
+  }
+
+  /** What the error was made from, for subclasses that derive a copy with more context. */
+  protected get details(): StreamErrorDetails {
+    return {
+      url: this.url,
+      status: this.status,
+      cause: this.cause,
+      retryAfterMs: this.retryAfterMs,
+      serverCode: this.serverCode,
+      retryable: this.isRetryable,
+      headers: this.headers,
+    };
   }
 }
 
@@ -110,6 +128,30 @@ export class GoneError extends StreamError {
     super("GONE", message, details);
     this.name = "GoneError";
     this.earliestOffset = details.earliestOffset;
+  }
+}
+
+/** A write or fork disagreed with the stream's configuration, most often its content type. */
+export class ConfigConflictError extends StreamError {
+  /** The stream's content type (for a fork, the source's), when it could be learned. */
+  readonly expectedContentType: string | undefined;
+  /** The content type the request carried, if it carried one. */
+  readonly actualContentType: string | undefined;
+
+  constructor(
+    message: string,
+    details: StreamErrorDetails & { expectedContentType: string | undefined; actualContentType: string | undefined },
+  ) {
+    super("CONFIG_CONFLICT", message, details);
+    this.name = "ConfigConflictError";
+    this.expectedContentType = details.expectedContentType;
+    this.actualContentType = details.actualContentType;
+  }
+
+  /** The same error, knowing the stream's content type. */
+  withExpected(expectedContentType: string | undefined): ConfigConflictError {
+    const { actualContentType } = this;
+    return new ConfigConflictError(this.message, { ...this.details, expectedContentType, actualContentType });
   }
 }
 

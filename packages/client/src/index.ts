@@ -17,6 +17,7 @@ export {
   WebStorageOffsetStore,
 } from "./consumer/offset-store.js";
 export {
+  ConfigConflictError,
   GoneError,
   InvalidArgumentError,
   isStreamError,
@@ -36,6 +37,7 @@ export type {
   CreateResult,
   ForkOptions,
   OperationOptions,
+  ProducerStamp,
   StreamInfo,
 } from "./handle/results.js";
 export { diagnosticsAvailable } from "./observability/diagnostics.js";

@@ -6,16 +6,15 @@ import { DEFAULT_CONTENT_TYPE, Header, isTrueFlag } from "@rivulet/protocol";
 import { checkNumber, invalidArgument, Rule, streamUrl } from "../check.js";
 import { Consumer, type ConsumerOptions } from "../consumer/consumer.js";
 import { type Endpoint, type EndpointOptions, openEndpoint } from "../endpoint.js";
-import { StreamError } from "../errors.js";
-import type { Operation } from "../http/error-mapping.js";
+import { ConfigConflictError, StreamError } from "../errors.js";
 import type { BufferedResponse, Method, RequestSpec, Transport } from "../http/transport.js";
-import { certainlyNotApplied, withRetries } from "../http/with-retries.js";
 import { IdempotentProducer } from "../producer/idempotent-producer.js";
 import type { ProducerOptions } from "../producer/producer-options.js";
 import type { ReadOptions } from "../read/read-options.js";
 import { StreamResponse } from "../read/response.js";
 import type { RetryPolicy } from "../retry.js";
 import { type BodyInput, bodyBytes, byteStreamOf, jsonMessagesBody, type StreamSource } from "./body.js";
+import { type RetryRule, runOperation } from "./operation.js";
 import {
   type AppendOptions,
   type AppendResult,
@@ -29,6 +28,7 @@ import {
   type StreamInfo,
   streamInfoFrom,
 } from "./results.js";
+import { appendHeaders } from "./write-headers.js";
 
 export type DurableStreamOptions = EndpointOptions;
 
@@ -36,8 +36,6 @@ export interface ForkResult extends CreateResult {
   /** The fork's handle, sharing the source handle's options. */
   stream: DurableStream;
 }
-
-type Retry = "always" | "if-not-applied" | "never";
 
 export class DurableStream implements Endpoint {
   readonly url: string;
@@ -82,7 +80,8 @@ export class DurableStream implements Endpoint {
     };
     if (options.closed) headers[Header.closed] = "true";
     const body = options.body === undefined ? undefined : bodyBytes(options.body);
-    const response = await this.call("create", "PUT", { headers, body }, options, "always");
+    const request = { operation: "create", method: "PUT", headers, body, retry: "always" } as const;
+    const response = await runOperation(this, request, options);
     if (options.exclusive && response.status !== 201) {
       throw new StreamError("ALREADY_EXISTS", `A stream already exists at ${this.url}`, {
         url: this.url,
@@ -95,7 +94,7 @@ export class DurableStream implements Endpoint {
 
   /** Metadata: tail offset, content type, closure, lifetime. Fails with NOT_FOUND. */
   async head(options: OperationOptions = {}): Promise<StreamInfo> {
-    const response = await this.call("head", "HEAD", {}, options, "always");
+    const response = await runOperation(this, { operation: "head", method: "HEAD", retry: "always" }, options);
     const info = streamInfoFrom(this.url, response.headers);
     if (info.contentType !== undefined) this.contentType = info.contentType;
     return info;
@@ -112,15 +111,17 @@ export class DurableStream implements Endpoint {
     }
   }
 
-  /** Appends bytes or text as they are; returns the new tail offset. */
+  /**
+   * Appends bytes or text as they are; returns the new tail offset. With `producer`, the
+   * append carries that producer stamp and is retried like any idempotent request.
+   */
   async append(body: BodyInput, options: AppendOptions = {}): Promise<AppendResult> {
-    const headers: Record<string, string> = { [Header.contentType]: this.requireContentType(options.contentType) };
-    if (options.seq !== undefined) headers[Header.seq] = options.seq;
-    if (options.close) headers[Header.closed] = "true";
+    const headers = appendHeaders(this.url, this.requireContentType(options.contentType), options);
     // A plain append is not idempotent: repeat it only when it certainly did not happen.
+    const retry = options.producer ? "always" : "if-not-applied";
     const spec = { headers, body: bodyBytes(body), usedStreamSeq: options.seq !== undefined };
-    const response = await this.call("append", "POST", spec, options, "if-not-applied");
-    return appendResult(this.url, response);
+    const response = await this.write("append", "POST", spec, options, retry);
+    return appendResult(this.url, response, options.producer !== undefined);
   }
 
   /** Appends one message to a JSON stream. */
@@ -135,12 +136,10 @@ export class DurableStream implements Endpoint {
 
   /** Streams an append body from an async iterable or ReadableStream (one request; not retried). */
   async appendStream(source: StreamSource, options: AppendOptions = {}): Promise<AppendResult> {
-    const headers: Record<string, string> = { [Header.contentType]: this.requireContentType(options.contentType) };
-    if (options.seq !== undefined) headers[Header.seq] = options.seq;
-    if (options.close) headers[Header.closed] = "true";
+    const headers = appendHeaders(this.url, this.requireContentType(options.contentType), options);
     const spec = { headers, body: byteStreamOf(source), usedStreamSeq: options.seq !== undefined };
-    const response = await this.call("append", "POST", spec, options, "never");
-    return appendResult(this.url, response);
+    const response = await this.write("append", "POST", spec, options, "never");
+    return appendResult(this.url, response, options.producer !== undefined);
   }
 
   /** Closes the stream (EOF for readers), optionally appending a final message atomically. */
@@ -148,26 +147,20 @@ export class DurableStream implements Endpoint {
     const headers: Record<string, string> = { [Header.closed]: "true" };
     if (options.body === undefined) {
       // §5.3: close-only is idempotent, so it is safe to repeat.
-      const response = await this.call("close", "POST", { headers }, options, "always");
-      return appendResult(this.url, response);
+      return appendResult(this.url, await this.write("close", "POST", { headers }, options, "always"), false);
     }
     headers[Header.contentType] = this.requireContentType(options.contentType);
-    const response = await this.call(
-      "close",
-      "POST",
-      { headers, body: bodyBytes(options.body) },
-      options,
-      "if-not-applied",
-    );
-    return appendResult(this.url, response);
+    const spec = { headers, body: bodyBytes(options.body) };
+    return appendResult(this.url, await this.write("close", "POST", spec, options, "if-not-applied"), false);
   }
 
   async delete(options: OperationOptions = {}): Promise<void> {
     let retried = false;
     try {
-      await this.call("delete", "DELETE", {}, options, "always", () => {
+      const onRetry = () => {
         retried = true;
-      });
+      };
+      await runOperation(this, { operation: "delete", method: "DELETE", retry: "always", onRetry }, options);
     } catch (error) {
       // A retry that finds nothing means an earlier attempt deleted it.
       if (!(retried && error instanceof StreamError && error.code === "NOT_FOUND")) throw error;
@@ -193,7 +186,10 @@ export class DurableStream implements Endpoint {
     if (options.offset !== undefined) headers[Header.forkOffset] = options.offset;
     if (options.subOffset !== undefined) headers[Header.forkSubOffset] = String(options.subOffset);
     if (options.contentType !== undefined) headers[Header.contentType] = options.contentType;
-    const response = await fork.call("fork", "PUT", { headers }, options, "always");
+    const request = { operation: "fork", method: "PUT", headers, retry: "always" } as const;
+    const response = await runOperation(fork, request, options).catch(async (error: unknown) => {
+      throw await explainConflict(error, this, options);
+    });
     fork.contentType = response.headers.get(Header.contentType) ?? fork.contentType;
     return { stream: fork, ...createResult(fork.url, response, fork.contentType, "Fork") };
   }
@@ -236,31 +232,19 @@ export class DurableStream implements Endpoint {
     return contentType;
   }
 
-  private call(
-    operation: Operation,
+  /** An append or close; a content-type conflict comes back naming the stream's type. */
+  private async write(
+    operation: "append" | "close",
     method: Method,
     spec: Pick<RequestSpec, "headers" | "body" | "usedStreamSeq">,
     options: OperationOptions,
-    retry: Retry,
-    onRetry?: () => void,
+    retry: RetryRule,
   ): Promise<BufferedResponse> {
-    checkNumber(this.url, "timeoutMs", options.timeoutMs, Rule.limitMs);
-    return withRetries(
-      (_attempt, timeoutMs) =>
-        this.transport.send({ ...spec, operation, method, url: this.url, signal: options.signal, timeoutMs }),
-      {
-        url: this.url,
-        policy: this.retry,
-        timeoutMs: options.timeoutMs ?? this.transport.defaultTimeoutMs,
-        signals: [options.signal, this.transport.signal],
-        shouldRetry: (error) =>
-          retry === "always" ? error.isRetryable : retry === "if-not-applied" ? certainlyNotApplied(error) : false,
-        onRetry: (error, attempt, delayMs) => {
-          onRetry?.();
-          this.transport.report({ type: "reconnect", url: this.url, attempt, delayMs, error });
-        },
-      },
-    );
+    try {
+      return await runOperation(this, { ...spec, operation, method, retry }, options);
+    } catch (error) {
+      throw await explainConflict(error, this, options);
+    }
   }
 }
 
@@ -287,9 +271,24 @@ function createResult(
   };
 }
 
-function appendResult(url: string, response: BufferedResponse): AppendResult {
+function appendResult(url: string, response: BufferedResponse, withProducer: boolean): AppendResult {
   return {
     offset: requireOffset(url, response.headers, "Append"),
     closed: isTrueFlag(response.headers.get(Header.closed)),
+    // §5.2.1: a producer append is 200 when written, 204 when the server already had it.
+    duplicate: withProducer && response.status === 204,
   };
+}
+
+/**
+ * A content-type conflict names both types. The server's answer carries only a message, so
+ * the stream's type is learned with one HEAD, best effort: if that fails, the error stays as it was.
+ */
+async function explainConflict(error: unknown, stream: DurableStream, options: OperationOptions): Promise<unknown> {
+  if (!(error instanceof ConfigConflictError) || error.serverCode === "FORK_SOURCE_DELETED") return error;
+  try {
+    return error.withExpected((await stream.head(options)).contentType);
+  } catch {
+    return error;
+  }
 }

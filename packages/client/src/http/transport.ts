@@ -3,6 +3,7 @@
  * params for this request, links abort signals with the timeout, turns every failure into a
  * `StreamError`, and reports request events. It never retries; callers decide that.
  */
+import { Header } from "@rivulet/protocol";
 import { invalidArgument } from "../check.js";
 import type { StreamError } from "../errors.js";
 import { type ClientEvent, type EventHook, emit } from "../observability/events.js";
@@ -41,6 +42,8 @@ export interface RequestSpec {
   extraSignal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
   usedStreamSeq?: boolean;
+  /** Which try of this request this is (1 for the first), for the request:start event. */
+  attempt?: number | undefined;
   /**
    * Check any cached copy with the server first (fetch cache mode "no-cache"): for catch-up
    * reads, whose chunks stay cacheable (PROTOCOL §10.1) although a cached one may show the
@@ -134,7 +137,7 @@ export class Transport {
       [this.config.signal, spec.signal, spec.extraSignal],
       spec.timeoutMs ?? this.defaultTimeoutMs,
     );
-    this.report({ type: "request:start", method: spec.method, url: spec.url });
+    this.report({ type: "request:start", method: spec.method, url: spec.url, attempt: spec.attempt ?? 1 });
     let response: Response;
     try {
       const [headers, target] = await Promise.all([this.headersFor(spec), this.urlFor(spec)]);
@@ -165,7 +168,12 @@ export class Transport {
       signal.dispose();
     }
     const error = errorFromResponse(
-      { operation: spec.operation, url: spec.url, usedStreamSeq: spec.usedStreamSeq ?? false },
+      {
+        operation: spec.operation,
+        url: spec.url,
+        usedStreamSeq: spec.usedStreamSeq ?? false,
+        contentType: spec.headers?.[Header.contentType],
+      },
       { status: response.status, headers: response.headers, body: text },
     );
     throw this.fail(spec, started, error);

@@ -9,7 +9,8 @@ import { publishDiagnostic } from "./diagnostics.js";
 export type ReadMode = "catch-up" | "long-poll" | "sse";
 
 export type ClientEvent =
-  | { type: "request:start"; method: string; url: string }
+  /** `attempt` counts tries of one request: 1 for the first, 2 for its first retry... */
+  | { type: "request:start"; method: string; url: string; attempt: number }
   | { type: "request:end"; method: string; url: string; status: number; durationMs: number }
   | { type: "request:error"; method: string; url: string; error: StreamError; durationMs: number }
   /** The caller called the request off (a signal, `cancel()`, a consumer's `stop()`): not an error. */

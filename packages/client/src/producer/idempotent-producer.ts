@@ -229,6 +229,7 @@ export class IdempotentProducer {
           headers: this.headersFor(batch, close),
           body: batch.body.length > 0 ? batch.body : undefined,
           signal: this.options.signal,
+          attempt: attempt + 1,
         });
         this.acknowledge(batch, response, Date.now() - started);
         return response;

@@ -10,7 +10,7 @@ export interface HttpReadRequest {
   cursor: string | undefined;
   longPoll: boolean;
   timeoutMs: number;
-  spec: Pick<RequestSpec, "callHeaders" | "callParams" | "overrideHeaders" | "overrideParams" | "signal">;
+  spec: Pick<RequestSpec, "callHeaders" | "callParams" | "overrideHeaders" | "overrideParams" | "signal" | "attempt">;
 }
 
 export async function httpRead(transport: Transport, request: HttpReadRequest): Promise<RawChunk> {

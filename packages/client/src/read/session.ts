@@ -233,6 +233,8 @@ export class ReadSession {
       overrideHeaders: this.overrideHeaders,
       overrideParams: this.overrideParams,
       signal: this.init.signal,
+      // Failed requests in a row so far: the next one is their retry.
+      attempt: this.failures + 1,
     };
   }
 }

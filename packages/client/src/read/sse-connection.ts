@@ -14,7 +14,7 @@ export interface SseRequest {
   /** When set, a connection with no event this long after its headers is declared stalled. */
   firstEventTimeoutMs: number | undefined;
   contentType: string | undefined;
-  spec: Pick<RequestSpec, "callHeaders" | "callParams" | "overrideHeaders" | "overrideParams" | "signal">;
+  spec: Pick<RequestSpec, "callHeaders" | "callParams" | "overrideHeaders" | "overrideParams" | "signal" | "attempt">;
 }
 
 /** How the connection went, for the auto-mode policy. */
