@@ -58,6 +58,7 @@ export type {
   ProducerOptions,
 } from "./producer/producer-options.js";
 export type { Batch } from "./read/batch.js";
+export type { ReadOnceOptions } from "./read/read-once.js";
 export { type StreamOptions, stream } from "./read/read-only.js";
 export type {
   AutoFallbackOptions,

@@ -10,6 +10,8 @@ import { ConfigConflictError, StreamError } from "../errors.js";
 import type { BufferedResponse, Method, RequestSpec, Transport } from "../http/transport.js";
 import { IdempotentProducer } from "../producer/idempotent-producer.js";
 import type { ProducerOptions } from "../producer/producer-options.js";
+import type { Batch } from "../read/batch.js";
+import { type ReadOnceOptions, readOnce } from "../read/read-once.js";
 import type { ReadOptions } from "../read/read-options.js";
 import { StreamResponse } from "../read/response.js";
 import type { RetryPolicy } from "../retry.js";
@@ -203,6 +205,14 @@ export class DurableStream implements Endpoint {
       contentType: this.contentType,
       handleRetry: this.retry,
     });
+  }
+
+  /**
+   * One bounded catch-up read: what a single response holds from `offset` (a server-sized
+   * chunk), with `offset` to read next, `upToDate` at the tail and `closed` at EOF.
+   */
+  readOnce<T = unknown>(options: ReadOnceOptions<T> = {}): Promise<Batch<T>> {
+    return readOnce(this, options);
   }
 
   /** An idempotent producer writing to this stream with this handle's fetch, headers and auth. */
