@@ -21,6 +21,7 @@ export class SseChunkDecoder {
   private ready: RawChunk[] = [];
   private failure: StreamError | undefined;
   private eventCount = 0;
+  private endsWithCr = false;
 
   constructor(
     private readonly options: { base64: boolean; url: string },
@@ -36,7 +37,24 @@ export class SseChunkDecoder {
 
   /** Feeds decoded text; returns the chunks completed by it. Throws PARSE_ERROR on bad input. */
   push(text: string): RawChunk[] {
+    if (text.length > 0) this.endsWithCr = text.endsWith("\r");
     this.parser.feed(text);
+    return this.take();
+  }
+
+  /**
+   * The connection ended: returns what its last bytes completed. A lone CR is a whole line
+   * ending, but a parser holds it back until the next character shows it is not the first
+   * half of a CRLF; at the end of the body nothing follows, so the LF that would settle it is
+   * supplied. An event without its blank line stays incomplete and is dropped (as SSE says).
+   */
+  end(): RawChunk[] {
+    if (this.endsWithCr) this.parser.feed("\n");
+    this.endsWithCr = false;
+    return this.take();
+  }
+
+  private take(): RawChunk[] {
     if (this.failure) throw this.failure;
     const out = this.ready;
     this.ready = [];
