@@ -43,11 +43,20 @@ export type {
 export { diagnosticsAvailable } from "./observability/diagnostics.js";
 export {
   type ClientEvent,
+  type ClientEventBody,
   type ClientEventType,
   DIAGNOSTICS_CHANNELS,
   type EventHook,
   type ReadMode,
 } from "./observability/events.js";
+export {
+  type EventLogger,
+  type LogEntry,
+  type LogEventsOptions,
+  type LogHook,
+  type LogLevel,
+  logEvents,
+} from "./observability/log-events.js";
 export { compareOffsets, OFFSET_BEGINNING, OFFSET_NOW } from "./offsets.js";
 export type { ClientOptions, DynamicRecord, DynamicValue, FetchLike, MaybePromise } from "./options.js";
 export { IdempotentProducer } from "./producer/idempotent-producer.js";

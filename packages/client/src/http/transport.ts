@@ -6,7 +6,7 @@
 import { Header } from "@rivulet/protocol";
 import { invalidArgument } from "../check.js";
 import type { StreamError } from "../errors.js";
-import { type ClientEvent, type EventHook, emit } from "../observability/events.js";
+import { type ClientEventBody, type EventHook, emit } from "../observability/events.js";
 import { DEFAULT_TIMEOUT_MS, type DynamicRecord, type FetchLike, normaliseHeaders, resolveRecord } from "../options.js";
 import { cacheModeSupported } from "./cache-mode.js";
 import { errorFromFetchFailure, errorFromResponse, type Operation } from "./error-mapping.js";
@@ -211,7 +211,7 @@ export class Transport {
     return error;
   }
 
-  report(event: ClientEvent): void {
+  report(event: ClientEventBody): void {
     emit(this.onEvent, event);
   }
 }

@@ -8,7 +8,8 @@ import { publishDiagnostic } from "./diagnostics.js";
 
 export type ReadMode = "catch-up" | "long-poll" | "sse";
 
-export type ClientEvent =
+/** An event as reported; `ClientEvent` adds the time it happened. */
+export type ClientEventBody =
   /** `attempt` counts tries of one request: 1 for the first, 2 for its first retry... */
   | { type: "request:start"; method: string; url: string; attempt: number }
   | { type: "request:end"; method: string; url: string; status: number; durationMs: number }
@@ -21,6 +22,8 @@ export type ClientEvent =
       mode: ReadMode;
       offset: string;
       bytes: number;
+      /** Messages in the batch on a JSON stream; undefined on other streams, which have no message boundaries. */
+      items: number | undefined;
       upToDate: boolean;
       closed: boolean;
     }
@@ -41,6 +44,9 @@ export type ClientEvent =
   | { type: "producer:batch-failed"; url: string; producerId: string; epoch: number; seq: number; error: StreamError }
   | { type: "consumer:checkpoint"; url: string; key: string; offset: string };
 
+/** Every event carries `timestamp`: when it happened, in milliseconds since the epoch (`Date.now()`). */
+export type ClientEvent = ClientEventBody & { readonly timestamp: number };
+
 export type ClientEventType = ClientEvent["type"];
 export type EventHook = (event: ClientEvent) => void;
 
@@ -59,7 +65,8 @@ export const DIAGNOSTICS_CHANNELS = {
   "consumer:checkpoint": "rivulet:client:consumer:checkpoint",
 } as const satisfies Record<ClientEventType, string>;
 
-export function emit(hook: EventHook | undefined, event: ClientEvent): void {
+export function emit(hook: EventHook | undefined, body: ClientEventBody): void {
+  const event = { ...body, timestamp: Date.now() } as ClientEvent;
   if (hook) {
     try {
       hook(event);

@@ -55,6 +55,11 @@ export class ReadBatch<T> implements Batch<T> {
     return this.decoded;
   }
 
+  /** Messages decoded from a JSON stream; undefined on other streams. */
+  get itemCount(): number | undefined {
+    return this.decoded?.length;
+  }
+
   get data(): Uint8Array {
     this.bytes ??= chunkBytes(this.chunk);
     return this.bytes;

@@ -8,7 +8,7 @@ import type { Transport } from "../http/transport.js";
 import type { ReadMode } from "../observability/events.js";
 import type { RetryPolicy } from "../retry.js";
 import { type Batch, ReadBatch } from "./batch.js";
-import { concatBytes, type RawChunk } from "./chunk.js";
+import { chunkByteLength, concatBytes, type RawChunk } from "./chunk.js";
 import type { LiveMode, ReadOptions } from "./read-options.js";
 import { ReadSession } from "./session.js";
 import { type BatchHandler, type SubscribeOptions, type Subscription, subscribeBatches } from "./subscribe.js";
@@ -35,6 +35,7 @@ export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
 
   private constructor(
     url: string,
+    private readonly transport: Transport,
     private readonly session: ReadSession,
     private readonly source: AsyncGenerator<RawChunk, void, undefined>,
     private readonly controller: AbortController,
@@ -78,7 +79,8 @@ export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
     }
     const source = session.chunks();
     const first = await source.next();
-    const response = new StreamResponse<T>(init.url, session, source, controller, init.options.validate, first);
+    const { url, transport, options } = init;
+    const response = new StreamResponse<T>(url, transport, session, source, controller, options.validate, first);
     response.state.offset = init.options.offset ?? "-1";
     return response;
   }
@@ -206,6 +208,19 @@ export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
     this.consumedBy = method;
   }
 
+  private reportReceived(chunk: RawChunk, batch: ReadBatch<T>): void {
+    this.transport.report({
+      type: "batch:received",
+      url: this.url,
+      mode: chunk.mode ?? "catch-up",
+      offset: chunk.offset,
+      bytes: chunkByteLength(chunk),
+      items: batch.itemCount,
+      upToDate: chunk.upToDate,
+      closed: chunk.closed,
+    });
+  }
+
   private async *run(): AsyncGenerator<Batch<T>, void, undefined> {
     try {
       while (true) {
@@ -215,6 +230,7 @@ export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
         const chunk = result.value;
         const batch = new ReadBatch<T>(chunk, this.url, this.session.contentType, this.validate);
         this.state = { offset: chunk.offset, cursor: chunk.cursor, upToDate: chunk.upToDate, closed: chunk.closed };
+        this.reportReceived(chunk, batch);
         yield batch;
       }
     } catch (error) {

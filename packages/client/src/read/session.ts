@@ -12,7 +12,7 @@ import { sleepUnlessAborted } from "../http/with-retries.js";
 import type { ReadMode } from "../observability/events.js";
 import { checkedRetryPolicy, type RetryPolicy, retryDelay } from "../retry.js";
 import { AutoFallback, type ConnectionOutcome } from "./auto-fallback.js";
-import { chunkByteLength, hasPayload, type RawChunk } from "./chunk.js";
+import { hasPayload, type RawChunk } from "./chunk.js";
 import { httpRead } from "./http-read.js";
 import { checkReadOptions, DEFAULT_LONG_POLL_TIMEOUT_MS, type LiveMode, type ReadOptions } from "./read-options.js";
 import { SseStalledError, type SseStats, sseConnection } from "./sse-connection.js";
@@ -78,7 +78,7 @@ export class ReadSession {
           yield* this.sseRound();
         } else {
           const chunk = await this.httpRound(mode === "long-poll");
-          if (this.accept(chunk, mode)) yield chunk;
+          if (this.accept(chunk)) yield { ...chunk, mode };
         }
         if (this.live === false && this.upToDate) return;
       } catch (error) {
@@ -121,7 +121,7 @@ export class ReadSession {
         stats,
       );
       for await (const chunk of connection) {
-        if (this.accept(chunk, "sse")) yield chunk;
+        if (this.accept(chunk)) yield { ...chunk, mode: "sse" };
         if (this.closed) return;
       }
     } catch (error) {
@@ -169,7 +169,7 @@ export class ReadSession {
   }
 
   /** Updates the position from a chunk; true when the chunk is worth delivering. */
-  private accept(chunk: RawChunk, mode: ReadMode): boolean {
+  private accept(chunk: RawChunk): boolean {
     this.failures = 0;
     const wasUpToDate = this.upToDate;
     this.offset = chunk.offset;
@@ -180,19 +180,7 @@ export class ReadSession {
     if (chunk.upToDate) this.phase = "live";
     // Empty long-poll timeouts and repeated up-to-date controls carry nothing new.
     const json = this.contentType !== undefined && isJsonContentType(this.contentType);
-    const deliver = hasPayload(chunk, json) || chunk.closed || (chunk.upToDate && !wasUpToDate);
-    if (deliver) {
-      this.init.transport.report({
-        type: "batch:received",
-        url: this.init.url,
-        mode,
-        offset: chunk.offset,
-        bytes: chunkByteLength(chunk),
-        upToDate: chunk.upToDate,
-        closed: chunk.closed,
-      });
-    }
-    return deliver;
+    return hasPayload(chunk, json) || chunk.closed || (chunk.upToDate && !wasUpToDate);
   }
 
   /**
