@@ -2,6 +2,7 @@
  * `@rivulet/client`: an isomorphic Durable Streams client (fetch, ReadableStream, AbortSignal;
  * no Node built-ins). Node-only extras are in `@rivulet/client/node`.
  */
+export { type CreateClientOptions, createClient, type HandleOptions, StreamClient } from "./client.js";
 export {
   Consumer,
   type ConsumerEnd,
