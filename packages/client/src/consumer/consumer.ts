@@ -7,6 +7,7 @@
  */
 import { isJsonContentType } from "@rivulet/protocol";
 import { checkFunction, checkOneOf } from "../check.js";
+import { asyncDispose } from "../dispose.js";
 import { type Endpoint, type EndpointOptions, isEndpoint, openEndpoint } from "../endpoint.js";
 import { StreamError, usageError } from "../errors.js";
 import { sleepUnlessAborted } from "../http/with-retries.js";
@@ -137,6 +138,11 @@ export class Consumer<T = unknown> {
     this.handlerController.abort();
     this.readController.abort();
     await loop.catch(() => {});
+  }
+
+  /** `await using consumer = ...`: stops it at the end of the block (the handler in flight finishes and is checkpointed). */
+  async [asyncDispose](): Promise<void> {
+    await this.stop();
   }
 
   private async run(): Promise<ConsumerEnd> {

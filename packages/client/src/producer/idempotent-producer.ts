@@ -10,11 +10,13 @@
  * the unacknowledged batches are resent in creation order under the new epoch.
  */
 import { Header, isJsonContentType } from "@rivulet/protocol";
+import { asyncDispose } from "../dispose.js";
 import type { Endpoint } from "../endpoint.js";
 import { StaleEpochError, StreamError, usageError } from "../errors.js";
 import type { BufferedResponse } from "../http/transport.js";
 import { sleepUnlessAborted } from "../http/with-retries.js";
 import { checkedRetryPolicy, type RetryPolicy, retryDelay } from "../retry.js";
+import { checkWaitOptions, type WaitOptions, waitWithin } from "../wait-within.js";
 import { BatchAssembler } from "./batch-assembler.js";
 import { Outgoing } from "./outgoing.js";
 import {
@@ -104,6 +106,14 @@ export class IdempotentProducer {
     return this.waiting.length + this.active.size;
   }
 
+  /** Items appended but not yet acknowledged: queued, in the open batch, or in flight. */
+  get pendingItems(): number {
+    let items = this.assembler.itemCount;
+    for (const batch of this.waiting) items += batch.items;
+    for (const batch of this.active) items += batch.items;
+    return items;
+  }
+
   /** The failure that stopped the producer, until `restart()`. */
   get error(): StreamError | undefined {
     return this.failure;
@@ -124,11 +134,17 @@ export class IdempotentProducer {
     }
   }
 
-  /** Sends everything queued and waits for it; rejects if any of it failed. */
-  async flush(): Promise<FlushResult> {
+  /**
+   * Sends everything queued and waits for it; rejects if any of it failed. With `timeoutMs`
+   * or `signal` the wait may end first (TIMEOUT / ABORTED) without failing the producer: the
+   * batches keep going, and a later flush() waits for them again.
+   */
+  async flush(options: WaitOptions = {}): Promise<FlushResult> {
+    checkWaitOptions(this.url, options);
     this.seal();
     const pending = [...this.active, ...this.waiting];
-    await Promise.all(pending.map((batch) => batch.settled));
+    const all = Promise.all(pending.map((batch) => batch.settled));
+    await waitWithin(all, this.url, `${pending.length} batches of producer ${this.producerId}`, options);
     const failed = pending.find((batch) => batch.error !== undefined);
     if (failed?.error) throw failed.error;
     if (this.failure) throw this.failure;
@@ -137,10 +153,24 @@ export class IdempotentProducer {
     return { offset: this.lastOffset, duplicates };
   }
 
-  /** Flushes, then stops accepting items; optionally closes the stream (with a final item). */
-  close(options: ProducerCloseOptions = {}): Promise<ProducerCloseResult> {
-    this.closing ??= this.finish(options);
-    return this.closing;
+  /**
+   * Flushes, then stops accepting items; optionally closes the stream (with a final item).
+   * `timeoutMs` / `signal` bound only the wait (TIMEOUT / ABORTED): the producer keeps
+   * closing in the background, and calling close() again waits for that same close.
+   */
+  close(options: ProducerCloseOptions & WaitOptions = {}): Promise<ProducerCloseResult> {
+    checkWaitOptions(this.url, options);
+    if (!this.closing) {
+      this.closing = this.finish(options);
+      // A caller that gave up waiting must not leave the outcome unobserved.
+      this.closing.catch(() => {});
+    }
+    return waitWithin(this.closing, this.url, `producer ${this.producerId} to close`, options);
+  }
+
+  /** `await using producer = stream.producer(...)`: closes (flushing everything) at the end of the block. */
+  async [asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   /**
@@ -167,7 +197,8 @@ export class IdempotentProducer {
     const response = await this.post(batch, true);
     return {
       offset: this.lastOffset,
-      duplicates: flushed.duplicates + (response.status === 204 ? 1 : 0),
+      // A final item is new data (200) or a duplicate (204); a close-only is always 204 (§5.3).
+      duplicates: flushed.duplicates + (body && response.status === 204 ? 1 : 0),
       closed: true,
     };
   }

@@ -3,6 +3,7 @@
  * prefers — async iteration of batches, items, bytes or text; a ReadableStream; a callback
  * subscription; or, for catch-up reads, a single `json()`, `text()` or `bytes()`.
  */
+import { asyncDispose } from "../dispose.js";
 import { StreamError, usageError } from "../errors.js";
 import type { Transport } from "../http/transport.js";
 import type { ReadMode } from "../observability/events.js";
@@ -116,6 +117,12 @@ export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
   /** Ends the session; iteration finishes quietly (no error). */
   cancel(reason?: unknown): void {
     this.controller.abort(new Cancelled(reason));
+  }
+
+  /** `await using response = await stream.stream(...)`: cancels the session at the end of the block and waits until it has let go of its connection. */
+  async [asyncDispose](): Promise<void> {
+    this.cancel();
+    await this.source.return(undefined).catch(() => {});
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Batch<T>> {
