@@ -3,14 +3,16 @@
  * no Node built-ins). Node-only extras are in `@rivulet/client/node`.
  */
 export { type CreateClientOptions, createClient, type HandleOptions, StreamClient } from "./client.js";
-export {
-  Consumer,
-  type ConsumerEnd,
-  type ConsumerErrorDecision,
-  type ConsumerErrorPhase,
-  type ConsumerHandler,
-  type ConsumerOptions,
-} from "./consumer/consumer.js";
+export { Consumer } from "./consumer/consumer.js";
+export type {
+  ConsumerEnd,
+  ConsumerErrorDecision,
+  ConsumerErrorPhase,
+  ConsumerHandler,
+  ConsumerOptions,
+  HandlerContext,
+  RestartOptions,
+} from "./consumer/consumer-options.js";
 export {
   MemoryOffsetStore,
   type OffsetStore,

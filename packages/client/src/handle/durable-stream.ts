@@ -4,7 +4,8 @@
  */
 import { DEFAULT_CONTENT_TYPE, Header, isTrueFlag } from "@rivulet/protocol";
 import { checkNumber, invalidArgument, Rule, streamUrl } from "../check.js";
-import { Consumer, type ConsumerOptions } from "../consumer/consumer.js";
+import { Consumer } from "../consumer/consumer.js";
+import type { ConsumerOptions } from "../consumer/consumer-options.js";
 import { type Endpoint, type EndpointOptions, openEndpoint } from "../endpoint.js";
 import { ConfigConflictError, StreamError } from "../errors.js";
 import type { BufferedResponse, Method, RequestSpec, Transport } from "../http/transport.js";

@@ -42,7 +42,11 @@ export type ClientEventBody =
     }
   | { type: "producer:duplicate"; url: string; producerId: string; epoch: number; seq: number }
   | { type: "producer:batch-failed"; url: string; producerId: string; epoch: number; seq: number; error: StreamError }
-  | { type: "consumer:checkpoint"; url: string; key: string; offset: string };
+  | { type: "consumer:checkpoint"; url: string; key: string; offset: string }
+  /** The consumer reads on from `to` instead of `from` (410 Gone with `onGone: "earliest"`, or `onError`'s `resumeFrom`). */
+  | { type: "consumer:skipped"; url: string; key: string; from: string; to: string; error: unknown }
+  /** A failed run is started again (the `restart` option) after `delayMs`. */
+  | { type: "consumer:restart"; url: string; key: string; attempt: number; delayMs: number; error: unknown };
 
 /** Every event carries `timestamp`: when it happened, in milliseconds since the epoch (`Date.now()`). */
 export type ClientEvent = ClientEventBody & { readonly timestamp: number };
@@ -63,6 +67,8 @@ export const DIAGNOSTICS_CHANNELS = {
   "producer:duplicate": "rivulet:client:producer:duplicate",
   "producer:batch-failed": "rivulet:client:producer:batch-failed",
   "consumer:checkpoint": "rivulet:client:consumer:checkpoint",
+  "consumer:skipped": "rivulet:client:consumer:skipped",
+  "consumer:restart": "rivulet:client:consumer:restart",
 } as const satisfies Record<ClientEventType, string>;
 
 export function emit(hook: EventHook | undefined, body: ClientEventBody): void {

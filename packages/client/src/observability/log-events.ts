@@ -44,8 +44,9 @@ export function logEntry(event: ClientEventBody & { timestamp?: number }): LogEn
     if (key !== "error") fields[key] = value;
   }
   if ("error" in event) {
-    fields.errorCode = event.error.code;
-    fields.errorMessage = event.error.message;
+    const error: unknown = event.error;
+    fields.errorCode = errorCode(error);
+    fields.errorMessage = error instanceof Error ? error.message : String(error);
   }
   const [level, message] = describe(event);
   return { level, message, fields };
@@ -80,7 +81,24 @@ function describe(event: ClientEventBody): [LogLevel, string] {
       return ["error", `producer ${stamp(event)}: failed with ${event.error.code}`];
     case "consumer:checkpoint":
       return ["debug", `checkpoint ${event.key} at ${event.offset}`];
+    case "consumer:skipped":
+      return [
+        "warn",
+        `consumer ${event.key} skipped from ${event.from} to ${event.to} after ${errorCode(event.error)}`,
+      ];
+    case "consumer:restart":
+      return [
+        "warn",
+        `consumer ${event.key} restarting in ${Math.round(event.delayMs)} ms (attempt ${event.attempt}) after ${errorCode(event.error)}`,
+      ];
   }
+}
+
+/** A StreamError's code, else the error's name. */
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === "string") return code;
+  return error instanceof Error ? error.name : typeof error;
 }
 
 function stamp(event: { producerId: string; epoch: number; seq: number }): string {
