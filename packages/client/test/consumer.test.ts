@@ -287,4 +287,23 @@ describe("Consumer", () => {
     await consumer.done;
     expect(saved).toEqual([(await handle.head()).offset]);
   });
+
+  it("a handler that gives up when stop() aborts its signal ends the consumer quietly, without a checkpoint", async () => {
+    const handle = await jsonStream("gives-up", ["long"]);
+    const store = new MemoryOffsetStore();
+    let started = false;
+    const consumer = handle.consumer({
+      offsetStore: store,
+      handler: (_batch, { signal }) =>
+        new Promise<void>((_resolve, reject) => {
+          started = true;
+          signal.addEventListener("abort", () => reject(signal.reason));
+        }),
+    });
+    await consumer.start();
+    await eventually(() => started);
+    await consumer.stop();
+    expect(await consumer.done).toEqual({ reason: "stopped" });
+    expect(store.load(handle.url)).toBeUndefined();
+  });
 });
