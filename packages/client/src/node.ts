@@ -5,4 +5,5 @@
  */
 export { FileOffsetStore } from "./node/file-offset-store.js";
 export { type ExitFlushOptions, flushOnExit, type UnsentItems } from "./node/flush-on-exit.js";
+export { type NodeFetchOptions, nodeFetch } from "./node/node-fetch.js";
 export { DIAGNOSTICS_CHANNELS } from "./observability/events.js";

@@ -199,9 +199,26 @@ export function errorFromFetchFailure(
 ): StreamError {
   if (error instanceof StreamError) return error;
   if (cause.timedOut) return new StreamError("TIMEOUT", `Request to ${url} timed out`, { url, cause: error });
+  // A connect timeout (Node's nodeFetch): the request never left, so any request may be retried.
+  if (causeCode(error) === CONNECT_TIMEOUT) {
+    return new StreamError("TIMEOUT", `Connecting to ${url} timed out`, { url, cause: error });
+  }
   if (cause.aborted) return new StreamError("ABORTED", "The operation was aborted", { url, cause: cause.abortReason });
   const detail = error instanceof Error ? describeNetworkError(error) : String(error);
   return new StreamError("NETWORK", `Network error talking to ${url}: ${detail}`, { url, cause: error });
+}
+
+/** undici's code for a connection that was not established in time. */
+export const CONNECT_TIMEOUT = "UND_ERR_CONNECT_TIMEOUT";
+
+/** The first `code` along an error's chain of causes (Node and undici put system codes there). */
+export function causeCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function describeNetworkError(error: Error): string {
