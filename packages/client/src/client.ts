@@ -30,7 +30,7 @@ export interface HandleOptions {
 export class StreamClient {
   /** The base URL paths are resolved against, without a trailing slash. */
   readonly baseUrl: string | undefined;
-  private readonly shared: Omit<Endpoint, "url" | "contentType">;
+  readonly #shared: Omit<Endpoint, "url" | "contentType">;
 
   constructor(options: CreateClientOptions = {}) {
     this.baseUrl = options.baseUrl === undefined ? undefined : checkBaseUrl(options.baseUrl);
@@ -41,7 +41,7 @@ export class StreamClient {
       throw invalidArgument(where, "token", "must be a string or a function", token);
     }
     const headers = token === undefined ? options.headers : withToken(options.headers, token);
-    this.shared = {
+    this.#shared = {
       transport: new Transport({ ...options, headers }),
       retry: checkedRetryPolicy(where, "retry", options.retry),
     };
@@ -51,7 +51,7 @@ export class StreamClient {
   stream(path: string | URL, options: HandleOptions = {}): DurableStream {
     const url = resolvePath(this.baseUrl, path);
     const handleOptions = options.contentType === undefined ? { url } : { url, contentType: options.contentType };
-    return new DurableStream(handleOptions, this.shared);
+    return new DurableStream(handleOptions, this.#shared);
   }
 
   /** Creates the stream at `path` (idempotent unless `exclusive`) and returns its handle. */

@@ -9,38 +9,38 @@
  * consumer that hands out work in order and sees it finish in any order.
  */
 export class CompletionTracker<P> {
-  private added = 0;
+  #added = 0;
   /** Every item below this number is finished. */
-  private lowestUnfinished = 0;
+  #lowestUnfinished = 0;
   /** Finished items at or above `lowestUnfinished`. */
-  private readonly finishedAhead = new Set<number>();
+  readonly #finishedAhead = new Set<number>();
   /** Positions not yet taken, each after the items numbered below `end`, oldest first. */
-  private readonly marks: { end: number; position: P }[] = [];
+  readonly #marks: { end: number; position: P }[] = [];
 
   /** Items added but not finished. */
   get unfinished(): number {
-    return this.added - this.lowestUnfinished - this.finishedAhead.size;
+    return this.#added - this.#lowestUnfinished - this.#finishedAhead.size;
   }
 
   /** Registers `count` items in read order; returns the number of the first (the rest follow it). */
   add(count: number): number {
     if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`Cannot add ${count} items`);
-    const first = this.added;
-    this.added += count;
+    const first = this.#added;
+    this.#added += count;
     return first;
   }
 
   /** A position that lies after every item added so far. */
   mark(position: P): void {
-    this.marks.push({ end: this.added, position });
+    this.#marks.push({ end: this.#added, position });
   }
 
   /** Item `item` is finished (finishing it again changes nothing). */
   finish(item: number): void {
-    if (!Number.isSafeInteger(item) || item < 0 || item >= this.added) throw new RangeError(`No item ${item}`);
-    if (item < this.lowestUnfinished) return;
-    this.finishedAhead.add(item);
-    while (this.finishedAhead.delete(this.lowestUnfinished)) this.lowestUnfinished++;
+    if (!Number.isSafeInteger(item) || item < 0 || item >= this.#added) throw new RangeError(`No item ${item}`);
+    if (item < this.#lowestUnfinished) return;
+    this.#finishedAhead.add(item);
+    while (this.#finishedAhead.delete(this.#lowestUnfinished)) this.#lowestUnfinished++;
   }
 
   /**
@@ -49,8 +49,8 @@ export class CompletionTracker<P> {
    */
   take(): P | undefined {
     let ready: P | undefined;
-    while (this.marks.length > 0 && this.marks[0]!.end <= this.lowestUnfinished) {
-      ready = this.marks.shift()!.position;
+    while (this.#marks.length > 0 && this.#marks[0]!.end <= this.#lowestUnfinished) {
+      ready = this.#marks.shift()!.position;
     }
     return ready;
   }

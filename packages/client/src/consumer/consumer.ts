@@ -31,73 +31,75 @@ import { Pipeline, type Work } from "./pipeline.js";
 export class Consumer<T = unknown> {
   readonly url: string;
   readonly checkpointKey: string;
-  private readonly endpoint: Endpoint;
-  private readonly store: OffsetStore;
-  private readonly reconnect: RetryPolicy;
-  private readonly restart: RetryPolicy | undefined;
-  private readonly settings: PipelineSettings<T>;
+  readonly #endpoint: Endpoint;
+  readonly #store: OffsetStore;
+  readonly #reconnect: RetryPolicy;
+  readonly #restart: RetryPolicy | undefined;
+  readonly #settings: PipelineSettings<T>;
   /** The last saved checkpoint. */
-  private position: string | undefined;
+  #position: string | undefined;
   /** Where the next read session starts: after everything already handed to the pipeline. */
-  private readPosition: string | undefined;
-  private stopping = false;
+  #readPosition: string | undefined;
+  #stopping = false;
   /** `onError` answered "stop": the run's failure is final, no restart. */
-  private stopDecided = false;
+  #stopDecided = false;
   /** A checkpoint was saved in this run: restarts in a row start counting again. */
-  private progressed = false;
-  private readController = new AbortController();
-  private handlerController = new AbortController();
-  private pipeline: Pipeline<T> | undefined;
-  private loop: Promise<ConsumerEnd> | undefined;
+  #progressed = false;
+  #readController = new AbortController();
+  #handlerController = new AbortController();
+  #pipeline: Pipeline<T> | undefined;
+  #loop: Promise<ConsumerEnd> | undefined;
   /** The latest run, kept after it ends so `done` still reports how it ended. */
-  private lastRun: Promise<ConsumerEnd> | undefined;
+  #lastRun: Promise<ConsumerEnd> | undefined;
 
+  readonly #options: ConsumerOptions<T>;
   /** Checks every option, the read options included (INVALID_ARGUMENT naming the first bad one). */
-  constructor(private readonly options: ConsumerOptions<T>) {
-    this.endpoint = isEndpoint(options.stream) ? options.stream : openEndpoint(options.stream);
-    const url = this.endpoint.url;
+  constructor(options: ConsumerOptions<T>) {
+    this.#options = options;
+    this.#endpoint = isEndpoint(options.stream) ? options.stream : openEndpoint(options.stream);
+    const url = this.#endpoint.url;
     this.url = url;
-    this.settings = checkConsumerOptions(url, options);
-    checkedRetryPolicy(url, "read.retry", this.endpoint.retry, options.read?.retry);
-    this.store = options.offsetStore ?? new MemoryOffsetStore();
+    this.#settings = checkConsumerOptions(url, options);
+    checkedRetryPolicy(url, "read.retry", this.#endpoint.retry, options.read?.retry);
+    this.#store = options.offsetStore ?? new MemoryOffsetStore();
     this.checkpointKey = options.checkpointKey ?? url;
-    this.reconnect = checkedRetryPolicy(url, "reconnect", RECONNECT_DEFAULTS, options.reconnect);
+    this.#reconnect = checkedRetryPolicy(url, "reconnect", RECONNECT_DEFAULTS, options.reconnect);
     const restart = options.restart;
     if (restart) {
       const { maxRestarts, backoff } = restart === true ? {} : restart;
       const policy = checkedRetryPolicy(url, "restart.backoff", RESTART_DEFAULTS, backoff);
-      this.restart = { ...policy, maxRetries: maxRestarts ?? Number.POSITIVE_INFINITY };
+      this.#restart = { ...policy, maxRetries: maxRestarts ?? Number.POSITIVE_INFINITY };
     }
   }
 
   /** The last checkpointed offset (after start(), the one it resumes from). */
   get offset(): string | undefined {
-    return this.position;
+    return this.#position;
   }
 
   get running(): boolean {
-    return this.loop !== undefined;
+    return this.#loop !== undefined;
   }
 
   /** Settles when the consumer ends: with how it ended, or rejected with what stopped it. */
   get done(): Promise<ConsumerEnd> {
-    if (!this.lastRun) return Promise.reject(usageError(this.url, "The consumer was never started"));
-    return this.lastRun;
+    if (!this.#lastRun) return Promise.reject(usageError(this.url, "The consumer was never started"));
+    return this.#lastRun;
   }
 
   /** Loads the checkpoint and starts reading; resolves once reading has begun. */
   async start(): Promise<void> {
-    if (this.loop) throw usageError(this.url, "The consumer is already running");
-    this.stopping = false;
-    this.readController = new AbortController();
-    this.handlerController = new AbortController();
-    this.position = (await this.store.load(this.checkpointKey)) ?? undefined;
-    const loop = this.run().finally(() => {
-      if (this.loop === loop) this.loop = undefined;
+    if (this.#loop) throw usageError(this.url, "The consumer is already running");
+    this.#stopping = false;
+    this.#readController = new AbortController();
+    this.#handlerController = new AbortController();
+    this.#position = (await this.#store.load(this.checkpointKey)) ?? undefined;
+    const loop = this.#run().finally(() => {
+      if (this.#loop === loop) this.#loop = undefined;
     });
     loop.catch(() => {});
-    this.loop = loop;
-    this.lastRun = loop;
+    this.#loop = loop;
+    this.#lastRun = loop;
   }
 
   /**
@@ -105,12 +107,12 @@ export class Consumer<T = unknown> {
    * Batches read but not yet handed to a handler are dropped: the next start reads them again.
    */
   async stop(): Promise<void> {
-    const loop = this.loop;
+    const loop = this.#loop;
     if (!loop) return;
-    this.stopping = true;
-    this.pipeline?.halt();
-    this.handlerController.abort();
-    this.readController.abort();
+    this.#stopping = true;
+    this.#pipeline?.halt();
+    this.#handlerController.abort();
+    this.#readController.abort();
     await loop.catch(() => {});
   }
 
@@ -120,31 +122,31 @@ export class Consumer<T = unknown> {
   }
 
   /** Runs, and runs again after a failure when `restart` allows it. */
-  private async run(): Promise<ConsumerEnd> {
+  async #run(): Promise<ConsumerEnd> {
     for (let restarts = 0; ; ) {
-      this.readPosition = this.position;
-      this.stopDecided = false;
-      this.progressed = false;
-      const pipeline = new Pipeline<T>(this.url, this.settings, {
-        handle: (work) => this.handle(work),
-        checkpoint: (offset) => this.checkpoint(offset),
+      this.#readPosition = this.#position;
+      this.#stopDecided = false;
+      this.#progressed = false;
+      const pipeline = new Pipeline<T>(this.url, this.#settings, {
+        handle: (work) => this.#handle(work),
+        checkpoint: (offset) => this.#checkpoint(offset),
       });
-      this.pipeline = pipeline;
+      this.#pipeline = pipeline;
       let failure: unknown;
       try {
-        return await this.runOnce(pipeline);
+        return await this.#runOnce(pipeline);
       } catch (error) {
         failure = error;
       }
       // No handler of a failed run outlives it.
       pipeline.halt();
       await pipeline.settle();
-      if (this.progressed) restarts = 0;
-      if (!this.mayRestart(failure, restarts)) throw failure;
+      if (this.#progressed) restarts = 0;
+      if (!this.#mayRestart(failure, restarts)) throw failure;
       restarts++;
-      const delayMs = retryDelay(this.restart!, restarts - 1, undefined);
+      const delayMs = retryDelay(this.#restart!, restarts - 1, undefined);
       const key = this.checkpointKey;
-      this.endpoint.transport.report({
+      this.#endpoint.transport.report({
         type: "consumer:restart",
         url: this.url,
         key,
@@ -152,40 +154,40 @@ export class Consumer<T = unknown> {
         delayMs,
         error: failure,
       });
-      await sleepUnlessAborted(delayMs, this.url, [this.readController.signal]).catch(() => {});
-      if (this.stopping) return { reason: "stopped" };
+      await sleepUnlessAborted(delayMs, this.url, [this.#readController.signal]).catch(() => {});
+      if (this.#stopping) return { reason: "stopped" };
     }
   }
 
-  private mayRestart(failure: unknown, restarts: number): boolean {
-    if (!this.restart || this.stopping || this.stopDecided || isUsageError(failure)) return false;
-    return restarts < this.restart.maxRetries;
+  #mayRestart(failure: unknown, restarts: number): boolean {
+    if (!this.#restart || this.#stopping || this.#stopDecided || isUsageError(failure)) return false;
+    return restarts < this.#restart.maxRetries;
   }
 
-  private async runOnce(pipeline: Pipeline<T>): Promise<ConsumerEnd> {
+  async #runOnce(pipeline: Pipeline<T>): Promise<ConsumerEnd> {
     let attempt = 0;
-    const live = this.options.live ?? "auto";
-    while (!this.stopping) {
+    const live = this.#options.live ?? "auto";
+    while (!this.#stopping) {
       try {
         const response = await StreamResponse.open<T>({
           url: this.url,
-          transport: this.endpoint.transport,
-          contentType: this.endpoint.contentType,
-          handleRetry: this.endpoint.retry,
-          options: { ...this.options.read, offset: this.readFrom(), live, signal: this.readController.signal },
+          transport: this.#endpoint.transport,
+          contentType: this.#endpoint.contentType,
+          handleRetry: this.#endpoint.retry,
+          options: { ...this.#options.read, offset: this.#readFrom(), live, signal: this.#readController.signal },
         });
         for await (const batch of response.batches()) {
           attempt = 0;
-          this.readPosition = batch.offset;
+          this.#readPosition = batch.offset;
           await pipeline.push(batch, isJsonContentType(response.contentType ?? ""));
           if (batch.closed) return await finish(pipeline, "closed");
-          if (this.stopping) break;
+          if (this.#stopping) break;
         }
-        if (!this.stopping && live === false) return await finish(pipeline, "caught-up");
+        if (!this.#stopping && live === false) return await finish(pipeline, "caught-up");
       } catch (error) {
         if (pipeline.failed) throw pipeline.failed.error;
-        if (this.stopping) break;
-        await this.recoverRead(error, ++attempt);
+        if (this.#stopping) break;
+        await this.#recoverRead(error, ++attempt);
       }
     }
     pipeline.halt();
@@ -194,36 +196,37 @@ export class Consumer<T = unknown> {
     return { reason: "stopped" };
   }
 
-  private readFrom(): string {
-    return this.readPosition ?? this.options.startOffset ?? "-1";
+  #readFrom(): string {
+    return this.#readPosition ?? this.#options.startOffset ?? "-1";
   }
 
   /** After a failed read: read on elsewhere, or wait and read again, or throw to end the run. */
-  private async recoverRead(error: unknown, attempt: number): Promise<void> {
-    const decision = await this.decide(error, "read", attempt);
-    const resumeFrom = isResume(decision) ? decision.resumeFrom : this.earliestAfterGone(error, decision);
-    if (resumeFrom !== undefined) return this.skip(error, resumeFrom);
-    if (decision === "stop") this.stopDecided = true;
+  async #recoverRead(error: unknown, attempt: number): Promise<void> {
+    const decision = await this.#decide(error, "read", attempt);
+    const resumeFrom = isResume(decision) ? decision.resumeFrom : this.#earliestAfterGone(error, decision);
+    if (resumeFrom !== undefined) return this.#skip(error, resumeFrom);
+    if (decision === "stop") this.#stopDecided = true;
     const retry = decision === "retry" || (decision === undefined && isRetryable(error));
-    if (!retry || attempt > this.reconnect.maxRetries) throw error;
-    await this.pause(attempt, error);
+    if (!retry || attempt > this.#reconnect.maxRetries) throw error;
+    await this.#pause(attempt, error);
   }
 
   /** PROTOCOL §5.6: a 410 for data before the earliest retained offset, which the error may name. */
-  private earliestAfterGone(error: unknown, decision: ConsumerErrorDecision): string | undefined {
-    if (decision !== undefined || this.options.onGone !== "earliest" || !(error instanceof GoneError)) return undefined;
+  #earliestAfterGone(error: unknown, decision: ConsumerErrorDecision): string | undefined {
+    if (decision !== undefined || this.#options.onGone !== "earliest" || !(error instanceof GoneError))
+      return undefined;
     return error.earliestOffset;
   }
 
   /** Reads on from `to`; the first read there is a position like any other, checkpointed in turn. */
-  private skip(error: unknown, to: string): void {
+  #skip(error: unknown, to: string): void {
     if (typeof to !== "string" || to.length === 0) {
-      this.stopDecided = true;
+      this.#stopDecided = true;
       throw usageError(this.url, `onError answered resumeFrom ${JSON.stringify(to)}; it must be an offset`);
     }
-    const from = this.readFrom();
-    this.readPosition = to;
-    this.endpoint.transport.report({
+    const from = this.#readFrom();
+    this.#readPosition = to;
+    this.#endpoint.transport.report({
       type: "consumer:skipped",
       url: this.url,
       key: this.checkpointKey,
@@ -234,56 +237,61 @@ export class Consumer<T = unknown> {
   }
 
   /** Runs the handler for one batch with the retry and skip rules; false when given up at stop. */
-  private async handle(work: Work<T>): Promise<boolean> {
+  async #handle(work: Work<T>): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.options.handler(work.batch, { signal: this.handlerController.signal, key: work.key });
+        await this.#options.handler(work.batch, { signal: this.#handlerController.signal, key: work.key });
         return true;
       } catch (error) {
         // Stopping: a handler that gave up on the abort is not a failure; its batch stays unfinished.
-        if (this.stopping) return false;
-        const decision = await this.decide(error, "handler", attempt);
+        if (this.#stopping) return false;
+        const decision = await this.#decide(error, "handler", attempt);
         if (decision === "skip") return true;
-        if (decision === "stop") this.stopDecided = true;
+        if (decision === "stop") this.#stopDecided = true;
         if (decision !== "retry") throw error;
-        await this.pause(attempt, error);
-        if (this.stopping) return false;
+        await this.#pause(attempt, error);
+        if (this.#stopping) return false;
       }
     }
   }
 
-  private async checkpoint(offset: string): Promise<void> {
+  async #checkpoint(offset: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.store.save(this.checkpointKey, offset);
-        this.position = offset;
-        this.progressed = true;
-        this.endpoint.transport.report({ type: "consumer:checkpoint", url: this.url, key: this.checkpointKey, offset });
+        await this.#store.save(this.checkpointKey, offset);
+        this.#position = offset;
+        this.#progressed = true;
+        this.#endpoint.transport.report({
+          type: "consumer:checkpoint",
+          url: this.url,
+          key: this.checkpointKey,
+          offset,
+        });
         return;
       } catch (error) {
-        const decision = await this.decide(error, "checkpoint", attempt);
-        if (decision === "stop") this.stopDecided = true;
+        const decision = await this.#decide(error, "checkpoint", attempt);
+        if (decision === "stop") this.#stopDecided = true;
         if (decision !== "retry") throw error;
-        await this.pause(attempt, error);
+        await this.#pause(attempt, error);
         // Stopping: the checkpoint stays where it was; the work after it is handled again next time.
-        if (this.stopping) return;
+        if (this.#stopping) return;
       }
     }
   }
 
-  private async decide(error: unknown, phase: ConsumerErrorPhase, attempt: number): Promise<ConsumerErrorDecision> {
-    if (!this.options.onError) return undefined;
-    return (await this.options.onError(error, { phase, attempt })) ?? undefined;
+  async #decide(error: unknown, phase: ConsumerErrorPhase, attempt: number): Promise<ConsumerErrorDecision> {
+    if (!this.#options.onError) return undefined;
+    return (await this.#options.onError(error, { phase, attempt })) ?? undefined;
   }
 
-  private async pause(attempt: number, error: unknown): Promise<void> {
+  async #pause(attempt: number, error: unknown): Promise<void> {
     const retryAfterMs = error instanceof StreamError ? error.retryAfterMs : undefined;
-    const delayMs = retryDelay(this.reconnect, attempt - 1, retryAfterMs);
+    const delayMs = retryDelay(this.#reconnect, attempt - 1, retryAfterMs);
     if (error instanceof StreamError) {
-      this.endpoint.transport.report({ type: "reconnect", url: this.url, attempt, delayMs, error });
+      this.#endpoint.transport.report({ type: "reconnect", url: this.url, attempt, delayMs, error });
     }
     try {
-      await sleepUnlessAborted(delayMs, this.url, [this.readController.signal]);
+      await sleepUnlessAborted(delayMs, this.url, [this.#readController.signal]);
     } catch {
       // stop() during the pause: the caller sees `stopping` and ends.
     }

@@ -119,11 +119,11 @@ export class DurableStream implements Endpoint {
    * append carries that producer stamp and is retried like any idempotent request.
    */
   async append(body: BodyInput, options: AppendOptions = {}): Promise<AppendResult> {
-    const headers = appendHeaders(this.url, this.requireContentType(options.contentType), options);
+    const headers = appendHeaders(this.url, this.#requireContentType(options.contentType), options);
     // A plain append is not idempotent: repeat it only when it certainly did not happen.
     const retry = options.producer ? "always" : "if-not-applied";
     const spec = { headers, body: bodyBytes(body), usedStreamSeq: options.seq !== undefined };
-    const response = await this.write("append", "POST", spec, options, retry);
+    const response = await this.#write("append", "POST", spec, options, retry);
     return appendResult(this.url, response, options.producer !== undefined);
   }
 
@@ -139,9 +139,9 @@ export class DurableStream implements Endpoint {
 
   /** Streams an append body from an async iterable or ReadableStream (one request; not retried). */
   async appendStream(source: StreamSource, options: AppendOptions = {}): Promise<AppendResult> {
-    const headers = appendHeaders(this.url, this.requireContentType(options.contentType), options);
+    const headers = appendHeaders(this.url, this.#requireContentType(options.contentType), options);
     const spec = { headers, body: byteStreamOf(source), usedStreamSeq: options.seq !== undefined };
-    const response = await this.write("append", "POST", spec, options, "never");
+    const response = await this.#write("append", "POST", spec, options, "never");
     return appendResult(this.url, response, options.producer !== undefined);
   }
 
@@ -150,11 +150,11 @@ export class DurableStream implements Endpoint {
     const headers: Record<string, string> = { [Header.closed]: "true" };
     if (options.body === undefined) {
       // §5.3: close-only is idempotent, so it is safe to repeat.
-      return appendResult(this.url, await this.write("close", "POST", { headers }, options, "always"), false);
+      return appendResult(this.url, await this.#write("close", "POST", { headers }, options, "always"), false);
     }
-    headers[Header.contentType] = this.requireContentType(options.contentType);
+    headers[Header.contentType] = this.#requireContentType(options.contentType);
     const spec = { headers, body: bodyBytes(options.body) };
-    return appendResult(this.url, await this.write("close", "POST", spec, options, "if-not-applied"), false);
+    return appendResult(this.url, await this.#write("close", "POST", spec, options, "if-not-applied"), false);
   }
 
   async delete(options: OperationOptions = {}): Promise<void> {
@@ -233,7 +233,7 @@ export class DurableStream implements Endpoint {
     return new DurableStream(options, { transport: this.transport, retry: this.retry });
   }
 
-  private requireContentType(explicit: string | undefined): string {
+  #requireContentType(explicit: string | undefined): string {
     const contentType = explicit ?? this.contentType;
     if (contentType === undefined) {
       throw new StreamError("USAGE", "Unknown content type: create() or connect() first, or pass contentType", {
@@ -244,7 +244,7 @@ export class DurableStream implements Endpoint {
   }
 
   /** An append or close; a content-type conflict comes back naming the stream's type. */
-  private async write(
+  async #write(
     operation: "append" | "close",
     method: Method,
     spec: Pick<RequestSpec, "headers" | "body" | "usedStreamSeq">,
