@@ -76,19 +76,6 @@ export class StreamError extends Error {
     this.serverCode = details.serverCode;
     this.headers = details.headers;
   }
-
-  /** What the error was made from, for subclasses that derive a copy with more context. */
-  protected get details(): StreamErrorDetails {
-    return {
-      url: this.url,
-      status: this.status,
-      cause: this.cause,
-      retryAfterMs: this.retryAfterMs,
-      serverCode: this.serverCode,
-      retryable: this.isRetryable,
-      headers: this.headers,
-    };
-  }
 }
 
 /** The server fenced this producer: another session holds a newer epoch. */
@@ -150,8 +137,9 @@ export class ConfigConflictError extends StreamError {
 
   /** The same error, knowing the stream's content type. */
   withExpected(expectedContentType: string | undefined): ConfigConflictError {
-    const { actualContentType } = this;
-    return new ConfigConflictError(this.message, { ...this.details, expectedContentType, actualContentType });
+    const { url, status, cause, retryAfterMs, serverCode, headers, actualContentType } = this;
+    const details = { url, status, cause, retryAfterMs, serverCode, headers };
+    return new ConfigConflictError(this.message, { ...details, expectedContentType, actualContentType });
   }
 }
 
@@ -186,6 +174,11 @@ export function isStreamError(value: unknown, code?: StreamErrorCode): value is 
 /** A misuse of the API, reported through the same hierarchy so callers need one catch. */
 export function usageError(url: string, message: string): StreamError {
   return new StreamError("USAGE", message, { url });
+}
+
+/** A write that needs the stream's content type before anything has told it. */
+export function unknownContentType(url: string): StreamError {
+  return usageError(url, "Unknown content type: create() or connect() the stream first, or pass contentType");
 }
 
 export function parseError(url: string, message: string, cause?: unknown): StreamError {

@@ -1,24 +1,9 @@
 /**
  * `@rivulet/client`: an isomorphic Durable Streams client (fetch, ReadableStream, AbortSignal;
- * no Node built-ins). Node-only extras are in `@rivulet/client/node`.
+ * no Node built-ins). The consumer is in `@rivulet/client/consumer`, Node-only extras in
+ * `@rivulet/client/node`.
  */
 export { type CreateClientOptions, createClient, type HandleOptions, StreamClient } from "./client.js";
-export { Consumer } from "./consumer/consumer.js";
-export type {
-  ConsumerEnd,
-  ConsumerErrorDecision,
-  ConsumerErrorPhase,
-  ConsumerHandler,
-  ConsumerOptions,
-  HandlerContext,
-  RestartOptions,
-} from "./consumer/consumer-options.js";
-export {
-  MemoryOffsetStore,
-  type OffsetStore,
-  type StorageLike,
-  WebStorageOffsetStore,
-} from "./consumer/offset-store.js";
 export {
   ConfigConflictError,
   GoneError,

@@ -3,7 +3,7 @@
  * while the work goes on. Used where giving up must not fail what is being waited for, e.g.
  * a producer's flush at shutdown.
  */
-import { checkNumber, invalidArgument, Rule } from "./check.js";
+import { checkNumber, invalidArgument, Rule, UNLIMITED } from "./check.js";
 import { abortedError, StreamError } from "./errors.js";
 
 export interface WaitOptions {
@@ -24,27 +24,23 @@ export function checkWaitOptions(url: string, options: WaitOptions): void {
 
 /** `work`, or a rejection once the limit passes or the signal fires; `what` names it in the TIMEOUT message. */
 export function waitWithin<T>(work: Promise<T>, url: string, what: string, options: WaitOptions): Promise<T> {
-  const { timeoutMs, signal } = options;
-  if (signal === undefined && (timeoutMs === undefined || timeoutMs === Number.POSITIVE_INFINITY)) return work;
-  if (signal?.aborted) return Promise.reject(abortedError(url, signal.reason));
+  const { timeoutMs = UNLIMITED, signal } = options;
+  if (!signal && timeoutMs === UNLIMITED) return work;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => finish(() => reject(abortedError(url, signal?.reason)));
-    const timer =
-      timeoutMs === undefined || timeoutMs === Number.POSITIVE_INFINITY
-        ? undefined
-        : setTimeout(() => {
-            const message = `Gave up waiting for ${what} after ${timeoutMs} ms; it carries on in the background`;
-            finish(() => reject(new StreamError("TIMEOUT", message, { url })));
-          }, timeoutMs);
-    const finish = (settle: () => void) => {
-      if (timer !== undefined) clearTimeout(timer);
+    const settle = (finish: () => void) => () => {
+      clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      settle();
+      finish();
     };
+    const onAbort = settle(() => reject(abortedError(url, signal?.reason)));
+    const message = `Gave up waiting for ${what} after ${timeoutMs} ms; it carries on in the background`;
+    const giveUp = settle(() => reject(new StreamError("TIMEOUT", message, { url })));
+    const timer = timeoutMs === UNLIMITED ? undefined : setTimeout(giveUp, timeoutMs);
+    if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
     work.then(
-      (value) => finish(() => resolve(value)),
-      (error: unknown) => finish(() => reject(error)),
+      (value) => settle(() => resolve(value))(),
+      (error: unknown) => settle(() => reject(error))(),
     );
   });
 }

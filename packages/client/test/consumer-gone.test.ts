@@ -4,8 +4,9 @@
  * `Stream-Earliest-Offset` naming where retained data begins, and an error code in the body.
  * A test against real retention belongs beside these, in its own describe block.
  */
-import { type ClientEvent, Consumer, DurableStream, GoneError, logEvents, MemoryOffsetStore } from "@rivulet/client";
+import { type ClientEvent, DurableStream, GoneError, logEvents } from "@rivulet/client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Consumer, MemoryOffsetStore } from "../src/consumer.js";
 import { type FaultProxy, type FaultRule, startFaultProxy } from "./support/fault-proxy.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 

@@ -3,8 +3,9 @@
  * re-batching by size and time, and checkpoints that never pass unfinished work. A server
  * with small read chunks makes one stream arrive as many read batches.
  */
-import { type Batch, DurableStream, InvalidArgumentError, MemoryOffsetStore } from "@rivulet/client";
+import { type Batch, DurableStream, InvalidArgumentError } from "@rivulet/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Consumer, MemoryOffsetStore } from "../src/consumer.js";
 import { eventually, startTestServer, type TestServer } from "./support/server.js";
 
 let server: TestServer;
@@ -64,7 +65,7 @@ describe("concurrency", () => {
     expect(reads.length).toBeGreaterThanOrEqual(4);
     const store = new MemoryOffsetStore();
     const { waiting, handler } = gates();
-    const consumer = handle.consumer<number>({ offsetStore: store, live: false, concurrency: 3, handler });
+    const consumer = new Consumer<number>({ stream: handle, offsetStore: store, live: false, concurrency: 3, handler });
     await consumer.start();
     await eventually(() => waiting.length === 3);
     // The reader waits while three handlers run: no fourth starts.
@@ -109,7 +110,8 @@ describe("concurrency", () => {
     };
     const random = seeded(7);
     const handled: number[] = [];
-    const consumer = handle.consumer<number>({
+    const consumer = new Consumer<number>({
+      stream: handle,
       offsetStore: store,
       live: false,
       concurrency: 4,
@@ -138,7 +140,12 @@ describe("concurrency", () => {
     );
     const store = new MemoryOffsetStore();
     const first = gates();
-    const consumer = handle.consumer<number>({ offsetStore: store, concurrency: 2, handler: first.handler });
+    const consumer = new Consumer<number>({
+      stream: handle,
+      offsetStore: store,
+      concurrency: 2,
+      handler: first.handler,
+    });
     await consumer.start();
     await eventually(() => first.waiting.length === 2);
     first.waiting[1]!.open(); // the second finishes, the first is still running at stop()
@@ -147,7 +154,8 @@ describe("concurrency", () => {
     await stopping;
     const handled = first.waiting.flatMap((w) => w.batch.items);
     const seen: number[] = [];
-    const second = handle.consumer<number>({
+    const second = new Consumer<number>({
+      stream: handle,
       offsetStore: store,
       live: false,
       handler: (b) => void seen.push(...b.items),
@@ -165,7 +173,8 @@ describe("order per key", () => {
     const running = new Map<string, number>();
     const order: Record<string, number[]> = { a: [], b: [] };
     let together = 0;
-    const consumer = handle.consumer<{ key: string; n: number }>({
+    const consumer = new Consumer<{ key: string; n: number }>({
+      stream: handle,
       live: false,
       concurrency: 4,
       key: (item) => item.key,
@@ -197,7 +206,8 @@ describe("re-batching", () => {
     expect((await readBatches(handle)).length).toBeGreaterThan(2);
     const sizes: number[] = [];
     const seen: number[] = [];
-    const consumer = handle.consumer<number>({
+    const consumer = new Consumer<number>({
+      stream: handle,
       live: false,
       batchSize: 4,
       batchTimeoutMs: 60_000,
@@ -218,7 +228,8 @@ describe("re-batching", () => {
     const handle = await jsonStream(server, "timeout");
     const store = new MemoryOffsetStore();
     const batches: number[][] = [];
-    const consumer = handle.consumer<number>({
+    const consumer = new Consumer<number>({
+      stream: handle,
       offsetStore: store,
       live: "long-poll",
       batchSize: 100,
@@ -237,7 +248,7 @@ describe("re-batching", () => {
   it("fails with USAGE on a stream that is not JSON: only JSON streams have items to re-batch", async () => {
     const handle = await DurableStream.create({ url: server.streamUrl("text"), contentType: "text/plain" });
     await handle.append("abc");
-    const consumer = handle.consumer({ batchSize: 2, restart: true, handler: () => {} });
+    const consumer = new Consumer({ stream: handle, batchSize: 2, restart: true, handler: () => {} });
     await consumer.start();
     await expect(consumer.done).rejects.toMatchObject({ code: "USAGE" });
   });
@@ -246,7 +257,7 @@ describe("re-batching", () => {
     const handle = new DurableStream({ url: server.streamUrl("options") });
     const option = (options: object) => {
       try {
-        handle.consumer({ handler: () => {}, ...options });
+        new Consumer({ stream: handle, handler: () => {}, ...options });
       } catch (error) {
         if (error instanceof InvalidArgumentError) return error.option;
         throw error;

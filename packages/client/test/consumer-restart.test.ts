@@ -1,6 +1,7 @@
 /** The consumer's restart policy: a failed run starts again from the last checkpoint, after a backoff, with an event. */
-import { type ClientEvent, Consumer, DurableStream, MemoryOffsetStore } from "@rivulet/client";
+import { type ClientEvent, DurableStream } from "@rivulet/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Consumer, MemoryOffsetStore } from "../src/consumer.js";
 import { eventually, startTestServer, type TestServer } from "./support/server.js";
 
 let server: TestServer;
@@ -28,7 +29,8 @@ describe("restart", () => {
     let failures = 2;
     const handled: unknown[] = [];
     const store = new MemoryOffsetStore();
-    const consumer = handle.consumer<string>({
+    const consumer = new Consumer<string>({
+      stream: handle,
       offsetStore: store,
       live: "long-poll",
       restart: { backoff: fast },
@@ -87,7 +89,8 @@ describe("restart", () => {
   it('does not restart after onError answers "stop"', async () => {
     const handle = await jsonStream("stop", ["poison"]);
     let runs = 0;
-    const consumer = handle.consumer({
+    const consumer = new Consumer({
+      stream: handle,
       restart: { backoff: fast },
       onError: () => "stop",
       handler: () => {

@@ -3,8 +3,9 @@
  * reads; flush() and close() can stop waiting without failing the producer. Against a real
  * server, with a proxy that holds a producer's request until the test lets it go.
  */
-import { type ClientEvent, DurableStream, MemoryOffsetStore } from "@rivulet/client";
+import { type ClientEvent, DurableStream } from "@rivulet/client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Consumer, MemoryOffsetStore } from "../src/consumer.js";
 import { type FaultProxy, firstN, isPost, isSse, startFaultProxy } from "./support/fault-proxy.js";
 import { eventually, startTestServer, type TestServer } from "./support/server.js";
 
@@ -54,9 +55,10 @@ describe("await using", () => {
     await direct.appendJsonBatch([1, 2]);
     const store = new MemoryOffsetStore();
     const seen: unknown[] = [];
-    let consumer: ReturnType<typeof direct.consumer> | undefined;
+    let consumer: Consumer | undefined;
     {
-      await using running = direct.consumer({
+      await using running = new Consumer({
+        stream: direct,
         offsetStore: store,
         live: "long-poll",
         handler: (b) => void seen.push(...b.items),

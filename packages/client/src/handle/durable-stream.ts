@@ -4,10 +4,8 @@
  */
 import { DEFAULT_CONTENT_TYPE, Header, isTrueFlag } from "@rivulet/protocol";
 import { checkNumber, invalidArgument, Rule, streamUrl } from "../check.js";
-import { Consumer } from "../consumer/consumer.js";
-import type { ConsumerOptions } from "../consumer/consumer-options.js";
 import { type Endpoint, type EndpointOptions, openEndpoint } from "../endpoint.js";
-import { ConfigConflictError, StreamError } from "../errors.js";
+import { ConfigConflictError, StreamError, unknownContentType } from "../errors.js";
 import type { BufferedResponse, Method, RequestSpec, Transport } from "../http/transport.js";
 import { IdempotentProducer } from "../producer/idempotent-producer.js";
 import type { ProducerOptions } from "../producer/producer-options.js";
@@ -221,11 +219,6 @@ export class DurableStream implements Endpoint {
     return new IdempotentProducer(this, producerId, options);
   }
 
-  /** A long-running checkpointing reader of this stream. */
-  consumer<T = unknown>(options: Omit<ConsumerOptions<T>, "stream">): Consumer<T> {
-    return new Consumer<T>({ ...options, stream: this });
-  }
-
   /** @internal A handle to another URL with the same client options. */
   sibling(url: string, contentType: string | undefined): DurableStream {
     const options: DurableStreamOptions = { url };
@@ -235,11 +228,7 @@ export class DurableStream implements Endpoint {
 
   #requireContentType(explicit: string | undefined): string {
     const contentType = explicit ?? this.contentType;
-    if (contentType === undefined) {
-      throw new StreamError("USAGE", "Unknown content type: create() or connect() first, or pass contentType", {
-        url: this.url,
-      });
-    }
+    if (contentType === undefined) throw unknownContentType(this.url);
     return contentType;
   }
 

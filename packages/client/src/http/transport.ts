@@ -92,11 +92,6 @@ export class Transport {
     return this.#config.signal;
   }
 
-  /** A copy with different defaults (used by handles created from this one, e.g. forks). */
-  derive(overrides: Partial<TransportConfig>): Transport {
-    return new Transport({ ...this.#config, ...overrides });
-  }
-
   /** Sends the request and reads the whole body; non-2xx statuses throw. */
   async send(spec: RequestSpec): Promise<BufferedResponse> {
     const exchange = await this.#open(spec);

@@ -54,22 +54,29 @@ export type ClientEvent = ClientEventBody & { readonly timestamp: number };
 export type ClientEventType = ClientEvent["type"];
 export type EventHook = (event: ClientEvent) => void;
 
+/** Every event type; the `satisfies` makes a missing or unknown one a compile error. */
+const EVENT_TYPES = Object.keys({
+  "request:start": 0,
+  "request:end": 0,
+  "request:error": 0,
+  "request:aborted": 0,
+  "batch:received": 0,
+  reconnect: 0,
+  fallback: 0,
+  "producer:batch-sent": 0,
+  "producer:duplicate": 0,
+  "producer:batch-failed": 0,
+  "consumer:checkpoint": 0,
+  "consumer:skipped": 0,
+  "consumer:restart": 0,
+} satisfies Record<ClientEventType, 0>) as ClientEventType[];
+
+const channelOf = <K extends ClientEventType>(type: K) => `rivulet:client:${type}` as const;
+
 /** Node diagnostics_channel names, one per event type: `rivulet:client:<type>`. */
-export const DIAGNOSTICS_CHANNELS = {
-  "request:start": "rivulet:client:request:start",
-  "request:end": "rivulet:client:request:end",
-  "request:error": "rivulet:client:request:error",
-  "request:aborted": "rivulet:client:request:aborted",
-  "batch:received": "rivulet:client:batch:received",
-  reconnect: "rivulet:client:reconnect",
-  fallback: "rivulet:client:fallback",
-  "producer:batch-sent": "rivulet:client:producer:batch-sent",
-  "producer:duplicate": "rivulet:client:producer:duplicate",
-  "producer:batch-failed": "rivulet:client:producer:batch-failed",
-  "consumer:checkpoint": "rivulet:client:consumer:checkpoint",
-  "consumer:skipped": "rivulet:client:consumer:skipped",
-  "consumer:restart": "rivulet:client:consumer:restart",
-} as const satisfies Record<ClientEventType, string>;
+export const DIAGNOSTICS_CHANNELS = Object.fromEntries(EVENT_TYPES.map((type) => [type, channelOf(type)])) as {
+  readonly [K in ClientEventType]: `rivulet:client:${K}`;
+};
 
 export function emit(hook: EventHook | undefined, body: ClientEventBody): void {
   const event = { ...body, timestamp: Date.now() } as ClientEvent;
@@ -80,5 +87,5 @@ export function emit(hook: EventHook | undefined, body: ClientEventBody): void {
       // Observability must not change behaviour: a failing hook is ignored.
     }
   }
-  publishDiagnostic(DIAGNOSTICS_CHANNELS[event.type], event);
+  publishDiagnostic(channelOf(event.type), event);
 }

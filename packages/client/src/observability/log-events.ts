@@ -38,13 +38,9 @@ export function logEvents(logger: EventLogger, options: LogEventsOptions = {}): 
 
 /** An event's level, message and fields (events made outside the client may lack a timestamp). */
 export function logEntry(event: ClientEventBody & { timestamp?: number }): LogEntry {
-  const { type, timestamp, ...values } = event;
-  const fields: Record<string, unknown> = { event: type, timestamp: timestamp ?? Date.now() };
-  for (const [key, value] of Object.entries(values)) {
-    if (key !== "error") fields[key] = value;
-  }
+  const { type, timestamp, error, ...values } = event as typeof event & { error?: unknown };
+  const fields: Record<string, unknown> = { event: type, timestamp: timestamp ?? Date.now(), ...values };
   if ("error" in event) {
-    const error: unknown = event.error;
     fields.errorCode = errorCode(error);
     fields.errorMessage = error instanceof Error ? error.message : String(error);
   }

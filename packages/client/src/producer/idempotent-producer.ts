@@ -10,9 +10,10 @@
  * the unacknowledged batches are resent in creation order under the new epoch.
  */
 import { Header, isJsonContentType } from "@rivulet/protocol";
+import { definedOnly, UNLIMITED } from "../check.js";
 import { asyncDispose } from "../dispose.js";
 import type { Endpoint } from "../endpoint.js";
-import { StaleEpochError, StreamError, usageError } from "../errors.js";
+import { StaleEpochError, StreamError, unknownContentType, usageError } from "../errors.js";
 import type { BufferedResponse } from "../http/transport.js";
 import { sleepUnlessAborted } from "../http/with-retries.js";
 import { checkedRetryPolicy, type RetryPolicy, retryDelay } from "../retry.js";
@@ -69,7 +70,7 @@ export class IdempotentProducer {
     checkProducerOptions(stream.url, producerId, options);
     const contentType = options.contentType ?? stream.contentType;
     if (contentType === undefined) {
-      throw usageError(stream.url, "Unknown content type: create() or connect() the stream first, or pass contentType");
+      throw unknownContentType(stream.url);
     }
     this.producerId = producerId;
     this.url = stream.url;
@@ -130,7 +131,7 @@ export class IdempotentProducer {
     const encoded = this.#assembler.encode(item);
     if (!this.#assembler.fits(encoded)) this.#seal();
     if (this.#assembler.add(encoded)) this.#seal();
-    else if (this.#config.lingerMs !== Number.POSITIVE_INFINITY) {
+    else if (this.#config.lingerMs !== UNLIMITED) {
       this.#linger ??= setTimeout(() => this.#seal(), this.#config.lingerMs);
     }
   }
@@ -388,8 +389,4 @@ const REQUEUED = Symbol("requeued");
 function asStreamError(url: string, error: unknown): StreamError {
   if (error instanceof StreamError) return error;
   return new StreamError("NETWORK", error instanceof Error ? error.message : String(error), { url, cause: error });
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

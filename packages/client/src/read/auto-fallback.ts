@@ -3,6 +3,7 @@
  * to long-poll for the rest of the session when a connection is buffered (no event arrives),
  * the server or a proxy does not speak SSE, or connections keep dropping soon after opening.
  */
+import { definedOnly } from "../check.js";
 import { type AutoFallbackOptions, DEFAULT_AUTO_FALLBACK } from "./read-options.js";
 
 export type FallbackReason = "buffered" | "dropping" | "unsupported";
@@ -62,8 +63,4 @@ export class AutoFallback {
     this.#decided = reason;
     return reason;
   }
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -3,12 +3,12 @@
  * one response held and where to read next. For callers that page through a stream at their
  * own pace; retried like any idempotent request.
  */
-import { checkFunction, invalidArgument } from "../check.js";
 import type { Endpoint } from "../endpoint.js";
 import { runOperation } from "../handle/operation.js";
 import type { OperationOptions } from "../handle/results.js";
 import { type Batch, ReadBatch } from "./batch.js";
 import { chunkOf } from "./http-read.js";
+import { checkReadOptions } from "./read-options.js";
 
 export interface ReadOnceOptions<T = unknown> extends OperationOptions {
   /** Where to read from: `"-1"` (default, the beginning), `"now"`, or an offset from an earlier read. */
@@ -19,9 +19,8 @@ export interface ReadOnceOptions<T = unknown> extends OperationOptions {
 
 export async function readOnce<T>(endpoint: Endpoint, options: ReadOnceOptions<T>): Promise<Batch<T>> {
   const { url } = endpoint;
+  checkReadOptions(url, options);
   const offset = options.offset ?? "-1";
-  if (typeof offset !== "string") throw invalidArgument(url, "offset", "must be a string", offset);
-  checkFunction(url, "validate", options.validate);
   const request = { operation: "read", method: "GET", query: { offset }, revalidate: true, retry: "always" } as const;
   const response = await runOperation(endpoint, request, options);
   const chunk = chunkOf(url, response, offset, undefined);

@@ -212,8 +212,8 @@ export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
     if (this.live !== false) {
       throw usageError(
         this.url,
-        `${method} collects a finite catch-up read, but this read is live (${JSON.stringify(this.live)}) and never ends; ` +
-          "iterate it instead, or open it with live: false",
+        `${method} collects a catch-up read, but this read is live (${JSON.stringify(this.live)}) and never ends: ` +
+          "iterate it, or open it with live: false",
       );
     }
     this.#claim(method);
