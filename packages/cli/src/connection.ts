@@ -2,7 +2,7 @@
  * The options every client command shares (where the server is, how to authenticate, how
  * long to wait, how often to retry, how much to say) and the client handle built from them.
  */
-import { type ClientEvent, type ClientOptions, DurableStream, type EventHook } from "@rivulet/client";
+import { type ClientOptions, DurableStream, type EventHook, logEvents } from "@rivulet/client";
 import { type Command, Option } from "commander";
 import { collectHeader, parseCount } from "./option-parsers.js";
 import { DEFAULT_SERVER_URL, streamUrl } from "./stream-url.js";
@@ -72,25 +72,20 @@ export function streamHandle(stream: string, flags: ConnectionFlags, onEvent?: E
   return new DurableStream({ url: streamUrl(stream, flags.url), ...clientOptions(flags, onEvent) });
 }
 
-/** --verbose: one stderr line per request, retry and mode switch. Never headers (tokens). */
-export function logEvent(event: ClientEvent): void {
-  const line = describeEvent(event);
-  if (line !== undefined) process.stderr.write(`rivulet: ${line}\n`);
-}
+/**
+ * --verbose: one stderr line per request, retry, mode switch and failure, from the client's
+ * own event log (never headers, so never tokens).
+ */
+export const logEvent = logEvents(
+  {
+    debug: writeLine,
+    info: writeLine,
+    warn: writeLine,
+    error: writeLine,
+  },
+  { level: "info" },
+);
 
-function describeEvent(event: ClientEvent): string | undefined {
-  switch (event.type) {
-    case "request:end":
-      return `${event.method} ${event.url} -> ${event.status} (${event.durationMs} ms)`;
-    case "request:error":
-      return `${event.method} ${event.url} -> ${event.error.code} (${event.durationMs} ms)`;
-    case "reconnect":
-      return `retrying in ${Math.round(event.delayMs)} ms (attempt ${event.attempt}) after ${event.error.code}`;
-    case "fallback":
-      return `switching from ${event.from} to ${event.to} (${event.reason})`;
-    case "producer:duplicate":
-      return `producer ${event.producerId} epoch ${event.epoch} seq ${event.seq}: already written`;
-    default:
-      return undefined;
-  }
+function writeLine(message: string): void {
+  process.stderr.write(`rivulet: ${message}\n`);
 }

@@ -13,23 +13,29 @@ export interface NumberRule {
 /** setTimeout fires at once for anything longer, so no wait may exceed it. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** A limit that is no limit (a time or a count). */
+export const UNLIMITED = Number.POSITIVE_INFINITY;
+
+const MS_ABOVE_0 = `a number of milliseconds above 0 and at most ${MAX_TIMER_MS}`;
+const OR_INFINITY = ", or Infinity";
+
 const within = (value: number, min: number, max: number) => value >= min && value <= max;
 
 export const Rule = {
   /** A wait handed to a timer. */
   delayMs: {
     holds: (v) => v > 0 && v <= MAX_TIMER_MS,
-    expected: `a number of milliseconds above 0 and at most ${MAX_TIMER_MS}`,
+    expected: MS_ABOVE_0,
   },
   /** A time limit; Infinity means none. */
   limitMs: {
-    holds: (v) => v === Number.POSITIVE_INFINITY || (v > 0 && v <= MAX_TIMER_MS),
-    expected: `a number of milliseconds above 0 and at most ${MAX_TIMER_MS}, or Infinity`,
+    holds: (v) => v === UNLIMITED || (v > 0 && v <= MAX_TIMER_MS),
+    expected: MS_ABOVE_0 + OR_INFINITY,
   },
   /** A wait that may be zero (at once) or Infinity (never by time). */
   waitMs: {
-    holds: (v) => v === Number.POSITIVE_INFINITY || within(v, 0, MAX_TIMER_MS),
-    expected: `a number of milliseconds from 0 to ${MAX_TIMER_MS}, or Infinity`,
+    holds: (v) => v === UNLIMITED || within(v, 0, MAX_TIMER_MS),
+    expected: `a number of milliseconds from 0 to ${MAX_TIMER_MS}${OR_INFINITY}`,
   },
   nonNegative: { holds: (v) => Number.isFinite(v) && v >= 0, expected: "a finite number of 0 or more" },
   atLeastOne: { holds: (v) => Number.isFinite(v) && v >= 1, expected: "a finite number of 1 or more" },
@@ -37,8 +43,8 @@ export const Rule = {
   positiveInteger: { holds: (v) => Number.isSafeInteger(v) && v >= 1, expected: "a whole number of 1 or more" },
   nonNegativeInteger: { holds: (v) => Number.isSafeInteger(v) && v >= 0, expected: "a whole number of 0 or more" },
   countOrInfinity: {
-    holds: (v) => v === Number.POSITIVE_INFINITY || (Number.isSafeInteger(v) && v >= 0),
-    expected: "a whole number of 0 or more, or Infinity",
+    holds: (v) => v === UNLIMITED || (Number.isSafeInteger(v) && v >= 0),
+    expected: `a whole number of 0 or more${OR_INFINITY}`,
   },
 } as const satisfies Record<string, NumberRule>;
 
@@ -46,9 +52,9 @@ export function invalidArgument(url: string, option: string, problem: string, va
   return new InvalidArgumentError(option, `Invalid ${option}: ${problem}, got ${describe(value)}`, { url });
 }
 
-/** Undefined means "use the default"; anything else must be a number the rule accepts. */
-export function checkNumber(url: string, option: string, value: unknown, rule: NumberRule): void {
-  if (value === undefined) return;
+/** Undefined means "use the default" (unless `required`); anything else must be a number the rule accepts. */
+export function checkNumber(url: string, option: string, value: unknown, rule: NumberRule, required = false): void {
+  if (value === undefined && !required) return;
   if (typeof value !== "number" || !rule.holds(value))
     throw invalidArgument(url, option, `must be ${rule.expected}`, value);
 }
@@ -94,4 +100,9 @@ function describe(value: unknown): string {
   if (typeof value === "function") return "a function";
   if (value !== null && typeof value === "object") return Array.isArray(value) ? "an array" : "an object";
   return String(value);
+}
+
+/** The entries of `value` that are not undefined, to spread over defaults. */
+export function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

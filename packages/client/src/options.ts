@@ -44,11 +44,14 @@ export function checkClientOptions(url: string, options: ClientOptions): void {
   checkFunction(url, "fetch", options.fetch);
   checkFunction(url, "onEvent", options.onEvent);
   checkNumber(url, "timeoutMs", options.timeoutMs, Rule.limitMs);
-  for (const name of ["headers", "params"] as const) {
-    const value = options[name];
-    if (value !== undefined && typeof value !== "function" && (typeof value !== "object" || value === null)) {
-      throw invalidArgument(url, name, "must be an object or a function", value);
-    }
+  checkDynamicRecord(url, "headers", options.headers);
+  checkDynamicRecord(url, "params", options.params);
+}
+
+/** Headers or params: undefined, an object of values, or a function. */
+export function checkDynamicRecord(url: string, option: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "function" && (typeof value !== "object" || value === null)) {
+    throw invalidArgument(url, option, "must be an object or a function", value);
   }
 }
 

@@ -4,10 +4,11 @@
  * catch-up read revalidates them with If-None-Match, so an unchanged chunk costs a 304 and a
  * grown tail is fetched. The page is on its own origin, so every request is cross-origin.
  */
-import { DurableStream, type MemoryOffsetStore } from "@rivulet/client";
+import { DurableStream } from "@rivulet/client";
 import { parseReadOffset } from "@rivulet/protocol";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { Consumer, MemoryOffsetStore } from "../src/consumer.js";
 import { type PageServer, startPageServer } from "./support/browser-page.js";
 import { ensureChromium, type HeadlessChromium, launchChromium } from "./support/chromium.js";
 import { type FaultProxy, startFaultProxy } from "./support/fault-proxy.js";
@@ -16,6 +17,7 @@ import { startTestServer, type TestServer, uniqueName } from "./support/server.j
 /** What the page's bundle exposes as `window.Rivulet`. */
 interface PageClient {
   DurableStream: typeof DurableStream;
+  Consumer: typeof Consumer;
   MemoryOffsetStore: typeof MemoryOffsetStore;
 }
 
@@ -84,11 +86,12 @@ describe("catch-up reads in Chromium", () => {
   it("a Consumer on a closed 6-item stream, appended to between runs, reads all 6 and sees the close", async () => {
     const url = `${proxy.url}/v1/stream/${uniqueName("consumer")}`;
     const runs = await page.evaluate(async (url) => {
-      const { DurableStream, MemoryOffsetStore } = (globalThis as unknown as { Rivulet: PageClient }).Rivulet;
+      const { DurableStream, Consumer, MemoryOffsetStore } = (globalThis as unknown as { Rivulet: PageClient }).Rivulet;
       const handle = await DurableStream.create({ url, contentType: "application/json" });
       const consume = async () => {
         const items: unknown[] = [];
-        const consumer = handle.consumer({
+        const consumer = new Consumer({
+          stream: handle,
           live: false,
           offsetStore: new MemoryOffsetStore(),
           handler: (batch) => void items.push(...batch.items),

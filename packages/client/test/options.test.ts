@@ -5,7 +5,6 @@
  */
 import {
   type ClientEvent,
-  Consumer,
   DurableStream,
   type FetchLike,
   InvalidArgumentError,
@@ -13,6 +12,7 @@ import {
   stream,
 } from "@rivulet/client";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { Consumer } from "../src/consumer.js";
 import { eventually, startTestServer, type TestServer } from "./support/server.js";
 
 const URL_ = "http://127.0.0.1:1/v1/stream/options";
@@ -71,12 +71,12 @@ describe("retry settings are checked at construction", () => {
     await expect(stream({ url: URL_, fetch, retry: { maxRetries: -1 } })).rejects.toThrow(invalid("retry.maxRetries"));
     await expect(handle().stream({ retry: { multiplier: 0 } })).rejects.toThrow(invalid("retry.multiplier"));
     expect(() => handle().producer("p", { retry: { initialDelayMs: 0 } })).toThrow(invalid("retry.initialDelayMs"));
-    expect(() => handle().consumer({ handler: () => {}, reconnect: { maxRetries: -2 } })).toThrow(
+    expect(() => new Consumer({ stream: handle(), handler: () => {}, reconnect: { maxRetries: -2 } })).toThrow(
       invalid("reconnect.maxRetries"),
     );
-    expect(() => handle().consumer({ handler: () => {}, read: { retry: { initialDelayMs: -1 } } })).toThrow(
-      invalid("read.retry.initialDelayMs"),
-    );
+    expect(
+      () => new Consumer({ stream: handle(), handler: () => {}, read: { retry: { initialDelayMs: -1 } } }),
+    ).toThrow(invalid("read.retry.initialDelayMs"));
     expect(fetch.calls).toBe(0);
   });
 });
@@ -141,11 +141,13 @@ describe("every other numeric option is checked", () => {
   });
 
   it("consumer options, at construction", () => {
-    expect(() => handle().consumer({ handler: () => {}, live: "sometimes" as never })).toThrow(invalid("live"));
-    expect(() => handle().consumer({ handler: () => {}, read: { longPollTimeoutMs: 0 } })).toThrow(
+    expect(() => new Consumer({ stream: handle(), handler: () => {}, live: "sometimes" as never })).toThrow(
+      invalid("live"),
+    );
+    expect(() => new Consumer({ stream: handle(), handler: () => {}, read: { longPollTimeoutMs: 0 } })).toThrow(
       invalid("read.longPollTimeoutMs"),
     );
-    expect(() => handle().consumer({ handler: undefined as never })).toThrow(invalid("handler"));
+    expect(() => new Consumer({ stream: handle(), handler: undefined as never })).toThrow(invalid("handler"));
     expect(() => new Consumer({ stream: { url: "nope" }, handler: () => {} })).toThrow(invalid("url"));
   });
 
@@ -264,7 +266,7 @@ describe("a consumer's clean stop()", () => {
     });
     await h.appendJson("one");
     const seen: unknown[] = [];
-    const consumer = h.consumer({ live, handler: (batch) => void seen.push(...batch.items) });
+    const consumer = new Consumer({ stream: h, live, handler: (batch) => void seen.push(...batch.items) });
     await consumer.start();
     await eventually(() => seen.length === 1);
     // Wait until the live request is open, so stop() has one to call off.

@@ -2,13 +2,17 @@
 import { Header, isTrueFlag } from "@rivulet/protocol";
 import { checkNumber, invalidArgument, Rule } from "../check.js";
 import { parseError } from "../errors.js";
+import type { DynamicRecord } from "../options.js";
 import type { BodyInput } from "./body.js";
-import type { DurableStream } from "./durable-stream.js";
 
 export interface OperationOptions {
   signal?: AbortSignal;
   /** Overrides the handle's request timeout for this call. */
   timeoutMs?: number;
+  /** Headers for this call's requests, over the handle's (e.g. a tracing id, a narrower token). */
+  headers?: DynamicRecord;
+  /** Query parameters for this call's requests, over the handle's. */
+  params?: DynamicRecord;
 }
 
 export interface CreateOptions extends OperationOptions {
@@ -50,12 +54,28 @@ export interface AppendOptions extends OperationOptions {
   seq?: string;
   /** Close the stream atomically with this append. */
   close?: boolean;
+  /**
+   * Producer headers for this one append (PROTOCOL §5.2.1), for callers that keep their own
+   * (id, epoch, seq): the server writes each seq once, so such an append is retried safely.
+   */
+  producer?: ProducerStamp;
+}
+
+/** One append's idempotent-producer identity. */
+export interface ProducerStamp {
+  id: string;
+  /** 0 or more; a higher epoch fences older sessions of the same id. */
+  epoch: number;
+  /** 0 for the first append of an epoch, then one more for each append. */
+  seq: number;
 }
 
 export interface AppendResult {
   /** The tail offset after the append. */
   offset: string;
   closed: boolean;
+  /** The server already had this producer append (same id, epoch and seq) and wrote nothing again. */
+  duplicate: boolean;
 }
 
 export interface CloseOptions extends OperationOptions {
@@ -72,11 +92,6 @@ export interface ForkOptions extends OperationOptions {
   contentType?: string;
   ttlSeconds?: number;
   expiresAt?: Date | string;
-}
-
-export interface ForkResult extends CreateResult {
-  /** The fork's handle, sharing the source handle's options. */
-  stream: DurableStream;
 }
 
 export function requireOffset(url: string, headers: Headers, what: string): string {

@@ -1,6 +1,7 @@
 /** Retrying a one-shot operation (create, append, head, ...) with backoff. */
 import { abortedError, StreamError } from "../errors.js";
 import { type RetryPolicy, retryDelay, sleep } from "../retry.js";
+import { CONNECT_TIMEOUT, causeCode } from "./error-mapping.js";
 
 export interface RetryContext {
   url: string;
@@ -74,18 +75,12 @@ export async function sleepUnlessAborted(
 /**
  * Failures after which a non-idempotent write (a plain append) certainly did not happen, so
  * repeating it cannot duplicate data: the server refused it (429, 503) or the connection was
- * never made. A lost response is not among them; idempotent producers handle that case.
+ * never made (refused, or not established in time). A lost response is not among them; idempotent producers handle that case.
  */
 export function certainlyNotApplied(error: StreamError): boolean {
   if (error.code === "RATE_LIMITED" || error.status === 503) return true;
-  return error.code === "NETWORK" && causeCode(error.cause) === "ECONNREFUSED";
-}
-
-function causeCode(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current && depth < 4; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
+  const code = causeCode(error.cause);
+  return (
+    (error.code === "NETWORK" && code === "ECONNREFUSED") || (error.code === "TIMEOUT" && code === CONNECT_TIMEOUT)
+  );
 }

@@ -10,10 +10,16 @@ import { build } from "esbuild";
 
 const source = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 
-/** The client as one script for a page: an IIFE assigning the package's exports to `Rivulet`. */
+/** The client as one script for a page: an IIFE assigning the exports of its entry points (but Node's) to `Rivulet`. */
 export async function bundleClient(): Promise<string> {
   const result = await build({
-    entryPoints: [source("client/src/index.ts")],
+    stdin: {
+      contents: ["index", "consumer"]
+        .map((entry) => `export * from ${JSON.stringify(source(`client/src/${entry}.ts`))};`)
+        .join("\n"),
+      resolveDir: source("client"),
+      loader: "ts",
+    },
     // Like the tests, against the sources of the workspace packages, not their builds.
     alias: { "@rivulet/protocol": source("protocol/src/index.ts") },
     bundle: true,

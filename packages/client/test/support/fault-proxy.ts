@@ -2,7 +2,8 @@
  * A fault-injecting HTTP proxy for tests. It forwards to an upstream server and, per
  * request, may instead answer an error status, drop the response after the upstream handled
  * the request, reset the connection before forwarding, buffer a streamed response until it
- * ends (a buffering proxy in front of SSE), cut a streamed response after a delay, or delay.
+ * ends (a buffering proxy in front of SSE), cut a streamed response after a delay, delay, or
+ * hold a request until the test releases it.
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -19,7 +20,9 @@ export type Fault =
   /** Forward, then destroy the connection `ms` after the response starts. */
   | { kind: "cut-after"; ms: number }
   /** Wait `ms`, then forward. */
-  | { kind: "delay"; ms: number };
+  | { kind: "delay"; ms: number }
+  /** Hold the request until `release` settles, then forward (the test decides when). */
+  | { kind: "hold"; release: Promise<unknown> };
 
 export interface ProxiedRequest {
   readonly index: number;
@@ -112,6 +115,7 @@ export async function startFaultProxy(upstream: string, rule?: FaultRule): Promi
     };
 
     if (fault?.kind === "delay") setTimeout(forward, fault.ms);
+    else if (fault?.kind === "hold") void fault.release.then(forward, forward);
     else forward();
   });
   server.on("connection", (socket) => {
