@@ -5,10 +5,10 @@
  * grown tail is fetched. The page is on its own origin, so every request is cross-origin.
  */
 import { DurableStream } from "@rivulet/client";
+import type { Consumer, MemoryOffsetStore } from "@rivulet/client/consumer";
 import { parseReadOffset } from "@rivulet/protocol";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { Consumer, MemoryOffsetStore } from "../src/consumer.js";
 import { type PageServer, startPageServer } from "./support/browser-page.js";
 import { ensureChromium, type HeadlessChromium, launchChromium } from "./support/chromium.js";
 import { type FaultProxy, startFaultProxy } from "./support/fault-proxy.js";

@@ -5,8 +5,8 @@
  * A test against real retention belongs beside these, in its own describe block.
  */
 import { type ClientEvent, DurableStream, GoneError, logEvents } from "@rivulet/client";
+import { Consumer, MemoryOffsetStore } from "@rivulet/client/consumer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Consumer, MemoryOffsetStore } from "../src/consumer.js";
 import { type FaultProxy, type FaultRule, startFaultProxy } from "./support/fault-proxy.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 

@@ -4,8 +4,8 @@
  * with small read chunks makes one stream arrive as many read batches.
  */
 import { type Batch, DurableStream, InvalidArgumentError } from "@rivulet/client";
+import { Consumer, MemoryOffsetStore } from "@rivulet/client/consumer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Consumer, MemoryOffsetStore } from "../src/consumer.js";
 import { eventually, startTestServer, type TestServer } from "./support/server.js";
 
 let server: TestServer;

@@ -1,7 +1,7 @@
 /** The consumer's restart policy: a failed run starts again from the last checkpoint, after a backoff, with an event. */
 import { type ClientEvent, DurableStream } from "@rivulet/client";
+import { Consumer, MemoryOffsetStore } from "@rivulet/client/consumer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Consumer, MemoryOffsetStore } from "../src/consumer.js";
 import { eventually, startTestServer, type TestServer } from "./support/server.js";
 
 let server: TestServer;

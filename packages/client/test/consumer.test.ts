@@ -1,6 +1,6 @@
 import { type Batch, type ClientEvent, DurableStream } from "@rivulet/client";
+import { Consumer, MemoryOffsetStore, type OffsetStore } from "@rivulet/client/consumer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Consumer, MemoryOffsetStore, type OffsetStore } from "../src/consumer.js";
 import { type FaultProxy, startFaultProxy } from "./support/fault-proxy.js";
 import { eventually, startTestServer, type TestServer } from "./support/server.js";
 

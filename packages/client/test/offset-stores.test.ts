@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MemoryOffsetStore, type StorageLike, WebStorageOffsetStore } from "@rivulet/client/consumer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryOffsetStore, type StorageLike, WebStorageOffsetStore } from "../src/consumer.js";
 import { FileOffsetStore } from "../src/node.js";
 
 let dir: string;

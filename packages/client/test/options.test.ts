@@ -11,8 +11,8 @@ import {
   type StreamError,
   stream,
 } from "@rivulet/client";
+import { Consumer } from "@rivulet/client/consumer";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { Consumer } from "../src/consumer.js";
 import { eventually, startTestServer, type TestServer } from "./support/server.js";
 
 const URL_ = "http://127.0.0.1:1/v1/stream/options";

@@ -4,8 +4,8 @@
  * server, with a proxy that holds a producer's request until the test lets it go.
  */
 import { type ClientEvent, DurableStream } from "@rivulet/client";
+import { Consumer, MemoryOffsetStore } from "@rivulet/client/consumer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Consumer, MemoryOffsetStore } from "../src/consumer.js";
 import { type FaultProxy, firstN, isPost, isSse, startFaultProxy } from "./support/fault-proxy.js";
 import { eventually, startTestServer, type TestServer } from "./support/server.js";
 
