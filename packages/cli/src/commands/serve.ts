@@ -5,6 +5,8 @@
  */
 import { createLogger, DEFAULT_PORT, type LogLevel, startServer } from "@rivulet/server";
 import { Command, Option } from "commander";
+import { listenFailure } from "../listen-failure.js";
+import { removePidFile, writePidFile } from "../pid-file.js";
 import { checkExposure, loadAuth } from "../serve-auth.js";
 import { applyConfigFile, type ServeSettings, serveOptions } from "../serve-settings.js";
 import { openStore } from "../store-choice.js";
@@ -30,6 +32,7 @@ Examples:
   rivulet serve --durability interval:5        # fsync every 5 ms instead of before every ack
   rivulet serve --store memory --log-level warn
   rivulet serve --config rivulet.json
+  rivulet serve --pid-file rivulet.pid         # then: rivulet bench --pid "$(cat rivulet.pid)"
   rivulet serve --host 0.0.0.0 --auth-tokens-file tokens.json   # beyond loopback, auth is required`,
     )
     .action(async (flags: ServeSettings & { config?: string }, cmd: Command) => {
@@ -75,7 +78,19 @@ async function serve(settings: ServeSettings): Promise<void> {
     bodyIdleTimeoutMs: settings.bodyIdleTimeout,
     slowReaderTimeoutMs: settings.slowReaderTimeout,
     maxHeaderBytes: settings.maxHeaderSize,
+  }).catch(async (error: unknown) => {
+    const failure = listenFailure(error, settings.host, settings.port);
+    if (!failure) throw error;
+    // The store opened before the socket failed: release its files (and lock) before exiting.
+    await store.close().catch(() => {});
+    throw failure;
   });
+  if (settings.pidFile !== undefined) {
+    await writePidFile(settings.pidFile).catch(async (error: unknown) => {
+      await server.close();
+      throw error;
+    });
+  }
   const streams = `${server.url}${settings.basePath}/`;
   process.stderr.write(
     `rivulet listening on ${streams}\nstore: ${store.description} (durability: ${store.durability})\n` +
@@ -97,7 +112,9 @@ async function serve(settings: ServeSettings): Promise<void> {
       logger.error({}, "graceful shutdown took too long; exiting");
       process.exit(1);
     }, SHUTDOWN_LIMIT_MS).unref();
-    server.close({ graceMs: SHUTDOWN_LIMIT_MS - 2_000 }).then(
+    const closed = server.close({ graceMs: SHUTDOWN_LIMIT_MS - 2_000 });
+    const pidFileRemoved = settings.pidFile === undefined ? undefined : removePidFile(settings.pidFile);
+    Promise.all([closed, pidFileRemoved]).then(
       () => {
         logger.info({}, "stopped");
         process.exit(0);

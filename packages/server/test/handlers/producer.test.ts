@@ -128,6 +128,26 @@ describe("idempotent producers", () => {
     await expectError(next, 409, "STREAM_CLOSED");
     expect(await read(path)).toBe("last");
   });
+
+  test("a producer close-only on a closed stream is 204 for the closing tuple, 409 for any other (§5.2.1)", async () => {
+    const path = await stream();
+    const closeOnly = (producer: Record<string, string>) =>
+      t.request(path, { method: "POST", headers: { "stream-closed": "true", ...producer } });
+    await send(path, claim("p", 0, 0), "a");
+    expect((await closeOnly(claim("p", 0, 1))).status).toBe(204);
+    const retry = await closeOnly(claim("p", 0, 1));
+    expect(retry.status).toBe(204);
+    expect(retry.headers.get("stream-closed")).toBe("true");
+    for (const other of [claim("p", 0, 2), claim("p", 1, 0), claim("q", 0, 0)]) {
+      const res = await closeOnly(other);
+      expect(res.headers.get("stream-closed")).toBe("true");
+      expect(res.headers.get("stream-next-offset")).toBe(retry.headers.get("stream-next-offset"));
+      await expectError(res, 409, "STREAM_CLOSED");
+    }
+    // A close-only without producer headers stays idempotent.
+    expect((await t.request(path, { method: "POST", headers: { "stream-closed": "true" } })).status).toBe(204);
+    expect(await read(path)).toBe("a");
+  });
 });
 
 describe("idempotent producers arriving out of order", () => {
