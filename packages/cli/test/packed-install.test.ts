@@ -132,6 +132,7 @@ describe("the packed packages, installed into an empty project", () => {
       'consumer: order.created,order.paid,order.shipped {"reason":"closed"}',
       // 33 + 30 + 33: the consumer checkpointed the tail.
       'checkpoint file: {"orders":"0000000000000000_0000000000000096"}',
+      "head: 0000000000000000_0000000000000096 closed",
     ]);
   });
 
@@ -145,9 +146,13 @@ describe("the packed packages, installed into an empty project", () => {
   });
 });
 
-/** What the client README shows: create, append, an idempotent producer, a live read, a consumer. */
+/**
+ * What the client README shows: create, append, an idempotent producer, a live read, a
+ * consumer checkpointing in a file, a client for many streams.
+ */
 const CLIENT_SCRIPT = `
-import { Consumer, DurableStream } from "@rivulet/client";
+import { createClient, DurableStream } from "@rivulet/client";
+import { Consumer } from "@rivulet/client/consumer";
 import { FileOffsetStore } from "@rivulet/client/node";
 import { readFile } from "node:fs/promises";
 
@@ -178,11 +183,16 @@ await consumer.start();
 const end = await consumer.done;
 console.log("consumer: " + seen.join() + " " + JSON.stringify(end));
 console.log("checkpoint file: " + (await readFile("./offsets.json", "utf8")).trim());
+
+const client = createClient({ baseUrl: process.argv[2] + "/v1/stream" });
+const head = await (await client.connect("orders")).head();
+console.log("head: " + head.offset + (head.closed ? " closed" : ""));
 `;
 
 /** Every public entry point, used with types a user would write. */
 const TYPES_CHECK = `
-import { type Batch, DurableStream, isStreamError, type StreamError } from "@rivulet/client";
+import { type Batch, createClient, DurableStream, isStreamError, type StreamError } from "@rivulet/client";
+import { Consumer } from "@rivulet/client/consumer";
 import { FileOffsetStore } from "@rivulet/client/node";
 import { formatOffset } from "@rivulet/protocol";
 import { createFetchHandler, MemoryStore, ProtocolApp, type RivuletServer, startServer } from "@rivulet/server";
@@ -195,5 +205,10 @@ const batches: AsyncIterable<Batch<number>> = await stream.stream<number>();
 const offset: string = formatOffset(0);
 const store = new FileOffsetStore("./offsets.json");
 const failed = (error: unknown): error is StreamError => isStreamError(error, "NOT_FOUND");
-export { batches, failed, handler, offset, store };
+const orders: DurableStream = createClient({ baseUrl: server.url + "/v1/stream" }).stream("orders");
+const consumer = new Consumer<{ id: number }>({ stream: orders, offsetStore: store, handler: (batch) => {
+  const ids: number[] = batch.items.map((item) => item.id);
+  void ids;
+} });
+export { batches, consumer, failed, handler, offset };
 `;
