@@ -141,10 +141,20 @@ describe("Consumer", () => {
           await sleep(3);
         },
       });
+      const before = handled.length;
       await consumer.start();
-      const stopped = sleep(50).then(() => "timer");
-      const winner = await Promise.race([consumer.done, stopped]);
-      if (winner === "timer") await consumer.stop();
+      let ended = false;
+      const done = consumer.done.finally(() => {
+        ended = true;
+      });
+      // Interrupted at an arbitrary point, but only once it made progress, so the loop always ends.
+      const progressed = () => ended || handled.length > before;
+      const stopped = Promise.all([sleep(50), eventually(progressed, 10_000)]).then(
+        () => "interrupt",
+        () => "stalled",
+      );
+      const winner = await Promise.race([done, stopped]);
+      if (winner === "interrupt" || winner === "stalled") await consumer.stop();
       else end = winner;
       if (round > 100) throw new Error("never reached the end of the stream");
     }
