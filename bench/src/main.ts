@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: Rivulet side by side with the reference implementation and a trivial
  * node:http server, every server and every load generator in its own process. Writes
- * latest.md, latest.json and the fan-out chart. `--quick` is the small version CI runs.
+ * latest.md, latest.json and the fan-out chart. `--quick` is a small version, `--smoke` the
+ * smallest (npm test runs it so the benchmarks keep working).
  */
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -42,7 +43,7 @@ if (flags.build) {
 const workDir = await mkdtemp(join(tmpdir(), "rivulet-bench-"));
 // Servers are killed and scratch data removed however the run ends (Ctrl-C included).
 atExit(() => rmSync(workDir, { recursive: true, force: true }));
-const context: ScenarioContext = { settings: settingsFor(flags.quick), workDir, log };
+const context: ScenarioContext = { settings: settingsFor(flags.size), workDir, log };
 const results: ScenarioResult[] = [];
 let fanOut: FanOutData | undefined;
 let failed = false;
@@ -92,7 +93,7 @@ try {
   const written = await writeResults(
     flags.outDir,
     machine,
-    { startedAt: startedAt.toISOString(), minutes, quick: flags.quick, command },
+    { startedAt: startedAt.toISOString(), minutes, quick: flags.size !== "full", command },
     results,
     fanOut,
   );

@@ -1,12 +1,17 @@
 /**
  * Sizes and durations of every scenario: the full run (`npm run bench`, about 15 minutes on
- * 2 vCPUs) and the quick run (`--quick`, under two minutes, what CI runs so the benchmarks
- * keep working). Reference servers get smaller sizes where the full size would take minutes.
+ * 2 vCPUs), the quick run (`--quick`, under two minutes) and the smoke run (`--smoke`, what
+ * `npm test` runs so the benchmarks keep working: every scenario at the smallest size whose
+ * figures can still be checked against each other).
+ * Reference servers get smaller sizes where the full size would take minutes.
  */
 import type { ProducerSizes } from "rivulet/load";
 import type { ServerId } from "./core/types.js";
 
+export type RunSize = "full" | "quick" | "smoke";
+
 export interface Settings {
+  /** Reduced sizes (quick or smoke): the issue's targets are not judged. */
   readonly quick: boolean;
   /** Runs per figure; the report gives their median and spread. */
   readonly runs: number;
@@ -25,7 +30,10 @@ export interface Settings {
     readonly referenceLoad: number;
   };
   readonly producer: ProducerSizes;
+  /** Servers of scenario 2 (each with the producers that run against it). */
+  readonly producerServers: readonly ("rivulet" | "refFile")[];
   readonly catchUp: {
+    readonly servers: readonly ServerId[];
     readonly bytes: number;
     readonly referenceBytes: number;
     readonly requestBytes: number;
@@ -45,10 +53,12 @@ export interface Settings {
     readonly rampP99LimitMs: number;
   };
   readonly manyStreams: {
-    readonly streams: Readonly<Record<ServerId, number>>;
+    /** Streams each server creates; a server without a count is not measured. */
+    readonly streams: Readonly<Partial<Record<ServerId, number>>>;
     readonly connections: number;
   };
   readonly restart: {
+    readonly servers: readonly ("rivulet" | "refFile")[];
     readonly streams: number;
     readonly bytesPerStream: number;
     readonly referenceStreams: number;
@@ -78,7 +88,14 @@ const FULL: Settings = {
     rawBatchMessages: 10_000,
     rawInFlight: 4,
   },
-  catchUp: { bytes: 100e6, referenceBytes: 100e6, requestBytes: 1 << 20, jsonMessageBytes: 200 },
+  producerServers: ["rivulet", "refFile"],
+  catchUp: {
+    servers: ["rivulet", "refFile", "refMemory", "trivial"],
+    bytes: 100e6,
+    referenceBytes: 100e6,
+    requestBytes: 1 << 20,
+    jsonMessageBytes: 200,
+  },
   fanOut: {
     servers: ["rivulet", "refFile", "refMemory", "trivial"],
     subscriberCounts: [1000, 10_000],
@@ -95,7 +112,13 @@ const FULL: Settings = {
     streams: { rivulet: 100_000, refFile: 10_000, refMemory: 30_000, trivial: 30_000 },
     connections: 64,
   },
-  restart: { streams: 100_000, bytesPerStream: 10_737, referenceStreams: 10_000, referenceBytesPerStream: 10_737 },
+  restart: {
+    servers: ["rivulet", "refFile"],
+    streams: 100_000,
+    bytesPerStream: 10_737,
+    referenceStreams: 10_000,
+    referenceBytesPerStream: 10_737,
+  },
 };
 
 const QUICK: Settings = {
@@ -110,6 +133,7 @@ const QUICK: Settings = {
     targetRate: 2_000,
   },
   producer: { ...FULL.producer, seconds: 1, maxMessages: 200_000, windowMessages: 50_000 },
+  producerServers: FULL.producerServers,
   catchUp: { ...FULL.catchUp, bytes: 5e6, referenceBytes: 5e6 },
   fanOut: {
     ...FULL.fanOut,
@@ -123,9 +147,54 @@ const QUICK: Settings = {
     rampStepSeconds: 0.5,
   },
   manyStreams: { streams: { rivulet: 1_000, refFile: 200, refMemory: 1_000, trivial: 1_000 }, connections: 16 },
-  restart: { streams: 1_000, bytesPerStream: 1_024, referenceStreams: 200, referenceBytesPerStream: 1_024 },
+  restart: { ...FULL.restart, streams: 1_000, bytesPerStream: 1_024, referenceStreams: 200 },
 };
 
-export function settingsFor(quick: boolean): Settings {
-  return quick ? QUICK : FULL;
+/**
+ * Rivulet in every scenario; the trivial server in 1, the reference (file-backed) in 7. Sizes are the least that still exercise what the figures are checked
+ * for: several streams, several catch-up requests, a ramp step, a restart after each kind of stop.
+ */
+const SMOKE: Settings = {
+  quick: true,
+  runs: 1,
+  appends: {
+    ...FULL.appends,
+    servers: ["rivulet", "trivial"],
+    streamCounts: [3],
+    connections: 4,
+    peakSeconds: 0.3,
+    openSeconds: 0.3,
+    warmupSeconds: 0,
+    // Below any peak, so Rivulet is measured at one rate.
+    targetRate: 50,
+  },
+  producer: { ...FULL.producer, seconds: 0.3, maxMessages: 5_000, windowMessages: 1_000, rawBatchMessages: 500 },
+  producerServers: ["rivulet"],
+  // More than one 1 MiB response, and JSON messages split over several appends.
+  catchUp: { ...FULL.catchUp, servers: ["rivulet"], bytes: 1.5e6, referenceBytes: 1.5e6, requestBytes: 256 << 10 },
+  fanOut: {
+    ...FULL.fanOut,
+    servers: ["rivulet"],
+    subscriberCounts: [5],
+    appendsPerRun: 2,
+    intervalMs: 50,
+    deliveryWaitMs: 2000,
+    rampSubscribers: 5,
+    rampRates: [20],
+    rampStepSeconds: 0.3,
+  },
+  manyStreams: { streams: { rivulet: 100 }, connections: 4 },
+  restart: {
+    servers: ["rivulet", "refFile"],
+    streams: 50,
+    bytesPerStream: 512,
+    referenceStreams: 20,
+    referenceBytesPerStream: 512,
+  },
+};
+
+const SETTINGS: Record<RunSize, Settings> = { full: FULL, quick: QUICK, smoke: SMOKE };
+
+export function settingsFor(size: RunSize): Settings {
+  return SETTINGS[size];
 }

@@ -54,7 +54,7 @@ const CLIENT_LABEL: Record<ProducerClient, string> = {
 export async function producerScenario(context: ScenarioContext): Promise<ScenarioResult> {
   const started = performance.now();
   const rows: Row[] = [];
-  for (const server of ["rivulet", "refFile"] as const) {
+  for (const server of context.settings.producerServers) {
     await withServer(context, server, async (running) => {
       for (const config of CONFIGS.filter((c) => c.server === server))
         rows.push(await measure(context, running, config));

@@ -10,7 +10,6 @@ import { SERVER_KINDS } from "../servers/server-kinds.js";
 import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
 
 const TARGETS = { bytes: 500, json: 200 } as const;
-const SERVERS: readonly ServerId[] = ["rivulet", "refFile", "refMemory", "trivial"];
 
 interface Row {
   readonly server: ServerId;
@@ -25,7 +24,7 @@ export async function catchUpScenario(context: ScenarioContext): Promise<Scenari
   const started = performance.now();
   const s = context.settings.catchUp;
   const rows: Row[] = [];
-  for (const server of SERVERS) {
+  for (const server of s.servers) {
     await withServer(context, server, async (running) => {
       for (const json of [false, true]) {
         const path = `${STREAM_BASE}catch-up-${json ? "json" : "bytes"}`;

@@ -30,6 +30,7 @@ export async function manyStreamsScenario(context: ScenarioContext): Promise<Sce
   const rows: Row[] = [];
   for (const server of SERVERS) {
     const streams = s.streams[server];
+    if (streams === undefined) continue;
     context.log(`  many streams: ${server}, ${count(streams)} creates`);
     const runs = await repeat(context.settings.runs, () =>
       withServer(context, server, async (running) => {

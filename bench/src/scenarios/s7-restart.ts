@@ -48,8 +48,9 @@ const SAMPLE = 1000;
 
 export async function restartScenario(context: ScenarioContext): Promise<ScenarioResult> {
   const started = performance.now();
-  const rows = [await measure(context, "rivulet"), await measure(context, "refFile")];
   const s = context.settings.restart;
+  const rows: Row[] = [];
+  for (const server of s.servers) rows.push(await measure(context, server));
   return {
     id: "s7",
     title: "7. Restart time with many streams and much data",

@@ -2,7 +2,7 @@
  * The options every client command shares (where the server is, how to authenticate, how
  * long to wait, how often to retry, how much to say) and the client handle built from them.
  */
-import { type ClientEvent, type ClientOptions, DurableStream } from "@rivulet/client";
+import { type ClientOptions, DurableStream, type EventHook, logEvents } from "@rivulet/client";
 import { type Command, Option } from "commander";
 import { collectHeader, parseCount } from "./option-parsers.js";
 import { DEFAULT_SERVER_URL, streamUrl } from "./stream-url.js";
@@ -31,7 +31,7 @@ export function addConnectionOptions(command: Command): Command {
     )
     .addOption(new Option("--token <token>", "send Authorization: Bearer <token>").env("RIVULET_TOKEN"))
     .addOption(
-      new Option("--timeout <duration>", "longest time one request may take")
+      new Option("--timeout <duration>", "longest time one operation may take, retries included")
         .argParser(parseDuration)
         .default(30_000, "30s"),
     )
@@ -51,40 +51,41 @@ export function requestHeaders(flags: ConnectionFlags): Record<string, string> {
   return headers;
 }
 
-export function clientOptions(flags: ConnectionFlags): ClientOptions {
+/** `onEvent`: a command's own reporting (e.g. tail's reconnects), after --verbose's log. */
+export function clientOptions(flags: ConnectionFlags, onEvent?: EventHook): ClientOptions {
   const options: ClientOptions = {
     headers: requestHeaders(flags),
     timeoutMs: flags.timeout,
     retry: { maxRetries: flags.retries },
   };
-  if (flags.verbose) options.onEvent = logEvent;
+  const hooks = [flags.verbose ? logEvent : undefined, onEvent].filter((hook) => hook !== undefined);
+  if (hooks.length > 0) {
+    options.onEvent = (event) => {
+      for (const hook of hooks) hook(event);
+    };
+  }
   return options;
 }
 
 /** A handle to the stream named (or addressed) by `stream`. */
-export function streamHandle(stream: string, flags: ConnectionFlags): DurableStream {
-  return new DurableStream({ url: streamUrl(stream, flags.url), ...clientOptions(flags) });
+export function streamHandle(stream: string, flags: ConnectionFlags, onEvent?: EventHook): DurableStream {
+  return new DurableStream({ url: streamUrl(stream, flags.url), ...clientOptions(flags, onEvent) });
 }
 
-/** --verbose: one stderr line per request, retry and mode switch. Never headers (tokens). */
-export function logEvent(event: ClientEvent): void {
-  const line = describeEvent(event);
-  if (line !== undefined) process.stderr.write(`rivulet: ${line}\n`);
-}
+/**
+ * --verbose: one stderr line per request, retry, mode switch and failure, from the client's
+ * own event log (never headers, so never tokens).
+ */
+export const logEvent = logEvents(
+  {
+    debug: writeLine,
+    info: writeLine,
+    warn: writeLine,
+    error: writeLine,
+  },
+  { level: "info" },
+);
 
-function describeEvent(event: ClientEvent): string | undefined {
-  switch (event.type) {
-    case "request:end":
-      return `${event.method} ${event.url} -> ${event.status} (${event.durationMs} ms)`;
-    case "request:error":
-      return `${event.method} ${event.url} -> ${event.error.code} (${event.durationMs} ms)`;
-    case "reconnect":
-      return `retrying in ${Math.round(event.delayMs)} ms (attempt ${event.attempt}) after ${event.error.code}`;
-    case "fallback":
-      return `switching from ${event.from} to ${event.to} (${event.reason})`;
-    case "producer:duplicate":
-      return `producer ${event.producerId} epoch ${event.epoch} seq ${event.seq}: already written`;
-    default:
-      return undefined;
-  }
+function writeLine(message: string): void {
+  process.stderr.write(`rivulet: ${message}\n`);
 }

@@ -21,6 +21,7 @@ export const EXIT = {
 
 const BY_STREAM_CODE: Record<StreamErrorCode, number> = {
   USAGE: EXIT.usage,
+  INVALID_ARGUMENT: EXIT.usage,
   BAD_REQUEST: EXIT.usage,
   PAYLOAD_TOO_LARGE: EXIT.usage,
   NOT_FOUND: EXIT.notFound,
@@ -52,7 +53,8 @@ export function exitCodeFor(error: unknown): number {
 export const EXIT_CODES_HELP = `Exit codes:
   0    success (tail: the stream was closed)
   1    usage: bad arguments or input, or a request the server refused as invalid
-       (USAGE, INPUT, BAD_REQUEST, PAYLOAD_TOO_LARGE); also INTERNAL, a bug in rivulet
+       (USAGE, INVALID_ARGUMENT, INPUT, BAD_REQUEST, PAYLOAD_TOO_LARGE); serve could not
+       listen on --host/--port (CANNOT_LISTEN); also INTERNAL, a bug in rivulet
   2    not found: no such stream, or it is gone (NOT_FOUND, GONE)
   3    conflict: exists with another configuration, content type mismatch, stream
        closed, producer fenced or out of sequence (ALREADY_EXISTS, CONFIG_CONFLICT,

@@ -1,12 +1,12 @@
 /**
  * Errors the CLI raises itself (bad arguments, unreadable input), and the one-line form every
  * failure is printed in: `rivulet: CODE: message`. Stream failures keep the client's stable
- * codes; the CLI's own codes are USAGE, INPUT, INTERNAL.
+ * codes; the CLI's own codes are USAGE, INPUT, CANNOT_LISTEN, INTERNAL.
  */
 import { StreamError } from "@rivulet/client";
 import { CommanderError } from "commander";
 
-export type CliErrorCode = "USAGE" | "INPUT";
+export type CliErrorCode = "USAGE" | "INPUT" | "CANNOT_LISTEN";
 
 export class CliError extends Error {
   readonly code: CliErrorCode;

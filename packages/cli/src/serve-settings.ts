@@ -34,6 +34,7 @@ export interface ServeSettings extends AuthSettings {
   bodyIdleTimeout: number;
   slowReaderTimeout: number;
   maxHeaderSize: number;
+  pidFile?: string;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
@@ -68,6 +69,11 @@ export function serveOptions(): Option[] {
     option("--log-level <level>", "debug, info, warn, error or silent", "RIVULET_LOG_LEVEL")
       .choices(LOG_LEVELS)
       .default("info"),
+    option(
+      "--pid-file <file>",
+      "write the server's process id here once listening (for bench --pid)",
+      "RIVULET_PID_FILE",
+    ),
     ...accessOptions(option),
     ...limitOptions(option),
   ];

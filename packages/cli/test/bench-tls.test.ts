@@ -3,7 +3,7 @@
  * front of a plain server. Appends (undici) and live readers (raw TLS sockets) both go through
  * it; without the certificate trusted, the run stops at its first request.
  */
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,8 +35,9 @@ beforeAll(async () => {
   httpsUrl = `https://127.0.0.1:${(terminator.address() as { port: number }).port}`;
 });
 
-afterAll(() => {
+afterAll(async () => {
   terminator?.close();
+  await rm(certFile, { force: true });
 });
 
 const TINY = ["--quick", "--duration", "200ms", "--warmup", "0", "--connections", "4", "--streams", "2"];

@@ -72,7 +72,7 @@ describe("rivulet tail across a server restart", () => {
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 
-  test("resumes from where it was once the server is back", async () => {
+  test("resumes from where it was once the server is back, saying on stderr that it is reconnecting", async () => {
     const dir = await mkdtemp(join(tmpdir(), "rivulet-tail-restart-"));
     dirs.push(dir);
     const first = await spawnServer(["--data-dir", dir]);
@@ -83,6 +83,9 @@ describe("rivulet tail across a server restart", () => {
     await tail.waitForStderr(following);
     await appendTo(first.url, name, "before;", "text/plain");
     await tail.waitForStdout((out) => out === "before;");
+    // Without --verbose, from the beginning: its first output shows it is following.
+    const quiet = startRivulet(["tail", name, "--from", "-1", "--url", first.url], { timeoutMs: 30_000 });
+    await quiet.waitForStdout((out) => out === "before;");
 
     first.child.kill("SIGTERM");
     await first.exited;
@@ -95,6 +98,17 @@ describe("rivulet tail across a server restart", () => {
       expect(code).toBe(0);
       expect(stdout).toBe("before;after;");
       expect(stderr).toMatch(/retrying in \d+ ms/);
+      const quietly = await quiet.result;
+      expect(quietly.code).toBe(0);
+      expect(quietly.stdout).toBe("before;after;");
+      // Only notices, one line each: reconnects (and auto mode's switch to long-poll), no failure line.
+      const lines = quietly.stderr.trimEnd().split("\n");
+      expect(lines.some((line) => line.startsWith("rivulet: reconnecting in "))).toBe(true);
+      for (const line of lines) {
+        expect(line).toMatch(
+          /^rivulet: (reconnecting in \d+\.\d s \(attempt \d+\) after [A-Z_]+: .+|switching from sse to long-poll \(\w+\))$/,
+        );
+      }
     } finally {
       second.child.kill("SIGKILL");
       await second.exited;

@@ -34,7 +34,9 @@ export type StreamErrorCode =
   /** Cancelled through an AbortSignal. */
   | "ABORTED"
   /** The API was used in a way that cannot work (e.g. `json()` on a live read). */
-  | "USAGE";
+  | "USAGE"
+  /** An option or argument has a value that cannot work (a usage error found at once); see `InvalidArgumentError`. */
+  | "INVALID_ARGUMENT";
 
 /** Codes whose failures may succeed when tried again unchanged. */
 const RETRYABLE_CODES: ReadonlySet<StreamErrorCode> = new Set(["RATE_LIMITED", "SERVER_ERROR", "NETWORK", "TIMEOUT"]);
@@ -49,6 +51,8 @@ export interface StreamErrorDetails {
   serverCode?: string | undefined;
   /** Overrides the code's default retryability (e.g. 501 is a server error that will not heal). */
   retryable?: boolean | undefined;
+  /** The headers of the response that caused the error, when there was one. */
+  headers?: Headers | undefined;
 }
 
 export class StreamError extends Error {
@@ -58,6 +62,8 @@ export class StreamError extends Error {
   readonly isRetryable: boolean;
   readonly retryAfterMs: number | undefined;
   readonly serverCode: string | undefined;
+  /** The headers of the failed response (request ids, rate-limit and protocol headers); undefined without one. */
+  readonly headers: Headers | undefined;
 
   constructor(code: StreamErrorCode, message: string, details: StreamErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -68,6 +74,7 @@ export class StreamError extends Error {
     this.isRetryable = details.retryable ?? RETRYABLE_CODES.has(code);
     this.retryAfterMs = details.retryAfterMs;
     this.serverCode = details.serverCode;
+    this.headers = details.headers;
   }
 }
 
@@ -111,6 +118,31 @@ export class GoneError extends StreamError {
   }
 }
 
+/** A write or fork disagreed with the stream's configuration, most often its content type. */
+export class ConfigConflictError extends StreamError {
+  /** The stream's content type (for a fork, the source's), when it could be learned. */
+  readonly expectedContentType: string | undefined;
+  /** The content type the request carried, if it carried one. */
+  readonly actualContentType: string | undefined;
+
+  constructor(
+    message: string,
+    details: StreamErrorDetails & { expectedContentType: string | undefined; actualContentType: string | undefined },
+  ) {
+    super("CONFIG_CONFLICT", message, details);
+    this.name = "ConfigConflictError";
+    this.expectedContentType = details.expectedContentType;
+    this.actualContentType = details.actualContentType;
+  }
+
+  /** The same error, knowing the stream's content type. */
+  withExpected(expectedContentType: string | undefined): ConfigConflictError {
+    const { url, status, cause, retryAfterMs, serverCode, headers, actualContentType } = this;
+    const details = { url, status, cause, retryAfterMs, serverCode, headers };
+    return new ConfigConflictError(this.message, { ...details, expectedContentType, actualContentType });
+  }
+}
+
 /** The stream is closed; no more data can be appended. */
 export class StreamClosedError extends StreamError {
   /** The stream's final offset, from `Stream-Next-Offset` of the 409 (PROTOCOL §5.2). */
@@ -123,6 +155,18 @@ export class StreamClosedError extends StreamError {
   }
 }
 
+/** An option or argument with a value that cannot work, found before any request is made. */
+export class InvalidArgumentError extends StreamError {
+  /** The option's path as the caller wrote it, e.g. `retry.maxRetries` or `url`. */
+  readonly option: string;
+
+  constructor(option: string, message: string, details: StreamErrorDetails) {
+    super("INVALID_ARGUMENT", message, details);
+    this.name = "InvalidArgumentError";
+    this.option = option;
+  }
+}
+
 export function isStreamError(value: unknown, code?: StreamErrorCode): value is StreamError {
   return value instanceof StreamError && (code === undefined || value.code === code);
 }
@@ -130,6 +174,11 @@ export function isStreamError(value: unknown, code?: StreamErrorCode): value is 
 /** A misuse of the API, reported through the same hierarchy so callers need one catch. */
 export function usageError(url: string, message: string): StreamError {
   return new StreamError("USAGE", message, { url });
+}
+
+/** A write that needs the stream's content type before anything has told it. */
+export function unknownContentType(url: string): StreamError {
+  return usageError(url, "Unknown content type: create() or connect() the stream first, or pass contentType");
 }
 
 export function parseError(url: string, message: string, cause?: unknown): StreamError {

@@ -1,23 +1,13 @@
 /**
  * `@rivulet/client`: an isomorphic Durable Streams client (fetch, ReadableStream, AbortSignal;
- * no Node built-ins). Node-only extras are in `@rivulet/client/node`.
+ * no Node built-ins). The consumer is in `@rivulet/client/consumer`, Node-only extras in
+ * `@rivulet/client/node`.
  */
+export { type CreateClientOptions, createClient, type HandleOptions, StreamClient } from "./client.js";
 export {
-  Consumer,
-  type ConsumerEnd,
-  type ConsumerErrorDecision,
-  type ConsumerErrorPhase,
-  type ConsumerHandler,
-  type ConsumerOptions,
-} from "./consumer/consumer.js";
-export {
-  MemoryOffsetStore,
-  type OffsetStore,
-  type StorageLike,
-  WebStorageOffsetStore,
-} from "./consumer/offset-store.js";
-export {
+  ConfigConflictError,
   GoneError,
+  InvalidArgumentError,
   isStreamError,
   SequenceGapError,
   StaleEpochError,
@@ -26,7 +16,7 @@ export {
   type StreamErrorCode,
 } from "./errors.js";
 export type { BodyInput, StreamSource } from "./handle/body.js";
-export { DurableStream, type DurableStreamOptions } from "./handle/durable-stream.js";
+export { DurableStream, type DurableStreamOptions, type ForkResult } from "./handle/durable-stream.js";
 export type {
   AppendOptions,
   AppendResult,
@@ -35,16 +25,26 @@ export type {
   CreateResult,
   ForkOptions,
   OperationOptions,
+  ProducerStamp,
   StreamInfo,
 } from "./handle/results.js";
 export { diagnosticsAvailable } from "./observability/diagnostics.js";
 export {
   type ClientEvent,
+  type ClientEventBody,
   type ClientEventType,
   DIAGNOSTICS_CHANNELS,
   type EventHook,
   type ReadMode,
 } from "./observability/events.js";
+export {
+  type EventLogger,
+  type LogEntry,
+  type LogEventsOptions,
+  type LogHook,
+  type LogLevel,
+  logEvents,
+} from "./observability/log-events.js";
 export { compareOffsets, OFFSET_BEGINNING, OFFSET_NOW } from "./offsets.js";
 export type { ClientOptions, DynamicRecord, DynamicValue, FetchLike, MaybePromise } from "./options.js";
 export { IdempotentProducer } from "./producer/idempotent-producer.js";
@@ -55,6 +55,7 @@ export type {
   ProducerOptions,
 } from "./producer/producer-options.js";
 export type { Batch } from "./read/batch.js";
+export type { ReadOnceOptions } from "./read/read-once.js";
 export { type StreamOptions, stream } from "./read/read-only.js";
 export type {
   AutoFallbackOptions,

@@ -4,4 +4,6 @@
  * entry publishes on them whenever the runtime has `diagnostics_channel`.
  */
 export { FileOffsetStore } from "./node/file-offset-store.js";
+export { type ExitFlushOptions, flushOnExit, type UnsentItems } from "./node/flush-on-exit.js";
+export { type NodeFetchOptions, nodeFetch } from "./node/node-fetch.js";
 export { DIAGNOSTICS_CHANNELS } from "./observability/events.js";

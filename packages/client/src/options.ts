@@ -2,6 +2,7 @@
  * Options shared by every entry point (stream handle, read-only `stream()`, producer,
  * consumer): how to fetch, what to send, how long to wait, how to retry, whom to tell.
  */
+import { checkFunction, checkNumber, invalidArgument, Rule } from "./check.js";
 import type { EventHook } from "./observability/events.js";
 import type { RetryOptions } from "./retry.js";
 
@@ -22,7 +23,11 @@ export interface ClientOptions {
   headers?: DynamicRecord;
   /** Query parameters for every request (auth extensions, §11.2). */
   params?: DynamicRecord;
-  /** Longest time a request may take (default 30 s). Live reads have their own limits. */
+  /**
+   * Longest time one operation (create, append, head, close, delete, fork) may take, its
+   * retries included (default 30 s; `Infinity` for none). Reads apply it to each catch-up
+   * request, producers to each batch request; live reads have their own limits.
+   */
   timeoutMs?: number;
   /** Backoff for retryable failures. */
   retry?: RetryOptions;
@@ -33,6 +38,22 @@ export interface ClientOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Refuses client options that cannot work (the retry settings are checked where they are merged). */
+export function checkClientOptions(url: string, options: ClientOptions): void {
+  checkFunction(url, "fetch", options.fetch);
+  checkFunction(url, "onEvent", options.onEvent);
+  checkNumber(url, "timeoutMs", options.timeoutMs, Rule.limitMs);
+  checkDynamicRecord(url, "headers", options.headers);
+  checkDynamicRecord(url, "params", options.params);
+}
+
+/** Headers or params: undefined, an object of values, or a function. */
+export function checkDynamicRecord(url: string, option: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "function" && (typeof value !== "object" || value === null)) {
+    throw invalidArgument(url, option, "must be an object or a function", value);
+  }
+}
 
 /** Evaluates a dynamic record now; functions returning undefined leave the entry out. */
 export async function resolveRecord(record: DynamicRecord | undefined): Promise<Record<string, string>> {

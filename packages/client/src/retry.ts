@@ -2,6 +2,7 @@
  * Retry timing: exponential backoff with jitter, and the server's `Retry-After`. Whether to
  * retry at all is decided by the caller from the error (`isRetryable`) and its own rules.
  */
+import { checkNumber, invalidArgument, Rule } from "./check.js";
 
 export interface RetryOptions {
   /** Delay before the first retry (default 100 ms). */
@@ -34,8 +35,29 @@ export function retryPolicy(...layers: (RetryOptions | undefined)[]): RetryPolic
       if (value !== undefined) merged[key] = value;
     }
   }
-  merged.jitter = Math.min(1, Math.max(0, merged.jitter));
   return merged;
+}
+
+/**
+ * `retryPolicy`, refusing values that cannot work with INVALID_ARGUMENT naming `option.field`
+ * (`option` is where the caller put the settings, e.g. `retry` or `reconnect`).
+ */
+export function checkedRetryPolicy(url: string, option: string, ...layers: (RetryOptions | undefined)[]): RetryPolicy {
+  for (const layer of layers) {
+    if (!layer) continue;
+    if (typeof layer !== "object") throw invalidArgument(url, option, "must be an object", layer);
+    checkNumber(url, `${option}.initialDelayMs`, layer.initialDelayMs, Rule.delayMs);
+    checkNumber(url, `${option}.maxDelayMs`, layer.maxDelayMs, Rule.delayMs);
+    checkNumber(url, `${option}.multiplier`, layer.multiplier, Rule.atLeastOne);
+    checkNumber(url, `${option}.maxRetries`, layer.maxRetries, Rule.countOrInfinity);
+    checkNumber(url, `${option}.jitter`, layer.jitter, Rule.fraction);
+  }
+  const policy = retryPolicy(...layers);
+  if (policy.maxDelayMs < policy.initialDelayMs) {
+    const problem = `must not be below ${option}.initialDelayMs (${policy.initialDelayMs} ms)`;
+    throw invalidArgument(url, `${option}.maxDelayMs`, problem, policy.maxDelayMs);
+  }
+  return policy;
 }
 
 /**

@@ -1,11 +1,5 @@
-import {
-  type Batch,
-  type ClientEvent,
-  Consumer,
-  DurableStream,
-  MemoryOffsetStore,
-  type OffsetStore,
-} from "@rivulet/client";
+import { type Batch, type ClientEvent, DurableStream } from "@rivulet/client";
+import { Consumer, MemoryOffsetStore, type OffsetStore } from "@rivulet/client/consumer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FaultProxy, startFaultProxy } from "./support/fault-proxy.js";
 import { eventually, startTestServer, type TestServer } from "./support/server.js";
@@ -36,7 +30,8 @@ describe("Consumer", () => {
     const handle = await jsonStream("basic", [1, 2]);
     const store = new MemoryOffsetStore();
     const seen: number[] = [];
-    const consumer = handle.consumer<number>({
+    const consumer = new Consumer<number>({
+      stream: handle,
       offsetStore: store,
       live: "long-poll",
       handler: (batch) => {
@@ -62,7 +57,8 @@ describe("Consumer", () => {
     const store = new MemoryOffsetStore();
     let finished = false;
     let started = false;
-    const consumer = handle.consumer({
+    const consumer = new Consumer({
+      stream: handle,
       offsetStore: store,
       handler: async () => {
         started = true;
@@ -145,10 +141,20 @@ describe("Consumer", () => {
           await sleep(3);
         },
       });
+      const before = handled.length;
       await consumer.start();
-      const stopped = sleep(50).then(() => "timer");
-      const winner = await Promise.race([consumer.done, stopped]);
-      if (winner === "timer") await consumer.stop();
+      let ended = false;
+      const done = consumer.done.finally(() => {
+        ended = true;
+      });
+      // Interrupted at an arbitrary point, but only once it made progress, so the loop always ends.
+      const progressed = () => ended || handled.length > before;
+      const stopped = Promise.all([sleep(50), eventually(progressed, 10_000)]).then(
+        () => "interrupt",
+        () => "stalled",
+      );
+      const winner = await Promise.race([done, stopped]);
+      if (winner === "interrupt" || winner === "stalled") await consumer.stop();
       else end = winner;
       if (round > 100) throw new Error("never reached the end of the stream");
     }
@@ -164,7 +170,7 @@ describe("Consumer", () => {
     const handle = await jsonStream("eof", ["a"]);
     await handle.close();
     const batches: Batch[] = [];
-    const consumer = handle.consumer({ handler: (batch) => void batches.push(batch) });
+    const consumer = new Consumer({ stream: handle, handler: (batch) => void batches.push(batch) });
     await consumer.start();
     expect(await consumer.done).toEqual({ reason: "closed" });
     expect(batches.at(-1)?.closed).toBe(true);
@@ -173,7 +179,7 @@ describe("Consumer", () => {
 
   it("with live: false ends once caught up", async () => {
     const handle = await jsonStream("catch-up", [1, 2]);
-    const consumer = handle.consumer({ live: false, handler: () => {} });
+    const consumer = new Consumer({ stream: handle, live: false, handler: () => {} });
     await consumer.start();
     expect(await consumer.done).toEqual({ reason: "caught-up" });
   });
@@ -182,7 +188,8 @@ describe("Consumer", () => {
     const handle = await jsonStream("now", ["old"]);
     const store = new MemoryOffsetStore();
     const seen: unknown[] = [];
-    const first = handle.consumer({
+    const first = new Consumer({
+      stream: handle,
       offsetStore: store,
       startOffset: "now",
       handler: (b) => void seen.push(...b.items),
@@ -191,7 +198,8 @@ describe("Consumer", () => {
     await eventually(() => store.load(handle.url) !== undefined);
     await first.stop();
     await handle.appendJson("while-down");
-    const second = handle.consumer({
+    const second = new Consumer({
+      stream: handle,
       offsetStore: store,
       startOffset: "now",
       handler: (b) => void seen.push(...b.items),
@@ -205,7 +213,8 @@ describe("Consumer", () => {
   it("a failing handler stops the consumer without checkpointing its batch", async () => {
     const handle = await jsonStream("handler-fails", [1]);
     const store = new MemoryOffsetStore();
-    const consumer = handle.consumer({
+    const consumer = new Consumer({
+      stream: handle,
       offsetStore: store,
       handler: () => {
         throw new Error("cannot handle");
@@ -221,7 +230,8 @@ describe("Consumer", () => {
     const attempts = new Map<string, number>();
     const handled: string[] = [];
     const decisions: string[] = [];
-    const consumer = handle.consumer<string>({
+    const consumer = new Consumer<string>({
+      stream: handle,
       live: "long-poll",
       reconnect: fastRetry,
       onError: (_error, { phase, attempt }) => {
@@ -282,9 +292,35 @@ describe("Consumer", () => {
         saved.push(offset);
       },
     };
-    const consumer = handle.consumer({ offsetStore: store, checkpointKey: "k", live: false, handler: () => {} });
+    const consumer = new Consumer({
+      stream: handle,
+      offsetStore: store,
+      checkpointKey: "k",
+      live: false,
+      handler: () => {},
+    });
     await consumer.start();
     await consumer.done;
     expect(saved).toEqual([(await handle.head()).offset]);
+  });
+
+  it("a handler that gives up when stop() aborts its signal ends the consumer quietly, without a checkpoint", async () => {
+    const handle = await jsonStream("gives-up", ["long"]);
+    const store = new MemoryOffsetStore();
+    let started = false;
+    const consumer = new Consumer({
+      stream: handle,
+      offsetStore: store,
+      handler: (_batch, { signal }) =>
+        new Promise<void>((_resolve, reject) => {
+          started = true;
+          signal.addEventListener("abort", () => reject(signal.reason));
+        }),
+    });
+    await consumer.start();
+    await eventually(() => started);
+    await consumer.stop();
+    expect(await consumer.done).toEqual({ reason: "stopped" });
+    expect(store.load(handle.url)).toBeUndefined();
   });
 });

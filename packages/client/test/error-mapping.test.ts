@@ -1,4 +1,11 @@
-import { GoneError, SequenceGapError, StaleEpochError, StreamClosedError, type StreamErrorCode } from "@rivulet/client";
+import {
+  ConfigConflictError,
+  GoneError,
+  SequenceGapError,
+  StaleEpochError,
+  StreamClosedError,
+  type StreamErrorCode,
+} from "@rivulet/client";
 import { describe, expect, it } from "vitest";
 import { errorFromFetchFailure, errorFromResponse, type Operation } from "../src/http/error-mapping.js";
 
@@ -83,11 +90,48 @@ describe("errorFromResponse", () => {
     expect((map(410) as GoneError).earliestOffset).toBeUndefined();
   });
 
+  it("a 410's Stream-Earliest-Offset header wins over its body", () => {
+    const body = JSON.stringify({ error: { code: "OFFSET_GONE", message: "x", earliestOffset: "0_1" } });
+    const error = map(410, { "stream-earliest-offset": "0_7" }, body) as GoneError;
+    expect(error.earliestOffset).toBe("0_7");
+    expect(error.serverCode).toBe("OFFSET_GONE");
+  });
+
+  it("every error keeps the response's headers", () => {
+    const error = map(429, { "retry-after": "1", "x-request-id": "r-1" });
+    expect(error.headers?.get("x-request-id")).toBe("r-1");
+    expect(map(500).headers).toBeInstanceOf(Headers);
+  });
+
+  it("a configuration conflict names the content type the request carried", () => {
+    const error = errorFromResponse(
+      { operation: "append", url: URL_, contentType: "text/plain" },
+      { status: 409, headers: new Headers(), body: serverBody("CONTENT_TYPE_MISMATCH") },
+    );
+    expect(error).toBeInstanceOf(ConfigConflictError);
+    expect(error).toMatchObject({ code: "CONFIG_CONFLICT", actualContentType: "text/plain" });
+    expect((error as ConfigConflictError).expectedContentType).toBeUndefined();
+    const known = (error as ConfigConflictError).withExpected("application/json");
+    expect(known).toMatchObject({ code: "CONFIG_CONFLICT", status: 409, serverCode: "CONTENT_TYPE_MISMATCH" });
+    expect(known).toMatchObject({ expectedContentType: "application/json", actualContentType: "text/plain" });
+    expect(known.message).toBe(error.message);
+  });
+
   it("keeps the server's code and message, and survives non-JSON bodies", () => {
     const error = map(400, {}, serverBody("INVALID_OFFSET", "Malformed offset"));
     expect(error.serverCode).toBe("INVALID_OFFSET");
     expect(error.message).toContain("Malformed offset");
     expect(map(502, {}, "<html>bad gateway</html>").message).toContain("bad gateway");
+  });
+
+  it("says a thing once when the server's message opens with the client's words", () => {
+    const closed = map(409, { "stream-closed": "true" }, serverBody("STREAM_CLOSED", "Stream is closed"));
+    expect(closed.message).toBe("Stream is closed (409)");
+    const missing = map(404, {}, serverBody("STREAM_NOT_FOUND", "Stream not found: /v1/stream/x"));
+    expect(missing.message).toBe("Stream not found: /v1/stream/x (404)");
+    // Different words are kept side by side: ours say what the status means.
+    expect(map(403, {}, serverBody("FORBIDDEN", "No read scope")).message).toBe("Forbidden: No read scope (403)");
+    expect(map(409, { "stream-closed": "true" }).message).toBe("Stream is closed (409)");
   });
 });
 
@@ -103,5 +147,6 @@ describe("errorFromFetchFailure", () => {
     );
     expect(network).toMatchObject({ code: "NETWORK", isRetryable: true, status: undefined, url: URL_ });
     expect(network.message).toContain("ECONNREFUSED");
+    expect(network.headers).toBeUndefined();
   });
 });

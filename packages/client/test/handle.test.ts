@@ -132,6 +132,18 @@ describe("DurableStream handle", () => {
     expect(await (await source.stream()).text()).toBe("shared;source-only;");
   });
 
+  it("createFork also tells the fork's tail offset and whether it is new", async () => {
+    const url = server.streamUrl("create-fork");
+    const source = await DurableStream.create({ url, contentType: "text/plain" });
+    const { offset } = await source.append("shared;");
+    await source.append("more;");
+    const first = await source.createFork(`${url}-fork`, { offset });
+    expect(first).toMatchObject({ created: true, offset, contentType: "text/plain", closed: false });
+    expect((await first.stream.head()).offset).toBe(offset);
+    // Forking again with the same settings is idempotent (PROTOCOL §4.2).
+    expect(await source.createFork(`${url}-fork`, { offset })).toMatchObject({ created: false, offset });
+  });
+
   it("fork target paths resolve relative to the source URL", async () => {
     const url = server.streamUrl("relative");
     const source = await DurableStream.create({ url, contentType: "text/plain" });

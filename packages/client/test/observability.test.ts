@@ -1,5 +1,13 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { type ClientEvent, DIAGNOSTICS_CHANNELS, DurableStream, diagnosticsAvailable } from "@rivulet/client";
+import {
+  type ClientEvent,
+  DIAGNOSTICS_CHANNELS,
+  DurableStream,
+  diagnosticsAvailable,
+  type EventLogger,
+  type LogLevel,
+  logEvents,
+} from "@rivulet/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
 
@@ -78,5 +86,103 @@ describe("observability", () => {
     for (const { channel, message } of received) {
       expect(DIAGNOSTICS_CHANNELS[(message as ClientEvent).type]).toBe(channel);
     }
+  });
+
+  it("stamps every event with the time it happened, and counts the items of a JSON batch", async () => {
+    const events: ClientEvent[] = [];
+    const before = Date.now();
+    const json = await DurableStream.create({
+      url: server.streamUrl("stamped"),
+      contentType: "application/json",
+      onEvent: (event) => events.push(event),
+    });
+    await json.appendJsonBatch([1, 2, 3]);
+    await (await json.stream()).json();
+    const text = await DurableStream.create({
+      url: server.streamUrl("stamped-text"),
+      contentType: "text/plain",
+      onEvent: (event) => events.push(event),
+    });
+    await text.append("abc");
+    await (await text.stream()).text();
+    const after = Date.now();
+    expect(events.length).toBeGreaterThan(8);
+    for (const event of events) {
+      expect(event.timestamp).toBeGreaterThanOrEqual(before);
+      expect(event.timestamp).toBeLessThanOrEqual(after);
+    }
+    const received = events.filter((e) => e.type === "batch:received");
+    expect(received.map((e) => e.type === "batch:received" && [e.items, e.bytes > 0])).toEqual([
+      [3, true],
+      [undefined, true],
+    ]);
+  });
+});
+
+describe("logEvents", () => {
+  function recorder(): {
+    logger: EventLogger;
+    lines: { level: LogLevel; message: string; fields: Record<string, unknown> }[];
+  } {
+    const lines: { level: LogLevel; message: string; fields: Record<string, unknown> }[] = [];
+    const at = (level: LogLevel) => (message: string, fields: Record<string, unknown>) =>
+      void lines.push({ level, message, fields });
+    return { lines, logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") } };
+  }
+
+  it("turns events into leveled one-line messages with flat fields, and never logs headers", async () => {
+    const { logger, lines } = recorder();
+    const secret = "Bearer secret-token-123";
+    const handle = await DurableStream.create({
+      url: server.streamUrl("logged"),
+      contentType: "application/json",
+      headers: { authorization: secret },
+      onEvent: logEvents(logger),
+    });
+    await handle.appendJson({ a: 1 });
+    const missing = new DurableStream({ url: `${handle.url}-missing`, onEvent: logEvents(logger) });
+    await missing.head().catch(() => {});
+    // Default level "info": request ends and failures, no starts or batches.
+    expect(lines.map((l) => l.level)).toEqual(["info", "info", "warn"]);
+    expect(lines[0]?.message).toMatch(
+      /^PUT http:\/\/127\.0\.0\.1:\d+\/v1\/stream\/logged-\S+ -> 201 \(\d+(\.\d+)? ms\)$/,
+    );
+    expect(lines[2]?.message).toMatch(/^HEAD \S+-missing -> NOT_FOUND \(/);
+    expect(lines[2]?.fields).toMatchObject({
+      event: "request:error",
+      method: "HEAD",
+      errorCode: "NOT_FOUND",
+      timestamp: expect.any(Number),
+    });
+    expect(lines[2]?.fields.error).toBeUndefined();
+    expect(JSON.stringify(lines)).not.toContain("secret-token");
+  });
+
+  it("logs from the level asked for", async () => {
+    const { logger, lines } = recorder();
+    const handle = await DurableStream.create({
+      url: server.streamUrl("logged-debug"),
+      contentType: "application/json",
+      onEvent: logEvents(logger, { level: "debug" }),
+    });
+    await handle.appendJsonBatch([1, 2]);
+    await (await handle.stream()).json();
+    const events = lines.map((l) => l.fields.event);
+    expect(events).toEqual([
+      "request:start",
+      "request:end",
+      "request:start",
+      "request:end",
+      "request:start",
+      "request:end",
+      "batch:received",
+    ]);
+    expect(lines[0]?.message).toMatch(/\(attempt 1\)$/);
+    expect(lines.at(-1)?.message).toMatch(/^received 2 items up to \S+ \(catch-up\)$/);
+    const quiet = recorder();
+    handle.contentType = "application/json";
+    const errorsOnly = new DurableStream({ url: handle.url, onEvent: logEvents(quiet.logger, { level: "error" }) });
+    await errorsOnly.head();
+    expect(quiet.lines).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryOffsetStore, type StorageLike, WebStorageOffsetStore } from "@rivulet/client";
+import { MemoryOffsetStore, type StorageLike, WebStorageOffsetStore } from "@rivulet/client/consumer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileOffsetStore } from "../src/node.js";
 

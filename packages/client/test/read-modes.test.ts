@@ -1,5 +1,6 @@
 import { type Batch, DurableStream, type LiveMode, type StreamResponse, stream } from "@rivulet/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FaultProxy, isSse, startFaultProxy } from "./support/fault-proxy.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 let server: TestServer;
@@ -180,6 +181,33 @@ describe.each<LiveMode>(["long-poll", "sse", "auto"])("live mode %s", (live) => 
         expect(liveExchanges[i]?.sentCursor).toMatch(/^\d+$/);
       }
     }
+  });
+});
+
+describe("SSE line endings at the end of a connection", () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(server.url);
+  });
+  afterAll(() => proxy.close());
+
+  it("an event closed by a lone CR as the connection ends is delivered, not dropped", async () => {
+    const direct = await jsonStream("lone-cr", ["real"]);
+    const tail = (await direct.head()).offset;
+    const body = (items: unknown[], eol: string) =>
+      `event: data${eol}data: ${JSON.stringify(items)}${eol}${eol}` +
+      `event: control${eol}data: ${JSON.stringify({ streamNextOffset: tail, streamCursor: "c", upToDate: true })}${eol}${eol}`;
+    let sse = 0;
+    proxy.setRule((request) => {
+      if (!isSse(request)) return undefined;
+      sse++;
+      // The first connection ends right after a lone CR; a dropped event would show as "again".
+      const text = sse === 1 ? body(["injected"], "\r") : body(["again"], "\n");
+      return { kind: "status", status: 200, headers: { "content-type": "text/event-stream" }, body: text };
+    });
+    const response = await stream<string>({ url: `${proxy.url}${new URL(direct.url).pathname}`, live: "sse" });
+    expect(await takeItems(response, 2)).toEqual(["real", "injected"]);
+    response.cancel();
   });
 });
 

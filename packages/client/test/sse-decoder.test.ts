@@ -49,6 +49,24 @@ describe("SseChunkDecoder examples", () => {
     expect([...(chunk!.pieces[0] as Uint8Array)]).toEqual([...bytes]);
   });
 
+  it("at the end of a body, an event closed by a lone CR is delivered; one without its blank line is not", () => {
+    const control = 'event: control\rdata: {"streamNextOffset":"0_5","upToDate":true}\r';
+    for (const ending of ["\r", "\r\n\r"]) {
+      const decoder = new SseChunkDecoder({ base64: false, url: URL_ });
+      const body = `event: data\rdata: [1]\r\r${control}${ending}`;
+      // Fed whole, the final CR is held back: it could still be half of a CRLF.
+      const early = decoder.push(body);
+      const late = decoder.end();
+      expect([...early, ...late].map((c) => [c.pieces, c.offset])).toEqual([[["[1]"], "0_5"]]);
+    }
+    const incomplete = new SseChunkDecoder({ base64: false, url: URL_ });
+    expect([...incomplete.push(control), ...incomplete.end()]).toEqual([]);
+    // end() after a body that ended cleanly adds nothing.
+    const clean = new SseChunkDecoder({ base64: false, url: URL_ });
+    expect(clean.push(`${control}\r`.replaceAll("\r", "\n"))).toHaveLength(1);
+    expect(clean.end()).toEqual([]);
+  });
+
   it("ignores comments and unknown event types", () => {
     const text = `: keep-alive\n\nevent: other\ndata: x\n\n${controlEvent({ streamNextOffset: "0_1" })}`;
     expect(decodeAll(text)).toHaveLength(1);

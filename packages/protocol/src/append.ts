@@ -81,10 +81,9 @@ function decideOnClosed(stream: WriterView, intent: AppendIntent): AppendDecisio
   if (claim && by && claim.id === by.id && claim.epoch === by.epoch && claim.seq === by.seq) {
     return { kind: "noop", producer: { epoch: by.epoch, lastSeq: by.seq } };
   }
-  // §5.2: close-only on a closed stream is idempotent.
-  if (!intent.hasBody && intent.close) {
-    return { kind: "noop", producer: claim ? stream.producerState(claim.id) : undefined };
-  }
+  // §5.3: close-only on a closed stream is idempotent. With producer headers it is a producer
+  // request, and §5.2.1 allows only the closing tuple (above): "Otherwise, return 409".
+  if (!intent.hasBody && intent.close && !claim) return { kind: "noop", producer: undefined };
   throw new ProtocolError("STREAM_CLOSED", "Stream is closed", {
     "stream-closed": "true",
     "stream-next-offset": formatOffset(stream.tail),

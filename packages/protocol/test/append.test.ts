@@ -109,12 +109,20 @@ describe("decideAppend on a closed stream (§5.2 precedence, §5.2.1 closure)", 
     expectProtocolError(() => decideAppend(stream, intent({ producer: claim(1, 3, "q") })), "STREAM_CLOSED");
   });
 
-  test("a producer close-only on a closed stream is idempotent and echoes its state", () => {
-    const stream = view({ closed: true }, { p: { epoch: 2, lastSeq: 8 } });
-    expect(decideAppend(stream, intent({ hasBody: false, close: true, producer: claim(2, 9) }))).toEqual({
+  test("a producer close-only on a closed stream is STREAM_CLOSED unless it is the closing tuple (§5.2.1)", () => {
+    const closedByP = view({ closed: true, tail: 42, closedBy: claim(2, 8) }, { p: { epoch: 2, lastSeq: 8 } });
+    const closeOnly = (producer: ProducerClaim) => intent({ hasBody: false, close: true, producer });
+    expect(decideAppend(closedByP, closeOnly(claim(2, 8)))).toEqual({
       kind: "noop",
       producer: { epoch: 2, lastSeq: 8 },
     });
+    for (const other of [claim(2, 9), claim(3, 0), claim(1, 8), claim(2, 8, "q")]) {
+      const error = expectProtocolError(() => decideAppend(closedByP, closeOnly(other)), "STREAM_CLOSED");
+      expect(error.headers).toEqual({ "stream-closed": "true", "stream-next-offset": formatOffset(42) });
+    }
+    // Closed by a request without producer headers: no tuple can match.
+    const closedPlainly = view({ closed: true }, { p: { epoch: 2, lastSeq: 8 } });
+    expectProtocolError(() => decideAppend(closedPlainly, closeOnly(claim(2, 9))), "STREAM_CLOSED");
   });
 });
 

@@ -11,13 +11,22 @@ describe("Cache-Control values (PROTOCOL §10.1, §5.5)", () => {
 });
 
 describe("readEtag", () => {
+  const inside = { upToDate: false, closed: false };
+  const atTail = { upToDate: true, closed: false };
+  const atEnd = { upToDate: true, closed: true };
+
   test("is a quoted id:start:end tag", () => {
-    expect(readEtag("s1", "a", "b", false)).toBe('"s1:a:b"');
+    expect(readEtag("s1", "a", "b", inside)).toBe('"s1:a:b"');
   });
 
   test("changes when the stream closes, so a 304 never hides EOF", () => {
-    expect(readEtag("s1", "a", "b", true)).toBe('"s1:a:b:c"');
-    expect(readEtag("s1", "a", "b", true)).not.toBe(readEtag("s1", "a", "b", false));
+    expect(readEtag("s1", "a", "b", atEnd)).toBe('"s1:a:b:c"');
+    expect(readEtag("s1", "a", "b", atEnd)).not.toBe(readEtag("s1", "a", "b", atTail));
+  });
+
+  test("changes when the chunk stops being the tail, so a 304 never keeps a stale up-to-date", () => {
+    expect(readEtag("s1", "a", "b", atTail)).toBe('"s1:a:b:t"');
+    expect(readEtag("s1", "a", "b", atTail)).not.toBe(readEtag("s1", "a", "b", inside));
   });
 });
 

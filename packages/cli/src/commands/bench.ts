@@ -102,7 +102,7 @@ Examples:
   rivulet bench --quick
   rivulet bench --url https://streams.example.com/v1/stream --token "$TOKEN"
   rivulet bench --scenarios appends,fan-out --streams 1 --subscribers 1000 --json
-  rivulet bench --pid "$(pgrep -f 'rivulet serve')"`,
+  rivulet bench --pid "$(cat rivulet.pid)"     # a server started with --pid-file rivulet.pid (npm start does)`,
     )
     .action(async (flags: BenchFlags) => {
       await bench(flags);

@@ -3,6 +3,7 @@ import type { ForkOptions } from "@rivulet/client";
 import { Command, Option } from "commander";
 import { addConnectionOptions, type ConnectionFlags, streamHandle } from "../connection.js";
 import { parseCount, parseTtl } from "../option-parsers.js";
+import { writeLine } from "../output/stdout.js";
 import { streamUrl } from "../stream-url.js";
 
 interface ForkFlags extends ConnectionFlags {
@@ -14,7 +15,9 @@ interface ForkFlags extends ConnectionFlags {
 
 export function forkCommand(): Command {
   const command = new Command("fork")
-    .description("Fork a stream: the target starts with the source's data up to an offset, then diverges")
+    .description(
+      "Fork a stream: the target starts with the source's data up to an offset, then diverges; prints the fork's tail offset",
+    )
     .argument("<source>", "the stream to fork (name or URL)")
     .argument("<target>", "the new stream (name or URL)")
     .option("--offset <offset>", "divergence point (default: the source's tail)")
@@ -45,6 +48,7 @@ Examples:
       if (flags.ttl !== undefined) options.ttlSeconds = flags.ttl;
       if (flags.expiresAt !== undefined) options.expiresAt = flags.expiresAt;
       // Resolved here, by the CLI's rule: the client would resolve it relative to the source URL.
-      await streamHandle(source, flags).fork(streamUrl(target, flags.url), options);
+      const fork = await streamHandle(source, flags).createFork(streamUrl(target, flags.url), options);
+      await writeLine(fork.offset);
     });
 }

@@ -15,6 +15,8 @@ import {
 } from "@rivulet/server";
 import { Command, Option } from "commander";
 import { EXIT } from "../exit-codes.js";
+import { listenFailure } from "../listen-failure.js";
+import { removePidFile, writePidFile } from "../pid-file.js";
 import { checkExposure, loadAuth } from "../serve-auth.js";
 import { applyConfigFile, type ServeSettings, serveOptions } from "../serve-settings.js";
 import { openStore } from "../store-choice.js";
@@ -40,6 +42,7 @@ Examples:
   rivulet serve --durability interval:5        # fsync every 5 ms instead of before every ack
   rivulet serve --store memory --log-level warn
   rivulet serve --config rivulet.json
+  rivulet serve --pid-file rivulet.pid         # then: rivulet bench --pid "$(cat rivulet.pid)"
   rivulet serve --host 0.0.0.0 --auth-tokens-file tokens.json   # beyond loopback, auth is required`,
     )
     .action(async (flags: ServeSettings & { config?: string }, cmd: Command) => {
@@ -86,9 +89,21 @@ async function serve(settings: ServeSettings): Promise<void> {
       bodyIdleTimeoutMs: settings.bodyIdleTimeout,
       slowReaderTimeoutMs: settings.slowReaderTimeout,
       maxHeaderBytes: settings.maxHeaderSize,
+    }).catch(async (error: unknown) => {
+      const failure = listenFailure(error, settings.host, settings.port);
+      if (!failure) throw error;
+      // The store opened before the socket failed: release its files (and lock) before exiting.
+      await store.close().catch(() => {});
+      throw failure;
     }),
   );
   if (!server) return;
+  if (settings.pidFile !== undefined) {
+    await writePidFile(settings.pidFile).catch(async (error: unknown) => {
+      await server.close();
+      throw error;
+    });
+  }
   const streams = `${server.url}${settings.basePath}/`;
   process.stderr.write(
     `rivulet listening on ${streams}\nstore: ${store.description} (durability: ${store.durability})\n` +
@@ -110,7 +125,9 @@ async function serve(settings: ServeSettings): Promise<void> {
       logger.error({}, "graceful shutdown took too long; exiting");
       process.exit(1);
     }, SHUTDOWN_LIMIT_MS).unref();
-    server.close({ graceMs: SHUTDOWN_LIMIT_MS - 2_000 }).then(
+    const closed = server.close({ graceMs: SHUTDOWN_LIMIT_MS - 2_000 });
+    const pidFileRemoved = settings.pidFile === undefined ? undefined : removePidFile(settings.pidFile);
+    Promise.all([closed, pidFileRemoved]).then(
       () => {
         logger.info({}, "stopped");
         process.exit(0);

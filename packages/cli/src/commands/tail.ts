@@ -3,7 +3,7 @@
  * stream is closed (exit 0) or Ctrl-C (exit 130). Once following, it rides out disconnects
  * and server restarts: the client reconnects from the last offset it delivered.
  */
-import type { LiveMode, StreamError } from "@rivulet/client";
+import type { ClientEvent, LiveMode, StreamError } from "@rivulet/client";
 import { Command, Option } from "commander";
 import { addConnectionOptions, type ConnectionFlags, streamHandle } from "../connection.js";
 import { EXIT } from "../exit-codes.js";
@@ -29,7 +29,8 @@ export function tailCommand(): Command {
       "after",
       `
 Until the first response, failures count against --retries; after it, tail retries for
-as long as it takes (a restarting server, a dropped connection) and resumes where it was.
+as long as it takes (a restarting server, a dropped connection) and resumes where it was,
+saying on stderr each time it reconnects.
 
 Examples:
   rivulet tail chat
@@ -50,7 +51,9 @@ async function tail(stream: string, flags: TailFlags): Promise<number> {
   process.once("SIGTERM", interrupt);
   let following = false;
   try {
-    const response = await streamHandle(stream, flags).stream({
+    // --verbose already logs every retry; otherwise say at least that the connection is being restored.
+    const notices = flags.verbose ? undefined : reconnectNotices;
+    const response = await streamHandle(stream, flags, notices).stream({
       offset: flags.from,
       live,
       signal: stop.signal,
@@ -70,4 +73,19 @@ async function tail(stream: string, flags: TailFlags): Promise<number> {
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
   }
+}
+
+/** One stderr line per reconnect attempt (and mode switch), so a silent tail is never a mystery. */
+function reconnectNotices(event: ClientEvent): void {
+  if (event.type === "fallback") {
+    process.stderr.write(`rivulet: switching from ${event.from} to ${event.to} (${event.reason})\n`);
+  }
+  if (event.type !== "reconnect") return;
+  const seconds = (event.delayMs / 1000).toFixed(1);
+  const cause = `${event.error.code}: ${oneLineText(event.error.message)}`;
+  process.stderr.write(`rivulet: reconnecting in ${seconds} s (attempt ${event.attempt}) after ${cause}\n`);
+}
+
+function oneLineText(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
 }

@@ -1,227 +1,306 @@
 /**
- * A long-running reader: hands each batch to a handler, checkpoints the offset after the
- * handler finishes, and reconnects with backoff when the read fails. A restarted consumer
- * resumes right after the last batch its handler finished — no loss, and no duplicates as
- * long as the handler's work and the checkpoint go together (at-least-once otherwise: a
- * batch whose handler finished but whose checkpoint was not saved is handled again).
+ * A long-running reader: hands batches to a handler (one at a time, or several at once, or
+ * re-batched; see pipeline.ts), checkpoints the newest offset with nothing unfinished before
+ * it, reconnects with backoff when a read fails, and can restart a failed run. A restarted
+ * consumer resumes right after the work its handler finished — no loss, and no duplicates as
+ * long as the handler's work and the checkpoint go together (at-least-once otherwise: work
+ * that finished but whose checkpoint was not saved is handled again).
  */
 import { isJsonContentType } from "@rivulet/protocol";
-import { StreamError, usageError } from "../errors.js";
-import { DurableStream, type DurableStreamOptions } from "../handle/durable-stream.js";
+import { asyncDispose } from "../dispose.js";
+import { type Endpoint, isEndpoint, openEndpoint } from "../endpoint.js";
+import { GoneError, StreamError, usageError } from "../errors.js";
 import { sleepUnlessAborted } from "../http/with-retries.js";
-import type { MaybePromise } from "../options.js";
-import type { Batch } from "../read/batch.js";
-import type { LiveMode, ReadOptions } from "../read/read-options.js";
-import { type RetryOptions, type RetryPolicy, retryDelay, retryPolicy } from "../retry.js";
+import { StreamResponse } from "../read/response.js";
+import { checkedRetryPolicy, type RetryPolicy, retryDelay } from "../retry.js";
+import {
+  type ConsumerEnd,
+  type ConsumerErrorDecision,
+  type ConsumerErrorPhase,
+  type ConsumerOptions,
+  checkConsumerOptions,
+  isResume,
+  isUsageError,
+  type PipelineSettings,
+  RECONNECT_DEFAULTS,
+  RESTART_DEFAULTS,
+} from "./consumer-options.js";
 import { MemoryOffsetStore, type OffsetStore } from "./offset-store.js";
-
-export type ConsumerHandler<T> = (batch: Batch<T>, context: { signal: AbortSignal }) => MaybePromise<void>;
-
-export type ConsumerErrorPhase = "read" | "handler" | "checkpoint";
-
-/**
- * `undefined`: the default — reconnect after retryable read errors, stop on anything else.
- * `"retry"`: try again after backoff (re-read, re-run the handler, re-save the checkpoint).
- * `"skip"`: (handler errors) checkpoint past the batch and go on. `"stop"`: end the consumer.
- */
-export type ConsumerErrorDecision = undefined | "retry" | "skip" | "stop";
-
-export interface ConsumerOptions<T = unknown> {
-  stream: DurableStream | DurableStreamOptions;
-  /** Called for every batch with data, and for the final batch of a closed stream. */
-  handler: ConsumerHandler<T>;
-  /** Default: a MemoryOffsetStore. */
-  offsetStore?: OffsetStore;
-  /** The checkpoint's key in the store (default: the stream URL). */
-  checkpointKey?: string;
-  /** Where to start when there is no checkpoint (default `"-1"`). */
-  startOffset?: string;
-  /** Default `"auto"`. With `false` the consumer stops once caught up. */
-  live?: LiveMode;
-  /** Backoff between read sessions (default 250 ms to 30 s, forever). */
-  reconnect?: RetryOptions;
-  onError?: (
-    error: unknown,
-    info: { phase: ConsumerErrorPhase; attempt: number },
-    // biome-ignore lint/suspicious/noConfusingVoidType: returning nothing means "default".
-  ) => MaybePromise<ConsumerErrorDecision | void>;
-  /** Options of each read session (headers, timeouts, auto fallback, validation...). */
-  read?: Omit<ReadOptions<T>, "offset" | "live" | "signal">;
-}
-
-export interface ConsumerEnd {
-  /** `stopped` by stop(), `closed` at the stream's EOF, `caught-up` for live: false. */
-  reason: "stopped" | "closed" | "caught-up";
-}
-
-const RECONNECT_DEFAULTS: RetryOptions = {
-  initialDelayMs: 250,
-  maxDelayMs: 30_000,
-  maxRetries: Number.POSITIVE_INFINITY,
-};
-
-/** Carries a failure out of the read loop without it being taken for a read error. */
-class Fatal {
-  constructor(readonly error: unknown) {}
-}
-
-/** stop() came while a handler kept failing: end without checkpointing that batch. */
-const STOPPED = Symbol("stopped");
+import { Pipeline, type Work } from "./pipeline.js";
 
 export class Consumer<T = unknown> {
-  readonly stream: DurableStream;
+  readonly url: string;
   readonly checkpointKey: string;
-  private readonly store: OffsetStore;
-  private readonly policy: RetryPolicy;
-  private position: string | undefined;
-  private stopping = false;
-  private readController = new AbortController();
-  private handlerController = new AbortController();
-  private loop: Promise<ConsumerEnd> | undefined;
+  readonly #endpoint: Endpoint;
+  readonly #store: OffsetStore;
+  readonly #reconnect: RetryPolicy;
+  readonly #restart: RetryPolicy | undefined;
+  readonly #settings: PipelineSettings<T>;
+  /** The last saved checkpoint. */
+  #position: string | undefined;
+  /** Where the next read session starts: after everything already handed to the pipeline. */
+  #readPosition: string | undefined;
+  #stopping = false;
+  /** `onError` answered "stop": the run's failure is final, no restart. */
+  #stopDecided = false;
+  /** A checkpoint was saved in this run: restarts in a row start counting again. */
+  #progressed = false;
+  #readController = new AbortController();
+  #handlerController = new AbortController();
+  #pipeline: Pipeline<T> | undefined;
+  #loop: Promise<ConsumerEnd> | undefined;
   /** The latest run, kept after it ends so `done` still reports how it ended. */
-  private lastRun: Promise<ConsumerEnd> | undefined;
+  #lastRun: Promise<ConsumerEnd> | undefined;
 
-  constructor(private readonly options: ConsumerOptions<T>) {
-    this.stream = options.stream instanceof DurableStream ? options.stream : new DurableStream(options.stream);
-    this.store = options.offsetStore ?? new MemoryOffsetStore();
-    this.checkpointKey = options.checkpointKey ?? this.stream.url;
-    this.policy = retryPolicy(RECONNECT_DEFAULTS, options.reconnect);
+  readonly #options: ConsumerOptions<T>;
+  /** Checks every option, the read options included (INVALID_ARGUMENT naming the first bad one). */
+  constructor(options: ConsumerOptions<T>) {
+    this.#options = options;
+    this.#endpoint = isEndpoint(options.stream) ? options.stream : openEndpoint(options.stream);
+    const url = this.#endpoint.url;
+    this.url = url;
+    this.#settings = checkConsumerOptions(url, options);
+    checkedRetryPolicy(url, "read.retry", this.#endpoint.retry, options.read?.retry);
+    this.#store = options.offsetStore ?? new MemoryOffsetStore();
+    this.checkpointKey = options.checkpointKey ?? url;
+    this.#reconnect = checkedRetryPolicy(url, "reconnect", RECONNECT_DEFAULTS, options.reconnect);
+    const restart = options.restart;
+    if (restart) {
+      const { maxRestarts, backoff } = restart === true ? {} : restart;
+      const policy = checkedRetryPolicy(url, "restart.backoff", RESTART_DEFAULTS, backoff);
+      this.#restart = { ...policy, maxRetries: maxRestarts ?? Number.POSITIVE_INFINITY };
+    }
   }
 
   /** The last checkpointed offset (after start(), the one it resumes from). */
   get offset(): string | undefined {
-    return this.position;
+    return this.#position;
   }
 
   get running(): boolean {
-    return this.loop !== undefined;
+    return this.#loop !== undefined;
   }
 
-  /** Settles when the (latest) run ends: with how it ended, or rejected with what stopped it. */
+  /** Settles when the consumer ends: with how it ended, or rejected with what stopped it. */
   get done(): Promise<ConsumerEnd> {
-    if (!this.lastRun) return Promise.reject(usageError(this.stream.url, "The consumer was never started"));
-    return this.lastRun;
+    if (!this.#lastRun) return Promise.reject(usageError(this.url, "The consumer was never started"));
+    return this.#lastRun;
   }
 
   /** Loads the checkpoint and starts reading; resolves once reading has begun. */
   async start(): Promise<void> {
-    if (this.loop) throw usageError(this.stream.url, "The consumer is already running");
-    this.stopping = false;
-    this.readController = new AbortController();
-    this.handlerController = new AbortController();
-    this.position = (await this.store.load(this.checkpointKey)) ?? undefined;
-    const loop = this.run().finally(() => {
-      if (this.loop === loop) this.loop = undefined;
+    if (this.#loop) throw usageError(this.url, "The consumer is already running");
+    this.#stopping = false;
+    this.#readController = new AbortController();
+    this.#handlerController = new AbortController();
+    this.#position = (await this.#store.load(this.checkpointKey)) ?? undefined;
+    const loop = this.#run().finally(() => {
+      if (this.#loop === loop) this.#loop = undefined;
     });
     loop.catch(() => {});
-    this.loop = loop;
-    this.lastRun = loop;
+    this.#loop = loop;
+    this.#lastRun = loop;
   }
 
-  /** Stops reading; waits for the handler in flight and its checkpoint, then resolves. */
+  /**
+   * Stops reading; waits for the handlers in flight and their checkpoint, then resolves.
+   * Batches read but not yet handed to a handler are dropped: the next start reads them again.
+   */
   async stop(): Promise<void> {
-    const loop = this.loop;
+    const loop = this.#loop;
     if (!loop) return;
-    this.stopping = true;
-    this.handlerController.abort();
-    this.readController.abort();
+    this.#stopping = true;
+    this.#pipeline?.halt();
+    this.#handlerController.abort();
+    this.#readController.abort();
     await loop.catch(() => {});
   }
 
-  private async run(): Promise<ConsumerEnd> {
-    let attempt = 0;
-    const live = this.options.live ?? "auto";
-    while (!this.stopping) {
+  /** `await using consumer = ...`: stops it at the end of the block. */
+  async [asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /** Runs, and runs again after a failure when `restart` allows it. */
+  async #run(): Promise<ConsumerEnd> {
+    for (let restarts = 0; ; ) {
+      this.#readPosition = this.#position;
+      this.#stopDecided = false;
+      this.#progressed = false;
+      const pipeline = new Pipeline<T>(this.url, this.#settings, {
+        handle: (work) => this.#handle(work),
+        checkpoint: (offset) => this.#checkpoint(offset),
+      });
+      this.#pipeline = pipeline;
+      let failure: unknown;
       try {
-        const response = await this.stream.stream<T>({
-          ...this.options.read,
-          offset: this.position ?? this.options.startOffset ?? "-1",
-          live,
-          signal: this.readController.signal,
+        return await this.#runOnce(pipeline);
+      } catch (error) {
+        failure = error;
+      }
+      // No handler of a failed run outlives it.
+      pipeline.halt();
+      await pipeline.settle();
+      if (this.#progressed) restarts = 0;
+      if (!this.#mayRestart(failure, restarts)) throw failure;
+      restarts++;
+      const delayMs = retryDelay(this.#restart!, restarts - 1, undefined);
+      const key = this.checkpointKey;
+      this.#endpoint.transport.report({
+        type: "consumer:restart",
+        url: this.url,
+        key,
+        attempt: restarts,
+        delayMs,
+        error: failure,
+      });
+      await sleepUnlessAborted(delayMs, this.url, [this.#readController.signal]).catch(() => {});
+      if (this.#stopping) return { reason: "stopped" };
+    }
+  }
+
+  #mayRestart(failure: unknown, restarts: number): boolean {
+    if (!this.#restart || this.#stopping || this.#stopDecided || isUsageError(failure)) return false;
+    return restarts < this.#restart.maxRetries;
+  }
+
+  async #runOnce(pipeline: Pipeline<T>): Promise<ConsumerEnd> {
+    let attempt = 0;
+    const live = this.#options.live ?? "auto";
+    while (!this.#stopping) {
+      try {
+        const response = await StreamResponse.open<T>({
+          url: this.url,
+          transport: this.#endpoint.transport,
+          contentType: this.#endpoint.contentType,
+          handleRetry: this.#endpoint.retry,
+          options: { ...this.#options.read, offset: this.#readFrom(), live, signal: this.#readController.signal },
         });
         for await (const batch of response.batches()) {
           attempt = 0;
-          await this.process(batch, isJsonContentType(response.contentType ?? ""));
-          if (batch.closed) return { reason: "closed" };
-          if (this.stopping) break;
+          this.#readPosition = batch.offset;
+          await pipeline.push(batch, isJsonContentType(response.contentType ?? ""));
+          if (batch.closed) return await finish(pipeline, "closed");
+          if (this.#stopping) break;
         }
-        if (!this.stopping && live === false) return { reason: "caught-up" };
+        if (!this.#stopping && live === false) return await finish(pipeline, "caught-up");
       } catch (error) {
-        if (error instanceof Fatal) throw error.error;
-        if (error === STOPPED || this.stopping) break;
-        attempt++;
-        const decision = await this.decide(error, "read", attempt);
-        const retry = decision === "retry" || (decision === undefined && isRetryable(error));
-        if (!retry || attempt > this.policy.maxRetries) throw error;
-        await this.pause(attempt, error);
+        if (pipeline.failed) throw pipeline.failed.error;
+        if (this.#stopping) break;
+        await this.#recoverRead(error, ++attempt);
       }
     }
+    pipeline.halt();
+    await pipeline.settle();
+    if (pipeline.failed) throw pipeline.failed.error;
     return { reason: "stopped" };
   }
 
-  /** Runs the handler (for batches with data, or EOF), then checkpoints the batch's offset. */
-  private async process(batch: Batch<T>, json: boolean): Promise<void> {
-    const hasData = json ? batch.items.length > 0 : batch.data.length > 0;
-    if (hasData || batch.closed) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.options.handler(batch, { signal: this.handlerController.signal });
-          break;
-        } catch (error) {
-          const decision = await this.decide(error, "handler", attempt);
-          if (decision === "skip") break;
-          if (decision !== "retry") throw new Fatal(error);
-          await this.pause(attempt, error);
-          if (this.stopping) throw STOPPED;
-        }
-      }
-    }
-    // Empty batches are checkpointed too: after `offset: "now"` this pins down where "now" was.
-    if (batch.offset !== this.position) await this.checkpoint(batch.offset);
+  #readFrom(): string {
+    return this.#readPosition ?? this.#options.startOffset ?? "-1";
   }
 
-  private async checkpoint(offset: string): Promise<void> {
+  /** After a failed read: read on elsewhere, or wait and read again, or throw to end the run. */
+  async #recoverRead(error: unknown, attempt: number): Promise<void> {
+    const decision = await this.#decide(error, "read", attempt);
+    const resumeFrom = isResume(decision) ? decision.resumeFrom : this.#earliestAfterGone(error, decision);
+    if (resumeFrom !== undefined) return this.#skip(error, resumeFrom);
+    if (decision === "stop") this.#stopDecided = true;
+    const retry = decision === "retry" || (decision === undefined && isRetryable(error));
+    if (!retry || attempt > this.#reconnect.maxRetries) throw error;
+    await this.#pause(attempt, error);
+  }
+
+  /** PROTOCOL §5.6: a 410 for data before the earliest retained offset, which the error may name. */
+  #earliestAfterGone(error: unknown, decision: ConsumerErrorDecision): string | undefined {
+    if (decision !== undefined || this.#options.onGone !== "earliest" || !(error instanceof GoneError))
+      return undefined;
+    return error.earliestOffset;
+  }
+
+  /** Reads on from `to`; the first read there is a position like any other, checkpointed in turn. */
+  #skip(error: unknown, to: string): void {
+    if (typeof to !== "string" || to.length === 0) {
+      this.#stopDecided = true;
+      throw usageError(this.url, `onError answered resumeFrom ${JSON.stringify(to)}; it must be an offset`);
+    }
+    const from = this.#readFrom();
+    this.#readPosition = to;
+    this.#endpoint.transport.report({
+      type: "consumer:skipped",
+      url: this.url,
+      key: this.checkpointKey,
+      from,
+      to,
+      error,
+    });
+  }
+
+  /** Runs the handler for one batch with the retry and skip rules; false when given up at stop. */
+  async #handle(work: Work<T>): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.store.save(this.checkpointKey, offset);
-        this.position = offset;
-        this.stream.transport.report({
+        await this.#options.handler(work.batch, { signal: this.#handlerController.signal, key: work.key });
+        return true;
+      } catch (error) {
+        // Stopping: a handler that gave up on the abort is not a failure; its batch stays unfinished.
+        if (this.#stopping) return false;
+        const decision = await this.#decide(error, "handler", attempt);
+        if (decision === "skip") return true;
+        if (decision === "stop") this.#stopDecided = true;
+        if (decision !== "retry") throw error;
+        await this.#pause(attempt, error);
+        if (this.#stopping) return false;
+      }
+    }
+  }
+
+  async #checkpoint(offset: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#store.save(this.checkpointKey, offset);
+        this.#position = offset;
+        this.#progressed = true;
+        this.#endpoint.transport.report({
           type: "consumer:checkpoint",
-          url: this.stream.url,
+          url: this.url,
           key: this.checkpointKey,
           offset,
         });
         return;
       } catch (error) {
-        const decision = await this.decide(error, "checkpoint", attempt);
-        if (decision !== "retry") throw new Fatal(error);
-        await this.pause(attempt, error);
-        if (this.stopping) throw STOPPED;
+        const decision = await this.#decide(error, "checkpoint", attempt);
+        if (decision === "stop") this.#stopDecided = true;
+        if (decision !== "retry") throw error;
+        await this.#pause(attempt, error);
+        // Stopping: the checkpoint stays where it was; the work after it is handled again next time.
+        if (this.#stopping) return;
       }
     }
   }
 
-  private async decide(error: unknown, phase: ConsumerErrorPhase, attempt: number): Promise<ConsumerErrorDecision> {
-    if (!this.options.onError) return undefined;
-    try {
-      return (await this.options.onError(error, { phase, attempt })) ?? undefined;
-    } catch (thrown) {
-      throw new Fatal(thrown);
-    }
+  async #decide(error: unknown, phase: ConsumerErrorPhase, attempt: number): Promise<ConsumerErrorDecision> {
+    if (!this.#options.onError) return undefined;
+    return (await this.#options.onError(error, { phase, attempt })) ?? undefined;
   }
 
-  private async pause(attempt: number, error: unknown): Promise<void> {
+  async #pause(attempt: number, error: unknown): Promise<void> {
     const retryAfterMs = error instanceof StreamError ? error.retryAfterMs : undefined;
-    const delayMs = retryDelay(this.policy, attempt - 1, retryAfterMs);
+    const delayMs = retryDelay(this.#reconnect, attempt - 1, retryAfterMs);
     if (error instanceof StreamError) {
-      this.stream.transport.report({ type: "reconnect", url: this.stream.url, attempt, delayMs, error });
+      this.#endpoint.transport.report({ type: "reconnect", url: this.url, attempt, delayMs, error });
     }
     try {
-      await sleepUnlessAborted(delayMs, this.stream.url, [this.readController.signal]);
+      await sleepUnlessAborted(delayMs, this.url, [this.#readController.signal]);
     } catch {
-      // stop() during the pause: the loop sees `stopping` and ends.
+      // stop() during the pause: the caller sees `stopping` and ends.
     }
   }
+}
+
+async function finish<T>(pipeline: Pipeline<T>, reason: ConsumerEnd["reason"]): Promise<ConsumerEnd> {
+  await pipeline.drain();
+  return { reason };
 }
 
 function isRetryable(error: unknown): boolean {

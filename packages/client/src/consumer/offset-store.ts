@@ -15,14 +15,14 @@ export interface OffsetStore {
 
 /** Checkpoints in memory: survives stop/start of a consumer, not a process restart. */
 export class MemoryOffsetStore implements OffsetStore {
-  private readonly offsets = new Map<string, string>();
+  readonly #offsets = new Map<string, string>();
 
   load(key: string): string | undefined {
-    return this.offsets.get(key);
+    return this.#offsets.get(key);
   }
 
   save(key: string, offset: string): void {
-    this.offsets.set(key, offset);
+    this.#offsets.set(key, offset);
   }
 }
 
@@ -34,14 +34,14 @@ export interface StorageLike {
 
 /** Checkpoints in Web Storage (`localStorage` by default) — browsers, Deno, and anything providing it. */
 export class WebStorageOffsetStore implements OffsetStore {
-  private readonly storage: StorageLike;
-  private readonly prefix: string;
+  readonly #storage: StorageLike;
+  readonly #prefix: string;
 
   constructor(options: { storage?: StorageLike; prefix?: string } = {}) {
     const storage = options.storage ?? WebStorageOffsetStore.defaultStorage();
     if (!storage) throw usageError("", "No Web Storage here: pass options.storage, or use another offset store");
-    this.storage = storage;
-    this.prefix = options.prefix ?? "rivulet:offset:";
+    this.#storage = storage;
+    this.#prefix = options.prefix ?? "rivulet:offset:";
   }
 
   /** `localStorage` when this runtime has a usable one. */
@@ -56,10 +56,10 @@ export class WebStorageOffsetStore implements OffsetStore {
   }
 
   load(key: string): string | undefined {
-    return this.storage.getItem(this.prefix + key) ?? undefined;
+    return this.#storage.getItem(this.#prefix + key) ?? undefined;
   }
 
   save(key: string, offset: string): void {
-    this.storage.setItem(this.prefix + key, offset);
+    this.#storage.setItem(this.#prefix + key, offset);
   }
 }

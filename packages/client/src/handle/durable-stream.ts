@@ -3,18 +3,19 @@
  * protocol operation (PROTOCOL §5), retried with backoff when that is safe.
  */
 import { DEFAULT_CONTENT_TYPE, Header, isTrueFlag } from "@rivulet/protocol";
-import { Consumer, type ConsumerOptions } from "../consumer/consumer.js";
-import { StreamError } from "../errors.js";
-import type { Operation } from "../http/error-mapping.js";
-import { type BufferedResponse, type Method, type RequestSpec, Transport } from "../http/transport.js";
-import { certainlyNotApplied, withRetries } from "../http/with-retries.js";
-import type { ClientOptions } from "../options.js";
+import { checkNumber, invalidArgument, Rule, streamUrl } from "../check.js";
+import { type Endpoint, type EndpointOptions, openEndpoint } from "../endpoint.js";
+import { ConfigConflictError, StreamError, unknownContentType } from "../errors.js";
+import type { BufferedResponse, Method, RequestSpec, Transport } from "../http/transport.js";
 import { IdempotentProducer } from "../producer/idempotent-producer.js";
 import type { ProducerOptions } from "../producer/producer-options.js";
+import type { Batch } from "../read/batch.js";
+import { type ReadOnceOptions, readOnce } from "../read/read-once.js";
 import type { ReadOptions } from "../read/read-options.js";
 import { StreamResponse } from "../read/response.js";
-import { type RetryPolicy, retryPolicy } from "../retry.js";
+import type { RetryPolicy } from "../retry.js";
 import { type BodyInput, bodyBytes, byteStreamOf, jsonMessagesBody, type StreamSource } from "./body.js";
+import { type RetryRule, runOperation } from "./operation.js";
 import {
   type AppendOptions,
   type AppendResult,
@@ -28,16 +29,16 @@ import {
   type StreamInfo,
   streamInfoFrom,
 } from "./results.js";
+import { appendHeaders } from "./write-headers.js";
 
-export interface DurableStreamOptions extends ClientOptions {
-  url: string | URL;
-  /** The stream's content type, if known; `create`, `connect` and `head` fill it in. */
-  contentType?: string;
+export type DurableStreamOptions = EndpointOptions;
+
+export interface ForkResult extends CreateResult {
+  /** The fork's handle, sharing the source handle's options. */
+  stream: DurableStream;
 }
 
-type Retry = "always" | "if-not-applied" | "never";
-
-export class DurableStream {
+export class DurableStream implements Endpoint {
   readonly url: string;
   /** The stream's content type, once known. */
   contentType: string | undefined;
@@ -46,12 +47,16 @@ export class DurableStream {
   /** @internal */
   readonly retry: RetryPolicy;
 
-  /** `shared` is internal: handles derived from another (forks) reuse its transport. */
+  /**
+   * Checks the options (INVALID_ARGUMENT naming the first bad one). `shared` is internal:
+   * handles derived from another (forks) reuse its transport.
+   */
   constructor(options: DurableStreamOptions, shared?: { transport: Transport; retry: RetryPolicy }) {
-    this.url = String(options.url);
+    const endpoint = shared ? { url: streamUrl(options.url), ...shared } : openEndpoint(options);
+    this.url = endpoint.url;
     this.contentType = options.contentType;
-    this.transport = shared?.transport ?? new Transport(options);
-    this.retry = shared?.retry ?? retryPolicy(options.retry);
+    this.transport = endpoint.transport;
+    this.retry = endpoint.retry;
   }
 
   /** Creates the stream (idempotent unless `exclusive`) and returns its handle. */
@@ -70,10 +75,14 @@ export class DurableStream {
 
   async create(options: CreateOptions = {}): Promise<CreateResult> {
     const contentType = options.contentType ?? this.contentType ?? DEFAULT_CONTENT_TYPE;
-    const headers: Record<string, string> = { [Header.contentType]: contentType, ...lifetimeHeaders(options) };
+    const headers: Record<string, string> = {
+      [Header.contentType]: contentType,
+      ...lifetimeHeaders(this.url, options),
+    };
     if (options.closed) headers[Header.closed] = "true";
     const body = options.body === undefined ? undefined : bodyBytes(options.body);
-    const response = await this.call("create", "PUT", { headers, body }, options, "always");
+    const request = { operation: "create", method: "PUT", headers, body, retry: "always" } as const;
+    const response = await runOperation(this, request, options);
     if (options.exclusive && response.status !== 201) {
       throw new StreamError("ALREADY_EXISTS", `A stream already exists at ${this.url}`, {
         url: this.url,
@@ -81,17 +90,12 @@ export class DurableStream {
       });
     }
     this.contentType = response.headers.get(Header.contentType) ?? contentType;
-    return {
-      created: response.status === 201,
-      offset: requireOffset(this.url, response.headers, "Create"),
-      contentType: this.contentType,
-      closed: isTrueFlag(response.headers.get(Header.closed)),
-    };
+    return createResult(this.url, response, this.contentType, "Create");
   }
 
   /** Metadata: tail offset, content type, closure, lifetime. Fails with NOT_FOUND. */
   async head(options: OperationOptions = {}): Promise<StreamInfo> {
-    const response = await this.call("head", "HEAD", {}, options, "always");
+    const response = await runOperation(this, { operation: "head", method: "HEAD", retry: "always" }, options);
     const info = streamInfoFrom(this.url, response.headers);
     if (info.contentType !== undefined) this.contentType = info.contentType;
     return info;
@@ -108,15 +112,17 @@ export class DurableStream {
     }
   }
 
-  /** Appends bytes or text as they are; returns the new tail offset. */
+  /**
+   * Appends bytes or text as they are; returns the new tail offset. With `producer`, the
+   * append carries that producer stamp and is retried like any idempotent request.
+   */
   async append(body: BodyInput, options: AppendOptions = {}): Promise<AppendResult> {
-    const headers: Record<string, string> = { [Header.contentType]: this.requireContentType(options.contentType) };
-    if (options.seq !== undefined) headers[Header.seq] = options.seq;
-    if (options.close) headers[Header.closed] = "true";
+    const headers = appendHeaders(this.url, this.#requireContentType(options.contentType), options);
     // A plain append is not idempotent: repeat it only when it certainly did not happen.
+    const retry = options.producer ? "always" : "if-not-applied";
     const spec = { headers, body: bodyBytes(body), usedStreamSeq: options.seq !== undefined };
-    const response = await this.call("append", "POST", spec, options, "if-not-applied");
-    return appendResult(this.url, response);
+    const response = await this.#write("append", "POST", spec, options, retry);
+    return appendResult(this.url, response, options.producer !== undefined);
   }
 
   /** Appends one message to a JSON stream. */
@@ -131,12 +137,10 @@ export class DurableStream {
 
   /** Streams an append body from an async iterable or ReadableStream (one request; not retried). */
   async appendStream(source: StreamSource, options: AppendOptions = {}): Promise<AppendResult> {
-    const headers: Record<string, string> = { [Header.contentType]: this.requireContentType(options.contentType) };
-    if (options.seq !== undefined) headers[Header.seq] = options.seq;
-    if (options.close) headers[Header.closed] = "true";
+    const headers = appendHeaders(this.url, this.#requireContentType(options.contentType), options);
     const spec = { headers, body: byteStreamOf(source), usedStreamSeq: options.seq !== undefined };
-    const response = await this.call("append", "POST", spec, options, "never");
-    return appendResult(this.url, response);
+    const response = await this.#write("append", "POST", spec, options, "never");
+    return appendResult(this.url, response, options.producer !== undefined);
   }
 
   /** Closes the stream (EOF for readers), optionally appending a final message atomically. */
@@ -144,26 +148,20 @@ export class DurableStream {
     const headers: Record<string, string> = { [Header.closed]: "true" };
     if (options.body === undefined) {
       // §5.3: close-only is idempotent, so it is safe to repeat.
-      const response = await this.call("close", "POST", { headers }, options, "always");
-      return appendResult(this.url, response);
+      return appendResult(this.url, await this.#write("close", "POST", { headers }, options, "always"), false);
     }
-    headers[Header.contentType] = this.requireContentType(options.contentType);
-    const response = await this.call(
-      "close",
-      "POST",
-      { headers, body: bodyBytes(options.body) },
-      options,
-      "if-not-applied",
-    );
-    return appendResult(this.url, response);
+    headers[Header.contentType] = this.#requireContentType(options.contentType);
+    const spec = { headers, body: bodyBytes(options.body) };
+    return appendResult(this.url, await this.#write("close", "POST", spec, options, "if-not-applied"), false);
   }
 
   async delete(options: OperationOptions = {}): Promise<void> {
     let retried = false;
     try {
-      await this.call("delete", "DELETE", {}, options, "always", () => {
+      const onRetry = () => {
         retried = true;
-      });
+      };
+      await runOperation(this, { operation: "delete", method: "DELETE", retry: "always", onRetry }, options);
     } catch (error) {
       // A retry that finds nothing means an earlier attempt deleted it.
       if (!(retried && error instanceof StreamError && error.code === "NOT_FOUND")) throw error;
@@ -175,17 +173,26 @@ export class DurableStream {
    * returns the fork's handle, sharing this handle's options (PROTOCOL §4.2).
    */
   async fork(target: string | URL, options: ForkOptions = {}): Promise<DurableStream> {
-    const fork = this.sibling(new URL(target, this.url).toString(), options.contentType ?? this.contentType);
+    return (await this.createFork(target, options)).stream;
+  }
+
+  /** Like `fork`, and also tells what the server answered: the fork's tail offset, whether it is new. */
+  async createFork(target: string | URL, options: ForkOptions = {}): Promise<ForkResult> {
+    checkNumber(this.url, "subOffset", options.subOffset, Rule.nonNegativeInteger);
+    const fork = this.sibling(forkUrl(target, this.url), options.contentType ?? this.contentType);
     const headers: Record<string, string> = {
       [Header.forkedFrom]: new URL(this.url).pathname,
-      ...lifetimeHeaders(options),
+      ...lifetimeHeaders(this.url, options),
     };
     if (options.offset !== undefined) headers[Header.forkOffset] = options.offset;
     if (options.subOffset !== undefined) headers[Header.forkSubOffset] = String(options.subOffset);
     if (options.contentType !== undefined) headers[Header.contentType] = options.contentType;
-    const response = await fork.call("fork", "PUT", { headers }, options, "always");
+    const request = { operation: "fork", method: "PUT", headers, retry: "always" } as const;
+    const response = await runOperation(fork, request, options).catch(async (error: unknown) => {
+      throw await explainConflict(error, this, options);
+    });
     fork.contentType = response.headers.get(Header.contentType) ?? fork.contentType;
-    return fork;
+    return { stream: fork, ...createResult(fork.url, response, fork.contentType, "Fork") };
   }
 
   /** Opens a read session; resolves after its first response. */
@@ -199,14 +206,17 @@ export class DurableStream {
     });
   }
 
+  /**
+   * One bounded catch-up read: what a single response holds from `offset` (a server-sized
+   * chunk), with `offset` to read next, `upToDate` at the tail and `closed` at EOF.
+   */
+  readOnce<T = unknown>(options: ReadOnceOptions<T> = {}): Promise<Batch<T>> {
+    return readOnce(this, options);
+  }
+
   /** An idempotent producer writing to this stream with this handle's fetch, headers and auth. */
   producer(producerId: string, options: ProducerOptions = {}): IdempotentProducer {
     return new IdempotentProducer(this, producerId, options);
-  }
-
-  /** A long-running checkpointing reader of this stream. */
-  consumer<T = unknown>(options: Omit<ConsumerOptions<T>, "stream">): Consumer<T> {
-    return new Consumer<T>({ ...options, stream: this });
   }
 
   /** @internal A handle to another URL with the same client options. */
@@ -216,52 +226,69 @@ export class DurableStream {
     return new DurableStream(options, { transport: this.transport, retry: this.retry });
   }
 
-  private requireContentType(explicit: string | undefined): string {
+  #requireContentType(explicit: string | undefined): string {
     const contentType = explicit ?? this.contentType;
-    if (contentType === undefined) {
-      throw new StreamError("USAGE", "Unknown content type: create() or connect() first, or pass contentType", {
-        url: this.url,
-      });
-    }
+    if (contentType === undefined) throw unknownContentType(this.url);
     return contentType;
   }
 
-  private call(
-    operation: Operation,
+  /** An append or close; a content-type conflict comes back naming the stream's type. */
+  async #write(
+    operation: "append" | "close",
     method: Method,
     spec: Pick<RequestSpec, "headers" | "body" | "usedStreamSeq">,
     options: OperationOptions,
-    retry: Retry,
-    onRetry?: () => void,
+    retry: RetryRule,
   ): Promise<BufferedResponse> {
-    return withRetries(
-      () =>
-        this.transport.send({
-          ...spec,
-          operation,
-          method,
-          url: this.url,
-          signal: options.signal,
-          timeoutMs: options.timeoutMs,
-        }),
-      {
-        url: this.url,
-        policy: this.retry,
-        signals: [options.signal, this.transport.signal],
-        shouldRetry: (error) =>
-          retry === "always" ? error.isRetryable : retry === "if-not-applied" ? certainlyNotApplied(error) : false,
-        onRetry: (error, attempt, delayMs) => {
-          onRetry?.();
-          this.transport.report({ type: "reconnect", url: this.url, attempt, delayMs, error });
-        },
-      },
-    );
+    try {
+      return await runOperation(this, { ...spec, operation, method, retry }, options);
+    } catch (error) {
+      throw await explainConflict(error, this, options);
+    }
   }
 }
 
-function appendResult(url: string, response: BufferedResponse): AppendResult {
+/** A fork's URL: absolute, or relative to the source's (a bad one is INVALID_ARGUMENT `target`). */
+function forkUrl(target: string | URL, source: string): string {
+  try {
+    return streamUrl(new URL(target, source));
+  } catch {
+    throw invalidArgument(source, "target", "must be an http(s) URL or a path relative to the stream's URL", target);
+  }
+}
+
+function createResult(
+  url: string,
+  response: BufferedResponse,
+  contentType: string | undefined,
+  what: string,
+): CreateResult {
+  return {
+    created: response.status === 201,
+    offset: requireOffset(url, response.headers, what),
+    contentType,
+    closed: isTrueFlag(response.headers.get(Header.closed)),
+  };
+}
+
+function appendResult(url: string, response: BufferedResponse, withProducer: boolean): AppendResult {
   return {
     offset: requireOffset(url, response.headers, "Append"),
     closed: isTrueFlag(response.headers.get(Header.closed)),
+    // §5.2.1: a producer append is 200 when written, 204 when the server already had it.
+    duplicate: withProducer && response.status === 204,
   };
+}
+
+/**
+ * A content-type conflict names both types. The server's answer carries only a message, so
+ * the stream's type is learned with one HEAD, best effort: if that fails, the error stays as it was.
+ */
+async function explainConflict(error: unknown, stream: DurableStream, options: OperationOptions): Promise<unknown> {
+  if (!(error instanceof ConfigConflictError) || error.serverCode === "FORK_SOURCE_DELETED") return error;
+  try {
+    return error.withExpected((await stream.head(options)).contentType);
+  } catch {
+    return error;
+  }
 }

@@ -1,12 +1,18 @@
 /** Options and results of the stream handle's operations, and reading them off responses. */
 import { Header, isTrueFlag } from "@rivulet/protocol";
+import { checkNumber, invalidArgument, Rule } from "../check.js";
 import { parseError } from "../errors.js";
+import type { DynamicRecord } from "../options.js";
 import type { BodyInput } from "./body.js";
 
 export interface OperationOptions {
   signal?: AbortSignal;
   /** Overrides the handle's request timeout for this call. */
   timeoutMs?: number;
+  /** Headers for this call's requests, over the handle's (e.g. a tracing id, a narrower token). */
+  headers?: DynamicRecord;
+  /** Query parameters for this call's requests, over the handle's. */
+  params?: DynamicRecord;
 }
 
 export interface CreateOptions extends OperationOptions {
@@ -48,12 +54,28 @@ export interface AppendOptions extends OperationOptions {
   seq?: string;
   /** Close the stream atomically with this append. */
   close?: boolean;
+  /**
+   * Producer headers for this one append (PROTOCOL §5.2.1), for callers that keep their own
+   * (id, epoch, seq): the server writes each seq once, so such an append is retried safely.
+   */
+  producer?: ProducerStamp;
+}
+
+/** One append's idempotent-producer identity. */
+export interface ProducerStamp {
+  id: string;
+  /** 0 or more; a higher epoch fences older sessions of the same id. */
+  epoch: number;
+  /** 0 for the first append of an epoch, then one more for each append. */
+  seq: number;
 }
 
 export interface AppendResult {
   /** The tail offset after the append. */
   offset: string;
   closed: boolean;
+  /** The server already had this producer append (same id, epoch and seq) and wrote nothing again. */
+  duplicate: boolean;
 }
 
 export interface CloseOptions extends OperationOptions {
@@ -89,12 +111,20 @@ export function streamInfoFrom(url: string, headers: Headers): StreamInfo {
   };
 }
 
-export function lifetimeHeaders(options: { ttlSeconds?: number; expiresAt?: Date | string }): Record<string, string> {
+/** Stream-TTL and Stream-Expires-At (PROTOCOL §5.1); bad values are INVALID_ARGUMENT. */
+export function lifetimeHeaders(
+  url: string,
+  options: { ttlSeconds?: number; expiresAt?: Date | string },
+): Record<string, string> {
   const headers: Record<string, string> = {};
+  checkNumber(url, "ttlSeconds", options.ttlSeconds, Rule.nonNegativeInteger);
   if (options.ttlSeconds !== undefined) headers[Header.ttl] = String(options.ttlSeconds);
-  if (options.expiresAt !== undefined) {
-    headers[Header.expiresAt] =
-      options.expiresAt instanceof Date ? options.expiresAt.toISOString() : String(options.expiresAt);
+  const expiresAt = options.expiresAt;
+  if (expiresAt instanceof Date) {
+    if (Number.isNaN(expiresAt.getTime())) throw invalidArgument(url, "expiresAt", "must be a valid date", expiresAt);
+    headers[Header.expiresAt] = expiresAt.toISOString();
+  } else if (expiresAt !== undefined) {
+    headers[Header.expiresAt] = String(expiresAt);
   }
   return headers;
 }

@@ -5,8 +5,22 @@
  * body is kept for diagnostics and consulted only where the headers cannot tell cases apart.
  */
 import { Header, isTrueFlag } from "@rivulet/protocol";
-import { GoneError, SequenceGapError, StaleEpochError, StreamClosedError, StreamError } from "../errors.js";
+import {
+  ConfigConflictError,
+  GoneError,
+  SequenceGapError,
+  StaleEpochError,
+  StreamClosedError,
+  StreamError,
+  type StreamErrorDetails,
+} from "../errors.js";
 import { parseRetryAfter } from "../retry.js";
+
+/**
+ * Where retained data begins, sent with a 410 for an offset before it (retention). Not yet
+ * among the protocol package's header names; the server's retention answers with it.
+ */
+export const EARLIEST_OFFSET_HEADER = "stream-earliest-offset";
 
 /** What the request was, so one status can mean different things (409 on PUT vs POST). */
 export type Operation = "create" | "fork" | "append" | "close" | "read" | "head" | "delete";
@@ -29,6 +43,8 @@ export interface RequestContext {
   url: string;
   /** The request carried `Stream-Seq`, so an unexplained 409 is most likely a regression. */
   usedStreamSeq?: boolean;
+  /** The request's Content-Type, for the context of a configuration conflict. */
+  contentType?: string | undefined;
 }
 
 export function errorFromResponse(
@@ -44,9 +60,9 @@ export function errorFromResponse(
     status,
     serverCode: body.code,
     retryAfterMs: parseRetryAfter(headers.get(Header.retryAfter), now),
+    headers,
   };
-  const message = (fallback: string) =>
-    body.message ? `${fallback}: ${body.message} (${status})` : `${fallback} (${status})`;
+  const message = (fallback: string) => describeFailure(fallback, body.message, status);
 
   switch (status) {
     case 400:
@@ -68,9 +84,10 @@ export function errorFromResponse(
     case 409:
       return conflict(context, headers, body, details, message);
     case 410:
+      // The header is the contract (clients must not rely on error bodies, §5.2); a body may repeat it.
       return new GoneError(message("Gone"), {
         ...details,
-        earliestOffset: body.earliestOffset ?? headers.get("stream-earliest-offset") ?? undefined,
+        earliestOffset: headers.get(EARLIEST_OFFSET_HEADER) ?? body.earliestOffset ?? undefined,
       });
     case 413:
       return new StreamError("PAYLOAD_TOO_LARGE", message("Payload too large"), details);
@@ -90,15 +107,19 @@ function conflict(
   context: RequestContext,
   headers: Headers,
   body: ErrorBody,
-  details: { url: string; status: number; serverCode: string | undefined; retryAfterMs: number | undefined },
+  details: StreamErrorDetails & { url: string },
   message: (fallback: string) => string,
 ): StreamError {
+  const configConflict = () =>
+    new ConfigConflictError(message("Conflicts with the stream's configuration"), {
+      ...details,
+      expectedContentType: undefined,
+      actualContentType: context.contentType,
+    });
   if (context.operation === "create" || context.operation === "fork") {
     // §4.2: a fork whose content type differs, or whose source is soft-deleted, conflicts with
     // configuration; any other 409 on PUT means a different stream already lives here (§5.1).
-    if (body.code === "CONTENT_TYPE_MISMATCH" || body.code === "FORK_SOURCE_DELETED") {
-      return new StreamError("CONFIG_CONFLICT", message("Conflicts with the stream's configuration"), details);
-    }
+    if (body.code === "CONTENT_TYPE_MISMATCH" || body.code === "FORK_SOURCE_DELETED") return configConflict();
     return new StreamError("ALREADY_EXISTS", message("A stream with a different configuration exists"), details);
   }
   // PROTOCOL §5.2: a closed stream answers 409 with Stream-Closed and its final offset.
@@ -124,7 +145,18 @@ function conflict(
   if (body.code === undefined && context.usedStreamSeq) {
     return new StreamError("SEQUENCE_CONFLICT", message("Stream-Seq did not increase"), details);
   }
-  return new StreamError("CONFIG_CONFLICT", message("Conflicts with the stream's configuration"), details);
+  return configConflict();
+}
+
+/**
+ * Our words for the status, then the server's. A server message that already opens with
+ * the same words ("Stream is closed") stands alone rather than being said twice.
+ */
+function describeFailure(fallback: string, serverMessage: string | undefined, status: number): string {
+  if (!serverMessage) return `${fallback} (${status})`;
+  const headline = fallback.split(":")[0]!.trim().toLowerCase();
+  if (serverMessage.toLowerCase().startsWith(headline)) return `${serverMessage} (${status})`;
+  return `${fallback}: ${serverMessage} (${status})`;
 }
 
 function parseErrorBody(text: string): ErrorBody {
@@ -167,9 +199,26 @@ export function errorFromFetchFailure(
 ): StreamError {
   if (error instanceof StreamError) return error;
   if (cause.timedOut) return new StreamError("TIMEOUT", `Request to ${url} timed out`, { url, cause: error });
+  // A connect timeout (Node's nodeFetch): the request never left, so any request may be retried.
+  if (causeCode(error) === CONNECT_TIMEOUT) {
+    return new StreamError("TIMEOUT", `Connecting to ${url} timed out`, { url, cause: error });
+  }
   if (cause.aborted) return new StreamError("ABORTED", "The operation was aborted", { url, cause: cause.abortReason });
   const detail = error instanceof Error ? describeNetworkError(error) : String(error);
   return new StreamError("NETWORK", `Network error talking to ${url}: ${detail}`, { url, cause: error });
+}
+
+/** undici's code for a connection that was not established in time. */
+export const CONNECT_TIMEOUT = "UND_ERR_CONNECT_TIMEOUT";
+
+/** The first `code` along an error's chain of causes (Node and undici put system codes there). */
+export function causeCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function describeNetworkError(error: Error): string {

@@ -3,9 +3,12 @@
  * params for this request, links abort signals with the timeout, turns every failure into a
  * `StreamError`, and reports request events. It never retries; callers decide that.
  */
+import { Header } from "@rivulet/protocol";
+import { invalidArgument } from "../check.js";
 import type { StreamError } from "../errors.js";
-import { type ClientEvent, type EventHook, emit } from "../observability/events.js";
+import { type ClientEventBody, type EventHook, emit } from "../observability/events.js";
 import { DEFAULT_TIMEOUT_MS, type DynamicRecord, type FetchLike, normaliseHeaders, resolveRecord } from "../options.js";
+import { cacheModeSupported } from "./cache-mode.js";
 import { errorFromFetchFailure, errorFromResponse, type Operation } from "./error-mapping.js";
 import { type RequestSignal, requestSignal } from "./signals.js";
 
@@ -39,6 +42,14 @@ export interface RequestSpec {
   extraSignal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
   usedStreamSeq?: boolean;
+  /** Which try of this request this is (1 for the first), for the request:start event. */
+  attempt?: number | undefined;
+  /**
+   * Check any cached copy with the server first (fetch cache mode "no-cache"): for catch-up
+   * reads, whose chunks stay cacheable (PROTOCOL §10.1) although a cached one may show the
+   * tail as it was, not as it is. Unchanged, it costs a 304; changed, the server sends it.
+   */
+  revalidate?: boolean;
 }
 
 export interface BufferedResponse {
@@ -61,38 +72,36 @@ export interface StreamingResponse {
 
 export class Transport {
   readonly onEvent: EventHook | undefined;
-  private readonly fetchImpl: FetchLike;
+  readonly #fetchImpl: FetchLike;
+  readonly #cacheModes = cacheModeSupported();
 
-  constructor(private readonly config: TransportConfig) {
+  readonly #config: TransportConfig;
+  constructor(config: TransportConfig) {
+    this.#config = config;
     const fetchImpl = config.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined);
-    if (!fetchImpl) throw new TypeError("No fetch implementation: pass options.fetch");
-    this.fetchImpl = fetchImpl;
+    if (!fetchImpl) throw invalidArgument("", "fetch", "this runtime has no fetch: pass options.fetch", undefined);
+    this.#fetchImpl = fetchImpl;
     this.onEvent = config.onEvent;
   }
 
   get defaultTimeoutMs(): number {
-    return this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    return this.#config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   get signal(): AbortSignal | undefined {
-    return this.config.signal;
-  }
-
-  /** A copy with different defaults (used by handles created from this one, e.g. forks). */
-  derive(overrides: Partial<TransportConfig>): Transport {
-    return new Transport({ ...this.config, ...overrides });
+    return this.#config.signal;
   }
 
   /** Sends the request and reads the whole body; non-2xx statuses throw. */
   async send(spec: RequestSpec): Promise<BufferedResponse> {
-    const exchange = await this.open(spec);
+    const exchange = await this.#open(spec);
     const { response, signal, started } = exchange;
     try {
       const body = spec.method === "HEAD" ? new Uint8Array(0) : new Uint8Array(await response.arrayBuffer());
-      this.reportEnd(spec, response.status, started);
+      this.#reportEnd(spec, response.status, started);
       return { status: response.status, headers: response.headers, body };
     } catch (error) {
-      throw this.fail(spec, started, errorFromFetchFailure(spec.url, error, signal));
+      throw this.#fail(spec, started, errorFromFetchFailure(spec.url, error, signal));
     } finally {
       signal.dispose();
     }
@@ -100,7 +109,7 @@ export class Transport {
 
   /** Sends the request and returns once headers arrive; the timeout stops there. */
   async stream(spec: RequestSpec): Promise<StreamingResponse> {
-    const { response, signal, started } = await this.open(spec);
+    const { response, signal, started } = await this.#open(spec);
     signal.clearTimeout();
     let finished = false;
     return {
@@ -113,32 +122,38 @@ export class Transport {
         if (finished) return;
         finished = true;
         signal.dispose();
-        if (error) this.fail(spec, started, error);
-        else this.reportEnd(spec, response.status, started);
+        if (error) this.#fail(spec, started, error);
+        else this.#reportEnd(spec, response.status, started);
       },
     };
   }
 
-  private async open(spec: RequestSpec): Promise<{ response: Response; signal: RequestSignal; started: number }> {
+  async #open(spec: RequestSpec): Promise<{ response: Response; signal: RequestSignal; started: number }> {
     const started = now();
     const signal = requestSignal(
-      [this.config.signal, spec.signal, spec.extraSignal],
+      [this.#config.signal, spec.signal, spec.extraSignal],
       spec.timeoutMs ?? this.defaultTimeoutMs,
     );
-    this.report({ type: "request:start", method: spec.method, url: spec.url });
+    this.report({ type: "request:start", method: spec.method, url: spec.url, attempt: spec.attempt ?? 1 });
     let response: Response;
     try {
-      const [headers, target] = await Promise.all([this.headersFor(spec), this.urlFor(spec)]);
-      const init: RequestInit & { duplex?: "half" } = { method: spec.method, headers, signal: signal.signal };
+      const [headers, target] = await Promise.all([this.#headersFor(spec), this.#urlFor(spec)]);
+      // `cache` is a standard RequestInit field that Node's type declarations leave out.
+      const init: RequestInit & { duplex?: "half"; cache?: "no-cache" } = {
+        method: spec.method,
+        headers,
+        signal: signal.signal,
+      };
+      if (spec.revalidate && this.#cacheModes) init.cache = "no-cache";
       if (spec.body !== undefined) {
         init.body = spec.body as NonNullable<RequestInit["body"]>;
         // Streaming request bodies need half-duplex in fetch (Node, Chromium).
         if (typeof spec.body === "object" && !(spec.body instanceof Uint8Array)) init.duplex = "half";
       }
-      response = await this.fetchImpl(target, init);
+      response = await this.#fetchImpl(target, init);
     } catch (error) {
       signal.dispose();
-      throw this.fail(spec, started, errorFromFetchFailure(spec.url, error, signal));
+      throw this.#fail(spec, started, errorFromFetchFailure(spec.url, error, signal));
     }
     if (response.ok) return { response, signal, started };
     let text = "";
@@ -150,19 +165,24 @@ export class Transport {
       signal.dispose();
     }
     const error = errorFromResponse(
-      { operation: spec.operation, url: spec.url, usedStreamSeq: spec.usedStreamSeq ?? false },
+      {
+        operation: spec.operation,
+        url: spec.url,
+        usedStreamSeq: spec.usedStreamSeq ?? false,
+        contentType: spec.headers?.[Header.contentType],
+      },
       { status: response.status, headers: response.headers, body: text },
     );
-    throw this.fail(spec, started, error);
+    throw this.#fail(spec, started, error);
   }
 
-  private async headersFor(spec: RequestSpec): Promise<Record<string, string>> {
-    const [base, call] = await Promise.all([resolveRecord(this.config.headers), resolveRecord(spec.callHeaders)]);
+  async #headersFor(spec: RequestSpec): Promise<Record<string, string>> {
+    const [base, call] = await Promise.all([resolveRecord(this.#config.headers), resolveRecord(spec.callHeaders)]);
     return normaliseHeaders(base, call, spec.headers, spec.overrideHeaders);
   }
 
-  private async urlFor(spec: RequestSpec): Promise<string> {
-    const [base, call] = await Promise.all([resolveRecord(this.config.params), resolveRecord(spec.callParams)]);
+  async #urlFor(spec: RequestSpec): Promise<string> {
+    const [base, call] = await Promise.all([resolveRecord(this.#config.params), resolveRecord(spec.callParams)]);
     const url = new URL(spec.url);
     const params = new Map<string, string>(url.searchParams);
     for (const layer of [base, call, spec.query, spec.overrideParams]) {
@@ -175,16 +195,20 @@ export class Transport {
     return url.toString();
   }
 
-  private reportEnd(spec: RequestSpec, status: number, started: number): void {
+  #reportEnd(spec: RequestSpec, status: number, started: number): void {
     this.report({ type: "request:end", method: spec.method, url: spec.url, status, durationMs: elapsed(started) });
   }
 
-  private fail(spec: RequestSpec, started: number, error: StreamError): StreamError {
-    this.report({ type: "request:error", method: spec.method, url: spec.url, error, durationMs: elapsed(started) });
+  #fail(spec: RequestSpec, started: number, error: StreamError): StreamError {
+    const durationMs = elapsed(started);
+    // Called off by its caller (stop(), cancel(), a signal): not a failure of the request.
+    const { method, url } = spec;
+    if (error.code === "ABORTED") this.report({ type: "request:aborted", method, url, durationMs });
+    else this.report({ type: "request:error", method, url, error, durationMs });
     return error;
   }
 
-  report(event: ClientEvent): void {
+  report(event: ClientEventBody): void {
     emit(this.onEvent, event);
   }
 }

@@ -8,40 +8,40 @@ import { dirname } from "node:path";
 import type { OffsetStore } from "../consumer/offset-store.js";
 
 export class FileOffsetStore implements OffsetStore {
-  private offsets: Record<string, string> | undefined;
-  private queue: Promise<void> = Promise.resolve();
+  #offsets: Record<string, string> | undefined;
+  #queue: Promise<void> = Promise.resolve();
 
   constructor(readonly path: string) {}
 
   async load(key: string): Promise<string | undefined> {
-    const offsets = await this.read();
+    const offsets = await this.#read();
     return offsets[key];
   }
 
   save(key: string, offset: string): Promise<void> {
-    const write = this.queue.then(async () => {
-      const offsets = await this.read();
+    const write = this.#queue.then(async () => {
+      const offsets = await this.#read();
       offsets[key] = offset;
-      await this.write(offsets);
+      await this.#write(offsets);
     });
     // A failed save must not block later ones.
-    this.queue = write.catch(() => {});
+    this.#queue = write.catch(() => {});
     return write;
   }
 
-  private async read(): Promise<Record<string, string>> {
-    if (this.offsets) return this.offsets;
+  async #read(): Promise<Record<string, string>> {
+    if (this.#offsets) return this.#offsets;
     try {
       const parsed: unknown = JSON.parse(await readFile(this.path, "utf8"));
-      this.offsets = isStringRecord(parsed) ? parsed : {};
+      this.#offsets = isStringRecord(parsed) ? parsed : {};
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      this.offsets = {};
+      this.#offsets = {};
     }
-    return this.offsets;
+    return this.#offsets;
   }
 
-  private async write(offsets: Record<string, string>): Promise<void> {
+  async #write(offsets: Record<string, string>): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
     const temporary = `${this.path}.${process.pid}.tmp`;
     const handle = await open(temporary, "w");

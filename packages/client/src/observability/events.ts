@@ -8,16 +8,22 @@ import { publishDiagnostic } from "./diagnostics.js";
 
 export type ReadMode = "catch-up" | "long-poll" | "sse";
 
-export type ClientEvent =
-  | { type: "request:start"; method: string; url: string }
+/** An event as reported; `ClientEvent` adds the time it happened. */
+export type ClientEventBody =
+  /** `attempt` counts tries of one request: 1 for the first, 2 for its first retry... */
+  | { type: "request:start"; method: string; url: string; attempt: number }
   | { type: "request:end"; method: string; url: string; status: number; durationMs: number }
   | { type: "request:error"; method: string; url: string; error: StreamError; durationMs: number }
+  /** The caller called the request off (a signal, `cancel()`, a consumer's `stop()`): not an error. */
+  | { type: "request:aborted"; method: string; url: string; durationMs: number }
   | {
       type: "batch:received";
       url: string;
       mode: ReadMode;
       offset: string;
       bytes: number;
+      /** Messages in the batch on a JSON stream; undefined on other streams, which have no message boundaries. */
+      items: number | undefined;
       upToDate: boolean;
       closed: boolean;
     }
@@ -36,26 +42,44 @@ export type ClientEvent =
     }
   | { type: "producer:duplicate"; url: string; producerId: string; epoch: number; seq: number }
   | { type: "producer:batch-failed"; url: string; producerId: string; epoch: number; seq: number; error: StreamError }
-  | { type: "consumer:checkpoint"; url: string; key: string; offset: string };
+  | { type: "consumer:checkpoint"; url: string; key: string; offset: string }
+  /** The consumer reads on from `to` instead of `from` (410 Gone with `onGone: "earliest"`, or `onError`'s `resumeFrom`). */
+  | { type: "consumer:skipped"; url: string; key: string; from: string; to: string; error: unknown }
+  /** A failed run is started again (the `restart` option) after `delayMs`. */
+  | { type: "consumer:restart"; url: string; key: string; attempt: number; delayMs: number; error: unknown };
+
+/** Every event carries `timestamp`: when it happened, in milliseconds since the epoch (`Date.now()`). */
+export type ClientEvent = ClientEventBody & { readonly timestamp: number };
 
 export type ClientEventType = ClientEvent["type"];
 export type EventHook = (event: ClientEvent) => void;
 
-/** Node diagnostics_channel names, one per event type: `rivulet:client:<type>`. */
-export const DIAGNOSTICS_CHANNELS = {
-  "request:start": "rivulet:client:request:start",
-  "request:end": "rivulet:client:request:end",
-  "request:error": "rivulet:client:request:error",
-  "batch:received": "rivulet:client:batch:received",
-  reconnect: "rivulet:client:reconnect",
-  fallback: "rivulet:client:fallback",
-  "producer:batch-sent": "rivulet:client:producer:batch-sent",
-  "producer:duplicate": "rivulet:client:producer:duplicate",
-  "producer:batch-failed": "rivulet:client:producer:batch-failed",
-  "consumer:checkpoint": "rivulet:client:consumer:checkpoint",
-} as const satisfies Record<ClientEventType, string>;
+/** Every event type; the `satisfies` makes a missing or unknown one a compile error. */
+const EVENT_TYPES = Object.keys({
+  "request:start": 0,
+  "request:end": 0,
+  "request:error": 0,
+  "request:aborted": 0,
+  "batch:received": 0,
+  reconnect: 0,
+  fallback: 0,
+  "producer:batch-sent": 0,
+  "producer:duplicate": 0,
+  "producer:batch-failed": 0,
+  "consumer:checkpoint": 0,
+  "consumer:skipped": 0,
+  "consumer:restart": 0,
+} satisfies Record<ClientEventType, 0>) as ClientEventType[];
 
-export function emit(hook: EventHook | undefined, event: ClientEvent): void {
+const channelOf = <K extends ClientEventType>(type: K) => `rivulet:client:${type}` as const;
+
+/** Node diagnostics_channel names, one per event type: `rivulet:client:<type>`. */
+export const DIAGNOSTICS_CHANNELS = Object.fromEntries(EVENT_TYPES.map((type) => [type, channelOf(type)])) as {
+  readonly [K in ClientEventType]: `rivulet:client:${K}`;
+};
+
+export function emit(hook: EventHook | undefined, body: ClientEventBody): void {
+  const event = { ...body, timestamp: Date.now() } as ClientEvent;
   if (hook) {
     try {
       hook(event);
@@ -63,5 +87,5 @@ export function emit(hook: EventHook | undefined, event: ClientEvent): void {
       // Observability must not change behaviour: a failing hook is ignored.
     }
   }
-  publishDiagnostic(DIAGNOSTICS_CHANNELS[event.type], event);
+  publishDiagnostic(channelOf(event.type), event);
 }

@@ -10,14 +10,18 @@
  * the unacknowledged batches are resent in creation order under the new epoch.
  */
 import { Header, isJsonContentType } from "@rivulet/protocol";
-import { StaleEpochError, StreamError, usageError } from "../errors.js";
-import type { DurableStream } from "../handle/durable-stream.js";
+import { definedOnly, UNLIMITED } from "../check.js";
+import { asyncDispose } from "../dispose.js";
+import type { Endpoint } from "../endpoint.js";
+import { StaleEpochError, StreamError, unknownContentType, usageError } from "../errors.js";
 import type { BufferedResponse } from "../http/transport.js";
 import { sleepUnlessAborted } from "../http/with-retries.js";
-import { type RetryPolicy, retryDelay, retryPolicy } from "../retry.js";
+import { checkedRetryPolicy, type RetryPolicy, retryDelay } from "../retry.js";
+import { checkWaitOptions, type WaitOptions, waitWithin } from "../wait-within.js";
 import { BatchAssembler } from "./batch-assembler.js";
 import { Outgoing } from "./outgoing.js";
 import {
+  checkProducerOptions,
   type FlushResult,
   PRODUCER_DEFAULTS,
   PRODUCER_RETRY,
@@ -35,59 +39,60 @@ type Next = "retry" | "requeued";
 export class IdempotentProducer {
   readonly producerId: string;
   readonly url: string;
-  private readonly config: ResolvedProducerOptions;
-  private readonly policy: RetryPolicy;
-  private readonly contentType: string;
-  private readonly assembler: BatchAssembler;
-  private currentEpoch: number;
-  private seq = 0;
+  readonly #config: ResolvedProducerOptions;
+  readonly #policy: RetryPolicy;
+  readonly #contentType: string;
+  readonly #assembler: BatchAssembler;
+  #currentEpoch: number;
+  #seq = 0;
   /** The current epoch's first batch has been acknowledged, so pipelining is safe. */
-  private established = false;
-  private claimsInARow = 0;
+  #established = false;
+  #claimsInARow = 0;
   /** The highest epoch a server reported for this id (stale-epoch 403s). */
-  private serverEpoch = -1;
-  private nextId = 0;
-  private linger: ReturnType<typeof setTimeout> | undefined;
-  private readonly waiting: Outgoing[] = [];
-  private readonly active = new Set<Outgoing>();
-  private failure: StreamError | undefined;
-  private closing: Promise<ProducerCloseResult> | undefined;
-  private lastOffset: string | undefined;
-  private sealed = 0;
+  #serverEpoch = -1;
+  #nextId = 0;
+  #linger: ReturnType<typeof setTimeout> | undefined;
+  readonly #waiting: Outgoing[] = [];
+  readonly #active = new Set<Outgoing>();
+  #failure: StreamError | undefined;
+  #closing: Promise<ProducerCloseResult> | undefined;
+  #lastOffset: string | undefined;
+  #sealed = 0;
   /** Duplicates acknowledged since the last flush() returned. */
-  private duplicatesSinceFlush = 0;
+  #duplicatesSinceFlush = 0;
 
-  constructor(
-    private readonly stream: DurableStream,
-    producerId: string,
-    private readonly options: ProducerOptions = {},
-  ) {
-    if (producerId.length === 0) throw usageError(stream.url, "A producer id must not be empty");
+  readonly #stream: Endpoint;
+  readonly #options: ProducerOptions;
+
+  constructor(stream: Endpoint, producerId: string, options: ProducerOptions = {}) {
+    this.#stream = stream;
+    this.#options = options;
+    checkProducerOptions(stream.url, producerId, options);
     const contentType = options.contentType ?? stream.contentType;
     if (contentType === undefined) {
-      throw usageError(stream.url, "Unknown content type: create() or connect() the stream first, or pass contentType");
+      throw unknownContentType(stream.url);
     }
     this.producerId = producerId;
     this.url = stream.url;
-    this.contentType = contentType;
-    this.config = { ...PRODUCER_DEFAULTS, ...definedOnly(options) };
-    this.currentEpoch = this.config.epoch;
-    this.policy = retryPolicy(PRODUCER_RETRY, options.retry);
-    this.assembler = new BatchAssembler(
+    this.#contentType = contentType;
+    this.#config = { ...PRODUCER_DEFAULTS, ...definedOnly(options) };
+    this.#currentEpoch = this.#config.epoch;
+    this.#policy = checkedRetryPolicy(this.url, "retry", PRODUCER_RETRY, options.retry);
+    this.#assembler = new BatchAssembler(
       this.url,
       isJsonContentType(contentType),
-      this.config.maxBatchBytes,
-      this.config.maxBatchItems,
+      this.#config.maxBatchBytes,
+      this.#config.maxBatchItems,
     );
   }
 
   get epoch(): number {
-    return this.currentEpoch;
+    return this.#currentEpoch;
   }
 
   /** The seq the next dispatched batch will carry. */
   get nextSeq(): number {
-    return this.seq;
+    return this.#seq;
   }
 
   /**
@@ -95,17 +100,25 @@ export class IdempotentProducer {
    * the items appended and the flushes, so callers can flush at points fixed by their input.
    */
   get sealedBatches(): number {
-    return this.sealed;
+    return this.#sealed;
   }
 
   /** Batches sealed but not yet acknowledged (queued or in flight). */
   get pendingBatches(): number {
-    return this.waiting.length + this.active.size;
+    return this.#waiting.length + this.#active.size;
+  }
+
+  /** Items appended but not yet acknowledged: queued, in the open batch, or in flight. */
+  get pendingItems(): number {
+    let items = this.#assembler.itemCount;
+    for (const batch of this.#waiting) items += batch.items;
+    for (const batch of this.#active) items += batch.items;
+    return items;
   }
 
   /** The failure that stopped the producer, until `restart()`. */
   get error(): StreamError | undefined {
-    return this.failure;
+    return this.#failure;
   }
 
   /**
@@ -113,33 +126,53 @@ export class IdempotentProducer {
    * once. Throws if the producer is closed or failed, or the item alone exceeds maxBatchBytes.
    */
   append(item: unknown): void {
-    if (this.closing) throw usageError(this.url, "The producer is closed");
-    if (this.failure) throw this.failure;
-    const encoded = this.assembler.encode(item);
-    if (!this.assembler.fits(encoded)) this.seal();
-    if (this.assembler.add(encoded)) this.seal();
-    else if (this.config.lingerMs !== Number.POSITIVE_INFINITY) {
-      this.linger ??= setTimeout(() => this.seal(), this.config.lingerMs);
+    if (this.#closing) throw usageError(this.url, "The producer is closed");
+    if (this.#failure) throw this.#failure;
+    const encoded = this.#assembler.encode(item);
+    if (!this.#assembler.fits(encoded)) this.#seal();
+    if (this.#assembler.add(encoded)) this.#seal();
+    else if (this.#config.lingerMs !== UNLIMITED) {
+      this.#linger ??= setTimeout(() => this.#seal(), this.#config.lingerMs);
     }
   }
 
-  /** Sends everything queued and waits for it; rejects if any of it failed. */
-  async flush(): Promise<FlushResult> {
-    this.seal();
-    const pending = [...this.active, ...this.waiting];
-    await Promise.all(pending.map((batch) => batch.settled));
+  /**
+   * Sends everything queued and waits for it; rejects if any of it failed. With `timeoutMs`
+   * or `signal` the wait may end first (TIMEOUT / ABORTED) without failing the producer: the
+   * batches keep going, and a later flush() waits for them again.
+   */
+  async flush(options: WaitOptions = {}): Promise<FlushResult> {
+    checkWaitOptions(this.url, options);
+    this.#seal();
+    const pending = [...this.#active, ...this.#waiting];
+    const all = Promise.all(pending.map((batch) => batch.settled));
+    await waitWithin(all, this.url, `${pending.length} batches of producer ${this.producerId}`, options);
     const failed = pending.find((batch) => batch.error !== undefined);
     if (failed?.error) throw failed.error;
-    if (this.failure) throw this.failure;
-    const duplicates = this.duplicatesSinceFlush;
-    this.duplicatesSinceFlush = 0;
-    return { offset: this.lastOffset, duplicates };
+    if (this.#failure) throw this.#failure;
+    const duplicates = this.#duplicatesSinceFlush;
+    this.#duplicatesSinceFlush = 0;
+    return { offset: this.#lastOffset, duplicates };
   }
 
-  /** Flushes, then stops accepting items; optionally closes the stream (with a final item). */
-  close(options: ProducerCloseOptions = {}): Promise<ProducerCloseResult> {
-    this.closing ??= this.finish(options);
-    return this.closing;
+  /**
+   * Flushes, then stops accepting items; optionally closes the stream (with a final item).
+   * `timeoutMs` / `signal` bound only the wait (TIMEOUT / ABORTED): the producer keeps
+   * closing in the background, and calling close() again waits for that same close.
+   */
+  close(options: ProducerCloseOptions & WaitOptions = {}): Promise<ProducerCloseResult> {
+    checkWaitOptions(this.url, options);
+    if (!this.#closing) {
+      this.#closing = this.#finish(options);
+      // A caller that gave up waiting must not leave the outcome unobserved.
+      this.#closing.catch(() => {});
+    }
+    return waitWithin(this.#closing, this.url, `producer ${this.producerId} to close`, options);
+  }
+
+  /** `await using producer = stream.producer(...)`: closes (flushing everything) at the end of the block. */
+  async [asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   /**
@@ -149,122 +182,125 @@ export class IdempotentProducer {
    * duplicates of its batches.
    */
   async restart(): Promise<void> {
-    if (this.closing) throw usageError(this.url, "The producer is closed");
-    this.seal();
-    await Promise.all([...this.active, ...this.waiting].map((batch) => batch.settled));
-    this.failure = undefined;
-    this.startEpoch(Math.max(this.currentEpoch, this.serverEpoch) + 1);
+    if (this.#closing) throw usageError(this.url, "The producer is closed");
+    this.#seal();
+    await Promise.all([...this.#active, ...this.#waiting].map((batch) => batch.settled));
+    this.#failure = undefined;
+    this.#startEpoch(Math.max(this.#currentEpoch, this.#serverEpoch) + 1);
   }
 
-  private async finish(options: ProducerCloseOptions): Promise<ProducerCloseResult> {
+  async #finish(options: ProducerCloseOptions): Promise<ProducerCloseResult> {
     const flushed = await this.flush();
     if (!options.closeStream && options.finalItem === undefined) return { ...flushed, closed: false };
-    const body = options.finalItem === undefined ? undefined : this.finalBody(options.finalItem);
-    const batch = new Outgoing(this.nextId++, body ?? new Uint8Array(0), body ? 1 : 0);
-    batch.epoch = this.currentEpoch;
-    batch.seq = this.seq++;
-    const response = await this.post(batch, true);
+    const body = options.finalItem === undefined ? undefined : this.#finalBody(options.finalItem);
+    const batch = new Outgoing(this.#nextId++, body ?? new Uint8Array(0), body ? 1 : 0);
+    batch.epoch = this.#currentEpoch;
+    batch.seq = this.#seq++;
+    const response = await this.#post(batch, true);
     return {
-      offset: this.lastOffset,
-      duplicates: flushed.duplicates + (response.status === 204 ? 1 : 0),
+      offset: this.#lastOffset,
+      // A final item is new data (200) or a duplicate (204); a close-only is always 204 (§5.3).
+      duplicates: flushed.duplicates + (body && response.status === 204 ? 1 : 0),
       closed: true,
     };
   }
 
-  private finalBody(item: unknown): Uint8Array {
-    const encoded = this.assembler.encode(item);
-    this.assembler.add(encoded);
-    return this.assembler.take()!.body;
+  #finalBody(item: unknown): Uint8Array {
+    const encoded = this.#assembler.encode(item);
+    this.#assembler.add(encoded);
+    return this.#assembler.take()!.body;
   }
 
-  private seal(): void {
-    if (this.linger !== undefined) clearTimeout(this.linger);
-    this.linger = undefined;
-    const batch = this.assembler.take();
+  #seal(): void {
+    if (this.#linger !== undefined) clearTimeout(this.#linger);
+    this.#linger = undefined;
+    const batch = this.#assembler.take();
     if (!batch) return;
-    this.sealed++;
-    const outgoing = new Outgoing(this.nextId++, batch.body, batch.items);
-    if (this.failure) outgoing.fail(this.failure);
-    else this.waiting.push(outgoing);
-    this.pump();
+    this.#sealed++;
+    const outgoing = new Outgoing(this.#nextId++, batch.body, batch.items);
+    if (this.#failure) outgoing.fail(this.#failure);
+    else this.#waiting.push(outgoing);
+    this.#pump();
   }
 
-  private pump(): void {
-    while (this.waiting.length > 0 && !this.failure) {
+  #pump(): void {
+    while (this.#waiting.length > 0 && !this.#failure) {
       // After an auto-claim, old-epoch requests must all come back before resending in order.
-      for (const batch of this.active) if (batch.epoch < this.currentEpoch) return;
-      const limit = this.established ? this.config.maxInFlight : 1;
-      if (this.active.size >= limit) return;
-      const batch = this.waiting.shift()!;
-      batch.epoch = this.currentEpoch;
-      batch.seq = this.seq++;
-      this.active.add(batch);
-      void this.deliver(batch);
+      for (const batch of this.#active) if (batch.epoch < this.#currentEpoch) return;
+      const limit = this.#established ? this.#config.maxInFlight : 1;
+      if (this.#active.size >= limit) return;
+      const batch = this.#waiting.shift()!;
+      batch.epoch = this.#currentEpoch;
+      batch.seq = this.#seq++;
+      this.#active.add(batch);
+      void this.#deliver(batch);
     }
   }
 
-  private async deliver(batch: Outgoing): Promise<void> {
+  async #deliver(batch: Outgoing): Promise<void> {
     try {
-      await this.post(batch, false);
+      await this.#post(batch, false);
       batch.succeed(batch.duplicate);
     } catch (error) {
-      if (error !== REQUEUED) this.fail(batch, asStreamError(this.url, error));
+      if (error !== REQUEUED) this.#fail(batch, asStreamError(this.url, error));
     } finally {
-      this.active.delete(batch);
-      this.pump();
+      this.#active.delete(batch);
+      this.#pump();
     }
   }
 
   /** Sends one batch until it is acknowledged; throws REQUEUED or the failure. */
-  private async post(batch: Outgoing, close: boolean): Promise<BufferedResponse> {
+  async #post(batch: Outgoing, close: boolean): Promise<BufferedResponse> {
     for (let attempt = 0; ; attempt++) {
-      if (this.failure) throw this.failure;
+      if (this.#failure) throw this.#failure;
       const started = Date.now();
       try {
-        const response = await this.stream.transport.send({
+        const response = await this.#stream.transport.send({
           operation: close ? "close" : "append",
           method: "POST",
           url: this.url,
-          headers: this.headersFor(batch, close),
+          headers: this.#headersFor(batch, close),
           body: batch.body.length > 0 ? batch.body : undefined,
-          signal: this.options.signal,
+          signal: this.#options.signal,
+          attempt: attempt + 1,
         });
-        this.acknowledge(batch, response, Date.now() - started);
+        this.#acknowledge(batch, response, Date.now() - started);
         return response;
       } catch (error) {
         if (error === REQUEUED) throw error;
-        const next = await this.afterFailure(batch, asStreamError(this.url, error), attempt, !close);
+        const next = await this.#afterFailure(batch, asStreamError(this.url, error), attempt, !close);
         if (next === "requeued") throw REQUEUED;
       }
     }
   }
 
-  private headersFor(batch: Outgoing, close: boolean): Record<string, string> {
+  #headersFor(batch: Outgoing, close: boolean): Record<string, string> {
     const headers: Record<string, string> = {
       [Header.producerId]: this.producerId,
       [Header.producerEpoch]: String(batch.epoch),
       [Header.producerSeq]: String(batch.seq),
     };
-    if (batch.body.length > 0) headers[Header.contentType] = this.contentType;
+    if (batch.body.length > 0) headers[Header.contentType] = this.#contentType;
     if (close) headers[Header.closed] = "true";
     return headers;
   }
 
-  private acknowledge(batch: Outgoing, response: BufferedResponse, durationMs: number): void {
+  #acknowledge(batch: Outgoing, response: BufferedResponse, durationMs: number): void {
     // §5.2.1: 200 is new data, 204 a duplicate of what the server already has.
     batch.duplicate = response.status === 204;
     const offset = response.headers.get(Header.nextOffset) ?? undefined;
-    if (offset !== undefined && (this.lastOffset === undefined || offset > this.lastOffset)) this.lastOffset = offset;
-    if (batch.epoch === this.currentEpoch) {
-      this.established = true;
-      this.claimsInARow = 0;
+    if (offset !== undefined && (this.#lastOffset === undefined || offset > this.#lastOffset))
+      this.#lastOffset = offset;
+    if (batch.epoch === this.#currentEpoch) {
+      this.#established = true;
+      this.#claimsInARow = 0;
     }
     const base = { url: this.url, producerId: this.producerId, epoch: batch.epoch, seq: batch.seq };
     if (batch.duplicate) {
-      this.duplicatesSinceFlush++;
-      this.stream.transport.report({ type: "producer:duplicate", ...base });
+      this.#duplicatesSinceFlush++;
+      this.#stream.transport.report({ type: "producer:duplicate", ...base });
     }
-    this.stream.transport.report({
+    this.#stream.transport.report({
       type: "producer:batch-sent",
       ...base,
       items: batch.items,
@@ -275,59 +311,59 @@ export class IdempotentProducer {
   }
 
   /** Decides what a failed attempt leads to; throws the error when the batch has failed. */
-  private async afterFailure(batch: Outgoing, error: StreamError, attempt: number, mayRequeue: boolean): Promise<Next> {
+  async #afterFailure(batch: Outgoing, error: StreamError, attempt: number, mayRequeue: boolean): Promise<Next> {
     if (error instanceof StaleEpochError && error.serverEpoch !== undefined) {
-      this.serverEpoch = Math.max(this.serverEpoch, error.serverEpoch);
+      this.#serverEpoch = Math.max(this.#serverEpoch, error.serverEpoch);
     }
-    if (error instanceof StaleEpochError && this.options.autoClaim && mayRequeue) {
-      if (batch.epoch === this.currentEpoch) {
-        if (++this.claimsInARow > MAX_CLAIMS_IN_A_ROW) throw error;
+    if (error instanceof StaleEpochError && this.#options.autoClaim && mayRequeue) {
+      if (batch.epoch === this.#currentEpoch) {
+        if (++this.#claimsInARow > MAX_CLAIMS_IN_A_ROW) throw error;
         // §5.2.1 auto-claim: take over with an epoch above the server's.
-        this.startEpoch(Math.max(this.currentEpoch, this.serverEpoch) + 1);
+        this.#startEpoch(Math.max(this.#currentEpoch, this.#serverEpoch) + 1);
       }
-      this.requeue(batch);
+      this.#requeue(batch);
       return "requeued";
     }
-    if (error.code === "SEQUENCE_GAP" && attempt < this.policy.maxRetries) {
-      const earlier = [...this.active].filter((b) => b !== batch && b.epoch === batch.epoch && b.seq < batch.seq);
+    if (error.code === "SEQUENCE_GAP" && attempt < this.#policy.maxRetries) {
+      const earlier = [...this.#active].filter((b) => b !== batch && b.epoch === batch.epoch && b.seq < batch.seq);
       await Promise.all(earlier.map((b) => b.settled));
-      if (this.failure) throw this.failure;
-      if (batch.epoch !== this.currentEpoch && mayRequeue) {
-        this.requeue(batch);
+      if (this.#failure) throw this.#failure;
+      if (batch.epoch !== this.#currentEpoch && mayRequeue) {
+        this.#requeue(batch);
         return "requeued";
       }
       // Once the earlier batches are in, the gap is filled; an unexplained gap backs off.
-      if (earlier.length === 0) await this.backoff(attempt, error);
+      if (earlier.length === 0) await this.#backoff(attempt, error);
       return "retry";
     }
-    if (error.isRetryable && attempt < this.policy.maxRetries) {
-      await this.backoff(attempt, error);
+    if (error.isRetryable && attempt < this.#policy.maxRetries) {
+      await this.#backoff(attempt, error);
       return "retry";
     }
     throw error;
   }
 
-  private backoff(attempt: number, error: StreamError): Promise<void> {
-    const delayMs = retryDelay(this.policy, attempt, error.retryAfterMs);
-    this.stream.transport.report({ type: "reconnect", url: this.url, attempt: attempt + 1, delayMs, error });
-    return sleepUnlessAborted(delayMs, this.url, [this.options.signal, this.stream.transport.signal]);
+  #backoff(attempt: number, error: StreamError): Promise<void> {
+    const delayMs = retryDelay(this.#policy, attempt, error.retryAfterMs);
+    this.#stream.transport.report({ type: "reconnect", url: this.url, attempt: attempt + 1, delayMs, error });
+    return sleepUnlessAborted(delayMs, this.url, [this.#options.signal, this.#stream.transport.signal]);
   }
 
-  private requeue(batch: Outgoing): void {
-    this.active.delete(batch);
-    const at = this.waiting.findIndex((waiting) => waiting.id > batch.id);
-    this.waiting.splice(at === -1 ? this.waiting.length : at, 0, batch);
+  #requeue(batch: Outgoing): void {
+    this.#active.delete(batch);
+    const at = this.#waiting.findIndex((waiting) => waiting.id > batch.id);
+    this.#waiting.splice(at === -1 ? this.#waiting.length : at, 0, batch);
   }
 
-  private startEpoch(epoch: number): void {
-    this.currentEpoch = epoch;
-    this.seq = 0;
-    this.established = false;
+  #startEpoch(epoch: number): void {
+    this.#currentEpoch = epoch;
+    this.#seq = 0;
+    this.#established = false;
   }
 
-  private fail(batch: Outgoing, error: StreamError): void {
+  #fail(batch: Outgoing, error: StreamError): void {
     batch.fail(error);
-    this.stream.transport.report({
+    this.#stream.transport.report({
       type: "producer:batch-failed",
       url: this.url,
       producerId: this.producerId,
@@ -335,12 +371,12 @@ export class IdempotentProducer {
       seq: batch.seq,
       error,
     });
-    if (this.failure) return;
-    this.failure = error;
+    if (this.#failure) return;
+    this.#failure = error;
     // Later batches cannot be sequenced after a lost one: they fail with it.
-    for (const waiting of this.waiting.splice(0)) waiting.fail(error);
+    for (const waiting of this.#waiting.splice(0)) waiting.fail(error);
     try {
-      this.options.onError?.(error);
+      this.#options.onError?.(error);
     } catch {
       // A throwing error callback must not hide the failure from flush().
     }
@@ -353,8 +389,4 @@ const REQUEUED = Symbol("requeued");
 function asStreamError(url: string, error: unknown): StreamError {
   if (error instanceof StreamError) return error;
   return new StreamError("NETWORK", error instanceof Error ? error.message : String(error), { url, cause: error });
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

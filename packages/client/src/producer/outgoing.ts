@@ -9,7 +9,7 @@ export class Outgoing {
   duplicate = false;
   error: StreamError | undefined;
   readonly settled: Promise<void>;
-  private resolve!: () => void;
+  #resolve!: () => void;
 
   constructor(
     /** Creation order: resends after an auto-claim keep it. */
@@ -18,7 +18,7 @@ export class Outgoing {
     readonly items: number,
   ) {
     this.settled = new Promise((resolve) => {
-      this.resolve = resolve;
+      this.#resolve = resolve;
     });
   }
 
@@ -26,13 +26,13 @@ export class Outgoing {
     if (this.done) return;
     this.done = true;
     this.duplicate = duplicate;
-    this.resolve();
+    this.#resolve();
   }
 
   fail(error: StreamError): void {
     if (this.done) return;
     this.done = true;
     this.error = error;
-    this.resolve();
+    this.#resolve();
   }
 }

@@ -1,4 +1,5 @@
 /** Options and results of the idempotent producer. */
+import { checkFunction, checkNumber, invalidArgument, Rule } from "../check.js";
 import type { StreamError } from "../errors.js";
 import type { RetryOptions } from "../retry.js";
 
@@ -50,6 +51,20 @@ export const PRODUCER_DEFAULTS: ResolvedProducerOptions = {
   lingerMs: 5,
   maxInFlight: 5,
 };
+
+/** Refuses a producer id or options that cannot work (INVALID_ARGUMENT naming the option). */
+export function checkProducerOptions(url: string, producerId: unknown, options: ProducerOptions): void {
+  if (typeof producerId !== "string" || producerId.length === 0) {
+    throw invalidArgument(url, "producerId", "must be a non-empty string", producerId);
+  }
+  // PROTOCOL §5.2.1: epochs are integers from 0 to 2^53-1.
+  checkNumber(url, "epoch", options.epoch, Rule.nonNegativeInteger);
+  checkNumber(url, "maxBatchBytes", options.maxBatchBytes, Rule.positiveInteger);
+  checkNumber(url, "maxBatchItems", options.maxBatchItems, Rule.positiveInteger);
+  checkNumber(url, "lingerMs", options.lingerMs, Rule.waitMs);
+  checkNumber(url, "maxInFlight", options.maxInFlight, Rule.positiveInteger);
+  checkFunction(url, "onError", options.onError);
+}
 
 /** Producer retries default to more patience than one-shot calls: data is at stake. */
 export const PRODUCER_RETRY: RetryOptions = { maxRetries: 12, maxDelayMs: 5_000 };

@@ -3,6 +3,7 @@
  * to long-poll for the rest of the session when a connection is buffered (no event arrives),
  * the server or a proxy does not speak SSE, or connections keep dropping soon after opening.
  */
+import { definedOnly } from "../check.js";
 import { type AutoFallbackOptions, DEFAULT_AUTO_FALLBACK } from "./read-options.js";
 
 export type FallbackReason = "buffered" | "dropping" | "unsupported";
@@ -22,8 +23,8 @@ export interface ConnectionOutcome {
 
 export class AutoFallback {
   readonly options: Required<AutoFallbackOptions>;
-  private shortInARow = 0;
-  private decided: FallbackReason | undefined;
+  #shortInARow = 0;
+  #decided: FallbackReason | undefined;
 
   constructor(options: AutoFallbackOptions | undefined) {
     this.options = { ...DEFAULT_AUTO_FALLBACK, ...definedOnly(options ?? {}) };
@@ -31,7 +32,7 @@ export class AutoFallback {
 
   /** Why SSE was given up, or undefined while it is still in use. */
   get fallenBack(): FallbackReason | undefined {
-    return this.decided;
+    return this.#decided;
   }
 
   /**
@@ -39,31 +40,27 @@ export class AutoFallback {
    * when this ends SSE for the session; otherwise it only keeps count of short connections.
    */
   record(outcome: ConnectionOutcome, mayFallBack: boolean): FallbackReason | undefined {
-    if (this.decided) return undefined;
+    if (this.#decided) return undefined;
     const healthy = outcome.connected && outcome.events > 0 && outcome.durationMs >= this.options.minConnectionMs;
-    this.shortInARow = healthy ? 0 : this.shortInARow + 1;
+    this.#shortInARow = healthy ? 0 : this.#shortInARow + 1;
     if (!mayFallBack) return undefined;
-    if (outcome.unsupported) return this.fallBack("unsupported");
-    if (outcome.stalled) return this.fallBack("buffered");
-    if (this.shortInARow >= this.options.maxShortConnections) return this.fallBack("dropping");
+    if (outcome.unsupported) return this.#fallBack("unsupported");
+    if (outcome.stalled) return this.#fallBack("buffered");
+    if (this.#shortInARow >= this.options.maxShortConnections) return this.#fallBack("dropping");
     return undefined;
   }
 
   /** Whether the last connection was short, so the next one should wait (backoff) first. */
   get lastWasShort(): boolean {
-    return this.shortInARow > 0;
+    return this.#shortInARow > 0;
   }
 
   get shortConnections(): number {
-    return this.shortInARow;
+    return this.#shortInARow;
   }
 
-  private fallBack(reason: FallbackReason): FallbackReason {
-    this.decided = reason;
+  #fallBack(reason: FallbackReason): FallbackReason {
+    this.#decided = reason;
     return reason;
   }
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

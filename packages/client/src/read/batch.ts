@@ -30,38 +30,47 @@ export class ReadBatch<T> implements Batch<T> {
   readonly cursor: string | undefined;
   readonly upToDate: boolean;
   readonly closed: boolean;
-  private readonly decoded: T[] | undefined;
-  private bytes: Uint8Array | undefined;
+  readonly #decoded: T[] | undefined;
+  #bytes: Uint8Array | undefined;
 
+  readonly #chunk: RawChunk;
+  readonly #url: string;
   constructor(
-    private readonly chunk: RawChunk,
-    private readonly url: string,
+    chunk: RawChunk,
+    url: string,
     contentType: string | undefined,
     validate: ((item: unknown) => T) | undefined,
   ) {
+    this.#chunk = chunk;
+    this.#url = url;
     this.offset = chunk.offset;
     this.cursor = chunk.cursor;
     this.upToDate = chunk.upToDate;
     this.closed = chunk.closed;
     if (contentType !== undefined && isJsonContentType(contentType)) {
-      this.decoded = decodeJsonItems(chunk, url, validate);
+      this.#decoded = decodeJsonItems(chunk, url, validate);
     }
   }
 
   get items(): T[] {
-    if (this.decoded === undefined) {
-      throw usageError(this.url, "items are only available on application/json streams; read data or text instead");
+    if (this.#decoded === undefined) {
+      throw usageError(this.#url, "items are only available on application/json streams; read data or text instead");
     }
-    return this.decoded;
+    return this.#decoded;
+  }
+
+  /** Messages decoded from a JSON stream; undefined on other streams. */
+  get itemCount(): number | undefined {
+    return this.#decoded?.length;
   }
 
   get data(): Uint8Array {
-    this.bytes ??= chunkBytes(this.chunk);
-    return this.bytes;
+    this.#bytes ??= chunkBytes(this.#chunk);
+    return this.#bytes;
   }
 
   get text(): string {
-    const { pieces } = this.chunk;
+    const { pieces } = this.#chunk;
     if (pieces.length === 1 && typeof pieces[0] === "string") return pieces[0];
     return decoder.decode(this.data);
   }

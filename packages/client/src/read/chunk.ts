@@ -17,7 +17,11 @@ export interface RawChunk {
   readonly closed: boolean;
   /** The stream's content type, when this response told it. */
   readonly contentType: string | undefined;
+  /** The kind of request that delivered it, once a read session has accepted it. */
+  readonly mode?: ReadMode;
 }
+
+import type { ReadMode } from "../observability/events.js";
 
 const encoder = new TextEncoder();
 

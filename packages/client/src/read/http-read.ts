@@ -1,7 +1,7 @@
 /** One GET read: catch-up (PROTOCOL §5.6) or long-poll (§5.7), as a RawChunk. */
 import { Header, isTrueFlag } from "@rivulet/protocol";
 import { parseError } from "../errors.js";
-import type { RequestSpec, Transport } from "../http/transport.js";
+import type { BufferedResponse, RequestSpec, Transport } from "../http/transport.js";
 import type { RawChunk } from "./chunk.js";
 
 export interface HttpReadRequest {
@@ -10,7 +10,7 @@ export interface HttpReadRequest {
   cursor: string | undefined;
   longPoll: boolean;
   timeoutMs: number;
-  spec: Pick<RequestSpec, "callHeaders" | "callParams" | "overrideHeaders" | "overrideParams" | "signal">;
+  spec: Pick<RequestSpec, "callHeaders" | "callParams" | "overrideHeaders" | "overrideParams" | "signal" | "attempt">;
 }
 
 export async function httpRead(transport: Transport, request: HttpReadRequest): Promise<RawChunk> {
@@ -27,18 +27,26 @@ export async function httpRead(transport: Transport, request: HttpReadRequest): 
     url: request.url,
     query,
     timeoutMs: request.timeoutMs,
+    // A catch-up read must not take a cached tail for the current one; a long-poll moves on
+    // from whatever it gets, and its cursor keys each wait apart (§10.1).
+    revalidate: !request.longPoll,
   });
+  return chunkOf(request.url, response, request.offset, request.cursor);
+}
+
+/** A read response as a chunk; `offset` and `cursor` are the request's, kept when a 204 leaves them out. */
+export function chunkOf(url: string, response: BufferedResponse, offset: string, cursor: string | undefined): RawChunk {
   const { headers } = response;
-  const offset = headers.get(Header.nextOffset);
+  const next = headers.get(Header.nextOffset);
   // §5.7: a 204 must carry the tail; tolerate its absence by staying where we are.
-  if (offset === null && response.status !== 204) {
-    throw parseError(request.url, `Read response (${response.status}) has no Stream-Next-Offset`);
+  if (next === null && response.status !== 204) {
+    throw parseError(url, `Read response (${response.status}) has no Stream-Next-Offset`);
   }
   const closed = isTrueFlag(headers.get(Header.closed));
   return {
     pieces: response.status === 204 || response.body.length === 0 ? [] : [response.body],
-    offset: offset ?? request.offset,
-    cursor: headers.get(Header.cursor) ?? request.cursor,
+    offset: next ?? offset,
+    cursor: headers.get(Header.cursor) ?? cursor,
     // §5.7: a long-poll 204 means caught up; closure implies it too.
     upToDate: isTrueFlag(headers.get(Header.upToDate)) || response.status === 204 || closed,
     closed,

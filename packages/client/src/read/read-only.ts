@@ -1,8 +1,9 @@
 /** The read-only entry point: `stream({ url, ... })` for readers that never write. */
 
+import { streamUrl } from "../check.js";
 import { Transport } from "../http/transport.js";
-import type { ClientOptions } from "../options.js";
-import { retryPolicy } from "../retry.js";
+import { type ClientOptions, checkClientOptions } from "../options.js";
+import { checkedRetryPolicy } from "../retry.js";
 import type { ReadOptions } from "./read-options.js";
 import { StreamResponse } from "./response.js";
 
@@ -15,10 +16,12 @@ export interface StreamOptions<T = unknown> extends ClientOptions, ReadOptions<T
 /**
  * Opens a read session on `url` and resolves after its first response, so a missing stream
  * fails here. Handle-level options (fetch, headers, params, timeoutMs, retry, onEvent,
- * signal) and read options (offset, live, onError, validate, ...) go in one object.
+ * signal) and read options (offset, live, onError, validate, ...) go in one object; a bad
+ * one rejects with INVALID_ARGUMENT before any request.
  */
-export function stream<T = unknown>(options: StreamOptions<T>): Promise<StreamResponse<T>> {
-  const url = String(options.url);
+export async function stream<T = unknown>(options: StreamOptions<T>): Promise<StreamResponse<T>> {
+  const url = streamUrl(options.url);
+  checkClientOptions(url, options);
   // One object carries both layers: the signal belongs to the session, headers and params to
   // the transport (so dynamic values are evaluated once per request, not twice).
   const { signal: _signal, ...client } = options;
@@ -28,6 +31,6 @@ export function stream<T = unknown>(options: StreamOptions<T>): Promise<StreamRe
     transport: new Transport(client),
     options: read,
     contentType: options.contentType,
-    handleRetry: retryPolicy(options.retry),
+    handleRetry: checkedRetryPolicy(url, "retry", options.retry),
   });
 }

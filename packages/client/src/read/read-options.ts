@@ -1,4 +1,5 @@
 /** Options of a read session, with their defaults. */
+import { checkFunction, checkNumber, checkOneOf, invalidArgument, Rule } from "../check.js";
 import type { StreamError } from "../errors.js";
 import type { DynamicRecord, MaybePromise } from "../options.js";
 import type { RetryOptions } from "../retry.js";
@@ -69,3 +70,25 @@ export const DEFAULT_AUTO_FALLBACK: Required<AutoFallbackOptions> = {
   minConnectionMs: 1_000,
   maxShortConnections: 3,
 };
+
+export const LIVE_MODES: readonly LiveMode[] = [false, "long-poll", "sse", "auto"];
+
+/**
+ * Refuses read options that cannot work (INVALID_ARGUMENT naming the option, under `prefix`
+ * when they are nested, e.g. a consumer's `read.`). Retry settings are checked where merged.
+ */
+export function checkReadOptions(url: string, options: ReadOptions<unknown>, prefix = ""): void {
+  checkOneOf(url, `${prefix}live`, options.live, LIVE_MODES);
+  if (options.offset !== undefined && typeof options.offset !== "string") {
+    throw invalidArgument(url, `${prefix}offset`, "must be a string", options.offset);
+  }
+  checkNumber(url, `${prefix}timeoutMs`, options.timeoutMs, Rule.limitMs);
+  checkNumber(url, `${prefix}longPollTimeoutMs`, options.longPollTimeoutMs, Rule.limitMs);
+  checkFunction(url, `${prefix}onError`, options.onError);
+  checkFunction(url, `${prefix}validate`, options.validate);
+  const auto = options.autoFallback;
+  if (auto === undefined) return;
+  checkNumber(url, `${prefix}autoFallback.firstEventTimeoutMs`, auto.firstEventTimeoutMs, Rule.delayMs);
+  checkNumber(url, `${prefix}autoFallback.minConnectionMs`, auto.minConnectionMs, Rule.nonNegative);
+  checkNumber(url, `${prefix}autoFallback.maxShortConnections`, auto.maxShortConnections, Rule.positiveInteger);
+}

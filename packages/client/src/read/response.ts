@@ -3,12 +3,13 @@
  * prefers — async iteration of batches, items, bytes or text; a ReadableStream; a callback
  * subscription; or, for catch-up reads, a single `json()`, `text()` or `bytes()`.
  */
+import { asyncDispose } from "../dispose.js";
 import { StreamError, usageError } from "../errors.js";
 import type { Transport } from "../http/transport.js";
 import type { ReadMode } from "../observability/events.js";
 import type { RetryPolicy } from "../retry.js";
 import { type Batch, ReadBatch } from "./batch.js";
-import { concatBytes, type RawChunk } from "./chunk.js";
+import { chunkByteLength, concatBytes, type RawChunk } from "./chunk.js";
 import type { LiveMode, ReadOptions } from "./read-options.js";
 import { ReadSession } from "./session.js";
 import { type BatchHandler, type SubscribeOptions, type Subscription, subscribeBatches } from "./subscribe.js";
@@ -29,22 +30,34 @@ export interface OpenReadInit<T> {
 export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
   readonly url: string;
   readonly live: LiveMode;
-  private consumedBy: string | undefined;
-  private pending: IteratorResult<RawChunk> | undefined;
-  private state: { offset: string; cursor: string | undefined; upToDate: boolean; closed: boolean };
+  #consumedBy: string | undefined;
+  #pending: IteratorResult<RawChunk> | undefined;
+  #state: { offset: string; cursor: string | undefined; upToDate: boolean; closed: boolean };
+
+  readonly #transport: Transport;
+  readonly #session: ReadSession;
+  readonly #source: AsyncGenerator<RawChunk, void, undefined>;
+  readonly #controller: AbortController;
+  readonly #validate: ((item: unknown) => T) | undefined;
 
   private constructor(
     url: string,
-    private readonly session: ReadSession,
-    private readonly source: AsyncGenerator<RawChunk, void, undefined>,
-    private readonly controller: AbortController,
-    private readonly validate: ((item: unknown) => T) | undefined,
+    transport: Transport,
+    session: ReadSession,
+    source: AsyncGenerator<RawChunk, void, undefined>,
+    controller: AbortController,
+    validate: ((item: unknown) => T) | undefined,
     first: IteratorResult<RawChunk>,
   ) {
+    this.#transport = transport;
+    this.#session = session;
+    this.#source = source;
+    this.#controller = controller;
+    this.#validate = validate;
     this.url = url;
     this.live = session.live;
-    this.pending = first;
-    this.state = { offset: session.offset, cursor: session.cursor, upToDate: false, closed: false };
+    this.#pending = first;
+    this.#state = { offset: session.offset, cursor: session.cursor, upToDate: false, closed: false };
   }
 
   /**
@@ -61,52 +74,66 @@ export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
       // A long-lived caller signal must not keep a listener per finished read.
       controller.signal.addEventListener("abort", () => caller.removeEventListener("abort", forward), { once: true });
     }
-    const session = new ReadSession({
-      url: init.url,
-      transport: init.transport,
-      options: init.options as ReadOptions<unknown>,
-      contentType: init.contentType,
-      signal: controller.signal,
-      handleRetry: init.handleRetry,
-    });
+    let session: ReadSession;
+    try {
+      session = new ReadSession({
+        url: init.url,
+        transport: init.transport,
+        options: init.options as ReadOptions<unknown>,
+        contentType: init.contentType,
+        signal: controller.signal,
+        handleRetry: init.handleRetry,
+      });
+    } catch (error) {
+      // Bad options: release the caller's signal, which the aborted controller unhooks.
+      controller.abort(error);
+      throw error;
+    }
     const source = session.chunks();
     const first = await source.next();
-    const response = new StreamResponse<T>(init.url, session, source, controller, init.options.validate, first);
-    response.state.offset = init.options.offset ?? "-1";
+    const { url, transport, options } = init;
+    const response = new StreamResponse<T>(url, transport, session, source, controller, options.validate, first);
+    response.#state.offset = init.options.offset ?? "-1";
     return response;
   }
 
   /** The stream's content type, once a response has told it. */
   get contentType(): string | undefined {
-    return this.session.contentType;
+    return this.#session.contentType;
   }
 
   /** The offset after the last delivered batch (the start offset before any). */
   get offset(): string {
-    return this.state.offset;
+    return this.#state.offset;
   }
 
   get cursor(): string | undefined {
-    return this.state.cursor;
+    return this.#state.cursor;
   }
 
   get upToDate(): boolean {
-    return this.state.upToDate;
+    return this.#state.upToDate;
   }
 
   /** EOF has been delivered. */
   get closed(): boolean {
-    return this.state.closed;
+    return this.#state.closed;
   }
 
   /** The kind of request the session makes next: shows auto mode's fallback to long-poll. */
   get mode(): ReadMode {
-    return this.session.mode;
+    return this.#session.mode;
   }
 
   /** Ends the session; iteration finishes quietly (no error). */
   cancel(reason?: unknown): void {
-    this.controller.abort(new Cancelled(reason));
+    this.#controller.abort(new Cancelled(reason));
+  }
+
+  /** `await using response = await stream.stream(...)`: cancels the session at the end of the block and waits until it has let go of its connection. */
+  async [asyncDispose](): Promise<void> {
+    this.cancel();
+    await this.#source.return(undefined).catch(() => {});
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Batch<T>> {
@@ -114,110 +141,124 @@ export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
   }
 
   batches(): AsyncIterable<Batch<T>> {
-    this.claim("batches()");
-    return this.run();
+    this.#claim("batches()");
+    return this.#run();
   }
 
   /** The messages of a JSON stream, one by one. */
   items(): AsyncIterable<T> {
-    this.claim("items()");
-    return itemsOf(this.run());
+    this.#claim("items()");
+    return itemsOf(this.#run());
   }
 
   /** The payload bytes, one Uint8Array per non-empty batch. */
   byteChunks(): AsyncIterable<Uint8Array> {
-    this.claim("byteChunks()");
-    return bytesOf(this.run());
+    this.#claim("byteChunks()");
+    return bytesOf(this.#run());
   }
 
   /** The payload as text; UTF-8 sequences split across batches are decoded whole. */
   textChunks(): AsyncIterable<string> {
-    this.claim("textChunks()");
-    return textOf(this.run());
+    this.#claim("textChunks()");
+    return textOf(this.#run());
   }
 
   byteStream(): ReadableStream<Uint8Array> {
-    this.claim("byteStream()");
-    return toReadableStream(bytesOf(this.run()));
+    this.#claim("byteStream()");
+    return toReadableStream(bytesOf(this.#run()));
   }
 
   textStream(): ReadableStream<string> {
-    this.claim("textStream()");
-    return toReadableStream(textOf(this.run()));
+    this.#claim("textStream()");
+    return toReadableStream(textOf(this.#run()));
   }
 
   itemStream(): ReadableStream<T> {
-    this.claim("itemStream()");
-    return toReadableStream(itemsOf(this.run()));
+    this.#claim("itemStream()");
+    return toReadableStream(itemsOf(this.#run()));
   }
 
   /** Calls `handler` for every batch, waiting for its promise before reading on. */
   subscribe(handler: BatchHandler<T>, options?: SubscribeOptions): Subscription {
-    this.claim("subscribe()");
-    return subscribeBatches(this.run(), () => this.cancel(), handler, options);
+    this.#claim("subscribe()");
+    return subscribeBatches(this.#run(), () => this.cancel(), handler, options);
   }
 
   /** All messages up to the tail (catch-up reads only). */
   async json(): Promise<T[]> {
-    this.requireFinite("json()");
+    this.#requireFinite("json()");
     const out: T[] = [];
-    for await (const batch of this.run()) for (const item of batch.items) out.push(item);
+    for await (const batch of this.#run()) for (const item of batch.items) out.push(item);
     return out;
   }
 
   /** All text up to the tail (catch-up reads only). */
   async text(): Promise<string> {
-    this.requireFinite("text()");
+    this.#requireFinite("text()");
     let out = "";
-    for await (const piece of textOf(this.run())) out += piece;
+    for await (const piece of textOf(this.#run())) out += piece;
     return out;
   }
 
   /** All bytes up to the tail (catch-up reads only). */
   async bytes(): Promise<Uint8Array> {
-    this.requireFinite("bytes()");
+    this.#requireFinite("bytes()");
     const parts: Uint8Array[] = [];
-    for await (const part of bytesOf(this.run())) parts.push(part);
+    for await (const part of bytesOf(this.#run())) parts.push(part);
     return concatBytes(parts);
   }
 
-  private requireFinite(method: string): void {
+  #requireFinite(method: string): void {
     if (this.live !== false) {
       throw usageError(
         this.url,
-        `${method} collects a finite catch-up read, but this read is live (${JSON.stringify(this.live)}) and never ends; ` +
-          "iterate it instead, or open it with live: false",
+        `${method} collects a catch-up read, but this read is live (${JSON.stringify(this.live)}) and never ends: ` +
+          "iterate it, or open it with live: false",
       );
     }
-    this.claim(method);
+    this.#claim(method);
   }
 
-  private claim(method: string): void {
-    if (this.consumedBy !== undefined) {
-      throw usageError(this.url, `This response is already consumed by ${this.consumedBy}; open another read`);
+  #claim(method: string): void {
+    if (this.#consumedBy !== undefined) {
+      throw usageError(this.url, `This response is already consumed by ${this.#consumedBy}; open another read`);
     }
-    this.consumedBy = method;
+    this.#consumedBy = method;
   }
 
-  private async *run(): AsyncGenerator<Batch<T>, void, undefined> {
+  #reportReceived(chunk: RawChunk, batch: ReadBatch<T>): void {
+    this.#transport.report({
+      type: "batch:received",
+      url: this.url,
+      mode: chunk.mode ?? "catch-up",
+      offset: chunk.offset,
+      bytes: chunkByteLength(chunk),
+      items: batch.itemCount,
+      upToDate: chunk.upToDate,
+      closed: chunk.closed,
+    });
+  }
+
+  async *#run(): AsyncGenerator<Batch<T>, void, undefined> {
     try {
       while (true) {
-        const result = this.pending ?? (await this.source.next());
-        this.pending = undefined;
+        const result = this.#pending ?? (await this.#source.next());
+        this.#pending = undefined;
         if (result.done) return;
         const chunk = result.value;
-        const batch = new ReadBatch<T>(chunk, this.url, this.session.contentType, this.validate);
-        this.state = { offset: chunk.offset, cursor: chunk.cursor, upToDate: chunk.upToDate, closed: chunk.closed };
+        const batch = new ReadBatch<T>(chunk, this.url, this.#session.contentType, this.#validate);
+        this.#state = { offset: chunk.offset, cursor: chunk.cursor, upToDate: chunk.upToDate, closed: chunk.closed };
+        this.#reportReceived(chunk, batch);
         yield batch;
       }
     } catch (error) {
-      if (this.controller.signal.reason instanceof Cancelled && isAbort(error)) return;
+      if (this.#controller.signal.reason instanceof Cancelled && isAbort(error)) return;
       throw error;
     } finally {
       // Closes an open SSE connection when the consumer stops early.
-      await this.source.return(undefined);
+      await this.#source.return(undefined);
       // Ends the session for good (and releases the caller-signal listener).
-      if (!this.controller.signal.aborted) this.controller.abort(new Cancelled("finished"));
+      if (!this.#controller.signal.aborted) this.#controller.abort(new Cancelled("finished"));
     }
   }
 }

@@ -10,11 +10,11 @@ import { StreamError } from "../errors.js";
 import type { Transport } from "../http/transport.js";
 import { sleepUnlessAborted } from "../http/with-retries.js";
 import type { ReadMode } from "../observability/events.js";
-import { type RetryPolicy, retryDelay, retryPolicy } from "../retry.js";
+import { checkedRetryPolicy, type RetryPolicy, retryDelay } from "../retry.js";
 import { AutoFallback, type ConnectionOutcome } from "./auto-fallback.js";
-import { chunkByteLength, hasPayload, type RawChunk } from "./chunk.js";
+import { hasPayload, type RawChunk } from "./chunk.js";
 import { httpRead } from "./http-read.js";
-import { DEFAULT_LONG_POLL_TIMEOUT_MS, type LiveMode, type ReadOptions } from "./read-options.js";
+import { checkReadOptions, DEFAULT_LONG_POLL_TIMEOUT_MS, type LiveMode, type ReadOptions } from "./read-options.js";
 import { SseStalledError, type SseStats, sseConnection } from "./sse-connection.js";
 
 /** A failure `onError` has already ruled on: it ends the session without being asked again. */
@@ -42,30 +42,35 @@ export class ReadSession {
   contentType: string | undefined;
   readonly live: LiveMode;
 
-  private phase: "catch-up" | "live" = "catch-up";
-  private failures = 0;
-  private overrideHeaders: Record<string, string> = {};
-  private overrideParams: Record<string, string> = {};
-  private readonly policy: RetryPolicy;
+  #phase: "catch-up" | "live" = "catch-up";
+  #failures = 0;
+  #overrideHeaders: Record<string, string> = {};
+  #overrideParams: Record<string, string> = {};
+  readonly #policy: RetryPolicy;
   /** SSE health tracking; it only switches modes when live is "auto". */
-  private readonly sseHealth: AutoFallback;
+  readonly #sseHealth: AutoFallback;
 
-  constructor(private readonly init: SessionInit) {
+  /** Checks the read options first: a bad one is INVALID_ARGUMENT before any request. */
+  readonly #init: SessionInit;
+
+  constructor(init: SessionInit) {
+    this.#init = init;
     const { options } = init;
+    checkReadOptions(init.url, options);
+    this.#policy = checkedRetryPolicy(init.url, "retry", init.handleRetry, options.retry);
     this.offset = options.offset ?? "-1";
     this.cursor = options.cursor;
     this.live = options.live ?? false;
     this.contentType = init.contentType;
-    this.policy = retryPolicy(init.handleRetry, options.retry);
-    this.sseHealth = new AutoFallback(options.autoFallback);
+    this.#sseHealth = new AutoFallback(options.autoFallback);
   }
 
   /** The kind of request the session will make next. */
   get mode(): ReadMode {
-    if (this.live === false || this.phase === "catch-up") return "catch-up";
+    if (this.live === false || this.#phase === "catch-up") return "catch-up";
     if (this.live === "long-poll") return "long-poll";
     if (this.live === "sse") return "sse";
-    return this.sseHealth.fallenBack ? "long-poll" : "sse";
+    return this.#sseHealth.fallenBack ? "long-poll" : "sse";
   }
 
   async *chunks(): AsyncGenerator<RawChunk, void, undefined> {
@@ -73,34 +78,34 @@ export class ReadSession {
       const mode = this.mode;
       try {
         if (mode === "sse") {
-          yield* this.sseRound();
+          yield* this.#sseRound();
         } else {
-          const chunk = await this.httpRound(mode === "long-poll");
-          if (this.accept(chunk, mode)) yield chunk;
+          const chunk = await this.#httpRound(mode === "long-poll");
+          if (this.#accept(chunk)) yield { ...chunk, mode };
         }
         if (this.live === false && this.upToDate) return;
       } catch (error) {
-        await this.recover(error);
+        await this.#recover(error);
       }
     }
   }
 
-  private httpRound(longPoll: boolean): Promise<RawChunk> {
-    const { options, transport } = this.init;
+  #httpRound(longPoll: boolean): Promise<RawChunk> {
+    const { options, transport } = this.#init;
     return httpRead(transport, {
-      url: this.init.url,
+      url: this.#init.url,
       offset: this.offset,
       cursor: this.cursor,
       longPoll,
       timeoutMs: longPoll
         ? (options.longPollTimeoutMs ?? DEFAULT_LONG_POLL_TIMEOUT_MS)
         : (options.timeoutMs ?? transport.defaultTimeoutMs),
-      spec: this.requestSpec(),
+      spec: this.#requestSpec(),
     });
   }
 
-  private async *sseRound(): AsyncGenerator<RawChunk, void, undefined> {
-    const { options, transport } = this.init;
+  async *#sseRound(): AsyncGenerator<RawChunk, void, undefined> {
+    const { options, transport } = this.#init;
     const stats: SseStats = { connected: false, connectedAt: 0, events: 0 };
     const auto = this.live === "auto";
     let failure: unknown;
@@ -108,24 +113,24 @@ export class ReadSession {
       const connection = sseConnection(
         transport,
         {
-          url: this.init.url,
+          url: this.#init.url,
           offset: this.offset,
           cursor: this.cursor,
           timeoutMs: options.timeoutMs ?? transport.defaultTimeoutMs,
-          firstEventTimeoutMs: auto ? this.sseHealth.options.firstEventTimeoutMs : undefined,
+          firstEventTimeoutMs: auto ? this.#sseHealth.options.firstEventTimeoutMs : undefined,
           contentType: this.contentType,
-          spec: this.requestSpec(),
+          spec: this.#requestSpec(),
         },
         stats,
       );
       for await (const chunk of connection) {
-        if (this.accept(chunk, "sse")) yield chunk;
+        if (this.#accept(chunk)) yield { ...chunk, mode: "sse" };
         if (this.closed) return;
       }
     } catch (error) {
       failure = error;
     }
-    await this.afterSse(stats, failure, auto);
+    await this.#afterSse(stats, failure, auto);
   }
 
   /**
@@ -134,7 +139,7 @@ export class ReadSession {
    * but by default the session carries on with long-poll at once. Any other failure goes to
    * `recover`. A connection that ended cleanly but quickly waits before reconnecting.
    */
-  private async afterSse(stats: SseStats, failure: unknown, auto: boolean): Promise<void> {
+  async #afterSse(stats: SseStats, failure: unknown, auto: boolean): Promise<void> {
     const stalled = failure instanceof SseStalledError;
     if (failure !== undefined && !stalled && !(failure instanceof StreamError)) throw failure;
     if (failure instanceof StreamError && failure.code === "ABORTED") throw failure;
@@ -148,10 +153,10 @@ export class ReadSession {
         failure instanceof StreamError &&
         (failure.code === "PARSE_ERROR" || failure.code === "BAD_REQUEST"),
     };
-    const reason = this.sseHealth.record(outcome, auto);
+    const reason = this.#sseHealth.record(outcome, auto);
     if (reason) {
-      this.init.transport.report({ type: "fallback", url: this.init.url, from: "sse", to: "long-poll", reason });
-      if (failure instanceof StreamError && (await this.consult(failure, ++this.failures)) === "stop") {
+      this.#init.transport.report({ type: "fallback", url: this.#init.url, from: "sse", to: "long-poll", reason });
+      if (failure instanceof StreamError && (await this.#consult(failure, ++this.#failures)) === "stop") {
         throw new Decided(failure);
       }
       return;
@@ -159,78 +164,68 @@ export class ReadSession {
     // Only auto mode arms the stall timer, and a stall always falls back, so this is defensive.
     if (stalled) return;
     if (failure !== undefined) throw failure;
-    if (this.sseHealth.lastWasShort) {
+    if (this.#sseHealth.lastWasShort) {
       // A clean but short connection: back off so a misbehaving proxy cannot make us spin.
-      const delayMs = retryDelay(this.policy, this.sseHealth.shortConnections - 1, undefined);
-      await sleepUnlessAborted(delayMs, this.init.url, [this.init.signal]);
+      const delayMs = retryDelay(this.#policy, this.#sseHealth.shortConnections - 1, undefined);
+      await sleepUnlessAborted(delayMs, this.#init.url, [this.#init.signal]);
     }
   }
 
   /** Updates the position from a chunk; true when the chunk is worth delivering. */
-  private accept(chunk: RawChunk, mode: ReadMode): boolean {
-    this.failures = 0;
+  #accept(chunk: RawChunk): boolean {
+    this.#failures = 0;
     const wasUpToDate = this.upToDate;
     this.offset = chunk.offset;
     if (chunk.cursor !== undefined) this.cursor = chunk.cursor;
     if (chunk.contentType !== undefined) this.contentType = chunk.contentType;
     this.upToDate = chunk.upToDate;
     this.closed = chunk.closed;
-    if (chunk.upToDate) this.phase = "live";
+    if (chunk.upToDate) this.#phase = "live";
     // Empty long-poll timeouts and repeated up-to-date controls carry nothing new.
     const json = this.contentType !== undefined && isJsonContentType(this.contentType);
-    const deliver = hasPayload(chunk, json) || chunk.closed || (chunk.upToDate && !wasUpToDate);
-    if (deliver) {
-      this.init.transport.report({
-        type: "batch:received",
-        url: this.init.url,
-        mode,
-        offset: chunk.offset,
-        bytes: chunkByteLength(chunk),
-        upToDate: chunk.upToDate,
-        closed: chunk.closed,
-      });
-    }
-    return deliver;
+    return hasPayload(chunk, json) || chunk.closed || (chunk.upToDate && !wasUpToDate);
   }
 
   /**
    * Asks `onError` about a failed request. Headers and params it returns are kept for the
    * rest of the session; the answer is reduced to stop, retry, or the default.
    */
-  private async consult(error: StreamError, attempt: number): Promise<"stop" | "retry" | "default"> {
-    const decision = this.init.options.onError ? await this.init.options.onError(error, { attempt }) : undefined;
+  async #consult(error: StreamError, attempt: number): Promise<"stop" | "retry" | "default"> {
+    const decision = this.#init.options.onError ? await this.#init.options.onError(error, { attempt }) : undefined;
     if (decision === "stop" || decision === "retry") return decision;
     if (decision && typeof decision === "object") {
-      this.overrideHeaders = { ...this.overrideHeaders, ...decision.headers };
-      this.overrideParams = { ...this.overrideParams, ...decision.params };
+      this.#overrideHeaders = { ...this.#overrideHeaders, ...decision.headers };
+      this.#overrideParams = { ...this.#overrideParams, ...decision.params };
       return "retry";
     }
     return "default";
   }
 
   /** After a failed request: stop (throw) or wait and let the loop try again. */
-  private async recover(error: unknown): Promise<void> {
+  async #recover(error: unknown): Promise<void> {
     if (error instanceof Decided) throw error.error;
     if (!(error instanceof StreamError) || error.code === "ABORTED") throw error;
-    this.failures++;
-    const attempt = this.failures;
-    const decision = await this.consult(error, attempt);
+    this.#failures++;
+    const attempt = this.#failures;
+    const decision = await this.#consult(error, attempt);
     const retry =
-      decision === "retry" || (decision === "default" && error.isRetryable && attempt <= this.policy.maxRetries);
+      decision === "retry" || (decision === "default" && error.isRetryable && attempt <= this.#policy.maxRetries);
     if (!retry) throw error;
-    const delayMs = retryDelay(this.policy, attempt - 1, error.retryAfterMs);
-    this.init.transport.report({ type: "reconnect", url: this.init.url, attempt, delayMs, error });
-    await sleepUnlessAborted(delayMs, this.init.url, [this.init.signal]);
+    const delayMs = retryDelay(this.#policy, attempt - 1, error.retryAfterMs);
+    this.#init.transport.report({ type: "reconnect", url: this.#init.url, attempt, delayMs, error });
+    await sleepUnlessAborted(delayMs, this.#init.url, [this.#init.signal]);
   }
 
-  private requestSpec() {
-    const { options } = this.init;
+  #requestSpec() {
+    const { options } = this.#init;
     return {
       callHeaders: options.headers,
       callParams: options.params,
-      overrideHeaders: this.overrideHeaders,
-      overrideParams: this.overrideParams,
-      signal: this.init.signal,
+      overrideHeaders: this.#overrideHeaders,
+      overrideParams: this.#overrideParams,
+      signal: this.#init.signal,
+      // Failed requests in a row so far: the next one is their retry.
+      attempt: this.#failures + 1,
     };
   }
 }

@@ -14,7 +14,7 @@ export interface SseRequest {
   /** When set, a connection with no event this long after its headers is declared stalled. */
   firstEventTimeoutMs: number | undefined;
   contentType: string | undefined;
-  spec: Pick<RequestSpec, "callHeaders" | "callParams" | "overrideHeaders" | "overrideParams" | "signal">;
+  spec: Pick<RequestSpec, "callHeaders" | "callParams" | "overrideHeaders" | "overrideParams" | "signal" | "attempt">;
 }
 
 /** How the connection went, for the auto-mode policy. */
@@ -90,11 +90,13 @@ export async function* sseConnection(
       const read = await reader.read().catch((error: unknown) => {
         throw stalled ? new SseStalledError() : response.bodyError(error);
       });
-      if (read.done) break;
-      const chunks = decoder.push(text.decode(read.value, { stream: true }));
+      const chunks = read.done
+        ? decoder.push(text.decode()).concat(decoder.end())
+        : decoder.push(text.decode(read.value, { stream: true }));
       stats.events = decoder.events;
       if (decoder.events > 0) stopStallClock();
       for (const chunk of chunks) yield chunk;
+      if (read.done) break;
     }
   } catch (error) {
     failure = error;

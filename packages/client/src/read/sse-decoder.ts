@@ -16,48 +16,68 @@ export interface SseControl {
 }
 
 export class SseChunkDecoder {
-  private readonly parser: EventSourceParser;
-  private pending: (Uint8Array | string)[] = [];
-  private ready: RawChunk[] = [];
-  private failure: StreamError | undefined;
-  private eventCount = 0;
+  readonly #parser: EventSourceParser;
+  #pending: (Uint8Array | string)[] = [];
+  #ready: RawChunk[] = [];
+  #failure: StreamError | undefined;
+  #eventCount = 0;
+  #endsWithCr = false;
 
-  constructor(
-    private readonly options: { base64: boolean; url: string },
-    private readonly contentType?: string,
-  ) {
-    this.parser = createParser({ onEvent: (event) => this.onEvent(event) });
+  readonly #options: { base64: boolean; url: string };
+  readonly #contentType: string | undefined;
+
+  constructor(options: { base64: boolean; url: string }, contentType?: string) {
+    this.#options = options;
+    this.#contentType = contentType;
+    this.#parser = createParser({ onEvent: (event) => this.#onEvent(event) });
   }
 
   /** Number of complete SSE events seen so far (of any type). */
   get events(): number {
-    return this.eventCount;
+    return this.#eventCount;
   }
 
   /** Feeds decoded text; returns the chunks completed by it. Throws PARSE_ERROR on bad input. */
   push(text: string): RawChunk[] {
-    this.parser.feed(text);
-    if (this.failure) throw this.failure;
-    const out = this.ready;
-    this.ready = [];
+    if (text.length > 0) this.#endsWithCr = text.endsWith("\r");
+    this.#parser.feed(text);
+    return this.#take();
+  }
+
+  /**
+   * The connection ended: returns what its last bytes completed. A lone CR is a whole line
+   * ending, but a parser holds it back until the next character shows it is not the first
+   * half of a CRLF; at the end of the body nothing follows, so the LF that would settle it is
+   * supplied. An event without its blank line stays incomplete and is dropped (as SSE says).
+   */
+  end(): RawChunk[] {
+    if (this.#endsWithCr) this.#parser.feed("\n");
+    this.#endsWithCr = false;
+    return this.#take();
+  }
+
+  #take(): RawChunk[] {
+    if (this.#failure) throw this.#failure;
+    const out = this.#ready;
+    this.#ready = [];
     return out;
   }
 
-  private onEvent(event: EventSourceMessage): void {
-    if (this.failure) return;
-    this.eventCount++;
+  #onEvent(event: EventSourceMessage): void {
+    if (this.#failure) return;
+    this.#eventCount++;
     try {
-      if (event.event === "data") this.pending.push(this.options.base64 ? decodeBase64(event.data) : event.data);
-      else if (event.event === "control") this.ready.push(this.toChunk(parseControl(event.data)));
+      if (event.event === "data") this.#pending.push(this.#options.base64 ? decodeBase64(event.data) : event.data);
+      else if (event.event === "control") this.#ready.push(this.#toChunk(parseControl(event.data)));
       // Other event types are extensions (§11): ignored.
     } catch (cause) {
-      this.failure = parseError(this.options.url, `Malformed SSE ${event.event ?? "message"} event`, cause);
+      this.#failure = parseError(this.#options.url, `Malformed SSE ${event.event ?? "message"} event`, cause);
     }
   }
 
-  private toChunk(control: SseControl): RawChunk {
-    const pieces = this.pending;
-    this.pending = [];
+  #toChunk(control: SseControl): RawChunk {
+    const pieces = this.#pending;
+    this.#pending = [];
     const closed = control.streamClosed === true;
     return {
       pieces,
@@ -66,7 +86,7 @@ export class SseChunkDecoder {
       // §5.8: streamClosed implies upToDate.
       upToDate: control.upToDate === true || closed,
       closed,
-      contentType: this.contentType,
+      contentType: this.#contentType,
     };
   }
 }

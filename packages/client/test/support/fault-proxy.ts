@@ -2,7 +2,8 @@
  * A fault-injecting HTTP proxy for tests. It forwards to an upstream server and, per
  * request, may instead answer an error status, drop the response after the upstream handled
  * the request, reset the connection before forwarding, buffer a streamed response until it
- * ends (a buffering proxy in front of SSE), cut a streamed response after a delay, or delay.
+ * ends (a buffering proxy in front of SSE), cut a streamed response after a delay, delay, or
+ * hold a request until the test releases it.
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -19,13 +20,17 @@ export type Fault =
   /** Forward, then destroy the connection `ms` after the response starts. */
   | { kind: "cut-after"; ms: number }
   /** Wait `ms`, then forward. */
-  | { kind: "delay"; ms: number };
+  | { kind: "delay"; ms: number }
+  /** Hold the request until `release` settles, then forward (the test decides when). */
+  | { kind: "hold"; release: Promise<unknown> };
 
 export interface ProxiedRequest {
   readonly index: number;
   readonly method: string;
   readonly url: URL;
   readonly headers: IncomingHttpHeaders;
+  /** The status the client was answered, once it was (the upstream's, or an injected one). */
+  status: number | undefined;
 }
 
 export type FaultRule = (request: ProxiedRequest) => Fault | undefined;
@@ -50,12 +55,14 @@ export async function startFaultProxy(upstream: string, rule?: FaultRule): Promi
       method: req.method ?? "GET",
       url: new URL(req.url ?? "/", "http://proxy"),
       headers: req.headers,
+      status: undefined,
     };
     requests.push(info);
     const fault = current?.(info);
 
     if (fault?.kind === "status") {
       req.resume();
+      info.status = fault.status;
       res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers });
       res.end(fault.body ?? JSON.stringify({ error: { code: "INJECTED", message: "injected fault" } }));
       return;
@@ -75,6 +82,7 @@ export async function startFaultProxy(upstream: string, rule?: FaultRule): Promi
           headers: { ...req.headers, host: target.host },
         },
         (upstreamResponse) => {
+          info.status = upstreamResponse.statusCode;
           if (fault?.kind === "drop-response") {
             upstreamResponse.resume();
             upstreamResponse.once("end", () => req.socket.destroy());
@@ -107,6 +115,7 @@ export async function startFaultProxy(upstream: string, rule?: FaultRule): Promi
     };
 
     if (fault?.kind === "delay") setTimeout(forward, fault.ms);
+    else if (fault?.kind === "hold") void fault.release.then(forward, forward);
     else forward();
   });
   server.on("connection", (socket) => {

@@ -5,13 +5,23 @@ import { eventually, expectError, sleep, startApp, type TestApp } from "./helper
 
 const SWEEP_MS = 50;
 
+/**
+ * Expiry is decided by the engine's clock, Date.now. Only Date is faked (timers stay real), so
+ * each test moves the clock exactly past the moment it is about, however slow the machine.
+ */
+const later = (ms: number) => vi.setSystemTime(Date.now() + ms);
+
 describe("expiry", () => {
   const store = new MemoryStore();
   let t: TestApp;
   beforeAll(async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
     t = await startApp({ store, sweepIntervalMs: SWEEP_MS });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    vi.useRealTimers();
+  });
 
   const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
   const status = async (path: string, method = "HEAD") => (await t.request(path, { method })).status;
@@ -20,14 +30,16 @@ describe("expiry", () => {
     const path = t.path();
     await t.create(path, "text/plain", "short-lived", { "stream-expires-at": inMs(150) });
     expect(await status(path, "GET")).toBe(200);
-    await sleep(200);
+    later(149);
+    expect(await status(path, "GET")).toBe(200);
+    later(2);
     await expectError(await t.request(path), 404, "STREAM_NOT_FOUND");
   });
 
   test("the path can be created again once the stream expired", async () => {
     const path = t.path();
     await t.create(path, "text/plain", "v1", { "stream-expires-at": inMs(50) });
-    await sleep(80);
+    later(51);
     await t.create(path, "text/plain", "v2");
     expect(await (await t.request(path)).text()).toBe("v2");
   });
@@ -37,25 +49,21 @@ describe("expiry", () => {
     await t.create(path, "text/plain", "forgotten", { "stream-expires-at": inMs(60) });
     const before = t.app.engine.streamCount;
     expect(await store.read(path, 0, 9)).toHaveLength(9);
-    // No requests for the stream: only the sweeper can remove it.
-    await eventually(() => t.app.engine.streamCount === before - 1, 1_000);
+    later(61);
+    // No requests for the stream: only the sweeper (on a real timer) can remove it.
+    await eventually(() => t.app.engine.streamCount === before - 1, 10_000);
     await expect(store.read(path, 0, 9)).rejects.toThrow();
   });
 
   test("a sliding TTL is reset by reads, not by HEAD", async () => {
-    const until = (at: number) => sleep(Math.max(0, at - Date.now()));
     const path = t.path();
-    const created = Date.now();
     await t.create(path, "text/plain", "x", { "stream-ttl": "1" });
-    await until(created + 500);
-    const readAt = Date.now();
-    expect(await status(path, "GET")).toBe(200); // the window now ends about readAt + 1 s
-    const readDone = Date.now();
-    await until(created + 1_150);
+    later(500);
+    expect(await status(path, "GET")).toBe(200); // the window now ends 1 s from here
+    later(650);
     expect(await status(path)).toBe(200); // past the original 1 s: alive only thanks to the read
-    await until(readDone + 1_050);
-    expect(await status(path)).toBe(404); // the HEAD did not extend it
-    expect(readAt - created).toBeLessThan(1_000);
+    later(351);
+    expect(await status(path)).toBe(404); // past the read's window: the HEAD did not extend it
   });
 });
 
@@ -72,16 +80,18 @@ describe("expiry with a store whose remove is asynchronous", () => {
   // storing the new one; otherwise the store still holds the path and the create fails.
   test("re-creating a path whose stream expired (not yet swept) succeeds", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
+    vi.useFakeTimers({ toFake: ["Date"] });
     const t = await startApp({ store: new SlowRemoveStore(), sweepIntervalMs: 60_000 });
     try {
       const path = t.path();
       await t.create(path, "text/plain", "v1", { "stream-expires-at": new Date(Date.now() + 30).toISOString() });
-      await sleep(60);
+      later(31);
       const res = await t.request(path, { method: "PUT", headers: { "content-type": "text/plain" } });
       expect(res.status).toBe(201);
     } finally {
       vi.restoreAllMocks();
       await t.close();
+      vi.useRealTimers();
     }
   });
 });

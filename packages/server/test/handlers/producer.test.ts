@@ -1,6 +1,6 @@
 /** Idempotent producers over HTTP (PROTOCOL §5.2.1): headers, fencing, gaps, reordering. */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { encode, expectError, sleep, startApp, type TestApp } from "./helpers.js";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { encode, expectError, startApp, type TestApp } from "./helpers.js";
 
 const REORDER_WAIT_MS = 200;
 
@@ -115,25 +115,6 @@ describe("idempotent producers", () => {
     expect(await read(path)).toBe("123");
   });
 
-  test("out-of-order arrival: seq 1 sent before seq 0 waits for it, and both succeed in seq order", async () => {
-    const path = await stream();
-    const second = send(path, claim("p", 0, 1), "second;");
-    await sleep(30); // seq 1 is now waiting in the engine, well inside the reorder wait
-    const first = send(path, claim("p", 0, 0), "first;");
-    const [r1, r0] = await Promise.all([second, first]);
-    expect([r0.status, r1.status]).toEqual([200, 200]);
-    expect(r1.headers.get("producer-seq")).toBe("1");
-    expect(await read(path)).toBe("first;second;");
-  });
-
-  test("out-of-order arrival of a whole pipeline (seq 4..0) lands in seq order", async () => {
-    const path = await stream();
-    const sends = [4, 3, 2, 1, 0].map((seq) => send(path, claim("p", 0, seq), `${seq}`));
-    const results = await Promise.all(sends);
-    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
-    expect(await read(path)).toBe("01234");
-  });
-
   test("the retry of a producer's closing append is a duplicate; any other append is STREAM_CLOSED", async () => {
     const path = await stream();
     const close = await send(path, claim("p", 0, 0), "last", { "stream-closed": "true" });
@@ -146,6 +127,79 @@ describe("idempotent producers", () => {
     expect(next.headers.get("stream-closed")).toBe("true");
     await expectError(next, 409, "STREAM_CLOSED");
     expect(await read(path)).toBe("last");
+  });
+
+  test("a producer close-only on a closed stream is 204 for the closing tuple, 409 for any other (§5.2.1)", async () => {
+    const path = await stream();
+    const closeOnly = (producer: Record<string, string>) =>
+      t.request(path, { method: "POST", headers: { "stream-closed": "true", ...producer } });
+    await send(path, claim("p", 0, 0), "a");
+    expect((await closeOnly(claim("p", 0, 1))).status).toBe(204);
+    const retry = await closeOnly(claim("p", 0, 1));
+    expect(retry.status).toBe(204);
+    expect(retry.headers.get("stream-closed")).toBe("true");
+    for (const other of [claim("p", 0, 2), claim("p", 1, 0), claim("q", 0, 0)]) {
+      const res = await closeOnly(other);
+      expect(res.headers.get("stream-closed")).toBe("true");
+      expect(res.headers.get("stream-next-offset")).toBe(retry.headers.get("stream-next-offset"));
+      await expectError(res, 409, "STREAM_CLOSED");
+    }
+    // A close-only without producer headers stays idempotent.
+    expect((await t.request(path, { method: "POST", headers: { "stream-closed": "true" } })).status).toBe(204);
+    expect(await read(path)).toBe("a");
+  });
+});
+
+describe("idempotent producers arriving out of order", () => {
+  // A reorder wait no busy machine outlasts: the test sends seq 0 once seq 1 is provably held back.
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ producerReorderWaitMs: 10_000 });
+  });
+  afterAll(() => t.close());
+
+  const send = (path: string, seq: number, body: string) =>
+    t.request(path, {
+      method: "POST",
+      headers: { "content-type": "text/plain", "producer-id": "p", "producer-epoch": "0", "producer-seq": String(seq) },
+      body: encode(body),
+    });
+
+  /**
+   * Resolves once the engine holds an append back to wait for an earlier seq (§5.2.1). The
+   * engine keeps that wait to itself; the test watches its private method to know it began.
+   */
+  function heldBack(): Promise<void> {
+    const engine = t.app.engine as unknown as { waitForProducerProgress(...args: unknown[]): Promise<void> };
+    return new Promise((resolve) => {
+      const spy = vi.spyOn(engine, "waitForProducerProgress").mockImplementation(function (this: unknown, ...args) {
+        spy.mockRestore();
+        resolve();
+        return engine.waitForProducerProgress.apply(this, args);
+      });
+    });
+  }
+
+  test("seq 1 sent before seq 0 waits for it, and both succeed in seq order", async () => {
+    const path = t.path("producer");
+    await t.create(path);
+    const waiting = heldBack();
+    const second = send(path, 1, "second;");
+    await waiting;
+    const first = send(path, 0, "first;");
+    const [r1, r0] = await Promise.all([second, first]);
+    expect([r0.status, r1.status]).toEqual([200, 200]);
+    expect(r1.headers.get("producer-seq")).toBe("1");
+    expect(await (await t.request(path)).text()).toBe("first;second;");
+  });
+
+  test("a whole pipeline arriving backwards (seq 4..0) lands in seq order", async () => {
+    const path = t.path("producer");
+    await t.create(path);
+    const sends = [4, 3, 2, 1, 0].map((seq) => send(path, seq, `${seq}`));
+    const results = await Promise.all(sends);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(await (await t.request(path)).text()).toBe("01234");
   });
 });
 

@@ -150,6 +150,29 @@ describe("catch-up read", () => {
       expect(await res.text()).toBe("ab");
     });
 
+    test("the ETag changes when a chunk stops being the tail, so a 304 cannot keep Stream-Up-To-Date", async () => {
+      const small = await startApp({ chunkBytes: 4 });
+      try {
+        const path = small.path();
+        await small.create(path, "text/plain", "abcd");
+        const atTail = await small.request(path);
+        expect(atTail.headers.get("stream-up-to-date")).toBe("true");
+        const etag = atTail.headers.get("etag")!;
+        await small.append(path, "text/plain", "e");
+        // The same range [0, 4), no longer the tail: a different representation.
+        const res = await small.request(path, { headers: { "if-none-match": etag } });
+        expect(res.status).toBe(200);
+        expect(await res.text()).toBe("abcd");
+        expect(res.headers.get("stream-next-offset")).toBe(formatOffset(4));
+        expect(res.headers.get("stream-up-to-date")).toBeNull();
+        expect(res.headers.get("etag")).not.toBe(etag);
+        const again = await small.request(path, { headers: { "if-none-match": res.headers.get("etag")! } });
+        expect(again.status).toBe(304);
+      } finally {
+        await small.close();
+      }
+    });
+
     test("a re-created stream never matches an old ETag", async () => {
       const path = t.path();
       await t.create(path, "text/plain", "same");

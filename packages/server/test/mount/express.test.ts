@@ -40,7 +40,7 @@ describe("mounted in Express", () => {
       body: '{"ok":true}',
     });
     expect(await echo.json()).toEqual({ ok: true });
-    await smokeFlow(send, "/api/v1/stream/express-smoke");
+    await smokeFlow(send, "/api/v1/stream/express-smoke", streams);
   });
 
   test("public paths work for Location and Stream-Forked-From under the mount prefix", async () => {

@@ -35,7 +35,7 @@ describe("mounted in Fastify", () => {
 
   test("passes the smoke flow next to the host's own routes", async () => {
     expect(await (await send("/health")).json()).toEqual({ ok: true });
-    await smokeFlow(send, "/v1/stream/fastify-smoke");
+    await smokeFlow(send, "/v1/stream/fastify-smoke", streams);
   });
 
   test("bodies without a Content-Type still reach Rivulet (and get its error)", async () => {

@@ -17,6 +17,6 @@ describe("mounted in Hono", () => {
 
   test("passes the smoke flow next to the host's own routes", async () => {
     expect(await (await hono.request("/api/health")).text()).toBe("ok");
-    await smokeFlow(async (path, init) => hono.request(path, init), "/api/streams/hono-smoke");
+    await smokeFlow(async (path, init) => hono.request(path, init), "/api/streams/hono-smoke", streams);
   });
 });

@@ -1,15 +1,16 @@
 /**
  * The smoke flow every mounted server must pass: create, append, catch-up read, long-poll woken
- * by an append, SSE receiving a data event, delete. `send` is how the host is reached.
+ * by an append, SSE receiving a data event, delete. `send` is how the host is reached; `app`
+ * is the mounted ProtocolApp, watched so appends come once the live reader waits.
  */
+import type { ProtocolApp } from "@rivulet/server";
 import { expect } from "vitest";
 import { parseSse } from "../../../protocol/test/sse-parse.js";
+import { readersWaiting } from "../support/live-readers.js";
 
 export type Send = (path: string, init?: RequestInit) => Promise<Response>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export async function smokeFlow(send: Send, streamPath: string): Promise<void> {
+export async function smokeFlow(send: Send, streamPath: string, app: ProtocolApp): Promise<void> {
   const json = { "content-type": "application/json" };
 
   // Create.
@@ -32,7 +33,7 @@ export async function smokeFlow(send: Send, streamPath: string): Promise<void> {
 
   // Long-poll at the tail, woken by an append.
   const poll = send(`${streamPath}?offset=${tail}&live=long-poll`);
-  await sleep(30);
+  await readersWaiting(app.engine, streamPath);
   await send(streamPath, { method: "POST", headers: json, body: '{"n":3}' });
   const woken = await poll;
   expect(woken.status).toBe(200);
@@ -44,7 +45,9 @@ export async function smokeFlow(send: Send, streamPath: string): Promise<void> {
   const sse = await send(`${streamPath}?offset=${afterPoll}&live=sse`);
   expect(sse.status).toBe(200);
   expect(sse.headers.get("content-type")).toBe("text/event-stream");
-  const appendLater = sleep(30).then(() => send(streamPath, { method: "POST", headers: json, body: '{"n":4}' }));
+  const appendLater = readersWaiting(app.engine, streamPath).then(() =>
+    send(streamPath, { method: "POST", headers: json, body: '{"n":4}' }),
+  );
   const event = await firstDataEvent(sse);
   await appendLater;
   expect(JSON.parse(event)).toEqual([{ n: 4 }]);

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
+import { liveReadsOpen } from "../support/live-readers.js";
 import { spawnServer } from "../support/spawn-server.js";
 
 const dirs: string[] = [];
@@ -25,7 +26,8 @@ test("SIGTERM answers live readers, finishes in-flight appends, and exits cleanl
   const poll = fetch(`${url}?offset=${tail}&live=long-poll`);
   const sse = await fetch(`${url}?offset=${tail}&live=sse`);
   const sseBody = sse.text();
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await liveReadsOpen(server.url, "long-poll");
+  await liveReadsOpen(server.url, "sse");
 
   // A burst of appends, then SIGTERM while they are in flight.
   const appends = Array.from({ length: 50 }, (_, i) =>
@@ -64,7 +66,7 @@ test("a long-poll waiting with no appends is answered 204 at shutdown, not cut o
   const url = `${server.url}/v1/stream/idle`;
   await fetch(url, { method: "PUT", headers: { "content-type": "text/plain" } });
   const poll = fetch(`${url}?offset=now&live=long-poll`);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await liveReadsOpen(server.url, "long-poll");
   server.child.kill("SIGTERM");
   const res = await poll;
   expect(res.status).toBe(204);

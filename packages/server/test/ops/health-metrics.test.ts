@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { FileStore, MemoryStore, type RivuletServer, startServer } from "@rivulet/server";
 import { afterEach, describe, expect, test } from "vitest";
 import { faultyIo } from "../store/faulty-io.js";
+import { readersWaiting } from "../support/live-readers.js";
 
 const servers: RivuletServer[] = [];
 const dirs: string[] = [];
@@ -68,7 +69,7 @@ describe("metrics", () => {
     await fetch(`${server.url}/v1/stream/missing`);
     const tail = (await fetch(`${url}?offset=now`)).headers.get("stream-next-offset")!;
     const poll = fetch(`${url}?offset=${tail}&live=long-poll`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await readersWaiting(server.app.engine, "/v1/stream/m");
 
     const res = await fetch(`${server.url}/metrics`);
     expect(res.status).toBe(200);

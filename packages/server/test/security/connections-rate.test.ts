@@ -4,7 +4,8 @@
  * told apart by X-Forwarded-For with trustProxy, so one test machine can be many clients.
  */
 import { createFetchHandler, MemoryStore, ProtocolApp, type RivuletServer, startServer } from "@rivulet/server";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { readersWaiting } from "../support/live-readers.js";
 import { metric, sleep } from "./support.js";
 
 const servers: RivuletServer[] = [];
@@ -33,7 +34,7 @@ describe("live connections", () => {
     const { url, tail } = await stream(server, "lp");
     const poll = `${url}?offset=${tail}&live=long-poll`;
     const waiting = [fetch(poll, { headers: as("1.1.1.1") }), fetch(poll, { headers: as("1.1.1.1") })];
-    await sleep(100);
+    await readersWaiting(server.app.engine, "/v1/stream/lp", 2);
     const refused = await fetch(poll, { headers: as("1.1.1.1") });
     expect(refused.status).toBe(503);
     expect(refused.headers.get("retry-after")).toBe("5");
@@ -61,13 +62,12 @@ describe("live connections", () => {
     expect(third.status).toBe(503);
     expect(third.headers.get("retry-after")).toBe("5");
     await first.body?.cancel();
-    let status = 0;
-    for (let i = 0; i < 50 && status !== 200; i++) {
-      await sleep(20);
-      const retry = await fetch(`${url}?offset=-1&live=long-poll`, { headers: as("3.3.3.3") });
-      status = retry.status;
-    }
-    expect(status).toBe(200);
+    // The server notices the cancelled session, and its slot is free again.
+    await vi.waitFor(async () => expect(await metric(server, 'rivulet_live_connections{mode="sse"}')).toBe(1), {
+      timeout: 10_000,
+    });
+    const retry = await fetch(`${url}?offset=-1&live=long-poll`, { headers: as("3.3.3.3") });
+    expect(retry.status).toBe(200);
     await second.body?.cancel();
   });
 
@@ -87,7 +87,7 @@ describe("live connections", () => {
     const { url, tail } = await stream(server, "spoof");
     const poll = `${url}?offset=${tail}&live=long-poll`;
     const held = fetch(poll, { headers: as("4.4.4.1") });
-    await sleep(100);
+    await readersWaiting(server.app.engine, "/v1/stream/spoof");
     expect((await fetch(poll, { headers: as("4.4.4.2") })).status).toBe(503);
     await fetch(url, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" });
     expect((await held).status).toBe(200);

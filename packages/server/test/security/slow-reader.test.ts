@@ -6,7 +6,8 @@
  */
 import type { Socket } from "node:net";
 import { createFetchHandler, MemoryStore, ProtocolApp, type RivuletServer, startServer } from "@rivulet/server";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { readersWaiting } from "../support/live-readers.js";
 import { metric, openSocket, sleep } from "./support.js";
 
 const CHUNK = 256 * 1024;
@@ -45,7 +46,7 @@ describe("an SSE client that does not read", () => {
     const reader = await openSocket(server);
     reader.on("error", () => {});
     reader.write(`GET /v1/stream/flood?offset=-1&live=sse HTTP/1.1\r\nHost: h\r\n\r\n`);
-    await sleep(100);
+    await readersWaiting(server.app.engine, "/v1/stream/flood");
     // From here on the client reads nothing: the kernel buffers fill, then the server's.
     reader.pause();
     const sseSocket = sockets[0]!;
@@ -70,11 +71,11 @@ describe("an SSE client that does not read", () => {
       expect(res.status).toBe(204);
       appended += payload.length;
     }
-    const deadline = Date.now() + 5_000;
-    while (closedAt === undefined && Date.now() < deadline) await sleep(20);
+    await vi.waitFor(() => expect(closedAt, `still connected after ${appended} bytes`).toBeDefined(), {
+      timeout: 10_000,
+    });
     clearInterval(sample);
 
-    expect(closedAt, `still connected after ${appended} bytes`).toBeDefined();
     // One event (a chunk, base64-encoded) plus a control event, beyond the stream's own buffer.
     expect(maxBuffered).toBeLessThanOrEqual(CHUNK * 2);
     expect(await metric(server, 'rivulet_slow_readers_disconnected_total{mode="sse"}')).toBe(1);
@@ -103,9 +104,9 @@ describe("an SSE client that does not read", () => {
         body: Buffer.alloc(CHUNK, 1),
       });
     }
+    // 40 chunks of base64 arrive; then, past the slow-reader timeout, the session is still open.
+    await vi.waitFor(() => expect(received).toBeGreaterThan(40 * CHUNK * 1.3), { timeout: 10_000 });
     await sleep(TIMEOUT_MS * 2);
-    // 40 chunks of base64 arrived, and the session is still open.
-    expect(received).toBeGreaterThan(40 * CHUNK * 1.3);
     await body.cancel();
     await reading.catch(() => {});
     expect(await metric(server, 'rivulet_slow_readers_disconnected_total{mode="sse"}')).toBe(0);
@@ -127,13 +128,10 @@ describe("a large reply the client does not read", () => {
     reader.on("error", () => {});
     reader.pause();
     reader.write(`GET /v1/stream/big?offset=-1 HTTP/1.1\r\nHost: h\r\n\r\n`);
-    await sleep(100);
+    // The reply is being written and is stuck in the server's buffer: the client reads nothing.
+    await vi.waitFor(() => expect(sockets[0]?.writableLength).toBeGreaterThan(0), { timeout: 10_000 });
     const socket = sockets[0]!;
-    const closed = new Promise<number>((resolve) => socket.once("close", () => resolve(Date.now())));
-    const started = Date.now();
-    const closedAt = await Promise.race([closed, sleep(5_000).then(() => undefined)]);
-    expect(closedAt).toBeDefined();
-    expect(closedAt! - started).toBeLessThan(TIMEOUT_MS + 1_000);
+    await new Promise<void>((resolve) => socket.once("close", () => resolve()));
     expect(await metric(server, 'rivulet_slow_readers_disconnected_total{mode="response"}')).toBe(1);
     reader.destroy();
   });
@@ -154,9 +152,11 @@ describe("through the fetch adapter", () => {
         body: Buffer.alloc(CHUNK, 3),
       });
     }
-    await sleep(TIMEOUT_MS * 3);
-    const text = await app.metrics!.render();
-    expect(text.body).toContain('rivulet_slow_readers_disconnected_total{mode="sse"} 1');
+    await vi.waitFor(
+      async () =>
+        expect((await app.metrics!.render()).body).toContain('rivulet_slow_readers_disconnected_total{mode="sse"} 1'),
+      { timeout: 10_000 },
+    );
     // The body errors out instead of delivering 16 chunks that were never queued.
     const reader = sse.body!.getReader();
     await expect(

@@ -7,15 +7,26 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AppendRecord, FileStore, StoreFullError, type StreamMeta } from "@rivulet/server";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { type CrashableIo, crashableIo } from "./crashable-io.js";
 import { faultyIo } from "./faulty-io.js";
 
+/** How long to wait for the store's background work (timers, checkpoints) on a busy machine. */
+const WAIT = { timeout: 10_000 };
+
 let dir: string;
+/** The io of every store a test opened: each crashes before the next opens, and all at the end. */
+let opened: CrashableIo[] = [];
+/** Fatal errors of stores that had not crashed, from tests that did not ask for them. */
+const unexpectedFatal: Error[] = [];
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "rivulet-recovery-"));
 });
 afterEach(async () => {
+  await Promise.all(opened.map((io) => io.crash()));
+  opened = [];
   await rm(dir, { recursive: true, force: true });
+  expect(unexpectedFatal.splice(0)).toEqual([]);
 });
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -36,20 +47,25 @@ const record = (position: number, data: string, extra: Partial<AppendRecord> = {
   ...extra,
 });
 
-let open: FileStore | undefined;
-afterEach(async () => {
-  await open?.simulateCrash();
-  open = undefined;
-});
-
 /**
- * Opens a store on `dir`. The store opened before it crashes first: it stops without a
- * checkpoint, as `kill -9` would stop it (docs/storage.md).
+ * Opens a store on `dir`, after crashing the one opened before (its process dies: its files
+ * are closed, nothing more it does reaches the disk). Never closing a store cleanly is how
+ * these tests crash.
  */
 async function openStore(options: Partial<ConstructorParameters<typeof FileStore>[0]> = {}) {
-  await open?.simulateCrash();
-  const store = new FileStore({ dir, ...options });
-  open = store;
+  await Promise.all(opened.map((previous) => previous.crash()));
+  const io = crashableIo(options.io);
+  opened.push(io);
+  const onFatal = options.onFatal ?? ((error: Error) => unexpectedFatal.push(error));
+  const store = new FileStore({
+    dir,
+    ...options,
+    io,
+    // A dead process reports nothing.
+    onFatal: (error) => {
+      if (!io.crashed) onFatal(error);
+    },
+  });
   const streams = await store.open();
   return { store, streams: new Map(streams.map((s) => [s.meta.path, s])) };
 }
@@ -210,8 +226,8 @@ describe("failures", () => {
     const { store } = await openStore({ io, durability: { intervalMs: 10 }, onFatal: (e) => fatal.push(e) });
     io.failSync = /\.wal$/;
     await store.create(meta("/a"), record(0, "x"));
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(fatal.map((e) => e.message)).toEqual(["fdatasync of the log failed"]);
+    // The next tick of the 10 ms timer tries the fsync.
+    await vi.waitFor(() => expect(fatal.map((e) => e.message)).toEqual(["fdatasync of the log failed"]), WAIT);
     await expect(store.append("/a", record(1, "y"))).rejects.toThrow(/fdatasync/);
   });
 
@@ -222,8 +238,8 @@ describe("failures", () => {
     io.failSync = /\.data$/;
     await store.create(meta("/a"), record(0, "x".repeat(100)));
     await store.append("/a", record(100, "y")).catch(() => {});
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(fatal.map((e) => e.message)).toEqual(["Could not write a checkpoint"]);
+    // The checkpoint runs in the background after the commit that crossed 64 bytes.
+    await vi.waitFor(() => expect(fatal.map((e) => e.message)).toEqual(["Could not write a checkpoint"]), WAIT);
   });
 
   test("a full disk fails the append with StoreFullError, keeps reads working, and recovers when space returns", async () => {
@@ -291,8 +307,8 @@ describe("interval durability", () => {
     await store.create(meta("/a"), record(0, "fast"));
     await store.append("/a", record(4, "!"));
     expect(text(await store.read("/a", 0, 5))).toBe("fast!");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(io.syncs).toBeGreaterThan(0);
+    // Acknowledged above with every fsync stuck; the 20 ms timer still gets to try one.
+    await vi.waitFor(() => expect(io.syncs).toBeGreaterThan(0), WAIT);
     expect(store.durability).toMatch(/every 20 ms/);
     release();
   });

@@ -34,7 +34,7 @@ async function dataReply(context: Context, stream: StreamState, position: number
   const headers: Record<string, string> = {
     [Header.contentType]: stream.contentType,
     [Header.nextOffset]: formatOffset(chunk.end),
-    [Header.etag]: readEtag(stream.etagId, formatOffset(chunk.start), formatOffset(chunk.end), chunk.closed),
+    [Header.etag]: readEtag(stream.etagId, formatOffset(chunk.start), formatOffset(chunk.end), chunk),
     // Safe to cache when keyed by offset and cursor (§10.1).
     [Header.cacheControl]: cacheableReads(context.options),
   };

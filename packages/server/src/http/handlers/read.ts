@@ -24,7 +24,7 @@ export async function handleRead(request: HttpRequest, context: Context): Promis
   }
 
   const chunk = await readChunk(context.engine, stream, position, context.options.chunkBytes);
-  const etag = readEtag(stream.etagId, formatOffset(chunk.start), formatOffset(chunk.end), chunk.closed);
+  const etag = readEtag(stream.etagId, formatOffset(chunk.start), formatOffset(chunk.end), chunk);
   headers[Header.nextOffset] = formatOffset(chunk.end);
   headers[Header.etag] = etag;
   if (chunk.upToDate) headers[Header.upToDate] = "true";

@@ -1,0 +1,223 @@
+/**
+ * Runs `npm run bench -- --smoke` (every scenario at its smallest size) into a temporary
+ * directory and checks that each one measured figures that agree with each other, so the
+ * benchmarks keep working. How fast anything was is not judged here: that is what
+ * `npm run bench` reports. Needs packages/cli built (npm test type-checks, which builds it).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const COMMITTED = join(ROOT, "bench/results/latest.json");
+
+interface Spread {
+  median: number;
+}
+interface Scenario {
+  id: string;
+  tables: Array<{ rows: string[][] }>;
+  notes: string[];
+  data: Record<string, unknown>;
+}
+
+let outDir: string;
+let child: ChildProcess | undefined;
+let exitCode: number | null;
+let output = "";
+let committedMtime: number | undefined;
+let scenarios: Scenario[] = [];
+
+function runSmokeBench(out: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    child = spawn(process.execPath, ["--import", "tsx", "bench/src/main.ts", "--smoke", "--no-build", "--out", out], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once("exit", (code) => resolve(code));
+  });
+}
+
+beforeAll(async () => {
+  committedMtime = existsSync(COMMITTED) ? statSync(COMMITTED).mtimeMs : undefined;
+  outDir = await mkdtemp(join(tmpdir(), "rivulet-bench-smoke-"));
+  exitCode = await runSmokeBench(outDir);
+  // A run that failed early wrote no JSON: the first test then shows its output.
+  const json = await readFile(join(outDir, "latest.json"), "utf8").catch(() => '{"scenarios":[]}');
+  scenarios = (JSON.parse(json) as { scenarios: Scenario[] }).scenarios;
+}, 240_000);
+
+afterAll(async () => {
+  // Only when the hook timed out: the run (and the servers it started) must not outlive the suite.
+  if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
+  await rm(outDir, { recursive: true, force: true });
+});
+
+function data<T>(id: string): T {
+  const scenario = scenarios.find((s) => s.id === id);
+  expect(scenario, `scenario ${id}`).toBeDefined();
+  return scenario!.data as T;
+}
+
+const positive = (value: number) => Number.isFinite(value) && value > 0;
+
+describe("npm run bench -- --smoke", () => {
+  it("finishes without a failed scenario", () => {
+    expect(exitCode, output.slice(-4000)).toBe(0);
+  });
+
+  it("writes the report, the JSON and the chart to the chosen directory only", async () => {
+    for (const file of ["latest.md", "latest.json", "fan-out-latency.svg"])
+      expect(existsSync(join(outDir, file))).toBe(true);
+    const svg = await readFile(join(outDir, "fan-out-latency.svg"), "utf8");
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg).toContain("<polyline");
+    const markdown = await readFile(join(outDir, "latest.md"), "utf8");
+    expect(markdown).toContain("## Machine");
+    expect(markdown).toContain("shares the machine");
+    expect(markdown).toContain("--smoke");
+    const mtimeAfter = existsSync(COMMITTED) ? statSync(COMMITTED).mtimeMs : undefined;
+    expect(mtimeAfter).toBe(committedMtime);
+  });
+
+  it("has every scenario, each with tables of figures", () => {
+    expect(scenarios.map((s) => s.id)).toEqual(["s1", "s2", "s3", "s4", "s5", "s6", "s7"]);
+    for (const scenario of scenarios) {
+      expect(scenario.data.failed, `${scenario.id}: ${scenario.notes.join(" ")}`).toBeUndefined();
+      expect(scenario.tables.length).toBeGreaterThan(0);
+      for (const table of scenario.tables) expect(table.rows.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("1. appends: a peak and an answered open-model run for each server, without errors", () => {
+    const { cells } = data<{
+      cells: Array<{
+        server: string;
+        peak: Spread;
+        errors: number;
+        open: Array<{ rate: number; achieved: Spread; p50: Spread; p99: Spread }>;
+      }>;
+    }>("s1");
+    expect(cells.map((cell) => cell.server)).toEqual(["rivulet", "trivial"]);
+    for (const cell of cells) {
+      expect(positive(cell.peak.median), JSON.stringify(cell)).toBe(true);
+      expect(cell.errors).toBe(0);
+      expect(cell.open.length).toBeGreaterThan(0);
+      for (const open of cell.open) {
+        expect(positive(open.achieved.median)).toBe(true);
+        expect(open.p50.median).toBeLessThanOrEqual(open.p99.median);
+      }
+    }
+  });
+
+  it("2. producer: every producer ran, and the stream's tail is exactly what was acknowledged", () => {
+    const { rows } = data<{
+      rows: Array<{ client: string; json: boolean; available: boolean; messagesPerSecond: Spread; tailCheck: string }>;
+    }>("s2");
+    expect(rows.map((row) => `${row.client}/${row.json ? "json" : "bytes"}`)).toEqual([
+      "rivulet/json",
+      "rivulet/bytes",
+      "reference/json",
+      "raw/json",
+      "raw/bytes",
+    ]);
+    for (const row of rows) {
+      expect(row.available, JSON.stringify(row)).toBe(true);
+      expect(positive(row.messagesPerSecond.median)).toBe(true);
+      expect(row.tailCheck).toBe("ok");
+    }
+  });
+
+  it("3. catch-up: both streams read completely, over more than one response", () => {
+    const { rows } = data<{
+      rows: Array<{
+        json: boolean;
+        streamBytes: number;
+        requests: number;
+        megabytesPerSecond: Spread;
+        complete: boolean;
+      }>;
+    }>("s3");
+    expect(rows.map((row) => row.json)).toEqual([false, true]);
+    for (const row of rows) {
+      expect(row.complete).toBe(true);
+      expect(row.streamBytes).toBeGreaterThanOrEqual(1.5e6);
+      expect(row.requests).toBeGreaterThan(1);
+      expect(positive(row.megabytesPerSecond.median)).toBe(true);
+    }
+  });
+
+  it("4. fan-out: every subscriber attached and got every message; the ramp's result matches its steps", () => {
+    const { cells, ramps } = data<{
+      cells: Array<{
+        mode: string;
+        subscribers: number;
+        attached: number;
+        delivered: number;
+        expected: number;
+        p50: Spread;
+        p99: Spread;
+      }>;
+      ramps: Array<{ highestHeld: Spread; steps: Array<{ rate: number; held: boolean }> }>;
+    }>("s4");
+    expect(cells.map((cell) => cell.mode)).toEqual(["sse", "long-poll"]);
+    for (const cell of cells) {
+      expect(cell.attached).toBe(cell.subscribers);
+      expect(cell.expected).toBeGreaterThan(0);
+      expect(cell.delivered).toBe(cell.expected);
+      expect(positive(cell.p50.median)).toBe(true);
+      expect(cell.p50.median).toBeLessThanOrEqual(cell.p99.median);
+    }
+    expect(ramps).toHaveLength(1);
+    const [ramp] = ramps;
+    expect(ramp!.steps.length).toBeGreaterThan(0);
+    const held = ramp!.steps.filter((step) => step.held).map((step) => step.rate);
+    expect(ramp!.highestHeld.median).toBe(Math.max(0, ...held));
+  });
+
+  it("5. many streams: every create succeeded", () => {
+    const { rows } = data<{ rows: Array<{ server: string; streams: number; rate: Spread; errors: number }> }>("s5");
+    expect(rows.map((row) => row.server)).toEqual(["rivulet"]);
+    for (const row of rows) {
+      expect(row.errors).toBe(0);
+      expect(row.streams).toBe(100);
+      expect(positive(row.rate.median)).toBe(true);
+    }
+  });
+
+  it("6. RSS per subscriber comes from scenario 4's connections", () => {
+    const { cells } = data<{ cells: Array<{ subscribers: number; rssPerSubscriberBytes: number }> }>("s6");
+    expect(cells.length).toBeGreaterThan(0);
+    for (const cell of cells) expect(Number.isFinite(cell.rssPerSubscriberBytes)).toBe(true);
+  });
+
+  it("7. restart: both servers came back after a crash and a clean stop with every stream", () => {
+    const { rows } = data<{
+      rows: Array<{
+        server: string;
+        streams: number;
+        afterCrash: Spread;
+        afterCleanStop: Spread;
+        uncleanStops: string[];
+        presence: { sampled: number; missing: number };
+      }>;
+    }>("s7");
+    expect(rows.map((row) => row.server)).toEqual(["rivulet", "refFile"]);
+    for (const row of rows) {
+      expect(positive(row.afterCrash.median)).toBe(true);
+      expect(positive(row.afterCleanStop.median)).toBe(true);
+      expect(row.uncleanStops).toEqual([]);
+      expect(row.presence).toEqual({ sampled: row.streams, missing: 0 });
+    }
+  });
+});
