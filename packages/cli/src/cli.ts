@@ -39,6 +39,7 @@ Examples:
   echo '{"text":"hi"}' | rivulet append chat
   rivulet tail chat --from -1
   rivulet ls
+  rivulet fsck --data-dir ./data
 
 Run "rivulet <command> --help" for a command's options and examples.`;
 
@@ -68,8 +69,12 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const clients = CLIENT_COMMANDS.map((define) => define());
   const requested = argv[2];
   if (!clients.some((command) => command.name() === requested)) {
-    const { serveCommand } = await import("./commands/serve.js");
+    const [{ serveCommand }, { fsckCommand }] = await Promise.all([
+      import("./commands/serve.js"),
+      import("./commands/fsck.js"),
+    ]);
     program.addCommand(serveCommand());
+    program.addCommand(fsckCommand());
   }
   for (const command of clients) program.addCommand(command);
   for (const command of [program, ...program.commands]) {

@@ -12,6 +12,10 @@ export const EXIT = {
   conflict: 3,
   auth: 4,
   unavailable: 5,
+  /** rivulet fsck found damage (and `rivulet serve` refused a damaged data directory). */
+  damaged: 6,
+  /** rivulet fsck --repair found damage and repaired it; the report says what was dropped. */
+  repaired: 7,
   interrupted: 130,
 } as const;
 
@@ -56,5 +60,8 @@ export const EXIT_CODES_HELP = `Exit codes:
        closed, producer fenced or out of sequence (ALREADY_EXISTS, CONFIG_CONFLICT,
        STREAM_CLOSED, STALE_EPOCH, SEQUENCE_GAP, SEQUENCE_CONFLICT)
   4    auth: UNAUTHORIZED, FORBIDDEN
-  5    server or network: SERVER_ERROR, NETWORK, TIMEOUT, RATE_LIMITED, PARSE_ERROR
+  5    server or network: SERVER_ERROR, NETWORK, TIMEOUT, RATE_LIMITED, PARSE_ERROR;
+       serve: the data directory is in use by another process (DATA_DIR_LOCKED)
+  6    damaged data directory: fsck found damage, or serve refused to start (DATA_CORRUPTED)
+  7    fsck --repair repaired damage (its report says what was dropped)
   130  interrupted (Ctrl-C)`;

@@ -46,7 +46,11 @@ export const ERROR_STATUS = {
   /** The request headers are larger than the server accepts. */
   HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,
+  /** Stored bytes failed their checksum; they are never served (run `rivulet fsck`). */
+  DATA_CORRUPTED: 500,
   UNAVAILABLE: 503,
+  /** The server ran out of file descriptors; with `Retry-After`. */
+  TOO_MANY_OPEN_FILES: 503,
   /** Too many concurrent live reads (long-poll, SSE), in total or from one client; with `Retry-After`. */
   TOO_MANY_CONNECTIONS: 503,
   INSUFFICIENT_STORAGE: 507,

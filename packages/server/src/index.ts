@@ -15,15 +15,31 @@ export { createLogger, type Logger, type LogLevel, silentLogger } from "./ops/lo
 export { ServerMetrics } from "./ops/metrics.js";
 export { DEFAULTS, type ServerOptions } from "./options.js";
 export { DEFAULT_PORT, LISTEN_DEFAULTS, type ListenOptions, type RivuletServer, startServer } from "./server.js";
+export {
+  DataDirLockedError,
+  StoreBusyError,
+  StoreCorruptionError,
+  StoreDamagedError,
+  StoreFullError,
+} from "./store/errors.js";
 export { type Durability, FileStore, type FileStoreOptions } from "./store/file/file-store.js";
+export { checkDataDir, repairDataDir } from "./store/file/fsck/repair.js";
+export type {
+  CheckpointCheck,
+  DamagedRange,
+  DataFileCheck,
+  FsckReport,
+  Loss,
+  RepairResult,
+  SegmentCheck,
+} from "./store/file/fsck/types.js";
 export { type FileIo, nodeIo } from "./store/file/io.js";
 export { MemoryStore } from "./store/memory-store.js";
-export {
-  type AppendRecord,
-  type Store,
-  type StoredStream,
-  StoreFullError,
-  type StoreHealth,
-  type StoreObserver,
-  type StreamMeta,
+export type {
+  AppendRecord,
+  Store,
+  StoredStream,
+  StoreHealth,
+  StoreObserver,
+  StreamMeta,
 } from "./store/types.js";

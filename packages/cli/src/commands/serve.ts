@@ -3,8 +3,18 @@
  * Settings come from flags, then RIVULET_* environment variables, then a JSON config file
  * (`--config`), then defaults.
  */
-import { createLogger, DEFAULT_PORT, type LogLevel, startServer } from "@rivulet/server";
+import {
+  createLogger,
+  DataDirLockedError,
+  DEFAULT_PORT,
+  type LogLevel,
+  type RivuletServer,
+  StoreDamagedError,
+  StoreFullError,
+  startServer,
+} from "@rivulet/server";
 import { Command, Option } from "commander";
+import { EXIT } from "../exit-codes.js";
 import { listenFailure } from "../listen-failure.js";
 import { removePidFile, writePidFile } from "../pid-file.js";
 import { checkExposure, loadAuth } from "../serve-auth.js";
@@ -47,44 +57,47 @@ async function serve(settings: ServeSettings): Promise<void> {
   checkExposure(settings, auth);
   const logger = createLogger(settings.logLevel as LogLevel);
   const store = openStore(settings.store, settings.dataDir, settings.durability);
-  const server = await startServer({
-    host: settings.host,
-    port: settings.port,
-    store,
-    basePath: settings.basePath,
-    chunkBytes: settings.chunkSize,
-    maxBodyBytes: settings.maxBody,
-    longPollTimeoutMs: settings.longPollTimeout,
-    sseLifetimeMs: settings.sseLifetime,
-    corsOrigins: settings.corsOrigins,
-    logger,
-    ...(auth ? { auth } : {}),
-    maxMessageBytes: settings.maxMessage,
-    maxPathBytes: settings.maxPathLength,
-    maxStreams: settings.maxStreams,
-    maxLiveConnections: settings.maxLiveConnections,
-    maxLiveConnectionsPerClient: settings.maxLiveConnectionsPerClient,
-    rateLimitPerClient: settings.rateLimitPerClient,
-    ...(settings.rateLimitPerClientBurst === undefined
-      ? {}
-      : { rateLimitPerClientBurst: settings.rateLimitPerClientBurst }),
-    rateLimitPerToken: settings.rateLimitPerToken,
-    ...(settings.rateLimitPerTokenBurst === undefined
-      ? {}
-      : { rateLimitPerTokenBurst: settings.rateLimitPerTokenBurst }),
-    trustProxy: settings.trustProxy ?? false,
-    headersTimeoutMs: settings.headersTimeout,
-    requestTimeoutMs: settings.requestTimeout,
-    bodyIdleTimeoutMs: settings.bodyIdleTimeout,
-    slowReaderTimeoutMs: settings.slowReaderTimeout,
-    maxHeaderBytes: settings.maxHeaderSize,
-  }).catch(async (error: unknown) => {
-    const failure = listenFailure(error, settings.host, settings.port);
-    if (!failure) throw error;
-    // The store opened before the socket failed: release its files (and lock) before exiting.
-    await store.close().catch(() => {});
-    throw failure;
-  });
+  const server = await refusingBadDataDir(() =>
+    startServer({
+      host: settings.host,
+      port: settings.port,
+      store,
+      basePath: settings.basePath,
+      chunkBytes: settings.chunkSize,
+      maxBodyBytes: settings.maxBody,
+      longPollTimeoutMs: settings.longPollTimeout,
+      sseLifetimeMs: settings.sseLifetime,
+      corsOrigins: settings.corsOrigins,
+      logger,
+      ...(auth ? { auth } : {}),
+      maxMessageBytes: settings.maxMessage,
+      maxPathBytes: settings.maxPathLength,
+      maxStreams: settings.maxStreams,
+      maxLiveConnections: settings.maxLiveConnections,
+      maxLiveConnectionsPerClient: settings.maxLiveConnectionsPerClient,
+      rateLimitPerClient: settings.rateLimitPerClient,
+      ...(settings.rateLimitPerClientBurst === undefined
+        ? {}
+        : { rateLimitPerClientBurst: settings.rateLimitPerClientBurst }),
+      rateLimitPerToken: settings.rateLimitPerToken,
+      ...(settings.rateLimitPerTokenBurst === undefined
+        ? {}
+        : { rateLimitPerTokenBurst: settings.rateLimitPerTokenBurst }),
+      trustProxy: settings.trustProxy ?? false,
+      headersTimeoutMs: settings.headersTimeout,
+      requestTimeoutMs: settings.requestTimeout,
+      bodyIdleTimeoutMs: settings.bodyIdleTimeout,
+      slowReaderTimeoutMs: settings.slowReaderTimeout,
+      maxHeaderBytes: settings.maxHeaderSize,
+    }).catch(async (error: unknown) => {
+      const failure = listenFailure(error, settings.host, settings.port);
+      if (!failure) throw error;
+      // The store opened before the socket failed: release its files (and lock) before exiting.
+      await store.close().catch(() => {});
+      throw failure;
+    }),
+  );
+  if (!server) return;
   if (settings.pidFile !== undefined) {
     await writePidFile(settings.pidFile).catch(async (error: unknown) => {
       await server.close();
@@ -127,4 +140,21 @@ async function serve(settings: ServeSettings): Promise<void> {
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+/**
+ * A data directory another process holds, one the store will not open without guessing, or
+ * one it cannot recover for want of space, is one line naming the directory (and the
+ * holder's pid) and a distinct exit code.
+ */
+async function refusingBadDataDir(start: () => Promise<RivuletServer>): Promise<RivuletServer | undefined> {
+  try {
+    return await start();
+  } catch (error) {
+    const known = error instanceof DataDirLockedError || error instanceof StoreDamagedError;
+    if (!known && !(error instanceof StoreFullError)) throw error;
+    process.stderr.write(`rivulet: ${error.code}: ${error.message.replace(/\s*\n\s*/g, " ")}\n`);
+    process.exitCode = error instanceof StoreDamagedError ? EXIT.damaged : EXIT.unavailable;
+    return undefined;
+  }
 }

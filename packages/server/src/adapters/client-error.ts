@@ -2,7 +2,9 @@
  * Requests node:http refuses before they reach the app: headers over `maxHeaderSize` (431),
  * headers or a request not received within `headersTimeout`/`requestTimeout` (408), and
  * requests that do not parse as HTTP (400). They get the same JSON error envelope as every
- * other error, with `Connection: close`, and are counted in the rejection metric.
+ * other error, with `Connection: close`, and are counted in the rejection metric. A reply to a
+ * HEAD request never carries that body (RFC 9110 §9.3.2): the client would read it as the start
+ * of the next response.
  */
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
@@ -25,13 +27,27 @@ export function answerClientErrors(server: Server, app: ProtocolApp): void {
     const code = codeOf(error.code);
     app.rejected(code);
     // Only when no response has started on this connection, or the bytes would interleave.
-    const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    const current = (socket as Socket & { _httpMessage?: InFlightResponse })._httpMessage;
     if (!socket.writable || current?.headersSent) {
       socket.destroy();
       return;
     }
-    socket.end(rawReply(code));
+    socket.end(rawReply(code, isHead(current, error)));
   });
+}
+
+/** The response node:http made for a request whose head it parsed (its body may be what failed). */
+interface InFlightResponse {
+  headersSent?: boolean;
+  req?: { method?: string };
+}
+
+/** Whether the refused request is a HEAD: known once its head parsed, else read from its first bytes. */
+function isHead(current: InFlightResponse | undefined, error: NodeJS.ErrnoException): boolean {
+  const method = current?.req?.method;
+  if (method !== undefined) return method === "HEAD";
+  const raw = (error as { rawPacket?: Buffer }).rawPacket;
+  return raw !== undefined && raw.subarray(0, 5).toString("latin1") === "HEAD ";
 }
 
 function codeOf(nodeCode: string | undefined): ErrorCode {
@@ -46,7 +62,7 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   BAD_REQUEST: "The request is not valid HTTP/1.1",
 };
 
-function rawReply(code: ErrorCode): string {
+function rawReply(code: ErrorCode, head: boolean): string {
   const status = ERROR_STATUS[code];
   const body = JSON.stringify(new ProtocolError(code, MESSAGES[code] ?? code).toBody());
   return (
@@ -55,6 +71,6 @@ function rawReply(code: ErrorCode): string {
     "x-content-type-options: nosniff\r\n" +
     `content-length: ${Buffer.byteLength(body)}\r\n` +
     "connection: close\r\n\r\n" +
-    body
+    (head ? "" : body)
   );
 }

@@ -14,7 +14,8 @@ import {
   ProtocolError,
   type StreamConfig,
 } from "@rivulet/protocol";
-import { type AppendRecord, type Store, StoreFullError, type StreamMeta } from "../store/types.js";
+import { StoreBusyError, StoreCorruptionError, StoreFullError } from "../store/errors.js";
+import type { AppendRecord, Store, StreamMeta } from "../store/types.js";
 import { type ForkRequest, resolveFork } from "./fork.js";
 import { frameBody } from "./framing.js";
 import { LiveSet } from "./live.js";
@@ -52,7 +53,7 @@ export class Engine {
   readonly store: Store;
   readonly now: () => number;
   private readonly streams = new Map<string, StreamState>();
-  /** Paths whose storage is still being reclaimed; a re-create waits for it. */
+  /** Paths whose removal is being made durable; a re-create waits for it (and fails if it fails). */
   private readonly removing = new Map<string, Promise<void>>();
   private readonly reorderWaitMs: number;
   private lastCreatedAt = 0;
@@ -103,11 +104,11 @@ export class Engine {
   }
 
   async create(path: string, request: CreateRequest): Promise<{ created: boolean; stream: StreamState }> {
-    await this.removing.get(path);
+    await this.removing.get(path)?.catch(() => {});
     let existing = this.streams.get(path);
     if (existing?.ready) await existing.ready;
     if (existing && this.expireIfDue(existing)) {
-      // Expired but not yet swept: its storage must be gone before the path is reused.
+      // Expired but not yet swept: its removal must be durable before the path is reused.
       await this.removing.get(path);
       existing = undefined;
     }
@@ -203,21 +204,42 @@ export class Engine {
     };
   }
 
+  /**
+   * Deletes a stream. It stays exactly as it was, to every request, until the deletion is
+   * durable: a deletion the store refuses (a full disk: 507) changes nothing, now or after a
+   * restart, and an acknowledged one never comes back.
+   */
   async delete(path: string): Promise<void> {
     const stream = await this.get(path, false);
     if (stream.forkCount > 0) {
       // §5.4: forks still read this stream's data; keep it, answer 410 from now on.
-      stream.softDeleted = true;
-      stream.live?.wakeAll("gone");
-      await this.store.markDeleted(path);
+      await this.settle(stream, this.store.markDeleted(path), () => {
+        stream.softDeleted = true;
+        stream.live?.wakeAll("gone");
+      });
       return;
     }
     await this.removeFully(stream);
   }
 
-  /** Reclaims expired streams; runs on a timer so idle expired streams do not hold memory or disk. */
+  /**
+   * Reclaims expired streams, and soft-deleted ones whose last fork has gone but whose removal
+   * failed before; runs on a timer so idle streams do not hold memory or disk.
+   */
   sweepExpired(): void {
-    for (const stream of this.streams.values()) this.expireIfDue(stream);
+    for (const stream of this.streams.values()) {
+      if (this.expireIfDue(stream)) continue;
+      if (stream.softDeleted && stream.forkCount === 0) void this.removeFully(stream).catch(() => {});
+    }
+  }
+
+  /** Stored bytes [start, end) of the stream itself, with store failures as protocol errors. */
+  async readStored(stream: StreamState, start: number, end: number): Promise<Uint8Array> {
+    try {
+      return await this.store.read(stream.path, start, end);
+    } catch (error) {
+      throw storeError(error);
+    }
   }
 
   /**
@@ -276,14 +298,20 @@ export class Engine {
     live.wakeAll(record.data.length > 0 ? "data" : "closed");
   }
 
-  /** True when the stream is expired; then it is removed (or kept soft-deleted for its forks). */
+  /**
+   * True when the stream is expired; then its removal starts (or it is kept soft-deleted for
+   * its forks). An expired stream is gone to clients at once; if its removal fails it is tried
+   * again at the next access or sweep.
+   */
   private expireIfDue(stream: StreamState): boolean {
     if (!isExpired(stream.meta.lifetime, stream.lastAccess, this.now())) return false;
     if (stream.forkCount > 0) {
       if (!stream.softDeleted) {
         stream.softDeleted = true;
         stream.live?.wakeAll("gone");
-        void this.store.markDeleted(stream.path).catch(() => {});
+        this.store.markDeleted(stream.path).catch(() => {
+          stream.softDeleted = false; // not durable: expire again next time
+        });
       }
       return false;
     }
@@ -291,25 +319,48 @@ export class Engine {
     return true;
   }
 
-  private async removeFully(stream: StreamState): Promise<void> {
-    if (this.streams.get(stream.path) !== stream) return;
-    this.streams.delete(stream.path);
-    stream.live?.wakeAll("gone");
-    const removal = this.store.remove(stream.path);
-    this.removing.set(
-      stream.path,
-      removal.catch(() => {}),
+  /** Removes a stream once its removal is durable; one removal per stream at a time. */
+  private removeFully(stream: StreamState): Promise<void> {
+    const pending = this.removing.get(stream.path);
+    if (pending) return pending;
+    if (this.streams.get(stream.path) !== stream) return Promise.resolve();
+    const removal = this.settle(stream, this.store.remove(stream.path), () => {
+      this.streams.delete(stream.path);
+      stream.live?.wakeAll("gone");
+    }).finally(() => {
+      if (this.removing.get(stream.path) === removal) this.removing.delete(stream.path);
+    });
+    this.removing.set(stream.path, removal);
+    return removal.then(() => this.releaseSource(stream));
+  }
+
+  /** §4.2: garbage collection cascades up the fork chain. The fork's own removal stands whatever happens here. */
+  private async releaseSource(fork: StreamState): Promise<void> {
+    const source = fork.meta.fork && this.streams.get(fork.meta.fork.source);
+    if (!source) return;
+    source.forkCount--;
+    // If this fails (a full disk), the sweep tries again.
+    if (source.softDeleted && source.forkCount === 0) await this.removeFully(source).catch(() => {});
+  }
+
+  /**
+   * Runs a store change that other requests must not see half-done: they wait on `ready`
+   * until it is durable, and `onDurable` applies it before any of them resumes. A failure
+   * changes nothing and is mapped like an append's (507 for a full disk).
+   */
+  private async settle(stream: StreamState, change: Promise<void>, onDurable: () => void): Promise<void> {
+    const applied = change.then(onDurable);
+    const ready = applied.then(
+      () => {},
+      () => {},
     );
+    stream.ready = ready;
     try {
-      await removal;
+      await applied;
+    } catch (error) {
+      throw storeError(error);
     } finally {
-      if (this.removing.get(stream.path)) this.removing.delete(stream.path);
-    }
-    // §4.2: garbage collection cascades up the fork chain.
-    const source = stream.meta.fork && this.streams.get(stream.meta.fork.source);
-    if (source) {
-      source.forkCount--;
-      if (source.softDeleted && source.forkCount === 0) await this.removeFully(source);
+      if (stream.ready === ready) stream.ready = undefined;
     }
   }
 
@@ -371,10 +422,27 @@ function configOf(stream: StreamState): StreamConfig {
   };
 }
 
+/** Store failures as protocol errors, by type (never by message). */
 function storeError(error: unknown): unknown {
   if (error instanceof ProtocolError) return error;
   if (error instanceof StoreFullError) {
     return new ProtocolError("INSUFFICIENT_STORAGE", error.message, { "retry-after": "5" }, { cause: error });
+  }
+  if (error instanceof StoreBusyError) {
+    return new ProtocolError(
+      "TOO_MANY_OPEN_FILES",
+      "The server is out of file descriptors; try again shortly",
+      { "retry-after": "1" },
+      { cause: error },
+    );
+  }
+  if (error instanceof StoreCorruptionError) {
+    return new ProtocolError(
+      "DATA_CORRUPTED",
+      `Stored data failed its checksum at ${error.file} byte ${error.position}; it is not served`,
+      {},
+      { cause: error },
+    );
   }
   return new ProtocolError("INTERNAL", "The store failed to complete the operation", {}, { cause: error });
 }

@@ -61,7 +61,8 @@ export async function readRange(
     from = stream.base;
   }
   if (end > from) {
-    parts.push(stream.live?.recall(from, end) ?? (await engine.store.read(stream.path, from, end)));
+    // Bytes still in memory from their append need no checksum check; those from disk get one.
+    parts.push(stream.live?.recall(from, end) ?? (await engine.readStored(stream, from, end)));
   }
   return parts;
 }

@@ -8,6 +8,7 @@ import { type ErrorCode, Header, ProtocolError } from "@rivulet/protocol";
 import { Engine } from "../engine/engine.js";
 import { type Logger, silentLogger } from "../ops/logger.js";
 import { ServerMetrics } from "../ops/metrics.js";
+import { storeObserver } from "../ops/store-events.js";
 import { DEFAULTS, type ResolvedOptions, type ServerOptions } from "../options.js";
 import { MemoryStore } from "../store/memory-store.js";
 import type { Store } from "../store/types.js";
@@ -64,7 +65,7 @@ export class ProtocolApp {
     this.metrics = this.options.metrics
       ? new ServerMetrics({ streams: () => this.engine.streamCount, storedBytes: () => store.storedBytes?.() })
       : undefined;
-    if (this.metrics) store.observe?.(this.metrics.storeObserver);
+    store.observe?.(storeObserver(this.metrics, logger));
   }
 
   /** Opens the store (recovery) and starts reclaiming expired streams. */
@@ -280,7 +281,7 @@ export class ProtocolApp {
     const reply = errorReply(error);
     const refused = error instanceof ProtocolError && REFUSALS.has(error.code);
     if (refused) this.metrics?.rejected(error.code);
-    if (reply.status >= 500 && !refused && !(error instanceof ProtocolError && error.code === "INSUFFICIENT_STORAGE")) {
+    if (reply.status >= 500 && !refused && !(error instanceof ProtocolError && STORE_REPORTED.has(error.code))) {
       const cause = error instanceof ProtocolError ? error.cause : error;
       this.logger.error({ reqId: request.id, op: operation, err: describeError(cause) }, "request failed");
     }
@@ -289,6 +290,9 @@ export class ProtocolApp {
 }
 
 const encoder = new TextEncoder();
+
+/** Store conditions the store's own events log (with the file and position): not logged again per request. */
+const STORE_REPORTED = new Set<ErrorCode>(["INSUFFICIENT_STORAGE", "TOO_MANY_OPEN_FILES", "DATA_CORRUPTED"]);
 
 /** Codes of requests refused by a limit or by access control: counted, and never logged as failures. */
 const REFUSALS = new Set<ErrorCode>([

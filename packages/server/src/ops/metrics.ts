@@ -1,8 +1,8 @@
 /**
  * Prometheus metrics (prom-client): requests and latency by operation and status, appends
  * and bytes, live connections by mode, durable commit latency and group-commit batch sizes,
- * streams, stored bytes, requests refused by a limit or by access control, and slow readers
- * disconnected.
+ * streams, stored bytes, requests refused by a limit or by access control, slow readers
+ * disconnected, corrupt stored data found, and file-descriptor shortages.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { StoreObserver } from "../store/types.js";
@@ -25,6 +25,8 @@ export class ServerMetrics {
   private readonly commitRecords: Histogram;
   private readonly rejections: Counter<"code">;
   private readonly slowReaders: Counter<"mode">;
+  private readonly corruptions: Counter;
+  private readonly fileLimits: Counter;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -78,6 +80,16 @@ export class ServerMetrics {
       labelNames: ["mode"],
       registers,
     });
+    this.corruptions = new Counter({
+      name: "rivulet_store_corruptions_total",
+      help: "Reads that met stored bytes failing their checksum (answered DATA_CORRUPTED, never served)",
+      registers,
+    });
+    this.fileLimits = new Counter({
+      name: "rivulet_store_file_limit_total",
+      help: "Opens that failed for want of file descriptors (EMFILE/ENFILE), retried or answered 503",
+      registers,
+    });
     new Gauge({
       name: "rivulet_streams",
       help: "Streams held by the server (including soft-deleted ones kept for forks)",
@@ -124,11 +136,13 @@ export class ServerMetrics {
     this.slowReaders.inc({ mode });
   }
 
-  readonly storeObserver: StoreObserver = {
+  readonly storeObserver: Required<Pick<StoreObserver, "commit" | "corruption" | "fileLimit">> = {
     commit: (records, seconds) => {
       this.commitRecords.observe(records);
       this.commitSeconds.observe(seconds);
     },
+    corruption: () => this.corruptions.inc(),
+    fileLimit: () => this.fileLimits.inc(),
   };
 
   async render(): Promise<{ contentType: string; body: string }> {

@@ -4,6 +4,7 @@
  * @rivulet/protocol). Every store passes the shared contract suite in test/store-contract.ts.
  */
 import type { ForkOrigin, Lifetime, ProducerClaim, ProducerState } from "@rivulet/protocol";
+import type { StoreBusyError, StoreCorruptionError } from "./errors.js";
 
 /** What a stream is, fixed at creation. */
 export interface StreamMeta {
@@ -73,7 +74,7 @@ export interface Store {
   /** Receives commit statistics (for metrics); optional. */
   observe?(observer: StoreObserver): void;
 
-  /** Whether the store can take writes now (for readiness checks); optional. */
+  /** Whether the store is ready (for readiness checks); optional. */
   health?(): StoreHealth;
 
   /** Bytes the store holds on its medium; optional. */
@@ -83,17 +84,16 @@ export interface Store {
 export interface StoreObserver {
   /** One group commit: how many records it made durable, and how long the durable write took. */
   commit(records: number, seconds: number): void;
+  /** Stored bytes failed their checksum; they were not served. */
+  corruption?(error: StoreCorruptionError): void;
+  /** The process ran out of file descriptors (EMFILE/ENFILE). */
+  fileLimit?(error: StoreBusyError): void;
+  /** Something an operator should know that did not fail a request (a checkpoint set aside, a retry). */
+  warning?(message: string, fields: Record<string, unknown>): void;
 }
 
+/** Whether the store can serve and take writes now (readiness); `detail` says why not. */
 export interface StoreHealth {
-  readonly writable: boolean;
+  readonly ready: boolean;
   readonly detail?: string;
-}
-
-/** Thrown by stores when the disk is full; the engine answers 507 and loses nothing acknowledged. */
-export class StoreFullError extends Error {
-  constructor(message = "No space left on the storage device", options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "StoreFullError";
-  }
 }

@@ -5,6 +5,9 @@
  * collection closes them ("Closing file descriptor on garbage collection"), and its background
  * work (log preallocation, checkpoints, interval fsyncs) keeps writing to the directory that
  * the next store has reopened.
+ *
+ * A dead process's directory lock is stale because its pid is gone; here the process lives on,
+ * so `crash()` removes the locks the store took, as the next start would take them over.
  */
 import type { FileHandle } from "node:fs/promises";
 import { type FileIo, nodeIo } from "@rivulet/server";
@@ -27,11 +30,14 @@ const METHODS = [
   "unlink",
   "readdir",
   "mkdir",
+  "readlink",
+  "freeBytes",
 ] as const satisfies ReadonlyArray<keyof FileIo>;
 
 /** Wraps `base`, whose methods are looked up at each call (tests replace them mid-test). */
 export function crashableIo(base: FileIo = nodeIo): CrashableIo {
   const handles = new Set<FileHandle>();
+  const locks = new Set<string>();
   let crashed = false;
   const never = () => new Promise<never>(() => {});
   const io = Object.fromEntries(
@@ -52,6 +58,11 @@ export function crashableIo(base: FileIo = nodeIo): CrashableIo {
       handles.add(handle);
       return handle;
     },
+    async symlink(target, path) {
+      if (crashed) return never();
+      await base.symlink(target, path);
+      locks.add(path);
+    },
     get crashed() {
       return crashed;
     },
@@ -60,6 +71,8 @@ export function crashableIo(base: FileIo = nodeIo): CrashableIo {
       // Closing waits for operations already under way; closing a closed handle does nothing.
       await Promise.all([...handles].map((handle) => handle.close().catch(() => {})));
       handles.clear();
+      await Promise.all([...locks].map((lock) => nodeIo.unlink(lock).catch(() => {})));
+      locks.clear();
     },
   };
 }

@@ -1,4 +1,8 @@
-/** A FileIo that counts calls and injects faults by path, for the file store's failure tests. */
+/**
+ * A FileIo that counts calls and injects faults by path, for the file store's failure tests.
+ * While writes fail with ENOSPC, or the disk is `full`, free space reads as zero, as it would
+ * on a real full disk.
+ */
 import type { FileHandle } from "node:fs/promises";
 import { type FileIo, nodeIo } from "@rivulet/server";
 
@@ -7,6 +11,8 @@ export interface FaultyIo extends FileIo {
   failWrites: { match: RegExp; code: string } | undefined;
   /** fdatasync of files whose path matches fails. */
   failSync: RegExp | undefined;
+  /** A full disk as a filesystem has one: writes within a file succeed, writes that grow it fail (ENOSPC). */
+  full: boolean;
   syncs: number;
 }
 
@@ -16,6 +22,7 @@ export function faultyIo(): FaultyIo {
     ...nodeIo,
     failWrites: undefined,
     failSync: undefined,
+    full: false,
     syncs: 0,
     async open(path, flags) {
       const handle = await nodeIo.open(path, flags);
@@ -30,7 +37,18 @@ export function faultyIo(): FaultyIo {
         if (first && first.length > 1) await nodeIo.writev(handle, [first.subarray(0, first.length >> 1)], position);
         throw Object.assign(new Error(`${fault.code}: injected`), { code: fault.code });
       }
+      if (io.full) {
+        const room = (await handle.stat()).size - position;
+        const length = buffers.reduce((n, b) => n + b.length, 0);
+        if (room < length) {
+          if (room > 0) await nodeIo.writev(handle, [Buffer.concat(buffers).subarray(0, room)], position);
+          throw Object.assign(new Error("ENOSPC: injected full disk"), { code: "ENOSPC" });
+        }
+      }
       return nodeIo.writev(handle, buffers, position);
+    },
+    async freeBytes(path) {
+      return io.full || io.failWrites?.code === "ENOSPC" ? 0 : nodeIo.freeBytes(path);
     },
     async datasync(handle) {
       io.syncs++;

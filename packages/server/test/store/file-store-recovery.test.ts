@@ -70,14 +70,10 @@ async function openStore(options: Partial<ConstructorParameters<typeof FileStore
   return { store, streams: new Map(streams.map((s) => [s.meta.path, s])) };
 }
 
-/** End of the last whole record in a log segment (segments are zero-filled past it). */
+/** End of the last whole batch in a log segment: a 16-byte header, then batch frames (zeros past them). */
 function recordsEnd(bytes: Buffer): number {
-  let at = 0;
-  while (at + 8 <= bytes.length) {
-    const length = bytes.readUInt32BE(at);
-    if (length === 0) break;
-    at += 8 + length;
-  }
+  let at = 16;
+  while (at + 20 <= bytes.length && bytes.readUInt32BE(at) !== 0) at += 20 + bytes.readUInt32BE(at + 8);
   return at;
 }
 
@@ -146,9 +142,14 @@ describe("crash recovery", () => {
     const { store: again, streams } = await openStore();
     expect(streams.get("/a")!.tail).toBe(expected.length);
     expect(text(await again.read("/a", 0, expected.length))).toBe(expected);
-    // Recovery keeps the replayed segments until a checkpoint has fsynced the data they hold.
+    // Recovery keeps the replayed segments until a checkpoint has fsynced the data they hold;
+    // then only the two newest checkpoints stay, and the log from the older one's boundary.
     await again.close();
-    expect((await readdir(join(dir, "wal"))).length).toBe(1);
+    const checkpoints = (await readdir(dir)).filter((name) => name.startsWith("checkpoint-")).sort();
+    expect(checkpoints).toHaveLength(2);
+    const olderBoundary = Number(/\d{16}/.exec(checkpoints[0]!)![0]);
+    const segments = (await readdir(join(dir, "wal"))).map((name) => Number(name.slice(0, 16)));
+    expect(Math.min(...segments)).toBe(olderBoundary);
     const { store: third } = await openStore();
     expect(text(await third.read("/a", 0, expected.length))).toBe(expected);
   });
@@ -156,7 +157,8 @@ describe("crash recovery", () => {
   test("a crash with several log segments after the last checkpoint replays them all", async () => {
     const io = faultyIo();
     // The checkpoint never gets written, so the log keeps every segment since the start.
-    io.rename = () => new Promise<void>(() => {});
+    const rename = io.rename;
+    io.rename = (from, to) => (/checkpoint-\d+\.jsonl$/.test(to) ? new Promise<void>(() => {}) : rename(from, to));
     const { store } = await openStore({ io, checkpointBytes: 512 });
     await store.create(meta("/a"), undefined);
     let expected = "";

@@ -17,12 +17,15 @@ export async function handleHealth(): Promise<HttpReply> {
   return json(200, { status: "ok" });
 }
 
-/** GET /readyz: the store is open and can take writes, and the server is not shutting down. */
+/**
+ * GET /readyz: the store is open, can take writes and has found no corrupt data, and the
+ * server is not shutting down. A 503 says why in `detail`.
+ */
 export async function handleReady(context: Context, opened: boolean): Promise<HttpReply> {
   if (!opened) return json(503, { status: "starting" });
   if (context.engine.draining) return json(503, { status: "draining" });
-  const health = context.options.store.health?.() ?? { writable: true };
-  if (!health.writable) return json(503, { status: "unavailable", detail: health.detail });
+  const health = context.options.store.health?.() ?? { ready: true };
+  if (!health.ready) return json(503, { status: "unavailable", detail: health.detail });
   return json(200, { status: "ready" });
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
 import type { AppendRecord, StoredStream, StreamMeta } from "../types.js";
+import { type CompletedBlock, extendBlocks } from "./block-crc.js";
 import { metaFromJson, metaToJson, type WalRecord } from "./codec.js";
 
 interface WriterExtras {
@@ -22,6 +23,13 @@ export class Entry {
   softDeleted = false;
   /** Bumped when an accepted append fails, so appends queued behind it fail too. */
   failures = 0;
+  /**
+   * CRC-32 of the data file's last, partial block, up to the durable tail (block-crc.ts).
+   * Meaningless while `checksummed` is false: a stream from the first on-disk format, until
+   * its data file has been checksummed at open.
+   */
+  tailCrc = 0;
+  checksummed = true;
   private extras: WriterExtras | undefined = undefined;
 
   constructor(
@@ -53,8 +61,14 @@ export class Entry {
     return this.meta.fork?.position ?? 0;
   }
 
-  /** Applies a committed append to the durable state. */
-  apply(record: AppendRecord): void {
+  /** Applies a committed append to the durable state; returns the data-file blocks it completed. */
+  apply(record: AppendRecord): CompletedBlock[] {
+    let completed: CompletedBlock[] = NONE;
+    if (this.checksummed && record.data.length > 0) {
+      const extended = extendBlocks(this.tail - this.base, this.tailCrc, record.data);
+      this.tailCrc = extended.tailCrc;
+      completed = extended.completed;
+    }
     this.tail = record.position + record.data.length;
     if (this.acceptedTail < this.tail) this.acceptedTail = this.tail;
     if (record.producer) {
@@ -67,6 +81,7 @@ export class Entry {
       this.closed = true;
       if (record.producer) this.writer().closedBy = record.producer;
     }
+    return completed;
   }
 
   toStored(): StoredStream {
@@ -91,14 +106,22 @@ export class Entry {
       lastStreamSeq: this.lastStreamSeq,
       producers: this.producers && [...this.producers].map(([id, s]) => [id, s.epoch, s.lastSeq]),
       softDeleted: this.softDeleted || undefined,
+      crc: this.checksummed ? this.tailCrc : undefined,
     };
   }
 
+  /** An entry from a checkpoint line; throws when the line is not one. */
   static fromJson(json: Record<string, unknown>): Entry {
-    const entry = new Entry(Number(json.id), metaFromJson(json.meta as Record<string, unknown>));
-    entry.tail = entry.acceptedTail = Number(json.tail);
+    const meta = json.meta as Record<string, unknown> | undefined;
+    if (typeof json.id !== "number" || typeof json.tail !== "number" || typeof meta?.path !== "string") {
+      throw new Error("not a stream entry");
+    }
+    const entry = new Entry(json.id, metaFromJson(meta));
+    entry.tail = entry.acceptedTail = json.tail;
     entry.closed = json.closed === true;
     entry.softDeleted = json.softDeleted === true;
+    entry.checksummed = typeof json.crc === "number";
+    entry.tailCrc = entry.checksummed ? (json.crc as number) : 0;
     const producers = json.producers as Array<[string, number, number]> | undefined;
     if (json.closedBy !== undefined || json.lastStreamSeq !== undefined || producers?.length) {
       const writer = entry.writer();
@@ -110,6 +133,8 @@ export class Entry {
     return entry;
   }
 }
+
+const NONE: CompletedBlock[] = [];
 
 /**
  * Every stream by path. Lookup by id is only needed while replaying the log, so that index
@@ -150,26 +175,27 @@ export class Catalog {
 
   /**
    * Replays one log record during recovery. Returns the entry whose data the record carries,
-   * so the caller can rewrite it into the stream's data file.
+   * so the caller can rewrite it into the stream's data file, and the blocks it completed.
    */
-  replay(record: WalRecord): Entry | undefined {
+  replay(record: WalRecord): { entry: Entry; completed: CompletedBlock[] } | undefined {
     if (record.id >= this.nextId) this.nextId = record.id + 1;
     if (record.type === "create") {
       const stale = this.byPath.get(record.meta.path);
       if (stale) this.delete(stale);
       const entry = new Entry(record.id, record.meta);
       this.add(entry);
-      if (record.first) entry.apply(record.first);
-      return entry;
+      return { entry, completed: record.first ? entry.apply(record.first) : NONE };
     }
     const entry = this.replayIndex?.get(record.id);
     if (!entry) return undefined;
-    if (record.type === "append") {
-      entry.apply(record.record);
-      return entry;
-    }
+    if (record.type === "append") return { entry, completed: entry.apply(record.record) };
     if (record.type === "mark-deleted") entry.softDeleted = true;
     else this.delete(entry);
     return undefined;
+  }
+
+  /** The entry with this id during replay. */
+  replayed(id: number): Entry | undefined {
+    return this.replayIndex?.get(id);
   }
 }

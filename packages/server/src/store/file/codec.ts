@@ -16,7 +16,7 @@ export type WalRecord =
   | { type: "remove"; id: number };
 
 const TYPE_CODE = { create: 1, append: 2, "mark-deleted": 3, remove: 4 } as const;
-const FRAME_HEADER = 8;
+export const FRAME_HEADER = 8;
 const MAX_BODY = 1 << 30;
 const FLAG_CLOSE = 1;
 const FLAG_PRODUCER = 2;

@@ -1,9 +1,15 @@
 /**
- * Open data files, least recently used first. A million streams must not mean a million
- * file descriptors: at most `max` files are open at once. Idle files are closed to make room;
- * when every open file is busy, new users wait for one to be released.
+ * Open files (data and checksum files), least recently used first. A million streams must
+ * not mean a million file descriptors: at most `max` files are open at once. Idle files are
+ * closed to make room; when every open file is busy, new users wait for one to be released.
+ *
+ * Running out of descriptors anyway (EMFILE/ENFILE: connections use them too) never fails
+ * for good: idle files are closed and the open retried; with none to close, the caller gets a
+ * StoreBusyError (503 with Retry-After). The shortage lasts (and readiness says so) until an
+ * open succeeds without meeting the limit.
  */
 import type { FileHandle } from "node:fs/promises";
+import { StoreBusyError } from "../errors.js";
 import { type FileIo, READ_WRITE_CREATE } from "./io.js";
 
 interface Slot {
@@ -11,18 +17,34 @@ interface Slot {
   users: number;
 }
 
+export interface FdCacheEvents {
+  /** An open failed for want of descriptors (whether or not a retry then succeeded). */
+  exhausted(error: StoreBusyError): void;
+}
+
+/**
+ * Idle files closed per retry when the process is out of descriptors: one, so that while the
+ * limit lasts every open meets it, and the shortage stays visible until it is over.
+ */
+const EVICT_ON_SHORTAGE = 1;
+const OPEN_ATTEMPTS = 4;
+
 export class FdCache {
-  private readonly slots = new Map<number, Slot>();
+  private readonly slots = new Map<string, Slot>();
   private readonly waiting: Array<() => void> = [];
+  /** Set by closeAll: nothing opens after it. */
+  private closed = false;
+  /** Set when an open meets the descriptor limit; cleared by an open that does not. */
+  shortage: StoreBusyError | undefined;
 
   constructor(
     private readonly io: FileIo,
-    private readonly pathOf: (id: number) => string,
     private readonly max: number,
+    private readonly events: FdCacheEvents = { exhausted: () => {} },
   ) {}
 
-  async use<T>(id: number, work: (handle: FileHandle) => Promise<T>): Promise<T> {
-    const slot = await this.acquire(id);
+  async use<T>(path: string, work: (handle: FileHandle) => Promise<T>): Promise<T> {
+    const slot = await this.acquire(path);
     try {
       return await work(await slot.opening);
     } finally {
@@ -31,59 +53,98 @@ export class FdCache {
     }
   }
 
-  /** Closes a stream's file (before deleting it). */
-  async drop(id: number): Promise<void> {
-    const slot = this.slots.get(id);
+  /** Closes a file (before deleting it). */
+  async drop(path: string): Promise<void> {
+    const slot = this.slots.get(path);
     if (!slot) return;
-    this.slots.delete(id);
-    await (await slot.opening).close();
+    this.slots.delete(path);
+    await closeSlot(slot);
     this.release();
   }
 
   async closeAll(): Promise<void> {
+    this.closed = true;
     const slots = [...this.slots.values()];
     this.slots.clear();
-    await Promise.all(slots.map(async (slot) => (await slot.opening).close()));
+    await Promise.all(slots.map(closeSlot));
   }
 
   get openCount(): number {
     return this.slots.size;
   }
 
-  private async acquire(id: number): Promise<Slot> {
+  private async acquire(path: string): Promise<Slot> {
     for (;;) {
-      const existing = this.slots.get(id);
+      const existing = this.slots.get(path);
       if (existing) {
-        this.slots.delete(id); // re-insert: Map order is our recency order
-        this.slots.set(id, existing);
+        this.slots.delete(path); // re-insert: Map order is our recency order
+        this.slots.set(path, existing);
         existing.users++;
         return existing;
       }
-      if (this.slots.size < this.max || this.evictOne()) {
-        const slot: Slot = { opening: this.io.open(this.pathOf(id), READ_WRITE_CREATE), users: 1 };
+      if (this.closed) throw new Error("The store's files are closed");
+      const room = this.slots.size < this.max ? [] : this.evictIdle(1);
+      if (this.slots.size < this.max) {
+        // A file closed to make room is closed before this one opens: never more than `max` open.
+        const opening = room.length > 0 ? Promise.all(room).then(() => this.open(path)) : this.open(path);
+        const slot: Slot = { opening, users: 1 };
         slot.opening.catch(() => {
-          if (this.slots.get(id) === slot) this.slots.delete(id);
+          if (this.slots.get(path) === slot) this.slots.delete(path);
         });
-        this.slots.set(id, slot);
+        this.slots.set(path, slot);
         return slot;
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
   }
 
-  /** Closes the least recently used idle file; false when every open file is busy. */
-  private evictOne(): boolean {
-    for (const [id, slot] of this.slots) {
-      if (slot.users > 0) continue;
-      this.slots.delete(id);
-      void slot.opening.then((handle) => handle.close()).catch(() => {});
-      return true;
+  private async open(path: string): Promise<FileHandle> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const handle = await this.io.open(path, READ_WRITE_CREATE);
+        if (attempt === 1) this.shortage = undefined;
+        return handle;
+      } catch (error) {
+        if (!isOutOfDescriptors(error)) throw error;
+        const busy = new StoreBusyError(`Out of file descriptors opening ${path}`, { cause: error });
+        this.shortage = busy;
+        this.events.exhausted(busy);
+        const closing = this.evictIdle(EVICT_ON_SHORTAGE);
+        if (closing.length === 0 || attempt === OPEN_ATTEMPTS) throw busy;
+        await Promise.all(closing);
+      }
     }
-    return false;
+  }
+
+  /** Closes up to `count` least recently used idle files; returns their closes. */
+  private evictIdle(count: number): Promise<void>[] {
+    const closing: Promise<void>[] = [];
+    for (const [path, slot] of this.slots) {
+      if (closing.length >= count) break;
+      if (slot.users > 0) continue;
+      this.slots.delete(path);
+      closing.push(closeSlot(slot).catch(() => {}));
+    }
+    return closing;
   }
 
   private release(): void {
-    while (this.slots.size > this.max && this.evictOne()) {}
+    while (this.slots.size > this.max && this.evictIdle(1).length > 0) {}
     this.waiting.shift()?.();
   }
+}
+
+async function closeSlot(slot: Slot): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await slot.opening;
+  } catch {
+    return; // never opened: nothing to close
+  }
+  await handle.close();
+}
+
+export function isOutOfDescriptors(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === "EMFILE" || code === "ENFILE";
 }

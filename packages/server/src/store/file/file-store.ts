@@ -4,20 +4,29 @@
  * - Every change is a checksummed record in the write-ahead log; an append's data, producer
  *   state, Stream-Seq and closure are one record.
  * - Group commit: records arriving while a commit runs share the next one, which is one log
- *   write and one fdatasync for all streams together.
+ *   write (one checksummed batch frame) and one fdatasync for all streams together.
  * - Each stream's bytes are also kept, in wire format, in its own data file, so a read is one
- *   positional read. Data files are fsynced only at checkpoints; until then the log holds
- *   the data and recovery rewrites it.
+ *   positional read, checked against block checksums. Data files are fsynced only at
+ *   checkpoints; until then the log holds the data and recovery rewrites it.
+ * - One process owns a data directory at a time (lock.ts).
+ *
+ * Group commit, recovery, checkpoints, data files, the lock and readiness live in their own
+ * modules; this one opens and closes the store and ties them together.
  */
 import { join } from "node:path";
+import type { StoreCorruptionError } from "../errors.js";
 import type { AppendRecord, Store, StoredStream, StoreHealth, StoreObserver, StreamMeta } from "../types.js";
-import { StoreFullError } from "../types.js";
 import { Catalog, Entry } from "./catalog.js";
-import { readCheckpoint, snapshotLines, writeCheckpoint } from "./checkpoint.js";
-import { encodeRecord, type WalRecord } from "./codec.js";
-import { FdCache } from "./fd-cache.js";
-import { type FileIo, isDiskFull, nodeIo, readFully, writeFully } from "./io.js";
-import { FatalStoreError, listSegments, replaySegments, segmentName, Wal } from "./wal.js";
+import { markFormat } from "./checkpoint.js";
+import { Checkpointer } from "./checkpointer.js";
+import { DataFiles } from "./data-files.js";
+import { GroupCommit } from "./group-commit.js";
+import { StoreHealthState } from "./health.js";
+import { openFileLimit } from "./host.js";
+import { type FileIo, isDiskFull, nodeIo } from "./io.js";
+import { type DirLock, lockDataDir } from "./lock.js";
+import { recover } from "./recovery.js";
+import { FatalStoreError, Wal } from "./wal.js";
 
 export type Durability = "fsync" | { readonly intervalMs: number };
 
@@ -27,22 +36,20 @@ export interface FileStoreOptions {
   readonly durability?: Durability;
   /** Filesystem calls; tests inject faults here. */
   readonly io?: FileIo;
-  /** Idle data files kept open (default 512). */
+  /** Files kept open at most (default: half the process's open-file limit, the rest left to connections). */
   readonly maxOpenFiles?: number;
   /** Log bytes after which a checkpoint is taken (default 64 MiB). */
   readonly checkpointBytes?: number;
+  /** Below this much free disk space the store reports not ready (default 16 MiB). */
+  readonly minFreeBytes?: number;
+  /** How often free disk space is checked (default 5 s). */
+  readonly spaceCheckMs?: number;
   /** Called when durability can no longer be guaranteed; the default stops the process. */
   readonly onFatal?: (error: Error) => void;
 }
 
-interface Pending {
-  readonly entry: Entry;
-  readonly record: WalRecord;
-  /** The entry's failure count at submission: if it moved, an earlier append failed. */
-  readonly failuresAtSubmit: number;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
+/** Open-file budget when the process's limit cannot be read (not Linux). */
+const FALLBACK_OPEN_FILES = 128;
 
 export class FileStore implements Store {
   readonly description: string;
@@ -50,35 +57,38 @@ export class FileStore implements Store {
   private readonly io: FileIo;
   private readonly dir: string;
   private readonly walDir: string;
-  private readonly streamsDir: string;
   private readonly mode: Durability;
-  private readonly checkpointBytes: number;
   private readonly onFatal: (error: Error) => void;
   private readonly catalog = new Catalog();
   private readonly creating = new Map<string, Entry>();
   private readonly wal: Wal;
-  private readonly files: FdCache;
-  private queue: Pending[] = [];
-  private committing: Promise<void> | undefined;
-  private dirty = new Set<Entry>();
-  private checkpointing: Promise<void> | undefined;
+  private data: DataFiles | undefined;
+  private checkpointer: Checkpointer | undefined;
+  private readonly state: StoreHealthState;
+  private lock: DirLock | undefined;
+  private commits: GroupCommit | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
   private unsynced = false;
-  private fatal: Error | undefined;
-  /** Set by a write refused for lack of space, cleared by the next successful commit. */
-  private diskFull = false;
+  /** Set by simulateCrash: background work stops without side effects. */
+  private stopped = false;
   private observer: StoreObserver | undefined;
 
-  constructor(options: FileStoreOptions) {
+  constructor(private readonly options: FileStoreOptions) {
     this.io = options.io ?? nodeIo;
     this.dir = options.dir;
     this.walDir = join(options.dir, "wal");
-    this.streamsDir = join(options.dir, "streams");
     this.mode = options.durability ?? "fsync";
-    this.checkpointBytes = options.checkpointBytes ?? 64 << 20;
     this.onFatal = options.onFatal ?? defaultFatal;
-    this.wal = new Wal(this.io, this.walDir, this.mode === "fsync");
-    this.files = new FdCache(this.io, (id) => this.dataPath(id), options.maxOpenFiles ?? 512);
+    this.state = new StoreHealthState(
+      {
+        io: this.io,
+        dir: options.dir,
+        minFreeBytes: options.minFreeBytes ?? 16 << 20,
+        spaceCheckMs: options.spaceCheckMs ?? 5_000,
+      },
+      () => this.data?.shortage,
+    );
+    this.wal = new Wal(this.io, this.walDir, this.mode === "fsync", () => this.state.spaceShort());
     this.description = `file:${options.dir}`;
     this.durability =
       this.mode === "fsync"
@@ -87,13 +97,84 @@ export class FileStore implements Store {
   }
 
   async open(): Promise<StoredStream[]> {
-    for (const dir of [this.dir, this.walDir, this.streamsDir]) await this.io.mkdir(dir);
-    await this.recover();
+    await this.io.mkdir(this.dir);
+    this.lock = await lockDataDir(this.io, this.dir);
+    try {
+      return await this.openLocked();
+    } catch (error) {
+      await this.data?.closeAll().catch(() => {});
+      await this.wal.close().catch(() => {});
+      await this.lock.release();
+      throw error;
+    }
+  }
+
+  private async openLocked(): Promise<StoredStream[]> {
+    const streamsDir = join(this.dir, "streams");
+    for (const dir of [this.walDir, streamsDir]) await this.io.mkdir(dir);
+    const data = new DataFiles(this.io, streamsDir, await this.openFileBudget(), {
+      corruption: (error) => this.corrupted(error),
+      exhausted: (error) => this.observer?.fileLimit?.(error),
+    });
+    this.data = data;
+    const warn = (message: string, fields: Record<string, unknown>) => this.observer?.warning?.(message, fields);
+    const recovered = await recover({
+      io: this.io,
+      dir: this.dir,
+      walDir: this.walDir,
+      catalog: this.catalog,
+      data,
+      warn,
+    });
+    this.checkpointer = new Checkpointer({
+      io: this.io,
+      dir: this.dir,
+      walDir: this.walDir,
+      wal: this.wal,
+      catalog: this.catalog,
+      data,
+      everyBytes: this.options.checkpointBytes ?? 64 << 20,
+      die: (error) => this.commit.die(error),
+      warn,
+    });
+    this.commits = new GroupCommit({
+      wal: this.wal,
+      files: data,
+      catalog: this.catalog,
+      checkpointer: this.checkpointer,
+      state: this.state,
+      observer: () => this.observer,
+      wroteUnsynced: () => {
+        if (this.mode !== "fsync") this.unsynced = true;
+      },
+      fatal: (error) => {
+        this.state.fatal = error;
+        this.onFatal(error);
+      },
+    });
+    // The replayed data is in the page cache only; the log segments that hold it stay until
+    // the next checkpoint has fsynced those files, so recovery fsyncs nothing per stream.
+    for (const entry of recovered.replayed) if (this.catalog.holds(entry)) this.checkpointer.markDirty(entry);
+    await markFormat(this.io, this.dir).catch((error: unknown) => {
+      // Only a guard against opening the directory with an older release; it can wait for space.
+      if (!isDiskFull(error)) throw error;
+      warn("no space to mark the data directory's format", {});
+    });
+    await this.wal.start(recovered.nextSegment);
+    await this.removeOrphans(streamsDir);
+    await this.state.start();
     if (this.mode !== "fsync") {
       this.syncTimer = setInterval(() => void this.periodicSync(), this.mode.intervalMs);
       this.syncTimer.unref();
     }
     return [...this.catalog.entries()].map((entry) => entry.toStored());
+  }
+
+  /** Half the process's open-file limit: the other half is left to connections and the log. */
+  private async openFileBudget(): Promise<number> {
+    if (this.options.maxOpenFiles !== undefined) return this.options.maxOpenFiles;
+    const limit = await openFileLimit();
+    return limit === undefined ? FALLBACK_OPEN_FILES : Math.max(16, Math.min(65_536, Math.floor(limit / 2)));
   }
 
   async create(meta: StreamMeta, first: AppendRecord | undefined): Promise<void> {
@@ -105,7 +186,7 @@ export class FileStore implements Store {
     entry.acceptedTail = entry.base + (first?.data.length ?? 0);
     this.creating.set(meta.path, entry);
     try {
-      await this.submit(entry, { type: "create", id: entry.id, meta, first });
+      await this.commit.submit(entry, { type: "create", id: entry.id, meta, first });
     } finally {
       this.creating.delete(meta.path);
     }
@@ -117,7 +198,7 @@ export class FileStore implements Store {
       throw new Error(`Append at ${record.position} does not start at the stored tail ${entry.acceptedTail}`);
     }
     entry.acceptedTail = record.position + record.data.length;
-    await this.submit(entry, { type: "append", id: entry.id, record });
+    await this.commit.submit(entry, { type: "append", id: entry.id, record });
   }
 
   async read(path: string, start: number, end: number): Promise<Uint8Array> {
@@ -126,31 +207,51 @@ export class FileStore implements Store {
       throw new RangeError(`Read [${start}, ${end}) outside stored range [${entry.base}, ${entry.tail}) of ${path}`);
     }
     if (start === end) return new Uint8Array(0);
-    return this.files.use(entry.id, (handle) => readFully(this.io, handle, end - start, start - entry.base));
+    return this.files.read(entry, start - entry.base, end - entry.base);
   }
 
   async markDeleted(path: string): Promise<void> {
     const entry = this.entry(path);
-    await this.submit(entry, { type: "mark-deleted", id: entry.id });
+    await this.commit.submit(entry, { type: "mark-deleted", id: entry.id });
   }
 
   async remove(path: string): Promise<void> {
     const entry = this.entry(path);
-    await this.submit(entry, { type: "remove", id: entry.id });
-    // Only once the removal is durable may the data go; a crash in between leaves an
-    // orphan file that recovery deletes.
-    await this.files.drop(entry.id);
-    await this.io.unlink(this.dataPath(entry.id)).catch(ignoreMissing);
+    await this.commit.submit(entry, { type: "remove", id: entry.id });
+    // The removal is durable: it stands whatever happens to the files now. Files that cannot
+    // be deleted are orphans, deleted at the next open.
+    await this.files.remove(entry.id).catch((error: unknown) => {
+      this.observer?.warning?.("could not delete a removed stream's files", { path, err: String(error) });
+    });
   }
 
   async close(): Promise<void> {
+    if (this.stopped) return;
+    this.state.stop();
     clearInterval(this.syncTimer);
-    await this.committing;
-    await this.checkpointing;
-    if (!this.fatal) await this.checkpoint();
-    await this.checkpointing;
+    await this.commits?.idle();
+    await this.checkpointer?.running;
+    if (!this.state.fatal && this.checkpointer) await this.checkpointer.take();
+    await this.checkpointer?.running;
     await this.wal.close();
-    await this.files.closeAll();
+    await this.data?.closeAll();
+    await this.lock?.release();
+  }
+
+  /**
+   * Stops as a crash would, for tests and benchmarks in one process: no checkpoint, pending
+   * work abandoned, files closed, and the lock released as a dead holder's counts as stale.
+   */
+  async simulateCrash(): Promise<void> {
+    this.stopped = true;
+    if (this.commits) this.commits.stopped = true;
+    this.state.stop();
+    clearInterval(this.syncTimer);
+    // Nothing in flight is waited for (a crash would not); a file closes once its own
+    // operations in flight are done.
+    await this.wal.close();
+    await this.data?.closeAll();
+    await this.lock?.release();
   }
 
   observe(observer: StoreObserver): void {
@@ -158,9 +259,7 @@ export class FileStore implements Store {
   }
 
   health(): StoreHealth {
-    if (this.fatal) return { writable: false, detail: this.fatal.message };
-    if (this.diskFull) return { writable: false, detail: "the disk is full" };
-    return { writable: true };
+    return this.state.health;
   }
 
   storedBytes(): number {
@@ -169,9 +268,19 @@ export class FileStore implements Store {
     return bytes;
   }
 
-  /** Number of data files currently open (for tests and metrics). */
+  /** Number of files currently open (for tests and metrics). */
   get openFiles(): number {
-    return this.files.openCount;
+    return this.data?.openCount ?? 0;
+  }
+
+  private get commit(): GroupCommit {
+    if (!this.commits) throw new Error("The store is not open");
+    return this.commits;
+  }
+
+  private get files(): DataFiles {
+    if (!this.data) throw new Error("The store is not open");
+    return this.data;
   }
 
   private entry(path: string): Entry {
@@ -180,273 +289,31 @@ export class FileStore implements Store {
     return entry;
   }
 
-  private dataPath(id: number): string {
-    return join(this.streamsDir, `${id}.data`);
-  }
-
-  // --- Group commit ---
-
-  private submit(entry: Entry, record: WalRecord): Promise<void> {
-    if (this.fatal) return Promise.reject(this.fatal);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ entry, record, failuresAtSubmit: entry.failures, resolve, reject });
-      this.committing ??= this.commitLoop();
-    });
-  }
-
-  private async commitLoop(): Promise<void> {
-    try {
-      while (this.queue.length > 0 && !this.fatal) {
-        const batch = this.queue;
-        this.queue = [];
-        await this.commitBatch(batch);
-        if (this.wal.size >= this.checkpointBytes && !this.checkpointing) await this.checkpoint();
-      }
-    } finally {
-      this.committing = undefined;
-    }
-  }
-
-  private async commitBatch(batch: Pending[]): Promise<void> {
-    let pending = batch.filter((p) => {
-      if (p.entry.failures === p.failuresAtSubmit) return true;
-      p.reject(new Error("An earlier append to this stream failed"));
-      return false;
-    });
-    // 1. Data files first: if a crash follows, their extra bytes lie past the durable tail,
-    //    where nothing reads them and the next append overwrites them.
-    const written = await this.writeDataFiles(pending);
-    pending = written.good;
-    if (pending.length === 0) {
-      this.diskFull ||= written.diskFull;
-      return;
-    }
-    // 2. One log write for the whole batch; in fsync mode the log is O_DSYNC, so when the
-    //    write returns the batch is on disk (one system call per commit, for all streams).
-    const started = performance.now();
-    try {
-      await this.wal.write(pending.flatMap((p) => encodeRecord(p.record)));
-      this.observer?.commit(pending.length, (performance.now() - started) / 1000);
-      this.diskFull = written.diskFull;
-    } catch (error) {
-      // fsyncgate: after a failed sync the kernel may have dropped the pages; never retry.
-      if (error instanceof FatalStoreError) return this.die(error, pending);
-      this.diskFull = isDiskFull(error);
-      for (const p of pending) this.failEntry(p.entry);
-      for (const p of pending) p.reject(storeError(error));
-      return;
-    }
-    if (this.mode !== "fsync") this.unsynced = true;
-    for (const p of pending) this.applyCommitted(p);
-    for (const p of pending) p.resolve();
-  }
-
-  /** Writes each stream's new bytes with one positional write; returns the records still good. */
-  private async writeDataFiles(pending: Pending[]): Promise<{ good: Pending[]; diskFull: boolean }> {
-    const runs = new Map<Entry, { start: number; parts: Uint8Array[] }>();
-    for (const p of pending) {
-      const data = recordData(p.record);
-      if (!data || data.data.length === 0) continue;
-      const run = runs.get(p.entry);
-      if (run) run.parts.push(data.data);
-      else runs.set(p.entry, { start: data.position - p.entry.base, parts: [data.data] });
-    }
-    if (runs.size === 0) return { good: pending, diskFull: false };
-    const failed = new Map<Entry, unknown>();
-    await Promise.all(
-      [...runs].map(async ([entry, run]) => {
-        try {
-          await this.files.use(entry.id, (handle) => writeFully(this.io, handle, run.parts, run.start));
-        } catch (error) {
-          failed.set(entry, error);
-        }
-      }),
-    );
-    if (failed.size === 0) return { good: pending, diskFull: false };
-    const good = pending.filter((p) => {
-      const error = failed.get(p.entry);
-      if (error === undefined) return true;
-      this.failEntry(p.entry);
-      p.reject(storeError(error));
-      return false;
-    });
-    return { good, diskFull: [...failed.values()].some(isDiskFull) };
-  }
-
-  private applyCommitted(p: Pending): void {
-    const { entry, record } = p;
-    switch (record.type) {
-      case "create":
-        this.catalog.add(entry);
-        if (record.first) entry.apply(record.first);
-        if (record.first?.data.length) this.dirty.add(entry);
-        break;
-      case "append":
-        entry.apply(record.record);
-        if (record.record.data.length > 0) this.dirty.add(entry);
-        break;
-      case "mark-deleted":
-        entry.softDeleted = true;
-        break;
-      case "remove":
-        this.catalog.delete(entry);
-        this.dirty.delete(entry);
-        break;
-    }
-  }
-
-  /** After a failed append, the entry's queued appends fail too and its accepted tail rewinds. */
-  private failEntry(entry: Entry): void {
-    entry.failures++;
-    entry.acceptedTail = entry.tail;
-  }
-
-  private die(error: FatalStoreError, pending: Pending[]): void {
-    this.fatal = error;
-    for (const p of [...pending, ...this.queue]) p.reject(error);
-    this.queue = [];
-    this.onFatal(error);
+  private corrupted(error: StoreCorruptionError): void {
+    this.state.corrupted(error);
+    this.observer?.corruption?.(error);
   }
 
   private async periodicSync(): Promise<void> {
-    if (!this.unsynced || this.fatal) return;
+    if (!this.unsynced || this.state.fatal) return;
     this.unsynced = false;
     try {
       await this.wal.sync();
     } catch (error) {
-      this.die(new FatalStoreError("fdatasync of the log failed", error), []);
+      this.commit.die(new FatalStoreError("fdatasync of the log failed", error));
     }
   }
 
-  // --- Checkpoints ---
-
-  /**
-   * Called between batches: snapshot the catalog, switch to a new log segment, then in the
-   * background fsync the data files written since the last checkpoint, write the snapshot,
-   * and delete the log segments it covers.
-   */
-  private async checkpoint(): Promise<void> {
-    const segment = this.wal.segment + 1;
-    const snapshot = snapshotLines(segment, this.catalog.nextId, this.catalog.entries());
-    const dirty = this.dirty;
-    this.dirty = new Set();
-    await this.wal.start(segment);
-    this.checkpointing = this.finishCheckpoint(segment, snapshot, dirty).finally(() => {
-      this.checkpointing = undefined;
-    });
-  }
-
-  private async finishCheckpoint(segment: number, snapshot: string, dirty: Set<Entry>): Promise<void> {
-    try {
-      await Promise.all(
-        [...dirty]
-          .filter((entry) => this.catalog.holds(entry))
-          .map((entry) => this.files.use(entry.id, (handle) => this.io.datasync(handle))),
-      );
-      await this.io.syncDir(this.streamsDir);
-      await writeCheckpoint(this.io, this.dir, snapshot);
-    } catch (error) {
-      this.die(new FatalStoreError("Could not write a checkpoint", error), []);
-      return;
-    }
-    for (const old of await listSegments(this.io, this.walDir)) {
-      if (old < segment) await this.io.unlink(join(this.walDir, segmentName(old))).catch(ignoreMissing);
-    }
-  }
-
-  // --- Recovery ---
-
-  private async recover(): Promise<void> {
-    const checkpoint = await readCheckpoint(this.io, this.dir);
-    for (const entry of checkpoint?.entries ?? []) this.catalog.add(entry);
-    if (checkpoint) this.catalog.nextId = Math.max(this.catalog.nextId, checkpoint.nextId);
-    const first = checkpoint?.segment ?? 0;
-
-    const writer = new ReplayWriter((entry, start, parts) =>
-      this.files.use(entry.id, (handle) => writeFully(this.io, handle, parts, start)),
-    );
-    this.catalog.beginReplay();
-    const { last } = await replaySegments(this.io, this.walDir, first, async (record) => {
-      const entry = this.catalog.replay(record);
-      const data = recordData(record);
-      if (entry && data && data.data.length > 0) await writer.add(entry, data.position - entry.base, data.data);
-      if (record.type === "remove") writer.forget(record.id);
-    });
-    const replayed = await writer.flush();
-    this.catalog.endReplay();
-
-    // The replayed data is in the data files' page cache, not yet on disk; the log segments
-    // that hold it stay until the next checkpoint has fsynced those files. Recovery itself
-    // fsyncs nothing per stream, so restart time does not grow with the number of streams.
-    for (const entry of replayed) if (this.catalog.holds(entry)) this.dirty.add(entry);
-    for (const old of await listSegments(this.io, this.walDir)) {
-      if (old < first) await this.io.unlink(join(this.walDir, segmentName(old)));
-    }
-    await this.wal.start(Math.max(first, last + 1));
-    await this.removeOrphans();
-  }
-
-  /** Data files of streams that no longer exist (removed just before a crash). */
-  private async removeOrphans(): Promise<void> {
+  /** Files of streams that no longer exist (removed just before a crash). */
+  private async removeOrphans(streamsDir: string): Promise<void> {
     const live = new Set([...this.catalog.entries()].map((entry) => entry.id));
-    for (const name of await this.io.readdir(this.streamsDir)) {
-      const match = /^(\d+)\.data$/.exec(name);
+    for (const name of await this.io.readdir(streamsDir)) {
+      const match = /^(\d+)\.(data|crc)$/.exec(name);
       if (match && !live.has(Number(match[1]))) {
-        await this.io.unlink(join(this.streamsDir, name)).catch(ignoreMissing);
+        await this.io.unlink(join(streamsDir, name)).catch(ignoreMissing);
       }
     }
   }
-}
-
-/** Batches replayed data per stream into contiguous runs, one write each. */
-class ReplayWriter {
-  private readonly runs = new Map<number, { entry: Entry; start: number; parts: Uint8Array[]; end: number }>();
-  private readonly touched = new Set<Entry>();
-
-  constructor(private readonly write: (entry: Entry, start: number, parts: Uint8Array[]) => Promise<void>) {}
-
-  async add(entry: Entry, start: number, data: Uint8Array): Promise<void> {
-    const run = this.runs.get(entry.id);
-    if (run && run.entry === entry && run.end === start) {
-      run.parts.push(data);
-      run.end += data.length;
-      return;
-    }
-    if (run) await this.flushRun(run.entry.id);
-    this.runs.set(entry.id, { entry, start, parts: [data], end: start + data.length });
-  }
-
-  forget(id: number): void {
-    this.runs.delete(id);
-  }
-
-  /** Writes every pending run, many files at a time (the fd cache bounds how many). */
-  async flush(): Promise<Set<Entry>> {
-    const ids = [...this.runs.keys()];
-    const worker = async () => {
-      for (let id = ids.pop(); id !== undefined; id = ids.pop()) await this.flushRun(id);
-    };
-    await Promise.all(Array.from({ length: 32 }, worker));
-    return this.touched;
-  }
-
-  private async flushRun(id: number): Promise<void> {
-    const run = this.runs.get(id);
-    if (!run) return;
-    this.runs.delete(id);
-    await this.write(run.entry, run.start, run.parts);
-    this.touched.add(run.entry);
-  }
-}
-
-function recordData(record: WalRecord): AppendRecord | undefined {
-  if (record.type === "append") return record.record;
-  if (record.type === "create") return record.first;
-  return undefined;
-}
-
-function storeError(error: unknown): unknown {
-  return isDiskFull(error) ? new StoreFullError(undefined, { cause: error }) : error;
 }
 
 function ignoreMissing(error: unknown): void {

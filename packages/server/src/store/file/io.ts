@@ -20,6 +20,10 @@ export interface FileIo {
   unlink(path: string): Promise<void>;
   readdir(path: string): Promise<string[]>;
   mkdir(path: string): Promise<void>;
+  symlink(target: string, path: string): Promise<void>;
+  readlink(path: string): Promise<string>;
+  /** Bytes an unprivileged writer can still use on the filesystem holding `path`. */
+  freeBytes(path: string): Promise<number>;
 }
 
 export const READ_WRITE_CREATE = constants.O_RDWR | constants.O_CREAT;
@@ -45,6 +49,12 @@ export const nodeIo: FileIo = {
   readdir: (path) => fs.readdir(path),
   mkdir: async (path) => {
     await fs.mkdir(path, { recursive: true });
+  },
+  symlink: (target, path) => fs.symlink(target, path),
+  readlink: (path) => fs.readlink(path),
+  freeBytes: async (path) => {
+    const stats = await fs.statfs(path);
+    return stats.bavail * stats.bsize;
   },
 };
 
@@ -75,16 +85,27 @@ export async function writeFully(
   }
 }
 
-/** Reads exactly `length` bytes at `position`, or throws if the file is shorter. */
+/** Reads exactly `length` bytes at `position`, or throws ShortReadError if the file is shorter. */
 export async function readFully(io: FileIo, handle: fs.FileHandle, length: number, position: number): Promise<Buffer> {
   const buffer = Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
     const n = await io.read(handle, buffer.subarray(done), position + done);
-    if (n === 0) throw new Error(`Short read: wanted ${length} bytes at ${position}, file ended after ${done}`);
+    if (n === 0) throw new ShortReadError(position + done, position + length);
     done += n;
   }
   return buffer;
+}
+
+/** A file ended before the bytes a read needed. */
+export class ShortReadError extends Error {
+  constructor(
+    readonly end: number,
+    readonly wanted: number,
+  ) {
+    super(`Short read: the file ends at byte ${end}, before ${wanted}`);
+    this.name = "ShortReadError";
+  }
 }
 
 export function isDiskFull(error: unknown): boolean {

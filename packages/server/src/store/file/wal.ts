@@ -1,12 +1,14 @@
 /**
- * The write-ahead log: numbered segment files of checksummed records (codec.ts). Every
- * acknowledged change is here first. Segments older than the latest checkpoint are deleted.
+ * The write-ahead log: numbered segment files, each a header and then one checksummed batch
+ * frame per group commit (batch.ts), holding checksummed records (codec.ts). Every
+ * acknowledged change is here first. Segments older than both kept checkpoints are deleted.
  */
 
+import { randomInt } from "node:crypto";
 import { constants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { decodeRecord, type WalRecord } from "./codec.js";
+import { encodeBatchHeader, encodeSegmentHeader } from "./batch.js";
 import { type FileIo, isDiskFull, READ_WRITE_CREATE, writeFully } from "./io.js";
 
 const SUFFIX = ".wal";
@@ -22,15 +24,26 @@ export async function listSegments(io: FileIo, dir: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
+interface Filler {
+  readonly until: number;
+  /** Resolves when the next piece is written. */
+  progress: Promise<void>;
+  advance: () => void;
+  /** Resolves when the filler has stopped. */
+  finished: Promise<void>;
+}
+
 /** How far ahead of the last record a segment is zero-filled, and in what pieces. */
 const PREALLOCATE_BYTES = 8 << 20;
 const ZEROS = new Uint8Array(1 << 20);
 
 export class Wal {
   private handle: FileHandle | undefined;
-  /** Bytes of whole, written records in the current segment. */
+  /** Bytes of whole, written batches (and the header) in the current segment. */
   size = 0;
   segment = 0;
+  /** Random per segment: a batch frame inside a record's payload can never pass as a real one. */
+  private salt = 0;
   /**
    * The segment is zero-filled ahead of its records up to here. Writing over allocated blocks
    * does not change the file's size, so a durable write need not also commit metadata to the
@@ -39,7 +52,7 @@ export class Wal {
    */
   private zeroedUpTo = 0;
   /** The zero-filler, while it runs; records never go where it has yet to write. */
-  private filler: { until: number; progress: Promise<void>; advance: () => void } | undefined;
+  private filler: Filler | undefined;
 
   /**
    * With `durableWrites`, segments are opened O_DSYNC: each write returns only once its data
@@ -49,31 +62,58 @@ export class Wal {
     private readonly io: FileIo,
     private readonly dir: string,
     private readonly durableWrites: boolean,
+    /** Told when preallocation ran out of space (readiness checks the disk then). */
+    private readonly onSpaceShort: () => void = () => {},
   ) {}
 
-  /** Starts writing a new, empty segment. */
+  /**
+   * Starts writing a new, empty segment. Its header goes out with its first batch, so starting
+   * a segment on a full disk costs no data block. Without durable writes the previous segment
+   * is synced first: a torn tail can then only be in the newest segment.
+   */
   async start(segment: number): Promise<void> {
     const flags = READ_WRITE_CREATE | (this.durableWrites ? constants.O_DSYNC : 0);
     const handle = await this.io.open(join(this.dir, segmentName(segment)), flags);
-    await this.io.truncate(handle, 0);
-    await this.io.syncDir(this.dir);
+    try {
+      await this.io.truncate(handle, 0);
+      await this.io.syncDir(this.dir);
+      if (this.handle && !this.durableWrites) await this.syncPrevious(this.handle);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
     const previous = this.handle;
+    const previousFiller = this.filler;
     this.handle = handle;
     this.segment = segment;
+    this.salt = randomInt(2 ** 32 - 1);
     this.size = 0;
     this.zeroedUpTo = 0;
     this.filler = undefined;
     this.preallocate();
+    // The old filler stops after its current piece; the file closes only once it has.
+    await previousFiller?.finished;
     await previous?.close();
   }
 
+  private async syncPrevious(handle: FileHandle): Promise<void> {
+    try {
+      await this.io.datasync(handle);
+    } catch (error) {
+      throw new FatalStoreError("fdatasync of the log failed", error);
+    }
+  }
+
   /**
-   * Writes records after the last whole one. A full disk cuts the segment back, so a partly
-   * written record can never be mistaken for a whole one later, and rethrows. Any other
-   * failure is fatal: with durable writes it may be a failed sync, which must never be retried.
+   * Writes one batch (records as encoded frame parts) after the last whole one. A full disk
+   * cuts the segment back, so a partly written batch can never be mistaken for a whole one
+   * later, and rethrows. Any other failure is fatal: with durable writes it may be a failed
+   * sync, which must never be retried.
    */
-  async write(buffers: Uint8Array[]): Promise<void> {
+  async write(records: Uint8Array[][]): Promise<void> {
     const handle = this.requireHandle();
+    const buffers = [encodeBatchHeader(this.salt, records), ...records.flat()];
+    if (this.size === 0) buffers.unshift(encodeSegmentHeader(this.salt));
     const length = buffers.reduce((n, b) => n + b.length, 0);
     // Never write records where zeros are still to be written.
     while (this.filler && this.size + length > this.zeroedUpTo && this.size < this.filler.until) {
@@ -99,7 +139,7 @@ export class Wal {
     if (!handle || this.filler || this.zeroedUpTo - this.size > PREALLOCATE_BYTES / 2) return;
     const from = Math.max(this.zeroedUpTo, this.size);
     const until = from + PREALLOCATE_BYTES;
-    const filler = { until, progress: Promise.resolve(), advance: () => {} };
+    const filler: Filler = { until, progress: Promise.resolve(), advance: () => {}, finished: Promise.resolve() };
     const nextStep = () => {
       filler.progress = new Promise((resolve) => {
         filler.advance = resolve;
@@ -108,7 +148,7 @@ export class Wal {
     nextStep();
     this.filler = filler;
     this.zeroedUpTo = from;
-    void (async () => {
+    filler.finished = (async () => {
       try {
         for (let at = from; at < until && this.handle === handle; at += ZEROS.length) {
           await writeFully(this.io, handle, [ZEROS], at);
@@ -118,6 +158,7 @@ export class Wal {
         }
       } catch {
         // Without space to preallocate, record writes extend the file themselves (and report ENOSPC).
+        if (this.handle === handle) this.onSpaceShort();
       } finally {
         if (this.filler === filler) this.filler = undefined;
         filler.advance();
@@ -130,9 +171,13 @@ export class Wal {
   }
 
   async close(): Promise<void> {
-    while (this.filler) await this.filler.progress;
-    await this.handle?.close();
+    const handle = this.handle;
+    const filler = this.filler;
+    // Stops the filler after its current piece.
     this.handle = undefined;
+    this.filler = undefined;
+    await filler?.finished;
+    await handle?.close();
   }
 
   private requireHandle(): FileHandle {
@@ -147,52 +192,4 @@ export class FatalStoreError extends Error {
     super(message, { cause });
     this.name = "FatalStoreError";
   }
-}
-
-function allZero(bytes: Uint8Array, from: number): boolean {
-  for (let i = from; i < bytes.length; i++) if (bytes[i] !== 0) return false;
-  return true;
-}
-
-/**
- * Replays the segments from `first` on, in order, calling `apply` per record. At the first
- * incomplete or corrupt record (a torn tail after a crash) the segment is truncated there and
- * any later segment deleted: nothing after garbage is ever served or appended to.
- */
-export async function replaySegments(
-  io: FileIo,
-  dir: string,
-  first: number,
-  apply: (record: WalRecord) => Promise<void>,
-): Promise<{ last: number; truncatedBytes: number }> {
-  const segments = (await listSegments(io, dir)).filter((s) => s >= first);
-  let last = first - 1;
-  let truncatedBytes = 0;
-  for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i]!;
-    last = segment;
-    const path = join(dir, segmentName(segment));
-    const bytes = await io.readFile(path);
-    let offset = 0;
-    for (;;) {
-      const decoded = decodeRecord(bytes, offset);
-      if (!decoded) break;
-      await apply(decoded.record);
-      offset = decoded.next;
-    }
-    // Zero-fill after the last record is the preallocated end of a segment, not damage.
-    if (offset < bytes.length && !allZero(bytes, offset)) {
-      truncatedBytes += bytes.length - offset;
-      const handle = await io.open(path, READ_WRITE_CREATE);
-      try {
-        await io.truncate(handle, offset);
-        await io.datasync(handle);
-      } finally {
-        await handle.close();
-      }
-      for (const later of segments.slice(i + 1)) await io.unlink(join(dir, segmentName(later)));
-      break;
-    }
-  }
-  return { last, truncatedBytes };
 }

@@ -1,0 +1,195 @@
+/**
+ * Group commit: records arriving while a commit runs share the next one. A commit writes each
+ * stream's new bytes to its data file, then the whole batch to the log in one write (one
+ * checksummed batch frame; in fsync mode the log is O_DSYNC, so the write returning means the
+ * batch is on disk), then applies it to the catalog and resolves every record in it.
+ */
+import { StoreBusyError, StoreFullError } from "../errors.js";
+import type { StoreObserver } from "../types.js";
+import type { Catalog, Entry } from "./catalog.js";
+import type { Checkpointer } from "./checkpointer.js";
+import { encodeRecord, type WalRecord } from "./codec.js";
+import type { DataFiles } from "./data-files.js";
+import { isOutOfDescriptors } from "./fd-cache.js";
+import type { StoreHealthState } from "./health.js";
+import { isDiskFull } from "./io.js";
+import { recordData } from "./recovery.js";
+import { FatalStoreError, type Wal } from "./wal.js";
+
+export interface GroupCommitContext {
+  readonly wal: Wal;
+  readonly files: DataFiles;
+  readonly catalog: Catalog;
+  readonly checkpointer: Checkpointer;
+  readonly state: StoreHealthState;
+  observer(): StoreObserver | undefined;
+  /** A batch was written but not fsynced (interval durability). */
+  wroteUnsynced(): void;
+  /** Durability can no longer be guaranteed: the store stops (called once). */
+  fatal(error: FatalStoreError): void;
+}
+
+interface Pending {
+  readonly entry: Entry;
+  readonly record: WalRecord;
+  /** The entry's failure count at submission: if it moved, an earlier append failed. */
+  readonly failuresAtSubmit: number;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export class GroupCommit {
+  private queue: Pending[] = [];
+  private committing: Promise<void> | undefined;
+  /** Set when the store stops as a crash would: nothing more is committed. */
+  stopped = false;
+
+  constructor(private readonly context: GroupCommitContext) {}
+
+  submit(entry: Entry, record: WalRecord): Promise<void> {
+    const fatal = this.context.state.fatal;
+    if (fatal) return Promise.reject(fatal);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entry, record, failuresAtSubmit: entry.failures, resolve, reject });
+      this.committing ??= this.loop();
+    });
+  }
+
+  /** Resolves when no commit is running. */
+  async idle(): Promise<void> {
+    await this.committing;
+  }
+
+  /** Stops the store: `pending` and everything queued fail with `error`. */
+  die(error: FatalStoreError, pending: Pending[] = []): void {
+    const state = this.context.state;
+    for (const p of pending) p.reject(state.fatal ?? error);
+    if (this.stopped || state.fatal) return;
+    for (const p of this.queue) p.reject(error);
+    this.queue = [];
+    this.context.fatal(error);
+  }
+
+  private async loop(): Promise<void> {
+    const { state, checkpointer } = this.context;
+    try {
+      while (this.queue.length > 0 && !state.fatal && !this.stopped) {
+        const batch = this.queue;
+        this.queue = [];
+        await this.commit(batch);
+        if (checkpointer.due && !this.stopped && !state.fatal) await checkpointer.take();
+      }
+    } catch (error) {
+      // Only a fatal log error gets here (a failed sync while switching segments).
+      this.die(error instanceof FatalStoreError ? error : new FatalStoreError("The log failed", error));
+    } finally {
+      this.committing = undefined;
+    }
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    let pending = batch.filter((p) => {
+      if (p.entry.failures === p.failuresAtSubmit) return true;
+      p.reject(new Error("An earlier append to this stream failed"));
+      return false;
+    });
+    // 1. Data files first: if a crash follows, their extra bytes lie past the durable tail,
+    //    where nothing reads them and the next append overwrites them.
+    const written = await this.writeDataFiles(pending);
+    pending = written.good;
+    if (written.diskFull) this.refusedForSpace(written.diskFull);
+    if (pending.length === 0) return;
+    // 2. One log write for the whole batch, for all streams.
+    const started = performance.now();
+    try {
+      await this.context.wal.write(pending.map((p) => encodeRecord(p.record)));
+      this.context.observer()?.commit(pending.length, (performance.now() - started) / 1000);
+    } catch (error) {
+      // fsyncgate: after a failed sync the kernel may have dropped the pages; never retry.
+      if (error instanceof FatalStoreError) return this.die(error, pending);
+      if (isDiskFull(error)) this.refusedForSpace((error as NodeJS.ErrnoException).code!);
+      for (const p of pending) failEntry(p.entry);
+      for (const p of pending) p.reject(storeError(error));
+      return;
+    }
+    this.context.wroteUnsynced();
+    for (const p of pending) this.apply(p);
+    if (!written.diskFull) await this.context.state.wrote();
+    for (const p of pending) p.resolve();
+  }
+
+  private refusedForSpace(code: string): void {
+    this.context.state.diskFull = code;
+    this.context.state.spaceShort();
+  }
+
+  /** Writes each stream's new bytes with one positional write; returns the records still good. */
+  private async writeDataFiles(pending: Pending[]): Promise<{ good: Pending[]; diskFull: string | undefined }> {
+    const runs = new Map<Entry, { start: number; parts: Uint8Array[] }>();
+    for (const p of pending) {
+      const data = recordData(p.record);
+      if (!data || data.data.length === 0) continue;
+      const run = runs.get(p.entry);
+      if (run) run.parts.push(data.data);
+      else runs.set(p.entry, { start: data.position - p.entry.base, parts: [data.data] });
+    }
+    if (runs.size === 0) return { good: pending, diskFull: undefined };
+    const failed = new Map<Entry, unknown>();
+    await Promise.all(
+      [...runs].map(async ([entry, run]) => {
+        try {
+          await this.context.files.write(entry, run.start, run.parts);
+        } catch (error) {
+          failed.set(entry, error);
+        }
+      }),
+    );
+    if (failed.size === 0) return { good: pending, diskFull: undefined };
+    const good = pending.filter((p) => {
+      const error = failed.get(p.entry);
+      if (error === undefined) return true;
+      failEntry(p.entry);
+      p.reject(storeError(error));
+      return false;
+    });
+    const full = [...failed.values()].find(isDiskFull) as NodeJS.ErrnoException | undefined;
+    return { good, diskFull: full?.code };
+  }
+
+  /** A committed record into the catalog (and its completed blocks' checksums into the queue). */
+  private apply(p: Pending): void {
+    const { entry, record } = p;
+    const { catalog, files, checkpointer } = this.context;
+    switch (record.type) {
+      case "create":
+        catalog.add(entry);
+        if (record.first) files.addBlocks(entry, entry.apply(record.first));
+        if (record.first?.data.length) checkpointer.markDirty(entry);
+        break;
+      case "append":
+        files.addBlocks(entry, entry.apply(record.record));
+        if (record.record.data.length > 0) checkpointer.markDirty(entry);
+        break;
+      case "mark-deleted":
+        entry.softDeleted = true;
+        break;
+      case "remove":
+        catalog.delete(entry);
+        checkpointer.forget(entry);
+        files.forget(entry);
+        break;
+    }
+  }
+}
+
+/** After a failed append, the entry's queued appends fail too and its accepted tail rewinds. */
+function failEntry(entry: Entry): void {
+  entry.failures++;
+  entry.acceptedTail = entry.tail;
+}
+
+function storeError(error: unknown): unknown {
+  if (isDiskFull(error)) return new StoreFullError(undefined, { cause: error });
+  if (isOutOfDescriptors(error)) return new StoreBusyError(undefined, { cause: error });
+  return error;
+}
