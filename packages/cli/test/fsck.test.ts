@@ -155,6 +155,28 @@ describe("rivulet fsck finds damage and --repair repairs it", () => {
     expect(await ns(server, "numbers")).toEqual([0, 1, 2, 3, 4]);
   });
 
+  test("a flipped byte in a stream's creation record: the whole stream is reported lost by number, its data file quarantined", async () => {
+    const dir = await dataDir();
+    const server = await serve(dir);
+    for (const name of ["a", "b", "c"]) await put(server, name, "text/plain", `text of ${name}`);
+    await server.kill();
+    const file = segmentPath(dir, 0);
+    const creation = (await batches(file))[1]!; // creates stream b (id 2)
+    await flipByte(file, creation.end - 3);
+    const { code, report } = await jsonFsck(dir);
+    expect(code).toBe(6);
+    expect(report.losses).toEqual([expect.objectContaining({ stream: "#2", from: 0, to: 9, wholeStream: true })]);
+
+    const repaired = await fsck(dir, "--repair");
+    expect(repaired.code).toBe(7);
+    expect(repaired.stdout).toContain("#2: the whole stream");
+    const quarantine = /damaged files copied to (\S+):/.exec(repaired.stdout)![1]!;
+    expect((await readFile(join(quarantine, "streams", "2.data"))).toString()).toBe("text of b");
+    const after = await serve(dir);
+    expect(await text(after, "a")).toBe("text of a");
+    expect(await text(after, "c")).toBe("text of c");
+  });
+
   test("a flipped byte in a data file the log still holds: reported, and repaired without loss", async () => {
     const dir = await cleanRuns(1);
     await flipByte(join(dir, "streams", "1.data"), 50_000);

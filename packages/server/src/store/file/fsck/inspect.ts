@@ -19,6 +19,7 @@ import { logFollows } from "../recovery.js";
 import { readSegment } from "../segment-reader.js";
 import { listSegments, segmentName } from "../wal.js";
 import { type BlockDamage, checkDataFile } from "./data-check.js";
+import { dataFileSizes } from "./data-file-sizes.js";
 import { Salvage, salvageRecords } from "./salvage.js";
 import type { CheckpointCheck, DataFileCheck, FsckReport, Loss, SegmentCheck } from "./types.js";
 
@@ -85,7 +86,7 @@ export async function inspect(io: FileIo, dir: string): Promise<Inspection> {
     });
   }
 
-  const salvage = await dryRun(io, walDir, base, segmentNumbers, tornTail, damagedBlocks);
+  const salvage = await dryRun(io, walDir, streamsDir, base, segmentNumbers, tornTail, damagedBlocks);
   const checkpointChecks = checkpoints.map(toCheck);
   const damagedFiles = [
     ...checkpointChecks.filter((c) => c.status === "damaged").map((c) => c.file),
@@ -100,7 +101,7 @@ export async function inspect(io: FileIo, dir: string): Promise<Inspection> {
     dataFiles,
     streams: salvage.streams,
     losses: damagedFiles.length === 0 ? [] : [...base.lost, ...salvage.losses],
-    notes: await notes(io, streamsDir, checkpoints, segments, tornTail, salvage.ids, checkedEntries),
+    notes: await notes(io, streamsDir, checkpoints, segments, tornTail, claimedIds(salvage), checkedEntries),
   };
   return { report, walDir, streamsDir, base, damagedBlocks, tornTail, damagedFiles, segmentNumbers };
 }
@@ -246,6 +247,7 @@ function repairBase(
 async function dryRun(
   io: FileIo,
   walDir: string,
+  streamsDir: string,
   base: RepairBase,
   segments: number[],
   tornTail: Inspection["tornTail"],
@@ -258,6 +260,7 @@ async function dryRun(
   cutDamagedData(salvage, catalog, damagedBlocks);
   await replayInto(io, walDir, salvage, base.segment, segments, tornTail);
   salvage.dropBrokenForks();
+  salvage.unclaimedFiles(await dataFileSizes(streamsDir));
   const entries = [...catalog.entries()];
   return { streams: entries.length, losses: salvage.losses(), ids: new Set(entries.map((e) => e.id)) };
 }
@@ -288,6 +291,12 @@ export async function replayInto(
     const stopAt = tornTail?.segment === segment ? tornTail.offset : undefined;
     for (const record of salvageRecords(bytes, stopAt)) await salvage.apply(record);
   }
+}
+
+/** Ids whose files are accounted for: live streams, and whole streams reported lost by number. */
+function claimedIds(salvage: { ids: Set<number>; losses: Loss[] }): Set<number> {
+  const lost = salvage.losses.filter((l) => l.stream.startsWith("#")).map((l) => Number(l.stream.slice(1)));
+  return new Set([...salvage.ids, ...lost]);
 }
 
 async function notes(

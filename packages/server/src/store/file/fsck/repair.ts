@@ -17,6 +17,7 @@ import { type FileIo, nodeIo, READ_WRITE_CREATE, readFully, writeFully } from ".
 import { lockDataDir } from "../lock.js";
 import { segmentName } from "../wal.js";
 import type { BlockDamage } from "./data-check.js";
+import { dataFileSizes } from "./data-file-sizes.js";
 import { cutDamagedData, type Inspection, inspect, replayInto } from "./inspect.js";
 import { Salvage } from "./salvage.js";
 import type { FsckReport, RepairResult } from "./types.js";
@@ -73,6 +74,7 @@ async function repair(io: FileIo, dir: string, inspection: Inspection): Promise<
     inspection.tornTail,
   );
   salvage.dropBrokenForks();
+  salvage.unclaimedFiles(await dataFileSizes(inspection.streamsDir));
 
   await data.flushPending();
   for (const entry of touched) if (catalog.holds(entry)) await data.sync(entry, (handle) => io.datasync(handle));

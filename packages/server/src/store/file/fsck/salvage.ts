@@ -72,12 +72,16 @@ export class Salvage {
   private readonly cut = new Map<number, MutableLoss>();
   /** Records of streams whose creation is lost. */
   private readonly orphans = new Map<number, MutableLoss>();
+  /** Ids the log created or removed: a data file of any other id past the base was created by a lost record. */
+  private readonly logged = new Set<number>();
+  private readonly baseNextId: number;
 
   constructor(
     readonly catalog: Catalog,
     private readonly sink: SalvageSink,
   ) {
     for (const entry of catalog.entries()) this.byId.set(entry.id, entry);
+    this.baseNextId = catalog.nextId;
   }
 
   /** Cuts a stream at `tail` before replay (its data file is damaged from there, and the log does not hold it). */
@@ -98,6 +102,7 @@ export class Salvage {
 
   async apply(record: WalRecord): Promise<void> {
     if (record.id >= this.catalog.nextId) this.catalog.nextId = record.id + 1;
+    if (record.type === "create" || record.type === "remove") this.logged.add(record.id);
     if (record.type === "create") return this.create(record);
     const entry = this.byId.get(record.id);
     if (!entry) return this.orphan(record);
@@ -196,6 +201,31 @@ export class Salvage {
       }
     }
     return dropped;
+  }
+
+  /**
+   * Data files (`<id>` → bytes on disk) that no stream claims. Ids below the base's next id
+   * belong to streams removed before it (the next start deletes their files); an id past it
+   * that the log neither created nor removed was created by a record that is now damaged: a
+   * whole stream whose name is lost. Its files are kept in the quarantine by a repair.
+   */
+  unclaimedFiles(files: ReadonlyMap<number, number>): void {
+    for (const [id, bytes] of files) {
+      if (id < this.baseNextId || this.logged.has(id) || this.byId.has(id)) continue;
+      const loss = this.orphans.get(id);
+      if (loss) {
+        loss.to = Math.max(loss.to, bytes);
+        continue;
+      }
+      this.orphans.set(id, {
+        stream: `#${id}`,
+        from: 0,
+        to: bytes,
+        records: undefined,
+        wholeStream: true,
+        reason: "its creation record is damaged, and its name with it; its data file goes to the quarantine",
+      });
+    }
   }
 
   losses(): Loss[] {
