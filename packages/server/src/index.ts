@@ -1,7 +1,9 @@
 export { createFetchHandler, type FetchHandler, type FetchRequestInfo } from "./adapters/fetch.js";
 export { createNodeHandler, type NodeHandler } from "./adapters/node.js";
 export { Engine } from "./engine/engine.js";
+export type { Feature, FeatureHost } from "./feature.js";
 export { ProtocolApp } from "./http/app.js";
+export type { Context, Readiness } from "./http/context.js";
 export type { HttpReply, HttpRequest, ReplySink } from "./http/exchange.js";
 export { checkAuthOptions } from "./http/middleware/auth/authenticator.js";
 export {
@@ -11,6 +13,7 @@ export {
   type JwtOptions,
   type StaticToken,
 } from "./http/middleware/auth/config.js";
+export type { Access, Demand, Method, RouteHandler, RouteParams, RouteSpec } from "./http/routing/route.js";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./ops/logger.js";
 export { ServerMetrics } from "./ops/metrics.js";
 export { DEFAULTS, type ServerOptions } from "./options.js";

@@ -1,4 +1,5 @@
 /** Server options, with the documented defaults (docs/security.md describes the limits). */
+import type { Feature } from "./feature.js";
 import type { AuthOptions } from "./http/middleware/auth/config.js";
 import type { Logger } from "./ops/logger.js";
 import type { Store } from "./store/types.js";
@@ -59,11 +60,14 @@ export interface ServerOptions {
   logger?: Logger;
   /** Serve Prometheus metrics at /metrics (default true). */
   metrics?: boolean;
+  /** Features mounted besides the built-in ones (their routes live under `{base}/__ds/`). */
+  features?: readonly Feature[];
 }
 
 export type ResolvedOptions = Required<
-  Omit<ServerOptions, "store" | "logger" | "auth" | "rateLimitPerClientBurst" | "rateLimitPerTokenBurst">
+  Omit<ServerOptions, "store" | "logger" | "auth" | "rateLimitPerClientBurst" | "rateLimitPerTokenBurst" | "features">
 > & {
+  features: readonly Feature[];
   store: Store;
   logger: Logger;
   auth: AuthOptions | undefined;

@@ -8,8 +8,8 @@
  */
 import { formatOffset, NO_STORE, ProtocolError } from "@rivulet/protocol";
 import type { StreamState } from "../../engine/stream-state.js";
-import type { Context } from "../context.js";
-import { type HttpReply, type HttpRequest, reply } from "../exchange.js";
+import type { Context } from "../../http/context.js";
+import { type HttpReply, type HttpRequest, reply } from "../../http/exchange.js";
 
 const MAX_LIMIT = 1000;
 const encoder = new TextEncoder();
