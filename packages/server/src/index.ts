@@ -1,6 +1,7 @@
 export { createFetchHandler, type FetchHandler, type FetchRequestInfo } from "./adapters/fetch.js";
 export { createNodeHandler, type NodeHandler } from "./adapters/node.js";
 export { Engine } from "./engine/engine.js";
+export type { EngineEvent, EngineEventType, EventFeed, EventOf } from "./engine/events.js";
 export type { Feature, FeatureHost } from "./feature.js";
 export { ProtocolApp } from "./http/app.js";
 export type { Context, Readiness } from "./http/context.js";
@@ -21,9 +22,12 @@ export { DEFAULT_PORT, LISTEN_DEFAULTS, type ListenOptions, type RivuletServer, 
 export {
   DataDirLockedError,
   StoreBusyError,
+  StoreConflictError,
   StoreCorruptionError,
   StoreDamagedError,
+  StoreError,
   StoreFullError,
+  StoreMissingError,
 } from "./store/errors.js";
 export { type Durability, FileStore, type FileStoreOptions } from "./store/file/file-store.js";
 export { checkDataDir, repairDataDir } from "./store/file/fsck/repair.js";
@@ -38,8 +42,10 @@ export type {
 } from "./store/file/fsck/types.js";
 export { type FileIo, nodeIo } from "./store/file/io.js";
 export { MemoryStore } from "./store/memory-store.js";
+export { applyRecord, type RecordTarget } from "./store/record-state.js";
 export type {
   AppendRecord,
+  ListQuery,
   Store,
   StoredStream,
   StoreHealth,

@@ -56,7 +56,12 @@ export class ProtocolApp {
     };
     this.options.basePath = this.options.basePath.replace(/\/+$/, "");
     this.logger = logger;
-    this.engine = new Engine({ store, producerReorderWaitMs: this.options.producerReorderWaitMs });
+    this.engine = new Engine({
+      store,
+      producerReorderWaitMs: this.options.producerReorderWaitMs,
+      onListenerError: (error, event) =>
+        logger.error({ err: describeError(error), event: event.type, path: event.path }, "event listener failed"),
+    });
     this.metrics = this.options.metrics
       ? new ServerMetrics({ streams: () => this.engine.streamCount, storedBytes: () => store.storedBytes?.() })
       : undefined;

@@ -100,25 +100,31 @@ export class Guards {
     if (route?.reserves === "stream") release = this.quota.reserve(request.path);
     else if (route?.reserves === "live") release = this.live.acquire(client);
     const admission = release || principal ? { principal, release } : undefined;
-    if (!route?.jsonBody || !this.mayHoldLargeJson(request)) return admission;
-    return this.checkJson(request).then(
-      () => admission,
-      (error: unknown) => {
-        release?.();
-        throw error;
-      },
-    );
+    const json = route?.jsonBody ? this.mayHoldLargeJson(request) : false;
+    if (json === false) return admission;
+    return (async () => {
+      if (await json) await this.checkJson(request);
+      return admission;
+    })().catch((error: unknown) => {
+      release?.();
+      throw error;
+    });
   }
 
-  /** Whether a write's body may be JSON with a message over the limit (only then is it read early). */
-  private mayHoldLargeJson(request: HttpRequest): boolean {
+  /**
+   * Whether a write's body may be JSON with a message over the limit (only then is it read
+   * early). A fork without a Content-Type has its source's: looked up only then.
+   */
+  private mayHoldLargeJson(request: HttpRequest): boolean | Promise<boolean> {
     const declared = request.header("content-length");
     if (declared !== undefined && Number(declared) <= this.options.maxMessageBytes) return false;
+    const contentType = request.header(Header.contentType);
+    if (contentType !== undefined) return isJsonContentType(contentType);
     const forkedFrom = request.header(Header.forkedFrom);
-    const contentType =
-      request.header(Header.contentType) ??
-      (forkedFrom === undefined ? undefined : this.engine.peek(sourcePath(forkedFrom))?.contentType);
-    return contentType !== undefined && isJsonContentType(contentType);
+    if (forkedFrom === undefined) return false;
+    return this.engine
+      .stream(sourcePath(forkedFrom))
+      .then((source) => !!source && isJsonContentType(source.contentType));
   }
 
   /** Reads the body (the handler's read gets the same bytes) and checks each message's size. */

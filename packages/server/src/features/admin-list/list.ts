@@ -7,9 +7,9 @@
  * `after` (the `next` of the previous page), `limit` (1–1000, default 100).
  */
 import { formatOffset, NO_STORE, ProtocolError } from "@rivulet/protocol";
-import type { StreamState } from "../../engine/stream-state.js";
 import type { Context } from "../../http/context.js";
 import { type HttpReply, type HttpRequest, reply } from "../../http/exchange.js";
+import type { StoredStream } from "../../store/types.js";
 
 const MAX_LIMIT = 1000;
 const encoder = new TextEncoder();
@@ -22,22 +22,22 @@ export async function handleList(request: HttpRequest, context: Context): Promis
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
     throw new ProtocolError("BAD_REQUEST", `limit must be an integer from 1 to ${MAX_LIMIT}`);
   }
-  const page = context.engine.list(prefix, after, limit + 1);
+  const page = await context.engine.list(prefix, after, limit + 1);
   const more = page.length > limit;
   const streams = page.slice(0, limit);
   const body = {
     streams: streams.map(describe),
-    next: more ? streams[streams.length - 1]!.path : null,
+    next: more ? streams[streams.length - 1]!.meta.path : null,
   };
   return reply(200, { "content-type": "application/json", "cache-control": NO_STORE }, [
     encoder.encode(JSON.stringify(body)),
   ]);
 }
 
-function describe(stream: StreamState) {
+function describe(stream: StoredStream) {
   return {
-    path: stream.path,
-    contentType: stream.contentType,
+    path: stream.meta.path,
+    contentType: stream.meta.contentType,
     nextOffset: formatOffset(stream.tail),
     bytes: stream.tail,
     closed: stream.closed,
@@ -47,6 +47,6 @@ function describe(stream: StreamState) {
     expiresAt:
       stream.meta.lifetime.expiresAt === undefined ? null : new Date(stream.meta.lifetime.expiresAt).toISOString(),
     forkedFrom: stream.meta.fork?.source ?? null,
-    forks: stream.forkCount,
+    forks: stream.forks,
   };
 }
