@@ -1,10 +1,12 @@
-/** Server options, with the documented defaults (docs/security.md describes the limits). */
-import type { Feature } from "./feature.js";
+/**
+ * The server's own settings, with the documented defaults (docs/security.md describes the
+ * limits). ServerOptions (server-options.ts) adds the features to mount.
+ */
 import type { AuthOptions } from "./http/middleware/auth/config.js";
 import type { Logger } from "./ops/logger.js";
 import type { Store } from "./store/types.js";
 
-export interface ServerOptions {
+export interface CoreOptions {
   /** Where streams live; default a MemoryStore. */
   store?: Store;
   /** URL prefix of stream paths (default `/v1/stream`). */
@@ -60,14 +62,11 @@ export interface ServerOptions {
   logger?: Logger;
   /** Serve Prometheus metrics at /metrics (default true). */
   metrics?: boolean;
-  /** Features mounted besides the built-in ones (their routes live under `{base}/__ds/`). */
-  features?: readonly Feature[];
 }
 
 export type ResolvedOptions = Required<
-  Omit<ServerOptions, "store" | "logger" | "auth" | "rateLimitPerClientBurst" | "rateLimitPerTokenBurst" | "features">
+  Omit<CoreOptions, "store" | "logger" | "auth" | "rateLimitPerClientBurst" | "rateLimitPerTokenBurst">
 > & {
-  features: readonly Feature[];
   store: Store;
   logger: Logger;
   auth: AuthOptions | undefined;

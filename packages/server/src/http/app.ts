@@ -12,7 +12,8 @@ import { builtInFeatures } from "../features/index.js";
 import { type Logger, silentLogger } from "../ops/logger.js";
 import { ServerMetrics } from "../ops/metrics.js";
 import { storeObserver } from "../ops/store-events.js";
-import { DEFAULTS, type ResolvedOptions, type ServerOptions } from "../options.js";
+import { DEFAULTS, type ResolvedOptions } from "../options.js";
+import type { ServerOptions } from "../server-options.js";
 import { MemoryStore } from "../store/memory-store.js";
 import type { Store } from "../store/types.js";
 import type { Context } from "./context.js";
@@ -41,7 +42,7 @@ export class ProtocolApp {
   private readonly router: Router;
   private readonly lifecycle: Lifecycle;
 
-  constructor(options: ServerOptions = {}) {
+  constructor({ features = [], ...options }: ServerOptions = {}) {
     const store: Store = options.store ?? new MemoryStore();
     const logger = options.logger ?? silentLogger;
     this.options = {
@@ -52,7 +53,6 @@ export class ProtocolApp {
       auth: options.auth,
       rateLimitPerClientBurst: options.rateLimitPerClientBurst,
       rateLimitPerTokenBurst: options.rateLimitPerTokenBurst,
-      features: options.features ?? [],
     };
     this.options.basePath = this.options.basePath.replace(/\/+$/, "");
     this.logger = logger;
@@ -78,7 +78,7 @@ export class ProtocolApp {
     this.guards = new Guards(this.options, this.engine);
     this.router = new Router(this.options.basePath);
     for (const route of [...opsRoutes, ...streamRoutes]) this.router.add(route);
-    for (const feature of [...builtInFeatures, ...this.options.features]) this.install(feature);
+    for (const feature of [...builtInFeatures, ...features]) this.install(feature);
   }
 
   /** Opens the store (recovery), starts reclaiming expired streams, then starts the features. */
