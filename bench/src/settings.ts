@@ -5,7 +5,7 @@
  * figures can still be checked against each other).
  * Reference servers get smaller sizes where the full size would take minutes.
  */
-import type { ProducerSizes } from "rivulet/load";
+import type { ProducerSizes } from "@rivulet/load";
 import type { ServerId } from "./core/types.js";
 
 export type RunSize = "full" | "quick" | "smoke";

@@ -11,7 +11,7 @@ export interface Spread {
   readonly runs: readonly number[];
 }
 
-export type { LatencySummary } from "rivulet/load";
+export type { LatencySummary } from "@rivulet/load";
 
 /** A table as the report prints it: every cell already formatted. */
 export interface Table {

@@ -12,7 +12,7 @@ import {
   fanOutRamp,
   fillStream,
   producerThroughput,
-} from "rivulet/load";
+} from "@rivulet/load";
 import { fillFileStore } from "./fill-file-store.js";
 import type { JobMessage, JobName, JobReply, Jobs } from "./jobs.js";
 import { referenceClientProducer } from "./reference-client-producer.js";

@@ -16,7 +16,7 @@ import type {
   OpenLoopResult,
   ProducerParams,
   ProducerResult,
-} from "rivulet/load";
+} from "@rivulet/load";
 import type { FillFileStoreParams, FillFileStoreResult } from "./fill-file-store.js";
 
 export interface Jobs {

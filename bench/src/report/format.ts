@@ -1,8 +1,8 @@
 /** Number formatting for the report's tables. */
-import { DASH } from "rivulet/load";
+import { DASH } from "@rivulet/load";
 import type { Spread } from "../core/types.js";
 
-export { bytes, DASH, megabytesPerSecond, ms, percent } from "rivulet/load";
+export { bytes, DASH, megabytesPerSecond, ms, percent } from "@rivulet/load";
 
 export function count(n: number): string {
   if (!Number.isFinite(n)) return DASH;

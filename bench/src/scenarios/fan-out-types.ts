@@ -1,6 +1,6 @@
 /** Measurements of the fan-out scenario, shared with the SSE-memory scenario and the chart. */
 
-import type { LiveMode } from "rivulet/load";
+import type { LiveMode } from "@rivulet/load";
 import type { LatencySummary, ServerId, Spread } from "../core/types.js";
 
 export interface FanOutCell {

@@ -5,7 +5,7 @@
  * own peak, where their latency is still finite).
  */
 
-import type { ClosedLoopResult, OpenLoopResult } from "rivulet/load";
+import type { ClosedLoopResult, OpenLoopResult } from "@rivulet/load";
 import { ratio, spread } from "../core/stats.js";
 import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
 import { runJob } from "../load/run-job.js";

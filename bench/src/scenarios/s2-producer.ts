@@ -4,7 +4,7 @@
  * producer written for the benchmark show what each server absorbs.
  */
 
-import type { ProducerResult } from "rivulet/load";
+import type { ProducerResult } from "@rivulet/load";
 import { ratio, spread } from "../core/stats.js";
 import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
 import { runJob } from "../load/run-job.js";

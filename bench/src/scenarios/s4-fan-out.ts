@@ -5,7 +5,7 @@
  * come from the same connections.)
  */
 
-import type { FanOutResult, LiveMode } from "rivulet/load";
+import type { FanOutResult, LiveMode } from "@rivulet/load";
 import { medianRun, ratio, spread } from "../core/stats.js";
 import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
 import { runJob } from "../load/run-job.js";

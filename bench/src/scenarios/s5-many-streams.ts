@@ -3,7 +3,7 @@
  * server's RSS per idle stream: RSS after the creates minus RSS before, over the stream count.
  * A fresh server per run.
  */
-import { rssBytes, sleep } from "rivulet/load";
+import { rssBytes, sleep } from "@rivulet/load";
 import { ratio, spread } from "../core/stats.js";
 import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
 import { runJob } from "../load/run-job.js";

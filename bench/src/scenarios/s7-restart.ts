@@ -5,7 +5,7 @@
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { rssBytes } from "rivulet/load";
+import { rssBytes } from "@rivulet/load";
 import { Pool } from "undici";
 import { ratio, spread } from "../core/stats.js";
 import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";

@@ -3,8 +3,9 @@
  * stream the run creates there so that all of them can be deleted at the end. Stream names
  * carry the run's id (`bench-<id>-…`), so runs never collide and leftovers are easy to find.
  */
-import { deleteStreams } from "./load/create-streams.js";
-import type { TargetHeaders } from "./load/http-pool.js";
+
+import type { TargetHeaders } from "@rivulet/load";
+import { deleteStreams } from "@rivulet/load";
 
 export class BenchTarget {
   /** E.g. `bench-m3x9k2-41207`. */

@@ -5,10 +5,7 @@
  * (appends due at a fixed rate whatever the answers, latency counted from the due time).
  */
 
-import { ms, percent } from "../figures.js";
-import { appendClosedLoop } from "../load/append-closed-loop.js";
-import { appendOpenLoop } from "../load/append-open-loop.js";
-import { createStreams } from "../load/create-streams.js";
+import { appendClosedLoop, appendOpenLoop, createStreams, ms, percent } from "@rivulet/load";
 import { count, perSecond } from "./format.js";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 

@@ -4,9 +4,7 @@
  * following Stream-Next-Offset.
  */
 
-import { bytes, megabytesPerSecond } from "../figures.js";
-import { catchUpRead } from "../load/catch-up-read.js";
-import { fillStream } from "../load/fill-stream.js";
+import { bytes, catchUpRead, fillStream, megabytesPerSecond } from "@rivulet/load";
 import { count } from "./format.js";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 

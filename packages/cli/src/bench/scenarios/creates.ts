@@ -2,9 +2,7 @@
  * Scenario 5, many streams: --creates empty streams created from --connections connections;
  * the creation rate, and with --pid the server's RSS growth per idle stream.
  */
-import { createStreams } from "../load/create-streams.js";
-import { sleep } from "../measure/clock.js";
-import { rssIfKnown } from "../measure/rss.js";
+import { createStreams, rssIfKnown, sleep } from "@rivulet/load";
 import { count, growthPer, perSecond } from "./format.js";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 

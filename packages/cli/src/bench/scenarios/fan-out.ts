@@ -5,10 +5,8 @@
  * up with. With --pid, also scenario 6: the server's RSS per connected SSE reader.
  */
 
-import { ms } from "../figures.js";
-import { fanOut } from "../load/fan-out.js";
-import { fanOutRamp } from "../load/fan-out-ramp.js";
-import type { LiveMode } from "../load/subscriber-group.js";
+import type { LiveMode } from "@rivulet/load";
+import { fanOut, fanOutRamp, ms } from "@rivulet/load";
 import { count, growthPer, perSecond } from "./format.js";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 

@@ -2,7 +2,7 @@
  * Counts and rates as a terminal shows them, in full digits (1,000 readers, 16,100/s); the
  * other figures read as in the suite's report (../figures.ts).
  */
-import { bytes, DASH } from "../figures.js";
+import { bytes, DASH } from "@rivulet/load";
 
 const GROUPED = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 

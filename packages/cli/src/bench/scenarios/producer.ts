@@ -5,8 +5,7 @@
  * client costs next to nothing.
  */
 
-import { megabytesPerSecond } from "../figures.js";
-import { producerThroughput } from "../load/producer-throughput.js";
+import { megabytesPerSecond, producerThroughput } from "@rivulet/load";
 import { count, perSecond } from "./format.js";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 

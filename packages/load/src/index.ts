@@ -1,0 +1,36 @@
+/**
+ * `@rivulet/load`: load generators against any Durable Streams server, addressed by origin and
+ * stream path. `rivulet bench` runs them against a URL; the comparison suite in bench/ runs
+ * them against the servers it starts.
+ */
+
+export { bytes, DASH, megabytesPerSecond, ms, percent } from "./format/figures.js";
+export { type AppendLoadParams, appendClosedLoop, type ClosedLoopResult } from "./generators/append-closed-loop.js";
+export { appendOpenLoop, type OpenLoopParams, type OpenLoopResult } from "./generators/append-open-loop.js";
+export { type CatchUpParams, type CatchUpResult, catchUpRead } from "./generators/catch-up-read.js";
+export {
+  type CreateStreamsParams,
+  type CreateStreamsResult,
+  createStreams,
+  type DeleteStreamsParams,
+  type DeleteStreamsResult,
+  deleteStreams,
+} from "./generators/create-streams.js";
+export { type FanOutParams, type FanOutResult, type FanOutRun, fanOut } from "./generators/fan-out.js";
+export { type FanOutRampParams, type FanOutRampResult, fanOutRamp, type RampStep } from "./generators/fan-out-ramp.js";
+export { type FillStreamParams, type FillStreamResult, fillStream } from "./generators/fill-stream.js";
+export {
+  BUILT_IN_PRODUCERS,
+  type ProducerParams,
+  type ProducerResult,
+  type ProducerSizes,
+  producerThroughput,
+} from "./generators/producer-throughput.js";
+export type { ProducerFactory, ProducerLike, ProducerSetup } from "./generators/producers/producer-like.js";
+export type { LiveMode } from "./generators/subscriber-group.js";
+export type { TargetHeaders } from "./http-pool.js";
+export { sleep, within } from "./measure/clock.js";
+export { type CpuShare, cpuWindow } from "./measure/cpu.js";
+export { type LatencySummary, latencyHistogram, recordMs, summarise } from "./measure/histogram.js";
+export { rssBytes, rssIfKnown } from "./measure/rss.js";
+export { binaryBody } from "./payload.js";
