@@ -4,11 +4,18 @@
  * producer written for the benchmark show what each server absorbs.
  */
 
-import type { ProducerResult } from "@rivulet/load";
-import { ratio, spread } from "../core/stats.js";
-import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
+import {
+  megabytesPerSecond,
+  type ProducerResult,
+  ratio,
+  type Spread,
+  shortPerSecond,
+  spread,
+  spreadOf,
+  times,
+} from "@rivulet/load";
+import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
 import { runJob } from "../load/run-job.js";
-import { megabytesPerSecond, perSecond, spreadOf, times } from "../report/format.js";
 import type { RunningServer } from "../servers/launch.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
 import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
@@ -150,7 +157,7 @@ function table(rows: readonly Row[]): Table {
       SERVER_KINDS[row.server].label,
       SERVER_KINDS[row.server].durability,
       row.json ? "JSON" : "bytes",
-      row.available ? spreadOf(row.messagesPerSecond, perSecond) : `not available: ${row.reason}`,
+      row.available ? spreadOf(row.messagesPerSecond, shortPerSecond) : `not available: ${row.reason}`,
       row.available ? spreadOf(row.megabytesPerSecond, megabytesPerSecond) : "–",
       row.available ? times(ratio(row.messagesPerSecond.median, refBaseline ?? Number.NaN)) : "–",
       row.tailCheck,
@@ -162,8 +169,8 @@ function verdicts(rows: readonly Row[]): Verdict[] {
   return rows
     .filter((r) => r.client === "rivulet")
     .map((row) => ({
-      target: `Rivulet client → Rivulet, ${row.json ? "JSON" : "bytes"}: ≥ ${perSecond(TARGET)} (fsync)`,
-      measured: row.available ? perSecond(row.messagesPerSecond.median) : `not measured: ${row.reason}`,
+      target: `Rivulet client → Rivulet, ${row.json ? "JSON" : "bytes"}: ≥ ${shortPerSecond(TARGET)} (fsync)`,
+      measured: row.available ? shortPerSecond(row.messagesPerSecond.median) : `not measured: ${row.reason}`,
       pass: row.available ? row.messagesPerSecond.median >= TARGET : null,
     }));
 }

@@ -2,10 +2,10 @@
  * Scenario 3: a catch-up read of a large stream from `-1` to the tail, one request after
  * another following Stream-Next-Offset, for a byte stream and a JSON stream.
  */
-import { ratio, spread } from "../core/stats.js";
-import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
+
+import { bytes, megabytesPerSecond, ratio, type Spread, shortCount, spread, spreadOf, times } from "@rivulet/load";
+import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
 import { runJob } from "../load/run-job.js";
-import { bytes, count, megabytesPerSecond, spreadOf, times } from "../report/format.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
 import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
 
@@ -94,7 +94,7 @@ function table(rows: readonly Row[]): Table {
         row.json ? "JSON" : "bytes",
         SERVER_KINDS[row.server].label,
         bytes(row.streamBytes),
-        count(row.requests),
+        shortCount(row.requests),
         spreadOf(row.megabytesPerSecond, megabytesPerSecond),
         row.server === "refFile" ? "1×" : times(ratio(row.megabytesPerSecond.median, ref("refFile") ?? Number.NaN)),
         row.server === "refMemory" ? "1×" : times(ratio(row.megabytesPerSecond.median, ref("refMemory") ?? Number.NaN)),

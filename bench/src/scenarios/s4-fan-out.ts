@@ -5,11 +5,20 @@
  * come from the same connections.)
  */
 
-import type { FanOutResult, LiveMode } from "@rivulet/load";
-import { medianRun, ratio, spread } from "../core/stats.js";
+import {
+  type FanOutResult,
+  type LiveMode,
+  medianRun,
+  ms,
+  ratio,
+  shortCount,
+  shortPerSecond,
+  spread,
+  spreadOf,
+  times,
+} from "@rivulet/load";
 import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
 import { runJob } from "../load/run-job.js";
-import { count, ms, perSecond, spreadOf, times } from "../report/format.js";
 import type { RunningServer } from "../servers/launch.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
 import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
@@ -58,7 +67,7 @@ async function latencyCell(
   subscribers: number,
 ): Promise<FanOutCell> {
   const s = context.settings.fanOut;
-  context.log(`  fan-out: ${server.id}, ${count(subscribers)} ${mode}`);
+  context.log(`  fan-out: ${server.id}, ${shortCount(subscribers)} ${mode}`);
   const result: FanOutResult = await runJob(
     "fanOut",
     {
@@ -104,7 +113,7 @@ async function latencyCell(
 
 async function rampCell(context: ScenarioContext, server: RunningServer, mode: LiveMode): Promise<RampCell> {
   const s = context.settings.fanOut;
-  context.log(`  fan-out: ${server.id}, highest rate held at ${count(s.rampSubscribers)} ${mode}`);
+  context.log(`  fan-out: ${server.id}, highest rate held at ${shortCount(s.rampSubscribers)} ${mode}`);
   const runs = await repeat(context.settings.runs, (run) =>
     runJob(
       "fanOutRamp",
@@ -161,7 +170,7 @@ function latencyTable(cells: readonly FanOutCell[], waitMs: number): Table {
           .median ?? Number.NaN;
       return [
         cell.mode === "sse" ? "SSE" : "long-poll",
-        count(cell.subscribers),
+        shortCount(cell.subscribers),
         SERVER_KINDS[cell.server].label,
         cell.delivered === 0 ? none : spreadOf(cell.p50, ms),
         cell.delivered === 0 ? none : spreadOf(cell.p99, ms),
@@ -190,9 +199,9 @@ function rampTable(ramps: readonly RampCell[], limitMs: number): Table {
     ],
     rows: ramps.map((ramp) => [
       ramp.mode === "sse" ? "SSE" : "long-poll",
-      count(ramp.subscribers),
+      shortCount(ramp.subscribers),
       SERVER_KINDS[ramp.server].label,
-      spreadOf(ramp.highestHeld, perSecond),
+      spreadOf(ramp.highestHeld, shortPerSecond),
       ramp.steps.map((st) => `${st.rate}: ${ms(st.p99)} ${st.held ? "✓" : "✗"}`).join("; "),
     ]),
     notes: [`held = all delivered, no failed append, p99 ≤ ${limitMs} ms.`],
@@ -207,7 +216,7 @@ function verdicts(cells: readonly FanOutCell[]): Verdict[] {
   ] as const) {
     for (const mode of MODES) {
       const cell = cells.find((c) => c.server === "rivulet" && c.mode === mode && c.subscribers === subscribers);
-      const target = `${count(subscribers)} ${mode === "sse" ? "SSE" : "long-poll"}: p99 ≤ ${limit} ms`;
+      const target = `${shortCount(subscribers)} ${mode === "sse" ? "SSE" : "long-poll"}: p99 ≤ ${limit} ms`;
       if (!cell) {
         out.push({ target, measured: "not measured", pass: null });
         continue;

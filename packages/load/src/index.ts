@@ -4,7 +4,9 @@
  * them against the servers it starts.
  */
 
-export { bytes, DASH, megabytesPerSecond, ms, percent } from "./format/figures.js";
+export { spreadOf, times } from "./format/comparison.js";
+export { count, perSecond, shortCount, shortPerSecond } from "./format/counts.js";
+export { bytes, DASH, growthPer, megabytesPerSecond, ms, percent } from "./format/figures.js";
 export { type AppendLoadParams, appendClosedLoop, type ClosedLoopResult } from "./generators/append-closed-loop.js";
 export { appendOpenLoop, type OpenLoopParams, type OpenLoopResult } from "./generators/append-open-loop.js";
 export { type CatchUpParams, type CatchUpResult, catchUpRead } from "./generators/catch-up-read.js";
@@ -33,4 +35,5 @@ export { sleep, within } from "./measure/clock.js";
 export { type CpuShare, cpuWindow } from "./measure/cpu.js";
 export { type LatencySummary, latencyHistogram, recordMs, summarise } from "./measure/histogram.js";
 export { rssBytes, rssIfKnown } from "./measure/rss.js";
+export { medianRun, ratio, type Spread, spread } from "./measure/stats.js";
 export { binaryBody } from "./payload.js";

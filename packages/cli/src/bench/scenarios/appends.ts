@@ -5,8 +5,7 @@
  * (appends due at a fixed rate whatever the answers, latency counted from the due time).
  */
 
-import { appendClosedLoop, appendOpenLoop, createStreams, ms, percent } from "@rivulet/load";
-import { count, perSecond } from "./format.js";
+import { appendClosedLoop, appendOpenLoop, count, createStreams, ms, percent, perSecond } from "@rivulet/load";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 
 export async function appendsScenario({ target, plan, progress }: ScenarioContext): Promise<ScenarioReport> {

@@ -4,8 +4,7 @@
  * following Stream-Next-Offset.
  */
 
-import { bytes, catchUpRead, fillStream, megabytesPerSecond } from "@rivulet/load";
-import { count } from "./format.js";
+import { bytes, catchUpRead, count, fillStream, megabytesPerSecond } from "@rivulet/load";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 
 export async function catchUpScenario({ target, plan, progress }: ScenarioContext): Promise<ScenarioReport> {

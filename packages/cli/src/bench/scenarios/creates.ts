@@ -2,8 +2,7 @@
  * Scenario 5, many streams: --creates empty streams created from --connections connections;
  * the creation rate, and with --pid the server's RSS growth per idle stream.
  */
-import { createStreams, rssIfKnown, sleep } from "@rivulet/load";
-import { count, growthPer, perSecond } from "./format.js";
+import { count, createStreams, growthPer, perSecond, rssIfKnown, sleep } from "@rivulet/load";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 
 export async function createsScenario({ target, plan, progress }: ScenarioContext): Promise<ScenarioReport> {

@@ -6,8 +6,7 @@
  */
 
 import type { LiveMode } from "@rivulet/load";
-import { fanOut, fanOutRamp, ms } from "@rivulet/load";
-import { count, growthPer, perSecond } from "./format.js";
+import { count, fanOut, fanOutRamp, growthPer, ms, perSecond } from "@rivulet/load";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 
 const ATTACH_TIMEOUT_MS = 60_000;

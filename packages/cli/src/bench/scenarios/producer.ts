@@ -5,8 +5,7 @@
  * client costs next to nothing.
  */
 
-import { megabytesPerSecond, producerThroughput } from "@rivulet/load";
-import { count, perSecond } from "./format.js";
+import { count, megabytesPerSecond, perSecond, producerThroughput } from "@rivulet/load";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 
 /** The minimal producer's batching: large batches, a few in flight. */
