@@ -31,9 +31,44 @@ export {
 export type { ProducerFactory, ProducerLike, ProducerSetup } from "./generators/producers/producer-like.js";
 export type { LiveMode } from "./generators/subscriber-group.js";
 export type { TargetHeaders } from "./http-pool.js";
+export {
+  callJob,
+  inProcess,
+  type JobFunctions,
+  type JobRunner,
+  type LoadJobName,
+  type LoadJobs,
+  loadJobs,
+} from "./jobs.js";
 export { sleep, within } from "./measure/clock.js";
 export { type CpuShare, cpuWindow } from "./measure/cpu.js";
 export { type LatencySummary, latencyHistogram, recordMs, summarise } from "./measure/histogram.js";
 export { rssBytes, rssIfKnown } from "./measure/rss.js";
 export { medianRun, ratio, type Spread, spread } from "./measure/stats.js";
 export { binaryBody } from "./payload.js";
+export {
+  type AppendsChoices,
+  type AppendsMeasurement,
+  type AppendsSizes,
+  measureAppends,
+  type OpenModelRuns,
+} from "./scenarios/appends.js";
+export { type CatchUpMeasurement, type CatchUpSizes, measureCatchUp } from "./scenarios/catch-up.js";
+export { type CreatesMeasurement, type CreatesSizes, measureCreates } from "./scenarios/creates.js";
+export {
+  deliveryWaitMs,
+  type FanOutGroup,
+  type FanOutMeasurement,
+  type FanOutSizes,
+  LIVE_MODES,
+  measureFanOut,
+  type RampMeasurement,
+  rssPerReader,
+} from "./scenarios/fan-out.js";
+export {
+  measureProducers,
+  type ProducerConfig,
+  type ProducerMeasurement,
+  type ProducerOutcome,
+} from "./scenarios/producer.js";
+export { type LoadTarget, nameInRun, repeat, type ScenarioRun } from "./scenarios/scenario-run.js";
