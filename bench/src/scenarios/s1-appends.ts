@@ -1,12 +1,13 @@
 /**
- * Scenario 1: durable appends of 256 B JSON from 64 connections, over 1, 100 and 10k
- * streams. Peak throughput from a closed loop; latency from an open model at a fixed rate
- * (Rivulet and the trivial server at the target's 30k/s, the references at a share of their
- * own peak, where their latency is still finite).
+ * Scenario 1 (@rivulet/load's definition) on each server: durable appends of 256 B JSON from
+ * 64 connections, over 1, 100 and 10k streams. Peak throughput from a closed loop; latency
+ * from an open model at a fixed rate (Rivulet and the trivial server at the target's 30k/s,
+ * the references at a share of their own peak, where their latency is still finite).
  */
 
 import {
-  type ClosedLoopResult,
+  type AppendsMeasurement,
+  measureAppends,
   ms,
   type OpenLoopResult,
   percent,
@@ -19,9 +20,8 @@ import {
   times,
 } from "@rivulet/load";
 import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
-import { runJob } from "../load/run-job.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
-import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
+import { onServer, type ScenarioContext, withServer } from "./context.js";
 
 interface OpenFigures {
   readonly rate: number;
@@ -52,54 +52,19 @@ export async function appendsScenario(context: ScenarioContext): Promise<Scenari
   const s = context.settings.appends;
   const cells: Cell[] = [];
   for (const server of s.servers) {
-    const counts = server === "trivial" ? [s.streamCounts[0]!] : s.streamCounts;
+    const trivial = server === "trivial";
     await withServer(context, server, async (running) => {
-      const streams = Math.max(...counts);
-      if (server !== "trivial") await createAll(running.url, streams);
-      for (const streamCount of counts) {
-        const paths = Array.from({ length: streamCount }, (_, i) => `${STREAM_BASE}s1-${i}`);
-        const base = {
-          origin: running.url,
-          paths,
-          connections: s.connections,
-          bodyBytes: s.bodyBytes,
-          serverPid: running.pid,
-          warmupSeconds: s.warmupSeconds,
-        };
-        context.log(`  appends: ${server}, ${streamCount} stream(s), peak`);
-        const peaks = await repeat(context.settings.runs, () =>
-          runJob("appendClosedLoop", { ...base, seconds: s.peakSeconds }, s.peakSeconds * 1000 + 60_000),
-        );
-        const peak = spread(peaks.map((r) => r.perSecond));
-        const rates = openRates(
-          server,
-          peak.median,
-          s.targetRate,
-          s.referenceLoad,
-          rivuletOwnRates(cells, s.targetRate),
-        );
-        const open: OpenFigures[] = [];
-        for (const rate of rates) {
-          context.log(`  appends: ${server}, ${streamCount} stream(s), open model at ${Math.round(rate)}/s`);
-          const runs = await repeat(context.settings.runs, () =>
-            runJob(
-              "appendOpenLoop",
-              // Offered far above its peak, a server's backlog only grows: the figure is a miss
-              // either way, so the leftover requests are not waited for long.
-              { ...base, seconds: s.openSeconds, rate, drainMs: rate > 1.2 * peak.median ? 2_000 : 10_000 },
-              s.openSeconds * 1000 + 90_000,
-            ),
-          );
-          open.push({
-            rate,
-            runs,
-            p50: spread(runs.map((r) => r.latency.p50)),
-            p99: spread(runs.map((r) => r.latency.p99)),
-            achieved: spread(runs.map((r) => r.achievedPerSecond)),
-          });
-        }
-        cells.push(cellOf(server, streamCount, peaks, peak, open));
-      }
+      const measured = await measureAppends(
+        onServer(context, running),
+        // The trivial server does no routing or storage: one stream count is all of it.
+        { ...s, streamCounts: trivial ? [s.streamCounts[0]!] : s.streamCounts },
+        {
+          createStreams: !trivial,
+          rates: (_streams, peak) =>
+            openRates(server, peak.median, s.targetRate, s.referenceLoad, rivuletOwnRates(cells, s.targetRate)),
+        },
+      );
+      cells.push(...measured.map((measurement) => cellOf(server, measurement)));
     });
   }
   return {
@@ -122,26 +87,6 @@ export async function appendsScenario(context: ScenarioContext): Promise<Scenari
     },
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-async function createAll(origin: string, streams: number): Promise<void> {
-  const created = await runJob(
-    "createStreams",
-    {
-      origin,
-      prefix: `${STREAM_BASE}s1-`,
-      first: 0,
-      count: streams,
-      contentType: "application/json",
-      connections: 64,
-      timeoutMs: 120_000,
-      // The reference sometimes answers 404 to a create under concurrent creates.
-      attempts: 5,
-    },
-    180_000,
-  );
-  if (created.created !== streams)
-    throw new Error(`created ${created.created} of ${streams} streams: ${created.firstError}`);
 }
 
 function openRates(server: ServerId, peak: number, target: number, load: number, rivuletRates: number[]): number[] {
@@ -178,8 +123,15 @@ function caveats(cells: readonly Cell[], target: number): string[] {
   return notes;
 }
 
-function cellOf(server: ServerId, streams: number, peaks: ClosedLoopResult[], peak: Spread, open: OpenFigures[]): Cell {
-  const all = [...peaks, ...open.flatMap((o) => o.runs)];
+function cellOf(server: ServerId, { streams, peaks, peak, open: opens }: AppendsMeasurement): Cell {
+  const open = opens.map(({ rate, runs }) => ({
+    rate,
+    runs,
+    p50: spread(runs.map((r) => r.latency.p50)),
+    p99: spread(runs.map((r) => r.latency.p99)),
+    achieved: spread(runs.map((r) => r.achievedPerSecond)),
+  }));
+  const all = [...peaks, ...opens.flatMap((o) => o.runs)];
   const firstError = all.find((r) => r.firstError !== undefined)?.firstError;
   return {
     server,

@@ -1,25 +1,24 @@
 /**
- * Scenario 5: many streams created durably (PUT, 64 connections): the creation rate, and the
+ * Scenario 5 (@rivulet/load's definition) on each server: many streams created durably (PUT, 64 connections): the creation rate, and the
  * server's RSS per idle stream: RSS after the creates minus RSS before, over the stream count.
  * A fresh server per run.
  */
 
 import {
   bytes,
+  measureCreates,
   ratio,
-  rssBytes,
+  repeat,
   type Spread,
   shortCount,
   shortPerSecond,
-  sleep,
   spread,
   spreadOf,
   times,
 } from "@rivulet/load";
 import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
-import { runJob } from "../load/run-job.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
-import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
+import { onServer, type ScenarioContext, withServer } from "./context.js";
 
 const TARGET_RATE = 5_000;
 const TARGET_BYTES = 300;
@@ -41,28 +40,17 @@ export async function manyStreamsScenario(context: ScenarioContext): Promise<Sce
   for (const server of SERVERS) {
     const streams = s.streams[server];
     if (streams === undefined) continue;
-    context.log(`  many streams: ${server}, ${shortCount(streams)} creates`);
     const runs = await repeat(context.settings.runs, () =>
-      withServer(context, server, async (running) => {
-        // Warm the server's code paths, then measure from a settled RSS.
-        await runJob("createStreams", createParams(running.url, "warm-", 200, s.connections), 60_000);
-        await sleep(500);
-        const before = await rssBytes(running.pid);
-        const created = await runJob(
-          "createStreams",
-          createParams(running.url, "idle-", streams, s.connections),
-          900_000,
-        );
-        await sleep(1000);
-        const after = await rssBytes(running.pid);
-        return { ...created, rssPerStream: (after - before) / Math.max(1, created.created) };
-      }),
+      withServer(context, server, (running) =>
+        // A warm-up first: the server's code paths warm, its RSS settled before the measured creates.
+        measureCreates(onServer(context, running), { streams, connections: s.connections, warmupStreams: 200 }),
+      ),
     );
     rows.push({
       server,
       streams,
       rate: spread(runs.map((r) => r.perSecond)),
-      rssPerStream: spread(runs.map((r) => r.rssPerStream)),
+      rssPerStream: spread(runs.map((r) => r.rssPerStreamBytes)),
       errors: runs.reduce((sum, r) => sum + r.errors, 0),
       retries: runs.reduce((sum, r) => sum + r.retries, 0),
     });
@@ -84,20 +72,6 @@ export async function manyStreamsScenario(context: ScenarioContext): Promise<Sce
     ],
     data: { rows },
     seconds: (performance.now() - started) / 1000,
-  };
-}
-
-function createParams(origin: string, prefix: string, streams: number, connections: number) {
-  return {
-    origin,
-    prefix: `${STREAM_BASE}${prefix}`,
-    first: 0,
-    count: streams,
-    contentType: "application/json",
-    connections,
-    timeoutMs: 600_000,
-    // The reference sometimes answers 404 to a create under concurrent creates; retried and counted.
-    attempts: 5,
   };
 }
 

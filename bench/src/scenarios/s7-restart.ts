@@ -5,13 +5,13 @@
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { bytes, ms, ratio, rssBytes, type Spread, shortCount, spread, spreadOf, times } from "@rivulet/load";
+import { bytes, ms, ratio, repeat, rssBytes, type Spread, shortCount, spread, spreadOf, times } from "@rivulet/load";
 import { Pool } from "undici";
 import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
 import { runJob } from "../load/run-job.js";
 import { launchServer } from "../servers/launch.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
-import { repeat, type ScenarioContext, STREAM_BASE } from "./context.js";
+import { type ScenarioContext, STREAM_BASE } from "./context.js";
 
 interface Row {
   readonly server: ServerId;
