@@ -1,7 +1,8 @@
 /**
  * `@rivulet/load`: load generators against any Durable Streams server, addressed by origin and
- * stream path. `rivulet bench` runs them against a URL; the comparison suite in bench/ runs
- * them against the servers it starts.
+ * stream path; the benchmark scenarios built on them; and how their figures read.
+ * `rivulet bench` runs the scenarios against a URL; the comparison suite in bench/ runs the
+ * same ones against the servers it starts.
  */
 
 export { spreadOf, times } from "./format/comparison.js";
