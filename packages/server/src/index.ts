@@ -18,8 +18,8 @@ export type { Access, Demand, Method, RouteHandler, RouteParams, RouteSpec } fro
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./ops/logger.js";
 export { ServerMetrics } from "./ops/metrics.js";
 export { type CoreOptions, DEFAULTS } from "./options.js";
-export type { ServerOptions } from "./server-options.js";
 export { DEFAULT_PORT, LISTEN_DEFAULTS, type ListenOptions, type RivuletServer, startServer } from "./server.js";
+export type { ServerOptions } from "./server-options.js";
 export {
   DataDirLockedError,
   StoreBusyError,

@@ -4,7 +4,7 @@
  * requests at a time on separate connections. It shows what the server absorbs when a
  * client adds next to no cost of its own.
  */
-import { openPool, send } from "../http-pool.js";
+import { openPool, send } from "../../http-pool.js";
 import type { ProducerLike, ProducerSetup } from "./producer-like.js";
 
 export function rawBatchProducer(setup: ProducerSetup): ProducerLike {

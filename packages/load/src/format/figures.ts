@@ -1,7 +1,6 @@
 /**
- * How measured figures read in tables, shared by `rivulet bench` and the suite's report.
- * Counts and rates are not here: a terminal shows them in full digits, the suite's wide
- * markdown tables in k/M.
+ * How measured figures read, in `rivulet bench`'s tables and in the suite's report alike:
+ * latencies, sizes, throughput, shares. Counts and rates are in ./counts.ts.
  */
 export const DASH = "–";
 
@@ -27,4 +26,12 @@ export function bytes(n: number): string {
 
 export function percent(n: number): string {
   return Number.isFinite(n) ? `${n.toFixed(0)}%` : DASH;
+}
+
+/**
+ * A process's RSS growth per unit (stream, reader). Growth below zero means the server freed
+ * more (garbage from earlier load) than the units took: no figure, said so.
+ */
+export function growthPer(value: number): string {
+  return value < 0 ? "RSS fell" : bytes(value);
 }

@@ -2,7 +2,7 @@
  * Job: read a stream from the start (`offset=-1`) to its tail, following Stream-Next-Offset
  * from response to response, one request at a time; the bytes received per second.
  */
-import { header, openPool, send, type TargetHeaders } from "./http-pool.js";
+import { header, openPool, send, type TargetHeaders } from "../http-pool.js";
 
 export interface CatchUpParams {
   readonly origin: string;

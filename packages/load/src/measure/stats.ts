@@ -1,5 +1,12 @@
 /** Median-of-runs arithmetic. */
-import type { Spread } from "./types.js";
+
+/** One figure measured over several runs: the median and the spread. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly runs: readonly number[];
+}
 
 export function spread(runs: readonly number[]): Spread {
   if (runs.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, runs: [] };

@@ -4,8 +4,8 @@
  * message is acknowledged. Afterwards the stream's tail is read back as a check.
  */
 import { setImmediate as yieldToIo } from "node:timers/promises";
-import { header, openPool, send, type TargetHeaders } from "./http-pool.js";
-import { jsonMessage } from "./payload.js";
+import { header, openPool, send, type TargetHeaders } from "../http-pool.js";
+import { jsonMessage } from "../payload.js";
 import type { ProducerFactory, ProducerLike } from "./producers/producer-like.js";
 import { rawBatchProducer } from "./producers/raw-batch-producer.js";
 import { rivuletClientProducer } from "./producers/rivulet-client-producer.js";

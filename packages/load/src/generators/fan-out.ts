@@ -4,6 +4,8 @@
  * its arrival at the reader. One warm-up message first proves every reader is attached.
  * Also samples the server's RSS before the readers connect and once they are all attached.
  */
+
+import type { TargetHeaders } from "../http-pool.js";
 import { sleep } from "../measure/clock.js";
 import { type CpuShare, cpuWindow } from "../measure/cpu.js";
 import type { LatencySummary } from "../measure/histogram.js";
@@ -11,7 +13,6 @@ import { summarise } from "../measure/histogram.js";
 import { rssIfKnown } from "../measure/rss.js";
 import { ScheduledAppender } from "./appender.js";
 import { Deliveries } from "./deliveries.js";
-import type { TargetHeaders } from "./http-pool.js";
 import { type LiveMode, SubscriberGroup, targetOf } from "./subscriber-group.js";
 
 export interface FanOutParams {

@@ -1,5 +1,5 @@
 /** A live reader in long-poll mode: one waiting GET at a time, re-issued after every answer. */
-import { seqsIn } from "../payload.js";
+import { seqsIn } from "../../payload.js";
 import { SocketSubscriber } from "./socket-subscriber.js";
 
 export class LongPollSubscriber extends SocketSubscriber {

@@ -1,6 +1,6 @@
 /** Job: create a stream and append data to it in large requests until it holds `totalBytes`. */
-import { header, openPool, send, type TargetHeaders } from "./http-pool.js";
-import { binaryBody, jsonBatch } from "./payload.js";
+import { header, openPool, send, type TargetHeaders } from "../http-pool.js";
+import { binaryBody, jsonBatch } from "../payload.js";
 
 export interface FillStreamParams {
   readonly origin: string;

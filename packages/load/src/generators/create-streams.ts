@@ -2,7 +2,7 @@
  * Jobs: create many streams with PUT, or delete them, from a closed loop of connections; the
  * rate of successes (any 2xx counts; for deletes a 404 too, since the stream is gone either way).
  */
-import { type LoadPool, openPool, send, type TargetHeaders } from "./http-pool.js";
+import { type LoadPool, openPool, send, type TargetHeaders } from "../http-pool.js";
 
 interface LoopParams {
   readonly origin: string;

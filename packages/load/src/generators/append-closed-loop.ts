@@ -2,10 +2,11 @@
  * Job: peak append throughput. A closed loop: each connection sends its next append as soon
  * as the previous one is answered, for a fixed time.
  */
+
+import { openPool, send, type TargetHeaders } from "../http-pool.js";
 import { type CpuShare, cpuWindow } from "../measure/cpu.js";
 import { type LatencySummary, latencyHistogram, recordMs, summarise } from "../measure/histogram.js";
-import { openPool, send, type TargetHeaders } from "./http-pool.js";
-import { jsonMessage } from "./payload.js";
+import { jsonMessage } from "../payload.js";
 
 export interface AppendLoadParams {
   readonly origin: string;

@@ -2,8 +2,8 @@
  * Appends numbered JSON messages to one stream on a schedule (open model): message i is due at
  * a fixed time whether or not earlier appends were answered.
  */
-import { header, type LoadPool, openPool, send, type TargetHeaders } from "./http-pool.js";
-import { jsonMessage } from "./payload.js";
+import { header, type LoadPool, openPool, send, type TargetHeaders } from "../http-pool.js";
+import { jsonMessage } from "../payload.js";
 
 export class ScheduledAppender {
   private readonly pool: LoadPool;

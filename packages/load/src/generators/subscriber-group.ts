@@ -1,5 +1,5 @@
 /** Opens many live readers on one stream, a batch of sockets at a time. */
-import type { TargetHeaders } from "./http-pool.js";
+import type { TargetHeaders } from "../http-pool.js";
 import { LongPollSubscriber } from "./raw-http/long-poll-subscriber.js";
 import type { DeliverySink, SocketSubscriber, SubscriberTarget } from "./raw-http/socket-subscriber.js";
 import { SseSubscriber } from "./raw-http/sse-subscriber.js";

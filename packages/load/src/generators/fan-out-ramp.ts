@@ -3,11 +3,12 @@
  * held when every reader received every message of the step, the appends kept the schedule,
  * and the p99 delivery latency stayed within the limit. Stops at the first step not held.
  */
+
+import type { TargetHeaders } from "../http-pool.js";
 import { sleep } from "../measure/clock.js";
 import { type LatencySummary, summarise } from "../measure/histogram.js";
 import { ScheduledAppender } from "./appender.js";
 import { Deliveries } from "./deliveries.js";
-import type { TargetHeaders } from "./http-pool.js";
 import { type LiveMode, SubscriberGroup, targetOf } from "./subscriber-group.js";
 
 export interface FanOutRampParams {

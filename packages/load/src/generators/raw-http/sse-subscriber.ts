@@ -1,5 +1,5 @@
 /** A live reader in SSE mode: records the seqs of each `data` event, follows `control` offsets. */
-import { seqsIn } from "../payload.js";
+import { seqsIn } from "../../payload.js";
 import { SocketSubscriber } from "./socket-subscriber.js";
 
 const NEXT_OFFSET = /"streamNextOffset":"([^"]+)"/;

@@ -5,11 +5,12 @@
  * (no coordinated omission). Requests that find every connection busy wait in the pool's
  * queue, and that wait counts.
  */
+
+import { openPool, send } from "../http-pool.js";
 import { type CpuShare, cpuWindow } from "../measure/cpu.js";
 import { type LatencySummary, latencyHistogram, recordMs, summarise } from "../measure/histogram.js";
+import { jsonMessage } from "../payload.js";
 import type { AppendLoadParams } from "./append-closed-loop.js";
-import { openPool, send } from "./http-pool.js";
-import { jsonMessage } from "./payload.js";
 
 export interface OpenLoopParams extends AppendLoadParams {
   /** Appends per second. */
