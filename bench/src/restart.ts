@@ -39,7 +39,8 @@ async function fill(dir: string): Promise<FileStore> {
 async function timeOpen(dir: string): Promise<{ ms: number; count: number }> {
   const started = performance.now();
   const store = new FileStore({ dir });
-  const count = (await store.open()).length;
+  await store.open();
+  const count = store.count();
   const ms = performance.now() - started;
   await store.close();
   return { ms, count };

@@ -5,7 +5,7 @@
  * figures can still be checked against each other).
  * Reference servers get smaller sizes where the full size would take minutes.
  */
-import type { ProducerSizes } from "rivulet/load";
+import type { AppendsSizes, FanOutSizes, ProducerSizes } from "@rivulet/load";
 import type { ServerId } from "./core/types.js";
 
 export type RunSize = "full" | "quick" | "smoke";
@@ -15,15 +15,8 @@ export interface Settings {
   readonly quick: boolean;
   /** Runs per figure; the report gives their median and spread. */
   readonly runs: number;
-  readonly appends: {
+  readonly appends: AppendsSizes & {
     readonly servers: readonly ServerId[];
-    readonly streamCounts: readonly number[];
-    readonly connections: number;
-    readonly bodyBytes: number;
-    readonly peakSeconds: number;
-    readonly openSeconds: number;
-    /** Unrecorded load before each measured run (each run's generator is a fresh process). */
-    readonly warmupSeconds: number;
     /** The target's rate; Rivulet and the trivial server are measured at it. */
     readonly targetRate: number;
     /** The references are measured at this share of their own peak. */
@@ -39,19 +32,7 @@ export interface Settings {
     readonly requestBytes: number;
     readonly jsonMessageBytes: number;
   };
-  readonly fanOut: {
-    readonly servers: readonly ServerId[];
-    readonly subscriberCounts: readonly number[];
-    readonly appendsPerRun: number;
-    readonly intervalMs: number;
-    /** After a window's last append, how long to wait for missing deliveries. */
-    readonly deliveryWaitMs: number;
-    readonly messageBytes: number;
-    readonly rampSubscribers: number;
-    readonly rampRates: readonly number[];
-    readonly rampStepSeconds: number;
-    readonly rampP99LimitMs: number;
-  };
+  readonly fanOut: FanOutSizes & { readonly servers: readonly ServerId[] };
   readonly manyStreams: {
     /** Streams each server creates; a server without a count is not measured. */
     readonly streams: Readonly<Partial<Record<ServerId, number>>>;
@@ -77,6 +58,8 @@ const FULL: Settings = {
     peakSeconds: 3,
     openSeconds: 3,
     warmupSeconds: 1,
+    drainMs: 10_000,
+    overloadDrainMs: 2_000,
     targetRate: 30_000,
     referenceLoad: 0.8,
   },
@@ -101,9 +84,7 @@ const FULL: Settings = {
     subscriberCounts: [1000, 10_000],
     appendsPerRun: 3,
     intervalMs: 1000,
-    deliveryWaitMs: 8000,
     messageBytes: 64,
-    rampSubscribers: 1000,
     rampRates: [10, 50, 100, 200, 500, 1000, 2000, 5000, 10_000],
     rampStepSeconds: 2,
     rampP99LimitMs: 500,
@@ -141,8 +122,6 @@ const QUICK: Settings = {
     subscriberCounts: [20, 100],
     appendsPerRun: 2,
     intervalMs: 200,
-    deliveryWaitMs: 2000,
-    rampSubscribers: 20,
     rampRates: [10, 50],
     rampStepSeconds: 0.5,
   },
@@ -178,8 +157,6 @@ const SMOKE: Settings = {
     subscriberCounts: [5],
     appendsPerRun: 2,
     intervalMs: 50,
-    deliveryWaitMs: 2000,
-    rampSubscribers: 5,
     rampRates: [20],
     rampStepSeconds: 0.3,
   },

@@ -3,16 +3,6 @@
 /** The servers under test. */
 export type ServerId = "rivulet" | "refFile" | "refMemory" | "trivial";
 
-/** One figure measured over several runs: the median and the spread. */
-export interface Spread {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-  readonly runs: readonly number[];
-}
-
-export type { LatencySummary } from "rivulet/load";
-
 /** A table as the report prints it: every cell already formatted. */
 export interface Table {
   readonly title: string;

@@ -4,8 +4,9 @@
  * With `crash`, the store is never closed, so the directory is left as a crash leaves it
  * (acknowledged data in the log, no final checkpoint).
  */
+
+import { binaryBody } from "@rivulet/load";
 import { FileStore } from "@rivulet/server";
-import { binaryBody } from "rivulet/load";
 
 export interface FillFileStoreParams {
   readonly dir: string;

@@ -2,40 +2,19 @@
  * The load generator's process: receives one job over IPC, runs it, sends back the result,
  * and exits. Started by run-job.ts, never inside a server process.
  */
-import {
-  appendClosedLoop,
-  appendOpenLoop,
-  BUILT_IN_PRODUCERS,
-  catchUpRead,
-  createStreams,
-  fanOut,
-  fanOutRamp,
-  fillStream,
-  producerThroughput,
-} from "rivulet/load";
+import { BUILT_IN_PRODUCERS, callJob, type JobFunctions, loadJobs } from "@rivulet/load";
 import { fillFileStore } from "./fill-file-store.js";
-import type { JobMessage, JobName, JobReply, Jobs } from "./jobs.js";
+import type { JobMessage, JobReply, Jobs } from "./jobs.js";
 import { referenceClientProducer } from "./reference-client-producer.js";
 
 /** The producers of scenario 2: the built-in ones and the reference client's. */
 const PRODUCERS = { ...BUILT_IN_PRODUCERS, reference: referenceClientProducer };
 
-const RUNNERS: { [K in JobName]: (params: Jobs[K]["params"]) => Promise<Jobs[K]["result"]> } = {
-  createStreams,
-  appendClosedLoop,
-  appendOpenLoop,
-  fillStream,
-  catchUpRead,
-  fanOut,
-  fanOutRamp,
-  producerThroughput: (params) => producerThroughput(params, PRODUCERS),
-  fillFileStore,
-};
+const JOBS: JobFunctions<Jobs> = { ...loadJobs(PRODUCERS), fillFileStore };
 
 async function run(message: JobMessage): Promise<JobReply> {
   try {
-    const runner = RUNNERS[message.job] as (params: unknown) => Promise<unknown>;
-    return { ok: true, result: (await runner(message.params)) as Jobs[JobName]["result"] };
+    return { ok: true, result: await callJob(JOBS, message.job, message.params) };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }

@@ -1,33 +1,8 @@
-/** Every load-generator job, by name, with its parameters and result (types only). */
-import type {
-  AppendLoadParams,
-  CatchUpParams,
-  CatchUpResult,
-  ClosedLoopResult,
-  CreateStreamsParams,
-  CreateStreamsResult,
-  FanOutParams,
-  FanOutRampParams,
-  FanOutRampResult,
-  FanOutResult,
-  FillStreamParams,
-  FillStreamResult,
-  OpenLoopParams,
-  OpenLoopResult,
-  ProducerParams,
-  ProducerResult,
-} from "rivulet/load";
+/** Every job a load-generator process runs: the library's, and filling a FileStore directly. */
+import type { LoadJobs } from "@rivulet/load";
 import type { FillFileStoreParams, FillFileStoreResult } from "./fill-file-store.js";
 
-export interface Jobs {
-  createStreams: { params: CreateStreamsParams; result: CreateStreamsResult };
-  appendClosedLoop: { params: AppendLoadParams; result: ClosedLoopResult };
-  appendOpenLoop: { params: OpenLoopParams; result: OpenLoopResult };
-  fillStream: { params: FillStreamParams; result: FillStreamResult };
-  catchUpRead: { params: CatchUpParams; result: CatchUpResult };
-  fanOut: { params: FanOutParams; result: FanOutResult };
-  fanOutRamp: { params: FanOutRampParams; result: FanOutRampResult };
-  producerThroughput: { params: ProducerParams; result: ProducerResult };
+export interface Jobs extends LoadJobs {
   fillFileStore: { params: FillFileStoreParams; result: FillFileStoreResult };
 }
 

@@ -1,6 +1,6 @@
 /** The reference client's IdempotentProducer (@durable-streams/client) with its defaults. */
 import { DurableStream, IdempotentProducer } from "@durable-streams/client";
-import type { ProducerLike, ProducerSetup } from "rivulet/load";
+import type { ProducerLike, ProducerSetup } from "@rivulet/load";
 
 export function referenceClientProducer(setup: ProducerSetup): ProducerLike {
   const contentType = setup.json ? "application/json" : "application/octet-stream";

@@ -1,7 +1,6 @@
 /** latest.md: machine, servers, the verdict summary, then a section per scenario. */
 import type { ScenarioResult, Table } from "../core/types.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
-import { verdictText } from "./format.js";
 import type { Machine } from "./machine.js";
 
 export interface RunInfo {
@@ -74,4 +73,9 @@ function tableLines(table: Table): string[] {
   for (const row of table.rows) out.push(`| ${row.map((cell) => cell.replace(/\|/g, "\\|")).join(" | ")} |`);
   if (table.notes) for (const note of table.notes) out.push("", `_${note}_`);
   return out;
+}
+
+function verdictText(pass: boolean | null): string {
+  if (pass === null) return "not measured";
+  return pass ? "**PASS**" : "**MISS**";
 }

@@ -1,7 +1,9 @@
-/** What every scenario gets, and the helpers they share for servers and repeated runs. */
+/** What every scenario gets, and the helpers they share for servers. */
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
+import type { ScenarioRun } from "@rivulet/load";
 import type { ServerId } from "../core/types.js";
+import { runJob } from "../load/run-job.js";
 import { type LaunchOptions, launchServer, type RunningServer } from "../servers/launch.js";
 import type { Settings } from "../settings.js";
 
@@ -11,6 +13,8 @@ export interface ScenarioContext {
   readonly workDir: string;
   log(message: string): void;
 }
+
+export const STREAM_BASE = "/v1/stream/";
 
 /** Starts `id` on a fresh data directory, runs `body`, and always stops it and removes the directory. */
 export async function withServer<T>(
@@ -29,11 +33,24 @@ export async function withServer<T>(
   }
 }
 
-/** Runs `measure` `count` times in a row and returns every result. */
-export async function repeat<T>(count: number, measure: (run: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = [];
-  for (let run = 0; run < count; run++) results.push(await measure(run));
-  return results;
+/**
+ * The library's scenarios against a server started here: every job in a fresh generator
+ * process, each measurement repeated `runs` times. Its streams go with its data directory.
+ */
+export function onServer(context: ScenarioContext, server: RunningServer): ScenarioRun {
+  return {
+    target: {
+      origin: server.url,
+      headers: {},
+      serverPid: server.pid,
+      path: (name) => `${STREAM_BASE}${name}`,
+      created: () => {},
+      createdRange: () => {},
+    },
+    jobs: runJob,
+    runs: context.settings.runs,
+    // The reference sometimes answers 404 to a create under concurrent creates.
+    createAttempts: 5,
+    progress: (message) => context.log(`  ${server.id}: ${message}`),
+  };
 }
-
-export const STREAM_BASE = "/v1/stream/";

@@ -1,7 +1,7 @@
 /** Measurements of the fan-out scenario, shared with the SSE-memory scenario and the chart. */
 
-import type { LiveMode } from "rivulet/load";
-import type { LatencySummary, ServerId, Spread } from "../core/types.js";
+import type { LatencySummary, LiveMode, Spread } from "@rivulet/load";
+import type { ServerId } from "../core/types.js";
 
 export interface FanOutCell {
   readonly server: ServerId;

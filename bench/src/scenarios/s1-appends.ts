@@ -1,17 +1,27 @@
 /**
- * Scenario 1: durable appends of 256 B JSON from 64 connections, over 1, 100 and 10k
- * streams. Peak throughput from a closed loop; latency from an open model at a fixed rate
- * (Rivulet and the trivial server at the target's 30k/s, the references at a share of their
- * own peak, where their latency is still finite).
+ * Scenario 1 (@rivulet/load's definition) on each server: durable appends of 256 B JSON from
+ * 64 connections, over 1, 100 and 10k streams. Peak throughput from a closed loop; latency
+ * from an open model at a fixed rate (Rivulet and the trivial server at the target's 30k/s,
+ * the references at a share of their own peak, where their latency is still finite).
  */
 
-import type { ClosedLoopResult, OpenLoopResult } from "rivulet/load";
-import { ratio, spread } from "../core/stats.js";
-import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
-import { runJob } from "../load/run-job.js";
-import { count, ms, percent, perSecond, spreadOf, times } from "../report/format.js";
+import {
+  type AppendsMeasurement,
+  measureAppends,
+  ms,
+  type OpenLoopResult,
+  percent,
+  ratio,
+  type Spread,
+  shortCount,
+  shortPerSecond,
+  spread,
+  spreadOf,
+  times,
+} from "@rivulet/load";
+import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
-import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
+import { onServer, type ScenarioContext, withServer } from "./context.js";
 
 interface OpenFigures {
   readonly rate: number;
@@ -42,54 +52,19 @@ export async function appendsScenario(context: ScenarioContext): Promise<Scenari
   const s = context.settings.appends;
   const cells: Cell[] = [];
   for (const server of s.servers) {
-    const counts = server === "trivial" ? [s.streamCounts[0]!] : s.streamCounts;
+    const trivial = server === "trivial";
     await withServer(context, server, async (running) => {
-      const streams = Math.max(...counts);
-      if (server !== "trivial") await createAll(running.url, streams);
-      for (const streamCount of counts) {
-        const paths = Array.from({ length: streamCount }, (_, i) => `${STREAM_BASE}s1-${i}`);
-        const base = {
-          origin: running.url,
-          paths,
-          connections: s.connections,
-          bodyBytes: s.bodyBytes,
-          serverPid: running.pid,
-          warmupSeconds: s.warmupSeconds,
-        };
-        context.log(`  appends: ${server}, ${streamCount} stream(s), peak`);
-        const peaks = await repeat(context.settings.runs, () =>
-          runJob("appendClosedLoop", { ...base, seconds: s.peakSeconds }, s.peakSeconds * 1000 + 60_000),
-        );
-        const peak = spread(peaks.map((r) => r.perSecond));
-        const rates = openRates(
-          server,
-          peak.median,
-          s.targetRate,
-          s.referenceLoad,
-          rivuletOwnRates(cells, s.targetRate),
-        );
-        const open: OpenFigures[] = [];
-        for (const rate of rates) {
-          context.log(`  appends: ${server}, ${streamCount} stream(s), open model at ${Math.round(rate)}/s`);
-          const runs = await repeat(context.settings.runs, () =>
-            runJob(
-              "appendOpenLoop",
-              // Offered far above its peak, a server's backlog only grows: the figure is a miss
-              // either way, so the leftover requests are not waited for long.
-              { ...base, seconds: s.openSeconds, rate, drainMs: rate > 1.2 * peak.median ? 2_000 : 10_000 },
-              s.openSeconds * 1000 + 90_000,
-            ),
-          );
-          open.push({
-            rate,
-            runs,
-            p50: spread(runs.map((r) => r.latency.p50)),
-            p99: spread(runs.map((r) => r.latency.p99)),
-            achieved: spread(runs.map((r) => r.achievedPerSecond)),
-          });
-        }
-        cells.push(cellOf(server, streamCount, peaks, peak, open));
-      }
+      const measured = await measureAppends(
+        onServer(context, running),
+        // The trivial server does no routing or storage: one stream count is all of it.
+        { ...s, streamCounts: trivial ? [s.streamCounts[0]!] : s.streamCounts },
+        {
+          createStreams: !trivial,
+          rates: (_streams, peak) =>
+            openRates(server, peak.median, s.targetRate, s.referenceLoad, rivuletOwnRates(cells, s.targetRate)),
+        },
+      );
+      cells.push(...measured.map((measurement) => cellOf(server, measurement)));
     });
   }
   return {
@@ -100,7 +75,7 @@ export async function appendsScenario(context: ScenarioContext): Promise<Scenari
     notes: [
       `Peak: closed loop, ${s.connections} connections (undici Pool, keep-alive, no pipelining), ${s.peakSeconds} s per run after ${s.warmupSeconds} s of unrecorded load; appends rotate over the streams.`,
       `Latency: open model, requests due at a fixed rate for ${s.openSeconds} s (after ${s.warmupSeconds} s at the same rate, unrecorded), latency measured from each request's intended send time (HdrHistogram), so queueing behind a slow server counts.`,
-      `Rivulet and the trivial server are measured at the target's ${count(s.targetRate)}/s; the references at ${Math.round(s.referenceLoad * 100)}% of their own median peak (at 30k/s their queues would grow without bound). When Rivulet's peak is below the target, it is also measured at ${Math.round(s.referenceLoad * 100)}% of its peak.`,
+      `Rivulet and the trivial server are measured at the target's ${shortCount(s.targetRate)}/s; the references at ${Math.round(s.referenceLoad * 100)}% of their own median peak (at 30k/s their queues would grow without bound). When Rivulet's peak is below the target, it is also measured at ${Math.round(s.referenceLoad * 100)}% of its peak.`,
       "The trivial server does no routing or storage, so its row is the same for any stream count ('any'); its latency is also taken at the highest rate Rivulet was measured at below the target, as the floor this generator and machine set at that load.",
       ...caveats(cells, s.targetRate),
     ],
@@ -112,26 +87,6 @@ export async function appendsScenario(context: ScenarioContext): Promise<Scenari
     },
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-async function createAll(origin: string, streams: number): Promise<void> {
-  const created = await runJob(
-    "createStreams",
-    {
-      origin,
-      prefix: `${STREAM_BASE}s1-`,
-      first: 0,
-      count: streams,
-      contentType: "application/json",
-      connections: 64,
-      timeoutMs: 120_000,
-      // The reference sometimes answers 404 to a create under concurrent creates.
-      attempts: 5,
-    },
-    180_000,
-  );
-  if (created.created !== streams)
-    throw new Error(`created ${created.created} of ${streams} streams: ${created.firstError}`);
 }
 
 function openRates(server: ServerId, peak: number, target: number, load: number, rivuletRates: number[]): number[] {
@@ -157,19 +112,26 @@ function caveats(cells: readonly Cell[], target: number): string[] {
   const trivialAtTarget = cells.find((c) => c.server === "trivial")?.open.find((o) => o.rate === target);
   if (target === TARGET_RATE && trivialAtTarget && trivialAtTarget.p99.median > P99_TARGET_MS) {
     notes.push(
-      `At ${perSecond(target)} offered even the trivial server answers with p99 ${ms(trivialAtTarget.p99.median)} (${perSecond(trivialAtTarget.achieved.median)} answered): one open-model generator process sharing 2 vCPUs cannot offer that rate cleanly, so on this machine the latency half of the target cannot be shown for any server.`,
+      `At ${shortPerSecond(target)} offered even the trivial server answers with p99 ${ms(trivialAtTarget.p99.median)} (${shortPerSecond(trivialAtTarget.achieved.median)} answered): one open-model generator process sharing 2 vCPUs cannot offer that rate cleanly, so on this machine the latency half of the target cannot be shown for any server.`,
     );
   }
   for (const cell of cells.filter((c) => c.errors > 0)) {
     notes.push(
-      `${SERVER_KINDS[cell.server].label}, ${count(cell.streams)} streams: ${cell.errors} errors; first: ${cell.firstError}.`,
+      `${SERVER_KINDS[cell.server].label}, ${shortCount(cell.streams)} streams: ${cell.errors} errors; first: ${cell.firstError}.`,
     );
   }
   return notes;
 }
 
-function cellOf(server: ServerId, streams: number, peaks: ClosedLoopResult[], peak: Spread, open: OpenFigures[]): Cell {
-  const all = [...peaks, ...open.flatMap((o) => o.runs)];
+function cellOf(server: ServerId, { streams, peaks, peak, open: opens }: AppendsMeasurement): Cell {
+  const open = opens.map(({ rate, runs }) => ({
+    rate,
+    runs,
+    p50: spread(runs.map((r) => r.latency.p50)),
+    p99: spread(runs.map((r) => r.latency.p99)),
+    achieved: spread(runs.map((r) => r.achievedPerSecond)),
+  }));
+  const all = [...peaks, ...opens.flatMap((o) => o.runs)];
   const firstError = all.find((r) => r.firstError !== undefined)?.firstError;
   return {
     server,
@@ -201,10 +163,10 @@ function peakTable(cells: readonly Cell[], streamCounts: readonly number[]): Tab
     for (const cell of shown) {
       const kind = SERVER_KINDS[cell.server];
       rows.push([
-        cell.server === "trivial" ? "any" : count(streams),
+        cell.server === "trivial" ? "any" : shortCount(streams),
         kind.label,
         kind.durability,
-        spreadOf(cell.peak, perSecond),
+        spreadOf(cell.peak, shortPerSecond),
         percent(cell.serverCpu.median),
         percent(cell.generatorCpu.median),
         percent(cell.otherCpu.median),
@@ -243,10 +205,10 @@ function latencyTable(cells: readonly Cell[]): Table {
     const refFile = find(cells, "refFile", cell.streams);
     for (const open of cell.open) {
       rows.push([
-        cell.server === "trivial" ? "any" : count(cell.streams),
+        cell.server === "trivial" ? "any" : shortCount(cell.streams),
         SERVER_KINDS[cell.server].label,
-        perSecond(open.rate),
-        spreadOf(open.achieved, perSecond),
+        shortPerSecond(open.rate),
+        spreadOf(open.achieved, shortPerSecond),
         spreadOf(open.p50, ms),
         spreadOf(open.p99, ms),
         String(open.runs.reduce((sum, r) => sum + r.unfinished, 0)),
@@ -275,17 +237,17 @@ function latencyTable(cells: readonly Cell[]): Table {
 
 function verdicts(cells: readonly Cell[], streamCounts: readonly number[]): Verdict[] {
   return streamCounts.map((streams) => {
-    const target = `${count(streams)} stream(s): ≥ ${perSecond(TARGET_RATE)} with p99 ≤ ${P99_TARGET_MS} ms (fsync)`;
+    const target = `${shortCount(streams)} stream(s): ≥ ${shortPerSecond(TARGET_RATE)} with p99 ≤ ${P99_TARGET_MS} ms (fsync)`;
     const cell = cells.find((c) => c.server === "rivulet" && c.streams === streams);
     if (!cell) return { target, measured: "not measured", pass: null };
     const atTarget = cell.open.find((o) => o.rate === TARGET_RATE);
     const latency = atTarget
-      ? `p99 ${ms(atTarget.p99.median)} at ${perSecond(TARGET_RATE)} offered`
+      ? `p99 ${ms(atTarget.p99.median)} at ${shortPerSecond(TARGET_RATE)} offered`
       : "not offered 30k/s";
     const own = cell.open.find((o) => o.rate !== TARGET_RATE);
-    const ownText = own ? `; p99 ${ms(own.p99.median)} at ${perSecond(own.rate)}` : "";
+    const ownText = own ? `; p99 ${ms(own.p99.median)} at ${shortPerSecond(own.rate)}` : "";
     const pass = cell.peak.median < TARGET_RATE ? false : atTarget ? atTarget.p99.median <= P99_TARGET_MS : null;
-    return { target, measured: `peak ${perSecond(cell.peak.median)}; ${latency}${ownText}`, pass };
+    return { target, measured: `peak ${shortPerSecond(cell.peak.median)}; ${latency}${ownText}`, pass };
   });
 }
 

@@ -1,24 +1,28 @@
 /**
- * Scenario 2: 100 B messages through a batching idempotent producer, acknowledged, per
- * second. Rivulet's own client is the target; the reference client and a minimal batching
- * producer written for the benchmark show what each server absorbs.
+ * Scenario 2 (@rivulet/load's definition) on Rivulet and the file-backed reference: 100 B
+ * messages through a batching idempotent producer, acknowledged, per second. Rivulet's own
+ * client is the target; the reference client and a minimal batching producer written for the
+ * benchmark show what each server absorbs.
  */
 
-import type { ProducerResult } from "rivulet/load";
-import { ratio, spread } from "../core/stats.js";
-import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
-import { runJob } from "../load/run-job.js";
-import { megabytesPerSecond, perSecond, spreadOf, times } from "../report/format.js";
-import type { RunningServer } from "../servers/launch.js";
+import {
+  measureProducers,
+  megabytesPerSecond,
+  type ProducerMeasurement,
+  ratio,
+  type Spread,
+  shortPerSecond,
+  spread,
+  spreadOf,
+  times,
+} from "@rivulet/load";
+import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
-import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
+import { onServer, type ScenarioContext, withServer } from "./context.js";
 
 const TARGET = 1_000_000;
 
 type ProducerClient = "rivulet" | "reference" | "raw";
-
-/** A run's figures, or why there are none (a failing producer is reported in its row). */
-type Outcome = ({ readonly available: true } & ProducerResult) | { readonly available: false; readonly reason: string };
 
 interface Config {
   readonly client: ProducerClient;
@@ -55,9 +59,10 @@ export async function producerScenario(context: ScenarioContext): Promise<Scenar
   const started = performance.now();
   const rows: Row[] = [];
   for (const server of context.settings.producerServers) {
+    const configs = CONFIGS.filter((c) => c.server === server);
     await withServer(context, server, async (running) => {
-      for (const config of CONFIGS.filter((c) => c.server === server))
-        rows.push(await measure(context, running, config));
+      const measured = await measureProducers(onServer(context, running), configs, context.settings.producer);
+      rows.push(...measured.map((measurement, index) => rowOf(configs[index]!, measurement, context)));
     });
   }
   const s = context.settings.producer;
@@ -77,26 +82,13 @@ export async function producerScenario(context: ScenarioContext): Promise<Scenar
   };
 }
 
-async function measure(context: ScenarioContext, server: RunningServer, config: Config): Promise<Row> {
+function rowOf(config: Config, { outcomes }: ProducerMeasurement, context: ScenarioContext): Row {
   const s = context.settings.producer;
-  const kind = config.json ? "json" : "bytes";
-  context.log(`  producer: ${config.client} → ${config.server}, ${kind}`);
-  const results: Outcome[] = await repeat(context.settings.runs, (run) =>
-    runOne(
-      "producerThroughput",
-      {
-        origin: server.url,
-        path: `${STREAM_BASE}producer-${config.client}-${kind}-${run}`,
-        client: config.client,
-        json: config.json,
-        ...s,
-      },
-      s.seconds * 1000 + 120_000,
-    ),
-  );
-  const measured = results.flatMap((r) => (r.available ? [r] : []));
+  const measured = outcomes.flatMap((outcome) => (outcome.ok ? [outcome.result] : []));
   if (measured.length === 0) {
-    const reason = results.find((r) => !r.available)?.reason ?? "unavailable";
+    const failed = outcomes.find((outcome) => !outcome.ok);
+    // A producer that fails is reported in its row, not fatal to the scenario.
+    const reason = failed ? `failed: ${String(failed.error).split("\n")[0]}` : "unavailable";
     return {
       ...config,
       available: false,
@@ -122,15 +114,6 @@ async function measure(context: ScenarioContext, server: RunningServer, config: 
   };
 }
 
-/** A producer that fails is reported in its row, not fatal to the scenario. */
-async function runOne(...args: Parameters<typeof runJob<"producerThroughput">>): Promise<Outcome> {
-  try {
-    return { available: true, ...(await runJob(...args)) };
-  } catch (error) {
-    return { available: false, reason: `failed: ${String(error).split("\n")[0]}` };
-  }
-}
-
 function table(rows: readonly Row[]): Table {
   const refBaseline = rows.find((r) => r.client === "reference" && r.server === "refFile")?.messagesPerSecond.median;
   return {
@@ -150,7 +133,7 @@ function table(rows: readonly Row[]): Table {
       SERVER_KINDS[row.server].label,
       SERVER_KINDS[row.server].durability,
       row.json ? "JSON" : "bytes",
-      row.available ? spreadOf(row.messagesPerSecond, perSecond) : `not available: ${row.reason}`,
+      row.available ? spreadOf(row.messagesPerSecond, shortPerSecond) : `not available: ${row.reason}`,
       row.available ? spreadOf(row.megabytesPerSecond, megabytesPerSecond) : "–",
       row.available ? times(ratio(row.messagesPerSecond.median, refBaseline ?? Number.NaN)) : "–",
       row.tailCheck,
@@ -162,8 +145,8 @@ function verdicts(rows: readonly Row[]): Verdict[] {
   return rows
     .filter((r) => r.client === "rivulet")
     .map((row) => ({
-      target: `Rivulet client → Rivulet, ${row.json ? "JSON" : "bytes"}: ≥ ${perSecond(TARGET)} (fsync)`,
-      measured: row.available ? perSecond(row.messagesPerSecond.median) : `not measured: ${row.reason}`,
+      target: `Rivulet client → Rivulet, ${row.json ? "JSON" : "bytes"}: ≥ ${shortPerSecond(TARGET)} (fsync)`,
+      measured: row.available ? shortPerSecond(row.messagesPerSecond.median) : `not measured: ${row.reason}`,
       pass: row.available ? row.messagesPerSecond.median >= TARGET : null,
     }));
 }

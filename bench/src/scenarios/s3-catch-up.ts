@@ -1,13 +1,23 @@
 /**
- * Scenario 3: a catch-up read of a large stream from `-1` to the tail, one request after
- * another following Stream-Next-Offset, for a byte stream and a JSON stream.
+ * Scenario 3 (@rivulet/load's definition) on each server: a catch-up read of a large stream
+ * from `-1` to the tail, one request after another following Stream-Next-Offset, for a byte
+ * stream and a JSON stream.
  */
-import { ratio, spread } from "../core/stats.js";
-import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
-import { runJob } from "../load/run-job.js";
-import { bytes, count, megabytesPerSecond, spreadOf, times } from "../report/format.js";
+
+import {
+  bytes,
+  measureCatchUp,
+  megabytesPerSecond,
+  ratio,
+  type Spread,
+  shortCount,
+  spread,
+  spreadOf,
+  times,
+} from "@rivulet/load";
+import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
-import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
+import { onServer, type ScenarioContext, withServer } from "./context.js";
 
 const TARGETS = { bytes: 500, json: 200 } as const;
 
@@ -26,26 +36,12 @@ export async function catchUpScenario(context: ScenarioContext): Promise<Scenari
   const rows: Row[] = [];
   for (const server of s.servers) {
     await withServer(context, server, async (running) => {
-      for (const json of [false, true]) {
-        const path = `${STREAM_BASE}catch-up-${json ? "json" : "bytes"}`;
-        const total = server === "rivulet" ? s.bytes : s.referenceBytes;
-        context.log(`  catch-up: ${server}, ${json ? "JSON" : "bytes"}, filling ${bytes(total)}`);
-        const fill = await runJob(
-          "fillStream",
-          {
-            origin: running.url,
-            path,
-            json,
-            totalBytes: total,
-            requestBytes: s.requestBytes,
-            messageBytes: s.jsonMessageBytes,
-            timeoutMs: 300_000,
-          },
-          360_000,
-        );
-        const reads = await repeat(context.settings.runs, () =>
-          runJob("catchUpRead", { origin: running.url, path, timeoutMs: 120_000 }, 180_000),
-        );
+      const measured = await measureCatchUp(onServer(context, running), {
+        totalBytes: server === "rivulet" ? s.bytes : s.referenceBytes,
+        requestBytes: s.requestBytes,
+        jsonMessageBytes: s.jsonMessageBytes,
+      });
+      for (const { json, fill, reads } of measured) {
         rows.push({
           server,
           json,
@@ -94,7 +90,7 @@ function table(rows: readonly Row[]): Table {
         row.json ? "JSON" : "bytes",
         SERVER_KINDS[row.server].label,
         bytes(row.streamBytes),
-        count(row.requests),
+        shortCount(row.requests),
         spreadOf(row.megabytesPerSecond, megabytesPerSecond),
         row.server === "refFile" ? "1×" : times(ratio(row.megabytesPerSecond.median, ref("refFile") ?? Number.NaN)),
         row.server === "refMemory" ? "1×" : times(ratio(row.megabytesPerSecond.median, ref("refMemory") ?? Number.NaN)),

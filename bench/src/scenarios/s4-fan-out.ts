@@ -1,21 +1,30 @@
 /**
- * Scenario 4: live fan-out on one stream. 1k and 10k SSE subscribers and long-poll waiters,
+ * Scenario 4 (@rivulet/load's definition) on each server: live fan-out on one stream. 1k and 10k SSE subscribers and long-poll waiters,
  * one append per second; delivery latency from the append to each subscriber. Then the
  * highest append rate that 1k SSE subscribers keep up with. (Scenario 6's memory figures
  * come from the same connections.)
  */
 
-import type { FanOutResult, LiveMode } from "rivulet/load";
-import { medianRun, ratio, spread } from "../core/stats.js";
+import {
+  deliveryWaitMs,
+  type FanOutGroup,
+  LIVE_MODES,
+  measureFanOut,
+  medianRun,
+  ms,
+  type RampMeasurement,
+  ratio,
+  rssPerReader,
+  shortCount,
+  shortPerSecond,
+  spread,
+  spreadOf,
+  times,
+} from "@rivulet/load";
 import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
-import { runJob } from "../load/run-job.js";
-import { count, ms, perSecond, spreadOf, times } from "../report/format.js";
-import type { RunningServer } from "../servers/launch.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
-import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
+import { onServer, type ScenarioContext, withServer } from "./context.js";
 import type { FanOutCell, FanOutData, RampCell } from "./fan-out-types.js";
-
-const MODES: readonly LiveMode[] = ["sse", "long-poll"];
 
 export async function fanOutScenario(context: ScenarioContext): Promise<{ result: ScenarioResult; data: FanOutData }> {
   const started = performance.now();
@@ -24,25 +33,23 @@ export async function fanOutScenario(context: ScenarioContext): Promise<{ result
   const ramps: RampCell[] = [];
   for (const server of s.servers) {
     await withServer(context, server, async (running) => {
-      for (const mode of MODES) {
-        for (const subscribers of s.subscriberCounts)
-          cells.push(await latencyCell(context, running, mode, subscribers));
-      }
-      ramps.push(await rampCell(context, running, "sse"));
+      const measured = await measureFanOut(onServer(context, running), s);
+      cells.push(...measured.groups.map((group) => latencyCell(server, group)));
+      ramps.push(rampCell(server, measured.ramp));
     });
   }
   const data: FanOutData = { cells, ramps };
   const result: ScenarioResult = {
     id: "s4",
     title: "4. Live fan-out on one stream",
-    tables: [latencyTable(cells, s.deliveryWaitMs), rampTable(ramps, s.rampP99LimitMs)],
+    tables: [latencyTable(cells, deliveryWaitMs(s.intervalMs)), rampTable(ramps, s.rampP99LimitMs)],
     verdicts: verdicts(cells),
     notes: [
       `One stream; subscribers attach at its tail over raw keep-alive sockets from one generator process; one ${s.messageBytes} B JSON message is appended every ${s.intervalMs} ms. Latency runs from the append's intended send time (so it includes the append's own fsync) to the moment the generator has parsed the message on a subscriber's socket.`,
       `Each figure is the median (min–max) of ${context.settings.runs} measurement windows of ${s.appendsPerRun} appends over the same connected subscribers; a warm-up message before the windows proves every subscriber is attached.`,
       "'every subscriber' is the time until the last subscriber had the message (median over the window's appends).",
       "The generator process parses every delivery on the same 2 vCPUs as the server; with 10k subscribers its own work is part of the figure.",
-      `A window waits up to ${s.deliveryWaitMs / 1000} s after its last append for missing deliveries; 'delivered' counts what arrived by then (the latency columns only cover those).`,
+      `A window waits up to ${deliveryWaitMs(s.intervalMs) / 1000} s after its last append for missing deliveries; 'delivered' counts what arrived by then (the latency columns only cover those).`,
       `Highest rate held: the append rate steps up (${s.rampRates.join(", ")}/s, ${s.rampStepSeconds} s each) until a step is not held: held = every subscriber received every message of the step within 2 s after it, no append failed, and p99 delivery ≤ ${s.rampP99LimitMs} ms (latency stays bounded instead of building a backlog). SSE only. The trivial server writes one event per append and never batches, so at high rates it is not a ceiling for servers that batch.`,
     ],
     data: { cells: cells.map(({ curve: _curve, ...cell }) => cell), ramps },
@@ -51,38 +58,13 @@ export async function fanOutScenario(context: ScenarioContext): Promise<{ result
   return { result, data };
 }
 
-async function latencyCell(
-  context: ScenarioContext,
-  server: RunningServer,
-  mode: LiveMode,
-  subscribers: number,
-): Promise<FanOutCell> {
-  const s = context.settings.fanOut;
-  context.log(`  fan-out: ${server.id}, ${count(subscribers)} ${mode}`);
-  const result: FanOutResult = await runJob(
-    "fanOut",
-    {
-      origin: server.url,
-      path: `${STREAM_BASE}fan-out-${mode}-${subscribers}`,
-      mode,
-      subscribers,
-      runs: context.settings.runs,
-      appendsPerRun: s.appendsPerRun,
-      intervalMs: s.intervalMs,
-      messageBytes: s.messageBytes,
-      serverPid: server.pid,
-      connectBatch: 500,
-      attachTimeoutMs: 30_000,
-      deliveryWaitMs: s.deliveryWaitMs,
-    },
-    300_000,
-  );
+function latencyCell(server: ServerId, { mode, subscribers, result }: FanOutGroup): FanOutCell {
   const windows = result.runs;
   // Windows in which nothing arrived have no percentiles; the delivered count shows them.
   const measured = windows.filter((w) => w.latency.count > 0);
   const middle = medianRun(measured, (w) => w.latency.p99);
   return {
-    server: server.id,
+    server,
     mode,
     subscribers,
     attached: result.attached,
@@ -93,7 +75,7 @@ async function latencyCell(
     ),
     delivered: windows.reduce((sum, w) => sum + w.delivered, 0),
     expected: windows.reduce((sum, w) => sum + w.expected, 0),
-    rssPerSubscriberBytes: (result.rssAttachedBytes - result.rssBeforeBytes) / Math.max(1, result.attached),
+    rssPerSubscriberBytes: rssPerReader(result),
     connectSeconds: result.connectSeconds,
     reconnects: result.reconnects,
     failures: result.failures,
@@ -102,32 +84,12 @@ async function latencyCell(
   };
 }
 
-async function rampCell(context: ScenarioContext, server: RunningServer, mode: LiveMode): Promise<RampCell> {
-  const s = context.settings.fanOut;
-  context.log(`  fan-out: ${server.id}, highest rate held at ${count(s.rampSubscribers)} ${mode}`);
-  const runs = await repeat(context.settings.runs, (run) =>
-    runJob(
-      "fanOutRamp",
-      {
-        origin: server.url,
-        path: `${STREAM_BASE}ramp-${mode}-${run}`,
-        mode,
-        subscribers: s.rampSubscribers,
-        rates: s.rampRates,
-        stepSeconds: s.rampStepSeconds,
-        p99LimitMs: s.rampP99LimitMs,
-        messageBytes: s.messageBytes,
-        connectBatch: 500,
-        attachTimeoutMs: 30_000,
-      },
-      300_000,
-    ),
-  );
+function rampCell(server: ServerId, { mode, subscribers, runs }: RampMeasurement): RampCell {
   const middle = medianRun(runs, (r) => r.highestHeld)!;
   return {
-    server: server.id,
+    server,
     mode,
-    subscribers: s.rampSubscribers,
+    subscribers,
     highestHeld: spread(runs.map((r) => r.highestHeld)),
     steps: middle.steps.map((step) => ({
       rate: step.rate,
@@ -161,7 +123,7 @@ function latencyTable(cells: readonly FanOutCell[], waitMs: number): Table {
           .median ?? Number.NaN;
       return [
         cell.mode === "sse" ? "SSE" : "long-poll",
-        count(cell.subscribers),
+        shortCount(cell.subscribers),
         SERVER_KINDS[cell.server].label,
         cell.delivered === 0 ? none : spreadOf(cell.p50, ms),
         cell.delivered === 0 ? none : spreadOf(cell.p99, ms),
@@ -190,9 +152,9 @@ function rampTable(ramps: readonly RampCell[], limitMs: number): Table {
     ],
     rows: ramps.map((ramp) => [
       ramp.mode === "sse" ? "SSE" : "long-poll",
-      count(ramp.subscribers),
+      shortCount(ramp.subscribers),
       SERVER_KINDS[ramp.server].label,
-      spreadOf(ramp.highestHeld, perSecond),
+      spreadOf(ramp.highestHeld, shortPerSecond),
       ramp.steps.map((st) => `${st.rate}: ${ms(st.p99)} ${st.held ? "✓" : "✗"}`).join("; "),
     ]),
     notes: [`held = all delivered, no failed append, p99 ≤ ${limitMs} ms.`],
@@ -205,9 +167,9 @@ function verdicts(cells: readonly FanOutCell[]): Verdict[] {
     [1000, 10],
     [10_000, 100],
   ] as const) {
-    for (const mode of MODES) {
+    for (const mode of LIVE_MODES) {
       const cell = cells.find((c) => c.server === "rivulet" && c.mode === mode && c.subscribers === subscribers);
-      const target = `${count(subscribers)} ${mode === "sse" ? "SSE" : "long-poll"}: p99 ≤ ${limit} ms`;
+      const target = `${shortCount(subscribers)} ${mode === "sse" ? "SSE" : "long-poll"}: p99 ≤ ${limit} ms`;
       if (!cell) {
         out.push({ target, measured: "not measured", pass: null });
         continue;

@@ -1,15 +1,24 @@
 /**
- * Scenario 5: many streams created durably (PUT, 64 connections): the creation rate, and the
+ * Scenario 5 (@rivulet/load's definition) on each server: many streams created durably (PUT, 64 connections): the creation rate, and the
  * server's RSS per idle stream: RSS after the creates minus RSS before, over the stream count.
  * A fresh server per run.
  */
-import { rssBytes, sleep } from "rivulet/load";
-import { ratio, spread } from "../core/stats.js";
-import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
-import { runJob } from "../load/run-job.js";
-import { bytes, count, perSecond, spreadOf, times } from "../report/format.js";
+
+import {
+  bytes,
+  measureCreates,
+  ratio,
+  repeat,
+  type Spread,
+  shortCount,
+  shortPerSecond,
+  spread,
+  spreadOf,
+  times,
+} from "@rivulet/load";
+import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
-import { repeat, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
+import { onServer, type ScenarioContext, withServer } from "./context.js";
 
 const TARGET_RATE = 5_000;
 const TARGET_BYTES = 300;
@@ -31,28 +40,17 @@ export async function manyStreamsScenario(context: ScenarioContext): Promise<Sce
   for (const server of SERVERS) {
     const streams = s.streams[server];
     if (streams === undefined) continue;
-    context.log(`  many streams: ${server}, ${count(streams)} creates`);
     const runs = await repeat(context.settings.runs, () =>
-      withServer(context, server, async (running) => {
-        // Warm the server's code paths, then measure from a settled RSS.
-        await runJob("createStreams", createParams(running.url, "warm-", 200, s.connections), 60_000);
-        await sleep(500);
-        const before = await rssBytes(running.pid);
-        const created = await runJob(
-          "createStreams",
-          createParams(running.url, "idle-", streams, s.connections),
-          900_000,
-        );
-        await sleep(1000);
-        const after = await rssBytes(running.pid);
-        return { ...created, rssPerStream: (after - before) / Math.max(1, created.created) };
-      }),
+      withServer(context, server, (running) =>
+        // A warm-up first: the server's code paths warm, its RSS settled before the measured creates.
+        measureCreates(onServer(context, running), { streams, connections: s.connections, warmupStreams: 200 }),
+      ),
     );
     rows.push({
       server,
       streams,
       rate: spread(runs.map((r) => r.perSecond)),
-      rssPerStream: spread(runs.map((r) => r.rssPerStream)),
+      rssPerStream: spread(runs.map((r) => r.rssPerStreamBytes)),
       errors: runs.reduce((sum, r) => sum + r.errors, 0),
       retries: runs.reduce((sum, r) => sum + r.retries, 0),
     });
@@ -65,7 +63,7 @@ export async function manyStreamsScenario(context: ScenarioContext): Promise<Sce
     notes: [
       `Creates are empty JSON streams, PUT from a closed loop of ${s.connections} connections; each 201 means the stream is durable under the server's mode.`,
       `Streams per run: ${Object.entries(s.streams)
-        .map(([id, n]) => `${SERVER_KINDS[id as ServerId].label} ${count(n)}`)
+        .map(([id, n]) => `${SERVER_KINDS[id as ServerId].label} ${shortCount(n)}`)
         .join(
           ", ",
         )}. The file-backed reference fsyncs per create, so it gets fewer (at ~1k creates/s, 100k would take minutes); its RSS includes its LMDB memory map's touched pages. The others get fewer only to keep the run short: rate and RSS per stream are already steady at that size.`,
@@ -74,20 +72,6 @@ export async function manyStreamsScenario(context: ScenarioContext): Promise<Sce
     ],
     data: { rows },
     seconds: (performance.now() - started) / 1000,
-  };
-}
-
-function createParams(origin: string, prefix: string, streams: number, connections: number) {
-  return {
-    origin,
-    prefix: `${STREAM_BASE}${prefix}`,
-    first: 0,
-    count: streams,
-    contentType: "application/json",
-    connections,
-    timeoutMs: 600_000,
-    // The reference sometimes answers 404 to a create under concurrent creates; retried and counted.
-    attempts: 5,
   };
 }
 
@@ -110,8 +94,8 @@ function table(rows: readonly Row[]): Table {
     rows: rows.map((row) => [
       SERVER_KINDS[row.server].label,
       SERVER_KINDS[row.server].durability,
-      count(row.streams),
-      spreadOf(row.rate, perSecond),
+      shortCount(row.streams),
+      spreadOf(row.rate, shortPerSecond),
       row.server === "trivial" ? "n/a" : spreadOf(row.rssPerStream, bytes),
       row.server === "refFile" ? "1×" : times(ratio(row.rate.median, of("refFile")?.rate.median ?? Number.NaN)),
       row.server === "refMemory" ? "1×" : times(ratio(row.rate.median, of("refMemory")?.rate.median ?? Number.NaN)),
@@ -130,8 +114,8 @@ function verdicts(rows: readonly Row[], quick: boolean): Verdict[] {
     return [{ target: "creation rate ≥ 5k/s; ≤ 300 B RSS per idle stream", measured: "not measured", pass: null }];
   return [
     {
-      target: `creation rate ≥ ${perSecond(TARGET_RATE)} (fsync, 100k streams)`,
-      measured: `${perSecond(row.rate.median)} over ${count(row.streams)} streams`,
+      target: `creation rate ≥ ${shortPerSecond(TARGET_RATE)} (fsync, 100k streams)`,
+      measured: `${shortPerSecond(row.rate.median)} over ${shortCount(row.streams)} streams`,
       pass: row.rate.median >= TARGET_RATE,
     },
     {

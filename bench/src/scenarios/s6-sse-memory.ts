@@ -3,9 +3,8 @@
  * connections: the server's RSS before the subscribers connected and once every one of them
  * had received the warm-up message, divided by their number.
  */
-import { ratio } from "../core/stats.js";
+import { bytes, ratio, shortCount, times } from "@rivulet/load";
 import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
-import { bytes, count, times } from "../report/format.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
 import type { FanOutData } from "./fan-out-types.js";
 
@@ -24,7 +23,7 @@ export function sseMemoryScenario(data: FanOutData): ScenarioResult {
           ?.rssPerSubscriberBytes ?? Number.NaN;
       return [
         cell.mode === "sse" ? "SSE" : "long-poll",
-        count(cell.subscribers),
+        shortCount(cell.subscribers),
         SERVER_KINDS[cell.server].label,
         bytes(cell.rssPerSubscriberBytes),
         cell.server === "refFile" ? "1×" : times(ratio(cell.rssPerSubscriberBytes, ref("refFile"))),
@@ -44,7 +43,7 @@ export function sseMemoryScenario(data: FanOutData): ScenarioResult {
   const verdict: Verdict = cell
     ? {
         target: `≤ ${bytes(TARGET_BYTES)} per connected SSE subscriber`,
-        measured: `${bytes(cell.rssPerSubscriberBytes)} (${count(cell.subscribers)} subscribers)`,
+        measured: `${bytes(cell.rssPerSubscriberBytes)} (${shortCount(cell.subscribers)} subscribers)`,
         pass: cell.rssPerSubscriberBytes <= TARGET_BYTES,
       }
     : { target: `≤ ${bytes(TARGET_BYTES)} per connected SSE subscriber`, measured: "not measured", pass: null };

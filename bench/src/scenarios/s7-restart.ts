@@ -5,15 +5,13 @@
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { rssBytes } from "rivulet/load";
+import { bytes, ms, ratio, repeat, rssBytes, type Spread, shortCount, spread, spreadOf, times } from "@rivulet/load";
 import { Pool } from "undici";
-import { ratio, spread } from "../core/stats.js";
-import type { ScenarioResult, ServerId, Spread, Table, Verdict } from "../core/types.js";
+import type { ScenarioResult, ServerId, Table, Verdict } from "../core/types.js";
 import { runJob } from "../load/run-job.js";
-import { bytes, count, ms, spreadOf, times } from "../report/format.js";
 import { launchServer } from "../servers/launch.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
-import { repeat, type ScenarioContext, STREAM_BASE } from "./context.js";
+import { type ScenarioContext, STREAM_BASE } from "./context.js";
 
 interface Row {
   readonly server: ServerId;
@@ -58,8 +56,8 @@ export async function restartScenario(context: ScenarioContext): Promise<Scenari
     verdicts: verdicts(rows),
     notes: [
       "Time to ready: from spawning the server process until a HEAD of the first stream has been answered. Then, untimed, a HEAD of every stream in an even sample of about 1,000 (the last one included) checks that every acknowledged stream came back; 'missing' counts the worst restart.",
-      `Rivulet's directory is filled through its FileStore (fsync mode, ${count(s.streams)} streams of ${bytes(s.bytesPerStream)}) by a separate process that then exits without closing the store, as a crash leaves it. After a crash every restart replays the log written since the last checkpoint (checkpoints come every 64 MiB of log, so with 1 GB most data is already checkpointed).`,
-      `The file-backed reference is filled over HTTP with 64 connections (it answers some concurrent creates with a spurious 404; those are retried), so it holds ${count(s.referenceStreams)} streams of ${bytes(s.referenceBytesPerStream)}; compare per 1k streams.`,
+      `Rivulet's directory is filled through its FileStore (fsync mode, ${shortCount(s.streams)} streams of ${bytes(s.bytesPerStream)}) by a separate process that then exits without closing the store, as a crash leaves it. After a crash every restart replays the log written since the last checkpoint (checkpoints come every 64 MiB of log, so with 1 GB most data is already checkpointed).`,
+      `The file-backed reference is filled over HTTP with 64 connections (it answers some concurrent creates with a spurious 404; those are retried), so it holds ${shortCount(s.referenceStreams)} streams of ${bytes(s.referenceBytesPerStream)}; compare per 1k streams.`,
       "Each restart after a crash is killed with SIGKILL again once ready; each restart after a clean stop is stopped with SIGINT.",
     ],
     data: { rows },
@@ -73,7 +71,7 @@ async function measure(context: ScenarioContext, server: "rivulet" | "refFile"):
   const perStream = server === "rivulet" ? s.bytesPerStream : s.referenceBytesPerStream;
   const dataDir = await mkdtemp(join(context.workDir, `restart-${server}-`));
   try {
-    context.log(`  restart: ${server}, filling ${count(streams)} streams × ${bytes(perStream)}`);
+    context.log(`  restart: ${server}, filling ${shortCount(streams)} streams × ${bytes(perStream)}`);
     const fillSeconds = await fill(server, dataDir, streams, perStream);
     context.log(`  restart: ${server}, after crash`);
     const crashes = await repeat(context.settings.runs, () => restartOnce(server, dataDir, streams, "crash"));
@@ -215,7 +213,7 @@ function table(rows: readonly Row[]): Table {
     ],
     rows: rows.map((row) => [
       SERVER_KINDS[row.server].label,
-      count(row.streams),
+      shortCount(row.streams),
       bytes(row.bytes),
       spreadOf(row.afterCrash, ms),
       spreadOf(row.afterCleanStop, ms),

@@ -1,5 +1,5 @@
 /**
- * The four packages as a user gets them from the registry: `npm pack` each workspace, install
+ * The five packages as a user gets them from the registry: `npm pack` each workspace, install
  * the tarballs into an empty project (their own dependencies come from the registry), then run
  * `npx rivulet serve`, a script that uses @rivulet/client the way its README does, and the
  * TypeScript compiler over code that imports every package's public entry points.
@@ -12,8 +12,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const WORKSPACES = ["packages/protocol", "packages/server", "packages/client", "packages/cli"];
-const PACKAGES = ["@rivulet/protocol", "@rivulet/server", "@rivulet/client", "rivulet"];
+const WORKSPACES = ["packages/protocol", "packages/server", "packages/client", "packages/load", "packages/cli"];
+const PACKAGES = ["@rivulet/protocol", "@rivulet/server", "@rivulet/client", "@rivulet/load", "rivulet"];
 
 /**
  * npm hands its own settings to scripts as npm_* variables (under `npm test`: the monorepo's
@@ -194,8 +194,10 @@ const TYPES_CHECK = `
 import { type Batch, createClient, DurableStream, isStreamError, type StreamError } from "@rivulet/client";
 import { Consumer } from "@rivulet/client/consumer";
 import { FileOffsetStore } from "@rivulet/client/node";
+import { type ClosedLoopResult, ms } from "@rivulet/load";
 import { formatOffset } from "@rivulet/protocol";
 import { createFetchHandler, MemoryStore, ProtocolApp, type RivuletServer, startServer } from "@rivulet/server";
+import { bytes } from "rivulet/load";
 
 const app = new ProtocolApp({ store: new MemoryStore(), basePath: "/streams" });
 const handler: (request: Request) => Promise<Response> = createFetchHandler(app);
@@ -203,6 +205,7 @@ const server: RivuletServer = await startServer({ port: 0 });
 const stream = new DurableStream({ url: server.url + "/v1/stream/x" });
 const batches: AsyncIterable<Batch<number>> = await stream.stream<number>();
 const offset: string = formatOffset(0);
+const peak = (result: ClosedLoopResult): string[] => [ms(result.latency.p99), bytes(result.completed)];
 const store = new FileOffsetStore("./offsets.json");
 const failed = (error: unknown): error is StreamError => isStreamError(error, "NOT_FOUND");
 const orders: DurableStream = createClient({ baseUrl: server.url + "/v1/stream" }).stream("orders");
@@ -210,5 +213,5 @@ const consumer = new Consumer<{ id: number }>({ stream: orders, offsetStore: sto
   const ids: number[] = batch.items.map((item) => item.id);
   void ids;
 } });
-export { batches, consumer, failed, handler, offset };
+export { batches, consumer, failed, handler, offset, peak };
 `;

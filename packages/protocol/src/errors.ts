@@ -49,6 +49,8 @@ export const ERROR_STATUS = {
   /** Stored bytes failed their checksum; they are never served (run `rivulet fsck`). */
   DATA_CORRUPTED: 500,
   UNAVAILABLE: 503,
+  /** Servers sharing a store changed one stream at the same moment, more often than retried; with `Retry-After`. */
+  STORE_CONFLICT: 503,
   /** The server ran out of file descriptors; with `Retry-After`. */
   TOO_MANY_OPEN_FILES: 503,
   /** Too many concurrent live reads (long-poll, SSE), in total or from one client; with `Retry-After`. */

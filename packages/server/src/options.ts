@@ -1,9 +1,12 @@
-/** Server options, with the documented defaults (docs/security.md describes the limits). */
+/**
+ * The server's own settings, with the documented defaults (docs/security.md describes the
+ * limits). ServerOptions (server-options.ts) adds the features to mount.
+ */
 import type { AuthOptions } from "./http/middleware/auth/config.js";
 import type { Logger } from "./ops/logger.js";
 import type { Store } from "./store/types.js";
 
-export interface ServerOptions {
+export interface CoreOptions {
   /** Where streams live; default a MemoryStore. */
   store?: Store;
   /** URL prefix of stream paths (default `/v1/stream`). */
@@ -62,7 +65,7 @@ export interface ServerOptions {
 }
 
 export type ResolvedOptions = Required<
-  Omit<ServerOptions, "store" | "logger" | "auth" | "rateLimitPerClientBurst" | "rateLimitPerTokenBurst">
+  Omit<CoreOptions, "store" | "logger" | "auth" | "rateLimitPerClientBurst" | "rateLimitPerTokenBurst">
 > & {
   store: Store;
   logger: Logger;

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { answerClientErrors } from "./adapters/client-error.js";
 import { createNodeHandler } from "./adapters/node.js";
 import { ProtocolApp } from "./http/app.js";
-import type { ServerOptions } from "./options.js";
+import type { ServerOptions } from "./server-options.js";
 
 export interface ListenOptions extends ServerOptions {
   /** Default 127.0.0.1. */

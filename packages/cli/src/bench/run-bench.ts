@@ -1,7 +1,9 @@
 /**
- * Runs the chosen scenarios one after another against a target, then deletes the run's
- * streams. A scenario that throws is reported as failed and the next one still runs.
+ * Runs the chosen scenarios one after another against a target, every load job in this
+ * process, then deletes the run's streams. A scenario that throws is reported as failed and
+ * the next one still runs.
  */
+import { inProcess, type ScenarioRun } from "@rivulet/load";
 import type { BenchPlan, ScenarioName } from "./plan.js";
 import type { BenchReport } from "./report.js";
 import { notRun } from "./report.js";
@@ -33,12 +35,13 @@ export async function runBench(target: BenchTarget, plan: BenchPlan, hooks: RunH
   const startedAt = new Date().toISOString();
   const scenarios: ScenarioReport[] = [];
   let cleanup: Awaited<ReturnType<BenchTarget["deleteAll"]>> = { deleted: 0, failed: 0 };
+  const run: ScenarioRun = { target, jobs: inProcess(), runs: 1, createAttempts: 1, progress: hooks.progress };
   try {
     for (const name of plan.scenarios) {
       const started = performance.now();
       let report: ScenarioReport;
       try {
-        report = await RUNNERS[name].run({ target, plan, progress: hooks.progress });
+        report = await RUNNERS[name].run({ run, plan });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         report = {

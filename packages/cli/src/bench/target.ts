@@ -3,10 +3,9 @@
  * stream the run creates there so that all of them can be deleted at the end. Stream names
  * carry the run's id (`bench-<id>-…`), so runs never collide and leftovers are easy to find.
  */
-import { deleteStreams } from "./load/create-streams.js";
-import type { TargetHeaders } from "./load/http-pool.js";
+import { deleteStreams, type LoadTarget, type TargetHeaders } from "@rivulet/load";
 
-export class BenchTarget {
+export class BenchTarget implements LoadTarget {
   /** E.g. `bench-m3x9k2-41207`. */
   readonly run: string;
   private readonly createdPaths: string[] = [];
@@ -17,6 +16,8 @@ export class BenchTarget {
     /** The stream root's path, e.g. `/v1/stream` (no trailing slash). */
     readonly root: string,
     readonly headers: TargetHeaders,
+    /** With --pid: the server runs on this machine. */
+    readonly serverPid: number | undefined,
   ) {
     this.run = `bench-${Date.now().toString(36)}-${process.pid}`;
   }

@@ -133,7 +133,7 @@ async function bench(flags: BenchFlags): Promise<void> {
   const root = streamRoot(flags.url);
   // Loaded here: the load generators (undici, histograms) would slow every other command's start.
   const { BenchTarget } = await import("../bench/target.js");
-  const target = new BenchTarget(root.origin, root.pathname, requestHeaders(flags));
+  const target = new BenchTarget(root.origin, root.pathname, requestHeaders(flags), plan.serverPid);
   const say = progressPrinter(flags.verbose === true || process.stderr.isTTY === true);
   await probe(target, flags);
   if (!flags.keep) deleteOnInterrupt(target, plan.connections);

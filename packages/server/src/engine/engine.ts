@@ -1,32 +1,41 @@
 /**
- * The stream engine: the registry of streams and every state change on them. Handlers call
- * it after parsing HTTP; it asks @rivulet/protocol for each decision and the Store for
- * durability, and wakes live readers. Nothing here speaks HTTP.
+ * The stream engine: every state change on streams. Handlers call it after parsing HTTP; it
+ * asks @rivulet/protocol for each decision and the Store for durability, wakes live readers,
+ * and publishes what happened on its event feed. Streams are looked up in the store on demand
+ * (registry.ts); deletion and expiry are in removal.ts. Nothing here speaks HTTP.
  */
 import {
   type AppendIntent,
   DEFAULT_CONTENT_TYPE,
   decideAppend,
   decideCreate,
+  frameJson,
   isExpired,
+  isJsonContentType,
   type Lifetime,
   type ProducerState,
   ProtocolError,
   type StreamConfig,
 } from "@rivulet/protocol";
-import { StoreBusyError, StoreCorruptionError, StoreFullError } from "../store/errors.js";
-import type { AppendRecord, Store, StreamMeta } from "../store/types.js";
+import { StoreConflictError, StoreMissingError } from "../store/errors.js";
+import type { AppendRecord, Store, StoredStream, StreamMeta } from "../store/types.js";
+import { type EngineEvent, EventFeed } from "./events.js";
 import { type ForkRequest, resolveFork } from "./fork.js";
-import { frameBody } from "./framing.js";
 import { LiveSet } from "./live.js";
+import { ProducerWaits } from "./producer-waits.js";
+import { StreamRegistry } from "./registry.js";
+import { Removal } from "./removal.js";
+import { storeError } from "./store-errors.js";
 import { StreamState } from "./stream-state.js";
-import { writeRecord } from "./writer.js";
+import { StreamWriter } from "./writer.js";
 
 export interface EngineOptions {
   readonly store: Store;
   readonly now?: () => number;
   /** How long an append whose Producer-Seq skips ahead waits for the missing ones (out-of-order arrival). */
   readonly producerReorderWaitMs?: number;
+  /** An event listener threw: report it (the engine carries on). */
+  readonly onListenerError?: (error: unknown, event: EngineEvent) => void;
 }
 
 export interface CreateRequest {
@@ -49,13 +58,20 @@ export interface AppendResult {
   readonly producer: ProducerState | undefined;
 }
 
+/** How often a write re-decides after another server changed the stream first, before giving up (503). */
+const CONFLICT_RETRIES = 5;
+
 export class Engine {
   readonly store: Store;
   readonly now: () => number;
-  private readonly streams = new Map<string, StreamState>();
-  /** Paths whose removal is being made durable; a re-create waits for it (and fails if it fails). */
-  private readonly removing = new Map<string, Promise<void>>();
+  readonly events: EventFeed;
+  private readonly registry: StreamRegistry;
+  private readonly writer: StreamWriter;
+  private readonly removal: Removal;
+  private readonly producerWaits = new ProducerWaits();
   private readonly reorderWaitMs: number;
+  /** Message counts of records in flight, for the `appended` event. */
+  private readonly messageCounts = new WeakMap<AppendRecord, number>();
   private lastCreatedAt = 0;
   /** Set at shutdown: live reads answer at once instead of waiting. */
   draining = false;
@@ -64,28 +80,21 @@ export class Engine {
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.reorderWaitMs = options.producerReorderWaitMs ?? 250;
+    this.events = new EventFeed(options.onListenerError ?? (() => {}));
+    this.registry = new StreamRegistry(this.store, this.now);
+    this.writer = new StreamWriter(this.store, (stream, record) => this.onVisible(stream, record));
+    this.removal = new Removal(this.store, this.registry, this.events, this.now);
   }
 
-  /** Opens the store and rebuilds the registry from what it recovered. */
+  /** Opens the store; streams that can expire are held in memory from the start, so they do. */
   async open(): Promise<void> {
-    const now = this.now();
-    for (const stored of await this.store.open()) {
-      const stream = new StreamState(stored.meta, stored.tail, stored.closed, now);
-      stream.lastStreamSeq = stored.lastStreamSeq;
-      stream.closedBy = stored.closedBy;
-      for (const [id, state] of stored.producers) stream.producerMap().set(id, state);
-      stream.softDeleted = stored.softDeleted;
-      this.lastCreatedAt = Math.max(this.lastCreatedAt, stored.meta.createdAt);
-      this.streams.set(stored.meta.path, stream);
-    }
-    for (const stream of this.streams.values()) {
-      const source = stream.meta.fork && this.streams.get(stream.meta.fork.source);
-      if (source) source.forkCount++;
-    }
+    await this.store.open();
+    for (const stored of await this.store.withLifetime()) this.adoptLoaded(stored);
   }
 
+  /** Streams the store holds (soft-deleted ones kept for forks included). */
   get streamCount(): number {
-    return this.streams.size;
+    return this.store.count();
   }
 
   /**
@@ -93,9 +102,13 @@ export class Engine {
    * soft-deleted (PROTOCOL §4.2). `touch` resets the sliding TTL (reads and writes, not HEAD).
    */
   async get(path: string, touch: boolean): Promise<StreamState> {
-    const stream = this.streams.get(path);
+    const found = this.registry.find(path);
+    const stream = found instanceof Promise ? await found : found;
     if (stream?.ready) await stream.ready;
-    if (!stream || this.streams.get(path) !== stream || this.expireIfDue(stream)) {
+    if (!stream || !this.registry.holds(stream))
+      throw new ProtocolError("STREAM_NOT_FOUND", `Stream not found: ${path}`);
+    const expired = this.removal.expiredNow(stream);
+    if (expired !== false && (await expired)) {
       throw new ProtocolError("STREAM_NOT_FOUND", `Stream not found: ${path}`);
     }
     if (stream.softDeleted) throw new ProtocolError("STREAM_GONE", `Stream was deleted: ${path}`);
@@ -103,17 +116,23 @@ export class Engine {
     return stream;
   }
 
-  async create(path: string, request: CreateRequest): Promise<{ created: boolean; stream: StreamState }> {
-    await this.removing.get(path)?.catch(() => {});
-    let existing = this.streams.get(path);
-    if (existing?.ready) await existing.ready;
-    if (existing && this.expireIfDue(existing)) {
-      // Expired but not yet swept: its removal must be durable before the path is reused.
-      await this.removing.get(path);
-      existing = undefined;
-    }
-    const live = existing && this.streams.get(path) === existing ? existing : undefined;
+  /** A stream by path whatever its state, for fork reads through soft-deleted sources. */
+  async stream(path: string): Promise<StreamState | undefined> {
+    return this.registry.find(path);
+  }
 
+  /** A stream by path if it is in memory (admission checks that must not wait). */
+  inMemory(path: string): StreamState | undefined {
+    return this.registry.inMemory(path);
+  }
+
+  /** Whether `stream` is still the stream at its path (not removed or replaced). */
+  holds(stream: StreamState): boolean {
+    return this.registry.holds(stream);
+  }
+
+  async create(path: string, request: CreateRequest, attempt = 0): Promise<{ created: boolean; stream: StreamState }> {
+    const live = await this.removal.liveForCreate(path);
     const fork = request.fork ? await resolveFork(this, request, live) : undefined;
     const config: StreamConfig = {
       contentType: fork?.contentType ?? request.contentType ?? DEFAULT_CONTENT_TYPE,
@@ -127,7 +146,7 @@ export class Engine {
       return { created: false, stream: live };
     }
 
-    const data = frameBody(config.contentType, request.body, "create");
+    const { data, messages } = frame(config.contentType, request.body, "create");
     const meta: StreamMeta = {
       path,
       contentType: internContentType(config.contentType),
@@ -141,67 +160,82 @@ export class Engine {
         ? { position: start, data, producer: undefined, streamSeq: undefined, close: config.closed }
         : undefined;
     const stream = new StreamState(meta, start + data.length, config.closed, this.now());
-    const source = fork ? this.streams.get(fork.origin.source) : undefined;
-    if (source) source.forkCount++;
-    this.streams.set(path, stream);
+    this.registry.set(stream);
+    // A fork holds its source while it is being made, so a delete of the source keeps it (§4.2).
+    const releaseSource = meta.fork ? this.removal.holdSource(meta.fork.source) : undefined;
     // Visible to other requests only once durable: they wait on `ready` (read-your-writes).
     stream.ready = this.store.create(meta, first);
     try {
       await stream.ready;
     } catch (error) {
-      this.streams.delete(path);
-      if (source) source.forkCount--;
+      this.registry.forget(stream);
+      // Another server created it first: decide again against what it made.
+      if (error instanceof StoreConflictError && attempt < CONFLICT_RETRIES)
+        return this.create(path, request, attempt + 1);
       throw storeError(error);
     } finally {
       stream.ready = undefined;
+      releaseSource?.();
     }
+    this.events.emit({ type: "created", path, meta, tail: stream.tail });
+    if (data.length > 0) this.events.emit({ type: "appended", path, start, end: stream.tail, messages });
+    if (config.closed) this.events.emit({ type: "closed", path, tail: stream.tail });
     return { created: true, stream };
   }
 
   async append(path: string, request: AppendRequest): Promise<AppendResult> {
-    let stream = await this.get(path, true);
-    const deadline = this.now() + this.reorderWaitMs;
-    let decision: ReturnType<typeof decideAppend>;
-    for (;;) {
-      try {
-        decision = decideAppend(stream.decisionView, request);
-        break;
-      } catch (error) {
-        // §5.2.1: pipelined requests can arrive out of order; a seq that skips ahead waits
-        // briefly for the ones before it instead of failing at once.
-        const wait = deadline - this.now();
-        if (!isSequenceGap(error) || wait <= 0) throw error;
-        await this.waitForProducerProgress(stream, wait);
-        stream = await this.get(path, false);
+    for (let attempt = 0; ; attempt++) {
+      let stream = await this.get(path, true);
+      const deadline = this.now() + this.reorderWaitMs;
+      let decision: ReturnType<typeof decideAppend>;
+      for (;;) {
+        try {
+          decision = decideAppend(stream.decisionView, request);
+          break;
+        } catch (error) {
+          // §5.2.1: pipelined requests can arrive out of order; a seq that skips ahead waits
+          // briefly for the ones before it instead of failing at once.
+          const wait = deadline - this.now();
+          if (!isSequenceGap(error) || wait <= 0) throw error;
+          await this.producerWaits.wait(stream, wait);
+          stream = await this.get(path, false);
+        }
       }
+      if (decision.kind === "noop") {
+        return { written: false, tail: stream.decidedTail, closed: stream.decidedClosed, producer: decision.producer };
+      }
+      const { data, messages } = frame(stream.contentType, request.body, "append");
+      const record: AppendRecord = {
+        position: stream.decidedTail,
+        data,
+        producer: decision.producer && {
+          id: decision.producer.id,
+          epoch: decision.producer.state.epoch,
+          seq: decision.producer.state.lastSeq,
+        },
+        streamSeq: decision.streamSeq,
+        close: decision.close,
+      };
+      this.messageCounts.set(record, messages);
+      const written = this.writer.write(stream, record);
+      this.producerWaits.progressed(stream);
+      try {
+        await written;
+      } catch (error) {
+        if (error instanceof StoreConflictError && attempt < CONFLICT_RETRIES) {
+          await this.resync(stream);
+          continue;
+        }
+        if (error instanceof StoreMissingError) this.registry.forget(stream);
+        throw storeError(error);
+      }
+      return {
+        written: true,
+        tail: record.position + record.data.length,
+        closed: stream.closed,
+        producer: decision.producer?.state,
+      };
     }
-    if (decision.kind === "noop") {
-      return { written: false, tail: stream.decidedTail, closed: stream.decidedClosed, producer: decision.producer };
-    }
-    const record: AppendRecord = {
-      position: stream.decidedTail,
-      data: frameBody(stream.contentType, request.body, "append"),
-      producer: decision.producer && {
-        id: decision.producer.id,
-        epoch: decision.producer.state.epoch,
-        seq: decision.producer.state.lastSeq,
-      },
-      streamSeq: decision.streamSeq,
-      close: decision.close,
-    };
-    const written = writeRecord(this.store, stream, record, (visible) => this.onVisible(stream, visible));
-    this.notifyProducerProgress(stream);
-    try {
-      await written;
-    } catch (error) {
-      throw storeError(error);
-    }
-    return {
-      written: true,
-      tail: record.position + record.data.length,
-      closed: stream.closed,
-      producer: decision.producer?.state,
-    };
   }
 
   /**
@@ -210,27 +244,12 @@ export class Engine {
    * restart, and an acknowledged one never comes back.
    */
   async delete(path: string): Promise<void> {
-    const stream = await this.get(path, false);
-    if (stream.forkCount > 0) {
-      // §5.4: forks still read this stream's data; keep it, answer 410 from now on.
-      await this.settle(stream, this.store.markDeleted(path), () => {
-        stream.softDeleted = true;
-        stream.live?.wakeAll("gone");
-      });
-      return;
-    }
-    await this.removeFully(stream);
+    await this.removal.delete(await this.get(path, false));
   }
 
-  /**
-   * Reclaims expired streams, and soft-deleted ones whose last fork has gone but whose removal
-   * failed before; runs on a timer so idle streams do not hold memory or disk.
-   */
+  /** Reclaims expired streams, and soft-deleted ones whose last fork has gone; runs on a timer. */
   sweepExpired(): void {
-    for (const stream of this.streams.values()) {
-      if (this.expireIfDue(stream)) continue;
-      if (stream.softDeleted && stream.forkCount === 0) void this.removeFully(stream).catch(() => {});
-    }
+    void this.removal.sweep();
   }
 
   /** Stored bytes [start, end) of the stream itself, with store failures as protocol errors. */
@@ -242,40 +261,28 @@ export class Engine {
     }
   }
 
-  /**
-   * Creation times strictly increase, so a stream re-created at the same path within the same
-   * millisecond still gets a new ETag identity (StreamState.etagId).
-   */
-  private nextCreatedAt(): number {
-    this.lastCreatedAt = Math.max(this.now(), this.lastCreatedAt + 1);
-    return this.lastCreatedAt;
-  }
-
   /** Shutdown: every waiting long-poll answers and every SSE session ends, now and from now on. */
   beginShutdown(): void {
     this.draining = true;
-    for (const stream of this.streams.values()) stream.live?.wakeAll("closing");
+    for (const stream of this.registry.values()) stream.live?.wakeAll("closing");
   }
 
   /**
-   * Streams whose path starts with `prefix`, in path order, after `after`, at most `limit`
-   * (the admin listing). Expired streams not yet swept are left out.
+   * A page of streams whose path starts with `prefix`, in path order, after `after` (the admin
+   * listing), with the in-memory view of those in memory. Expired streams are left out.
    */
-  list(prefix: string, after: string | undefined, limit: number): StreamState[] {
+  async list(prefix: string, after: string | undefined, limit: number): Promise<StoredStream[]> {
     const now = this.now();
-    const matches: StreamState[] = [];
-    for (const [path, stream] of this.streams) {
-      if (!path.startsWith(prefix) || (after !== undefined && path <= after) || stream.ready) continue;
-      if (isExpired(stream.meta.lifetime, stream.lastAccess, now)) continue;
-      matches.push(stream);
+    const page: StoredStream[] = [];
+    for (const stored of await this.store.list({ prefix, after, limit })) {
+      const stream = this.registry.inMemory(stored.meta.path);
+      if (stream?.ready) continue;
+      if (stream && isExpired(stream.meta.lifetime, stream.lastAccess, now)) continue;
+      page.push(
+        stream ? { ...stored, tail: stream.tail, closed: stream.closed, softDeleted: stream.softDeleted } : stored,
+      );
     }
-    matches.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return matches.slice(0, limit);
-  }
-
-  /** A stream by path whatever its state, for fork reads through soft-deleted sources. */
-  peek(path: string): StreamState | undefined {
-    return this.streams.get(path);
+    return page;
   }
 
   acquireLive(stream: StreamState): LiveSet {
@@ -291,107 +298,64 @@ export class Engine {
     if (live.sessions <= 0 && live.size === 0) stream.live = undefined;
   }
 
+  /** Another server changed the stream first: take the stored state once this server's own appends settled. */
+  private async resync(stream: StreamState): Promise<void> {
+    await this.writer.idle(stream);
+    const stored = await this.store.lookup(stream.path);
+    if (!stored || stored.meta.createdAt !== stream.meta.createdAt) {
+      this.registry.forget(stream);
+      stream.live?.wakeAll("gone");
+      return;
+    }
+    const before = stream.tail;
+    stream.adopt(stored);
+    if (stream.tail !== before || stream.closed) stream.live?.wakeAll(stream.tail !== before ? "data" : "closed");
+  }
+
+  private adoptLoaded(stored: StoredStream): void {
+    if (this.registry.inMemory(stored.meta.path)) return;
+    this.registry.set(StreamState.fromStored(stored, this.now()));
+    this.lastCreatedAt = Math.max(this.lastCreatedAt, stored.meta.createdAt);
+  }
+
+  /**
+   * Creation times strictly increase, so a stream re-created at the same path within the same
+   * millisecond still gets a new ETag identity (StreamState.etagId).
+   */
+  private nextCreatedAt(): number {
+    this.lastCreatedAt = Math.max(this.now(), this.lastCreatedAt + 1);
+    return this.lastCreatedAt;
+  }
+
   private onVisible(stream: StreamState, record: AppendRecord): void {
     const live = stream.live;
-    if (!live) return;
-    live.remember(record.position, record.data);
-    live.wakeAll(record.data.length > 0 ? "data" : "closed");
-  }
-
-  /**
-   * True when the stream is expired; then its removal starts (or it is kept soft-deleted for
-   * its forks). An expired stream is gone to clients at once; if its removal fails it is tried
-   * again at the next access or sweep.
-   */
-  private expireIfDue(stream: StreamState): boolean {
-    if (!isExpired(stream.meta.lifetime, stream.lastAccess, this.now())) return false;
-    if (stream.forkCount > 0) {
-      if (!stream.softDeleted) {
-        stream.softDeleted = true;
-        stream.live?.wakeAll("gone");
-        this.store.markDeleted(stream.path).catch(() => {
-          stream.softDeleted = false; // not durable: expire again next time
-        });
-      }
-      return false;
+    if (live) {
+      live.remember(record.position, record.data);
+      live.wakeAll(record.data.length > 0 ? "data" : "closed");
     }
-    void this.removeFully(stream).catch(() => {});
-    return true;
-  }
-
-  /** Removes a stream once its removal is durable; one removal per stream at a time. */
-  private removeFully(stream: StreamState): Promise<void> {
-    const pending = this.removing.get(stream.path);
-    if (pending) return pending;
-    if (this.streams.get(stream.path) !== stream) return Promise.resolve();
-    const removal = this.settle(stream, this.store.remove(stream.path), () => {
-      this.streams.delete(stream.path);
-      stream.live?.wakeAll("gone");
-    }).finally(() => {
-      if (this.removing.get(stream.path) === removal) this.removing.delete(stream.path);
-    });
-    this.removing.set(stream.path, removal);
-    return removal.then(() => this.releaseSource(stream));
-  }
-
-  /** §4.2: garbage collection cascades up the fork chain. The fork's own removal stands whatever happens here. */
-  private async releaseSource(fork: StreamState): Promise<void> {
-    const source = fork.meta.fork && this.streams.get(fork.meta.fork.source);
-    if (!source) return;
-    source.forkCount--;
-    // If this fails (a full disk), the sweep tries again.
-    if (source.softDeleted && source.forkCount === 0) await this.removeFully(source).catch(() => {});
-  }
-
-  /**
-   * Runs a store change that other requests must not see half-done: they wait on `ready`
-   * until it is durable, and `onDurable` applies it before any of them resumes. A failure
-   * changes nothing and is mapped like an append's (507 for a full disk).
-   */
-  private async settle(stream: StreamState, change: Promise<void>, onDurable: () => void): Promise<void> {
-    const applied = change.then(onDurable);
-    const ready = applied.then(
-      () => {},
-      () => {},
-    );
-    stream.ready = ready;
-    try {
-      await applied;
-    } catch (error) {
-      throw storeError(error);
-    } finally {
-      if (stream.ready === ready) stream.ready = undefined;
+    const end = record.position + record.data.length;
+    if (record.data.length > 0) {
+      const messages = this.messageCounts.get(record) ?? 1;
+      this.events.emit({ type: "appended", path: stream.path, start: record.position, end, messages });
     }
+    if (record.close) this.events.emit({ type: "closed", path: stream.path, tail: end });
   }
+}
 
-  // --- Out-of-order producer arrival (PROTOCOL §5.2.1 concurrency) ---
-
-  private readonly producerWaiters = new WeakMap<StreamState, Set<() => void>>();
-
-  /** Waits until another append of this stream is decided, or `timeoutMs` passes. */
-  private waitForProducerProgress(stream: StreamState, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      let set = this.producerWaiters.get(stream);
-      if (!set) {
-        set = new Set();
-        this.producerWaiters.set(stream, set);
-      }
-      const done = () => {
-        clearTimeout(timer);
-        set.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      set.add(done);
-    });
+/** The bytes a stream stores for a body, by content type (PROTOCOL §9), and how many messages they hold. */
+function frame(
+  contentType: string,
+  body: Uint8Array,
+  operation: "create" | "append",
+): { data: Uint8Array; messages: number } {
+  if (body.length === 0) return { data: body, messages: 0 };
+  if (!isJsonContentType(contentType)) return { data: body, messages: 1 };
+  const framed = frameJson(body);
+  // §9.1.3: `[]` creates an empty stream on PUT but is a client bug on POST.
+  if (framed.messageCount === 0 && operation === "append") {
+    throw new ProtocolError("EMPTY_JSON_ARRAY", "An append must not be an empty JSON array");
   }
-
-  private notifyProducerProgress(stream: StreamState): void {
-    const waiters = this.producerWaiters.get(stream);
-    if (!waiters) return;
-    this.producerWaiters.delete(stream);
-    for (const wake of waiters) wake();
-  }
+  return { data: framed.data, messages: framed.messageCount };
 }
 
 /** Millions of streams share a handful of content types; keep one string of each. */
@@ -420,29 +384,4 @@ function configOf(stream: StreamState): StreamConfig {
     closed: stream.closed,
     fork: stream.meta.fork,
   };
-}
-
-/** Store failures as protocol errors, by type (never by message). */
-function storeError(error: unknown): unknown {
-  if (error instanceof ProtocolError) return error;
-  if (error instanceof StoreFullError) {
-    return new ProtocolError("INSUFFICIENT_STORAGE", error.message, { "retry-after": "5" }, { cause: error });
-  }
-  if (error instanceof StoreBusyError) {
-    return new ProtocolError(
-      "TOO_MANY_OPEN_FILES",
-      "The server is out of file descriptors; try again shortly",
-      { "retry-after": "1" },
-      { cause: error },
-    );
-  }
-  if (error instanceof StoreCorruptionError) {
-    return new ProtocolError(
-      "DATA_CORRUPTED",
-      `Stored data failed its checksum at ${error.file} byte ${error.position}; it is not served`,
-      {},
-      { cause: error },
-    );
-  }
-  return new ProtocolError("INTERNAL", "The store failed to complete the operation", {}, { cause: error });
 }

@@ -12,9 +12,20 @@ import {
   ProtocolError,
   parsePosition,
 } from "@rivulet/protocol";
-import type { CreateRequest, Engine } from "./engine.js";
-import { readRange } from "./reader.js";
+import { readRange, type StreamReads } from "./reader.js";
 import type { StreamState } from "./stream-state.js";
+
+/** What resolving a fork needs of the engine: the source as a client would see it, and its bytes. */
+export interface ForkSources extends StreamReads {
+  get(path: string, touch: boolean): Promise<StreamState>;
+}
+
+/** The parts of a create request a fork is resolved from. */
+export interface ForkCreate {
+  readonly contentType: string | undefined;
+  readonly lifetime: Lifetime;
+  readonly fork: ForkRequest | undefined;
+}
 
 export interface ForkRequest {
   readonly source: string;
@@ -30,8 +41,8 @@ export interface ResolvedFork {
 }
 
 export async function resolveFork(
-  engine: Engine,
-  request: CreateRequest,
+  engine: ForkSources,
+  request: ForkCreate,
   existingTarget: StreamState | undefined,
 ): Promise<ResolvedFork> {
   const fork = request.fork!;
@@ -52,7 +63,7 @@ export async function resolveFork(
   };
 }
 
-async function findSource(engine: Engine, path: string): Promise<StreamState> {
+async function findSource(engine: ForkSources, path: string): Promise<StreamState> {
   try {
     return await engine.get(path, false);
   } catch (error) {
@@ -87,7 +98,7 @@ function anchorPosition(fork: ForkRequest, source: StreamState): number {
 
 /** §4.2: sub-offsets count messages on JSON streams and bytes on all others. */
 async function subOffsetLength(
-  engine: Engine,
+  engine: ForkSources,
   source: StreamState,
   anchor: number,
   subOffset: number,

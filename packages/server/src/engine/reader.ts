@@ -3,8 +3,13 @@
  * boundaries (§4.2). An offset maps straight to a stored position, so no read scans.
  */
 import { formatOffset, isJsonContentType, mediaType, ProtocolError } from "@rivulet/protocol";
-import type { Engine } from "./engine.js";
 import type { StreamState } from "./stream-state.js";
+
+/** What reads need of the engine: streams whatever their state (fork sources), and stored bytes. */
+export interface StreamReads {
+  stream(path: string): Promise<StreamState | undefined>;
+  readStored(stream: StreamState, start: number, end: number): Promise<Uint8Array>;
+}
 
 export interface ReadChunk {
   /** Stored bytes of [start, end), in pieces. */
@@ -20,7 +25,7 @@ export interface ReadChunk {
 const NEWLINE = 0x0a;
 
 export async function readChunk(
-  engine: Engine,
+  engine: StreamReads,
   stream: StreamState,
   start: number,
   maxBytes: number,
@@ -47,7 +52,7 @@ export async function readChunk(
 
 /** Stored bytes [start, end) of `stream`, reading inherited positions from the fork source. */
 export async function readRange(
-  engine: Engine,
+  engine: StreamReads,
   stream: StreamState,
   start: number,
   end: number,
@@ -55,7 +60,7 @@ export async function readRange(
   const parts: Uint8Array[] = [];
   let from = start;
   if (from < stream.base && stream.meta.fork) {
-    const source = engine.peek(stream.meta.fork.source);
+    const source = await engine.stream(stream.meta.fork.source);
     if (!source) throw new ProtocolError("INTERNAL", `Fork source ${stream.meta.fork.source} is missing`);
     parts.push(...(await readRange(engine, source, from, Math.min(end, stream.base))));
     from = stream.base;

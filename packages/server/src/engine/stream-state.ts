@@ -10,7 +10,8 @@
  * on first use.
  */
 import type { ProducerClaim, ProducerState, WriterView } from "@rivulet/protocol";
-import type { StreamMeta } from "../store/types.js";
+import type { RecordTarget } from "../store/record-state.js";
+import type { StoredStream, StreamMeta } from "../store/types.js";
 import type { LiveSet } from "./live.js";
 
 interface WriterExtras {
@@ -24,14 +25,20 @@ export class StreamState {
   closed: boolean;
   decidedTail: number;
   decidedClosed: boolean;
-  /** Number of forks whose source is this stream (PROTOCOL §4.2 reference count). */
-  forkCount = 0;
   softDeleted = false;
   /** Set while the stream's creation is being made durable; operations wait for it. */
   ready: Promise<void> | undefined = undefined;
   lastAccess: number;
   live: LiveSet | undefined = undefined;
   private extras: WriterExtras | undefined = undefined;
+  private decidedView: DecidedView | undefined = undefined;
+
+  /** A stream's state as the store answered a lookup. */
+  static fromStored(stored: StoredStream, now: number): StreamState {
+    const stream = new StreamState(stored.meta, stored.tail, stored.closed, now);
+    stream.adopt(stored);
+    return stream;
+  }
 
   constructor(
     readonly meta: StreamMeta,
@@ -98,6 +105,26 @@ export class StreamState {
     return this.extras?.producers?.get(id);
   }
 
+  /** The decided view as a record target: what the writer applies each accepted record to (record-state.ts). */
+  get decided(): RecordTarget {
+    this.decidedView ??= new DecidedView(this);
+    return this.decidedView;
+  }
+
+  /**
+   * Takes the stored state as both the visible and the decided view: after a lookup, or after
+   * another server changed the stream (only when no append of this one is in flight).
+   */
+  adopt(stored: StoredStream): void {
+    this.tail = this.decidedTail = stored.tail;
+    this.closed = this.decidedClosed = stored.closed;
+    this.softDeleted = stored.softDeleted;
+    this.lastStreamSeq = stored.lastStreamSeq;
+    this.closedBy = stored.closedBy;
+    if (stored.producers.size > 0) this.writerExtras().producers = new Map(stored.producers);
+    else if (this.extras) this.extras.producers = undefined;
+  }
+
   /** WriterView: decisions see appends already accepted, not only durable ones. */
   get decisionView(): WriterView {
     return {
@@ -113,5 +140,46 @@ export class StreamState {
   private writerExtras(): WriterExtras {
     this.extras ??= { lastStreamSeq: undefined, closedBy: undefined, producers: undefined };
     return this.extras;
+  }
+}
+
+/** The decided fields of a stream under the names record-state.ts applies records to. */
+class DecidedView implements RecordTarget {
+  constructor(private readonly stream: StreamState) {}
+
+  get tail(): number {
+    return this.stream.decidedTail;
+  }
+
+  set tail(value: number) {
+    this.stream.decidedTail = value;
+  }
+
+  get closed(): boolean {
+    return this.stream.decidedClosed;
+  }
+
+  set closed(value: boolean) {
+    this.stream.decidedClosed = value;
+  }
+
+  get lastStreamSeq(): string | undefined {
+    return this.stream.lastStreamSeq;
+  }
+
+  set lastStreamSeq(value: string | undefined) {
+    this.stream.lastStreamSeq = value;
+  }
+
+  get closedBy(): ProducerClaim | undefined {
+    return this.stream.closedBy;
+  }
+
+  set closedBy(value: ProducerClaim | undefined) {
+    this.stream.closedBy = value;
+  }
+
+  producerMap(): Map<string, ProducerState> {
+    return this.stream.producerMap();
   }
 }

@@ -1,11 +1,12 @@
 /**
- * The append pipeline for one stream. Decisions are made synchronously in arrival order
+ * The append pipeline of each stream. Decisions are made synchronously in arrival order
  * against the decided view, then the record goes to the store; many records can be in flight
  * at once (the store group-commits them). Visible state advances only as records become
  * durable, in order. If the store rejects a record, that record and every later one in flight
  * are undone, newest first, restoring the decided view to what is durable.
  */
 import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
+import { applyRecord } from "../store/record-state.js";
 import type { AppendRecord, Store } from "../store/types.js";
 import type { StreamState } from "./stream-state.js";
 
@@ -20,76 +21,87 @@ interface InFlight {
   readonly prevProducer: ProducerState | undefined;
 }
 
-const inFlightByStream = new WeakMap<StreamState, InFlight[]>();
+export class StreamWriter {
+  private readonly inFlight = new WeakMap<StreamState, InFlight[]>();
+  private readonly idleWaiters = new WeakMap<StreamState, Array<() => void>>();
 
-/** Applies `record` to the decided view and makes it durable; resolves once visible. */
-export async function writeRecord(
-  store: Store,
-  stream: StreamState,
-  record: AppendRecord,
-  onVisible: (record: AppendRecord) => void,
-): Promise<void> {
-  const op: InFlight = {
-    record,
-    done: false,
-    prevTail: stream.decidedTail,
-    prevClosed: stream.decidedClosed,
-    prevStreamSeq: stream.lastStreamSeq,
-    prevClosedBy: stream.closedBy,
-    prevProducer: record.producer ? stream.producerState(record.producer.id) : undefined,
-  };
-  let queue = inFlightByStream.get(stream);
-  if (!queue) {
-    queue = [];
-    inFlightByStream.set(stream, queue);
-  }
-  queue.push(op);
-  applyDecided(stream, record);
+  constructor(
+    private readonly store: Store,
+    private readonly onVisible: (stream: StreamState, record: AppendRecord) => void,
+  ) {}
 
-  try {
-    await store.append(stream.path, record);
-  } catch (error) {
-    rollBack(stream, op);
-    throw error;
-  }
-  op.done = true;
-  // Records become visible strictly in order, whatever order the store resolves them in.
-  while (queue.length > 0 && queue[0]!.done) {
-    const head = queue.shift()!;
-    stream.tail = head.record.position + head.record.data.length;
-    if (head.record.close) stream.closed = true;
-    onVisible(head.record);
-  }
-  if (queue.length === 0) inFlightByStream.delete(stream);
-}
+  /** Applies `record` to the decided view and makes it durable; resolves once visible. */
+  async write(stream: StreamState, record: AppendRecord): Promise<void> {
+    const decided = stream.decided;
+    const op: InFlight = {
+      record,
+      done: false,
+      prevTail: decided.tail,
+      prevClosed: decided.closed,
+      prevStreamSeq: decided.lastStreamSeq,
+      prevClosedBy: decided.closedBy,
+      prevProducer: record.producer ? stream.producerState(record.producer.id) : undefined,
+    };
+    let queue = this.inFlight.get(stream);
+    if (!queue) {
+      queue = [];
+      this.inFlight.set(stream, queue);
+    }
+    queue.push(op);
+    applyRecord(decided, record);
 
-function applyDecided(stream: StreamState, record: AppendRecord): void {
-  stream.decidedTail = record.position + record.data.length;
-  if (record.streamSeq !== undefined) stream.lastStreamSeq = record.streamSeq;
-  if (record.producer) {
-    stream.producerMap().set(record.producer.id, { epoch: record.producer.epoch, lastSeq: record.producer.seq });
+    try {
+      await this.store.append(stream.path, record);
+    } catch (error) {
+      this.rollBack(stream, op);
+      throw error;
+    }
+    op.done = true;
+    // Records become visible strictly in order, whatever order the store resolves them in.
+    while (queue.length > 0 && queue[0]!.done) {
+      const head = queue.shift()!;
+      stream.tail = head.record.position + head.record.data.length;
+      if (head.record.close) stream.closed = true;
+      this.onVisible(stream, head.record);
+    }
+    if (queue.length === 0) this.settle(stream);
   }
-  if (record.close) {
-    stream.decidedClosed = true;
-    stream.closedBy = record.producer;
-  }
-}
 
-function rollBack(stream: StreamState, failed: InFlight): void {
-  const queue = inFlightByStream.get(stream);
-  const index = queue ? queue.indexOf(failed) : -1;
-  // Already undone when an earlier record of this stream failed.
-  if (!queue || index === -1) return;
-  for (let i = queue.length - 1; i >= index; i--) undo(stream, queue[i]!);
-  queue.length = index;
-  if (queue.length === 0) inFlightByStream.delete(stream);
+  /** Resolves once no append of `stream` is in flight. */
+  idle(stream: StreamState): Promise<void> {
+    if (!this.inFlight.has(stream)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.idleWaiters.get(stream) ?? [];
+      waiters.push(resolve);
+      this.idleWaiters.set(stream, waiters);
+    });
+  }
+
+  private rollBack(stream: StreamState, failed: InFlight): void {
+    const queue = this.inFlight.get(stream);
+    const index = queue ? queue.indexOf(failed) : -1;
+    // Already undone when an earlier record of this stream failed.
+    if (!queue || index === -1) return;
+    for (let i = queue.length - 1; i >= index; i--) undo(stream, queue[i]!);
+    queue.length = index;
+    if (queue.length === 0) this.settle(stream);
+  }
+
+  private settle(stream: StreamState): void {
+    this.inFlight.delete(stream);
+    const waiters = this.idleWaiters.get(stream);
+    if (!waiters) return;
+    this.idleWaiters.delete(stream);
+    for (const wake of waiters) wake();
+  }
 }
 
 function undo(stream: StreamState, op: InFlight): void {
-  stream.decidedTail = op.prevTail;
-  stream.decidedClosed = op.prevClosed;
-  stream.lastStreamSeq = op.prevStreamSeq;
-  stream.closedBy = op.prevClosedBy;
+  const decided = stream.decided;
+  decided.tail = op.prevTail;
+  decided.closed = op.prevClosed;
+  decided.lastStreamSeq = op.prevStreamSeq;
+  decided.closedBy = op.prevClosedBy;
   const producer = op.record.producer;
   if (producer) {
     if (op.prevProducer) stream.producers?.set(producer.id, op.prevProducer);

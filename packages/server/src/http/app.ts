@@ -1,34 +1,35 @@
 /**
- * The protocol application: classifies a request (operation.ts), admits it (guards.ts: rate
- * limits, path rules, access control, stream and connection caps), routes it to its handler,
+ * The protocol application: matches a request to a route (routing/), admits it (guards.ts:
+ * rate limits, path rules, access control, stream and connection caps), runs its handler,
  * applies the middleware (CORS, security headers, request id), instruments it (logs and
- * metrics), and turns errors into replies. Transport-free; adapters wrap it.
+ * metrics), and turns errors into replies. Stream operations, operator endpoints and every
+ * feature under features/ are routes on one table. Transport-free; adapters wrap it.
  */
-import { type ErrorCode, Header, ProtocolError } from "@rivulet/protocol";
+import { type ErrorCode, ProtocolError } from "@rivulet/protocol";
 import { Engine } from "../engine/engine.js";
+import type { Feature } from "../feature.js";
+import { builtInFeatures } from "../features/index.js";
 import { type Logger, silentLogger } from "../ops/logger.js";
 import { ServerMetrics } from "../ops/metrics.js";
 import { storeObserver } from "../ops/store-events.js";
-import { DEFAULTS, type ResolvedOptions, type ServerOptions } from "../options.js";
+import { DEFAULTS, type ResolvedOptions } from "../options.js";
+import type { ServerOptions } from "../server-options.js";
 import { MemoryStore } from "../store/memory-store.js";
 import type { Store } from "../store/types.js";
 import type { Context } from "./context.js";
+import { describeError, errorReply, isServerFault, REFUSALS } from "./error-reply.js";
 import type { HttpReply, HttpRequest, ReplySink } from "./exchange.js";
 import { type Admission, Guards } from "./guards.js";
-import { handleAppend } from "./handlers/append.js";
-import { handleCreate } from "./handlers/create.js";
-import { handleDelete } from "./handlers/delete.js";
-import { handleFork } from "./handlers/fork.js";
-import { handleHead } from "./handlers/head.js";
-import { handleList } from "./handlers/list.js";
-import { handleLongPoll } from "./handlers/long-poll.js";
-import { handleHealth, handleMetrics, handleReady } from "./handlers/ops.js";
-import { handleRead } from "./handlers/read.js";
-import { handleSse } from "./handlers/sse.js";
+import { Lifecycle } from "./lifecycle.js";
 import { Cors } from "./middleware/cors.js";
 import { addSecurityHeaders } from "./middleware/security.js";
 import { guardSlowReader } from "./middleware/slow-reader.js";
-import { type Operation, operationOf } from "./operation.js";
+import { opsRoutes } from "./routes/ops-routes.js";
+import { streamRoutes } from "./routes/stream-routes.js";
+import type { RouteSpec } from "./routing/route.js";
+import { Router } from "./routing/router.js";
+
+export { errorReply };
 
 export class ProtocolApp {
   readonly engine: Engine;
@@ -38,13 +39,10 @@ export class ProtocolApp {
   private readonly context: Context;
   private readonly cors: Cors;
   private readonly guards: Guards;
-  private sweeper: NodeJS.Timeout | undefined;
-  private opened = false;
-  /** Requests being handled plus SSE sessions streaming; shutdown waits for zero. */
-  private active = 0;
-  private readonly idleWaiters: Array<() => void> = [];
+  private readonly router: Router;
+  private readonly lifecycle: Lifecycle;
 
-  constructor(options: ServerOptions = {}) {
+  constructor({ features = [], ...options }: ServerOptions = {}) {
     const store: Store = options.store ?? new MemoryStore();
     const logger = options.logger ?? silentLogger;
     this.options = {
@@ -58,22 +56,34 @@ export class ProtocolApp {
     };
     this.options.basePath = this.options.basePath.replace(/\/+$/, "");
     this.logger = logger;
-    this.engine = new Engine({ store, producerReorderWaitMs: this.options.producerReorderWaitMs });
-    this.context = { engine: this.engine, options: this.options };
-    this.cors = new Cors(this.options.corsOrigins);
-    this.guards = new Guards(this.options, this.engine);
+    this.engine = new Engine({
+      store,
+      producerReorderWaitMs: this.options.producerReorderWaitMs,
+      onListenerError: (error, event) =>
+        logger.error({ err: describeError(error), event: event.type, path: event.path }, "event listener failed"),
+    });
     this.metrics = this.options.metrics
       ? new ServerMetrics({ streams: () => this.engine.streamCount, storedBytes: () => store.storedBytes?.() })
       : undefined;
     store.observe?.(storeObserver(this.metrics, logger));
+    this.lifecycle = new Lifecycle(this.engine, this.options.sweepIntervalMs);
+    this.context = {
+      engine: this.engine,
+      options: this.options,
+      logger,
+      metrics: this.metrics,
+      readiness: () => this.lifecycle.readiness(store),
+    };
+    this.cors = new Cors(this.options.corsOrigins);
+    this.guards = new Guards(this.options, this.engine);
+    this.router = new Router(this.options.basePath);
+    for (const route of [...opsRoutes, ...streamRoutes]) this.router.add(route);
+    for (const feature of [...builtInFeatures, ...features]) this.install(feature);
   }
 
-  /** Opens the store (recovery) and starts reclaiming expired streams. */
-  async open(): Promise<void> {
-    await this.engine.open();
-    this.sweeper = setInterval(() => this.engine.sweepExpired(), this.options.sweepIntervalMs);
-    this.sweeper.unref();
-    this.opened = true;
+  /** Opens the store (recovery), starts reclaiming expired streams, then starts the features. */
+  open(): Promise<void> {
+    return this.lifecycle.open();
   }
 
   /**
@@ -81,35 +91,37 @@ export class ProtocolApp {
    * live reads answer at once. Then wait (up to `timeoutMs`) for in-flight requests, such as
    * appends being made durable, to finish.
    */
-  async drain(timeoutMs: number): Promise<void> {
-    this.engine.beginShutdown();
-    if (this.active === 0) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  drain(timeoutMs: number): Promise<void> {
+    return this.lifecycle.drain(timeoutMs);
   }
 
-  /** Closes the store (a clean checkpoint for the file store). */
-  async close(): Promise<void> {
-    clearInterval(this.sweeper);
-    await this.options.store.close();
+  /** Stops the features and closes the store (a clean checkpoint for the file store). */
+  close(): Promise<void> {
+    return this.lifecycle.close(this.options.store);
   }
 
   async handle(request: HttpRequest): Promise<HttpReply> {
     const started = performance.now();
-    this.begin();
-    let operation: Operation = "not-found";
+    this.lifecycle.begin();
+    let operation = "not-found";
     let admission: Admission | undefined;
     let result: HttpReply;
     try {
-      operation = operationOf(request, this.options.basePath);
-      const admitted = this.guards.admit(operation, request);
-      admission = admitted instanceof Promise ? await admitted : admitted;
-      result = await this.dispatch(operation, request);
+      if (request.method === "OPTIONS") {
+        operation = "preflight";
+        this.guards.admitPreflight(request);
+        result = this.cors.preflight(request);
+      } else {
+        const match = this.router.match(request);
+        const route = match.kind === "route" ? match.route : undefined;
+        if (route) operation = route.operation;
+        else if (match.kind === "method" && !match.reserved) operation = "bad-method";
+        const params = match.kind === "route" ? match.params : {};
+        const admitted = this.guards.admit(route, request, params);
+        admission = admitted instanceof Promise ? await admitted : admitted;
+        if (!route) throw unrouted(request, match.kind === "method" && !match.reserved ? match.allowed : undefined);
+        result = await route.handle(request, this.context, params);
+      }
     } catch (error) {
       result = this.failure(error, request, operation);
     }
@@ -136,64 +148,17 @@ export class ProtocolApp {
     this.metrics?.rejected(code);
   }
 
-  private dispatch(operation: Operation, request: HttpRequest): Promise<HttpReply> {
-    const context = this.context;
-    switch (operation) {
-      case "preflight":
-        return Promise.resolve(this.cors.preflight(request));
-      case "create":
-        if (request.header(Header.forkOffset) !== undefined || request.header(Header.forkSubOffset) !== undefined) {
-          throw new ProtocolError(
-            "BAD_REQUEST",
-            "Stream-Fork-Offset and Stream-Fork-Sub-Offset need Stream-Forked-From",
-          );
-        }
-        return handleCreate(request, context);
-      case "fork":
-        return handleFork(request, context);
-      case "append":
-        return handleAppend(request, context);
-      case "read":
-        if (request.query.has("live")) {
-          throw new ProtocolError(
-            "INVALID_LIVE_MODE",
-            `Unknown live mode: ${JSON.stringify(request.query.get("live"))}`,
-          );
-        }
-        return handleRead(request, context);
-      case "long-poll":
-        return this.tracked("long-poll", () => handleLongPoll(request, context));
-      case "sse":
-        return handleSse(request, context);
-      case "head":
-        return handleHead(request, context);
-      case "delete":
-        return handleDelete(request, context);
-      case "list":
-        return handleList(request, context);
-      case "health":
-        return handleHealth();
-      case "ready":
-        return handleReady(context, this.opened);
-      case "metrics":
-        return handleMetrics(this.metrics);
-      case "bad-method":
-        throw new ProtocolError("METHOD_NOT_ALLOWED", `Method ${request.method} is not supported here`, {
-          allow: "GET, HEAD, POST, PUT, DELETE, OPTIONS",
-        });
-      case "not-found":
-        throw new ProtocolError("STREAM_NOT_FOUND", `No stream route at ${request.path}`);
-    }
-  }
-
-  /** Counts a long-poll as a live connection while it waits. */
-  private async tracked(mode: "long-poll", work: () => Promise<HttpReply>): Promise<HttpReply> {
-    this.metrics?.liveOpened(mode);
-    try {
-      return await work();
-    } finally {
-      this.metrics?.liveClosed(mode);
-    }
+  private install(feature: Feature): void {
+    feature.setup({
+      engine: this.engine,
+      options: this.options,
+      logger: this.logger,
+      metrics: this.metrics,
+      route: (route: RouteSpec) => this.router.add(route),
+      onOpen: (hook) => this.lifecycle.onOpen(hook),
+      onClose: (hook) => this.lifecycle.onClose(hook),
+      readiness: (check) => this.lifecycle.addCheck(check),
+    });
   }
 
   /**
@@ -246,12 +211,8 @@ export class ProtocolApp {
     };
   }
 
-  private begin(): void {
-    this.active++;
-  }
-
   private finish(
-    operation: Operation,
+    operation: string,
     request: HttpRequest,
     status: number,
     started: number,
@@ -273,15 +234,13 @@ export class ProtocolApp {
       },
       "request",
     );
-    this.active--;
-    if (this.active === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    this.lifecycle.end();
   }
 
-  private failure(error: unknown, request: HttpRequest, operation: Operation): HttpReply {
+  private failure(error: unknown, request: HttpRequest, operation: string): HttpReply {
     const reply = errorReply(error);
-    const refused = error instanceof ProtocolError && REFUSALS.has(error.code);
-    if (refused) this.metrics?.rejected(error.code);
-    if (reply.status >= 500 && !refused && !(error instanceof ProtocolError && STORE_REPORTED.has(error.code))) {
+    if (error instanceof ProtocolError && REFUSALS.has(error.code)) this.metrics?.rejected(error.code);
+    if (isServerFault(error, reply.status)) {
       const cause = error instanceof ProtocolError ? error.cause : error;
       this.logger.error({ reqId: request.id, op: operation, err: describeError(cause) }, "request failed");
     }
@@ -289,37 +248,17 @@ export class ProtocolApp {
   }
 }
 
-const encoder = new TextEncoder();
-
-/** Store conditions the store's own events log (with the file and position): not logged again per request. */
-const STORE_REPORTED = new Set<ErrorCode>(["INSUFFICIENT_STORAGE", "TOO_MANY_OPEN_FILES", "DATA_CORRUPTED"]);
-
-/** Codes of requests refused by a limit or by access control: counted, and never logged as failures. */
-const REFUSALS = new Set<ErrorCode>([
-  "UNAUTHORIZED",
-  "FORBIDDEN",
-  "RATE_LIMITED",
-  "TOO_MANY_CONNECTIONS",
-  "STREAM_LIMIT_REACHED",
-  "PAYLOAD_TOO_LARGE",
-  "MESSAGE_TOO_LARGE",
-  "PATH_TOO_LONG",
-  "INVALID_PATH",
-  "REQUEST_TIMEOUT",
-  "HEADERS_TOO_LARGE",
-]);
-
-/** The reply for an error: its status, the headers the spec requires, and `{error:{code,message}}`. */
-export function errorReply(error: unknown): HttpReply {
-  const failure =
-    error instanceof ProtocolError
-      ? error
-      : new ProtocolError("INTERNAL", "Internal server error", {}, { cause: error });
-  return {
-    status: failure.status,
-    headers: { ...failure.headers, [Header.contentType]: "application/json" },
-    body: [encoder.encode(JSON.stringify(failure.toBody()))],
-  };
+/**
+ * No route serves the request: a path served with other methods is 405 with what it allows (and
+ * CORS preflights); anything else, the reserved `__ds` namespace included, is 404.
+ */
+function unrouted(request: HttpRequest, allowed: readonly string[] | undefined): ProtocolError {
+  if (allowed) {
+    return new ProtocolError("METHOD_NOT_ALLOWED", `Method ${request.method} is not supported here`, {
+      allow: [...allowed, "OPTIONS"].join(", "),
+    });
+  }
+  return new ProtocolError("STREAM_NOT_FOUND", `No stream route at ${request.path}`);
 }
 
 /** The path for logs; an undecodable one is logged as such rather than throwing again. */
@@ -329,12 +268,6 @@ function safePath(request: HttpRequest): string {
   } catch {
     return "(invalid path)";
   }
-}
-
-function describeError(error: unknown): object {
-  return error instanceof Error
-    ? { type: error.name, message: error.message, stack: error.stack }
-    : { value: String(error) };
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -2,8 +2,9 @@
  * The admission middleware every request passes before its handler, in this order: the
  * per-client rate limit, stream path validation, access control, the per-token rate limit,
  * the stream cap (creates), the live-connection caps (long-poll, SSE), and the JSON message
- * limit (writes). Each is a separate file under middleware/; with everything at its default
- * a request costs a regex test and a few comparisons here, and no promise unless it needs one.
+ * limit (writes). What applies is read from the route's declaration (routing/route.ts). Each
+ * check is a separate file under middleware/; with everything at its default a request costs
+ * a regex test and a few comparisons here, and no promise unless it needs one.
  */
 import { Header, isJsonContentType } from "@rivulet/protocol";
 import type { Engine } from "../engine/engine.js";
@@ -19,7 +20,7 @@ import { LiveSlots } from "./middleware/live-slots.js";
 import { RateLimiter } from "./middleware/rate-limit.js";
 import { validateStreamPath } from "./middleware/stream-path.js";
 import { StreamQuota } from "./middleware/stream-quota.js";
-import type { Operation } from "./operation.js";
+import type { RouteParams, RouteSpec } from "./routing/route.js";
 
 /** What admission leaves behind: who the request acts as, and a slot to give back when it ends. */
 export interface Admission {
@@ -27,16 +28,8 @@ export interface Admission {
   readonly release: (() => void) | undefined;
 }
 
-const STREAM_OPERATIONS = new Set<Operation>([
-  "create",
-  "fork",
-  "append",
-  "read",
-  "long-poll",
-  "sse",
-  "head",
-  "delete",
-]);
+/** How requests no route serves are admitted: any valid credential, so probing paths needs one. */
+const UNROUTED: Pick<RouteSpec, "access"> = { access: "authenticated" };
 
 export class Guards {
   readonly live: LiveSlots;
@@ -57,71 +50,81 @@ export class Guards {
     this.quota = new StreamQuota(options.maxStreams, engine);
   }
 
-  /** Admits the request or throws the error that refuses it. */
-  admit(operation: Operation, request: HttpRequest): Admission | undefined | Promise<Admission | undefined> {
-    if (operation === "health" || operation === "ready") return undefined;
-    const client = this.perClient || isLive(operation) ? clientAddress(request, this.options.trustProxy) : undefined;
+  /** Admits the request or throws the error that refuses it; `route` is absent for unrouted requests. */
+  admit(
+    route: RouteSpec | undefined,
+    request: HttpRequest,
+    params: RouteParams,
+  ): Admission | undefined | Promise<Admission | undefined> {
+    if (route?.unmetered) return undefined;
+    const live = route?.reserves === "live";
+    const client = this.perClient || live ? clientAddress(request, this.options.trustProxy) : undefined;
     // Before authentication, so guessing credentials is throttled too.
     if (this.perClient && client !== undefined) this.perClient.take(client);
-    if (operation === "preflight") return undefined;
-    let forkSource: string | undefined;
-    if (STREAM_OPERATIONS.has(operation)) {
-      validateStreamPath(request.path, this.options.maxPathBytes);
-      if (operation === "fork") {
-        forkSource = sourcePath(request.header(Header.forkedFrom) ?? "");
-        validateStreamPath(forkSource, this.options.maxPathBytes);
-      }
+    if (route?.streamPaths) {
+      for (const path of route.streamPaths(request)) validateStreamPath(path, this.options.maxPathBytes);
     }
-    if (!this.access) return this.reserve(operation, request, client, undefined, forkSource);
-    const principal = this.access.check(operation, request, forkSource);
+    if (!this.access) return this.reserve(route, request, client, undefined);
+    const principal = this.access.check((route ?? UNROUTED).access, request, params);
     if (principal instanceof Promise) {
-      return principal.then((verified) => this.afterAccess(operation, request, client, verified, forkSource));
+      return principal.then((verified) => this.afterAccess(route, request, client, verified));
     }
-    return this.afterAccess(operation, request, client, principal, forkSource);
+    return this.afterAccess(route, request, client, principal);
+  }
+
+  /** Preflights carry no credentials (browsers send none); only the per-client rate limit applies. */
+  admitPreflight(request: HttpRequest): void {
+    if (!this.perClient) return;
+    const client = clientAddress(request, this.options.trustProxy);
+    if (client !== undefined) this.perClient.take(client);
   }
 
   private afterAccess(
-    operation: Operation,
+    route: RouteSpec | undefined,
     request: HttpRequest,
     client: string | undefined,
     principal: Principal | undefined,
-    forkSource: string | undefined,
   ): Admission | undefined | Promise<Admission | undefined> {
     if (principal && this.perToken) this.perToken.take(principal.id);
-    return this.reserve(operation, request, client, principal?.id, forkSource);
+    return this.reserve(route, request, client, principal?.id);
   }
 
   /** The stream cap, the live caps and the message limit: the checks that hold something. */
   private reserve(
-    operation: Operation,
+    route: RouteSpec | undefined,
     request: HttpRequest,
     client: string | undefined,
     principal: string | undefined,
-    forkSource: string | undefined,
   ): Admission | undefined | Promise<Admission | undefined> {
     let release: (() => void) | undefined;
-    if (operation === "create" || operation === "fork") release = this.quota.reserve(request.path);
-    else if (isLive(operation)) release = this.live.acquire(client);
+    if (route?.reserves === "stream") release = this.quota.reserve(request.path);
+    else if (route?.reserves === "live") release = this.live.acquire(client);
     const admission = release || principal ? { principal, release } : undefined;
-    if (!this.mayHoldLargeJson(operation, request, forkSource)) return admission;
-    return this.checkJson(request).then(
-      () => admission,
-      (error: unknown) => {
-        release?.();
-        throw error;
-      },
-    );
+    const json = route?.jsonBody ? this.mayHoldLargeJson(request) : false;
+    if (json === false) return admission;
+    return (async () => {
+      if (await json) await this.checkJson(request);
+      return admission;
+    })().catch((error: unknown) => {
+      release?.();
+      throw error;
+    });
   }
 
-  /** Whether a write's body may be JSON with a message over the limit (only then is it read early). */
-  private mayHoldLargeJson(operation: Operation, request: HttpRequest, forkSource: string | undefined): boolean {
-    if (operation !== "append" && operation !== "create" && operation !== "fork") return false;
+  /**
+   * Whether a write's body may be JSON with a message over the limit (only then is it read
+   * early). A fork without a Content-Type has its source's: looked up only then.
+   */
+  private mayHoldLargeJson(request: HttpRequest): boolean | Promise<boolean> {
     const declared = request.header("content-length");
     if (declared !== undefined && Number(declared) <= this.options.maxMessageBytes) return false;
-    const contentType =
-      request.header(Header.contentType) ??
-      (forkSource === undefined ? undefined : this.engine.peek(forkSource)?.contentType);
-    return contentType !== undefined && isJsonContentType(contentType);
+    const contentType = request.header(Header.contentType);
+    if (contentType !== undefined) return isJsonContentType(contentType);
+    const forkedFrom = request.header(Header.forkedFrom);
+    if (forkedFrom === undefined) return false;
+    return this.engine
+      .stream(sourcePath(forkedFrom))
+      .then((source) => !!source && isJsonContentType(source.contentType));
   }
 
   /** Reads the body (the handler's read gets the same bytes) and checks each message's size. */
@@ -129,10 +132,6 @@ export class Guards {
     const body = await request.readBody(this.options.maxBodyBytes);
     checkJsonMessageSize(body, this.options.maxMessageBytes);
   }
-}
-
-function isLive(operation: Operation): boolean {
-  return operation === "long-poll" || operation === "sse";
 }
 
 function limiter(

@@ -7,6 +7,7 @@ import {
   isJsonContentType,
   jsonWireParts,
 } from "@rivulet/protocol";
+import type { AppendResult } from "../engine/engine.js";
 import type { StreamState } from "../engine/stream-state.js";
 import type { ResolvedOptions } from "../options.js";
 import type { HttpRequest } from "./exchange.js";
@@ -40,4 +41,15 @@ export function streamLocation(request: HttpRequest): string {
   if (!host) return path;
   const scheme = request.header("x-forwarded-proto") === "https" ? "https" : "http";
   return `${scheme}://${host}${path}`;
+}
+
+/** Headers of an append or close answer: the new tail, closure, and the producer's accepted state. */
+export function appendHeaders(result: AppendResult): Record<string, string> {
+  const headers: Record<string, string> = { [Header.nextOffset]: formatOffset(result.tail) };
+  if (result.closed) headers[Header.closed] = "true";
+  if (result.producer) {
+    headers[Header.producerEpoch] = String(result.producer.epoch);
+    headers[Header.producerSeq] = String(result.producer.lastSeq);
+  }
+  return headers;
 }

@@ -1,11 +1,25 @@
 /**
- * What stores throw, as types the engine maps to stable protocol codes (never by message).
- * Every one says which file and where, so an operator can act on the log line alone.
+ * What stores throw: StoreErrors whose `code` is a stable protocol error code, mapped to an
+ * HTTP status by the one table in @rivulet/protocol (never by message). Every one says which
+ * file or stream and where, so an operator can act on the log line alone.
  */
+import type { ErrorCode } from "@rivulet/protocol";
+
+export abstract class StoreError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Seconds after which a retry may succeed, for codes where retrying helps. */
+  readonly retryAfterSeconds: number | undefined = undefined;
+
+  /** What a client is told; the full message (files, positions) is for the server's log. */
+  get publicMessage(): string {
+    return this.message;
+  }
+}
 
 /** The disk is full: the engine answers 507 with Retry-After, and nothing acknowledged is lost. */
-export class StoreFullError extends Error {
+export class StoreFullError extends StoreError {
   readonly code = "INSUFFICIENT_STORAGE";
+  override readonly retryAfterSeconds = 5;
 
   constructor(message = "No space left on the storage device", options?: { cause?: unknown }) {
     super(message, options);
@@ -14,15 +28,48 @@ export class StoreFullError extends Error {
 }
 
 /** The process is out of file descriptors even after closing idle files: retry shortly (503). */
-export class StoreBusyError extends Error {
-  constructor(message = "Out of file descriptors", options?: { cause?: unknown }) {
+export class StoreBusyError extends StoreError {
+  readonly code = "TOO_MANY_OPEN_FILES";
+  override readonly retryAfterSeconds = 1;
+
+  constructor(message = "The server is out of file descriptors; try again shortly", options?: { cause?: unknown }) {
     super(message, options);
     this.name = "StoreBusyError";
   }
 }
 
+/**
+ * A write's expectation no longer holds: the stream already exists (`exists`), or its tail is
+ * not the position the append names (`position`) because another server wrote first. The
+ * engine re-reads the stream and decides again; nothing of the write was stored.
+ */
+export class StoreConflictError extends StoreError {
+  readonly code = "STORE_CONFLICT";
+
+  constructor(
+    readonly path: string,
+    readonly kind: "exists" | "position",
+    message: string,
+  ) {
+    super(message);
+    this.name = "StoreConflictError";
+  }
+}
+
+/** The stream is not (or no longer) in the store: another server removed it. */
+export class StoreMissingError extends StoreError {
+  readonly code = "STREAM_NOT_FOUND";
+
+  constructor(readonly path: string) {
+    super(`Stream not found: ${path}`);
+    this.name = "StoreMissingError";
+  }
+}
+
 /** Stored bytes failed their checksum. They are never served; the read fails with DATA_CORRUPTED. */
-export class StoreCorruptionError extends Error {
+export class StoreCorruptionError extends StoreError {
+  readonly code = "DATA_CORRUPTED";
+
   constructor(
     /** The damaged file, relative to the data directory. */
     readonly file: string,
@@ -35,13 +82,17 @@ export class StoreCorruptionError extends Error {
     super(message);
     this.name = "StoreCorruptionError";
   }
+
+  override get publicMessage(): string {
+    return `Stored data failed its checksum at ${this.file} byte ${this.position}; it is not served`;
+  }
 }
 
 /**
  * The store cannot open without guessing: a damaged log record followed by intact ones, or no
  * intact checkpoint and no complete log. Nothing was changed; `rivulet fsck` says more.
  */
-export class StoreDamagedError extends Error {
+export class StoreDamagedError extends StoreError {
   readonly code = "DATA_CORRUPTED";
 
   constructor(message: string, options?: { cause?: unknown }) {

@@ -3,52 +3,63 @@
  * and by `rivulet serve --store memory`. Each stream's bytes live in a growable buffer.
  */
 import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
-import type { AppendRecord, Store, StoredStream, StreamMeta } from "./types.js";
+import { StoreConflictError, StoreMissingError } from "./errors.js";
+import { ForkRefs } from "./fork-refs.js";
+import { applyRecord, type RecordTarget } from "./record-state.js";
+import type { AppendRecord, ListQuery, Store, StoredStream, StreamMeta } from "./types.js";
 
 const NO_BYTES = new Uint8Array(0);
 
-class MemoryStream {
+class MemoryStream implements RecordTarget {
   bytes = NO_BYTES;
-  length = 0;
+  tail: number;
   closed = false;
   closedBy: ProducerClaim | undefined = undefined;
   lastStreamSeq: string | undefined = undefined;
   producers: Map<string, ProducerState> | undefined = undefined;
   softDeleted = false;
 
-  constructor(readonly meta: StreamMeta) {}
+  constructor(readonly meta: StreamMeta) {
+    this.tail = this.base;
+  }
 
   get base(): number {
     return this.meta.fork?.position ?? 0;
   }
 
-  get tail(): number {
-    return this.base + this.length;
+  producerMap(): Map<string, ProducerState> {
+    this.producers ??= new Map();
+    return this.producers;
   }
 
   apply(record: AppendRecord): void {
     this.write(record.data);
-    if (record.producer) {
-      this.producers ??= new Map();
-      this.producers.set(record.producer.id, { epoch: record.producer.epoch, lastSeq: record.producer.seq });
-    }
-    if (record.streamSeq !== undefined) this.lastStreamSeq = record.streamSeq;
-    if (record.close) {
-      this.closed = true;
-      this.closedBy = record.producer;
-    }
+    applyRecord(this, record);
+  }
+
+  stored(forks: number): StoredStream {
+    return {
+      meta: this.meta,
+      tail: this.tail,
+      closed: this.closed,
+      closedBy: this.closedBy,
+      lastStreamSeq: this.lastStreamSeq,
+      producers: new Map(this.producers),
+      softDeleted: this.softDeleted,
+      forks,
+    };
   }
 
   private write(data: Uint8Array): void {
     if (data.length === 0) return;
-    const needed = this.length + data.length;
+    const length = this.tail - this.base;
+    const needed = length + data.length;
     if (needed > this.bytes.length) {
       const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2, 256));
-      grown.set(this.bytes.subarray(0, this.length));
+      grown.set(this.bytes.subarray(0, length));
       this.bytes = grown;
     }
-    this.bytes.set(data, this.length);
-    this.length = needed;
+    this.bytes.set(data, length);
   }
 }
 
@@ -56,19 +67,44 @@ export class MemoryStore implements Store {
   readonly description = "memory";
   readonly durability = "none (memory only, lost on restart)";
   private readonly streams = new Map<string, MemoryStream>();
+  private readonly forks = new ForkRefs();
 
-  async open(): Promise<StoredStream[]> {
-    return [];
+  async open(): Promise<void> {}
+
+  async lookup(path: string): Promise<StoredStream | undefined> {
+    return this.streams.get(path)?.stored(this.forks.of(path));
+  }
+
+  async list({ prefix, after, limit }: ListQuery): Promise<StoredStream[]> {
+    const paths = [...this.streams.keys()].filter((p) => p.startsWith(prefix) && (after === undefined || p > after));
+    paths.sort();
+    return paths.slice(0, limit).map((path) => this.streams.get(path)!.stored(this.forks.of(path)));
+  }
+
+  async withLifetime(): Promise<StoredStream[]> {
+    const found: StoredStream[] = [];
+    for (const [path, stream] of this.streams) {
+      const { ttlSeconds, expiresAt } = stream.meta.lifetime;
+      if (ttlSeconds !== undefined || expiresAt !== undefined) found.push(stream.stored(this.forks.of(path)));
+    }
+    return found;
+  }
+
+  count(): number {
+    return this.streams.size;
   }
 
   async create(meta: StreamMeta, first: AppendRecord | undefined): Promise<void> {
-    if (this.streams.has(meta.path)) throw new Error(`Stream already stored: ${meta.path}`);
+    if (this.streams.has(meta.path)) {
+      throw new StoreConflictError(meta.path, "exists", `Stream already stored: ${meta.path}`);
+    }
     const stream = new MemoryStream(meta);
     if (first) {
       checkPosition(stream, first);
       stream.apply(first);
     }
     this.streams.set(meta.path, stream);
+    this.forks.added(meta);
   }
 
   async append(path: string, record: AppendRecord): Promise<void> {
@@ -91,26 +127,33 @@ export class MemoryStore implements Store {
   }
 
   async remove(path: string): Promise<void> {
+    const stream = this.streams.get(path);
+    if (!stream) return;
     this.streams.delete(path);
+    this.forks.removed(stream.meta);
   }
 
   async close(): Promise<void> {}
 
   storedBytes(): number {
     let bytes = 0;
-    for (const stream of this.streams.values()) bytes += stream.length;
+    for (const stream of this.streams.values()) bytes += stream.tail - stream.base;
     return bytes;
   }
 
   private get(path: string): MemoryStream {
     const stream = this.streams.get(path);
-    if (!stream) throw new Error(`No stored stream at ${path}`);
+    if (!stream) throw new StoreMissingError(path);
     return stream;
   }
 }
 
 function checkPosition(stream: MemoryStream, record: AppendRecord): void {
   if (record.position !== stream.tail) {
-    throw new Error(`Append at ${record.position} does not start at the stored tail ${stream.tail}`);
+    throw new StoreConflictError(
+      stream.meta.path,
+      "position",
+      `Append at ${record.position} does not start at the stored tail ${stream.tail}`,
+    );
   }
 }

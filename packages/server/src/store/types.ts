@@ -30,7 +30,7 @@ export interface AppendRecord {
   readonly close: boolean;
 }
 
-/** A stream's durable state as recovered when a store opens. */
+/** A stream's durable state, as a store answers a lookup. */
 export interface StoredStream {
   readonly meta: StreamMeta;
   readonly tail: number;
@@ -39,24 +39,56 @@ export interface StoredStream {
   readonly lastStreamSeq: string | undefined;
   readonly producers: ReadonlyMap<string, ProducerState>;
   readonly softDeleted: boolean;
+  /** Streams forked from this one that still exist (PROTOCOL §4.2 reference count). */
+  readonly forks: number;
 }
 
+/** A page of the listing: streams whose path starts with `prefix`, in path order, after `after`. */
+export interface ListQuery {
+  readonly prefix: string;
+  readonly after?: string | undefined;
+  readonly limit: number;
+}
+
+/**
+ * The persistence contract. The engine looks streams up on demand (a store may keep them all
+ * in memory, or none), and every write states the position it expects: a store that several
+ * servers share rejects a stale one with StoreConflictError, and the engine re-reads and
+ * re-decides. Failures are typed StoreErrors with stable codes (errors.ts).
+ */
 export interface Store {
   /** Human-readable name, e.g. `memory` or `file:./data`. */
   readonly description: string;
   /** What an acknowledgement means, e.g. `fsync before ack`. Stated next to every benchmark. */
   readonly durability: string;
 
-  /** Opens the store and returns every stream it holds (crash recovery happens here). */
-  open(): Promise<StoredStream[]>;
+  /** Opens the store (crash recovery happens here). */
+  open(): Promise<void>;
 
-  /** Durably creates a stream, with its first record (initial body, closure) if any. */
+  /** The stream at `path` (soft-deleted ones included), or undefined. */
+  lookup(path: string): Promise<StoredStream | undefined>;
+
+  /** A page of streams (soft-deleted ones included), in path order. */
+  list(query: ListQuery): Promise<StoredStream[]>;
+
+  /** Streams with a TTL or an expiry time: the engine keeps these at hand to expire them. */
+  withLifetime(): Promise<StoredStream[]>;
+
+  /** How many streams the store holds (soft-deleted ones included); may be approximate for shared stores. */
+  count(): number;
+
+  /**
+   * Durably creates a stream, with its first record (initial body, closure) if any. A stream
+   * already at the path: StoreConflictError (`exists`).
+   */
   create(meta: StreamMeta, first: AppendRecord | undefined): Promise<void>;
 
   /**
-   * Durably appends one record. Resolves once it survives a crash under the store's
-   * durability mode. If it rejects, nothing of it is visible, and every later append to the
-   * same stream submitted before the rejection was observed rejects as well.
+   * Durably appends one record at `record.position`, which must be the stream's tail including
+   * appends this store has accepted and not yet finished: anything else is StoreConflictError
+   * (`position`) and writes nothing. Resolves once the record survives a crash under the
+   * store's durability mode. If it rejects, nothing of it is visible, and every later append to
+   * the same stream submitted before the rejection was observed rejects as well.
    */
   append(path: string, record: AppendRecord): Promise<void>;
 

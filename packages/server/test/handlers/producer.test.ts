@@ -170,12 +170,13 @@ describe("idempotent producers arriving out of order", () => {
    * engine keeps that wait to itself; the test watches its private method to know it began.
    */
   function heldBack(): Promise<void> {
-    const engine = t.app.engine as unknown as { waitForProducerProgress(...args: unknown[]): Promise<void> };
+    const waits = (t.app.engine as unknown as { producerWaits: { wait(...args: unknown[]): Promise<void> } })
+      .producerWaits;
     return new Promise((resolve) => {
-      const spy = vi.spyOn(engine, "waitForProducerProgress").mockImplementation(function (this: unknown, ...args) {
+      const spy = vi.spyOn(waits, "wait").mockImplementation(function (this: unknown, ...args) {
         spy.mockRestore();
         resolve();
-        return engine.waitForProducerProgress.apply(this, args);
+        return waits.wait.apply(this, args);
       });
     });
   }

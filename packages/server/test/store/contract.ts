@@ -2,8 +2,9 @@
  * The contract every Store passes. `durable` stores are also reopened to check that what
  * they acknowledged survives.
  */
-import type { AppendRecord, Store, StreamMeta } from "@rivulet/server";
+import { type AppendRecord, type Store, StoreConflictError, StoreMissingError, type StreamMeta } from "@rivulet/server";
 import { describe, expect, test } from "vitest";
+import { openAll } from "./open-all.js";
 
 export interface StoreHarness {
   /** A fresh, opened store. */
@@ -98,6 +99,81 @@ export function runStoreContract(name: string, harness: StoreHarness): void {
       await store.close();
     });
 
+    test("streams are looked up on demand: a lookup answers the stored state, soft-deleted included", async () => {
+      const store = await harness.open();
+      expect(await store.lookup("/l/none")).toBeUndefined();
+      await store.create(meta("/l/a", { contentType: "application/json" }), record(0, "1,\n"));
+      await store.append("/l/a", record(3, "2,\n", { producer: { id: "p", epoch: 1, seq: 0 }, streamSeq: "a" }));
+      await store.append("/l/a", record(6, "", { producer: { id: "p", epoch: 1, seq: 1 }, close: true }));
+      const a = await store.lookup("/l/a");
+      expect(a).toMatchObject({ tail: 6, closed: true, lastStreamSeq: "a", softDeleted: false, forks: 0 });
+      expect(a?.closedBy).toEqual({ id: "p", epoch: 1, seq: 1 });
+      expect(a?.producers.get("p")).toEqual({ epoch: 1, lastSeq: 1 });
+      expect(a?.meta.contentType).toBe("application/json");
+      await store.markDeleted("/l/a");
+      expect((await store.lookup("/l/a"))?.softDeleted).toBe(true);
+      await store.remove("/l/a");
+      expect(await store.lookup("/l/a")).toBeUndefined();
+      await store.close();
+    });
+
+    test("a lookup's answer is a snapshot: later appends do not change it", async () => {
+      const store = await harness.open();
+      await store.create(meta("/l/snap"), undefined);
+      await store.append("/l/snap", record(0, "x", { producer: { id: "p", epoch: 0, seq: 0 } }));
+      const before = await store.lookup("/l/snap");
+      await store.append("/l/snap", record(1, "y", { producer: { id: "p", epoch: 0, seq: 1 } }));
+      expect(before?.tail).toBe(1);
+      expect(before?.producers.get("p")).toEqual({ epoch: 0, lastSeq: 0 });
+      await store.close();
+    });
+
+    test("forks are counted on their source until they are removed", async () => {
+      const store = await harness.open();
+      await store.create(meta("/l/src"), record(0, "abc"));
+      await store.create(meta("/l/f1", { fork: { source: "/l/src", position: 1 } }), undefined);
+      await store.create(meta("/l/f2", { fork: { source: "/l/src", position: 3 } }), undefined);
+      expect((await store.lookup("/l/src"))?.forks).toBe(2);
+      await store.remove("/l/f1");
+      expect((await store.lookup("/l/src"))?.forks).toBe(1);
+      await store.remove("/l/f2");
+      expect((await store.lookup("/l/src"))?.forks).toBe(0);
+      await store.close();
+    });
+
+    test("listing pages through paths in order under a prefix; count and lifetimes answer", async () => {
+      const store = await harness.open();
+      const before = store.count();
+      for (const name of ["b", "a", "c/2", "c/1", "d"]) await store.create(meta(`/p/${name}`), undefined);
+      await store.create(meta("/q/x", { lifetime: { ttlSeconds: 5 } }), undefined);
+      await store.create(meta("/q/y", { lifetime: { expiresAt: 1_900_000_000_000 } }), undefined);
+      expect(store.count()).toBe(before + 7);
+      const paths = async (query: Parameters<Store["list"]>[0]) => (await store.list(query)).map((s) => s.meta.path);
+      expect(await paths({ prefix: "/p/", limit: 10 })).toEqual(["/p/a", "/p/b", "/p/c/1", "/p/c/2", "/p/d"]);
+      expect(await paths({ prefix: "/p/", limit: 2 })).toEqual(["/p/a", "/p/b"]);
+      expect(await paths({ prefix: "/p/", after: "/p/b", limit: 2 })).toEqual(["/p/c/1", "/p/c/2"]);
+      expect(await paths({ prefix: "/p/c/", limit: 10 })).toEqual(["/p/c/1", "/p/c/2"]);
+      expect(await paths({ prefix: "/p/", after: "/p/d", limit: 10 })).toEqual([]);
+      const lifetimes = (await store.withLifetime()).map((s) => s.meta.path).sort();
+      expect(lifetimes.filter((p) => p.startsWith("/q/"))).toEqual(["/q/x", "/q/y"]);
+      await store.close();
+    });
+
+    test("writes that no longer hold are typed conflicts that store nothing; unknown streams are typed too", async () => {
+      const store = await harness.open();
+      await store.create(meta("/c/a"), record(0, "ab"));
+      const exists = await store.create(meta("/c/a"), undefined).catch((error: unknown) => error);
+      expect(exists).toBeInstanceOf(StoreConflictError);
+      expect(exists).toMatchObject({ kind: "exists", code: "STORE_CONFLICT" });
+      const stale = await store.append("/c/a", record(0, "zz")).catch((error: unknown) => error);
+      expect(stale).toBeInstanceOf(StoreConflictError);
+      expect(stale).toMatchObject({ kind: "position", path: "/c/a" });
+      expect(text(await store.read("/c/a", 0, 2))).toBe("ab");
+      expect((await store.lookup("/c/a"))?.tail).toBe(2);
+      await expect(store.append("/c/none", record(0, "x"))).rejects.toBeInstanceOf(StoreMissingError);
+      await store.close();
+    });
+
     if (!harness.reopen) return;
     const reopen = harness.reopen;
 
@@ -113,7 +189,7 @@ export function runStoreContract(name: string, harness: StoreHarness): void {
       await store.remove("/d/gone");
 
       store = await reopen(store);
-      const recovered = new Map((await store.open()).map((s) => [s.meta.path, s]));
+      const recovered = new Map((await openAll(store)).map((s) => [s.meta.path, s]));
       expect([...recovered.keys()].sort()).toEqual(["/d/a", "/d/b", "/d/fork"]);
       const a = recovered.get("/d/a")!;
       expect(a.tail).toBe(6);

@@ -10,6 +10,7 @@ import { type AppendRecord, FileStore, StoreFullError, type StreamMeta } from "@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { type CrashableIo, crashableIo } from "./crashable-io.js";
 import { faultyIo } from "./faulty-io.js";
+import { openAll } from "./open-all.js";
 
 /** How long to wait for the store's background work (timers, checkpoints) on a busy machine. */
 const WAIT = { timeout: 10_000 };
@@ -66,7 +67,7 @@ async function openStore(options: Partial<ConstructorParameters<typeof FileStore
       if (!io.crashed) onFatal(error);
     },
   });
-  const streams = await store.open();
+  const streams = await openAll(store);
   return { store, streams: new Map(streams.map((s) => [s.meta.path, s])) };
 }
 

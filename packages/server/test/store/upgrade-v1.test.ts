@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { formatOffset } from "@rivulet/protocol";
 import { FileStore, type RivuletServer, type StoredStream, startServer } from "@rivulet/server";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { openAll } from "./open-all.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/v1-data-dir", import.meta.url));
 const EXPECTED = fileURLToPath(new URL("./fixtures/v1-expected.json", import.meta.url));
@@ -98,7 +99,7 @@ async function checkServed(url: string, streams: Expected[]): Promise<void> {
 describe("a data directory of the first format", () => {
   test("opens with every stream, its data, offsets, closure, Stream-Seq and producer state as that format recovered them", async () => {
     const store = new FileStore({ dir });
-    const streams = await store.open();
+    const streams = await openAll(store);
     const actual = await Promise.all(
       streams
         .sort((a, b) => (a.meta.path < b.meta.path ? -1 : 1))

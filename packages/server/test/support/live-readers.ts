@@ -7,7 +7,7 @@ import type { Engine } from "@rivulet/server";
 
 /** Long-poll and SSE readers waiting on the stream at `path` (its request path) right now. */
 export function waitingReaders(engine: Engine, path: string): number {
-  return engine.peek(path)?.live?.size ?? 0;
+  return engine.inMemory(path)?.live?.size ?? 0;
 }
 
 /** Resolves once at least `count` readers wait on `path`; fails after `timeoutMs`. */

@@ -1,55 +1,25 @@
 /**
- * Scenario 1, durable appends: JSON appends of --size bytes from --connections connections,
- * spread over each of --streams stream counts. Peak throughput from a closed loop (each
- * connection sends its next append when the last is answered); latency from an open model
- * (appends due at a fixed rate whatever the answers, latency counted from the due time).
+ * Scenario 1, durable appends, as `rivulet bench` reports it: JSON appends of --size bytes from
+ * --connections connections over each of --streams stream counts; the peak, and the latency
+ * at --rate (default 80% of the peak).
  */
-
-import { ms, percent } from "../figures.js";
-import { appendClosedLoop } from "../load/append-closed-loop.js";
-import { appendOpenLoop } from "../load/append-open-loop.js";
-import { createStreams } from "../load/create-streams.js";
-import { count, perSecond } from "./format.js";
+import { count, measureAppends, ms, percent, perSecond } from "@rivulet/load";
+import type { BenchPlan } from "../plan.js";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 
-export async function appendsScenario({ target, plan, progress }: ScenarioContext): Promise<ScenarioReport> {
+export async function appendsScenario({ run, plan }: ScenarioContext): Promise<ScenarioReport> {
   const started = performance.now();
   const failures = new FailureTally();
-  const prefix = target.path("appends-");
-  const most = Math.max(...plan.streamCounts);
-  target.createdRange(prefix, most);
-  progress(`appends: creating ${count(most)} stream(s)`);
-  const created = await createStreams({
-    origin: target.origin,
-    headers: target.headers,
-    prefix,
-    first: 0,
-    count: most,
-    contentType: "application/json",
-    connections: Math.min(plan.connections, most),
-    timeoutMs: 600_000,
+  const measured = await measureAppends(run, sizes(plan), {
+    rates: (_streams, peak) => [plan.rate ?? Math.max(10, Math.round(peak.median * 0.8))],
   });
-  if (created.created !== most) throw new Error(`created ${created.created} of ${most} streams: ${created.firstError}`);
-
   const rows: string[][] = [];
   const figures: Record<string, unknown>[] = [];
-  for (const streams of plan.streamCounts) {
-    const load = {
-      origin: target.origin,
-      headers: target.headers,
-      paths: Array.from({ length: streams }, (_, index) => `${prefix}${index}`),
-      connections: plan.connections,
-      bodyBytes: plan.appendBytes,
-      seconds: plan.durationMs / 1000,
-      warmupSeconds: plan.warmupMs / 1000,
-      ...(plan.serverPid === undefined ? {} : { serverPid: plan.serverPid }),
-    };
-    progress(`appends: ${count(streams)} stream(s), peak`);
-    const peak = await appendClosedLoop(load);
+  for (const { streams, peaks, open: opens } of measured) {
+    const peak = peaks[0]!;
+    const { rate, runs } = opens[0]!;
+    const open = runs[0]!;
     failures.add(peak.errors, peak.firstError);
-    const rate = plan.rate ?? Math.max(10, Math.round(peak.perSecond * 0.8));
-    progress(`appends: ${count(streams)} stream(s), latency at ${perSecond(rate)}`);
-    const open = await appendOpenLoop({ ...load, rate, drainMs: 10_000 });
     failures.add(open.errors, open.firstError);
     rows.push([
       count(streams),
@@ -89,5 +59,19 @@ export async function appendsScenario({ target, plan, progress }: ScenarioContex
     ].filter((note) => note !== ""),
     ...failures.report,
     seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function sizes(plan: BenchPlan) {
+  return {
+    streamCounts: plan.streamCounts,
+    connections: plan.connections,
+    bodyBytes: plan.appendBytes,
+    peakSeconds: plan.durationMs / 1000,
+    openSeconds: plan.durationMs / 1000,
+    warmupSeconds: plan.warmupMs / 1000,
+    // A rate given with --rate may be far above the peak: its answers are still waited for.
+    drainMs: 10_000,
+    overloadDrainMs: 10_000,
   };
 }

@@ -1,42 +1,28 @@
 /**
- * Scenario 3, catch-up read: a stream filled with --catch-up-size bytes (1 MiB appends; JSON
- * as 200 B messages) read from the start (`offset=-1`) to the tail, one request at a time,
- * following Stream-Next-Offset.
+ * Scenario 3, as `rivulet bench` reports it: a stream filled with --catch-up-size bytes (1 MiB
+ * appends; JSON as 200 B messages) read from the start to the tail.
  */
-
-import { bytes, megabytesPerSecond } from "../figures.js";
-import { catchUpRead } from "../load/catch-up-read.js";
-import { fillStream } from "../load/fill-stream.js";
-import { count } from "./format.js";
+import { bytes, count, measureCatchUp, megabytesPerSecond } from "@rivulet/load";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 
-export async function catchUpScenario({ target, plan, progress }: ScenarioContext): Promise<ScenarioReport> {
+export async function catchUpScenario({ run, plan }: ScenarioContext): Promise<ScenarioReport> {
   const started = performance.now();
   const failures = new FailureTally();
+  const measured = await measureCatchUp(run, {
+    totalBytes: plan.catchUpBytes,
+    requestBytes: plan.catchUpRequestBytes,
+    jsonMessageBytes: plan.catchUpJsonMessageBytes,
+  });
   const rows: string[][] = [];
   const figures: Record<string, unknown>[] = [];
-  for (const json of [false, true]) {
+  for (const { json, fill, reads } of measured) {
     const content = json ? "JSON" : "bytes";
-    const path = target.path(`catch-up-${content.toLowerCase()}`);
-    target.created(path);
-    progress(`catch-up: filling a ${bytes(plan.catchUpBytes)} ${content} stream`);
-    const filled = await fillStream({
-      origin: target.origin,
-      headers: target.headers,
-      path,
-      json,
-      totalBytes: plan.catchUpBytes,
-      requestBytes: plan.catchUpRequestBytes,
-      messageBytes: plan.catchUpJsonMessageBytes,
-      timeoutMs: 600_000,
-    });
-    progress(`catch-up: reading the ${content} stream`);
-    const read = await catchUpRead({ origin: target.origin, headers: target.headers, path, timeoutMs: 600_000 });
+    const read = reads[0]!;
     if (!read.complete) failures.add(1, `the ${content} read did not reach the tail within 10 minutes`);
-    const fillMegabytesPerSecond = filled.appendedBytes / 1e6 / filled.seconds;
+    const fillMegabytesPerSecond = fill.appendedBytes / 1e6 / fill.seconds;
     rows.push([
       content,
-      bytes(filled.appendedBytes),
+      bytes(fill.appendedBytes),
       megabytesPerSecond(fillMegabytesPerSecond),
       megabytesPerSecond(read.megabytesPerSecond),
       bytes(read.bytes),
@@ -44,7 +30,7 @@ export async function catchUpScenario({ target, plan, progress }: ScenarioContex
     ]);
     figures.push({
       content,
-      appendedBytes: filled.appendedBytes,
+      appendedBytes: fill.appendedBytes,
       fillMegabytesPerSecond,
       readMegabytesPerSecond: read.megabytesPerSecond,
       readBytes: read.bytes,

@@ -1,37 +1,24 @@
 /**
- * Scenario 5, many streams: --creates empty streams created from --connections connections;
- * the creation rate, and with --pid the server's RSS growth per idle stream.
+ * Scenario 5, as `rivulet bench` reports it: --creates empty streams created from
+ * --connections connections; the creation rate, and with --pid the server's RSS growth per
+ * idle stream.
  */
-import { createStreams } from "../load/create-streams.js";
-import { sleep } from "../measure/clock.js";
-import { rssIfKnown } from "../measure/rss.js";
-import { count, growthPer, perSecond } from "./format.js";
+import { count, growthPer, measureCreates, perSecond } from "@rivulet/load";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 
-export async function createsScenario({ target, plan, progress }: ScenarioContext): Promise<ScenarioReport> {
+export async function createsScenario({ run, plan }: ScenarioContext): Promise<ScenarioReport> {
   const started = performance.now();
   const failures = new FailureTally();
-  const prefix = target.path("creates-");
-  target.createdRange(prefix, plan.creates);
-  const rssBefore = await rssIfKnown(plan.serverPid);
-  progress(`creates: ${count(plan.creates)} streams`);
-  const result = await createStreams({
-    origin: target.origin,
-    headers: target.headers,
-    prefix,
-    first: 0,
-    count: plan.creates,
-    contentType: "application/octet-stream",
-    connections: Math.min(plan.connections, plan.creates),
-    timeoutMs: 600_000,
+  const connections = Math.min(plan.connections, plan.creates);
+  const { rssPerStreamBytes, ...result } = await measureCreates(run, {
+    streams: plan.creates,
+    connections,
+    warmupStreams: 0,
   });
   failures.add(result.errors, result.firstError);
-  // Let the server settle (pending commits, short-lived buffers) before its RSS is read.
-  if (plan.serverPid !== undefined) await sleep(500);
-  const rssPerStream = ((await rssIfKnown(plan.serverPid)) - rssBefore) / Math.max(1, result.created);
   return {
     name: "creates",
-    title: `5. Many streams: ${count(plan.creates)} created from ${Math.min(plan.connections, plan.creates)} connections`,
+    title: `5. Many streams: ${count(plan.creates)} created from ${connections} connections`,
     columns: ["created", "errors", "rate", "seconds", "server RSS/stream"],
     rows: [
       [
@@ -39,10 +26,10 @@ export async function createsScenario({ target, plan, progress }: ScenarioContex
         count(result.errors),
         perSecond(result.perSecond),
         result.seconds.toFixed(1),
-        growthPer(rssPerStream),
+        growthPer(rssPerStreamBytes),
       ],
     ],
-    figures: [{ ...result, serverRssPerStreamBytes: rssPerStream }],
+    figures: [{ ...result, serverRssPerStreamBytes: rssPerStreamBytes }],
     notes: [
       plan.serverPid === undefined
         ? "server RSS/stream: pass --pid when the server runs on this machine."

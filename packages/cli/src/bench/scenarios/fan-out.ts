@@ -1,91 +1,78 @@
 /**
- * Scenario 4, live fan-out: N readers follow one stream over SSE, then over long-poll, while
- * one message is appended per interval; latency runs from each append's due time to its
- * arrival at each reader. Then the highest append rate the smallest group of SSE readers keeps
- * up with. With --pid, also scenario 6: the server's RSS per connected SSE reader.
+ * Scenario 4, as `rivulet bench` reports it: for each --subscribers count, that many SSE and
+ * then long-poll readers of one stream, one append per interval; then the highest rate the
+ * smallest group of SSE readers keeps up with. With --pid, also scenario 6: the server's RSS
+ * per reader.
  */
-
-import { ms } from "../figures.js";
-import { fanOut } from "../load/fan-out.js";
-import { fanOutRamp } from "../load/fan-out-ramp.js";
-import type { LiveMode } from "../load/subscriber-group.js";
-import { count, growthPer, perSecond } from "./format.js";
+import {
+  count,
+  type FanOutGroup,
+  growthPer,
+  LIVE_MODES,
+  measureFanOut,
+  ms,
+  perSecond,
+  type RampMeasurement,
+  rssPerReader,
+} from "@rivulet/load";
+import type { BenchPlan } from "../plan.js";
 import { FailureTally, type ScenarioContext, type ScenarioReport } from "./scenario.js";
 
-const ATTACH_TIMEOUT_MS = 60_000;
-const CONNECT_BATCH = 500;
-
-export async function fanOutScenario(context: ScenarioContext): Promise<ScenarioReport> {
-  const { target, plan, progress } = context;
+export async function fanOutScenario({ run, plan }: ScenarioContext): Promise<ScenarioReport> {
   const started = performance.now();
   const failures = new FailureTally();
+  const measured = await measureFanOut(run, {
+    subscriberCounts: plan.subscriberCounts,
+    appendsPerRun: plan.fanOutAppends,
+    intervalMs: plan.fanOutIntervalMs,
+    messageBytes: plan.fanOutMessageBytes,
+    rampRates: plan.rampRates,
+    rampStepSeconds: plan.rampStepSeconds,
+    rampP99LimitMs: plan.rampP99LimitMs,
+  });
   const rows: string[][] = [];
   const figures: Record<string, unknown>[] = [];
-  const deliveryWaitMs = Math.max(2_000, 8 * plan.fanOutIntervalMs);
-  for (const subscribers of plan.subscriberCounts) {
-    for (const mode of ["sse", "long-poll"] as const satisfies readonly LiveMode[]) {
-      const path = target.path(`fan-out-${mode}-${subscribers}`);
-      target.created(path);
-      progress(`fan-out: ${count(subscribers)} ${mode} readers`);
-      const result = await fanOut({
-        origin: target.origin,
-        headers: target.headers,
-        path,
-        mode,
-        subscribers,
-        runs: 1,
-        appendsPerRun: plan.fanOutAppends,
-        intervalMs: plan.fanOutIntervalMs,
-        messageBytes: plan.fanOutMessageBytes,
-        connectBatch: CONNECT_BATCH,
-        attachTimeoutMs: ATTACH_TIMEOUT_MS,
-        deliveryWaitMs,
-        ...(plan.serverPid === undefined ? {} : { serverPid: plan.serverPid }),
-      });
-      const window = result.runs[0]!;
-      const missing = window.expected - window.delivered;
-      failures.add(
-        missing,
-        `${missing} of ${window.expected} deliveries missing (${result.firstFailure ?? "no error"})`,
-      );
-      failures.add(result.appendErrors, result.firstFailure);
-      const everyone = Math.max(...window.everyoneMs);
-      const rssPerReader = (result.rssAttachedBytes - result.rssBeforeBytes) / Math.max(1, result.attached);
-      rows.push([
-        mode,
-        count(subscribers),
-        count(result.attached),
-        `${count(window.delivered)} of ${count(window.expected)}`,
-        ms(window.latency.p50),
-        ms(window.latency.p99),
-        ms(window.latency.max),
-        ms(everyone),
-        growthPer(rssPerReader),
-      ]);
-      const { curve: _curve, ...latency } = window.latency;
-      figures.push({
-        mode,
-        subscribers,
-        attached: result.attached,
-        delivered: window.delivered,
-        expected: window.expected,
-        latencyMs: latency,
-        everySubscriberMs: window.everyoneMs,
-        connectSeconds: result.connectSeconds,
-        reconnects: result.reconnects,
-        serverRssPerSubscriberBytes: rssPerReader,
-      });
-    }
+  for (const group of byReaders(measured.groups, plan)) {
+    const { mode, subscribers, result } = group;
+    const window = result.runs[0]!;
+    const missing = window.expected - window.delivered;
+    failures.add(missing, `${missing} of ${window.expected} deliveries missing (${result.firstFailure ?? "no error"})`);
+    failures.add(result.appendErrors, result.firstFailure);
+    const rss = rssPerReader(result);
+    rows.push([
+      mode,
+      count(subscribers),
+      count(result.attached),
+      `${count(window.delivered)} of ${count(window.expected)}`,
+      ms(window.latency.p50),
+      ms(window.latency.p99),
+      ms(window.latency.max),
+      ms(Math.max(...window.everyoneMs)),
+      growthPer(rss),
+    ]);
+    const { curve: _curve, ...latency } = window.latency;
+    figures.push({
+      mode,
+      subscribers,
+      attached: result.attached,
+      delivered: window.delivered,
+      expected: window.expected,
+      latencyMs: latency,
+      everySubscriberMs: window.everyoneMs,
+      connectSeconds: result.connectSeconds,
+      reconnects: result.reconnects,
+      serverRssPerSubscriberBytes: rss,
+    });
   }
-  const ramp = await rampRow(context);
+  const ramp = rampFigure(measured.ramp);
   return {
     name: "fan-out",
     title: `4. Live fan-out on one stream: one ${plan.fanOutMessageBytes} B append every ${plan.fanOutIntervalMs} ms`,
     columns: ["mode", "readers", "attached", "delivered", "p50", "p99", "max", "every reader", "server RSS/reader"],
     rows,
-    figures: [...figures, ramp.figure],
+    figures: [...figures, ramp],
     notes: [
-      `highest rate held at ${count(ramp.subscribers)} SSE readers: ${ramp.highest === 0 ? "none of the rates tried" : perSecond(ramp.highest)} (rates ${plan.rampRates.join(", ")}/s, ${plan.rampStepSeconds} s each; held = every reader got every message, p99 ≤ ${plan.rampP99LimitMs} ms).`,
+      `highest rate held at ${count(ramp.subscribers)} SSE readers: ${ramp.highestHeldPerSecond === 0 ? "none of the rates tried" : perSecond(ramp.highestHeldPerSecond)} (rates ${plan.rampRates.join(", ")}/s, ${plan.rampStepSeconds} s each; held = every reader got every message, p99 ≤ ${plan.rampP99LimitMs} ms).`,
       "every reader: how long after the append the last reader had it (the slowest of the window's appends).",
       plan.serverPid === undefined
         ? "server RSS/reader (scenario 6): pass --pid when the server runs on this machine."
@@ -96,27 +83,19 @@ export async function fanOutScenario(context: ScenarioContext): Promise<Scenario
   };
 }
 
-async function rampRow({ target, plan, progress }: ScenarioContext) {
-  const subscribers = Math.min(...plan.subscriberCounts);
-  const path = target.path(`fan-out-ramp-${subscribers}`);
-  target.created(path);
-  progress(`fan-out: highest rate held at ${count(subscribers)} SSE readers`);
-  const result = await fanOutRamp({
-    origin: target.origin,
-    headers: target.headers,
-    path,
-    mode: "sse",
-    subscribers,
-    rates: plan.rampRates,
-    stepSeconds: plan.rampStepSeconds,
-    p99LimitMs: plan.rampP99LimitMs,
-    messageBytes: plan.fanOutMessageBytes,
-    connectBatch: CONNECT_BATCH,
-    attachTimeoutMs: ATTACH_TIMEOUT_MS,
-  });
-  const figure = {
+/** The groups come mode by mode; the table goes by reader count, each count's modes together. */
+function byReaders(groups: readonly FanOutGroup[], plan: BenchPlan): FanOutGroup[] {
+  const counts = plan.subscriberCounts.length;
+  return plan.subscriberCounts.flatMap((_, countIndex) =>
+    LIVE_MODES.map((_mode, modeIndex) => groups[modeIndex * counts + countIndex]!),
+  );
+}
+
+function rampFigure({ mode, subscribers, runs }: RampMeasurement) {
+  const result = runs[0]!;
+  return {
     ramp: true,
-    mode: "sse",
+    mode,
     subscribers,
     highestHeldPerSecond: result.highestHeld,
     steps: result.steps.map((step) => ({
@@ -127,5 +106,4 @@ async function rampRow({ target, plan, progress }: ScenarioContext) {
       held: step.held,
     })),
   };
-  return { subscribers, highest: result.highestHeld, figure };
 }

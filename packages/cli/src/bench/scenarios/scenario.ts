@@ -1,12 +1,11 @@
 /** What every scenario of `rivulet bench` gets, and what it hands back. */
+import type { ScenarioRun } from "@rivulet/load";
 import type { BenchPlan, ScenarioName } from "../plan.js";
-import type { BenchTarget } from "../target.js";
 
 export interface ScenarioContext {
-  readonly target: BenchTarget;
+  /** The target, with every job run in this process, once. */
+  readonly run: ScenarioRun;
   readonly plan: BenchPlan;
-  /** A line of progress (shown on terminals while the run goes on). */
-  progress(message: string): void;
 }
 
 export interface ScenarioReport {

@@ -1,8 +1,8 @@
 /** POST: append to a stream, optionally closing it (PROTOCOL §5.2, §5.2.1). */
-import { formatOffset, Header, isTrueFlag, ProtocolError, parseProducerClaim } from "@rivulet/protocol";
-import type { AppendResult } from "../../engine/engine.js";
+import { Header, isTrueFlag, ProtocolError, parseProducerClaim } from "@rivulet/protocol";
 import type { Context } from "../context.js";
 import { type HttpReply, type HttpRequest, reply } from "../exchange.js";
+import { appendHeaders } from "../stream-headers.js";
 import { handleClose } from "./close.js";
 import { requestContentType } from "./request-headers.js";
 
@@ -33,14 +33,4 @@ export async function handleAppend(request: HttpRequest, context: Context): Prom
   });
   // §5.2.1: new data from a producer is 200; duplicates and plain appends are 204.
   return reply(result.written && producer ? 200 : 204, appendHeaders(result));
-}
-
-export function appendHeaders(result: AppendResult): Record<string, string> {
-  const headers: Record<string, string> = { [Header.nextOffset]: formatOffset(result.tail) };
-  if (result.closed) headers[Header.closed] = "true";
-  if (result.producer) {
-    headers[Header.producerEpoch] = String(result.producer.epoch);
-    headers[Header.producerSeq] = String(result.producer.lastSeq);
-  }
-  return headers;
 }

@@ -2,7 +2,7 @@
 import type { ProducerClaim } from "@rivulet/protocol";
 import type { Context } from "../context.js";
 import { type HttpReply, type HttpRequest, reply } from "../exchange.js";
-import { appendHeaders } from "./append.js";
+import { appendHeaders } from "../stream-headers.js";
 
 export async function handleClose(
   request: HttpRequest,

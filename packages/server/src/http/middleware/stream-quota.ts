@@ -17,7 +17,7 @@ export class StreamQuota {
   /** A reservation for a create of `path` (returned function releases it), or undefined when none is needed. */
   reserve(path: string): (() => void) | undefined {
     // An existing path is an idempotent create or a conflict, never a new stream.
-    if (this.max <= 0 || this.engine.peek(path) !== undefined) return undefined;
+    if (this.max <= 0 || this.engine.inMemory(path) !== undefined) return undefined;
     if (this.engine.streamCount + this.pending >= this.max) {
       throw new ProtocolError("STREAM_LIMIT_REACHED", `This server holds its limit of ${this.max} streams`);
     }

@@ -3,6 +3,8 @@
  * and the log on open, and kept current as records commit. It is what a checkpoint writes.
  */
 import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
+import { ForkRefs } from "../fork-refs.js";
+import { applyRecord, type RecordTarget } from "../record-state.js";
 import type { AppendRecord, StoredStream, StreamMeta } from "../types.js";
 import { type CompletedBlock, extendBlocks } from "./block-crc.js";
 import { metaFromJson, metaToJson, type WalRecord } from "./codec.js";
@@ -14,7 +16,7 @@ interface WriterExtras {
 }
 
 /** One stream's durable state. Small: most streams never use producers or Stream-Seq. */
-export class Entry {
+export class Entry implements RecordTarget {
   /** Durable tail: everything below it is in the log and in the data file. */
   tail: number;
   /** Tail including appends accepted but not yet committed; new appends must start here. */
@@ -44,12 +46,26 @@ export class Entry {
     return this.extras?.closedBy;
   }
 
+  set closedBy(value: ProducerClaim | undefined) {
+    if (value !== undefined || this.extras) this.writer().closedBy = value;
+  }
+
   get lastStreamSeq(): string | undefined {
     return this.extras?.lastStreamSeq;
   }
 
+  set lastStreamSeq(value: string | undefined) {
+    if (value !== undefined || this.extras) this.writer().lastStreamSeq = value;
+  }
+
   get producers(): Map<string, ProducerState> | undefined {
     return this.extras?.producers;
+  }
+
+  producerMap(): Map<string, ProducerState> {
+    const writer = this.writer();
+    writer.producers ??= new Map();
+    return writer.producers;
   }
 
   private writer(): WriterExtras {
@@ -69,30 +85,21 @@ export class Entry {
       this.tailCrc = extended.tailCrc;
       completed = extended.completed;
     }
-    this.tail = record.position + record.data.length;
+    applyRecord(this, record);
     if (this.acceptedTail < this.tail) this.acceptedTail = this.tail;
-    if (record.producer) {
-      const writer = this.writer();
-      writer.producers ??= new Map();
-      writer.producers.set(record.producer.id, { epoch: record.producer.epoch, lastSeq: record.producer.seq });
-    }
-    if (record.streamSeq !== undefined) this.writer().lastStreamSeq = record.streamSeq;
-    if (record.close) {
-      this.closed = true;
-      if (record.producer) this.writer().closedBy = record.producer;
-    }
     return completed;
   }
 
-  toStored(): StoredStream {
+  toStored(forks: number): StoredStream {
     return {
       meta: this.meta,
       tail: this.tail,
       closed: this.closed,
       closedBy: this.closedBy,
       lastStreamSeq: this.lastStreamSeq,
-      producers: this.producers ?? new Map(),
+      producers: new Map(this.producers),
       softDeleted: this.softDeleted,
+      forks,
     };
   }
 
@@ -137,23 +144,54 @@ export class Entry {
 const NONE: CompletedBlock[] = [];
 
 /**
- * Every stream by path. Lookup by id is only needed while replaying the log, so that index
- * exists only during recovery.
+ * Every stream by path, with the fork references between them. Lookup by id is only needed
+ * while replaying the log, so that index exists only during recovery.
  */
 export class Catalog {
   readonly byPath = new Map<string, Entry>();
+  readonly forks = new ForkRefs();
   nextId = 1;
   private replayIndex: Map<number, Entry> | undefined;
+  /** Paths in order for listings, rebuilt on the first listing after a create or removal. */
+  private sorted: string[] | undefined;
 
   add(entry: Entry): void {
+    const replaced = this.byPath.get(entry.meta.path);
+    if (replaced) this.forks.removed(replaced.meta);
     this.byPath.set(entry.meta.path, entry);
+    this.forks.added(entry.meta);
     this.replayIndex?.set(entry.id, entry);
     if (entry.id >= this.nextId) this.nextId = entry.id + 1;
+    this.sorted = undefined;
   }
 
   delete(entry: Entry): void {
-    if (this.byPath.get(entry.meta.path) === entry) this.byPath.delete(entry.meta.path);
+    if (this.byPath.get(entry.meta.path) === entry) {
+      this.byPath.delete(entry.meta.path);
+      this.forks.removed(entry.meta);
+      this.sorted = undefined;
+    }
     this.replayIndex?.delete(entry.id);
+  }
+
+  /** The entry's durable state, as a lookup answers it. */
+  stored(entry: Entry): StoredStream {
+    return entry.toStored(this.forks.of(entry.meta.path));
+  }
+
+  /** Paths starting with `prefix`, after `after`, in order, at most `limit`. */
+  page(prefix: string, after: string | undefined, limit: number): Entry[] {
+    this.sorted ??= [...this.byPath.keys()].sort();
+    const from = after === undefined || after < prefix ? prefix : after;
+    let at = lowerBound(this.sorted, from);
+    if (after !== undefined && this.sorted[at] === after) at++;
+    const page: Entry[] = [];
+    for (; at < this.sorted.length && page.length < limit; at++) {
+      const path = this.sorted[at]!;
+      if (!path.startsWith(prefix)) break;
+      page.push(this.byPath.get(path)!);
+    }
+    return page;
   }
 
   /** Whether `entry` is still the stream at its path (not removed or replaced). */
@@ -198,4 +236,16 @@ export class Catalog {
   replayed(id: number): Entry | undefined {
     return this.replayIndex?.get(id);
   }
+}
+
+/** First index whose value is not below `value`. */
+function lowerBound(sorted: readonly string[], value: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

@@ -14,8 +14,8 @@
  * modules; this one opens and closes the store and ties them together.
  */
 import { join } from "node:path";
-import type { StoreCorruptionError } from "../errors.js";
-import type { AppendRecord, Store, StoredStream, StoreHealth, StoreObserver, StreamMeta } from "../types.js";
+import { StoreConflictError, type StoreCorruptionError, StoreMissingError } from "../errors.js";
+import type { AppendRecord, ListQuery, Store, StoredStream, StoreHealth, StoreObserver, StreamMeta } from "../types.js";
 import { Catalog, Entry } from "./catalog.js";
 import { markFormat } from "./checkpoint.js";
 import { Checkpointer } from "./checkpointer.js";
@@ -96,7 +96,7 @@ export class FileStore implements Store {
         : `fsync every ${this.mode.intervalMs} ms (an OS crash can lose the last ${this.mode.intervalMs} ms of acknowledged appends; a process crash loses nothing)`;
   }
 
-  async open(): Promise<StoredStream[]> {
+  async open(): Promise<void> {
     await this.io.mkdir(this.dir);
     this.lock = await lockDataDir(this.io, this.dir);
     try {
@@ -109,7 +109,7 @@ export class FileStore implements Store {
     }
   }
 
-  private async openLocked(): Promise<StoredStream[]> {
+  private async openLocked(): Promise<void> {
     const streamsDir = join(this.dir, "streams");
     for (const dir of [this.walDir, streamsDir]) await this.io.mkdir(dir);
     const data = new DataFiles(this.io, streamsDir, await this.openFileBudget(), {
@@ -167,7 +167,6 @@ export class FileStore implements Store {
       this.syncTimer = setInterval(() => void this.periodicSync(), this.mode.intervalMs);
       this.syncTimer.unref();
     }
-    return [...this.catalog.entries()].map((entry) => entry.toStored());
   }
 
   /** Half the process's open-file limit: the other half is left to connections and the log. */
@@ -177,9 +176,31 @@ export class FileStore implements Store {
     return limit === undefined ? FALLBACK_OPEN_FILES : Math.max(16, Math.min(65_536, Math.floor(limit / 2)));
   }
 
+  async lookup(path: string): Promise<StoredStream | undefined> {
+    const entry = this.catalog.byPath.get(path);
+    return entry && this.catalog.stored(entry);
+  }
+
+  async list({ prefix, after, limit }: ListQuery): Promise<StoredStream[]> {
+    return this.catalog.page(prefix, after, limit).map((entry) => this.catalog.stored(entry));
+  }
+
+  async withLifetime(): Promise<StoredStream[]> {
+    const found: StoredStream[] = [];
+    for (const entry of this.catalog.entries()) {
+      const { ttlSeconds, expiresAt } = entry.meta.lifetime;
+      if (ttlSeconds !== undefined || expiresAt !== undefined) found.push(this.catalog.stored(entry));
+    }
+    return found;
+  }
+
+  count(): number {
+    return this.catalog.byPath.size;
+  }
+
   async create(meta: StreamMeta, first: AppendRecord | undefined): Promise<void> {
     if (this.catalog.byPath.has(meta.path) || this.creating.has(meta.path)) {
-      throw new Error(`Stream already stored: ${meta.path}`);
+      throw new StoreConflictError(meta.path, "exists", `Stream already stored: ${meta.path}`);
     }
     const entry = new Entry(this.catalog.nextId++, meta);
     if (first && first.position !== entry.base) throw new Error("First record must start at the stream's base");
@@ -195,7 +216,11 @@ export class FileStore implements Store {
   async append(path: string, record: AppendRecord): Promise<void> {
     const entry = this.entry(path);
     if (record.position !== entry.acceptedTail) {
-      throw new Error(`Append at ${record.position} does not start at the stored tail ${entry.acceptedTail}`);
+      throw new StoreConflictError(
+        path,
+        "position",
+        `Append at ${record.position} does not start at the stored tail ${entry.acceptedTail}`,
+      );
     }
     entry.acceptedTail = record.position + record.data.length;
     await this.commit.submit(entry, { type: "append", id: entry.id, record });
@@ -285,7 +310,7 @@ export class FileStore implements Store {
 
   private entry(path: string): Entry {
     const entry = this.catalog.byPath.get(path);
-    if (!entry) throw new Error(`No stored stream at ${path}`);
+    if (!entry) throw new StoreMissingError(path);
     return entry;
   }
 

@@ -1,0 +1,42 @@
+/** A live reader in SSE mode: records the seqs of each `data` event, follows `control` offsets. */
+import { seqsIn } from "../../payload.js";
+import { SocketSubscriber } from "./socket-subscriber.js";
+
+const NEXT_OFFSET = /"streamNextOffset":"([^"]+)"/;
+
+export class SseSubscriber extends SocketSubscriber {
+  protected request(): void {
+    this.write(`${this.target.path}?offset=${encodeURIComponent(this.offset)}&live=sse`);
+  }
+
+  protected onHead(): void {
+    if (this.status === 200) this.responses++;
+    else this.sink.failed(`SSE answered ${this.status}`);
+  }
+
+  protected onBody(text: string): void {
+    this.text += text;
+    let end = this.text.indexOf("\n\n");
+    while (end >= 0) {
+      this.onEvent(this.text.slice(0, end));
+      this.text = this.text.slice(end + 2);
+      end = this.text.indexOf("\n\n");
+    }
+  }
+
+  protected onEnd(): void {
+    // The server ended the session (its lifetime, or closure): resume from the last offset.
+    if (this.active) this.request();
+  }
+
+  private onEvent(event: string): void {
+    const at = performance.now();
+    if (/^event: ?data/m.test(event)) {
+      const seqs = seqsIn(event);
+      if (seqs.length > 0) this.sink.delivered(seqs, at);
+    } else if (/^event: ?control/m.test(event)) {
+      const match = NEXT_OFFSET.exec(event);
+      if (match) this.offset = match[1]!;
+    }
+  }
+}

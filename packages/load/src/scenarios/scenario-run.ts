@@ -1,0 +1,57 @@
+/**
+ * What every scenario runs against and with: the target server as a client of its URL sees
+ * it, the runner of its jobs, and how many times each measurement is repeated.
+ */
+import type { TargetHeaders } from "../http-pool.js";
+import type { JobRunner } from "../jobs.js";
+
+export interface LoadTarget {
+  /** `http://host:port`. */
+  readonly origin: string;
+  /** Sent with every request (credentials). */
+  readonly headers: TargetHeaders;
+  /** The server's pid when it runs on this machine: adds its CPU and RSS figures. */
+  readonly serverPid: number | undefined;
+  /** The path of the stream this run calls `name`. */
+  path(name: string): string;
+  /** Told of streams before they are created, so that a target can delete them afterwards. */
+  created(...paths: string[]): void;
+  /** Told of `<prefix>0` … `<prefix><count - 1>`. */
+  createdRange(prefix: string, count: number): void;
+}
+
+export interface ScenarioRun {
+  readonly target: LoadTarget;
+  readonly jobs: JobRunner;
+  /** Runs of each measurement (the suite reports the median and the spread). */
+  readonly runs: number;
+  /**
+   * Tries per stream create. More than one rides out servers that answer a create with a
+   * spurious 4xx under concurrency; every retry is counted.
+   */
+  readonly createAttempts: number;
+  /** A line of progress. */
+  progress(message: string): void;
+}
+
+/** Where every job of a scenario goes: the origin and the credentials. */
+export function endpoint(target: LoadTarget): { readonly origin: string; readonly headers: TargetHeaders } {
+  return { origin: target.origin, headers: target.headers };
+}
+
+/** The server's pid as a job parameter, when it is known. */
+export function serverPid(target: LoadTarget): { readonly serverPid?: number } {
+  return target.serverPid === undefined ? {} : { serverPid: target.serverPid };
+}
+
+/** Runs `measure` `count` times in a row and returns every result. */
+export async function repeat<T>(count: number, measure: (run: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let run = 0; run < count; run++) results.push(await measure(run));
+  return results;
+}
+
+/** The name of a stream that run `run` of a repeated measurement starts afresh. */
+export function nameInRun(name: string, run: number): string {
+  return run === 0 ? name : `${name}-${run}`;
+}

@@ -1,0 +1,239 @@
+/**
+ * The scenario definitions, against a runner that answers every job itself: which jobs each
+ * scenario asks for, with what, in what order, and what it makes of the answers. The real
+ * jobs against real servers are exercised by `rivulet bench`'s tests and the suite's smoke run.
+ */
+import {
+  type CreateStreamsParams,
+  type CreateStreamsResult,
+  callJob,
+  inProcess,
+  type JobFunctions,
+  type LoadJobs,
+  measureAppends,
+  measureCreates,
+  measureFanOut,
+  measureProducers,
+} from "@rivulet/load";
+import { describe, expect, test } from "vitest";
+import { fakeRun } from "./fake-run.js";
+
+const created = (params: CreateStreamsParams, missing = 0): CreateStreamsResult => ({
+  created: params.count - missing,
+  errors: missing,
+  retries: 0,
+  seconds: 1,
+  perSecond: params.count - missing,
+  ...(missing > 0 ? { firstError: "PUT answered 500" } : {}),
+});
+
+const APPEND_SIZES = {
+  streamCounts: [1, 3],
+  connections: 2,
+  bodyBytes: 64,
+  peakSeconds: 1,
+  openSeconds: 1,
+  warmupSeconds: 0,
+  drainMs: 10_000,
+  overloadDrainMs: 2_000,
+};
+
+describe("measureAppends", () => {
+  test("creates the most streams once, then a peak and the chosen open-model rates per stream count", async () => {
+    let peaks = 0;
+    const run = fakeRun(
+      {
+        createStreams: (params) => created(params),
+        appendClosedLoop: () => ({ perSecond: 100 * ++peaks }),
+        appendOpenLoop: (params) => ({ rate: params.rate }),
+      },
+      { runs: 2, serverPid: 42 },
+    );
+    const seen: Array<[number, number]> = [];
+    const measured = await measureAppends(run, APPEND_SIZES, {
+      rates: (streams, peak) => {
+        seen.push([streams, peak.median]);
+        return [peak.median / 2, peak.median * 2];
+      },
+    });
+
+    expect(run.calls.map((call) => call.job)).toEqual([
+      "createStreams",
+      ...[
+        "appendClosedLoop",
+        "appendClosedLoop",
+        "appendOpenLoop",
+        "appendOpenLoop",
+        "appendOpenLoop",
+        "appendOpenLoop",
+      ],
+      ...[
+        "appendClosedLoop",
+        "appendClosedLoop",
+        "appendOpenLoop",
+        "appendOpenLoop",
+        "appendOpenLoop",
+        "appendOpenLoop",
+      ],
+    ]);
+    expect(run.calls[0]!.params).toMatchObject({
+      origin: "http://127.0.0.1:1",
+      headers: { authorization: "Bearer t" },
+      prefix: "/v1/stream/run-appends-",
+      count: 3,
+      contentType: "application/json",
+      connections: 2,
+      attempts: 3,
+    });
+    expect(run.told).toEqual(["/v1/stream/run-appends-*3"]);
+    // Peaks 100, 200 for one stream and 300, 400 for three: the rates come from their medians.
+    expect(seen).toEqual([
+      [1, 150],
+      [3, 350],
+    ]);
+    const opens = run.calls.filter((call) => call.job === "appendOpenLoop").map((call) => call.params);
+    expect(opens.map((params) => [params.rate, params.drainMs])).toEqual([
+      [75, 10_000],
+      [75, 10_000],
+      // Offered far above the peak: the backlog only grows, its leftovers are not waited for long.
+      [300, 2_000],
+      [300, 2_000],
+      [175, 10_000],
+      [175, 10_000],
+      [700, 2_000],
+      [700, 2_000],
+    ]);
+    const three = run.calls[7]!.params;
+    expect(three.paths).toEqual(["/v1/stream/run-appends-0", "/v1/stream/run-appends-1", "/v1/stream/run-appends-2"]);
+    expect(three.serverPid).toBe(42);
+    expect(measured.map(({ streams, peak, open }) => [streams, peak.runs, open.map((o) => o.rate)])).toEqual([
+      [1, [100, 200], [75, 300]],
+      [3, [300, 400], [175, 700]],
+    ]);
+  });
+
+  test("fewer streams created than asked for: it stops before any append, saying why", async () => {
+    const run = fakeRun({ createStreams: (params) => created(params, 1) });
+    await expect(measureAppends(run, APPEND_SIZES, { rates: () => [10] })).rejects.toThrow(
+      "created 2 of 3 streams: PUT answered 500",
+    );
+    expect(run.calls.map((call) => call.job)).toEqual(["createStreams"]);
+  });
+
+  test("a server that stores nothing gets no creates", async () => {
+    const run = fakeRun({ appendClosedLoop: () => ({ perSecond: 10 }), appendOpenLoop: () => ({}) });
+    await measureAppends(run, { ...APPEND_SIZES, streamCounts: [1] }, { createStreams: false, rates: () => [5] });
+    expect(run.calls.map((call) => call.job)).toEqual(["appendClosedLoop", "appendOpenLoop"]);
+    expect(run.told).toEqual([]);
+  });
+});
+
+describe("measureProducers", () => {
+  test("a failing producer is one outcome; every run writes a fresh stream the target is told of", async () => {
+    const run = fakeRun(
+      {
+        producerThroughput: (params) => {
+          if (params.client === "broken") throw new Error("producer batch answered 500");
+          return { messages: 10 };
+        },
+      },
+      { runs: 2 },
+    );
+    const sizes = {
+      messageBytes: 100,
+      seconds: 1,
+      maxMessages: 10,
+      windowMessages: 5,
+      rawBatchMessages: 5,
+      rawInFlight: 1,
+    };
+    const measured = await measureProducers(
+      run,
+      [
+        { client: "broken", json: true },
+        { client: "raw", json: false },
+      ],
+      sizes,
+    );
+    expect(measured.map((m) => [m.client, m.outcomes.map((outcome) => outcome.ok)])).toEqual([
+      ["broken", [false, false]],
+      ["raw", [true, true]],
+    ]);
+    const failed = measured[0]!.outcomes[0]!;
+    expect(!failed.ok && (failed.error as Error).message).toBe("producer batch answered 500");
+    expect(run.told).toEqual([
+      "/v1/stream/run-producer-broken-json",
+      "/v1/stream/run-producer-broken-json-1",
+      "/v1/stream/run-producer-raw-bytes",
+      "/v1/stream/run-producer-raw-bytes-1",
+    ]);
+    expect(run.calls[2]!.params).toMatchObject({ client: "raw", json: false, ...sizes });
+  });
+});
+
+describe("measureFanOut", () => {
+  test("every mode over every reader count, then the ramp at the smallest count", async () => {
+    const run = fakeRun({ fanOut: (params) => ({ attached: params.subscribers }), fanOutRamp: () => ({}) });
+    const measured = await measureFanOut(run, {
+      subscriberCounts: [50, 5],
+      appendsPerRun: 2,
+      intervalMs: 100,
+      messageBytes: 64,
+      rampRates: [10, 20],
+      rampStepSeconds: 1,
+      rampP99LimitMs: 500,
+    });
+    expect(measured.groups.map((group) => [group.mode, group.subscribers])).toEqual([
+      ["sse", 50],
+      ["sse", 5],
+      ["long-poll", 50],
+      ["long-poll", 5],
+    ]);
+    // Deliveries still missing are waited for at least 2 s, or 8 intervals when those are longer.
+    expect(run.calls[0]!.params).toMatchObject({ deliveryWaitMs: 2_000, runs: 1 });
+    expect(run.calls[4]!).toMatchObject({
+      job: "fanOutRamp",
+      params: { mode: "sse", subscribers: 5, rates: [10, 20] },
+    });
+    expect(measured.ramp.subscribers).toBe(5);
+    expect(run.told.at(-1)).toBe("/v1/stream/run-fan-out-ramp-5");
+  });
+});
+
+describe("measureCreates", () => {
+  test("warm-up streams first, then the measured ones; without the server's pid no RSS figure", async () => {
+    const run = fakeRun({ createStreams: (params) => created(params) });
+    const measured = await measureCreates(run, { streams: 1_000, connections: 64, warmupStreams: 20 });
+    expect(run.calls.map((call) => [call.params.prefix, call.params.count, call.params.connections])).toEqual([
+      ["/v1/stream/run-creates-warm-", 20, 20],
+      ["/v1/stream/run-creates-", 1_000, 64],
+    ]);
+    expect(run.told).toEqual(["/v1/stream/run-creates-warm-*20", "/v1/stream/run-creates-*1000"]);
+    expect(measured.created).toBe(1_000);
+    expect(measured.rssPerStreamBytes).toBeNaN();
+  });
+});
+
+describe("job runners", () => {
+  test("a job is the function of its name in the table, called with its parameters", async () => {
+    const asked: unknown[] = [];
+    const table = {
+      createStreams: async (params: CreateStreamsParams) => {
+        asked.push(params);
+        return created(params);
+      },
+    } as unknown as JobFunctions<LoadJobs>;
+    const params: CreateStreamsParams = {
+      origin: "http://127.0.0.1:1",
+      prefix: "/s-",
+      first: 0,
+      count: 2,
+      contentType: "text/plain",
+      connections: 1,
+      timeoutMs: 1,
+    };
+    await expect(inProcess(table)("createStreams", params, 1)).resolves.toMatchObject({ created: 2 });
+    await expect(callJob(table, "createStreams", params)).resolves.toMatchObject({ created: 2 });
+    expect(asked).toEqual([params, params]);
+  });
+});

@@ -1,0 +1,5 @@
+/** The features every server mounts; embedders may add their own through `ServerOptions.features`. */
+import type { Feature } from "../feature.js";
+import { adminList } from "./admin-list/index.js";
+
+export const builtInFeatures: readonly Feature[] = [adminList];

@@ -1,0 +1,49 @@
+/** Errors as replies: the one place an error becomes a status, headers and a JSON body. */
+import { type ErrorCode, Header, ProtocolError } from "@rivulet/protocol";
+import type { HttpReply } from "./exchange.js";
+
+const encoder = new TextEncoder();
+
+/** Codes of requests refused by a limit or by access control: counted, and never logged as failures. */
+export const REFUSALS = new Set<ErrorCode>([
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "RATE_LIMITED",
+  "TOO_MANY_CONNECTIONS",
+  "STREAM_LIMIT_REACHED",
+  "PAYLOAD_TOO_LARGE",
+  "MESSAGE_TOO_LARGE",
+  "PATH_TOO_LONG",
+  "INVALID_PATH",
+  "REQUEST_TIMEOUT",
+  "HEADERS_TOO_LARGE",
+]);
+
+/** The reply for an error: its status, the headers the spec requires, and `{error:{code,message}}`. */
+export function errorReply(error: unknown): HttpReply {
+  const failure =
+    error instanceof ProtocolError
+      ? error
+      : new ProtocolError("INTERNAL", "Internal server error", {}, { cause: error });
+  return {
+    status: failure.status,
+    headers: { ...failure.headers, [Header.contentType]: "application/json" },
+    body: [encoder.encode(JSON.stringify(failure.toBody()))],
+  };
+}
+
+/** Store conditions the store's own events log (with the file and position): not logged again per request. */
+const STORE_REPORTED = new Set<ErrorCode>(["INSUFFICIENT_STORAGE", "TOO_MANY_OPEN_FILES", "DATA_CORRUPTED"]);
+
+/** Whether a failed request is worth an error log line: server faults, not refusals or store conditions. */
+export function isServerFault(error: unknown, status: number): boolean {
+  if (status < 500) return false;
+  if (!(error instanceof ProtocolError)) return true;
+  return !REFUSALS.has(error.code) && !STORE_REPORTED.has(error.code);
+}
+
+export function describeError(error: unknown): object {
+  return error instanceof Error
+    ? { type: error.name, message: error.message, stack: error.stack }
+    : { value: String(error) };
+}

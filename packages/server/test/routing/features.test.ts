@@ -1,0 +1,80 @@
+/**
+ * A feature is a folder that registers itself: routes under `{base}/__ds/…` with the same
+ * admission (auth scopes, limits, CORS), lifecycle hooks and readiness checks as built-ins.
+ */
+import type { Feature } from "@rivulet/server";
+import { describe, expect, test } from "vitest";
+import { BASE, expectError, startApp } from "../handlers/helpers.js";
+
+function echoFeature(events: string[], ready: { value: boolean }): Feature {
+  return {
+    name: "echo",
+    setup(host) {
+      host.route({
+        method: "POST",
+        path: "__ds/echo/:name",
+        operation: "echo",
+        access: "write",
+        handle: async (request, _context, params) => ({
+          status: 200,
+          headers: { "content-type": "text/plain" },
+          body: [new TextEncoder().encode(`${params.name}:${new TextDecoder().decode(await request.readBody(100))}`)],
+        }),
+      });
+      host.onOpen(() => {
+        events.push("open");
+      });
+      host.onClose(() => {
+        events.push("close");
+      });
+      host.readiness(() => (ready.value ? { ready: true } : { ready: false, status: "echo", detail: "not yet" }));
+    },
+  };
+}
+
+describe("features", () => {
+  test("mount routes, start and stop with the app, and take part in readiness", async () => {
+    const events: string[] = [];
+    const ready = { value: false };
+    const t = await startApp({ features: [echoFeature(events, ready)] });
+    try {
+      expect(events).toEqual(["open"]);
+      const res = await t.request(`${BASE}/__ds/echo/abc`, {
+        method: "POST",
+        body: "hi",
+        headers: { origin: "https://a.test" },
+      });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("abc:hi");
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      await expectError(await t.request(`${BASE}/__ds/echo/abc`), 404, "STREAM_NOT_FOUND");
+      const notReady = await t.request("/readyz");
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toEqual({ status: "echo", detail: "not yet" });
+      ready.value = true;
+      expect((await t.request("/readyz")).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+    expect(events).toEqual(["open", "close"]);
+  });
+
+  test("feature routes pass access control like stream routes", async () => {
+    const t = await startApp({
+      auth: { tokens: [{ token: "r".repeat(32), id: "reader", scopes: ["read"] }] },
+      features: [echoFeature([], { value: true })],
+    });
+    try {
+      await expectError(await t.request(`${BASE}/__ds/echo/x`, { method: "POST", body: "" }), 401, "UNAUTHORIZED");
+      const forbidden = await t.request(`${BASE}/__ds/echo/x`, {
+        method: "POST",
+        body: "",
+        headers: { authorization: `Bearer ${"r".repeat(32)}` },
+      });
+      await expectError(forbidden, 403, "FORBIDDEN");
+    } finally {
+      await t.close();
+    }
+  });
+});
