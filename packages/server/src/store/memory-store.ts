@@ -5,7 +5,7 @@
 import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
 import { StoreConflictError, StoreMissingError } from "./errors.js";
 import { ForkRefs } from "./fork-refs.js";
-import { applyRecord, type RecordTarget } from "./record-state.js";
+import { applyRecord, type RecordTarget, snapshot } from "./record-state.js";
 import type { AppendRecord, ListQuery, Store, StoredStream, StreamMeta } from "./types.js";
 
 const NO_BYTES = new Uint8Array(0);
@@ -38,16 +38,7 @@ class MemoryStream implements RecordTarget {
   }
 
   stored(forks: number): StoredStream {
-    return {
-      meta: this.meta,
-      tail: this.tail,
-      closed: this.closed,
-      closedBy: this.closedBy,
-      lastStreamSeq: this.lastStreamSeq,
-      producers: new Map(this.producers),
-      softDeleted: this.softDeleted,
-      forks,
-    };
+    return snapshot(this, forks);
   }
 
   private write(data: Uint8Array): void {

@@ -4,7 +4,7 @@
  * view, the file store's catalog and the memory store all apply records through it.
  */
 import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
-import type { AppendRecord } from "./types.js";
+import type { AppendRecord, StoredStream, StreamMeta } from "./types.js";
 
 export interface RecordTarget {
   tail: number;
@@ -25,4 +25,25 @@ export function applyRecord(target: RecordTarget, record: AppendRecord): void {
     target.closed = true;
     target.closedBy = record.producer;
   }
+}
+
+/** A store's stream state as a lookup answers it: a snapshot, so later appends do not change it. */
+export function snapshot(
+  state: RecordTarget & {
+    readonly meta: StreamMeta;
+    readonly softDeleted: boolean;
+    readonly producers: ReadonlyMap<string, ProducerState> | undefined;
+  },
+  forks: number,
+): StoredStream {
+  return {
+    meta: state.meta,
+    tail: state.tail,
+    closed: state.closed,
+    closedBy: state.closedBy,
+    lastStreamSeq: state.lastStreamSeq,
+    producers: new Map(state.producers),
+    softDeleted: state.softDeleted,
+    forks,
+  };
 }
