@@ -148,7 +148,8 @@ async function initialLinks(service: SubscriptionService, { config }: ParsedConf
   try {
     for (const path of config.streams) {
       const extent = await currentExtent(service.engine, fullPath(service, path));
-      links.set(path, { explicit: true, glob: !!glob?.matches(path), extent, atStart: false });
+      // A pattern links only streams that exist.
+      links.set(path, { explicit: true, glob: !!extent && !!glob?.matches(path), extent, atStart: false });
     }
     if (glob) {
       let after: string | undefined;
@@ -196,7 +197,7 @@ function finalLinks(
     if (!extent && !link.explicit) continue;
     const same = extent !== undefined && link.extent?.stream === extent.stream;
     const acked = !extent ? 0 : link.atStart || !same ? extent.start : link.extent!.tail;
-    entries.push([path, extent?.stream ?? null, acked, link.explicit, link.glob]);
+    entries.push([path, extent?.stream ?? null, acked, link.explicit, link.glob && !!extent]);
     extents.set(path, extent);
   }
   return { entries, extents };
