@@ -5,7 +5,23 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { BASE, expectError, type TestApp } from "../handlers/helpers.js";
-import { getSub, json, offset, putSub, stream, subPath, subscriptionApp } from "./support.js";
+import {
+  bodyOf,
+  getSub,
+  type Jwks,
+  json,
+  offset,
+  putSub,
+  type SubscriptionView,
+  stream,
+  subPath,
+  subscriptionApp,
+} from "./support.js";
+
+interface Listing {
+  subscriptions: Array<Record<string, unknown> & { id: string }>;
+  next: string | null;
+}
 
 let t: TestApp;
 let counter = 0;
@@ -25,7 +41,7 @@ describe("create, re-confirm, read (§6.2, §6.3)", () => {
     const body = { ...hook, pattern: "orders/*", lease_ttl_ms: 5000, description: "orders" };
     const created = await putSub(t, name, body);
     expect(created.status).toBe(201);
-    const view = await created.json();
+    const view = await bodyOf<SubscriptionView>(created);
     expect(view).toMatchObject({
       id: name,
       subscription_id: name,
@@ -47,7 +63,7 @@ describe("create, re-confirm, read (§6.2, §6.3)", () => {
       generation: 0,
       next_attempt_at: null,
     });
-    expect(Number.isNaN(Date.parse(view.created_at))).toBe(false);
+    expect(Number.isNaN(Date.parse(String(view.created_at)))).toBe(false);
     expect(JSON.stringify(view)).not.toMatch(/secret|"d":/);
     const again = await putSub(t, name, { ...body, streams: [] });
     expect(again.status).toBe(200);
@@ -219,8 +235,8 @@ describe("the listing", () => {
     const app = await subscriptionApp();
     try {
       for (const name of ["c", "a", "b"]) await putSub(app, name, { ...hook, pattern: `${name}/*` });
-      const first = await (await app.request(`${BASE}/__ds/subscriptions?limit=2`)).json();
-      expect(first.subscriptions.map((s: { id: string }) => s.id)).toEqual(["a", "b"]);
+      const first = await bodyOf<Listing>(app.request(`${BASE}/__ds/subscriptions?limit=2`));
+      expect(first.subscriptions.map((s) => s.id)).toEqual(["a", "b"]);
       expect(first.subscriptions[0]).toMatchObject({
         type: "webhook",
         pattern: "a/*",
@@ -228,9 +244,9 @@ describe("the listing", () => {
         stream_count: 0,
         pending_streams: 0,
       });
-      expect(first.subscriptions[0].streams).toBeUndefined();
+      expect(first.subscriptions[0]!.streams).toBeUndefined();
       expect(first.next).toBe("b");
-      const second = await (await app.request(`${BASE}/__ds/subscriptions?limit=2&after=b`)).json();
+      const second = await bodyOf<Listing>(app.request(`${BASE}/__ds/subscriptions?limit=2&after=b`));
       expect(second).toMatchObject({ subscriptions: [{ id: "c" }], next: null });
       for (const limit of ["0", "1001", "x"]) {
         await expectError(await app.request(`${BASE}/__ds/subscriptions?limit=${limit}`), 400, "BAD_REQUEST");
@@ -258,7 +274,7 @@ describe("signing keys (§6.5)", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/jwk-set+json");
     expect(res.headers.get("cache-control")).toBe("public, max-age=300");
-    const { keys } = await res.json();
+    const { keys } = await bodyOf<Jwks>(res);
     expect(keys).toHaveLength(1);
     expect(keys[0]).toEqual({
       kty: "OKP",
@@ -270,9 +286,9 @@ describe("signing keys (§6.5)", () => {
     });
     const rotated = await t.request(`${BASE}/__ds/signing-keys/rotate`, { method: "POST" });
     expect(rotated.status).toBe(200);
-    const after = await rotated.json();
-    expect(after.kid).not.toBe(keys[0].kid);
-    expect(after.keys.map((k: { kid: string }) => k.kid)).toEqual([keys[0].kid, after.kid]);
+    const after = await bodyOf<Jwks & { kid: string }>(rotated);
+    expect(after.kid).not.toBe(keys[0]!.kid);
+    expect(after.keys.map((k) => k.kid)).toEqual([keys[0]!.kid, after.kid]);
     const name = id();
     await putSub(t, name, { ...hook, pattern: "k/*" });
     expect((await getSub(t, name)).webhook?.signing?.kid).toBe(after.kid);
@@ -281,8 +297,8 @@ describe("signing keys (§6.5)", () => {
   test("a configured publicUrl is where JWKS and callback URLs point", async () => {
     const app = await subscriptionApp({ publicUrl: "https://streams.example.com/" });
     try {
-      const view = await (await putSub(app, "p", { ...hook, pattern: "a/*" })).json();
-      expect(view.webhook.signing.jwks_url).toBe(`https://streams.example.com${BASE}/__ds/jwks.json`);
+      const view = await bodyOf<SubscriptionView>(putSub(app, "p", { ...hook, pattern: "a/*" }));
+      expect(view.webhook?.signing?.jwks_url).toBe(`https://streams.example.com${BASE}/__ds/jwks.json`);
     } finally {
       await app.close();
     }
@@ -297,7 +313,9 @@ describe("signing keys (§6.5)", () => {
         { ...hook, pattern: "a/*" },
         { "x-forwarded-proto": "https", "x-forwarded-host": "edge.example.com" },
       );
-      expect((await res.json()).webhook.signing.jwks_url).toBe(`https://edge.example.com${BASE}/__ds/jwks.json`);
+      expect((await bodyOf<SubscriptionView>(res)).webhook?.signing?.jwks_url).toBe(
+        `https://edge.example.com${BASE}/__ds/jwks.json`,
+      );
     } finally {
       await app.close();
     }

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { expectError, type TestApp } from "../handlers/helpers.js";
-import { getSub, json, offset, putSub, stream, subPath, subscriptionApp, until, wakeCall } from "./support.js";
+import { bodyOf, getSub, json, offset, putSub, stream, subPath, subscriptionApp, until, wakeCall } from "./support.js";
 
 let t: TestApp;
 
@@ -26,7 +26,7 @@ const claim = (worker: string, id = "p") => t.request(`${subPath(id)}/claim`, js
 async function wakeEvents(
   path = "wake/pool",
 ): Promise<Array<{ type: string; subscription_id: string; stream: string; generation: number; ts: number }>> {
-  return (await t.request(stream(path))).json();
+  return bodyOf(t.request(stream(path)));
 }
 
 async function setUp(lease = 1000) {

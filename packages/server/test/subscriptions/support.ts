@@ -141,4 +141,13 @@ export async function until(check: () => Promise<boolean> | boolean, timeoutMs =
   }
 }
 
+/** A response's JSON body, typed as the test expects it. */
+export async function bodyOf<T = Record<string, unknown>>(res: Response | Promise<Response>): Promise<T> {
+  return (await (await res).json()) as T;
+}
+
+export interface Jwks {
+  keys: Array<{ kty: string; crv: string; kid: string; use: string; alg: string; x: string }>;
+}
+
 export const offset = (position: number) => `0000000000000000_${position.toString().padStart(16, "0")}`;

@@ -6,7 +6,19 @@
 import { createPublicKey, verify } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { BASE, expectError, type TestApp } from "../handlers/helpers.js";
-import { getSub, offset, putSub, Receiver, stream, subPath, subscriptionApp, until, wakeCall } from "./support.js";
+import {
+  bodyOf,
+  getSub,
+  type Jwks,
+  offset,
+  putSub,
+  Receiver,
+  stream,
+  subPath,
+  subscriptionApp,
+  until,
+  wakeCall,
+} from "./support.js";
 
 let t: TestApp;
 let receiver: Receiver;
@@ -41,8 +53,8 @@ describe("delivery", () => {
     expect(headers["content-type"]).toBe("application/json");
     const signature = /^t=(\d+),kid=([^,]+),ed25519=([A-Za-z0-9_-]+)$/.exec(String(headers["webhook-signature"]));
     expect(signature).not.toBeNull();
-    const { keys } = await (await t.request(`${BASE}/__ds/jwks.json`)).json();
-    const key = keys.find((k: { kid: string }) => k.kid === signature![2]);
+    const { keys } = await bodyOf<Jwks>(t.request(`${BASE}/__ds/jwks.json`));
+    const key = { ...keys.find((k) => k.kid === signature![2])! };
     expect(Math.abs(Number(signature![1]) - Date.now() / 1000)).toBeLessThan(5);
     const valid = verify(
       null,

@@ -19,9 +19,17 @@ export class Dispatcher {
       const start = () => {
         this.running++;
         this.perOriginRunning.set(origin, (this.perOriginRunning.get(origin) ?? 0) + 1);
-        task()
-          .then(resolve, reject)
-          .finally(() => this.finished(origin));
+        // The slot is free (and the next task started) before the caller hears the result.
+        task().then(
+          (value) => {
+            this.finished(origin);
+            resolve(value);
+          },
+          (error: unknown) => {
+            this.finished(origin);
+            reject(error);
+          },
+        );
       };
       if (this.hasSlot(origin)) start();
       else this.waiting.push({ origin, start });
