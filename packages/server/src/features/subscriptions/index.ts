@@ -6,6 +6,7 @@
 import type { Feature, FeatureHost } from "../../feature.js";
 import type { ConfigRules } from "./config.js";
 import { type LagSource, noObserver, SubscriptionMetrics } from "./metrics.js";
+import { checkPublicUrl } from "./public-url.js";
 import { keyRoutes } from "./routes/keys.js";
 import { manageRoutes } from "./routes/manage.js";
 import { wakeRoutes } from "./routes/wake.js";
@@ -61,15 +62,4 @@ function lagSource(service: SubscriptionService): LagSource {
     lag: (sub) => service.set.lag(sub),
     hasPending: (sub) => service.set.hasPending(sub),
   };
-}
-
-function checkPublicUrl(publicUrl: string | undefined): void {
-  if (publicUrl === undefined) return;
-  let url: URL;
-  try {
-    url = new URL(publicUrl);
-  } catch {
-    throw new Error(`publicUrl ${JSON.stringify(publicUrl)} is not an absolute URL`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("publicUrl must be an http(s) URL");
 }
