@@ -40,6 +40,8 @@ export interface SubscriptionSettings {
   readonly lagSeries?: number;
   /** Records in a state log past its last snapshot before it is compacted (default 10,000). */
   readonly compactAfterRecords?: number;
+  /** After a failed state write (a full disk), how long until the state is replayed and subscriptions resume (default 5 s). */
+  readonly recoverAfterMs?: number;
 }
 
 export type ResolvedSubscriptionSettings = Required<SubscriptionSettings>;
@@ -63,6 +65,7 @@ export const SUBSCRIPTION_DEFAULTS: ResolvedSubscriptionSettings = {
   tokenTtlMs: 24 * 3600_000,
   lagSeries: 20,
   compactAfterRecords: 10_000,
+  recoverAfterMs: 5000,
 };
 
 /** The settings with defaults filled in; throws on a value that cannot work. */

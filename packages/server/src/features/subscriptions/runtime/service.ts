@@ -48,8 +48,6 @@ export interface Backfill {
   readonly created: Set<string>;
 }
 
-const RELOAD_MS = 5000;
-
 export class SubscriptionService implements Core {
   readonly engine: Engine;
   readonly set: SubscriptionSet;
@@ -144,7 +142,7 @@ export class SubscriptionService implements Core {
   ensureOpen(): void {
     if (this.state === "open") return;
     throw new ProtocolError("UNAVAILABLE", "Subscriptions are recovering their state; try again shortly", {
-      "retry-after": String(RELOAD_MS / 1000),
+      "retry-after": String(Math.ceil(this.settings.recoverAfterMs / 1000)),
     });
   }
 
@@ -190,7 +188,7 @@ export class SubscriptionService implements Core {
           this.logger.warn({ err: String(reason) }, "subscription state not recovered yet");
           retry();
         });
-      }, RELOAD_MS);
+      }, this.settings.recoverAfterMs);
       this.reloadTimer.unref();
     };
     retry();
