@@ -44,7 +44,7 @@ interface InFlight {
 const encoder = new TextEncoder();
 
 export class Waker {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { readonly due: number; readonly timer: NodeJS.Timeout }>();
   private readonly inFlight = new Map<string, InFlight>();
   private running = false;
 
@@ -62,7 +62,7 @@ export class Waker {
   /** Stops: no new wakes, timers cleared, deliveries in flight cancelled (their wakes' leases run out). */
   stop(): void {
     this.running = false;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const delivery of this.inFlight.values()) delivery.abort.abort();
     this.inFlight.clear();
@@ -75,7 +75,7 @@ export class Waker {
 
   /** The subscription is gone: its timer and any delivery stop. */
   forget(id: string): void {
-    clearTimeout(this.timers.get(id));
+    clearTimeout(this.timers.get(id)?.timer);
     this.timers.delete(id);
     this.inFlight.get(id)?.abort.abort();
     this.inFlight.delete(id);
@@ -250,24 +250,29 @@ export class Waker {
     }
   }
 
-  /** One timer per subscription, for the earlier of its lease end and its next retry. */
+  /**
+   * One timer per subscription, for the earlier of its lease end and its next retry. Every
+   * append pokes its subscriptions, so a timer already set for the same moment is kept.
+   */
   private schedule(sub: Subscription): void {
-    clearTimeout(this.timers.get(sub.id));
-    this.timers.delete(sub.id);
     const wake = sub.wake;
     let due: number | undefined;
     if (wake?.leaseUntil != null && !this.delivering(sub.id, wake.id)) due = wake.leaseUntil;
     else if (!wake && sub.retry && this.core.set.hasPending(sub)) due = sub.retry.nextAt;
+    const current = this.timers.get(sub.id);
+    if (current?.due === due && due !== undefined) return;
+    clearTimeout(current?.timer);
+    this.timers.delete(sub.id);
     if (due === undefined || !this.running) return;
     const timer = setTimeout(
       () => {
         this.timers.delete(sub.id);
-        const current = this.core.set.get(sub.id);
-        if (current) this.poke(current);
+        const now = this.core.set.get(sub.id);
+        if (now) this.poke(now);
       },
       Math.max(0, due - this.core.now()) + 1,
     );
     timer.unref();
-    this.timers.set(sub.id, timer);
+    this.timers.set(sub.id, { due, timer });
   }
 }
