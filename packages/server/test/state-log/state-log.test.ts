@@ -50,11 +50,13 @@ const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
 describe("state log", () => {
-  test("a fresh log starts at generation 1; records replay in order after a reopen", async () => {
+  test("a fresh log writes nothing until its first record, which starts generation 1; records replay in order", async () => {
     const store = new MemoryStore();
     const first = await openLog(store);
-    expect(first.log.currentGeneration).toBe(1);
+    expect(first.log.currentGeneration).toBe(0);
+    expect(await generations(store)).toEqual([]);
     await Promise.all([1, 2, 3].map((n) => first.owner.add(first.log, n)));
+    expect(first.log.currentGeneration).toBe(1);
     await first.owner.add(first.log, 10);
     await first.log.close();
     const second = await openLog(store);
@@ -64,6 +66,7 @@ describe("state log", () => {
 
   test("records decided together share one write", async () => {
     const { engine, log, owner } = await openLog(new MemoryStore());
+    await owner.add(log, 1);
     const writes: number[] = [];
     engine.events.on("appended", (event) => writes.push(event.messages));
     await Promise.all(Array.from({ length: 50 }, () => owner.add(log, 1)));

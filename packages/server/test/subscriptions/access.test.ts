@@ -92,6 +92,16 @@ describe("access control", () => {
 });
 
 describe("internal state streams", () => {
+  test("a server that never uses subscriptions writes no state at all", async () => {
+    const t = await app();
+    await t.create(stream("plain"), "text/plain", "x");
+    expect(await bodyOf(t.request(`${BASE}/__ds/jwks.json`))).toEqual({ keys: [] });
+    expect((await bodyOf<{ subscriptions: unknown[] }>(t.request(`${BASE}/__ds/subscriptions`))).subscriptions).toEqual(
+      [],
+    );
+    expect(await t.store.list({ prefix: `${BASE}/__ds/`, limit: 10 })).toEqual([]);
+  });
+
   test("are not listed, not counted toward the stream cap, and not readable, forkable or writable", async () => {
     const t = await app({ maxStreams: 2 });
     await putSub(t, "s", { type: "webhook", pattern: "a/*", webhook: { url: "http://127.0.0.1:9/x" } });

@@ -15,6 +15,12 @@ test("keys rotate on schedule, old public keys stay for the replay window, and a
   const store = new MemoryStore();
   const { log, keys } = await ring(store);
   await keys.open(0);
+  // Nothing is made, or written, until it is needed.
+  expect(keys.ready).toBe(false);
+  expect(keys.jwks(0)).toEqual([]);
+  expect(await store.list({ prefix: "/s/__ds/", limit: 10 })).toEqual([]);
+  await keys.ensure(0);
+  await keys.ensure(0);
   const first = keys.active;
   const secret = Buffer.from(keys.secret).toString("hex");
   expect(keys.jwks(0).map((k) => k.kid)).toEqual([first.kid]);

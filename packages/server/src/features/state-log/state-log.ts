@@ -48,6 +48,8 @@ interface Pending<R> {
 }
 
 const JSON_TYPE = "application/json";
+/** The generation number of a log that has no generation yet. */
+const NONE = 0;
 
 export class StateLog<R> {
   private owner: StateLogOwner<R> | undefined;
@@ -90,14 +92,13 @@ export class StateLog<R> {
     }
     for (const generation of generations) if (generation !== chosen) await this.remove(generation);
     if (chosen === undefined) {
-      chosen = this.highestGeneration + 1;
-      this.highestGeneration = chosen;
-      await this.createGeneration(chosen, [encodeLine<R>({ kind: "end", upTo: 0 })]);
+      // Nothing written yet: the first record creates the first generation (a server that never
+      // uses the feature writes nothing).
       this.seq = 0;
       this.sinceSnapshot = 0;
       this.snapshotSize = 0;
     }
-    this.generation = chosen;
+    this.generation = chosen ?? NONE;
     this.compactAt = Math.max(this.options.compactAfterRecords, this.snapshotSize);
   }
 
@@ -117,6 +118,7 @@ export class StateLog<R> {
     return this.failure;
   }
 
+  /** The generation records go to; 0 until the first record is written. */
   get currentGeneration(): number {
     return this.generation;
   }
@@ -142,7 +144,8 @@ export class StateLog<R> {
         }
         const batch = this.takeBatch();
         try {
-          await this.write(generationPath(this.options.root, this.generation), batch.lines);
+          if (this.generation === NONE) await this.startFirstGeneration(batch.lines);
+          else await this.write(generationPath(this.options.root, this.generation), batch.lines);
         } catch (error) {
           this.fail(error, batch.items);
           return;
@@ -195,6 +198,14 @@ export class StateLog<R> {
     // A leftover previous generation is harmless (the next open deletes it), so a failed removal is only reported.
     await this.remove(previous).catch((error: unknown) => this.options.onCompactionError?.(error));
     for (const item of folded) item.resolve();
+  }
+
+  /** The first records of an empty log: a generation with an empty snapshot, then them. */
+  private async startFirstGeneration(lines: readonly string[]): Promise<void> {
+    const generation = this.highestGeneration + 1;
+    this.highestGeneration = generation;
+    await this.createGeneration(generation, [encodeLine<R>({ kind: "end", upTo: 0 }), ...lines]);
+    this.generation = generation;
   }
 
   /** A generation's stream: `begin`, then `lines` in writes of at most maxBatchBytes. */

@@ -1,6 +1,6 @@
 /**
  * Webhook signing key discovery (PROTOCOL §6.5): GET `{base}/__ds/jwks.json`, public, cacheable
- * for five minutes; and POST `{base}/__ds/signing-keys/rotate` (admin) to replace the signing
+ * for five minutes (an empty set until the first subscription makes a key); and POST `{base}/__ds/signing-keys/rotate` (admin) to replace the signing
  * key now, the old public key staying published through the replay window.
  */
 import type { RouteSpec } from "../../../http/routing/route.js";
@@ -29,6 +29,7 @@ export function keyRoutes(service: SubscriptionService): RouteSpec[] {
       access: "admin",
       async handle() {
         service.ensureOpen();
+        await service.ensureKeys();
         const key = await service.keys.rotate(service.now());
         return json(200, { kid: key.kid, ...jwks() });
       },

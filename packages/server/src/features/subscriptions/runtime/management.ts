@@ -39,6 +39,8 @@ export function createSubscription(
     if (service.set.size >= max) {
       throw new ProtocolError("SUBSCRIPTION_LIMIT_REACHED", `This server holds its limit of ${max} subscriptions`);
     }
+    // Wakes are signed and carry tokens: the key and secret exist before the first subscription.
+    await service.ensureKeys();
     const links = finalLinks(service, await initialLinks(service, parsed));
     const record: SubscriptionRecord = {
       t: "sub",

@@ -112,15 +112,21 @@ export class SubscriptionService implements Core {
   }
 
   get tokens(): WakeTokens {
-    if (!this.wakeTokens) throw new Error("subscriptions are not open");
+    this.wakeTokens ??= new WakeTokens(this.keys.secret, this.settings.tokenTtlMs, this.now);
     return this.wakeTokens;
   }
 
   async open(): Promise<void> {
     await this.keys.open(this.now());
-    this.wakeTokens = new WakeTokens(this.keys.secret, this.settings.tokenTtlMs, this.now);
     this.scheduleKeyMaintenance();
     await this.load();
+  }
+
+  /** The token secret and a signing key, made (durably) with the first subscription. */
+  async ensureKeys(): Promise<void> {
+    if (this.keys.ready) return;
+    await this.keys.ensure(this.now());
+    this.scheduleKeyMaintenance();
   }
 
   async close(): Promise<void> {
@@ -195,6 +201,7 @@ export class SubscriptionService implements Core {
   }
 
   private scheduleKeyMaintenance(): void {
+    clearTimeout(this.keyTimer);
     const due = this.keys.nextDue();
     if (due === undefined) return;
     // Timers cannot wait longer than about 24 days; check again then.

@@ -1,6 +1,7 @@
 /**
  * The server's webhook signing keys and wake-token secret, persisted in their own state log so
- * signatures and tokens stay valid across restarts (PROTOCOL §6.5: keys SHOULD persist). The
+ * signatures and tokens stay valid across restarts (PROTOCOL §6.5: keys SHOULD persist), and
+ * made with the first subscription (a server without subscriptions writes nothing). The
  * newest key signs; after `rotationMs` a new key takes over and the old one stays in the JWKS
  * for `retiredTtlMs` — past the receivers' replay window — then is dropped (§6.5: old public
  * keys are published until no delivery they signed can still be accepted).
@@ -55,24 +56,34 @@ export class KeyRing implements StateLogOwner<KeyRecord> {
     }
   }
 
-  /** Replays the ring and makes sure a secret and a current key exist. */
+  /** Replays the ring; the secret and first key are made when first needed (`ensure`). */
   async open(now: number): Promise<void> {
     this.keys = [];
     this.secretValue = undefined;
     await this.log.open(this);
+    if (this.ready) await this.maintain(now);
+  }
+
+  /** Whether the token secret and a signing key exist. */
+  get ready(): boolean {
+    return this.secretValue !== undefined && this.keys.some((key) => key.retiredAt === null);
+  }
+
+  /** Makes the token secret and the first signing key, durably, unless they exist. */
+  async ensure(now: number): Promise<void> {
     if (!this.secretValue) await this.commit({ t: "secret", value: randomBytes(32).toString("base64url") });
-    await this.maintain(now);
+    if (!this.keys.some((key) => key.retiredAt === null)) await this.rotate(now);
   }
 
   get secret(): Uint8Array {
-    if (!this.secretValue) throw new Error("the key ring is not open");
+    if (!this.secretValue) throw new Error("no token secret yet");
     return this.secretValue;
   }
 
   /** The key that signs now. */
   get active(): SigningKey {
     const key = this.keys.findLast((candidate) => candidate.retiredAt === null);
-    if (!key) throw new Error("the key ring is not open");
+    if (!key) throw new Error("no signing key yet");
     return key;
   }
 
@@ -93,10 +104,10 @@ export class KeyRing implements StateLogOwner<KeyRecord> {
     return dues.length === 0 ? undefined : Math.min(...dues);
   }
 
-  /** Creates the first key, rotates an expired one, and drops keys past the replay window. */
+  /** Rotates a key past its time, and drops keys past the replay window. */
   async maintain(now: number): Promise<void> {
     const current = this.keys.findLast((key) => key.retiredAt === null);
-    if (!current || (this.policy.rotationMs > 0 && now - current.createdAt >= this.policy.rotationMs)) {
+    if (current && this.policy.rotationMs > 0 && now - current.createdAt >= this.policy.rotationMs) {
       await this.rotate(now);
     }
     for (const key of this.keys) {
