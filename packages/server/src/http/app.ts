@@ -27,7 +27,7 @@ import { guardSlowReader } from "./middleware/slow-reader.js";
 import { opsRoutes } from "./routes/ops-routes.js";
 import { streamRoutes } from "./routes/stream-routes.js";
 import type { RouteSpec } from "./routing/route.js";
-import { Router } from "./routing/router.js";
+import { RESERVED_SEGMENT, Router } from "./routing/router.js";
 
 export { errorReply };
 
@@ -51,6 +51,8 @@ export class ProtocolApp {
       store,
       logger,
       auth: options.auth,
+      publicUrl: options.publicUrl,
+      subscriptions: options.subscriptions,
       rateLimitPerClientBurst: options.rateLimitPerClientBurst,
       rateLimitPerTokenBurst: options.rateLimitPerTokenBurst,
     };
@@ -59,6 +61,8 @@ export class ProtocolApp {
     this.engine = new Engine({
       store,
       producerReorderWaitMs: this.options.producerReorderWaitMs,
+      // Features keep their state in streams under the reserved segment, which no client route reaches.
+      internalPrefix: `${this.options.basePath}/${RESERVED_SEGMENT}/`,
       onListenerError: (error, event) =>
         logger.error({ err: describeError(error), event: event.type, path: event.path }, "event listener failed"),
     });
