@@ -147,6 +147,10 @@ export class WebhookReceiver {
 
   /** The whole exchange: verify, handle, acknowledge; the answer to send back. */
   async handle(request: WebhookRequest, context: BackgroundContext = {}): Promise<WebhookAnswer> {
+    // Closed: the server delivers again later, to this process once restarted or to another.
+    if (this.#closing.signal.aborted) {
+      return jsonAnswer(503, { error: { code: "UNAVAILABLE", message: "The webhook receiver is closed" } });
+    }
     let delivery: WebhookDelivery;
     try {
       delivery = await this.verify(request);
@@ -181,7 +185,11 @@ export class WebhookReceiver {
     return jsonAnswer(200, { acked: true });
   }
 
-  /** Stops: handlers running after an `at-once` answer see their wake's signal abort; resolves when they have settled. */
+  /**
+   * Stops: later requests are answered 503 (the server delivers again later), and handlers
+   * running after an `at-once` answer see their wake's signal abort and give the wake back.
+   * Resolves when they have settled.
+   */
   async close(): Promise<void> {
     this.#closing.abort(new StreamError("ABORTED", "The webhook receiver is closing", { url: this.#client.jwksUrl }));
     await Promise.allSettled([...this.#background]);
