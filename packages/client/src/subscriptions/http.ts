@@ -1,9 +1,10 @@
 /**
  * The subscription API's requests: JSON in, JSON out, through the client's own transport
  * (headers, token, params, timeouts, events) and retry rules. One thing the transport does
- * not keep is the error body's extra fields (ALREADY_CLAIMED names the holder there, §7.2), so
- * the fetch it is given keeps a copy of each failed response's body, found again through the
- * response headers the transport hands on in the error.
+ * not keep is the error body's extra fields (ALREADY_CLAIMED names the holder there, §7.2) and
+ * its subscription code, so the fetch it is given reads each failed response's body first and
+ * keeps it, found again through the response headers the transport hands on in the error;
+ * errors are refined from it before retrying is decided, and in the events it reports.
  */
 import { checkNumber, Rule } from "../check.js";
 import { StreamError } from "../errors.js";
@@ -44,11 +45,18 @@ const OPERATION: Record<Method, Operation> = {
 export class SubscriptionHttp {
   readonly #transport: Transport;
   readonly #retry: RetryPolicy;
-  readonly #errorBodies = new WeakMap<Headers, Promise<string>>();
+  readonly #errorBodies = new WeakMap<Headers, ErrorFields>();
 
   constructor(config: TransportConfig, retry: RetryPolicy) {
     const fetchImpl = config.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined);
-    this.#transport = new Transport({ ...config, fetch: fetchImpl && this.#keepingErrorBodies(fetchImpl) });
+    const { onEvent } = config;
+    this.#transport = new Transport({
+      ...config,
+      fetch: fetchImpl && this.#keepingErrorBodies(fetchImpl),
+      onEvent:
+        onEvent &&
+        ((event) => onEvent(event.type === "request:error" ? { ...event, error: this.#refine(event.error) } : event)),
+    });
     this.#retry = retry;
   }
 
@@ -79,7 +87,7 @@ export class SubscriptionHttp {
         });
       } catch (error) {
         // Refined here, so that retrying is decided on the subscription code (a 507 limit is final).
-        throw error instanceof StreamError ? await this.#refine(error) : error;
+        throw error instanceof StreamError ? this.#refine(error) : error;
       }
     };
     const response = await withRetries(send, {
@@ -98,25 +106,25 @@ export class SubscriptionHttp {
   }
 
   /** The typed subscription error for a failed response, from the body kept for it. */
-  async #refine(error: StreamError): Promise<StreamError> {
+  #refine(error: StreamError): StreamError {
     const kept = error.headers && this.#errorBodies.get(error.headers);
-    if (!kept) return error;
-    return subscriptionError(error, errorFields(await kept));
+    return kept ? subscriptionError(error, kept) : error;
   }
 
+  /** Failed responses are read here and handed on as a copy, whose headers key the kept body. */
   #keepingErrorBodies(fetchImpl: FetchLike): FetchLike {
     return async (input, init) => {
       const response = await fetchImpl(input, init);
-      if (response.status >= 400) {
-        this.#errorBodies.set(
-          response.headers,
-          response
-            .clone()
-            .text()
-            .catch(() => ""),
-        );
-      }
-      return response;
+      if (response.status < 400) return response;
+      const text = await response.text();
+      const copy = new Response(text, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
+      const fields = errorFields(text);
+      if (fields) this.#errorBodies.set(copy.headers, fields);
+      return copy;
     };
   }
 }

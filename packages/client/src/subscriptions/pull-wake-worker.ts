@@ -176,6 +176,7 @@ export class PullWakeWorker {
 
   async #claimAndRun(id: string): Promise<void> {
     let claim: WakeClaim | undefined;
+    const claimedAt = Date.now();
     try {
       claim = await this.#client.claim(id, this.name, { signal: this.#stopping.signal });
     } catch (error) {
@@ -190,19 +191,20 @@ export class PullWakeWorker {
     if (!claim) return;
     const { wakeId, generation } = claim;
     this.#emit({ type: "claimed", subscriptionId: id, wakeId, generation, streams: claim.streams.length });
-    await this.#run(new WakeSession(claim, this.#client, this.#stopping.signal), claim.leaseTtlMs);
+    await this.#run(new WakeSession(claim, this.#client, this.#stopping.signal), claim.leaseTtlMs, claimedAt);
   }
 
-  async #run(wake: WakeSession, leaseTtlMs: number): Promise<void> {
+  async #run(wake: WakeSession, leaseTtlMs: number, claimedAt: number): Promise<void> {
     const { subscriptionId, wakeId, generation } = wake;
-    const stopBeating = wake.keepAlive(this.#options.heartbeatMs ?? leaseTtlMs / 3, (error) => {
-      if (error === undefined) this.#emit({ type: "renewed", subscriptionId, wakeId });
+    const report = (error?: unknown) => {
+      if (error === undefined) this.#emit({ type: "renewed", subscriptionId, wakeId, generation });
       else if (!losesWake(error)) this.#emit({ type: "error", subscriptionId, phase: "heartbeat", error });
-    });
+    };
+    const stopBeating = wake.keepAlive(this.#options.heartbeatMs ?? leaseTtlMs / 3, report, claimedAt);
     const outcome = await settle(() => this.#handler(wake), wake.signal);
     await stopBeating();
     if (losesWake(wake.signal.reason)) {
-      this.#emit({ type: "lost", subscriptionId, wakeId, error: wake.signal.reason });
+      this.#emit({ type: "lost", subscriptionId, wakeId, generation, error: wake.signal.reason });
       return;
     }
     if (outcome.kind === "done") {
@@ -212,7 +214,7 @@ export class PullWakeWorker {
         this.#emit({ type: "acked", subscriptionId, wakeId, generation, nextWake });
         if (nextWake) this.#want(subscriptionId);
       } catch (error) {
-        if (losesWake(error)) this.#emit({ type: "lost", subscriptionId, wakeId, error });
+        if (losesWake(error)) this.#emit({ type: "lost", subscriptionId, wakeId, generation, error });
         else this.#retryLater(subscriptionId, "ack", error);
       }
       return;
@@ -221,7 +223,8 @@ export class PullWakeWorker {
     if (!stopping) this.#retryLater(subscriptionId, "handler", outcome.error);
     try {
       await wake.release();
-      this.#emit({ type: "released", subscriptionId, wakeId, reason: stopping ? "stopped" : "failed" });
+      const reason = stopping ? "stopped" : "failed";
+      this.#emit({ type: "released", subscriptionId, wakeId, generation, reason });
     } catch (error) {
       // Not given back: its lease runs out, and the server wakes it again then.
       this.#emit({ type: "error", subscriptionId, phase: "release", error });

@@ -141,25 +141,26 @@ export class WakeSession implements Wake {
   /**
    * Heartbeats every `intervalMs` until the returned function is called (which resolves once
    * a heartbeat in flight has settled) or the wake is lost; `report` hears of each renewal and
-   * failure. A failure that loses the wake aborts `signal`.
+   * failure. A failure that loses the wake aborts `signal`. The lease ran from before the
+   * request that granted it was answered, so each beat is timed from when the request before
+   * it was sent (`since` for the first: when the claim went out), not from its answer.
    */
-  keepAlive(intervalMs: number, report: (error?: unknown) => void): () => Promise<void> {
+  keepAlive(intervalMs: number, report: (error?: unknown) => void, since = Date.now()): () => Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
     let inFlight: Promise<void> = Promise.resolve();
-    const beat = async () => {
-      try {
-        await this.heartbeat();
-        report();
-      } catch (error) {
-        report(error);
-      }
-      if (!stopped && !this.signal.aborted) timer = setTimeout(tick, intervalMs);
+    const schedule = (sentAt: number) => {
+      if (!stopped && !this.signal.aborted) timer = setTimeout(tick, Math.max(0, sentAt + intervalMs - Date.now()));
     };
     const tick = () => {
-      inFlight = beat();
+      const sentAt = Date.now();
+      inFlight = this.heartbeat().then(
+        () => report(),
+        (error: unknown) => report(error),
+      );
+      void inFlight.then(() => schedule(sentAt));
     };
-    timer = setTimeout(tick, intervalMs);
+    schedule(since);
     return () => {
       stopped = true;
       clearTimeout(timer);

@@ -147,6 +147,7 @@ export class WebhookReceiver {
 
   /** The whole exchange: verify, handle, acknowledge; the answer to send back. */
   async handle(request: WebhookRequest, context: BackgroundContext = {}): Promise<WebhookAnswer> {
+    const arrived = Date.now();
     // Closed: the server delivers again later, to this process once restarted or to another.
     if (this.#closing.signal.aborted) {
       return jsonAnswer(503, { error: { code: "UNAVAILABLE", message: "The webhook receiver is closed" } });
@@ -164,7 +165,7 @@ export class WebhookReceiver {
       this.#closing.signal,
     );
     if (this.#settings.respond === "at-once") {
-      const work = this.#track(this.#runLater(wake));
+      const work = this.#track(this.#runLater(wake, arrived));
       context.waitUntil?.(work);
       return jsonAnswer(202, { accepted: true });
     }
@@ -199,10 +200,11 @@ export class WebhookReceiver {
     return this.close();
   }
 
-  async #runLater(wake: WakeSession): Promise<void> {
-    const stopBeating = wake.keepAlive(this.#settings.leaseTtlMs / 3, (error) => {
+  async #runLater(wake: WakeSession, arrived: number): Promise<void> {
+    const report = (error?: unknown) => {
       if (error) this.#report(error, "heartbeat", wake);
-    });
+    };
+    const stopBeating = wake.keepAlive(this.#settings.leaseTtlMs / 3, report, arrived);
     try {
       await this.#handler(wake);
     } catch (error) {

@@ -30,12 +30,12 @@ export type WorkerEvent =
   | { type: "claimed"; subscriptionId: string; wakeId: string; generation: number; streams: number }
   /** Another worker holds the lease (ALREADY_CLAIMED); its wake is its own. */
   | { type: "busy"; subscriptionId: string; holder: string | undefined }
-  | { type: "renewed"; subscriptionId: string; wakeId: string }
+  | { type: "renewed"; subscriptionId: string; wakeId: string; generation: number }
   | { type: "acked"; subscriptionId: string; wakeId: string; generation: number; nextWake: boolean }
   /** Given back without an ack: the handler failed, or the worker is stopping. */
-  | { type: "released"; subscriptionId: string; wakeId: string; reason: "failed" | "stopped" }
+  | { type: "released"; subscriptionId: string; wakeId: string; generation: number; reason: "failed" | "stopped" }
   /** The wake was fenced (or its subscription deleted) while the handler had it: nothing is acked. */
-  | { type: "lost"; subscriptionId: string; wakeId: string; error: unknown }
+  | { type: "lost"; subscriptionId: string; wakeId: string; generation: number; error: unknown }
   /** A failure; `retryInMs` when the subscription is claimed again after that wait. */
   | { type: "error"; subscriptionId: string | undefined; phase: WorkerPhase; error: unknown; retryInMs?: number };
 

@@ -202,6 +202,21 @@ describe("wake requests", () => {
     expect(next?.generation).toBe(claim.generation + 1);
   });
 
+  test("request:error events carry the subscription code, as the thrown error does", async () => {
+    const codes: string[] = [];
+    const client = s.client({
+      onEvent: (event) => {
+        if (event.type === "request:error") codes.push(event.error.code);
+      },
+    });
+    const id = uniqueId("events");
+    await s.createStream("wake/events");
+    await client.create(id, { streams: ["e"], wakeStream: "wake/events" });
+    await failure(client.create(id, { streams: ["other"], wakeStream: "wake/events" }));
+    await failure(client.ack({ subscriptionId: id, wakeId: "w_none", generation: 9, token: "x" }, []));
+    expect(codes).toEqual(["SUBSCRIPTION_EXISTS", "UNAUTHORIZED"]);
+  });
+
   test("claiming a webhook subscription is the server's BAD_REQUEST", async () => {
     const id = uniqueId("hook");
     await s.subs.create(id, { streams: ["x"], webhook: hook });

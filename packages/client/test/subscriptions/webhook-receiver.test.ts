@@ -206,11 +206,11 @@ describe("answering at once", () => {
     const receiver = webhookReceiver(
       s.client({ fetch: counting }),
       async (wake) => {
-        // Four heartbeats at a third of a one-second lease: longer than the lease itself.
+        // Four heartbeats at a third of a two-second lease: longer than the lease itself.
         await heartbeats.next((n) => n >= 4);
         await (await wake.read(wake.streams[0]!)).json();
       },
-      { respond: "at-once", leaseTtlMs: 1000, onError: () => {} },
+      { respond: "at-once", leaseTtlMs: 2000, onError: () => {} },
     );
     cleanup.push(() => receiver.close());
     const answers: number[] = [];
@@ -221,7 +221,7 @@ describe("answering at once", () => {
     cleanup.push(server.close);
     const id = uniqueId("at-once");
     const prefix = uniqueId("ev");
-    await s.subs.create(id, { pattern: `${prefix}/*`, webhook: server.url, leaseTtlMs: 1000 });
+    await s.subs.create(id, { pattern: `${prefix}/*`, webhook: server.url, leaseTtlMs: 2000 });
     const tail = await s.createStream(`${prefix}/a`, "{}");
     await eventually(async () => (await s.subs.get(id)).streams[0]?.ackedOffset === tail);
     expect(answers).toEqual([202]);

@@ -93,10 +93,10 @@ describe("claim, handle, ack", () => {
 
 describe("leases", () => {
   test("a slow handler keeps its lease through heartbeats, past the lease's length, and its ack lands", async () => {
-    const { id, prefix, cursor } = await pullWake({ leaseTtlMs: 1000 });
+    const { id, prefix, cursor } = await pullWake({ leaseTtlMs: 2000 });
     let events!: Events<WorkerEvent>;
     const handler: WakeHandler = async (wake) => {
-      // Four renewals at a third of a one-second lease: the handler outlives the lease.
+      // Four renewals at a third of a two-second lease: the handler outlives the lease.
       await events.next(is("renewed", (e) => e.wakeId === wake.wakeId && renewals(wake) >= 4));
       await (await wake.read(wake.streams[0]!)).json();
     };
