@@ -3,7 +3,7 @@
  * (headers, token, params, timeouts, events) and retry rules. One thing the transport does
  * not keep is the error body's extra fields (ALREADY_CLAIMED names the holder there, §7.2) and
  * its subscription code, so the fetch it is given reads each failed response's body first and
- * keeps it, found again through the response headers the transport hands on in the error;
+ * keeps it, found again through the response headers object the transport hands on in the error;
  * errors are refined from it before retrying is decided, and in the events it reports.
  */
 import { checkNumber, Rule } from "../check.js";
@@ -111,20 +111,20 @@ export class SubscriptionHttp {
     return kept ? subscriptionError(error, kept) : error;
   }
 
-  /** Failed responses are read here and handed on as a copy, whose headers key the kept body. */
+  /**
+   * Failed responses are read here (from a clone, so the transport still reads its own) and
+   * their body kept under their headers object. Cloning first also fixes that object for
+   * Response classes that make a new one once their body is read (Hono's Node server puts such
+   * a class in place of the global one).
+   */
   #keepingErrorBodies(fetchImpl: FetchLike): FetchLike {
     return async (input, init) => {
       const response = await fetchImpl(input, init);
       if (response.status < 400) return response;
-      const text = await response.text();
-      const copy = new Response(text, {
-        status: response.status,
-        statusText: response.statusText,
-        headers: response.headers,
-      });
+      const text = await response.clone().text();
       const fields = errorFields(text);
-      if (fields) this.#errorBodies.set(copy.headers, fields);
-      return copy;
+      if (fields) this.#errorBodies.set(response.headers, fields);
+      return response;
     };
   }
 }

@@ -95,7 +95,13 @@ export function nodeAdapter(
   maxBytes: number,
 ): (req: NodeRequestLike, res: NodeResponseLike) => Promise<void> {
   return async (req, res) => {
-    const answer = await nodeAnswer(handle, maxBytes, req);
+    let answer: WebhookAnswer;
+    try {
+      answer = await nodeAnswer(handle, maxBytes, req);
+    } catch {
+      // The request broke off while its body was read: there is no one left to answer.
+      return;
+    }
     res.writeHead(answer.status, { ...answer.headers });
     res.end(answer.body);
   };
@@ -180,11 +186,12 @@ export function fastifyAdapter(
       done(null, body),
     );
     instance.post(options.path ?? "/", async (request, reply) => {
-      const body = request.body;
+      // No body at all reaches no parser: an empty one, which no check lets through.
+      const body = request.body ?? new Uint8Array(0);
       const answer =
         body instanceof Uint8Array || typeof body === "string"
           ? await handle({ headers: request.headers, body, url: request.url })
-          : rawBodyNeeded("the request had no body");
+          : rawBodyNeeded("register the plugin with app.register, so its body parser applies");
       return reply
         .code(answer.status)
         .headers({ ...answer.headers })

@@ -291,3 +291,65 @@ test("the client's token is sent with management requests, and a wake's own toke
   });
   expect(seen.map((entry) => entry.authorization)).toEqual(["Bearer service-token", "Bearer wake-token"]);
 });
+
+describe("answers that are not what the protocol promises are PARSE_ERROR", () => {
+  const answering = (body: string, status = 200) =>
+    s.client({
+      fetch: async () => new Response(body, { status, headers: { "content-type": "application/json" } }),
+    });
+
+  test.each([
+    ["not JSON", "<html>", /not JSON/],
+    ["a subscription without its type", JSON.stringify({ id: "x" }), /subscription's type is not webhook or pull-wake/],
+    [
+      "a stream entry without its cursor",
+      JSON.stringify({
+        id: "x",
+        type: "webhook",
+        pattern: null,
+        webhook: null,
+        wake_stream: null,
+        lease_ttl_ms: 1000,
+        created_at: "t",
+        status: "active",
+        description: null,
+        generation: 0,
+        next_attempt_at: null,
+        streams: [{ path: "a", link_type: "glob" }],
+      }),
+      /streams entry's acked_offset is not a string/,
+    ],
+  ])("%s", async (_, body, message) => {
+    const error = await failure(answering(body).get("x"));
+    expect(error).toMatchObject({ code: "PARSE_ERROR" });
+    expect(error?.message).toMatch(message);
+  });
+
+  test("a claim, an ack answer and a listing missing their fields", async () => {
+    const lease = { subscriptionId: "x", wakeId: "w", generation: 1, token: "t" };
+    expect((await failure(answering("{}").claim("x", "w")))?.message).toMatch(/claim's wake_id is not a string/);
+    expect((await failure(answering("{}").ack(lease, [])))?.message).toMatch(
+      /ack answer's next_wake is not true or false/,
+    );
+    expect((await failure(answering('{"subscriptions": 3}').list()))?.message).toMatch(
+      /listing's subscriptions is not an array/,
+    );
+    expect((await failure(answering("{}").rotateSigningKey()))?.code).toBe("PARSE_ERROR");
+  });
+});
+
+test("the server's code and details survive a global Response replaced by Hono's Node server", async () => {
+  // Its lightweight Response makes a new headers object once the body is read.
+  const { serve } = await import("@hono/node-server");
+  const original = globalThis.Response;
+  const hono = serve({ fetch: () => new Response("ok"), port: 0, hostname: "127.0.0.1" });
+  await new Promise<void>((resolve) => hono.close(() => resolve()));
+  expect(globalThis.Response).not.toBe(original);
+  const body = { error: { code: "ALREADY_CLAIMED", message: "held", current_holder: "w-9", generation: 4 } };
+  const client = s.client({
+    fetch: async () =>
+      new Response(JSON.stringify(body), { status: 409, headers: { "content-type": "application/json" } }),
+  });
+  const error = await failure(client.claim("x", "w"));
+  expect(error).toMatchObject({ code: "ALREADY_CLAIMED", currentHolder: "w-9", generation: 4 });
+});

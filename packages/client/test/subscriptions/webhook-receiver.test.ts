@@ -195,6 +195,29 @@ describe("acknowledging", () => {
   });
 });
 
+describe("when acking fails", () => {
+  test("a callback the server refuses is answered 500 and reported; the server delivers the wake again", async () => {
+    const errors: { phase: string; code: unknown }[] = [];
+    const events = new Events<Handled>();
+    const { prefix, cursor } = await subscribed(
+      mounts[0]![1],
+      async (wake) => {
+        events.push({ wake, items: [] });
+        // An offset past the tail: the callback is INVALID_ACK.
+        if (wake.generation === 1) wake.ack(wake.streams[0]!, "9999999999999999_9999999999999999");
+      },
+      {
+        onError: (error: unknown, { phase }: { phase: string }) =>
+          errors.push({ phase, code: (error as { code?: string }).code }),
+      },
+    );
+    const tail = await s.createStream(`${prefix}/a`, "{}");
+    await events.next((event) => event.wake.generation === 2);
+    expect(errors).toEqual([{ phase: "ack", code: "INVALID_ACK" }]);
+    await eventually(async () => (await cursor(`${prefix}/a`)) === tail);
+  });
+});
+
 describe("answering at once", () => {
   test("the handler runs after the answer; heartbeats keep the lease past its TTL; the callback acks", async () => {
     const heartbeats = new Events<number>();
@@ -274,6 +297,16 @@ describe("requests that are not wakes from the server", () => {
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: { code: "WEBHOOK_REJECTED", reason: "SIGNATURE_MISSING" } });
     expect(handled).toBe(false);
+  });
+
+  test("Fastify: a POST without a body is refused like any unsigned request", async () => {
+    const receiver = webhookReceiver(s.subs, () => {}, { onError: () => {} });
+    const app = Fastify();
+    await app.register(receiver.fastify, { path: "/hook" });
+    const response = await app.inject({ method: "POST", url: "/hook" });
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toMatchObject({ error: { reason: "SIGNATURE_MISSING" } });
+    await app.close();
   });
 
   test("a JSON parser that ran first is named: the signature needs the raw body", async () => {

@@ -255,6 +255,63 @@ describe("failures", () => {
   });
 });
 
+describe("requests that fail along the way", () => {
+  /** A client whose requests fail with a network error while `failing(url, body)` says so; no retries. */
+  function faulty(failing: (url: string, body: string) => boolean) {
+    return s.client({
+      retry: { maxRetries: 0 },
+      fetch: async (input, init) => {
+        if (failing(input, String(init.body ?? ""))) throw new TypeError("fetch failed");
+        return fetch(input, init);
+      },
+    });
+  }
+
+  test("a heartbeat that fails is reported, the next one renews, and the ack lands", async () => {
+    const { id, prefix, cursor } = await pullWake({ leaseTtlMs: 3000 });
+    let failed = 0;
+    const client = faulty((url, body) => url.endsWith("/ack") && body.includes('"done":false') && failed++ === 0);
+    const events = new Events<WorkerEvent>();
+    running.push(
+      await startWorker(client, id, async () => void (await events.next(is("renewed"))), { onEvent: events.push }),
+    );
+    const tail = await s.createStream(`${prefix}/a`, "{}");
+    await events.next(is("acked"));
+    expect(events.seen.find(is("error"))).toMatchObject({ phase: "heartbeat", error: { code: "NETWORK" } });
+    expect(await cursor(`${prefix}/a`)).toBe(tail);
+  });
+
+  test("an ack that fails is reported with a retry; the lapsed wake is claimed again and acked", async () => {
+    const { id, prefix, cursor } = await pullWake({ leaseTtlMs: 1000 });
+    let failed = 0;
+    const client = faulty((url, body) => url.endsWith("/ack") && body.includes('"done":true') && failed++ === 0);
+    const events = new Events<WorkerEvent>();
+    running.push(await startWorker(client, id, () => {}, { onEvent: events.push, backoff: { initialDelayMs: 10 } }));
+    const tail = await s.createStream(`${prefix}/a`, "{}");
+    await events.next(is("acked"), 15_000);
+    expect(events.seen.find(is("error"))).toMatchObject({ phase: "ack", error: { code: "NETWORK" } });
+    expect(events.seen.filter(is("claimed")).length).toBeGreaterThanOrEqual(2);
+    expect(await cursor(`${prefix}/a`)).toBe(tail);
+  });
+
+  test("a release that fails is reported; the wake comes back when its lease lapses", async () => {
+    const { id, prefix } = await pullWake({ leaseTtlMs: 1000 });
+    let releases = 0;
+    const client = faulty((url) => url.endsWith("/release") && releases++ === 0);
+    let calls = 0;
+    const events = new Events<WorkerEvent>();
+    const handler = () => {
+      calls++;
+      if (calls === 1) throw new Error("first fails");
+    };
+    running.push(await startWorker(client, id, handler, { onEvent: events.push, backoff: { initialDelayMs: 10 } }));
+    await s.createStream(`${prefix}/a`, "{}");
+    await events.next(is("acked"), 15_000);
+    expect(events.seen.filter(is("error")).map((e) => (e as { phase: string }).phase)).toEqual(["handler", "release"]);
+    expect(events.seen.some(is("released"))).toBe(false);
+  });
+});
+
 describe("concurrency", () => {
   /** Two subscriptions on one wake stream, each with pending work; the handler waits to be told. */
   async function twoSubscriptions() {
