@@ -33,8 +33,14 @@ async function pullWake(leaseTtlMs = 30_000) {
   return { id, prefix, cursor };
 }
 
+/**
+ * How long to wait for the worker's next line. Waits end at the event, so this only matters
+ * on a machine so busy that starting node takes seconds (seen at a load average of 20).
+ */
+const WAIT = 60_000;
+
 const worker = (id: string, command: string[], ...flags: string[]) =>
-  startRivulet(["sub", "worker", id, "--url", server.url, ...flags, "--", ...command], { timeoutMs: 30_000 });
+  startRivulet(["sub", "worker", id, "--url", server.url, ...flags, "--", ...command], { timeoutMs: 4 * WAIT });
 
 const following = (stderr: string) => stderr.includes("rivulet: following ");
 
@@ -45,11 +51,11 @@ describe.concurrent("rivulet sub worker", () => {
   test("runs the command per wake with the pending data on stdin; exit 0 acks", async () => {
     const { id, prefix, cursor } = await pullWake();
     const run = worker(id, [node, "-e", ECHO]);
-    await run.waitForStderr(following);
+    await run.waitForStderr(following, WAIT);
     await createStream(server.url, `${prefix}/a`, { contentType: "application/json", body: '{"n":1}' });
-    await run.waitForStderr((err) => err.includes(`acked ${id} generation 1`));
+    await run.waitForStderr((err) => err.includes(`acked ${id} generation 1`), WAIT);
     const tail = await appendTo(server.url, `${prefix}/a`, '{"n":2}', "application/json");
-    await run.waitForStderr((err) => err.includes(`acked ${id} generation 2`));
+    await run.waitForStderr((err) => err.includes(`acked ${id} generation 2`), WAIT);
     expect(await cursor()).toBe(tail);
     expect(run.stdout).toBe(`env ${id} 1 ${prefix}/a\n{"n":1}\nenv ${id} 2 ${prefix}/a\n{"n":2}\n`);
     run.child.kill("SIGINT");
@@ -65,13 +71,16 @@ describe.concurrent("rivulet sub worker", () => {
     // Fails while the marker is there, removing it: the second run succeeds.
     const failOnce = `const fs = require("node:fs"); process.stdin.resume(); process.stdin.on("end", () => { if (fs.existsSync(${JSON.stringify(marker)})) { fs.rmSync(${JSON.stringify(marker)}); process.exit(3); } });`;
     const run = worker(id, [node, "-e", failOnce]);
-    await run.waitForStderr(following);
+    await run.waitForStderr(following, WAIT);
     await createStream(server.url, `${prefix}/a`, { contentType: "application/json", body: "{}" });
     const before = await cursor();
-    await run.waitForStderr((err) => err.includes(`${id}: the command exited with 3, not acked; claiming again in`));
-    await run.waitForStderr((err) => err.includes(`released ${id} generation 1 without an ack`));
+    await run.waitForStderr(
+      (err) => err.includes(`${id}: the command exited with 3, not acked; claiming again in`),
+      WAIT,
+    );
+    await run.waitForStderr((err) => err.includes(`released ${id} generation 1 without an ack`), WAIT);
     expect(await cursor()).toBe(before);
-    await run.waitForStderr((err) => err.includes(`acked ${id} generation 2`), 15_000);
+    await run.waitForStderr((err) => err.includes(`acked ${id} generation 2`), WAIT);
     expect(await cursor()).toBe((await headOf(server.url, `${prefix}/a`)).nextOffset);
     run.child.kill("SIGTERM");
     expect((await run.result).code).toBe(130);
@@ -93,13 +102,13 @@ describe.concurrent("rivulet sub worker", () => {
         [node, "-e", `fetch(${JSON.stringify(gateUrl)}).then(() => process.exit(0))`],
         "--verbose",
       );
-      await run.waitForStderr(following);
+      await run.waitForStderr(following, WAIT);
       await createStream(server.url, `${prefix}/a`, { contentType: "application/json", body: "{}" });
       const renewals = (err: string) => err.split("\n").filter((line) => line.includes(`renewed the lease of ${id}`));
-      await run.waitForStderr((err) => renewals(err).length >= 4, 15_000);
+      await run.waitForStderr((err) => renewals(err).length >= 4, WAIT);
       open = true;
       for (const res of waiting) res.end("go");
-      await run.waitForStderr((err) => err.includes(`acked ${id} generation 1`));
+      await run.waitForStderr((err) => err.includes(`acked ${id} generation 1`), WAIT);
       expect(run.stderr).not.toContain("lost");
       expect(await cursor()).toBe((await headOf(server.url, `${prefix}/a`)).nextOffset);
       expect((await subs().get(id)).generation).toBe(1);
@@ -117,9 +126,9 @@ describe.concurrent("rivulet sub worker", () => {
       const { id, prefix } = await pullWake(30_000);
       // A command that never ends by itself: it reads stdin, then waits.
       const run = worker(id, [node, "-e", "process.stdin.resume(); setInterval(() => {}, 1000);"]);
-      await run.waitForStderr(following);
+      await run.waitForStderr(following, WAIT);
       await createStream(server.url, `${prefix}/a`, { contentType: "application/json", body: "{}" });
-      await run.waitForStderr((err) => err.includes(`claimed ${id} generation 1`));
+      await run.waitForStderr((err) => err.includes(`claimed ${id} generation 1`), WAIT);
       run.child.kill(signal);
       const { code, stderr } = await run.result;
       expect(code).toBe(130);
@@ -133,7 +142,7 @@ describe.concurrent("rivulet sub worker", () => {
   test("a command that cannot be started ends the worker with exit 1", async () => {
     const { id, prefix } = await pullWake();
     const run = worker(id, ["/no/such/command"]);
-    await run.waitForStderr(following);
+    await run.waitForStderr(following, WAIT);
     await createStream(server.url, `${prefix}/a`, { contentType: "application/json", body: "{}" });
     const { code, stderr } = await run.result;
     expect(code).toBe(1);
@@ -144,9 +153,9 @@ describe.concurrent("rivulet sub worker", () => {
     const hook = uniqueName("hook");
     await subs().create(hook, { streams: ["x"], webhook: "https://hooks.example.com/x" });
     const [webhook, missing, noCommand] = await Promise.all([
-      rivulet(["sub", "worker", hook, "--url", server.url, "--", "cat"]),
-      rivulet(["sub", "worker", uniqueName("missing"), "--url", server.url, "--", "cat"]),
-      rivulet(["sub", "worker", hook, "--url", server.url]),
+      rivulet(["sub", "worker", hook, "--url", server.url, "--", "cat"], { timeoutMs: WAIT }),
+      rivulet(["sub", "worker", uniqueName("missing"), "--url", server.url, "--", "cat"], { timeoutMs: WAIT }),
+      rivulet(["sub", "worker", hook, "--url", server.url], { timeoutMs: WAIT }),
     ]);
     expect(webhook.code).toBe(1);
     expect(webhook.stderr).toMatch(errorLine("USAGE"));

@@ -8,7 +8,9 @@ import { errorLine, rivulet, serverForFile, uniqueName } from "./support/cli-pro
 import { createStream } from "./support/direct-http.js";
 
 const server = serverForFile(["--store", "memory", "--webhook-allow", "127.0.0.1,localhost"]);
-const cli = (...args: string[]) => rivulet([...args, "--url", server.url]);
+/** Each run ends by itself; the limit only matters on a machine so busy that node takes seconds to start. */
+const LIMIT = { timeoutMs: 60_000 };
+const cli = (...args: string[]) => rivulet([...args, "--url", server.url], LIMIT);
 const subs = () => new SubscriptionsClient({ baseUrl: `${server.url}/v1/stream` });
 const hook = "http://127.0.0.1:9/hook";
 
@@ -123,18 +125,18 @@ describe.concurrent("rivulet sub ls, show, delete", () => {
 
 describe.concurrent("help", () => {
   test("rivulet sub --help lists its commands; rivulet --help lists sub", async () => {
-    const { code, stdout } = await rivulet(["sub", "--help"]);
+    const { code, stdout } = await rivulet(["sub", "--help"], LIMIT);
     expect(code).toBe(0);
     for (const command of ["create", "ls", "show", "delete", "worker"]) {
       expect(stdout).toMatch(new RegExp(`^  ${command} `, "m"));
     }
-    expect((await rivulet(["--help"])).stdout).toMatch(/^ {2}sub /m);
+    expect((await rivulet(["--help"], LIMIT)).stdout).toMatch(/^ {2}sub /m);
   });
 
   test.each(["create", "ls", "show", "delete", "worker"])(
     "rivulet sub %s --help: usage, connection options, examples",
     async (command) => {
-      const { code, stdout } = await rivulet(["sub", command, "--help"]);
+      const { code, stdout } = await rivulet(["sub", command, "--help"], LIMIT);
       expect(code).toBe(0);
       expect(stdout).toMatch(new RegExp(`^Usage: rivulet sub ${command} `));
       for (const option of ["--url <url>", "--token <token>", "--verbose"]) expect(stdout).toContain(option);
@@ -143,7 +145,7 @@ describe.concurrent("help", () => {
   );
 
   test("a usage mistake in a sub command points at that command's help", async () => {
-    const { code, stderr } = await rivulet(["sub", "show"]);
+    const { code, stderr } = await rivulet(["sub", "show"], LIMIT);
     expect(code).toBe(1);
     expect(stderr).toBe("rivulet: USAGE: missing required argument 'id' (see rivulet sub show --help)\n");
   });

@@ -207,23 +207,31 @@ export class PullWakeWorker {
       this.#emit({ type: "lost", subscriptionId, wakeId, generation, error: wake.signal.reason });
       return;
     }
-    if (outcome.kind === "done") {
-      try {
-        const { nextWake } = await wake.complete();
-        this.#failures.delete(subscriptionId);
-        this.#emit({ type: "acked", subscriptionId, wakeId, generation, nextWake });
-        if (nextWake) this.#want(subscriptionId);
-      } catch (error) {
-        if (losesWake(error)) this.#emit({ type: "lost", subscriptionId, wakeId, generation, error });
-        else this.#retryLater(subscriptionId, "ack", error);
-      }
-      return;
+    if (outcome.kind === "done") await this.#ack(wake);
+    else await this.#giveBack(wake, outcome);
+  }
+
+  /** The handler is done: ack (by the wake's rule) and end the wake; claim again if more is pending. */
+  async #ack(wake: WakeSession): Promise<void> {
+    const { subscriptionId, wakeId, generation } = wake;
+    try {
+      const { nextWake } = await wake.complete();
+      this.#failures.delete(subscriptionId);
+      this.#emit({ type: "acked", subscriptionId, wakeId, generation, nextWake });
+      if (nextWake) this.#want(subscriptionId);
+    } catch (error) {
+      if (losesWake(error)) this.#emit({ type: "lost", subscriptionId, wakeId, generation, error });
+      else this.#retryLater(subscriptionId, "ack", error);
     }
-    const stopping = outcome.kind === "aborted";
-    if (!stopping) this.#retryLater(subscriptionId, "handler", outcome.error);
+  }
+
+  /** The handler failed or the worker is stopping: release without an ack (§7.2). */
+  async #giveBack(wake: WakeSession, outcome: Exclude<Outcome, { kind: "done" }>): Promise<void> {
+    const { subscriptionId, wakeId, generation } = wake;
+    if (outcome.kind === "failed") this.#retryLater(subscriptionId, "handler", outcome.error);
     try {
       await wake.release();
-      const reason = stopping ? "stopped" : "failed";
+      const reason = outcome.kind === "failed" ? "failed" : "stopped";
       this.#emit({ type: "released", subscriptionId, wakeId, generation, reason });
     } catch (error) {
       // Not given back: its lease runs out, and the server wakes it again then.

@@ -56,6 +56,8 @@ export interface WebhookReceiverOptions {
   onError?: (error: unknown, context: { phase: ReceiverErrorPhase; wake: Wake | undefined }) => void;
 }
 
+type Reject = (reason: WebhookRejection, message: string, cause?: unknown) => WebhookRejectedError;
+
 const DEFAULTS = {
   replayWindowMs: 300_000,
   clockSkewMs: 30_000,
@@ -117,18 +119,29 @@ export class WebhookReceiver {
     const body = typeof request.body === "string" ? new TextEncoder().encode(request.body) : request.body;
     const reject = (reason: WebhookRejection, message: string, cause?: unknown) =>
       new WebhookRejectedError(reason, message, url, cause);
-    if (body.length > this.#settings.maxBodyBytes)
-      throw reject("BODY_TOO_LARGE", `Body past ${this.#settings.maxBodyBytes} bytes`);
-    const header = headerValue(request.headers, SIGNATURE_HEADER);
+    const limit = this.#settings.maxBodyBytes;
+    if (body.length > limit) throw reject("BODY_TOO_LARGE", `Body past ${limit} bytes`);
+    await this.#checkSignature(request.headers, body, url, reject);
+    return this.#accept(body, url, reject);
+  }
+
+  /** §12.10: the signature, from a key the server publishes, made within the window; checked before the body is read. */
+  async #checkSignature(headers: WebhookRequest["headers"], body: Uint8Array, url: string, reject: Reject) {
+    const header = headerValue(headers, SIGNATURE_HEADER);
     if (header === undefined) throw reject("SIGNATURE_MISSING", "No Webhook-Signature header");
     const signature = parseSignature(header);
-    if (!signature)
+    if (!signature) {
       throw reject("SIGNATURE_MALFORMED", "Webhook-Signature is not t=<seconds>,kid=<id>,ed25519=<signature>");
+    }
     this.#checkTime(signature.timestamp * 1000, reject);
     const key = await this.#keys.key(signature.kid, url);
     if (!(await verifySignature(key, signature, body))) {
       throw reject("SIGNATURE_INVALID", `The signature does not match the body (key ${signature.kid})`);
     }
+  }
+
+  /** A signed body: a wake, for a subscription this receiver serves, not accepted before. */
+  #accept(body: Uint8Array, url: string, reject: Reject): WebhookDelivery {
     let delivery: WebhookDelivery;
     try {
       delivery = readWebhookDelivery(JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body)), url);
@@ -229,7 +242,7 @@ export class WebhookReceiver {
     return work;
   }
 
-  #checkTime(signedAt: number, reject: (reason: "TIMESTAMP_OUT_OF_WINDOW", message: string) => Error): void {
+  #checkTime(signedAt: number, reject: Reject): void {
     const { replayWindowMs, clockSkewMs } = this.#settings;
     const now = Date.now();
     // Seconds in the header: a signature made within the last second reads up to 999 ms early.

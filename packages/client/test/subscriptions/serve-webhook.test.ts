@@ -7,8 +7,7 @@ import type { IncomingMessage } from "node:http";
 import { SubscriptionsClient, type Wake, webhookReceiver } from "@rivulet/client/subscriptions";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type ServerProcess, spawnServer } from "../../../server/test/support/spawn-server.js";
-import { eventually } from "../support/server.js";
-import { Events, httpServer } from "./support.js";
+import { Events, eventually, httpServer } from "./support.js";
 
 let server: ServerProcess;
 beforeAll(async () => {

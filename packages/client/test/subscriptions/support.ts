@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { SubscriptionsClient, type SubscriptionsOptions } from "@rivulet/client/subscriptions";
 import type { ListenOptions } from "@rivulet/server";
-import { startTestServer, type TestServer, uniqueName } from "../support/server.js";
+import { eventually as poll, startTestServer, type TestServer, uniqueName } from "../support/server.js";
 
 export interface SubsServer extends TestServer {
   /** The stream root. */
@@ -40,6 +40,14 @@ export async function startSubsServer(options: ListenOptions = {}): Promise<Subs
     createStream: (path, body, contentType = "application/json") => write("PUT", path, body, contentType),
     append: (path, body, contentType = "application/json") => write("POST", path, body, contentType),
   };
+}
+
+/**
+ * Polls state the API only shows by polling (a cursor the server moves after a webhook's
+ * answer) until it holds; generous, for a busy machine: it ends as soon as it holds.
+ */
+export function eventually(condition: () => boolean | Promise<boolean>): Promise<void> {
+  return poll(condition, 30_000);
 }
 
 /** A subscription id (or stream prefix) no other test uses. */
@@ -86,14 +94,14 @@ export class Events<E> {
   };
 
   /** The first event (already seen or still to come) that passes `test`. */
-  next(test: (event: E) => boolean, timeoutMs = 10_000): Promise<E> {
+  next(test: (event: E) => boolean, timeoutMs = 30_000): Promise<E> {
     const found = this.seen.find(test);
     if (found) return Promise.resolve(found);
     return this.#wait(test, timeoutMs);
   }
 
   /** The first event from now on that passes `test`. */
-  upcoming(test: (event: E) => boolean, timeoutMs = 10_000): Promise<E> {
+  upcoming(test: (event: E) => boolean, timeoutMs = 30_000): Promise<E> {
     return this.#wait(test, timeoutMs);
   }
 

@@ -14,8 +14,7 @@ import express from "express";
 import Fastify from "fastify";
 import { Hono } from "hono";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { eventually } from "../support/server.js";
-import { deferred, Events, httpServer, type SubsServer, startSubsServer, uniqueId } from "./support.js";
+import { deferred, Events, eventually, httpServer, type SubsServer, startSubsServer, uniqueId } from "./support.js";
 
 let s: SubsServer;
 beforeAll(async () => {

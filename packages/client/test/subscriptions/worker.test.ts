@@ -103,7 +103,7 @@ describe("leases", () => {
     const renewals = (wake: Wake) => events.seen.filter(is("renewed", (e) => e.wakeId === wake.wakeId)).length;
     ({ events } = await worker(id, handler));
     const tail = await s.createStream(`${prefix}/slow`, "{}");
-    const acked = await events.next(is("acked"), 15_000);
+    const acked = await events.next(is("acked"));
     expect(acked).toMatchObject({ generation: 1 });
     expect(await cursor(`${prefix}/slow`)).toBe(tail);
     expect(events.seen.some(is("lost"))).toBe(false);
@@ -117,7 +117,7 @@ describe("leases", () => {
     const { events } = await worker(
       id,
       async (wake) => {
-        await second.next(is("claimed"), 15_000);
+        await second.next(is("claimed"));
         fenced.resolve(await wake.heartbeat().catch((error: unknown) => error));
       },
       { name: "slow", heartbeatMs: 600_000 },
@@ -288,7 +288,7 @@ describe("requests that fail along the way", () => {
     const events = new Events<WorkerEvent>();
     running.push(await startWorker(client, id, () => {}, { onEvent: events.push, backoff: { initialDelayMs: 10 } }));
     const tail = await s.createStream(`${prefix}/a`, "{}");
-    await events.next(is("acked"), 15_000);
+    await events.next(is("acked"));
     expect(events.seen.find(is("error"))).toMatchObject({ phase: "ack", error: { code: "NETWORK" } });
     expect(events.seen.filter(is("claimed")).length).toBeGreaterThanOrEqual(2);
     expect(await cursor(`${prefix}/a`)).toBe(tail);
@@ -306,7 +306,7 @@ describe("requests that fail along the way", () => {
     };
     running.push(await startWorker(client, id, handler, { onEvent: events.push, backoff: { initialDelayMs: 10 } }));
     await s.createStream(`${prefix}/a`, "{}");
-    await events.next(is("acked"), 15_000);
+    await events.next(is("acked"));
     expect(events.seen.filter(is("error")).map((e) => (e as { phase: string }).phase)).toEqual(["handler", "release"]);
     expect(events.seen.some(is("released"))).toBe(false);
   });
