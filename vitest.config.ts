@@ -12,6 +12,9 @@ export default defineConfig({
       "@rivulet/server": src("server"),
       "@rivulet/client/node": fileURLToPath(new URL("./packages/client/src/node.ts", import.meta.url)),
       "@rivulet/client/consumer": fileURLToPath(new URL("./packages/client/src/consumer.ts", import.meta.url)),
+      "@rivulet/client/subscriptions": fileURLToPath(
+        new URL("./packages/client/src/subscriptions.ts", import.meta.url),
+      ),
       "@rivulet/client": src("client"),
       "@rivulet/load": src("load"),
     },
