@@ -4,6 +4,7 @@
  * generation and id, and an expiry. They are not service credentials: they only authorise
  * callback, ack and release for that one wake, and only in the Authorization header.
  */
+import { webcrypto } from "node:crypto";
 import { ProtocolError } from "@rivulet/protocol";
 import { jwtVerify, SignJWT } from "jose";
 
@@ -20,13 +21,18 @@ const AUDIENCE = "rivulet:subscription-wake";
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 export class WakeTokens {
+  /** Imported once: importing the raw secret for every token cost more than signing it. */
+  private readonly key: Promise<webcrypto.CryptoKey>;
+
   constructor(
-    private readonly secret: Uint8Array,
+    secret: Uint8Array,
     private readonly ttlMs: number,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.key = webcrypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  }
 
-  mint(claims: WakeClaims): Promise<string> {
+  async mint(claims: WakeClaims): Promise<string> {
     const issued = Math.floor(this.now() / 1000);
     return new SignJWT({ inc: claims.inc, gen: claims.gen, wid: claims.wid })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
@@ -34,13 +40,13 @@ export class WakeTokens {
       .setAudience(AUDIENCE)
       .setIssuedAt(issued)
       .setExpirationTime(issued + Math.ceil(this.ttlMs / 1000))
-      .sign(this.secret);
+      .sign(await this.key);
   }
 
   /** The claims of a valid, unexpired token for subscription `id`; undefined otherwise. */
   async verify(token: string, id: string): Promise<WakeClaims | undefined> {
     try {
-      const { payload } = await jwtVerify(token, this.secret, {
+      const { payload } = await jwtVerify(token, await this.key, {
         algorithms: ["HS256"],
         audience: AUDIENCE,
         subject: id,

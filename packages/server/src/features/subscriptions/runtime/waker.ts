@@ -10,7 +10,6 @@ import type { Dispatcher } from "../delivery/dispatcher.js";
 import type { DeliveryResult, WebhookClient } from "../delivery/webhook-client.js";
 import { newWakeId } from "../ids.js";
 import type { KeyRing } from "../signing/key-ring.js";
-import { privateKeyObject } from "../signing/keys.js";
 import { SIGNATURE_HEADER, signatureHeader } from "../signing/signature.js";
 import { decideFailure, decideSnapshotAck, decideWake, leaseExpired } from "../state/decide.js";
 import type { Subscription, Wake } from "../state/model.js";
@@ -153,11 +152,11 @@ export class Waker {
   }
 
   private headers(body: Uint8Array): Record<string, string> {
-    const key = this.parts.keys.active;
+    const { kid, key } = this.parts.keys.signingKey;
     return {
       "content-type": "application/json",
       "user-agent": "rivulet-webhook",
-      [SIGNATURE_HEADER]: signatureHeader(body, key.kid, privateKeyObject(key), this.core.now()),
+      [SIGNATURE_HEADER]: signatureHeader(body, kid, key, this.core.now()),
     };
   }
 
