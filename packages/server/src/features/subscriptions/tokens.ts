@@ -18,11 +18,19 @@ export interface WakeClaims {
 }
 
 const AUDIENCE = "rivulet:subscription-wake";
+/**
+ * Tokens this server minted recently, remembered with their claims: the wake in flight's
+ * callbacks present them back, and checking a token against what was minted costs a lookup
+ * where verifying its signature costs as much as making it. One per wake in flight is enough;
+ * the oldest go first. A token not remembered (say, after a restart) is verified in full.
+ */
+const REMEMBERED_TOKENS = 10_000;
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 export class WakeTokens {
   /** Imported once: importing the raw secret for every token cost more than signing it. */
   private readonly key: Promise<webcrypto.CryptoKey>;
+  private readonly minted = new Map<string, { readonly claims: WakeClaims; readonly expiresAt: number }>();
 
   constructor(
     secret: Uint8Array,
@@ -34,17 +42,26 @@ export class WakeTokens {
 
   async mint(claims: WakeClaims): Promise<string> {
     const issued = Math.floor(this.now() / 1000);
-    return new SignJWT({ inc: claims.inc, gen: claims.gen, wid: claims.wid })
+    const expires = issued + Math.ceil(this.ttlMs / 1000);
+    const token = await new SignJWT({ inc: claims.inc, gen: claims.gen, wid: claims.wid })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(claims.sub)
       .setAudience(AUDIENCE)
       .setIssuedAt(issued)
-      .setExpirationTime(issued + Math.ceil(this.ttlMs / 1000))
+      .setExpirationTime(expires)
       .sign(await this.key);
+    if (this.minted.size >= REMEMBERED_TOKENS) this.minted.delete(this.minted.keys().next().value!);
+    this.minted.set(token, { claims: { ...claims }, expiresAt: expires * 1000 });
+    return token;
   }
 
   /** The claims of a valid, unexpired token for subscription `id`; undefined otherwise. */
   async verify(token: string, id: string): Promise<WakeClaims | undefined> {
+    const remembered = this.minted.get(token);
+    if (remembered) {
+      const { claims, expiresAt } = remembered;
+      return claims.sub === id && this.now() < expiresAt ? claims : undefined;
+    }
     try {
       const { payload } = await jwtVerify(token, await this.key, {
         algorithms: ["HS256"],
