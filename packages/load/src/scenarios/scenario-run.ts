@@ -23,6 +23,12 @@ export interface LoadTarget {
   created(...paths: string[]): void;
   /** Told of `<prefix>0` … `<prefix><count - 1>`. */
   createdRange(prefix: string, count: number): void;
+  /**
+   * Told of subscriptions (their paths, `<root>/__ds/subscriptions/<id>`) before they are
+   * created. Their scenario deletes them when it ends; a target that can be cut short (Ctrl-C)
+   * deletes them too, or they would go on waking a receiver that is gone.
+   */
+  subscribed?(...paths: string[]): void;
 }
 
 export interface ScenarioRun {

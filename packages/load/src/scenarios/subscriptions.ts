@@ -11,7 +11,7 @@
 import { count, perSecond } from "../format/counts.js";
 import type { DeliveryWindow, LoadPhase, SubscriptionDeliveriesResult } from "../generators/subscription-deliveries.js";
 import type { AckMode } from "../generators/webhooks/receiver.js";
-import type { SubscriptionSpec } from "../generators/webhooks/subscription-api.js";
+import { type SubscriptionSpec, subscriptionPath } from "../generators/webhooks/subscription-api.js";
 import { endpoint, type LoadTarget, rootRelative, type ScenarioRun, serverPid } from "./scenario-run.js";
 
 export interface SubscriptionSizes {
@@ -75,6 +75,7 @@ export async function measureSubscriptions(
   const layout = subscriptionLayout(run.target, sizes);
   const phases = subscriptionPhases(sizes);
   run.target.created(...layout.streams.map((stream) => `${run.target.root}/${stream}`));
+  run.target.subscribed?.(...layout.subscriptions.map(({ id }) => subscriptionPath(run.target.root, id)));
   run.progress(
     `subscriptions: ${count(sizes.subscriptions)} webhook subscriptions over ${count(sizes.streams)} streams, ${phases.map(describePhase).join(", ")}`,
   );
