@@ -126,10 +126,11 @@ export async function subscriptionDeliveries(
     measured = await run(params, { target, arrivals, receiver, appends });
   } finally {
     await appends.close();
-    await receiver.close();
-    // Every subscription is deleted, even after a failure half-way (the ids are known up front).
+    // Every subscription is deleted, even after a failure half-way (the ids are known up front),
+    // and before the receiver goes: no wake is then sent to a closed port.
     const result = await deleteSubscriptions({ ...target, ids: params.subscriptions.map((s) => s.id) });
     deleted = result.done;
+    await receiver.close();
   }
   return { ...measured, leftOver: params.subscriptions.length - deleted };
 }
