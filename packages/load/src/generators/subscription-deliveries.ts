@@ -60,9 +60,9 @@ export interface DeliveryWindow {
   /** Covered by a wake that arrived before the append's acknowledgement (counted as 0 ms). */
   readonly beforeAck: number;
   readonly wakes: number;
-  /** Acknowledged appends per second, from the first send to the last acknowledgement. */
+  /** Acknowledged appends per second, from the first send to the last acknowledgement (at least the phase's time). */
   readonly appendsPerSecond: number;
-  /** Wakes per second, from the first send to the last delivery. */
+  /** Wakes per second, from the first send to the last delivery (at least the phase's time). */
   readonly wakesPerSecond: number;
   /** Delivered appends per wake (coalescing: many appends, one wake). */
   readonly appendsPerWake: number;
@@ -193,7 +193,8 @@ async function measure(
   await drain(arrivals, params.drainMs);
   const cpu = await endCpu();
   const { histogram, counts } = arrivals.window();
-  const seconds = (at: number) => (at - started) / 1000;
+  // The load lasted `phase.seconds` at least (n appends due at a fixed rate span n - 1 intervals).
+  const seconds = (at: number) => Math.max(phase.seconds, (at - started) / 1000);
   const firstError = appends.firstError ?? receiver.firstFailure;
   return {
     phase,
