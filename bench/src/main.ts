@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: Rivulet side by side with the reference implementation and a trivial
  * node:http server, every server and every load generator in its own process. Writes
- * latest.md, latest.json and the fan-out chart. `--quick` is a small version, `--smoke` the
- * smallest (npm test runs it so the benchmarks keep working).
+ * latest.md and latest.json (scenarios 1-7), subscriptions.md and subscriptions.json
+ * (scenario 8) and the fan-out chart. `--quick` is a small version, `--smoke` the smallest
+ * (npm test runs it so the benchmarks keep working).
  */
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -25,6 +26,7 @@ import { fanOutScenario } from "./scenarios/s4-fan-out.js";
 import { manyStreamsScenario } from "./scenarios/s5-many-streams.js";
 import { sseMemoryScenario } from "./scenarios/s6-sse-memory.js";
 import { restartScenario } from "./scenarios/s7-restart.js";
+import { subscriptionsScenario } from "./scenarios/s8-subscriptions.js";
 import { settingsFor } from "./settings.js";
 
 const flags = parseFlags(process.argv.slice(2));
@@ -85,6 +87,7 @@ try {
   });
   await attempt("s5", "5. Many streams", async () => [await manyStreamsScenario(context)]);
   await attempt("s7", "7. Restart time", async () => [await restartScenario(context)]);
+  await attempt("s8", "8. Webhook delivery through subscriptions", async () => [await subscriptionsScenario(context)]);
 
   results.sort((a, b) => a.id.localeCompare(b.id));
   const minutes = (Date.now() - startedAt.getTime()) / 60_000;

@@ -5,7 +5,7 @@
  * figures can still be checked against each other).
  * Reference servers get smaller sizes where the full size would take minutes.
  */
-import type { AppendsSizes, FanOutSizes, ProducerSizes } from "@rivulet/load";
+import type { AppendsSizes, FanOutSizes, ProducerSizes, SubscriptionSizes } from "@rivulet/load";
 import type { ServerId } from "./core/types.js";
 
 export type RunSize = "full" | "quick" | "smoke";
@@ -45,6 +45,7 @@ export interface Settings {
     readonly referenceStreams: number;
     readonly referenceBytesPerStream: number;
   };
+  readonly subscriptions: SubscriptionSizes & { readonly servers: readonly ServerId[] };
 }
 
 const FULL: Settings = {
@@ -100,6 +101,21 @@ const FULL: Settings = {
     referenceStreams: 10_000,
     referenceBytesPerStream: 10_737,
   },
+  subscriptions: {
+    servers: ["rivulet", "rivuletMemory", "refMemory"],
+    streams: 10_000,
+    subscriptions: 1_000,
+    rates: [1_000],
+    rateSeconds: 5,
+    peakConnections: 64,
+    peakSeconds: 5,
+    warmupSeconds: 1,
+    drainMs: 15_000,
+    bodyBytes: 256,
+    connections: 64,
+    ack: "callback",
+    verifySignatures: false,
+  },
 };
 
 const QUICK: Settings = {
@@ -127,6 +143,15 @@ const QUICK: Settings = {
   },
   manyStreams: { streams: { rivulet: 1_000, refFile: 200, refMemory: 1_000, trivial: 1_000 }, connections: 16 },
   restart: { ...FULL.restart, streams: 1_000, bytesPerStream: 1_024, referenceStreams: 200 },
+  subscriptions: {
+    ...FULL.subscriptions,
+    streams: 1_000,
+    subscriptions: 100,
+    rates: [200],
+    rateSeconds: 1,
+    peakSeconds: 1,
+    warmupSeconds: 0.3,
+  },
 };
 
 /**
@@ -167,6 +192,21 @@ const SMOKE: Settings = {
     bytesPerStream: 512,
     referenceStreams: 20,
     referenceBytesPerStream: 512,
+  },
+  // Signatures checked, so that a receiver that verifies them is exercised too.
+  subscriptions: {
+    ...FULL.subscriptions,
+    servers: ["rivulet", "refMemory"],
+    streams: 20,
+    subscriptions: 5,
+    rates: [50],
+    rateSeconds: 0.3,
+    peakConnections: 4,
+    peakSeconds: 0.3,
+    warmupSeconds: 0,
+    drainMs: 10_000,
+    connections: 4,
+    verifySignatures: true,
   },
 };
 

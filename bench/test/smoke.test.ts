@@ -31,6 +31,8 @@ let exitCode: number | null;
 let output = "";
 let committedMtime: number | undefined;
 let scenarios: Scenario[] = [];
+/** Scenario 8's report (subscriptions.json). */
+let subscriptionScenarios: Scenario[] = [];
 
 function runSmokeBench(out: string): Promise<number | null> {
   return new Promise((resolve) => {
@@ -53,8 +55,12 @@ beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), "rivulet-bench-smoke-"));
   exitCode = await runSmokeBench(outDir);
   // A run that failed early wrote no JSON: the first test then shows its output.
-  const json = await readFile(join(outDir, "latest.json"), "utf8").catch(() => '{"scenarios":[]}');
-  scenarios = (JSON.parse(json) as { scenarios: Scenario[] }).scenarios;
+  const report = async (name: string) => {
+    const json = await readFile(join(outDir, `${name}.json`), "utf8").catch(() => '{"scenarios":[]}');
+    return (JSON.parse(json) as { scenarios: Scenario[] }).scenarios;
+  };
+  scenarios = await report("latest");
+  subscriptionScenarios = await report("subscriptions");
 }, 240_000);
 
 afterAll(async () => {
@@ -64,7 +70,7 @@ afterAll(async () => {
 });
 
 function data<T>(id: string): T {
-  const scenario = scenarios.find((s) => s.id === id);
+  const scenario = [...scenarios, ...subscriptionScenarios].find((s) => s.id === id);
   expect(scenario, `scenario ${id}`).toBeDefined();
   return scenario!.data as T;
 }
@@ -76,8 +82,8 @@ describe("npm run bench -- --smoke", () => {
     expect(exitCode, output.slice(-4000)).toBe(0);
   });
 
-  it("writes the report, the JSON and the chart to the chosen directory only", async () => {
-    for (const file of ["latest.md", "latest.json", "fan-out-latency.svg"])
+  it("writes the reports, their JSON and the chart to the chosen directory only", async () => {
+    for (const file of ["latest.md", "latest.json", "subscriptions.md", "subscriptions.json", "fan-out-latency.svg"])
       expect(existsSync(join(outDir, file))).toBe(true);
     const svg = await readFile(join(outDir, "fan-out-latency.svg"), "utf8");
     expect(svg.startsWith("<svg")).toBe(true);
@@ -86,13 +92,18 @@ describe("npm run bench -- --smoke", () => {
     expect(markdown).toContain("## Machine");
     expect(markdown).toContain("shares the machine");
     expect(markdown).toContain("--smoke");
+    expect(markdown).toContain("[subscriptions.md](subscriptions.md)");
+    const subscriptions = await readFile(join(outDir, "subscriptions.md"), "utf8");
+    expect(subscriptions).toContain("## 8. Webhook delivery through subscriptions");
+    expect(subscriptions).toContain("[latest.md](latest.md)");
     const mtimeAfter = existsSync(COMMITTED) ? statSync(COMMITTED).mtimeMs : undefined;
     expect(mtimeAfter).toBe(committedMtime);
   });
 
-  it("has every scenario, each with tables of figures", () => {
+  it("has every scenario, each in its report with tables of figures", () => {
     expect(scenarios.map((s) => s.id)).toEqual(["s1", "s2", "s3", "s4", "s5", "s6", "s7"]);
-    for (const scenario of scenarios) {
+    expect(subscriptionScenarios.map((s) => s.id)).toEqual(["s8"]);
+    for (const scenario of [...scenarios, ...subscriptionScenarios]) {
       expect(scenario.data.failed, `${scenario.id}: ${scenario.notes.join(" ")}`).toBeUndefined();
       expect(scenario.tables.length).toBeGreaterThan(0);
       for (const table of scenario.tables) expect(table.rows.length).toBeGreaterThan(0);
@@ -219,5 +230,42 @@ describe("npm run bench -- --smoke", () => {
       expect(row.uncleanStops).toEqual([]);
       expect(row.presence).toEqual({ sampled: row.streams, missing: 0 });
     }
+  });
+
+  it("8. subscriptions: on both servers every acknowledged append reached the receiver, at a fixed rate and at peak", () => {
+    const { cells, setups } = data<{
+      cells: Array<{
+        server: string;
+        load: string;
+        acked: number;
+        delivered: number;
+        appendErrors: number;
+        receiverFailures: number;
+        wakesPerSecond: Spread;
+        appendsPerWake: Spread;
+        p50: Spread;
+        p99: Spread;
+      }>;
+      setups: Array<{ server: string; leftOver: number }>;
+    }>("s8");
+    expect(cells.map((cell) => `${cell.server} ${cell.load}`)).toEqual([
+      "rivulet 50/s",
+      "rivulet peak (4 connections)",
+      "refMemory 50/s",
+      "refMemory peak (4 connections)",
+    ]);
+    for (const cell of cells) {
+      expect(cell.acked, JSON.stringify(cell)).toBeGreaterThan(0);
+      expect(cell.delivered).toBe(cell.acked);
+      expect(cell.appendErrors + cell.receiverFailures).toBe(0);
+      expect(positive(cell.wakesPerSecond.median)).toBe(true);
+      // A wake covers at least one append; coalescing only makes it more.
+      expect(cell.appendsPerWake.median).toBeGreaterThanOrEqual(1);
+      expect(cell.p50.median).toBeLessThanOrEqual(cell.p99.median);
+    }
+    expect(setups.map((setup) => [setup.server, setup.leftOver])).toEqual([
+      ["rivulet", 0],
+      ["refMemory", 0],
+    ]);
   });
 });

@@ -17,6 +17,8 @@ export interface LaunchOptions {
   readonly logLevel?: string;
   /** Write a V8 CPU profile of the server into this directory when it stops. */
   readonly cpuProfileDir?: string;
+  /** Let webhooks reach receivers on this machine (subscriptions). */
+  readonly webhooks?: boolean;
   /** How long start-up (including recovery) may take. */
   readonly readyTimeoutMs?: number;
 }
@@ -45,6 +47,7 @@ export async function launchServer(id: ServerId, options: LaunchOptions = {}): P
       dataDir: options.dataDir ?? "",
       durability: options.durability ?? "fsync",
       logLevel: options.logLevel ?? "warn",
+      webhooks: options.webhooks ?? false,
     }),
   ];
   const started = performance.now();

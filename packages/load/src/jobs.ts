@@ -18,6 +18,11 @@ import {
   producerThroughput,
 } from "./generators/producer-throughput.js";
 import type { ProducerFactory } from "./generators/producers/producer-like.js";
+import {
+  type SubscriptionDeliveriesParams,
+  type SubscriptionDeliveriesResult,
+  subscriptionDeliveries,
+} from "./generators/subscription-deliveries.js";
 
 export interface LoadJobs {
   createStreams: { params: CreateStreamsParams; result: CreateStreamsResult };
@@ -28,6 +33,7 @@ export interface LoadJobs {
   fanOut: { params: FanOutParams; result: FanOutResult };
   fanOutRamp: { params: FanOutRampParams; result: FanOutRampResult };
   producerThroughput: { params: ProducerParams; result: ProducerResult };
+  subscriptionDeliveries: { params: SubscriptionDeliveriesParams; result: SubscriptionDeliveriesResult };
 }
 
 export type LoadJobName = keyof LoadJobs;
@@ -60,6 +66,7 @@ export function loadJobs(
     fanOut,
     fanOutRamp,
     producerThroughput: (params) => producerThroughput(params, producers),
+    subscriptionDeliveries,
   };
 }
 
