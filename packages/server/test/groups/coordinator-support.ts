@@ -1,4 +1,5 @@
 /** Shorthands for driving the pure coordinator in tests. */
+import type { Decision } from "../../src/features/groups/coordinator/changes.js";
 import { GroupCoordinator } from "../../src/features/groups/coordinator/coordinator.js";
 import { type PartitionKey, partitionKey, splitKey } from "../../src/features/groups/coordinator/model.js";
 import type { GroupRecord } from "../../src/features/groups/coordinator/records.js";
@@ -45,6 +46,12 @@ export class Harness {
   /** A heartbeat at the current epoch, reporting `owned` (default: what it was last given). */
   poll(result: HeartbeatResult, owned: readonly PartitionKey[] = result.assignment, group = "g"): HeartbeatResult {
     return this.beat({ memberId: result.memberId, memberEpoch: result.memberEpoch, owned: new Set(owned) }, group);
+  }
+
+  /** A decision whose records are kept as durable. */
+  keep<T>(decision: Decision<T>): T {
+    this.log.push(...decision.records);
+    return decision.result;
   }
 
   expire(): GroupRecord[] {
