@@ -93,14 +93,11 @@ class Simulation {
     consuming: new Set(),
     lastOk: 0,
   }));
-  /** Records of the decision in flight: a restart may lose them (its reply was never sent). */
-  private inFlight = 0;
   private highestEpoch = 0;
   private committed = new Map<PartitionKey, string>();
 
   run(step: Action): void {
     const durableBefore = this.h.log.length;
-    this.inFlight = 0;
     const offsetsBefore = new Map(this.committed);
     this.apply(step, durableBefore);
     this.checkOwners();
@@ -111,11 +108,14 @@ class Simulation {
     const h = this.h;
     switch (step.kind) {
       case "beat":
-        return this.beat(step.who, step.lost);
+        this.beat(step.who, step.lost);
+        return;
       case "join":
-        return this.join(step.who);
+        this.join(step.who);
+        return;
       case "leave":
-        return this.leave(step.who, step.temporary);
+        this.leave(step.who, step.temporary);
+        return;
       case "crash": {
         const c = this.consumers[step.who]!;
         c.alive = false;
@@ -135,7 +135,8 @@ class Simulation {
         h.restart();
         return;
       case "commit":
-        return this.commit(step.who, step.own, step.partition, step.offset);
+        this.commit(step.who, step.own, step.partition, step.offset);
+        return;
       case "reset":
         this.refusable(() =>
           h.keep(
