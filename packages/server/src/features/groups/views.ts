@@ -20,7 +20,9 @@ export function partitionMap(keys: Iterable<PartitionKey>): Record<string, numbe
     .map(splitKey)
     .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
   for (const { topic, partition } of sorted) {
-    map[topic] = [...(map[topic] ?? []), partition];
+    const list = map[topic];
+    if (list) list.push(partition);
+    else map[topic] = [partition];
   }
   return map;
 }

@@ -20,8 +20,14 @@ export function heartbeatRoutes(service: GroupService, groupPath: (group: string
     const wait = waitMs(request.query.get("wait_ms"), service.settings);
     const body = parseHeartbeat(await readObject(request, service.settings.maxBodyBytes), service.settings);
     let result = await service.decide((c, now) => c.heartbeat(group, body, now));
-    if (wait > 0 && nothingNew(body, result)) {
-      await waitForChange(service, group, wait, request);
+    const until = service.now() + wait;
+    let closed = false;
+    request.onClose(() => {
+      closed = true;
+    });
+    // Any change of the group wakes the wait; only one that concerns this member ends it.
+    while (nothingNew(body, result) && !closed && service.now() < until) {
+      await waitForChange(service, group, until - service.now(), request);
       const again: HeartbeatRequest = { ...body, memberId: result.memberId, topics: undefined, owned: undefined };
       result = await service.decide((c, now) => c.heartbeat(group, again, now));
     }
