@@ -6,6 +6,7 @@ import { ProtocolError } from "@rivulet/protocol";
 import type { HttpRequest } from "../../../http/exchange.js";
 import type { AccessScope } from "../../../http/middleware/auth/config.js";
 import type { RouteSpec } from "../../../http/routing/route.js";
+import { notEmpty } from "../coordinator/errors.js";
 import { lagOf, partitionsOf } from "../runtime/lag.js";
 import { checkedCommits, type OffsetInput, type ResetTarget, resetPositions } from "../runtime/positions.js";
 import type { GroupService } from "../runtime/service.js";
@@ -70,6 +71,9 @@ export function offsetRoutes(service: GroupService, groupPath: (group: string) =
         const group = groupId(params.group);
         const body = await readObject(request, settings.maxBodyBytes);
         service.ensureOpen();
+        // Refused before any position is looked up (the decision checks again).
+        const members = service.coordinator.get(group)?.members.size ?? 0;
+        if (members > 0) throw notEmpty(group, members);
         const offsets = await resetOffsets(service, body);
         await service.decide((c, now) => c.reset(group, offsets, now));
         return json(200, {
