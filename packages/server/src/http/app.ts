@@ -164,6 +164,7 @@ export class ProtocolApp {
       route: (route: RouteSpec) => this.router.add(route),
       onOpen: (hook) => this.lifecycle.onOpen(hook),
       onClose: (hook) => this.lifecycle.onClose(hook),
+      onDrain: (hook) => this.lifecycle.onDrain(hook),
       readiness: (check) => this.lifecycle.addCheck(check),
       provide: (key, value) => {
         if (this.services.has(key.name)) throw new Error(`${feature.name}: ${key.name} is already offered`);

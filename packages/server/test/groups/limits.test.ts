@@ -42,3 +42,16 @@ test("a waiting heartbeat holds a live-connection slot: past the cap, 503 with R
   const answered = await waiting;
   expect(answered.assignment.orders).toHaveLength(1);
 });
+
+test("a graceful shutdown answers a waiting heartbeat at once", async () => {
+  t = await groupApp({ orders: 2 });
+  const a = await join(t, "g");
+  const waiting = poll(t, "g", a, "?wait_ms=20000");
+  await new Promise((resolve) => setImmediate(resolve));
+  // Without the drain hook this would wait out wait_ms (20 s) and the drain its timeout (60 s),
+  // past the test's timeout; drained, the heartbeat answers and the drain ends with it.
+  await t.app.drain(60_000);
+  const answered = await waiting;
+  expect(answered.member_epoch).toBe(a.member_epoch);
+  expect(answered.assignment.orders).toHaveLength(2);
+});

@@ -24,6 +24,9 @@ function echoFeature(events: string[], ready: { value: boolean }): Feature {
       host.onOpen(() => {
         events.push("open");
       });
+      host.onDrain(() => {
+        events.push("drain");
+      });
       host.onClose(() => {
         events.push("close");
       });
@@ -55,9 +58,10 @@ describe("features", () => {
       ready.value = true;
       expect((await t.request("/readyz")).status).toBe(200);
     } finally {
+      await t.app.drain(100);
       await t.close();
     }
-    expect(events).toEqual(["open", "close"]);
+    expect(events).toEqual(["open", "drain", "close"]);
   });
 
   test("feature routes pass access control like stream routes", async () => {

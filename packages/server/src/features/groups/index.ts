@@ -44,6 +44,7 @@ export const groups: Feature = {
         stats: host.lookup(PARTITION_STATS) ?? stand,
       });
     });
+    host.onDrain(() => service.drain());
     host.onClose(() => service.close());
     host.readiness(() => service.readiness());
   },

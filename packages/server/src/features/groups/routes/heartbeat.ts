@@ -26,7 +26,7 @@ export function heartbeatRoutes(service: GroupService, groupPath: (group: string
       closed = true;
     });
     // Any change of the group wakes the wait; only one that concerns this member ends it.
-    while (nothingNew(body, result) && !closed && service.now() < until) {
+    while (nothingNew(body, result) && !closed && !service.draining && service.now() < until) {
       await waitForChange(service, group, until - service.now(), request);
       const again: HeartbeatRequest = { ...body, memberId: result.memberId, topics: undefined, owned: undefined };
       result = await service.decide((c, now) => c.heartbeat(group, again, now));

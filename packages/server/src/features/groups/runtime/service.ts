@@ -50,6 +50,8 @@ export class GroupService {
   private expiryTimer: NodeJS.Timeout | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private stopListening: (() => void) | undefined;
+  /** Shutting down: heartbeats no longer wait. */
+  draining = false;
 
   constructor(private readonly options: GroupServiceOptions) {
     this.settings = options.settings;
@@ -90,6 +92,12 @@ export class GroupService {
     );
     this.stopListening = sources.directory.onChange((topic) => this.onTopicChanged(topic));
     await this.load();
+  }
+
+  /** A graceful shutdown began: waiting heartbeats answer now, and no new one waits. */
+  drain(): void {
+    this.draining = true;
+    this.waiters.wakeAll();
   }
 
   async close(): Promise<void> {
@@ -136,6 +144,7 @@ export class GroupService {
 
   /** Waits (bounded) until `group` changes; `onCancel` gets the function that ends the wait early. */
   waitForChange(group: string, ms: number, onCancel: (cancel: () => void) => void): Promise<void> {
+    if (this.draining) return Promise.resolve();
     return this.waiters.wait(group, ms, onCancel);
   }
 
