@@ -10,6 +10,9 @@ import type { GroupRecord } from "./coordinator/records.js";
 import { lagOf, partitionsOf } from "./runtime/lag.js";
 import type { GroupObserver, GroupService } from "./runtime/service.js";
 
+/** How long one lag computation serves the gauges (one scrape reads all three). */
+const LAG_REUSE_MS = 1000;
+
 export const noGroupObserver: GroupObserver = { recorded() {} };
 
 export class GroupMetrics implements GroupObserver {
@@ -59,7 +62,16 @@ export class GroupMetrics implements GroupObserver {
           for (const member of group.members.values()) this.inc({ state: memberState(group, member) });
       },
     });
-    const lags = async () => {
+    // One scrape collects three lag gauges: they share one computation.
+    let cached:
+      | { at: number; lags: Promise<Array<{ group: string; messages: number | null; bytes: number }>> }
+      | undefined;
+    const lags = () => {
+      const now = Date.now();
+      if (!cached || now - cached.at > LAG_REUSE_MS) cached = { at: now, lags: computeLags() };
+      return cached.lags;
+    };
+    const computeLags = async () => {
       const running = service();
       const found: Array<{ group: string; messages: number | null; bytes: number }> = [];
       for (const group of groups()) {
