@@ -91,7 +91,7 @@ describe("npm run bench -- --smoke", () => {
   });
 
   it("has every scenario, each with tables of figures", () => {
-    expect(scenarios.map((s) => s.id)).toEqual(["s1", "s2", "s3", "s4", "s5", "s6", "s7"]);
+    expect(scenarios.map((s) => s.id)).toEqual(["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"]);
     for (const scenario of scenarios) {
       expect(scenario.data.failed, `${scenario.id}: ${scenario.notes.join(" ")}`).toBeUndefined();
       expect(scenario.tables.length).toBeGreaterThan(0);
@@ -219,5 +219,24 @@ describe("npm run bench -- --smoke", () => {
       expect(row.uncleanStops).toEqual([]);
       expect(row.presence).toEqual({ sampled: row.streams, missing: 0 });
     }
+  });
+
+  it("8. groups: rebalances settled, commits were answered, nothing was refused", () => {
+    const d = data<{
+      join: Spread;
+      oneJoins: Spread;
+      oneLeaves: Spread;
+      commitsPerSecond: Spread;
+      offsetsPerSecond: Spread;
+      commitP50: Spread;
+      commitP99: Spread;
+      errors: number;
+    }>("s8");
+    for (const figure of [d.join, d.oneJoins, d.oneLeaves, d.commitsPerSecond, d.offsetsPerSecond]) {
+      expect(positive(figure.median), JSON.stringify(d)).toBe(true);
+    }
+    expect(d.offsetsPerSecond.median).toBeGreaterThanOrEqual(d.commitsPerSecond.median);
+    expect(d.commitP50.median).toBeLessThanOrEqual(d.commitP99.median);
+    expect(d.errors).toBe(0);
   });
 });

@@ -19,6 +19,8 @@ export interface LaunchOptions {
   readonly cpuProfileDir?: string;
   /** How long start-up (including recovery) may take. */
   readonly readyTimeoutMs?: number;
+  /** Rivulet's `--config` file. */
+  readonly configFile?: string;
 }
 
 export interface RunningServer {
@@ -45,6 +47,7 @@ export async function launchServer(id: ServerId, options: LaunchOptions = {}): P
       dataDir: options.dataDir ?? "",
       durability: options.durability ?? "fsync",
       logLevel: options.logLevel ?? "warn",
+      configFile: options.configFile,
     }),
   ];
   const started = performance.now();

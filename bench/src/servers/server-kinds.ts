@@ -53,6 +53,8 @@ export interface ServerArgs {
   readonly durability: string;
   /** Rivulet only. */
   readonly logLevel: string;
+  /** Rivulet only: a config file. */
+  readonly configFile?: string | undefined;
 }
 
 /** node arguments that start the server (relative to the repository root). */
@@ -70,6 +72,7 @@ export function serverArgs(id: ServerId, args: ServerArgs): string[] {
         args.durability,
         "--log-level",
         args.logLevel,
+        ...(args.configFile ? ["--config", args.configFile] : []),
       ];
     case "refFile":
       return ["bench/src/servers/reference-server.mjs", "--data-dir", args.dataDir];

@@ -167,7 +167,9 @@ export class GroupService {
       );
     }
     this.options.observer.recorded(records);
-    for (const group of new Set(records.map((record) => record.g))) this.waiters.wake(group);
+    // Offsets change no member's assignment: only membership and target changes wake heartbeats.
+    const changed = records.filter((record) => record.t !== "commit" && record.t !== "reset");
+    for (const group of new Set(changed.map((record) => record.g))) this.waiters.wake(group);
   }
 
   private async load(): Promise<void> {
