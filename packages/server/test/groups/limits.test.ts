@@ -55,3 +55,18 @@ test("a graceful shutdown answers a waiting heartbeat at once", async () => {
   expect(answered.member_epoch).toBe(a.member_epoch);
   expect(answered.assignment.orders).toHaveLength(2);
 });
+
+test("a member that stops heartbeating is removed by the sweep, and a waiting member gets its partitions", async () => {
+  t = await groupApp({ orders: 2 }, { groups: { sessionTimeoutMs: 300, heartbeatIntervalMs: 100, maxWaitMs: 250 } });
+  const a = await join(t, "g");
+  let b = await join(t, "g");
+  await poll(t, "g", a);
+  // A falls silent. B keeps heartbeating (long-polls): A's expiry is a group change that wakes it.
+  for (let i = 0; i < 40 && (b.assignment.orders?.length ?? 0) < 2; i++) b = await poll(t, "g", b, "?wait_ms=250");
+  expect(b.assignment.orders).toHaveLength(2);
+  await expectError(
+    await post(t, groupUrl("g", "/heartbeat"), { member_id: a.member_id, member_epoch: a.member_epoch }),
+    404,
+    "UNKNOWN_MEMBER_ID",
+  );
+});

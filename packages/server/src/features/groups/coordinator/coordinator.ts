@@ -103,21 +103,6 @@ export class GroupCoordinator {
     return changes.records;
   }
 
-  /** The earliest moment `expire` has something to do, if any. */
-  nextExpiry(): number | undefined {
-    let next: number | undefined;
-    for (const group of this.groups.values()) {
-      for (const member of group.members.values()) {
-        const at =
-          member.fenced || member.revokeDeadline === null
-            ? member.deadline
-            : Math.min(member.deadline, member.revokeDeadline);
-        if (next === undefined || at < next) next = at;
-      }
-    }
-    return next;
-  }
-
   /** A topic's partition count changed: groups subscribed to it get a new target. */
   topicChanged(topic: string, now: number): GroupRecord[] {
     const changes = new Changes(this.groups);

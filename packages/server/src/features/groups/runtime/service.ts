@@ -1,8 +1,7 @@
 /**
  * The consumer group runtime: opens the groups state log and replays it into the coordinator,
- * runs each decision (expiring sessions first), makes its records durable before anyone hears
- * of it (write-ahead), wakes heartbeats waiting on the groups it changed, and ends sessions on
- * time. A failed state write stops groups (memory would be ahead of what is durable) until
+ * runs each decision, makes its records durable before anyone hears of it (write-ahead),
+ * wakes heartbeats waiting on the groups it changed, and ends sessions on a sweep. A failed state write stops groups (memory would be ahead of what is durable) until
  * the state is replayed again, retried every few seconds; streams keep working meanwhile.
  */
 import { randomBytes } from "node:crypto";
@@ -47,7 +46,7 @@ export class GroupService {
   private lastWrite: Promise<void> = Promise.resolve();
   private state: "closed" | "open" | "failed" = "closed";
   private failure: string | undefined;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private stopListening: (() => void) | undefined;
   /** Shutting down: heartbeats no longer wait. */
@@ -102,7 +101,7 @@ export class GroupService {
 
   async close(): Promise<void> {
     this.state = "closed";
-    clearTimeout(this.expiryTimer);
+    clearInterval(this.sweeper);
     clearTimeout(this.reloadTimer);
     this.stopListening?.();
     this.waiters.wakeAll();
@@ -123,22 +122,13 @@ export class GroupService {
   }
 
   /**
-   * Runs a decision after ending the sessions that are due, and resolves once its records
-   * are durable — or, when it has none, once every earlier record is, so no answer ever
-   * reflects state a crash could take back.
+   * Runs a decision and resolves once its records are durable — or, when it has none, once
+   * every earlier record is, so no answer ever reflects state a crash could take back.
    */
   async decide<T>(decision: (coordinator: GroupCoordinator, now: number) => Decision<T>): Promise<T> {
     this.ensureOpen();
-    const now = this.now();
-    const expired = this.coordinator.expire(now);
-    let made: Decision<T>;
-    try {
-      made = decision(this.coordinator, now);
-    } catch (error) {
-      await this.persist(expired);
-      throw error;
-    }
-    await this.persist([...expired, ...made.records]);
+    const made = decision(this.coordinator, this.now());
+    await this.persist(made.records);
     return made.result;
   }
 
@@ -149,7 +139,6 @@ export class GroupService {
   }
 
   private async persist(records: readonly GroupRecord[]): Promise<void> {
-    this.scheduleExpiry();
     if (records.length === 0) return this.lastWrite;
     const written = Promise.all(records.map((record) => this.log.append(record))).then(() => {});
     this.lastWrite = written.catch(() => {});
@@ -181,21 +170,22 @@ export class GroupService {
     this.coordinator.loaded(this.now());
     this.state = "open";
     this.failure = undefined;
-    this.scheduleExpiry();
+    this.startSweeping();
   }
 
-  /** One timer, at the next session or rebalance deadline. */
-  private scheduleExpiry(): void {
-    clearTimeout(this.expiryTimer);
-    if (this.state !== "open") return;
-    const next = this.coordinator.nextExpiry();
-    if (next === undefined || !Number.isFinite(next)) return;
-    const delay = Math.min(Math.max(0, next - this.now()) + 1, 24 * 3600_000);
-    this.expiryTimer = setTimeout(() => this.runExpiry(), delay);
-    this.expiryTimer.unref();
+  /**
+   * Sessions and rebalance timeouts end on a sweep a few times per session timeout (at most
+   * every second): a member is removed at most that long after its deadline, and no request
+   * pays for looking at every member.
+   */
+  private startSweeping(): void {
+    clearInterval(this.sweeper);
+    const every = Math.min(1000, Math.max(50, Math.floor(this.settings.sessionTimeoutMs / 10)));
+    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper.unref();
   }
 
-  private runExpiry(): void {
+  private sweep(): void {
     if (this.state !== "open") return;
     this.persist(this.coordinator.expire(this.now())).catch(() => {});
   }
@@ -210,7 +200,7 @@ export class GroupService {
     this.state = "failed";
     this.failure = `group state could not be saved: ${String(error)}`;
     this.options.logger.error({ err: String(error) }, "group state could not be saved; replaying it again shortly");
-    clearTimeout(this.expiryTimer);
+    clearInterval(this.sweeper);
     this.waiters.wakeAll();
     const retry = () => {
       this.reloadTimer = setTimeout(() => {
