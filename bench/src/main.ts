@@ -27,6 +27,7 @@ import { manyStreamsScenario } from "./scenarios/s5-many-streams.js";
 import { sseMemoryScenario } from "./scenarios/s6-sse-memory.js";
 import { restartScenario } from "./scenarios/s7-restart.js";
 import { subscriptionsScenario } from "./scenarios/s8-subscriptions.js";
+import { groupsScenario } from "./scenarios/s9-groups.js";
 import { settingsFor } from "./settings.js";
 
 const flags = parseFlags(process.argv.slice(2));
@@ -88,6 +89,7 @@ try {
   await attempt("s5", "5. Many streams", async () => [await manyStreamsScenario(context)]);
   await attempt("s7", "7. Restart time", async () => [await restartScenario(context)]);
   await attempt("s8", "8. Webhook delivery through subscriptions", async () => [await subscriptionsScenario(context)]);
+  await attempt("s9", "9. Consumer groups", async () => [await groupsScenario(context)]);
 
   results.sort((a, b) => a.id.localeCompare(b.id));
   const minutes = (Date.now() - startedAt.getTime()) / 60_000;

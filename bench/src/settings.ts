@@ -38,6 +38,12 @@ export interface Settings {
     readonly streams: Readonly<Partial<Record<ServerId, number>>>;
     readonly connections: number;
   };
+  /** Consumer groups on Rivulet: rebalance time and commit throughput. */
+  readonly groups: {
+    readonly members: number;
+    readonly partitions: number;
+    readonly commitSeconds: number;
+  };
   readonly restart: {
     readonly servers: readonly ("rivulet" | "refFile")[];
     readonly streams: number;
@@ -94,6 +100,7 @@ const FULL: Settings = {
     streams: { rivulet: 100_000, refFile: 10_000, refMemory: 30_000, trivial: 30_000 },
     connections: 64,
   },
+  groups: { members: 10, partitions: 24, commitSeconds: 3 },
   restart: {
     servers: ["rivulet", "refFile"],
     streams: 100_000,
@@ -142,6 +149,7 @@ const QUICK: Settings = {
     rampStepSeconds: 0.5,
   },
   manyStreams: { streams: { rivulet: 1_000, refFile: 200, refMemory: 1_000, trivial: 1_000 }, connections: 16 },
+  groups: { ...FULL.groups, commitSeconds: 1 },
   restart: { ...FULL.restart, streams: 1_000, bytesPerStream: 1_024, referenceStreams: 200 },
   subscriptions: {
     ...FULL.subscriptions,
@@ -186,6 +194,7 @@ const SMOKE: Settings = {
     rampStepSeconds: 0.3,
   },
   manyStreams: { streams: { rivulet: 100 }, connections: 4 },
+  groups: { members: 3, partitions: 6, commitSeconds: 0.3 },
   restart: {
     servers: ["rivulet", "refFile"],
     streams: 50,

@@ -33,6 +33,7 @@ let committedMtime: number | undefined;
 let scenarios: Scenario[] = [];
 /** Scenario 8's report (subscriptions.json). */
 let subscriptionScenarios: Scenario[] = [];
+let kafkaScenarios: Scenario[] = [];
 
 function runSmokeBench(out: string): Promise<number | null> {
   return new Promise((resolve) => {
@@ -61,6 +62,7 @@ beforeAll(async () => {
   };
   scenarios = await report("latest");
   subscriptionScenarios = await report("subscriptions");
+  kafkaScenarios = await report("kafka-layer");
 }, 240_000);
 
 afterAll(async () => {
@@ -70,7 +72,7 @@ afterAll(async () => {
 });
 
 function data<T>(id: string): T {
-  const scenario = [...scenarios, ...subscriptionScenarios].find((s) => s.id === id);
+  const scenario = [...scenarios, ...subscriptionScenarios, ...kafkaScenarios].find((s) => s.id === id);
   expect(scenario, `scenario ${id}`).toBeDefined();
   return scenario!.data as T;
 }
@@ -83,7 +85,15 @@ describe("npm run bench -- --smoke", () => {
   });
 
   it("writes the reports, their JSON and the chart to the chosen directory only", async () => {
-    for (const file of ["latest.md", "latest.json", "subscriptions.md", "subscriptions.json", "fan-out-latency.svg"])
+    for (const file of [
+      "latest.md",
+      "latest.json",
+      "subscriptions.md",
+      "subscriptions.json",
+      "kafka-layer.md",
+      "kafka-layer.json",
+      "fan-out-latency.svg",
+    ])
       expect(existsSync(join(outDir, file))).toBe(true);
     const svg = await readFile(join(outDir, "fan-out-latency.svg"), "utf8");
     expect(svg.startsWith("<svg")).toBe(true);
@@ -103,7 +113,8 @@ describe("npm run bench -- --smoke", () => {
   it("has every scenario, each in its report with tables of figures", () => {
     expect(scenarios.map((s) => s.id)).toEqual(["s1", "s2", "s3", "s4", "s5", "s6", "s7"]);
     expect(subscriptionScenarios.map((s) => s.id)).toEqual(["s8"]);
-    for (const scenario of [...scenarios, ...subscriptionScenarios]) {
+    expect(kafkaScenarios.map((s) => s.id)).toEqual(["s9"]);
+    for (const scenario of [...scenarios, ...subscriptionScenarios, ...kafkaScenarios]) {
       expect(scenario.data.failed, `${scenario.id}: ${scenario.notes.join(" ")}`).toBeUndefined();
       expect(scenario.tables.length).toBeGreaterThan(0);
       for (const table of scenario.tables) expect(table.rows.length).toBeGreaterThan(0);
@@ -267,5 +278,24 @@ describe("npm run bench -- --smoke", () => {
       ["rivulet", 0],
       ["refMemory", 0],
     ]);
+  });
+
+  it("9. groups: rebalances settled, commits were answered, nothing was refused", () => {
+    const d = data<{
+      join: Spread;
+      oneJoins: Spread;
+      oneLeaves: Spread;
+      commitsPerSecond: Spread;
+      offsetsPerSecond: Spread;
+      commitP50: Spread;
+      commitP99: Spread;
+      errors: number;
+    }>("s9");
+    for (const figure of [d.join, d.oneJoins, d.oneLeaves, d.commitsPerSecond, d.offsetsPerSecond]) {
+      expect(positive(figure.median), JSON.stringify(d)).toBe(true);
+    }
+    expect(d.offsetsPerSecond.median).toBeGreaterThanOrEqual(d.commitsPerSecond.median);
+    expect(d.commitP50.median).toBeLessThanOrEqual(d.commitP99.median);
+    expect(d.errors).toBe(0);
   });
 });

@@ -28,6 +28,7 @@ export const REPORT_FILES: readonly ReportFile[] = [
       "Rivulet runs as the real binary (`rivulet serve`, file store, default `--durability fsync`: every 2xx is sent after the write-ahead log is fdatasynced; concurrent writes share one fsync). The reference implementation is the baseline users would otherwise pick.",
     seeAlso: [
       "Scenario 8, webhook delivery through subscriptions, has its own page: [subscriptions.md](subscriptions.md).",
+      "Scenario 9, consumer groups, is on [kafka-layer.md](kafka-layer.md).",
     ],
   },
   {
@@ -37,6 +38,15 @@ export const REPORT_FILES: readonly ReportFile[] = [
     servers: ["rivulet", "rivuletMemory", "refMemory"],
     about:
       "Rivulet runs as the real binary (`rivulet serve`), on the file store with the default `--durability fsync` (every 2xx, and every change of subscription state, is sent or acted on after the write-ahead log is fdatasynced; concurrent writes share one fsync) and on the memory store. Subscription state is durable on the file store (kept in internal streams, PROTOCOL §6-7 state survives `kill -9`); the reference keeps subscriptions in memory only.",
+    seeAlso: ["Scenarios 1-7 are in [latest.md](latest.md)."],
+  },
+  {
+    name: "kafka-layer",
+    title: "Rivulet benchmarks: the Kafka-style layer",
+    scenarios: ["s9"],
+    servers: ["rivulet"],
+    about:
+      "Rivulet runs as the real binary (`rivulet serve`, file store, default `--durability fsync`: every answer, group state included, is sent after the write-ahead log is fdatasynced). The reference implementation has no topics or consumer groups, so there is no side-by-side row.",
     seeAlso: ["Scenarios 1-7 are in [latest.md](latest.md)."],
   },
 ];

@@ -21,6 +21,8 @@ export interface LaunchOptions {
   readonly webhooks?: boolean;
   /** How long start-up (including recovery) may take. */
   readonly readyTimeoutMs?: number;
+  /** Rivulet's `--config` file. */
+  readonly configFile?: string;
 }
 
 export interface RunningServer {
@@ -48,6 +50,7 @@ export async function launchServer(id: ServerId, options: LaunchOptions = {}): P
       durability: options.durability ?? "fsync",
       logLevel: options.logLevel ?? "warn",
       webhooks: options.webhooks ?? false,
+      configFile: options.configFile,
     }),
   ];
   const started = performance.now();

@@ -61,6 +61,8 @@ export interface ServerArgs {
   readonly logLevel: string;
   /** Webhooks may reach receivers on this machine (127.0.0.1): Rivulet's allow-list, the reference's switch. */
   readonly webhooks: boolean;
+  /** Rivulet only: a config file. */
+  readonly configFile?: string | undefined;
 }
 
 /** What Rivulet lets webhooks reach when `webhooks` is on (PROTOCOL §12.8: loopback is refused by default). */
@@ -84,7 +86,8 @@ export function serverArgs(id: ServerId, args: ServerArgs): string[] {
 
 function rivulet(args: ServerArgs): string[] {
   const webhooks = args.webhooks ? ["--webhook-allow", LOCAL_WEBHOOKS] : [];
-  return ["packages/cli/bin/rivulet.js", "serve", "--port", "0", "--log-level", args.logLevel, ...webhooks];
+  const config = args.configFile ? ["--config", args.configFile] : [];
+  return ["packages/cli/bin/rivulet.js", "serve", "--port", "0", "--log-level", args.logLevel, ...webhooks, ...config];
 }
 
 function referenceWebhooks(args: ServerArgs): string[] {

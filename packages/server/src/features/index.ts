@@ -1,6 +1,7 @@
 /** The features every server mounts; embedders may add their own through `ServerOptions.features`. */
 import type { Feature } from "../feature.js";
 import { adminList } from "./admin-list/index.js";
+import { groups } from "./groups/index.js";
 import { subscriptions } from "./subscriptions/index.js";
 
-export const builtInFeatures: readonly Feature[] = [adminList, subscriptions];
+export const builtInFeatures: readonly Feature[] = [adminList, subscriptions, groups];

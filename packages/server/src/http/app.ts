@@ -7,7 +7,7 @@
  */
 import { type ErrorCode, ProtocolError } from "@rivulet/protocol";
 import { Engine } from "../engine/engine.js";
-import type { Feature } from "../feature.js";
+import type { Feature, ServiceKey } from "../feature.js";
 import { builtInFeatures } from "../features/index.js";
 import { type Logger, silentLogger } from "../ops/logger.js";
 import { ServerMetrics } from "../ops/metrics.js";
@@ -41,6 +41,8 @@ export class ProtocolApp {
   private readonly guards: Guards;
   private readonly router: Router;
   private readonly lifecycle: Lifecycle;
+  /** What features offer each other (FeatureHost.provide), by key name. */
+  private readonly services = new Map<string, unknown>();
 
   constructor({ features = [], ...options }: ServerOptions = {}) {
     const store: Store = options.store ?? new MemoryStore();
@@ -53,6 +55,7 @@ export class ProtocolApp {
       auth: options.auth,
       publicUrl: options.publicUrl,
       subscriptions: options.subscriptions,
+      groups: options.groups,
       rateLimitPerClientBurst: options.rateLimitPerClientBurst,
       rateLimitPerTokenBurst: options.rateLimitPerTokenBurst,
     };
@@ -161,7 +164,13 @@ export class ProtocolApp {
       route: (route: RouteSpec) => this.router.add(route),
       onOpen: (hook) => this.lifecycle.onOpen(hook),
       onClose: (hook) => this.lifecycle.onClose(hook),
+      onDrain: (hook) => this.lifecycle.onDrain(hook),
       readiness: (check) => this.lifecycle.addCheck(check),
+      provide: (key, value) => {
+        if (this.services.has(key.name)) throw new Error(`${feature.name}: ${key.name} is already offered`);
+        this.services.set(key.name, value);
+      },
+      lookup: <T>(key: ServiceKey<T>) => this.services.get(key.name) as T | undefined,
     });
   }
 
