@@ -20,6 +20,7 @@ export { ServerMetrics } from "./ops/metrics.js";
 export { type CoreOptions, DEFAULTS } from "./options.js";
 export { DEFAULT_PORT, LISTEN_DEFAULTS, type ListenOptions, type RivuletServer, startServer } from "./server.js";
 export type { ServerOptions } from "./server-options.js";
+export { INDEX_INTERVAL, indexEntriesOf } from "./store/append-index.js";
 export {
   DataDirLockedError,
   StoreBusyError,
@@ -29,6 +30,7 @@ export {
   StoreError,
   StoreFullError,
   StoreMissingError,
+  StoreTrimmedError,
 } from "./store/errors.js";
 export { type Durability, FileStore, type FileStoreOptions } from "./store/file/file-store.js";
 export { checkDataDir, repairDataDir } from "./store/file/fsck/repair.js";
@@ -46,6 +48,9 @@ export { MemoryStore } from "./store/memory-store.js";
 export { applyRecord, type RecordTarget } from "./store/record-state.js";
 export type {
   AppendRecord,
+  IndexEntry,
+  IndexKey,
+  Inherited,
   ListQuery,
   Store,
   StoredStream,

@@ -54,6 +54,16 @@ export interface CoreOptions {
   cacheVisibility?: "public" | "private";
   /** How often expired streams are reclaimed (default 5 s). */
   sweepIntervalMs?: number;
+  /**
+   * Server-wide retention by age for streams without their own Stream-Retention-Ms: messages
+   * older than this may be dropped from a stream's head, in whole storage units (0, the default:
+   * keep everything; docs/extensions.md).
+   */
+  retentionMs?: number;
+  /** Server-wide retention by size for streams without their own Stream-Retention-Bytes (0, the default: keep everything). */
+  retentionBytes?: number;
+  /** How often retention looks for data to reclaim (default 1 s). */
+  retentionIntervalMs?: number;
   /** How long a Producer-Seq that skips ahead waits for earlier ones (default 250 ms). */
   producerReorderWaitMs?: number;
   /** Responses at least this large are compressed when the client accepts it (default 1 KiB; 0 disables). */
@@ -93,6 +103,9 @@ export const DEFAULTS = {
   corsOrigins: "*",
   cacheVisibility: "public",
   sweepIntervalMs: 5_000,
+  retentionMs: 0,
+  retentionBytes: 0,
+  retentionIntervalMs: 1_000,
   producerReorderWaitMs: 250,
   compressMinBytes: 1024,
   metrics: true,

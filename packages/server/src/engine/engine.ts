@@ -9,16 +9,19 @@ import {
   DEFAULT_CONTENT_TYPE,
   decideAppend,
   decideCreate,
+  effectiveRetention,
   frameJson,
   isExpired,
   isJsonContentType,
   type Lifetime,
   type ProducerState,
   ProtocolError,
+  type Retention,
   type StreamConfig,
 } from "@rivulet/protocol";
-import { StoreConflictError, StoreMissingError } from "../store/errors.js";
-import type { AppendRecord, Store, StoredStream, StreamMeta } from "../store/types.js";
+import { StoreConflictError, StoreMissingError, StoreTrimmedError } from "../store/errors.js";
+import type { AppendRecord, IndexEntry, IndexKey, Store, StoredStream, StreamMeta } from "../store/types.js";
+import { gone } from "./earliest.js";
 import { type EngineEvent, EventFeed } from "./events.js";
 import { type ForkRequest, resolveFork } from "./fork.js";
 import { LiveSet } from "./live.js";
@@ -36,12 +39,16 @@ export interface EngineOptions {
   readonly producerReorderWaitMs?: number;
   /** An event listener threw: report it (the engine carries on). */
   readonly onListenerError?: (error: unknown, event: EngineEvent) => void;
+  /** Retention for streams without settings of their own (default: keep everything). */
+  readonly defaultRetention?: Retention;
 }
 
 export interface CreateRequest {
   /** As sent; a plain create defaults it, a fork inherits its source's (PROTOCOL §4.2). */
   readonly contentType: string | undefined;
   readonly lifetime: Lifetime;
+  /** The stream's own retention settings (a fork without any inherits its source's). */
+  readonly retention: Retention;
   readonly closed: boolean;
   readonly body: Uint8Array;
   readonly fork: ForkRequest | undefined;
@@ -56,6 +63,8 @@ export interface AppendResult {
   readonly tail: number;
   readonly closed: boolean;
   readonly producer: ProducerState | undefined;
+  /** For a write that appended messages: the seq of its first message and its append time. */
+  readonly appended: { readonly seq: number; readonly ts: number } | undefined;
 }
 
 /** How often a write re-decides after another server changed the stream first, before giving up (503). */
@@ -70,8 +79,8 @@ export class Engine {
   private readonly removal: Removal;
   private readonly producerWaits = new ProducerWaits();
   private readonly reorderWaitMs: number;
-  /** Message counts of records in flight, for the `appended` event. */
-  private readonly messageCounts = new WeakMap<AppendRecord, number>();
+  /** Retention for streams without settings of their own. */
+  readonly defaultRetention: Retention;
   private lastCreatedAt = 0;
   /** Set at shutdown: live reads answer at once instead of waiting. */
   draining = false;
@@ -80,6 +89,7 @@ export class Engine {
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.reorderWaitMs = options.producerReorderWaitMs ?? 250;
+    this.defaultRetention = options.defaultRetention ?? NO_RETENTION;
     this.events = new EventFeed(options.onListenerError ?? (() => {}));
     this.registry = new StreamRegistry(this.store, this.now);
     this.writer = new StreamWriter(this.store, (stream, record) => this.onVisible(stream, record));
@@ -116,6 +126,11 @@ export class Engine {
     return stream;
   }
 
+  /** The retention that applies to `stream`: its own settings, each falling back to the server's. */
+  retentionOf(stream: StreamState): Retention {
+    return effectiveRetention(stream.meta.retention, this.defaultRetention);
+  }
+
   /** A stream by path whatever its state, for fork reads through soft-deleted sources. */
   async stream(path: string): Promise<StreamState | undefined> {
     return this.registry.find(path);
@@ -137,6 +152,7 @@ export class Engine {
     const config: StreamConfig = {
       contentType: fork?.contentType ?? request.contentType ?? DEFAULT_CONTENT_TYPE,
       lifetime: fork?.lifetime ?? request.lifetime,
+      retention: fork?.retention ?? request.retention,
       closed: request.closed,
       fork: fork?.origin,
     };
@@ -153,13 +169,21 @@ export class Engine {
       lifetime: shareLifetime(config.lifetime),
       createdAt: this.nextCreatedAt(),
       fork: config.fork,
+      retention: shareRetention(config.retention),
+      inherited: fork?.inherited,
     };
     const start = meta.fork?.position ?? 0;
+    const ts = Math.max(this.now(), meta.inherited?.ts ?? 0);
     const first: AppendRecord | undefined =
       data.length > 0 || config.closed
-        ? { position: start, data, producer: undefined, streamSeq: undefined, close: config.closed }
+        ? { position: start, data, producer: undefined, streamSeq: undefined, close: config.closed, ts, messages }
         : undefined;
-    const stream = new StreamState(meta, start + data.length, config.closed, this.now());
+    const stream = new StreamState(meta, start, config.closed, this.now());
+    if (first) {
+      stream.tail = stream.decidedTail = start + data.length;
+      stream.nextSeq = stream.decidedNextSeq = stream.nextSeq + messages;
+      if (messages > 0) stream.lastTs = stream.decidedLastTs = ts;
+    }
     this.registry.set(stream);
     // A fork holds its source while it is being made, so a delete of the source keeps it (§4.2).
     const releaseSource = meta.fork ? this.removal.holdSource(meta.fork.source) : undefined;
@@ -202,9 +226,16 @@ export class Engine {
         }
       }
       if (decision.kind === "noop") {
-        return { written: false, tail: stream.decidedTail, closed: stream.decidedClosed, producer: decision.producer };
+        return {
+          written: false,
+          tail: stream.decidedTail,
+          closed: stream.decidedClosed,
+          producer: decision.producer,
+          appended: undefined,
+        };
       }
       const { data, messages } = frame(stream.contentType, request.body, "append");
+      const seq = stream.decidedNextSeq;
       const record: AppendRecord = {
         position: stream.decidedTail,
         data,
@@ -215,8 +246,10 @@ export class Engine {
         },
         streamSeq: decision.streamSeq,
         close: decision.close,
+        // Append times are monotonic per stream, so `?at=` lookups are a plain ordered search.
+        ts: Math.max(this.now(), stream.decidedLastTs),
+        messages,
       };
-      this.messageCounts.set(record, messages);
       const written = this.writer.write(stream, record);
       this.producerWaits.progressed(stream);
       try {
@@ -234,6 +267,7 @@ export class Engine {
         tail: record.position + record.data.length,
         closed: stream.closed,
         producer: decision.producer?.state,
+        appended: messages > 0 ? { seq, ts: record.ts } : undefined,
       };
     }
   }
@@ -252,10 +286,24 @@ export class Engine {
     void this.removal.sweep();
   }
 
-  /** Stored bytes [start, end) of the stream itself, with store failures as protocol errors. */
-  async readStored(stream: StreamState, start: number, end: number): Promise<Uint8Array> {
+  /**
+   * Stored bytes [start, end) of the stream itself, with store failures as protocol errors. A
+   * range retention took away (before or while it was read) is 410 with where `reader` now
+   * starts: the stream being read, which may be a fork of this one.
+   */
+  async readStored(stream: StreamState, start: number, end: number, reader = stream): Promise<Uint8Array> {
     try {
       return await this.store.read(stream.path, start, end);
+    } catch (error) {
+      if (error instanceof StoreTrimmedError) throw gone(reader);
+      throw storeError(error);
+    }
+  }
+
+  /** Entries of the stream's own append index (store.seek), with store failures as protocol errors. */
+  async seekStored(stream: StreamState, key: IndexKey, limit: number): Promise<IndexEntry[]> {
+    try {
+      return await this.store.seek(stream.path, key, limit);
     } catch (error) {
       throw storeError(error);
     }
@@ -335,8 +383,7 @@ export class Engine {
     }
     const end = record.position + record.data.length;
     if (record.data.length > 0) {
-      const messages = this.messageCounts.get(record) ?? 1;
-      this.events.emit({ type: "appended", path: stream.path, start: record.position, end, messages });
+      this.events.emit({ type: "appended", path: stream.path, start: record.position, end, messages: record.messages });
     }
     if (record.close) this.events.emit({ type: "closed", path: stream.path, tail: end });
   }
@@ -367,6 +414,12 @@ function internContentType(contentType: string): string {
   return contentType;
 }
 
+/** Most streams have no retention of their own; they all share one empty setting. */
+const NO_RETENTION: Retention = Object.freeze({});
+function shareRetention(retention: Retention): Retention {
+  return retention.ms === undefined && retention.bytes === undefined ? NO_RETENTION : retention;
+}
+
 /** Most streams never expire; they all share one empty lifetime. */
 const NO_LIFETIME: Lifetime = Object.freeze({});
 function shareLifetime(lifetime: Lifetime): Lifetime {
@@ -381,6 +434,7 @@ function configOf(stream: StreamState): StreamConfig {
   return {
     contentType: stream.meta.contentType,
     lifetime: stream.meta.lifetime,
+    retention: stream.meta.retention,
     closed: stream.closed,
     fork: stream.meta.fork,
   };

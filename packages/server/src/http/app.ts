@@ -59,6 +59,10 @@ export class ProtocolApp {
     this.engine = new Engine({
       store,
       producerReorderWaitMs: this.options.producerReorderWaitMs,
+      defaultRetention: {
+        ...(this.options.retentionMs > 0 ? { ms: this.options.retentionMs } : {}),
+        ...(this.options.retentionBytes > 0 ? { bytes: this.options.retentionBytes } : {}),
+      },
       onListenerError: (error, event) =>
         logger.error({ err: describeError(error), event: event.type, path: event.path }, "event listener failed"),
     });

@@ -9,6 +9,7 @@ const create = (contentType: string, body = new Uint8Array(0), extra: object = {
   lifetime: {},
   closed: false,
   body,
+  retention: {},
   fork: undefined,
   ...extra,
 });

@@ -17,11 +17,29 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 
 function meta(path: string, extra: Partial<StreamMeta> = {}): StreamMeta {
-  return { path, contentType: "text/plain", lifetime: {}, createdAt: 1_700_000_000_000, fork: undefined, ...extra };
+  return {
+    path,
+    contentType: "text/plain",
+    lifetime: {},
+    createdAt: 1_700_000_000_000,
+    fork: undefined,
+    retention: {},
+    inherited: undefined,
+    ...extra,
+  };
 }
 
 function record(position: number, data: string, extra: Partial<AppendRecord> = {}): AppendRecord {
-  return { position, data: bytes(data), producer: undefined, streamSeq: undefined, close: false, ...extra };
+  return {
+    position,
+    data: bytes(data),
+    producer: undefined,
+    streamSeq: undefined,
+    close: false,
+    ts: 1,
+    messages: 1,
+    ...extra,
+  };
 }
 
 export function runStoreContract(name: string, harness: StoreHarness): void {
