@@ -7,8 +7,8 @@ import { describe, expect, test } from "vitest";
 import { openAll } from "./open-all.js";
 
 export interface StoreHarness {
-  /** A fresh, opened store. */
-  open(): Promise<Store>;
+  /** A fresh, opened store; `unitBytes`: the size of the units retention frees (default the store's). */
+  open(options?: { unitBytes?: number }): Promise<Store>;
   /** Closes `store` and opens it again on the same storage; absent for non-durable stores. */
   reopen?: (store: Store) => Promise<Store>;
 }

@@ -274,14 +274,19 @@ export class FileStore implements Store {
   async seek(path: string, key: IndexKey, limit: number): Promise<IndexEntry[]> {
     const entry = this.entry(path);
     const counts = entry.counts.copy();
-    return seekEntries(
-      entry.layout,
-      entry.base,
-      counts,
-      (segment, from, count) => this.files.readIndex(entry, segment, from, count),
-      key,
-      limit,
-    );
+    const earliest = entry.earliest;
+    const read = (segment: number, from: number, count: number) => this.files.readIndex(entry, segment, from, count);
+    const from = (at: IndexKey, n: number) => seekEntries(entry.layout, entry.base, counts, read, at, n);
+    // Entries below the earliest position (a trim inside a segment) are never answered: the
+    // search starts there instead, and times never decrease, so the answer is the same.
+    const start = "position" in key ? { position: Math.max(key.position, earliest) } : key;
+    let found = await from(start, limit + 1);
+    if (found[0] !== undefined && found[0].position < earliest) {
+      found = found.filter((e) => e.position >= earliest);
+      if (found.length === 0 && "ts" in key)
+        found = (await from({ position: earliest }, limit + 1)).filter((e) => e.position >= earliest);
+    }
+    return found.slice(0, limit);
   }
 
   async headUnits(path: string, limit: number): Promise<number[]> {
