@@ -30,6 +30,7 @@ import { StreamRegistry } from "./registry.js";
 import { Removal } from "./removal.js";
 import { storeError } from "./store-errors.js";
 import { StreamState } from "./stream-state.js";
+import { type RetainOutcome, Trimmer } from "./trim.js";
 import { StreamWriter } from "./writer.js";
 
 export interface EngineOptions {
@@ -77,6 +78,7 @@ export class Engine {
   private readonly registry: StreamRegistry;
   private readonly writer: StreamWriter;
   private readonly removal: Removal;
+  private readonly trimmer: Trimmer;
   private readonly producerWaits = new ProducerWaits();
   private readonly reorderWaitMs: number;
   /** Retention for streams without settings of their own. */
@@ -94,6 +96,15 @@ export class Engine {
     this.registry = new StreamRegistry(this.store, this.now);
     this.writer = new StreamWriter(this.store, (stream, record) => this.onVisible(stream, record));
     this.removal = new Removal(this.store, this.registry, this.events, this.now);
+    this.trimmer = new Trimmer({
+      store: this.store,
+      now: this.now,
+      stream: (path) => this.stream(path),
+      readStored: (stream, start, end) => this.readStored(stream, start, end),
+      seekStored: (stream, key, limit) => this.seekStored(stream, key, limit),
+      forkPending: (path) => this.removal.forkPending(path),
+      trimmed: (stream, earliest) => this.onTrimmed(stream, earliest),
+    });
   }
 
   /** Opens the store; streams that can expire are held in memory from the start, so they do. */
@@ -147,6 +158,21 @@ export class Engine {
   }
 
   async create(path: string, request: CreateRequest, attempt = 0): Promise<{ created: boolean; stream: StreamState }> {
+    // A fork holds its source from before it is resolved until it is durable: a delete of the
+    // source keeps it (§4.2), and retention leaves it the data the fork starts from.
+    const releaseSource = request.fork ? this.removal.holdSource(request.fork.source) : undefined;
+    try {
+      return await this.createHolding(path, request, attempt);
+    } finally {
+      releaseSource?.();
+    }
+  }
+
+  private async createHolding(
+    path: string,
+    request: CreateRequest,
+    attempt: number,
+  ): Promise<{ created: boolean; stream: StreamState }> {
     const live = await this.removal.liveForCreate(path);
     const fork = request.fork ? await resolveFork(this, request, live) : undefined;
     const config: StreamConfig = {
@@ -185,8 +211,6 @@ export class Engine {
       if (messages > 0) stream.lastTs = stream.decidedLastTs = ts;
     }
     this.registry.set(stream);
-    // A fork holds its source while it is being made, so a delete of the source keeps it (§4.2).
-    const releaseSource = meta.fork ? this.removal.holdSource(meta.fork.source) : undefined;
     // Visible to other requests only once durable: they wait on `ready` (read-your-writes).
     stream.ready = this.store.create(meta, first);
     try {
@@ -199,7 +223,6 @@ export class Engine {
       throw storeError(error);
     } finally {
       stream.ready = undefined;
-      releaseSource?.();
     }
     this.events.emit({ type: "created", path, meta, tail: stream.tail });
     if (data.length > 0) this.events.emit({ type: "appended", path, start, end: stream.tail, messages });
@@ -281,6 +304,43 @@ export class Engine {
     await this.removal.delete(await this.get(path, false));
   }
 
+  /**
+   * An explicit trim (docs/extensions.md): the earliest retained position moves to the last
+   * message boundary at or before `position`, never below what forks read. Resolves with the
+   * stream's earliest position after it.
+   */
+  async trim(path: string, position: number): Promise<number> {
+    const stream = await this.get(path, false);
+    if (position > stream.tail) {
+      throw new ProtocolError("INVALID_OFFSET", "The trim offset is beyond the stream's tail");
+    }
+    return this.trimmer.trimTo(stream, position);
+  }
+
+  /**
+   * Applies the stream's retention (its own settings, or the server's), freeing at most
+   * `maxUnits` storage units; says when it could free more. Soft-deleted streams keep only what
+   * their forks read. Undefined when the stream is gone or still being created.
+   */
+  async retain(path: string, maxUnits: number): Promise<RetainOutcome | undefined> {
+    const stream = this.registry.inMemory(path) ?? (await this.registry.find(path));
+    if (!stream || stream.ready || !this.registry.holds(stream)) return undefined;
+    return this.trimmer.retain(stream, this.retentionOf(stream), maxUnits);
+  }
+
+  /** Changes a stream's own retention settings, durably. */
+  async configureRetention(path: string, retention: Retention): Promise<StreamState> {
+    const stream = await this.get(path, false);
+    try {
+      await this.store.configure(path, retention);
+    } catch (error) {
+      throw storeError(error);
+    }
+    stream.meta = { ...stream.meta, retention: shareRetention(retention) };
+    this.events.emit({ type: "configured", path, retention });
+    return stream;
+  }
+
   /** Reclaims expired streams, and soft-deleted ones whose last fork has gone; runs on a timer. */
   sweepExpired(): void {
     void this.removal.sweep();
@@ -295,7 +355,11 @@ export class Engine {
     try {
       return await this.store.read(stream.path, start, end);
     } catch (error) {
-      if (error instanceof StoreTrimmedError) throw gone(reader);
+      if (error instanceof StoreTrimmedError) {
+        // The store's trim is durable before the engine hears of it: it is the earliest now.
+        if (reader === stream && error.earliest > stream.earliest) stream.earliest = error.earliest;
+        throw gone(reader);
+      }
       throw storeError(error);
     }
   }
@@ -373,6 +437,11 @@ export class Engine {
   private nextCreatedAt(): number {
     this.lastCreatedAt = Math.max(this.now(), this.lastCreatedAt + 1);
     return this.lastCreatedAt;
+  }
+
+  private onTrimmed(stream: StreamState, earliest: number): void {
+    if (earliest > stream.earliest) stream.earliest = earliest;
+    this.events.emit({ type: "trimmed", path: stream.path, earliest });
   }
 
   private onVisible(stream: StreamState, record: AppendRecord): void {

@@ -1,5 +1,7 @@
 /** The features every server mounts; embedders may add their own through `ServerOptions.features`. */
 import type { Feature } from "../feature.js";
 import { adminList } from "./admin-list/index.js";
+import { capabilities } from "./capabilities/index.js";
+import { retention } from "./retention/index.js";
 
-export const builtInFeatures: readonly Feature[] = [adminList];
+export const builtInFeatures: readonly Feature[] = [adminList, capabilities, retention];

@@ -6,6 +6,7 @@
  * feature under features/ are routes on one table. Transport-free; adapters wrap it.
  */
 import { type ErrorCode, ProtocolError } from "@rivulet/protocol";
+import { Capabilities, STREAM_EXTENSIONS } from "../capabilities.js";
 import { Engine } from "../engine/engine.js";
 import type { Feature } from "../feature.js";
 import { builtInFeatures } from "../features/index.js";
@@ -41,6 +42,8 @@ export class ProtocolApp {
   private readonly guards: Guards;
   private readonly router: Router;
   private readonly lifecycle: Lifecycle;
+  /** The protocol extensions this server supports (GET {base}/__ds/capabilities). */
+  readonly capabilities = new Capabilities();
 
   constructor({ features = [], ...options }: ServerOptions = {}) {
     const store: Store = options.store ?? new MemoryStore();
@@ -82,6 +85,7 @@ export class ProtocolApp {
     this.guards = new Guards(this.options, this.engine);
     this.router = new Router(this.options.basePath);
     for (const route of [...opsRoutes, ...streamRoutes]) this.router.add(route);
+    for (const [name, version] of Object.entries(STREAM_EXTENSIONS)) this.capabilities.declare(name, version);
     for (const feature of [...builtInFeatures, ...features]) this.install(feature);
   }
 
@@ -155,6 +159,7 @@ export class ProtocolApp {
   private install(feature: Feature): void {
     feature.setup({
       engine: this.engine,
+      capabilities: this.capabilities,
       options: this.options,
       logger: this.logger,
       metrics: this.metrics,
@@ -162,6 +167,7 @@ export class ProtocolApp {
       onOpen: (hook) => this.lifecycle.onOpen(hook),
       onClose: (hook) => this.lifecycle.onClose(hook),
       readiness: (check) => this.lifecycle.addCheck(check),
+      capability: (name, version) => this.capabilities.declare(name, version),
     });
   }
 
