@@ -70,15 +70,18 @@ export interface CoreOptions {
   compressMinBytes?: number;
   /** Structured logger (default: silent; `rivulet serve` logs JSON lines). */
   logger?: Logger;
+  /** The clock append times, expiry and retention go by, ms since the epoch (default Date.now; tests set their own). */
+  clock?: () => number;
   /** Serve Prometheus metrics at /metrics (default true). */
   metrics?: boolean;
 }
 
 export type ResolvedOptions = Required<
-  Omit<CoreOptions, "store" | "logger" | "auth" | "rateLimitPerClientBurst" | "rateLimitPerTokenBurst">
+  Omit<CoreOptions, "store" | "logger" | "clock" | "auth" | "rateLimitPerClientBurst" | "rateLimitPerTokenBurst">
 > & {
   store: Store;
   logger: Logger;
+  clock: () => number;
   auth: AuthOptions | undefined;
   rateLimitPerClientBurst: number | undefined;
   rateLimitPerTokenBurst: number | undefined;

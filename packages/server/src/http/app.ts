@@ -53,6 +53,7 @@ export class ProtocolApp {
       ...definedOnly(options),
       store,
       logger,
+      clock: options.clock ?? Date.now,
       auth: options.auth,
       rateLimitPerClientBurst: options.rateLimitPerClientBurst,
       rateLimitPerTokenBurst: options.rateLimitPerTokenBurst,
@@ -61,6 +62,7 @@ export class ProtocolApp {
     this.logger = logger;
     this.engine = new Engine({
       store,
+      now: this.options.clock,
       producerReorderWaitMs: this.options.producerReorderWaitMs,
       defaultRetention: {
         ...(this.options.retentionMs > 0 ? { ms: this.options.retentionMs } : {}),
