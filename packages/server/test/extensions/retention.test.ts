@@ -7,7 +7,7 @@
  */
 import { formatOffset } from "@rivulet/protocol";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { expectError, readSse, type TestApp } from "../handlers/helpers.js";
+import { expectError, type TestApp } from "../handlers/helpers.js";
 import { appOn, json, STORES } from "./stores.js";
 
 const BASE = "/v1/stream/";
@@ -114,7 +114,7 @@ for (const kind of STORES) {
       expect(await (await app.request(`${path}?offset=-1`)).json()).toEqual([3, 4]);
       // Before it: 410 with where the stream starts now, in every read mode.
       for (const query of [
-        "offset=" + formatOffset(0),
+        `offset=${formatOffset(0)}`,
         `offset=${formatOffset(0)}&live=long-poll`,
         `offset=${formatOffset(0)}&live=sse`,
       ]) {
