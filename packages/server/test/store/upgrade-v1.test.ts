@@ -6,6 +6,7 @@
  */
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { formatOffset } from "@rivulet/protocol";
 import { FileStore, type RivuletServer, startServer } from "@rivulet/server";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { openAll } from "./open-all.js";
@@ -107,5 +108,36 @@ describe("a data directory of the first format", () => {
     const response = await fetch(`${url}/v1/stream/bytes?offset=-1`);
     expect(response.status).toBe(500);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("DATA_CORRUPTED");
+  });
+
+  test("its streams get seqs as if they had always been counted, and the time of the first open", async () => {
+    const before = Date.now();
+    const { url } = await startOn(dir);
+    const after = Date.now();
+    const next: Record<string, string> = {
+      json: "5",
+      producer: "6",
+      "after-checkpoint": "2",
+      "json-fork": "3",
+      bytes: "1",
+    };
+    for (const [name, seq] of Object.entries(next)) {
+      const head = await fetch(`${url}/v1/stream/${name}`, { method: "HEAD" });
+      expect(head.headers.get("stream-next-seq"), name).toBe(seq);
+      expect(head.headers.get("stream-earliest-offset"), name).toBe(formatOffset(0));
+    }
+    const records = (await (await fetch(`${url}/v1/stream/json?offset=-1&view=records`)).json()) as Array<{
+      seq: number;
+      ts: number;
+      value: unknown;
+    }>;
+    expect(records.map((r) => [r.seq, r.value])).toEqual([
+      [0, { n: 1 }],
+      [1, { n: 2 }],
+      [2, { n: 3, text: "line\nbreak" }],
+      [3, { n: 4 }],
+      [4, { n: 5 }],
+    ]);
+    for (const record of records) expect(record.ts >= before && record.ts <= after).toBe(true);
   });
 });

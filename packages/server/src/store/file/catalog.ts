@@ -46,6 +46,11 @@ export class Entry implements RecordTarget {
   indexed = true;
   /** How its files are cut into segments. */
   layout: SegmentLayout;
+  /**
+   * Set for an entry of a checkpoint from before segments: its layout was made up with the
+   * default segment size, and the store replaces it with one of its own size when it opens.
+   */
+  layoutGuessed = false;
   /** Entries in each segment's index file (durable). */
   counts = new IndexCounts();
   /** Counts including appends accepted but not yet committed (only while some are in flight). */
@@ -226,6 +231,7 @@ export class Entry implements RecordTarget {
     const seg = json.seg as [number, number] | undefined;
     const layout = seg ? layoutOf(seg[0], seg[1]) : legacyLayout(DEFAULT_SEGMENT_BYTES, length);
     const entry = new Entry(json.id, parsedMeta, layout);
+    entry.layoutGuessed = seg === undefined;
     entry.tail = entry.acceptedTail = json.tail;
     entry.syncedTail = length;
     entry.closed = json.closed === true;

@@ -18,6 +18,7 @@ import type { DataFiles } from "./data-files.js";
 import type { PlacedEntry } from "./index-files.js";
 import { type FileIo, isDiskFull, READ_WRITE_CREATE } from "./io.js";
 import { buildLegacyIndexes } from "./legacy-index.js";
+import { legacyLayout } from "./segments.js";
 import { readSegment } from "./segment-reader.js";
 import { listSegments, segmentName } from "./wal.js";
 
@@ -47,7 +48,11 @@ export async function recover(context: RecoveryContext): Promise<Recovered> {
   const { io, walDir, catalog } = context;
   const segments = await listSegments(io, walDir);
   const checkpoint = await chooseCheckpoint(context, segments);
-  for (const entry of checkpoint?.entries ?? []) catalog.add(entry);
+  for (const entry of checkpoint?.entries ?? []) {
+    // A stream from before segments keeps all it had in segment 0; later ones are the store's size.
+    if (entry.layoutGuessed) entry.layout = legacyLayout(catalog.layout.size, entry.tail - entry.base);
+    catalog.add(entry);
+  }
   if (checkpoint) catalog.nextId = Math.max(catalog.nextId, checkpoint.nextId);
   const first = checkpoint?.segment ?? 0;
   const replaying = segments.filter((s) => s >= first);
