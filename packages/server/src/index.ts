@@ -1,5 +1,6 @@
 export { createFetchHandler, type FetchHandler, type FetchRequestInfo } from "./adapters/fetch.js";
 export { createNodeHandler, type NodeHandler } from "./adapters/node.js";
+export { Capabilities } from "./capabilities.js";
 export { Engine } from "./engine/engine.js";
 export type { EngineEvent, EngineEventType, EventFeed, EventOf } from "./engine/events.js";
 export type { Feature, FeatureHost } from "./feature.js";
@@ -44,7 +45,8 @@ export type {
   SegmentCheck,
 } from "./store/file/fsck/types.js";
 export { type FileIo, nodeIo } from "./store/file/io.js";
-export { MemoryStore } from "./store/memory-store.js";
+export { DEFAULT_SEGMENT_BYTES } from "./store/file/segments.js";
+export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export { applyRecord, type RecordTarget } from "./store/record-state.js";
 export type {
   AppendRecord,

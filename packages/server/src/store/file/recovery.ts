@@ -18,8 +18,8 @@ import type { DataFiles } from "./data-files.js";
 import type { PlacedEntry } from "./index-files.js";
 import { type FileIo, isDiskFull, READ_WRITE_CREATE } from "./io.js";
 import { buildLegacyIndexes } from "./legacy-index.js";
-import { legacyLayout } from "./segments.js";
 import { readSegment } from "./segment-reader.js";
+import { legacyLayout } from "./segments.js";
 import { listSegments, segmentName } from "./wal.js";
 
 export interface RecoveryContext {
