@@ -256,6 +256,14 @@ export class DataFiles {
     return segment < segmentOf(entry.layout, Math.max(0, entry.earliest - entry.base));
   }
 
+  /**
+   * Data-file bytes [from, to) without checking them against their checksums: for a repair,
+   * which recomputes the checksum of a stream it cut short.
+   */
+  readUnchecked(entry: Entry, from: number, to: number): Promise<Buffer> {
+    return this.readData(entry, from, to);
+  }
+
   /** Data-file bytes [from, to), across segments; a file that ends early is damage, not a bug. */
   private async readData(entry: Entry, from: number, to: number): Promise<Buffer> {
     const spans = pieces(entry.layout, from, to);
