@@ -5,7 +5,7 @@
 import { isJsonContentType, type ProducerClaim, type ProducerState } from "@rivulet/protocol";
 import { indexEntriesOf } from "../append-index.js";
 import { ForkRefs } from "../fork-refs.js";
-import { applyRecord, type RecordTarget } from "../record-state.js";
+import { applyRecord, type RecordTarget, snapshot } from "../record-state.js";
 import type { AppendRecord, StoredStream, StreamMeta } from "../types.js";
 import { type CompletedBlock, extendBlocks } from "./block-crc.js";
 import { metaFromJson, metaToJson, type WalRecord } from "./codec.js";
@@ -182,19 +182,7 @@ export class Entry implements RecordTarget {
   }
 
   toStored(forks: number): StoredStream {
-    return {
-      meta: this.meta,
-      tail: this.tail,
-      earliest: this.earliest,
-      nextSeq: this.nextSeq,
-      lastTs: this.lastTs,
-      closed: this.closed,
-      closedBy: this.closedBy,
-      lastStreamSeq: this.lastStreamSeq,
-      producers: new Map(this.producers),
-      softDeleted: this.softDeleted,
-      forks,
-    };
+    return snapshot(this, forks);
   }
 
   toJson(): Record<string, unknown> {
