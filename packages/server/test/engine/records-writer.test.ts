@@ -26,7 +26,9 @@ describe("RecordsWriter", () => {
     for (let i = 0; i < 200; i++) writer.addBytes({ start: i, end: i + 1, seq: i, ts: i }, big, 0, big.length - 2);
     const records = JSON.parse(writer.finish().toString("utf8"));
     expect(records).toHaveLength(200);
-    expect(records.every((r: { value: string }, i: number) => r.value.length === 5000 && r.seq === i)).toBe(true);
+    expect(
+      records.every((r: { value: string; seq: number }, i: number) => r.value.length === 5000 && r.seq === i),
+    ).toBe(true);
   });
 
   test("no records: an empty array", () => {
