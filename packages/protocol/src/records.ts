@@ -9,7 +9,7 @@
  * then `]`, each bracket on a line of its own. JSON reads the line feeds as whitespace, and an
  * SSE data event carries the same text line for line.
  */
-import { formatOffset } from "./offset.js";
+import { formatOffset, OFFSET_BYTES, OFFSET_DIGITS, writeDecimal, writePositionDigits } from "./offset.js";
 
 export const RECORDS_VIEW = "records";
 
@@ -22,16 +22,39 @@ export interface RecordPosition {
   readonly ts: number;
 }
 
+function ascii(text: string): Uint8Array {
+  return Uint8Array.from(text, (char) => char.charCodeAt(0));
+}
+
+/** A record's head up to its seq, with both offsets at position 0: copied, then the positions written in. */
+const HEAD = ascii(`{"offset":"${formatOffset(0)}","next_offset":"${formatOffset(0)}","seq":`);
+const START_DIGITS = '{"offset":"'.length + OFFSET_BYTES - OFFSET_DIGITS;
+const END_DIGITS = START_DIGITS + OFFSET_DIGITS + '","next_offset":"'.length + OFFSET_BYTES - OFFSET_DIGITS;
+const TS_OPEN = ascii(',"ts":');
+const VALUE_OPEN = ascii(',"value":');
+/** The most bytes writeRecordHead writes (seq and time are safe integers: at most 16 digits). */
+export const RECORD_HEAD_BYTES = HEAD.length + TS_OPEN.length + VALUE_OPEN.length + 32;
+
 /**
- * A record's JSON text up to its value; the value and RECORD_END follow. The offsets may be
- * passed in already formatted: a message's next offset is the offset of the one after it.
+ * Writes a record's JSON text up to its value, as ASCII, into `target` at `at` (which has room
+ * for RECORD_HEAD_BYTES); returns where it ends. The value and RECORD_END follow:
+ * `{"offset":"…","next_offset":"…","seq":N,"ts":T,"value":`. Bytes rather than a string, since
+ * the records view writes one per message.
  */
-export function recordHead(
-  record: RecordPosition,
-  offset = formatOffset(record.start),
-  nextOffset = formatOffset(record.end),
-): string {
-  return `{"offset":"${offset}","next_offset":"${nextOffset}","seq":${record.seq},"ts":${record.ts},"value":`;
+export function writeRecordHead(target: Uint8Array, at: number, record: RecordPosition): number {
+  target.set(HEAD, at);
+  writePositionDigits(target, at + START_DIGITS, record.start);
+  writePositionDigits(target, at + END_DIGITS, record.end);
+  let end = writeDecimal(target, at + HEAD.length, record.seq);
+  end = copySmall(target, end, TS_OPEN);
+  end = writeDecimal(target, end, record.ts);
+  return copySmall(target, end, VALUE_OPEN);
+}
+
+/** A few bytes copied one by one: cheaper than a call to set() for so few. */
+function copySmall(target: Uint8Array, at: number, source: Uint8Array): number {
+  for (let i = 0; i < source.length; i++) target[at + i] = source[i]!;
+  return at + source.length;
 }
 
 export const RECORD_END = "}";

@@ -8,7 +8,7 @@
  * JSON streams: every message is a record. Other streams: every append is a record; one larger
  * than a chunk, or read from a position inside it, comes in pieces that share its seq and time.
  */
-import { formatOffset, isJsonContentType, mediaType } from "@rivulet/protocol";
+import { isJsonContentType, mediaType } from "@rivulet/protocol";
 import type { IndexEntry } from "../store/types.js";
 import { checkRetained } from "./earliest.js";
 import { type IndexReads, messageAt, source } from "./positions.js";
@@ -67,23 +67,19 @@ async function jsonRecords(
   entries: IndexEntry[],
   limit: number,
 ): Promise<Found> {
-  // Heads add about 100 bytes a message: twice the data is room enough for messages of 100 B.
+  // Heads add about 140 bytes a message: twice the data is room enough for messages of 140 B.
   const records = new RecordsWriter(bytes.length * 2);
   if (bytes.length === 0) return { records, end: start };
   let seq = (await messageAt(engine, stream, start)).seq;
   let next = 0; // the next index entry that may start at or before a message
   let ts = entries[0]?.ts ?? 0;
   let at = 0;
-  let offset = formatOffset(start);
   while (at < bytes.length && records.count < limit) {
     const nl = bytes.indexOf(NEWLINE, at);
     const position = start + at;
     while (next < entries.length && entries[next]!.position <= position) ts = entries[next++]!.ts;
-    const end = start + nl + 1;
-    const following = formatOffset(end);
     // The value is the message as stored, without its separating `,\n`.
-    records.addBytes({ start: position, end, seq, ts }, bytes, at, nl - 1, offset, following);
-    offset = following;
+    records.addBytes({ start: position, end: start + nl + 1, seq, ts }, bytes, at, nl - 1);
     seq++;
     at = nl + 1;
   }

@@ -1,5 +1,5 @@
 /** The records-view body writer: whole JSON arrays, whatever it was told to expect. */
-import { recordsDataLines } from "@rivulet/protocol";
+import { formatOffset, recordsDataLines } from "@rivulet/protocol";
 import { describe, expect, test } from "vitest";
 import { RecordsWriter } from "../../src/engine/records-writer.js";
 
@@ -9,14 +9,14 @@ describe("RecordsWriter", () => {
   test("values copied from stored bytes and given as text make one array, one record per line", () => {
     const writer = new RecordsWriter(0);
     writer.addBytes({ start: 10, end: 19, seq: 4, ts: 7 }, stored, 0, 7);
-    writer.addBytes({ start: 19, end: 27, seq: 5, ts: 7 }, stored, 9, 14, "a", "b");
+    writer.addBytes({ start: 19, end: 27, seq: 5, ts: 7 }, stored, 9, 14);
     writer.addText({ start: 27, end: 32, seq: 6, ts: 8 }, '"héllo"');
     expect(writer.count).toBe(3);
     const body = writer.finish();
     const records = JSON.parse(body.toString("utf8"));
     expect(records.map((r: { value: unknown }) => r.value)).toEqual([{ n: 1 }, "two", "héllo"]);
     expect(records.map((r: { seq: number }) => r.seq)).toEqual([4, 5, 6]);
-    expect(records[1]).toMatchObject({ offset: "a", next_offset: "b", ts: 7 });
+    expect(records[1]).toMatchObject({ offset: formatOffset(19), next_offset: formatOffset(27), ts: 7 });
     expect(recordsDataLines(body.toString("utf8"))).toHaveLength(5);
   });
 
