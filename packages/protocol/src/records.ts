@@ -27,13 +27,18 @@ function ascii(text: string): Uint8Array {
 }
 
 /** A record's head up to its seq, with both offsets at position 0: copied, then the positions written in. */
-const HEAD = ascii(`{"offset":"${formatOffset(0)}","next_offset":"${formatOffset(0)}","seq":`);
+// Pure: a bundle that never writes records (the client's) leaves these out.
+const HEAD = /* @__PURE__ */ ascii(`{"offset":"${formatOffset(0)}","next_offset":"${formatOffset(0)}","seq":`);
 const START_DIGITS = '{"offset":"'.length + OFFSET_BYTES - OFFSET_DIGITS;
 const END_DIGITS = START_DIGITS + OFFSET_DIGITS + '","next_offset":"'.length + OFFSET_BYTES - OFFSET_DIGITS;
-const TS_OPEN = ascii(',"ts":');
-const VALUE_OPEN = ascii(',"value":');
-/** The most bytes writeRecordHead writes (seq and time are safe integers: at most 16 digits). */
-export const RECORD_HEAD_BYTES = HEAD.length + TS_OPEN.length + VALUE_OPEN.length + 32;
+const TS_OPEN = /* @__PURE__ */ ascii(',"ts":');
+const VALUE_OPEN = /* @__PURE__ */ ascii(',"value":');
+/**
+ * The most bytes writeRecordHead writes: the head up to the seq (102), `,"ts":` (6),
+ * `,"value":` (9), and the seq and time (safe integers: at most 16 digits each). A literal, so
+ * that bundles without records keep none of this module.
+ */
+export const RECORD_HEAD_BYTES = 149;
 
 /**
  * Writes a record's JSON text up to its value, as ASCII, into `target` at `at` (which has room
