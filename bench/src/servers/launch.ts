@@ -17,10 +17,14 @@ export interface LaunchOptions {
   readonly logLevel?: string;
   /** Write a V8 CPU profile of the server into this directory when it stops. */
   readonly cpuProfileDir?: string;
+  /** Let webhooks reach receivers on this machine (subscriptions). */
+  readonly webhooks?: boolean;
   /** How long start-up (including recovery) may take. */
   readonly readyTimeoutMs?: number;
   /** More `rivulet serve` flags (Rivulet only), e.g. `--segment-size`. */
   readonly serveFlags?: readonly string[];
+  /** Rivulet's `--config` file. */
+  readonly configFile?: string;
 }
 
 export interface RunningServer {
@@ -47,6 +51,8 @@ export async function launchServer(id: ServerId, options: LaunchOptions = {}): P
       dataDir: options.dataDir ?? "",
       durability: options.durability ?? "fsync",
       logLevel: options.logLevel ?? "warn",
+      webhooks: options.webhooks ?? false,
+      configFile: options.configFile,
     }),
     ...(id === "rivulet" ? (options.serveFlags ?? []) : []),
   ];

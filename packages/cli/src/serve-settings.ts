@@ -8,7 +8,9 @@ import {
   DEFAULT_SEGMENT_BYTES,
   DEFAULTS,
   type Durability,
+  type GroupSettings,
   LISTEN_DEFAULTS,
+  resolveGroupSettings,
   resolveSubscriptionSettings,
   type SubscriptionSettings,
 } from "@rivulet/server";
@@ -53,6 +55,8 @@ export interface ServeSettings extends AuthSettings {
   publicUrl?: string;
   /** Subscription limits and delivery tuning: only from the config file's `subscriptions` object. */
   subscriptions?: SubscriptionSettings;
+  /** Consumer group timeouts and limits: only from the config file's `groups` object. */
+  groups?: GroupSettings;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
@@ -276,9 +280,19 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
   const options = new Map(serveOptions().map((option) => [option.attributeName(), option]));
   let auth: AuthOptions | undefined;
   let subscriptions: SubscriptionSettings | undefined;
+  let groups: GroupSettings | undefined;
   for (const [key, value] of Object.entries(config)) {
     if (key === "auth") {
       auth = objectSetting(value, key, file) as AuthOptions;
+      continue;
+    }
+    if (key === "groups") {
+      groups = objectSetting(value, key, file) as GroupSettings;
+      try {
+        resolveGroupSettings(groups);
+      } catch (error) {
+        throw usage(`${(error as Error).message} (in ${file})`);
+      }
       continue;
     }
     if (key === "subscriptions") {
@@ -312,7 +326,7 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
     command.setOptionValueWithSource(key, parsed, "config");
   }
   const settings = command.opts() as ServeSettings;
-  return { ...settings, ...(auth && { auth }), ...(subscriptions && { subscriptions }) };
+  return { ...settings, ...(auth && { auth }), ...(subscriptions && { subscriptions }), ...(groups && { groups }) };
 }
 
 function objectSetting(value: unknown, key: string, file: string): object {

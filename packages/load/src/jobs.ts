@@ -19,6 +19,11 @@ import {
 } from "./generators/producer-throughput.js";
 import type { ProducerFactory } from "./generators/producers/producer-like.js";
 import { type AppendsReclaimingParams, type AppendsReclaimingResult, appendsReclaiming } from "./generators/reclaim.js";
+import {
+  type SubscriptionDeliveriesParams,
+  type SubscriptionDeliveriesResult,
+  subscriptionDeliveries,
+} from "./generators/subscription-deliveries.js";
 import { type TimeLookupsParams, type TimeLookupsResult, timeLookups } from "./generators/time-lookups.js";
 
 export interface LoadJobs {
@@ -32,6 +37,7 @@ export interface LoadJobs {
   producerThroughput: { params: ProducerParams; result: ProducerResult };
   timeLookups: { params: TimeLookupsParams; result: TimeLookupsResult };
   appendsReclaiming: { params: AppendsReclaimingParams; result: AppendsReclaimingResult };
+  subscriptionDeliveries: { params: SubscriptionDeliveriesParams; result: SubscriptionDeliveriesResult };
 }
 
 export type LoadJobName = keyof LoadJobs;
@@ -66,6 +72,7 @@ export function loadJobs(
     producerThroughput: (params) => producerThroughput(params, producers),
     timeLookups,
     appendsReclaiming,
+    subscriptionDeliveries,
   };
 }
 

@@ -15,6 +15,7 @@ import {
   measureFanOut,
   measureProducers,
   measureReclaimAppends,
+  measureSubscriptions,
   measureTimeAndRecords,
 } from "@rivulet/load";
 import { describe, expect, test } from "vitest";
@@ -202,6 +203,64 @@ describe("measureFanOut", () => {
   });
 });
 
+describe("measureSubscriptions", () => {
+  test("subscription i covers subs/i/*; appends alternate between subscriptions; each phase gets its runs' windows", async () => {
+    const run = fakeRun(
+      { subscriptionDeliveries: (params) => ({ windows: params.phases.flatMap((phase) => [{ phase }, { phase }]) }) },
+      { runs: 2, serverPid: 7 },
+    );
+    const measured = await measureSubscriptions(run, {
+      streams: 6,
+      subscriptions: 3,
+      rates: [100, 500],
+      rateSeconds: 1,
+      peakConnections: 8,
+      peakSeconds: 2,
+      warmupSeconds: 0.5,
+      drainMs: 1_000,
+      bodyBytes: 64,
+      connections: 4,
+      ack: "done",
+      verifySignatures: false,
+    });
+    expect(run.calls.map((call) => call.job)).toEqual(["subscriptionDeliveries"]);
+    const params = run.calls[0]!.params;
+    expect(params.streams).toEqual([
+      "run-subs/0/0",
+      "run-subs/1/0",
+      "run-subs/2/0",
+      "run-subs/0/1",
+      "run-subs/1/1",
+      "run-subs/2/1",
+    ]);
+    expect(params.subscriptions).toEqual([
+      { id: "run-subs-0", pattern: "run-subs/0/*" },
+      { id: "run-subs-1", pattern: "run-subs/1/*" },
+      { id: "run-subs-2", pattern: "run-subs/2/*" },
+    ]);
+    expect(params).toMatchObject({
+      root: "/v1/stream",
+      headers: { authorization: "Bearer t" },
+      ack: "done",
+      warmup: { rate: 100, seconds: 0.5 },
+      runs: 2,
+      serverPid: 7,
+      phases: [
+        { kind: "rate", rate: 100, seconds: 1 },
+        { kind: "rate", rate: 500, seconds: 1 },
+        { kind: "peak", connections: 8, seconds: 2 },
+      ],
+    });
+    expect(run.told).toEqual((params.streams as string[]).map((stream) => `/v1/stream/${stream}`));
+    expect(measured.phases.map(({ phase, windows }) => [phase.kind, windows.length])).toEqual([
+      ["rate", 2],
+      ["rate", 2],
+      ["peak", 2],
+    ]);
+    expect(measured.phases[1]!.windows.every((w) => w.phase === measured.phases[1]!.phase)).toBe(true);
+  });
+});
+
 describe("measureCreates", () => {
   test("warm-up streams first, then the measured ones; without the server's pid no RSS figure", async () => {
     const run = fakeRun({ createStreams: (params) => created(params) });
@@ -255,8 +314,8 @@ describe("measureReclaimAppends", () => {
     seconds: 1,
     warmupSeconds: 0.5,
     drainMs: 1_000,
+    settle: true,
   };
-  const settingsPath = (path: string) => path.replace("/v1/stream/", "/v1/stream/__ds/streams/");
 
   test("per run a fresh stream to reclaim, an unrecorded settle, then quiet and reclaiming in alternating order", async () => {
     let appends = 0;
@@ -271,7 +330,7 @@ describe("measureReclaimAppends", () => {
       },
       { runs: 2 },
     );
-    const measured = await measureReclaimAppends(run, sizes, { settingsPath });
+    const measured = await measureReclaimAppends(run, sizes);
     const reclaiming = (call: (typeof run.calls)[number]) =>
       call.job === "appendsReclaiming" ? (call.params.reclaim ? "reclaiming" : "quiet") : call.job;
     expect(run.calls.map(reclaiming)).toEqual([
@@ -315,7 +374,7 @@ describe("measureReclaimAppends", () => {
 
   test("fewer streams created than asked for: nothing is filled or measured", async () => {
     const run = fakeRun({ createStreams: (params) => created(params, 1) });
-    await expect(measureReclaimAppends(run, sizes, { settingsPath })).rejects.toThrow("created 2 of 3 streams");
+    await expect(measureReclaimAppends(run, sizes)).rejects.toThrow("created 2 of 3 streams");
     expect(run.calls.map((call) => call.job)).toEqual(["createStreams"]);
   });
 });

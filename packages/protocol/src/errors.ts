@@ -41,6 +41,8 @@ export const ERROR_STATUS = {
   TOO_MANY_SUBSCRIPTION_STREAMS: 400,
   /** An ack names a stream the wake does not cover, or an offset that is malformed or past the tail (PROTOCOL §7). */
   INVALID_ACK: 400,
+  /** A consumer group request (id, heartbeat, commit, reset) that is not valid: the message says which field. */
+  INVALID_GROUP_REQUEST: 400,
   /** A credential is required and was absent or invalid (sent with `WWW-Authenticate: Bearer`). */
   UNAUTHORIZED: 401,
   /** The credential is valid but does not grant this operation on this path. */
@@ -50,6 +52,14 @@ export const ERROR_STATUS = {
   FORK_SOURCE_NOT_FOUND: 404,
   /** No subscription with this id (or it was deleted, PROTOCOL §6.3). */
   SUBSCRIPTION_NOT_FOUND: 404,
+  /** No consumer group with this id. */
+  GROUP_NOT_FOUND: 404,
+  /** The group has no member with this id: it left, its session expired, or another took its instance id (KIP-848). */
+  UNKNOWN_MEMBER_ID: 404,
+  /** No topic with this name. */
+  TOPIC_NOT_FOUND: 404,
+  /** The topic has no partition with this number. */
+  PARTITION_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   /** The request (headers or body) arrived too slowly. */
   REQUEST_TIMEOUT: 408,
@@ -65,6 +75,18 @@ export const ERROR_STATUS = {
   FENCED: 409,
   /** Another worker holds the subscription's lease; the body names it (PROTOCOL §7.2). */
   ALREADY_CLAIMED: 409,
+  /** The member's epoch is not its current one: it must give up its partitions and rejoin with epoch 0 (KIP-848). */
+  FENCED_MEMBER_EPOCH: 409,
+  /** A commit for a partition the member does not own at that epoch: heartbeat, then retry with the current assignment. */
+  STALE_MEMBER_EPOCH: 409,
+  /** Another active member holds this instance id; with `Retry-After` until its session ends (KIP-848). */
+  UNRELEASED_INSTANCE_ID: 409,
+  /** The group has members: offsets may be reset, and the group deleted, only when it has none. */
+  GROUP_NOT_EMPTY: 409,
+  /** A commit below the group's committed offset: offsets go back only through a reset; the body names the committed one. */
+  OFFSET_REGRESSION: 409,
+  /** A member asks for another assignor than the one the group's members use. */
+  INCONSISTENT_ASSIGNOR: 409,
   STREAM_GONE: 410,
   /** The offset is before the stream's earliest retained position; sent with Stream-Earliest-Offset. */
   OFFSET_OUT_OF_RANGE: 410,
@@ -94,6 +116,10 @@ export const ERROR_STATUS = {
   STREAM_LIMIT_REACHED: 507,
   /** The server holds as many subscriptions as it is configured to; no new one can be created. */
   SUBSCRIPTION_LIMIT_REACHED: 507,
+  /** The server holds as many consumer groups as it is configured to; no new one can be created. */
+  GROUP_LIMIT_REACHED: 507,
+  /** The group has as many members as it is configured to; no new one can join. */
+  GROUP_MAX_SIZE_REACHED: 507,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -2,6 +2,7 @@
  * The server's own settings, with the documented defaults (docs/security.md describes the
  * limits). ServerOptions (server-options.ts) adds the features to mount.
  */
+import type { GroupSettings } from "./features/groups/settings.js";
 import type { SubscriptionSettings } from "./features/subscriptions/settings.js";
 import type { AuthOptions } from "./http/middleware/auth/config.js";
 import type { Logger } from "./ops/logger.js";
@@ -89,6 +90,8 @@ export interface CoreOptions {
   publicUrl?: string;
   /** Subscription limits and delivery tuning (docs/subscriptions.md). */
   subscriptions?: SubscriptionSettings;
+  /** Consumer group timeouts and limits (docs/kafka-layer.md). */
+  groups?: GroupSettings;
 }
 
 export type ResolvedOptions = Required<
@@ -102,6 +105,7 @@ export type ResolvedOptions = Required<
     | "rateLimitPerTokenBurst"
     | "publicUrl"
     | "subscriptions"
+    | "groups"
   >
 > & {
   store: Store;
@@ -110,6 +114,7 @@ export type ResolvedOptions = Required<
   auth: AuthOptions | undefined;
   publicUrl: string | undefined;
   subscriptions: SubscriptionSettings | undefined;
+  groups: GroupSettings | undefined;
   rateLimitPerClientBurst: number | undefined;
   rateLimitPerTokenBurst: number | undefined;
 };

@@ -9,7 +9,7 @@
 import { bytes, ms } from "../format/figures.js";
 import type { OpenLoopResult } from "../generators/append-open-loop.js";
 import type { ReclaimParams, ReclaimResult } from "../generators/reclaim.js";
-import { endpoint, nameInRun, type ScenarioRun, serverPid } from "./scenario-run.js";
+import { endpoint, nameInRun, rootRelative, type ScenarioRun, serverPid } from "./scenario-run.js";
 
 export interface ReclaimAppendsSizes {
   /** What retention frees: the stream holds this much more than it keeps. */
@@ -27,11 +27,8 @@ export interface ReclaimAppendsSizes {
   readonly seconds: number;
   readonly warmupSeconds: number;
   readonly drainMs: number;
-}
-
-export interface ReclaimAppendsChoices {
-  /** The settings resource of a stream: `{base}/__ds/streams/{path after the base}` on Rivulet. */
-  settingsPath(streamPath: string): string;
+  /** Run the load once unrecorded after each fill, so the fill's write-back is behind both measurements. */
+  readonly settle: boolean;
 }
 
 export interface ReclaimAppendsRun {
@@ -49,7 +46,6 @@ const RETAIN_BYTES = 1 << 20;
 export async function measureReclaimAppends(
   run: ScenarioRun,
   sizes: ReclaimAppendsSizes,
-  choices: ReclaimAppendsChoices,
 ): Promise<ReclaimAppendsRun[]> {
   const prefix = run.target.path("reclaim-appends-");
   run.target.createdRange(prefix, sizes.streams);
@@ -105,8 +101,10 @@ export async function measureReclaimAppends(
       },
       FILL_TIMEOUT_MS + 60_000,
     );
-    run.progress("reclaim: appends once unrecorded, to settle");
-    await appends();
+    if (sizes.settle) {
+      run.progress("reclaim: appends once unrecorded, to settle");
+      await appends();
+    }
     const quietFirst = i % 2 === 0;
     const quietRun = async () => (await appends()).appends;
     const quiet = quietFirst ? await quietRun() : undefined;
@@ -114,7 +112,7 @@ export async function measureReclaimAppends(
     const during = await appends({
       ...endpoint(run.target),
       path,
-      settingsPath: choices.settingsPath(path),
+      settingsPath: settingsPath(run, path),
       retainBytes: RETAIN_BYTES,
       unitBytes: sizes.unitBytes,
       delayMs: sizes.warmupSeconds * 1000,
@@ -130,4 +128,9 @@ export async function measureReclaimAppends(
     runs.push({ quiet: quietAfter, reclaiming: during.appends, reclaim: reclaimed, quietFirst });
   }
   return runs;
+}
+
+/** Rivulet's settings resource of a stream: `{root}/__ds/streams/{path under the root}`. */
+function settingsPath(run: ScenarioRun, path: string): string {
+  return `${run.target.root}/__ds/streams/${rootRelative(run.target, path)}`;
 }

@@ -1,5 +1,5 @@
 /**
- * Scenario 8 (@rivulet/load's definition), Rivulet only: on one large JSON stream, point-in-time
+ * Scenario 10 (@rivulet/load's definition), Rivulet only: on one large JSON stream, point-in-time
  * lookups (`HEAD ?at=`) and a catch-up read in the records view against the same read in the
  * plain view (docs/extensions.md). The reference has neither extension.
  */
@@ -107,8 +107,8 @@ export async function timeAndRecordsScenario(context: ScenarioContext): Promise<
     },
   ];
   return {
-    id: "s8",
-    title: "8. Point in time and the records view (Rivulet's extensions)",
+    id: "s10",
+    title: "10. Point in time and the records view",
     tables: [lookupTable, readTable],
     verdicts,
     notes: [

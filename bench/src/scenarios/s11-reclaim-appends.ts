@@ -1,5 +1,5 @@
 /**
- * Scenario 9 (@rivulet/load's definition), Rivulet only: append latency at a fixed rate while
+ * Scenario 11 (@rivulet/load's definition), Rivulet only: append latency at a fixed rate while
  * retention frees the head of a large stream, against the same load with nothing else going on
  * (docs/extensions.md, "Retention").
  */
@@ -15,7 +15,7 @@ import {
   spreadOf,
 } from "@rivulet/load";
 import type { ScenarioResult, Table, Verdict } from "../core/types.js";
-import { onServer, type ScenarioContext, STREAM_BASE, withServer } from "./context.js";
+import { onServer, type ScenarioContext, withServer } from "./context.js";
 
 /** The issue's target: p99 while reclaiming at most this much above the quiet one. */
 const P99_GROWTH = 0.2;
@@ -23,15 +23,9 @@ const P99_GROWTH = 0.2;
 export async function reclaimAppendsScenario(context: ScenarioContext): Promise<ScenarioResult> {
   const started = performance.now();
   const s = context.settings.reclaim;
-  const runs = await withServer(
-    context,
-    "rivulet",
-    (running) =>
-      measureReclaimAppends(onServer(context, running), s, {
-        settingsPath: (path) => `${STREAM_BASE}__ds/streams/${path.slice(STREAM_BASE.length)}`,
-      }),
-    { serveFlags: ["--segment-size", String(s.unitBytes)] },
-  );
+  const runs = await withServer(context, "rivulet", (running) => measureReclaimAppends(onServer(context, running), s), {
+    serveFlags: ["--segment-size", String(s.unitBytes)],
+  });
   const of = (pick: (run: (typeof runs)[number]) => number): Spread => spread(runs.map(pick));
   const quiet = { p50: of((r) => r.quiet.latency.p50), p99: of((r) => r.quiet.latency.p99) };
   const reclaiming = { p50: of((r) => r.reclaiming.latency.p50), p99: of((r) => r.reclaiming.latency.p99) };
@@ -79,12 +73,12 @@ export async function reclaimAppendsScenario(context: ScenarioContext): Promise<
     pass: context.settings.quick || errors > 0 || !complete || freed.median < 1e9 ? null : growth.median <= P99_GROWTH,
   };
   return {
-    id: "s9",
-    title: "9. Appends while retention reclaims (Rivulet's extensions)",
+    id: "s11",
+    title: "11. Appends while retention reclaims",
     tables: [table, reclaimTable],
     verdicts: [verdict],
     notes: [
-      `Each run fills a byte stream with ${bytes(s.reclaimBytes + s.unitBytes)} (${bytes(s.requestBytes)} appends), runs the append load once unrecorded, then measures it ${s.seconds} s without and ${s.seconds} s with the reclaim (which goes first alternates from run to run). The reclaim sets the stream's retention to 1 MiB through PATCH {base}/__ds/streams/{path} just as the measured seconds start; the background reclaimer frees whole segments, ${bytes(s.unitBytes)} each (\`--segment-size\`), at most 4 per 1 s tick.`,
+      `Each run fills a byte stream with ${bytes(s.reclaimBytes + s.unitBytes)} (${bytes(s.requestBytes)} appends), ${s.settle ? "runs the append load once unrecorded, " : ""}then measures it ${s.seconds} s without and ${s.seconds} s with the reclaim (which goes first alternates from run to run). The reclaim sets the stream's retention to 1 MiB through PATCH {base}/__ds/streams/{path} just as the measured seconds start; the background reclaimer frees whole segments, ${bytes(s.unitBytes)} each (\`--segment-size\`), at most 4 per 1 s tick.`,
       "Latency is the open model's: each append is due at a fixed time whatever the answers, and counted from that time, so queueing counts.",
       `Durability: fsync (every 2xx after the write-ahead log is fdatasynced). Errors and unanswered appends over all runs: ${errors}.`,
     ],
