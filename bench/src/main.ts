@@ -2,7 +2,8 @@
  * `npm run bench`: Rivulet side by side with the reference implementation and a trivial
  * node:http server, every server and every load generator in its own process. Writes
  * latest.md and latest.json (scenarios 1-7), subscriptions.md and subscriptions.json
- * (scenario 8) and the fan-out chart. `--quick` is a small version, `--smoke` the smallest
+ * (scenario 8), kafka-layer.* (scenario 9), extensions.* (scenarios 10 and 11) and the fan-out
+ * chart. `--quick` is a small version, `--smoke` the smallest
  * (npm test runs it so the benchmarks keep working).
  */
 import { execFileSync } from "node:child_process";
@@ -28,6 +29,8 @@ import { sseMemoryScenario } from "./scenarios/s6-sse-memory.js";
 import { restartScenario } from "./scenarios/s7-restart.js";
 import { subscriptionsScenario } from "./scenarios/s8-subscriptions.js";
 import { groupsScenario } from "./scenarios/s9-groups.js";
+import { timeAndRecordsScenario } from "./scenarios/s10-time-and-records.js";
+import { reclaimAppendsScenario } from "./scenarios/s11-reclaim-appends.js";
 import { settingsFor } from "./settings.js";
 
 const flags = parseFlags(process.argv.slice(2));
@@ -90,8 +93,10 @@ try {
   await attempt("s7", "7. Restart time", async () => [await restartScenario(context)]);
   await attempt("s8", "8. Webhook delivery through subscriptions", async () => [await subscriptionsScenario(context)]);
   await attempt("s9", "9. Consumer groups", async () => [await groupsScenario(context)]);
+  await attempt("s10", "10. Point in time and the records view", async () => [await timeAndRecordsScenario(context)]);
+  await attempt("s11", "11. Appends while retention reclaims", async () => [await reclaimAppendsScenario(context)]);
 
-  results.sort((a, b) => a.id.localeCompare(b.id));
+  results.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
   const minutes = (Date.now() - startedAt.getTime()) / 60_000;
   const machine = describeMachine(workDir, execFileSync("sh", ["-c", "ulimit -n"], { encoding: "utf8" }).trim());
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;

@@ -5,7 +5,14 @@
  * figures can still be checked against each other).
  * Reference servers get smaller sizes where the full size would take minutes.
  */
-import type { AppendsSizes, FanOutSizes, ProducerSizes, SubscriptionSizes } from "@rivulet/load";
+import type {
+  AppendsSizes,
+  FanOutSizes,
+  ProducerSizes,
+  ReclaimAppendsSizes,
+  SubscriptionSizes,
+  TimeAndRecordsSizes,
+} from "@rivulet/load";
 import type { ServerId } from "./core/types.js";
 
 export type RunSize = "full" | "quick" | "smoke";
@@ -52,6 +59,10 @@ export interface Settings {
     readonly referenceBytesPerStream: number;
   };
   readonly subscriptions: SubscriptionSizes & { readonly servers: readonly ServerId[] };
+  /** Scenario 10, Rivulet only: `?at=` lookups and the records view on one JSON stream. */
+  readonly timeAndRecords: TimeAndRecordsSizes;
+  /** Scenario 11, Rivulet only (started with `--segment-size` = unitBytes). */
+  readonly reclaim: ReclaimAppendsSizes;
 }
 
 const FULL: Settings = {
@@ -123,6 +134,31 @@ const FULL: Settings = {
     ack: "callback",
     verifySignatures: false,
   },
+  timeAndRecords: {
+    streamBytes: 1e9,
+    // 4,000 appends at their own times; the index also has an entry per 4 KiB inside each.
+    requestBytes: 256 << 10,
+    messageBytes: 200,
+    lookups: 2_000,
+    warmupLookups: 200,
+  },
+  reclaim: {
+    reclaimBytes: 2 ** 30,
+    // The server's default segment size: 16 units to free, 4 per retention tick.
+    unitBytes: 64 << 20,
+    requestBytes: 1 << 20,
+    streams: 10,
+    connections: 16,
+    bodyBytes: 256,
+    // Well below the peak on this machine, so latency is the server's and not a queue's.
+    rate: 2_000,
+    seconds: 5,
+    warmupSeconds: 1,
+    drainMs: 10_000,
+    // After a 1 GB fill, fsyncs are slow for about 15 s while it is written back.
+    settleSeconds: 20,
+    runs: 5,
+  },
 };
 
 const QUICK: Settings = {
@@ -160,6 +196,8 @@ const QUICK: Settings = {
     peakSeconds: 1,
     warmupSeconds: 0.3,
   },
+  timeAndRecords: { ...FULL.timeAndRecords, streamBytes: 50e6, lookups: 500, warmupLookups: 50 },
+  reclaim: { ...FULL.reclaim, reclaimBytes: 64 << 20, unitBytes: 8 << 20, seconds: 3, settleSeconds: 3, runs: 1 },
 };
 
 /**
@@ -216,6 +254,24 @@ const SMOKE: Settings = {
     drainMs: 10_000,
     connections: 4,
     verifySignatures: true,
+  },
+  // Several appends and index entries; the records view over more than one response.
+  timeAndRecords: { streamBytes: 1.5e6, requestBytes: 64 << 10, messageBytes: 200, lookups: 100, warmupLookups: 10 },
+  // Four units: one retention tick frees them all.
+  reclaim: {
+    ...FULL.reclaim,
+    reclaimBytes: 4 << 20,
+    unitBytes: 1 << 20,
+    requestBytes: 256 << 10,
+    streams: 3,
+    connections: 4,
+    rate: 200,
+    seconds: 1.5,
+    warmupSeconds: 0.3,
+    drainMs: 5_000,
+    // The stream is too small for its write-back to matter.
+    settleSeconds: 0,
+    runs: 1,
   },
 };
 

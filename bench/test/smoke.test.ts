@@ -34,6 +34,8 @@ let scenarios: Scenario[] = [];
 /** Scenario 8's report (subscriptions.json). */
 let subscriptionScenarios: Scenario[] = [];
 let kafkaScenarios: Scenario[] = [];
+/** Scenarios 10 and 11's report (extensions.json). */
+let extensionScenarios: Scenario[] = [];
 
 function runSmokeBench(out: string): Promise<number | null> {
   return new Promise((resolve) => {
@@ -63,7 +65,8 @@ beforeAll(async () => {
   scenarios = await report("latest");
   subscriptionScenarios = await report("subscriptions");
   kafkaScenarios = await report("kafka-layer");
-}, 240_000);
+  extensionScenarios = await report("extensions");
+}, 360_000);
 
 afterAll(async () => {
   // Only when the hook timed out: the run (and the servers it started) must not outlive the suite.
@@ -72,7 +75,9 @@ afterAll(async () => {
 });
 
 function data<T>(id: string): T {
-  const scenario = [...scenarios, ...subscriptionScenarios, ...kafkaScenarios].find((s) => s.id === id);
+  const scenario = [...scenarios, ...subscriptionScenarios, ...kafkaScenarios, ...extensionScenarios].find(
+    (s) => s.id === id,
+  );
   expect(scenario, `scenario ${id}`).toBeDefined();
   return scenario!.data as T;
 }
@@ -92,6 +97,8 @@ describe("npm run bench -- --smoke", () => {
       "subscriptions.json",
       "kafka-layer.md",
       "kafka-layer.json",
+      "extensions.md",
+      "extensions.json",
       "fan-out-latency.svg",
     ])
       expect(existsSync(join(outDir, file))).toBe(true);
@@ -114,7 +121,8 @@ describe("npm run bench -- --smoke", () => {
     expect(scenarios.map((s) => s.id)).toEqual(["s1", "s2", "s3", "s4", "s5", "s6", "s7"]);
     expect(subscriptionScenarios.map((s) => s.id)).toEqual(["s8"]);
     expect(kafkaScenarios.map((s) => s.id)).toEqual(["s9"]);
-    for (const scenario of [...scenarios, ...subscriptionScenarios, ...kafkaScenarios]) {
+    expect(extensionScenarios.map((s) => s.id)).toEqual(["s10", "s11"]);
+    for (const scenario of [...scenarios, ...subscriptionScenarios, ...kafkaScenarios, ...extensionScenarios]) {
       expect(scenario.data.failed, `${scenario.id}: ${scenario.notes.join(" ")}`).toBeUndefined();
       expect(scenario.tables.length).toBeGreaterThan(0);
       for (const table of scenario.tables) expect(table.rows.length).toBeGreaterThan(0);
@@ -297,5 +305,37 @@ describe("npm run bench -- --smoke", () => {
     expect(d.offsetsPerSecond.median).toBeGreaterThanOrEqual(d.commitsPerSecond.median);
     expect(d.commitP50.median).toBeLessThanOrEqual(d.commitP99.median);
     expect(d.errors).toBe(0);
+  });
+
+  it("10. point in time and records: every lookup answered right, both views read the whole stream", () => {
+    const { lookups, plain, records } = data<{
+      lookups: { count: number; errors: number; distinctOffsets: number; p50: Spread; p99: Spread };
+      plain: { complete: boolean; requests: number; streamMegabytesPerSecond: Spread };
+      records: { complete: boolean; requests: number; streamMegabytesPerSecond: Spread };
+    }>("s10");
+    expect(lookups.count).toBe(100);
+    expect(lookups.errors).toBe(0);
+    expect(lookups.distinctOffsets).toBeGreaterThan(1);
+    expect(lookups.p50.median).toBeLessThanOrEqual(lookups.p99.median);
+    for (const read of [plain, records]) {
+      expect(read.complete).toBe(true);
+      expect(read.requests).toBeGreaterThan(1);
+      expect(positive(read.streamMegabytesPerSecond.median)).toBe(true);
+    }
+  });
+
+  it("11. appends while reclaiming: retention freed the stream's head, and every append was answered", () => {
+    const { freed, errors, complete, quiet, reclaiming } = data<{
+      freed: Spread;
+      errors: number;
+      complete: boolean;
+      quiet: { p99: Spread };
+      reclaiming: { p99: Spread };
+    }>("s11");
+    expect(complete).toBe(true);
+    // 4 MiB of 1 MiB units go; 1 MiB and the unit holding the tail stay.
+    expect(freed.median).toBe(4 << 20);
+    expect(errors).toBe(0);
+    expect(positive(quiet.p99.median) && positive(reclaiming.p99.median)).toBe(true);
   });
 });

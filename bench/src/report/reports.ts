@@ -29,6 +29,7 @@ export const REPORT_FILES: readonly ReportFile[] = [
     seeAlso: [
       "Scenario 8, webhook delivery through subscriptions, has its own page: [subscriptions.md](subscriptions.md).",
       "Scenario 9, consumer groups, is on [kafka-layer.md](kafka-layer.md).",
+      "Scenarios 10 and 11, retention, the records view and point-in-time lookups, are on [extensions.md](extensions.md).",
     ],
   },
   {
@@ -47,6 +48,15 @@ export const REPORT_FILES: readonly ReportFile[] = [
     servers: ["rivulet"],
     about:
       "Rivulet runs as the real binary (`rivulet serve`, file store, default `--durability fsync`: every answer, group state included, is sent after the write-ahead log is fdatasynced). The reference implementation has no topics or consumer groups, so there is no side-by-side row.",
+    seeAlso: ["Scenarios 1-7 are in [latest.md](latest.md)."],
+  },
+  {
+    name: "extensions",
+    title: "Rivulet benchmarks: retention, records and point in time",
+    scenarios: ["s10", "s11"],
+    servers: ["rivulet"],
+    about:
+      "Rivulet runs as the real binary (`rivulet serve`, file store, default `--durability fsync`: every 2xx, trims included, is sent after the write-ahead log is fdatasynced; concurrent writes share one fsync). These are protocol extensions (docs/extensions.md): the reference implementation has none of them, so there is no side-by-side row.",
     seeAlso: ["Scenarios 1-7 are in [latest.md](latest.md)."],
   },
 ];

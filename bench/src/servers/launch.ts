@@ -21,6 +21,8 @@ export interface LaunchOptions {
   readonly webhooks?: boolean;
   /** How long start-up (including recovery) may take. */
   readonly readyTimeoutMs?: number;
+  /** More `rivulet serve` flags (Rivulet only), e.g. `--segment-size`. */
+  readonly serveFlags?: readonly string[];
   /** Rivulet's `--config` file. */
   readonly configFile?: string;
 }
@@ -52,6 +54,7 @@ export async function launchServer(id: ServerId, options: LaunchOptions = {}): P
       webhooks: options.webhooks ?? false,
       configFile: options.configFile,
     }),
+    ...(id === "rivulet" ? (options.serveFlags ?? []) : []),
   ];
   const started = performance.now();
   const child = track(spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] }));

@@ -5,6 +5,7 @@ import {
   checkPublicUrl,
   checkWebhookAllowList,
   DEFAULT_PORT,
+  DEFAULT_SEGMENT_BYTES,
   DEFAULTS,
   type Durability,
   type GroupSettings,
@@ -46,6 +47,9 @@ export interface ServeSettings extends AuthSettings {
   bodyIdleTimeout: number;
   slowReaderTimeout: number;
   maxHeaderSize: number;
+  retentionMs: number;
+  retentionBytes: number;
+  segmentSize: number;
   pidFile?: string;
   webhookAllow: string[];
   publicUrl?: string;
@@ -94,6 +98,7 @@ export function serveOptions(): Option[] {
     ),
     ...accessOptions(option),
     ...limitOptions(option),
+    ...retentionOptions(option),
     ...subscriptionOptions(option),
   ];
 }
@@ -114,6 +119,44 @@ function subscriptionOptions(option: MakeOption): Option[] {
       "RIVULET_PUBLIC_URL",
     ).argParser(parsePublicUrl),
   ];
+}
+
+/** Retention (docs/extensions.md): server-wide defaults for streams without their own, and the unit it frees. */
+function retentionOptions(option: MakeOption): Option[] {
+  return [
+    option(
+      "--retention-ms <duration>",
+      "drop messages older than this from streams without their own retention (0 = keep everything)",
+      "RIVULET_RETENTION_MS",
+    )
+      .argParser(orZero(parseDuration))
+      .default(DEFAULTS.retentionMs, "0"),
+    option(
+      "--retention-bytes <size>",
+      "keep about this much of each stream without its own retention (0 = keep everything)",
+      "RIVULET_RETENTION_BYTES",
+    )
+      .argParser(orZero(parseSize))
+      .default(DEFAULTS.retentionBytes, "0"),
+    option(
+      "--segment-size <size>",
+      "file size of new streams' segments: retention frees whole segments (a multiple of 32KiB)",
+      "RIVULET_SEGMENT_SIZE",
+    )
+      .argParser(parseSegmentSize)
+      .default(DEFAULT_SEGMENT_BYTES, "64MiB"),
+  ];
+}
+
+/** `0` turns a setting off; anything else is parsed by `parse`. */
+function orZero(parse: (value: string) => number): (value: string) => number {
+  return (value) => (value.trim() === "0" ? 0 : parse(value));
+}
+
+function parseSegmentSize(value: string): number {
+  const size = parseSize(value);
+  if (size % (32 * 1024) !== 0) throw new InvalidArgumentError("must be a multiple of 32KiB");
+  return size;
 }
 
 type MakeOption = (flags: string, description: string, env: string) => Option;

@@ -30,6 +30,13 @@ export {
   producerThroughput,
 } from "./generators/producer-throughput.js";
 export type { ProducerFactory, ProducerLike, ProducerSetup } from "./generators/producers/producer-like.js";
+export {
+  type AppendsReclaimingParams,
+  type AppendsReclaimingResult,
+  appendsReclaiming,
+  type ReclaimParams,
+  type ReclaimResult,
+} from "./generators/reclaim.js";
 export type { LiveMode } from "./generators/subscriber-group.js";
 export type {
   DeliveryWindow,
@@ -38,6 +45,7 @@ export type {
   SubscriptionDeliveriesParams,
   SubscriptionDeliveriesResult,
 } from "./generators/subscription-deliveries.js";
+export { type TimeLookupsParams, type TimeLookupsResult, timeLookups } from "./generators/time-lookups.js";
 export type { AckMode } from "./generators/webhooks/receiver.js";
 export type { TargetHeaders } from "./http-pool.js";
 export {
@@ -80,6 +88,11 @@ export {
   type ProducerMeasurement,
   type ProducerOutcome,
 } from "./scenarios/producer.js";
+export {
+  measureReclaimAppends,
+  type ReclaimAppendsRun,
+  type ReclaimAppendsSizes,
+} from "./scenarios/reclaim-appends.js";
 export { type LoadTarget, nameInRun, repeat, rootRelative, type ScenarioRun } from "./scenarios/scenario-run.js";
 export {
   describePhase,
@@ -90,3 +103,8 @@ export {
   subscriptionLayout,
   subscriptionPhases,
 } from "./scenarios/subscriptions.js";
+export {
+  measureTimeAndRecords,
+  type TimeAndRecordsMeasurement,
+  type TimeAndRecordsSizes,
+} from "./scenarios/time-and-records.js";

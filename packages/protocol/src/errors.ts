@@ -19,6 +19,16 @@ export const ERROR_STATUS = {
   INVALID_FORK_OFFSET: 400,
   FORK_OFFSET_BEYOND_TAIL: 400,
   INVALID_FORK_SUB_OFFSET: 400,
+  /** Stream-Retention-Ms or Stream-Retention-Bytes (or a retention patch) is not a non-negative integer. */
+  INVALID_RETENTION: 400,
+  /** The `at` parameter of a point-in-time lookup is neither ms since the epoch nor an RFC 3339 time. */
+  INVALID_AT: 400,
+  /** Stream-Expected-Seq is not a non-negative integer. */
+  INVALID_EXPECTED_SEQ: 400,
+  /** The `view` parameter names no view this server has. */
+  INVALID_VIEW: 400,
+  /** The `limit` parameter is not a positive integer within the allowed range. */
+  INVALID_LIMIT: 400,
   /** A subscription body or id that is not valid (PROTOCOL §6.2): the message says which field. */
   INVALID_SUBSCRIPTION: 400,
   /** A webhook URL refused to prevent server-side request forgery (PROTOCOL §6.2, §12.8). */
@@ -78,6 +88,10 @@ export const ERROR_STATUS = {
   /** A member asks for another assignor than the one the group's members use. */
   INCONSISTENT_ASSIGNOR: 409,
   STREAM_GONE: 410,
+  /** The offset is before the stream's earliest retained position; sent with Stream-Earliest-Offset. */
+  OFFSET_OUT_OF_RANGE: 410,
+  /** A conditional append's expected tail differs from the stream's; nothing was written. */
+  TAIL_MISMATCH: 412,
   PAYLOAD_TOO_LARGE: 413,
   /** One JSON message of a body is larger than the per-message limit. */
   MESSAGE_TOO_LARGE: 413,

@@ -22,6 +22,19 @@ export const Header = {
   cacheControl: "cache-control",
   location: "location",
   retryAfter: "retry-after",
+  // Extensions (docs/extensions.md): pure additions, ignored by clients that do not know them.
+  retentionMs: "stream-retention-ms",
+  retentionBytes: "stream-retention-bytes",
+  earliestOffset: "stream-earliest-offset",
+  nextSeq: "stream-next-seq",
+  appendSeq: "stream-append-seq",
+  appendTime: "stream-append-time",
+  expectedOffset: "stream-expected-offset",
+  expectedSeq: "stream-expected-seq",
+  view: "stream-view",
+  atOffset: "stream-at-offset",
+  atSeq: "stream-at-seq",
+  atTime: "stream-at-time",
 } as const;
 
 /** Every protocol response header a browser client may need to read (CORS expose list). */
@@ -40,6 +53,16 @@ export const EXPOSED_HEADERS = [
   Header.etag,
   Header.location,
   Header.retryAfter,
+  Header.retentionMs,
+  Header.retentionBytes,
+  Header.earliestOffset,
+  Header.nextSeq,
+  Header.appendSeq,
+  Header.appendTime,
+  Header.view,
+  Header.atOffset,
+  Header.atSeq,
+  Header.atTime,
   "x-request-id",
 ] as const;
 

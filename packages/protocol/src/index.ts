@@ -1,4 +1,5 @@
 export * from "./append.js";
+export * from "./at.js";
 export * from "./caching.js";
 export * from "./content-type.js";
 export * from "./create.js";
@@ -9,4 +10,6 @@ export * from "./headers.js";
 export * from "./json.js";
 export * from "./offset.js";
 export * from "./producer.js";
+export * from "./records.js";
+export * from "./retention.js";
 export * from "./sse.js";

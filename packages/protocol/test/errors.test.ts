@@ -24,6 +24,8 @@ describe("ERROR_STATUS", () => {
       EMPTY_JSON_ARRAY: 400, // §9.1.3
       PAYLOAD_TOO_LARGE: 413, // §5.2
       INSUFFICIENT_STORAGE: 507,
+      OFFSET_OUT_OF_RANGE: 410, // §5.6: "Offset is before the earliest retained position"
+      TAIL_MISMATCH: 412, // conditional appends: RFC 9110 §15.5.13 Precondition Failed
     };
     for (const [code, status] of Object.entries(expected)) expect(ERROR_STATUS[code as ErrorCode], code).toBe(status);
   });

@@ -3,6 +3,7 @@
  * its routes (under `{base}/__ds/…`), starts and stops its background work with the app, and
  * adds readiness checks — so a new capability is a new folder, not branches in old files.
  */
+import type { Capabilities } from "./capabilities.js";
 import type { Engine } from "./engine/engine.js";
 import type { Readiness } from "./http/context.js";
 import type { RouteSpec } from "./http/routing/route.js";
@@ -32,6 +33,8 @@ export interface Feature {
 
 export interface FeatureHost {
   readonly engine: Engine;
+  /** Every extension declared so far (the capabilities feature answers them). */
+  readonly capabilities: Capabilities;
   readonly options: ResolvedOptions;
   readonly logger: Logger;
   readonly metrics: ServerMetrics | undefined;
@@ -47,6 +50,8 @@ export interface FeatureHost {
   onDrain(hook: () => void): void;
   /** A check /readyz consults; the server is ready only when every check is. */
   readiness(check: () => Readiness): void;
+  /** Declares a protocol extension the feature adds, for `GET {base}/__ds/capabilities`. */
+  capability(name: string, version: number): void;
   /** Offers `value` to other features under `key`; a key is offered once. */
   provide<T>(key: ServiceKey<T>, value: T): void;
   /**

@@ -1,5 +1,6 @@
 export { createFetchHandler, type FetchHandler, type FetchRequestInfo } from "./adapters/fetch.js";
 export { createNodeHandler, type NodeHandler } from "./adapters/node.js";
+export { Capabilities } from "./capabilities.js";
 export { Engine } from "./engine/engine.js";
 export type { EngineEvent, EngineEventType, EventFeed, EventOf } from "./engine/events.js";
 export { type Feature, type FeatureHost, type ServiceKey, serviceKey } from "./feature.js";
@@ -35,6 +36,7 @@ export { ServerMetrics } from "./ops/metrics.js";
 export { type CoreOptions, DEFAULTS } from "./options.js";
 export { DEFAULT_PORT, LISTEN_DEFAULTS, type ListenOptions, type RivuletServer, startServer } from "./server.js";
 export type { ServerOptions } from "./server-options.js";
+export { INDEX_INTERVAL, indexEntriesOf } from "./store/append-index.js";
 export {
   DataDirLockedError,
   StoreBusyError,
@@ -44,6 +46,7 @@ export {
   StoreError,
   StoreFullError,
   StoreMissingError,
+  StoreTrimmedError,
 } from "./store/errors.js";
 export { type Durability, FileStore, type FileStoreOptions } from "./store/file/file-store.js";
 export { checkDataDir, repairDataDir } from "./store/file/fsck/repair.js";
@@ -57,10 +60,14 @@ export type {
   SegmentCheck,
 } from "./store/file/fsck/types.js";
 export { type FileIo, nodeIo } from "./store/file/io.js";
-export { MemoryStore } from "./store/memory-store.js";
+export { DEFAULT_SEGMENT_BYTES } from "./store/file/segments.js";
+export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export { applyRecord, type RecordTarget } from "./store/record-state.js";
 export type {
   AppendRecord,
+  IndexEntry,
+  IndexKey,
+  Inherited,
   ListQuery,
   Store,
   StoredStream,

@@ -56,12 +56,24 @@ export interface CoreOptions {
   cacheVisibility?: "public" | "private";
   /** How often expired streams are reclaimed (default 5 s). */
   sweepIntervalMs?: number;
+  /**
+   * Server-wide retention by age for streams without their own Stream-Retention-Ms: messages
+   * older than this may be dropped from a stream's head, in whole storage units (0, the default:
+   * keep everything; docs/extensions.md).
+   */
+  retentionMs?: number;
+  /** Server-wide retention by size for streams without their own Stream-Retention-Bytes (0, the default: keep everything). */
+  retentionBytes?: number;
+  /** How often retention looks for data to reclaim (default 1 s). */
+  retentionIntervalMs?: number;
   /** How long a Producer-Seq that skips ahead waits for earlier ones (default 250 ms). */
   producerReorderWaitMs?: number;
   /** Responses at least this large are compressed when the client accepts it (default 1 KiB; 0 disables). */
   compressMinBytes?: number;
   /** Structured logger (default: silent; `rivulet serve` logs JSON lines). */
   logger?: Logger;
+  /** The clock append times, expiry and retention go by, ms since the epoch (default Date.now; tests set their own). */
+  clock?: () => number;
   /** Serve Prometheus metrics at /metrics (default true). */
   metrics?: boolean;
   /**
@@ -87,6 +99,7 @@ export type ResolvedOptions = Required<
     CoreOptions,
     | "store"
     | "logger"
+    | "clock"
     | "auth"
     | "rateLimitPerClientBurst"
     | "rateLimitPerTokenBurst"
@@ -97,6 +110,7 @@ export type ResolvedOptions = Required<
 > & {
   store: Store;
   logger: Logger;
+  clock: () => number;
   auth: AuthOptions | undefined;
   publicUrl: string | undefined;
   subscriptions: SubscriptionSettings | undefined;
@@ -124,6 +138,9 @@ export const DEFAULTS = {
   corsOrigins: "*",
   cacheVisibility: "public",
   sweepIntervalMs: 5_000,
+  retentionMs: 0,
+  retentionBytes: 0,
+  retentionIntervalMs: 1_000,
   producerReorderWaitMs: 250,
   compressMinBytes: 1024,
   metrics: true,

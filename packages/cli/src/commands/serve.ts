@@ -42,6 +42,7 @@ Examples:
   rivulet serve --durability interval:5        # fsync every 5 ms instead of before every ack
   rivulet serve --store memory --log-level warn
   rivulet serve --config rivulet.json
+  rivulet serve --retention-ms 7d --retention-bytes 10GiB   # defaults for streams without their own
   rivulet serve --pid-file rivulet.pid         # then: rivulet bench --pid "$(cat rivulet.pid)"
   rivulet serve --host 0.0.0.0 --auth-tokens-file tokens.json   # beyond loopback, auth is required
   rivulet serve --webhook-allow localhost,127.0.0.1             # webhooks to local receivers (development)`,
@@ -57,7 +58,7 @@ async function serve(settings: ServeSettings): Promise<void> {
   // Checked before anything opens, so a refused start leaves no data directory or lock behind.
   checkExposure(settings, auth);
   const logger = createLogger(settings.logLevel as LogLevel);
-  const store = openStore(settings.store, settings.dataDir, settings.durability);
+  const store = openStore(settings.store, settings.dataDir, settings.durability, settings.segmentSize);
   const server = await refusingBadDataDir(() =>
     startServer({
       host: settings.host,
@@ -90,6 +91,8 @@ async function serve(settings: ServeSettings): Promise<void> {
       bodyIdleTimeoutMs: settings.bodyIdleTimeout,
       slowReaderTimeoutMs: settings.slowReaderTimeout,
       maxHeaderBytes: settings.maxHeaderSize,
+      retentionMs: settings.retentionMs,
+      retentionBytes: settings.retentionBytes,
       webhookAllow: settings.webhookAllow,
       ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
       ...(settings.subscriptions === undefined ? {} : { subscriptions: settings.subscriptions }),

@@ -9,16 +9,19 @@ import {
   DEFAULT_CONTENT_TYPE,
   decideAppend,
   decideCreate,
+  effectiveRetention,
   frameJson,
   isExpired,
   isJsonContentType,
   type Lifetime,
   type ProducerState,
   ProtocolError,
+  type Retention,
   type StreamConfig,
 } from "@rivulet/protocol";
-import { StoreConflictError, StoreMissingError } from "../store/errors.js";
-import type { AppendRecord, Store, StoredStream, StreamMeta } from "../store/types.js";
+import { StoreConflictError, StoreMissingError, StoreTrimmedError } from "../store/errors.js";
+import type { AppendRecord, IndexEntry, IndexKey, Store, StoredStream, StreamMeta } from "../store/types.js";
+import { gone } from "./earliest.js";
 import { type EngineEvent, EventFeed } from "./events.js";
 import { type ForkRequest, resolveFork } from "./fork.js";
 import { LiveSet } from "./live.js";
@@ -27,6 +30,7 @@ import { StreamRegistry } from "./registry.js";
 import { Removal } from "./removal.js";
 import { storeError } from "./store-errors.js";
 import { StreamState } from "./stream-state.js";
+import { type RetainOutcome, Trimmer } from "./trim.js";
 import { StreamWriter } from "./writer.js";
 
 export interface EngineOptions {
@@ -36,6 +40,8 @@ export interface EngineOptions {
   readonly producerReorderWaitMs?: number;
   /** An event listener threw: report it (the engine carries on). */
   readonly onListenerError?: (error: unknown, event: EngineEvent) => void;
+  /** Retention for streams without settings of their own (default: keep everything). */
+  readonly defaultRetention?: Retention;
   /**
    * Paths under this prefix are the server's own internal streams (features' state, e.g.
    * `/v1/stream/__ds/`): never listed and not counted as streams (the cap, metrics).
@@ -47,6 +53,8 @@ export interface CreateRequest {
   /** As sent; a plain create defaults it, a fork inherits its source's (PROTOCOL §4.2). */
   readonly contentType: string | undefined;
   readonly lifetime: Lifetime;
+  /** The stream's own retention settings (a fork without any inherits its source's). */
+  readonly retention: Retention;
   readonly closed: boolean;
   readonly body: Uint8Array;
   readonly fork: ForkRequest | undefined;
@@ -67,6 +75,8 @@ export interface AppendResult {
   readonly tail: number;
   readonly closed: boolean;
   readonly producer: ProducerState | undefined;
+  /** For a write that appended messages: the seq of its first message and its append time. */
+  readonly appended: { readonly seq: number; readonly ts: number } | undefined;
 }
 
 /** How often a write re-decides after another server changed the stream first, before giving up (503). */
@@ -79,10 +89,11 @@ export class Engine {
   private readonly registry: StreamRegistry;
   private readonly writer: StreamWriter;
   private readonly removal: Removal;
+  private readonly trimmer: Trimmer;
   private readonly producerWaits = new ProducerWaits();
   private readonly reorderWaitMs: number;
-  /** Message counts of records in flight, for the `appended` event. */
-  private readonly messageCounts = new WeakMap<AppendRecord, number>();
+  /** Retention for streams without settings of their own. */
+  readonly defaultRetention: Retention;
   private lastCreatedAt = 0;
   private readonly internalPrefix: string | undefined;
   /** Internal streams the store holds: subtracted from `streamCount`. */
@@ -94,10 +105,20 @@ export class Engine {
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.reorderWaitMs = options.producerReorderWaitMs ?? 250;
+    this.defaultRetention = options.defaultRetention ?? NO_RETENTION;
     this.events = new EventFeed(options.onListenerError ?? (() => {}));
     this.registry = new StreamRegistry(this.store, this.now);
     this.writer = new StreamWriter(this.store, (stream, record) => this.onVisible(stream, record));
     this.removal = new Removal(this.store, this.registry, this.events, this.now);
+    this.trimmer = new Trimmer({
+      store: this.store,
+      now: this.now,
+      stream: (path) => this.stream(path),
+      readStored: (stream, start, end) => this.readStored(stream, start, end),
+      seekStored: (stream, key, limit) => this.seekStored(stream, key, limit),
+      forkPending: (path) => this.removal.forkPending(path),
+      trimmed: (stream, earliest) => this.onTrimmed(stream, earliest),
+    });
     this.internalPrefix = options.internalPrefix;
     this.events.on("deleted", (event) => {
       if (!event.soft && this.isInternal(event.path)) this.internalStreams--;
@@ -140,6 +161,15 @@ export class Engine {
     return stream;
   }
 
+  /**
+   * The retention that applies to `stream`: its own settings, each falling back to the server's.
+   * Internal streams keep everything: features' state logs remove their own old generations.
+   */
+  retentionOf(stream: StreamState): Retention {
+    if (this.isInternal(stream.path)) return NO_RETENTION;
+    return effectiveRetention(stream.meta.retention, this.defaultRetention);
+  }
+
   /** A stream by path whatever its state, for fork reads through soft-deleted sources. */
   async stream(path: string): Promise<StreamState | undefined> {
     return this.registry.find(path);
@@ -156,11 +186,27 @@ export class Engine {
   }
 
   async create(path: string, request: CreateRequest, attempt = 0): Promise<{ created: boolean; stream: StreamState }> {
+    // A fork holds its source from before it is resolved until it is durable: a delete of the
+    // source keeps it (§4.2), and retention leaves it the data the fork starts from.
+    const releaseSource = request.fork ? this.removal.holdSource(request.fork.source) : undefined;
+    try {
+      return await this.createHolding(path, request, attempt);
+    } finally {
+      releaseSource?.();
+    }
+  }
+
+  private async createHolding(
+    path: string,
+    request: CreateRequest,
+    attempt: number,
+  ): Promise<{ created: boolean; stream: StreamState }> {
     const live = await this.removal.liveForCreate(path);
     const fork = request.fork ? await resolveFork(this, request, live) : undefined;
     const config: StreamConfig = {
       contentType: fork?.contentType ?? request.contentType ?? DEFAULT_CONTENT_TYPE,
       lifetime: fork?.lifetime ?? request.lifetime,
+      retention: fork?.retention ?? request.retention,
       closed: request.closed,
       fork: fork?.origin,
     };
@@ -177,16 +223,22 @@ export class Engine {
       lifetime: shareLifetime(config.lifetime),
       createdAt: this.nextCreatedAt(),
       fork: config.fork,
+      retention: shareRetention(config.retention),
+      inherited: fork?.inherited,
     };
     const start = meta.fork?.position ?? 0;
+    const ts = Math.max(this.now(), meta.inherited?.ts ?? 0);
     const first: AppendRecord | undefined =
       data.length > 0 || config.closed
-        ? { position: start, data, producer: undefined, streamSeq: undefined, close: config.closed }
+        ? { position: start, data, producer: undefined, streamSeq: undefined, close: config.closed, ts, messages }
         : undefined;
-    const stream = new StreamState(meta, start + data.length, config.closed, this.now());
+    const stream = new StreamState(meta, start, config.closed, this.now());
+    if (first) {
+      stream.tail = stream.decidedTail = start + data.length;
+      stream.nextSeq = stream.decidedNextSeq = stream.nextSeq + messages;
+      if (messages > 0) stream.lastTs = stream.decidedLastTs = ts;
+    }
     this.registry.set(stream);
-    // A fork holds its source while it is being made, so a delete of the source keeps it (§4.2).
-    const releaseSource = meta.fork ? this.removal.holdSource(meta.fork.source) : undefined;
     // Visible to other requests only once durable: they wait on `ready` (read-your-writes).
     stream.ready = this.store.create(meta, first);
     try {
@@ -199,7 +251,6 @@ export class Engine {
       throw storeError(error);
     } finally {
       stream.ready = undefined;
-      releaseSource?.();
     }
     if (this.isInternal(path)) this.internalStreams++;
     this.events.emit({ type: "created", path, meta, tail: stream.tail });
@@ -227,9 +278,16 @@ export class Engine {
         }
       }
       if (decision.kind === "noop") {
-        return { written: false, tail: stream.decidedTail, closed: stream.decidedClosed, producer: decision.producer };
+        return {
+          written: false,
+          tail: stream.decidedTail,
+          closed: stream.decidedClosed,
+          producer: decision.producer,
+          appended: undefined,
+        };
       }
       const { data, messages } = frame(stream.contentType, request.body, "append");
+      const seq = stream.decidedNextSeq;
       const record: AppendRecord = {
         position: stream.decidedTail,
         data,
@@ -240,8 +298,10 @@ export class Engine {
         },
         streamSeq: decision.streamSeq,
         close: decision.close,
+        // Append times are monotonic per stream, so `?at=` lookups are a plain ordered search.
+        ts: Math.max(this.now(), stream.decidedLastTs),
+        messages,
       };
-      this.messageCounts.set(record, messages);
       const written = this.writer.write(stream, record);
       this.producerWaits.progressed(stream);
       try {
@@ -259,6 +319,7 @@ export class Engine {
         tail: record.position + record.data.length,
         closed: stream.closed,
         producer: decision.producer?.state,
+        appended: messages > 0 ? { seq, ts: record.ts } : undefined,
       };
     }
   }
@@ -272,15 +333,70 @@ export class Engine {
     await this.removal.delete(await this.get(path, false));
   }
 
+  /**
+   * An explicit trim (docs/extensions.md): the earliest retained position moves to the last
+   * message boundary at or before `position`, never below what forks read. Resolves with the
+   * stream's earliest position after it.
+   */
+  async trim(path: string, position: number): Promise<number> {
+    const stream = await this.get(path, false);
+    if (position > stream.tail) {
+      throw new ProtocolError("INVALID_OFFSET", "The trim offset is beyond the stream's tail");
+    }
+    return this.trimmer.trimTo(stream, position);
+  }
+
+  /**
+   * Applies the stream's retention (its own settings, or the server's), freeing at most
+   * `maxUnits` storage units; says when it could free more. Soft-deleted streams keep only what
+   * their forks read. Undefined when the stream is gone or still being created.
+   */
+  async retain(path: string, maxUnits: number): Promise<RetainOutcome | undefined> {
+    const stream = this.registry.inMemory(path) ?? (await this.registry.find(path));
+    if (!stream || stream.ready || !this.registry.holds(stream)) return undefined;
+    return this.trimmer.retain(stream, this.retentionOf(stream), maxUnits);
+  }
+
+  /** Changes a stream's own retention settings, durably. */
+  async configureRetention(path: string, retention: Retention): Promise<StreamState> {
+    const stream = await this.get(path, false);
+    try {
+      await this.store.configure(path, retention);
+    } catch (error) {
+      throw storeError(error);
+    }
+    stream.meta = { ...stream.meta, retention: shareRetention(retention) };
+    this.events.emit({ type: "configured", path, retention });
+    return stream;
+  }
+
   /** Reclaims expired streams, and soft-deleted ones whose last fork has gone; runs on a timer. */
   sweepExpired(): void {
     void this.removal.sweep();
   }
 
-  /** Stored bytes [start, end) of the stream itself, with store failures as protocol errors. */
-  async readStored(stream: StreamState, start: number, end: number): Promise<Uint8Array> {
+  /**
+   * Stored bytes [start, end) of the stream itself, with store failures as protocol errors. A
+   * range retention took away (before or while it was read) is 410 with where `reader` now
+   * starts: the stream being read, which may be a fork of this one.
+   */
+  async readStored(stream: StreamState, start: number, end: number, reader = stream): Promise<Uint8Array> {
     try {
       return await this.store.read(stream.path, start, end);
+    } catch (error) {
+      if (error instanceof StoreTrimmedError) {
+        // The store's trim is durable before the engine hears of it: it is the earliest now.
+        if (reader === stream && error.earliest > stream.earliest) stream.earliest = error.earliest;
+        throw gone(reader);
+      }
+      throw storeError(error);
+    }
+  }
+
+  /** Entries of the stream's own append index (store.seek), with store failures as protocol errors. */
+  async seekStored(stream: StreamState, key: IndexKey, limit: number): Promise<IndexEntry[]> {
+    try {
+      return await this.store.seek(stream.path, key, limit);
     } catch (error) {
       throw storeError(error);
     }
@@ -371,6 +487,11 @@ export class Engine {
     return this.lastCreatedAt;
   }
 
+  private onTrimmed(stream: StreamState, earliest: number): void {
+    if (earliest > stream.earliest) stream.earliest = earliest;
+    this.events.emit({ type: "trimmed", path: stream.path, earliest });
+  }
+
   private onVisible(stream: StreamState, record: AppendRecord): void {
     const live = stream.live;
     if (live) {
@@ -379,8 +500,7 @@ export class Engine {
     }
     const end = record.position + record.data.length;
     if (record.data.length > 0) {
-      const messages = this.messageCounts.get(record) ?? 1;
-      this.events.emit({ type: "appended", path: stream.path, start: record.position, end, messages });
+      this.events.emit({ type: "appended", path: stream.path, start: record.position, end, messages: record.messages });
     }
     if (record.close) this.events.emit({ type: "closed", path: stream.path, tail: end });
   }
@@ -411,6 +531,12 @@ function internContentType(contentType: string): string {
   return contentType;
 }
 
+/** Most streams have no retention of their own; they all share one empty setting. */
+const NO_RETENTION: Retention = Object.freeze({});
+function shareRetention(retention: Retention): Retention {
+  return retention.ms === undefined && retention.bytes === undefined ? NO_RETENTION : retention;
+}
+
 /** Most streams never expire; they all share one empty lifetime. */
 const NO_LIFETIME: Lifetime = Object.freeze({});
 function shareLifetime(lifetime: Lifetime): Lifetime {
@@ -425,6 +551,7 @@ function configOf(stream: StreamState): StreamConfig {
   return {
     contentType: stream.meta.contentType,
     lifetime: stream.meta.lifetime,
+    retention: stream.meta.retention,
     closed: stream.closed,
     fork: stream.meta.fork,
   };

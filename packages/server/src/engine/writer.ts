@@ -15,6 +15,8 @@ interface InFlight {
   done: boolean;
   // What the record overwrote in the decided view, to undo it.
   readonly prevTail: number;
+  readonly prevNextSeq: number;
+  readonly prevLastTs: number;
   readonly prevClosed: boolean;
   readonly prevStreamSeq: string | undefined;
   readonly prevClosedBy: ProducerClaim | undefined;
@@ -37,6 +39,8 @@ export class StreamWriter {
       record,
       done: false,
       prevTail: decided.tail,
+      prevNextSeq: decided.nextSeq,
+      prevLastTs: decided.lastTs,
       prevClosed: decided.closed,
       prevStreamSeq: decided.lastStreamSeq,
       prevClosedBy: decided.closedBy,
@@ -61,6 +65,8 @@ export class StreamWriter {
     while (queue.length > 0 && queue[0]!.done) {
       const head = queue.shift()!;
       stream.tail = head.record.position + head.record.data.length;
+      stream.nextSeq += head.record.messages;
+      if (head.record.messages > 0 && head.record.ts > stream.lastTs) stream.lastTs = head.record.ts;
       if (head.record.close) stream.closed = true;
       this.onVisible(stream, head.record);
     }
@@ -99,6 +105,8 @@ export class StreamWriter {
 function undo(stream: StreamState, op: InFlight): void {
   const decided = stream.decided;
   decided.tail = op.prevTail;
+  decided.nextSeq = op.prevNextSeq;
+  decided.lastTs = op.prevLastTs;
   decided.closed = op.prevClosed;
   decided.lastStreamSeq = op.prevStreamSeq;
   decided.closedBy = op.prevClosedBy;

@@ -1,7 +1,9 @@
 /** The features every server mounts; embedders may add their own through `ServerOptions.features`. */
 import type { Feature } from "../feature.js";
 import { adminList } from "./admin-list/index.js";
+import { capabilities } from "./capabilities/index.js";
 import { groups } from "./groups/index.js";
+import { retention } from "./retention/index.js";
 import { subscriptions } from "./subscriptions/index.js";
 
-export const builtInFeatures: readonly Feature[] = [adminList, subscriptions, groups];
+export const builtInFeatures: readonly Feature[] = [adminList, capabilities, retention, subscriptions, groups];

@@ -6,6 +6,7 @@
  * feature under features/ are routes on one table. Transport-free; adapters wrap it.
  */
 import { type ErrorCode, ProtocolError } from "@rivulet/protocol";
+import { Capabilities, STREAM_EXTENSIONS } from "../capabilities.js";
 import { Engine } from "../engine/engine.js";
 import type { Feature, ServiceKey } from "../feature.js";
 import { builtInFeatures } from "../features/index.js";
@@ -41,6 +42,8 @@ export class ProtocolApp {
   private readonly guards: Guards;
   private readonly router: Router;
   private readonly lifecycle: Lifecycle;
+  /** The protocol extensions this server supports (GET {base}/__ds/capabilities). */
+  readonly capabilities = new Capabilities();
   /** What features offer each other (FeatureHost.provide), by key name. */
   private readonly services = new Map<string, unknown>();
 
@@ -52,6 +55,7 @@ export class ProtocolApp {
       ...definedOnly(options),
       store,
       logger,
+      clock: options.clock ?? Date.now,
       auth: options.auth,
       publicUrl: options.publicUrl,
       subscriptions: options.subscriptions,
@@ -63,7 +67,12 @@ export class ProtocolApp {
     this.logger = logger;
     this.engine = new Engine({
       store,
+      now: this.options.clock,
       producerReorderWaitMs: this.options.producerReorderWaitMs,
+      defaultRetention: {
+        ...(this.options.retentionMs > 0 ? { ms: this.options.retentionMs } : {}),
+        ...(this.options.retentionBytes > 0 ? { bytes: this.options.retentionBytes } : {}),
+      },
       // Features keep their state in streams under the reserved segment, which no client route reaches.
       internalPrefix: `${this.options.basePath}/${RESERVED_SEGMENT}/`,
       onListenerError: (error, event) =>
@@ -85,6 +94,7 @@ export class ProtocolApp {
     this.guards = new Guards(this.options, this.engine);
     this.router = new Router(this.options.basePath);
     for (const route of [...opsRoutes, ...streamRoutes]) this.router.add(route);
+    for (const [name, version] of Object.entries(STREAM_EXTENSIONS)) this.capabilities.declare(name, version);
     for (const feature of [...builtInFeatures, ...features]) this.install(feature);
   }
 
@@ -158,6 +168,7 @@ export class ProtocolApp {
   private install(feature: Feature): void {
     feature.setup({
       engine: this.engine,
+      capabilities: this.capabilities,
       options: this.options,
       logger: this.logger,
       metrics: this.metrics,
@@ -166,6 +177,7 @@ export class ProtocolApp {
       onClose: (hook) => this.lifecycle.onClose(hook),
       onDrain: (hook) => this.lifecycle.onDrain(hook),
       readiness: (check) => this.lifecycle.addCheck(check),
+      capability: (name, version) => this.capabilities.declare(name, version),
       provide: (key, value) => {
         if (this.services.has(key.name)) throw new Error(`${feature.name}: ${key.name} is already offered`);
         this.services.set(key.name, value);

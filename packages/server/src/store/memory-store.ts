@@ -1,26 +1,46 @@
 /**
  * A store that keeps everything in process memory: fast, and gone on restart. Used by tests
- * and by `rivulet serve --store memory`. Each stream's bytes live in a growable buffer.
+ * and by `rivulet serve --store memory`. Each stream's bytes live in fixed-size units (freed
+ * whole from the head by retention) beside an in-memory append index.
  */
-import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
-import { StoreConflictError, StoreMissingError } from "./errors.js";
+import { isJsonContentType, type ProducerClaim, type ProducerState, type Retention } from "@rivulet/protocol";
+import { indexEntriesOf } from "./append-index.js";
+import { StoreConflictError, StoreMissingError, StoreTrimmedError } from "./errors.js";
 import { ForkRefs } from "./fork-refs.js";
+import { MemoryIndex } from "./memory-index.js";
+import { MemoryUnits } from "./memory-units.js";
 import { applyRecord, type RecordTarget, snapshot } from "./record-state.js";
-import type { AppendRecord, ListQuery, Store, StoredStream, StreamMeta } from "./types.js";
+import type { AppendRecord, IndexEntry, IndexKey, ListQuery, Store, StoredStream, StreamMeta } from "./types.js";
 
-const NO_BYTES = new Uint8Array(0);
+export interface MemoryStoreOptions {
+  /** Bytes per storage unit: retention frees memory in whole units (default 1 MiB). */
+  readonly unitBytes?: number;
+}
 
 class MemoryStream implements RecordTarget {
-  bytes = NO_BYTES;
   tail: number;
+  earliest: number;
+  nextSeq: number;
+  lastTs: number;
   closed = false;
   closedBy: ProducerClaim | undefined = undefined;
   lastStreamSeq: string | undefined = undefined;
   producers: Map<string, ProducerState> | undefined = undefined;
   softDeleted = false;
+  readonly units: MemoryUnits;
+  readonly index = new MemoryIndex();
+  private readonly json: boolean;
 
-  constructor(readonly meta: StreamMeta) {
+  constructor(
+    public meta: StreamMeta,
+    unitBytes: number,
+  ) {
     this.tail = this.base;
+    this.earliest = meta.inherited?.earliest ?? this.base;
+    this.nextSeq = meta.inherited?.seq ?? 0;
+    this.lastTs = meta.inherited?.ts ?? 0;
+    this.units = new MemoryUnits(unitBytes);
+    this.json = isJsonContentType(meta.contentType);
   }
 
   get base(): number {
@@ -33,24 +53,19 @@ class MemoryStream implements RecordTarget {
   }
 
   apply(record: AppendRecord): void {
-    this.write(record.data);
+    this.index.add(indexEntriesOf(this, record, this.json));
+    if (record.data.length > 0) this.units.write(record.data);
     applyRecord(this, record);
+  }
+
+  trim(earliest: number): void {
+    this.earliest = earliest;
+    this.units.freeBelow(earliest - this.base);
+    this.index.trim(earliest);
   }
 
   stored(forks: number): StoredStream {
     return snapshot(this, forks);
-  }
-
-  private write(data: Uint8Array): void {
-    if (data.length === 0) return;
-    const length = this.tail - this.base;
-    const needed = length + data.length;
-    if (needed > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2, 256));
-      grown.set(this.bytes.subarray(0, length));
-      this.bytes = grown;
-    }
-    this.bytes.set(data, length);
   }
 }
 
@@ -59,6 +74,11 @@ export class MemoryStore implements Store {
   readonly durability = "none (memory only, lost on restart)";
   private readonly streams = new Map<string, MemoryStream>();
   private readonly forks = new ForkRefs();
+  private readonly unitBytes: number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.unitBytes = options.unitBytes ?? 1 << 20;
+  }
 
   async open(): Promise<void> {}
 
@@ -70,6 +90,10 @@ export class MemoryStore implements Store {
     const paths = [...this.streams.keys()].filter((p) => p.startsWith(prefix) && (after === undefined || p > after));
     paths.sort();
     return paths.slice(0, limit).map((path) => this.streams.get(path)!.stored(this.forks.of(path)));
+  }
+
+  async forksOf(path: string): Promise<StoredStream[]> {
+    return [...this.forks.pathsOf(path)].map((fork) => this.streams.get(fork)!.stored(this.forks.of(fork)));
   }
 
   async withLifetime(): Promise<StoredStream[]> {
@@ -89,7 +113,7 @@ export class MemoryStore implements Store {
     if (this.streams.has(meta.path)) {
       throw new StoreConflictError(meta.path, "exists", `Stream already stored: ${meta.path}`);
     }
-    const stream = new MemoryStream(meta);
+    const stream = new MemoryStream(meta, this.unitBytes);
     if (first) {
       checkPosition(stream, first);
       stream.apply(first);
@@ -109,8 +133,37 @@ export class MemoryStore implements Store {
     if (start < stream.base || end > stream.tail || start > end) {
       throw new RangeError(`Read [${start}, ${end}) outside stored range [${stream.base}, ${stream.tail}) of ${path}`);
     }
-    // A copy: the buffer may be reallocated by a later append.
-    return stream.bytes.slice(start - stream.base, end - stream.base);
+    if (start < stream.earliest) throw new StoreTrimmedError(path, stream.earliest);
+    return stream.units.read(start - stream.base, end - stream.base);
+  }
+
+  async seek(path: string, key: IndexKey, limit: number): Promise<IndexEntry[]> {
+    return this.get(path).index.seek(key, limit);
+  }
+
+  async headUnits(path: string, limit: number): Promise<number[]> {
+    const stream = this.get(path);
+    const size = this.unitBytes;
+    const ends: number[] = [];
+    for (let k = Math.floor((stream.earliest - stream.base) / size); ends.length < limit; k++) {
+      const end = stream.base + (k + 1) * size;
+      if (end > stream.tail) break;
+      ends.push(end);
+    }
+    return ends;
+  }
+
+  async trim(path: string, earliest: number): Promise<void> {
+    const stream = this.get(path);
+    if (earliest < stream.earliest || earliest > stream.tail) {
+      throw new RangeError(`Trim of ${path} to ${earliest} outside [${stream.earliest}, ${stream.tail}]`);
+    }
+    stream.trim(earliest);
+  }
+
+  async configure(path: string, retention: Retention): Promise<void> {
+    const stream = this.get(path);
+    stream.meta = { ...stream.meta, retention };
   }
 
   async markDeleted(path: string): Promise<void> {
@@ -128,7 +181,7 @@ export class MemoryStore implements Store {
 
   storedBytes(): number {
     let bytes = 0;
-    for (const stream of this.streams.values()) bytes += stream.tail - stream.base;
+    for (const stream of this.streams.values()) bytes += stream.tail - Math.max(stream.earliest, stream.base);
     return bytes;
   }
 

@@ -1,13 +1,16 @@
 /**
  * The one reducer for append records: what a record does to a stream's state (its tail,
- * closure, Stream-Seq and producer state, PROTOCOL §5.2.1 atomicity). The engine's decided
- * view, the file store's catalog and the memory store all apply records through it.
+ * closure, Stream-Seq and producer state, PROTOCOL §5.2.1 atomicity, and the next seq and last
+ * append time of the records extension). The engine's decided view, the file store's catalog
+ * and the memory store all apply records through it.
  */
 import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
 import type { AppendRecord, StoredStream, StreamMeta } from "./types.js";
 
 export interface RecordTarget {
   tail: number;
+  nextSeq: number;
+  lastTs: number;
   closed: boolean;
   lastStreamSeq: string | undefined;
   closedBy: ProducerClaim | undefined;
@@ -17,6 +20,9 @@ export interface RecordTarget {
 
 export function applyRecord(target: RecordTarget, record: AppendRecord): void {
   target.tail = record.position + record.data.length;
+  target.nextSeq += record.messages;
+  // Times are monotonic per stream: a record never takes the stream's time backwards.
+  if (record.messages > 0 && record.ts > target.lastTs) target.lastTs = record.ts;
   if (record.producer) {
     target.producerMap().set(record.producer.id, { epoch: record.producer.epoch, lastSeq: record.producer.seq });
   }
@@ -31,6 +37,7 @@ export function applyRecord(target: RecordTarget, record: AppendRecord): void {
 export function snapshot(
   state: RecordTarget & {
     readonly meta: StreamMeta;
+    readonly earliest: number;
     readonly softDeleted: boolean;
     readonly producers: ReadonlyMap<string, ProducerState> | undefined;
   },
@@ -39,6 +46,9 @@ export function snapshot(
   return {
     meta: state.meta,
     tail: state.tail,
+    earliest: state.earliest,
+    nextSeq: state.nextSeq,
+    lastTs: state.lastTs,
     closed: state.closed,
     closedBy: state.closedBy,
     lastStreamSeq: state.lastStreamSeq,

@@ -102,6 +102,7 @@ describe("state log", () => {
     await first.engine.create(generationPath(ROOT, 2), {
       contentType: "application/json",
       lifetime: {},
+      retention: {},
       closed: false,
       body: batchBody([
         encodeLine({ kind: "begin", generation: 2 }),
@@ -127,6 +128,7 @@ describe("state log", () => {
     await first.engine.create(generationPath(ROOT, 2), {
       contentType: "application/json",
       lifetime: {},
+      retention: {},
       closed: false,
       body: batchBody([
         encodeLine({ kind: "begin", generation: 2 }),
@@ -184,6 +186,7 @@ describe("state log", () => {
     await engine.create("/v1/stream/app", {
       contentType: "text/plain",
       lifetime: {},
+      retention: {},
       closed: false,
       body: new Uint8Array(0),
       fork: undefined,

@@ -7,8 +7,8 @@ import { describe, expect, test } from "vitest";
 import { openAll } from "./open-all.js";
 
 export interface StoreHarness {
-  /** A fresh, opened store. */
-  open(): Promise<Store>;
+  /** A fresh, opened store; `unitBytes`: the size of the units retention frees (default the store's). */
+  open(options?: { unitBytes?: number }): Promise<Store>;
   /** Closes `store` and opens it again on the same storage; absent for non-durable stores. */
   reopen?: (store: Store) => Promise<Store>;
 }
@@ -17,11 +17,29 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 
 function meta(path: string, extra: Partial<StreamMeta> = {}): StreamMeta {
-  return { path, contentType: "text/plain", lifetime: {}, createdAt: 1_700_000_000_000, fork: undefined, ...extra };
+  return {
+    path,
+    contentType: "text/plain",
+    lifetime: {},
+    createdAt: 1_700_000_000_000,
+    fork: undefined,
+    retention: {},
+    inherited: undefined,
+    ...extra,
+  };
 }
 
 function record(position: number, data: string, extra: Partial<AppendRecord> = {}): AppendRecord {
-  return { position, data: bytes(data), producer: undefined, streamSeq: undefined, close: false, ...extra };
+  return {
+    position,
+    data: bytes(data),
+    producer: undefined,
+    streamSeq: undefined,
+    close: false,
+    ts: 1,
+    messages: 1,
+    ...extra,
+  };
 }
 
 export function runStoreContract(name: string, harness: StoreHarness): void {

@@ -1,10 +1,13 @@
 import { MemoryStore } from "@rivulet/server";
 import { runStoreContract } from "./contract.js";
+import { runRecordsContract } from "./contract-records.js";
 
-runStoreContract("memory", {
-  async open() {
-    const store = new MemoryStore();
+const harness = {
+  async open(options: { unitBytes?: number } = {}) {
+    const store = new MemoryStore(options.unitBytes === undefined ? {} : { unitBytes: options.unitBytes });
     await store.open();
     return store;
   },
-});
+};
+runStoreContract("memory", harness);
+runRecordsContract("memory", harness);

@@ -215,6 +215,7 @@ export class StateLog<R> {
     const { created } = await this.options.engine.create(path, {
       contentType: JSON_TYPE,
       lifetime: {},
+      retention: {},
       closed: false,
       body: batchBody([begin]),
       fork: undefined,

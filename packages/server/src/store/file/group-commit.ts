@@ -12,6 +12,7 @@ import { encodeRecord, type WalRecord } from "./codec.js";
 import type { DataFiles } from "./data-files.js";
 import { isOutOfDescriptors } from "./fd-cache.js";
 import type { StoreHealthState } from "./health.js";
+import type { PlacedEntry } from "./index-files.js";
 import { isDiskFull } from "./io.js";
 import { recordData } from "./recovery.js";
 import { FatalStoreError, type Wal } from "./wal.js";
@@ -32,6 +33,8 @@ export interface GroupCommitContext {
 interface Pending {
   readonly entry: Entry;
   readonly record: WalRecord;
+  /** The append's index entries, placed when it was accepted. */
+  readonly placed: readonly PlacedEntry[];
   /** The entry's failure count at submission: if it moved, an earlier append failed. */
   readonly failuresAtSubmit: number;
   readonly resolve: () => void;
@@ -46,11 +49,11 @@ export class GroupCommit {
 
   constructor(private readonly context: GroupCommitContext) {}
 
-  submit(entry: Entry, record: WalRecord): Promise<void> {
+  submit(entry: Entry, record: WalRecord, placed: readonly PlacedEntry[] = []): Promise<void> {
     const fatal = this.context.state.fatal;
     if (fatal) return Promise.reject(fatal);
     return new Promise((resolve, reject) => {
-      this.queue.push({ entry, record, failuresAtSubmit: entry.failures, resolve, reject });
+      this.queue.push({ entry, record, placed, failuresAtSubmit: entry.failures, resolve, reject });
       this.committing ??= this.loop();
     });
   }
@@ -123,22 +126,30 @@ export class GroupCommit {
     this.context.state.spaceShort();
   }
 
-  /** Writes each stream's new bytes with one positional write; returns the records still good. */
+  /**
+   * Writes each stream's new bytes with one positional write (per segment) and its new index
+   * entries; returns the records still good.
+   */
   private async writeDataFiles(pending: Pending[]): Promise<{ good: Pending[]; diskFull: string | undefined }> {
-    const runs = new Map<Entry, { start: number; parts: Uint8Array[] }>();
+    const runs = new Map<Entry, { start: number; parts: Uint8Array[]; placed: PlacedEntry[] }>();
     for (const p of pending) {
       const data = recordData(p.record);
       if (!data || data.data.length === 0) continue;
       const run = runs.get(p.entry);
-      if (run) run.parts.push(data.data);
-      else runs.set(p.entry, { start: data.position - p.entry.base, parts: [data.data] });
+      if (run) {
+        run.parts.push(data.data);
+        run.placed.push(...p.placed);
+      } else {
+        runs.set(p.entry, { start: data.position - p.entry.base, parts: [data.data], placed: [...p.placed] });
+      }
     }
     if (runs.size === 0) return { good: pending, diskFull: undefined };
     const failed = new Map<Entry, unknown>();
+    const { files } = this.context;
     await Promise.all(
       [...runs].map(async ([entry, run]) => {
         try {
-          await this.context.files.write(entry, run.start, run.parts);
+          await Promise.all([files.write(entry, run.start, run.parts), files.writeIndex(entry, run.placed)]);
         } catch (error) {
           failed.set(entry, error);
         }
@@ -163,15 +174,22 @@ export class GroupCommit {
     switch (record.type) {
       case "create":
         catalog.add(entry);
-        if (record.first) files.addBlocks(entry, entry.apply(record.first));
+        if (record.first) files.addBlocks(entry, entry.apply(record.first).completed);
         if (record.first?.data.length) checkpointer.markDirty(entry);
         break;
       case "append":
-        files.addBlocks(entry, entry.apply(record.record));
+        files.addBlocks(entry, entry.apply(record.record).completed);
         if (record.record.data.length > 0) checkpointer.markDirty(entry);
         break;
       case "mark-deleted":
         entry.softDeleted = true;
+        break;
+      case "trim":
+        // The freed segments' files are deleted by the trim's caller, now that it is durable.
+        entry.trim(record.earliest);
+        break;
+      case "configure":
+        entry.meta = { ...entry.meta, retention: record.retention };
         break;
       case "remove":
         catalog.delete(entry);
@@ -182,10 +200,10 @@ export class GroupCommit {
   }
 }
 
-/** After a failed append, the entry's queued appends fail too and its accepted tail rewinds. */
+/** After a failed append, the entry's queued appends fail too and what it accepted rewinds. */
 function failEntry(entry: Entry): void {
   entry.failures++;
-  entry.acceptedTail = entry.tail;
+  entry.rewind();
 }
 
 function storeError(error: unknown): unknown {
