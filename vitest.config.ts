@@ -11,6 +11,7 @@ export default defineConfig({
       "@rivulet/protocol": src("protocol"),
       "@rivulet/server": src("server"),
       "@rivulet/client/node": fileURLToPath(new URL("./packages/client/src/node.ts", import.meta.url)),
+      "@rivulet/client/producer": fileURLToPath(new URL("./packages/client/src/producer.ts", import.meta.url)),
       "@rivulet/client/consumer": fileURLToPath(new URL("./packages/client/src/consumer.ts", import.meta.url)),
       "@rivulet/client": src("client"),
       "@rivulet/load": src("load"),

@@ -154,6 +154,7 @@ const CLIENT_SCRIPT = `
 import { createClient, DurableStream } from "@rivulet/client";
 import { Consumer } from "@rivulet/client/consumer";
 import { FileOffsetStore } from "@rivulet/client/node";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import { readFile } from "node:fs/promises";
 
 const url = process.argv[2] + "/v1/stream/orders";
@@ -161,7 +162,7 @@ const events = await DurableStream.create({ url, contentType: "application/json"
 const { offset } = await events.appendJson({ type: "order.created", id: 1 });
 console.log("appended up to " + offset);
 
-const producer = events.producer("order-service-1");
+const producer = new IdempotentProducer(events, "order-service-1");
 producer.append({ type: "order.paid", id: 1 });
 await producer.close({ closeStream: true, finalItem: { type: "order.shipped", id: 1 } });
 
@@ -194,6 +195,7 @@ const TYPES_CHECK = `
 import { type Batch, createClient, DurableStream, isStreamError, type StreamError } from "@rivulet/client";
 import { Consumer } from "@rivulet/client/consumer";
 import { FileOffsetStore } from "@rivulet/client/node";
+import { type FlushResult, IdempotentProducer } from "@rivulet/client/producer";
 import { type ClosedLoopResult, ms } from "@rivulet/load";
 import { formatOffset } from "@rivulet/protocol";
 import { createFetchHandler, MemoryStore, ProtocolApp, type RivuletServer, startServer } from "@rivulet/server";
@@ -213,5 +215,6 @@ const consumer = new Consumer<{ id: number }>({ stream: orders, offsetStore: sto
   const ids: number[] = batch.items.map((item) => item.id);
   void ids;
 } });
-export { batches, consumer, failed, handler, offset, peak };
+const flushed: Promise<FlushResult> = new IdempotentProducer(orders, "p").flush();
+export { batches, consumer, failed, flushed, handler, offset, peak };
 `;

@@ -1,5 +1,6 @@
 import { type Batch, type ClientEvent, DurableStream } from "@rivulet/client";
 import { Consumer, MemoryOffsetStore, type OffsetStore } from "@rivulet/client/consumer";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FaultProxy, startFaultProxy } from "./support/fault-proxy.js";
 import { eventually, startTestServer, type TestServer } from "./support/server.js";
@@ -119,7 +120,7 @@ describe("Consumer", () => {
     const handled: number[] = [];
     const total = 40;
     const writer = (async () => {
-      const producer = direct.producer("writer", { maxBatchItems: 3 });
+      const producer = new IdempotentProducer(direct, "writer", { maxBatchItems: 3 });
       for (let i = 0; i < total; i++) {
         producer.append(i);
         if (i % 3 === 0) await sleep(15);

@@ -7,8 +7,6 @@ import { checkNumber, invalidArgument, Rule, streamUrl } from "../check.js";
 import { type Endpoint, type EndpointOptions, openEndpoint } from "../endpoint.js";
 import { ConfigConflictError, StreamError, unknownContentType } from "../errors.js";
 import type { BufferedResponse, Method, RequestSpec, Transport } from "../http/transport.js";
-import { IdempotentProducer } from "../producer/idempotent-producer.js";
-import type { ProducerOptions } from "../producer/producer-options.js";
 import type { Batch } from "../read/batch.js";
 import { type ReadOnceOptions, readOnce } from "../read/read-once.js";
 import type { ReadOptions } from "../read/read-options.js";
@@ -212,11 +210,6 @@ export class DurableStream implements Endpoint {
    */
   readOnce<T = unknown>(options: ReadOnceOptions<T> = {}): Promise<Batch<T>> {
     return readOnce(this, options);
-  }
-
-  /** An idempotent producer writing to this stream with this handle's fetch, headers and auth. */
-  producer(producerId: string, options: ProducerOptions = {}): IdempotentProducer {
-    return new IdempotentProducer(this, producerId, options);
   }
 
   /** @internal A handle to another URL with the same client options. */
