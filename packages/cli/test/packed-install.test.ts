@@ -192,7 +192,8 @@ console.log("head: " + head.offset + (head.closed ? " closed" : ""));
 
 /** Every public entry point, used with types a user would write. */
 const TYPES_CHECK = `
-import { type Batch, createClient, DurableStream, isStreamError, type StreamError } from "@rivulet/client";
+import { type Batch, createClient, DurableStream, isStreamError, type StreamError, type StreamRecord } from "@rivulet/client";
+import { getRetention, type RetentionSettings } from "@rivulet/client/admin";
 import { Consumer } from "@rivulet/client/consumer";
 import { FileOffsetStore } from "@rivulet/client/node";
 import { type FlushResult, IdempotentProducer } from "@rivulet/client/producer";
@@ -216,5 +217,7 @@ const consumer = new Consumer<{ id: number }>({ stream: orders, offsetStore: sto
   void ids;
 } });
 const flushed: Promise<FlushResult> = new IdempotentProducer(orders, "p").flush();
-export { batches, consumer, failed, flushed, handler, offset, peak };
+const records: AsyncIterable<StreamRecord<number>> = (await stream.stream<number>({ records: true })).records();
+const retention: Promise<RetentionSettings> = getRetention(orders);
+export { batches, consumer, failed, flushed, handler, offset, peak, records, retention };
 `;

@@ -14,6 +14,7 @@ export {
   StreamClosedError,
   StreamError,
   type StreamErrorCode,
+  TailMismatchError,
 } from "./errors.js";
 export type { BodyInput, StreamSource } from "./handle/body.js";
 export { DurableStream, type DurableStreamOptions, type ForkResult } from "./handle/durable-stream.js";
@@ -56,7 +57,10 @@ export type {
   LiveMode,
   ReadErrorHandler,
   ReadOptions,
+  StartOffset,
 } from "./read/read-options.js";
+export type { RecordsOption, StreamRecord } from "./read/records.js";
 export { StreamResponse } from "./read/response.js";
+export type { TimeLookup } from "./read/start.js";
 export type { BatchHandler, SubscribeOptions, Subscription } from "./read/subscribe.js";
 export { DEFAULT_RETRY, type RetryOptions } from "./retry.js";
