@@ -2,11 +2,15 @@
 import { readFile } from "node:fs/promises";
 import {
   type AuthOptions,
+  checkPublicUrl,
+  checkWebhookAllowList,
   DEFAULT_PORT,
   DEFAULT_SEGMENT_BYTES,
   DEFAULTS,
   type Durability,
   LISTEN_DEFAULTS,
+  resolveSubscriptionSettings,
+  type SubscriptionSettings,
 } from "@rivulet/server";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { usage } from "./failure.js";
@@ -45,6 +49,10 @@ export interface ServeSettings extends AuthSettings {
   retentionBytes: number;
   segmentSize: number;
   pidFile?: string;
+  webhookAllow: string[];
+  publicUrl?: string;
+  /** Subscription limits and delivery tuning: only from the config file's `subscriptions` object. */
+  subscriptions?: SubscriptionSettings;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
@@ -87,6 +95,25 @@ export function serveOptions(): Option[] {
     ...accessOptions(option),
     ...limitOptions(option),
     ...retentionOptions(option),
+    ...subscriptionOptions(option),
+  ];
+}
+
+/** Subscriptions (docs/subscriptions.md): where webhooks may go, and the URL callbacks come back to. */
+function subscriptionOptions(option: MakeOption): Option[] {
+  return [
+    option(
+      "--webhook-allow <targets>",
+      "hosts, addresses or CIDR ranges webhooks may reach although private, comma-separated (e.g. localhost,10.0.0.0/8)",
+      "RIVULET_WEBHOOK_ALLOW",
+    )
+      .argParser(parseWebhookAllow)
+      .default([] as string[], "none"),
+    option(
+      "--public-url <url>",
+      "the URL clients reach this server at, for webhook callback and JWKS URLs (default: from each request)",
+      "RIVULET_PUBLIC_URL",
+    ).argParser(parsePublicUrl),
   ];
 }
 
@@ -248,12 +275,19 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
   }
   const options = new Map(serveOptions().map((option) => [option.attributeName(), option]));
   let auth: AuthOptions | undefined;
+  let subscriptions: SubscriptionSettings | undefined;
   for (const [key, value] of Object.entries(config)) {
     if (key === "auth") {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        throw usage(`auth in ${file} must be an object`);
+      auth = objectSetting(value, key, file) as AuthOptions;
+      continue;
+    }
+    if (key === "subscriptions") {
+      subscriptions = objectSetting(value, key, file) as SubscriptionSettings;
+      try {
+        resolveSubscriptionSettings(subscriptions);
+      } catch (error) {
+        throw usage(`${(error as Error).message} (in ${file})`);
       }
-      auth = value as AuthOptions;
       continue;
     }
     const option = options.get(key);
@@ -278,7 +312,36 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
     command.setOptionValueWithSource(key, parsed, "config");
   }
   const settings = command.opts() as ServeSettings;
-  return auth ? { ...settings, auth } : settings;
+  return { ...settings, ...(auth && { auth }), ...(subscriptions && { subscriptions }) };
+}
+
+function objectSetting(value: unknown, key: string, file: string): object {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw usage(`${key} in ${file} must be an object`);
+  }
+  return value;
+}
+
+function parseWebhookAllow(value: string): string[] {
+  const entries = value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  try {
+    checkWebhookAllowList(entries);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return entries;
+}
+
+function parsePublicUrl(value: string): string {
+  try {
+    checkPublicUrl(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
 }
 
 function parsePort(value: string): number {

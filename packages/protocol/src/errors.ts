@@ -29,6 +29,18 @@ export const ERROR_STATUS = {
   INVALID_VIEW: 400,
   /** The `limit` parameter is not a positive integer within the allowed range. */
   INVALID_LIMIT: 400,
+  /** A subscription body or id that is not valid (PROTOCOL §6.2): the message says which field. */
+  INVALID_SUBSCRIPTION: 400,
+  /** A webhook URL refused to prevent server-side request forgery (PROTOCOL §6.2, §12.8). */
+  WEBHOOK_URL_REJECTED: 400,
+  /** A webhook URL longer than the server accepts. */
+  WEBHOOK_URL_TOO_LONG: 400,
+  /** A glob pattern longer, deeper or with more wildcards than the server accepts. */
+  PATTERN_TOO_COMPLEX: 400,
+  /** More streams linked to one subscription than the server accepts. */
+  TOO_MANY_SUBSCRIPTION_STREAMS: 400,
+  /** An ack names a stream the wake does not cover, or an offset that is malformed or past the tail (PROTOCOL §7). */
+  INVALID_ACK: 400,
   /** A credential is required and was absent or invalid (sent with `WWW-Authenticate: Bearer`). */
   UNAUTHORIZED: 401,
   /** The credential is valid but does not grant this operation on this path. */
@@ -36,6 +48,8 @@ export const ERROR_STATUS = {
   STALE_PRODUCER_EPOCH: 403,
   STREAM_NOT_FOUND: 404,
   FORK_SOURCE_NOT_FOUND: 404,
+  /** No subscription with this id (or it was deleted, PROTOCOL §6.3). */
+  SUBSCRIPTION_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   /** The request (headers or body) arrived too slowly. */
   REQUEST_TIMEOUT: 408,
@@ -45,6 +59,12 @@ export const ERROR_STATUS = {
   STREAM_SEQ_REGRESSION: 409,
   PRODUCER_SEQ_GAP: 409,
   FORK_SOURCE_DELETED: 409,
+  /** A subscription with this id exists with a different configuration (PROTOCOL §6.2). */
+  SUBSCRIPTION_EXISTS: 409,
+  /** A callback, ack or release for a wake that is no longer current (PROTOCOL §7.1, §7.3). */
+  FENCED: 409,
+  /** Another worker holds the subscription's lease; the body names it (PROTOCOL §7.2). */
+  ALREADY_CLAIMED: 409,
   STREAM_GONE: 410,
   /** The offset is before the stream's earliest retained position; sent with Stream-Earliest-Offset. */
   OFFSET_OUT_OF_RANGE: 410,
@@ -72,27 +92,42 @@ export const ERROR_STATUS = {
   INSUFFICIENT_STORAGE: 507,
   /** The server holds as many streams as it is configured to; no new one can be created. */
   STREAM_LIMIT_REACHED: 507,
+  /** The server holds as many subscriptions as it is configured to; no new one can be created. */
+  SUBSCRIPTION_LIMIT_REACHED: 507,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-/** A protocol failure: a stable code, its HTTP status, and headers the spec requires with it. */
+/** Fields an error adds to its body beside `code` and `message` (e.g. ALREADY_CLAIMED's `current_holder`). */
+export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
+
+/**
+ * A protocol failure: a stable code, its HTTP status, headers the spec requires with it, and
+ * details the spec puts in the error body.
+ */
 export class ProtocolError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
+  readonly details: ErrorDetails | undefined;
 
-  constructor(code: ErrorCode, message: string, headers: Record<string, string> = {}, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    code: ErrorCode,
+    message: string,
+    headers: Record<string, string> = {},
+    options?: { cause?: unknown; details?: ErrorDetails },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ProtocolError";
     this.code = code;
     this.status = ERROR_STATUS[code];
     this.headers = headers;
+    this.details = options?.details;
   }
 
-  /** The JSON body every error response carries. */
-  toBody(): { error: { code: ErrorCode; message: string } } {
-    return { error: { code: this.code, message: this.message } };
+  /** The JSON body every error response carries; details never override `code` or `message`. */
+  toBody(): { error: { code: ErrorCode; message: string } & Record<string, unknown> } {
+    return { error: { ...this.details, code: this.code, message: this.message } };
   }
 }
 

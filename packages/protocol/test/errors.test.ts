@@ -80,6 +80,33 @@ describe("ProtocolError", () => {
     });
   });
 
+  test("details join the body beside code and message, and never replace them", () => {
+    const error = new ProtocolError(
+      "ALREADY_CLAIMED",
+      "taken",
+      {},
+      {
+        details: { current_holder: "worker-2", generation: 7, code: "OTHER", message: "other" },
+      },
+    );
+    expect(error.toBody()).toEqual({
+      error: { code: "ALREADY_CLAIMED", message: "taken", current_holder: "worker-2", generation: 7 },
+    });
+    expect(error.status).toBe(409);
+  });
+
+  test("the subscription codes have the statuses PROTOCOL §6-7 names", () => {
+    const expected: Partial<Record<ErrorCode, number>> = {
+      SUBSCRIPTION_EXISTS: 409, // §6.2
+      FENCED: 409, // §7.1, §7.3
+      ALREADY_CLAIMED: 409, // §7.2
+      WEBHOOK_URL_REJECTED: 400, // §6.2
+      SUBSCRIPTION_NOT_FOUND: 404,
+      SUBSCRIPTION_LIMIT_REACHED: 507,
+    };
+    for (const [code, status] of Object.entries(expected)) expect(ERROR_STATUS[code as ErrorCode], code).toBe(status);
+  });
+
   test("isProtocolError tells protocol errors from others", () => {
     expect(isProtocolError(new ProtocolError("INTERNAL", "x"))).toBe(true);
     expect(isProtocolError(new Error("x"))).toBe(false);

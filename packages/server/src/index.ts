@@ -4,6 +4,13 @@ export { Capabilities } from "./capabilities.js";
 export { Engine } from "./engine/engine.js";
 export type { EngineEvent, EngineEventType, EventFeed, EventOf } from "./engine/events.js";
 export type { Feature, FeatureHost } from "./feature.js";
+export { checkPublicUrl } from "./features/subscriptions/public-url.js";
+export {
+  resolveSubscriptionSettings,
+  SUBSCRIPTION_DEFAULTS,
+  type SubscriptionSettings,
+} from "./features/subscriptions/settings.js";
+export { parseAllowList as checkWebhookAllowList } from "./features/subscriptions/ssrf/allow-list.js";
 export { ProtocolApp } from "./http/app.js";
 export type { Context, Readiness } from "./http/context.js";
 export type { HttpReply, HttpRequest, ReplySink } from "./http/exchange.js";

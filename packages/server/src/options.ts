@@ -2,6 +2,7 @@
  * The server's own settings, with the documented defaults (docs/security.md describes the
  * limits). ServerOptions (server-options.ts) adds the features to mount.
  */
+import type { SubscriptionSettings } from "./features/subscriptions/settings.js";
 import type { AuthOptions } from "./http/middleware/auth/config.js";
 import type { Logger } from "./ops/logger.js";
 import type { Store } from "./store/types.js";
@@ -74,15 +75,41 @@ export interface CoreOptions {
   clock?: () => number;
   /** Serve Prometheus metrics at /metrics (default true). */
   metrics?: boolean;
+  /**
+   * Webhook targets allowed although they are loopback, private or link-local (PROTOCOL §12.8):
+   * host names (`localhost`, `*.internal.example`), addresses or CIDR ranges (`10.1.0.0/16`).
+   * A target on this list may also use `http://`. Default none (docs/subscriptions.md).
+   */
+  webhookAllow?: readonly string[];
+  /**
+   * The URL clients reach this server at, e.g. `https://streams.example.com`: webhook
+   * callback and JWKS URLs start with it. Default: the scheme and Host of the request that
+   * created the subscription (X-Forwarded-Proto/-Host too with `trustProxy`).
+   */
+  publicUrl?: string;
+  /** Subscription limits and delivery tuning (docs/subscriptions.md). */
+  subscriptions?: SubscriptionSettings;
 }
 
 export type ResolvedOptions = Required<
-  Omit<CoreOptions, "store" | "logger" | "clock" | "auth" | "rateLimitPerClientBurst" | "rateLimitPerTokenBurst">
+  Omit<
+    CoreOptions,
+    | "store"
+    | "logger"
+    | "clock"
+    | "auth"
+    | "rateLimitPerClientBurst"
+    | "rateLimitPerTokenBurst"
+    | "publicUrl"
+    | "subscriptions"
+  >
 > & {
   store: Store;
   logger: Logger;
   clock: () => number;
   auth: AuthOptions | undefined;
+  publicUrl: string | undefined;
+  subscriptions: SubscriptionSettings | undefined;
   rateLimitPerClientBurst: number | undefined;
   rateLimitPerTokenBurst: number | undefined;
 };
@@ -112,4 +139,5 @@ export const DEFAULTS = {
   producerReorderWaitMs: 250,
   compressMinBytes: 1024,
   metrics: true,
+  webhookAllow: [] as readonly string[],
 } as const;

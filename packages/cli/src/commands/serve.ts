@@ -44,7 +44,8 @@ Examples:
   rivulet serve --config rivulet.json
   rivulet serve --retention-ms 7d --retention-bytes 10GiB   # defaults for streams without their own
   rivulet serve --pid-file rivulet.pid         # then: rivulet bench --pid "$(cat rivulet.pid)"
-  rivulet serve --host 0.0.0.0 --auth-tokens-file tokens.json   # beyond loopback, auth is required`,
+  rivulet serve --host 0.0.0.0 --auth-tokens-file tokens.json   # beyond loopback, auth is required
+  rivulet serve --webhook-allow localhost,127.0.0.1             # webhooks to local receivers (development)`,
     )
     .action(async (flags: ServeSettings & { config?: string }, cmd: Command) => {
       const settings = flags.config ? await applyConfigFile(cmd, flags.config) : flags;
@@ -92,6 +93,9 @@ async function serve(settings: ServeSettings): Promise<void> {
       maxHeaderBytes: settings.maxHeaderSize,
       retentionMs: settings.retentionMs,
       retentionBytes: settings.retentionBytes,
+      webhookAllow: settings.webhookAllow,
+      ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
+      ...(settings.subscriptions === undefined ? {} : { subscriptions: settings.subscriptions }),
     }).catch(async (error: unknown) => {
       const failure = listenFailure(error, settings.host, settings.port);
       if (!failure) throw error;

@@ -34,6 +34,7 @@ class FetchRequest implements HttpRequest {
   readonly method: string;
   bodyBytes = 0;
   readonly query: URLSearchParams;
+  readonly origin: string;
   private readonly rawPath: string;
   private decodedPath: string | undefined;
   private body: Promise<Uint8Array> | undefined;
@@ -46,6 +47,7 @@ class FetchRequest implements HttpRequest {
     this.method = request.method;
     this.id = requestId(request.headers.get("x-request-id") ?? undefined);
     this.query = url.searchParams;
+    this.origin = url.origin;
     this.rawPath = url.pathname;
   }
 

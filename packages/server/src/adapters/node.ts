@@ -64,6 +64,13 @@ class NodeRequest implements HttpRequest {
     return this.req.socket?.remoteAddress;
   }
 
+  get origin(): string | undefined {
+    const host = this.req.headers.host;
+    if (host === undefined || host === "") return undefined;
+    const tls = (this.req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
+    return `${tls ? "https" : "http"}://${host}`;
+  }
+
   /** Read once: middleware that inspects the body and the handler get the same bytes. */
   readBody(limit: number): Promise<Uint8Array> {
     this.body ??= this.readOnce(limit);

@@ -42,6 +42,11 @@ export interface EngineOptions {
   readonly onListenerError?: (error: unknown, event: EngineEvent) => void;
   /** Retention for streams without settings of their own (default: keep everything). */
   readonly defaultRetention?: Retention;
+  /**
+   * Paths under this prefix are the server's own internal streams (features' state, e.g.
+   * `/v1/stream/__ds/`): never listed and not counted as streams (the cap, metrics).
+   */
+  readonly internalPrefix?: string;
 }
 
 export interface CreateRequest {
@@ -57,6 +62,12 @@ export interface CreateRequest {
 
 export interface AppendRequest extends AppendIntent {
   readonly body: Uint8Array;
+}
+
+/** A page of the stream listing: `next` is where the following page starts, absent at the end. */
+export interface StreamPage {
+  readonly streams: StoredStream[];
+  readonly next: string | undefined;
 }
 
 export interface AppendResult {
@@ -84,6 +95,9 @@ export class Engine {
   /** Retention for streams without settings of their own. */
   readonly defaultRetention: Retention;
   private lastCreatedAt = 0;
+  private readonly internalPrefix: string | undefined;
+  /** Internal streams the store holds: subtracted from `streamCount`. */
+  private internalStreams = 0;
   /** Set at shutdown: live reads answer at once instead of waiting. */
   draining = false;
 
@@ -105,17 +119,27 @@ export class Engine {
       forkPending: (path) => this.removal.forkPending(path),
       trimmed: (stream, earliest) => this.onTrimmed(stream, earliest),
     });
+    this.internalPrefix = options.internalPrefix;
+    this.events.on("deleted", (event) => {
+      if (!event.soft && this.isInternal(event.path)) this.internalStreams--;
+    });
   }
 
   /** Opens the store; streams that can expire are held in memory from the start, so they do. */
   async open(): Promise<void> {
     await this.store.open();
     for (const stored of await this.store.withLifetime()) this.adoptLoaded(stored);
+    this.internalStreams = await this.countInternal();
   }
 
-  /** Streams the store holds (soft-deleted ones kept for forks included). */
+  /** Streams the store holds for clients (soft-deleted ones kept for forks included, internal ones not). */
   get streamCount(): number {
-    return this.store.count();
+    return this.store.count() - this.internalStreams;
+  }
+
+  /** Whether `path` is one of the server's internal streams (under `internalPrefix`). */
+  isInternal(path: string): boolean {
+    return this.internalPrefix !== undefined && path.startsWith(this.internalPrefix);
   }
 
   /**
@@ -137,8 +161,12 @@ export class Engine {
     return stream;
   }
 
-  /** The retention that applies to `stream`: its own settings, each falling back to the server's. */
+  /**
+   * The retention that applies to `stream`: its own settings, each falling back to the server's.
+   * Internal streams keep everything: features' state logs remove their own old generations.
+   */
   retentionOf(stream: StreamState): Retention {
+    if (this.isInternal(stream.path)) return NO_RETENTION;
     return effectiveRetention(stream.meta.retention, this.defaultRetention);
   }
 
@@ -224,6 +252,7 @@ export class Engine {
     } finally {
       stream.ready = undefined;
     }
+    if (this.isInternal(path)) this.internalStreams++;
     this.events.emit({ type: "created", path, meta, tail: stream.tail });
     if (data.length > 0) this.events.emit({ type: "appended", path, start, end: stream.tail, messages });
     if (config.closed) this.events.emit({ type: "closed", path, tail: stream.tail });
@@ -381,20 +410,26 @@ export class Engine {
 
   /**
    * A page of streams whose path starts with `prefix`, in path order, after `after` (the admin
-   * listing), with the in-memory view of those in memory. Expired streams are left out.
+   * listing), with the in-memory view of those in memory. Expired and internal streams are
+   * left out, so a page may hold fewer than `limit`; `next` (where the following page starts)
+   * is set whenever the store holds more.
    */
-  async list(prefix: string, after: string | undefined, limit: number): Promise<StoredStream[]> {
+  async list(prefix: string, after: string | undefined, limit: number): Promise<StreamPage> {
     const now = this.now();
-    const page: StoredStream[] = [];
-    for (const stored of await this.store.list({ prefix, after, limit })) {
-      const stream = this.registry.inMemory(stored.meta.path);
+    const stored = await this.store.list({ prefix, after, limit: limit + 1 });
+    const more = stored.length > limit;
+    const taken = more ? stored.slice(0, limit) : stored;
+    const streams: StoredStream[] = [];
+    for (const entry of taken) {
+      if (this.isInternal(entry.meta.path)) continue;
+      const stream = this.registry.inMemory(entry.meta.path);
       if (stream?.ready) continue;
       if (stream && isExpired(stream.meta.lifetime, stream.lastAccess, now)) continue;
-      page.push(
-        stream ? { ...stored, tail: stream.tail, closed: stream.closed, softDeleted: stream.softDeleted } : stored,
+      streams.push(
+        stream ? { ...entry, tail: stream.tail, closed: stream.closed, softDeleted: stream.softDeleted } : entry,
       );
     }
-    return page;
+    return { streams, next: more ? taken[taken.length - 1]!.meta.path : undefined };
   }
 
   acquireLive(stream: StreamState): LiveSet {
@@ -408,6 +443,19 @@ export class Engine {
     if (!live) return;
     live.sessions--;
     if (live.sessions <= 0 && live.size === 0) stream.live = undefined;
+  }
+
+  /** How many internal streams the store holds (a handful: features' state logs). */
+  private async countInternal(): Promise<number> {
+    if (this.internalPrefix === undefined) return 0;
+    let count = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.store.list({ prefix: this.internalPrefix, after, limit: 1000 });
+      count += page.length;
+      if (page.length < 1000) return count;
+      after = page[page.length - 1]!.meta.path;
+    }
   }
 
   /** Another server changed the stream first: take the stored state once this server's own appends settled. */

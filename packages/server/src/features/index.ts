@@ -3,5 +3,6 @@ import type { Feature } from "../feature.js";
 import { adminList } from "./admin-list/index.js";
 import { capabilities } from "./capabilities/index.js";
 import { retention } from "./retention/index.js";
+import { subscriptions } from "./subscriptions/index.js";
 
-export const builtInFeatures: readonly Feature[] = [adminList, capabilities, retention];
+export const builtInFeatures: readonly Feature[] = [adminList, capabilities, retention, subscriptions];

@@ -28,7 +28,7 @@ import { guardSlowReader } from "./middleware/slow-reader.js";
 import { opsRoutes } from "./routes/ops-routes.js";
 import { streamRoutes } from "./routes/stream-routes.js";
 import type { RouteSpec } from "./routing/route.js";
-import { Router } from "./routing/router.js";
+import { RESERVED_SEGMENT, Router } from "./routing/router.js";
 
 export { errorReply };
 
@@ -55,6 +55,8 @@ export class ProtocolApp {
       logger,
       clock: options.clock ?? Date.now,
       auth: options.auth,
+      publicUrl: options.publicUrl,
+      subscriptions: options.subscriptions,
       rateLimitPerClientBurst: options.rateLimitPerClientBurst,
       rateLimitPerTokenBurst: options.rateLimitPerTokenBurst,
     };
@@ -68,6 +70,8 @@ export class ProtocolApp {
         ...(this.options.retentionMs > 0 ? { ms: this.options.retentionMs } : {}),
         ...(this.options.retentionBytes > 0 ? { bytes: this.options.retentionBytes } : {}),
       },
+      // Features keep their state in streams under the reserved segment, which no client route reaches.
+      internalPrefix: `${this.options.basePath}/${RESERVED_SEGMENT}/`,
       onListenerError: (error, event) =>
         logger.error({ err: describeError(error), event: event.type, path: event.path }, "event listener failed"),
     });

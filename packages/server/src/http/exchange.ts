@@ -20,6 +20,12 @@ export interface HttpRequest {
   onClose(listener: () => void): void;
   /** The peer's IP address, when the transport knows it; per-client limits key on it. */
   readonly remoteAddress?: string | undefined;
+  /**
+   * Scheme and authority the client addressed, e.g. `https://streams.example.com`: from the
+   * request URL, or the Host header and whether the connection is TLS. Undefined when unknown.
+   * Features that hand out URLs to this server (webhook callback URLs) start from it.
+   */
+  readonly origin?: string | undefined;
 }
 
 /** A streaming reply body (SSE): written to until `end()`. */

@@ -9,7 +9,7 @@ import { StoreConflictError, StoreMissingError, StoreTrimmedError } from "./erro
 import { ForkRefs } from "./fork-refs.js";
 import { MemoryIndex } from "./memory-index.js";
 import { MemoryUnits } from "./memory-units.js";
-import { applyRecord, type RecordTarget } from "./record-state.js";
+import { applyRecord, type RecordTarget, snapshot } from "./record-state.js";
 import type { AppendRecord, IndexEntry, IndexKey, ListQuery, Store, StoredStream, StreamMeta } from "./types.js";
 
 export interface MemoryStoreOptions {
@@ -65,19 +65,7 @@ class MemoryStream implements RecordTarget {
   }
 
   stored(forks: number): StoredStream {
-    return {
-      meta: this.meta,
-      tail: this.tail,
-      earliest: this.earliest,
-      nextSeq: this.nextSeq,
-      lastTs: this.lastTs,
-      closed: this.closed,
-      closedBy: this.closedBy,
-      lastStreamSeq: this.lastStreamSeq,
-      producers: new Map(this.producers),
-      softDeleted: this.softDeleted,
-      forks,
-    };
+    return snapshot(this, forks);
   }
 }
 

@@ -5,7 +5,7 @@
  * and the memory store all apply records through it.
  */
 import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
-import type { AppendRecord } from "./types.js";
+import type { AppendRecord, StoredStream, StreamMeta } from "./types.js";
 
 export interface RecordTarget {
   tail: number;
@@ -31,4 +31,29 @@ export function applyRecord(target: RecordTarget, record: AppendRecord): void {
     target.closed = true;
     target.closedBy = record.producer;
   }
+}
+
+/** A store's stream state as a lookup answers it: a snapshot, so later appends do not change it. */
+export function snapshot(
+  state: RecordTarget & {
+    readonly meta: StreamMeta;
+    readonly earliest: number;
+    readonly softDeleted: boolean;
+    readonly producers: ReadonlyMap<string, ProducerState> | undefined;
+  },
+  forks: number,
+): StoredStream {
+  return {
+    meta: state.meta,
+    tail: state.tail,
+    earliest: state.earliest,
+    nextSeq: state.nextSeq,
+    lastTs: state.lastTs,
+    closed: state.closed,
+    closedBy: state.closedBy,
+    lastStreamSeq: state.lastStreamSeq,
+    producers: new Map(state.producers),
+    softDeleted: state.softDeleted,
+    forks,
+  };
 }

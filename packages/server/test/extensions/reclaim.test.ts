@@ -99,6 +99,53 @@ for (const kind of STORES) {
       expect(head.headers.get("stream-next-offset")).toBe(formatOffset(200_000));
     });
 
+    test("internal streams keep everything under the server's retention, and no admin route reaches them", async () => {
+      await app.close();
+      app = await appOn(kind, { clock: () => now, retentionIntervalMs: 5, retentionBytes: 1 });
+      const { engine } = app.app;
+      const internal = `${BASE}__ds/feature/state`;
+      const plain = app.path();
+      for (const path of [internal, plain]) {
+        await engine.create(path, {
+          contentType: octets,
+          lifetime: {},
+          retention: {},
+          closed: false,
+          body: new Uint8Array(100_000),
+          fork: undefined,
+        });
+        await engine.append(path, {
+          body: new Uint8Array(100_000),
+          hasBody: true,
+          contentType: octets,
+          close: false,
+          streamSeq: undefined,
+          producer: undefined,
+        });
+      }
+      // The client stream is reclaimed down to its last unit; the internal one keeps all of it.
+      await earliestReaches(plain, 100_000);
+      const stream = engine.inMemory(internal)!;
+      expect(engine.retentionOf(stream)).toEqual({});
+      expect(await engine.retain(internal, 100)).toMatchObject({ freed: 0 });
+      expect(stream.earliest).toBe(0);
+      const named = internal.slice(BASE.length);
+      await expectError(await app.request(`${BASE}__ds/streams/${named}`), 404, "STREAM_NOT_FOUND");
+      const patch = await app.request(`${BASE}__ds/streams/${named}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/merge-patch+json" },
+        body: JSON.stringify({ retention_bytes: 1 }),
+      });
+      await expectError(patch, 404, "STREAM_NOT_FOUND");
+      const trim = await app.request(`${BASE}__ds/trim/${named}`, {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ offset: "now" }),
+      });
+      await expectError(trim, 404, "STREAM_NOT_FOUND");
+      expect(stream.earliest).toBe(0);
+    });
+
     test("a deleted source kept for its fork keeps only what the fork reads", async () => {
       const source = app.path("src");
       await app.create(source, octets);

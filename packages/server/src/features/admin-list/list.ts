@@ -22,13 +22,9 @@ export async function handleList(request: HttpRequest, context: Context): Promis
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
     throw new ProtocolError("BAD_REQUEST", `limit must be an integer from 1 to ${MAX_LIMIT}`);
   }
-  const page = await context.engine.list(prefix, after, limit + 1);
-  const more = page.length > limit;
-  const streams = page.slice(0, limit);
-  const body = {
-    streams: streams.map(describe),
-    next: more ? streams[streams.length - 1]!.meta.path : null,
-  };
+  // Internal streams (features' state) are never listed: a page may be short and still have a `next`.
+  const page = await context.engine.list(prefix, after, limit);
+  const body = { streams: page.streams.map(describe), next: page.next ?? null };
   return reply(200, { "content-type": "application/json", "cache-control": NO_STORE }, [
     encoder.encode(JSON.stringify(body)),
   ]);

@@ -6,6 +6,7 @@
  * free, or, for age-based retention, when its next unit's first message ages out. At start the
  * streams are visited once, a page per tick.
  */
+import { effectiveRetention } from "@rivulet/protocol";
 import type { Engine } from "../../engine/engine.js";
 import type { Logger } from "../../ops/logger.js";
 
@@ -111,16 +112,11 @@ export class Reclaimer {
   private async scan(): Promise<void> {
     const after = this.scanAfter ?? undefined;
     const page = await this.engine.list("", after, SCAN_PAGE);
-    for (const stored of page) {
-      const own = stored.meta.retention;
-      const retention = { ...this.engine.defaultRetention, ...definedOnly(own) };
+    for (const stored of page.streams) {
+      const retention = effectiveRetention(stored.meta.retention, this.engine.defaultRetention);
       const has = retention.ms !== undefined || retention.bytes !== undefined || stored.softDeleted;
       if (has && stored.tail > stored.earliest) this.dueAt(stored.meta.path, this.engine.now());
     }
-    this.scanAfter = page.length < SCAN_PAGE ? undefined : page.at(-1)!.meta.path;
+    this.scanAfter = page.next;
   }
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

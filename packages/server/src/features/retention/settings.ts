@@ -17,7 +17,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export async function handleSettings(_request: HttpRequest, context: Context, params: RouteParams): Promise<HttpReply> {
-  const stream = await context.engine.get(streamOf(context.options, params), false);
+  const stream = await context.engine.get(streamOf(context, params), false);
   return describe(context.engine, stream);
 }
 
@@ -30,7 +30,7 @@ export async function handlePatch(request: HttpRequest, context: Context, params
     );
   }
   const patch = parseJson(await request.readBody(MAX_PATCH_BYTES));
-  const path = streamOf(context.options, params);
+  const path = streamOf(context, params);
   const current = await context.engine.get(path, false);
   const stream = await context.engine.configureRetention(path, patchRetention(current.meta.retention, patch));
   return describe(context.engine, stream);

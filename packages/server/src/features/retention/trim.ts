@@ -17,7 +17,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export async function handleTrim(request: HttpRequest, context: Context, params: RouteParams): Promise<HttpReply> {
   const offset = parseOffset(await request.readBody(MAX_BODY));
-  const path = streamOf(context.options, params);
+  const path = streamOf(context, params);
   const { engine } = context;
   const stream = await engine.get(path, false);
   const earliest = await engine.trim(path, offset === OFFSET_NOW ? stream.tail : (offset as number));

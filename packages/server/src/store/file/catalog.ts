@@ -5,10 +5,11 @@
 import { isJsonContentType, type ProducerClaim, type ProducerState } from "@rivulet/protocol";
 import { indexEntriesOf } from "../append-index.js";
 import { ForkRefs } from "../fork-refs.js";
-import { applyRecord, type RecordTarget } from "../record-state.js";
+import { applyRecord, type RecordTarget, snapshot } from "../record-state.js";
 import type { AppendRecord, StoredStream, StreamMeta } from "../types.js";
 import { type CompletedBlock, extendBlocks } from "./block-crc.js";
 import { metaFromJson, metaToJson, type WalRecord } from "./codec.js";
+import type { IndexFences } from "./index-fences.js";
 import { IndexCounts, type PlacedEntry, placeEntries } from "./index-files.js";
 import { DEFAULT_SEGMENT_BYTES, layoutOf, legacyLayout, type SegmentLayout, segmentOf } from "./segments.js";
 
@@ -53,6 +54,8 @@ export class Entry implements RecordTarget {
   layoutGuessed = false;
   /** Entries in each segment's index file (durable). */
   counts = new IndexCounts();
+  /** The running store's sparse copy of the index, made by the first lookup that needs one. */
+  fences: IndexFences | undefined = undefined;
   /** Counts including appends accepted but not yet committed (only while some are in flight). */
   acceptedCounts: IndexCounts | undefined = undefined;
   acceptedSeq: number;
@@ -169,6 +172,7 @@ export class Entry implements RecordTarget {
     const kept = segmentOf(this.layout, earliest - this.base);
     this.counts.dropBefore(kept);
     this.acceptedCounts?.dropBefore(kept);
+    this.fences?.dropBefore(kept);
     const dropped: number[] = [];
     for (let segment = Math.max(0, first); segment < kept; segment++) dropped.push(segment);
     return dropped;
@@ -182,19 +186,7 @@ export class Entry implements RecordTarget {
   }
 
   toStored(forks: number): StoredStream {
-    return {
-      meta: this.meta,
-      tail: this.tail,
-      earliest: this.earliest,
-      nextSeq: this.nextSeq,
-      lastTs: this.lastTs,
-      closed: this.closed,
-      closedBy: this.closedBy,
-      lastStreamSeq: this.lastStreamSeq,
-      producers: new Map(this.producers),
-      softDeleted: this.softDeleted,
-      forks,
-    };
+    return snapshot(this, forks);
   }
 
   toJson(): Record<string, unknown> {
