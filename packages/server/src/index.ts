@@ -57,6 +57,7 @@ export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export { applyRecord, type RecordTarget } from "./store/record-state.js";
 export type {
   AppendRecord,
+  AtomicPart,
   IndexEntry,
   IndexKey,
   Inherited,
