@@ -41,6 +41,8 @@ export const ERROR_STATUS = {
   TOO_MANY_SUBSCRIPTION_STREAMS: 400,
   /** An ack names a stream the wake does not cover, or an offset that is malformed or past the tail (PROTOCOL §7). */
   INVALID_ACK: 400,
+  /** A transaction body that is not valid (docs/kafka-layer.md): the message says which item or field. */
+  INVALID_TRANSACTION: 400,
   /** A credential is required and was absent or invalid (sent with `WWW-Authenticate: Bearer`). */
   UNAUTHORIZED: 401,
   /** The credential is valid but does not grant this operation on this path. */
@@ -65,6 +67,8 @@ export const ERROR_STATUS = {
   FENCED: 409,
   /** Another worker holds the subscription's lease; the body names it (PROTOCOL §7.2). */
   ALREADY_CLAIMED: 409,
+  /** Items or parts of a transaction were refused: the body's `errors` says which and why. Nothing was written. */
+  TRANSACTION_CONFLICT: 409,
   STREAM_GONE: 410,
   /** The offset is before the stream's earliest retained position; sent with Stream-Earliest-Offset. */
   OFFSET_OUT_OF_RANGE: 410,
@@ -73,6 +77,10 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   /** One JSON message of a body is larger than the per-message limit. */
   MESSAGE_TOO_LARGE: 413,
+  /** A transaction with more items than the server accepts in one. */
+  TOO_MANY_TRANSACTION_ITEMS: 413,
+  /** A transaction body larger than the server accepts. */
+  TRANSACTION_TOO_LARGE: 413,
   /** The stream path is longer than the server accepts. */
   PATH_TOO_LONG: 414,
   /** Too many requests from one client or token; `Retry-After` says when to try again. */
@@ -98,8 +106,20 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-/** Fields an error adds to its body beside `code` and `message` (e.g. ALREADY_CLAIMED's `current_holder`). */
-export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
+/** A JSON value an error's body may carry. */
+export type DetailValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly DetailValue[]
+  | { readonly [key: string]: DetailValue };
+
+/**
+ * Fields an error adds to its body beside `code` and `message` (e.g. ALREADY_CLAIMED's
+ * `current_holder`, TRANSACTION_CONFLICT's `errors`).
+ */
+export type ErrorDetails = Readonly<Record<string, DetailValue>>;
 
 /**
  * A protocol failure: a stable code, its HTTP status, headers the spec requires with it, and

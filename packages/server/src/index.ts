@@ -1,8 +1,15 @@
 export { createFetchHandler, type FetchHandler, type FetchRequestInfo } from "./adapters/fetch.js";
 export { createNodeHandler, type NodeHandler } from "./adapters/node.js";
 export { Capabilities } from "./capabilities.js";
+export type { AppendRequest, AppendResult } from "./engine/append-record.js";
 export { Engine } from "./engine/engine.js";
 export type { EngineEvent, EngineEventType, EventFeed, EventOf } from "./engine/events.js";
+export {
+  type ItemRefusal,
+  refusalBody,
+  type TransactionItem,
+  TransactionRefusedError,
+} from "./engine/transaction.js";
 export type { Feature, FeatureHost } from "./feature.js";
 export { checkPublicUrl } from "./features/subscriptions/public-url.js";
 export {
