@@ -79,8 +79,6 @@ export const ERROR_STATUS = {
   MESSAGE_TOO_LARGE: 413,
   /** A transaction with more items than the server accepts in one. */
   TOO_MANY_TRANSACTION_ITEMS: 413,
-  /** A transaction body larger than the server accepts. */
-  TRANSACTION_TOO_LARGE: 413,
   /** The stream path is longer than the server accepts. */
   PATH_TOO_LONG: 414,
   /** Too many requests from one client or token; `Retry-After` says when to try again. */

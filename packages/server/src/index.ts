@@ -10,7 +10,7 @@ export {
   type TransactionItem,
   TransactionRefusedError,
 } from "./engine/transaction.js";
-export type { Feature, FeatureHost } from "./feature.js";
+export { type Feature, type FeatureHost, type ServiceKey, serviceKey } from "./feature.js";
 export { checkPublicUrl } from "./features/subscriptions/public-url.js";
 export {
   resolveSubscriptionSettings,

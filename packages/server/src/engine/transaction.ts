@@ -12,7 +12,7 @@
  * its positions (StoreConflictError); the transaction then re-reads its streams and decides
  * again, like a plain append.
  */
-import { decideAppend, ProtocolError } from "@rivulet/protocol";
+import { type DetailValue, decideAppend, ProtocolError } from "@rivulet/protocol";
 import { StoreConflictError, StoreMissingError } from "../store/errors.js";
 import type { AppendRecord } from "../store/types.js";
 import { type AppendRequest, type AppendResult, frame, isSequenceGap, recordFor } from "./append-record.js";
@@ -41,7 +41,7 @@ export class TransactionRefusedError extends ProtocolError {
 }
 
 /** How a refused item reads in an error body: which item, and what a plain append would have answered. */
-export function refusalBody(refusal: ItemRefusal): { [key: string]: string | number | Record<string, string> } {
+export function refusalBody(refusal: ItemRefusal): Record<string, DetailValue> {
   const { error } = refusal;
   return {
     ...error.details,
