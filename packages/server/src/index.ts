@@ -18,6 +18,14 @@ export {
   type SubscriptionSettings,
 } from "./features/subscriptions/settings.js";
 export { parseAllowList as checkWebhookAllowList } from "./features/subscriptions/ssrf/allow-list.js";
+export {
+  type PreparedPart,
+  TRANSACTION_PARTICIPANTS,
+  type TransactionParticipant,
+  type TransactionParticipants,
+  type TransactionView,
+} from "./features/transactions/participant.js";
+export { TRANSACTION_DEFAULTS, type TransactionSettings } from "./features/transactions/settings.js";
 export { ProtocolApp } from "./http/app.js";
 export type { Context, Readiness } from "./http/context.js";
 export type { HttpReply, HttpRequest, ReplySink } from "./http/exchange.js";

@@ -28,8 +28,9 @@ export interface TransactionParticipant {
    */
   demands(part: unknown): readonly Demand[];
   /**
-   * Checks its part and stages its change. A ProtocolError refuses the transaction (it answers
-   * TRANSACTION_CONFLICT naming this part); nothing is written then. What the part was checked
+   * Checks its part and stages its change. A ProtocolError with status 400 is a malformed part
+   * (answered as it is, naming the part); any other 4xx refuses the transaction (it answers
+   * TRANSACTION_CONFLICT naming this part). Nothing is written then. What the part was checked
    * against must not change until the prepared part is settled (committed or aborted) — a
    * participant keeps its own lock until then. Participants are prepared one at a time, in the
    * order of their fields, so concurrent transactions take participants' locks in one order.

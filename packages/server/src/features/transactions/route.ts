@@ -100,8 +100,7 @@ async function commit(
       try {
         prepared.push({ field, part: await service.participants.get(field)!.prepare(part, view) });
       } catch (error) {
-        if (error instanceof ProtocolError && error.status < 500) throw refusedPart(field, error);
-        throw error;
+        throw partFailure(field, error);
       }
     }
     const items: TransactionItem[] = transaction.items.map((item) => ({ ...item.request, path: item.path }));
@@ -133,6 +132,19 @@ async function commit(
   } finally {
     if (!settled) for (const { part } of prepared) part.aborted();
   }
+}
+
+/**
+ * A participant's error: a 400 is a malformed part (answered as it is, naming the part); any
+ * other 4xx refuses the transaction (TRANSACTION_CONFLICT); a 5xx fails it.
+ */
+function partFailure(field: string, error: unknown): unknown {
+  if (!(error instanceof ProtocolError) || error.status >= 500) return error;
+  if (error.status !== 400) return refusedPart(field, error);
+  return new ProtocolError(error.code, `\`${field}\`: ${error.message}`, { ...error.headers }, {
+    cause: error,
+    details: { ...error.details, part: field },
+  });
 }
 
 /** A participant's append: JSON to an existing stream, no producer, no conditions. */
