@@ -12,7 +12,13 @@
  * its positions (StoreConflictError); the transaction then re-reads its streams and decides
  * again, like a plain append.
  */
-import { type DetailValue, decideAppend, ProtocolError } from "@rivulet/protocol";
+import {
+  type DetailValue,
+  decideAppend,
+  type ProducerState,
+  type ProducerWrite,
+  ProtocolError,
+} from "@rivulet/protocol";
 import { StoreConflictError, StoreMissingError } from "../store/errors.js";
 import type { AppendRecord } from "../store/types.js";
 import { type AppendRequest, type AppendResult, frame, isSequenceGap, recordFor } from "./append-record.js";
@@ -81,7 +87,8 @@ type Plan =
  * every written one is durable and visible, or rejects with TransactionRefusedError naming
  * every refused item, or with the store's error. Items an idempotent producer already wrote are
  * duplicates (written: false) and write nothing, as in a plain append; a retry of a whole
- * committed transaction therefore writes nothing and succeeds.
+ * committed transaction therefore writes nothing and succeeds, each item answered with its
+ * original results (its producer's latest write: where it ended, its first seq and time).
  */
 export async function appendAtomic(deps: TransactionDeps, items: readonly TransactionItem[]): Promise<AppendResult[]> {
   checkDistinct(items);
@@ -156,20 +163,29 @@ function decideItem(deps: TransactionDeps, item: TransactionItem, found: unknown
   }
   const decision = decideAppend(stream.decisionView, item);
   if (decision.kind === "noop") {
+    // A retry of the producer's latest write is answered with that write's own results.
+    const original = originalWrite(item, decision.producer);
     return {
       kind: "noop",
       stream,
       result: {
         written: false,
-        tail: stream.decidedTail,
+        tail: original?.end ?? stream.decidedTail,
         closed: stream.decidedClosed,
         producer: decision.producer,
-        appended: undefined,
+        appended: original && original.messages > 0 ? { seq: original.seq, ts: original.ts } : undefined,
       },
     };
   }
   const record = recordFor(stream, decision, frame(stream.contentType, item.body, "append"), now);
   return { kind: "write", stream, record, seq: stream.decidedNextSeq };
+}
+
+/** Where the write a duplicate repeats went, when it is the producer's latest and the store knows. */
+function originalWrite(item: TransactionItem, state: ProducerState | undefined): ProducerWrite | undefined {
+  const claim = item.producer;
+  if (!claim || !state?.last || claim.epoch !== state.epoch || claim.seq !== state.lastSeq) return undefined;
+  return state.last;
 }
 
 function writtenResult(plan: Extract<Plan, { kind: "write" }>): AppendResult {

@@ -60,7 +60,7 @@ export function runAtomicContract(name: string, harness: StoreHarness): void {
       expect(await contents(store, "/t/c")).toBe("sea");
       const a = await store.lookup("/t/a");
       expect(a).toMatchObject({ tail: 9, nextSeq: 3, lastTs: 7 });
-      expect(a?.producers.get("p")).toEqual({ epoch: 1, lastSeq: 0 });
+      expect(a?.producers.get("p")).toEqual({ epoch: 1, lastSeq: 0, last: { end: 9, seq: 1, ts: 7, messages: 2 } });
       expect((await store.lookup("/t/b"))?.lastStreamSeq).toBe("s1");
       expect((await store.lookup("/t/c"))?.closed).toBe(true);
       // The append index knows the unit's messages like any other append's.
@@ -167,7 +167,11 @@ export function runAtomicContract(name: string, harness: StoreHarness): void {
       await store.open();
       expect(await contents(store, "/d/a")).toBe("a1");
       expect(await contents(store, "/d/b")).toBe("b0b1");
-      expect((await store.lookup("/d/a"))?.producers.get("q")).toEqual({ epoch: 3, lastSeq: 9 });
+      expect((await store.lookup("/d/a"))?.producers.get("q")).toEqual({
+        epoch: 3,
+        lastSeq: 9,
+        last: { end: 2, seq: 0, ts: 5, messages: 1 },
+      });
       expect((await store.lookup("/d/b"))?.closed).toBe(true);
       await store.close();
     });
