@@ -141,10 +141,15 @@ async function commit(
 function partFailure(field: string, error: unknown): unknown {
   if (!(error instanceof ProtocolError) || error.status >= 500) return error;
   if (error.status !== 400) return refusedPart(field, error);
-  return new ProtocolError(error.code, `\`${field}\`: ${error.message}`, { ...error.headers }, {
-    cause: error,
-    details: { ...error.details, part: field },
-  });
+  return new ProtocolError(
+    error.code,
+    `\`${field}\`: ${error.message}`,
+    { ...error.headers },
+    {
+      cause: error,
+      details: { ...error.details, part: field },
+    },
+  );
 }
 
 /** A participant's append: JSON to an existing stream, no producer, no conditions. */
