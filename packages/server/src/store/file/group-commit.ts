@@ -58,13 +58,15 @@ interface Unit {
 /** A record of an atomic unit, accepted by its entry. */
 export interface UnitPart {
   readonly entry: Entry;
-  readonly record: WalRecord;
+  readonly record: Extract<WalRecord, { type: "append" }>;
   readonly placed: readonly PlacedEntry[];
 }
 
 export class GroupCommit {
   private queue: Pending[] = [];
   private committing: Promise<void> | undefined;
+  /** Ids of atomic units, in their records: distinct within any batch (fsck salvages a damaged batch's units by them). */
+  private nextUnit = 0;
   /** Set when the store stops as a crash would: nothing more is committed. */
   stopped = false;
 
@@ -85,10 +87,11 @@ export class GroupCommit {
     if (fatal) return Promise.reject(fatal);
     return new Promise((resolve, reject) => {
       const unit: Unit = { size: parts.length, left: parts.length, failed: false };
-      for (const { entry, record, placed } of parts) {
+      const id = this.nextUnit++;
+      for (const [index, { entry, record, placed }] of parts.entries()) {
         this.queue.push({
           entry,
-          record,
+          record: { ...record, unit: { id, index, size: parts.length } },
           placed,
           failuresAtSubmit: entry.failures,
           unit,
