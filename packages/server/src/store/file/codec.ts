@@ -13,8 +13,8 @@
  * Type 9 is an append that belongs to an atomic unit (a transaction): an append record plus
  * the unit's id, its index in the unit and the unit's size. Recovery needs none of it (a unit
  * is one batch, kept or cut whole); fsck does, to salvage a damaged batch's units whole or not
- * at all. A release that does not know type 9 reads it as damage and refuses to start, rather
- * than misread it.
+ * at all. A release that does not know type 9 reads it as damage, never as something else
+ * (downgrading is not supported: docs/storage.md).
  */
 import { crc32 } from "node:zlib";
 import type { Retention } from "@rivulet/protocol";
