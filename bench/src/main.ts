@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: Rivulet side by side with the reference implementation and a trivial
- * node:http server, every server and every load generator in its own process. Writes
- * latest.md, latest.json and the fan-out chart. `--quick` is a small version, `--smoke` the
- * smallest (npm test runs it so the benchmarks keep working).
+ * node:http server, every server and every load generator in its own process; and Rivulet's
+ * protocol extensions on their own (scenarios 8 and 9). Writes latest.md, latest.json and the
+ * fan-out chart. `--quick` is a small version, `--smoke` the smallest (npm test runs it so the
+ * benchmarks keep working).
  */
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -25,6 +26,8 @@ import { fanOutScenario } from "./scenarios/s4-fan-out.js";
 import { manyStreamsScenario } from "./scenarios/s5-many-streams.js";
 import { sseMemoryScenario } from "./scenarios/s6-sse-memory.js";
 import { restartScenario } from "./scenarios/s7-restart.js";
+import { timeAndRecordsScenario } from "./scenarios/s8-time-and-records.js";
+import { reclaimAppendsScenario } from "./scenarios/s9-reclaim-appends.js";
 import { settingsFor } from "./settings.js";
 
 const flags = parseFlags(process.argv.slice(2));
@@ -85,6 +88,8 @@ try {
   });
   await attempt("s5", "5. Many streams", async () => [await manyStreamsScenario(context)]);
   await attempt("s7", "7. Restart time", async () => [await restartScenario(context)]);
+  await attempt("s8", "8. Point in time and the records view", async () => [await timeAndRecordsScenario(context)]);
+  await attempt("s9", "9. Appends while retention reclaims", async () => [await reclaimAppendsScenario(context)]);
 
   results.sort((a, b) => a.id.localeCompare(b.id));
   const minutes = (Date.now() - startedAt.getTime()) / 60_000;
@@ -92,6 +97,7 @@ try {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
   const written = await writeResults(
     flags.outDir,
+    flags.name,
     machine,
     { startedAt: startedAt.toISOString(), minutes, quick: flags.size !== "full", command },
     results,

@@ -3,7 +3,7 @@
  * its CPU time went. The profile is taken apart from `npm run bench`: profiling slows the
  * server, so its figures would not be the server's.
  *
- *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|fan-out|producer [seconds]
+ *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|records|lookups|fan-out|producer [seconds]
  *
  * Writes the .cpuprofile files and a summary to bench/results/tmp/profiles/ (not committed).
  */
@@ -55,6 +55,24 @@ const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<
       reads.push(await runJob("catchUpRead", { origin: server.url, path, timeoutMs: 60_000 }, 90_000));
     return reads;
   },
+  records: async (server, seconds) => {
+    const path = await fillJson(server, 100e6, 1 << 20);
+    const reads = [];
+    const end = performance.now() + seconds * 1000;
+    while (performance.now() < end) {
+      reads.push(await runJob("catchUpRead", { origin: server.url, path, timeoutMs: 60_000, view: "records" }, 90_000));
+    }
+    return reads;
+  },
+  lookups: async (server, seconds) => {
+    const path = await fillJson(server, 200e6, 256 << 10);
+    const lookups = Math.round(seconds * 500);
+    return runJob(
+      "timeLookups",
+      { origin: server.url, path, lookups, warmup: 100, timeoutMs: seconds * 2000 },
+      seconds * 2000 + 60_000,
+    );
+  },
   "fan-out": (server, seconds) =>
     runJob(
       "fanOut",
@@ -92,6 +110,17 @@ const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<
       seconds * 1000 + 120_000,
     ),
 };
+
+/** A JSON stream of `totalBytes` in 200 B messages, appended `requestBytes` at a time. */
+async function fillJson(server: RunningServer, totalBytes: number, requestBytes: number): Promise<string> {
+  const path = `${STREAM_BASE}p-json`;
+  await runJob(
+    "fillStream",
+    { origin: server.url, path, json: true, totalBytes, requestBytes, messageBytes: 200, timeoutMs: 300_000 },
+    360_000,
+  );
+  return path;
+}
 
 async function appends(server: RunningServer, seconds: number, streams: number): Promise<unknown> {
   await runJob(

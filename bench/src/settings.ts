@@ -5,7 +5,7 @@
  * figures can still be checked against each other).
  * Reference servers get smaller sizes where the full size would take minutes.
  */
-import type { AppendsSizes, FanOutSizes, ProducerSizes } from "@rivulet/load";
+import type { AppendsSizes, FanOutSizes, ProducerSizes, ReclaimAppendsSizes, TimeAndRecordsSizes } from "@rivulet/load";
 import type { ServerId } from "./core/types.js";
 
 export type RunSize = "full" | "quick" | "smoke";
@@ -45,6 +45,10 @@ export interface Settings {
     readonly referenceStreams: number;
     readonly referenceBytesPerStream: number;
   };
+  /** Scenario 8, Rivulet only: `?at=` lookups and the records view on one JSON stream. */
+  readonly timeAndRecords: TimeAndRecordsSizes;
+  /** Scenario 9, Rivulet only (started with `--segment-size` = unitBytes). */
+  readonly reclaim: ReclaimAppendsSizes;
 }
 
 const FULL: Settings = {
@@ -100,6 +104,27 @@ const FULL: Settings = {
     referenceStreams: 10_000,
     referenceBytesPerStream: 10_737,
   },
+  timeAndRecords: {
+    streamBytes: 1e9,
+    // 4,000 appends at their own times; the index also has an entry per 4 KiB inside each.
+    requestBytes: 256 << 10,
+    messageBytes: 200,
+    lookups: 2_000,
+    warmupLookups: 200,
+  },
+  reclaim: {
+    reclaimBytes: 2 ** 30,
+    // The server's default segment size: 16 units to free, 4 per retention tick.
+    unitBytes: 64 << 20,
+    requestBytes: 1 << 20,
+    streams: 10,
+    connections: 16,
+    bodyBytes: 256,
+    rate: 5_000,
+    seconds: 5,
+    warmupSeconds: 1,
+    drainMs: 10_000,
+  },
 };
 
 const QUICK: Settings = {
@@ -127,6 +152,8 @@ const QUICK: Settings = {
   },
   manyStreams: { streams: { rivulet: 1_000, refFile: 200, refMemory: 1_000, trivial: 1_000 }, connections: 16 },
   restart: { ...FULL.restart, streams: 1_000, bytesPerStream: 1_024, referenceStreams: 200 },
+  timeAndRecords: { ...FULL.timeAndRecords, streamBytes: 50e6, lookups: 500, warmupLookups: 50 },
+  reclaim: { ...FULL.reclaim, reclaimBytes: 64 << 20, unitBytes: 8 << 20, rate: 2_000, seconds: 3 },
 };
 
 /**
@@ -167,6 +194,21 @@ const SMOKE: Settings = {
     bytesPerStream: 512,
     referenceStreams: 20,
     referenceBytesPerStream: 512,
+  },
+  // Several appends and index entries; the records view over more than one response.
+  timeAndRecords: { streamBytes: 1.5e6, requestBytes: 64 << 10, messageBytes: 200, lookups: 100, warmupLookups: 10 },
+  // Four units: one retention tick frees them all.
+  reclaim: {
+    ...FULL.reclaim,
+    reclaimBytes: 4 << 20,
+    unitBytes: 1 << 20,
+    requestBytes: 256 << 10,
+    streams: 3,
+    connections: 4,
+    rate: 200,
+    seconds: 1.5,
+    warmupSeconds: 0.3,
+    drainMs: 5_000,
   },
 };
 

@@ -91,7 +91,7 @@ describe("npm run bench -- --smoke", () => {
   });
 
   it("has every scenario, each with tables of figures", () => {
-    expect(scenarios.map((s) => s.id)).toEqual(["s1", "s2", "s3", "s4", "s5", "s6", "s7"]);
+    expect(scenarios.map((s) => s.id)).toEqual(["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9"]);
     for (const scenario of scenarios) {
       expect(scenario.data.failed, `${scenario.id}: ${scenario.notes.join(" ")}`).toBeUndefined();
       expect(scenario.tables.length).toBeGreaterThan(0);
@@ -219,5 +219,37 @@ describe("npm run bench -- --smoke", () => {
       expect(row.uncleanStops).toEqual([]);
       expect(row.presence).toEqual({ sampled: row.streams, missing: 0 });
     }
+  });
+
+  it("8. point in time and records: every lookup answered right, both views read the whole stream", () => {
+    const { lookups, plain, records } = data<{
+      lookups: { count: number; errors: number; distinctOffsets: number; p50: Spread; p99: Spread };
+      plain: { complete: boolean; requests: number; streamMegabytesPerSecond: Spread };
+      records: { complete: boolean; requests: number; streamMegabytesPerSecond: Spread };
+    }>("s8");
+    expect(lookups.count).toBe(100);
+    expect(lookups.errors).toBe(0);
+    expect(lookups.distinctOffsets).toBeGreaterThan(1);
+    expect(lookups.p50.median).toBeLessThanOrEqual(lookups.p99.median);
+    for (const read of [plain, records]) {
+      expect(read.complete).toBe(true);
+      expect(read.requests).toBeGreaterThan(1);
+      expect(positive(read.streamMegabytesPerSecond.median)).toBe(true);
+    }
+  });
+
+  it("9. appends while reclaiming: retention freed the stream's head, and every append was answered", () => {
+    const { freed, errors, complete, quiet, reclaiming } = data<{
+      freed: Spread;
+      errors: number;
+      complete: boolean;
+      quiet: { p99: Spread };
+      reclaiming: { p99: Spread };
+    }>("s9");
+    expect(complete).toBe(true);
+    // 4 MiB of 1 MiB units go; 1 MiB and the unit holding the tail stay.
+    expect(freed.median).toBe(4 << 20);
+    expect(errors).toBe(0);
+    expect(positive(quiet.p99.median) && positive(reclaiming.p99.median)).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-/** Writes latest.md, latest.json and the fan-out chart into the results directory. */
+/** Writes `<name>.md`, `<name>.json` (latest.md and latest.json by default) and the fan-out chart into the results directory. */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ScenarioResult } from "../core/types.js";
@@ -11,6 +11,7 @@ export const CHART_FILE = "fan-out-latency.svg";
 
 export async function writeResults(
   dir: string,
+  name: string,
   machine: Machine,
   run: Omit<RunInfo, "chartFile">,
   scenarios: readonly ScenarioResult[],
@@ -25,8 +26,8 @@ export async function writeResults(
     written.push(join(dir, chartFile));
   }
   const info: RunInfo = { ...run, chartFile };
-  await writeFile(join(dir, "latest.md"), renderMarkdown(machine, info, scenarios));
-  written.push(join(dir, "latest.md"));
+  await writeFile(join(dir, `${name}.md`), renderMarkdown(machine, info, scenarios));
+  written.push(join(dir, `${name}.md`));
   const json = {
     run: info,
     machine,
@@ -42,7 +43,7 @@ export async function writeResults(
         }
       : {}),
   };
-  await writeFile(join(dir, "latest.json"), `${JSON.stringify(json, null, 2)}\n`);
-  written.push(join(dir, "latest.json"));
+  await writeFile(join(dir, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  written.push(join(dir, `${name}.json`));
   return written;
 }

@@ -19,6 +19,8 @@ export interface LaunchOptions {
   readonly cpuProfileDir?: string;
   /** How long start-up (including recovery) may take. */
   readonly readyTimeoutMs?: number;
+  /** More `rivulet serve` flags (Rivulet only), e.g. `--segment-size`. */
+  readonly serveFlags?: readonly string[];
 }
 
 export interface RunningServer {
@@ -46,6 +48,7 @@ export async function launchServer(id: ServerId, options: LaunchOptions = {}): P
       durability: options.durability ?? "fsync",
       logLevel: options.logLevel ?? "warn",
     }),
+    ...(id === "rivulet" ? (options.serveFlags ?? []) : []),
   ];
   const started = performance.now();
   const child = track(spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] }));

@@ -30,7 +30,15 @@ export {
   producerThroughput,
 } from "./generators/producer-throughput.js";
 export type { ProducerFactory, ProducerLike, ProducerSetup } from "./generators/producers/producer-like.js";
+export {
+  type AppendsReclaimingParams,
+  type AppendsReclaimingResult,
+  appendsReclaiming,
+  type ReclaimParams,
+  type ReclaimResult,
+} from "./generators/reclaim.js";
 export type { LiveMode } from "./generators/subscriber-group.js";
+export { type TimeLookupsParams, type TimeLookupsResult, timeLookups } from "./generators/time-lookups.js";
 export type { TargetHeaders } from "./http-pool.js";
 export {
   callJob,
@@ -72,4 +80,15 @@ export {
   type ProducerMeasurement,
   type ProducerOutcome,
 } from "./scenarios/producer.js";
+export {
+  measureReclaimAppends,
+  type ReclaimAppendsChoices,
+  type ReclaimAppendsRun,
+  type ReclaimAppendsSizes,
+} from "./scenarios/reclaim-appends.js";
 export { type LoadTarget, nameInRun, repeat, type ScenarioRun } from "./scenarios/scenario-run.js";
+export {
+  measureTimeAndRecords,
+  type TimeAndRecordsMeasurement,
+  type TimeAndRecordsSizes,
+} from "./scenarios/time-and-records.js";

@@ -14,6 +14,8 @@ import {
   measureCreates,
   measureFanOut,
   measureProducers,
+  measureReclaimAppends,
+  measureTimeAndRecords,
 } from "@rivulet/load";
 import { describe, expect, test } from "vitest";
 import { fakeRun } from "./fake-run.js";
@@ -211,6 +213,110 @@ describe("measureCreates", () => {
     expect(run.told).toEqual(["/v1/stream/run-creates-warm-*20", "/v1/stream/run-creates-*1000"]);
     expect(measured.created).toBe(1_000);
     expect(measured.rssPerStreamBytes).toBeNaN();
+  });
+});
+
+describe("measureTimeAndRecords", () => {
+  test("one fill, then per run the lookups and a plain and a records catch-up of the same stream", async () => {
+    const run = fakeRun(
+      {
+        fillStream: () => ({ requests: 4 }),
+        timeLookups: () => ({}),
+        catchUpRead: (params) => ({ view: params.view }),
+      },
+      { runs: 2 },
+    );
+    const sizes = { streamBytes: 1e6, requestBytes: 1 << 18, messageBytes: 200, lookups: 50, warmupLookups: 5 };
+    const measured = await measureTimeAndRecords(run, sizes);
+    expect(run.calls.map((call) => call.job)).toEqual([
+      "fillStream",
+      ...["timeLookups", "catchUpRead", "catchUpRead"],
+      ...["timeLookups", "catchUpRead", "catchUpRead"],
+    ]);
+    const path = "/v1/stream/run-records-json";
+    expect(run.told).toEqual([path]);
+    expect(run.calls[0]!.params).toMatchObject({ path, json: true, totalBytes: 1e6, requestBytes: 1 << 18 });
+    expect(run.calls[1]!.params).toMatchObject({ path, lookups: 50, warmup: 5 });
+    expect(run.calls.slice(2, 4).map((call) => call.params.view)).toEqual([undefined, "records"]);
+    expect(measured.plain).toHaveLength(2);
+    expect(measured.records.map((read) => (read as unknown as { view: string }).view)).toEqual(["records", "records"]);
+  });
+});
+
+describe("measureReclaimAppends", () => {
+  const sizes = {
+    reclaimBytes: 4 << 20,
+    unitBytes: 1 << 20,
+    requestBytes: 1 << 18,
+    streams: 3,
+    connections: 2,
+    bodyBytes: 64,
+    rate: 100,
+    seconds: 1,
+    warmupSeconds: 0.5,
+    drainMs: 1_000,
+  };
+  const settingsPath = (path: string) => path.replace("/v1/stream/", "/v1/stream/__ds/streams/");
+
+  test("per run a fresh stream to reclaim, an unrecorded settle, then quiet and reclaiming in alternating order", async () => {
+    let appends = 0;
+    const run = fakeRun(
+      {
+        createStreams: (params) => created(params),
+        fillStream: () => ({}),
+        appendsReclaiming: (params) => ({
+          appends: { latency: { p99: ++appends } },
+          ...(params.reclaim ? { reclaim: { seconds: 1, freedBytes: 4 << 20, complete: true } } : {}),
+        }),
+      },
+      { runs: 2 },
+    );
+    const measured = await measureReclaimAppends(run, sizes, { settingsPath });
+    const reclaiming = (call: (typeof run.calls)[number]) =>
+      call.job === "appendsReclaiming" ? (call.params.reclaim ? "reclaiming" : "quiet") : call.job;
+    expect(run.calls.map(reclaiming)).toEqual([
+      "createStreams",
+      ...["fillStream", "quiet", "quiet", "reclaiming"],
+      ...["fillStream", "quiet", "reclaiming", "quiet"],
+    ]);
+    expect(run.calls[1]!.params).toMatchObject({
+      path: "/v1/stream/run-reclaimed",
+      json: false,
+      totalBytes: (4 << 20) + (1 << 20),
+    });
+    expect(run.calls[4]!.params.reclaim).toMatchObject({
+      path: "/v1/stream/run-reclaimed",
+      settingsPath: "/v1/stream/__ds/streams/run-reclaimed",
+      retainBytes: 1 << 20,
+      unitBytes: 1 << 20,
+      delayMs: 500,
+    });
+    expect(run.calls[5]!.params.path).toBe("/v1/stream/run-reclaimed-1");
+    expect(run.calls[2]!.params.appends).toMatchObject({
+      rate: 100,
+      seconds: 1,
+      paths: [
+        "/v1/stream/run-reclaim-appends-0",
+        "/v1/stream/run-reclaim-appends-1",
+        "/v1/stream/run-reclaim-appends-2",
+      ],
+    });
+    // Run 1: settle (1), quiet (2), reclaiming (3); run 2: settle (4), reclaiming (5), quiet (6).
+    expect(measured.map((r) => [r.quietFirst, r.quiet.latency.p99, r.reclaiming.latency.p99])).toEqual([
+      [true, 2, 3],
+      [false, 6, 5],
+    ]);
+    expect(run.told).toEqual([
+      "/v1/stream/run-reclaim-appends-*3",
+      "/v1/stream/run-reclaimed",
+      "/v1/stream/run-reclaimed-1",
+    ]);
+  });
+
+  test("fewer streams created than asked for: nothing is filled or measured", async () => {
+    const run = fakeRun({ createStreams: (params) => created(params, 1) });
+    await expect(measureReclaimAppends(run, sizes, { settingsPath })).rejects.toThrow("created 2 of 3 streams");
+    expect(run.calls.map((call) => call.job)).toEqual(["createStreams"]);
   });
 });
 

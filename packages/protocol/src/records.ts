@@ -4,6 +4,10 @@
  * message is embedded as stored (valid JSON with raw line breaks already flattened, json.ts),
  * so nothing is parsed or re-encoded; other streams carry each append's bytes as a string:
  * text as text, anything else as base64 (as SSE does, §5.8).
+ *
+ * The array has one record per line: `[`, then the records separated by `,` and a line feed,
+ * then `]`, each bracket on a line of its own. JSON reads the line feeds as whitespace, and an
+ * SSE data event carries the same text line for line.
  */
 import { formatOffset } from "./offset.js";
 
@@ -18,17 +22,27 @@ export interface RecordPosition {
   readonly ts: number;
 }
 
-/** One record as JSON text; `value` is already JSON (a message, or a JSON string). */
-export function recordJson(record: RecordPosition, value: string): string {
-  return `{"offset":"${formatOffset(record.start)}","next_offset":"${formatOffset(record.end)}","seq":${record.seq},"ts":${record.ts},"value":${value}}`;
+/**
+ * A record's JSON text up to its value; the value and RECORD_END follow. The offsets may be
+ * passed in already formatted: a message's next offset is the offset of the one after it.
+ */
+export function recordHead(
+  record: RecordPosition,
+  offset = formatOffset(record.start),
+  nextOffset = formatOffset(record.end),
+): string {
+  return `{"offset":"${offset}","next_offset":"${nextOffset}","seq":${record.seq},"ts":${record.ts},"value":`;
 }
 
-/** The body of a records-view response. */
-export function recordsArray(records: readonly string[]): string {
-  return `[${records.join(",")}]`;
-}
+export const RECORD_END = "}";
+export const RECORDS_OPEN = "[";
+/** Before the first record, and before each later one. */
+export const RECORDS_FIRST = "\n";
+export const RECORDS_NEXT = ",\n";
+export const RECORDS_CLOSE = "\n]";
+export const NO_RECORDS = "[\n]";
 
-/** SSE data lines for records: `[`, one record per line with its separating comma, `]`. */
-export function recordsDataLines(records: readonly string[]): string[] {
-  return ["[", ...records.map((record, i) => (i < records.length - 1 ? `${record},` : record)), "]"];
+/** SSE data lines of a records array's text: `[`, one record per line with its separating comma, `]`. */
+export function recordsDataLines(recordsText: string): string[] {
+  return recordsText.split("\n");
 }
