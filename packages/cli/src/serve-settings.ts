@@ -10,7 +10,9 @@ import {
   type Durability,
   LISTEN_DEFAULTS,
   resolveSubscriptionSettings,
+  resolveTransactionSettings,
   type SubscriptionSettings,
+  type TransactionSettings,
 } from "@rivulet/server";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { usage } from "./failure.js";
@@ -53,6 +55,8 @@ export interface ServeSettings extends AuthSettings {
   publicUrl?: string;
   /** Subscription limits and delivery tuning: only from the config file's `subscriptions` object. */
   subscriptions?: SubscriptionSettings;
+  /** Transaction limits (docs/kafka-layer.md): only from the config file's `transactions` object. */
+  transactions?: TransactionSettings;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
@@ -276,6 +280,7 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
   const options = new Map(serveOptions().map((option) => [option.attributeName(), option]));
   let auth: AuthOptions | undefined;
   let subscriptions: SubscriptionSettings | undefined;
+  let transactions: TransactionSettings | undefined;
   for (const [key, value] of Object.entries(config)) {
     if (key === "auth") {
       auth = objectSetting(value, key, file) as AuthOptions;
@@ -285,6 +290,15 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
       subscriptions = objectSetting(value, key, file) as SubscriptionSettings;
       try {
         resolveSubscriptionSettings(subscriptions);
+      } catch (error) {
+        throw usage(`${(error as Error).message} (in ${file})`);
+      }
+      continue;
+    }
+    if (key === "transactions") {
+      transactions = objectSetting(value, key, file) as TransactionSettings;
+      try {
+        resolveTransactionSettings(transactions, Number.MAX_SAFE_INTEGER);
       } catch (error) {
         throw usage(`${(error as Error).message} (in ${file})`);
       }
@@ -312,7 +326,12 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
     command.setOptionValueWithSource(key, parsed, "config");
   }
   const settings = command.opts() as ServeSettings;
-  return { ...settings, ...(auth && { auth }), ...(subscriptions && { subscriptions }) };
+  return {
+    ...settings,
+    ...(auth && { auth }),
+    ...(subscriptions && { subscriptions }),
+    ...(transactions && { transactions }),
+  };
 }
 
 function objectSetting(value: unknown, key: string, file: string): object {

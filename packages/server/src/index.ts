@@ -25,7 +25,11 @@ export {
   type TransactionParticipants,
   type TransactionView,
 } from "./features/transactions/participant.js";
-export { TRANSACTION_DEFAULTS, type TransactionSettings } from "./features/transactions/settings.js";
+export {
+  resolveTransactionSettings,
+  TRANSACTION_DEFAULTS,
+  type TransactionSettings,
+} from "./features/transactions/settings.js";
 export { ProtocolApp } from "./http/app.js";
 export type { Context, Readiness } from "./http/context.js";
 export type { HttpReply, HttpRequest, ReplySink } from "./http/exchange.js";

@@ -19,6 +19,10 @@ export function resolveTransactionSettings(
   settings: TransactionSettings | undefined,
   maxBodyBytes: number,
 ): ResolvedTransactionSettings {
+  for (const key of Object.keys(settings ?? {})) {
+    // A typo in a configuration file must not silently keep the default.
+    if (!(key in TRANSACTION_DEFAULTS)) throw new Error(`transactions: unknown setting ${key}`);
+  }
   const maxItems = settings?.maxItems ?? TRANSACTION_DEFAULTS.maxItems;
   const maxBytes = settings?.maxBytes ?? TRANSACTION_DEFAULTS.maxBytes;
   if (!Number.isSafeInteger(maxItems) || maxItems < 1) {
