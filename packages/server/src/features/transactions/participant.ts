@@ -42,7 +42,10 @@ export interface TransactionParticipant {
 export interface PreparedPart {
   /** JSON bodies to append, each to an existing (usually internal) stream, atomically with the transaction. */
   readonly appends: ReadonlyArray<{ readonly path: string; readonly body: Uint8Array }>;
-  /** The transaction is durable and visible: apply the change and release. Returns what the answer carries for this part. */
+  /**
+   * The transaction is durable and visible: apply the change and release. Returns what the
+   * answer carries for this part. Must not throw: the transaction has happened.
+   */
   committed(): unknown;
   /** The transaction wrote nothing (refused or failed): release, changing nothing. */
   aborted(): void;

@@ -4,6 +4,7 @@
  * call, then settle the participants and answer. Nothing is written unless all of it is.
  */
 import { ProtocolError } from "@rivulet/protocol";
+import type { AppendResult } from "../../engine/append-record.js";
 import { type TransactionItem, TransactionRefusedError } from "../../engine/transaction.js";
 import type { Context } from "../../http/context.js";
 import type { HttpReply, HttpRequest } from "../../http/exchange.js";
@@ -110,7 +111,7 @@ async function commit(
       for (const { path, body } of part.appends) items.push(internalAppend(path, body));
       ranges.push({ field, start, end: items.length });
     }
-    let results: Awaited<ReturnType<typeof context.engine.appendAtomic>>;
+    let results: AppendResult[];
     try {
       results = await context.engine.appendAtomic(items);
     } catch (error) {
