@@ -12,7 +12,9 @@ import {
   LISTEN_DEFAULTS,
   resolveGroupSettings,
   resolveSubscriptionSettings,
+  resolveTransactionSettings,
   type SubscriptionSettings,
+  type TransactionSettings,
 } from "@rivulet/server";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { usage } from "./failure.js";
@@ -57,6 +59,8 @@ export interface ServeSettings extends AuthSettings {
   subscriptions?: SubscriptionSettings;
   /** Consumer group timeouts and limits: only from the config file's `groups` object. */
   groups?: GroupSettings;
+  /** Transaction limits (docs/kafka-layer.md): only from the config file's `transactions` object. */
+  transactions?: TransactionSettings;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
@@ -281,6 +285,7 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
   let auth: AuthOptions | undefined;
   let subscriptions: SubscriptionSettings | undefined;
   let groups: GroupSettings | undefined;
+  let transactions: TransactionSettings | undefined;
   for (const [key, value] of Object.entries(config)) {
     if (key === "auth") {
       auth = objectSetting(value, key, file) as AuthOptions;
@@ -299,6 +304,15 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
       subscriptions = objectSetting(value, key, file) as SubscriptionSettings;
       try {
         resolveSubscriptionSettings(subscriptions);
+      } catch (error) {
+        throw usage(`${(error as Error).message} (in ${file})`);
+      }
+      continue;
+    }
+    if (key === "transactions") {
+      transactions = objectSetting(value, key, file) as TransactionSettings;
+      try {
+        resolveTransactionSettings(transactions, Number.MAX_SAFE_INTEGER);
       } catch (error) {
         throw usage(`${(error as Error).message} (in ${file})`);
       }
@@ -326,7 +340,13 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
     command.setOptionValueWithSource(key, parsed, "config");
   }
   const settings = command.opts() as ServeSettings;
-  return { ...settings, ...(auth && { auth }), ...(subscriptions && { subscriptions }), ...(groups && { groups }) };
+  return {
+    ...settings,
+    ...(auth && { auth }),
+    ...(subscriptions && { subscriptions }),
+    ...(groups && { groups }),
+    ...(transactions && { transactions }),
+  };
 }
 
 function objectSetting(value: unknown, key: string, file: string): object {

@@ -43,6 +43,8 @@ export const ERROR_STATUS = {
   INVALID_ACK: 400,
   /** A consumer group request (id, heartbeat, commit, reset) that is not valid: the message says which field. */
   INVALID_GROUP_REQUEST: 400,
+  /** A transaction body that is not valid (docs/kafka-layer.md): the message says which item or field. */
+  INVALID_TRANSACTION: 400,
   /** A credential is required and was absent or invalid (sent with `WWW-Authenticate: Bearer`). */
   UNAUTHORIZED: 401,
   /** The credential is valid but does not grant this operation on this path. */
@@ -87,6 +89,8 @@ export const ERROR_STATUS = {
   OFFSET_REGRESSION: 409,
   /** A member asks for another assignor than the one the group's members use. */
   INCONSISTENT_ASSIGNOR: 409,
+  /** Items or parts of a transaction were refused: the body's `errors` says which and why. Nothing was written. */
+  TRANSACTION_CONFLICT: 409,
   STREAM_GONE: 410,
   /** The offset is before the stream's earliest retained position; sent with Stream-Earliest-Offset. */
   OFFSET_OUT_OF_RANGE: 410,
@@ -95,6 +99,8 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   /** One JSON message of a body is larger than the per-message limit. */
   MESSAGE_TOO_LARGE: 413,
+  /** A transaction with more items than the server accepts in one. */
+  TOO_MANY_TRANSACTION_ITEMS: 413,
   /** The stream path is longer than the server accepts. */
   PATH_TOO_LONG: 414,
   /** Too many requests from one client or token; `Retry-After` says when to try again. */
@@ -124,8 +130,20 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-/** Fields an error adds to its body beside `code` and `message` (e.g. ALREADY_CLAIMED's `current_holder`). */
-export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
+/** A JSON value an error's body may carry. */
+export type DetailValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly DetailValue[]
+  | { readonly [key: string]: DetailValue };
+
+/**
+ * Fields an error adds to its body beside `code` and `message` (e.g. ALREADY_CLAIMED's
+ * `current_holder`, TRANSACTION_CONFLICT's `errors`).
+ */
+export type ErrorDetails = Readonly<Record<string, DetailValue>>;
 
 /**
  * A protocol failure: a stable code, its HTTP status, headers the spec requires with it, and

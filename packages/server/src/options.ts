@@ -4,6 +4,7 @@
  */
 import type { GroupSettings } from "./features/groups/settings.js";
 import type { SubscriptionSettings } from "./features/subscriptions/settings.js";
+import type { TransactionSettings } from "./features/transactions/settings.js";
 import type { AuthOptions } from "./http/middleware/auth/config.js";
 import type { Logger } from "./ops/logger.js";
 import type { Store } from "./store/types.js";
@@ -92,6 +93,8 @@ export interface CoreOptions {
   subscriptions?: SubscriptionSettings;
   /** Consumer group timeouts and limits (docs/kafka-layer.md). */
   groups?: GroupSettings;
+  /** Transaction limits (docs/kafka-layer.md). */
+  transactions?: TransactionSettings;
 }
 
 export type ResolvedOptions = Required<
@@ -106,6 +109,7 @@ export type ResolvedOptions = Required<
     | "publicUrl"
     | "subscriptions"
     | "groups"
+    | "transactions"
   >
 > & {
   store: Store;
@@ -115,6 +119,7 @@ export type ResolvedOptions = Required<
   publicUrl: string | undefined;
   subscriptions: SubscriptionSettings | undefined;
   groups: GroupSettings | undefined;
+  transactions: TransactionSettings | undefined;
   rateLimitPerClientBurst: number | undefined;
   rateLimitPerTokenBurst: number | undefined;
 };

@@ -42,10 +42,10 @@ export class ProtocolApp {
   private readonly guards: Guards;
   private readonly router: Router;
   private readonly lifecycle: Lifecycle;
-  /** The protocol extensions this server supports (GET {base}/__ds/capabilities). */
-  readonly capabilities = new Capabilities();
   /** What features offer each other (FeatureHost.provide), by key name. */
   private readonly services = new Map<string, unknown>();
+  /** The protocol extensions this server supports (GET {base}/__ds/capabilities). */
+  readonly capabilities = new Capabilities();
 
   constructor({ features = [], ...options }: ServerOptions = {}) {
     const store: Store = options.store ?? new MemoryStore();
@@ -60,6 +60,7 @@ export class ProtocolApp {
       publicUrl: options.publicUrl,
       subscriptions: options.subscriptions,
       groups: options.groups,
+      transactions: options.transactions,
       rateLimitPerClientBurst: options.rateLimitPerClientBurst,
       rateLimitPerTokenBurst: options.rateLimitPerTokenBurst,
     };

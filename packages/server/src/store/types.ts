@@ -48,6 +48,12 @@ export interface AppendRecord {
   readonly messages: number;
 }
 
+/** One record of an atomic append (Store.appendAtomic): a record for the stream at `path`. */
+export interface AtomicPart {
+  readonly path: string;
+  readonly record: AppendRecord;
+}
+
 /**
  * One entry of a stream's append index: where an append (or, inside a large JSON append, a
  * later message) starts, the seq of the message there, and its append time. Entries are in
@@ -132,6 +138,19 @@ export interface Store {
    * the same stream submitted before the rejection was observed rejects as well.
    */
   append(path: string, record: AppendRecord): Promise<void>;
+
+  /**
+   * Durably appends several records, to several streams or to one, as one unit: after a crash
+   * either every one of them is there or none is, and no read sees some without the others
+   * (a transaction, docs/kafka-layer.md). Each record's position must be its stream's tail
+   * as `append` requires it, counting the parts before it in `parts` (parts to one stream are
+   * applied in order); a stale position is StoreConflictError (`position`), an unknown stream
+   * StoreMissingError, and then nothing is written. Resolves once all of it survives a crash
+   * under the store's durability mode. If it rejects, nothing of it is visible, and every
+   * later append to any of its streams submitted before the rejection was observed rejects as
+   * well. (The file store writes it as one log batch; a SQL store uses one transaction.)
+   */
+  appendAtomic(parts: readonly AtomicPart[]): Promise<void>;
 
   /**
    * The stream's own stored bytes in [start, end); forks start at `meta.fork.position`. A range

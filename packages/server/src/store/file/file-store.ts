@@ -18,6 +18,7 @@ import type { Retention } from "@rivulet/protocol";
 import { StoreConflictError, type StoreCorruptionError, StoreMissingError } from "../errors.js";
 import type {
   AppendRecord,
+  AtomicPart,
   IndexEntry,
   IndexKey,
   ListQuery,
@@ -31,7 +32,7 @@ import { Catalog, type Entry } from "./catalog.js";
 import { markFormat } from "./checkpoint.js";
 import { Checkpointer } from "./checkpointer.js";
 import { DataFiles } from "./data-files.js";
-import { GroupCommit } from "./group-commit.js";
+import { GroupCommit, type UnitPart } from "./group-commit.js";
 import { StoreHealthState } from "./health.js";
 import { openFileLimit } from "./host.js";
 import { IndexFences, needsFences } from "./index-fences.js";
@@ -261,6 +262,30 @@ export class FileStore implements Store {
     }
     const placed = entry.accept(record);
     await this.commit.submit(entry, { type: "append", id: entry.id, record }, placed);
+  }
+
+  async appendAtomic(parts: readonly AtomicPart[]): Promise<void> {
+    // Every part is checked before any is accepted: a refused unit changes nothing.
+    const tails = new Map<Entry, number>();
+    const entries = parts.map(({ path, record }) => {
+      const entry = this.entry(path);
+      const tail = tails.get(entry) ?? entry.acceptedTail;
+      if (record.position !== tail) {
+        throw new StoreConflictError(
+          path,
+          "position",
+          `Append at ${record.position} does not start at the stored tail ${tail}`,
+        );
+      }
+      tails.set(entry, record.position + record.data.length);
+      return entry;
+    });
+    const units: UnitPart[] = entries.map((entry, i) => {
+      const record = parts[i]!.record;
+      return { entry, record: { type: "append", id: entry.id, record }, placed: entry.accept(record) };
+    });
+    // One log batch: recovery keeps all of it or cuts all of it (group-commit.ts).
+    await this.commit.submitAtomic(units);
   }
 
   async read(path: string, start: number, end: number): Promise<Uint8Array> {
