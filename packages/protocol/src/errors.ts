@@ -41,6 +41,14 @@ export const ERROR_STATUS = {
   TOO_MANY_SUBSCRIPTION_STREAMS: 400,
   /** An ack names a stream the wake does not cover, or an offset that is malformed or past the tail (PROTOCOL §7). */
   INVALID_ACK: 400,
+  /** A topic name that is not 1–249 characters of `a-z A-Z 0-9 . _ -`, is `.` or `..`, or starts with the reserved `__`. */
+  INVALID_TOPIC_NAME: 400,
+  /** A topic configuration (create or alter) that is not valid: the message says which setting. */
+  INVALID_TOPIC_CONFIG: 400,
+  /** A partition count outside 1..the server's limit, or lower than the topic has: partitions only grow. */
+  INVALID_PARTITION_COUNT: 400,
+  /** A produced record that is not `{key?, value?, headers?, ts?, partition?}` as documented: the message says which and why. */
+  INVALID_RECORD: 400,
   /** A credential is required and was absent or invalid (sent with `WWW-Authenticate: Bearer`). */
   UNAUTHORIZED: 401,
   /** The credential is valid but does not grant this operation on this path. */
@@ -50,6 +58,10 @@ export const ERROR_STATUS = {
   FORK_SOURCE_NOT_FOUND: 404,
   /** No subscription with this id (or it was deleted, PROTOCOL §6.3). */
   SUBSCRIPTION_NOT_FOUND: 404,
+  /** No topic with this name. */
+  TOPIC_NOT_FOUND: 404,
+  /** The topic has no partition with this number. */
+  PARTITION_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   /** The request (headers or body) arrived too slowly. */
   REQUEST_TIMEOUT: 408,
@@ -65,6 +77,12 @@ export const ERROR_STATUS = {
   FENCED: 409,
   /** Another worker holds the subscription's lease; the body names it (PROTOCOL §7.2). */
   ALREADY_CLAIMED: 409,
+  /** A topic with this name exists with a different configuration. */
+  TOPIC_EXISTS: 409,
+  /** A stream already occupies one of the topic's partition paths (one not made by the topic, or a deleted partition forks still read). */
+  TOPIC_PATH_IN_USE: 409,
+  /** A produce request older than one the same producer already wrote to that partition: send one request at a time. */
+  PRODUCER_OUT_OF_ORDER: 409,
   STREAM_GONE: 410,
   /** The offset is before the stream's earliest retained position; sent with Stream-Earliest-Offset. */
   OFFSET_OUT_OF_RANGE: 410,
@@ -75,6 +93,8 @@ export const ERROR_STATUS = {
   MESSAGE_TOO_LARGE: 413,
   /** The stream path is longer than the server accepts. */
   PATH_TOO_LONG: 414,
+  /** The request body's Content-Encoding is not one the server decodes (identity and gzip). */
+  UNSUPPORTED_CONTENT_ENCODING: 415,
   /** Too many requests from one client or token; `Retry-After` says when to try again. */
   RATE_LIMITED: 429,
   /** The request headers are larger than the server accepts. */
@@ -94,6 +114,8 @@ export const ERROR_STATUS = {
   STREAM_LIMIT_REACHED: 507,
   /** The server holds as many subscriptions as it is configured to; no new one can be created. */
   SUBSCRIPTION_LIMIT_REACHED: 507,
+  /** The server holds as many topics as it is configured to; no new one can be created. */
+  TOPIC_LIMIT_REACHED: 507,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
