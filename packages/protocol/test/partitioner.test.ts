@@ -4,7 +4,7 @@
  */
 import { murmur2, partitionForKey, toPositive } from "@rivulet/protocol";
 import fc from "fast-check";
-import { Partitioners } from "kafkajs";
+import { Partitioners, type PartitionMetadata } from "kafkajs";
 import { describe, expect, test } from "vitest";
 
 const encoder = new TextEncoder();
@@ -24,12 +24,18 @@ const unicodeKey = fc
 // KafkaJS's own partitioner, used as the oracle.
 const kafkajs = Partitioners.DefaultPartitioner();
 
-const metadata = new Map<number, Array<{ partitionId: number; leader: number }>>();
+const metadata = new Map<number, PartitionMetadata[]>();
 
 function oraclePartition(key: string, partitions: number): number {
   let partitionMetadata = metadata.get(partitions);
   if (!partitionMetadata) {
-    partitionMetadata = Array.from({ length: partitions }, (_, i) => ({ partitionId: i, leader: 0 }));
+    partitionMetadata = Array.from({ length: partitions }, (_, i) => ({
+      partitionId: i,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    }));
     metadata.set(partitions, partitionMetadata);
   }
   return kafkajs({ topic: "t", partitionMetadata, message: { key, value: "v" } });

@@ -29,6 +29,7 @@ export { type CoreOptions, DEFAULTS } from "./options.js";
 export { DEFAULT_PORT, LISTEN_DEFAULTS, type ListenOptions, type RivuletServer, startServer } from "./server.js";
 export type { ServerOptions } from "./server-options.js";
 export { INDEX_INTERVAL, indexEntriesOf } from "./store/append-index.js";
+export { CompactedUnit, compactUnit, type Span } from "./store/compacted-unit.js";
 export {
   DataDirLockedError,
   StoreBusyError,

@@ -1,5 +1,6 @@
 import { MemoryStore } from "@rivulet/server";
 import { runStoreContract } from "./contract.js";
+import { runCompactionContract } from "./contract-compaction.js";
 import { runRecordsContract } from "./contract-records.js";
 
 const harness = {
@@ -11,3 +12,4 @@ const harness = {
 };
 runStoreContract("memory", harness);
 runRecordsContract("memory", harness);
+runCompactionContract("memory", harness);
