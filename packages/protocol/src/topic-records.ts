@@ -107,6 +107,14 @@ export interface EnvelopeKey {
  * mean the same (a delete's value is null).
  */
 export function envelopeKey(bytes: Uint8Array, start: number, end: number): EnvelopeKey | undefined {
+  try {
+    return keyOf(bytes, start, end);
+  } catch {
+    return undefined; // not an envelope (stored messages are valid JSON, so this is defensive)
+  }
+}
+
+function keyOf(bytes: Uint8Array, start: number, end: number): EnvelopeKey | undefined {
   const members = objectMembers(bytes, start, end);
   const key = members?.get("key");
   if (!members || !key || bytes[key[0]] !== 0x22) return undefined;

@@ -11,6 +11,20 @@ import type { Logger } from "./ops/logger.js";
 import type { ServerMetrics } from "./ops/metrics.js";
 import type { ResolvedOptions } from "./options.js";
 
+/**
+ * The name of something one feature offers others (the topics feature's directory, say), with
+ * its type: `serviceKey<TopicDirectory>("topic-directory")`.
+ */
+export interface ServiceKey<T> {
+  readonly name: string;
+  /** Never set: carries the type. */
+  readonly type?: T;
+}
+
+export function serviceKey<T>(name: string): ServiceKey<T> {
+  return { name };
+}
+
 export interface Feature {
   readonly name: string;
   /** Called once while the app is built, before the store opens. */
@@ -33,4 +47,11 @@ export interface FeatureHost {
   readiness(check: () => Readiness): void;
   /** Declares a protocol extension the feature adds, for `GET {base}/__ds/capabilities`. */
   capability(name: string, version: number): void;
+  /** Offers `value` to other features under `key`; a key is offered once. */
+  provide<T>(key: ServiceKey<T>, value: T): void;
+  /**
+   * What another feature offered under `key`, if any. Features are set up in turn, so ask from
+   * `onOpen` on, when every feature has been.
+   */
+  lookup<T>(key: ServiceKey<T>): T | undefined;
 }

@@ -3,7 +3,14 @@ export { createNodeHandler, type NodeHandler } from "./adapters/node.js";
 export { Capabilities } from "./capabilities.js";
 export { Engine } from "./engine/engine.js";
 export type { EngineEvent, EngineEventType, EventFeed, EventOf } from "./engine/events.js";
-export type { Feature, FeatureHost } from "./feature.js";
+export { type Feature, type FeatureHost, type ServiceKey, serviceKey } from "./feature.js";
+export { PARTITION_STATS, TOPIC_DIRECTORY } from "./features/groups/sources/keys.js";
+export type {
+  PartitionPosition,
+  PartitionState,
+  PartitionStats,
+  TopicDirectory,
+} from "./features/groups/sources/types.js";
 export { checkPublicUrl } from "./features/subscriptions/public-url.js";
 export {
   resolveSubscriptionSettings,

@@ -8,7 +8,7 @@
 import { type ErrorCode, ProtocolError } from "@rivulet/protocol";
 import { Capabilities, STREAM_EXTENSIONS } from "../capabilities.js";
 import { Engine } from "../engine/engine.js";
-import type { Feature } from "../feature.js";
+import type { Feature, ServiceKey } from "../feature.js";
 import { builtInFeatures } from "../features/index.js";
 import { type Logger, silentLogger } from "../ops/logger.js";
 import { ServerMetrics } from "../ops/metrics.js";
@@ -44,6 +44,8 @@ export class ProtocolApp {
   private readonly lifecycle: Lifecycle;
   /** The protocol extensions this server supports (GET {base}/__ds/capabilities). */
   readonly capabilities = new Capabilities();
+  /** What features offer each other (FeatureHost.provide), by key name. */
+  private readonly services = new Map<string, unknown>();
 
   constructor({ features = [], ...options }: ServerOptions = {}) {
     const store: Store = options.store ?? new MemoryStore();
@@ -174,6 +176,11 @@ export class ProtocolApp {
       onClose: (hook) => this.lifecycle.onClose(hook),
       readiness: (check) => this.lifecycle.addCheck(check),
       capability: (name, version) => this.capabilities.declare(name, version),
+      provide: (key, value) => {
+        if (this.services.has(key.name)) throw new Error(`${feature.name}: ${key.name} is already offered`);
+        this.services.set(key.name, value);
+      },
+      lookup: <T>(key: ServiceKey<T>) => this.services.get(key.name) as T | undefined,
     });
   }
 
