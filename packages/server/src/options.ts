@@ -3,6 +3,7 @@
  * limits). ServerOptions (server-options.ts) adds the features to mount.
  */
 import type { SubscriptionSettings } from "./features/subscriptions/settings.js";
+import type { TopicSettings } from "./features/topics/settings.js";
 import type { AuthOptions } from "./http/middleware/auth/config.js";
 import type { Logger } from "./ops/logger.js";
 import type { Store } from "./store/types.js";
@@ -89,6 +90,8 @@ export interface CoreOptions {
   publicUrl?: string;
   /** Subscription limits and delivery tuning (docs/subscriptions.md). */
   subscriptions?: SubscriptionSettings;
+  /** Topics: where partition streams live, limits, compaction (docs/kafka-layer.md). */
+  topics?: TopicSettings;
 }
 
 export type ResolvedOptions = Required<
@@ -102,6 +105,7 @@ export type ResolvedOptions = Required<
     | "rateLimitPerTokenBurst"
     | "publicUrl"
     | "subscriptions"
+    | "topics"
   >
 > & {
   store: Store;
@@ -110,6 +114,7 @@ export type ResolvedOptions = Required<
   auth: AuthOptions | undefined;
   publicUrl: string | undefined;
   subscriptions: SubscriptionSettings | undefined;
+  topics: TopicSettings | undefined;
   rateLimitPerClientBurst: number | undefined;
   rateLimitPerTokenBurst: number | undefined;
 };

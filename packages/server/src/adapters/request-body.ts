@@ -15,7 +15,10 @@ export async function decodeBody(body: Uint8Array, encoding: string | undefined,
   if (encoding === undefined) return body;
   let decoded = body;
   // Codings are listed in the order they were applied: undo them last first.
-  for (const coding of encoding.split(",").map((c) => c.trim().toLowerCase()).reverse()) {
+  for (const coding of encoding
+    .split(",")
+    .map((c) => c.trim().toLowerCase())
+    .reverse()) {
     if (coding === "" || coding === "identity") continue;
     if (coding !== "gzip" && coding !== "x-gzip") {
       throw new ProtocolError(

@@ -4,5 +4,6 @@ import { adminList } from "./admin-list/index.js";
 import { capabilities } from "./capabilities/index.js";
 import { retention } from "./retention/index.js";
 import { subscriptions } from "./subscriptions/index.js";
+import { topics } from "./topics/index.js";
 
-export const builtInFeatures: readonly Feature[] = [adminList, capabilities, retention, subscriptions];
+export const builtInFeatures: readonly Feature[] = [adminList, capabilities, retention, subscriptions, topics];

@@ -59,6 +59,7 @@ export class ProtocolApp {
       auth: options.auth,
       publicUrl: options.publicUrl,
       subscriptions: options.subscriptions,
+      topics: options.topics,
       rateLimitPerClientBurst: options.rateLimitPerClientBurst,
       rateLimitPerTokenBurst: options.rateLimitPerTokenBurst,
     };
