@@ -10,7 +10,9 @@ import {
   type Durability,
   LISTEN_DEFAULTS,
   resolveSubscriptionSettings,
+  resolveTopicSettings,
   type SubscriptionSettings,
+  type TopicSettings,
 } from "@rivulet/server";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { usage } from "./failure.js";
@@ -53,6 +55,8 @@ export interface ServeSettings extends AuthSettings {
   publicUrl?: string;
   /** Subscription limits and delivery tuning: only from the config file's `subscriptions` object. */
   subscriptions?: SubscriptionSettings;
+  /** Topics' paths, limits and compaction: only from the config file's `topics` object. */
+  topics?: TopicSettings;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
@@ -276,6 +280,7 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
   const options = new Map(serveOptions().map((option) => [option.attributeName(), option]));
   let auth: AuthOptions | undefined;
   let subscriptions: SubscriptionSettings | undefined;
+  let topics: TopicSettings | undefined;
   for (const [key, value] of Object.entries(config)) {
     if (key === "auth") {
       auth = objectSetting(value, key, file) as AuthOptions;
@@ -285,6 +290,15 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
       subscriptions = objectSetting(value, key, file) as SubscriptionSettings;
       try {
         resolveSubscriptionSettings(subscriptions);
+      } catch (error) {
+        throw usage(`${(error as Error).message} (in ${file})`);
+      }
+      continue;
+    }
+    if (key === "topics") {
+      topics = objectSetting(value, key, file) as TopicSettings;
+      try {
+        resolveTopicSettings(topics);
       } catch (error) {
         throw usage(`${(error as Error).message} (in ${file})`);
       }
@@ -312,7 +326,7 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
     command.setOptionValueWithSource(key, parsed, "config");
   }
   const settings = command.opts() as ServeSettings;
-  return { ...settings, ...(auth && { auth }), ...(subscriptions && { subscriptions }) };
+  return { ...settings, ...(auth && { auth }), ...(subscriptions && { subscriptions }), ...(topics && { topics }) };
 }
 
 function objectSetting(value: unknown, key: string, file: string): object {

@@ -18,6 +18,11 @@ export {
   type SubscriptionSettings,
 } from "./features/subscriptions/settings.js";
 export { parseAllowList as checkWebhookAllowList } from "./features/subscriptions/ssrf/allow-list.js";
+export {
+  resolveTopicSettings,
+  TOPIC_DEFAULTS,
+  type TopicSettings,
+} from "./features/topics/settings.js";
 export { ProtocolApp } from "./http/app.js";
 export type { Context, Readiness } from "./http/context.js";
 export type { HttpReply, HttpRequest, ReplySink } from "./http/exchange.js";

@@ -96,6 +96,7 @@ async function serve(settings: ServeSettings): Promise<void> {
       webhookAllow: settings.webhookAllow,
       ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
       ...(settings.subscriptions === undefined ? {} : { subscriptions: settings.subscriptions }),
+      ...(settings.topics === undefined ? {} : { topics: settings.topics }),
     }).catch(async (error: unknown) => {
       const failure = listenFailure(error, settings.host, settings.port);
       if (!failure) throw error;

@@ -17,6 +17,8 @@ export interface TopicSettings {
   readonly defaultDeleteRetentionMs?: number;
   /** Null-key records stay on one partition until this many bytes went there (Kafka's batch.size; default 16 KiB). */
   readonly stickyBatchBytes?: number;
+  /** After a failed state write, how long before the state is replayed again (default 5 s). */
+  readonly recoverAfterMs?: number;
   readonly compaction?: CompactionSettings;
 }
 
@@ -42,6 +44,7 @@ export const TOPIC_DEFAULTS: ResolvedTopicSettings = {
   maxRecordsPerRequest: 10_000,
   defaultDeleteRetentionMs: 86_400_000,
   stickyBatchBytes: 16 * 1024,
+  recoverAfterMs: 5000,
   compaction: { intervalMs: 1000, bytesPerTick: 32 << 20, minDirtyRatio: 0.5, maxKeysPerPass: 1_000_000 },
 };
 
@@ -64,6 +67,7 @@ export function resolveTopicSettings(settings: TopicSettings | undefined): Resol
     ["maxPartitions", resolved.maxPartitions],
     ["maxRecordsPerRequest", resolved.maxRecordsPerRequest],
     ["stickyBatchBytes", resolved.stickyBatchBytes],
+    ["recoverAfterMs", resolved.recoverAfterMs],
     ["compaction.intervalMs", resolved.compaction.intervalMs],
     ["compaction.bytesPerTick", resolved.compaction.bytesPerTick],
     ["compaction.maxKeysPerPass", resolved.compaction.maxKeysPerPass],

@@ -29,7 +29,6 @@ export interface TopicServiceOptions {
 
 /** Records past the last snapshot before the state log compacts. */
 const COMPACT_STATE_AFTER = 1000;
-const RECOVER_AFTER_MS = 5000;
 
 export class TopicService {
   readonly engine: Engine;
@@ -87,7 +86,7 @@ export class TopicService {
   ensureOpen(): void {
     if (this.state === "open") return;
     throw new ProtocolError("UNAVAILABLE", "Topics are recovering their state; try again shortly", {
-      "retry-after": String(Math.ceil(RECOVER_AFTER_MS / 1000)),
+      "retry-after": String(Math.ceil(this.settings.recoverAfterMs / 1000)),
     });
   }
 
@@ -184,7 +183,7 @@ export class TopicService {
           this.state = "failed";
           retry();
         });
-      }, RECOVER_AFTER_MS);
+      }, this.settings.recoverAfterMs);
       this.reloadTimer.unref();
     };
     retry();
