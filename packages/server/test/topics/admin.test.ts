@@ -6,7 +6,16 @@
  */
 import { afterEach, describe, expect, test } from "vitest";
 import { BASE, expectError, type TestApp } from "../handlers/helpers.js";
-import { createTopic, describeTopic, jsonHeaders, produce, STORES, TOPICS, topicApp } from "./support.js";
+import {
+  createTopic,
+  describeTopic,
+  jsonHeaders,
+  produce,
+  STORES,
+  TOPICS,
+  type TopicDescription,
+  topicApp,
+} from "./support.js";
 
 const apps: TestApp[] = [];
 afterEach(async () => {
@@ -73,10 +82,11 @@ for (const kind of Object.keys(STORES)) {
     test("list pages through topics in name order", async () => {
       const t = await app(kind);
       for (const name of ["c", "a", "b", "e", "d"]) await createTopic(t, name);
-      const first = await (await t.request(`${TOPICS}?limit=2`)).json();
+      type Page = { topics: Array<{ name: string }>; next: string | null };
+      const first = (await (await t.request(`${TOPICS}?limit=2`)).json()) as Page;
       expect(first.topics.map((x: { name: string }) => x.name)).toEqual(["a", "b"]);
       expect(first.next).toBe("b");
-      const second = await (await t.request(`${TOPICS}?limit=2&after=b`)).json();
+      const second = (await (await t.request(`${TOPICS}?limit=2&after=b`)).json()) as Page;
       expect(second.topics.map((x: { name: string }) => x.name)).toEqual(["c", "d"]);
       const last = await (await t.request(`${TOPICS}?limit=2&after=d`)).json();
       expect(last).toMatchObject({ topics: [{ name: "e", config: { partitions: 1 } }], next: null });
@@ -89,7 +99,7 @@ for (const kind of Object.keys(STORES)) {
       await createTopic(t, "alt", { partitions: 2 });
       const res = await patch(t, "alt", { retention_ms: 60_000, partitions: 4 });
       expect(res.status).toBe(200);
-      const altered = await res.json();
+      const altered = (await res.json()) as TopicDescription;
       expect(altered).toMatchObject({ config: { partitions: 4, retention_ms: 60_000 }, revision: 2 });
       expect(altered.partitions).toHaveLength(4);
       for (const p of altered.partitions) {
@@ -97,13 +107,13 @@ for (const kind of Object.keys(STORES)) {
         expect(head.headers.get("stream-retention-ms")).toBe("60000");
       }
       // Nothing changes: no new revision.
-      expect((await (await patch(t, "alt", { partitions: 4 })).json()).revision).toBe(2);
+      expect(((await (await patch(t, "alt", { partitions: 4 })).json()) as TopicDescription).revision).toBe(2);
       await expectError(await patch(t, "alt", { partitions: 3 }), 400, "INVALID_PARTITION_COUNT");
       await expectError(await patch(t, "alt", { retention_ms: -1 }), 400, "INVALID_TOPIC_CONFIG");
       await expectError(await patch(t, "alt", { name: "x" }), 400, "INVALID_TOPIC_CONFIG");
       await expectError(await patch(t, "missing", { partitions: 5 }), 404, "TOPIC_NOT_FOUND");
       // Back to the server default.
-      const reset = await (await patch(t, "alt", { retention_ms: null })).json();
+      const reset = (await (await patch(t, "alt", { retention_ms: null })).json()) as TopicDescription;
       expect(reset.config.retention_ms).toBeNull();
       expect(
         (await t.request(`${BASE}/topics/alt/0`, { method: "HEAD" })).headers.get("stream-retention-ms"),

@@ -77,8 +77,10 @@ for (const kind of Object.keys(STORES)) {
       expect(plain).toEqual(read.map((r) => r.value));
       // A consumer's old offset inside the compacted range still reads, from the next kept record.
       const oldest = [...written.values()][3]!;
-      const atOld = await (await t.request(`${PARTITION}?offset=${oldest.offset}&view=records`)).json();
-      expect(atOld[0].seq).toBeGreaterThanOrEqual(oldest.seq);
+      const atOld = (await (await t.request(`${PARTITION}?offset=${oldest.offset}&view=records`)).json()) as Array<{
+        seq: number;
+      }>;
+      expect(atOld[0]!.seq).toBeGreaterThanOrEqual(oldest.seq);
       // SSE sends the kept records only.
       const sse = await t.request(`${PARTITION}?offset=-1&live=sse`);
       const { events } = await readSse(sse, (evs) =>

@@ -25,8 +25,10 @@ function consumer(found: { directory?: TopicDirectory; stats?: PartitionStats })
     name: "consumer",
     setup(host) {
       host.onOpen(() => {
-        found.directory = host.lookup(TOPIC_DIRECTORY);
-        found.stats = host.lookup(PARTITION_STATS);
+        const directory = host.lookup(TOPIC_DIRECTORY);
+        const stats = host.lookup(PARTITION_STATS);
+        if (directory) found.directory = directory;
+        if (stats) found.stats = stats;
       });
     },
   };

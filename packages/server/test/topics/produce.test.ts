@@ -176,8 +176,8 @@ for (const kind of Object.keys(STORES)) {
         body: gzipSync(JSON.stringify([{ key: "z", value: "compressed" }])),
       });
       expect(res.status).toBe(200);
-      const [answer] = (await res.json()).records;
-      const read = await readRecords(t, `${BASE}/topics/gz/${answer.partition}`);
+      const [answer] = ((await res.json()) as { records: Array<{ partition: number }> }).records;
+      const read = await readRecords(t, `${BASE}/topics/gz/${answer!.partition}`);
       expect(read.map((r) => r.value.value)).toEqual(["compressed"]);
     });
 
