@@ -25,6 +25,7 @@ import { fanOutScenario } from "./scenarios/s4-fan-out.js";
 import { manyStreamsScenario } from "./scenarios/s5-many-streams.js";
 import { sseMemoryScenario } from "./scenarios/s6-sse-memory.js";
 import { restartScenario } from "./scenarios/s7-restart.js";
+import { keyedProduceScenario } from "./scenarios/s9-keyed-produce.js";
 import { settingsFor } from "./settings.js";
 
 const flags = parseFlags(process.argv.slice(2));
@@ -85,6 +86,7 @@ try {
   });
   await attempt("s5", "5. Many streams", async () => [await manyStreamsScenario(context)]);
   await attempt("s7", "7. Restart time", async () => [await restartScenario(context)]);
+  await attempt("s9", "9. Keyed produce", async () => [await keyedProduceScenario(context)]);
 
   results.sort((a, b) => a.id.localeCompare(b.id));
   const minutes = (Date.now() - startedAt.getTime()) / 60_000;

@@ -38,6 +38,13 @@ export interface Settings {
     readonly streams: Readonly<Partial<Record<ServerId, number>>>;
     readonly connections: number;
   };
+  readonly keyedProduce: {
+    readonly connections: number;
+    readonly batch: number;
+    readonly valueBytes: number;
+    readonly keys: number;
+    readonly seconds: number;
+  };
   readonly restart: {
     readonly servers: readonly ("rivulet" | "refFile")[];
     readonly streams: number;
@@ -93,6 +100,7 @@ const FULL: Settings = {
     streams: { rivulet: 100_000, refFile: 10_000, refMemory: 30_000, trivial: 30_000 },
     connections: 64,
   },
+  keyedProduce: { connections: 16, batch: 100, valueBytes: 100, keys: 100_000, seconds: 5 },
   restart: {
     servers: ["rivulet", "refFile"],
     streams: 100_000,
@@ -126,6 +134,7 @@ const QUICK: Settings = {
     rampStepSeconds: 0.5,
   },
   manyStreams: { streams: { rivulet: 1_000, refFile: 200, refMemory: 1_000, trivial: 1_000 }, connections: 16 },
+  keyedProduce: { ...FULL.keyedProduce, seconds: 1 },
   restart: { ...FULL.restart, streams: 1_000, bytesPerStream: 1_024, referenceStreams: 200 },
 };
 
@@ -161,6 +170,7 @@ const SMOKE: Settings = {
     rampStepSeconds: 0.3,
   },
   manyStreams: { streams: { rivulet: 100 }, connections: 4 },
+  keyedProduce: { connections: 4, batch: 20, valueBytes: 100, keys: 1000, seconds: 0.3 },
   restart: {
     servers: ["rivulet", "refFile"],
     streams: 50,

@@ -91,7 +91,7 @@ describe("npm run bench -- --smoke", () => {
   });
 
   it("has every scenario, each with tables of figures", () => {
-    expect(scenarios.map((s) => s.id)).toEqual(["s1", "s2", "s3", "s4", "s5", "s6", "s7"]);
+    expect(scenarios.map((s) => s.id)).toEqual(["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s9"]);
     for (const scenario of scenarios) {
       expect(scenario.data.failed, `${scenario.id}: ${scenario.notes.join(" ")}`).toBeUndefined();
       expect(scenario.tables.length).toBeGreaterThan(0);
@@ -219,5 +219,20 @@ describe("npm run bench -- --smoke", () => {
       expect(row.uncleanStops).toEqual([]);
       expect(row.presence).toEqual({ sampled: row.streams, missing: 0 });
     }
+  });
+
+  it("9. keyed produce: every configuration acknowledged records, all of them stored, over every partition", () => {
+    const { partitions, rows } = data<{
+      partitions: number;
+      rows: Array<{ label: string; recordsPerSecond: Spread; p99: Spread; partitionsHit: number; ackCheck: string }>;
+    }>("s9");
+    expect(rows).toHaveLength(4);
+    for (const row of rows) {
+      expect(positive(row.recordsPerSecond.median), row.label).toBe(true);
+      expect(positive(row.p99.median), row.label).toBe(true);
+      expect(row.ackCheck, row.label).toBe("ok");
+    }
+    // Batches of random keys reach every partition.
+    for (const row of rows.slice(1)) expect(row.partitionsHit, row.label).toBe(partitions);
   });
 });
