@@ -3,19 +3,21 @@
  * its CPU time went. The profile is taken apart from `npm run bench`: profiling slows the
  * server, so its figures would not be the server's.
  *
- *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|fan-out|producer [seconds]
+ *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|records|lookups|fan-out|producer|subscriptions [seconds]
  *
  * Writes the .cpuprofile files and a summary to bench/results/tmp/profiles/ (not committed).
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { measureSubscriptions } from "@rivulet/load";
 import { killAll } from "./core/children.js";
 import { REPO_ROOT } from "./core/repo-root.js";
 import { runJob } from "./load/run-job.js";
 import { formatSummary, summariseProfile } from "./profile/cpu-profile-summary.js";
 import { STREAM_BASE } from "./scenarios/context.js";
-import { launchServer, type RunningServer } from "./servers/launch.js";
+import { type LaunchOptions, launchServer, type RunningServer } from "./servers/launch.js";
+import { settingsFor } from "./settings.js";
 
 const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<unknown>> = {
   appends: (server, seconds) => appends(server, seconds, 1),
@@ -55,6 +57,24 @@ const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<
       reads.push(await runJob("catchUpRead", { origin: server.url, path, timeoutMs: 60_000 }, 90_000));
     return reads;
   },
+  records: async (server, seconds) => {
+    const path = await fillJson(server, 100e6, 1 << 20);
+    const reads = [];
+    const end = performance.now() + seconds * 1000;
+    while (performance.now() < end) {
+      reads.push(await runJob("catchUpRead", { origin: server.url, path, timeoutMs: 60_000, view: "records" }, 90_000));
+    }
+    return reads;
+  },
+  lookups: async (server, seconds) => {
+    const path = await fillJson(server, 200e6, 256 << 10);
+    const lookups = Math.round(seconds * 500);
+    return runJob(
+      "timeLookups",
+      { origin: server.url, path, lookups, warmup: 100, timeoutMs: seconds * 2000 },
+      seconds * 2000 + 60_000,
+    );
+  },
   "fan-out": (server, seconds) =>
     runJob(
       "fanOut",
@@ -91,7 +111,46 @@ const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<
       },
       seconds * 1000 + 120_000,
     ),
+  // Scenario 8 at full size: half the time at a fixed rate, half at peak.
+  subscriptions: (server, seconds) =>
+    measureSubscriptions(
+      {
+        target: {
+          origin: server.url,
+          headers: {},
+          serverPid: server.pid,
+          root: STREAM_BASE.slice(0, -1),
+          path: (name) => `${STREAM_BASE}${name}`,
+          created: () => {},
+          createdRange: () => {},
+        },
+        jobs: runJob,
+        runs: 1,
+        createAttempts: 1,
+        progress: console.log,
+      },
+      {
+        ...settingsFor("full").subscriptions,
+        rateSeconds: seconds / 2,
+        peakSeconds: seconds / 2,
+        warmupSeconds: 0,
+      },
+    ),
 };
+
+/** A JSON stream of `totalBytes` in 200 B messages, appended `requestBytes` at a time. */
+async function fillJson(server: RunningServer, totalBytes: number, requestBytes: number): Promise<string> {
+  const path = `${STREAM_BASE}p-json`;
+  await runJob(
+    "fillStream",
+    { origin: server.url, path, json: true, totalBytes, requestBytes, messageBytes: 200, timeoutMs: 300_000 },
+    360_000,
+  );
+  return path;
+}
+
+/** Loads that need more than a plain server. */
+const LAUNCH: Readonly<Record<string, LaunchOptions>> = { subscriptions: { webhooks: true } };
 
 async function appends(server: RunningServer, seconds: number, streams: number): Promise<unknown> {
   await runJob(
@@ -125,7 +184,7 @@ await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });
 const dataDir = await mkdtemp(join(tmpdir(), "rivulet-profile-"));
 try {
-  const server = await launchServer("rivulet", { dataDir, cpuProfileDir: outDir });
+  const server = await launchServer("rivulet", { ...LAUNCH[name], dataDir, cpuProfileDir: outDir });
   try {
     console.log(`profiling rivulet (fsync) under '${name}' for ${seconds} s`);
     console.log(JSON.stringify(await load(server, seconds), (key, value) => (key === "curve" ? undefined : value)));

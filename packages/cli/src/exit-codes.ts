@@ -40,6 +40,17 @@ const BY_STREAM_CODE: Record<StreamErrorCode, number> = {
   RATE_LIMITED: EXIT.unavailable,
   PARSE_ERROR: EXIT.unavailable,
   ABORTED: EXIT.interrupted,
+  INVALID_SUBSCRIPTION: EXIT.usage,
+  WEBHOOK_URL_REJECTED: EXIT.usage,
+  WEBHOOK_URL_TOO_LONG: EXIT.usage,
+  PATTERN_TOO_COMPLEX: EXIT.usage,
+  TOO_MANY_SUBSCRIPTION_STREAMS: EXIT.usage,
+  INVALID_ACK: EXIT.usage,
+  SUBSCRIPTION_EXISTS: EXIT.conflict,
+  FENCED: EXIT.conflict,
+  ALREADY_CLAIMED: EXIT.conflict,
+  SUBSCRIPTION_LIMIT_REACHED: EXIT.unavailable,
+  WEBHOOK_REJECTED: EXIT.auth,
 };
 
 export function exitCodeFor(error: unknown): number {
@@ -54,14 +65,18 @@ export const EXIT_CODES_HELP = `Exit codes:
   0    success (tail: the stream was closed)
   1    usage: bad arguments or input, or a request the server refused as invalid
        (USAGE, INVALID_ARGUMENT, INPUT, BAD_REQUEST, PAYLOAD_TOO_LARGE); serve could not
-       listen on --host/--port (CANNOT_LISTEN); also INTERNAL, a bug in rivulet
-  2    not found: no such stream, or it is gone (NOT_FOUND, GONE)
+       listen on --host/--port (CANNOT_LISTEN); also INTERNAL, a bug in rivulet;
+       sub: INVALID_SUBSCRIPTION, WEBHOOK_URL_REJECTED, WEBHOOK_URL_TOO_LONG,
+       PATTERN_TOO_COMPLEX, TOO_MANY_SUBSCRIPTION_STREAMS, INVALID_ACK
+  2    not found: no such stream or subscription, or it is gone (NOT_FOUND, GONE)
   3    conflict: exists with another configuration, content type mismatch, stream
        closed, producer fenced or out of sequence (ALREADY_EXISTS, CONFIG_CONFLICT,
-       STREAM_CLOSED, STALE_EPOCH, SEQUENCE_GAP, SEQUENCE_CONFLICT)
-  4    auth: UNAUTHORIZED, FORBIDDEN
-  5    server or network: SERVER_ERROR, NETWORK, TIMEOUT, RATE_LIMITED, PARSE_ERROR;
-       serve: the data directory is in use by another process (DATA_DIR_LOCKED)
+       STREAM_CLOSED, STALE_EPOCH, SEQUENCE_GAP, SEQUENCE_CONFLICT); sub:
+       SUBSCRIPTION_EXISTS, FENCED, ALREADY_CLAIMED
+  4    auth: UNAUTHORIZED, FORBIDDEN, WEBHOOK_REJECTED
+  5    server or network: SERVER_ERROR, NETWORK, TIMEOUT, RATE_LIMITED, PARSE_ERROR,
+       SUBSCRIPTION_LIMIT_REACHED; serve: the data directory is in use by another
+       process (DATA_DIR_LOCKED)
   6    damaged data directory: fsck found damage, or serve refused to start (DATA_CORRUPTED)
   7    fsck --repair repaired damage (its report says what was dropped)
   130  interrupted (Ctrl-C)`;

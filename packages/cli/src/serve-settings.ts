@@ -8,7 +8,9 @@ import {
   DEFAULT_SEGMENT_BYTES,
   DEFAULTS,
   type Durability,
+  type GroupSettings,
   LISTEN_DEFAULTS,
+  resolveGroupSettings,
   resolveSubscriptionSettings,
   resolveTopicSettings,
   type SubscriptionSettings,
@@ -57,6 +59,8 @@ export interface ServeSettings extends AuthSettings {
   subscriptions?: SubscriptionSettings;
   /** Topics' paths, limits and compaction: only from the config file's `topics` object. */
   topics?: TopicSettings;
+  /** Consumer group timeouts and limits: only from the config file's `groups` object. */
+  groups?: GroupSettings;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
@@ -281,9 +285,19 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
   let auth: AuthOptions | undefined;
   let subscriptions: SubscriptionSettings | undefined;
   let topics: TopicSettings | undefined;
+  let groups: GroupSettings | undefined;
   for (const [key, value] of Object.entries(config)) {
     if (key === "auth") {
       auth = objectSetting(value, key, file) as AuthOptions;
+      continue;
+    }
+    if (key === "groups") {
+      groups = objectSetting(value, key, file) as GroupSettings;
+      try {
+        resolveGroupSettings(groups);
+      } catch (error) {
+        throw usage(`${(error as Error).message} (in ${file})`);
+      }
       continue;
     }
     if (key === "subscriptions") {
@@ -326,7 +340,13 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
     command.setOptionValueWithSource(key, parsed, "config");
   }
   const settings = command.opts() as ServeSettings;
-  return { ...settings, ...(auth && { auth }), ...(subscriptions && { subscriptions }), ...(topics && { topics }) };
+  return {
+    ...settings,
+    ...(auth && { auth }),
+    ...(subscriptions && { subscriptions }),
+    ...(groups && { groups }),
+    ...(topics && { topics }),
+  };
 }
 
 function objectSetting(value: unknown, key: string, file: string): object {

@@ -194,6 +194,7 @@ const TYPES_CHECK = `
 import { type Batch, createClient, DurableStream, isStreamError, type StreamError } from "@rivulet/client";
 import { Consumer } from "@rivulet/client/consumer";
 import { FileOffsetStore } from "@rivulet/client/node";
+import { startWorker, subscriptions, type Wake, webhookReceiver } from "@rivulet/client/subscriptions";
 import { type ClosedLoopResult, ms } from "@rivulet/load";
 import { formatOffset } from "@rivulet/protocol";
 import { createFetchHandler, MemoryStore, ProtocolApp, type RivuletServer, startServer } from "@rivulet/server";
@@ -213,5 +214,11 @@ const consumer = new Consumer<{ id: number }>({ stream: orders, offsetStore: sto
   const ids: number[] = batch.items.map((item) => item.id);
   void ids;
 } });
-export { batches, consumer, failed, handler, offset, peak };
+const subs = subscriptions({ baseUrl: server.url + "/v1/stream" });
+const handle = async (wake: Wake): Promise<void> => {
+  for (const pending of wake.streams) for await (const batch of await wake.read(pending)) void batch.items;
+};
+const onWebhook: (request: Request) => Promise<Response> = webhookReceiver(subs, handle).fetch;
+const worker = startWorker(subs, "jobs", handle, { concurrency: 2 });
+export { batches, consumer, failed, handler, offset, onWebhook, peak, worker };
 `;

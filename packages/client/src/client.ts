@@ -101,7 +101,7 @@ function resolvePath(baseUrl: string | undefined, path: string | URL): string {
 }
 
 /** The token as an Authorization header beneath the configured headers, which may override it. */
-function withToken(headers: DynamicRecord | undefined, token: DynamicValue): DynamicRecord {
+export function withToken(headers: DynamicRecord | undefined, token: DynamicValue): DynamicRecord {
   const authorization = async () => {
     const value = typeof token === "function" ? await token() : token;
     return value === undefined ? undefined : `Bearer ${value}`;

@@ -36,7 +36,29 @@ export type StreamErrorCode =
   /** The API was used in a way that cannot work (e.g. `json()` on a live read). */
   | "USAGE"
   /** An option or argument has a value that cannot work (a usage error found at once); see `InvalidArgumentError`. */
-  | "INVALID_ARGUMENT";
+  | "INVALID_ARGUMENT"
+  // Subscriptions (`@rivulet/client/subscriptions`, PROTOCOL §6–7): the server's own codes.
+  /** A subscription id or configuration the server refused; the message names the field. */
+  | "INVALID_SUBSCRIPTION"
+  /** A webhook URL refused to prevent server-side request forgery (PROTOCOL §12.8). */
+  | "WEBHOOK_URL_REJECTED"
+  | "WEBHOOK_URL_TOO_LONG"
+  /** A glob pattern longer, deeper or with more wildcards than the server accepts. */
+  | "PATTERN_TOO_COMPLEX"
+  /** More streams for one subscription than the server accepts. */
+  | "TOO_MANY_SUBSCRIPTION_STREAMS"
+  /** An ack for a stream the subscription does not link, or an offset outside it. */
+  | "INVALID_ACK"
+  /** The subscription id exists with a different configuration (PROTOCOL §6.2). */
+  | "SUBSCRIPTION_EXISTS"
+  /** The server holds as many subscriptions as it may. */
+  | "SUBSCRIPTION_LIMIT_REACHED"
+  /** The wake is no longer current: a newer generation fenced it (PROTOCOL §7.3). */
+  | "FENCED"
+  /** Another worker holds the subscription's lease; see `AlreadyClaimedError`. */
+  | "ALREADY_CLAIMED"
+  /** A webhook request failed verification (signature, key, time, body); see `WebhookRejectedError`. */
+  | "WEBHOOK_REJECTED";
 
 /** Codes whose failures may succeed when tried again unchanged. */
 const RETRYABLE_CODES: ReadonlySet<StreamErrorCode> = new Set(["RATE_LIMITED", "SERVER_ERROR", "NETWORK", "TIMEOUT"]);

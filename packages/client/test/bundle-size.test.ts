@@ -1,8 +1,10 @@
 /**
  * The browser bundle budget. Everything `@rivulet/client` exports, bundled for browsers and
  * minified by esbuild (as `npx esbuild packages/client/src/index.ts --bundle --minify
- * --format=esm` does), stays under 50 KB. The consumer (`@rivulet/client/consumer`) is its own
- * entry point: an app that consumes loads both, which is checked to stay free of Node too.
+ * --format=esm` does), stays under 50 KB. The consumer (`@rivulet/client/consumer`) and
+ * subscriptions (`@rivulet/client/subscriptions`) are their own entry points: an app that
+ * consumes, or receives webhooks in a browser-like runtime (Workers), loads the main entry
+ * and one of them, which is checked to stay free of Node too.
  */
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -38,6 +40,11 @@ describe("browser bundle", () => {
 
   it("the main and consumer entries together build for browsers", async () => {
     const both = await minifiedSize("index", "consumer");
+    expect(both).toBeGreaterThan(await minifiedSize("index"));
+  });
+
+  it("the main and subscriptions entries together build for browsers", async () => {
+    const both = await minifiedSize("index", "subscriptions");
     expect(both).toBeGreaterThan(await minifiedSize("index"));
   });
 });

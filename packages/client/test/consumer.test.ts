@@ -107,12 +107,19 @@ describe("Consumer", () => {
     const direct = await jsonStream("faults");
     const url = `${proxy.url}${new URL(direct.url).pathname}`;
     let requests = 0;
+    let faults = 0;
+    // Faults start with the second read, so even a run that needs few reads meets them.
+    const fault = <T>(rule: T): T => {
+      faults++;
+      return rule;
+    };
     proxy.setRule((request) => {
       if (request.method !== "GET") return undefined;
       requests++;
-      if (requests % 5 === 0) return { kind: "reset" };
-      if (requests % 7 === 0) return { kind: "status", status: 503 };
-      if (request.url.searchParams.get("live") === "sse" && requests % 3 === 0) return { kind: "cut-after", ms: 40 };
+      if (requests % 5 === 2) return fault({ kind: "reset" });
+      if (requests % 7 === 3) return fault({ kind: "status", status: 503 });
+      if (request.url.searchParams.get("live") === "sse" && requests % 3 === 0)
+        return fault({ kind: "cut-after", ms: 40 });
       return undefined;
     });
     const store = new MemoryOffsetStore();
@@ -163,7 +170,7 @@ describe("Consumer", () => {
     expect(handled).toEqual(Array.from({ length: total }, (_, i) => i));
     // The run really was interrupted: several consumers, and faults on the way.
     expect(rounds).toBeGreaterThanOrEqual(3);
-    expect(requests).toBeGreaterThanOrEqual(7);
+    expect(faults).toBeGreaterThanOrEqual(2);
   });
 
   it("ends with reason closed at EOF, handing the final batch to the handler", async () => {

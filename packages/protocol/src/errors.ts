@@ -49,6 +49,8 @@ export const ERROR_STATUS = {
   INVALID_PARTITION_COUNT: 400,
   /** A produced record that is not `{key?, value?, headers?, ts?, partition?}` as documented: the message says which and why. */
   INVALID_RECORD: 400,
+  /** A consumer group request (id, heartbeat, commit, reset) that is not valid: the message says which field. */
+  INVALID_GROUP_REQUEST: 400,
   /** A credential is required and was absent or invalid (sent with `WWW-Authenticate: Bearer`). */
   UNAUTHORIZED: 401,
   /** The credential is valid but does not grant this operation on this path. */
@@ -58,6 +60,10 @@ export const ERROR_STATUS = {
   FORK_SOURCE_NOT_FOUND: 404,
   /** No subscription with this id (or it was deleted, PROTOCOL §6.3). */
   SUBSCRIPTION_NOT_FOUND: 404,
+  /** No consumer group with this id. */
+  GROUP_NOT_FOUND: 404,
+  /** The group has no member with this id: it left, its session expired, or another took its instance id (KIP-848). */
+  UNKNOWN_MEMBER_ID: 404,
   /** No topic with this name. */
   TOPIC_NOT_FOUND: 404,
   /** The topic has no partition with this number. */
@@ -83,6 +89,18 @@ export const ERROR_STATUS = {
   TOPIC_PATH_IN_USE: 409,
   /** A produce request older than one the same producer already wrote to that partition: send one request at a time. */
   PRODUCER_OUT_OF_ORDER: 409,
+  /** The member's epoch is not its current one: it must give up its partitions and rejoin with epoch 0 (KIP-848). */
+  FENCED_MEMBER_EPOCH: 409,
+  /** A commit for a partition the member does not own at that epoch: heartbeat, then retry with the current assignment. */
+  STALE_MEMBER_EPOCH: 409,
+  /** Another active member holds this instance id; with `Retry-After` until its session ends (KIP-848). */
+  UNRELEASED_INSTANCE_ID: 409,
+  /** The group has members: offsets may be reset, and the group deleted, only when it has none. */
+  GROUP_NOT_EMPTY: 409,
+  /** A commit below the group's committed offset: offsets go back only through a reset; the body names the committed one. */
+  OFFSET_REGRESSION: 409,
+  /** A member asks for another assignor than the one the group's members use. */
+  INCONSISTENT_ASSIGNOR: 409,
   STREAM_GONE: 410,
   /** The offset is before the stream's earliest retained position; sent with Stream-Earliest-Offset. */
   OFFSET_OUT_OF_RANGE: 410,
@@ -116,6 +134,10 @@ export const ERROR_STATUS = {
   SUBSCRIPTION_LIMIT_REACHED: 507,
   /** The server holds as many topics as it is configured to; no new one can be created. */
   TOPIC_LIMIT_REACHED: 507,
+  /** The server holds as many consumer groups as it is configured to; no new one can be created. */
+  GROUP_LIMIT_REACHED: 507,
+  /** The group has as many members as it is configured to; no new one can join. */
+  GROUP_MAX_SIZE_REACHED: 507,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

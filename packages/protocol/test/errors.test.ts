@@ -113,3 +113,24 @@ describe("ProtocolError", () => {
     expect(isProtocolError({ code: "INTERNAL", status: 500 })).toBe(false);
   });
 });
+
+describe("consumer group codes", () => {
+  test("each has the status docs/kafka-layer.md documents", () => {
+    const expected: Partial<Record<ErrorCode, number>> = {
+      INVALID_GROUP_REQUEST: 400,
+      GROUP_NOT_FOUND: 404,
+      UNKNOWN_MEMBER_ID: 404,
+      TOPIC_NOT_FOUND: 404,
+      PARTITION_NOT_FOUND: 404,
+      FENCED_MEMBER_EPOCH: 409,
+      STALE_MEMBER_EPOCH: 409,
+      UNRELEASED_INSTANCE_ID: 409,
+      GROUP_NOT_EMPTY: 409,
+      OFFSET_REGRESSION: 409,
+      INCONSISTENT_ASSIGNOR: 409,
+      GROUP_LIMIT_REACHED: 507,
+      GROUP_MAX_SIZE_REACHED: 507,
+    };
+    for (const [code, status] of Object.entries(expected)) expect(ERROR_STATUS[code as ErrorCode], code).toBe(status);
+  });
+});

@@ -43,6 +43,11 @@ export interface FeatureHost {
   onOpen(hook: () => Promise<void> | void): void;
   /** Runs at shutdown, after requests drained and before the store closes. */
   onClose(hook: () => Promise<void> | void): void;
+  /**
+   * Runs when a graceful shutdown starts draining requests: anything the feature keeps waiting
+   * (as long-polls wait) should answer now. New requests may still arrive until the server closes.
+   */
+  onDrain(hook: () => void): void;
   /** A check /readyz consults; the server is ready only when every check is. */
   readiness(check: () => Readiness): void;
   /** Declares a protocol extension the feature adds, for `GET {base}/__ds/capabilities`. */

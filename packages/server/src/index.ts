@@ -4,6 +4,7 @@ export { Capabilities } from "./capabilities.js";
 export { Engine } from "./engine/engine.js";
 export type { EngineEvent, EngineEventType, EventFeed, EventOf } from "./engine/events.js";
 export { type Feature, type FeatureHost, type ServiceKey, serviceKey } from "./feature.js";
+export { GROUP_DEFAULTS, type GroupSettings, resolveGroupSettings } from "./features/groups/settings.js";
 export { PARTITION_STATS, TOPIC_DIRECTORY } from "./features/groups/sources/keys.js";
 export type {
   PartitionPosition,

@@ -2,6 +2,7 @@
  * The server's own settings, with the documented defaults (docs/security.md describes the
  * limits). ServerOptions (server-options.ts) adds the features to mount.
  */
+import type { GroupSettings } from "./features/groups/settings.js";
 import type { SubscriptionSettings } from "./features/subscriptions/settings.js";
 import type { TopicSettings } from "./features/topics/settings.js";
 import type { AuthOptions } from "./http/middleware/auth/config.js";
@@ -92,6 +93,8 @@ export interface CoreOptions {
   subscriptions?: SubscriptionSettings;
   /** Topics: where partition streams live, limits, compaction (docs/kafka-layer.md). */
   topics?: TopicSettings;
+  /** Consumer group timeouts and limits (docs/kafka-layer.md). */
+  groups?: GroupSettings;
 }
 
 export type ResolvedOptions = Required<
@@ -106,6 +109,7 @@ export type ResolvedOptions = Required<
     | "publicUrl"
     | "subscriptions"
     | "topics"
+    | "groups"
   >
 > & {
   store: Store;
@@ -115,6 +119,7 @@ export type ResolvedOptions = Required<
   publicUrl: string | undefined;
   subscriptions: SubscriptionSettings | undefined;
   topics: TopicSettings | undefined;
+  groups: GroupSettings | undefined;
   rateLimitPerClientBurst: number | undefined;
   rateLimitPerTokenBurst: number | undefined;
 };

@@ -97,6 +97,7 @@ async function serve(settings: ServeSettings): Promise<void> {
       ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
       ...(settings.subscriptions === undefined ? {} : { subscriptions: settings.subscriptions }),
       ...(settings.topics === undefined ? {} : { topics: settings.topics }),
+      ...(settings.groups === undefined ? {} : { groups: settings.groups }),
     }).catch(async (error: unknown) => {
       const failure = listenFailure(error, settings.host, settings.port);
       if (!failure) throw error;

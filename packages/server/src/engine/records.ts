@@ -8,16 +8,19 @@
  * JSON streams: every message is a record. Other streams: every append is a record; one larger
  * than a chunk, or read from a position inside it, comes in pieces that share its seq and time.
  */
-import { isHole, isJsonContentType, mediaType, type RecordPosition, recordJson } from "@rivulet/protocol";
+import { isHole, isJsonContentType, mediaType } from "@rivulet/protocol";
 import type { IndexEntry } from "../store/types.js";
 import { checkRetained } from "./earliest.js";
 import { type IndexReads, messageAt, source } from "./positions.js";
 import { readChunk } from "./reader.js";
+import { RecordsWriter } from "./records-writer.js";
 import type { StreamState } from "./stream-state.js";
 
 export interface RecordsChunk {
-  /** Each record as JSON text. */
-  readonly records: string[];
+  /** The response body: the records as a JSON array, one per line. */
+  readonly body: Buffer;
+  /** Records in it. */
+  readonly count: number;
   readonly start: number;
   readonly end: number;
   readonly upToDate: boolean;
@@ -46,11 +49,12 @@ export async function readRecords(
     ? await jsonRecords(engine, stream, bytes, start, entries, limit)
     : byteRecords(stream, bytes, start, chunk.end < tail, entries, limit);
   const end = found.end;
-  return { records: found.records, start, end, upToDate: end === tail, closed: closed && end === tail };
+  const count = found.records.count;
+  return { body: found.records.finish(), count, start, end, upToDate: end === tail, closed: closed && end === tail };
 }
 
 interface Found {
-  readonly records: string[];
+  readonly records: RecordsWriter;
   readonly end: number;
 }
 
@@ -63,21 +67,20 @@ async function jsonRecords(
   entries: IndexEntry[],
   limit: number,
 ): Promise<Found> {
-  if (bytes.length === 0) return { records: [], end: start };
+  // Heads add about 140 bytes a message: twice the data is room enough for messages of 140 B.
+  const records = new RecordsWriter(bytes.length * 2);
+  if (bytes.length === 0) return { records, end: start };
   let seq = (await messageAt(engine, stream, start)).seq;
-  const records: string[] = [];
   let next = 0; // the next index entry that may start at or before a message
   let ts = entries[0]?.ts ?? 0;
   let at = 0;
-  while (at < bytes.length && records.length < limit) {
+  while (at < bytes.length && records.count < limit) {
     const nl = bytes.indexOf(NEWLINE, at);
     const position = start + at;
     while (next < entries.length && entries[next]!.position <= position) ts = entries[next++]!.ts;
-    // A hole (a message compaction removed) keeps its seq but is no record.
-    if (!isHole(bytes, at)) {
-      const record: RecordPosition = { start: position, end: start + nl + 1, seq, ts };
-      records.push(recordJson(record, bytes.toString("utf8", at, nl - 1)));
-    }
+    // A hole (a message compaction removed) keeps its seq but is no record. Else the value is
+    // the message as stored, without its separating `,\n`.
+    if (!isHole(bytes, at)) records.addBytes({ start: position, end: start + nl + 1, seq, ts }, bytes, at, nl - 1);
     seq++;
     at = nl + 1;
   }
@@ -102,15 +105,15 @@ function byteRecords(
     if (boundary) end = boundary.position;
   }
   const text = mediaType(stream.contentType).startsWith("text/");
-  const records: string[] = [];
+  const records = new RecordsWriter(bytes.length * (text ? 1.2 : 1.4));
   let at = start;
-  for (let i = 0; i < entries.length && at < end && records.length < limit; i++) {
+  for (let i = 0; i < entries.length && at < end && records.count < limit; i++) {
     const next = entries[i + 1]?.position ?? Number.POSITIVE_INFINITY;
     if (next <= at) continue;
     const to = Math.min(next, end);
     const piece = bytes.subarray(at - start, to - start);
     const value = text ? JSON.stringify(piece.toString("utf8")) : `"${piece.toString("base64")}"`;
-    records.push(recordJson({ start: at, end: to, seq: entries[i]!.seq, ts: entries[i]!.ts }, value));
+    records.addText({ start: at, end: to, seq: entries[i]!.seq, ts: entries[i]!.ts }, value);
     at = to;
   }
   return { records, end: at };

@@ -2,8 +2,9 @@
 import type { Feature } from "../feature.js";
 import { adminList } from "./admin-list/index.js";
 import { capabilities } from "./capabilities/index.js";
+import { groups } from "./groups/index.js";
 import { retention } from "./retention/index.js";
 import { subscriptions } from "./subscriptions/index.js";
 import { topics } from "./topics/index.js";
 
-export const builtInFeatures: readonly Feature[] = [adminList, capabilities, retention, subscriptions, topics];
+export const builtInFeatures: readonly Feature[] = [adminList, capabilities, retention, subscriptions, topics, groups];

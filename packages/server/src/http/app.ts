@@ -60,6 +60,7 @@ export class ProtocolApp {
       publicUrl: options.publicUrl,
       subscriptions: options.subscriptions,
       topics: options.topics,
+      groups: options.groups,
       rateLimitPerClientBurst: options.rateLimitPerClientBurst,
       rateLimitPerTokenBurst: options.rateLimitPerTokenBurst,
     };
@@ -175,6 +176,7 @@ export class ProtocolApp {
       route: (route: RouteSpec) => this.router.add(route),
       onOpen: (hook) => this.lifecycle.onOpen(hook),
       onClose: (hook) => this.lifecycle.onClose(hook),
+      onDrain: (hook) => this.lifecycle.onDrain(hook),
       readiness: (check) => this.lifecycle.addCheck(check),
       capability: (name, version) => this.capabilities.declare(name, version),
       provide: (key, value) => {

@@ -4,7 +4,7 @@
  * response. Without `view`, `limit` means nothing and is ignored, as a server without the
  * extension ignores both.
  */
-import { Header, ProtocolError, RECORDS_VIEW, readEtag, recordsArray } from "@rivulet/protocol";
+import { Header, ProtocolError, RECORDS_VIEW, readEtag } from "@rivulet/protocol";
 import type { RecordsChunk } from "../engine/records.js";
 import type { HttpRequest } from "./exchange.js";
 
@@ -44,8 +44,6 @@ export function recordsEtag(streamId: string, start: string, chunk: RecordsChunk
   return `${plain.slice(0, -1)}:r${limit}"`;
 }
 
-const encoder = new TextEncoder();
-
-export function recordsBody(records: readonly string[]): Uint8Array[] {
-  return [encoder.encode(recordsArray(records))];
+export function recordsBody(chunk: RecordsChunk): Uint8Array[] {
+  return [chunk.body];
 }

@@ -92,7 +92,7 @@ async function readAll(engine: Engine): Promise<RecordView[]> {
   let at = stream.earliest;
   while (at < stream.tail) {
     const chunk = await readRecords(engine, stream, at, 1 << 20, 10_000);
-    out.push(...chunk.records.map((text) => JSON.parse(text) as RecordView));
+    out.push(...(JSON.parse(chunk.body.toString("utf8")) as RecordView[]));
     at = chunk.end;
   }
   return out;

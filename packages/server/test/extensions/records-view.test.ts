@@ -168,6 +168,7 @@ for (const kind of STORES) {
       const res = await app.request(`${path}?offset=-1&live=sse&view=records`);
       expect(res.headers.get("stream-view")).toBe("records");
       expect(res.headers.get("stream-sse-data-encoding")).toBeNull();
+      expect(res.headers.get("stream-earliest-offset")).toBe(formatOffset(0));
       const appended = app.append(path, "application/octet-stream", new Uint8Array([8, 9]));
       const { events } = await readSse(res, (evs) => evs.filter((e) => e.event === "data").length >= 2);
       await appended;

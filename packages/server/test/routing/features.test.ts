@@ -2,7 +2,7 @@
  * A feature is a folder that registers itself: routes under `{base}/__ds/…` with the same
  * admission (auth scopes, limits, CORS), lifecycle hooks and readiness checks as built-ins.
  */
-import type { Feature } from "@rivulet/server";
+import { type Feature, serviceKey } from "@rivulet/server";
 import { describe, expect, test } from "vitest";
 import { BASE, expectError, startApp } from "../handlers/helpers.js";
 
@@ -23,6 +23,9 @@ function echoFeature(events: string[], ready: { value: boolean }): Feature {
       });
       host.onOpen(() => {
         events.push("open");
+      });
+      host.onDrain(() => {
+        events.push("drain");
       });
       host.onClose(() => {
         events.push("close");
@@ -55,9 +58,10 @@ describe("features", () => {
       ready.value = true;
       expect((await t.request("/readyz")).status).toBe(200);
     } finally {
+      await t.app.drain(100);
       await t.close();
     }
-    expect(events).toEqual(["open", "close"]);
+    expect(events).toEqual(["open", "drain", "close"]);
   });
 
   test("feature routes pass access control like stream routes", async () => {
@@ -76,5 +80,35 @@ describe("features", () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe("features offer each other values", () => {
+  const key = serviceKey<{ greet(): string }>("greeter");
+
+  test("one feature provides, another finds it once every feature is set up; a key is offered once", async () => {
+    const found: string[] = [];
+    const user: Feature = {
+      name: "user",
+      setup(host) {
+        // Set up before the provider: it looks up only when the app opens.
+        expect(host.lookup(key)).toBeUndefined();
+        host.onOpen(() => {
+          found.push(host.lookup(key)?.greet() ?? "none");
+        });
+      },
+    };
+    const provider: Feature = {
+      name: "provider",
+      setup(host) {
+        host.provide(key, { greet: () => "hello" });
+      },
+    };
+    const t = await startApp({ features: [user, provider] });
+    await t.close();
+    expect(found).toEqual(["hello"]);
+    await expect(startApp({ features: [provider, { ...provider, name: "again" }] })).rejects.toThrow(
+      "again: greeter is already offered",
+    );
   });
 });

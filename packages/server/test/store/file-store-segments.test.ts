@@ -130,4 +130,28 @@ describe("segments", () => {
     expect((await again.read("/s", 0, 150_000)).length).toBe(150_000);
     await again.close();
   });
+
+  test("a restart with another segment size after a crash: the replayed streams' files follow the new size", async () => {
+    const store = new FileStore({ dir, segmentBytes: UNIT });
+    await store.open();
+    await filled(store);
+    await store.trim("/s", 60_000);
+    await store.simulateCrash();
+    // Nothing was checkpointed: recovery rewrites the stream from the log in the layout it opens with.
+    const again = new FileStore({ dir, segmentBytes: 2 * UNIT });
+    await again.open();
+    // Segment 0 now ends at 65,536, past the earliest position (60,000): it stays.
+    expect(await files()).toEqual(
+      ["1.crc", "1.data", "1.idx", "1.65536.crc", "1.65536.data", "1.65536.idx", "1.131072.data"].sort(),
+    );
+    const data = await again.read("/s", 60_000, 150_000);
+    expect([...[0, 29_999, 30_000, 89_999].map((i) => data[i])]).toEqual([2, 2, 3, 4]);
+    expect(await again.seek("/s", { ts: 1003 }, 1)).toEqual([{ position: 90_000, seq: 3, ts: 1003 }]);
+    await again.append("/s", record(150_000, 30_000, 5));
+    await again.close();
+    const third = new FileStore({ dir, segmentBytes: UNIT });
+    await third.open();
+    expect((await third.read("/s", 60_000, 180_000)).length).toBe(120_000);
+    await third.close();
+  });
 });

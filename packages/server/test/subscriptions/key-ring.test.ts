@@ -27,9 +27,15 @@ test("keys rotate on schedule, old public keys stay for the replay window, and a
   expect(keys.nextDue()).toBe(1000);
   await keys.maintain(999);
   expect(keys.active.kid).toBe(first.kid);
+  const firstSigner = keys.signingKey;
+  expect(firstSigner.kid).toBe(first.kid);
+  expect(keys.signingKey).toBe(firstSigner);
   await keys.maintain(1000);
   const second = keys.active;
   expect(second.kid).not.toBe(first.kid);
+  // The key that signs follows the rotation.
+  expect(keys.signingKey.kid).toBe(second.kid);
+  expect(keys.signingKey.key.export({ format: "jwk" }).d).toBe(second.jwk.d);
   expect(keys.jwks(1200).map((k) => k.kid)).toEqual([first.kid, second.kid]);
   expect(keys.jwks(1500).map((k) => k.kid)).toEqual([second.kid]);
   expect(keys.nextDue()).toBe(1500);

@@ -43,6 +43,16 @@ describe("wake tokens", () => {
     expect(await tokens.verify(token, "sub-1")).toBeUndefined();
   });
 
+  test("a restarted server (which remembers no token) verifies a token in full, with the same answers", async () => {
+    let now = 1_000_000;
+    const token = await new WakeTokens(secret, 60_000, () => now).mint(claims);
+    const restarted = new WakeTokens(secret, 60_000, () => now);
+    expect(await restarted.verify(token, "sub-1")).toEqual(claims);
+    expect(await restarted.verify(token, "sub-2")).toBeUndefined();
+    now += 61_000;
+    expect(await new WakeTokens(secret, 60_000, () => now).verify(token, "sub-1")).toBeUndefined();
+  });
+
   test("a token signed with another secret, or tampered with, is refused", async () => {
     const now = () => 1_000_000;
     const token = await new WakeTokens(secret, 60_000, now).mint(claims);

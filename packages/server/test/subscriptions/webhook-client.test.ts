@@ -110,4 +110,28 @@ describe("dispatcher", () => {
     await Promise.all(all);
     expect(dispatcher.stats).toEqual({ running: 0, waiting: 0 });
   });
+
+  test("one origin's waiting tasks start in order; origins with waiting tasks take turns for free slots", async () => {
+    const dispatcher = new Dispatcher(1, 1);
+    const release = new Map<string, () => void>();
+    const started: string[] = [];
+    const task = (name: string, origin: string) =>
+      dispatcher.run(origin, () => {
+        started.push(name);
+        return new Promise<void>((resolve) => release.set(name, resolve));
+      });
+    const names = ["a1", "a2", "a3", "a4", "b1", "b2", "c1"];
+    const all = names.map((name) => task(name, name[0]!));
+    expect(dispatcher.stats).toEqual({ running: 1, waiting: 6 });
+    for (let i = 1; i < names.length; i++) {
+      const running = started.at(-1)!;
+      release.get(running)!();
+      await all[names.indexOf(running)];
+    }
+    release.get(started.at(-1)!)!();
+    await Promise.all(all);
+    // a1 ran at once; then a, b and c in turn (in the order they first waited) while each has tasks waiting.
+    expect(started).toEqual(["a1", "a2", "b1", "c1", "a3", "b2", "a4"]);
+    expect(dispatcher.stats).toEqual({ running: 0, waiting: 0 });
+  });
 });

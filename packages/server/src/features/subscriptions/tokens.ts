@@ -4,6 +4,7 @@
  * generation and id, and an expiry. They are not service credentials: they only authorise
  * callback, ack and release for that one wake, and only in the Authorization header.
  */
+import { webcrypto } from "node:crypto";
 import { ProtocolError } from "@rivulet/protocol";
 import { jwtVerify, SignJWT } from "jose";
 
@@ -17,30 +18,52 @@ export interface WakeClaims {
 }
 
 const AUDIENCE = "rivulet:subscription-wake";
+/**
+ * Tokens this server minted recently, remembered with their claims: the wake in flight's
+ * callbacks present them back, and checking a token against what was minted costs a lookup
+ * where verifying its signature costs as much as making it. One per wake in flight is enough;
+ * the oldest go first. A token not remembered (say, after a restart) is verified in full.
+ */
+const REMEMBERED_TOKENS = 10_000;
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 export class WakeTokens {
+  /** Imported once: importing the raw secret for every token cost more than signing it. */
+  private readonly key: Promise<webcrypto.CryptoKey>;
+  private readonly minted = new Map<string, { readonly claims: WakeClaims; readonly expiresAt: number }>();
+
   constructor(
-    private readonly secret: Uint8Array,
+    secret: Uint8Array,
     private readonly ttlMs: number,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.key = webcrypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  }
 
-  mint(claims: WakeClaims): Promise<string> {
+  async mint(claims: WakeClaims): Promise<string> {
     const issued = Math.floor(this.now() / 1000);
-    return new SignJWT({ inc: claims.inc, gen: claims.gen, wid: claims.wid })
+    const expires = issued + Math.ceil(this.ttlMs / 1000);
+    const token = await new SignJWT({ inc: claims.inc, gen: claims.gen, wid: claims.wid })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(claims.sub)
       .setAudience(AUDIENCE)
       .setIssuedAt(issued)
-      .setExpirationTime(issued + Math.ceil(this.ttlMs / 1000))
-      .sign(this.secret);
+      .setExpirationTime(expires)
+      .sign(await this.key);
+    if (this.minted.size >= REMEMBERED_TOKENS) this.minted.delete(this.minted.keys().next().value!);
+    this.minted.set(token, { claims: { ...claims }, expiresAt: expires * 1000 });
+    return token;
   }
 
   /** The claims of a valid, unexpired token for subscription `id`; undefined otherwise. */
   async verify(token: string, id: string): Promise<WakeClaims | undefined> {
+    const remembered = this.minted.get(token);
+    if (remembered) {
+      const { claims, expiresAt } = remembered;
+      return claims.sub === id && this.now() < expiresAt ? claims : undefined;
+    }
     try {
-      const { payload } = await jwtVerify(token, this.secret, {
+      const { payload } = await jwtVerify(token, await this.key, {
         algorithms: ["HS256"],
         audience: AUDIENCE,
         subject: id,

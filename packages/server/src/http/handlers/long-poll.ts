@@ -59,7 +59,7 @@ async function dataReply(
       formatOffset(records.end),
       view.records.limit,
     );
-    body = recordsBody(records.records);
+    body = recordsBody(records);
   } else {
     const plain = await readChunk(engine, stream, position, options.chunkBytes);
     chunk = plain;

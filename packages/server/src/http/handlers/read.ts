@@ -65,5 +65,5 @@ async function plainChunk(context: Context, stream: StreamState, position: numbe
 async function recordsChunk(context: Context, stream: StreamState, position: number, limit: number): Promise<Answer> {
   const chunk = await readRecords(context.engine, stream, position, context.options.chunkBytes, limit);
   const etag = recordsEtag(stream.etagId, formatOffset(chunk.start), chunk, formatOffset(chunk.end), limit);
-  return { chunk, etag, body: recordsBody(chunk.records) };
+  return { chunk, etag, body: recordsBody(chunk) };
 }

@@ -1,5 +1,5 @@
 /** GET with live=sse: a Server-Sent Events session (PROTOCOL §5.8, §10.2), in either view. */
-import { Header, isSseTextContentType, RECORDS_VIEW } from "@rivulet/protocol";
+import { formatOffset, Header, isSseTextContentType, RECORDS_VIEW } from "@rivulet/protocol";
 import type { Context } from "../context.js";
 import { type HttpReply, type HttpRequest, reply } from "../exchange.js";
 import { readView } from "../read-view.js";
@@ -17,6 +17,9 @@ export async function handleSse(request: HttpRequest, context: Context): Promise
     [Header.contentType]: "text/event-stream",
     [Header.cacheControl]: "no-cache",
     "x-accel-buffering": "no",
+    // Where the stream starts when the session does (docs/extensions.md): a session that falls
+    // behind retention ends, and reconnecting from its offset answers 410 with the new one.
+    [Header.earliestOffset]: formatOffset(stream.earliest),
   };
   // §5.8: binary streams are base64-encoded, and the client is told so.
   if (base64) headers[Header.sseDataEncoding] = "base64";

@@ -9,6 +9,7 @@ import { applyRecord, type RecordTarget, snapshot } from "../record-state.js";
 import type { AppendRecord, StoredStream, StreamMeta } from "../types.js";
 import { type CompletedBlock, extendBlocks } from "./block-crc.js";
 import { metaFromJson, metaToJson, type WalRecord } from "./codec.js";
+import type { IndexFences } from "./index-fences.js";
 import { IndexCounts, type PlacedEntry, placeEntries } from "./index-files.js";
 import { DEFAULT_SEGMENT_BYTES, layoutOf, legacyLayout, type SegmentLayout, segmentOf } from "./segments.js";
 
@@ -53,6 +54,8 @@ export class Entry implements RecordTarget {
   layoutGuessed = false;
   /** Entries in each segment's index file (durable). */
   counts = new IndexCounts();
+  /** The running store's sparse copy of the index, made by the first lookup that needs one. */
+  fences: IndexFences | undefined = undefined;
   /** Counts including appends accepted but not yet committed (only while some are in flight). */
   acceptedCounts: IndexCounts | undefined = undefined;
   acceptedSeq: number;
@@ -174,6 +177,7 @@ export class Entry implements RecordTarget {
     const kept = segmentOf(this.layout, earliest - this.base);
     this.counts.dropBefore(kept);
     this.acceptedCounts?.dropBefore(kept);
+    this.fences?.dropBefore(kept);
     const dropped: number[] = [];
     for (let segment = Math.max(0, first); segment < kept; segment++) dropped.push(segment);
     return dropped;

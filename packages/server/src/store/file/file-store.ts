@@ -35,6 +35,7 @@ import { DataFiles } from "./data-files.js";
 import { GroupCommit } from "./group-commit.js";
 import { StoreHealthState } from "./health.js";
 import { openFileLimit } from "./host.js";
+import { IndexFences, needsFences } from "./index-fences.js";
 import { seekEntries } from "./index-files.js";
 import { type FileIo, isDiskFull, nodeIo } from "./io.js";
 import { type DirLock, lockDataDir } from "./lock.js";
@@ -279,7 +280,9 @@ export class FileStore implements Store {
     const counts = entry.counts.copy();
     const earliest = entry.earliest;
     const read = (segment: number, from: number, count: number) => this.files.readIndex(entry, segment, from, count);
-    const from = (at: IndexKey, n: number) => seekEntries(entry.layout, entry.base, counts, read, at, n);
+    if (!entry.fences && needsFences(counts)) entry.fences = new IndexFences();
+    const source = entry.fences ? { read, fences: entry.fences } : { read };
+    const from = (at: IndexKey, n: number) => seekEntries(entry.layout, entry.base, counts, source, at, n);
     // Entries below the earliest position (a trim inside a segment) are never answered: the
     // search starts there instead, and times never decrease, so the answer is the same.
     const start = "position" in key ? { position: Math.max(key.position, earliest) } : key;

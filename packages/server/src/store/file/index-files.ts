@@ -14,6 +14,7 @@
  */
 import { crc32 } from "node:zlib";
 import type { IndexEntry, IndexKey } from "../types.js";
+import { FENCE_EVERY, type IndexFences, type ReadEntries, sampleAt } from "./index-fences.js";
 import type { SegmentLayout } from "./segments.js";
 import { segmentOf } from "./segments.js";
 
@@ -114,8 +115,12 @@ export function placeEntries(
   });
 }
 
-/** Reads `count` entries from slot `from` of a segment's index file; rejects on a damaged one. */
-export type ReadEntries = (segment: number, from: number, count: number) => Promise<IndexEntry[]>;
+/** Where a search reads entries from: the segment files, and the store's fences when it keeps them. */
+export interface IndexSource {
+  readonly read: ReadEntries;
+  /** Absent offline (fsck), where every step is a read. */
+  readonly fences?: IndexFences;
+}
 
 /** Entries read per step once a binary search has narrowed to this many. */
 const PAGE = 64;
@@ -125,18 +130,20 @@ export async function seekEntries(
   layout: SegmentLayout,
   base: number,
   counts: IndexCounts,
-  read: ReadEntries,
+  source: IndexSource,
   key: IndexKey,
   limit: number,
 ): Promise<IndexEntry[]> {
   const start =
-    "position" in key ? await floorSlot(layout, base, counts, read, key.position) : await tsSlot(counts, read, key.ts);
+    "position" in key
+      ? await floorSlot(layout, base, counts, source, key.position)
+      : await tsSlot(counts, source, key.ts);
   if (!start) return [];
   const out: IndexEntry[] = [];
   for (let { segment, slot } = start; segment <= counts.last && out.length < limit; segment++, slot = 0) {
     const count = counts.of(segment);
     while (slot < count && out.length < limit) {
-      const page = await read(segment, slot, Math.min(PAGE, count - slot, limit - out.length));
+      const page = await source.read(segment, slot, Math.min(PAGE, count - slot, limit - out.length));
       out.push(...page);
       slot += page.length;
     }
@@ -154,10 +161,10 @@ async function floorSlot(
   layout: SegmentLayout,
   base: number,
   counts: IndexCounts,
-  read: ReadEntries,
+  source: IndexSource,
   position: number,
 ): Promise<Slot | undefined> {
-  return (await lastAtOrBefore(layout, base, counts, read, position)) ?? firstSlot(counts);
+  return (await lastAtOrBefore(layout, base, counts, source, position)) ?? firstSlot(counts);
 }
 
 /** Where the last entry at or before `position` is; undefined when there is none. */
@@ -165,21 +172,21 @@ export async function lastAtOrBefore(
   layout: SegmentLayout,
   base: number,
   counts: IndexCounts,
-  read: ReadEntries,
+  source: IndexSource,
   position: number,
 ): Promise<Slot | undefined> {
   const top = Math.min(counts.last, segmentOf(layout, Math.max(0, position - base)));
   for (let segment = top; segment >= counts.first; segment--) {
     const count = counts.of(segment);
     if (count === 0) continue;
-    const found = await lastSlotAtOrBefore(read, segment, count, (e) => e.position <= position);
+    const found = await lastSlotAtOrBefore(source, segment, count, (e) => e.position <= position);
     if (found !== undefined) return { segment, slot: found };
   }
   return undefined;
 }
 
 /** The first entry whose time is at or after `ts`. */
-async function tsSlot(counts: IndexCounts, read: ReadEntries, ts: number): Promise<Slot | undefined> {
+async function tsSlot(counts: IndexCounts, source: IndexSource, ts: number): Promise<Slot | undefined> {
   // Segments by their last entry's time, then the entries of the one found.
   const segments = nonEmpty(counts);
   let low = 0;
@@ -187,32 +194,57 @@ async function tsSlot(counts: IndexCounts, read: ReadEntries, ts: number): Promi
   while (low < high) {
     const mid = (low + high) >>> 1;
     const segment = segments[mid]!;
-    const [last] = await read(segment, counts.of(segment) - 1, 1);
-    if (last!.ts < ts) low = mid + 1;
+    const last = await lastEntry(source, segment, counts.of(segment));
+    if (last.ts < ts) low = mid + 1;
     else high = mid;
   }
   if (low === segments.length) return undefined;
   const segment = segments[low]!;
-  const before = await lastSlotAtOrBefore(read, segment, counts.of(segment), (e) => e.ts < ts);
+  const before = await lastSlotAtOrBefore(source, segment, counts.of(segment), (e) => e.ts < ts);
   return { segment, slot: before === undefined ? 0 : before + 1 };
 }
 
-/** The last slot of a segment whose entry satisfies `below` (which holds for a prefix of the entries). */
+async function lastEntry(source: IndexSource, segment: number, count: number): Promise<IndexEntry> {
+  if (source.fences) return source.fences.last(segment, count, source.read);
+  const [last] = await source.read(segment, count - 1, 1);
+  return last!;
+}
+
+/**
+ * The last slot of a segment whose entry satisfies `below` (which holds for a prefix of the
+ * entries). With a fence, the search narrows to one page in memory and reads it; without,
+ * every step is a read.
+ */
 async function lastSlotAtOrBefore(
-  read: ReadEntries,
+  source: IndexSource,
   segment: number,
   count: number,
   below: (entry: IndexEntry) => boolean,
 ): Promise<number | undefined> {
   let low = 0;
   let high = count;
-  while (high - low > PAGE) {
+  const fence = await source.fences?.fence(segment, count, source.read);
+  if (fence) {
+    // Samples of slots below `count` only: a fence may already cover later appends.
+    let first = 0;
+    let past = Math.min(fence.size, Math.ceil(count / FENCE_EVERY));
+    while (first < past) {
+      const mid = (first + past) >>> 1;
+      if (below(sampleAt(fence, mid))) first = mid + 1;
+      else past = mid;
+    }
+    if (first === 0) return undefined;
+    low = (first - 1) * FENCE_EVERY;
+    high = Math.min(count, first * FENCE_EVERY);
+  }
+  const pageSize = fence ? FENCE_EVERY : PAGE;
+  while (high - low > pageSize) {
     const mid = (low + high) >>> 1;
-    const [entry] = await read(segment, mid, 1);
+    const [entry] = await source.read(segment, mid, 1);
     if (below(entry!)) low = mid + 1;
     else high = mid;
   }
-  const page = await read(segment, low, high - low);
+  const page = await source.read(segment, low, high - low);
   let found = low - 1;
   for (const entry of page) {
     if (!below(entry)) break;

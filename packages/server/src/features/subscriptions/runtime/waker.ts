@@ -10,7 +10,6 @@ import type { Dispatcher } from "../delivery/dispatcher.js";
 import type { DeliveryResult, WebhookClient } from "../delivery/webhook-client.js";
 import { newWakeId } from "../ids.js";
 import type { KeyRing } from "../signing/key-ring.js";
-import { privateKeyObject } from "../signing/keys.js";
 import { SIGNATURE_HEADER, signatureHeader } from "../signing/signature.js";
 import { decideFailure, decideSnapshotAck, decideWake, leaseExpired } from "../state/decide.js";
 import type { Subscription, Wake } from "../state/model.js";
@@ -94,7 +93,11 @@ export class Waker {
     }
     if (!sub.wake && (!sub.retry || sub.retry.nextAt <= now) && this.core.set.hasPending(sub)) {
       const record = decideWake(sub, now, newWakeId());
-      if (record.t === "wake") this.commitThen(sub, [record], () => this.deliver(sub.id, record.wake));
+      if (record.t === "wake") {
+        // A webhook's token names the wake, not its durability: it is made while the record is written.
+        const token = sub.config.type === "webhook" ? this.mint(sub, record.gen, record.wake) : undefined;
+        this.commitThen(sub, [record], () => this.deliver(sub.id, record.wake, token));
+      }
     }
     this.schedule(sub);
   }
@@ -110,23 +113,30 @@ export class Waker {
     );
   }
 
+  /** The callback token of a webhook's wake (§7.1), made once the wake is decided; never rejects unobserved. */
+  private mint(sub: Subscription, generation: number, wakeId: string): Promise<string> {
+    const claims = { sub: sub.id, inc: sub.incarnation, gen: generation, wid: wakeId };
+    const token = Promise.resolve().then(() => this.parts.tokens().mint(claims));
+    // Awaited by the delivery; a wake whose record never became durable is never delivered.
+    token.catch(() => {});
+    return token;
+  }
+
   /** The wake's record is durable: deliver it, unless it was superseded meanwhile. */
-  private deliver(id: string, wakeId: string): void {
+  private deliver(id: string, wakeId: string, token: Promise<string> | undefined): void {
     const sub = this.core.set.get(id);
     const wake = sub?.wake;
     if (!sub || !wake || wake.id !== wakeId) return;
-    if (sub.config.type === "webhook") void this.deliverWebhook(sub, wake);
-    else void this.writeWakeEvents(sub, wake);
+    if (sub.config.type !== "webhook") void this.writeWakeEvents(sub, wake);
+    else void this.deliverWebhook(sub, wake, token ?? this.mint(sub, wake.generation, wake.id));
   }
 
-  private async deliverWebhook(sub: Subscription, wake: Wake): Promise<void> {
+  private async deliverWebhook(sub: Subscription, wake: Wake, minted: Promise<string>): Promise<void> {
     const pending = this.core.set.pendingOf(sub, this.core.settings.maxStreamsPerWake);
     const snapshot = pending.map(({ path, extent }) => ({ path, stream: extent.stream, tail: extent.tail }));
     const abort = new AbortController();
     this.inFlight.set(sub.id, { wakeId: wake.id, abort });
-    const token = await this.parts
-      .tokens()
-      .mint({ sub: sub.id, inc: sub.incarnation, gen: wake.generation, wid: wake.id });
+    const token = await minted;
     const body = encoder.encode(
       JSON.stringify({
         subscription_id: sub.id,
@@ -153,11 +163,11 @@ export class Waker {
   }
 
   private headers(body: Uint8Array): Record<string, string> {
-    const key = this.parts.keys.active;
+    const { kid, key } = this.parts.keys.signingKey;
     return {
       "content-type": "application/json",
       "user-agent": "rivulet-webhook",
-      [SIGNATURE_HEADER]: signatureHeader(body, key.kid, privateKeyObject(key), this.core.now()),
+      [SIGNATURE_HEADER]: signatureHeader(body, kid, key, this.core.now()),
     };
   }
 

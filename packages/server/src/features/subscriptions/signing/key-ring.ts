@@ -6,9 +6,9 @@
  * for `retiredTtlMs` — past the receivers' replay window — then is dropped (§6.5: old public
  * keys are published until no delivery they signed can still be accepted).
  */
-import { randomBytes } from "node:crypto";
+import { type KeyObject, randomBytes } from "node:crypto";
 import type { StateLog, StateLogOwner } from "../../state-log/index.js";
-import { generateSigningKey, type PublicJwk, publicJwk, type SigningKey } from "./keys.js";
+import { generateSigningKey, type PublicJwk, privateKeyObject, publicJwk, type SigningKey } from "./keys.js";
 
 export type KeyRecord =
   | { readonly t: "key"; readonly kid: string; readonly jwk: SigningKey["jwk"]; readonly at: number }
@@ -25,6 +25,8 @@ export interface KeyPolicy {
 export class KeyRing implements StateLogOwner<KeyRecord> {
   private keys: SigningKey[] = [];
   private secretValue: Uint8Array | undefined;
+  /** The active key's private KeyObject, made once per key rather than for every signature. */
+  private signer: { readonly kid: string; readonly key: KeyObject } | undefined;
 
   constructor(
     private readonly log: StateLog<KeyRecord>,
@@ -85,6 +87,13 @@ export class KeyRing implements StateLogOwner<KeyRecord> {
     const key = this.keys.findLast((candidate) => candidate.retiredAt === null);
     if (!key) throw new Error("no signing key yet");
     return key;
+  }
+
+  /** The active key's id and private key, to sign with. */
+  get signingKey(): { readonly kid: string; readonly key: KeyObject } {
+    const active = this.active;
+    if (this.signer?.kid !== active.kid) this.signer = { kid: active.kid, key: privateKeyObject(active) };
+    return this.signer;
   }
 
   /** Public keys receivers may meet: the active one and those retired within the replay window. */

@@ -18,10 +18,10 @@ export async function cutIndex(data: DataFiles, entry: Entry): Promise<void> {
   entry.tailCrc = length > partial ? crc32(await data.readUnchecked(entry, partial, length)) : 0;
   if (!entry.indexed) return; // rebuilt from the data at the next start
   const read = tolerantReader(data, entry);
-  const slot = await lastAtOrBefore(entry.layout, entry.base, entry.counts, read, entry.tail - 1);
+  const slot = await lastAtOrBefore(entry.layout, entry.base, entry.counts, { read }, entry.tail - 1);
   if (!slot) {
     // Nothing left below the tail: it is the earliest position, where the first entry starts.
-    const [first] = await seekEntries(entry.layout, entry.base, entry.counts, read, { position: entry.tail }, 1);
+    const [first] = await seekEntries(entry.layout, entry.base, entry.counts, { read }, { position: entry.tail }, 1);
     entry.nextSeq = entry.acceptedSeq = first?.seq ?? entry.meta.inherited?.seq ?? 0;
     entry.counts.cutAt(entry.counts.first, 0);
     return;

@@ -1,5 +1,5 @@
 /**
- * Scenario 9: keyed produce to a 12-partition topic on Rivulet (fsync mode), through the
+ * Scenario 12: keyed produce to a 12-partition topic on Rivulet (fsync mode), through the
  * produce endpoint — records routed by Kafka's murmur2, each partition's share of a request
  * appended as one append. Records acknowledged per second, with request latency, for single
  * records, batches, gzip-compressed batches and batches from idempotent producers. Afterwards
@@ -80,8 +80,8 @@ export async function keyedProduceScenario(context: ScenarioContext): Promise<Sc
     context.log(`  keyed produce: ${config.label}: ${shortPerSecond(rows.at(-1)!.recordsPerSecond.median)} records`);
   }
   return {
-    id: "s9",
-    title: "9. Keyed produce to a 12-partition topic",
+    id: "s12",
+    title: "12. Keyed produce to a 12-partition topic",
     tables: [table(rows)],
     verdicts: [],
     notes: [
