@@ -18,7 +18,7 @@ export class TopicCatalog implements TopicDirectory, PartitionStats {
   }
 
   partitions(topic: string): number | undefined {
-    return this.service.visible(topic)?.config.partitions;
+    return this.service.partitionCount(topic);
   }
 
   partitionPath(topic: string, partition: number): string {

@@ -53,7 +53,7 @@ export async function produce(
       );
     }
   }
-  const partitions = route(records, topic.config.partitions, sticky(name), claim);
+  const partitions = route(records, service.partitionCount(name) ?? topic.config.partitions, sticky(name), claim);
   const now = service.engine.now();
   const groups = new Map<number, number[]>();
   for (let i = 0; i < records.length; i++) {

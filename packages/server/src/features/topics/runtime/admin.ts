@@ -84,9 +84,13 @@ export function alterTopic(service: TopicService, name: string, patch: unknown):
       await checkRoom(service, name, current.config.partitions, config.partitions);
     }
     const topic: Topic = { ...current, config, revision: service.table.revision + 1 };
+    // New partitions are used once they exist; if making them fails, the next start does.
+    const grows = config.partitions > current.config.partitions;
+    if (grows) service.growing.set(name, current.config.partitions);
     await service.commit({ op: "put", topic });
     await service.partitions.ensure(name, config);
-    if (config.partitions !== current.config.partitions) service.changed(name);
+    service.growing.delete(name);
+    if (grows) service.changed(name);
     service.configured(name);
     await service.publish();
     return topic;

@@ -41,6 +41,8 @@ export class TopicService {
   readonly maxStreams: number;
   /** Topics whose partitions are being created: not visible yet. */
   readonly pending = new Set<string>();
+  /** Topics growing: the partition count clients see until the new partitions exist. */
+  readonly growing = new Map<string, number>();
   private readonly log: StateLog<TopicLogRecord>;
   private readonly listeners = new Set<(topic: string) => void>();
   private readonly configListeners = new Set<(topic: string) => void>();
@@ -93,6 +95,12 @@ export class TopicService {
   /** A topic clients can use: durable, its partitions made, not being deleted. */
   visible(name: string): Topic | undefined {
     return this.pending.has(name) ? undefined : this.table.live(name);
+  }
+
+  /** How many partitions clients may use: a growing topic's new ones only once they exist. */
+  partitionCount(name: string): number | undefined {
+    const topic = this.visible(name);
+    return topic && (this.growing.get(name) ?? topic.config.partitions);
   }
 
   /** Runs admin changes one at a time. */
@@ -164,6 +172,7 @@ export class TopicService {
     this.table.topics.clear();
     this.table.revision = 0;
     this.pending.clear();
+    this.growing.clear();
     await this.log.open({ replay: (record) => this.table.apply(record), snapshot: () => this.table.snapshot() });
     this.state = "open";
     this.failure = undefined;
