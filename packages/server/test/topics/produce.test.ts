@@ -199,6 +199,10 @@ for (const kind of Object.keys(STORES)) {
       // A partition stream deleted behind the topic's back.
       expect((await t.request(`${BASE}/topics/e/1`, { method: "DELETE" })).status).toBe(204);
       await expectError(await post("e", '[{"partition":1}]'), 404, "PARTITION_NOT_FOUND");
+      // A partition stream closed behind the topic's back refuses its records.
+      const closed = await t.request(`${BASE}/topics/e/0`, { method: "POST", headers: { "stream-closed": "true" } });
+      expect(closed.status).toBe(204);
+      await expectError(await post("e", '[{"partition":0,"value":1}]'), 409, "STREAM_CLOSED");
       // Nothing was written by any refused request.
       expect(await readRecords(t, `${BASE}/topics/e/0`)).toEqual([]);
     });
