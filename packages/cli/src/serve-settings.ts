@@ -12,8 +12,10 @@ import {
   LISTEN_DEFAULTS,
   resolveGroupSettings,
   resolveSubscriptionSettings,
+  resolveTopicSettings,
   resolveTransactionSettings,
   type SubscriptionSettings,
+  type TopicSettings,
   type TransactionSettings,
 } from "@rivulet/server";
 import { type Command, InvalidArgumentError, Option } from "commander";
@@ -57,6 +59,8 @@ export interface ServeSettings extends AuthSettings {
   publicUrl?: string;
   /** Subscription limits and delivery tuning: only from the config file's `subscriptions` object. */
   subscriptions?: SubscriptionSettings;
+  /** Topics' paths, limits and compaction: only from the config file's `topics` object. */
+  topics?: TopicSettings;
   /** Consumer group timeouts and limits: only from the config file's `groups` object. */
   groups?: GroupSettings;
   /** Transaction limits (docs/kafka-layer.md): only from the config file's `transactions` object. */
@@ -284,6 +288,7 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
   const options = new Map(serveOptions().map((option) => [option.attributeName(), option]));
   let auth: AuthOptions | undefined;
   let subscriptions: SubscriptionSettings | undefined;
+  let topics: TopicSettings | undefined;
   let groups: GroupSettings | undefined;
   let transactions: TransactionSettings | undefined;
   for (const [key, value] of Object.entries(config)) {
@@ -318,6 +323,15 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
       }
       continue;
     }
+    if (key === "topics") {
+      topics = objectSetting(value, key, file) as TopicSettings;
+      try {
+        resolveTopicSettings(topics);
+      } catch (error) {
+        throw usage(`${(error as Error).message} (in ${file})`);
+      }
+      continue;
+    }
     const option = options.get(key);
     if (!option) throw usage(`unknown setting in ${file}: ${key}`);
     const source = command.getOptionValueSource(key);
@@ -346,6 +360,7 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
     ...(subscriptions && { subscriptions }),
     ...(groups && { groups }),
     ...(transactions && { transactions }),
+    ...(topics && { topics }),
   };
 }
 

@@ -41,6 +41,14 @@ export const ERROR_STATUS = {
   TOO_MANY_SUBSCRIPTION_STREAMS: 400,
   /** An ack names a stream the wake does not cover, or an offset that is malformed or past the tail (PROTOCOL §7). */
   INVALID_ACK: 400,
+  /** A topic name that is not 1–249 characters of `a-z A-Z 0-9 . _ -`, is `.` or `..`, or starts with the reserved `__`. */
+  INVALID_TOPIC_NAME: 400,
+  /** A topic configuration (create or alter) that is not valid: the message says which setting. */
+  INVALID_TOPIC_CONFIG: 400,
+  /** A partition count outside 1..the server's limit, or lower than the topic has: partitions only grow. */
+  INVALID_PARTITION_COUNT: 400,
+  /** A produced record that is not `{key?, value?, headers?, ts?, partition?}` as documented: the message says which and why. */
+  INVALID_RECORD: 400,
   /** A consumer group request (id, heartbeat, commit, reset) that is not valid: the message says which field. */
   INVALID_GROUP_REQUEST: 400,
   /** A transaction body that is not valid (docs/kafka-layer.md): the message says which item or field. */
@@ -77,6 +85,12 @@ export const ERROR_STATUS = {
   FENCED: 409,
   /** Another worker holds the subscription's lease; the body names it (PROTOCOL §7.2). */
   ALREADY_CLAIMED: 409,
+  /** A topic with this name exists with a different configuration. */
+  TOPIC_EXISTS: 409,
+  /** A stream already occupies one of the topic's partition paths (one not made by the topic, or a deleted partition forks still read). */
+  TOPIC_PATH_IN_USE: 409,
+  /** A produce request older than one the same producer already wrote to that partition: send one request at a time. */
+  PRODUCER_OUT_OF_ORDER: 409,
   /** The member's epoch is not its current one: it must give up its partitions and rejoin with epoch 0 (KIP-848). */
   FENCED_MEMBER_EPOCH: 409,
   /** A commit for a partition the member does not own at that epoch: heartbeat, then retry with the current assignment. */
@@ -103,6 +117,8 @@ export const ERROR_STATUS = {
   TOO_MANY_TRANSACTION_ITEMS: 413,
   /** The stream path is longer than the server accepts. */
   PATH_TOO_LONG: 414,
+  /** The request body's Content-Encoding is not one the server decodes (identity and gzip). */
+  UNSUPPORTED_CONTENT_ENCODING: 415,
   /** Too many requests from one client or token; `Retry-After` says when to try again. */
   RATE_LIMITED: 429,
   /** The request headers are larger than the server accepts. */
@@ -122,6 +138,8 @@ export const ERROR_STATUS = {
   STREAM_LIMIT_REACHED: 507,
   /** The server holds as many subscriptions as it is configured to; no new one can be created. */
   SUBSCRIPTION_LIMIT_REACHED: 507,
+  /** The server holds as many topics as it is configured to; no new one can be created. */
+  TOPIC_LIMIT_REACHED: 507,
   /** The server holds as many consumer groups as it is configured to; no new one can be created. */
   GROUP_LIMIT_REACHED: 507,
   /** The group has as many members as it is configured to; no new one can join. */

@@ -27,6 +27,11 @@ export {
 } from "./features/subscriptions/settings.js";
 export { parseAllowList as checkWebhookAllowList } from "./features/subscriptions/ssrf/allow-list.js";
 export {
+  resolveTopicSettings,
+  TOPIC_DEFAULTS,
+  type TopicSettings,
+} from "./features/topics/settings.js";
+export {
   type PreparedPart,
   TRANSACTION_PARTICIPANTS,
   type TransactionParticipant,
@@ -38,6 +43,7 @@ export {
   TRANSACTION_DEFAULTS,
   type TransactionSettings,
 } from "./features/transactions/settings.js";
+
 export { ProtocolApp } from "./http/app.js";
 export type { Context, Readiness } from "./http/context.js";
 export type { HttpReply, HttpRequest, ReplySink } from "./http/exchange.js";
@@ -56,6 +62,7 @@ export { type CoreOptions, DEFAULTS } from "./options.js";
 export { DEFAULT_PORT, LISTEN_DEFAULTS, type ListenOptions, type RivuletServer, startServer } from "./server.js";
 export type { ServerOptions } from "./server-options.js";
 export { INDEX_INTERVAL, indexEntriesOf } from "./store/append-index.js";
+export { CompactedUnit, compactUnit, type Span } from "./store/compacted-unit.js";
 export {
   DataDirLockedError,
   StoreBusyError,

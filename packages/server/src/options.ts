@@ -4,6 +4,7 @@
  */
 import type { GroupSettings } from "./features/groups/settings.js";
 import type { SubscriptionSettings } from "./features/subscriptions/settings.js";
+import type { TopicSettings } from "./features/topics/settings.js";
 import type { TransactionSettings } from "./features/transactions/settings.js";
 import type { AuthOptions } from "./http/middleware/auth/config.js";
 import type { Logger } from "./ops/logger.js";
@@ -91,6 +92,8 @@ export interface CoreOptions {
   publicUrl?: string;
   /** Subscription limits and delivery tuning (docs/subscriptions.md). */
   subscriptions?: SubscriptionSettings;
+  /** Topics: where partition streams live, limits, compaction (docs/kafka-layer.md). */
+  topics?: TopicSettings;
   /** Consumer group timeouts and limits (docs/kafka-layer.md). */
   groups?: GroupSettings;
   /** Transaction limits (docs/kafka-layer.md). */
@@ -108,6 +111,7 @@ export type ResolvedOptions = Required<
     | "rateLimitPerTokenBurst"
     | "publicUrl"
     | "subscriptions"
+    | "topics"
     | "groups"
     | "transactions"
   >
@@ -118,6 +122,7 @@ export type ResolvedOptions = Required<
   auth: AuthOptions | undefined;
   publicUrl: string | undefined;
   subscriptions: SubscriptionSettings | undefined;
+  topics: TopicSettings | undefined;
   groups: GroupSettings | undefined;
   transactions: TransactionSettings | undefined;
   rateLimitPerClientBurst: number | undefined;

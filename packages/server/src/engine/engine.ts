@@ -18,6 +18,7 @@ import {
 import { StoreConflictError, StoreMissingError, StoreTrimmedError } from "../store/errors.js";
 import type { AppendRecord, IndexEntry, IndexKey, Store, StoredStream, StreamMeta } from "../store/types.js";
 import { type AppendRequest, type AppendResult, frame, isSequenceGap, recordFor } from "./append-record.js";
+import { type CompactionHost, CompactionPass, type CompactionPolicy } from "./compaction.js";
 import { gone } from "./earliest.js";
 import { type EngineEvent, EventFeed } from "./events.js";
 import { type ForkRequest, resolveFork } from "./fork.js";
@@ -65,6 +66,9 @@ export interface StreamPage {
   readonly streams: StoredStream[];
   readonly next: string | undefined;
 }
+
+/** More storage units than any stream has: a compaction pass considers them all. */
+const MAX_UNITS = 1 << 30;
 
 /** How often a write re-decides after another server changed the stream first, before giving up (503). */
 const CONFLICT_RETRIES = 5;
@@ -397,6 +401,38 @@ export class Engine {
       throw storeError(error);
     }
   }
+
+  /**
+   * A compaction pass over the stream at `path` (docs/kafka-layer.md, "Compaction"), to be
+   * stepped by its caller; undefined when there is no such stream.
+   */
+  async compaction(path: string, policy: CompactionPolicy): Promise<CompactionPass | undefined> {
+    const stream = this.registry.inMemory(path) ?? (await this.registry.find(path));
+    if (!stream || stream.ready || stream.softDeleted || !this.registry.holds(stream)) return undefined;
+    return new CompactionPass(this.compactionHost, stream, policy);
+  }
+
+  /** What compaction passes use of the engine and its store. */
+  private readonly compactionHost: CompactionHost = {
+    stream: (path) => this.stream(path),
+    readStored: (stream, start, end) => this.readStored(stream, start, end),
+    seekStored: (stream, key, limit) => this.seekStored(stream, key, limit),
+    now: () => this.now(),
+    unitEnds: async (stream) => {
+      try {
+        return await this.store.headUnits(stream.path, MAX_UNITS);
+      } catch (error) {
+        throw storeError(error);
+      }
+    },
+    compactUnit: async (stream, unitEnd, removed) => {
+      try {
+        return await this.store.compactUnit(stream.path, unitEnd, removed);
+      } catch (error) {
+        throw storeError(error);
+      }
+    },
+  };
 
   /** Shutdown: every waiting long-poll answers and every SSE session ends, now and from now on. */
   beginShutdown(): void {

@@ -5,6 +5,7 @@ import { capabilities } from "./capabilities/index.js";
 import { groups } from "./groups/index.js";
 import { retention } from "./retention/index.js";
 import { subscriptions } from "./subscriptions/index.js";
+import { topics } from "./topics/index.js";
 import { transactions } from "./transactions/index.js";
 
 export const builtInFeatures: readonly Feature[] = [
@@ -12,6 +13,7 @@ export const builtInFeatures: readonly Feature[] = [
   capabilities,
   retention,
   subscriptions,
+  topics,
   groups,
   transactions,
 ];

@@ -5,6 +5,7 @@
  */
 import { isJsonContentType, type ProducerClaim, type ProducerState, type Retention } from "@rivulet/protocol";
 import { indexEntriesOf } from "./append-index.js";
+import type { Span } from "./compacted-unit.js";
 import { StoreConflictError, StoreMissingError, StoreTrimmedError } from "./errors.js";
 import { ForkRefs } from "./fork-refs.js";
 import { MemoryIndex } from "./memory-index.js";
@@ -183,6 +184,18 @@ export class MemoryStore implements Store {
     stream.trim(earliest);
   }
 
+  async compactUnit(path: string, unitEnd: number, removed: readonly Span[]): Promise<number> {
+    const stream = this.get(path);
+    const end = unitEnd - stream.base;
+    if (end % this.unitBytes !== 0 || unitEnd > stream.tail) {
+      throw new RangeError(`${unitEnd} is not the end of a whole unit of ${path}`);
+    }
+    const start = unitEnd - this.unitBytes;
+    if (start < stream.earliest) return 0;
+    const relative = removed.map((span) => ({ start: span.start - start, end: span.end - start }));
+    return stream.units.compact(end / this.unitBytes - 1, relative);
+  }
+
   async configure(path: string, retention: Retention): Promise<void> {
     const stream = this.get(path);
     stream.meta = { ...stream.meta, retention };
@@ -203,7 +216,9 @@ export class MemoryStore implements Store {
 
   storedBytes(): number {
     let bytes = 0;
-    for (const stream of this.streams.values()) bytes += stream.tail - Math.max(stream.earliest, stream.base);
+    for (const stream of this.streams.values()) {
+      bytes += stream.tail - Math.max(stream.earliest, stream.base) - stream.units.freed;
+    }
     return bytes;
   }
 

@@ -4,6 +4,7 @@
  * @rivulet/protocol). Every store passes the shared contract suite in test/store-contract.ts.
  */
 import type { ForkOrigin, Lifetime, ProducerClaim, ProducerState, Retention } from "@rivulet/protocol";
+import type { Span } from "./compacted-unit.js";
 import type { StoreBusyError, StoreCorruptionError } from "./errors.js";
 
 /** What a stream is: fixed at creation, except its retention settings (Store.configure changes them). */
@@ -179,6 +180,16 @@ export interface Store {
    * seqs and everything else stay as they are.
    */
   trim(path: string, earliest: number): Promise<void>;
+
+  /**
+   * Compaction (docs/kafka-layer.md, "Compaction"): durably rewrites the unit that ends at
+   * `unitEnd` (one headUnits gave) without the messages of `removed` — whole JSON messages
+   * inside it, in order. From then on each reads as a hole (json.ts): spaces ending in a
+   * newline, as long as it was, so every other byte, position, index entry and seq stays as it
+   * was. Earlier holes stay. Resolves with the bytes it freed; a unit retention freed meanwhile
+   * is left alone (0).
+   */
+  compactUnit(path: string, unitEnd: number, removed: readonly Span[]): Promise<number>;
 
   /** Durably changes the stream's own retention settings. */
   configure(path: string, retention: Retention): Promise<void>;

@@ -2,7 +2,7 @@
  * A feature is a folder that registers itself: routes under `{base}/__ds/…` with the same
  * admission (auth scopes, limits, CORS), lifecycle hooks and readiness checks as built-ins.
  */
-import { type Feature, serviceKey } from "@rivulet/server";
+import { type Feature, serviceKey, TOPIC_DIRECTORY } from "@rivulet/server";
 import { describe, expect, test } from "vitest";
 import { BASE, expectError, startApp } from "../handlers/helpers.js";
 
@@ -157,5 +157,25 @@ describe("features offer each other values", () => {
     await expect(startApp({ features: [provider, { ...provider, name: "again" }] })).rejects.toThrow(
       "again: greeter is already offered",
     );
+  });
+
+  test("an embedder's feature replaces what a built-in feature offers", async () => {
+    const replacement = { partitions: () => 7, partitionPath: () => "/x", onChange: () => () => {} };
+    const found: Array<number | undefined> = [];
+    const t = await startApp({
+      features: [
+        {
+          name: "own-topics",
+          setup(host) {
+            host.provide(TOPIC_DIRECTORY, replacement);
+            host.onOpen(() => {
+              found.push(host.lookup(TOPIC_DIRECTORY)?.partitions("any"));
+            });
+          },
+        },
+      ],
+    });
+    await t.close();
+    expect(found).toEqual([7]);
   });
 });

@@ -5,6 +5,7 @@ import { FileStore, type Store } from "@rivulet/server";
 import { afterAll } from "vitest";
 import { runStoreContract } from "./contract.js";
 import { runAtomicContract } from "./contract-atomic.js";
+import { runCompactionContract } from "./contract-compaction.js";
 import { runRecordsContract } from "./contract-records.js";
 
 const dirs: string[] = [];
@@ -37,3 +38,4 @@ const harness = {
 runStoreContract("file", harness);
 runRecordsContract("file", harness);
 runAtomicContract("file", harness);
+runCompactionContract("file", harness);

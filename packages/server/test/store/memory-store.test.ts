@@ -1,6 +1,7 @@
 import { MemoryStore } from "@rivulet/server";
 import { runStoreContract } from "./contract.js";
 import { runAtomicContract } from "./contract-atomic.js";
+import { runCompactionContract } from "./contract-compaction.js";
 import { runRecordsContract } from "./contract-records.js";
 
 const harness = {
@@ -13,3 +14,4 @@ const harness = {
 runStoreContract("memory", harness);
 runRecordsContract("memory", harness);
 runAtomicContract("memory", harness);
+runCompactionContract("memory", harness);

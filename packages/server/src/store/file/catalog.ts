@@ -62,6 +62,11 @@ export class Entry implements RecordTarget {
   acceptedTs: number;
   /** Data-file position up to which the last checkpoint fsynced its files. */
   syncedTail: number;
+  /**
+   * Segments compaction rewrote (compacted-files.ts), with the bytes each freed. Not in the log
+   * or the checkpoint: a segment's `.cpt` file is itself the record, found again at open.
+   */
+  compacted: Map<number, number> | undefined = undefined;
   private extras: WriterExtras | undefined = undefined;
 
   constructor(
