@@ -27,6 +27,7 @@ import { FdCache, type FdCacheEvents } from "./fd-cache.js";
 import { decodeIndexEntry, INDEX_ENTRY_BYTES, type PlacedEntry } from "./index-files.js";
 import { type FileIo, readFully, ShortReadError, writeFully } from "./io.js";
 import { pieces, type SegmentFileKind, segmentFileName, segmentOf, segmentStart } from "./segments.js";
+import { shrinkFile } from "./shrink.js";
 
 export interface DataFileEvents extends FdCacheEvents {
   corruption(error: StoreCorruptionError): void;
@@ -409,6 +410,9 @@ export class DataFiles {
       if (this.dropped(entry, segmentOf(entry.layout, index * BLOCK_BYTES))) pending!.delete(index);
     }
     for (const segment of segments) {
+      const data = this.path(entry, segment, "data");
+      this.files.retire(data);
+      await shrinkFile(this.io, data);
       for (const kind of ["data", "crc", "idx"] as const) await this.unlink(this.path(entry, segment, kind));
     }
   }
