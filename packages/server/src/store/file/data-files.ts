@@ -33,6 +33,7 @@ import { FdCache, type FdCacheEvents } from "./fd-cache.js";
 import { decodeIndexEntry, INDEX_ENTRY_BYTES, type PlacedEntry } from "./index-files.js";
 import { type FileIo, readFully, ShortReadError, writeFully } from "./io.js";
 import { pieces, type SegmentFileKind, segmentEnd, segmentFileName, segmentOf, segmentStart } from "./segments.js";
+import { shrinkFile } from "./shrink.js";
 
 export interface DataFileEvents extends FdCacheEvents {
   corruption(error: StoreCorruptionError): void;
@@ -547,6 +548,9 @@ export class DataFiles {
     }
     for (const segment of segments) {
       entry.compacted?.delete(segment);
+      const data = this.path(entry, segment, "data");
+      this.files.retire(data);
+      await shrinkFile(this.io, data);
       for (const kind of FILE_KINDS) await this.unlink(this.path(entry, segment, kind));
     }
   }
