@@ -30,6 +30,7 @@ export const groups: Feature = {
       logger: host.logger,
       observer,
     });
+    host.capability("groups", 1);
     const groupPath = (group: string) => `${options.basePath}/__ds/groups/${group}`;
     for (const route of [
       ...heartbeatRoutes(service, groupPath),
