@@ -15,6 +15,7 @@ import { TopicPaths } from "./paths.js";
 import { StickyPartition } from "./produce/routing.js";
 import { adminRoutes } from "./routes/admin.js";
 import { produceRoutes } from "./routes/produce.js";
+import { reconcile } from "./runtime/reconcile.js";
 import { TopicService } from "./runtime/service.js";
 import { resolveTopicSettings } from "./settings.js";
 
@@ -31,6 +32,7 @@ export const topics: Feature = {
       settings,
       maxStreams: options.maxStreams,
       logger: host.logger,
+      reconcile,
     });
     const observer: TopicObserver = host.metrics
       ? new TopicMetrics(host.metrics.registry, () => ({

@@ -1,6 +1,6 @@
 /**
  * The topics runtime: replays the topics' state log, finishes what a crash interrupted
- * (reconcile.ts), and makes every change durable through the log before acting on it (admin
+ * (reconcile.ts, given to it), and makes every change durable through the log before acting on it (admin
  * changes run one at a time: they are rare, and each touches many streams). A failed state
  * write stops topic administration — the memory state is then ahead of what is durable —
  * until the state is replayed again, retried every few seconds; partitions keep working.
@@ -16,7 +16,6 @@ import { type Topic, TopicTable } from "../state/model.js";
 import type { TopicLogRecord } from "../state/records.js";
 import { ChangeFeed, type FeedChange } from "./feed.js";
 import { Partitions } from "./partitions.js";
-import { reconcile } from "./reconcile.js";
 
 export interface TopicServiceOptions {
   readonly engine: Engine;
@@ -25,6 +24,8 @@ export interface TopicServiceOptions {
   readonly settings: ResolvedTopicSettings;
   readonly maxStreams: number;
   readonly logger: Logger;
+  /** Finishes, after the state is replayed, what a crash left half done (reconcile.ts). */
+  readonly reconcile: (service: TopicService) => Promise<void>;
 }
 
 /** Records past the last snapshot before the state log compacts. */
@@ -49,6 +50,7 @@ export class TopicService {
   private state: "closed" | "open" | "failed" = "closed";
   private failure: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly reconcile: (service: TopicService) => Promise<void>;
   private reloadTimer: NodeJS.Timeout | undefined;
 
   constructor(options: TopicServiceOptions) {
@@ -57,6 +59,7 @@ export class TopicService {
     this.settings = options.settings;
     this.logger = options.logger;
     this.maxStreams = options.maxStreams;
+    this.reconcile = options.reconcile;
     this.partitions = new Partitions(this.engine, this.paths);
     this.feed = new ChangeFeed(this.engine, this.paths.feed, this.logger);
     this.log = new StateLog({
@@ -176,7 +179,7 @@ export class TopicService {
     await this.log.open({ replay: (record) => this.table.apply(record), snapshot: () => this.table.snapshot() });
     this.state = "open";
     this.failure = undefined;
-    await this.serially(() => reconcile(this));
+    await this.serially(() => this.reconcile(this));
   }
 
   private degrade(error: unknown): void {

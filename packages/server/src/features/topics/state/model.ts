@@ -1,22 +1,11 @@
+export type { Topic } from "./records.js";
+
 /**
  * What the server knows of its topics (pure): each topic's configuration and history, and the
  * one reducer that applies a state log record (records.ts) to it — at the moment a change is
  * decided and again when the log is replayed, so both see the same state.
  */
-import type { TopicConfig } from "@rivulet/protocol";
-import type { TopicLogRecord } from "./records.js";
-
-export interface Topic {
-  readonly name: string;
-  readonly config: TopicConfig;
-  /** ms since the epoch. */
-  readonly createdAt: number;
-  /** The revision of its creation, and of its last change: the change feed's `txid`s. */
-  readonly createdRevision: number;
-  readonly revision: number;
-  /** Its deletion is decided: it answers as absent while its partitions are deleted. */
-  readonly deleting: boolean;
-}
+import type { Topic, TopicLogRecord } from "./records.js";
 
 export class TopicTable {
   readonly topics = new Map<string, Topic>();
