@@ -11,10 +11,12 @@ export default defineConfig({
       "@rivulet/protocol": src("protocol"),
       "@rivulet/server": src("server"),
       "@rivulet/client/node": fileURLToPath(new URL("./packages/client/src/node.ts", import.meta.url)),
+      "@rivulet/client/producer": fileURLToPath(new URL("./packages/client/src/producer.ts", import.meta.url)),
       "@rivulet/client/consumer": fileURLToPath(new URL("./packages/client/src/consumer.ts", import.meta.url)),
       "@rivulet/client/subscriptions": fileURLToPath(
         new URL("./packages/client/src/subscriptions.ts", import.meta.url),
       ),
+      "@rivulet/client/admin": fileURLToPath(new URL("./packages/client/src/admin.ts", import.meta.url)),
       "@rivulet/client": src("client"),
       "@rivulet/load": src("load"),
     },

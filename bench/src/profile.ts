@@ -3,7 +3,7 @@
  * its CPU time went. The profile is taken apart from `npm run bench`: profiling slows the
  * server, so its figures would not be the server's.
  *
- *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|records|lookups|fan-out|producer|subscriptions [seconds]
+ *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|records|lookups|reclaim|fan-out|producer|subscriptions [seconds]
  *
  * Writes the .cpuprofile files and a summary to bench/results/tmp/profiles/ (not committed).
  */
@@ -65,6 +65,64 @@ const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<
       reads.push(await runJob("catchUpRead", { origin: server.url, path, timeoutMs: 60_000, view: "records" }, 90_000));
     }
     return reads;
+  },
+  // Appends at 2,000/s while retention frees 1 GB from the head of another stream.
+  reclaim: async (server, seconds) => {
+    const path = `${STREAM_BASE}p-reclaimed`;
+    await runJob(
+      "fillStream",
+      {
+        origin: server.url,
+        path,
+        json: false,
+        totalBytes: 2 ** 30 + (64 << 20),
+        requestBytes: 1 << 20,
+        messageBytes: 0,
+        timeoutMs: 300_000,
+      },
+      360_000,
+    );
+    await runJob(
+      "createStreams",
+      {
+        origin: server.url,
+        prefix: `${STREAM_BASE}p-`,
+        first: 0,
+        count: 10,
+        contentType: "application/json",
+        connections: 10,
+        timeoutMs: 60_000,
+      },
+      120_000,
+    );
+    const appends = {
+      origin: server.url,
+      paths: Array.from({ length: 10 }, (_, i) => `${STREAM_BASE}p-${i}`),
+      connections: 16,
+      bodyBytes: 256,
+      rate: 2_000,
+      drainMs: 10_000,
+      warmupSeconds: 1,
+      serverPid: server.pid,
+    };
+    await runJob("appendsReclaiming", { appends: { ...appends, seconds: 20, warmupSeconds: 0 } }, 120_000);
+    return runJob(
+      "appendsReclaiming",
+      {
+        appends: { ...appends, seconds },
+        reclaim: {
+          origin: server.url,
+          path,
+          settingsPath: `${STREAM_BASE}__ds/streams/p-reclaimed`,
+          retainBytes: 1 << 20,
+          unitBytes: 64 << 20,
+          delayMs: 1000,
+          pollMs: 20,
+          timeoutMs: 60_000,
+        },
+      },
+      seconds * 1000 + 120_000,
+    );
   },
   lookups: async (server, seconds) => {
     const path = await fillJson(server, 200e6, 256 << 10);

@@ -78,7 +78,7 @@ export async function reclaimAppendsScenario(context: ScenarioContext): Promise<
     tables: [table, reclaimTable],
     verdicts: [verdict],
     notes: [
-      `Each run fills a byte stream with ${bytes(s.reclaimBytes + s.unitBytes)} (${bytes(s.requestBytes)} appends), ${s.settle ? "runs the append load once unrecorded, " : ""}then measures it ${s.seconds} s without and ${s.seconds} s with the reclaim (which goes first alternates from run to run). The reclaim sets the stream's retention to 1 MiB through PATCH {base}/__ds/streams/{path} just as the measured seconds start; the background reclaimer frees whole segments, ${bytes(s.unitBytes)} each (\`--segment-size\`), at most 4 per 1 s tick.`,
+      `Each run fills a byte stream with ${bytes(s.reclaimBytes + s.unitBytes)} (${bytes(s.requestBytes)} appends), ${s.settleSeconds > 0 ? `runs the append load ${s.settleSeconds} s unrecorded (the fill's write-back slows fsyncs meanwhile), ` : ""}then measures it ${s.seconds} s without and ${s.seconds} s with the reclaim (which goes first alternates from run to run). The reclaim sets the stream's retention to 1 MiB through PATCH {base}/__ds/streams/{path} just as the measured seconds start; the background reclaimer frees whole segments, ${bytes(s.unitBytes)} each (\`--segment-size\`), at most 4 per 1 s tick.`,
       "Latency is the open model's: each append is due at a fixed time whatever the answers, and counted from that time, so queueing counts.",
       `Durability: fsync (every 2xx after the write-ahead log is fdatasynced). Errors and unanswered appends over all runs: ${errors}.`,
     ],

@@ -15,8 +15,10 @@ import { forkCommand } from "./commands/fork.js";
 import { headCommand } from "./commands/head.js";
 import { lsCommand } from "./commands/ls.js";
 import { readCommand } from "./commands/read.js";
+import { retentionCommand } from "./commands/retention.js";
 import { subCommand } from "./commands/sub.js";
 import { tailCommand } from "./commands/tail.js";
+import { trimCommand } from "./commands/trim.js";
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
 import { failureDetails, failureLine, oneLine } from "./failure.js";
 import { exitQuietlyOnBrokenPipe } from "./output/stdout.js";
@@ -55,6 +57,8 @@ const CLIENT_COMMANDS: (() => Command)[] = [
   closeCommand,
   deleteCommand,
   forkCommand,
+  retentionCommand,
+  trimCommand,
   lsCommand,
   subCommand,
   benchCommand,

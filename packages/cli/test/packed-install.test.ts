@@ -154,6 +154,7 @@ const CLIENT_SCRIPT = `
 import { createClient, DurableStream } from "@rivulet/client";
 import { Consumer } from "@rivulet/client/consumer";
 import { FileOffsetStore } from "@rivulet/client/node";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import { readFile } from "node:fs/promises";
 
 const url = process.argv[2] + "/v1/stream/orders";
@@ -161,7 +162,7 @@ const events = await DurableStream.create({ url, contentType: "application/json"
 const { offset } = await events.appendJson({ type: "order.created", id: 1 });
 console.log("appended up to " + offset);
 
-const producer = events.producer("order-service-1");
+const producer = new IdempotentProducer(events, "order-service-1");
 producer.append({ type: "order.paid", id: 1 });
 await producer.close({ closeStream: true, finalItem: { type: "order.shipped", id: 1 } });
 
@@ -191,10 +192,12 @@ console.log("head: " + head.offset + (head.closed ? " closed" : ""));
 
 /** Every public entry point, used with types a user would write. */
 const TYPES_CHECK = `
-import { type Batch, createClient, DurableStream, isStreamError, type StreamError } from "@rivulet/client";
+import { type Batch, createClient, DurableStream, isStreamError, type StreamError, type StreamRecord } from "@rivulet/client";
+import { getRetention, type RetentionSettings } from "@rivulet/client/admin";
 import { Consumer } from "@rivulet/client/consumer";
 import { FileOffsetStore } from "@rivulet/client/node";
 import { startWorker, subscriptions, type Wake, webhookReceiver } from "@rivulet/client/subscriptions";
+import { type FlushResult, IdempotentProducer } from "@rivulet/client/producer";
 import { type ClosedLoopResult, ms } from "@rivulet/load";
 import { formatOffset } from "@rivulet/protocol";
 import { createFetchHandler, MemoryStore, ProtocolApp, type RivuletServer, startServer } from "@rivulet/server";
@@ -220,5 +223,8 @@ const handle = async (wake: Wake): Promise<void> => {
 };
 const onWebhook: (request: Request) => Promise<Response> = webhookReceiver(subs, handle).fetch;
 const worker = startWorker(subs, "jobs", handle, { concurrency: 2 });
-export { batches, consumer, failed, handler, offset, onWebhook, peak, worker };
+const flushed: Promise<FlushResult> = new IdempotentProducer(orders, "p").flush();
+const records: AsyncIterable<StreamRecord<number>> = (await stream.stream<number>({ records: true })).records();
+const retention: Promise<RetentionSettings> = getRetention(orders);
+export { batches, consumer, failed, flushed, handler, offset, onWebhook, peak, records, retention, worker };
 `;

@@ -39,8 +39,20 @@ async function pullWake(leaseTtlMs = 30_000) {
  */
 const WAIT = 60_000;
 
-const worker = (id: string, command: string[], ...flags: string[]) =>
-  startRivulet(["sub", "worker", id, "--url", server.url, ...flags, "--", ...command], { timeoutMs: 4 * WAIT });
+const workers: ReturnType<typeof startRivulet>[] = [];
+// A test that fails midway leaves its worker running: it would retry forever.
+afterAll(() => {
+  for (const run of workers)
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill("SIGKILL");
+});
+
+const worker = (id: string, command: string[], ...flags: string[]) => {
+  const run = startRivulet(["sub", "worker", id, "--url", server.url, ...flags, "--", ...command], {
+    timeoutMs: 4 * WAIT,
+  });
+  workers.push(run);
+  return run;
+};
 
 const following = (stderr: string) => stderr.includes("rivulet: following ");
 

@@ -314,7 +314,8 @@ describe("measureReclaimAppends", () => {
     seconds: 1,
     warmupSeconds: 0.5,
     drainMs: 1_000,
-    settle: true,
+    settleSeconds: 2,
+    runs: 2,
   };
 
   test("per run a fresh stream to reclaim, an unrecorded settle, then quiet and reclaiming in alternating order", async () => {
@@ -351,7 +352,10 @@ describe("measureReclaimAppends", () => {
       delayMs: 500,
     });
     expect(run.calls[5]!.params.path).toBe("/v1/stream/run-reclaimed-1");
-    expect(run.calls[2]!.params.appends).toMatchObject({
+    // The settle: the same load, for its own seconds, with nothing unrecorded before it.
+    expect(run.calls[2]!.params.appends).toMatchObject({ seconds: 2, warmupSeconds: 0 });
+    expect(run.calls[3]!.params.appends).toMatchObject({ seconds: 1, warmupSeconds: 0.5 });
+    expect(run.calls[3]!.params.appends).toMatchObject({
       rate: 100,
       seconds: 1,
       paths: [

@@ -37,34 +37,41 @@ export const Header = {
   atTime: "stream-at-time",
 } as const;
 
-/** Every protocol response header a browser client may need to read (CORS expose list). */
-export const EXPOSED_HEADERS = [
-  Header.nextOffset,
-  Header.upToDate,
-  Header.closed,
-  Header.cursor,
-  Header.ttl,
-  Header.expiresAt,
-  Header.sseDataEncoding,
-  Header.producerEpoch,
-  Header.producerSeq,
-  Header.producerExpectedSeq,
-  Header.producerReceivedSeq,
-  Header.etag,
-  Header.location,
-  Header.retryAfter,
-  Header.retentionMs,
-  Header.retentionBytes,
-  Header.earliestOffset,
-  Header.nextSeq,
-  Header.appendSeq,
-  Header.appendTime,
-  Header.view,
-  Header.atOffset,
-  Header.atSeq,
-  Header.atTime,
-  "x-request-id",
-] as const;
+/**
+ * Every protocol response header a browser client may need to read (CORS expose list). Built by
+ * a call marked pure so bundlers drop it from code that imports only `Header` (the client).
+ */
+export const EXPOSED_HEADERS = /* @__PURE__ */ exposedHeaders();
+
+function exposedHeaders() {
+  return [
+    Header.nextOffset,
+    Header.upToDate,
+    Header.closed,
+    Header.cursor,
+    Header.ttl,
+    Header.expiresAt,
+    Header.sseDataEncoding,
+    Header.producerEpoch,
+    Header.producerSeq,
+    Header.producerExpectedSeq,
+    Header.producerReceivedSeq,
+    Header.etag,
+    Header.location,
+    Header.retryAfter,
+    Header.retentionMs,
+    Header.retentionBytes,
+    Header.earliestOffset,
+    Header.nextSeq,
+    Header.appendSeq,
+    Header.appendTime,
+    Header.view,
+    Header.atOffset,
+    Header.atSeq,
+    Header.atTime,
+    "x-request-id",
+  ] as const;
+}
 
 /**
  * PROTOCOL §4.1: the header counts as present only when its value is exactly `true`,

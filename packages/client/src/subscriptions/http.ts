@@ -40,6 +40,8 @@ const OPERATION: Record<Method, Operation> = {
   PUT: "create",
   POST: "append",
   DELETE: "delete",
+  // Subscriptions send no PATCH; the transport has it for admin merge patches.
+  PATCH: "admin",
 };
 
 export class SubscriptionHttp {

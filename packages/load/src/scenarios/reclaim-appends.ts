@@ -3,8 +3,8 @@
  * appends at a fixed rate (open model) to other streams, once with nothing else going on and
  * once while retention frees `reclaimBytes` from the head of a stream filled for it, in turn
  * from run to run (which goes first alternates) so both see the same machine. Each run fills
- * its stream afresh and then runs the load once unrecorded, so the fill's write-back is behind
- * both measurements alike.
+ * its stream afresh and then runs the load unrecorded for a while, so the fill's write-back is
+ * behind both measurements alike.
  */
 import { bytes, ms } from "../format/figures.js";
 import type { OpenLoopResult } from "../generators/append-open-loop.js";
@@ -27,8 +27,13 @@ export interface ReclaimAppendsSizes {
   readonly seconds: number;
   readonly warmupSeconds: number;
   readonly drainMs: number;
-  /** Run the load once unrecorded after each fill, so the fill's write-back is behind both measurements. */
-  readonly settle: boolean;
+  /**
+   * Seconds of the same load, unrecorded, after each fill: the fill's write-back slows fsyncs for
+   * a while, and must be behind both measurements (0: none).
+   */
+  readonly settleSeconds: number;
+  /** Runs (a fill, a quiet and a reclaiming measurement each); the figures are their medians. */
+  readonly runs: number;
 }
 
 export interface ReclaimAppendsRun {
@@ -81,7 +86,7 @@ export async function measureReclaimAppends(
   const appends = async (reclaim?: ReclaimParams) =>
     run.jobs("appendsReclaiming", { appends: load, ...(reclaim ? { reclaim } : {}) }, loadMs + 120_000);
   const runs: ReclaimAppendsRun[] = [];
-  for (let i = 0; i < run.runs; i++) {
+  for (let i = 0; i < sizes.runs; i++) {
     const name = nameInRun("reclaimed", i);
     const path = run.target.path(name);
     run.target.created(path);
@@ -101,9 +106,13 @@ export async function measureReclaimAppends(
       },
       FILL_TIMEOUT_MS + 60_000,
     );
-    if (sizes.settle) {
-      run.progress("reclaim: appends once unrecorded, to settle");
-      await appends();
+    if (sizes.settleSeconds > 0) {
+      run.progress(`reclaim: appends for ${sizes.settleSeconds} s unrecorded, to settle`);
+      await run.jobs(
+        "appendsReclaiming",
+        { appends: { ...load, seconds: sizes.settleSeconds, warmupSeconds: 0 } },
+        sizes.settleSeconds * 1000 + loadMs + 120_000,
+      );
     }
     const quietFirst = i % 2 === 0;
     const quietRun = async () => (await appends()).appends;

@@ -7,7 +7,8 @@
  *   each writer's order, and none that ends at or before it;
  * - at least the retained bytes remain (nothing that should remain was lost);
  * - seqs run without a gap from the earliest message to the next seq.
- * And the test proves the load was real and retention really ran.
+ * Every cycle waits until retention has trimmed again before it kills, so the kills land while
+ * reclaiming goes on; the test proves the load was real and retention really ran.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -109,8 +110,9 @@ test(`retention reclaiming in the background survives ${CYCLES} kill -9 cycles`,
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     const stop = { dead: false };
     const running = writers.map((w) => runWriter(server.url, w, stop));
-    // Long enough for the reclaimer (a tick a second) to run at least once under load.
-    await new Promise((resolve) => setTimeout(resolve, 1200 + Math.random() * 1300));
+    // Retention trims at least once in every cycle; the kill then comes at a random moment.
+    await trimmedAgain(server.url, [...new Set(writers.map((w) => w.stream))]);
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 1000));
     server.child.kill("SIGKILL");
     await server.exited;
     stop.dead = true;
@@ -140,7 +142,19 @@ test(`retention reclaiming in the background survives ${CYCLES} kill -9 cycles`,
   expect(acknowledged).toBeGreaterThan(CYCLES * 200);
   // Retention really ran: streams had their heads reclaimed.
   expect(trimmedSeen).toBeGreaterThan(0);
-}, 120_000);
+}, 300_000);
+
+/** Resolves once the earliest offset of one of the streams has moved past where it was. */
+async function trimmedAgain(url: string, streams: readonly string[]): Promise<void> {
+  const earliest = async (stream: string) =>
+    position((await fetch(`${url}${stream}`, { method: "HEAD" })).headers.get("stream-earliest-offset")!);
+  const before = await Promise.all(streams.map(earliest));
+  for (;;) {
+    const now = await Promise.all(streams.map(earliest));
+    if (now.some((at, i) => at > before[i]!)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /** Checks every stream; returns how many had been trimmed. */
 async function verify(url: string, writers: Writer[]): Promise<number> {

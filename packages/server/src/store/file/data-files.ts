@@ -33,6 +33,7 @@ import { FdCache, type FdCacheEvents } from "./fd-cache.js";
 import { decodeIndexEntry, INDEX_ENTRY_BYTES, type PlacedEntry } from "./index-files.js";
 import { type FileIo, readFully, ShortReadError, writeFully } from "./io.js";
 import { pieces, type SegmentFileKind, segmentEnd, segmentFileName, segmentOf, segmentStart } from "./segments.js";
+import { shrinkFile } from "./shrink.js";
 
 export interface DataFileEvents extends FdCacheEvents {
   corruption(error: StoreCorruptionError): void;
@@ -342,6 +343,9 @@ export class DataFiles {
     for (const index of pending?.keys() ?? []) {
       if (segmentOf(entry.layout, index * BLOCK_BYTES) === segment) pending!.delete(index);
     }
+    const data = this.path(entry, segment, "data");
+    this.files.retire(data);
+    await shrinkFile(this.io, data);
     for (const kind of ["data", "crc"] as const) await this.unlink(this.path(entry, segment, kind));
   }
 
@@ -547,6 +551,12 @@ export class DataFiles {
     }
     for (const segment of segments) {
       entry.compacted?.delete(segment);
+      // Its bytes are in its data file, or in its .cpt once compacted: shrink whichever it has.
+      for (const kind of ["data", "cpt"] as const) {
+        const path = this.path(entry, segment, kind);
+        this.files.retire(path);
+        await shrinkFile(this.io, path);
+      }
       for (const kind of FILE_KINDS) await this.unlink(this.path(entry, segment, kind));
     }
   }
