@@ -30,6 +30,7 @@ describe("capabilities", () => {
           records: 1,
           retention: 1,
           "time-index": 1,
+          topics: 1,
           trim: 1,
         },
       });
