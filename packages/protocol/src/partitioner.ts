@@ -8,7 +8,7 @@
 const SEED = 0x9747b28c;
 const M = 0x5bd1e995;
 const R = 24;
-const utf8 = new TextEncoder();
+const utf8 = /* @__PURE__ */ new TextEncoder();
 
 /**
  * MurmurHash2, 32-bit, as Kafka's `Utils.murmur2`: little-endian 4-byte words, the seed

@@ -26,9 +26,9 @@ export interface ProducedRecord {
   readonly partition: number | undefined;
 }
 
-const FIELDS = new Set(["key", "value", "headers", "ts", "partition"]);
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-const decoder = new TextDecoder();
+const FIELDS = /* @__PURE__ */ new Set(["key", "value", "headers", "ts", "partition"]);
+const strictUtf8 = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true });
+const decoder = /* @__PURE__ */ new TextDecoder();
 
 /**
  * The records of a produce body: a JSON array of record objects, or one record object. Every

@@ -343,6 +343,9 @@ export class DataFiles {
     for (const index of pending?.keys() ?? []) {
       if (segmentOf(entry.layout, index * BLOCK_BYTES) === segment) pending!.delete(index);
     }
+    const data = this.path(entry, segment, "data");
+    this.files.retire(data);
+    await shrinkFile(this.io, data);
     for (const kind of ["data", "crc"] as const) await this.unlink(this.path(entry, segment, kind));
   }
 
@@ -548,9 +551,12 @@ export class DataFiles {
     }
     for (const segment of segments) {
       entry.compacted?.delete(segment);
-      const data = this.path(entry, segment, "data");
-      this.files.retire(data);
-      await shrinkFile(this.io, data);
+      // Its bytes are in its data file, or in its .cpt once compacted: shrink whichever it has.
+      for (const kind of ["data", "cpt"] as const) {
+        const path = this.path(entry, segment, kind);
+        this.files.retire(path);
+        await shrinkFile(this.io, path);
+      }
       for (const kind of FILE_KINDS) await this.unlink(this.path(entry, segment, kind));
     }
   }
