@@ -6,6 +6,7 @@ import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
 import { StoreConflictError, StoreMissingError } from "./errors.js";
 import { ForkRefs } from "./fork-refs.js";
 import { applyRecord, type RecordTarget, snapshot } from "./record-state.js";
+import { SortedPaths } from "./sorted-paths.js";
 import type { AppendRecord, ListQuery, Store, StoredStream, StreamMeta } from "./types.js";
 
 const NO_BYTES = new Uint8Array(0);
@@ -59,6 +60,7 @@ export class MemoryStore implements Store {
   readonly durability = "none (memory only, lost on restart)";
   private readonly streams = new Map<string, MemoryStream>();
   private readonly forks = new ForkRefs();
+  private readonly sorted = new SortedPaths(() => this.streams.keys());
 
   async open(): Promise<void> {}
 
@@ -67,9 +69,7 @@ export class MemoryStore implements Store {
   }
 
   async list({ prefix, after, limit }: ListQuery): Promise<StoredStream[]> {
-    const paths = [...this.streams.keys()].filter((p) => p.startsWith(prefix) && (after === undefined || p > after));
-    paths.sort();
-    return paths.slice(0, limit).map((path) => this.streams.get(path)!.stored(this.forks.of(path)));
+    return this.sorted.page(prefix, after, limit).map((path) => this.streams.get(path)!.stored(this.forks.of(path)));
   }
 
   async withLifetime(): Promise<StoredStream[]> {
@@ -95,6 +95,7 @@ export class MemoryStore implements Store {
       stream.apply(first);
     }
     this.streams.set(meta.path, stream);
+    this.sorted.changed();
     this.forks.added(meta);
   }
 
@@ -121,6 +122,7 @@ export class MemoryStore implements Store {
     const stream = this.streams.get(path);
     if (!stream) return;
     this.streams.delete(path);
+    this.sorted.changed();
     this.forks.removed(stream.meta);
   }
 
