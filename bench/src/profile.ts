@@ -3,7 +3,7 @@
  * its CPU time went. The profile is taken apart from `npm run bench`: profiling slows the
  * server, so its figures would not be the server's.
  *
- *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|records|lookups|reclaim|fan-out|producer|subscriptions [seconds]
+ *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|records|lookups|reclaim|fan-out|producer|subscriptions|subscriptions-memory [seconds]
  *
  * Writes the .cpuprofile files and a summary to bench/results/tmp/profiles/ (not committed).
  */
@@ -170,30 +170,8 @@ const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<
       seconds * 1000 + 120_000,
     ),
   // Scenario 8 at full size: half the time at a fixed rate, half at peak.
-  subscriptions: (server, seconds) =>
-    measureSubscriptions(
-      {
-        target: {
-          origin: server.url,
-          headers: {},
-          serverPid: server.pid,
-          root: STREAM_BASE.slice(0, -1),
-          path: (name) => `${STREAM_BASE}${name}`,
-          created: () => {},
-          createdRange: () => {},
-        },
-        jobs: runJob,
-        runs: 1,
-        createAttempts: 1,
-        progress: console.log,
-      },
-      {
-        ...settingsFor("full").subscriptions,
-        rateSeconds: seconds / 2,
-        peakSeconds: seconds / 2,
-        warmupSeconds: 0,
-      },
-    ),
+  subscriptions: (server, seconds) => subscriptions(server, seconds),
+  "subscriptions-memory": (server, seconds) => subscriptions(server, seconds),
 };
 
 /** A JSON stream of `totalBytes` in 200 B messages, appended `requestBytes` at a time. */
@@ -207,8 +185,38 @@ async function fillJson(server: RunningServer, totalBytes: number, requestBytes:
   return path;
 }
 
-/** Loads that need more than a plain server. */
-const LAUNCH: Readonly<Record<string, LaunchOptions>> = { subscriptions: { webhooks: true } };
+function subscriptions(server: RunningServer, seconds: number): Promise<unknown> {
+  return measureSubscriptions(
+    {
+      target: {
+        origin: server.url,
+        headers: {},
+        serverPid: server.pid,
+        root: STREAM_BASE.slice(0, -1),
+        path: (name) => `${STREAM_BASE}${name}`,
+        created: () => {},
+        createdRange: () => {},
+      },
+      jobs: runJob,
+      runs: 1,
+      createAttempts: 1,
+      progress: console.log,
+    },
+    {
+      ...settingsFor("full").subscriptions,
+      rates: [1_000],
+      rateSeconds: seconds / 2,
+      peakSeconds: seconds / 2,
+      warmupSeconds: 0,
+    },
+  );
+}
+
+/** Loads that need another server than Rivulet on the file store, or more than a plain one. */
+const LAUNCH: Readonly<Record<string, LaunchOptions & { readonly server?: "rivuletMemory" }>> = {
+  subscriptions: { webhooks: true },
+  "subscriptions-memory": { webhooks: true, server: "rivuletMemory" },
+};
 
 async function appends(server: RunningServer, seconds: number, streams: number): Promise<unknown> {
   await runJob(
@@ -242,9 +250,12 @@ await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });
 const dataDir = await mkdtemp(join(tmpdir(), "rivulet-profile-"));
 try {
-  const server = await launchServer("rivulet", { ...LAUNCH[name], dataDir, cpuProfileDir: outDir });
+  const { server: id = "rivulet", ...launch } = LAUNCH[name] ?? {};
+  const server = await launchServer(id, { ...launch, dataDir, cpuProfileDir: outDir });
   try {
-    console.log(`profiling rivulet (fsync) under '${name}' for ${seconds} s`);
+    console.log(
+      `profiling ${id === "rivulet" ? "rivulet (fsync)" : "rivulet (memory store)"} under '${name}' for ${seconds} s`,
+    );
     console.log(JSON.stringify(await load(server, seconds), (key, value) => (key === "curve" ? undefined : value)));
   } finally {
     await server.stop(); // the profile is written when the process exits

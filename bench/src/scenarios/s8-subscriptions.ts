@@ -40,6 +40,8 @@ interface DeliveryCell {
   readonly p99: Spread;
   readonly max: Spread;
   readonly acked: number;
+  /** Sent but not answered by the end of their window (the server fell behind). */
+  readonly unanswered: number;
   readonly delivered: number;
   readonly beforeAck: number;
   readonly appendErrors: number;
@@ -104,6 +106,7 @@ function deliveryCell(server: ServerId, { phase, windows }: PhaseWindows): Deliv
     p99: over((w) => w.latency.p99),
     max: over((w) => w.latency.max),
     acked: sum((w) => w.acked),
+    unanswered: sum((w) => w.unanswered),
     delivered: sum((w) => w.delivered),
     beforeAck: sum((w) => w.beforeAck),
     appendErrors: sum((w) => w.appendErrors),
@@ -132,6 +135,7 @@ function deliveryTable(cells: readonly DeliveryCell[]): Table {
       "p99",
       "max",
       "delivered",
+      "unanswered appends",
       "errors",
       "server CPU",
       "generator CPU",
@@ -152,6 +156,7 @@ function deliveryTable(cells: readonly DeliveryCell[]): Table {
         spreadOf(cell.p99, ms),
         spreadOf(cell.max, ms),
         `${cell.delivered}/${cell.acked}`,
+        count(cell.unanswered),
         count(cell.appendErrors + cell.receiverFailures),
         percent(cell.cpu.server.median),
         percent(cell.cpu.generator.median),
@@ -163,7 +168,7 @@ function deliveryTable(cells: readonly DeliveryCell[]): Table {
       ];
     }),
     notes: [
-      "appends/s: acknowledged appends per second (at a fixed rate, what was offered if the server kept up). wakes/s: webhook requests the receiver got per second, until the last append was delivered. Latency: from each append's acknowledgement to the arrival of the first wake naming its stream at or past it. delivered: appends a wake covered, of those acknowledged. errors: failed appends, and wakes or callbacks that failed at the receiver. CPU is a percentage of one core over the window (200% in all); 'other' is everything else the machine ran meanwhile.",
+      "appends/s: acknowledged appends per second (at a fixed rate, what was offered if the server kept up). wakes/s: webhook requests the receiver got per second, until the last append was delivered. Latency: from each append's acknowledgement to the arrival of the first wake naming its stream at or past it. delivered: appends a wake covered, of those acknowledged. unanswered: appends sent in the window and still unanswered at its end (the server fell behind the rate; their answers are not counted later). errors: failed appends, and wakes or callbacks that failed at the receiver. CPU is a percentage of one core over the window (200% in all); 'other' is everything else the machine ran meanwhile.",
     ],
   };
 }
@@ -195,7 +200,10 @@ function verdicts(cells: readonly DeliveryCell[], s: Settings["subscriptions"]):
     )
     .join("; ");
   const pass = rivulet.every(
-    (cell) => cell.acked > 0 && cell.delivered === cell.acked && cell.appendErrors + cell.receiverFailures === 0,
+    (cell) =>
+      cell.acked > 0 &&
+      cell.delivered === cell.acked &&
+      cell.unanswered + cell.appendErrors + cell.receiverFailures === 0,
   );
   return [{ target, measured, pass }];
 }

@@ -247,7 +247,7 @@ describe("rivulet bench", () => {
     expect(windows.map((w) => w.phase.kind)).toEqual(["rate", "peak"]);
     for (const window of windows) {
       expect(window.acked).toBeGreaterThan(0);
-      expect(window).toMatchObject({ delivered: window.acked, undelivered: 0 });
+      expect(window).toMatchObject({ delivered: window.acked, undelivered: 0, unanswered: 0 });
       expect(window.wakes).toBeGreaterThan(0);
       expect(window.appendsPerWake).toBeGreaterThanOrEqual(1);
       expect(window.latencyMs.p50).toBeLessThanOrEqual(window.latencyMs.p99);

@@ -66,7 +66,8 @@ describe("measureSubscriptions against Rivulet", () => {
       ]);
       for (const window of measured.result.windows) {
         expect(window.acked, JSON.stringify(window)).toBeGreaterThan(0);
-        expect(window.appendErrors + window.receiverFailures).toBe(0);
+        expect(window.appendErrors + window.receiverFailures + window.unanswered).toBe(0);
+        expect(window.sent).toBe(window.acked);
         expect(window.delivered).toBe(window.acked);
         expect(window.undelivered).toBe(0);
         expect(window.wakes).toBeGreaterThan(0);

@@ -53,6 +53,8 @@ export interface DeliveryWindow {
   readonly phase: LoadPhase;
   readonly sent: number;
   readonly acked: number;
+  /** Sent but not answered by the end of the window (an overloaded server); a later answer is ignored. */
+  readonly unanswered: number;
   readonly appendErrors: number;
   /** Acknowledged appends a wake covered (by the end of the drain). */
   readonly delivered: number;
@@ -185,6 +187,7 @@ async function measure(
   receiver: WebhookReceiver,
 ): Promise<DeliveryWindow> {
   arrivals.startWindow();
+  appends.nextWindow();
   const before = { sent: appends.sent, errors: appends.errors, failures: receiver.failures };
   const endCpu = await cpuWindow(params.serverPid);
   const started = performance.now();
@@ -193,14 +196,18 @@ async function measure(
   await drain(arrivals, params.drainMs);
   const cpu = await endCpu();
   const { histogram, counts } = arrivals.window();
+  const sent = appends.sent - before.sent;
+  const appendErrors = appends.errors - before.errors;
   // The load lasted `phase.seconds` at least (n appends due at a fixed rate span n - 1 intervals).
   const seconds = (at: number) => Math.max(phase.seconds, (at - started) / 1000);
   const firstError = appends.firstError ?? receiver.firstFailure;
   return {
     phase,
-    sent: appends.sent - before.sent,
+    sent,
     acked: counts.acked,
-    appendErrors: appends.errors - before.errors,
+    // Still unanswered now: this window's, not the next one's (their answers will be ignored).
+    unanswered: sent - counts.acked - appendErrors,
+    appendErrors,
     delivered: counts.delivered,
     undelivered: counts.waiting,
     beforeAck: counts.beforeAck,

@@ -11,6 +11,7 @@ import { ForkRefs } from "./fork-refs.js";
 import { MemoryIndex } from "./memory-index.js";
 import { MemoryUnits } from "./memory-units.js";
 import { applyRecord, type RecordTarget, snapshot } from "./record-state.js";
+import { SortedPaths } from "./sorted-paths.js";
 import type {
   AppendRecord,
   AtomicPart,
@@ -85,6 +86,7 @@ export class MemoryStore implements Store {
   private readonly streams = new Map<string, MemoryStream>();
   private readonly forks = new ForkRefs();
   private readonly unitBytes: number;
+  private readonly sorted = new SortedPaths(() => this.streams.keys());
 
   constructor(options: MemoryStoreOptions = {}) {
     this.unitBytes = options.unitBytes ?? 1 << 20;
@@ -97,9 +99,7 @@ export class MemoryStore implements Store {
   }
 
   async list({ prefix, after, limit }: ListQuery): Promise<StoredStream[]> {
-    const paths = [...this.streams.keys()].filter((p) => p.startsWith(prefix) && (after === undefined || p > after));
-    paths.sort();
-    return paths.slice(0, limit).map((path) => this.streams.get(path)!.stored(this.forks.of(path)));
+    return this.sorted.page(prefix, after, limit).map((path) => this.streams.get(path)!.stored(this.forks.of(path)));
   }
 
   async forksOf(path: string): Promise<StoredStream[]> {
@@ -129,6 +129,7 @@ export class MemoryStore implements Store {
       stream.apply(first);
     }
     this.streams.set(meta.path, stream);
+    this.sorted.changed();
     this.forks.added(meta);
   }
 
@@ -209,6 +210,7 @@ export class MemoryStore implements Store {
     const stream = this.streams.get(path);
     if (!stream) return;
     this.streams.delete(path);
+    this.sorted.changed();
     this.forks.removed(stream.meta);
   }
 

@@ -172,6 +172,12 @@ export function runStoreContract(name: string, harness: StoreHarness): void {
       expect(await paths({ prefix: "/p/", after: "/p/b", limit: 2 })).toEqual(["/p/c/1", "/p/c/2"]);
       expect(await paths({ prefix: "/p/c/", limit: 10 })).toEqual(["/p/c/1", "/p/c/2"]);
       expect(await paths({ prefix: "/p/", after: "/p/d", limit: 10 })).toEqual([]);
+      // Listings follow creates and removals made after an earlier listing.
+      await store.remove("/p/b");
+      await store.create(meta("/p/bb"), undefined);
+      expect(await paths({ prefix: "/p/", limit: 3 })).toEqual(["/p/a", "/p/bb", "/p/c/1"]);
+      await store.create(meta("/p/b"), undefined);
+      expect(await paths({ prefix: "/p/", after: "/p/a", limit: 2 })).toEqual(["/p/b", "/p/bb"]);
       const lifetimes = (await store.withLifetime()).map((s) => s.meta.path).sort();
       expect(lifetimes.filter((p) => p.startsWith("/q/"))).toEqual(["/q/x", "/q/y"]);
       await store.close();

@@ -29,6 +29,7 @@ export async function subscriptionsScenario({ run, plan }: ScenarioContext): Pro
     failures.add(window.appendErrors, window.firstError);
     failures.add(window.receiverFailures, window.firstError);
     failures.add(window.undelivered, `${window.undelivered} acknowledged appends never reached the receiver`);
+    failures.add(window.unanswered, `${window.unanswered} appends unanswered when their window ended`);
     rows.push([
       describePhase(phase),
       perSecond(window.appendsPerSecond),
@@ -40,7 +41,7 @@ export async function subscriptionsScenario({ run, plan }: ScenarioContext): Pro
       ms(window.latency.max),
       `${count(window.delivered)} of ${count(window.acked)}`,
       percent(window.cpu.serverPercent),
-      count(window.appendErrors + window.receiverFailures),
+      count(window.appendErrors + window.receiverFailures + window.unanswered),
     ]);
     const { latency, ...counts } = window;
     const { curve: _curve, ...latencyMs } = latency;

@@ -18,7 +18,11 @@ export class TrackedAppends {
   private next = 0;
   sent = 0;
   errors = 0;
+  /** Answers that came after their window ended (an overloaded server): not reported to anyone. */
+  late = 0;
   firstError: string | undefined;
+  /** Appends belong to the window they were sent in; `nextWindow` starts the next one. */
+  private window = 0;
 
   constructor(
     target: { readonly origin: string; readonly headers?: TargetHeaders; readonly root: string },
@@ -64,6 +68,11 @@ export class TrackedAppends {
     await Promise.all(Array.from({ length: connections }, worker));
   }
 
+  /** Appends still unanswered belong to the window that is over: their answers are only counted as late. */
+  nextWindow(): void {
+    this.window++;
+  }
+
   /** Closes the connections (appends still unanswered are abandoned). */
   close(): Promise<void> {
     return this.pool.destroy();
@@ -72,6 +81,7 @@ export class TrackedAppends {
   private async appendOne(): Promise<void> {
     const seq = this.next++;
     const stream = this.streams[seq % this.streams.length]!;
+    const window = this.window;
     this.sent++;
     try {
       const answer = await send(
@@ -83,7 +93,8 @@ export class TrackedAppends {
       );
       const at = performance.now();
       const end = header(answer, "stream-next-offset");
-      if (answer.status >= 300) this.fail(`POST ${stream} answered ${answer.status}`);
+      if (window !== this.window) this.late++;
+      else if (answer.status >= 300) this.fail(`POST ${stream} answered ${answer.status}`);
       else if (end === undefined) this.fail(`POST ${stream} answered without Stream-Next-Offset`);
       else this.onAcked(stream, end, at);
     } catch (error) {

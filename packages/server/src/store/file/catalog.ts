@@ -6,6 +6,7 @@ import { isJsonContentType, type ProducerClaim, type ProducerState } from "@rivu
 import { indexEntriesOf } from "../append-index.js";
 import { ForkRefs } from "../fork-refs.js";
 import { applyRecord, type RecordTarget, snapshot } from "../record-state.js";
+import { SortedPaths } from "../sorted-paths.js";
 import type { AppendRecord, StoredStream, StreamMeta } from "../types.js";
 import { type CompletedBlock, extendBlocks } from "./block-crc.js";
 import { metaFromJson, metaToJson, type WalRecord } from "./codec.js";
@@ -294,8 +295,7 @@ export class Catalog {
   /** The layout new streams get. */
   readonly layout: SegmentLayout;
   private replayIndex: Map<number, Entry> | undefined;
-  /** Paths in order for listings, rebuilt on the first listing after a create or removal. */
-  private sorted: string[] | undefined;
+  private readonly sorted = new SortedPaths(() => this.byPath.keys());
 
   constructor(segmentBytes = DEFAULT_SEGMENT_BYTES) {
     this.layout = layoutOf(segmentBytes);
@@ -313,14 +313,14 @@ export class Catalog {
     this.forks.added(entry.meta);
     this.replayIndex?.set(entry.id, entry);
     if (entry.id >= this.nextId) this.nextId = entry.id + 1;
-    this.sorted = undefined;
+    this.sorted.changed();
   }
 
   delete(entry: Entry): void {
     if (this.byPath.get(entry.meta.path) === entry) {
       this.byPath.delete(entry.meta.path);
       this.forks.removed(entry.meta);
-      this.sorted = undefined;
+      this.sorted.changed();
     }
     this.replayIndex?.delete(entry.id);
   }
@@ -332,17 +332,7 @@ export class Catalog {
 
   /** Paths starting with `prefix`, after `after`, in order, at most `limit`. */
   page(prefix: string, after: string | undefined, limit: number): Entry[] {
-    this.sorted ??= [...this.byPath.keys()].sort();
-    const from = after === undefined || after < prefix ? prefix : after;
-    let at = lowerBound(this.sorted, from);
-    if (after !== undefined && this.sorted[at] === after) at++;
-    const page: Entry[] = [];
-    for (; at < this.sorted.length && page.length < limit; at++) {
-      const path = this.sorted[at]!;
-      if (!path.startsWith(prefix)) break;
-      page.push(this.byPath.get(path)!);
-    }
-    return page;
+    return this.sorted.page(prefix, after, limit).map((path) => this.byPath.get(path)!);
   }
 
   /** Whether `entry` is still the stream at its path (not removed or replaced). */
@@ -402,16 +392,4 @@ export class Catalog {
   replayed(id: number): Entry | undefined {
     return this.replayIndex?.get(id);
   }
-}
-
-/** First index whose value is not below `value`. */
-function lowerBound(sorted: readonly string[], value: string): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (sorted[mid]! < value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
