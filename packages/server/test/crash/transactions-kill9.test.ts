@@ -17,7 +17,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
-import { spawnServer } from "../support/spawn-server.js";
+import { type ServerProcess, spawnServer } from "../support/spawn-server.js";
 
 const CYCLES = Number(process.env.RIVULET_TX_CRASH_CYCLES ?? 8);
 const STREAMS = Array.from({ length: 6 }, (_, i) => `tx-crash/${i}`);
@@ -43,7 +43,11 @@ interface Writer {
 }
 
 const dirs: string[] = [];
+/** The server running now, stopped after the test even when an assertion failed. */
+let live: ServerProcess | undefined;
 afterAll(async () => {
+  live?.child.kill("SIGKILL");
+  await live?.exited;
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
@@ -128,6 +132,7 @@ test(`transactions are all or nothing across ${CYCLES} kill -9 cycles at random 
     inFlight: undefined,
   }));
   let server = await spawnServer(["--data-dir", dir]);
+  live = server;
   for (const path of STREAMS) {
     const created = await fetch(`${server.url}/v1/stream/${path}`, {
       method: "PUT",
@@ -148,6 +153,7 @@ test(`transactions are all or nothing across ${CYCLES} kill -9 cycles at random 
     await Promise.all(running);
 
     server = await spawnServer(["--data-dir", dir]);
+    live = server;
     // Before any retry: the transaction in flight left its appends and its commit, or neither.
     await checkCommits(server.url, writers, await transactionsFound(server.url));
     // A transaction in flight is retried exactly as sent: written now, or answered as duplicates

@@ -5,6 +5,7 @@
  * epochs, regressions, shape), its offsets and lag are visible as soon as it answers, and it
  * survives a restart with the appends.
  */
+import type { ErrorCode } from "@rivulet/protocol";
 import { FileStore } from "@rivulet/server";
 import { afterEach, describe, expect, test } from "vitest";
 import { BASE, expectError, startApp, type TestApp } from "../handlers/helpers.js";
@@ -47,7 +48,7 @@ async function setUp(t: TestApp): Promise<{ member: Beat; next: string[] }> {
   ]);
   const member = await beat(t, "g", { member_epoch: 0, topics: ["in"] });
   expect(member.assignment.in!.map((p) => p.partition)).toEqual([0, 1]);
-  return { member, next: produced.records.map((r) => r.next_offset) };
+  return { member, next: produced.records.map((r) => r.next_offset!) };
 }
 
 function commitPart(member: Beat, offset: string, extra: Record<string, unknown> = {}) {
@@ -208,7 +209,7 @@ for (const kind of Object.keys(STORES)) {
     test("a malformed part is answered as a plain commit's error, naming `commit`; nothing written", async () => {
       const t = await start();
       const { member, next } = await setUp(t);
-      const cases: Array<[unknown, string, RegExp]> = [
+      const cases: Array<[unknown, ErrorCode, RegExp]> = [
         [[1], "INVALID_GROUP_REQUEST", /`commit`: A commit is/],
         [{ ...commitPart(member, next[0]!), group: "bad group" }, "INVALID_GROUP_REQUEST", /`commit`: A group id/],
         [{ ...commitPart(member, next[0]!), member_epoch: 0 }, "INVALID_GROUP_REQUEST", /member_epoch/],
