@@ -58,7 +58,7 @@ describe("appendWithReceipt", () => {
       dropped = true;
       return { kind: "drop-response" };
     });
-    const producer = new IdempotentProducer(handle, "r2", { retry: { baseDelayMs: 1 } });
+    const producer = new IdempotentProducer(handle, "r2", { retry: { initialDelayMs: 1 } });
     const receipt: AppendReceipt = await producer.appendWithReceipt("once");
     proxy.setRule(undefined);
     expect(receipt).toMatchObject({ duplicate: true, seq: undefined, timestamp: undefined, index: 0, batchItems: 1 });

@@ -3,7 +3,7 @@
  * on a Rivulet server (docs/kafka-layer.md), in TypeScript idiom.
  */
 
-export { Admin, type ResetOffset, type ResetTo } from "./admin/admin.js";
+export { Admin, type ListOptions, type ResetOffset, type ResetTo } from "./admin/admin.js";
 export type { GroupDescription, GroupMember, GroupPartition, GroupSummary } from "./admin/group-views.js";
 export type { PartitionInfo, TopicConfig, TopicDescription, TopicSummary } from "./admin/topic-views.js";
 export {

@@ -35,7 +35,16 @@ export interface ResetOffset {
   seq: number | null;
 }
 
-const PAGE = 1000;
+export interface ListOptions {
+  /** Entries per request, 1-1000 (default 1000). */
+  pageSize?: number;
+}
+
+function pageSize(options: ListOptions): number {
+  const size = options.pageSize ?? 1000;
+  if (!Number.isInteger(size) || size < 1 || size > 1000) throw invalid("pageSize", `must be 1-1000, got ${size}`);
+  return size;
+}
 
 export class Admin {
   readonly #kafka: Kafka;
@@ -53,12 +62,12 @@ export class Admin {
     return topicDescription(answer);
   }
 
-  /** Every topic, in name order (all pages). */
-  async listTopics(): Promise<TopicSummary[]> {
+  /** Every topic, in name order (all pages, `pageSize` per request). */
+  async listTopics(options: ListOptions = {}): Promise<TopicSummary[]> {
     const topics: TopicSummary[] = [];
     for (let after: string | undefined; ; ) {
       const page = await this.#call<{ topics: WireTopic[]; next: string | null }>("GET", "topics", {
-        query: { after, limit: PAGE },
+        query: { after, limit: pageSize(options) },
         retry: true,
       });
       topics.push(...page.topics.map(topicSummary));
@@ -85,12 +94,12 @@ export class Admin {
     await this.#call("DELETE", `topics/${this.#topic(name)}`, { retry: true });
   }
 
-  /** Every group, in id order (all pages). */
-  async listGroups(): Promise<GroupSummary[]> {
+  /** Every group, in id order (all pages, `pageSize` per request). */
+  async listGroups(options: ListOptions = {}): Promise<GroupSummary[]> {
     const groups: GroupSummary[] = [];
     for (let after: string | undefined; ; ) {
       const page = await this.#call<{ groups: WireSummary[]; next: string | null }>("GET", "groups", {
-        query: { after, limit: PAGE },
+        query: { after, limit: pageSize(options) },
         retry: true,
       });
       groups.push(...page.groups.map(groupSummary));
