@@ -8,7 +8,7 @@ import { ProtocolError } from "@rivulet/protocol";
 import { Changes, type Decision } from "./changes.js";
 import { fenced, groupLimit, groupNotFound, notEmpty, stale, unknownMember } from "./errors.js";
 import { type Group, splitKey } from "./model.js";
-import type { OffsetEntry } from "./records.js";
+import type { GroupRecord, OffsetEntry } from "./records.js";
 import type { Groups } from "./reducer.js";
 import type { CommitRequest, OffsetCommit } from "./requests.js";
 import type { CoordinatorSettings } from "./settings.js";
@@ -20,6 +20,22 @@ export function commit(
   request: CommitRequest,
   now: number,
 ): Decision<void> {
+  const changes = new Changes(groups);
+  for (const record of commitRecords(groups, settings, groupId, request, now)) changes.emit(record);
+  return { records: changes.records, result: undefined };
+}
+
+/**
+ * Checks a commit and returns its records without applying them: a transaction's commit part
+ * (docs/kafka-layer.md, "Participants") applies them only once the transaction is written.
+ */
+export function commitRecords(
+  groups: Groups,
+  settings: CoordinatorSettings,
+  groupId: string,
+  request: CommitRequest,
+  now: number,
+): GroupRecord[] {
   const group = groups.get(groupId);
   if (request.memberId === undefined) {
     if (group && group.members.size > 0) throw notEmpty(groupId, group.members.size);
@@ -27,10 +43,13 @@ export function commit(
     checkOwner(group, groupId, request);
   }
   for (const offset of request.offsets) checkForward(group, offset);
-  const changes = new Changes(groups);
-  createIfNeeded(changes, groups, settings, groupId, now);
-  changes.emit({ t: "commit", g: groupId, o: request.offsets.map((o) => entry(o, now)) });
-  return { records: changes.records, result: undefined };
+  const records: GroupRecord[] = [];
+  if (!groups.has(groupId)) {
+    if (groups.size >= settings.maxGroups) throw groupLimit(settings.maxGroups);
+    records.push({ t: "group", g: groupId, at: now, assignor: settings.defaultAssignor });
+  }
+  records.push({ t: "commit", g: groupId, o: request.offsets.map((o) => entry(o, now)) });
+  return records;
 }
 
 /** Sets offsets as given, back or forth; only while the group has no members. */

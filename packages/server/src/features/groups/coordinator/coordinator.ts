@@ -6,7 +6,7 @@
  */
 import type { TopicDirectory } from "../sources/types.js";
 import { Changes, type Decision } from "./changes.js";
-import { commit, deleteGroup, reset } from "./commits.js";
+import { commit, commitRecords, deleteGroup, reset } from "./commits.js";
 import { heartbeat } from "./membership.js";
 import type { Group } from "./model.js";
 import type { GroupRecord } from "./records.js";
@@ -69,6 +69,11 @@ export class GroupCoordinator {
 
   commit(groupId: string, request: CommitRequest, now: number): Decision<void> {
     return commit(this.groups, this.settings, groupId, request, now);
+  }
+
+  /** The records of a commit, checked but not applied (a transaction applies them once written). */
+  planCommit(groupId: string, request: CommitRequest, now: number): GroupRecord[] {
+    return commitRecords(this.groups, this.settings, groupId, request, now);
   }
 
   reset(groupId: string, offsets: readonly OffsetCommit[], now: number): Decision<void> {

@@ -87,7 +87,7 @@ export function offsetRoutes(service: GroupService, groupPath: (group: string) =
   ];
 }
 
-function commitMember(body: Record<string, unknown>): { memberId: string | undefined; memberEpoch: number } {
+export function commitMember(body: Record<string, unknown>): { memberId: string | undefined; memberEpoch: number } {
   const { member_id: memberId, member_epoch: memberEpoch } = body;
   if (memberId === undefined || memberId === null) return { memberId: undefined, memberEpoch: -1 };
   if (typeof memberId !== "string" || memberId === "") throw invalid("member_id must be a string");
@@ -97,7 +97,7 @@ function commitMember(body: Record<string, unknown>): { memberId: string | undef
   return { memberId, memberEpoch: memberEpoch as number };
 }
 
-function offsetInputs(value: unknown, maxMetadata: number, requireList = true): OffsetInput[] {
+export function offsetInputs(value: unknown, maxMetadata: number, requireList = true): OffsetInput[] {
   if (!Array.isArray(value) || (requireList && value.length === 0) || value.length > MAX_OFFSETS) {
     throw invalid(`offsets must be an array of 1-${MAX_OFFSETS} {"topic","partition","offset"} entries`);
   }

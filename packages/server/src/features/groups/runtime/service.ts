@@ -13,6 +13,7 @@ import { StateLog } from "../../state-log/index.js";
 import type { Decision } from "../coordinator/changes.js";
 import { GroupCoordinator } from "../coordinator/coordinator.js";
 import type { GroupRecord } from "../coordinator/records.js";
+import type { CommitRequest } from "../coordinator/requests.js";
 import type { ResolvedGroupSettings } from "../settings.js";
 import type { PartitionStats, TopicDirectory } from "../sources/types.js";
 import { GroupWaiters } from "./waiters.js";
@@ -51,6 +52,8 @@ export class GroupService {
   private stopListening: (() => void) | undefined;
   /** Shutting down: heartbeats no longer wait. */
   draining = false;
+  /** Set while a transaction's commit part is prepared: no decision runs until it is settled. */
+  private held: Promise<void> | undefined;
 
   constructor(private readonly options: GroupServiceOptions) {
     this.settings = options.settings;
@@ -126,10 +129,77 @@ export class GroupService {
    * every earlier record is, so no answer ever reflects state a crash could take back.
    */
   async decide<T>(decision: (coordinator: GroupCoordinator, now: number) => Decision<T>): Promise<T> {
+    await this.whenFree();
     this.ensureOpen();
     const made = decision(this.coordinator, this.now());
     await this.persist(made.records);
     return made.result;
+  }
+
+  /**
+   * A transaction's commit part (docs/kafka-layer.md, "Participants"): checks the commit as the
+   * commit endpoint would and stages its records in the state log, to be written atomically
+   * with the transaction's items. What it was checked against (members, epochs, offsets) must
+   * not change until the transaction is settled, so no other decision runs meanwhile; the
+   * records are applied only once the transaction is written.
+   */
+  async prepareCommit(
+    group: string,
+    request: CommitRequest,
+    view: () => unknown,
+  ): Promise<{ path: string; body: Uint8Array; committed(): unknown; aborted(): void }> {
+    const release = await this.hold();
+    try {
+      this.ensureOpen();
+      const records = this.coordinator.planCommit(group, request, this.now());
+      const staged = await this.log.stage(records).catch((error: unknown) => {
+        throw new ProtocolError(
+          "UNAVAILABLE",
+          "Group state cannot be written now; try again shortly",
+          {
+            "retry-after": String(Math.ceil(this.settings.recoverAfterMs / 1000)),
+          },
+          { cause: error },
+        );
+      });
+      return {
+        path: staged.path,
+        body: staged.body,
+        committed: () => {
+          for (const record of records) this.coordinator.replay(record);
+          staged.settle(true);
+          release();
+          this.options.observer.recorded(records);
+          return view();
+        },
+        aborted: () => {
+          staged.settle(false);
+          release();
+        },
+      };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** Waits until no prepared commit part holds the groups. */
+  private async whenFree(): Promise<void> {
+    while (this.held) await this.held;
+  }
+
+  /** Holds every group decision back until the returned release is called. */
+  private async hold(): Promise<() => void> {
+    await this.whenFree();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.held = held;
+    return () => {
+      if (this.held === held) this.held = undefined;
+      release();
+    };
   }
 
   /** Waits (bounded) until `group` changes; `onCancel` gets the function that ends the wait early. */
@@ -186,13 +256,17 @@ export class GroupService {
   }
 
   private sweep(): void {
-    if (this.state !== "open") return;
-    this.persist(this.coordinator.expire(this.now())).catch(() => {});
+    void this.whenFree().then(() => {
+      if (this.state !== "open") return;
+      this.persist(this.coordinator.expire(this.now())).catch(() => {});
+    });
   }
 
   private onTopicChanged(topic: string): void {
-    if (this.state !== "open") return;
-    this.persist(this.coordinator.topicChanged(topic, this.now())).catch(() => {});
+    void this.whenFree().then(() => {
+      if (this.state !== "open") return;
+      this.persist(this.coordinator.topicChanged(topic, this.now())).catch(() => {});
+    });
   }
 
   private degrade(error: unknown): void {
