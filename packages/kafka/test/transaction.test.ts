@@ -188,28 +188,64 @@ describe("transaction retries and group commits", () => {
     expect(next.records[0]!.duplicate).toBeUndefined();
   });
 
-  it("sends a group commit as the transaction's commit part, from an object or a consumer", async () => {
-    const name = await topic(1);
-    const bodies: Record<string, unknown>[] = [];
-    const recording = server.kafka({
-      fetch: async (url, init) => {
-        if (url.endsWith("/__ds/transactions")) bodies.push(JSON.parse(String(init.body)));
-        return fetch(url, init);
-      },
-    });
-    const offsets = [{ topic: name, partition: 0, offset: "0000000000000000_0000000000000000" }];
-    const consumer = { transactionCommit: () => ({ group: "billing", memberId: "m-1", memberEpoch: 3, offsets }) };
-    // Whether the server takes the part depends on its participants; the request is what is checked here.
-    await recording
-      .transaction(name, async (tx) => {
-        await tx.send("out");
-        await tx.commitOffsets(consumer);
+  it("commits a group's offsets with the records, from an object or a consumer, or neither when refused", async () => {
+    const input = await topic(1);
+    const output = await topic(1);
+    const group = uniqueName("tx-group");
+    const consumed = await kafka.producer(input).sendBatch([{ value: "a" }, { value: "b" }]);
+    const joined = (await (
+      await fetch(`${server.url}/v1/stream/__ds/groups/${group}/heartbeat`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ member_epoch: 0, topics: [input] }),
       })
-      .catch(() => undefined);
-    expect(bodies[0]).toMatchObject({
-      items: [{ path: `topics/${name}/0`, body: [{ key: null, value: "out", headers: {} }] }],
-      commit: { group: "billing", member_id: "m-1", member_epoch: 3, offsets },
+    ).json()) as { member_id: string; member_epoch: number };
+    const consumer = {
+      position: consumed[0]!.nextOffset!,
+      transactionCommit() {
+        return {
+          group,
+          memberId: joined.member_id,
+          memberEpoch: joined.member_epoch,
+          offsets: [{ topic: input, partition: 0, offset: this.position }],
+        };
+      },
+    };
+    const first = await kafka.transaction(output, async (tx) => {
+      await tx.send("processed a");
+      await tx.commitOffsets(consumer);
     });
+    expect(first.commit).toEqual({
+      offsets: [
+        { topic: input, partition: 0, committed: expect.objectContaining({ offset: consumed[0]!.nextOffset, seq: 1 }) },
+      ],
+    });
+    const described = await kafka.admin().describeGroup(group);
+    expect(described.partitions).toEqual([
+      expect.objectContaining({ committedOffset: consumed[0]!.nextOffset, lag: 1 }),
+    ]);
+
+    // A fenced epoch refuses the whole transaction: the output is not written, the offset stays.
+    const refused = kafka.transaction(output, async (tx) => {
+      await tx.send("processed b");
+      await tx.commitOffsets({ ...consumer.transactionCommit(), memberEpoch: joined.member_epoch + 3 });
+    });
+    await expect(refused).rejects.toBeInstanceOf(TransactionConflictError);
+    const error = (await refused.catch((e) => e)) as TransactionConflictError;
+    expect(error.refusals).toEqual([expect.objectContaining({ part: "commit", code: "FENCED_MEMBER_EPOCH" })]);
+    expect((await allRecords(output, 1)).map((r) => r.value.value)).toEqual(["processed a"]);
+    expect((await kafka.admin().describeGroup(group)).partitions[0]!.committedOffset).toBe(consumed[0]!.nextOffset);
+
+    // The plain object form, with the next record done.
+    const second = await kafka.transaction(output, async (tx) => {
+      await tx.send("processed b");
+      await tx.commitOffsets({
+        ...consumer.transactionCommit(),
+        offsets: [{ topic: input, partition: 0, offset: consumed[1]!.nextOffset! }],
+      });
+    });
+    expect(second.records[0]).toMatchObject({ seq: 1 });
+    expect((await kafka.admin().describeGroup(group)).totalLag).toBe(0);
   });
 
   it("refuses malformed commits with INVALID_ARGUMENT before sending anything", async () => {
