@@ -3,6 +3,7 @@
  * settings; producers, consumers, transactions and admin are made from it.
  */
 import { Admin } from "./admin/admin.js";
+import type { KafkaContext } from "./context.js";
 import { KafkaHttp } from "./http.js";
 import { KafkaEvents } from "./observability/events.js";
 import { Tracing } from "./observability/tracing.js";
@@ -18,7 +19,7 @@ import {
 } from "./transaction/transaction.js";
 import { TransactionWriter } from "./transaction/writer.js";
 
-export class Kafka {
+export class Kafka implements KafkaContext {
   /** The connection every producer, consumer and admin made from this object shares. */
   readonly http: KafkaHttp;
   /** Where events go: the `onEvent` hook and the `rivulet:kafka:*` diagnostics channels. */

@@ -3,7 +3,7 @@
  * describe with lag, delete, reset offsets) through the server's `{base}/__ds/` API
  * (docs/kafka-layer.md). Listings follow every page.
  */
-import type { Kafka } from "../kafka.js";
+import type { KafkaContext } from "../context.js";
 import { invalid } from "../options.js";
 import { checkTopicName } from "../topic-metadata.js";
 import {
@@ -47,9 +47,9 @@ function pageSize(options: ListOptions): number {
 }
 
 export class Admin {
-  readonly #kafka: Kafka;
+  readonly #kafka: KafkaContext;
 
-  constructor(kafka: Kafka) {
+  constructor(kafka: KafkaContext) {
     this.#kafka = kafka;
   }
 

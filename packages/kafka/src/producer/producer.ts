@@ -6,8 +6,8 @@
  */
 import { isStreamError } from "@rivulet/client";
 import { JsonText } from "@rivulet/client/producer";
+import type { KafkaContext } from "../context.js";
 import { KafkaError, PartitionNotFoundError } from "../errors.js";
-import type { Kafka } from "../kafka.js";
 import { invalid } from "../options.js";
 import { choosePartition, StickyPartitioner } from "../partitioner.js";
 import { JSON_SERDE, type Serializer } from "../serialization.js";
@@ -27,14 +27,14 @@ import { kafkaErrorOf } from "./stream-errors.js";
 export class Producer<T = unknown> {
   readonly topic: string;
   readonly options: ResolvedProducerOptions;
-  readonly #kafka: Kafka;
+  readonly #kafka: KafkaContext;
   readonly #serializer: Serializer<T>;
   readonly #writers: PartitionWriters;
   readonly #sticky: StickyPartitioner;
   readonly #pending = new Set<Promise<unknown>>();
   #closed: Promise<void> | undefined;
 
-  constructor(kafka: Kafka, topic: string, options: ProducerOptions<T> = {}) {
+  constructor(kafka: KafkaContext, topic: string, options: ProducerOptions<T> = {}) {
     this.topic = checkTopicName(topic);
     this.#kafka = kafka;
     this.options = resolveProducerOptions(options as ProducerOptions<unknown>, kafka.http.options);

@@ -5,7 +5,7 @@
  * `POST {base}/__ds/transactions` — all of it or nothing. If the function throws, nothing is
  * sent at all: there is nothing to abort on the server, and nothing a reader could ever see.
  */
-import type { Kafka } from "../kafka.js";
+import type { KafkaContext } from "../context.js";
 import { invalid } from "../options.js";
 import { choosePartition, StickyPartitioner } from "../partitioner.js";
 import { type EncodedRecord, encodeRecord, type RecordMetadata, type SendOptions } from "../producer/record.js";
@@ -57,7 +57,7 @@ interface Buffered {
 }
 
 export async function runTransaction<R>(
-  kafka: Kafka,
+  kafka: KafkaContext,
   writer: TransactionWriter,
   topicOrTopics: string | readonly string[],
   fn: TransactionFn<R>,
@@ -182,7 +182,7 @@ interface PlannedItem {
 }
 
 /** One item per partition stream, its records in send order. */
-async function itemsOf(kafka: Kafka, buffered: readonly Buffered[]): Promise<PlannedItem[]> {
+async function itemsOf(kafka: KafkaContext, buffered: readonly Buffered[]): Promise<PlannedItem[]> {
   const byPath = new Map<string, PlannedItem>();
   for (const [index, { topic, partition, record }] of buffered.entries()) {
     const path = (await kafka.topics.layout(topic)).paths[partition]!;
