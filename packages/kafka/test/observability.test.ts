@@ -63,6 +63,7 @@ describe("events and diagnostics channels", () => {
     const listener = (message: unknown) => published.push(message);
     subscribe(KAFKA_CHANNELS.send, listener);
     subscribe(KAFKA_CHANNELS.transaction, listener);
+    subscribe(KAFKA_CHANNELS["send-failed"], listener);
     try {
       const kafka = server.kafka({ onEvent: (event) => hooked.push(event) });
       const topic = uniqueName("obs");
@@ -73,7 +74,7 @@ describe("events and diagnostics channels", () => {
       await expect(kafka.producer(topic).send(1, { partition: 9 })).rejects.toMatchObject({
         code: "PARTITION_NOT_FOUND",
       });
-      expect(hooked.map((e) => e.type)).toEqual(["send", "transaction", "transaction"]);
+      expect(hooked.map((e) => e.type)).toEqual(["send", "transaction", "transaction", "send-failed"]);
       expect(hooked[0]).toMatchObject({
         type: "send",
         topic,
@@ -83,8 +84,14 @@ describe("events and diagnostics channels", () => {
       });
       expect(hooked[1]).toMatchObject({ type: "transaction", outcome: "committed", records: 1 });
       expect(hooked[2]).toMatchObject({ type: "transaction", outcome: "aborted", records: 0 });
+      expect(hooked[3]).toMatchObject({
+        topic,
+        partition: undefined,
+        error: expect.objectContaining({ code: "PARTITION_NOT_FOUND" }),
+      });
       expect(published).toEqual(hooked);
     } finally {
+      unsubscribe(KAFKA_CHANNELS["send-failed"], listener);
       unsubscribe(KAFKA_CHANNELS.send, listener);
       unsubscribe(KAFKA_CHANNELS.transaction, listener);
     }

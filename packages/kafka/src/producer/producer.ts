@@ -97,14 +97,25 @@ export class Producer<T = unknown> {
   }
 
   async #write(record: EncodedRecord): Promise<RecordMetadata> {
-    if (this.#closed) throw new KafkaError("PRODUCER_CLOSED", `The producer of topic ${this.topic} is closed`);
+    let partition: number | undefined;
+    try {
+      if (this.#closed) throw new KafkaError("PRODUCER_CLOSED", `The producer of topic ${this.topic} is closed`);
+      const { topics } = this.#kafka;
+      const layout =
+        record.partition === undefined
+          ? await topics.layout(this.topic)
+          : await topics.withPartition(this.topic, record.partition);
+      partition = choosePartition(record, layout.partitions, this.#sticky, record.bytes);
+      return await this.#append(record, partition, layout.paths[partition]!);
+    } catch (error) {
+      this.#kafka.events.emit({ type: "send-failed", topic: this.topic, partition, records: 1, error: error as Error });
+      throw error;
+    }
+  }
+
+  /** Hands the record to its partition's idempotent producer and waits for its batch's answer. */
+  #append(record: EncodedRecord, partition: number, path: string): Promise<RecordMetadata> {
     const { topics, events, tracing } = this.#kafka;
-    const layout =
-      record.partition === undefined
-        ? await topics.layout(this.topic)
-        : await topics.withPartition(this.topic, record.partition);
-    const partition = choosePartition(record, layout.partitions, this.#sticky, record.bytes);
-    const path = layout.paths[partition]!;
     const attributes = {
       "messaging.destination.name": this.topic,
       "messaging.destination.partition.id": String(partition),
@@ -136,7 +147,6 @@ export class Producer<T = unknown> {
         if (writer.error !== undefined) this.#writers.drop(path, writer);
         // The topic may have changed under us (recreated, grown): ask again next time.
         if (failure instanceof PartitionNotFoundError) void topics.refresh(this.topic).catch(() => undefined);
-        events.emit({ type: "send-failed", topic: this.topic, partition, records: 1, error: failure as Error });
         throw failure;
       }
     });
