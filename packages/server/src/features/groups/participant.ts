@@ -16,6 +16,7 @@ import type { GroupService } from "./runtime/service.js";
 import { commitAnswer } from "./views.js";
 
 export const COMMIT_FIELD = "commit";
+const PART_FIELDS = new Set(["group", "member_id", "member_epoch", "offsets"]);
 
 interface CommitPart extends CommitBody {
   readonly group: string;
@@ -27,6 +28,11 @@ export function commitParticipant(service: GroupService, groupPath: (group: stri
       throw invalid('A commit is {"group", "member_id", "member_epoch", "offsets": [...]}');
     }
     const fields = part as Record<string, unknown>;
+    // Strict like the rest of a transaction's body: a misspelt field must not be ignored silently.
+    const unknown = Object.keys(fields).find((field) => !PART_FIELDS.has(field));
+    if (unknown !== undefined) {
+      throw invalid(`Unknown field \`${unknown}\` in the commit part (it has ${[...PART_FIELDS].join(", ")})`);
+    }
     const group = groupId(typeof fields.group === "string" ? fields.group : undefined);
     return { group, ...parseCommitBody(fields, service.settings.maxMetadataLength) };
   };
