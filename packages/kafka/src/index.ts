@@ -2,6 +2,18 @@
  * `@rivulet/kafka`: topics with keys and partitions, consumer groups, transactions and admin
  * on a Rivulet server (docs/kafka-layer.md), in TypeScript idiom.
  */
+
+export { Consumer } from "./consumer/consumer.js";
+export type {
+  CommittedPosition,
+  ConsumerEvent,
+  ConsumerOptions,
+  DeserializeContext,
+  Deserializer,
+  OffsetPolicy,
+  TopicPartition,
+} from "./consumer/options.js";
+export type { ConsumerRecord } from "./consumer/record.js";
 export {
   DisconnectedError,
   GroupCoordinatorError,

@@ -2,6 +2,8 @@
  * The entry object: `new Kafka({ url, token, timeoutMs, retries })`. It holds the connection
  * settings; producers, consumers, transactions and admin are made from it.
  */
+import { Consumer } from "./consumer/consumer.js";
+import { type ConsumerOptions, resolveConsumerOptions, resolveTopics } from "./consumer/options.js";
 import { KafkaHttp } from "./http.js";
 import { type KafkaOptions, resolveKafkaOptions } from "./options.js";
 
@@ -11,5 +13,14 @@ export class Kafka {
 
   constructor(options: KafkaOptions = {}) {
     this.http = new KafkaHttp(resolveKafkaOptions(options));
+  }
+
+  /**
+   * A member of consumer group `options.group` reading `topic` (or several): iterate it
+   * (`for await (const record of consumer)`), or `process()` records concurrently. Bad options
+   * throw INVALID_ARGUMENT here; a missing topic rejects the first iteration (TopicNotFoundError).
+   */
+  consumer<T = unknown>(topic: string | readonly string[], options: ConsumerOptions<T>): Consumer<T> {
+    return new Consumer<T>(this.http, resolveTopics(topic), resolveConsumerOptions(options));
   }
 }
