@@ -12,6 +12,7 @@ import { PartitionFetcher } from "./fetcher.js";
 import { type AssignedPartition, byTopic, Membership, type MembershipListener } from "./membership.js";
 import type { ConsumerEvent, ResolvedConsumerOptions, TopicPartition } from "./options.js";
 import { PartitionState } from "./partition.js";
+import { type ProcessOptions, processRecords, type RecordHandler } from "./process.js";
 import { type ConsumerRecord, type DeliveredRecord, makeRecord } from "./record.js";
 import { latestOffset } from "./start.js";
 
@@ -124,6 +125,11 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
     return this.#committer.flush();
   }
 
+  /** Handles records concurrently until the consumer closes; see ProcessOptions. */
+  process(handler: RecordHandler<T>, options?: ProcessOptions): Promise<void> {
+    return processRecords(this, handler, options);
+  }
+
   /** Commits finished work, stops fetching and leaves the group (epoch -1), so its partitions move at once. */
   close(): Promise<void> {
     this.#closed ??= this.#close();
@@ -146,6 +152,9 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     try {
       await Promise.all([...this.#fetchers.values()].map((fetcher) => fetcher.stop()));
+      // Records still being handled (process()) finish first, so their commits go out before leaving.
+      const owned = [...this.#partitions.values()];
+      await waitAtMost(Promise.all(owned.map((p) => p.idle())), this.#revokeWaitMs());
       if (this.#membership !== undefined && this.#failure === undefined) {
         await this.#committer.flush().catch((error: unknown) => this.#report(error));
       }

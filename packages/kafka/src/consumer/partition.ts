@@ -28,6 +28,9 @@ export class PartitionState {
   #inProgress = 0;
   #whenIdle: (() => void)[] = [];
   #whenRoom: (() => void)[] = [];
+  /** Items handed out and not finished, and who waits for some of them to finish. */
+  readonly #unfinished = new Set<number>();
+  #whenFinished: (() => void)[] = [];
 
   constructor(
     readonly topic: string,
@@ -53,6 +56,7 @@ export class PartitionState {
   handOut(): DeliveredRecord {
     const record = this.buffer.shift()!;
     record.item = this.#tracker.add(1);
+    this.#unfinished.add(record.item);
     this.#tracker.mark(record.nextOffset);
     this.#inProgress += 1;
     if (this.buffer.length < this.maxBuffered) for (const resolve of this.#whenRoom.splice(0)) resolve();
@@ -69,8 +73,18 @@ export class PartitionState {
   finish(record: DeliveredRecord): void {
     if (record.item === undefined) return;
     this.#tracker.finish(record.item);
+    this.#unfinished.delete(record.item);
+    for (const resolve of this.#whenFinished.splice(0)) resolve();
     const position = this.#tracker.take();
     if (position !== undefined) this.toCommit = position;
+  }
+
+  /** Resolves once every record handed out before `record` is finished (or the partition is gone). */
+  async finishedBefore(record: DeliveredRecord): Promise<void> {
+    const item = record.item ?? 0;
+    while (!this.gone && [...this.#unfinished].some((other) => other < item)) {
+      await new Promise<void>((resolve) => this.#whenFinished.push(resolve));
+    }
   }
 
   /** Resolves when no handed-out record is in progress. */
@@ -96,5 +110,6 @@ export class PartitionState {
     this.gone = true;
     this.drop();
     for (const resolve of this.#whenIdle.splice(0)) resolve();
+    for (const resolve of this.#whenFinished.splice(0)) resolve();
   }
 }

@@ -39,6 +39,8 @@ export interface RecordOwner {
 
 /** A record as handed out, with its number in its partition's completion tracker. */
 export interface DeliveredRecord<T = unknown> extends ConsumerRecord<T> {
+  /** The envelope's value as the stream holds it, before the deserializer (what a dead letter carries). */
+  readonly rawValue: unknown;
   /** Set when the record is handed out; undefined before. */
   item: number | undefined;
   /** The assignment generation of its partition it was fetched in (a revoked partition's records are stale). */
@@ -94,6 +96,7 @@ export function makeRecord<T>(
     timestamp: read.timestamp,
     eventTime: envelope.ts,
     headers: envelope.headers,
+    rawValue: envelope.value,
     item: undefined,
     generation,
     commit: () => owner.commit(record),
