@@ -3,7 +3,17 @@
  * on a Rivulet server (docs/kafka-layer.md), in TypeScript idiom.
  */
 
+export { BatchConsumer, type BatchConsumerOptions, type RecordBatch } from "./consumer/batch-consumer.js";
 export { Consumer } from "./consumer/consumer.js";
+export type { DeadLetterOptions } from "./consumer/dead-letter.js";
+export {
+  filter,
+  map,
+  type Observer,
+  RecordStream,
+  type Subscription,
+  take,
+} from "./consumer/operators.js";
 export type {
   CommittedPosition,
   ConsumerEvent,
@@ -13,6 +23,7 @@ export type {
   OffsetPolicy,
   TopicPartition,
 } from "./consumer/options.js";
+export type { ProcessOptions, RecordHandler } from "./consumer/process.js";
 export type { ConsumerRecord } from "./consumer/record.js";
 export {
   DisconnectedError,

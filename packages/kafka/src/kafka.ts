@@ -2,6 +2,7 @@
  * The entry object: `new Kafka({ url, token, timeoutMs, retries })`. It holds the connection
  * settings; producers, consumers, transactions and admin are made from it.
  */
+import { BatchConsumer, type BatchConsumerOptions, batchSettings } from "./consumer/batch-consumer.js";
 import { Consumer } from "./consumer/consumer.js";
 import { type ConsumerOptions, resolveConsumerOptions, resolveTopics } from "./consumer/options.js";
 import { KafkaHttp } from "./http.js";
@@ -22,5 +23,11 @@ export class Kafka {
    */
   consumer<T = unknown>(topic: string | readonly string[], options: ConsumerOptions<T>): Consumer<T> {
     return new Consumer<T>(this.http, resolveTopics(topic), resolveConsumerOptions(options));
+  }
+
+  /** A consumer that yields batches of up to `maxBatchSize` records, or what came within `maxWaitMs` of a batch's first record. */
+  batchConsumer<T = unknown>(topic: string | readonly string[], options: BatchConsumerOptions<T>): BatchConsumer<T> {
+    const settings = batchSettings(options as BatchConsumerOptions<unknown>);
+    return new BatchConsumer<T>(this.consumer<T>(topic, options), settings);
   }
 }

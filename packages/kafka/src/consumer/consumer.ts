@@ -10,6 +10,7 @@ import type { KafkaHttp } from "../http.js";
 import { Committer } from "./committer.js";
 import { PartitionFetcher } from "./fetcher.js";
 import { type AssignedPartition, byTopic, Membership, type MembershipListener } from "./membership.js";
+import { type Observer, RecordStream, type Subscription } from "./operators.js";
 import type { ConsumerEvent, ResolvedConsumerOptions, TopicPartition } from "./options.js";
 import { PartitionState } from "./partition.js";
 import { type ProcessOptions, processRecords, type RecordHandler } from "./process.js";
@@ -82,7 +83,8 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
   [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<T>> {
     return {
       next: async () => {
-        if (this.#current !== undefined) this.settle(this.#current, this.options.autoCommit);
+        // Asking for the next record finishes the one before: the loop is sequential.
+        if (this.#current !== undefined) this.settle(this.#current, true);
         this.#current = undefined;
         const record = await this.poll();
         this.#current = record;
@@ -125,6 +127,36 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
     return this.#committer.flush();
   }
 
+  /** The records as an operator chain: `consumer.stream().filter(…).map(…)`. */
+  stream(): RecordStream<ConsumerRecord<T>> {
+    return new RecordStream(this, () => this[Symbol.asyncIterator]());
+  }
+
+  /** Only records for which `predicate` holds (the others count as handled). Closes the consumer when the iteration ends. */
+  filter(predicate: (record: ConsumerRecord<T>) => boolean | Promise<boolean>): RecordStream<ConsumerRecord<T>> {
+    return this.stream().filter(predicate);
+  }
+
+  map<U>(transform: (record: ConsumerRecord<T>) => U | Promise<U>): RecordStream<U> {
+    return this.stream().map(transform);
+  }
+
+  /** The first `count` records, then the consumer closes. */
+  take(count: number): RecordStream<ConsumerRecord<T>> {
+    return this.stream().take(count);
+  }
+
+  /** Push-style: `next` for each record (awaited before the next), `error` on failure, `complete` when the consumer closes. */
+  subscribe(observer: Observer<ConsumerRecord<T>> | ((record: ConsumerRecord<T>) => unknown)): Subscription {
+    return this.stream().subscribe(observer);
+  }
+
+  /** The record in the loop's hands counts as handled (take() ends the loop after its last). */
+  finishCurrent(): void {
+    if (this.#current !== undefined) this.settle(this.#current, true);
+    this.#current = undefined;
+  }
+
   /** Handles records concurrently until the consumer closes; see ProcessOptions. */
   process(handler: RecordHandler<T>, options?: ProcessOptions): Promise<void> {
     return processRecords(this, handler, options);
@@ -155,7 +187,7 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
       // Records still being handled (process()) finish first, so their commits go out before leaving.
       const owned = [...this.#partitions.values()];
       await waitAtMost(Promise.all(owned.map((p) => p.idle())), this.#revokeWaitMs());
-      if (this.#membership !== undefined && this.#failure === undefined) {
+      if (this.#membership !== undefined && this.#failure === undefined && this.options.autoCommit) {
         await this.#committer.flush().catch((error: unknown) => this.#report(error));
       }
       await this.#membership?.leave().catch((error: unknown) => this.#report(error));
@@ -392,7 +424,8 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
     if (lost) for (const p of partitions) p.abandon();
     else {
       await waitAtMost(Promise.all(partitions.map((p) => p.idle())), this.#revokeWaitMs());
-      await this.#committer.flush(partitions).catch((error: unknown) => this.#report(error));
+      if (this.options.autoCommit)
+        await this.#committer.flush(partitions).catch((error: unknown) => this.#report(error));
     }
     await this.#callback(this.options.onRevoked, partitions.map(topicPartition));
     for (const p of partitions) {

@@ -47,10 +47,12 @@ export interface ConsumerOptions<T = unknown> {
   /** Where partitions without a committed offset start (default `"latest"`, as Kafka's `auto.offset.reset`). */
   offset?: OffsetPolicy;
   /**
-   * `true` (default): a record is finished when the loop asks for the next one (or its
-   * handler returns, in `process()`), and finished records are committed every
-   * `autoCommitIntervalMs`, on rebalance and on close. `false`: only `record.commit()`,
-   * `record.commitAsync()` and `batch.commit()` finish and commit records.
+   * A record is finished when the loop asks for the next one (or `record.commit()` is called,
+   * or its handler returns in `process()`); commits only ever cover finished records.
+   * `true` (default): finished records are committed every `autoCommitIntervalMs`, before a
+   * partition is given up, and on close. `false`: only `record.commit()`,
+   * `record.commitAsync()`, `batch.commit()` and `consumer.commit()` send commits
+   * (`process()` always commits as handlers finish).
    */
   autoCommit?: boolean;
   /** Default 5,000 ms. */
