@@ -190,6 +190,11 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
       if (this.#membership !== undefined && this.#failure === undefined && this.options.autoCommit) {
         await this.#committer.flush().catch((error: unknown) => this.#report(error));
       }
+      // Revoke before leaving: the application hears of it while the partitions are still its own.
+      const released = owned.filter((p) => !p.gone).map(topicPartition);
+      await this.#callback(this.options.onRevoked, released);
+      if (released.length > 0)
+        this.emit({ type: "consumer:revoked", group: this.group, partitions: released, lost: false });
       await this.#membership?.leave().catch((error: unknown) => this.#report(error));
     } finally {
       for (const p of this.#partitions.values()) p.abandon();
