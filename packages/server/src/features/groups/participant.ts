@@ -21,10 +21,7 @@ interface CommitPart extends CommitBody {
   readonly group: string;
 }
 
-export function commitParticipant(
-  service: GroupService,
-  groupPath: (group: string) => string,
-): TransactionParticipant {
+export function commitParticipant(service: GroupService, groupPath: (group: string) => string): TransactionParticipant {
   const read = (part: unknown): CommitPart => {
     if (typeof part !== "object" || part === null || Array.isArray(part)) {
       throw invalid('A commit is {"group", "member_id", "member_epoch", "offsets": [...]}');
