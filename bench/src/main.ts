@@ -32,6 +32,7 @@ import { groupsScenario } from "./scenarios/s9-groups.js";
 import { timeAndRecordsScenario } from "./scenarios/s10-time-and-records.js";
 import { reclaimAppendsScenario } from "./scenarios/s11-reclaim-appends.js";
 import { keyedProduceScenario } from "./scenarios/s12-keyed-produce.js";
+import { sdkProduceScenario } from "./scenarios/s13-kafka-sdk.js";
 import { settingsFor } from "./settings.js";
 
 const flags = parseFlags(process.argv.slice(2));
@@ -40,11 +41,16 @@ const log = (message: string) =>
   console.log(`[${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}`);
 
 if (flags.build) {
-  log("building the rivulet binary (tsc -b packages/cli)");
-  execFileSync(process.execPath, [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-b", "packages/cli"], {
-    cwd: REPO_ROOT,
-    stdio: "inherit",
-  });
+  // Scenario 13's load generator imports @rivulet/kafka, whose package points at its build.
+  log("building the rivulet binary and the SDK (tsc -b packages/cli packages/kafka)");
+  execFileSync(
+    process.execPath,
+    [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-b", "packages/cli", "packages/kafka"],
+    {
+      cwd: REPO_ROOT,
+      stdio: "inherit",
+    },
+  );
 }
 
 const workDir = await mkdtemp(join(tmpdir(), "rivulet-bench-"));
@@ -97,6 +103,7 @@ try {
   await attempt("s10", "10. Point in time and the records view", async () => [await timeAndRecordsScenario(context)]);
   await attempt("s11", "11. Appends while retention reclaims", async () => [await reclaimAppendsScenario(context)]);
   await attempt("s12", "12. Keyed produce", async () => [await keyedProduceScenario(context)]);
+  await attempt("s13", "13. Producing through @rivulet/kafka", async () => [await sdkProduceScenario(context)]);
 
   results.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
   const minutes = (Date.now() - startedAt.getTime()) / 60_000;

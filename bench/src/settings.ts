@@ -53,6 +53,14 @@ export interface Settings {
     readonly keys: number;
     readonly seconds: number;
   };
+  /** Keyed records to a 12-partition topic through @rivulet/kafka's producer and through @rivulet/client directly. */
+  readonly sdkProduce: {
+    /** Records unacknowledged at a time. */
+    readonly window: number;
+    readonly valueBytes: number;
+    readonly keys: number;
+    readonly seconds: number;
+  };
   /** Consumer groups on Rivulet: rebalance time and commit throughput. */
   readonly groups: {
     readonly members: number;
@@ -121,6 +129,7 @@ const FULL: Settings = {
   },
   groups: { members: 10, partitions: 24, commitSeconds: 3 },
   keyedProduce: { connections: 16, batch: 100, valueBytes: 100, keys: 100_000, seconds: 5 },
+  sdkProduce: { window: 2_000, valueBytes: 100, keys: 100_000, seconds: 5 },
   restart: {
     servers: ["rivulet", "refFile"],
     streams: 100_000,
@@ -198,6 +207,7 @@ const QUICK: Settings = {
   manyStreams: { streams: { rivulet: 1_000, refFile: 200, refMemory: 1_000, trivial: 1_000 }, connections: 16 },
   groups: { ...FULL.groups, commitSeconds: 1 },
   keyedProduce: { ...FULL.keyedProduce, seconds: 1 },
+  sdkProduce: { ...FULL.sdkProduce, seconds: 1 },
   restart: { ...FULL.restart, streams: 1_000, bytesPerStream: 1_024, referenceStreams: 200 },
   subscriptions: {
     ...FULL.subscriptions,
@@ -246,6 +256,7 @@ const SMOKE: Settings = {
   manyStreams: { streams: { rivulet: 100 }, connections: 4 },
   groups: { members: 3, partitions: 6, commitSeconds: 0.3 },
   keyedProduce: { connections: 4, batch: 20, valueBytes: 100, keys: 1000, seconds: 0.3 },
+  sdkProduce: { window: 200, valueBytes: 100, keys: 1000, seconds: 0.3 },
   restart: {
     servers: ["rivulet", "refFile"],
     streams: 50,

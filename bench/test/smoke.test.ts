@@ -36,6 +36,8 @@ let subscriptionScenarios: Scenario[] = [];
 let kafkaScenarios: Scenario[] = [];
 /** Scenarios 10 and 11's report (extensions.json). */
 let extensionScenarios: Scenario[] = [];
+/** Scenario 13's report (kafka-sdk.json). */
+let sdkScenarios: Scenario[] = [];
 
 function runSmokeBench(out: string): Promise<number | null> {
   return new Promise((resolve) => {
@@ -66,6 +68,7 @@ beforeAll(async () => {
   subscriptionScenarios = await report("subscriptions");
   kafkaScenarios = await report("kafka-layer");
   extensionScenarios = await report("extensions");
+  sdkScenarios = await report("kafka-sdk");
 }, 360_000);
 
 afterAll(async () => {
@@ -75,9 +78,13 @@ afterAll(async () => {
 });
 
 function data<T>(id: string): T {
-  const scenario = [...scenarios, ...subscriptionScenarios, ...kafkaScenarios, ...extensionScenarios].find(
-    (s) => s.id === id,
-  );
+  const scenario = [
+    ...scenarios,
+    ...subscriptionScenarios,
+    ...kafkaScenarios,
+    ...extensionScenarios,
+    ...sdkScenarios,
+  ].find((s) => s.id === id);
   expect(scenario, `scenario ${id}`).toBeDefined();
   return scenario!.data as T;
 }
@@ -99,6 +106,8 @@ describe("npm run bench -- --smoke", () => {
       "kafka-layer.json",
       "extensions.md",
       "extensions.json",
+      "kafka-sdk.md",
+      "kafka-sdk.json",
       "fan-out-latency.svg",
     ])
       expect(existsSync(join(outDir, file))).toBe(true);
@@ -122,7 +131,14 @@ describe("npm run bench -- --smoke", () => {
     expect(subscriptionScenarios.map((s) => s.id)).toEqual(["s8"]);
     expect(kafkaScenarios.map((s) => s.id)).toEqual(["s9", "s12"]);
     expect(extensionScenarios.map((s) => s.id)).toEqual(["s10", "s11"]);
-    for (const scenario of [...scenarios, ...subscriptionScenarios, ...kafkaScenarios, ...extensionScenarios]) {
+    expect(sdkScenarios.map((s) => s.id)).toEqual(["s13"]);
+    for (const scenario of [
+      ...scenarios,
+      ...subscriptionScenarios,
+      ...kafkaScenarios,
+      ...extensionScenarios,
+      ...sdkScenarios,
+    ]) {
       expect(scenario.data.failed, `${scenario.id}: ${scenario.notes.join(" ")}`).toBeUndefined();
       expect(scenario.tables.length).toBeGreaterThan(0);
       for (const table of scenario.tables) expect(table.rows.length).toBeGreaterThan(0);
@@ -352,5 +368,19 @@ describe("npm run bench -- --smoke", () => {
     }
     // Batches of random keys reach every partition.
     for (const row of rows.slice(1)) expect(row.partitionsHit, row.label).toBe(partitions);
+  });
+
+  it("13. the SDK's producer and the direct client both acknowledged records, all of them stored", () => {
+    const { rows, ratio } = data<{
+      rows: Array<{ mode: string; recordsPerSecond: Spread; p99: Spread; ackCheck: string }>;
+      ratio: number;
+    }>("s13");
+    expect(rows.map((row) => row.mode)).toEqual(["sdk", "client"]);
+    for (const row of rows) {
+      expect(positive(row.recordsPerSecond.median), row.mode).toBe(true);
+      expect(positive(row.p99.median), row.mode).toBe(true);
+      expect(row.ackCheck, row.mode).toBe("ok");
+    }
+    expect(positive(ratio)).toBe(true);
   });
 });

@@ -2,10 +2,12 @@
 import type { LoadJobs } from "@rivulet/load";
 import type { FillFileStoreParams, FillFileStoreResult } from "./fill-file-store.js";
 import type { KeyedProduceParams, KeyedProduceResult } from "./keyed-produce.js";
+import type { SdkProduceParams, SdkProduceResult } from "./sdk-produce.js";
 
 export interface Jobs extends LoadJobs {
   fillFileStore: { params: FillFileStoreParams; result: FillFileStoreResult };
   keyedProduce: { params: KeyedProduceParams; result: KeyedProduceResult };
+  sdkProduce: { params: SdkProduceParams; result: SdkProduceResult };
 }
 
 export type JobName = keyof Jobs;

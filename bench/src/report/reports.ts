@@ -51,6 +51,17 @@ export const REPORT_FILES: readonly ReportFile[] = [
     seeAlso: ["Scenarios 1-7 are in [latest.md](latest.md)."],
   },
   {
+    name: "kafka-sdk",
+    title: "Rivulet benchmarks: the @rivulet/kafka SDK",
+    scenarios: ["s13"],
+    servers: ["rivulet"],
+    about:
+      "Rivulet runs as the real binary (`rivulet serve`, file store, default `--durability fsync`: every append is acknowledged after the write-ahead log is fdatasynced; concurrent writes share one fsync). The SDK's producer is measured beside the same workload written with @rivulet/client directly.",
+    seeAlso: [
+      "Scenarios 9 and 12, the server's keyed produce and consumer groups, are on [kafka-layer.md](kafka-layer.md).",
+    ],
+  },
+  {
     name: "extensions",
     title: "Rivulet benchmarks: retention, records and point in time",
     scenarios: ["s10", "s11"],

@@ -5,6 +5,7 @@
  */
 import { type KafkaError, SerializationError } from "../errors.js";
 import { invalid } from "../options.js";
+import { type Deserializer, deserializeValue } from "../serialization.js";
 
 /** Where a partition without a committed offset starts: its earliest record, its tail, or the first record appended at or after a time. */
 export type OffsetPolicy = "earliest" | "latest" | Date;
@@ -15,10 +16,12 @@ export interface TopicPartition {
   readonly partition: number;
 }
 
-/** Turns a record's value (the envelope's `value`, as JSON decoded it) into what the application sees. */
-export type Deserializer<T> =
-  | ((value: unknown, context: DeserializeContext) => T)
-  | { deserialize(value: unknown, context: DeserializeContext): T };
+/**
+ * Turns a record's value into what the application sees: a `Deserializer` of the SDK's
+ * serialization (`deserialize(text)`, e.g. `jsonSerializer(schema)`, given the value's JSON
+ * text), or a function of the value as JSON decoded it.
+ */
+export type ValueDeserializer<T> = Deserializer<T> | ((value: unknown, context: DeserializeContext) => T);
 
 export interface DeserializeContext {
   readonly topic: string;
@@ -78,7 +81,7 @@ export interface ConsumerOptions<T = unknown> {
   /** Called with partitions taken away, after their finished records were committed and before they are released. */
   onRevoked?: (partitions: TopicPartition[]) => void | Promise<void>;
   /** Turns each value into `T` (default: the JSON value as it is). A failure is a `SerializationError`. */
-  deserializer?: Deserializer<T>;
+  deserializer?: ValueDeserializer<T>;
   /** Commits, rebalances, offset resets and recovered failures, as they happen. */
   onEvent?: (event: ConsumerEvent) => void;
   /** Aborting it closes the consumer (committing finished work and leaving the group). */
@@ -169,28 +172,26 @@ export function callback<F>(name: string, value: F | undefined): F | undefined {
 }
 
 function deserializerOf<T>(
-  deserializer: Deserializer<T> | undefined,
+  deserializer: ValueDeserializer<T> | undefined,
 ): (value: unknown, context: DeserializeContext) => T {
   if (deserializer === undefined) return (value) => value as T;
-  const apply =
-    typeof deserializer === "function"
-      ? deserializer
-      : typeof deserializer === "object" && deserializer !== null && typeof deserializer.deserialize === "function"
-        ? deserializer.deserialize.bind(deserializer)
-        : undefined;
-  if (apply === undefined) throw invalid("deserializer", "must be a function or an object with deserialize()");
+  if (typeof deserializer === "object" && deserializer !== null && typeof deserializer.deserialize === "function") {
+    return (value, context) =>
+      deserializeValue(deserializer, JSON.stringify(value) ?? "null", `${context.topic}/${context.partition}`);
+  }
+  if (typeof deserializer !== "function") {
+    throw invalid("deserializer", "must be a function or an object with deserialize(text)");
+  }
   return (value, context) => {
     try {
-      return apply(value, context);
+      return deserializer(value, context);
     } catch (cause) {
       if (cause instanceof SerializationError) throw cause;
-      const where = `${context.topic}/${context.partition}`;
+      const reason = cause instanceof Error ? cause.message : String(cause);
       throw new SerializationError(
         "SERIALIZATION_FAILED",
-        `Could not deserialize a record of ${where}: ${String(cause)}`,
-        {
-          cause,
-        },
+        `The value of ${context.topic}/${context.partition} could not be deserialized: ${reason}`,
+        { cause },
       );
     }
   };

@@ -4,8 +4,15 @@
  * paths (a missing topic, bad options).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ConsumerRecord, Kafka, TopicNotFoundError } from "../../src/index.js";
-import { createTopic, groupOffsets, produce, startTestServer, type TestServer, uniqueName } from "../support/server.js";
+import { type ConsumerRecord, jsonSerializer, Kafka, TopicNotFoundError } from "../../src/index.js";
+import {
+  createTopic,
+  groupOffsets,
+  produce,
+  startTestServer,
+  type TestServer,
+  uniqueName,
+} from "../support/group-server.js";
 
 let server: TestServer;
 let kafka: Kafka;
@@ -144,7 +151,7 @@ describe("consumer", () => {
     const consumer = kafka.consumer(topic, {
       group: uniqueName("g"),
       offset: "earliest",
-      deserializer: (value) => {
+      deserializer: (value: unknown) => {
         if (typeof value !== "object" || value === null) throw new Error("not an object");
         return { total: Number((value as { total: string }).total) };
       },
@@ -156,5 +163,23 @@ describe("consumer", () => {
       })(),
     ).rejects.toMatchObject({ name: "SerializationError", code: "SERIALIZATION_FAILED" });
     expect(seen).toEqual([{ total: 42 }]);
+
+    // The SDK's serializers work here too: a schema checks each value on the way in.
+    const schema = (value: unknown) => {
+      if (typeof value !== "object" || value === null) throw new Error("an order is an object");
+      return value as { total: string };
+    };
+    const checked = kafka.consumer(topic, {
+      group: uniqueName("g"),
+      offset: "earliest",
+      deserializer: jsonSerializer(schema),
+    });
+    const values: unknown[] = [];
+    await expect(
+      (async () => {
+        for await (const record of checked) values.push(record.value);
+      })(),
+    ).rejects.toMatchObject({ name: "SerializationError", code: "SERIALIZATION_FAILED" });
+    expect(values).toEqual([{ total: "42" }]);
   });
 });

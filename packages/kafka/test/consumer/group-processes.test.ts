@@ -19,7 +19,7 @@ import {
   startTestServer,
   type TestServer,
   uniqueName,
-} from "../support/server.js";
+} from "../support/group-server.js";
 
 const SOAK = process.env.RIVULET_SOAK === "1";
 const PARTITIONS = 6;

@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Consumer, type ConsumerEvent, Kafka, type TopicPartition } from "../../src/index.js";
-import { createTopic, eventually, produce, startTestServer, type TestServer, uniqueName } from "../support/server.js";
+import {
+  createTopic,
+  eventually,
+  produce,
+  startTestServer,
+  type TestServer,
+  uniqueName,
+} from "../support/group-server.js";
 
 let server: TestServer;
 let kafka: Kafka;

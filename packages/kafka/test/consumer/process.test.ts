@@ -12,7 +12,7 @@ import {
   startTestServer,
   type TestServer,
   uniqueName,
-} from "../support/server.js";
+} from "../support/group-server.js";
 
 let server: TestServer;
 let kafka: Kafka;

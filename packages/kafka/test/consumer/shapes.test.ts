@@ -4,7 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConsumerRecord, filter, Kafka, take } from "../../src/index.js";
-import { createTopic, groupOffsets, produce, startTestServer, type TestServer, uniqueName } from "../support/server.js";
+import {
+  createTopic,
+  groupOffsets,
+  produce,
+  startTestServer,
+  type TestServer,
+  uniqueName,
+} from "../support/group-server.js";
 
 let server: TestServer;
 let kafka: Kafka;
