@@ -67,7 +67,7 @@ export class Kafka {
    * throw INVALID_ARGUMENT here; a missing topic rejects the first iteration (TopicNotFoundError).
    */
   consumer<T = unknown>(topic: string | readonly string[], options: ConsumerOptions<T>): Consumer<T> {
-    return new Consumer<T>(this.http, resolveTopics(topic), resolveConsumerOptions(options));
+    return new Consumer<T>(this.http, resolveTopics(topic), resolveConsumerOptions(options), this.events);
   }
 
   /** A consumer that yields batches of up to `maxBatchSize` records, or what came within `maxWaitMs` of a batch's first record. */

@@ -7,6 +7,7 @@
 import type { StartOffset } from "@rivulet/client";
 import { KafkaError, RebalanceInProgressError } from "../errors.js";
 import type { KafkaHttp } from "../http.js";
+import type { KafkaEvents } from "../observability/events.js";
 import { Committer } from "./committer.js";
 import { PartitionFetcher } from "./fetcher.js";
 import { type AssignedPartition, byTopic, Membership, type MembershipListener } from "./membership.js";
@@ -48,6 +49,7 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
     readonly http: KafkaHttp,
     readonly topics: readonly string[],
     readonly options: ResolvedConsumerOptions<T>,
+    private readonly events?: KafkaEvents,
   ) {
     this.group = options.group;
     this.#committer = new Committer(
@@ -271,6 +273,7 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
   }
 
   emit(event: ConsumerEvent): void {
+    this.#publish(event);
     try {
       this.options.onEvent(event);
     } catch {
@@ -296,6 +299,19 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
   }
 
   // ---- internals ----
+
+  /** Commits and rebalances also go to the SDK's hooks and diagnostics channels (`new Kafka({ onEvent })`). */
+  #publish(event: ConsumerEvent): void {
+    if (this.events === undefined) return;
+    const { group } = event;
+    if (event.type === "consumer:commit") this.events.emit({ type: "commit", group, offsets: event.offsets });
+    if (event.type === "consumer:assigned") {
+      this.events.emit({ type: "rebalance", group, assigned: event.partitions, revoked: [] });
+    }
+    if (event.type === "consumer:revoked") {
+      this.events.emit({ type: "rebalance", group, assigned: [], revoked: event.partitions });
+    }
+  }
 
   #handOut(): DeliveredRecord<T> | undefined {
     const partitions = [...this.#partitions.values()];

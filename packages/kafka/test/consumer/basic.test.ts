@@ -78,8 +78,12 @@ describe("consumer", () => {
       topic,
       [1, 2, 3, 4, 5].map((n) => ({ value: n })),
     );
-    const first = await take(kafka.consumer(topic, { group, offset: "earliest" }), 3);
+    const sdkEvents: string[] = [];
+    const observed = new Kafka({ url: server.url, onEvent: (event) => sdkEvents.push(event.type) });
+    const first = await take(observed.consumer(topic, { group, offset: "earliest" }), 3);
     expect(first.map((r) => r.value)).toEqual([1, 2, 3]);
+    // Commits and rebalances reach the SDK's own hook too.
+    expect(sdkEvents).toEqual(expect.arrayContaining(["rebalance", "commit"]));
     // Breaking out closed the consumer, committing records 1 and 2 (the loop moved past them);
     // 3 was in the loop's hands when it broke (a break and a throw look alike), so it comes again.
     const second = await take(kafka.consumer(topic, { group, offset: "earliest" }), 3);
