@@ -159,6 +159,27 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
     this.#current = undefined;
   }
 
+  /**
+   * What this member may commit now — its group, member id, epoch and the finished,
+   * uncommitted offsets — for `tx.commitOffsets(consumer)` in `kafka.transaction(…)`, so the
+   * records a transaction writes and the offsets it consumed are committed together.
+   */
+  transactionCommit(): {
+    group: string;
+    memberId: string;
+    memberEpoch: number;
+    offsets: { topic: string; partition: number; offset: string }[];
+  } {
+    const membership = this.#membership;
+    if (membership?.memberId === undefined || membership.epoch <= 0) {
+      throw new RebalanceInProgressError("NOT_A_MEMBER", `The consumer of ${this.group} has not joined the group`);
+    }
+    const offsets = [...this.#partitions.values()]
+      .filter((p) => !p.gone && p.toCommit !== undefined && p.toCommit !== p.committed)
+      .map((p) => ({ topic: p.topic, partition: p.partition, offset: p.toCommit! }));
+    return { group: this.group, memberId: membership.memberId, memberEpoch: membership.epoch, offsets };
+  }
+
   /** Handles records concurrently until the consumer closes; see ProcessOptions. */
   process(handler: RecordHandler<T>, options?: ProcessOptions): Promise<void> {
     return processRecords(this, handler, options);

@@ -9,6 +9,7 @@ import {
   createTopic,
   groupOffsets,
   produce,
+  readPartition,
   startTestServer,
   type TestServer,
   uniqueName,
@@ -107,6 +108,36 @@ describe("consumer", () => {
     await whenAssigned;
     await produce(server.base, topic, [{ value: "new" }]);
     expect((await reading).map((r) => r.value)).toEqual(["new"]);
+  });
+
+  it("hands its finished offsets to a transaction, which writes results and commits them together", async () => {
+    const topic = uniqueName("orders");
+    const out = uniqueName("invoices");
+    const group = uniqueName("g");
+    await createTopic(server.base, topic, 1);
+    await createTopic(server.base, out, 1);
+    const produced = await produce(
+      server.base,
+      topic,
+      [1, 2, 3].map((value) => ({ value })),
+    );
+    const consumer = kafka.consumer<number>(topic, { group, offset: "earliest", autoCommit: false });
+    const handled: number[] = [];
+    for await (const record of consumer) {
+      if (record.value === 3) {
+        // Records 1 and 2 are finished (the loop moved past them): invoice them and commit, atomically.
+        await kafka.transaction([out], async (tx) => {
+          for (const n of handled) await tx.send({ invoiced: n }, { key: `order-${n}` });
+          await tx.commitOffsets(consumer);
+        });
+        break;
+      }
+      handled.push(record.value);
+    }
+    const offsets = await groupOffsets(server.base, group);
+    expect(offsets.find((o) => o.topic === topic)?.committed?.offset).toBe(produced[1]!.next_offset);
+    const invoices = await readPartition(server.base, out, 0);
+    expect(invoices.map((r) => (r.value as { value: unknown }).value)).toEqual([{ invoiced: 1 }, { invoiced: 2 }]);
   });
 
   it("holds at most maxPollRecords ahead per fetch and still reads everything", async () => {
