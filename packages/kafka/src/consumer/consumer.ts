@@ -4,34 +4,27 @@
  * `for await (const record of consumer)` — committing only records whose processing finished.
  * `process()` (process.ts) runs handlers concurrently on the same machinery.
  */
-import type { StartOffset } from "@rivulet/client";
 import { KafkaError, RebalanceInProgressError } from "../errors.js";
 import type { KafkaHttp } from "../http.js";
 import type { KafkaEvents } from "../observability/events.js";
+import { Assignment, type AssignmentHost, topicPartition } from "./assignment.js";
 import { Committer } from "./committer.js";
-import { PartitionFetcher } from "./fetcher.js";
-import { type AssignedPartition, byTopic, Membership, type MembershipListener } from "./membership.js";
+import { Membership, type MembershipListener } from "./membership.js";
 import { type Observer, RecordStream, type Subscription } from "./operators.js";
 import type { ConsumerEvent, ResolvedConsumerOptions, TopicPartition } from "./options.js";
-import { PartitionState } from "./partition.js";
+import type { PartitionState } from "./partition.js";
 import { type ProcessOptions, processRecords, type RecordHandler } from "./process.js";
-import { type ConsumerRecord, type DeliveredRecord, makeRecord } from "./record.js";
-import { latestOffset } from "./start.js";
+import type { ConsumerRecord, DeliveredRecord } from "./record.js";
 
 export const asyncDispose: typeof Symbol.asyncDispose =
   (Symbol as { asyncDispose?: typeof Symbol.asyncDispose }).asyncDispose ??
   (Symbol.for("Symbol.asyncDispose") as typeof Symbol.asyncDispose);
 
-/** How long a revocation waits at most for records in progress before it releases the partition. */
-const DEFAULT_REVOKE_WAIT_MS = 30_000;
-
 type State = "new" | "running" | "closing" | "closed";
 
 export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
   readonly group: string;
-  readonly #partitions = new Map<string, PartitionState>();
-  readonly #fetchers = new Map<PartitionState, PartitionFetcher>();
-  readonly #pausedKeys = new Set<string>();
+  readonly #assignment: Assignment<T>;
   readonly #released = new WeakSet<DeliveredRecord>();
   readonly #committer: Committer;
   #membership: Membership | undefined;
@@ -41,7 +34,6 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
   #failure: KafkaError | undefined;
   #waiters: (() => void)[] = [];
   #current: DeliveredRecord | undefined;
-  #generation = 0;
   #turn = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -56,9 +48,10 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
       http,
       this.group,
       () => this.#membership,
-      () => this.#partitions.values(),
+      () => this.#assignment.partitions.values(),
       (offsets) => this.emit({ type: "consumer:commit", group: this.group, offsets }),
     );
+    this.#assignment = new Assignment(this.#host());
     options.signal?.addEventListener("abort", () => void this.close().catch(() => {}), { once: true });
   }
 
@@ -102,23 +95,23 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
 
   /** The partitions assigned to this member now. */
   assignment(): TopicPartition[] {
-    return [...this.#partitions.values()].filter((p) => !p.gone && !p.revoking).map(topicPartition);
+    return [...this.#assignment.partitions.values()].filter((p) => !p.gone && !p.revoking).map(topicPartition);
   }
 
   /** Stops handing out (and, once its buffer is full, fetching) records of these partitions, including ones assigned later. */
   pause(partitions: readonly TopicPartition[]): void {
-    for (const { topic, partition } of partitions) this.#pausedKeys.add(`${topic}/${partition}`);
-    for (const p of this.#partitions.values()) p.paused = this.#pausedKeys.has(p.key);
+    for (const { topic, partition } of partitions) this.#assignment.pausedKeys.add(`${topic}/${partition}`);
+    for (const p of this.#assignment.partitions.values()) p.paused = this.#assignment.pausedKeys.has(p.key);
   }
 
   resume(partitions: readonly TopicPartition[]): void {
-    for (const { topic, partition } of partitions) this.#pausedKeys.delete(`${topic}/${partition}`);
-    for (const p of this.#partitions.values()) p.paused = this.#pausedKeys.has(p.key);
+    for (const { topic, partition } of partitions) this.#assignment.pausedKeys.delete(`${topic}/${partition}`);
+    for (const p of this.#assignment.partitions.values()) p.paused = this.#assignment.pausedKeys.has(p.key);
     this.#notify();
   }
 
   paused(): TopicPartition[] {
-    return [...this.#pausedKeys].map((key) => {
+    return [...this.#assignment.pausedKeys].map((key) => {
       const at = key.lastIndexOf("/");
       return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) };
     });
@@ -174,7 +167,7 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
     if (membership?.memberId === undefined || membership.epoch <= 0) {
       throw new RebalanceInProgressError("NOT_A_MEMBER", `The consumer of ${this.group} has not joined the group`);
     }
-    const offsets = [...this.#partitions.values()]
+    const offsets = [...this.#assignment.partitions.values()]
       .filter((p) => !p.gone && p.toCommit !== undefined && p.toCommit !== p.committed)
       .map((p) => ({ topic: p.topic, partition: p.partition, offset: p.toCommit! }));
     return { group: this.group, memberId: membership.memberId, memberEpoch: membership.epoch, offsets };
@@ -206,21 +199,21 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
     this.#current = undefined;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     try {
-      await Promise.all([...this.#fetchers.values()].map((fetcher) => fetcher.stop()));
+      await this.#assignment.stopFetching();
       // Records still being handled (process()) finish first, so their commits go out before leaving.
-      const owned = [...this.#partitions.values()];
-      await waitAtMost(Promise.all(owned.map((p) => p.idle())), this.#revokeWaitMs());
+      const owned = this.#assignment.live();
+      await this.#assignment.settled(owned);
       if (this.#membership !== undefined && this.#failure === undefined && this.options.autoCommit) {
         await this.#committer.flush().catch((error: unknown) => this.#report(error));
       }
       // Revoke before leaving: the application hears of it while the partitions are still its own.
       const released = owned.filter((p) => !p.gone).map(topicPartition);
-      await this.#callback(this.options.onRevoked, released);
+      await this.#assignment.callback(this.options.onRevoked, released);
       if (released.length > 0)
         this.emit({ type: "consumer:revoked", group: this.group, partitions: released, lost: false });
       await this.#membership?.leave().catch((error: unknown) => this.#report(error));
     } finally {
-      for (const p of this.#partitions.values()) p.abandon();
+      for (const p of this.#assignment.partitions.values()) p.abandon();
       this.#state = "closed";
     }
   }
@@ -273,7 +266,7 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
 
   /** The partition a record came from, while this member still owns it in the generation it was fetched in. */
   partitionOf(record: DeliveredRecord): PartitionState | undefined {
-    const partition = this.#partitions.get(`${record.topic}/${record.partition}`);
+    const partition = this.#assignment.partitions.get(`${record.topic}/${record.partition}`);
     return partition !== undefined && partition.generation === record.generation && !partition.gone
       ? partition
       : undefined;
@@ -335,7 +328,7 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
   }
 
   #handOut(): DeliveredRecord<T> | undefined {
-    const partitions = [...this.#partitions.values()];
+    const partitions = [...this.#assignment.partitions.values()];
     for (let i = 0; i < partitions.length; i++) {
       const partition = partitions[(this.#turn + i) % partitions.length]!;
       if (!partition.ready) {
@@ -365,154 +358,33 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
 
   #listener(): MembershipListener {
     return {
-      owned: () => byTopic([...this.#partitions.values()].filter((p) => !p.gone)),
-      reconcile: (assignment) => this.#reconcile(assignment),
+      owned: () => this.#assignment.owned(),
+      reconcile: (assignment) => this.#assignment.reconcile(assignment),
       lost: async (code) => {
         this.emit({ type: "consumer:rejoin", group: this.group, code });
-        await this.#revoke(
-          [...this.#partitions.values()].filter((p) => !p.gone),
-          true,
-        );
+        await this.#assignment.revoke(this.#assignment.live(), true);
       },
       failed: (error) => this.fail(error),
     };
   }
 
-  async #reconcile(assignment: AssignedPartition[]): Promise<void> {
-    if (this.#state !== "running") return;
-    const wanted = new Set(assignment.map((a) => `${a.topic}/${a.partition}`));
-    const revoked = [...this.#partitions.values()].filter((p) => !wanted.has(p.key) && !p.revoking && !p.gone);
-    // Revocations run beside the heartbeat: they may wait for records in progress.
-    if (revoked.length > 0) void this.#revoke(revoked, false);
-    const added = assignment.filter((a) => !this.#partitions.has(`${a.topic}/${a.partition}`));
-    if (added.length > 0) await this.#assign(added);
-  }
-
-  async #assign(added: AssignedPartition[]): Promise<void> {
-    const generation = ++this.#generation;
-    const starts = await Promise.all(added.map((a) => this.#startOffset(a)));
-    const states = added.map((a) => {
-      const state = new PartitionState(a.topic, a.partition, generation, a.committed, this.options.maxPollRecords);
-      state.paused = this.#pausedKeys.has(state.key);
-      this.#partitions.set(state.key, state);
-      return state;
-    });
-    const partitions = added.map(topicPartition);
-    await this.#callback(this.options.onAssigned, partitions);
-    this.emit({ type: "consumer:assigned", group: this.group, partitions });
-    states.forEach((state, i) => {
-      if (this.#state === "running" && !state.gone) this.#fetch(state, added[i]!, starts[i]!);
-    });
-  }
-
-  /** The committed offset; else the policy: earliest, a time, or the tail as it is now (so records appended after onAssigned are seen). */
-  async #startOffset(assigned: AssignedPartition): Promise<StartOffset> {
-    if (assigned.committed !== undefined) return assigned.committed;
-    const policy = this.options.offset;
-    if (policy === "earliest") return "earliest";
-    if (policy instanceof Date) return { at: policy };
-    return latestOffset(this.http, this.#urlOf(assigned));
-  }
-
-  #fetch(state: PartitionState, assigned: AssignedPartition, start: StartOffset): void {
-    const fetcher = new PartitionFetcher({
+  #host(): AssignmentHost<T> {
+    const consumer = this;
+    return {
       http: this.http,
-      url: this.#urlOf(assigned),
-      start,
-      maxPollRecords: this.options.maxPollRecords,
-      fetchMaxWaitMs: this.options.fetchMaxWaitMs,
-      deliver: async (records) => {
-        if (state.gone || state.revoking || state.poison !== undefined) return;
-        try {
-          for (const read of records) {
-            state.buffer.push(
-              makeRecord(state.topic, state.partition, state.generation, read, this.options.deserialize, {
-                commit: (record) => this.commitRecord(record),
-                commitAsync: (record) => this.commitRecordAsync(record),
-              }),
-            );
-          }
-        } catch (error) {
-          // The records before it are handed out first; the consumer fails when it comes to this one.
-          state.poison = error as Error;
-        }
-        this.#notify();
-        await state.room();
+      options: this.options,
+      group: this.group,
+      committer: this.#committer,
+      get membership() {
+        return consumer.#membership;
       },
-      onReset: (from, reason) =>
-        this.emit({ type: "consumer:offset-reset", group: this.group, ...topicPartition(state), from, reason }),
-      onError: (error) => {
-        // A partition stream that disappeared (its topic deleted) moves on with the next assignment.
-        if (error.code === "TOPIC_NOT_FOUND") this.#report(error);
-        else this.fail(error);
-      },
-    });
-    this.#fetchers.set(state, fetcher);
+      running: () => this.#state === "running",
+      emit: (event) => this.emit(event),
+      report: (error) => this.#report(error),
+      fail: (error) => this.fail(error),
+      notify: () => this.#notify(),
+      commitRecord: (record) => this.commitRecord(record),
+      commitRecordAsync: (record) => this.commitRecordAsync(record),
+    };
   }
-
-  /**
-   * Revoke before assign: stop fetching, wait (bounded) for records in progress, commit what
-   * finished, tell the application, then release — the next heartbeat leaves the partitions
-   * out of `owned`, and only then may another member get them. Lost partitions (fenced,
-   * session over) are dropped at once without committing: another member may own them.
-   */
-  async #revoke(partitions: PartitionState[], lost: boolean): Promise<void> {
-    if (partitions.length === 0) return;
-    for (const p of partitions) {
-      p.revoking = true;
-      p.drop();
-    }
-    await Promise.all(partitions.map((p) => this.#stopFetching(p)));
-    if (lost) for (const p of partitions) p.abandon();
-    else {
-      await waitAtMost(Promise.all(partitions.map((p) => p.idle())), this.#revokeWaitMs());
-      if (this.options.autoCommit)
-        await this.#committer.flush(partitions).catch((error: unknown) => this.#report(error));
-    }
-    await this.#callback(this.options.onRevoked, partitions.map(topicPartition));
-    for (const p of partitions) {
-      p.abandon();
-      if (this.#partitions.get(p.key) === p) this.#partitions.delete(p.key);
-    }
-    this.emit({ type: "consumer:revoked", group: this.group, partitions: partitions.map(topicPartition), lost });
-    this.#notify();
-    this.#membership?.wake();
-  }
-
-  async #stopFetching(p: PartitionState): Promise<void> {
-    const fetcher = this.#fetchers.get(p);
-    this.#fetchers.delete(p);
-    await fetcher?.stop();
-  }
-
-  #revokeWaitMs(): number {
-    const timeout = this.options.rebalanceTimeoutMs;
-    return timeout === undefined ? DEFAULT_REVOKE_WAIT_MS : Math.max(500, timeout - 5_000);
-  }
-
-  async #callback(
-    fn: ((partitions: TopicPartition[]) => void | Promise<void>) | undefined,
-    partitions: TopicPartition[],
-  ) {
-    if (fn === undefined || partitions.length === 0) return;
-    try {
-      await fn(partitions);
-    } catch (error) {
-      this.#report(error);
-    }
-  }
-
-  #urlOf(assigned: AssignedPartition): string {
-    return new URL(assigned.path, this.http.options.root).href;
-  }
-}
-
-function topicPartition(p: TopicPartition): TopicPartition {
-  return { topic: p.topic, partition: p.partition };
-}
-
-async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }

@@ -48,7 +48,8 @@ interface HeartbeatReply {
 const REJOIN_CODES = new Set(["FENCED_MEMBER_EPOCH", "UNKNOWN_MEMBER_ID"]);
 
 export class Membership {
-  memberId: string | undefined;
+  /** Chosen here, so a join whose answer was lost can be sent again as the same member. */
+  memberId: string | undefined = newMemberId();
   epoch = 0;
   #intervalMs = 5_000;
   #sessionMs = 45_000;
@@ -136,8 +137,8 @@ export class Membership {
       query: waitMs > 0 ? { wait_ms: waitMs } : {},
       signal: waitMs > 0 ? this.#wake.signal : undefined,
       timeoutMs: this.http.options.timeoutMs + waitMs,
-      // A join without a member id cannot be told apart from a second join: never repeat it blindly.
-      retry: !joining || this.memberId !== undefined,
+      // Safe to repeat: the member id names the member, even on a join.
+      retry: true,
     });
     return answer.body;
   }
@@ -173,13 +174,13 @@ export class Membership {
   async #rejoin(code: string): Promise<void> {
     await this.listener.lost(code);
     // A fenced member may rejoin under its own id; a forgotten one gets a new id.
-    if (code === "UNKNOWN_MEMBER_ID") this.memberId = undefined;
+    if (code === "UNKNOWN_MEMBER_ID") this.memberId = newMemberId();
     this.epoch = 0;
     this.#lastAssignment = undefined;
     try {
       await this.#accept(await this.#heartbeat(0));
     } catch (error) {
-      if (error instanceof KafkaError && REJOIN_CODES.has(error.code)) this.memberId = undefined;
+      if (error instanceof KafkaError && REJOIN_CODES.has(error.code)) this.memberId = newMemberId();
       else if (!(error instanceof KafkaError && error.isRetriable)) this.listener.failed(unexpected(error));
       else await sleep(Math.min(this.#intervalMs, 1_000)).catch(() => {});
     }
@@ -196,6 +197,12 @@ export class Membership {
   #url(): string {
     return this.http.api(`groups/${encodeURIComponent(this.settings.group)}/heartbeat`);
   }
+}
+
+/** A member id of the server's alphabet (1–64 of `A-Z a-z 0-9 . _ -`), unique enough to never meet another. */
+function newMemberId(): string {
+  const random = crypto.getRandomValues(new Uint8Array(12));
+  return `m-${Array.from(random, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
 }
 
 function assignedPartitions(reply: HeartbeatReply): AssignedPartition[] {
