@@ -83,26 +83,20 @@ export class PartitionFetcher {
   }
 }
 
-/** A read failure in the SDK's terms: a missing partition stream is a missing topic (or partition). */
+/** A read failure in the SDK's terms: a missing partition stream is a missing topic (or partition); others keep the server's code. */
 function kafkaErrorOf(error: unknown, url: string): KafkaError {
   if (error instanceof KafkaError) return error;
-  if (error instanceof StreamError) {
-    if (error.code === "NOT_FOUND") {
-      return new TopicNotFoundError("TOPIC_NOT_FOUND", `The partition stream ${url} does not exist`, {
-        status: 404,
-        cause: error,
-      });
-    }
-    const mapped = errorFromResponse(
-      error.status ?? 0,
-      { error: { code: error.serverCode ?? error.code, message: error.message } },
-      null,
-    );
-    return new (mapped.constructor as typeof KafkaError)(mapped.code, error.message, {
-      status: error.status,
-      isRetriable: error.isRetryable,
+  if (error instanceof StreamError && error.code === "NOT_FOUND") {
+    return new TopicNotFoundError("TOPIC_NOT_FOUND", `The partition stream ${url} does not exist`, {
+      status: 404,
       cause: error,
     });
+  }
+  if (error instanceof StreamError) {
+    const body = { error: { code: error.serverCode ?? error.code, message: error.message } };
+    const mapped = errorFromResponse(error.status ?? 0, body, null);
+    if (mapped.cause === undefined) Object.defineProperty(mapped, "cause", { value: error });
+    return mapped;
   }
   return new KafkaError("CONSUMER_FAILED", `Fetching ${url} failed: ${String(error)}`, { cause: error });
 }

@@ -4,7 +4,7 @@
  * paths (a missing topic, bad options).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ConsumerRecord, jsonSerializer, Kafka, TopicNotFoundError } from "../../src/index.js";
+import { type ConsumerEvent, type ConsumerRecord, jsonSerializer, Kafka, TopicNotFoundError } from "../../src/index.js";
 import {
   createTopic,
   groupOffsets,
@@ -138,6 +138,28 @@ describe("consumer", () => {
     expect(offsets.find((o) => o.topic === topic)?.committed?.offset).toBe(produced[1]!.next_offset);
     const invoices = await readPartition(server.base, out, 0);
     expect(invoices.map((r) => (r.value as { value: unknown }).value)).toEqual([{ invoiced: 1 }, { invoiced: 2 }]);
+  });
+
+  it("restarts at the earliest record, and says so, when its committed offset was trimmed away (410)", async () => {
+    const topic = uniqueName("orders");
+    const group = uniqueName("g");
+    await createTopic(server.base, topic, 1);
+    const produced = [];
+    for (const value of [0, 1, 2, 3, 4]) produced.push(...(await produce(server.base, topic, [{ value }])));
+    const first = await take(kafka.consumer<number>(topic, { group, offset: "earliest" }), 3);
+    expect(first.map((r) => r.value)).toEqual([0, 1, 2]); // commits up to record 2 (record 2 was in hand)
+    const trimmed = await fetch(`${server.base}/__ds/trim/topics/${topic}/0`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ offset: produced[3]!.offset }),
+    });
+    expect(trimmed.ok).toBe(true);
+    const events: ConsumerEvent[] = [];
+    const again = kafka.consumer<number>(topic, { group, onEvent: (event) => events.push(event) });
+    expect((await take(again, 2)).map((r) => r.value)).toEqual([3, 4]);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "consumer:offset-reset", topic, partition: 0, from: produced[2]!.offset }),
+    );
   });
 
   it("holds at most maxPollRecords ahead per fetch and still reads everything", async () => {
