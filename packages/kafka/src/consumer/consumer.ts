@@ -308,8 +308,10 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
   }
 
   commitRecordAsync(record: DeliveredRecord): void {
-    this.partitionOf(record)?.finish(record);
-    void this.#commitInBackground();
+    const partition = this.partitionOf(record);
+    if (partition === undefined) return; // revoked: the next owner delivers it again
+    partition.finish(record);
+    void this.#committer.flush([partition]).catch((error: unknown) => this.#report(error));
   }
 
   // ---- internals ----
