@@ -6,6 +6,29 @@
 export { Admin, type ListOptions, type ResetOffset, type ResetTo } from "./admin/admin.js";
 export type { GroupDescription, GroupMember, GroupPartition, GroupSummary } from "./admin/group-views.js";
 export type { PartitionInfo, TopicConfig, TopicDescription, TopicSummary } from "./admin/topic-views.js";
+export { BatchConsumer, type BatchConsumerOptions, type RecordBatch } from "./consumer/batch-consumer.js";
+export { Consumer } from "./consumer/consumer.js";
+export type { DeadLetterOptions } from "./consumer/dead-letter.js";
+export {
+  filter,
+  map,
+  type Observer,
+  RecordStream,
+  type Subscription,
+  take,
+} from "./consumer/operators.js";
+export type {
+  CommittedPosition,
+  ConsumerEvent,
+  ConsumerOptions,
+  DeserializeContext,
+  OffsetPolicy,
+  TopicPartition,
+  ValueDeserializer,
+} from "./consumer/options.js";
+export type { ProcessOptions, RecordHandler } from "./consumer/process.js";
+export type { ConsumerRecord } from "./consumer/record.js";
+
 export {
   DisconnectedError,
   GroupCoordinatorError,

@@ -3,6 +3,9 @@
  * settings; producers, consumers, transactions and admin are made from it.
  */
 import { Admin } from "./admin/admin.js";
+import { BatchConsumer, type BatchConsumerOptions, batchSettings } from "./consumer/batch-consumer.js";
+import { Consumer } from "./consumer/consumer.js";
+import { type ConsumerOptions, resolveConsumerOptions, resolveTopics } from "./consumer/options.js";
 import type { KafkaContext } from "./context.js";
 import { KafkaHttp } from "./http.js";
 import { KafkaEvents } from "./observability/events.js";
@@ -57,5 +60,20 @@ export class Kafka implements KafkaContext {
   /** Topics and groups: create, list, describe, alter, delete, reset offsets. */
   admin(): Admin {
     return new Admin(this);
+  }
+
+  /**
+   * A member of consumer group `options.group` reading `topic` (or several): iterate it
+   * (`for await (const record of consumer)`), or `process()` records concurrently. Bad options
+   * throw INVALID_ARGUMENT here; a missing topic rejects the first iteration (TopicNotFoundError).
+   */
+  consumer<T = unknown>(topic: string | readonly string[], options: ConsumerOptions<T>): Consumer<T> {
+    return new Consumer<T>(this.http, resolveTopics(topic), resolveConsumerOptions(options), this.events);
+  }
+
+  /** A consumer that yields batches of up to `maxBatchSize` records, or what came within `maxWaitMs` of a batch's first record. */
+  batchConsumer<T = unknown>(topic: string | readonly string[], options: BatchConsumerOptions<T>): BatchConsumer<T> {
+    const settings = batchSettings(options as BatchConsumerOptions<unknown>);
+    return new BatchConsumer<T>(this.consumer<T>(topic, options), settings);
   }
 }

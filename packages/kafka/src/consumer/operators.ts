@@ -1,0 +1,133 @@
+/**
+ * Async-iterable operators on a consumer — `filter`, `map`, `take` — and push-style
+ * `subscribe({ next, error, complete })`. Lazy: nothing is fetched until iterated. When the
+ * iteration ends (a `take` reached its count, a `break`, an error), the consumer closes: its
+ * finished records are committed and it leaves the group.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+export interface Observer<R> {
+  /** Each item; the next comes once its promise settles. A throw ends the subscription with `error`. */
+  next?: (item: R) => MaybePromise<unknown>;
+  error?: (error: unknown) => void;
+  /** The consumer closed (not called after `unsubscribe()`). */
+  complete?: () => void;
+}
+
+export interface Subscription {
+  /** Stops delivering and closes the consumer; resolves once it has left the group. */
+  unsubscribe(): Promise<void>;
+  readonly closed: boolean;
+}
+
+/** Something an operator chain reads from, with the consumer behind it. */
+export class RecordStream<R> implements AsyncIterable<R> {
+  constructor(
+    private readonly consumer: ConsumerLike,
+    private readonly source: () => AsyncIterator<R>,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<R> {
+    return this.source();
+  }
+
+  stream(): RecordStream<R> {
+    return this;
+  }
+
+  /** Only the items for which `predicate` holds; the others count as handled. */
+  filter(predicate: (item: R) => MaybePromise<boolean>): RecordStream<R> {
+    const upstream = this;
+    return new RecordStream(this.consumer, async function* () {
+      for await (const item of upstream) if (await predicate(item)) yield item;
+    });
+  }
+
+  map<U>(transform: (item: R) => MaybePromise<U>): RecordStream<U> {
+    const upstream = this;
+    return new RecordStream(this.consumer, async function* () {
+      for await (const item of upstream) yield await transform(item);
+    });
+  }
+
+  /** The first `count` items; then the consumer closes, the last one counting as handled once the loop moves past it. */
+  take(count: number): RecordStream<R> {
+    if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`take() needs a whole count ≥ 0, got ${count}`);
+    const { consumer } = this;
+    const upstream = this;
+    return new RecordStream(this.consumer, async function* () {
+      if (count === 0) return;
+      let taken = 0;
+      for await (const item of upstream) {
+        yield item;
+        if (++taken >= count) {
+          // The loop asked for more after the last: that one is handled, as asking for a next record says.
+          consumer.finishCurrent();
+          return;
+        }
+      }
+    });
+  }
+
+  subscribe(observer: Observer<R> | ((item: R) => MaybePromise<unknown>)): Subscription {
+    return subscribe(this.consumer, this, typeof observer === "function" ? { next: observer } : observer);
+  }
+}
+
+/** What operators need of a consumer, whatever its record type. */
+export interface ConsumerLike {
+  finishCurrent(): void;
+  close(): Promise<void>;
+}
+
+export function subscribe<R>(consumer: ConsumerLike, source: AsyncIterable<R>, observer: Observer<R>): Subscription {
+  let closed = false;
+  let cancelled = false;
+  const run = (async () => {
+    try {
+      for await (const item of source) {
+        if (cancelled) break;
+        await observer.next?.(item);
+      }
+      if (!cancelled) observer.complete?.();
+    } catch (error) {
+      if (!cancelled) observer.error?.(error);
+    } finally {
+      closed = true;
+      await consumer.close().catch(() => {});
+    }
+  })();
+  return {
+    async unsubscribe() {
+      cancelled = true;
+      await consumer.close();
+      await run;
+    },
+    get closed() {
+      return closed;
+    },
+  };
+}
+
+/** `filter(consumer, predicate)`: the function form of the operator (the seed's `filter($consumer, fn)`). */
+export function filter<R>(
+  source: AsyncIterableWithStream<R>,
+  predicate: (item: R) => MaybePromise<boolean>,
+): RecordStream<R> {
+  return source.stream().filter(predicate);
+}
+
+export function map<R, U>(
+  source: AsyncIterableWithStream<R>,
+  transform: (item: R) => MaybePromise<U>,
+): RecordStream<U> {
+  return source.stream().map(transform);
+}
+
+export function take<R>(source: AsyncIterableWithStream<R>, count: number): RecordStream<R> {
+  return source.stream().take(count);
+}
+
+export interface AsyncIterableWithStream<R> {
+  stream(): RecordStream<R>;
+}
