@@ -15,8 +15,8 @@
 import { compareOffsets } from "@rivulet/client";
 import { KafkaError } from "../errors.js";
 import { invalid } from "../options.js";
-import type { Consumer } from "./consumer.js";
 import { resolveTopics, whole } from "./options.js";
+import type { ProcessingHost } from "./processing-host.js";
 import type { DeliveredRecord } from "./record.js";
 
 export interface DeadLetterOptions {
@@ -49,7 +49,7 @@ export class DeadLetters<T> {
   readonly #nextSeq = new Map<number, number>();
 
   constructor(
-    private readonly consumer: Consumer<T>,
+    private readonly consumer: ProcessingHost<T>,
     options: Required<DeadLetterOptions>,
   ) {
     this.#topic = options.topic;

@@ -8,9 +8,9 @@
 import { KafkaError } from "../errors.js";
 import { backoffMs, sleep } from "../http.js";
 import { invalid } from "../options.js";
-import type { Consumer } from "./consumer.js";
 import { type DeadLetterOptions, DeadLetters, resolveDeadLetter } from "./dead-letter.js";
 import { whole } from "./options.js";
+import type { ProcessingHost } from "./processing-host.js";
 import type { ConsumerRecord, DeliveredRecord } from "./record.js";
 
 export interface ProcessOptions {
@@ -30,7 +30,7 @@ export interface ProcessOptions {
 export type RecordHandler<T> = (record: ConsumerRecord<T>) => unknown | Promise<unknown>;
 
 export async function processRecords<T>(
-  consumer: Consumer<T>,
+  consumer: ProcessingHost<T>,
   handler: RecordHandler<T>,
   options: ProcessOptions = {},
 ): Promise<void> {
