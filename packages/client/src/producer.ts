@@ -4,7 +4,9 @@
  * plain appends does not carry it, and code that produces adds it.
  */
 export { IdempotentProducer } from "./producer/idempotent-producer.js";
+export { JsonText } from "./producer/json-text.js";
 export type {
+  AppendReceipt,
   FlushResult,
   ProducerCloseOptions,
   ProducerCloseResult,

@@ -96,6 +96,9 @@ const CLASS_BY_CODE: Readonly<Record<string, ErrorClass>> = {
   STREAM_LIMIT_REACHED: QuotaExceededError,
   TOPIC_LIMIT_REACHED: QuotaExceededError,
   TRANSACTION_CONFLICT: TransactionConflictError,
+  SERIALIZATION_FAILED: SerializationError,
+  NETWORK: DisconnectedError,
+  TIMEOUT: TimeoutError,
 };
 
 /** Codes worth retrying as they are (the server said so with a 503/507 and `Retry-After`, or a 5xx). */
@@ -108,6 +111,8 @@ const RETRIABLE_CODES = new Set([
   "RATE_LIMITED",
   "UNRELEASED_INSTANCE_ID",
   "STALE_MEMBER_EPOCH",
+  "NETWORK",
+  "TIMEOUT",
 ]);
 
 /** The error for a server's answer `{ "error": { "code", "message", … } }` (or a body without one). */

@@ -11,6 +11,8 @@ export type Method = "GET" | "HEAD" | "PUT" | "POST" | "DELETE" | "PATCH";
 
 export interface CallOptions {
   body?: unknown;
+  /** A body already encoded as JSON text (sent as is, instead of `body`). */
+  json?: string;
   query?: Record<string, string | number | undefined>;
   headers?: Record<string, string>;
   signal?: AbortSignal | undefined;
@@ -62,7 +64,7 @@ export class KafkaHttp {
       response = await this.options.fetch(withQuery(url, options.query), {
         method,
         headers: this.headersFor(options),
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        ...bodyOf(options),
         signal,
       });
     } catch (cause) {
@@ -77,7 +79,7 @@ export class KafkaHttp {
   private headersFor(options: CallOptions): Record<string, string> {
     const headers: Record<string, string> = { ...this.options.headers };
     if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
-    if (options.body !== undefined) headers["content-type"] = "application/json";
+    if (options.body !== undefined || options.json !== undefined) headers["content-type"] = "application/json";
     return { ...headers, ...options.headers };
   }
 }
@@ -94,6 +96,11 @@ function failure(
     return new TimeoutError("TIMEOUT", `No answer from ${url} within ${timeoutMs} ms`, { isRetriable: true, cause });
   }
   return new DisconnectedError("NETWORK", `Could not reach ${url}: ${String(cause)}`, { isRetriable: true, cause });
+}
+
+function bodyOf(options: CallOptions): { body?: string } {
+  if (options.json !== undefined) return { body: options.json };
+  return options.body === undefined ? {} : { body: JSON.stringify(options.body) };
 }
 
 function parseJson(text: string): unknown {

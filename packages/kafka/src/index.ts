@@ -2,6 +2,10 @@
  * `@rivulet/kafka`: topics with keys and partitions, consumer groups, transactions and admin
  * on a Rivulet server (docs/kafka-layer.md), in TypeScript idiom.
  */
+
+export { Admin, type ResetOffset, type ResetTo } from "./admin/admin.js";
+export type { GroupDescription, GroupMember, GroupPartition, GroupSummary } from "./admin/group-views.js";
+export type { PartitionInfo, TopicConfig, TopicDescription, TopicSummary } from "./admin/topic-views.js";
 export {
   DisconnectedError,
   GroupCoordinatorError,
@@ -20,4 +24,34 @@ export {
   UnauthorizedError,
 } from "./errors.js";
 export { Kafka } from "./kafka.js";
+export {
+  KAFKA_CHANNELS,
+  type KafkaEvent,
+  type KafkaEventBody,
+  type KafkaEventHook,
+  type KafkaEventType,
+} from "./observability/events.js";
+export type { SpanLike, TracerLike } from "./observability/tracing.js";
 export type { FetchLike, KafkaOptions } from "./options.js";
+export { murmur2, partitionForKey, StickyPartitioner, toPositive } from "./partitioner.js";
+export { Producer } from "./producer/producer.js";
+export type { ProducerOptions } from "./producer/producer-options.js";
+export type { ProducerRecord, RecordMetadata, SendOptions } from "./producer/record.js";
+export { isRetriable, type RetryOptions, withRetry } from "./retry.js";
+export {
+  type Deserializer,
+  deserializeValue,
+  JSON_SERDE,
+  jsonSerializer,
+  type Schema,
+  type Serializer,
+  serializeValue,
+} from "./serialization.js";
+export type { CommitOffset, CommitSource, TransactionCommit } from "./transaction/commit-part.js";
+export type {
+  Transaction,
+  TransactionFn,
+  TransactionOptions,
+  TransactionResult,
+  TransactionSendOptions,
+} from "./transaction/transaction.js";

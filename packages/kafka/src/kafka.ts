@@ -2,14 +2,59 @@
  * The entry object: `new Kafka({ url, token, timeoutMs, retries })`. It holds the connection
  * settings; producers, consumers, transactions and admin are made from it.
  */
+import { Admin } from "./admin/admin.js";
 import { KafkaHttp } from "./http.js";
+import { KafkaEvents } from "./observability/events.js";
+import { Tracing } from "./observability/tracing.js";
 import { type KafkaOptions, resolveKafkaOptions } from "./options.js";
+import { Producer } from "./producer/producer.js";
+import type { ProducerOptions } from "./producer/producer-options.js";
+import { TopicMetadata } from "./topic-metadata.js";
+import {
+  runTransaction,
+  type TransactionFn,
+  type TransactionOptions,
+  type TransactionResult,
+} from "./transaction/transaction.js";
+import { TransactionWriter } from "./transaction/writer.js";
 
 export class Kafka {
   /** The connection every producer, consumer and admin made from this object shares. */
   readonly http: KafkaHttp;
+  /** Where events go: the `onEvent` hook and the `rivulet:kafka:*` diagnostics channels. */
+  readonly events: KafkaEvents;
+  readonly tracing: Tracing;
+  /** Topic layouts (partition counts and paths), described once and refreshed when one is missing. */
+  readonly topics: TopicMetadata;
+  readonly #transactions: TransactionWriter;
 
   constructor(options: KafkaOptions = {}) {
     this.http = new KafkaHttp(resolveKafkaOptions(options));
+    this.events = new KafkaEvents(this.http.options.onEvent);
+    this.tracing = new Tracing(this.http.options.tracer);
+    this.topics = new TopicMetadata(this.http);
+    this.#transactions = new TransactionWriter(this.http);
+  }
+
+  /** A producer for `topic`: `send(value, { key, headers, partition })` → where it landed. */
+  producer<T = unknown>(topic: string, options: ProducerOptions<T> = {}): Producer<T> {
+    return new Producer<T>(this, topic, options);
+  }
+
+  /**
+   * Runs `fn` with a transaction over `topics`: its sends (and offset commit) are written all
+   * together when `fn` returns, or not at all if it throws.
+   */
+  transaction<R>(
+    topics: string | readonly string[],
+    fn: TransactionFn<R>,
+    options?: TransactionOptions,
+  ): Promise<TransactionResult<R>> {
+    return runTransaction(this, this.#transactions, topics, fn, options);
+  }
+
+  /** Topics and groups: create, list, describe, alter, delete, reset offsets. */
+  admin(): Admin {
+    return new Admin(this);
   }
 }

@@ -3,6 +3,8 @@
  * environment (`RIVULET_URL`, `RIVULET_TOKEN`) where there is one, as the `rivulet` CLI's do.
  */
 import { KafkaError } from "./errors.js";
+import type { KafkaEventHook } from "./observability/events.js";
+import type { TracerLike } from "./observability/tracing.js";
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -25,6 +27,10 @@ export interface KafkaOptions {
   headers?: Record<string, string>;
   /** The fetch implementation (default `globalThis.fetch`). */
   fetch?: FetchLike;
+  /** Called with every event (sends, commits, rebalances, lag); also published on `rivulet:kafka:<type>` channels. */
+  onEvent?: KafkaEventHook;
+  /** An OpenTelemetry tracer for spans (default: the application's global tracer provider, if it registered one). */
+  tracer?: TracerLike;
 }
 
 export interface ResolvedKafkaOptions {
@@ -36,6 +42,8 @@ export interface ResolvedKafkaOptions {
   retryBackoffMs: number;
   headers: Record<string, string>;
   fetch: FetchLike;
+  onEvent: KafkaEventHook | undefined;
+  tracer: TracerLike | undefined;
 }
 
 export const DEFAULT_URL = "http://127.0.0.1:4437";
@@ -52,6 +60,8 @@ export function resolveKafkaOptions(options: KafkaOptions = {}): ResolvedKafkaOp
     retryBackoffMs: count("retryBackoffMs", options.retryBackoffMs ?? 100),
     headers: { ...(options.headers ?? {}) },
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    onEvent: functionOrNone("onEvent", options.onEvent),
+    tracer: options.tracer,
   };
 }
 
@@ -82,6 +92,11 @@ function positive(name: string, value: number): number {
 
 function count(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 0) throw invalid(name, `must be a whole number ≥ 0, got ${value}`);
+  return value;
+}
+
+function functionOrNone<F>(name: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== "function") throw invalid(name, "must be a function");
   return value;
 }
 

@@ -6,6 +6,7 @@
 import { StreamError, usageError } from "../errors.js";
 import { encodeJson } from "../handle/body.js";
 import { concatBytes } from "../read/chunk.js";
+import { JsonText } from "./json-text.js";
 
 const encoder = new TextEncoder();
 const OPEN = encoder.encode("[");
@@ -15,6 +16,8 @@ const CLOSE = encoder.encode("]");
 export interface AssembledBatch {
   body: Uint8Array;
   items: number;
+  /** Encoded bytes of each item, in order. */
+  itemBytes: number[];
 }
 
 export class BatchAssembler {
@@ -39,7 +42,7 @@ export class BatchAssembler {
   /** Encodes an item; throws USAGE for an unencodable item and PAYLOAD_TOO_LARGE for an oversize one. */
   encode(item: unknown): Uint8Array {
     let encoded: Uint8Array;
-    if (this.#json) encoded = encoder.encode(encodeJson(this.#url, item));
+    if (this.#json) encoded = encoder.encode(item instanceof JsonText ? item.text : encodeJson(this.#url, item));
     else if (typeof item === "string") encoded = encoder.encode(item);
     else if (item instanceof Uint8Array) encoded = item.slice();
     else if (item instanceof ArrayBuffer) encoded = new Uint8Array(item.slice(0));
@@ -74,14 +77,15 @@ export class BatchAssembler {
     const parts = this.#parts;
     this.#parts = [];
     this.#bytes = 0;
-    if (!this.#json) return { body: concatBytes(parts), items: parts.length };
+    const itemBytes = parts.map((part) => part.length);
+    if (!this.#json) return { body: concatBytes(parts), items: parts.length, itemBytes };
     const framed: Uint8Array[] = [OPEN];
     parts.forEach((part, index) => {
       if (index > 0) framed.push(COMMA);
       framed.push(part);
     });
     framed.push(CLOSE);
-    return { body: concatBytes(framed), items: parts.length };
+    return { body: concatBytes(framed), items: parts.length, itemBytes };
   }
 
   /** Body size with one more item of `itemBytes` added to `count` items totalling `bytes`. */

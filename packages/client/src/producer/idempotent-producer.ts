@@ -19,8 +19,10 @@ import { sleepUnlessAborted } from "../http/with-retries.js";
 import { checkedRetryPolicy, type RetryPolicy, retryDelay } from "../retry.js";
 import { checkWaitOptions, type WaitOptions, waitWithin } from "../wait-within.js";
 import { BatchAssembler } from "./batch-assembler.js";
-import { Outgoing } from "./outgoing.js";
+import { gzip } from "./compression.js";
+import { type ItemWaiter, Outgoing } from "./outgoing.js";
 import {
+  type AppendReceipt,
   checkProducerOptions,
   type FlushResult,
   PRODUCER_DEFAULTS,
@@ -43,6 +45,9 @@ export class IdempotentProducer {
   readonly #policy: RetryPolicy;
   readonly #contentType: string;
   readonly #assembler: BatchAssembler;
+  readonly #json: boolean;
+  /** Callers waiting for items of the open batch. */
+  #openWaiters: ItemWaiter[] = [];
   #currentEpoch: number;
   #seq = 0;
   /** The current epoch's first batch has been acknowledged, so pipelining is safe. */
@@ -78,12 +83,8 @@ export class IdempotentProducer {
     this.#config = { ...PRODUCER_DEFAULTS, ...definedOnly(options) };
     this.#currentEpoch = this.#config.epoch;
     this.#policy = checkedRetryPolicy(this.url, "retry", PRODUCER_RETRY, options.retry);
-    this.#assembler = new BatchAssembler(
-      this.url,
-      isJsonContentType(contentType),
-      this.#config.maxBatchBytes,
-      this.#config.maxBatchItems,
-    );
+    this.#json = isJsonContentType(contentType);
+    this.#assembler = new BatchAssembler(this.url, this.#json, this.#config.maxBatchBytes, this.#config.maxBatchItems);
   }
 
   get epoch(): number {
@@ -126,10 +127,29 @@ export class IdempotentProducer {
    * once. Throws if the producer is closed or failed, or the item alone exceeds maxBatchBytes.
    */
   append(item: unknown): void {
+    this.#enqueue(item, undefined);
+  }
+
+  /**
+   * Queues one item as append() does, and resolves once its batch is acknowledged with where
+   * it landed: the batch's tail, the item's seq and the append time (append metadata). Throws
+   * at once as append() does; rejects with the batch's failure.
+   */
+  appendWithReceipt(item: unknown): Promise<AppendReceipt> {
+    return new Promise((resolve, reject) => {
+      this.#enqueue(item, { index: 0, resolve, reject });
+    });
+  }
+
+  #enqueue(item: unknown, waiter: ItemWaiter | undefined): void {
     if (this.#closing) throw usageError(this.url, "The producer is closed");
     if (this.#failure) throw this.#failure;
     const encoded = this.#assembler.encode(item);
     if (!this.#assembler.fits(encoded)) this.#seal();
+    if (waiter) {
+      waiter.index = this.#assembler.itemCount;
+      this.#openWaiters.push(waiter);
+    }
     if (this.#assembler.add(encoded)) this.#seal();
     else if (this.#config.lingerMs !== UNLIMITED) {
       this.#linger ??= setTimeout(() => this.#seal(), this.#config.lingerMs);
@@ -217,7 +237,9 @@ export class IdempotentProducer {
     const batch = this.#assembler.take();
     if (!batch) return;
     this.#sealed++;
-    const outgoing = new Outgoing(this.#nextId++, batch.body, batch.items);
+    const outgoing = new Outgoing(this.#nextId++, batch.body, batch.items, batch.itemBytes, this.#json);
+    outgoing.waiters = this.#openWaiters;
+    this.#openWaiters = [];
     if (this.#failure) outgoing.fail(this.#failure);
     else this.#waiting.push(outgoing);
     this.#pump();
@@ -255,12 +277,13 @@ export class IdempotentProducer {
       if (this.#failure) throw this.#failure;
       const started = Date.now();
       try {
+        const body = await this.#wireBody(batch);
         const response = await this.#stream.transport.send({
           operation: close ? "close" : "append",
           method: "POST",
           url: this.url,
           headers: this.#headersFor(batch, close),
-          body: batch.body.length > 0 ? batch.body : undefined,
+          body,
           signal: this.#options.signal,
           attempt: attempt + 1,
         });
@@ -274,6 +297,13 @@ export class IdempotentProducer {
     }
   }
 
+  async #wireBody(batch: Outgoing): Promise<Uint8Array | undefined> {
+    if (batch.body.length === 0) return undefined;
+    if (this.#options.compression !== "gzip") return batch.body;
+    batch.wireBody ??= await gzip(batch.body);
+    return batch.wireBody;
+  }
+
   #headersFor(batch: Outgoing, close: boolean): Record<string, string> {
     const headers: Record<string, string> = {
       [Header.producerId]: this.producerId,
@@ -281,6 +311,7 @@ export class IdempotentProducer {
       [Header.producerSeq]: String(batch.seq),
     };
     if (batch.body.length > 0) headers[Header.contentType] = this.#contentType;
+    if (batch.body.length > 0 && this.#options.compression === "gzip") headers["content-encoding"] = "gzip";
     if (close) headers[Header.closed] = "true";
     return headers;
   }
@@ -289,6 +320,11 @@ export class IdempotentProducer {
     // §5.2.1: 200 is new data, 204 a duplicate of what the server already has.
     batch.duplicate = response.status === 204;
     const offset = response.headers.get(Header.nextOffset) ?? undefined;
+    batch.answer = {
+      nextOffset: offset,
+      seq: integerHeader(response.headers.get(Header.appendSeq)),
+      timestamp: integerHeader(response.headers.get(Header.appendTime)),
+    };
     if (offset !== undefined && (this.#lastOffset === undefined || offset > this.#lastOffset))
       this.#lastOffset = offset;
     if (batch.epoch === this.#currentEpoch) {
@@ -381,6 +417,11 @@ export class IdempotentProducer {
       // A throwing error callback must not hide the failure from flush().
     }
   }
+}
+
+function integerHeader(value: string | null): number | undefined {
+  if (value === null || !/^\d+$/.test(value)) return undefined;
+  return Number(value);
 }
 
 /** Thrown inside a delivery when its batch went back to the queue (auto-claim). */

@@ -26,6 +26,11 @@ export interface ProducerOptions {
   maxInFlight?: number;
   /** Backoff for network errors, 5xx and 429; each retry reuses the batch's epoch and seq. */
   retry?: RetryOptions;
+  /**
+   * `gzip`: batch bodies are sent gzip-compressed (`Content-Encoding: gzip`, compressed once
+   * per batch and reused by its retries). Default `none`.
+   */
+  compression?: "gzip" | "none";
   /** The stream's content type; default the handle's (which must then be known). */
   contentType?: string;
   /** For fire-and-forget use: called once when the producer fails (it then rejects appends until restart). */
@@ -64,6 +69,9 @@ export function checkProducerOptions(url: string, producerId: unknown, options: 
   checkNumber(url, "lingerMs", options.lingerMs, Rule.waitMs);
   checkNumber(url, "maxInFlight", options.maxInFlight, Rule.positiveInteger);
   checkFunction(url, "onError", options.onError);
+  if (options.compression !== undefined && options.compression !== "gzip" && options.compression !== "none") {
+    throw invalidArgument(url, "compression", 'must be "gzip" or "none"', options.compression);
+  }
 }
 
 /** Producer retries default to more patience than one-shot calls: data is at stake. */
@@ -77,6 +85,27 @@ export interface FlushResult {
    * lost responses, or a re-run of the same batches).
    */
   duplicates: number;
+}
+
+/** Where one item landed, once its batch was acknowledged (`appendWithReceipt`). */
+export interface AppendReceipt {
+  /** `Stream-Next-Offset` of the item's batch: the tail after it (for a duplicate, the tail now). */
+  nextOffset: string | undefined;
+  /**
+   * The item's seq: on JSON streams the batch's first seq plus the item's index (each item is a
+   * message), elsewhere the batch's (the batch is one message). Undefined for a duplicate or a
+   * server without append metadata.
+   */
+  seq: number | undefined;
+  /** The batch's append time, ms since the epoch (undefined as seq is). */
+  timestamp: number | undefined;
+  /** The server already had the batch (a retry of a lost answer): nothing was written again. */
+  duplicate: boolean;
+  /** The item's place in its batch, and the batch's size. */
+  index: number;
+  batchItems: number;
+  /** Encoded bytes of this item and of every later item of its batch (framing aside). */
+  bytesFromHere: number;
 }
 
 export interface ProducerCloseOptions {
