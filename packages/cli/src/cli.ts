@@ -14,12 +14,15 @@ import { contextCommand } from "./commands/context.js";
 import { createCommand } from "./commands/create.js";
 import { deleteCommand } from "./commands/delete.js";
 import { forkCommand } from "./commands/fork.js";
+import { groupCommand } from "./commands/group.js";
 import { headCommand } from "./commands/head.js";
 import { lsCommand } from "./commands/ls.js";
+import { produceCommand } from "./commands/produce.js";
 import { readCommand } from "./commands/read.js";
 import { retentionCommand } from "./commands/retention.js";
 import { subCommand } from "./commands/sub.js";
 import { tailCommand } from "./commands/tail.js";
+import { topicCommand } from "./commands/topic.js";
 import { trimCommand } from "./commands/trim.js";
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
 import { failureDetails, failureLine, oneLine } from "./failure.js";
@@ -53,6 +56,10 @@ Examples:
   rivulet tail chat --from -1
   rivulet ls
   rivulet sub create orders --webhook https://hooks.example.com/orders --pattern 'orders/*'
+  rivulet topic create orders --partitions 12
+  rivulet produce orders '{"total":42}' --key customer-7
+  rivulet consume orders --group billing --from earliest -- ./bill.sh
+  rivulet group describe billing
   rivulet fsck --data-dir ./data
   rivulet context add prod --url https://streams.example.com --token "$TOKEN" --use
   source <(rivulet completion bash)
@@ -73,6 +80,9 @@ const CLIENT_COMMANDS: (() => Command)[] = [
   trimCommand,
   lsCommand,
   subCommand,
+  topicCommand,
+  produceCommand,
+  groupCommand,
   benchCommand,
   contextCommand,
   completionCommand,

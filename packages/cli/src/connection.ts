@@ -23,7 +23,12 @@ export interface ConnectionFlags {
 
 export const DEFAULT_RETRIES = 3;
 
-export function addConnectionOptions(command: Command): Command {
+export interface ConnectionOptionNames {
+  /** The flag for extra request headers (`produce` keeps --header for record headers). */
+  header?: string;
+}
+
+export function addConnectionOptions(command: Command, names: ConnectionOptionNames = {}): Command {
   return command
     .addOption(
       new Option("--url <url>", "server URL or stream root (see rivulet --help)")
@@ -31,7 +36,10 @@ export function addConnectionOptions(command: Command): Command {
         .default(DEFAULT_SERVER_URL),
     )
     .addOption(
-      new Option("-H, --header <header>", 'extra request header "Name: value" (repeatable)').argParser(collectHeader),
+      new Option(
+        `${names.header ?? "-H, --header"} <header>`,
+        'extra request header "Name: value" (repeatable)',
+      ).argParser(collectHeader),
     )
     .addOption(new Option("--token <token>", "send Authorization: Bearer <token>").env("RIVULET_TOKEN"))
     .addOption(
