@@ -3,6 +3,7 @@
  * of the stream handle, in its own entry point so the handle never imports it: code that
  * reads and writes streams does not carry the consumer, and code that consumes adds it.
  */
+export { CompletionTracker } from "./consumer/completion-tracker.js";
 export { Consumer } from "./consumer/consumer.js";
 export type {
   ConsumerEnd,

@@ -6,6 +6,18 @@
 export { Admin, type ResetOffset, type ResetTo } from "./admin/admin.js";
 export type { GroupDescription, GroupMember, GroupPartition, GroupSummary } from "./admin/group-views.js";
 export type { PartitionInfo, TopicConfig, TopicDescription, TopicSummary } from "./admin/topic-views.js";
+export { Consumer } from "./consumer/consumer.js";
+export type {
+  CommittedPosition,
+  ConsumerEvent,
+  ConsumerOptions,
+  DeserializeContext,
+  // Merge of h16p and h16c: both named a Deserializer; the consumer's is exported under this name until they agree.
+  Deserializer as ConsumerDeserializer,
+  OffsetPolicy,
+  TopicPartition,
+} from "./consumer/options.js";
+export type { ConsumerRecord } from "./consumer/record.js";
 export {
   DisconnectedError,
   GroupCoordinatorError,

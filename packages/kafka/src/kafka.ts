@@ -3,6 +3,8 @@
  * settings; producers, consumers, transactions and admin are made from it.
  */
 import { Admin } from "./admin/admin.js";
+import { Consumer } from "./consumer/consumer.js";
+import { type ConsumerOptions, resolveConsumerOptions, resolveTopics } from "./consumer/options.js";
 import { KafkaHttp } from "./http.js";
 import { KafkaEvents } from "./observability/events.js";
 import { Tracing } from "./observability/tracing.js";
@@ -56,5 +58,14 @@ export class Kafka {
   /** Topics and groups: create, list, describe, alter, delete, reset offsets. */
   admin(): Admin {
     return new Admin(this);
+  }
+
+  /**
+   * A member of consumer group `options.group` reading `topic` (or several): iterate it
+   * (`for await (const record of consumer)`), or `process()` records concurrently. Bad options
+   * throw INVALID_ARGUMENT here; a missing topic rejects the first iteration (TopicNotFoundError).
+   */
+  consumer<T = unknown>(topic: string | readonly string[], options: ConsumerOptions<T>): Consumer<T> {
+    return new Consumer<T>(this.http, resolveTopics(topic), resolveConsumerOptions(options));
   }
 }

@@ -248,7 +248,7 @@ describe("transaction request errors", () => {
       ["[1]", /JSON object/],
       [{ items: {} }, /must be an array/],
       [{}, /at least one item/],
-      [{ items: [{ path: name, body: 1 }], commit: {} }, /Unknown field `commit`/],
+      [{ items: [{ path: name, body: 1 }], offsets: {} }, /Unknown field `offsets`/],
       [{ items: [7] }, /items\[0\]: must be an object/],
       [{ items: [{ path: name, body: 1, extra: 1 }] }, /unknown field `extra`/],
       [{ items: [{ body: 1 }] }, /needs a `path`/],

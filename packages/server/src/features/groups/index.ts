@@ -6,7 +6,9 @@
  * names topics, from that setting instead.
  */
 import type { Feature } from "../../feature.js";
+import { TRANSACTION_PARTICIPANTS } from "../transactions/participant.js";
 import { GroupMetrics, noGroupObserver } from "./metrics.js";
+import { commitParticipant } from "./participant.js";
 import { adminRoutes } from "./routes/admin.js";
 import { heartbeatRoutes } from "./routes/heartbeat.js";
 import { offsetRoutes } from "./routes/offsets.js";
@@ -39,14 +41,16 @@ export const groups: Feature = {
     ]) {
       host.route(route);
     }
-    host.onOpen(() => {
+    host.onOpen(async () => {
       const stand = new StaticTopics(settings.topics, options.basePath, host.engine);
       // Topics named in `groups.topics` are served as configured, whatever else offers topics.
       const configured = Object.keys(settings.topics).length > 0;
-      return service.open({
+      await service.open({
         directory: (configured ? undefined : host.lookup(TOPIC_DIRECTORY)) ?? stand,
         stats: (configured ? undefined : host.lookup(PARTITION_STATS)) ?? stand,
       });
+      // With transactions on, a commit can be part of one (the `commit` field).
+      host.lookup(TRANSACTION_PARTICIPANTS)?.register(commitParticipant(service, groupPath));
     });
     host.onDrain(() => service.drain());
     host.onClose(() => service.close());

@@ -6,6 +6,7 @@ import {
   type Member,
   memberState,
   type PartitionKey,
+  partitionKey,
   splitKey,
 } from "./coordinator/model.js";
 import type { HeartbeatResult } from "./coordinator/requests.js";
@@ -34,6 +35,17 @@ export function committedView(committed: Committed | undefined) {
     seq: committed.seq,
     metadata: committed.metadata,
     committed_at: new Date(committed.at).toISOString(),
+  };
+}
+
+/** What a commit answers: each partition it named, with its committed offset now. */
+export function commitAnswer(group: Group, named: ReadonlyArray<{ topic: string; partition: number }>) {
+  return {
+    offsets: named.map(({ topic, partition }) => ({
+      topic,
+      partition,
+      committed: committedView(group.offsets.get(partitionKey(topic, partition))),
+    })),
   };
 }
 

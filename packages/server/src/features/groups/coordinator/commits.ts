@@ -19,6 +19,7 @@ export function commit(
   groupId: string,
   request: CommitRequest,
   now: number,
+  changes = new Changes(groups),
 ): Decision<void> {
   const group = groups.get(groupId);
   if (request.memberId === undefined) {
@@ -27,7 +28,6 @@ export function commit(
     checkOwner(group, groupId, request);
   }
   for (const offset of request.offsets) checkForward(group, offset);
-  const changes = new Changes(groups);
   createIfNeeded(changes, groups, settings, groupId, now);
   changes.emit({ t: "commit", g: groupId, o: request.offsets.map((o) => entry(o, now)) });
   return { records: changes.records, result: undefined };

@@ -71,6 +71,14 @@ export class GroupCoordinator {
     return commit(this.groups, this.settings, groupId, request, now);
   }
 
+  /**
+   * Checks a commit as `commit` does, but leaves the groups unchanged: its records are written
+   * by a transaction (docs/kafka-layer.md, "Participants") and applied with `replay` once written.
+   */
+  planCommit(groupId: string, request: CommitRequest, now: number): Decision<void> {
+    return commit(this.groups, this.settings, groupId, request, now, new Changes(this.groups, false));
+  }
+
   reset(groupId: string, offsets: readonly OffsetCommit[], now: number): Decision<void> {
     return reset(this.groups, this.settings, groupId, offsets, now);
   }
@@ -83,11 +91,13 @@ export class GroupCoordinator {
    * Ends sessions past their deadline (the member is removed and its partitions freed), and
    * fences members that did not give up partitions within their rebalance timeout: they are
    * left out of the target at once, and their partitions freed when their session ends — a
-   * fenced member may still be consuming until then.
+   * fenced member may still be consuming until then. Groups that are `busy` (a transaction's
+   * commit is prepared in them) are left for the next sweep.
    */
-  expire(now: number): GroupRecord[] {
+  expire(now: number, busy: (groupId: string) => boolean = () => false): GroupRecord[] {
     const changes = new Changes(this.groups);
     for (const group of this.groups.values()) {
+      if (busy(group.id)) continue;
       let changed = false;
       for (const member of [...group.members.values()]) {
         if (member.deadline < now) {

@@ -60,7 +60,7 @@ export function adminRoutes(service: GroupService, groupPath: (group: string) =>
       access: on("admin"),
       async handle(_request, _context, params) {
         const id = groupId(params.group);
-        await service.decide((c) => c.delete(id));
+        await service.decide(id, (c) => c.delete(id));
         return noContent();
       },
     },

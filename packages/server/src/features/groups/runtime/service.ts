@@ -13,8 +13,10 @@ import { StateLog } from "../../state-log/index.js";
 import type { Decision } from "../coordinator/changes.js";
 import { GroupCoordinator } from "../coordinator/coordinator.js";
 import type { GroupRecord } from "../coordinator/records.js";
+import type { CommitRequest } from "../coordinator/requests.js";
 import type { ResolvedGroupSettings } from "../settings.js";
 import type { PartitionStats, TopicDirectory } from "../sources/types.js";
+import { GroupLocks } from "./locks.js";
 import { GroupWaiters } from "./waiters.js";
 
 export interface GroupObserver {
@@ -36,6 +38,17 @@ export interface GroupSources {
   readonly stats: PartitionStats;
 }
 
+/** A commit checked and staged inside a transaction (docs/kafka-layer.md, "Participants"). */
+export interface PreparedCommit {
+  /** The state log stream and body the transaction appends. */
+  readonly path: string;
+  readonly body: Uint8Array;
+  /** The transaction is durable: the commit is applied and the group released. Never throws. */
+  committed(): void;
+  /** Nothing was written: the group is released unchanged. */
+  aborted(): void;
+}
+
 export class GroupService {
   readonly settings: ResolvedGroupSettings;
   readonly now: () => number;
@@ -43,6 +56,7 @@ export class GroupService {
   private coordinatorOrNone: GroupCoordinator | undefined;
   private sourcesOrNone: GroupSources | undefined;
   private readonly log: StateLog<GroupRecord>;
+  private readonly locks = new GroupLocks();
   private lastWrite: Promise<void> = Promise.resolve();
   private state: "closed" | "open" | "failed" = "closed";
   private failure: string | undefined;
@@ -122,14 +136,53 @@ export class GroupService {
   }
 
   /**
-   * Runs a decision and resolves once its records are durable — or, when it has none, once
-   * every earlier record is, so no answer ever reflects state a crash could take back.
+   * Runs a decision about `group` and resolves once its records are durable — or, when it has
+   * none, once every earlier record is, so no answer ever reflects state a crash could take
+   * back. While a transaction's commit is prepared in the group, the decision waits for it.
    */
-  async decide<T>(decision: (coordinator: GroupCoordinator, now: number) => Decision<T>): Promise<T> {
+  async decide<T>(group: string, decision: (coordinator: GroupCoordinator, now: number) => Decision<T>): Promise<T> {
+    this.ensureOpen();
+    for (let held = this.locks.held(group); held; held = this.locks.held(group)) await held;
     this.ensureOpen();
     const made = decision(this.coordinator, this.now());
     await this.persist(made.records);
     return made.result;
+  }
+
+  /**
+   * Checks a commit as a plain one is checked, under the group's lock, and stages its records
+   * in the state log for a transaction to append with its items. The group stays locked until
+   * the transaction is settled, so what was checked still holds when the commit is applied.
+   */
+  async prepareCommit(group: string, request: CommitRequest): Promise<PreparedCommit> {
+    this.ensureOpen();
+    const release = await this.locks.take(group);
+    try {
+      this.ensureOpen();
+      const { records } = this.coordinator.planCommit(group, request, this.now());
+      const staged = await this.log.stage(records).catch((error: unknown) => {
+        this.degrade(error);
+        throw this.unavailable(error);
+      });
+      return {
+        path: staged.path,
+        body: staged.body,
+        committed: () => {
+          // Applied before the log may compact again (StagedWrite.settle), then the group is free.
+          for (const record of records) this.coordinator.replay(record);
+          staged.settle(true);
+          release();
+          this.options.observer.recorded(records);
+        },
+        aborted: () => {
+          staged.settle(false);
+          release();
+        },
+      };
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
 
   /** Waits (bounded) until `group` changes; `onCancel` gets the function that ends the wait early. */
@@ -146,19 +199,21 @@ export class GroupService {
       await written;
     } catch (error) {
       this.degrade(error);
-      throw new ProtocolError(
-        "UNAVAILABLE",
-        "Group state could not be saved; try again shortly",
-        {
-          "retry-after": String(Math.ceil(this.settings.recoverAfterMs / 1000)),
-        },
-        { cause: error },
-      );
+      throw this.unavailable(error);
     }
     this.options.observer.recorded(records);
     // Offsets change no member's assignment: only membership and target changes wake heartbeats.
     const changed = records.filter((record) => record.t !== "commit" && record.t !== "reset");
     for (const group of new Set(changed.map((record) => record.g))) this.waiters.wake(group);
+  }
+
+  private unavailable(cause: unknown): ProtocolError {
+    return new ProtocolError(
+      "UNAVAILABLE",
+      "Group state could not be saved; try again shortly",
+      { "retry-after": String(Math.ceil(this.settings.recoverAfterMs / 1000)) },
+      { cause },
+    );
   }
 
   private async load(): Promise<void> {
@@ -187,7 +242,9 @@ export class GroupService {
 
   private sweep(): void {
     if (this.state !== "open") return;
-    this.persist(this.coordinator.expire(this.now())).catch(() => {});
+    // A group with a prepared commit is left for the next sweep: nothing changes under its lock.
+    const busy = (group: string) => this.locks.held(group) !== undefined;
+    this.persist(this.coordinator.expire(this.now(), busy)).catch(() => {});
   }
 
   private onTopicChanged(topic: string): void {

@@ -1,0 +1,160 @@
+/**
+ * The plain consumer against a real server: records with their positions and envelope,
+ * commits that survive a restart, offsets policies, autoCommit, maxPollRecords, and the error
+ * paths (a missing topic, bad options).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ConsumerRecord, Kafka, TopicNotFoundError } from "../../src/index.js";
+import { createTopic, groupOffsets, produce, startTestServer, type TestServer, uniqueName } from "../support/server.js";
+
+let server: TestServer;
+let kafka: Kafka;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  kafka = new Kafka({ url: server.url });
+});
+afterAll(() => server.close());
+
+async function take<T>(iterable: AsyncIterable<T>, count: number): Promise<T[]> {
+  const out: T[] = [];
+  if (count === 0) return out;
+  for await (const item of iterable) {
+    out.push(item);
+    if (out.length === count) break;
+  }
+  return out;
+}
+
+describe("consumer", () => {
+  it("reads every record of its partitions with key, value, headers, offsets, seq and times; commit covers it", async () => {
+    const topic = uniqueName("orders");
+    const group = uniqueName("g");
+    await createTopic(server.base, topic, 2);
+    const produced = await produce(server.base, topic, [
+      { key: "a", value: { n: 1 }, headers: { source: "web" }, partition: 0 },
+      { key: "b", value: { n: 2 }, partition: 1 },
+      { key: "a", value: { n: 3 }, partition: 0 },
+    ]);
+    const consumer = kafka.consumer(topic, { group, offset: "earliest", autoCommit: false });
+    const seen: ConsumerRecord[] = [];
+    for await (const record of consumer) {
+      seen.push(record);
+      if (seen.length === 3) {
+        await record.commit();
+        break;
+      }
+    }
+    const byPartition = (p: number) => seen.filter((r) => r.partition === p);
+    expect(byPartition(0).map((r) => r.value)).toEqual([{ n: 1 }, { n: 3 }]);
+    expect(byPartition(1).map((r) => r.value)).toEqual([{ n: 2 }]);
+    const first = byPartition(0)[0]!;
+    expect(first).toMatchObject({ topic, key: "a", headers: { source: "web" }, seq: 0, offset: produced[0]!.offset });
+    expect(first.nextOffset).toBe(produced[0]!.next_offset);
+    expect(typeof first.timestamp).toBe("number");
+    expect(typeof first.eventTime).toBe("number");
+    // Only the last record was committed, and in autoCommit: false, only an explicit commit counts.
+    const last = seen[2]!;
+    const offsets = await groupOffsets(server.base, group);
+    const committed = offsets.find((o) => o.partition === last.partition)?.committed?.offset;
+    expect(committed).toBe(last.nextOffset);
+    const other = offsets.find((o) => o.partition !== last.partition)?.committed ?? null;
+    expect(other).toBeNull();
+  });
+
+  it("resumes from its commit after a restart, and autoCommit commits records the loop moved past", async () => {
+    const topic = uniqueName("orders");
+    const group = uniqueName("g");
+    await createTopic(server.base, topic, 1);
+    await produce(
+      server.base,
+      topic,
+      [1, 2, 3, 4, 5].map((n) => ({ value: n })),
+    );
+    const first = await take(kafka.consumer(topic, { group, offset: "earliest" }), 3);
+    expect(first.map((r) => r.value)).toEqual([1, 2, 3]);
+    // Breaking out closed the consumer, committing records 1 and 2 (the loop moved past them);
+    // 3 was in the loop's hands when it broke (a break and a throw look alike), so it comes again.
+    const second = await take(kafka.consumer(topic, { group, offset: "earliest" }), 3);
+    expect(second.map((r) => r.value)).toEqual([3, 4, 5]);
+  });
+
+  it("starts at the tail with 'latest', at the first record since a time with a Date", async () => {
+    const topic = uniqueName("orders");
+    await createTopic(server.base, topic, 1);
+    await produce(server.base, topic, [{ value: "old" }]);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // two distinct append times
+    const since = new Date();
+    await produce(server.base, topic, [{ value: "recent" }]);
+    const fromTime = await take(kafka.consumer(topic, { group: uniqueName("g"), offset: since }), 1);
+    expect(fromTime.map((r) => r.value)).toEqual(["recent"]);
+
+    let assigned!: () => void;
+    const whenAssigned = new Promise<void>((resolve) => (assigned = resolve));
+    const latest = kafka.consumer(topic, { group: uniqueName("g"), offset: "latest", onAssigned: () => assigned() });
+    const reading = take(latest, 1);
+    await whenAssigned;
+    await produce(server.base, topic, [{ value: "new" }]);
+    expect((await reading).map((r) => r.value)).toEqual(["new"]);
+  });
+
+  it("holds at most maxPollRecords ahead per fetch and still reads everything", async () => {
+    const topic = uniqueName("orders");
+    await createTopic(server.base, topic, 1);
+    await produce(
+      server.base,
+      topic,
+      Array.from({ length: 25 }, (_, n) => ({ value: n })),
+    );
+    const records = await take(
+      kafka.consumer(topic, { group: uniqueName("g"), offset: "earliest", maxPollRecords: 4 }),
+      25,
+    );
+    expect(records.map((r) => r.value)).toEqual(Array.from({ length: 25 }, (_, n) => n));
+    expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 25 }, (_, n) => n));
+  });
+
+  it("refuses an unknown topic with TopicNotFoundError and bad options with INVALID_ARGUMENT", async () => {
+    const missing = kafka.consumer(uniqueName("missing"), { group: uniqueName("g") });
+    await expect(take(missing, 1)).rejects.toBeInstanceOf(TopicNotFoundError);
+    const bad: unknown[] = [
+      { group: "" },
+      { group: "a b" },
+      { group: "g", offset: "middle" },
+      { group: "g", maxPollRecords: 0 },
+      { group: "g", autoCommitIntervalMs: -1 },
+      { group: "g", onAssigned: "no" },
+      { group: "g", deserializer: 42 },
+    ];
+    for (const options of bad) {
+      expect(() => kafka.consumer("orders", options as { group: string })).toThrow(
+        expect.objectContaining({ code: "INVALID_ARGUMENT" }),
+      );
+    }
+    expect(() => kafka.consumer([], { group: "g" })).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+    expect(() => kafka.consumer("__x y", { group: "g" })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT" }),
+    );
+  });
+
+  it("turns values through a deserializer, and its failure into a SerializationError", async () => {
+    const topic = uniqueName("orders");
+    await createTopic(server.base, topic, 1);
+    await produce(server.base, topic, [{ value: { total: "42" } }, { value: "not an order" }]);
+    const consumer = kafka.consumer(topic, {
+      group: uniqueName("g"),
+      offset: "earliest",
+      deserializer: (value) => {
+        if (typeof value !== "object" || value === null) throw new Error("not an object");
+        return { total: Number((value as { total: string }).total) };
+      },
+    });
+    const seen: unknown[] = [];
+    await expect(
+      (async () => {
+        for await (const record of consumer) seen.push(record.value);
+      })(),
+    ).rejects.toMatchObject({ name: "SerializationError", code: "SERIALIZATION_FAILED" });
+    expect(seen).toEqual([{ total: 42 }]);
+  });
+});
