@@ -10,6 +10,7 @@ import { appendCommand } from "./commands/append.js";
 import { benchCommand } from "./commands/bench.js";
 import { closeCommand } from "./commands/close.js";
 import { completionCommand } from "./commands/completion.js";
+import { consumeCommand } from "./commands/consume.js";
 import { contextCommand } from "./commands/context.js";
 import { createCommand } from "./commands/create.js";
 import { deleteCommand } from "./commands/delete.js";
@@ -82,6 +83,7 @@ const CLIENT_COMMANDS: (() => Command)[] = [
   subCommand,
   topicCommand,
   produceCommand,
+  consumeCommand,
   groupCommand,
   benchCommand,
   contextCommand,

@@ -7,18 +7,24 @@ import { Option } from "commander";
 import { parsePositiveCount } from "../option-parsers.js";
 import { parseDuration, parseSize } from "../units.js";
 
+/** "default": the setting goes back to its default (commander would turn a parsed null into ""). */
+type Setting = number | "default";
+
 export interface TopicConfigFlags {
   partitions?: number;
   cleanupPolicy?: "delete" | "compact";
-  retention?: number | null;
-  retentionBytes?: number | null;
-  deleteRetention?: number | null;
+  retention?: Setting;
+  retentionBytes?: Setting;
+  deleteRetention?: Setting;
 }
 
 const orDefault =
   (parse: (value: string) => number) =>
-  (value: string): number | null =>
-    value === "default" ? null : parse(value);
+  (value: string): Setting =>
+    value === "default" ? "default" : parse(value);
+
+/** null, the wire's "back to the default". */
+const setting = (value: Setting) => (value === "default" ? null : value);
 
 export function topicConfigOptions(): Option[] {
   return [
@@ -46,9 +52,9 @@ export function topicConfig(flags: TopicConfigFlags): TopicConfig {
   const config: TopicConfig = {};
   if (flags.partitions !== undefined) config.partitions = flags.partitions;
   if (flags.cleanupPolicy !== undefined) config.cleanupPolicy = flags.cleanupPolicy;
-  if (flags.retention !== undefined) config.retentionMs = flags.retention;
-  if (flags.retentionBytes !== undefined) config.retentionBytes = flags.retentionBytes;
-  if (flags.deleteRetention !== undefined) config.deleteRetentionMs = flags.deleteRetention;
+  if (flags.retention !== undefined) config.retentionMs = setting(flags.retention);
+  if (flags.retentionBytes !== undefined) config.retentionBytes = setting(flags.retentionBytes);
+  if (flags.deleteRetention !== undefined) config.deleteRetentionMs = setting(flags.deleteRetention);
   return config;
 }
 
