@@ -71,9 +71,15 @@ const BY_CLI_CODE: Record<CliErrorCode, number> = {
 
 /**
  * Topic and group failures (the server's codes, docs/kafka-layer.md) by the status the
- * server's one code-to-status table gives them; these codes are the exceptions.
+ * server's one code-to-status table gives them; these codes are placed by name, because the
+ * SDK may raise them itself, without a response (a partition it knows the topic lacks).
  */
 const BY_KAFKA_CODE: Record<string, number> = {
+  TOPIC_NOT_FOUND: EXIT.notFound,
+  PARTITION_NOT_FOUND: EXIT.notFound,
+  GROUP_NOT_FOUND: EXIT.notFound,
+  TOPIC_EXISTS: EXIT.conflict,
+  GROUP_NOT_EMPTY: EXIT.conflict,
   STALE_PRODUCER_EPOCH: EXIT.conflict,
   TIMEOUT: EXIT.unavailable,
   NETWORK: EXIT.unavailable,
