@@ -4,7 +4,8 @@
  * commits the record once the command exits 0. A command that fails stops the consumer without
  * committing its record (exit 8, so the record is delivered again). SIGINT or SIGTERM: the
  * command in hand gets SIGTERM and its exit decides its record; then finished records are
- * committed, the group is left (its partitions move at once) and the exit is 130.
+ * committed, the group is left (its partitions move at once) and the exit is 130 — whether or
+ * not the command finished its record.
  */
 import { type ConsumerRecord, type Kafka, RebalanceInProgressError } from "@rivulet/kafka";
 import { Command, InvalidArgumentError, Option } from "commander";
@@ -84,10 +85,12 @@ async function consume(kafka: Kafka, topic: string, commandLine: string[], flags
   const consumer = kafka.consumer(topic, { group: flags.group, offset: flags.from, autoCommit: false });
   let interrupted = false;
   let running: RunningCommand | undefined;
+  // With a command running, the loop ends once its exit has decided (and committed) its record;
+  // otherwise closing the consumer ends the wait for the next record.
   const stop = () => {
     interrupted = true;
-    running?.stop();
-    void consumer.close().catch(() => undefined);
+    if (running !== undefined) running.stop();
+    else void consumer.close().catch(() => undefined);
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
@@ -101,6 +104,8 @@ async function consume(kafka: Kafka, topic: string, commandLine: string[], flags
         running = runForRecord(commandLine, recordJson(record, flags.values === true), recordEnv(record, flags.group));
         const outcome = await running.done;
         running = undefined;
+        // Stopped by our own SIGTERM and not finished: not committed, and not a failure of the command.
+        if (outcome.code !== 0 && interrupted) break;
         if (outcome.code !== 0) throw commandFailed(record, describeOutcome(outcome));
         await commitOrWarn(record);
       }
