@@ -93,7 +93,7 @@ describe("the scripts come from the command tree", () => {
 
 describe("bash", () => {
   test("commands, subcommands past flags and their values, flags, context names, files after --", () => {
-    expect(bash(["rivulet", "con"])).toEqual(["context"]);
+    expect(bash(["rivulet", "cont"])).toEqual(["context"]);
     expect(bash(["rivulet", "--url", "http://x", "sub", "w"])).toEqual(["worker"]);
     expect(bash(["rivulet", "context", "use", ""])).toEqual(["prod", "staging"]);
     expect(bash(["rivulet", "tail", "chat", "--fr"])).toEqual(["--from"]);
@@ -107,7 +107,7 @@ describe("bash", () => {
 describe("zsh", () => {
   // Not installed everywhere; the script is still generated and its shape checked above.
   test.runIf(hasShell("zsh"))("the same completions, and -- hands over to the command's own", () => {
-    expect(zsh(["rivulet", "con"])).toContain("context");
+    expect(zsh(["rivulet", "cont"])).toContain("context");
     expect(zsh(["rivulet", "--url", "http://x", "sub", ""])).toEqual(["create", "ls", "show", "delete", "worker"]);
     expect(zsh(["rivulet", "context", "use", ""])).toEqual(["prod", "staging"]);
     expect(zsh(["rivulet", "tail", "chat", "--fr"])).toContain("--from");
@@ -120,7 +120,7 @@ describe("zsh", () => {
 describe("fish", () => {
   // Not installed everywhere; the script is still generated and its shape checked above.
   test.runIf(hasShell("fish"))("the same completions", () => {
-    expect(fish("rivulet con")).toEqual(["context"]);
+    expect(fish("rivulet cont")).toEqual(["context"]);
     expect(fish("rivulet --url http://x sub ")).toEqual(["create", "delete", "ls", "show", "worker"]);
     expect(fish("rivulet context use ")).toEqual(["prod", "staging"]);
     expect(fish("rivulet tail chat --fr")).toContain("--from");

@@ -56,7 +56,9 @@ describe.concurrent("rivulet consume", () => {
 
   test("--from latest (the default) skips what is there; a group's commit wins over --from", async () => {
     const { topic, group } = await topicWith(["old"]);
-    const member = startRivulet(["consume", topic, "--group", group, "--max", "1", "--values", "--url", server.url]);
+    const member = startRivulet(["consume", topic, "--group", group, "--max", "1", "--values", "--url", server.url], {
+      timeoutMs: 120_000,
+    });
     // Once the member has joined and placed its partition at the tail, a new record is the first it sees.
     await waitForMember(group);
     await produceRecords(server.url, topic, [{ value: "new" }]);

@@ -53,7 +53,8 @@ describe.concurrent("rivulet group", () => {
   test("reset and delete are refused with GROUP_NOT_EMPTY (exit 3) while a member is active, and work once it left", async () => {
     const { topic, group } = await consumedGroup();
     await produceRecords(server.url, topic, [{ partition: 0, value: 6 }]);
-    const member = startRivulet(["consume", topic, "--group", group, "--url", server.url]);
+    // Generous: on a machine this busy a start, a join and a leave take many seconds.
+    const member = startRivulet(["consume", topic, "--group", group, "--url", server.url], { timeoutMs: 120_000 });
     await member.waitForStdout((out) => out.includes('"value":6'), 60_000);
     for (const args of [
       ["reset", group, "--topic", topic, "--to", "earliest"],
