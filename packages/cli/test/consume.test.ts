@@ -125,20 +125,10 @@ describe.concurrent("rivulet consume", () => {
     // The trap is set first, so the SIGTERM finds it whenever it comes; the sleep is killed with it.
     const script =
       "trap 'kill $pid; exit 0' TERM; read -r v; sleep 60 >/dev/null & pid=$!; echo \"started $RIVULET_SEQ\"; wait";
-    const member = startRivulet([
-      "consume",
-      topic,
-      "--group",
-      group,
-      "--from",
-      "earliest",
-      "--url",
-      server.url,
-      "--",
-      "sh",
-      "-c",
-      script,
-    ]);
+    const member = startRivulet(
+      ["consume", topic, "--group", group, "--from", "earliest", "--url", server.url, "--", "sh", "-c", script],
+      { timeoutMs: 120_000 },
+    );
     await member.waitForStdout((out) => out.includes("started 0"), 60_000);
     member.child.kill("SIGTERM");
     const { code, stdout } = await member.result;
