@@ -9,15 +9,21 @@ import { colorsFor } from "./colors.js";
 import { appendCommand } from "./commands/append.js";
 import { benchCommand } from "./commands/bench.js";
 import { closeCommand } from "./commands/close.js";
+import { completionCommand } from "./commands/completion.js";
+import { consumeCommand } from "./commands/consume.js";
+import { contextCommand } from "./commands/context.js";
 import { createCommand } from "./commands/create.js";
 import { deleteCommand } from "./commands/delete.js";
 import { forkCommand } from "./commands/fork.js";
+import { groupCommand } from "./commands/group.js";
 import { headCommand } from "./commands/head.js";
 import { lsCommand } from "./commands/ls.js";
+import { produceCommand } from "./commands/produce.js";
 import { readCommand } from "./commands/read.js";
 import { retentionCommand } from "./commands/retention.js";
 import { subCommand } from "./commands/sub.js";
 import { tailCommand } from "./commands/tail.js";
+import { topicCommand } from "./commands/topic.js";
 import { trimCommand } from "./commands/trim.js";
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
 import { failureDetails, failureLine, oneLine } from "./failure.js";
@@ -28,9 +34,17 @@ const ROOT_HELP = `
 ${URL_RULE_HELP}
 
 Environment:
-  RIVULET_URL     default for --url
-  RIVULET_TOKEN   default for --token (sent as Authorization: Bearer <token>)
-  NO_COLOR        no colours even on a terminal
+  RIVULET_URL         default for --url
+  RIVULET_TOKEN       default for --token (sent as Authorization: Bearer <token>)
+  RIVULET_CONTEXT     default for --context
+  RIVULET_CONFIG_DIR  where contexts are kept (default $XDG_CONFIG_HOME/rivulet,
+                      else ~/.config/rivulet)
+  NO_COLOR            no colours even on a terminal
+
+Where --url and --token come from, first found wins: the flag; RIVULET_URL /
+RIVULET_TOKEN; the context named by --context, else the current context
+(rivulet context use); the default URL without a token. A context's token is
+only sent to that context's URL.
 
 ${EXIT_CODES_HELP}
 
@@ -43,7 +57,13 @@ Examples:
   rivulet tail chat --from -1
   rivulet ls
   rivulet sub create orders --webhook https://hooks.example.com/orders --pattern 'orders/*'
+  rivulet topic create orders --partitions 12
+  rivulet produce orders '{"total":42}' --key customer-7
+  rivulet consume orders --group billing --from earliest -- ./bill.sh
+  rivulet group describe billing
   rivulet fsck --data-dir ./data
+  rivulet context add prod --url https://streams.example.com --token "$TOKEN" --use
+  source <(rivulet completion bash)
 
 Run "rivulet <command> --help" for a command's options and examples.`;
 
@@ -61,7 +81,13 @@ const CLIENT_COMMANDS: (() => Command)[] = [
   trimCommand,
   lsCommand,
   subCommand,
+  topicCommand,
+  produceCommand,
+  consumeCommand,
+  groupCommand,
   benchCommand,
+  contextCommand,
+  completionCommand,
 ];
 
 /**
@@ -75,7 +101,8 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
     .addHelpText("after", ROOT_HELP);
   const clients = CLIENT_COMMANDS.map((define) => define());
   const requested = argv[2];
-  if (!clients.some((command) => command.name() === requested)) {
+  // Completion scripts cover every command, so they need the server's too.
+  if (requested === "completion" || !clients.some((command) => command.name() === requested)) {
     const [{ serveCommand }, { fsckCommand }] = await Promise.all([
       import("./commands/serve.js"),
       import("./commands/fsck.js"),

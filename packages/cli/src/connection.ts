@@ -4,6 +4,9 @@
  */
 import { type ClientOptions, DurableStream, type EventHook, logEvents } from "@rivulet/client";
 import { type Command, Option } from "commander";
+import { connectionFromContext, type ValueSource } from "./context/apply.js";
+import { configDir } from "./context/config-dir.js";
+import { loadContexts } from "./context/context-files.js";
 import { collectHeader, parseCount } from "./option-parsers.js";
 import { DEFAULT_SERVER_URL, streamUrl } from "./stream-url.js";
 import { parseDuration } from "./units.js";
@@ -15,11 +18,17 @@ export interface ConnectionFlags {
   timeout: number;
   retries: number;
   verbose?: boolean;
+  context?: string;
 }
 
 export const DEFAULT_RETRIES = 3;
 
-export function addConnectionOptions(command: Command): Command {
+export interface ConnectionOptionNames {
+  /** The flag for extra request headers (`produce` keeps --header for record headers). */
+  header?: string;
+}
+
+export function addConnectionOptions(command: Command, names: ConnectionOptionNames = {}): Command {
   return command
     .addOption(
       new Option("--url <url>", "server URL or stream root (see rivulet --help)")
@@ -27,7 +36,10 @@ export function addConnectionOptions(command: Command): Command {
         .default(DEFAULT_SERVER_URL),
     )
     .addOption(
-      new Option("-H, --header <header>", 'extra request header "Name: value" (repeatable)').argParser(collectHeader),
+      new Option(
+        `${names.header ?? "-H, --header"} <header>`,
+        'extra request header "Name: value" (repeatable)',
+      ).argParser(collectHeader),
     )
     .addOption(new Option("--token <token>", "send Authorization: Bearer <token>").env("RIVULET_TOKEN"))
     .addOption(
@@ -40,7 +52,31 @@ export function addConnectionOptions(command: Command): Command {
         .argParser(parseCount)
         .default(DEFAULT_RETRIES),
     )
-    .option("-v, --verbose", "log every request to stderr; stack traces with errors");
+    .addOption(
+      new Option("--context <name>", "take --url and --token from this named context (see rivulet context)").env(
+        "RIVULET_CONTEXT",
+      ),
+    )
+    .option("-v, --verbose", "log every request to stderr; stack traces with errors")
+    .hook("preAction", (_command, action) => applyContext(action));
+}
+
+/**
+ * Fills --url and --token from the named or current context where neither a flag nor the
+ * environment gave them (precedence: context/apply.ts). Runs before the action reads its flags.
+ */
+function applyContext(command: Command): void {
+  const flags = command.opts<ConnectionFlags>();
+  const resolved = connectionFromContext(loadContexts(configDir()), {
+    url: flags.url,
+    urlSource: command.getOptionValueSource("url") as ValueSource,
+    token: flags.token,
+    tokenSource: command.getOptionValueSource("token") as ValueSource,
+    context: flags.context,
+  });
+  if (resolved.from === undefined) return;
+  command.setOptionValueWithSource("url", resolved.url, "config");
+  command.setOptionValueWithSource("token", resolved.token, "config");
 }
 
 /** Request headers: the bearer token first, so an explicit --header can override it. */

@@ -3,7 +3,9 @@
  * Record type makes a new client code a compile error here until it is placed).
  */
 import { StreamError, type StreamErrorCode } from "@rivulet/client";
+import { KafkaError } from "@rivulet/kafka";
 import { CommanderError } from "commander";
+import { CliError, type CliErrorCode } from "./failure.js";
 
 export const EXIT = {
   ok: 0,
@@ -16,6 +18,8 @@ export const EXIT = {
   damaged: 6,
   /** rivulet fsck --repair found damage and repaired it; the report says what was dropped. */
   repaired: 7,
+  /** consume -- <command>: the command failed for a record, which was not committed. */
+  commandFailed: 8,
   interrupted: 130,
 } as const;
 
@@ -55,10 +59,50 @@ const BY_STREAM_CODE: Record<StreamErrorCode, number> = {
   WEBHOOK_REJECTED: EXIT.auth,
 };
 
+const BY_CLI_CODE: Record<CliErrorCode, number> = {
+  USAGE: EXIT.usage,
+  INPUT: EXIT.usage,
+  CANNOT_LISTEN: EXIT.usage,
+  CONFIG_INVALID: EXIT.usage,
+  CONTEXT_NOT_FOUND: EXIT.notFound,
+  CONTEXT_EXISTS: EXIT.conflict,
+  COMMAND_FAILED: EXIT.commandFailed,
+};
+
+/**
+ * Topic and group failures (the server's codes, docs/kafka-layer.md) by the status the
+ * server's one code-to-status table gives them; these codes are placed by name, because the
+ * SDK may raise them itself, without a response (a partition it knows the topic lacks).
+ */
+const BY_KAFKA_CODE: Record<string, number> = {
+  TOPIC_NOT_FOUND: EXIT.notFound,
+  PARTITION_NOT_FOUND: EXIT.notFound,
+  GROUP_NOT_FOUND: EXIT.notFound,
+  TOPIC_EXISTS: EXIT.conflict,
+  GROUP_NOT_EMPTY: EXIT.conflict,
+  STALE_PRODUCER_EPOCH: EXIT.conflict,
+  TIMEOUT: EXIT.unavailable,
+  NETWORK: EXIT.unavailable,
+  ABORTED: EXIT.interrupted,
+};
+
+function kafkaExitCode(error: KafkaError): number {
+  const byCode = BY_KAFKA_CODE[error.code];
+  if (byCode !== undefined) return byCode;
+  const status = error.status ?? 400;
+  if (status === 404 || status === 410) return EXIT.notFound;
+  if (status === 409 || status === 412) return EXIT.conflict;
+  if (status === 401 || status === 403) return EXIT.auth;
+  if (status === 429 || status >= 500) return EXIT.unavailable;
+  return EXIT.usage;
+}
+
 export function exitCodeFor(error: unknown): number {
   if (error instanceof StreamError) return BY_STREAM_CODE[error.code];
+  if (error instanceof KafkaError) return kafkaExitCode(error);
+  if (error instanceof CliError) return BY_CLI_CODE[error.code];
   if (error instanceof CommanderError) return error.exitCode;
-  // CliErrors (bad arguments, unreadable input) and, for want of a better answer, bugs.
+  // For want of a better answer, bugs.
   return EXIT.usage;
 }
 
@@ -71,16 +115,21 @@ export const EXIT_CODES_HELP = `Exit codes:
        --host/--port (CANNOT_LISTEN); also INTERNAL, a bug in rivulet;
        sub: INVALID_SUBSCRIPTION, WEBHOOK_URL_REJECTED, WEBHOOK_URL_TOO_LONG,
        PATTERN_TOO_COMPLEX, TOO_MANY_SUBSCRIPTION_STREAMS, INVALID_ACK
-  2    not found: no such stream or subscription, or it is gone (NOT_FOUND, GONE)
+  2    not found: no such stream or subscription, or it is gone (NOT_FOUND, GONE);
+       topics and groups: TOPIC_NOT_FOUND, PARTITION_NOT_FOUND, GROUP_NOT_FOUND;
+       context: CONTEXT_NOT_FOUND
   3    conflict: exists with another configuration, content type mismatch, stream
        closed, producer fenced or out of sequence, tail not where expected
        (ALREADY_EXISTS, CONFIG_CONFLICT, STREAM_CLOSED, STALE_EPOCH, SEQUENCE_GAP,
        SEQUENCE_CONFLICT, TAIL_MISMATCH); sub: SUBSCRIPTION_EXISTS, FENCED,
-       ALREADY_CLAIMED
+       ALREADY_CLAIMED; topics and groups: TOPIC_EXISTS, GROUP_NOT_EMPTY (a reset
+       or delete while members are active), OFFSET_REGRESSION; CONTEXT_EXISTS
   4    auth: UNAUTHORIZED, FORBIDDEN, WEBHOOK_REJECTED
   5    server or network: SERVER_ERROR, NETWORK, TIMEOUT, RATE_LIMITED, PARSE_ERROR,
        SUBSCRIPTION_LIMIT_REACHED; serve: the data directory is in use by another
        process (DATA_DIR_LOCKED)
   6    damaged data directory: fsck found damage, or serve refused to start (DATA_CORRUPTED)
   7    fsck --repair repaired damage (its report says what was dropped)
+  8    consume -- <command>: the command exited non-zero for a record, which was
+       not committed (COMMAND_FAILED)
   130  interrupted (Ctrl-C)`;

@@ -1,12 +1,20 @@
 /**
  * Errors the CLI raises itself (bad arguments, unreadable input), and the one-line form every
- * failure is printed in: `rivulet: CODE: message`. Stream failures keep the client's stable
- * codes; the CLI's own codes are USAGE, INPUT, CANNOT_LISTEN, INTERNAL.
+ * failure is printed in: `rivulet: CODE: message`. Stream and topic failures keep the
+ * client's and the server's stable codes; the CLI's own codes are CliErrorCode and INTERNAL.
  */
 import { StreamError } from "@rivulet/client";
+import { KafkaError } from "@rivulet/kafka";
 import { CommanderError } from "commander";
 
-export type CliErrorCode = "USAGE" | "INPUT" | "CANNOT_LISTEN";
+export type CliErrorCode =
+  | "USAGE"
+  | "INPUT"
+  | "CANNOT_LISTEN"
+  | "CONFIG_INVALID"
+  | "CONTEXT_NOT_FOUND"
+  | "CONTEXT_EXISTS"
+  | "COMMAND_FAILED";
 
 export class CliError extends Error {
   readonly code: CliErrorCode;
@@ -24,7 +32,7 @@ export function usage(message: string): CliError {
 
 /** The stable code printed before the message. */
 export function failureCode(error: unknown): string {
-  if (error instanceof StreamError || error instanceof CliError) return error.code;
+  if (error instanceof StreamError || error instanceof CliError || error instanceof KafkaError) return error.code;
   if (error instanceof CommanderError) return "USAGE";
   return "INTERNAL";
 }
@@ -51,6 +59,11 @@ export function failureDetails(error: unknown): string {
     if (error.status !== undefined) facts.push(`status ${error.status}`);
     if (error.serverCode !== undefined) facts.push(`server code ${error.serverCode}`);
     facts.push(error.isRetryable ? "retryable" : "not retryable");
+    lines.push(`  ${facts.join(", ")}`);
+  }
+  if (error instanceof KafkaError) {
+    const facts = error.status === undefined ? [] : [`status ${error.status}`];
+    facts.push(error.isRetriable ? "retryable" : "not retryable");
     lines.push(`  ${facts.join(", ")}`);
   }
   for (let current: unknown = error, depth = 0; current !== undefined && depth < 5; depth++) {

@@ -17,6 +17,8 @@ const CLIENT_COMMANDS = [
   "retention",
   "trim",
   "ls",
+  "produce",
+  "consume",
   "bench",
 ];
 
@@ -38,7 +40,9 @@ describe.concurrent("rivulet --help", () => {
     expect(code).toBe(0);
     expect(stderr).toBe("");
     expect(stdout).toMatch(new RegExp(`^Usage: rivulet ${command} `));
-    for (const option of ["--url <url>", "--header <header>", "--token <token>", "--verbose"]) {
+    // produce keeps --header for record headers; its request headers are --http-header.
+    const header = command === "produce" ? "--http-header <header>" : "--header <header>";
+    for (const option of ["--url <url>", header, "--token <token>", "--context <name>", "--verbose"]) {
       expect(stdout).toContain(option);
     }
     expect(stdout).toMatch(new RegExp(`Examples:\\n(  rivulet ${command}|  .*\\| rivulet ${command}|  [A-Z]+=)`));

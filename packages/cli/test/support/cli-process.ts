@@ -4,6 +4,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { RIVULET_BIN, type ServerProcess, spawnServer } from "../../../server/test/support/spawn-server.js";
 
@@ -22,6 +24,12 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/**
+ * A config directory that never exists: a run sees no contexts (the user's own current context
+ * must not redirect a test) unless its test sets RIVULET_CONFIG_DIR.
+ */
+const NO_CONFIG_DIR = join(tmpdir(), `rivulet-cli-test-no-config-${process.pid}`);
+
 /** The environment of every run: none of the caller's RIVULET_* or colour settings leak in. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -29,7 +37,7 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     if (key.startsWith("RIVULET_") || key === "NO_COLOR" || key === "FORCE_COLOR" || key === "CI") continue;
     env[key] = value;
   }
-  return { ...env, ...extra };
+  return { ...env, RIVULET_CONFIG_DIR: NO_CONFIG_DIR, ...extra };
 }
 
 export function startRivulet(args: string[], options: Omit<RunOptions, "input"> & { stdin?: "pipe" } = {}) {
