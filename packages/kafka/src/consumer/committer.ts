@@ -35,6 +35,11 @@ export class Committer {
     return this.#queued;
   }
 
+  /** Resolves once every commit asked for so far (`commitAsync()` included) was sent and answered. */
+  drained(): Promise<void> {
+    return this.run(async () => {});
+  }
+
   /** Runs `step` after every commit before it: anything that must be ordered with commits (a dead-letter transaction) goes through here. */
   run<R>(step: () => Promise<R>): Promise<R> {
     const result = this.#chain.then(step);

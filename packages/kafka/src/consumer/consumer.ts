@@ -206,6 +206,8 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
       if (this.#membership !== undefined && this.#failure === undefined && this.options.autoCommit) {
         await this.#committer.flush().catch((error: unknown) => this.#report(error));
       }
+      // Commits already asked for (`commitAsync()`) go out while this is still a member.
+      await this.#committer.drained();
       // Revoke before leaving: the application hears of it while the partitions are still its own.
       const released = owned.filter((p) => !p.gone).map(topicPartition);
       await this.#assignment.callback(this.options.onRevoked, released);

@@ -70,6 +70,25 @@ describe("consumer", () => {
     expect(other).toBeNull();
   });
 
+  it("commitAsync() of every record, then break: close sends what was asked before leaving the group", async () => {
+    const topic = uniqueName("orders");
+    const group = uniqueName("g");
+    await createTopic(server.base, topic, 1);
+    const produced = await produce(
+      server.base,
+      topic,
+      [1, 2, 3, 4].map((n) => ({ value: n, partition: 0 })),
+    );
+    const consumer = kafka.consumer(topic, { group, offset: "earliest", autoCommit: false });
+    let count = 0;
+    for await (const record of consumer) {
+      record.commitAsync();
+      if (++count === 4) break;
+    }
+    const offsets = await groupOffsets(server.base, group);
+    expect(offsets.find((o) => o.partition === 0)?.committed?.offset).toBe(produced[3]!.next_offset);
+  });
+
   it("resumes from its commit after a restart, and autoCommit commits records the loop moved past", async () => {
     const topic = uniqueName("orders");
     const group = uniqueName("g");
