@@ -56,11 +56,13 @@ describe.concurrent("rivulet consume", () => {
 
   test("--from latest (the default) skips what is there; a group's commit wins over --from", async () => {
     const { topic, group } = await topicWith(["old"]);
-    const member = startRivulet(["consume", topic, "--group", group, "--max", "1", "--values", "--url", server.url], {
-      timeoutMs: 120_000,
-    });
-    // Once the member has joined and placed its partition at the tail, a new record is the first it sees.
-    await waitForMember(group);
+    const member = startRivulet(
+      ["consume", topic, "--group", group, "--max", "1", "--values", "--verbose", "--url", server.url],
+      { timeoutMs: 120_000 },
+    );
+    // Once the member has placed its partition at the tail (--verbose says "assigned"), a new
+    // record is the first it sees.
+    await member.waitForStderr((stderr) => stderr.includes(`rivulet: assigned ${topic}/0`), 60_000);
     await produceRecords(server.url, topic, [{ value: "new" }]);
     expect((await member.result).stdout).toBe('"new"\n');
     await produceRecords(server.url, topic, [{ value: "newer" }]);
@@ -159,12 +161,3 @@ describe.concurrent("rivulet consume", () => {
 });
 
 /** Until the group has a member whose partition is placed (it has heartbeated and committed nothing yet). */
-async function waitForMember(group: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const members = await groupMembers(server.url, group).catch(() => 0);
-    if (members > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`group ${group} never had a member`);
-}

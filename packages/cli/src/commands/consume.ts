@@ -7,7 +7,7 @@
  * committed, the group is left (its partitions move at once) and the exit is 130 — whether or
  * not the command finished its record.
  */
-import { type ConsumerRecord, type Kafka, RebalanceInProgressError } from "@rivulet/kafka";
+import { type ConsumerRecord, type Kafka, RebalanceInProgressError, type TopicPartition } from "@rivulet/kafka";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { addConnectionOptions, type ConnectionFlags } from "../connection.js";
 import { recordEnv, recordJson } from "../consume/record-json.js";
@@ -57,6 +57,7 @@ export function consumeCommand(): Command {
 Each record is a JSON line: {"topic","partition","offset","nextOffset","seq","key",
 "value","headers","timestamp"} (--values: the value alone). A group's committed
 offsets win over --from, which only places partitions the group never committed.
+--verbose also prints the partitions this member is assigned and loses, on stderr.
 
 With a command, each record is written to its stdin as that line, and its environment
 has RIVULET_GROUP, RIVULET_TOPIC, RIVULET_PARTITION, RIVULET_OFFSET,
@@ -82,7 +83,17 @@ Examples:
 }
 
 async function consume(kafka: Kafka, topic: string, commandLine: string[], flags: ConsumeFlags): Promise<number> {
-  const consumer = kafka.consumer(topic, { group: flags.group, offset: flags.from, autoCommit: false });
+  const consumer = kafka.consumer(topic, {
+    group: flags.group,
+    offset: flags.from,
+    autoCommit: false,
+    // --verbose tells which partitions this member holds: onAssigned runs once each one is
+    // placed (at its commit or --from), so a record appended after the line is not skipped.
+    ...(flags.verbose === true && {
+      onAssigned: (partitions) => note("assigned", partitions),
+      onRevoked: (partitions) => note("revoked", partitions),
+    }),
+  });
   let interrupted = false;
   let running: RunningCommand | undefined;
   // With a command running, the loop ends once its exit has decided (and committed) its record;
@@ -134,4 +145,9 @@ async function commitOrWarn(record: ConsumerRecord): Promise<void> {
     if (!(error instanceof RebalanceInProgressError)) throw error;
     process.stderr.write(`rivulet: ${error.code}: ${error.message}; another member will process it again\n`);
   }
+}
+
+function note(what: string, partitions: readonly TopicPartition[]): void {
+  if (partitions.length === 0) return;
+  process.stderr.write(`rivulet: ${what} ${partitions.map((p) => `${p.topic}/${p.partition}`).join(" ")}\n`);
 }
