@@ -1,7 +1,7 @@
 /**
- * The five packages as a user gets them from the registry: `npm pack` each workspace, install
+ * The six packages as a user gets them from the registry: `npm pack` each workspace, install
  * the tarballs into an empty project (their own dependencies come from the registry), then run
- * `npx rivulet serve`, a script that uses @rivulet/client the way its README does, and the
+ * `npx rivulet serve`, scripts that use @rivulet/client and @rivulet/kafka the way their READMEs do, and the
  * TypeScript compiler over code that imports every package's public entry points.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -12,8 +12,22 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const WORKSPACES = ["packages/protocol", "packages/server", "packages/client", "packages/load", "packages/cli"];
-const PACKAGES = ["@rivulet/protocol", "@rivulet/server", "@rivulet/client", "@rivulet/load", "rivulet"];
+const WORKSPACES = [
+  "packages/protocol",
+  "packages/server",
+  "packages/client",
+  "packages/load",
+  "packages/kafka",
+  "packages/cli",
+];
+const PACKAGES = [
+  "@rivulet/protocol",
+  "@rivulet/server",
+  "@rivulet/client",
+  "@rivulet/load",
+  "@rivulet/kafka",
+  "rivulet",
+];
 
 /**
  * npm hands its own settings to scripts as npm_* variables (under `npm test`: the monorepo's
@@ -136,6 +150,20 @@ describe("the packed packages, installed into an empty project", () => {
     ]);
   });
 
+  test("the Kafka SDK's quick start runs against it: a topic, keyed sends, a group consuming them", {
+    timeout: 60_000,
+  }, async () => {
+    expect(serverUrl, "the server test ran first").toBeDefined();
+    await writeFile(join(project, "kafka.mjs"), KAFKA_SCRIPT);
+    const output = await run(process.execPath, ["kafka.mjs", serverUrl], project);
+    expect(output.split("\n").filter(Boolean)).toEqual([
+      "created orders-sdk with 3 partitions",
+      "sent 3 records, customer-456 twice on one partition",
+      "consumed 123,124,125",
+      "lag 0",
+    ]);
+  });
+
   test("TypeScript finds every package's types through its exports", { timeout: 60_000 }, async () => {
     await writeFile(join(project, "check.mts"), TYPES_CHECK);
     const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
@@ -190,6 +218,35 @@ const head = await (await client.connect("orders")).head();
 console.log("head: " + head.offset + (head.closed ? " closed" : ""));
 `;
 
+/** The Kafka SDK's README quick start, then a group consuming what was sent. */
+const KAFKA_SCRIPT = `
+import { Kafka } from "@rivulet/kafka";
+
+const kafka = new Kafka({ url: process.argv[2] });
+await kafka.admin().createTopic("orders-sdk", { partitions: 3 });
+console.log("created orders-sdk with 3 partitions");
+const producer = kafka.producer("orders-sdk");
+const sent = [];
+for (const [orderId, customer] of [[123, "customer-456"], [124, "customer-7"], [125, "customer-456"]]) {
+  sent.push(await producer.send({ orderId }, { key: customer }));
+}
+await producer.close();
+const same = sent[0].partition === sent[2].partition;
+console.log("sent " + sent.length + " records, customer-456 twice on " + (same ? "one partition" : "two partitions"));
+const consumer = kafka.consumer("orders-sdk", { group: "billing", offset: "earliest" });
+const seen = [];
+for await (const record of consumer) {
+  seen.push(record.value.orderId);
+  if (seen.length === 3) {
+    await record.commit();
+    break;
+  }
+}
+console.log("consumed " + seen.sort().join(","));
+const group = await kafka.admin().describeGroup("billing");
+console.log("lag " + group.totalLag);
+`;
+
 /** Every public entry point, used with types a user would write. */
 const TYPES_CHECK = `
 import { type Batch, createClient, DurableStream, isStreamError, type StreamError, type StreamRecord } from "@rivulet/client";
@@ -199,6 +256,7 @@ import { FileOffsetStore } from "@rivulet/client/node";
 import { startWorker, subscriptions, type Wake, webhookReceiver } from "@rivulet/client/subscriptions";
 import { type FlushResult, IdempotentProducer } from "@rivulet/client/producer";
 import { type ClosedLoopResult, ms } from "@rivulet/load";
+import { Kafka, type RecordMetadata, TopicNotFoundError } from "@rivulet/kafka";
 import { formatOffset } from "@rivulet/protocol";
 import { createFetchHandler, MemoryStore, ProtocolApp, type RivuletServer, startServer } from "@rivulet/server";
 import { bytes } from "rivulet/load";
@@ -226,5 +284,8 @@ const worker = startWorker(subs, "jobs", handle, { concurrency: 2 });
 const flushed: Promise<FlushResult> = new IdempotentProducer(orders, "p").flush();
 const records: AsyncIterable<StreamRecord<number>> = (await stream.stream<number>({ records: true })).records();
 const retention: Promise<RetentionSettings> = getRetention(orders);
-export { batches, consumer, failed, flushed, handler, offset, onWebhook, peak, records, retention, worker };
+const kafka = new Kafka({ url: server.url });
+const sent: Promise<RecordMetadata> = kafka.producer("orders").send({ id: 1 }, { key: "k" });
+const missing = (error: unknown): boolean => error instanceof TopicNotFoundError;
+export { batches, consumer, failed, flushed, handler, missing, offset, onWebhook, peak, records, retention, sent, worker };
 `;
