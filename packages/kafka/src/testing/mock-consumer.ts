@@ -186,7 +186,13 @@ export class MockConsumer<T = unknown> implements KafkaConsumer<T> {
     // The record in hand at a break is not finished: it is delivered again.
     this.#current = undefined;
     if (this.#timer !== undefined) clearInterval(this.#timer);
-    if (this.#member !== undefined) await this.broker.leave(this.group, this.#member.id);
+    if (this.#member !== undefined) {
+      // Finished work is committed and the partitions revoked while still a member, then it leaves.
+      const owned = this.assignment();
+      if (owned.length > 0) await this.#revoke(owned);
+      this.#member.assignment = [];
+      await this.broker.leave(this.group, this.#member.id);
+    }
     this.#state = "closed";
   }
 
