@@ -47,6 +47,7 @@ export {
   UnauthorizedError,
 } from "./errors.js";
 export { Kafka } from "./kafka.js";
+export type { KafkaAdmin, KafkaBatchConsumer, KafkaConsumer, KafkaLike, KafkaProducer } from "./kafka-like.js";
 export {
   KAFKA_CHANNELS,
   type KafkaEvent,

@@ -8,6 +8,7 @@ import { Consumer } from "./consumer/consumer.js";
 import { type ConsumerOptions, resolveConsumerOptions, resolveTopics } from "./consumer/options.js";
 import type { KafkaContext } from "./context.js";
 import { KafkaHttp } from "./http.js";
+import type { KafkaLike } from "./kafka-like.js";
 import { KafkaEvents } from "./observability/events.js";
 import { Tracing } from "./observability/tracing.js";
 import { type KafkaOptions, resolveKafkaOptions } from "./options.js";
@@ -22,7 +23,7 @@ import {
 } from "./transaction/transaction.js";
 import { TransactionWriter } from "./transaction/writer.js";
 
-export class Kafka implements KafkaContext {
+export class Kafka implements KafkaContext, KafkaLike {
   /** The connection every producer, consumer and admin made from this object shares. */
   readonly http: KafkaHttp;
   /** Where events go: the `onEvent` hook and the `rivulet:kafka:*` diagnostics channels. */

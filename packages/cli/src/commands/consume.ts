@@ -26,6 +26,7 @@ interface ConsumeFlags extends ConnectionFlags {
   from: Start;
   max?: number;
   values?: boolean;
+  instanceId?: string;
 }
 
 function parseStart(value: string): Start {
@@ -49,7 +50,11 @@ export function consumeCommand(): Command {
         .default("latest"),
     )
     .addOption(new Option("-n, --max <n>", "stop after this many records").argParser(parsePositiveCount))
-    .option("--values", "only the record values, not the whole record");
+    .option("--values", "only the record values, not the whole record")
+    .option(
+      "--instance-id <id>",
+      "static membership: a stable name for this process; after a restart it gets its partitions back without a rebalance",
+    );
   return addConnectionOptions(command)
     .addHelpText(
       "after",
@@ -58,6 +63,9 @@ Each record is a JSON line: {"topic","partition","offset","nextOffset","seq","ke
 "value","headers","timestamp"} (--values: the value alone). A group's committed
 offsets win over --from, which only places partitions the group never committed.
 --verbose also prints the partitions this member is assigned and loses, on stderr.
+With --instance-id, stopping keeps this member's partitions reserved for that id
+until the group's session timeout: the same command started again with the same id
+takes them over at once, without moving partitions between the other members.
 
 With a command, each record is written to its stdin as that line, and its environment
 has RIVULET_GROUP, RIVULET_TOPIC, RIVULET_PARTITION, RIVULET_OFFSET,
@@ -87,6 +95,7 @@ async function consume(kafka: Kafka, topic: string, commandLine: string[], flags
     group: flags.group,
     offset: flags.from,
     autoCommit: false,
+    ...(flags.instanceId !== undefined && { instanceId: flags.instanceId }),
     // --verbose tells which partitions this member holds: onAssigned runs once each one is
     // placed (at its commit or --from), so a record appended after the line is not skipped.
     ...(flags.verbose === true && {

@@ -30,11 +30,24 @@ export function batchSettings(options: BatchConsumerOptions<unknown>): { maxBatc
   };
 }
 
-export class BatchConsumer<T = unknown> implements AsyncIterable<RecordBatch<T>> {
+/** What batching needs of the consumer feeding it (the SDK's, or the in-memory one of `@rivulet/kafka/testing`). */
+export interface BatchSource<T> {
+  poll(): Promise<DeliveredRecord<T> | undefined>;
+  pollReady(max: number): DeliveredRecord<T>[];
+  waitForRecords(ms: number): Promise<void>;
+  settle(record: DeliveredRecord, finished: boolean): void;
+  finish(record: DeliveredRecord): void;
+  commit(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class BatchConsumer<T = unknown, C extends BatchSource<T> = Consumer<T>>
+  implements AsyncIterable<RecordBatch<T>>
+{
   #previous: DeliveredRecord<T>[] = [];
 
   constructor(
-    readonly consumer: Consumer<T>,
+    readonly consumer: C,
     private readonly settings: { maxBatchSize: number; maxWaitMs: number },
   ) {}
 
@@ -84,7 +97,7 @@ export class BatchConsumer<T = unknown> implements AsyncIterable<RecordBatch<T>>
       size: records.length,
       [Symbol.iterator]: () => records[Symbol.iterator](),
       async commit() {
-        for (const record of records) consumer.partitionOf(record)?.finish(record);
+        for (const record of records) consumer.finish(record);
         await consumer.commit();
       },
     };

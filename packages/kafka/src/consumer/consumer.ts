@@ -9,11 +9,18 @@ import type { KafkaHttp } from "../http.js";
 import type { KafkaEvents } from "../observability/events.js";
 import { Assignment, type AssignmentHost, topicPartition } from "./assignment.js";
 import { Committer } from "./committer.js";
+import { DeadLetters } from "./dead-letter.js";
 import { Membership, type MembershipListener } from "./membership.js";
 import { type Observer, RecordStream, type Subscription } from "./operators.js";
 import type { ConsumerEvent, ResolvedConsumerOptions, TopicPartition } from "./options.js";
 import type { PartitionState } from "./partition.js";
-import { type ProcessOptions, processRecords, type RecordHandler } from "./process.js";
+import {
+  type DeadLetterSink,
+  type ProcessOptions,
+  type ProcessSource,
+  processRecords,
+  type RecordHandler,
+} from "./process.js";
 import type { ConsumerRecord, DeliveredRecord } from "./record.js";
 
 export const asyncDispose: typeof Symbol.asyncDispose =
@@ -22,7 +29,7 @@ export const asyncDispose: typeof Symbol.asyncDispose =
 
 type State = "new" | "running" | "closing" | "closed";
 
-export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
+export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>>, ProcessSource<T> {
   readonly group: string;
   readonly #assignment: Assignment<T>;
   readonly #released = new WeakSet<DeliveredRecord>();
@@ -272,6 +279,19 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>> {
     return partition !== undefined && partition.generation === record.generation && !partition.gone
       ? partition
       : undefined;
+  }
+
+  /** Counts a record finished without releasing it (`batch.commit()` before the next batch). */
+  finish(record: DeliveredRecord): void {
+    this.partitionOf(record)?.finish(record);
+  }
+
+  flushCommits(): Promise<void> {
+    return this.#committer.flush();
+  }
+
+  deadLetters(options: { topic: string; maxAttempts: number }): DeadLetterSink {
+    return new DeadLetters(this, options);
   }
 
   get committer(): Committer {

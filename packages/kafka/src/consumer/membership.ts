@@ -34,6 +34,8 @@ export interface MembershipSettings {
   heartbeatIntervalMs: number | undefined;
   sessionTimeoutMs: number | undefined;
   rebalanceTimeoutMs: number | undefined;
+  /** Static membership: leaving keeps the partitions reserved for this id until the session ends. */
+  instanceId: string | undefined;
 }
 
 interface HeartbeatReply {
@@ -87,14 +89,17 @@ export class Membership {
     });
   }
 
-  /** Stops heartbeating and leaves the group (epoch -1), so its partitions move at once. */
+  /**
+   * Stops heartbeating and leaves the group: epoch -1, so its partitions move at once; or, with
+   * an instance id, epoch -2 ("leaving for now"), so they wait for the same instance to return.
+   */
   async leave(): Promise<void> {
     this.#stopped = true;
     this.wake();
     await this.#loop;
     for (const resolve of this.#beats.splice(0)) resolve();
     if (this.memberId === undefined || this.epoch <= 0) return;
-    const body = { member_id: this.memberId, member_epoch: -1 };
+    const body = { member_id: this.memberId, member_epoch: this.settings.instanceId === undefined ? -1 : -2 };
     await this.http.call("POST", this.#url(), { body, retry: true }).catch((error: unknown) => {
       // A member the server already forgot has nothing to leave.
       if (!(error instanceof KafkaError && REJOIN_CODES.has(error.code))) throw error;
@@ -130,6 +135,7 @@ export class Membership {
     if (joining) {
       body.topics = topics;
       if (rebalanceTimeoutMs !== undefined) body.rebalance_timeout_ms = rebalanceTimeoutMs;
+      if (this.settings.instanceId !== undefined) body.instance_id = this.settings.instanceId;
     } else body.owned = this.listener.owned();
     this.#wake = new AbortController();
     const answer = await this.http.call<HeartbeatReply>("POST", this.#url(), {

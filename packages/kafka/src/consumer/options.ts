@@ -76,6 +76,13 @@ export interface ConsumerOptions<T = unknown> {
   fetchMaxWaitMs?: number;
   /** How long a member may take to give partitions up (1,000 ms to the server's maximum; default the server's). */
   rebalanceTimeoutMs?: number;
+  /**
+   * Static membership (docs/kafka-layer.md): a stable name for this process (a pod name, say).
+   * `close()` then leaves "for now": its partitions stay reserved for the instance id until the
+   * session timeout, and a restarted process with the same id takes them over without a
+   * rebalance. While one member holds the id, another join with it waits (UNRELEASED_INSTANCE_ID).
+   */
+  instanceId?: string;
   /** Called with the partitions given to this member, before they are fetched. */
   onAssigned?: (partitions: TopicPartition[]) => void | Promise<void>;
   /** Called with partitions taken away, after their finished records were committed and before they are released. */
@@ -98,6 +105,7 @@ export interface ResolvedConsumerOptions<T> {
   heartbeatIntervalMs: number | undefined;
   fetchMaxWaitMs: number | undefined;
   rebalanceTimeoutMs: number | undefined;
+  instanceId: string | undefined;
   onAssigned: ((partitions: TopicPartition[]) => void | Promise<void>) | undefined;
   onRevoked: ((partitions: TopicPartition[]) => void | Promise<void>) | undefined;
   deserialize: (value: unknown, context: DeserializeContext) => T;
@@ -106,6 +114,7 @@ export interface ResolvedConsumerOptions<T> {
 }
 
 const GROUP_ID = /^[A-Za-z0-9._-]{1,249}$/;
+const INSTANCE_ID = /^[A-Za-z0-9._-]{1,249}$/;
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 /** The topics asked for, checked: one name or a non-empty list of distinct names. */
@@ -137,12 +146,21 @@ export function resolveConsumerOptions<T>(options: ConsumerOptions<T> | undefine
     heartbeatIntervalMs: whole("heartbeatIntervalMs", options.heartbeatIntervalMs, 1),
     fetchMaxWaitMs: whole("fetchMaxWaitMs", options.fetchMaxWaitMs, 1),
     rebalanceTimeoutMs: whole("rebalanceTimeoutMs", options.rebalanceTimeoutMs, 1_000),
+    instanceId: instanceIdOf(options.instanceId),
     onAssigned: callback("onAssigned", options.onAssigned),
     onRevoked: callback("onRevoked", options.onRevoked),
     deserialize: deserializerOf(options.deserializer),
     onEvent: callback("onEvent", options.onEvent) ?? (() => {}),
     signal: options.signal,
   };
+}
+
+function instanceIdOf(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !INSTANCE_ID.test(value)) {
+    throw invalid("instanceId", `must be 1-249 of A-Z a-z 0-9 . _ -, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 function offsetPolicy(value: unknown): OffsetPolicy {

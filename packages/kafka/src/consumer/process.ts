@@ -8,9 +8,8 @@
 import { KafkaError } from "../errors.js";
 import { backoffMs, sleep } from "../http.js";
 import { invalid } from "../options.js";
-import { type DeadLetterOptions, DeadLetters, resolveDeadLetter } from "./dead-letter.js";
+import { type DeadLetterOptions, resolveDeadLetter } from "./dead-letter.js";
 import { whole } from "./options.js";
-import type { ProcessingHost } from "./processing-host.js";
 import type { ConsumerRecord, DeliveredRecord } from "./record.js";
 
 export interface ProcessOptions {
@@ -29,8 +28,30 @@ export interface ProcessOptions {
 
 export type RecordHandler<T> = (record: ConsumerRecord<T>) => unknown | Promise<unknown>;
 
+/** Sends a record whose handler kept failing to the dead-letter topic and commits it, atomically. */
+export interface DeadLetterSink {
+  readonly maxAttempts: number;
+  send(record: DeliveredRecord, error: unknown, attempts: number): Promise<void>;
+}
+
+/**
+ * What process() needs of the consumer feeding it (the SDK's `Consumer`, or the in-memory one
+ * of `@rivulet/kafka/testing`, which share this loop so they behave alike).
+ */
+export interface ProcessSource<T> {
+  /** The next record, or undefined once the consumer is closed. */
+  poll(): Promise<DeliveredRecord<T> | undefined>;
+  /** A record's processing ended: finished (its offset may be committed) or not. */
+  settle(record: DeliveredRecord, finished: boolean): void;
+  /** Commits what finished, in the background. */
+  flushCommits(): Promise<void>;
+  deadLetters(options: Required<DeadLetterOptions>): DeadLetterSink;
+  fail(error: KafkaError): void;
+  close(): Promise<void>;
+}
+
 export async function processRecords<T>(
-  consumer: ProcessingHost<T>,
+  consumer: ProcessSource<T>,
   handler: RecordHandler<T>,
   options: ProcessOptions = {},
 ): Promise<void> {
@@ -39,7 +60,7 @@ export async function processRecords<T>(
   const perKeyOrdering = options.perKeyOrdering ?? true;
   if (typeof perKeyOrdering !== "boolean") throw invalid("perKeyOrdering", "must be true or false");
   const deadLetter = resolveDeadLetter(options.deadLetter);
-  const dlq = deadLetter === undefined ? undefined : new DeadLetters(consumer, deadLetter);
+  const dlq = deadLetter === undefined ? undefined : consumer.deadLetters(deadLetter);
   const running = new Set<Promise<void>>();
   const lastOfKey = new Map<string, Promise<void>>();
   let failure: KafkaError | undefined;
@@ -49,7 +70,7 @@ export async function processRecords<T>(
     const error = await attempt(handler, record, dlq?.maxAttempts ?? 1);
     if (error === undefined) {
       consumer.settle(record, true);
-      void consumer.committer.flush().catch(() => {});
+      void consumer.flushCommits().catch(() => {});
       return;
     }
     if (dlq === undefined || failure !== undefined) {
