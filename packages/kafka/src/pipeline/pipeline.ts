@@ -241,10 +241,14 @@ export class Pipeline<T = unknown> {
   /** The whole path finished: the offset may be committed once everything before it in its partition finished too. */
   #finish(message: TrackedMessage<T>): void {
     this.consumer.settle(message.record, true);
-    void this.consumer.committer.flush().catch(() => {
-      // The next flush (or the close) commits it again.
-    });
+    this.#flush();
     this.#release();
+  }
+
+  #flush(): void {
+    void this.consumer.committer.flush().catch(() => {
+      // A failed commit is covered by the next one (or by the drain's).
+    });
   }
 
   /** The failure route: dead letter (with its commit, in one transaction), drop, or stop the pipeline. */
@@ -263,6 +267,8 @@ export class Pipeline<T = unknown> {
           error,
         });
         this.consumer.settle(record, true);
+        // Messages after it that finished while the transaction was out may be committed now.
+        this.#flush();
       } catch (dlqError) {
         this.consumer.settle(record, false);
         this.#stop(asKafkaError(dlqError));
@@ -270,7 +276,7 @@ export class Pipeline<T = unknown> {
     } else if (this.settings.drop && this.#failure === undefined) {
       this.emit({ type: "pipeline:dropped", group: this.group, message: at, error });
       this.consumer.settle(record, true);
-      void this.consumer.committer.flush().catch(() => {});
+      this.#flush();
     } else {
       // Not finished: commits stop before it and it is delivered again to the next owner.
       this.consumer.settle(record, false);
