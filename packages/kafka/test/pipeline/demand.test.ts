@@ -30,7 +30,7 @@ function countingKafka(topic: string) {
     url: server.url,
     fetch: async (input, init) => {
       const response = await globalThis.fetch(input, init);
-      const url = String(input instanceof Request ? input.url : input);
+      const url = String(input);
       if (url.includes(`/topics/${topic}/`) && url.includes("view=records") && response.ok) {
         const body = (await response.clone().json()) as unknown;
         if (Array.isArray(body)) fetched.records += body.length;

@@ -64,13 +64,14 @@ describe("pipeline failures", () => {
     expect(watcher.count(retries("message"))).toBe(2);
     expect(watcher.count(retries("batch"))).toBe(2);
     expect(batchCalls).toEqual(["ok", "bad-batch", "bad-batch", "bad-batch", "rejected", "ok"]);
-    const letters = (await readPartition(server.base, dlq, 0)).map((l) => l.value as Record<string, never>);
-    expect(letters.map((l) => [l["key"], l["headers"]["error-message"], l["headers"]["error-attempts"]])).toEqual([
+    type Letter = { key: string; headers: Record<string, string> };
+    const letters = (await readPartition(server.base, dlq, 0)).map((l) => l.value as Letter);
+    expect(letters.map((l) => [l.key, l.headers["error-message"], l.headers["error-attempts"]])).toEqual([
       ["b", "price missing", "3"],
       ["c", "database down", "3"],
       ["d", "quantity too large", "1"],
     ]);
-    expect(letters[0]!["headers"]).toMatchObject({ "original-topic": topic, "original-offset": produced[1]!.offset });
+    expect(letters[0]!.headers).toMatchObject({ "original-topic": topic, "original-offset": produced[1]!.offset });
     expect(watcher.count((e) => e.type === "pipeline:dead-letter")).toBe(3);
     expect((await groupOffsets(server.base, group))[0]!.committed?.offset).toBe(produced[4]!.next_offset);
   });
