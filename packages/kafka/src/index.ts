@@ -58,6 +58,18 @@ export {
 export type { SpanLike, TracerLike } from "./observability/tracing.js";
 export type { FetchLike, KafkaOptions } from "./options.js";
 export { murmur2, partitionForKey, StickyPartitioner, toPositive } from "./partitioner.js";
+export type { PipelineMessage } from "./pipeline/message.js";
+export type {
+  BatcherOptions,
+  BatchHandler,
+  BatchInfo,
+  FailureOptions,
+  MessageHandler,
+  PipelineEvent,
+  PipelineOptions,
+  ProcessorOptions,
+} from "./pipeline/options.js";
+export { Pipeline, type PipelineStats } from "./pipeline/pipeline.js";
 export { Producer } from "./producer/producer.js";
 export type { ProducerOptions } from "./producer/producer-options.js";
 export type { ProducerRecord, RecordMetadata, SendOptions } from "./producer/record.js";

@@ -12,6 +12,9 @@ import type { KafkaLike } from "./kafka-like.js";
 import { KafkaEvents } from "./observability/events.js";
 import { Tracing } from "./observability/tracing.js";
 import { type KafkaOptions, resolveKafkaOptions } from "./options.js";
+import { createPipeline } from "./pipeline/create.js";
+import type { PipelineOptions } from "./pipeline/options.js";
+import type { Pipeline } from "./pipeline/pipeline.js";
 import { Producer } from "./producer/producer.js";
 import type { ProducerOptions } from "./producer/producer-options.js";
 import { TopicMetadata } from "./topic-metadata.js";
@@ -76,5 +79,14 @@ export class Kafka implements KafkaContext, KafkaLike {
   batchConsumer<T = unknown>(topic: string | readonly string[], options: BatchConsumerOptions<T>): BatchConsumer<T> {
     const settings = batchSettings(options as BatchConsumerOptions<unknown>);
     return new BatchConsumer<T>(this.consumer<T>(topic, options), settings);
+  }
+
+  /**
+   * A Broadway-style pipeline on a consumer of `topic`: `handleMessage` per record (up to
+   * `processors.concurrency` at once), then batches by size or timeout to `handleBatch`, with
+   * bounded demand, per-key order, retries, dead letters and `drain()`. `run()` starts it.
+   */
+  pipeline<T = unknown>(topic: string | readonly string[], options: PipelineOptions<T>): Pipeline<T> {
+    return createPipeline<T>((consumerOptions) => this.consumer<T>(topic, consumerOptions), options);
   }
 }
