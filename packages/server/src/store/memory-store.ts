@@ -5,6 +5,7 @@
 import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
 import { StoreConflictError, StoreMissingError } from "./errors.js";
 import { ForkRefs } from "./fork-refs.js";
+import { PathIndex } from "./path-index.js";
 import { applyRecord, type RecordTarget } from "./record-state.js";
 import type { AppendRecord, ListQuery, Store, StoredStream, StreamMeta } from "./types.js";
 
@@ -68,6 +69,7 @@ export class MemoryStore implements Store {
   readonly durability = "none (memory only, lost on restart)";
   private readonly streams = new Map<string, MemoryStream>();
   private readonly forks = new ForkRefs();
+  private readonly index = new PathIndex((path) => this.streams.has(path));
 
   async open(): Promise<void> {}
 
@@ -76,9 +78,7 @@ export class MemoryStore implements Store {
   }
 
   async list({ prefix, after, limit }: ListQuery): Promise<StoredStream[]> {
-    const paths = [...this.streams.keys()].filter((p) => p.startsWith(prefix) && (after === undefined || p > after));
-    paths.sort();
-    return paths.slice(0, limit).map((path) => this.streams.get(path)!.stored(this.forks.of(path)));
+    return this.index.page(prefix, after, limit).map((path) => this.streams.get(path)!.stored(this.forks.of(path)));
   }
 
   async withLifetime(): Promise<StoredStream[]> {
@@ -104,6 +104,7 @@ export class MemoryStore implements Store {
       stream.apply(first);
     }
     this.streams.set(meta.path, stream);
+    this.index.add(meta.path);
     this.forks.added(meta);
   }
 
@@ -130,6 +131,7 @@ export class MemoryStore implements Store {
     const stream = this.streams.get(path);
     if (!stream) return;
     this.streams.delete(path);
+    this.index.removed();
     this.forks.removed(stream.meta);
   }
 

@@ -4,6 +4,7 @@
  */
 import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
 import { ForkRefs } from "../fork-refs.js";
+import { PathIndex } from "../path-index.js";
 import { applyRecord, type RecordTarget } from "../record-state.js";
 import type { AppendRecord, StoredStream, StreamMeta } from "../types.js";
 import { type CompletedBlock, extendBlocks } from "./block-crc.js";
@@ -152,8 +153,8 @@ export class Catalog {
   readonly forks = new ForkRefs();
   nextId = 1;
   private replayIndex: Map<number, Entry> | undefined;
-  /** Paths in order for listings, rebuilt on the first listing after a create or removal. */
-  private sorted: string[] | undefined;
+  /** Paths in order for listings. */
+  private readonly index = new PathIndex((path) => this.byPath.has(path));
 
   add(entry: Entry): void {
     const replaced = this.byPath.get(entry.meta.path);
@@ -162,14 +163,14 @@ export class Catalog {
     this.forks.added(entry.meta);
     this.replayIndex?.set(entry.id, entry);
     if (entry.id >= this.nextId) this.nextId = entry.id + 1;
-    this.sorted = undefined;
+    if (!replaced) this.index.add(entry.meta.path);
   }
 
   delete(entry: Entry): void {
     if (this.byPath.get(entry.meta.path) === entry) {
       this.byPath.delete(entry.meta.path);
       this.forks.removed(entry.meta);
-      this.sorted = undefined;
+      this.index.removed();
     }
     this.replayIndex?.delete(entry.id);
   }
@@ -181,17 +182,7 @@ export class Catalog {
 
   /** Paths starting with `prefix`, after `after`, in order, at most `limit`. */
   page(prefix: string, after: string | undefined, limit: number): Entry[] {
-    this.sorted ??= [...this.byPath.keys()].sort();
-    const from = after === undefined || after < prefix ? prefix : after;
-    let at = lowerBound(this.sorted, from);
-    if (after !== undefined && this.sorted[at] === after) at++;
-    const page: Entry[] = [];
-    for (; at < this.sorted.length && page.length < limit; at++) {
-      const path = this.sorted[at]!;
-      if (!path.startsWith(prefix)) break;
-      page.push(this.byPath.get(path)!);
-    }
-    return page;
+    return this.index.page(prefix, after, limit).map((path) => this.byPath.get(path)!);
   }
 
   /** Whether `entry` is still the stream at its path (not removed or replaced). */
@@ -236,16 +227,4 @@ export class Catalog {
   replayed(id: number): Entry | undefined {
     return this.replayIndex?.get(id);
   }
-}
-
-/** First index whose value is not below `value`. */
-function lowerBound(sorted: readonly string[], value: string): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (sorted[mid]! < value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
