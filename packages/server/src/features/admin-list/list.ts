@@ -4,37 +4,44 @@
  * can never collide with an application stream.
  *
  * Query: `prefix` (a stream path prefix; default every stream under the base path),
- * `after` (the `next` of the previous page), `limit` (1–1000, default 100).
+ * `after` (the `next` of the previous page), `limit` (1–1000, default 100), `search` (only
+ * paths holding this text, any case; a request scans at most `scanLimit` streams, and `next`
+ * continues the search).
  */
 import { formatOffset, NO_STORE, ProtocolError } from "@rivulet/protocol";
 import type { Context } from "../../http/context.js";
 import { type HttpReply, type HttpRequest, reply } from "../../http/exchange.js";
 import type { StoredStream } from "../../store/types.js";
+import type { ActivityTable } from "./activity.js";
+import { listPage } from "./search.js";
 
 const MAX_LIMIT = 1000;
 const encoder = new TextEncoder();
 
-export async function handleList(request: HttpRequest, context: Context): Promise<HttpReply> {
-  const prefix = request.query.get("prefix") ?? `${context.options.basePath}/`;
-  const after = request.query.get("after") ?? undefined;
-  const limitParam = request.query.get("limit");
-  const limit = limitParam === null ? 100 : Number(limitParam);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new ProtocolError("BAD_REQUEST", `limit must be an integer from 1 to ${MAX_LIMIT}`);
-  }
-  const page = await context.engine.list(prefix, after, limit + 1);
-  const more = page.length > limit;
-  const streams = page.slice(0, limit);
-  const body = {
-    streams: streams.map(describe),
-    next: more ? streams[streams.length - 1]!.meta.path : null,
+export function listHandler(activity: ActivityTable, scanLimit: number) {
+  return async (request: HttpRequest, context: Context): Promise<HttpReply> => {
+    const prefix = request.query.get("prefix") ?? `${context.options.basePath}/`;
+    const after = request.query.get("after") ?? undefined;
+    const limitParam = request.query.get("limit");
+    const limit = limitParam === null ? 100 : Number(limitParam);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new ProtocolError("BAD_REQUEST", `limit must be an integer from 1 to ${MAX_LIMIT}`);
+    }
+    const search = request.query.get("search") || undefined;
+    const page = await listPage(context.engine, { prefix, after, limit, search }, scanLimit);
+    const body = {
+      streams: page.streams.map((stream) => describe(stream, activity)),
+      next: page.next,
+      ...(search === undefined ? {} : { scanned: page.scanned }),
+    };
+    return reply(200, { "content-type": "application/json", "cache-control": NO_STORE }, [
+      encoder.encode(JSON.stringify(body)),
+    ]);
   };
-  return reply(200, { "content-type": "application/json", "cache-control": NO_STORE }, [
-    encoder.encode(JSON.stringify(body)),
-  ]);
 }
 
-function describe(stream: StoredStream) {
+function describe(stream: StoredStream, activity: ActivityTable) {
+  const recent = activity.of(stream.meta.path);
   return {
     path: stream.meta.path,
     contentType: stream.meta.contentType,
@@ -48,5 +55,11 @@ function describe(stream: StoredStream) {
       stream.meta.lifetime.expiresAt === undefined ? null : new Date(stream.meta.lifetime.expiresAt).toISOString(),
     forkedFrom: stream.meta.fork?.source ?? null,
     forks: stream.forks,
+    // What this server saw since it started (activity.ts); null for a stream it has not seen written.
+    activity: recent && {
+      lastWriteAt: recent.lastWriteAt === undefined ? null : new Date(recent.lastWriteAt).toISOString(),
+      messages: recent.messages ?? null,
+      messagesPerSecond: Math.round(recent.messagesPerSecond * 100) / 100,
+    },
   };
 }
