@@ -1,5 +1,6 @@
 /** The features every server mounts; embedders may add their own through `ServerOptions.features`. */
 import type { Feature } from "../feature.js";
 import { adminList } from "./admin-list/index.js";
+import { liveMetrics } from "./live-metrics/index.js";
 
-export const builtInFeatures: readonly Feature[] = [adminList];
+export const builtInFeatures: readonly Feature[] = [adminList, liveMetrics];
