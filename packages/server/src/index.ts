@@ -17,6 +17,7 @@ export {
 export type { Access, Demand, Method, RouteHandler, RouteParams, RouteSpec } from "./http/routing/route.js";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./ops/logger.js";
 export { ServerMetrics } from "./ops/metrics.js";
+export type { FeatureTracing, TracingOptions } from "./ops/tracing.js";
 export { type CoreOptions, DEFAULTS } from "./options.js";
 export { DEFAULT_PORT, LISTEN_DEFAULTS, type ListenOptions, type RivuletServer, startServer } from "./server.js";
 export type { ServerOptions } from "./server-options.js";

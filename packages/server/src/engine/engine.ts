@@ -56,6 +56,8 @@ export interface AppendResult {
   readonly tail: number;
   readonly closed: boolean;
   readonly producer: ProducerState | undefined;
+  /** How long the write waited for the store to make it durable, in ms (0 when nothing was written). */
+  readonly commitWaitMs: number;
 }
 
 /** How often a write re-decides after another server changed the stream first, before giving up (503). */
@@ -202,7 +204,13 @@ export class Engine {
         }
       }
       if (decision.kind === "noop") {
-        return { written: false, tail: stream.decidedTail, closed: stream.decidedClosed, producer: decision.producer };
+        return {
+          written: false,
+          tail: stream.decidedTail,
+          closed: stream.decidedClosed,
+          producer: decision.producer,
+          commitWaitMs: 0,
+        };
       }
       const { data, messages } = frame(stream.contentType, request.body, "append");
       const record: AppendRecord = {
@@ -217,6 +225,7 @@ export class Engine {
         close: decision.close,
       };
       this.messageCounts.set(record, messages);
+      const handedOver = performance.now();
       const written = this.writer.write(stream, record);
       this.producerWaits.progressed(stream);
       try {
@@ -234,6 +243,7 @@ export class Engine {
         tail: record.position + record.data.length,
         closed: stream.closed,
         producer: decision.producer?.state,
+        commitWaitMs: performance.now() - handedOver,
       };
     }
   }

@@ -17,5 +17,5 @@ export async function handleClose(
     streamSeq: undefined,
     producer,
   });
-  return reply(204, appendHeaders({ ...result, closed: true }));
+  return { ...reply(204, appendHeaders({ ...result, closed: true })), commitWaitMs: result.commitWaitMs };
 }
