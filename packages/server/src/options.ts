@@ -62,6 +62,8 @@ export interface CoreOptions {
   logger?: Logger;
   /** Serve Prometheus metrics at /metrics (default true). */
   metrics?: boolean;
+  /** Serve the dashboard at /ui (default true; it asks for a token when the server has auth). */
+  ui?: boolean;
 }
 
 export type ResolvedOptions = Required<
@@ -96,4 +98,5 @@ export const DEFAULTS = {
   producerReorderWaitMs: 250,
   compressMinBytes: 1024,
   metrics: true,
+  ui: true,
 } as const;
