@@ -3,6 +3,7 @@ export { createNodeHandler, type NodeHandler } from "./adapters/node.js";
 export { Engine } from "./engine/engine.js";
 export type { EngineEvent, EngineEventType, EventFeed, EventOf } from "./engine/events.js";
 export type { Feature, FeatureHost } from "./feature.js";
+export { type DashboardOptions, dashboardFeature } from "./features/dashboard/index.js";
 export { ProtocolApp } from "./http/app.js";
 export type { Context, Readiness } from "./http/context.js";
 export type { HttpReply, HttpRequest, ReplySink } from "./http/exchange.js";
