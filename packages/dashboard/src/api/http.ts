@@ -49,7 +49,7 @@ export async function errorOf(response: Response): Promise<ApiError> {
 export function explain(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 403)
-      return `This token may not do that (${error.message}). The dashboard needs an admin token.`;
+      return `This token may not do that (${error.message}). The dashboard needs admin, and read and write to work with streams.`;
     return `${error.message} (${error.code})`;
   }
   return error instanceof Error ? error.message : String(error);

@@ -18,7 +18,10 @@ export function TokenPrompt({ refused }: { refused: boolean }) {
         }}
       >
         <h1>Rivulet</h1>
-        <p>This server requires a token. The dashboard needs one with the admin scope.</p>
+        <p>
+          This server requires a token: one with the admin scope (to list streams and read metrics), and read and write
+          to work with streams.
+        </p>
         {refused && (
           <p class="error" role="alert" data-state="refused">
             The server refused that token. Check it and try again.
