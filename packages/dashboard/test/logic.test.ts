@@ -1,6 +1,6 @@
 /** The dashboard's pure parts: figures, stream states, routes, the sample series and the poller's pacing. */
 import { describe, expect, test } from "vitest";
-import { Poller, type PollerEnv } from "../src/api/poller.js";
+import { Pace, Poller, type PollerEnv } from "../src/api/poller.js";
 import { formatAgo, formatBytes, formatCount, formatMs } from "../src/lib/format.js";
 import { matchRoute, streamHref } from "../src/lib/routes.js";
 import { columns, mergeSamples, type Sample } from "../src/lib/series.js";
@@ -161,6 +161,24 @@ describe("the poller", () => {
     finish!();
     await clock.advance(10_000);
     expect(starts).toEqual([0, 2500, 3500]);
+  });
+
+  test("pollers sharing a pace keep it: a new one waits out the interval of the one before", async () => {
+    const clock = fakeEnv();
+    const starts: number[] = [];
+    const pace = new Pace();
+    const task = async () => {
+      starts.push(clock.env.now());
+    };
+    const first = new Poller(task, 1000, clock.env, pace);
+    first.start();
+    await clock.advance(1500);
+    first.stop();
+    const second = new Poller(task, 1000, clock.env, pace);
+    second.start();
+    await clock.advance(2500);
+    expect(starts).toEqual([0, 1000, 2000]);
+    second.stop();
   });
 
   test("does not poll while the page is hidden, and polls when it shows again", async () => {

@@ -16,17 +16,25 @@ export interface PollerEnv {
   onVisibility(listener: () => void): () => void;
 }
 
+/**
+ * When the last poll of one kind started. Pollers that share one keep their pace together: a
+ * view that is left and opened again (a new poller) still waits out the interval of the old one.
+ */
+export class Pace {
+  lastStart = Number.NEGATIVE_INFINITY;
+}
+
 export class Poller {
   private timer: unknown;
   private running = false;
   private stopped = true;
-  private lastStart = Number.NEGATIVE_INFINITY;
   private unlisten: (() => void) | undefined;
 
   constructor(
     private readonly task: () => Promise<void>,
     private readonly intervalMs: number,
     private readonly env: PollerEnv,
+    private readonly pace: Pace = new Pace(),
   ) {}
 
   start(): void {
@@ -46,7 +54,7 @@ export class Poller {
   private schedule(): void {
     if (this.stopped || this.running || this.env.hidden()) return;
     this.env.clearTimer(this.timer);
-    const wait = Math.max(0, this.lastStart + this.intervalMs - this.env.now());
+    const wait = Math.max(0, this.pace.lastStart + this.intervalMs - this.env.now());
     this.timer = this.env.setTimer(() => void this.run(), wait);
   }
 
@@ -54,7 +62,7 @@ export class Poller {
     this.timer = undefined;
     if (this.stopped || this.running) return;
     this.running = true;
-    this.lastStart = this.env.now();
+    this.pace.lastStart = this.env.now();
     try {
       await this.task();
     } catch {
@@ -79,14 +87,21 @@ export const browserEnv: PollerEnv = {
 
 /**
  * Runs `task` now and then every `intervalMs` while the component is mounted and `enabled`;
- * a new `resetKey` (what the view shows changed) starts over with a run at once.
+ * a new `resetKey` (what the view shows changed) starts over with a run at once. Views that
+ * must keep one pace across mounts (the metrics) pass the same `pace`.
  */
-export function usePoll(task: () => Promise<void>, intervalMs: number, enabled = true, resetKey: unknown = 0): void {
+export function usePoll(
+  task: () => Promise<void>,
+  intervalMs: number,
+  enabled = true,
+  resetKey: unknown = 0,
+  pace?: Pace,
+): void {
   const latest = useRef(task);
   latest.current = task;
   useEffect(() => {
     if (!enabled) return;
-    const poller = new Poller(() => latest.current(), intervalMs, browserEnv);
+    const poller = new Poller(() => latest.current(), intervalMs, browserEnv, pace);
     poller.start();
     return () => poller.stop();
   }, [intervalMs, enabled, resetKey]);

@@ -4,7 +4,7 @@
  * of the newest sample on top.
  */
 import { useState } from "preact/hooks";
-import { fetchSamples } from "../api/metrics.js";
+import { fetchSamples, metricsPace } from "../api/metrics.js";
 import { usePoll } from "../api/poller.js";
 import { useConfig } from "../app.js";
 import { Chart, type Line } from "../components/chart.js";
@@ -61,18 +61,24 @@ export function Overview() {
   const [samples, setSamples] = useState<Sample[]>([]);
   const [loaded, setLoaded] = useState(false);
   const [failure, setFailure] = useState<unknown>();
-  usePoll(async () => {
-    try {
-      const after = samples[samples.length - 1]?.seq;
-      const answer = await fetchSamples(basePath, after);
-      setSamples((held) => mergeSamples(held, answer.samples, WINDOW));
-      setFailure(undefined);
-    } catch (error) {
-      setFailure(error);
-    } finally {
-      setLoaded(true);
-    }
-  }, POLL_MS);
+  usePoll(
+    async () => {
+      try {
+        const after = samples[samples.length - 1]?.seq;
+        const answer = await fetchSamples(basePath, after);
+        setSamples((held) => mergeSamples(held, answer.samples, WINDOW));
+        setFailure(undefined);
+      } catch (error) {
+        setFailure(error);
+      } finally {
+        setLoaded(true);
+      }
+    },
+    POLL_MS,
+    true,
+    0,
+    metricsPace,
+  );
 
   return (
     <>

@@ -5,6 +5,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { extensions, TIME_INDEX } from "../api/capabilities.js";
+import { usePoll } from "../api/poller.js";
 import { streamEntry, streamHandle } from "../api/streams.js";
 import { useConfig } from "../app.js";
 import { LiveTail, type Start } from "../components/live-tail.js";
@@ -14,6 +15,8 @@ import { formatAgo, formatBytes, formatCount } from "../lib/format.js";
 import { navigate, onLinkClick } from "../lib/navigation.js";
 import { streamHref } from "../lib/routes.js";
 import { expiryText, isJsonType, retentionText, type StreamEntry, streamName, streamState } from "../lib/streams.js";
+
+const REFRESH_MS = 5000;
 
 export function StreamPage({ name, search }: { name: string; search: URLSearchParams }) {
   const { basePath } = useConfig();
@@ -27,15 +30,21 @@ export function StreamPage({ name, search }: { name: string; search: URLSearchPa
   );
   const start = startFrom(search.get("from"));
 
-  useEffect(() => {
-    streamEntry(basePath, name).then(
-      (found) => {
-        setEntry(found ?? null);
+  // Size, tail and rate change as the stream is written: the metadata refreshes every few
+  // seconds, and at once after an action on this page.
+  usePoll(
+    async () => {
+      try {
+        setEntry((await streamEntry(basePath, name)) ?? null);
         setFailure(undefined);
-      },
-      (error: unknown) => setFailure(error),
-    );
-  }, [basePath, name, version]);
+      } catch (error) {
+        setFailure(error);
+      }
+    },
+    REFRESH_MS,
+    true,
+    version,
+  );
   useEffect(() => {
     extensions(basePath).then(
       (names) => setCanSeekTime(names.has(TIME_INDEX)),
