@@ -50,7 +50,7 @@ export function Chart({ id, title, lines, samples, format, emptyText }: ChartPro
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: { y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
-      axes: [axis, { ...axis, size: 64, values: (_u, splits) => splits.map((value) => format(value)) }],
+      axes: [axis, { ...axis, size: 78, values: (_u, splits) => splits.map((value) => format(value)) }],
       series: [
         {},
         ...lines.map((line) => ({

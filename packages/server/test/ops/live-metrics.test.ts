@@ -161,7 +161,14 @@ describe("GET {base}/__ds/metrics on a server with the file store", () => {
 
   interface Samples {
     intervalMs: number;
-    samples: Array<{ seq: number; appendsPerSecond: number; commitP99Ms: number | null; streams: number }>;
+    samples: Array<{
+      seq: number;
+      appendsPerSecond: number;
+      commitP99Ms: number | null;
+      streams: number;
+      cpuPercent: number | null;
+      rssBytes: number | null;
+    }>;
   }
   const samples = async (query = "") =>
     (await (await fetch(`${server.url}/v1/stream/__ds/metrics${query}`)).json()) as Samples;
@@ -178,6 +185,9 @@ describe("GET {base}/__ds/metrics on a server with the file store", () => {
     }
     expect(latest.commitP99Ms).toBeGreaterThan(0);
     expect(latest.streams).toBe(1);
+    // The appends cost CPU time, and the process has memory.
+    expect(latest.cpuPercent).toBeGreaterThan(0);
+    expect(latest.rssBytes).toBeGreaterThan(1 << 20);
     const newer = await samples(`?after=${latest.seq}`);
     expect(newer.intervalMs).toBe(1000);
     expect(newer.samples.every((s) => s.seq > latest!.seq)).toBe(true);

@@ -1,6 +1,8 @@
 /**
  * A snapshot of the server's own cumulative counters, read from its Prometheus registry by
- * metric name (the names /metrics publishes, so this reads exactly what scrapers see).
+ * metric name (the names /metrics publishes, so this reads exactly what scrapers see), and
+ * the process's CPU time and memory (read from the process: prom-client updates its process
+ * metrics only when the whole registry is rendered).
  */
 import type { Registry } from "prom-client";
 
@@ -56,7 +58,12 @@ export async function takeSnapshot(registry: Registry, at: number): Promise<Snap
     commits: sum(commit, (value) => value.metricName?.endsWith("_count") === true),
     storeBytes: await single("rivulet_store_bytes"),
     streams: (await single("rivulet_streams")) ?? 0,
-    cpuSeconds: await single("rivulet_process_cpu_seconds_total"),
-    rssBytes: await single("rivulet_process_resident_memory_bytes"),
+    cpuSeconds: cpuSeconds(),
+    rssBytes: process.memoryUsage.rss(),
   };
+}
+
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
