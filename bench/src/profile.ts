@@ -3,19 +3,21 @@
  * its CPU time went. The profile is taken apart from `npm run bench`: profiling slows the
  * server, so its figures would not be the server's.
  *
- *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|fan-out|producer [seconds]
+ *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|records|lookups|reclaim|fan-out|producer|subscriptions|subscriptions-memory [seconds]
  *
  * Writes the .cpuprofile files and a summary to bench/results/tmp/profiles/ (not committed).
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { measureSubscriptions } from "@rivulet/load";
 import { killAll } from "./core/children.js";
 import { REPO_ROOT } from "./core/repo-root.js";
 import { runJob } from "./load/run-job.js";
 import { formatSummary, summariseProfile } from "./profile/cpu-profile-summary.js";
 import { STREAM_BASE } from "./scenarios/context.js";
-import { launchServer, type RunningServer } from "./servers/launch.js";
+import { type LaunchOptions, launchServer, type RunningServer } from "./servers/launch.js";
+import { settingsFor } from "./settings.js";
 
 const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<unknown>> = {
   appends: (server, seconds) => appends(server, seconds, 1),
@@ -55,6 +57,82 @@ const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<
       reads.push(await runJob("catchUpRead", { origin: server.url, path, timeoutMs: 60_000 }, 90_000));
     return reads;
   },
+  records: async (server, seconds) => {
+    const path = await fillJson(server, 100e6, 1 << 20);
+    const reads = [];
+    const end = performance.now() + seconds * 1000;
+    while (performance.now() < end) {
+      reads.push(await runJob("catchUpRead", { origin: server.url, path, timeoutMs: 60_000, view: "records" }, 90_000));
+    }
+    return reads;
+  },
+  // Appends at 2,000/s while retention frees 1 GB from the head of another stream.
+  reclaim: async (server, seconds) => {
+    const path = `${STREAM_BASE}p-reclaimed`;
+    await runJob(
+      "fillStream",
+      {
+        origin: server.url,
+        path,
+        json: false,
+        totalBytes: 2 ** 30 + (64 << 20),
+        requestBytes: 1 << 20,
+        messageBytes: 0,
+        timeoutMs: 300_000,
+      },
+      360_000,
+    );
+    await runJob(
+      "createStreams",
+      {
+        origin: server.url,
+        prefix: `${STREAM_BASE}p-`,
+        first: 0,
+        count: 10,
+        contentType: "application/json",
+        connections: 10,
+        timeoutMs: 60_000,
+      },
+      120_000,
+    );
+    const appends = {
+      origin: server.url,
+      paths: Array.from({ length: 10 }, (_, i) => `${STREAM_BASE}p-${i}`),
+      connections: 16,
+      bodyBytes: 256,
+      rate: 2_000,
+      drainMs: 10_000,
+      warmupSeconds: 1,
+      serverPid: server.pid,
+    };
+    await runJob("appendsReclaiming", { appends: { ...appends, seconds: 20, warmupSeconds: 0 } }, 120_000);
+    return runJob(
+      "appendsReclaiming",
+      {
+        appends: { ...appends, seconds },
+        reclaim: {
+          origin: server.url,
+          path,
+          settingsPath: `${STREAM_BASE}__ds/streams/p-reclaimed`,
+          retainBytes: 1 << 20,
+          unitBytes: 64 << 20,
+          delayMs: 1000,
+          pollMs: 20,
+          timeoutMs: 60_000,
+        },
+      },
+      seconds * 1000 + 120_000,
+    );
+  },
+  lookups: async (server, seconds) => {
+    const path = await fillJson(server, 200e6, 256 << 10);
+    const lookups = Math.round(seconds * 500);
+    return runJob(
+      "timeLookups",
+      { origin: server.url, path, lookups, warmup: 100, timeoutMs: seconds * 2000 },
+      seconds * 2000 + 60_000,
+    );
+  },
   "fan-out": (server, seconds) =>
     runJob(
       "fanOut",
@@ -91,6 +169,53 @@ const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<
       },
       seconds * 1000 + 120_000,
     ),
+  // Scenario 8 at full size: half the time at a fixed rate, half at peak.
+  subscriptions: (server, seconds) => subscriptions(server, seconds),
+  "subscriptions-memory": (server, seconds) => subscriptions(server, seconds),
+};
+
+/** A JSON stream of `totalBytes` in 200 B messages, appended `requestBytes` at a time. */
+async function fillJson(server: RunningServer, totalBytes: number, requestBytes: number): Promise<string> {
+  const path = `${STREAM_BASE}p-json`;
+  await runJob(
+    "fillStream",
+    { origin: server.url, path, json: true, totalBytes, requestBytes, messageBytes: 200, timeoutMs: 300_000 },
+    360_000,
+  );
+  return path;
+}
+
+function subscriptions(server: RunningServer, seconds: number): Promise<unknown> {
+  return measureSubscriptions(
+    {
+      target: {
+        origin: server.url,
+        headers: {},
+        serverPid: server.pid,
+        root: STREAM_BASE.slice(0, -1),
+        path: (name) => `${STREAM_BASE}${name}`,
+        created: () => {},
+        createdRange: () => {},
+      },
+      jobs: runJob,
+      runs: 1,
+      createAttempts: 1,
+      progress: console.log,
+    },
+    {
+      ...settingsFor("full").subscriptions,
+      rates: [1_000],
+      rateSeconds: seconds / 2,
+      peakSeconds: seconds / 2,
+      warmupSeconds: 0,
+    },
+  );
+}
+
+/** Loads that need another server than Rivulet on the file store, or more than a plain one. */
+const LAUNCH: Readonly<Record<string, LaunchOptions & { readonly server?: "rivuletMemory" }>> = {
+  subscriptions: { webhooks: true },
+  "subscriptions-memory": { webhooks: true, server: "rivuletMemory" },
 };
 
 async function appends(server: RunningServer, seconds: number, streams: number): Promise<unknown> {
@@ -125,9 +250,12 @@ await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });
 const dataDir = await mkdtemp(join(tmpdir(), "rivulet-profile-"));
 try {
-  const server = await launchServer("rivulet", { dataDir, cpuProfileDir: outDir });
+  const { server: id = "rivulet", ...launch } = LAUNCH[name] ?? {};
+  const server = await launchServer(id, { ...launch, dataDir, cpuProfileDir: outDir });
   try {
-    console.log(`profiling rivulet (fsync) under '${name}' for ${seconds} s`);
+    console.log(
+      `profiling ${id === "rivulet" ? "rivulet (fsync)" : "rivulet (memory store)"} under '${name}' for ${seconds} s`,
+    );
     console.log(JSON.stringify(await load(server, seconds), (key, value) => (key === "curve" ? undefined : value)));
   } finally {
     await server.stop(); // the profile is written when the process exits

@@ -26,9 +26,19 @@ async function fill(dir: string): Promise<FileStore> {
         lifetime: {},
         createdAt: Date.now(),
         fork: undefined,
+        retention: {},
+        inherited: undefined,
       };
       creates.push(
-        store.create(meta, { position: 0, data: payload, producer: undefined, streamSeq: undefined, close: false }),
+        store.create(meta, {
+          position: 0,
+          data: payload,
+          producer: undefined,
+          streamSeq: undefined,
+          close: false,
+          ts: Date.now(),
+          messages: 1,
+        }),
       );
     }
     await Promise.all(creates);

@@ -5,7 +5,14 @@
  * figures can still be checked against each other).
  * Reference servers get smaller sizes where the full size would take minutes.
  */
-import type { AppendsSizes, FanOutSizes, ProducerSizes } from "@rivulet/load";
+import type {
+  AppendsSizes,
+  FanOutSizes,
+  ProducerSizes,
+  ReclaimAppendsSizes,
+  SubscriptionSizes,
+  TimeAndRecordsSizes,
+} from "@rivulet/load";
 import type { ServerId } from "./core/types.js";
 
 export type RunSize = "full" | "quick" | "smoke";
@@ -38,6 +45,20 @@ export interface Settings {
     readonly streams: Readonly<Partial<Record<ServerId, number>>>;
     readonly connections: number;
   };
+  /** Keyed produce to a 12-partition topic through the produce endpoint. */
+  readonly keyedProduce: {
+    readonly connections: number;
+    readonly batch: number;
+    readonly valueBytes: number;
+    readonly keys: number;
+    readonly seconds: number;
+  };
+  /** Consumer groups on Rivulet: rebalance time and commit throughput. */
+  readonly groups: {
+    readonly members: number;
+    readonly partitions: number;
+    readonly commitSeconds: number;
+  };
   readonly restart: {
     readonly servers: readonly ("rivulet" | "refFile")[];
     readonly streams: number;
@@ -45,6 +66,11 @@ export interface Settings {
     readonly referenceStreams: number;
     readonly referenceBytesPerStream: number;
   };
+  readonly subscriptions: SubscriptionSizes & { readonly servers: readonly ServerId[] };
+  /** Scenario 10, Rivulet only: `?at=` lookups and the records view on one JSON stream. */
+  readonly timeAndRecords: TimeAndRecordsSizes;
+  /** Scenario 11, Rivulet only (started with `--segment-size` = unitBytes). */
+  readonly reclaim: ReclaimAppendsSizes;
 }
 
 const FULL: Settings = {
@@ -93,12 +119,56 @@ const FULL: Settings = {
     streams: { rivulet: 100_000, refFile: 10_000, refMemory: 30_000, trivial: 30_000 },
     connections: 64,
   },
+  groups: { members: 10, partitions: 24, commitSeconds: 3 },
+  keyedProduce: { connections: 16, batch: 100, valueBytes: 100, keys: 100_000, seconds: 5 },
   restart: {
     servers: ["rivulet", "refFile"],
     streams: 100_000,
     bytesPerStream: 10_737,
     referenceStreams: 10_000,
     referenceBytesPerStream: 10_737,
+  },
+  subscriptions: {
+    servers: ["rivulet", "rivuletMemory", "refMemory"],
+    streams: 10_000,
+    subscriptions: 1_000,
+    // One rate well within what a server on this machine delivers, one at the edge of it.
+    rates: [200, 1_000],
+    rateSeconds: 5,
+    peakConnections: 64,
+    peakSeconds: 5,
+    warmupSeconds: 1,
+    drainMs: 15_000,
+    bodyBytes: 256,
+    connections: 64,
+    ack: "callback",
+    verifySignatures: false,
+  },
+  timeAndRecords: {
+    streamBytes: 1e9,
+    // 4,000 appends at their own times; the index also has an entry per 4 KiB inside each.
+    requestBytes: 256 << 10,
+    messageBytes: 200,
+    lookups: 2_000,
+    warmupLookups: 200,
+  },
+  reclaim: {
+    reclaimBytes: 2 ** 30,
+    // The server's default segment size: 16 units to free, 4 per retention tick.
+    unitBytes: 64 << 20,
+    requestBytes: 1 << 20,
+    streams: 10,
+    connections: 16,
+    bodyBytes: 256,
+    // Well below the peak on this machine, also when other work shares it, so latency is the
+    // server's and not a queue's.
+    rate: 1_000,
+    seconds: 5,
+    warmupSeconds: 1,
+    drainMs: 10_000,
+    // After a 1 GB fill, fsyncs are slow for about 15 s while it is written back.
+    settleSeconds: 20,
+    runs: 5,
   },
 };
 
@@ -126,7 +196,20 @@ const QUICK: Settings = {
     rampStepSeconds: 0.5,
   },
   manyStreams: { streams: { rivulet: 1_000, refFile: 200, refMemory: 1_000, trivial: 1_000 }, connections: 16 },
+  groups: { ...FULL.groups, commitSeconds: 1 },
+  keyedProduce: { ...FULL.keyedProduce, seconds: 1 },
   restart: { ...FULL.restart, streams: 1_000, bytesPerStream: 1_024, referenceStreams: 200 },
+  subscriptions: {
+    ...FULL.subscriptions,
+    streams: 1_000,
+    subscriptions: 100,
+    rates: [200],
+    rateSeconds: 1,
+    peakSeconds: 1,
+    warmupSeconds: 0.3,
+  },
+  timeAndRecords: { ...FULL.timeAndRecords, streamBytes: 50e6, lookups: 500, warmupLookups: 50 },
+  reclaim: { ...FULL.reclaim, reclaimBytes: 64 << 20, unitBytes: 8 << 20, seconds: 3, settleSeconds: 3, runs: 1 },
 };
 
 /**
@@ -161,12 +244,47 @@ const SMOKE: Settings = {
     rampStepSeconds: 0.3,
   },
   manyStreams: { streams: { rivulet: 100 }, connections: 4 },
+  groups: { members: 3, partitions: 6, commitSeconds: 0.3 },
+  keyedProduce: { connections: 4, batch: 20, valueBytes: 100, keys: 1000, seconds: 0.3 },
   restart: {
     servers: ["rivulet", "refFile"],
     streams: 50,
     bytesPerStream: 512,
     referenceStreams: 20,
     referenceBytesPerStream: 512,
+  },
+  // Signatures checked, so that a receiver that verifies them is exercised too.
+  subscriptions: {
+    ...FULL.subscriptions,
+    servers: ["rivulet", "refMemory"],
+    streams: 20,
+    subscriptions: 5,
+    rates: [50],
+    rateSeconds: 0.3,
+    peakConnections: 4,
+    peakSeconds: 0.3,
+    warmupSeconds: 0,
+    drainMs: 10_000,
+    connections: 4,
+    verifySignatures: true,
+  },
+  // Several appends and index entries; the records view over more than one response.
+  timeAndRecords: { streamBytes: 1.5e6, requestBytes: 64 << 10, messageBytes: 200, lookups: 100, warmupLookups: 10 },
+  // Four units: one retention tick frees them all.
+  reclaim: {
+    ...FULL.reclaim,
+    reclaimBytes: 4 << 20,
+    unitBytes: 1 << 20,
+    requestBytes: 256 << 10,
+    streams: 3,
+    connections: 4,
+    rate: 200,
+    seconds: 1.5,
+    warmupSeconds: 0.3,
+    drainMs: 5_000,
+    // The stream is too small for its write-back to matter.
+    settleSeconds: 0,
+    runs: 1,
   },
 };
 

@@ -31,6 +31,11 @@ let exitCode: number | null;
 let output = "";
 let committedMtime: number | undefined;
 let scenarios: Scenario[] = [];
+/** Scenario 8's report (subscriptions.json). */
+let subscriptionScenarios: Scenario[] = [];
+let kafkaScenarios: Scenario[] = [];
+/** Scenarios 10 and 11's report (extensions.json). */
+let extensionScenarios: Scenario[] = [];
 
 function runSmokeBench(out: string): Promise<number | null> {
   return new Promise((resolve) => {
@@ -53,9 +58,15 @@ beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), "rivulet-bench-smoke-"));
   exitCode = await runSmokeBench(outDir);
   // A run that failed early wrote no JSON: the first test then shows its output.
-  const json = await readFile(join(outDir, "latest.json"), "utf8").catch(() => '{"scenarios":[]}');
-  scenarios = (JSON.parse(json) as { scenarios: Scenario[] }).scenarios;
-}, 240_000);
+  const report = async (name: string) => {
+    const json = await readFile(join(outDir, `${name}.json`), "utf8").catch(() => '{"scenarios":[]}');
+    return (JSON.parse(json) as { scenarios: Scenario[] }).scenarios;
+  };
+  scenarios = await report("latest");
+  subscriptionScenarios = await report("subscriptions");
+  kafkaScenarios = await report("kafka-layer");
+  extensionScenarios = await report("extensions");
+}, 360_000);
 
 afterAll(async () => {
   // Only when the hook timed out: the run (and the servers it started) must not outlive the suite.
@@ -64,7 +75,9 @@ afterAll(async () => {
 });
 
 function data<T>(id: string): T {
-  const scenario = scenarios.find((s) => s.id === id);
+  const scenario = [...scenarios, ...subscriptionScenarios, ...kafkaScenarios, ...extensionScenarios].find(
+    (s) => s.id === id,
+  );
   expect(scenario, `scenario ${id}`).toBeDefined();
   return scenario!.data as T;
 }
@@ -76,8 +89,18 @@ describe("npm run bench -- --smoke", () => {
     expect(exitCode, output.slice(-4000)).toBe(0);
   });
 
-  it("writes the report, the JSON and the chart to the chosen directory only", async () => {
-    for (const file of ["latest.md", "latest.json", "fan-out-latency.svg"])
+  it("writes the reports, their JSON and the chart to the chosen directory only", async () => {
+    for (const file of [
+      "latest.md",
+      "latest.json",
+      "subscriptions.md",
+      "subscriptions.json",
+      "kafka-layer.md",
+      "kafka-layer.json",
+      "extensions.md",
+      "extensions.json",
+      "fan-out-latency.svg",
+    ])
       expect(existsSync(join(outDir, file))).toBe(true);
     const svg = await readFile(join(outDir, "fan-out-latency.svg"), "utf8");
     expect(svg.startsWith("<svg")).toBe(true);
@@ -86,13 +109,20 @@ describe("npm run bench -- --smoke", () => {
     expect(markdown).toContain("## Machine");
     expect(markdown).toContain("shares the machine");
     expect(markdown).toContain("--smoke");
+    expect(markdown).toContain("[subscriptions.md](subscriptions.md)");
+    const subscriptions = await readFile(join(outDir, "subscriptions.md"), "utf8");
+    expect(subscriptions).toContain("## 8. Webhook delivery through subscriptions");
+    expect(subscriptions).toContain("[latest.md](latest.md)");
     const mtimeAfter = existsSync(COMMITTED) ? statSync(COMMITTED).mtimeMs : undefined;
     expect(mtimeAfter).toBe(committedMtime);
   });
 
-  it("has every scenario, each with tables of figures", () => {
+  it("has every scenario, each in its report with tables of figures", () => {
     expect(scenarios.map((s) => s.id)).toEqual(["s1", "s2", "s3", "s4", "s5", "s6", "s7"]);
-    for (const scenario of scenarios) {
+    expect(subscriptionScenarios.map((s) => s.id)).toEqual(["s8"]);
+    expect(kafkaScenarios.map((s) => s.id)).toEqual(["s9", "s12"]);
+    expect(extensionScenarios.map((s) => s.id)).toEqual(["s10", "s11"]);
+    for (const scenario of [...scenarios, ...subscriptionScenarios, ...kafkaScenarios, ...extensionScenarios]) {
       expect(scenario.data.failed, `${scenario.id}: ${scenario.notes.join(" ")}`).toBeUndefined();
       expect(scenario.tables.length).toBeGreaterThan(0);
       for (const table of scenario.tables) expect(table.rows.length).toBeGreaterThan(0);
@@ -219,5 +249,109 @@ describe("npm run bench -- --smoke", () => {
       expect(row.uncleanStops).toEqual([]);
       expect(row.presence).toEqual({ sampled: row.streams, missing: 0 });
     }
+  });
+
+  it("8. subscriptions: on both servers every acknowledged append reached the receiver, at a fixed rate and at peak", () => {
+    const { cells, setups } = data<{
+      cells: Array<{
+        server: string;
+        load: string;
+        acked: number;
+        unanswered: number;
+        delivered: number;
+        appendErrors: number;
+        receiverFailures: number;
+        wakesPerSecond: Spread;
+        appendsPerWake: Spread;
+        p50: Spread;
+        p99: Spread;
+      }>;
+      setups: Array<{ server: string; leftOver: number }>;
+    }>("s8");
+    expect(cells.map((cell) => `${cell.server} ${cell.load}`)).toEqual([
+      "rivulet 50/s",
+      "rivulet peak (4 connections)",
+      "refMemory 50/s",
+      "refMemory peak (4 connections)",
+    ]);
+    for (const cell of cells) {
+      expect(cell.acked, JSON.stringify(cell)).toBeGreaterThan(0);
+      expect(cell.delivered).toBe(cell.acked);
+      expect(cell.unanswered + cell.appendErrors + cell.receiverFailures).toBe(0);
+      expect(positive(cell.wakesPerSecond.median)).toBe(true);
+      // A wake covers at least one append; coalescing only makes it more.
+      expect(cell.appendsPerWake.median).toBeGreaterThanOrEqual(1);
+      expect(cell.p50.median).toBeLessThanOrEqual(cell.p99.median);
+    }
+    expect(setups.map((setup) => [setup.server, setup.leftOver])).toEqual([
+      ["rivulet", 0],
+      ["refMemory", 0],
+    ]);
+  });
+
+  it("9. groups: rebalances settled, commits were answered, nothing was refused", () => {
+    const d = data<{
+      join: Spread;
+      oneJoins: Spread;
+      oneLeaves: Spread;
+      commitsPerSecond: Spread;
+      offsetsPerSecond: Spread;
+      commitP50: Spread;
+      commitP99: Spread;
+      errors: number;
+    }>("s9");
+    for (const figure of [d.join, d.oneJoins, d.oneLeaves, d.commitsPerSecond, d.offsetsPerSecond]) {
+      expect(positive(figure.median), JSON.stringify(d)).toBe(true);
+    }
+    expect(d.offsetsPerSecond.median).toBeGreaterThanOrEqual(d.commitsPerSecond.median);
+    expect(d.commitP50.median).toBeLessThanOrEqual(d.commitP99.median);
+    expect(d.errors).toBe(0);
+  });
+
+  it("10. point in time and records: every lookup answered right, both views read the whole stream", () => {
+    const { lookups, plain, records } = data<{
+      lookups: { count: number; errors: number; distinctOffsets: number; p50: Spread; p99: Spread };
+      plain: { complete: boolean; requests: number; streamMegabytesPerSecond: Spread };
+      records: { complete: boolean; requests: number; streamMegabytesPerSecond: Spread };
+    }>("s10");
+    expect(lookups.count).toBe(100);
+    expect(lookups.errors).toBe(0);
+    expect(lookups.distinctOffsets).toBeGreaterThan(1);
+    expect(lookups.p50.median).toBeLessThanOrEqual(lookups.p99.median);
+    for (const read of [plain, records]) {
+      expect(read.complete).toBe(true);
+      expect(read.requests).toBeGreaterThan(1);
+      expect(positive(read.streamMegabytesPerSecond.median)).toBe(true);
+    }
+  });
+
+  it("11. appends while reclaiming: retention freed the stream's head, and every append was answered", () => {
+    const { freed, errors, complete, quiet, reclaiming } = data<{
+      freed: Spread;
+      errors: number;
+      complete: boolean;
+      quiet: { p99: Spread };
+      reclaiming: { p99: Spread };
+    }>("s11");
+    expect(complete).toBe(true);
+    // 4 MiB of 1 MiB units go; 1 MiB and the unit holding the tail stay.
+    expect(freed.median).toBe(4 << 20);
+    expect(errors).toBe(0);
+    expect(positive(quiet.p99.median) && positive(reclaiming.p99.median)).toBe(true);
+  });
+
+  it("12. keyed produce: every configuration acknowledged records, all of them stored, over every partition", () => {
+    const { partitions, rows } = data<{
+      partitions: number;
+      rows: Array<{ label: string; recordsPerSecond: Spread; p99: Spread; partitionsHit: number; ackCheck: string }>;
+    }>("s12");
+    expect(rows).toHaveLength(4);
+    for (const row of rows) {
+      expect(positive(row.recordsPerSecond.median), row.label).toBe(true);
+      expect(positive(row.p99.median), row.label).toBe(true);
+      expect(row.ackCheck, row.label).toBe("ok");
+    }
+    // Batches of random keys reach every partition.
+    for (const row of rows.slice(1)) expect(row.partitionsHit, row.label).toBe(partitions);
   });
 });

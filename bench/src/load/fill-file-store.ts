@@ -37,8 +37,20 @@ export async function fillFileStore(params: FillFileStoreParams): Promise<FillFi
         lifetime: {},
         createdAt: Date.now(),
         fork: undefined,
+        retention: {},
+        inherited: undefined,
       };
-      creates.push(store.create(meta, { position: 0, data, producer: undefined, streamSeq: undefined, close: false }));
+      creates.push(
+        store.create(meta, {
+          position: 0,
+          data,
+          producer: undefined,
+          streamSeq: undefined,
+          close: false,
+          ts: Date.now(),
+          messages: 1,
+        }),
+      );
     }
     await Promise.all(creates);
   }

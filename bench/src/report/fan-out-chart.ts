@@ -11,6 +11,7 @@ const PANEL = { width: 440, height: 260, left: 62, right: 30, top: 34, bottom: 4
 const LEGEND_LINE = 18;
 const COLORS: Record<ServerId, string> = {
   rivulet: "#0b6bcb",
+  rivuletMemory: "#66a3e0",
   refFile: "#d1495b",
   refMemory: "#edae49",
   trivial: "#555",

@@ -1,7 +1,8 @@
-/** latest.md: machine, servers, the verdict summary, then a section per scenario. */
+/** A report's markdown (latest.md, subscriptions.md): machine, servers, the verdict summary, then a section per scenario. */
 import type { ScenarioResult, Table } from "../core/types.js";
 import { SERVER_KINDS } from "../servers/server-kinds.js";
 import type { Machine } from "./machine.js";
+import type { ReportFile } from "./reports.js";
 
 export interface RunInfo {
   readonly startedAt: string;
@@ -11,13 +12,19 @@ export interface RunInfo {
   readonly chartFile: string | undefined;
 }
 
-export function renderMarkdown(machine: Machine, run: RunInfo, scenarios: readonly ScenarioResult[]): string {
+export function renderMarkdown(
+  report: ReportFile,
+  machine: Machine,
+  run: RunInfo,
+  scenarios: readonly ScenarioResult[],
+): string {
   const lines: string[] = [];
-  lines.push("# Rivulet benchmarks", "");
+  lines.push(`# ${report.title}`, "");
   lines.push(
     `Taken ${run.startedAt} with \`${run.command}\`${run.quick ? " (**quick mode**: reduced sizes, one run each; not figures to quote)" : ""}, in ${run.minutes.toFixed(1)} minutes.`,
     "",
   );
+  for (const line of report.seeAlso) lines.push(line, "");
   lines.push("## Machine", "");
   lines.push(`- CPU: ${machine.cpuModel}, ${machine.vcpus} vCPUs`);
   lines.push(`- Memory: ${machine.memoryGiB} GiB; ${machine.kernel}; Node.js ${machine.node}`);
@@ -32,14 +39,10 @@ export function renderMarkdown(machine: Machine, run: RunInfo, scenarios: readon
     ...tableLines({
       title: "",
       columns: ["server", "what an acknowledged write means"],
-      rows: Object.values(SERVER_KINDS).map((kind) => [kind.label, kind.durability]),
+      rows: report.servers.map((id) => [SERVER_KINDS[id].label, SERVER_KINDS[id].durability]),
     }),
   );
-  lines.push(
-    "",
-    "Rivulet runs as the real binary (`rivulet serve`, file store, default `--durability fsync`: every 2xx is sent after the write-ahead log is fdatasynced; concurrent writes share one fsync). The reference implementation is the baseline users would otherwise pick.",
-    "",
-  );
+  lines.push("", report.about, "");
   lines.push("## Targets", "");
   const verdictRows = scenarios.flatMap((s) =>
     s.verdicts.map((v) => [s.title.split(".")[0]!, v.target, v.measured, verdictText(v.pass)]),

@@ -43,6 +43,7 @@ export function onServer(context: ScenarioContext, server: RunningServer): Scena
       origin: server.url,
       headers: {},
       serverPid: server.pid,
+      root: STREAM_BASE.slice(0, -1),
       path: (name) => `${STREAM_BASE}${name}`,
       created: () => {},
       createdRange: () => {},

@@ -17,8 +17,14 @@ export interface LaunchOptions {
   readonly logLevel?: string;
   /** Write a V8 CPU profile of the server into this directory when it stops. */
   readonly cpuProfileDir?: string;
+  /** Let webhooks reach receivers on this machine (subscriptions). */
+  readonly webhooks?: boolean;
   /** How long start-up (including recovery) may take. */
   readonly readyTimeoutMs?: number;
+  /** More `rivulet serve` flags (Rivulet only), e.g. `--segment-size`. */
+  readonly serveFlags?: readonly string[];
+  /** Rivulet's `--config` file. */
+  readonly configFile?: string;
 }
 
 export interface RunningServer {
@@ -45,7 +51,10 @@ export async function launchServer(id: ServerId, options: LaunchOptions = {}): P
       dataDir: options.dataDir ?? "",
       durability: options.durability ?? "fsync",
       logLevel: options.logLevel ?? "warn",
+      webhooks: options.webhooks ?? false,
+      configFile: options.configFile,
     }),
+    ...(id === "rivulet" ? (options.serveFlags ?? []) : []),
   ];
   const started = performance.now();
   const child = track(spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] }));

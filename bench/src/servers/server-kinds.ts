@@ -27,6 +27,12 @@ export const SERVER_KINDS: Record<ServerId, ServerKind> = {
     durability: "fsync before ack, group commit",
     usesDataDir: true,
   },
+  rivuletMemory: {
+    id: "rivuletMemory",
+    label: "Rivulet (memory store)",
+    durability: "none (memory)",
+    usesDataDir: false,
+  },
   refFile: {
     id: "refFile",
     label: `reference (${REFERENCE_NAME}, file-backed)`,
@@ -53,29 +59,37 @@ export interface ServerArgs {
   readonly durability: string;
   /** Rivulet only. */
   readonly logLevel: string;
+  /** Webhooks may reach receivers on this machine (127.0.0.1): Rivulet's allow-list, the reference's switch. */
+  readonly webhooks: boolean;
+  /** Rivulet only: a config file. */
+  readonly configFile?: string | undefined;
 }
+
+/** What Rivulet lets webhooks reach when `webhooks` is on (PROTOCOL §12.8: loopback is refused by default). */
+const LOCAL_WEBHOOKS = "127.0.0.1,localhost";
 
 /** node arguments that start the server (relative to the repository root). */
 export function serverArgs(id: ServerId, args: ServerArgs): string[] {
   switch (id) {
     case "rivulet":
-      return [
-        "packages/cli/bin/rivulet.js",
-        "serve",
-        "--port",
-        "0",
-        "--data-dir",
-        args.dataDir,
-        "--durability",
-        args.durability,
-        "--log-level",
-        args.logLevel,
-      ];
+      return [...rivulet(args), "--data-dir", args.dataDir, "--durability", args.durability];
+    case "rivuletMemory":
+      return [...rivulet(args), "--store", "memory"];
     case "refFile":
-      return ["bench/src/servers/reference-server.mjs", "--data-dir", args.dataDir];
+      return ["bench/src/servers/reference-server.mjs", "--data-dir", args.dataDir, ...referenceWebhooks(args)];
     case "refMemory":
-      return ["bench/src/servers/reference-server.mjs"];
+      return ["bench/src/servers/reference-server.mjs", ...referenceWebhooks(args)];
     case "trivial":
       return ["bench/src/servers/trivial-server.mjs"];
   }
+}
+
+function rivulet(args: ServerArgs): string[] {
+  const webhooks = args.webhooks ? ["--webhook-allow", LOCAL_WEBHOOKS] : [];
+  const config = args.configFile ? ["--config", args.configFile] : [];
+  return ["packages/cli/bin/rivulet.js", "serve", "--port", "0", "--log-level", args.logLevel, ...webhooks, ...config];
+}
+
+function referenceWebhooks(args: ServerArgs): string[] {
+  return args.webhooks ? ["--webhooks"] : [];
 }

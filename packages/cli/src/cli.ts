@@ -14,7 +14,10 @@ import { forkCommand } from "./commands/fork.js";
 import { headCommand } from "./commands/head.js";
 import { lsCommand } from "./commands/ls.js";
 import { readCommand } from "./commands/read.js";
+import { retentionCommand } from "./commands/retention.js";
+import { subCommand } from "./commands/sub.js";
 import { tailCommand } from "./commands/tail.js";
+import { trimCommand } from "./commands/trim.js";
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
 import { failureDetails, failureLine, oneLine } from "./failure.js";
 import { exitQuietlyOnBrokenPipe } from "./output/stdout.js";
@@ -39,6 +42,7 @@ Examples:
   echo '{"text":"hi"}' | rivulet append chat
   rivulet tail chat --from -1
   rivulet ls
+  rivulet sub create orders --webhook https://hooks.example.com/orders --pattern 'orders/*'
   rivulet fsck --data-dir ./data
 
 Run "rivulet <command> --help" for a command's options and examples.`;
@@ -53,7 +57,10 @@ const CLIENT_COMMANDS: (() => Command)[] = [
   closeCommand,
   deleteCommand,
   forkCommand,
+  retentionCommand,
+  trimCommand,
   lsCommand,
+  subCommand,
   benchCommand,
 ];
 
@@ -77,14 +84,24 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
     program.addCommand(fsckCommand());
   }
   for (const command of clients) program.addCommand(command);
-  for (const command of [program, ...program.commands]) {
-    const name = command === program ? "rivulet" : `rivulet ${command.name()}`;
+  for (const command of withSubcommands(program)) {
+    const name = commandPath(command);
     command.exitOverride().configureOutput({
       // Commander's usage errors get the same one-line shape as every other failure.
       outputError: (message, write) => write(`${paint(oneLine("USAGE", message))} (see ${name} --help)\n`),
     });
   }
   return program;
+}
+
+/** The command and all beneath it (`rivulet sub create` is two levels down). */
+function withSubcommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(withSubcommands)];
+}
+
+/** `rivulet sub create`, for usage errors. */
+function commandPath(command: Command): string {
+  return command.parent ? `${commandPath(command.parent)} ${command.name()}` : command.name();
 }
 
 /** Runs the CLI and resolves to the process exit code. */

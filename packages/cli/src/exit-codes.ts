@@ -24,6 +24,7 @@ const BY_STREAM_CODE: Record<StreamErrorCode, number> = {
   INVALID_ARGUMENT: EXIT.usage,
   BAD_REQUEST: EXIT.usage,
   PAYLOAD_TOO_LARGE: EXIT.usage,
+  UNSUPPORTED: EXIT.usage,
   NOT_FOUND: EXIT.notFound,
   GONE: EXIT.notFound,
   ALREADY_EXISTS: EXIT.conflict,
@@ -32,6 +33,7 @@ const BY_STREAM_CODE: Record<StreamErrorCode, number> = {
   SEQUENCE_CONFLICT: EXIT.conflict,
   STALE_EPOCH: EXIT.conflict,
   SEQUENCE_GAP: EXIT.conflict,
+  TAIL_MISMATCH: EXIT.conflict,
   UNAUTHORIZED: EXIT.auth,
   FORBIDDEN: EXIT.auth,
   SERVER_ERROR: EXIT.unavailable,
@@ -40,6 +42,17 @@ const BY_STREAM_CODE: Record<StreamErrorCode, number> = {
   RATE_LIMITED: EXIT.unavailable,
   PARSE_ERROR: EXIT.unavailable,
   ABORTED: EXIT.interrupted,
+  INVALID_SUBSCRIPTION: EXIT.usage,
+  WEBHOOK_URL_REJECTED: EXIT.usage,
+  WEBHOOK_URL_TOO_LONG: EXIT.usage,
+  PATTERN_TOO_COMPLEX: EXIT.usage,
+  TOO_MANY_SUBSCRIPTION_STREAMS: EXIT.usage,
+  INVALID_ACK: EXIT.usage,
+  SUBSCRIPTION_EXISTS: EXIT.conflict,
+  FENCED: EXIT.conflict,
+  ALREADY_CLAIMED: EXIT.conflict,
+  SUBSCRIPTION_LIMIT_REACHED: EXIT.unavailable,
+  WEBHOOK_REJECTED: EXIT.auth,
 };
 
 export function exitCodeFor(error: unknown): number {
@@ -53,15 +66,21 @@ export function exitCodeFor(error: unknown): number {
 export const EXIT_CODES_HELP = `Exit codes:
   0    success (tail: the stream was closed)
   1    usage: bad arguments or input, or a request the server refused as invalid
-       (USAGE, INVALID_ARGUMENT, INPUT, BAD_REQUEST, PAYLOAD_TOO_LARGE); serve could not
-       listen on --host/--port (CANNOT_LISTEN); also INTERNAL, a bug in rivulet
-  2    not found: no such stream, or it is gone (NOT_FOUND, GONE)
+       (USAGE, INVALID_ARGUMENT, INPUT, BAD_REQUEST, PAYLOAD_TOO_LARGE), or one the
+       server lacks the extension for (UNSUPPORTED); serve could not listen on
+       --host/--port (CANNOT_LISTEN); also INTERNAL, a bug in rivulet;
+       sub: INVALID_SUBSCRIPTION, WEBHOOK_URL_REJECTED, WEBHOOK_URL_TOO_LONG,
+       PATTERN_TOO_COMPLEX, TOO_MANY_SUBSCRIPTION_STREAMS, INVALID_ACK
+  2    not found: no such stream or subscription, or it is gone (NOT_FOUND, GONE)
   3    conflict: exists with another configuration, content type mismatch, stream
-       closed, producer fenced or out of sequence (ALREADY_EXISTS, CONFIG_CONFLICT,
-       STREAM_CLOSED, STALE_EPOCH, SEQUENCE_GAP, SEQUENCE_CONFLICT)
-  4    auth: UNAUTHORIZED, FORBIDDEN
-  5    server or network: SERVER_ERROR, NETWORK, TIMEOUT, RATE_LIMITED, PARSE_ERROR;
-       serve: the data directory is in use by another process (DATA_DIR_LOCKED)
+       closed, producer fenced or out of sequence, tail not where expected
+       (ALREADY_EXISTS, CONFIG_CONFLICT, STREAM_CLOSED, STALE_EPOCH, SEQUENCE_GAP,
+       SEQUENCE_CONFLICT, TAIL_MISMATCH); sub: SUBSCRIPTION_EXISTS, FENCED,
+       ALREADY_CLAIMED
+  4    auth: UNAUTHORIZED, FORBIDDEN, WEBHOOK_REJECTED
+  5    server or network: SERVER_ERROR, NETWORK, TIMEOUT, RATE_LIMITED, PARSE_ERROR,
+       SUBSCRIPTION_LIMIT_REACHED; serve: the data directory is in use by another
+       process (DATA_DIR_LOCKED)
   6    damaged data directory: fsck found damage, or serve refused to start (DATA_CORRUPTED)
   7    fsck --repair repaired damage (its report says what was dropped)
   130  interrupted (Ctrl-C)`;

@@ -1,6 +1,23 @@
 /** The settings of `rivulet serve`: their flags, environment variables, parsers and defaults. */
 import { readFile } from "node:fs/promises";
-import { type AuthOptions, DEFAULT_PORT, DEFAULTS, type Durability, LISTEN_DEFAULTS } from "@rivulet/server";
+import {
+  type AuthOptions,
+  checkPublicUrl,
+  checkWebhookAllowList,
+  DEFAULT_PORT,
+  DEFAULT_SEGMENT_BYTES,
+  DEFAULTS,
+  type Durability,
+  type GroupSettings,
+  LISTEN_DEFAULTS,
+  resolveGroupSettings,
+  resolveSubscriptionSettings,
+  resolveTopicSettings,
+  resolveTransactionSettings,
+  type SubscriptionSettings,
+  type TopicSettings,
+  type TransactionSettings,
+} from "@rivulet/server";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { usage } from "./failure.js";
 import type { AuthSettings } from "./serve-auth.js";
@@ -34,9 +51,22 @@ export interface ServeSettings extends AuthSettings {
   bodyIdleTimeout: number;
   slowReaderTimeout: number;
   maxHeaderSize: number;
+  retentionMs: number;
+  retentionBytes: number;
+  segmentSize: number;
   pidFile?: string;
   ui: boolean;
   otel?: boolean;
+  webhookAllow: string[];
+  publicUrl?: string;
+  /** Subscription limits and delivery tuning: only from the config file's `subscriptions` object. */
+  subscriptions?: SubscriptionSettings;
+  /** Topics' paths, limits and compaction: only from the config file's `topics` object. */
+  topics?: TopicSettings;
+  /** Consumer group timeouts and limits: only from the config file's `groups` object. */
+  groups?: GroupSettings;
+  /** Transaction limits (docs/kafka-layer.md): only from the config file's `transactions` object. */
+  transactions?: TransactionSettings;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
@@ -84,7 +114,65 @@ export function serveOptions(): Option[] {
     ),
     ...accessOptions(option),
     ...limitOptions(option),
+    ...retentionOptions(option),
+    ...subscriptionOptions(option),
   ];
+}
+
+/** Subscriptions (docs/subscriptions.md): where webhooks may go, and the URL callbacks come back to. */
+function subscriptionOptions(option: MakeOption): Option[] {
+  return [
+    option(
+      "--webhook-allow <targets>",
+      "hosts, addresses or CIDR ranges webhooks may reach although private, comma-separated (e.g. localhost,10.0.0.0/8)",
+      "RIVULET_WEBHOOK_ALLOW",
+    )
+      .argParser(parseWebhookAllow)
+      .default([] as string[], "none"),
+    option(
+      "--public-url <url>",
+      "the URL clients reach this server at, for webhook callback and JWKS URLs (default: from each request)",
+      "RIVULET_PUBLIC_URL",
+    ).argParser(parsePublicUrl),
+  ];
+}
+
+/** Retention (docs/extensions.md): server-wide defaults for streams without their own, and the unit it frees. */
+function retentionOptions(option: MakeOption): Option[] {
+  return [
+    option(
+      "--retention-ms <duration>",
+      "drop messages older than this from streams without their own retention (0 = keep everything)",
+      "RIVULET_RETENTION_MS",
+    )
+      .argParser(orZero(parseDuration))
+      .default(DEFAULTS.retentionMs, "0"),
+    option(
+      "--retention-bytes <size>",
+      "keep about this much of each stream without its own retention (0 = keep everything)",
+      "RIVULET_RETENTION_BYTES",
+    )
+      .argParser(orZero(parseSize))
+      .default(DEFAULTS.retentionBytes, "0"),
+    option(
+      "--segment-size <size>",
+      "file size of new streams' segments: retention frees whole segments (a multiple of 32KiB)",
+      "RIVULET_SEGMENT_SIZE",
+    )
+      .argParser(parseSegmentSize)
+      .default(DEFAULT_SEGMENT_BYTES, "64MiB"),
+  ];
+}
+
+/** `0` turns a setting off; anything else is parsed by `parse`. */
+function orZero(parse: (value: string) => number): (value: string) => number {
+  return (value) => (value.trim() === "0" ? 0 : parse(value));
+}
+
+function parseSegmentSize(value: string): number {
+  const size = parseSize(value);
+  if (size % (32 * 1024) !== 0) throw new InvalidArgumentError("must be a multiple of 32KiB");
+  return size;
 }
 
 type MakeOption = (flags: string, description: string, env: string) => Option;
@@ -207,12 +295,49 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
   }
   const options = new Map(serveOptions().map((option) => [option.attributeName(), option]));
   let auth: AuthOptions | undefined;
+  let subscriptions: SubscriptionSettings | undefined;
+  let topics: TopicSettings | undefined;
+  let groups: GroupSettings | undefined;
+  let transactions: TransactionSettings | undefined;
   for (const [key, value] of Object.entries(config)) {
     if (key === "auth") {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        throw usage(`auth in ${file} must be an object`);
+      auth = objectSetting(value, key, file) as AuthOptions;
+      continue;
+    }
+    if (key === "groups") {
+      groups = objectSetting(value, key, file) as GroupSettings;
+      try {
+        resolveGroupSettings(groups);
+      } catch (error) {
+        throw usage(`${(error as Error).message} (in ${file})`);
       }
-      auth = value as AuthOptions;
+      continue;
+    }
+    if (key === "subscriptions") {
+      subscriptions = objectSetting(value, key, file) as SubscriptionSettings;
+      try {
+        resolveSubscriptionSettings(subscriptions);
+      } catch (error) {
+        throw usage(`${(error as Error).message} (in ${file})`);
+      }
+      continue;
+    }
+    if (key === "transactions") {
+      transactions = objectSetting(value, key, file) as TransactionSettings;
+      try {
+        resolveTransactionSettings(transactions, Number.MAX_SAFE_INTEGER);
+      } catch (error) {
+        throw usage(`${(error as Error).message} (in ${file})`);
+      }
+      continue;
+    }
+    if (key === "topics") {
+      topics = objectSetting(value, key, file) as TopicSettings;
+      try {
+        resolveTopicSettings(topics);
+      } catch (error) {
+        throw usage(`${(error as Error).message} (in ${file})`);
+      }
       continue;
     }
     const option = options.get(key);
@@ -237,7 +362,43 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
     command.setOptionValueWithSource(key, parsed, "config");
   }
   const settings = command.opts() as ServeSettings;
-  return auth ? { ...settings, auth } : settings;
+  return {
+    ...settings,
+    ...(auth && { auth }),
+    ...(subscriptions && { subscriptions }),
+    ...(groups && { groups }),
+    ...(transactions && { transactions }),
+    ...(topics && { topics }),
+  };
+}
+
+function objectSetting(value: unknown, key: string, file: string): object {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw usage(`${key} in ${file} must be an object`);
+  }
+  return value;
+}
+
+function parseWebhookAllow(value: string): string[] {
+  const entries = value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  try {
+    checkWebhookAllowList(entries);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return entries;
+}
+
+function parsePublicUrl(value: string): string {
+  try {
+    checkPublicUrl(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
 }
 
 function parsePort(value: string): number {

@@ -14,7 +14,15 @@ const SIZE_UNITS: Record<string, number> = {
   gb: 1024 ** 3,
   gib: 1024 ** 3,
 };
-const TIME_UNITS: Record<string, number> = { "": 1, ms: 1, s: 1000, m: 60_000, min: 60_000 };
+const TIME_UNITS: Record<string, number> = {
+  "": 1,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  min: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 
 function parseWithUnit(value: string, units: Record<string, number>, what: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
@@ -30,9 +38,9 @@ export function parseSize(value: string): number {
   return parseWithUnit(value, SIZE_UNITS, "size (e.g. 1048576, 64k, 1MiB)");
 }
 
-/** Milliseconds; suffixes ms, s, m. */
+/** Milliseconds; suffixes ms, s, m, h, d. */
 export function parseDuration(value: string): number {
-  return parseWithUnit(value, TIME_UNITS, "duration (e.g. 500ms, 30s, 1m)");
+  return parseWithUnit(value, TIME_UNITS, "duration (e.g. 500ms, 30s, 1m, 7d)");
 }
 
 /** A whole number that may be 0 (a limit where 0 means "no limit"). */

@@ -17,6 +17,7 @@ const tokensFile = join(tmpdir(), `rivulet-bench-tokens-${process.pid}.json`);
 await writeFile(tokensFile, JSON.stringify([{ token: TOKEN, scopes: ["read", "write", "admin"], id: "bench" }]));
 const authServer = serverForFile(["--store", "memory", "--auth-tokens-file", tokensFile]);
 const smallBodyServer = serverForFile(["--store", "memory", "--max-body", "1KiB"]);
+const webhookServer = serverForFile(["--store", "memory", "--webhook-allow", "127.0.0.1"]);
 
 /** In front of `server`: passes every request through but refuses each DELETE with a 503. */
 let noDeletes: Server;
@@ -58,6 +59,11 @@ async function deleteAll(url: string, streams: Array<{ path: string }>): Promise
   expect(statuses.every((status) => status === 204)).toBe(true);
 }
 
+async function subscriptionsLeft(url: string): Promise<unknown[]> {
+  const listing = (await (await fetch(`${url}/v1/stream/__ds/subscriptions`)).json()) as { subscriptions: unknown[] };
+  return listing.subscriptions;
+}
+
 async function leftovers(url: string, extra: string[] = []): Promise<unknown[]> {
   const listed = await rivulet(["ls", "bench-", "--json", "--url", url, ...extra]);
   expect(listed.code, listed.stderr).toBe(0);
@@ -88,6 +94,17 @@ interface CatchUpFigure {
   appendedBytes: number;
   readBytes: number;
   readMegabytesPerSecond: number;
+}
+interface DeliveryFigure {
+  setup?: true;
+  phase: { kind: string };
+  acked: number;
+  delivered: number;
+  undelivered: number;
+  wakes: number;
+  appendsPerWake: number;
+  latencyMs: { p50: number; p99: number };
+  subscriptions: { created: number };
 }
 interface FanOutFigure {
   ramp?: true;
@@ -211,6 +228,51 @@ describe("rivulet bench", () => {
     expect(await leftovers(server.url)).toEqual([]);
   });
 
+  test("8. subscriptions against a server that lets webhooks reach 127.0.0.1: every append delivered, nothing left", {
+    timeout: 60_000,
+  }, async () => {
+    const { code, stdout, stderr } = await rivulet(
+      [
+        ...["bench", "--url", webhookServer.url, ...TINY, "--scenarios", "8", "--subscriptions", "3"],
+        ...["--verify-signatures", "--pid", String(webhookServer.pid), "--json"],
+      ],
+      { timeoutMs: 50_000 },
+    );
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { scenarios: Scenario[]; deleted: number };
+    expect(report.scenarios.map((s) => [s.name, s.failures])).toEqual([["subscriptions", 0]]);
+    const figures = report.scenarios[0]!.figures as DeliveryFigure[];
+    const windows = figures.filter((figure) => !figure.setup);
+    expect(windows.map((w) => w.phase.kind)).toEqual(["rate", "peak"]);
+    for (const window of windows) {
+      expect(window.acked).toBeGreaterThan(0);
+      expect(window).toMatchObject({ delivered: window.acked, undelivered: 0, unanswered: 0 });
+      expect(window.wakes).toBeGreaterThan(0);
+      expect(window.appendsPerWake).toBeGreaterThanOrEqual(1);
+      expect(window.latencyMs.p50).toBeLessThanOrEqual(window.latencyMs.p99);
+    }
+    expect(figures.find((figure) => figure.setup)?.subscriptions.created).toBe(3);
+    // probe + 30 streams (10 per subscription)
+    expect(report.deleted).toBe(31);
+    expect(await leftovers(webhookServer.url)).toEqual([]);
+    expect(await subscriptionsLeft(webhookServer.url)).toEqual([]);
+  });
+
+  test("8. subscriptions against a server that refuses local webhooks: SERVER_ERROR saying why, exit 5, nothing left", {
+    timeout: 60_000,
+  }, async () => {
+    const { code, stdout, stderr } = await rivulet([
+      ...["bench", "--url", server.url, ...TINY, "--scenarios", "subscriptions", "--subscriptions", "2"],
+    ]);
+    expect(code).toBe(5);
+    expect(stderr).toMatch(errorLine("SERVER_ERROR"));
+    expect(stderr).toMatch(/subscriptions: 1 failures; first: created 0 of 2 subscriptions: PUT \S+ answered 400/);
+    expect(stdout).toMatch(/^8\. Webhook delivery/m);
+    expect(await leftovers(server.url)).toEqual([]);
+    expect(await subscriptionsLeft(server.url)).toEqual([]);
+  });
+
   test("--keep leaves the run's streams", { timeout: 60_000 }, async () => {
     const { code } = await rivulet(["bench", "--url", server.url, ...TINY, "--scenarios", "creates", "--keep"]);
     expect(code).toBe(0);
@@ -279,6 +341,8 @@ describe("rivulet bench", () => {
   test.each([
     [["--scenarios", "restart"], /unknown scenario "restart"; choose from all, appends, producer/],
     [["--scenarios", "7"], /7 needs to restart the server/],
+    [["--scenarios", "9"], /unknown scenario "9"; .* or 1-5, 8 /],
+    [["--subscriptions", "0"], /--subscriptions/],
     [["--streams", "1,x"], /positive whole numbers separated by commas/],
     [["--size", "8"], /at least 16 bytes/],
     [["--pid", "999999999"], /no process 999999999 on this machine/],

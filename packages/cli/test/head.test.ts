@@ -7,7 +7,7 @@ const server = serverForFile();
 const cli = (...args: string[]) => rivulet([...args, "--url", server.url]);
 
 describe.concurrent("rivulet head", () => {
-  test("--json: url, content type, tail offset, closure and lifetime", async () => {
+  test("--json: url, content type, offsets, closure, lifetime, message count and retention", async () => {
     const name = uniqueName("meta");
     await createStream(server.url, name, { contentType: "text/plain", ttlSeconds: 90, body: "abc" });
     const { code, stdout } = await cli("head", name, "--json");
@@ -19,6 +19,10 @@ describe.concurrent("rivulet head", () => {
       closed: false,
       ttlSeconds: 90,
       expiresAt: null,
+      earliestOffset: "0000000000000000_0000000000000000",
+      nextSeq: 1,
+      retentionMs: null,
+      retentionBytes: null,
     });
   });
 
@@ -35,6 +39,9 @@ describe.concurrent("rivulet head", () => {
         "closed       yes",
         "ttl          -",
         "expires at   -",
+        "earliest     0000000000000000_0000000000000000",
+        "next seq     0",
+        "retention    -",
         "",
       ].join("\n"),
     );

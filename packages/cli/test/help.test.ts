@@ -5,7 +5,20 @@
 import { describe, expect, test } from "vitest";
 import { errorLine, rivulet } from "./support/cli-process.js";
 
-const CLIENT_COMMANDS = ["create", "append", "read", "tail", "head", "close", "delete", "fork", "ls", "bench"];
+const CLIENT_COMMANDS = [
+  "create",
+  "append",
+  "read",
+  "tail",
+  "head",
+  "close",
+  "delete",
+  "fork",
+  "retention",
+  "trim",
+  "ls",
+  "bench",
+];
 
 describe.concurrent("rivulet --help", () => {
   test("lists every command, the --url rule, the environment and the exit codes", async () => {

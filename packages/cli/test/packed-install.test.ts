@@ -170,6 +170,7 @@ const CLIENT_SCRIPT = `
 import { createClient, DurableStream } from "@rivulet/client";
 import { Consumer } from "@rivulet/client/consumer";
 import { FileOffsetStore } from "@rivulet/client/node";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import { readFile } from "node:fs/promises";
 
 const url = process.argv[2] + "/v1/stream/orders";
@@ -177,7 +178,7 @@ const events = await DurableStream.create({ url, contentType: "application/json"
 const { offset } = await events.appendJson({ type: "order.created", id: 1 });
 console.log("appended up to " + offset);
 
-const producer = events.producer("order-service-1");
+const producer = new IdempotentProducer(events, "order-service-1");
 producer.append({ type: "order.paid", id: 1 });
 await producer.close({ closeStream: true, finalItem: { type: "order.shipped", id: 1 } });
 
@@ -207,9 +208,12 @@ console.log("head: " + head.offset + (head.closed ? " closed" : ""));
 
 /** Every public entry point, used with types a user would write. */
 const TYPES_CHECK = `
-import { type Batch, createClient, DurableStream, isStreamError, type StreamError } from "@rivulet/client";
+import { type Batch, createClient, DurableStream, isStreamError, type StreamError, type StreamRecord } from "@rivulet/client";
+import { getRetention, type RetentionSettings } from "@rivulet/client/admin";
 import { Consumer } from "@rivulet/client/consumer";
 import { FileOffsetStore } from "@rivulet/client/node";
+import { startWorker, subscriptions, type Wake, webhookReceiver } from "@rivulet/client/subscriptions";
+import { type FlushResult, IdempotentProducer } from "@rivulet/client/producer";
 import { type ClosedLoopResult, ms } from "@rivulet/load";
 import { formatOffset } from "@rivulet/protocol";
 import { createFetchHandler, MemoryStore, ProtocolApp, type RivuletServer, startServer } from "@rivulet/server";
@@ -229,5 +233,14 @@ const consumer = new Consumer<{ id: number }>({ stream: orders, offsetStore: sto
   const ids: number[] = batch.items.map((item) => item.id);
   void ids;
 } });
-export { batches, consumer, failed, handler, offset, peak };
+const subs = subscriptions({ baseUrl: server.url + "/v1/stream" });
+const handle = async (wake: Wake): Promise<void> => {
+  for (const pending of wake.streams) for await (const batch of await wake.read(pending)) void batch.items;
+};
+const onWebhook: (request: Request) => Promise<Response> = webhookReceiver(subs, handle).fetch;
+const worker = startWorker(subs, "jobs", handle, { concurrency: 2 });
+const flushed: Promise<FlushResult> = new IdempotentProducer(orders, "p").flush();
+const records: AsyncIterable<StreamRecord<number>> = (await stream.stream<number>({ records: true })).records();
+const retention: Promise<RetentionSettings> = getRetention(orders);
+export { batches, consumer, failed, flushed, handler, offset, onWebhook, peak, records, retention, worker };
 `;

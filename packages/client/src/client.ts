@@ -30,7 +30,7 @@ export interface HandleOptions {
 export class StreamClient {
   /** The base URL paths are resolved against, without a trailing slash. */
   readonly baseUrl: string | undefined;
-  readonly #shared: Omit<Endpoint, "url" | "contentType">;
+  readonly #shared: Omit<Endpoint, "url" | "contentType" | "baseUrl">;
 
   constructor(options: CreateClientOptions = {}) {
     this.baseUrl = options.baseUrl === undefined ? undefined : checkBaseUrl(options.baseUrl);
@@ -51,7 +51,7 @@ export class StreamClient {
   stream(path: string | URL, options: HandleOptions = {}): DurableStream {
     const url = resolvePath(this.baseUrl, path);
     const handleOptions = options.contentType === undefined ? { url } : { url, contentType: options.contentType };
-    return new DurableStream(handleOptions, this.#shared);
+    return new DurableStream(handleOptions, { ...this.#shared, baseUrl: this.baseUrl });
   }
 
   /** Creates the stream at `path` (idempotent unless `exclusive`) and returns its handle. */
@@ -101,7 +101,7 @@ function resolvePath(baseUrl: string | undefined, path: string | URL): string {
 }
 
 /** The token as an Authorization header beneath the configured headers, which may override it. */
-function withToken(headers: DynamicRecord | undefined, token: DynamicValue): DynamicRecord {
+export function withToken(headers: DynamicRecord | undefined, token: DynamicValue): DynamicRecord {
   const authorization = async () => {
     const value = typeof token === "function" ? await token() : token;
     return value === undefined ? undefined : `Bearer ${value}`;

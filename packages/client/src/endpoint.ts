@@ -17,6 +17,8 @@ export interface Endpoint {
   readonly transport: Transport;
   /** @internal */
   readonly retry: RetryPolicy;
+  /** The client's base URL, when the handle came from a client that has one (capabilities live under it). */
+  readonly baseUrl?: string | undefined;
 }
 
 /** A stream URL plus client options: what a handle is made from. */

@@ -36,7 +36,33 @@ export type StreamErrorCode =
   /** The API was used in a way that cannot work (e.g. `json()` on a live read). */
   | "USAGE"
   /** An option or argument has a value that cannot work (a usage error found at once); see `InvalidArgumentError`. */
-  | "INVALID_ARGUMENT";
+  | "INVALID_ARGUMENT"
+  // Subscriptions (`@rivulet/client/subscriptions`, PROTOCOL §6–7): the server's own codes.
+  /** A subscription id or configuration the server refused; the message names the field. */
+  | "INVALID_SUBSCRIPTION"
+  /** A webhook URL refused to prevent server-side request forgery (PROTOCOL §12.8). */
+  | "WEBHOOK_URL_REJECTED"
+  | "WEBHOOK_URL_TOO_LONG"
+  /** A glob pattern longer, deeper or with more wildcards than the server accepts. */
+  | "PATTERN_TOO_COMPLEX"
+  /** More streams for one subscription than the server accepts. */
+  | "TOO_MANY_SUBSCRIPTION_STREAMS"
+  /** An ack for a stream the subscription does not link, or an offset outside it. */
+  | "INVALID_ACK"
+  /** The subscription id exists with a different configuration (PROTOCOL §6.2). */
+  | "SUBSCRIPTION_EXISTS"
+  /** The server holds as many subscriptions as it may. */
+  | "SUBSCRIPTION_LIMIT_REACHED"
+  /** The wake is no longer current: a newer generation fenced it (PROTOCOL §7.3). */
+  | "FENCED"
+  /** Another worker holds the subscription's lease; see `AlreadyClaimedError`. */
+  | "ALREADY_CLAIMED"
+  /** A webhook request failed verification (signature, key, time, body); see `WebhookRejectedError`. */
+  | "WEBHOOK_REJECTED"
+  /** A conditional append found another tail than it expected; nothing was written. See `TailMismatchError`. */
+  | "TAIL_MISMATCH"
+  /** The server lacks the protocol extension a call needs (docs/extensions.md); nothing was sent that it could misread. */
+  | "UNSUPPORTED";
 
 /** Codes whose failures may succeed when tried again unchanged. */
 const RETRYABLE_CODES: ReadonlySet<StreamErrorCode> = new Set(["RATE_LIMITED", "SERVER_ERROR", "NETWORK", "TIMEOUT"]);
@@ -118,6 +144,24 @@ export class GoneError extends StreamError {
   }
 }
 
+/** A conditional append (`expectedOffset`, `expectedSeq`) found the stream's tail elsewhere; nothing was written. */
+export class TailMismatchError extends StreamError {
+  /** The stream's tail offset when the append was refused (`Stream-Next-Offset` of the 412). */
+  readonly currentOffset: string | undefined;
+  /** The seq the stream's next message gets (`Stream-Next-Seq` of the 412). */
+  readonly currentSeq: number | undefined;
+
+  constructor(
+    message: string,
+    details: StreamErrorDetails & { currentOffset: string | undefined; currentSeq: number | undefined },
+  ) {
+    super("TAIL_MISMATCH", message, details);
+    this.name = "TailMismatchError";
+    this.currentOffset = details.currentOffset;
+    this.currentSeq = details.currentSeq;
+  }
+}
+
 /** A write or fork disagreed with the stream's configuration, most often its content type. */
 export class ConfigConflictError extends StreamError {
   /** The stream's content type (for a fork, the source's), when it could be learned. */
@@ -179,6 +223,11 @@ export function usageError(url: string, message: string): StreamError {
 /** A write that needs the stream's content type before anything has told it. */
 export function unknownContentType(url: string): StreamError {
   return usageError(url, "Unknown content type: create() or connect() the stream first, or pass contentType");
+}
+
+/** The server does not support `extension` (by its capabilities, or by an answer that ignored the request for it). */
+export function unsupported(url: string, extension: string, what: string): StreamError {
+  return new StreamError("UNSUPPORTED", `The server does not support ${what} (extension "${extension}")`, { url });
 }
 
 export function parseError(url: string, message: string, cause?: unknown): StreamError {

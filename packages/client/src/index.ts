@@ -1,7 +1,7 @@
 /**
  * `@rivulet/client`: an isomorphic Durable Streams client (fetch, ReadableStream, AbortSignal;
- * no Node built-ins). The consumer is in `@rivulet/client/consumer`, Node-only extras in
- * `@rivulet/client/node`.
+ * no Node built-ins). The idempotent producer is in `@rivulet/client/producer`, the consumer
+ * in `@rivulet/client/consumer`, Node-only extras in `@rivulet/client/node`.
  */
 export { type CreateClientOptions, createClient, type HandleOptions, StreamClient } from "./client.js";
 export {
@@ -14,6 +14,7 @@ export {
   StreamClosedError,
   StreamError,
   type StreamErrorCode,
+  TailMismatchError,
 } from "./errors.js";
 export type { BodyInput, StreamSource } from "./handle/body.js";
 export { DurableStream, type DurableStreamOptions, type ForkResult } from "./handle/durable-stream.js";
@@ -47,13 +48,6 @@ export {
 } from "./observability/log-events.js";
 export { compareOffsets, OFFSET_BEGINNING, OFFSET_NOW } from "./offsets.js";
 export type { ClientOptions, DynamicRecord, DynamicValue, FetchLike, MaybePromise } from "./options.js";
-export { IdempotentProducer } from "./producer/idempotent-producer.js";
-export type {
-  FlushResult,
-  ProducerCloseOptions,
-  ProducerCloseResult,
-  ProducerOptions,
-} from "./producer/producer-options.js";
 export type { Batch } from "./read/batch.js";
 export type { ReadOnceOptions } from "./read/read-once.js";
 export { type StreamOptions, stream } from "./read/read-only.js";
@@ -63,7 +57,10 @@ export type {
   LiveMode,
   ReadErrorHandler,
   ReadOptions,
+  StartOffset,
 } from "./read/read-options.js";
+export type { RecordsOption, StreamRecord } from "./read/records.js";
 export { StreamResponse } from "./read/response.js";
+export type { TimeLookup } from "./read/start.js";
 export type { BatchHandler, SubscribeOptions, Subscription } from "./read/subscribe.js";
 export { DEFAULT_RETRY, type RetryOptions } from "./retry.js";

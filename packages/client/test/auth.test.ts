@@ -3,6 +3,7 @@
  * headers, and 401/403 surfacing as the typed UNAUTHORIZED and FORBIDDEN errors.
  */
 import { DurableStream, isStreamError, type StreamError } from "@rivulet/client";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
 
@@ -81,7 +82,7 @@ test("the producer uses the handle's credentials", async () => {
   const url = server.streamUrl("producer");
   const handle = new DurableStream({ url, headers: { authorization: `Bearer ${WRITER}` } });
   await handle.create({ contentType: "application/json" });
-  const producer = handle.producer("p1", { lingerMs: 1 });
+  const producer = new IdempotentProducer(handle, "p1", { lingerMs: 1 });
   producer.append({ n: 1 });
   producer.append({ n: 2 });
   await producer.flush();

@@ -1,8 +1,10 @@
 /**
  * The browser bundle budget. Everything `@rivulet/client` exports, bundled for browsers and
  * minified by esbuild (as `npx esbuild packages/client/src/index.ts --bundle --minify
- * --format=esm` does), stays under 50 KB. The consumer (`@rivulet/client/consumer`) is its own
- * entry point: an app that consumes loads both, which is checked to stay free of Node too.
+ * --format=esm` does), stays under 50 KB. The idempotent producer (`@rivulet/client/producer`),
+ * the consumer (`@rivulet/client/consumer`) and subscriptions (`@rivulet/client/subscriptions`)
+ * are entry points of their own: an app that uses one loads it with the main entry, and each
+ * pair is checked to stay free of Node too.
  */
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -36,8 +38,13 @@ describe("browser bundle", () => {
     expect(await minifiedSize("index")).toBeLessThan(LIMIT_BYTES);
   });
 
-  it("the main and consumer entries together build for browsers", async () => {
-    const both = await minifiedSize("index", "consumer");
+  it.each(["producer", "consumer"])("the main and %s entries together build for browsers", async (entry) => {
+    const both = await minifiedSize("index", entry);
+    expect(both).toBeGreaterThan(await minifiedSize("index"));
+  });
+
+  it("the main and subscriptions entries together build for browsers", async () => {
+    const both = await minifiedSize("index", "subscriptions");
     expect(both).toBeGreaterThan(await minifiedSize("index"));
   });
 });

@@ -1,5 +1,6 @@
 /** createClient: one configuration and transport, handles by path. Against a real server. */
 import { type ClientEvent, createClient, DurableStream, InvalidArgumentError, StreamClient } from "@rivulet/client";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FaultProxy, startFaultProxy } from "./support/fault-proxy.js";
 import { startTestServer, type TestServer, uniqueName } from "./support/server.js";
@@ -42,7 +43,7 @@ describe("createClient", () => {
     expect(again.contentType).toBe("application/json");
     expect(await (await again.stream()).json()).toEqual([{ id: 42 }]);
     // Producers and consumers made from client handles use the same transport.
-    const producer = again.producer("p");
+    const producer = new IdempotentProducer(again, "p");
     producer.append({ id: 43 });
     await producer.close();
     const urls = new Set(events.filter((e) => e.type === "request:end").map((e) => e.type === "request:end" && e.url));

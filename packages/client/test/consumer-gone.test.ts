@@ -1,8 +1,8 @@
 /**
- * 410 Gone recovery in the consumer. The server keeps all data for now (no retention yet),
- * so a fault proxy in front of a real server answers the 410 a retaining server would send:
- * `Stream-Earliest-Offset` naming where retained data begins, and an error code in the body.
- * A test against real retention belongs beside these, in its own describe block.
+ * 410 Gone recovery in the consumer, with the 410 injected by a fault proxy in front of a
+ * real server: `Stream-Earliest-Offset` naming where retained data begins, and an error code in
+ * the body, at exactly the read a test chooses. consumer-retention.test.ts runs the consumer
+ * against a server whose retention really trims while it reads.
  */
 import { type ClientEvent, DurableStream, GoneError, logEvents } from "@rivulet/client";
 import { Consumer, MemoryOffsetStore } from "@rivulet/client/consumer";

@@ -5,6 +5,7 @@ import {
   StaleEpochError,
   StreamClosedError,
   type StreamErrorCode,
+  TailMismatchError,
 } from "@rivulet/client";
 import { describe, expect, it } from "vitest";
 import { errorFromFetchFailure, errorFromResponse, type Operation } from "../src/http/error-mapping.js";
@@ -28,6 +29,7 @@ describe("errorFromResponse", () => {
     [405, "BAD_REQUEST", false],
     [408, "TIMEOUT", true],
     [410, "GONE", false],
+    [412, "TAIL_MISMATCH", false],
     [413, "PAYLOAD_TOO_LARGE", false],
     [429, "RATE_LIMITED", true],
     [500, "SERVER_ERROR", true],
@@ -95,6 +97,14 @@ describe("errorFromResponse", () => {
     const error = map(410, { "stream-earliest-offset": "0_7" }, body) as GoneError;
     expect(error.earliestOffset).toBe("0_7");
     expect(error.serverCode).toBe("OFFSET_GONE");
+  });
+
+  it("a 412 is TAIL_MISMATCH carrying the tail it found; without the headers, undefined", () => {
+    const headers = { "stream-next-offset": "0_9", "stream-next-seq": "4" };
+    const error = map(412, headers, serverBody("TAIL_MISMATCH")) as TailMismatchError;
+    expect(error).toBeInstanceOf(TailMismatchError);
+    expect(error).toMatchObject({ currentOffset: "0_9", currentSeq: 4, serverCode: "TAIL_MISMATCH" });
+    expect(map(412, { "stream-next-seq": "x" })).toMatchObject({ currentOffset: undefined, currentSeq: undefined });
   });
 
   it("every error keeps the response's headers", () => {

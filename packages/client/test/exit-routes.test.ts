@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { DurableStream } from "@rivulet/client";
 import { flushOnExit } from "@rivulet/client/node";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
 
@@ -97,7 +98,10 @@ describe("queued items at process end, route by route", () => {
 
 describe("flushOnExit", () => {
   it("hooks the exit paths, and the function it returns unhooks them", async () => {
-    const producer = new DurableStream({ url: server.streamUrl("hooks"), contentType: "text/plain" }).producer("p");
+    const producer = new IdempotentProducer(
+      new DurableStream({ url: server.streamUrl("hooks"), contentType: "text/plain" }),
+      "p",
+    );
     const events = ["SIGTERM", "SIGINT", "beforeExit", "exit", "uncaughtException"] as const;
     const before = events.map((event) => process.listenerCount(event));
     const remove = flushOnExit(producer, { uncaughtException: true });
@@ -107,7 +111,10 @@ describe("flushOnExit", () => {
   });
 
   it("refuses options that cannot work", () => {
-    const producer = new DurableStream({ url: server.streamUrl("bad"), contentType: "text/plain" }).producer("p");
+    const producer = new IdempotentProducer(
+      new DurableStream({ url: server.streamUrl("bad"), contentType: "text/plain" }),
+      "p",
+    );
     expect(() => flushOnExit(producer, { timeoutMs: 0 })).toThrow(expect.objectContaining({ option: "timeoutMs" }));
     expect(() => flushOnExit(producer, { onUnsent: "log" as never })).toThrow(
       expect.objectContaining({ option: "onUnsent" }),

@@ -5,6 +5,7 @@
 
 import { DurableStreamTestServer } from "@durable-streams/server";
 import { type Batch, DurableStream, type LiveMode, StaleEpochError, StreamClosedError } from "@rivulet/client";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "./support/server.js";
 
@@ -99,7 +100,7 @@ describe("this client against the reference server", () => {
 
   it("idempotent producer: pipelined batches, restart, fencing and auto-claim", async () => {
     const handle = await jsonStream("producer");
-    const producer = handle.producer("p", { maxBatchItems: 2, maxInFlight: 3 });
+    const producer = new IdempotentProducer(handle, "p", { maxBatchItems: 2, maxInFlight: 3 });
     for (let i = 0; i < 9; i++) producer.append(i);
     const flushed = await producer.flush();
     expect(flushed.offset).toBe((await handle.head()).offset);
@@ -107,13 +108,13 @@ describe("this client against the reference server", () => {
     producer.append("after-restart");
     await producer.flush();
 
-    const zombie = handle.producer("p", { epoch: 0 });
+    const zombie = new IdempotentProducer(handle, "p", { epoch: 0 });
     zombie.append("zombie");
     const error = await zombie.flush().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StaleEpochError);
     expect((error as StaleEpochError).serverEpoch).toBe(1);
 
-    const claimer = handle.producer("p", { autoClaim: true });
+    const claimer = new IdempotentProducer(handle, "p", { autoClaim: true });
     claimer.append("claimed");
     const closed = await claimer.close({ closeStream: true });
     expect(claimer.epoch).toBe(2);

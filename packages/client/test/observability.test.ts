@@ -8,6 +8,7 @@ import {
   type LogLevel,
   logEvents,
 } from "@rivulet/client";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
 
@@ -25,7 +26,7 @@ describe("observability", () => {
       contentType: "application/json",
       onEvent: (event) => events.push(event),
     });
-    const producer = handle.producer("p");
+    const producer = new IdempotentProducer(handle, "p");
     producer.append(1);
     await producer.flush();
     await (await handle.stream()).json();
@@ -71,7 +72,7 @@ describe("observability", () => {
         url: server.streamUrl("diagnostics"),
         contentType: "application/json",
       });
-      const producer = handle.producer("p");
+      const producer = new IdempotentProducer(handle, "p");
       producer.append("x");
       await producer.flush();
       await (await handle.stream()).json();

@@ -12,6 +12,7 @@ import {
   stream,
 } from "@rivulet/client";
 import { Consumer } from "@rivulet/client/consumer";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { eventually, startTestServer, type TestServer } from "./support/server.js";
 
@@ -70,7 +71,9 @@ describe("retry settings are checked at construction", () => {
     const fetch = untouchableFetch();
     await expect(stream({ url: URL_, fetch, retry: { maxRetries: -1 } })).rejects.toThrow(invalid("retry.maxRetries"));
     await expect(handle().stream({ retry: { multiplier: 0 } })).rejects.toThrow(invalid("retry.multiplier"));
-    expect(() => handle().producer("p", { retry: { initialDelayMs: 0 } })).toThrow(invalid("retry.initialDelayMs"));
+    expect(() => new IdempotentProducer(handle(), "p", { retry: { initialDelayMs: 0 } })).toThrow(
+      invalid("retry.initialDelayMs"),
+    );
     expect(() => new Consumer({ stream: handle(), handler: () => {}, reconnect: { maxRetries: -2 } })).toThrow(
       invalid("reconnect.maxRetries"),
     );
@@ -97,13 +100,13 @@ describe("producer settings are checked at construction", () => {
   ];
 
   it.each(bad)("%s: %o", (option, options) => {
-    expect(() => handle().producer("p", options)).toThrow(invalid(option));
+    expect(() => new IdempotentProducer(handle(), "p", options)).toThrow(invalid(option));
   });
 
   it("an empty producer id is refused; lingerMs 0 and Infinity are fine", () => {
-    expect(() => handle().producer("")).toThrow(invalid("producerId"));
-    expect(() => handle().producer("p", { lingerMs: 0, epoch: 0 })).not.toThrow();
-    expect(() => handle().producer("p", { lingerMs: Number.POSITIVE_INFINITY })).not.toThrow();
+    expect(() => new IdempotentProducer(handle(), "")).toThrow(invalid("producerId"));
+    expect(() => new IdempotentProducer(handle(), "p", { lingerMs: 0, epoch: 0 })).not.toThrow();
+    expect(() => new IdempotentProducer(handle(), "p", { lingerMs: Number.POSITIVE_INFINITY })).not.toThrow();
   });
 });
 

@@ -3,6 +3,7 @@
  * the producer's requests, first as examples, then as random fault schedules (fast-check).
  */
 import { type ClientEvent, DurableStream } from "@rivulet/client";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Fault, type FaultProxy, isPost, startFaultProxy } from "./support/fault-proxy.js";
@@ -48,7 +49,7 @@ describe("producer under faults", () => {
   it("delivers exactly once when responses are lost (the retries are duplicates)", async () => {
     const { direct, via, events } = await setup("lost");
     schedule([undefined, { kind: "drop-response" }, { kind: "drop-response" }, undefined, { kind: "drop-response" }]);
-    const producer = via.producer("p", { maxBatchItems: 2, maxInFlight: 2, retry: fastRetry });
+    const producer = new IdempotentProducer(via, "p", { maxBatchItems: 2, maxInFlight: 2, retry: fastRetry });
     const items = Array.from({ length: 12 }, (_, i) => i);
     for (const item of items) producer.append(item);
     const result = await producer.flush();
@@ -66,7 +67,7 @@ describe("producer under faults", () => {
       { kind: "status", status: 500 },
       { kind: "reset" },
     ]);
-    const producer = via.producer("p", { maxBatchItems: 1, maxInFlight: 3, retry: fastRetry });
+    const producer = new IdempotentProducer(via, "p", { maxBatchItems: 1, maxInFlight: 3, retry: fastRetry });
     const items = ["a", "b", "c", "d", "e", "f"];
     for (const item of items) producer.append(item);
     await producer.flush();
@@ -76,7 +77,7 @@ describe("producer under faults", () => {
   it("flush rejects when retries run out, and the failure stays until restart()", async () => {
     const { direct, via } = await setup("exhausted");
     proxy.setRule((request) => (isPost(request) ? { kind: "status", status: 503 } : undefined));
-    const producer = via.producer("p", { retry: { initialDelayMs: 1, maxDelayMs: 2, maxRetries: 2 } });
+    const producer = new IdempotentProducer(via, "p", { retry: { initialDelayMs: 1, maxDelayMs: 2, maxRetries: 2 } });
     producer.append("x");
     await expect(producer.flush()).rejects.toMatchObject({ code: "SERVER_ERROR", status: 503 });
     expect(() => producer.append("y")).toThrow(expect.objectContaining({ code: "SERVER_ERROR" }));
@@ -105,7 +106,12 @@ describe("producer under faults", () => {
         async (count, maxBatchItems, maxInFlight, faults) => {
           const { direct, via } = await setup(`prop-${run++}`);
           schedule(faults);
-          const producer = via.producer("p", { maxBatchItems, maxInFlight, lingerMs: 1, retry: fastRetry });
+          const producer = new IdempotentProducer(via, "p", {
+            maxBatchItems,
+            maxInFlight,
+            lingerMs: 1,
+            retry: fastRetry,
+          });
           const items = Array.from({ length: count }, (_, i) => ({ i }));
           for (const item of items) producer.append(item);
           await producer.flush();

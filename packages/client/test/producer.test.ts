@@ -1,4 +1,5 @@
 import { type ClientEvent, DurableStream, StaleEpochError, type StreamError } from "@rivulet/client";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FaultProxy, isPost, startFaultProxy } from "./support/fault-proxy.js";
 import { eventually, startTestServer, type TestServer } from "./support/server.js";
@@ -31,7 +32,7 @@ describe("IdempotentProducer", () => {
   it("queues appends at once, batches them, and flush resolves with the last offset", async () => {
     const events: ClientEvent[] = [];
     const handle = await jsonStream("basic", (e) => events.push(e));
-    const producer = handle.producer("p1");
+    const producer = new IdempotentProducer(handle, "p1");
     for (let i = 0; i < 20; i++) expect(producer.append({ i })).toBeUndefined();
     const result = await producer.flush();
     expect(result).toEqual({ offset: (await handle.head()).offset, duplicates: 0 });
@@ -44,13 +45,13 @@ describe("IdempotentProducer", () => {
   it("cuts batches at maxBatchItems and maxBatchBytes", async () => {
     const events: ClientEvent[] = [];
     const handle = await jsonStream("limits", (e) => events.push(e));
-    const byItems = handle.producer("items", { maxBatchItems: 3 });
+    const byItems = new IdempotentProducer(handle, "items", { maxBatchItems: 3 });
     for (let i = 0; i < 10; i++) byItems.append(i);
     await byItems.flush();
     expect(sent(events).map((e) => e.items)).toEqual([3, 3, 3, 1]);
 
     events.length = 0;
-    const byBytes = handle.producer("bytes", { maxBatchBytes: 25 });
+    const byBytes = new IdempotentProducer(handle, "bytes", { maxBatchBytes: 25 });
     for (let i = 0; i < 6; i++) byBytes.append("abcdef"); // 8 bytes each as JSON
     await byBytes.flush();
     expect(sent(events).every((e) => e.bytes <= 25)).toBe(true);
@@ -60,7 +61,7 @@ describe("IdempotentProducer", () => {
 
   it("rejects an item larger than maxBatchBytes at once, without queueing it", async () => {
     const handle = await jsonStream("oversize");
-    const producer = handle.producer("p", { maxBatchBytes: 16 });
+    const producer = new IdempotentProducer(handle, "p", { maxBatchBytes: 16 });
     producer.append("ok");
     expect(() => producer.append("x".repeat(40))).toThrow(
       expect.objectContaining({ code: "PAYLOAD_TOO_LARGE", message: expect.stringContaining("maxBatchBytes") }),
@@ -71,7 +72,7 @@ describe("IdempotentProducer", () => {
 
   it("sends after lingerMs without a flush", async () => {
     const handle = await jsonStream("linger");
-    const producer = handle.producer("p", { lingerMs: 20 });
+    const producer = new IdempotentProducer(handle, "p", { lingerMs: 20 });
     producer.append("soon");
     await eventually(async () => (await contents(handle)).length === 1);
   });
@@ -81,7 +82,10 @@ describe("IdempotentProducer", () => {
     const handle = await jsonStream("no-linger", (e) => events.push(e));
     const items = Array.from({ length: 25 }, (_, i) => ({ i }));
     const run = async (pauseEvery: number) => {
-      const producer = handle.producer("importer", { lingerMs: Number.POSITIVE_INFINITY, maxBatchItems: 10 });
+      const producer = new IdempotentProducer(handle, "importer", {
+        lingerMs: Number.POSITIVE_INFINITY,
+        maxBatchItems: 10,
+      });
       for (const [index, item] of items.entries()) {
         producer.append(item);
         // Pauses that a timed linger would cut batches at.
@@ -103,7 +107,7 @@ describe("IdempotentProducer", () => {
 
   it("writes byte and text items to non-JSON streams", async () => {
     const handle = await DurableStream.create({ url: server.streamUrl("bytes"), contentType: "text/plain" });
-    const producer = handle.producer("p");
+    const producer = new IdempotentProducer(handle, "p");
     producer.append("ab");
     producer.append(new TextEncoder().encode("cd"));
     await producer.flush();
@@ -113,7 +117,7 @@ describe("IdempotentProducer", () => {
 
   it("close() flushes and, if asked, closes the stream with a final item", async () => {
     const handle = await jsonStream("close");
-    const producer = handle.producer("p");
+    const producer = new IdempotentProducer(handle, "p");
     producer.append(1);
     const result = await producer.close({ finalItem: "last" });
     expect(result.closed).toBe(true);
@@ -127,7 +131,7 @@ describe("IdempotentProducer", () => {
 
   it("close() without closeStream leaves the stream open", async () => {
     const handle = await jsonStream("close-open");
-    const producer = handle.producer("p");
+    const producer = new IdempotentProducer(handle, "p");
     producer.append(1);
     expect((await producer.close()).closed).toBe(false);
     expect((await handle.head()).closed).toBe(false);
@@ -135,7 +139,7 @@ describe("IdempotentProducer", () => {
 
   it("restart() bumps the epoch and starts again at seq 0", async () => {
     const handle = await jsonStream("restart");
-    const producer = handle.producer("p", { epoch: 2 });
+    const producer = new IdempotentProducer(handle, "p", { epoch: 2 });
     producer.append("a");
     await producer.flush();
     expect(producer.epoch).toBe(2);
@@ -151,10 +155,10 @@ describe("IdempotentProducer", () => {
   it("a fenced producer fails with STALE_EPOCH (server epoch), tells onError once, and restart() recovers", async () => {
     const handle = await jsonStream("fenced");
     const errors: StreamError[] = [];
-    const zombie = handle.producer("shared", { onError: (e) => errors.push(e) });
+    const zombie = new IdempotentProducer(handle, "shared", { onError: (e) => errors.push(e) });
     zombie.append("z1");
     await zombie.flush();
-    const successor = handle.producer("shared", { epoch: 4 });
+    const successor = new IdempotentProducer(handle, "shared", { epoch: 4 });
     successor.append("s1");
     await successor.flush();
 
@@ -175,10 +179,10 @@ describe("IdempotentProducer", () => {
 
   it("autoClaim takes over from a newer epoch and delivers everything", async () => {
     const handle = await jsonStream("claim");
-    const other = handle.producer("serverless", { epoch: 7 });
+    const other = new IdempotentProducer(handle, "serverless", { epoch: 7 });
     other.append("other");
     await other.flush();
-    const fresh = handle.producer("serverless", { autoClaim: true, maxInFlight: 3, maxBatchItems: 2 });
+    const fresh = new IdempotentProducer(handle, "serverless", { autoClaim: true, maxInFlight: 3, maxBatchItems: 2 });
     for (let i = 0; i < 7; i++) fresh.append(i);
     await fresh.flush();
     expect(fresh.epoch).toBe(8);
@@ -187,10 +191,10 @@ describe("IdempotentProducer", () => {
 
   it("autoClaim resends pipelined batches fenced mid-flight, in their original order", async () => {
     const handle = await jsonStream("claim-pipelined");
-    const producer = handle.producer("shared", { autoClaim: true, maxInFlight: 3, maxBatchItems: 1 });
+    const producer = new IdempotentProducer(handle, "shared", { autoClaim: true, maxInFlight: 3, maxBatchItems: 1 });
     producer.append("a0");
     await producer.flush();
-    const fencer = handle.producer("shared", { epoch: 1 });
+    const fencer = new IdempotentProducer(handle, "shared", { epoch: 1 });
     fencer.append("fence");
     await fencer.flush();
     for (let i = 1; i <= 6; i++) producer.append(`a${i}`);
@@ -215,7 +219,7 @@ describe("IdempotentProducer", () => {
       setTimeout(() => now--, 60);
       return { kind: "delay", ms: 60 };
     });
-    const producer = via.producer("p", { maxInFlight: 3, maxBatchItems: 1 });
+    const producer = new IdempotentProducer(via, "p", { maxInFlight: 3, maxBatchItems: 1 });
     for (let i = 0; i < 10; i++) producer.append(i);
     await producer.flush();
     expect(await contents(direct)).toEqual(Array.from({ length: 10 }, (_, i) => i));
@@ -240,11 +244,15 @@ describe("IdempotentProducer", () => {
           : undefined,
       );
       const events: ClientEvent[] = [];
-      const producer = new DurableStream({
-        url: via.url,
-        contentType: "application/json",
-        onEvent: (e) => events.push(e),
-      }).producer("p", { maxInFlight: 4, maxBatchItems: 1 });
+      const producer = new IdempotentProducer(
+        new DurableStream({
+          url: via.url,
+          contentType: "application/json",
+          onEvent: (e) => events.push(e),
+        }),
+        "p",
+        { maxInFlight: 4, maxBatchItems: 1 },
+      );
       producer.append("first");
       await producer.flush();
       for (const item of ["a", "b", "c"]) producer.append(item);
@@ -269,7 +277,7 @@ describe("IdempotentProducer", () => {
         return fetch(input, init);
       },
     });
-    const producer = handle.producer("p");
+    const producer = new IdempotentProducer(handle, "p");
     producer.append(1);
     await producer.flush();
     expect(auth.length).toBe(2);
@@ -279,7 +287,7 @@ describe("IdempotentProducer", () => {
   it("reports a permanent failure to onError for fire-and-forget use", async () => {
     const handle = await jsonStream("gone");
     const errors: StreamError[] = [];
-    const producer = handle.producer("p", { onError: (e) => errors.push(e) });
+    const producer = new IdempotentProducer(handle, "p", { onError: (e) => errors.push(e) });
     await handle.delete();
     producer.append(1);
     await eventually(() => errors.length === 1);

@@ -5,6 +5,7 @@
  */
 import { type ClientEvent, DurableStream } from "@rivulet/client";
 import { Consumer, MemoryOffsetStore } from "@rivulet/client/consumer";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FaultProxy, firstN, isPost, isSse, startFaultProxy } from "./support/fault-proxy.js";
 import { eventually, startTestServer, type TestServer } from "./support/server.js";
@@ -43,7 +44,7 @@ describe("await using", () => {
   it("a producer leaving its block is closed: everything queued lands", async () => {
     const { direct } = await jsonStream("using-producer");
     {
-      await using producer = direct.producer("p", { lingerMs: Number.POSITIVE_INFINITY });
+      await using producer = new IdempotentProducer(direct, "p", { lingerMs: Number.POSITIVE_INFINITY });
       for (let i = 0; i < 5; i++) producer.append(i);
       expect(producer.pendingItems).toBe(5);
     }
@@ -100,7 +101,7 @@ describe("flush and close that stop waiting", () => {
     const { direct, proxied } = await jsonStream("flush-timeout");
     const held = gate();
     proxy.setRule(firstN(1, isPost, { kind: "hold", release: held.promise }));
-    const producer = proxied.producer("p");
+    const producer = new IdempotentProducer(proxied, "p");
     producer.append("a");
     await expect(producer.flush({ timeoutMs: 30 })).rejects.toMatchObject({ code: "TIMEOUT" });
     expect(producer.error).toBeUndefined();
@@ -117,7 +118,7 @@ describe("flush and close that stop waiting", () => {
     const { direct, proxied } = await jsonStream("flush-signal");
     const held = gate();
     proxy.setRule(firstN(1, isPost, { kind: "hold", release: held.promise }));
-    const producer = proxied.producer("p");
+    const producer = new IdempotentProducer(proxied, "p");
     producer.append(1);
     const controller = new AbortController();
     const waiting = producer.flush({ signal: controller.signal });
@@ -132,7 +133,7 @@ describe("flush and close that stop waiting", () => {
     const { direct, proxied } = await jsonStream("close-timeout");
     const held = gate();
     proxy.setRule(firstN(1, isPost, { kind: "hold", release: held.promise }));
-    const producer = proxied.producer("p");
+    const producer = new IdempotentProducer(proxied, "p");
     producer.append("last");
     await expect(producer.close({ closeStream: true, timeoutMs: 30 })).rejects.toMatchObject({ code: "TIMEOUT" });
     expect(() => producer.append("late")).toThrow(expect.objectContaining({ code: "USAGE" }));
@@ -144,7 +145,7 @@ describe("flush and close that stop waiting", () => {
 
   it("a wait option that cannot work is INVALID_ARGUMENT", async () => {
     const { direct } = await jsonStream("wait-bad");
-    const producer = direct.producer("p");
+    const producer = new IdempotentProducer(direct, "p");
     await expect(producer.flush({ timeoutMs: -1 })).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",
       option: "timeoutMs",

@@ -36,7 +36,7 @@ export interface Answer {
 /** One request, its answer's body drained (a GET's counted, never kept). */
 export async function send(
   pool: LoadPool,
-  method: "GET" | "PUT" | "POST" | "HEAD" | "DELETE",
+  method: "GET" | "PUT" | "POST" | "HEAD" | "DELETE" | "PATCH",
   path: string,
   headers: Record<string, string> = {},
   body?: string | Buffer,

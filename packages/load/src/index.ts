@@ -7,7 +7,7 @@
 
 export { spreadOf, times } from "./format/comparison.js";
 export { count, perSecond, shortCount, shortPerSecond } from "./format/counts.js";
-export { bytes, DASH, growthPer, megabytesPerSecond, ms, percent } from "./format/figures.js";
+export { average, bytes, DASH, growthPer, megabytesPerSecond, ms, percent } from "./format/figures.js";
 export { type AppendLoadParams, appendClosedLoop, type ClosedLoopResult } from "./generators/append-closed-loop.js";
 export { appendOpenLoop, type OpenLoopParams, type OpenLoopResult } from "./generators/append-open-loop.js";
 export { type CatchUpParams, type CatchUpResult, catchUpRead } from "./generators/catch-up-read.js";
@@ -30,7 +30,23 @@ export {
   producerThroughput,
 } from "./generators/producer-throughput.js";
 export type { ProducerFactory, ProducerLike, ProducerSetup } from "./generators/producers/producer-like.js";
+export {
+  type AppendsReclaimingParams,
+  type AppendsReclaimingResult,
+  appendsReclaiming,
+  type ReclaimParams,
+  type ReclaimResult,
+} from "./generators/reclaim.js";
 export type { LiveMode } from "./generators/subscriber-group.js";
+export type {
+  DeliveryWindow,
+  LoadPhase,
+  SetupFigures,
+  SubscriptionDeliveriesParams,
+  SubscriptionDeliveriesResult,
+} from "./generators/subscription-deliveries.js";
+export { type TimeLookupsParams, type TimeLookupsResult, timeLookups } from "./generators/time-lookups.js";
+export type { AckMode } from "./generators/webhooks/receiver.js";
 export type { TargetHeaders } from "./http-pool.js";
 export {
   callJob,
@@ -72,4 +88,23 @@ export {
   type ProducerMeasurement,
   type ProducerOutcome,
 } from "./scenarios/producer.js";
-export { type LoadTarget, nameInRun, repeat, type ScenarioRun } from "./scenarios/scenario-run.js";
+export {
+  measureReclaimAppends,
+  type ReclaimAppendsRun,
+  type ReclaimAppendsSizes,
+} from "./scenarios/reclaim-appends.js";
+export { type LoadTarget, nameInRun, repeat, rootRelative, type ScenarioRun } from "./scenarios/scenario-run.js";
+export {
+  describePhase,
+  measureSubscriptions,
+  type PhaseWindows,
+  type SubscriptionSizes,
+  type SubscriptionsMeasurement,
+  subscriptionLayout,
+  subscriptionPhases,
+} from "./scenarios/subscriptions.js";
+export {
+  measureTimeAndRecords,
+  type TimeAndRecordsMeasurement,
+  type TimeAndRecordsSizes,
+} from "./scenarios/time-and-records.js";

@@ -18,6 +18,13 @@ import {
   producerThroughput,
 } from "./generators/producer-throughput.js";
 import type { ProducerFactory } from "./generators/producers/producer-like.js";
+import { type AppendsReclaimingParams, type AppendsReclaimingResult, appendsReclaiming } from "./generators/reclaim.js";
+import {
+  type SubscriptionDeliveriesParams,
+  type SubscriptionDeliveriesResult,
+  subscriptionDeliveries,
+} from "./generators/subscription-deliveries.js";
+import { type TimeLookupsParams, type TimeLookupsResult, timeLookups } from "./generators/time-lookups.js";
 
 export interface LoadJobs {
   createStreams: { params: CreateStreamsParams; result: CreateStreamsResult };
@@ -28,6 +35,9 @@ export interface LoadJobs {
   fanOut: { params: FanOutParams; result: FanOutResult };
   fanOutRamp: { params: FanOutRampParams; result: FanOutRampResult };
   producerThroughput: { params: ProducerParams; result: ProducerResult };
+  timeLookups: { params: TimeLookupsParams; result: TimeLookupsResult };
+  appendsReclaiming: { params: AppendsReclaimingParams; result: AppendsReclaimingResult };
+  subscriptionDeliveries: { params: SubscriptionDeliveriesParams; result: SubscriptionDeliveriesResult };
 }
 
 export type LoadJobName = keyof LoadJobs;
@@ -60,6 +70,9 @@ export function loadJobs(
     fanOut,
     fanOutRamp,
     producerThroughput: (params) => producerThroughput(params, producers),
+    timeLookups,
+    appendsReclaiming,
+    subscriptionDeliveries,
   };
 }
 

@@ -34,6 +34,7 @@ export function fakeRun(handlers: Handlers, options: { runs?: number; serverPid?
       origin: "http://127.0.0.1:1",
       headers: { authorization: "Bearer t" },
       serverPid: options.serverPid,
+      root: "/v1/stream",
       path: (name) => `/v1/stream/run-${name}`,
       created: (...paths) => told.push(...paths),
       createdRange: (prefix, count) => told.push(`${prefix}*${count}`),

@@ -14,6 +14,9 @@ import {
   measureCreates,
   measureFanOut,
   measureProducers,
+  measureReclaimAppends,
+  measureSubscriptions,
+  measureTimeAndRecords,
 } from "@rivulet/load";
 import { describe, expect, test } from "vitest";
 import { fakeRun } from "./fake-run.js";
@@ -200,6 +203,64 @@ describe("measureFanOut", () => {
   });
 });
 
+describe("measureSubscriptions", () => {
+  test("subscription i covers subs/i/*; appends alternate between subscriptions; each phase gets its runs' windows", async () => {
+    const run = fakeRun(
+      { subscriptionDeliveries: (params) => ({ windows: params.phases.flatMap((phase) => [{ phase }, { phase }]) }) },
+      { runs: 2, serverPid: 7 },
+    );
+    const measured = await measureSubscriptions(run, {
+      streams: 6,
+      subscriptions: 3,
+      rates: [100, 500],
+      rateSeconds: 1,
+      peakConnections: 8,
+      peakSeconds: 2,
+      warmupSeconds: 0.5,
+      drainMs: 1_000,
+      bodyBytes: 64,
+      connections: 4,
+      ack: "done",
+      verifySignatures: false,
+    });
+    expect(run.calls.map((call) => call.job)).toEqual(["subscriptionDeliveries"]);
+    const params = run.calls[0]!.params;
+    expect(params.streams).toEqual([
+      "run-subs/0/0",
+      "run-subs/1/0",
+      "run-subs/2/0",
+      "run-subs/0/1",
+      "run-subs/1/1",
+      "run-subs/2/1",
+    ]);
+    expect(params.subscriptions).toEqual([
+      { id: "run-subs-0", pattern: "run-subs/0/*" },
+      { id: "run-subs-1", pattern: "run-subs/1/*" },
+      { id: "run-subs-2", pattern: "run-subs/2/*" },
+    ]);
+    expect(params).toMatchObject({
+      root: "/v1/stream",
+      headers: { authorization: "Bearer t" },
+      ack: "done",
+      warmup: { rate: 100, seconds: 0.5 },
+      runs: 2,
+      serverPid: 7,
+      phases: [
+        { kind: "rate", rate: 100, seconds: 1 },
+        { kind: "rate", rate: 500, seconds: 1 },
+        { kind: "peak", connections: 8, seconds: 2 },
+      ],
+    });
+    expect(run.told).toEqual((params.streams as string[]).map((stream) => `/v1/stream/${stream}`));
+    expect(measured.phases.map(({ phase, windows }) => [phase.kind, windows.length])).toEqual([
+      ["rate", 2],
+      ["rate", 2],
+      ["peak", 2],
+    ]);
+    expect(measured.phases[1]!.windows.every((w) => w.phase === measured.phases[1]!.phase)).toBe(true);
+  });
+});
+
 describe("measureCreates", () => {
   test("warm-up streams first, then the measured ones; without the server's pid no RSS figure", async () => {
     const run = fakeRun({ createStreams: (params) => created(params) });
@@ -211,6 +272,114 @@ describe("measureCreates", () => {
     expect(run.told).toEqual(["/v1/stream/run-creates-warm-*20", "/v1/stream/run-creates-*1000"]);
     expect(measured.created).toBe(1_000);
     expect(measured.rssPerStreamBytes).toBeNaN();
+  });
+});
+
+describe("measureTimeAndRecords", () => {
+  test("one fill, then per run the lookups and a plain and a records catch-up of the same stream", async () => {
+    const run = fakeRun(
+      {
+        fillStream: () => ({ requests: 4 }),
+        timeLookups: () => ({}),
+        catchUpRead: (params) => ({ view: params.view }),
+      },
+      { runs: 2 },
+    );
+    const sizes = { streamBytes: 1e6, requestBytes: 1 << 18, messageBytes: 200, lookups: 50, warmupLookups: 5 };
+    const measured = await measureTimeAndRecords(run, sizes);
+    expect(run.calls.map((call) => call.job)).toEqual([
+      "fillStream",
+      ...["timeLookups", "catchUpRead", "catchUpRead"],
+      ...["timeLookups", "catchUpRead", "catchUpRead"],
+    ]);
+    const path = "/v1/stream/run-records-json";
+    expect(run.told).toEqual([path]);
+    expect(run.calls[0]!.params).toMatchObject({ path, json: true, totalBytes: 1e6, requestBytes: 1 << 18 });
+    expect(run.calls[1]!.params).toMatchObject({ path, lookups: 50, warmup: 5 });
+    expect(run.calls.slice(2, 4).map((call) => call.params.view)).toEqual([undefined, "records"]);
+    expect(measured.plain).toHaveLength(2);
+    expect(measured.records.map((read) => (read as unknown as { view: string }).view)).toEqual(["records", "records"]);
+  });
+});
+
+describe("measureReclaimAppends", () => {
+  const sizes = {
+    reclaimBytes: 4 << 20,
+    unitBytes: 1 << 20,
+    requestBytes: 1 << 18,
+    streams: 3,
+    connections: 2,
+    bodyBytes: 64,
+    rate: 100,
+    seconds: 1,
+    warmupSeconds: 0.5,
+    drainMs: 1_000,
+    settleSeconds: 2,
+    runs: 2,
+  };
+
+  test("per run a fresh stream to reclaim, an unrecorded settle, then quiet and reclaiming in alternating order", async () => {
+    let appends = 0;
+    const run = fakeRun(
+      {
+        createStreams: (params) => created(params),
+        fillStream: () => ({}),
+        appendsReclaiming: (params) => ({
+          appends: { latency: { p99: ++appends } },
+          ...(params.reclaim ? { reclaim: { seconds: 1, freedBytes: 4 << 20, complete: true } } : {}),
+        }),
+      },
+      { runs: 2 },
+    );
+    const measured = await measureReclaimAppends(run, sizes);
+    const reclaiming = (call: (typeof run.calls)[number]) =>
+      call.job === "appendsReclaiming" ? (call.params.reclaim ? "reclaiming" : "quiet") : call.job;
+    expect(run.calls.map(reclaiming)).toEqual([
+      "createStreams",
+      ...["fillStream", "quiet", "quiet", "reclaiming"],
+      ...["fillStream", "quiet", "reclaiming", "quiet"],
+    ]);
+    expect(run.calls[1]!.params).toMatchObject({
+      path: "/v1/stream/run-reclaimed",
+      json: false,
+      totalBytes: (4 << 20) + (1 << 20),
+    });
+    expect(run.calls[4]!.params.reclaim).toMatchObject({
+      path: "/v1/stream/run-reclaimed",
+      settingsPath: "/v1/stream/__ds/streams/run-reclaimed",
+      retainBytes: 1 << 20,
+      unitBytes: 1 << 20,
+      delayMs: 500,
+    });
+    expect(run.calls[5]!.params.path).toBe("/v1/stream/run-reclaimed-1");
+    // The settle: the same load, for its own seconds, with nothing unrecorded before it.
+    expect(run.calls[2]!.params.appends).toMatchObject({ seconds: 2, warmupSeconds: 0 });
+    expect(run.calls[3]!.params.appends).toMatchObject({ seconds: 1, warmupSeconds: 0.5 });
+    expect(run.calls[3]!.params.appends).toMatchObject({
+      rate: 100,
+      seconds: 1,
+      paths: [
+        "/v1/stream/run-reclaim-appends-0",
+        "/v1/stream/run-reclaim-appends-1",
+        "/v1/stream/run-reclaim-appends-2",
+      ],
+    });
+    // Run 1: settle (1), quiet (2), reclaiming (3); run 2: settle (4), reclaiming (5), quiet (6).
+    expect(measured.map((r) => [r.quietFirst, r.quiet.latency.p99, r.reclaiming.latency.p99])).toEqual([
+      [true, 2, 3],
+      [false, 6, 5],
+    ]);
+    expect(run.told).toEqual([
+      "/v1/stream/run-reclaim-appends-*3",
+      "/v1/stream/run-reclaimed",
+      "/v1/stream/run-reclaimed-1",
+    ]);
+  });
+
+  test("fewer streams created than asked for: nothing is filled or measured", async () => {
+    const run = fakeRun({ createStreams: (params) => created(params, 1) });
+    await expect(measureReclaimAppends(run, sizes)).rejects.toThrow("created 2 of 3 streams");
+    expect(run.calls.map((call) => call.job)).toEqual(["createStreams"]);
   });
 });
 

@@ -1,16 +1,19 @@
 /**
- * The append decision (PROTOCOL §5.2, §5.2.1, §5.3): given what the stream's writer state is
- * and what the request asks, decide whether to write, to succeed without writing, or to fail.
+ * The append decision (PROTOCOL §5.2, §5.2.1, §5.3, and the conditional-append extension of
+ * docs/extensions.md): given what the stream's writer state is and what the request asks,
+ * decide whether to write, to succeed without writing, or to fail.
  */
 import { contentTypesMatch } from "./content-type.js";
 import { ProtocolError } from "./errors.js";
-import { formatOffset } from "./offset.js";
+import { formatOffset, parsePosition } from "./offset.js";
 import { decideProducer, type ProducerClaim, type ProducerState } from "./producer.js";
 
 /** What an append needs to know about the stream it writes to. */
 export interface WriterView {
   readonly contentType: string;
   readonly tail: number;
+  /** Seq the next message gets (the number of messages ever appended, inherited ones included). */
+  readonly nextSeq: number;
   readonly closed: boolean;
   readonly lastStreamSeq: string | undefined;
   /** The producer request that closed the stream, so its retry deduplicates (§5.2.1). */
@@ -24,6 +27,14 @@ export interface AppendIntent {
   readonly close: boolean;
   readonly streamSeq: string | undefined;
   readonly producer: ProducerClaim | undefined;
+  /** Conditional append: the tail the writer expects; on any other, nothing is written. */
+  readonly expected?: TailExpectation | undefined;
+}
+
+/** Stream-Expected-Offset and Stream-Expected-Seq: each given must equal the stream's tail. */
+export interface TailExpectation {
+  readonly offset?: number;
+  readonly seq?: number;
 }
 
 export type AppendDecision =
@@ -59,6 +70,10 @@ export function decideAppend(stream: WriterView, intent: AppendIntent): AppendDe
     producer = { id: intent.producer.id, state: decision.next };
   }
 
+  // Checked after deduplication: a retry of a conditional append that succeeded is a duplicate,
+  // not a mismatch against the tail its own first attempt moved.
+  if (intent.expected) checkExpectation(stream, intent.expected);
+
   // §5.2: Stream-Seq compares byte-wise and must strictly increase (scope: per stream).
   if (
     intent.streamSeq !== undefined &&
@@ -88,4 +103,43 @@ function decideOnClosed(stream: WriterView, intent: AppendIntent): AppendDecisio
     "stream-closed": "true",
     "stream-next-offset": formatOffset(stream.tail),
   });
+}
+
+function checkExpectation(stream: WriterView, expected: TailExpectation): void {
+  const offsetDiffers = expected.offset !== undefined && expected.offset !== stream.tail;
+  const seqDiffers = expected.seq !== undefined && expected.seq !== stream.nextSeq;
+  if (!offsetDiffers && !seqDiffers) return;
+  const what = offsetDiffers
+    ? `offset ${formatOffset(expected.offset!)}, but the tail is ${formatOffset(stream.tail)}`
+    : `seq ${expected.seq}, but the next seq is ${stream.nextSeq}`;
+  throw new ProtocolError("TAIL_MISMATCH", `The append expected ${what}; nothing was written`, {
+    "stream-next-offset": formatOffset(stream.tail),
+    "stream-next-seq": String(stream.nextSeq),
+  });
+}
+
+const SEQ_PATTERN = /^(0|[1-9]\d*)$/;
+
+/** Stream-Expected-Offset (a server-minted offset) and Stream-Expected-Seq (an integer); undefined when neither is sent. */
+export function parseExpectation(offset: string | undefined, seq: string | undefined): TailExpectation | undefined {
+  if (offset === undefined && seq === undefined) return undefined;
+  const expected: { offset?: number; seq?: number } = {};
+  if (offset !== undefined) {
+    const position = parsePosition(offset);
+    if (position === undefined) {
+      throw new ProtocolError("INVALID_OFFSET", `Stream-Expected-Offset is not an offset: ${JSON.stringify(offset)}`);
+    }
+    expected.offset = position;
+  }
+  if (seq !== undefined) {
+    const value = SEQ_PATTERN.test(seq) ? Number(seq) : Number.NaN;
+    if (!Number.isSafeInteger(value)) {
+      throw new ProtocolError(
+        "INVALID_EXPECTED_SEQ",
+        `Stream-Expected-Seq must be a non-negative integer: ${JSON.stringify(seq)}`,
+      );
+    }
+    expected.seq = value;
+  }
+  return expected;
 }

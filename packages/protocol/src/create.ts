@@ -4,6 +4,7 @@
 import { contentTypesMatch } from "./content-type.js";
 import { ProtocolError } from "./errors.js";
 import { type Lifetime, lifetimesEqual } from "./expiry.js";
+import { type Retention, retentionsEqual } from "./retention.js";
 
 export interface ForkOrigin {
   /** Path of the source stream. */
@@ -16,6 +17,8 @@ export interface ForkOrigin {
 export interface StreamConfig {
   contentType: string;
   lifetime: Lifetime;
+  /** The stream's own retention settings (docs/extensions.md); server defaults are not part of it. */
+  retention: Retention;
   closed: boolean;
   fork: ForkOrigin | undefined;
 }
@@ -40,6 +43,7 @@ export function decideCreate(existing: ExistingStream | undefined, requested: St
 function configMismatch(a: StreamConfig, b: StreamConfig): string | undefined {
   if (!contentTypesMatch(a.contentType, b.contentType)) return "content type";
   if (!lifetimesEqual(a.lifetime, b.lifetime)) return "TTL or expiry";
+  if (!retentionsEqual(a.retention, b.retention)) return "retention";
   // §5.1: closure status is part of the configuration.
   if (a.closed !== b.closed) return "closure status";
   if (a.fork?.source !== b.fork?.source || a.fork?.position !== b.fork?.position) return "fork origin";

@@ -28,15 +28,21 @@ export function parseTtl(raw: string): number {
 }
 
 export function parseExpiresAt(raw: string): number {
-  const match = RFC3339_PATTERN.exec(raw);
-  const time = match && calendarFieldsValid(match) ? parseInstant(raw, match) : Number.NaN;
-  if (Number.isNaN(time)) {
+  const time = parseRfc3339(raw);
+  if (time === undefined) {
     throw new ProtocolError(
       "INVALID_EXPIRES_AT",
       `Stream-Expires-At must be an RFC 3339 timestamp: ${JSON.stringify(raw)}`,
     );
   }
   return time;
+}
+
+/** An RFC 3339 date-time as ms since the epoch; undefined when `raw` is not one. */
+export function parseRfc3339(raw: string): number | undefined {
+  const match = RFC3339_PATTERN.exec(raw);
+  const time = match && calendarFieldsValid(match) ? parseInstant(raw, match) : Number.NaN;
+  return Number.isNaN(time) ? undefined : time;
 }
 
 /**

@@ -22,26 +22,56 @@ export const Header = {
   cacheControl: "cache-control",
   location: "location",
   retryAfter: "retry-after",
+  // Extensions (docs/extensions.md): pure additions, ignored by clients that do not know them.
+  retentionMs: "stream-retention-ms",
+  retentionBytes: "stream-retention-bytes",
+  earliestOffset: "stream-earliest-offset",
+  nextSeq: "stream-next-seq",
+  appendSeq: "stream-append-seq",
+  appendTime: "stream-append-time",
+  expectedOffset: "stream-expected-offset",
+  expectedSeq: "stream-expected-seq",
+  view: "stream-view",
+  atOffset: "stream-at-offset",
+  atSeq: "stream-at-seq",
+  atTime: "stream-at-time",
 } as const;
 
-/** Every protocol response header a browser client may need to read (CORS expose list). */
-export const EXPOSED_HEADERS = [
-  Header.nextOffset,
-  Header.upToDate,
-  Header.closed,
-  Header.cursor,
-  Header.ttl,
-  Header.expiresAt,
-  Header.sseDataEncoding,
-  Header.producerEpoch,
-  Header.producerSeq,
-  Header.producerExpectedSeq,
-  Header.producerReceivedSeq,
-  Header.etag,
-  Header.location,
-  Header.retryAfter,
-  "x-request-id",
-] as const;
+/**
+ * Every protocol response header a browser client may need to read (CORS expose list). Built by
+ * a call marked pure so bundlers drop it from code that imports only `Header` (the client).
+ */
+export const EXPOSED_HEADERS = /* @__PURE__ */ exposedHeaders();
+
+function exposedHeaders() {
+  return [
+    Header.nextOffset,
+    Header.upToDate,
+    Header.closed,
+    Header.cursor,
+    Header.ttl,
+    Header.expiresAt,
+    Header.sseDataEncoding,
+    Header.producerEpoch,
+    Header.producerSeq,
+    Header.producerExpectedSeq,
+    Header.producerReceivedSeq,
+    Header.etag,
+    Header.location,
+    Header.retryAfter,
+    Header.retentionMs,
+    Header.retentionBytes,
+    Header.earliestOffset,
+    Header.nextSeq,
+    Header.appendSeq,
+    Header.appendTime,
+    Header.view,
+    Header.atOffset,
+    Header.atSeq,
+    Header.atTime,
+    "x-request-id",
+  ] as const;
+}
 
 /**
  * PROTOCOL §4.1: the header counts as present only when its value is exactly `true`,

@@ -24,6 +24,49 @@ export function formatOffset(position: number): string {
   return `${GENERATION}_${position.toString().padStart(OFFSET_DIGITS, "0")}`;
 }
 
+/** Bytes of an offset: its generation, `_` and its position. */
+export const OFFSET_BYTES = 2 * OFFSET_DIGITS + 1;
+const ZERO = 0x30;
+
+/**
+ * Writes `value` (below 10^16) as 16 zero-padded decimal digits into `target` at `at`, as
+ * formatOffset writes a position: in two halves of 8 digits, each small enough for integer
+ * arithmetic (the records view writes two per message).
+ */
+export function writePositionDigits(target: Uint8Array, at: number, value: number): void {
+  const high = Math.floor(value / 1e8);
+  writeEight(target, at, high);
+  writeEight(target, at + 8, value - high * 1e8);
+}
+
+function writeEight(target: Uint8Array, at: number, value: number): void {
+  let rest = value | 0;
+  for (let i = at + 7; i >= at; i--) {
+    const next = (rest / 10) | 0;
+    target[i] = ZERO + rest - next * 10;
+    rest = next;
+  }
+}
+
+/** Writes a non-negative safe integer in decimal as ASCII; returns where it ends. */
+export function writeDecimal(target: Uint8Array, at: number, value: number): number {
+  if (value < 1e8) {
+    let digits = 1;
+    for (let rest = value | 0; rest >= 10; rest = (rest / 10) | 0) digits++;
+    let rest = value | 0;
+    for (let i = at + digits - 1; i >= at; i--) {
+      const next = (rest / 10) | 0;
+      target[i] = ZERO + rest - next * 10;
+      rest = next;
+    }
+    return at + digits;
+  }
+  const high = Math.floor(value / 1e8);
+  const end = writeDecimal(target, at, high);
+  writeEight(target, end, value - high * 1e8);
+  return end + 8;
+}
+
 /** Parses a server-minted offset token; undefined when it is not one. */
 export function parsePosition(token: string): number | undefined {
   const match = OFFSET_PATTERN.exec(token);

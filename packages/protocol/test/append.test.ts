@@ -13,6 +13,7 @@ function view(overrides: Partial<WriterView> = {}, producers: Record<string, Pro
   return {
     contentType: "application/json",
     tail: 10,
+    nextSeq: 3,
     closed: false,
     lastStreamSeq: undefined,
     closedBy: undefined,

@@ -2,7 +2,7 @@ import { decideCreate, parseSubOffset, type StreamConfig } from "@rivulet/protoc
 import { describe, expect, test } from "vitest";
 import { expectProtocolError } from "./expect-error.js";
 
-const base: StreamConfig = { contentType: "text/plain", lifetime: {}, closed: false, fork: undefined };
+const base: StreamConfig = { contentType: "text/plain", lifetime: {}, retention: {}, closed: false, fork: undefined };
 
 describe("decideCreate (PROTOCOL §5.1 idempotent create)", () => {
   test("nothing there: create", () => {
@@ -22,6 +22,8 @@ describe("decideCreate (PROTOCOL §5.1 idempotent create)", () => {
     ["content type", { contentType: "application/json" }],
     ["TTL", { lifetime: { ttlSeconds: 5 } }],
     ["expiry", { lifetime: { expiresAt: 1 } }],
+    ["retention time", { retention: { ms: 1000 } }],
+    ["retention size", { retention: { bytes: 0 } }],
     ["closure status", { closed: true }],
     ["fork origin", { fork: { source: "/s", position: 0 } }],
   ])("a different %s is STREAM_EXISTS (409)", (_, change) => {

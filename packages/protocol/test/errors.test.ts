@@ -24,6 +24,8 @@ describe("ERROR_STATUS", () => {
       EMPTY_JSON_ARRAY: 400, // §9.1.3
       PAYLOAD_TOO_LARGE: 413, // §5.2
       INSUFFICIENT_STORAGE: 507,
+      OFFSET_OUT_OF_RANGE: 410, // §5.6: "Offset is before the earliest retained position"
+      TAIL_MISMATCH: 412, // conditional appends: RFC 9110 §15.5.13 Precondition Failed
     };
     for (const [code, status] of Object.entries(expected)) expect(ERROR_STATUS[code as ErrorCode], code).toBe(status);
   });
@@ -78,9 +80,57 @@ describe("ProtocolError", () => {
     });
   });
 
+  test("details join the body beside code and message, and never replace them", () => {
+    const error = new ProtocolError(
+      "ALREADY_CLAIMED",
+      "taken",
+      {},
+      {
+        details: { current_holder: "worker-2", generation: 7, code: "OTHER", message: "other" },
+      },
+    );
+    expect(error.toBody()).toEqual({
+      error: { code: "ALREADY_CLAIMED", message: "taken", current_holder: "worker-2", generation: 7 },
+    });
+    expect(error.status).toBe(409);
+  });
+
+  test("the subscription codes have the statuses PROTOCOL §6-7 names", () => {
+    const expected: Partial<Record<ErrorCode, number>> = {
+      SUBSCRIPTION_EXISTS: 409, // §6.2
+      FENCED: 409, // §7.1, §7.3
+      ALREADY_CLAIMED: 409, // §7.2
+      WEBHOOK_URL_REJECTED: 400, // §6.2
+      SUBSCRIPTION_NOT_FOUND: 404,
+      SUBSCRIPTION_LIMIT_REACHED: 507,
+    };
+    for (const [code, status] of Object.entries(expected)) expect(ERROR_STATUS[code as ErrorCode], code).toBe(status);
+  });
+
   test("isProtocolError tells protocol errors from others", () => {
     expect(isProtocolError(new ProtocolError("INTERNAL", "x"))).toBe(true);
     expect(isProtocolError(new Error("x"))).toBe(false);
     expect(isProtocolError({ code: "INTERNAL", status: 500 })).toBe(false);
+  });
+});
+
+describe("consumer group codes", () => {
+  test("each has the status docs/kafka-layer.md documents", () => {
+    const expected: Partial<Record<ErrorCode, number>> = {
+      INVALID_GROUP_REQUEST: 400,
+      GROUP_NOT_FOUND: 404,
+      UNKNOWN_MEMBER_ID: 404,
+      TOPIC_NOT_FOUND: 404,
+      PARTITION_NOT_FOUND: 404,
+      FENCED_MEMBER_EPOCH: 409,
+      STALE_MEMBER_EPOCH: 409,
+      UNRELEASED_INSTANCE_ID: 409,
+      GROUP_NOT_EMPTY: 409,
+      OFFSET_REGRESSION: 409,
+      INCONSISTENT_ASSIGNOR: 409,
+      GROUP_LIMIT_REACHED: 507,
+      GROUP_MAX_SIZE_REACHED: 507,
+    };
+    for (const [code, status] of Object.entries(expected)) expect(ERROR_STATUS[code as ErrorCode], code).toBe(status);
   });
 });

@@ -3,6 +3,7 @@
  * its routes (under `{base}/__ds/…`), starts and stops its background work with the app, and
  * adds readiness checks — so a new capability is a new folder, not branches in old files.
  */
+import type { Capabilities } from "./capabilities.js";
 import type { Engine } from "./engine/engine.js";
 import type { Readiness } from "./http/context.js";
 import type { RouteSpec } from "./http/routing/route.js";
@@ -10,6 +11,20 @@ import type { Logger } from "./ops/logger.js";
 import type { ServerMetrics } from "./ops/metrics.js";
 import type { FeatureTracing } from "./ops/tracing.js";
 import type { ResolvedOptions } from "./options.js";
+
+/**
+ * The name of something one feature offers others (the topics feature's directory, say), with
+ * its type: `serviceKey<TopicDirectory>("topic-directory")`.
+ */
+export interface ServiceKey<T> {
+  readonly name: string;
+  /** Never set: carries the type. */
+  readonly type?: T;
+}
+
+export function serviceKey<T>(name: string): ServiceKey<T> {
+  return { name };
+}
 
 export interface Feature {
   readonly name: string;
@@ -19,6 +34,8 @@ export interface Feature {
 
 export interface FeatureHost {
   readonly engine: Engine;
+  /** Every extension declared so far (the capabilities feature answers them). */
+  readonly capabilities: Capabilities;
   readonly options: ResolvedOptions;
   readonly logger: Logger;
   readonly metrics: ServerMetrics | undefined;
@@ -32,6 +49,23 @@ export interface FeatureHost {
   onOpen(hook: () => Promise<void> | void): void;
   /** Runs at shutdown, after requests drained and before the store closes. */
   onClose(hook: () => Promise<void> | void): void;
+  /**
+   * Runs when a graceful shutdown starts draining requests: anything the feature keeps waiting
+   * (as long-polls wait) should answer now. New requests may still arrive until the server closes.
+   */
+  onDrain(hook: () => void): void;
   /** A check /readyz consults; the server is ready only when every check is. */
   readiness(check: () => Readiness): void;
+  /** Declares a protocol extension the feature adds, for `GET {base}/__ds/capabilities`. */
+  capability(name: string, version: number): void;
+  /**
+   * Offers `value` to other features under `key`. A key is offered once, except that an
+   * embedder's feature (ServerOptions.features) may replace what a built-in feature offers.
+   */
+  provide<T>(key: ServiceKey<T>, value: T): void;
+  /**
+   * What another feature offered under `key`, if any. Features are set up in turn, so ask from
+   * `onOpen` on, when every feature has been.
+   */
+  lookup<T>(key: ServiceKey<T>): T | undefined;
 }

@@ -1,9 +1,49 @@
 export { createFetchHandler, type FetchHandler, type FetchRequestInfo } from "./adapters/fetch.js";
 export { createNodeHandler, type NodeHandler } from "./adapters/node.js";
+export { Capabilities } from "./capabilities.js";
+export type { AppendRequest, AppendResult } from "./engine/append-record.js";
 export { Engine } from "./engine/engine.js";
 export type { EngineEvent, EngineEventType, EventFeed, EventOf } from "./engine/events.js";
-export type { Feature, FeatureHost } from "./feature.js";
+export {
+  type ItemRefusal,
+  refusalBody,
+  type TransactionItem,
+  TransactionRefusedError,
+} from "./engine/transaction.js";
+export { type Feature, type FeatureHost, type ServiceKey, serviceKey } from "./feature.js";
 export { type DashboardOptions, dashboardFeature } from "./features/dashboard/index.js";
+export { GROUP_DEFAULTS, type GroupSettings, resolveGroupSettings } from "./features/groups/settings.js";
+export { PARTITION_STATS, TOPIC_DIRECTORY } from "./features/groups/sources/keys.js";
+export type {
+  PartitionPosition,
+  PartitionState,
+  PartitionStats,
+  TopicDirectory,
+} from "./features/groups/sources/types.js";
+export { checkPublicUrl } from "./features/subscriptions/public-url.js";
+export {
+  resolveSubscriptionSettings,
+  SUBSCRIPTION_DEFAULTS,
+  type SubscriptionSettings,
+} from "./features/subscriptions/settings.js";
+export { parseAllowList as checkWebhookAllowList } from "./features/subscriptions/ssrf/allow-list.js";
+export {
+  resolveTopicSettings,
+  TOPIC_DEFAULTS,
+  type TopicSettings,
+} from "./features/topics/settings.js";
+export {
+  type PreparedPart,
+  TRANSACTION_PARTICIPANTS,
+  type TransactionParticipant,
+  type TransactionParticipants,
+  type TransactionView,
+} from "./features/transactions/participant.js";
+export {
+  resolveTransactionSettings,
+  TRANSACTION_DEFAULTS,
+  type TransactionSettings,
+} from "./features/transactions/settings.js";
 export { ProtocolApp } from "./http/app.js";
 export type { Context, Readiness } from "./http/context.js";
 export type { HttpReply, HttpRequest, ReplySink } from "./http/exchange.js";
@@ -22,6 +62,8 @@ export type { FeatureTracing, TracingOptions } from "./ops/tracing.js";
 export { type CoreOptions, DEFAULTS } from "./options.js";
 export { DEFAULT_PORT, LISTEN_DEFAULTS, type ListenOptions, type RivuletServer, startServer } from "./server.js";
 export type { ServerOptions } from "./server-options.js";
+export { INDEX_INTERVAL, indexEntriesOf } from "./store/append-index.js";
+export { CompactedUnit, compactUnit, type Span } from "./store/compacted-unit.js";
 export {
   DataDirLockedError,
   StoreBusyError,
@@ -31,6 +73,7 @@ export {
   StoreError,
   StoreFullError,
   StoreMissingError,
+  StoreTrimmedError,
 } from "./store/errors.js";
 export { type Durability, FileStore, type FileStoreOptions } from "./store/file/file-store.js";
 export { checkDataDir, repairDataDir } from "./store/file/fsck/repair.js";
@@ -44,10 +87,15 @@ export type {
   SegmentCheck,
 } from "./store/file/fsck/types.js";
 export { type FileIo, nodeIo } from "./store/file/io.js";
-export { MemoryStore } from "./store/memory-store.js";
+export { DEFAULT_SEGMENT_BYTES } from "./store/file/segments.js";
+export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export { applyRecord, type RecordTarget } from "./store/record-state.js";
 export type {
   AppendRecord,
+  AtomicPart,
+  IndexEntry,
+  IndexKey,
+  Inherited,
   ListQuery,
   Store,
   StoredStream,

@@ -2,6 +2,10 @@
  * The server's own settings, with the documented defaults (docs/security.md describes the
  * limits). ServerOptions (server-options.ts) adds the features to mount.
  */
+import type { GroupSettings } from "./features/groups/settings.js";
+import type { SubscriptionSettings } from "./features/subscriptions/settings.js";
+import type { TopicSettings } from "./features/topics/settings.js";
+import type { TransactionSettings } from "./features/transactions/settings.js";
 import type { AuthOptions } from "./http/middleware/auth/config.js";
 import type { Logger } from "./ops/logger.js";
 import type { Store } from "./store/types.js";
@@ -54,24 +58,75 @@ export interface CoreOptions {
   cacheVisibility?: "public" | "private";
   /** How often expired streams are reclaimed (default 5 s). */
   sweepIntervalMs?: number;
+  /**
+   * Server-wide retention by age for streams without their own Stream-Retention-Ms: messages
+   * older than this may be dropped from a stream's head, in whole storage units (0, the default:
+   * keep everything; docs/extensions.md).
+   */
+  retentionMs?: number;
+  /** Server-wide retention by size for streams without their own Stream-Retention-Bytes (0, the default: keep everything). */
+  retentionBytes?: number;
+  /** How often retention looks for data to reclaim (default 1 s). */
+  retentionIntervalMs?: number;
   /** How long a Producer-Seq that skips ahead waits for earlier ones (default 250 ms). */
   producerReorderWaitMs?: number;
   /** Responses at least this large are compressed when the client accepts it (default 1 KiB; 0 disables). */
   compressMinBytes?: number;
   /** Structured logger (default: silent; `rivulet serve` logs JSON lines). */
   logger?: Logger;
+  /** The clock append times, expiry and retention go by, ms since the epoch (default Date.now; tests set their own). */
+  clock?: () => number;
   /** Serve Prometheus metrics at /metrics (default true). */
   metrics?: boolean;
   /** Serve the dashboard at /ui (default true; it asks for a token when the server has auth). */
   ui?: boolean;
+  /**
+   * Webhook targets allowed although they are loopback, private or link-local (PROTOCOL §12.8):
+   * host names (`localhost`, `*.internal.example`), addresses or CIDR ranges (`10.1.0.0/16`).
+   * A target on this list may also use `http://`. Default none (docs/subscriptions.md).
+   */
+  webhookAllow?: readonly string[];
+  /**
+   * The URL clients reach this server at, e.g. `https://streams.example.com`: webhook
+   * callback and JWKS URLs start with it. Default: the scheme and Host of the request that
+   * created the subscription (X-Forwarded-Proto/-Host too with `trustProxy`).
+   */
+  publicUrl?: string;
+  /** Subscription limits and delivery tuning (docs/subscriptions.md). */
+  subscriptions?: SubscriptionSettings;
+  /** Topics: where partition streams live, limits, compaction (docs/kafka-layer.md). */
+  topics?: TopicSettings;
+  /** Consumer group timeouts and limits (docs/kafka-layer.md). */
+  groups?: GroupSettings;
+  /** Transaction limits (docs/kafka-layer.md). */
+  transactions?: TransactionSettings;
 }
 
 export type ResolvedOptions = Required<
-  Omit<CoreOptions, "store" | "logger" | "auth" | "rateLimitPerClientBurst" | "rateLimitPerTokenBurst">
+  Omit<
+    CoreOptions,
+    | "store"
+    | "logger"
+    | "clock"
+    | "auth"
+    | "rateLimitPerClientBurst"
+    | "rateLimitPerTokenBurst"
+    | "publicUrl"
+    | "subscriptions"
+    | "topics"
+    | "groups"
+    | "transactions"
+  >
 > & {
   store: Store;
   logger: Logger;
+  clock: () => number;
   auth: AuthOptions | undefined;
+  publicUrl: string | undefined;
+  subscriptions: SubscriptionSettings | undefined;
+  topics: TopicSettings | undefined;
+  groups: GroupSettings | undefined;
+  transactions: TransactionSettings | undefined;
   rateLimitPerClientBurst: number | undefined;
   rateLimitPerTokenBurst: number | undefined;
 };
@@ -95,8 +150,12 @@ export const DEFAULTS = {
   corsOrigins: "*",
   cacheVisibility: "public",
   sweepIntervalMs: 5_000,
+  retentionMs: 0,
+  retentionBytes: 0,
+  retentionIntervalMs: 1_000,
   producerReorderWaitMs: 250,
   compressMinBytes: 1024,
   metrics: true,
   ui: true,
+  webhookAllow: [] as readonly string[],
 } as const;

@@ -4,6 +4,7 @@
  * retries with (epoch, seq) so every item lands exactly once even across re-runs.
  */
 import type { DurableStream } from "@rivulet/client";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import type { AppendGroup } from "./groups.js";
 
 export interface AppendOutcome {
@@ -55,7 +56,7 @@ const RAW_ITEM_BYTES = 256 * 1024;
  * appended without --producer.
  */
 export function producerSink(handle: DurableStream, settings: ProducerSettings): AppendSink {
-  const producer = handle.producer(settings.id, {
+  const producer = new IdempotentProducer(handle, settings.id, {
     epoch: settings.epoch,
     autoClaim: settings.autoClaim,
     lingerMs: Number.POSITIVE_INFINITY,

@@ -1,13 +1,29 @@
 /**
  * What `rivulet bench` runs: which scenarios, at what sizes. The default sizes are the
- * benchmark suite's (scenarios 1–5 of bench/README); `--quick` shrinks every one of them to
- * a run of about half a minute; single flags override single sizes.
+ * benchmark suite's (scenarios 1–5 and 8 of bench/README); `--quick` shrinks every one of
+ * them to a run of about half a minute; single flags override single sizes.
  */
 import { InvalidArgumentError } from "commander";
 
-/** The scenarios that need nothing but the server's URL, numbered as in the benchmark suite. */
-export const SCENARIOS = ["appends", "producer", "catch-up", "fan-out", "creates"] as const;
+/** The scenarios this command runs, in the benchmark suite's order (numbers 1-5, then 8). */
+export const SCENARIOS = ["appends", "producer", "catch-up", "fan-out", "creates", "subscriptions"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** Their numbers in the suite. */
+const NUMBERS: Readonly<Record<ScenarioName, number>> = {
+  appends: 1,
+  producer: 2,
+  "catch-up": 3,
+  "fan-out": 4,
+  creates: 5,
+  subscriptions: 8,
+};
+
+/**
+ * What runs without --scenarios: everything that needs nothing but the server's URL.
+ * Subscriptions also need the server to let webhooks reach this machine, so they are asked for by name.
+ */
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((name) => name !== "subscriptions");
 
 export interface BenchPlan {
   readonly scenarios: readonly ScenarioName[];
@@ -39,11 +55,18 @@ export interface BenchPlan {
   readonly rampP99LimitMs: number;
   /** Scenario 5. */
   readonly creates: number;
+  /** Scenario 8: webhook subscriptions, each over SUBSCRIPTION_STREAMS streams, and the fixed append rate. */
+  readonly subscriptions: number;
+  readonly subscriptionRate: number;
+  readonly verifySignatures: boolean;
   /** The server's pid when it runs on this machine: adds its CPU and memory figures. */
   readonly serverPid: number | undefined;
 }
 
-type Sizes = Omit<BenchPlan, "scenarios" | "quick" | "rate" | "serverPid">;
+type Sizes = Omit<BenchPlan, "scenarios" | "quick" | "rate" | "serverPid" | "verifySignatures">;
+
+/** Streams per subscription in scenario 8 (the suite's 10,000 over 1,000). */
+export const SUBSCRIPTION_STREAMS = 10;
 
 const STANDARD: Sizes = {
   durationMs: 5_000,
@@ -63,6 +86,8 @@ const STANDARD: Sizes = {
   rampStepSeconds: 2,
   rampP99LimitMs: 500,
   creates: 100_000,
+  subscriptions: 1_000,
+  subscriptionRate: 1_000,
 };
 
 const QUICK: Sizes = {
@@ -77,6 +102,8 @@ const QUICK: Sizes = {
   rampRates: [10, 50],
   rampStepSeconds: 0.5,
   creates: 1_000,
+  subscriptions: 20,
+  subscriptionRate: 100,
 };
 
 /** The flags that shape a plan (all optional but `scenarios`). */
@@ -92,6 +119,8 @@ export interface PlanFlags {
   catchUpSize?: number;
   subscribers?: number[];
   creates?: number;
+  subscriptions?: number;
+  verifySignatures?: boolean;
   pid?: number;
 }
 
@@ -110,6 +139,8 @@ export function planFrom(flags: PlanFlags): BenchPlan {
     catchUpBytes: flags.catchUpSize ?? sizes.catchUpBytes,
     subscriberCounts: flags.subscribers ?? sizes.subscriberCounts,
     creates: flags.creates ?? sizes.creates,
+    subscriptions: flags.subscriptions ?? sizes.subscriptions,
+    verifySignatures: flags.verifySignatures === true,
     serverPid: flags.pid,
   };
 }
@@ -118,13 +149,14 @@ export function planFrom(flags: PlanFlags): BenchPlan {
 export function parseScenarios(value: string): ScenarioName[] {
   const names: ScenarioName[] = [];
   for (const word of value.split(",").map((part) => part.trim().toLowerCase())) {
+    const numbered = SCENARIOS.find((name) => String(NUMBERS[name]) === word);
     if (word === "all") names.push(...SCENARIOS);
-    else if (/^[1-5]$/.test(word)) names.push(SCENARIOS[Number(word) - 1]!);
+    else if (numbered) names.push(numbered);
     else if ((SCENARIOS as readonly string[]).includes(word)) names.push(word as ScenarioName);
     else {
       const hint = /^[67]$/.test(word) ? " (6 comes with fan-out and --pid; 7 needs to restart the server)" : "";
       throw new InvalidArgumentError(
-        `unknown scenario ${JSON.stringify(word)}${hint}; choose from all, ${SCENARIOS.join(", ")} or 1-5`,
+        `unknown scenario ${JSON.stringify(word)}${hint}; choose from all, ${SCENARIOS.join(", ")} or 1-5, 8`,
       );
     }
   }

@@ -13,6 +13,7 @@ import { createsScenario } from "./scenarios/creates.js";
 import { fanOutScenario } from "./scenarios/fan-out.js";
 import { producerScenario } from "./scenarios/producer.js";
 import type { ScenarioContext, ScenarioReport } from "./scenarios/scenario.js";
+import { subscriptionsScenario } from "./scenarios/subscriptions.js";
 import type { BenchTarget } from "./target.js";
 
 const RUNNERS: Record<ScenarioName, { title: string; run: (context: ScenarioContext) => Promise<ScenarioReport> }> = {
@@ -21,6 +22,7 @@ const RUNNERS: Record<ScenarioName, { title: string; run: (context: ScenarioCont
   "catch-up": { title: "3. Catch-up read", run: catchUpScenario },
   "fan-out": { title: "4. Live fan-out", run: fanOutScenario },
   creates: { title: "5. Many streams", run: createsScenario },
+  subscriptions: { title: "8. Webhook delivery", run: subscriptionsScenario },
 };
 
 export interface RunHooks {

@@ -9,6 +9,7 @@ export class BenchTarget implements LoadTarget {
   /** E.g. `bench-m3x9k2-41207`. */
   readonly run: string;
   private readonly createdPaths: string[] = [];
+  private readonly subscriptionPaths: string[] = [];
 
   constructor(
     /** `http://host:port`. */
@@ -37,14 +38,36 @@ export class BenchTarget implements LoadTarget {
     for (let index = 0; index < count; index++) this.createdPaths.push(`${prefix}${index}`);
   }
 
+  /** Records subscriptions, deleted (again) with the streams: a run cut short leaves none waking. */
+  subscribed(...paths: string[]): void {
+    for (const path of paths) this.subscriptionPaths.push(path);
+  }
+
   /** How many streams are recorded for deletion. */
   get recorded(): number {
     return this.createdPaths.length;
   }
 
-  /** Deletes every stream recorded (a 404 counts as deleted). */
+  /**
+   * Deletes every subscription and stream recorded (a 404 counts as deleted: the scenario
+   * deletes its subscriptions itself). The counts are the streams'; a subscription that could
+   * not be deleted counts as a failure too.
+   */
   async deleteAll(connections: number): Promise<{ deleted: number; failed: number; firstError?: string }> {
-    const paths = this.createdPaths.splice(0);
+    const subscriptions = await this.deleteEach(this.subscriptionPaths.splice(0), connections);
+    const streams = await this.deleteEach(this.createdPaths.splice(0), connections);
+    const firstError = subscriptions.firstError ?? streams.firstError;
+    return {
+      deleted: streams.deleted,
+      failed: subscriptions.failed + streams.failed,
+      ...(firstError === undefined ? {} : { firstError }),
+    };
+  }
+
+  private async deleteEach(
+    paths: readonly string[],
+    connections: number,
+  ): Promise<{ deleted: number; failed: number; firstError?: string }> {
     if (paths.length === 0) return { deleted: 0, failed: 0 };
     const result = await deleteStreams({
       origin: this.origin,

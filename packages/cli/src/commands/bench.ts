@@ -1,11 +1,19 @@
 /**
  * `rivulet bench`: the benchmark suite's scenarios 1–5 against any Durable Streams server,
- * from its URL alone. Every stream it creates is named after the run and deleted at the end.
+ * from its URL alone, and scenario 8 (webhooks) against one on this machine. Every stream and
+ * subscription it creates is named after the run and deleted at the end.
  */
 import { existsSync } from "node:fs";
 import { DurableStream, StreamError } from "@rivulet/client";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { type PlanFlags, parseCountList, parseScenarios, planFrom, SCENARIOS } from "../bench/plan.js";
+import {
+  DEFAULT_SCENARIOS,
+  type PlanFlags,
+  parseCountList,
+  parseScenarios,
+  planFrom,
+  SCENARIOS,
+} from "../bench/plan.js";
 import type { BenchTarget } from "../bench/target.js";
 import { addConnectionOptions, type ConnectionFlags, clientOptions, requestHeaders } from "../connection.js";
 import { parsePositiveCount } from "../option-parsers.js";
@@ -22,9 +30,9 @@ export function benchCommand(): Command {
   const command = new Command("bench")
     .description("Run the benchmark scenarios against a server")
     .addOption(
-      new Option("--scenarios <list>", `which to run: all, or some of ${SCENARIOS.join(", ")} (or 1-5)`)
+      new Option("--scenarios <list>", `which to run: all, or some of ${SCENARIOS.join(", ")} (or 1-5, 8)`)
         .argParser(parseScenarios)
-        .default([...SCENARIOS], "all"),
+        .default([...DEFAULT_SCENARIOS], "1-5"),
     )
     .option("--quick", "small sizes: every scenario in a few seconds (about half a minute in all)")
     .addOption(
@@ -72,6 +80,13 @@ export function benchCommand(): Command {
       new Option("--creates <n>", "5: streams to create (default 100000; --quick 1000)").argParser(parsePositiveCount),
     )
     .addOption(
+      new Option(
+        "--subscriptions <n>",
+        "8: webhook subscriptions, 10 streams each (default 1000; --quick 20)",
+      ).argParser(parsePositiveCount),
+    )
+    .option("--verify-signatures", "8: the receiver checks every webhook's signature against the server's keys")
+    .addOption(
       new Option("--pid <pid>", "the server's process id, when it runs here: adds its CPU and memory").argParser(
         parsePid,
       ),
@@ -90,18 +105,26 @@ Scenarios (numbered as in the benchmark suite, npm run bench):
   4 fan-out    1,000 and 10,000 SSE and long-poll readers of one stream, one append a
                second: delivery latency; the highest rate 1,000 SSE readers keep up with
   5 creates    100,000 streams created
-  With --pid, also the server's CPU (1), RSS per SSE reader (scenario 6, in 4) and RSS
-  per idle stream (5). Scenario 7 (restart time) needs to restart the server, so only
+  8 subscriptions
+               1,000 webhook subscriptions over 10,000 streams, delivering to a receiver
+               this command runs on 127.0.0.1: appends at 1,000/s, then at peak;
+               append-to-receiver latency, wakes/s, appends per wake. Only when asked
+               for: the server must run here and let webhooks reach 127.0.0.1
+               (rivulet serve --webhook-allow 127.0.0.1)
+  With --pid, also the server's CPU (1, 8), RSS per SSE reader (scenario 6, in 4) and
+  RSS per idle stream (5). Scenario 7 (restart time) needs to restart the server, so only
   the suite runs it. Sizes above are the defaults; --quick and the flags shrink them.
 
 Streams are named bench-<run>-* under the stream root and deleted at the end (also on
-Ctrl-C) unless --keep. Exits 5 if any request failed, a delivery went missing or a
-stream could not be deleted, after printing every figure.
+Ctrl-C) unless --keep; subscriptions are deleted when their scenario ends. Exits 5 if
+any request failed, a delivery went missing or a stream could not be deleted, after
+printing every figure.
 
 Examples:
   rivulet bench --quick
   rivulet bench --url https://streams.example.com/v1/stream --token "$TOKEN"
   rivulet bench --scenarios appends,fan-out --streams 1 --subscribers 1000 --json
+  rivulet bench --scenarios subscriptions --quick  # a local server with --webhook-allow 127.0.0.1
   rivulet bench --pid "$(cat rivulet.pid)"     # a server started with --pid-file rivulet.pid (npm start does)`,
     )
     .action(async (flags: BenchFlags) => {

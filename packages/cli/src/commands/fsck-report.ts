@@ -65,6 +65,7 @@ const KINDS = {
   data: "bytes fail their checksum",
   checksum: "their checksum slot is damaged",
   missing: "the file ends before them",
+  index: "their append-index entries are damaged or out of order",
 } as const;
 
 function label(status: string): string {

@@ -44,8 +44,10 @@ Examples:
   rivulet serve --durability interval:5        # fsync every 5 ms instead of before every ack
   rivulet serve --store memory --log-level warn
   rivulet serve --config rivulet.json
+  rivulet serve --retention-ms 7d --retention-bytes 10GiB   # defaults for streams without their own
   rivulet serve --pid-file rivulet.pid         # then: rivulet bench --pid "$(cat rivulet.pid)"
-  rivulet serve --host 0.0.0.0 --auth-tokens-file tokens.json   # beyond loopback, auth is required`,
+  rivulet serve --host 0.0.0.0 --auth-tokens-file tokens.json   # beyond loopback, auth is required
+  rivulet serve --webhook-allow localhost,127.0.0.1             # webhooks to local receivers (development)`,
     )
     .action(async (flags: ServeSettings & { config?: string }, cmd: Command) => {
       const settings = flags.config ? await applyConfigFile(cmd, flags.config) : flags;
@@ -59,7 +61,7 @@ async function serve(settings: ServeSettings): Promise<void> {
   checkExposure(settings, auth);
   const logger = createLogger(settings.logLevel as LogLevel);
   const otel = settings.otel ? await startOtel(packageVersion()) : undefined;
-  const store = openStore(settings.store, settings.dataDir, settings.durability);
+  const store = openStore(settings.store, settings.dataDir, settings.durability, settings.segmentSize);
   const server = await refusingBadDataDir(() =>
     startServer({
       host: settings.host,
@@ -94,6 +96,14 @@ async function serve(settings: ServeSettings): Promise<void> {
       maxHeaderBytes: settings.maxHeaderSize,
       ui: settings.ui,
       ...(otel ? { tracing: otel.tracing } : {}),
+      retentionMs: settings.retentionMs,
+      retentionBytes: settings.retentionBytes,
+      webhookAllow: settings.webhookAllow,
+      ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
+      ...(settings.subscriptions === undefined ? {} : { subscriptions: settings.subscriptions }),
+      ...(settings.topics === undefined ? {} : { topics: settings.topics }),
+      ...(settings.groups === undefined ? {} : { groups: settings.groups }),
+      ...(settings.transactions === undefined ? {} : { transactions: settings.transactions }),
     }).catch(async (error: unknown) => {
       const failure = listenFailure(error, settings.host, settings.port);
       if (!failure) throw error;

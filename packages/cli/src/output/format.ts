@@ -32,3 +32,16 @@ export function formatTable(header: string[], rows: string[][], numeric: Readonl
       .trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
 }
+
+const DURATION_STEPS: [number, string][] = [
+  [86_400_000, "d"],
+  [3_600_000, "h"],
+  [60_000, "m"],
+  [1_000, "s"],
+];
+
+/** Milliseconds in the largest unit that divides them evenly (`7d`, `90m`), as --since takes them. */
+export function formatDuration(ms: number): string {
+  for (const [size, unit] of DURATION_STEPS) if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}

@@ -12,6 +12,7 @@ import { type Endpoint, isEndpoint, openEndpoint } from "../endpoint.js";
 import { GoneError, StreamError, usageError } from "../errors.js";
 import { sleepUnlessAborted } from "../http/with-retries.js";
 import { StreamResponse } from "../read/response.js";
+import { lookupTime } from "../read/start.js";
 import { checkedRetryPolicy, type RetryPolicy, retryDelay } from "../retry.js";
 import {
   type ConsumerEnd,
@@ -40,6 +41,8 @@ export class Consumer<T = unknown> {
   #position: string | undefined;
   /** Where the next read session starts: after everything already handed to the pipeline. */
   #readPosition: string | undefined;
+  /** The seq of the message at the read position, once records told it (records mode). */
+  #readSeq: number | undefined;
   #stopping = false;
   /** `onError` answered "stop": the run's failure is final, no restart. */
   #stopDecided = false;
@@ -125,6 +128,7 @@ export class Consumer<T = unknown> {
   async #run(): Promise<ConsumerEnd> {
     for (let restarts = 0; ; ) {
       this.#readPosition = this.#position;
+      this.#readSeq = undefined;
       this.#stopDecided = false;
       this.#progressed = false;
       const pipeline = new Pipeline<T>(this.url, this.#settings, {
@@ -179,6 +183,8 @@ export class Consumer<T = unknown> {
         for await (const batch of response.batches()) {
           attempt = 0;
           this.#readPosition = batch.offset;
+          const last = batch.records?.at(-1);
+          if (last) this.#readSeq = last.seq + 1;
           await pipeline.push(batch, isJsonContentType(response.contentType ?? ""));
           if (batch.closed) return await finish(pipeline, "closed");
           if (this.#stopping) break;
@@ -203,8 +209,9 @@ export class Consumer<T = unknown> {
   /** After a failed read: read on elsewhere, or wait and read again, or throw to end the run. */
   async #recoverRead(error: unknown, attempt: number): Promise<void> {
     const decision = await this.#decide(error, "read", attempt);
-    const resumeFrom = isResume(decision) ? decision.resumeFrom : this.#earliestAfterGone(error, decision);
-    if (resumeFrom !== undefined) return this.#skip(error, resumeFrom);
+    if (isResume(decision)) return this.#skip(error, decision.resumeFrom, undefined);
+    const earliest = this.#earliestAfterGone(error, decision);
+    if (earliest !== undefined) return this.#skip(error, ...(await this.#countGap(earliest)));
     if (decision === "stop") this.#stopDecided = true;
     const retry = decision === "retry" || (decision === undefined && isRetryable(error));
     if (!retry || attempt > this.#reconnect.maxRetries) throw error;
@@ -218,20 +225,38 @@ export class Consumer<T = unknown> {
     return error.earliestOffset;
   }
 
+  /**
+   * Where to resume after a 410, and how many messages that skips. The count needs the seq at
+   * the read position (known in records mode) and the earliest message's: `HEAD ?at=0` names
+   * the earliest retained message and its seq in one answer (a later one than the 410's if
+   * retention moved on since). Without either, the 410's earliest offset, count unknown.
+   */
+  async #countGap(earliest: string): Promise<[string, number | undefined]> {
+    const from = this.#readSeq;
+    if (from === undefined) return [earliest, undefined];
+    const ask = { ...this.#options.read, signal: this.#readController.signal };
+    const found = await lookupTime(this.#endpoint, 0, ask).catch(() => undefined);
+    if (found?.seq === undefined) return [earliest, undefined];
+    this.#readSeq = found.seq;
+    return [found.offset, Math.max(0, found.seq - from)];
+  }
+
   /** Reads on from `to`; the first read there is a position like any other, checkpointed in turn. */
-  #skip(error: unknown, to: string): void {
+  #skip(error: unknown, to: string, messages: number | undefined): void {
     if (typeof to !== "string" || to.length === 0) {
       this.#stopDecided = true;
       throw usageError(this.url, `onError answered resumeFrom ${JSON.stringify(to)}; it must be an offset`);
     }
     const from = this.#readFrom();
     this.#readPosition = to;
+    if (messages === undefined) this.#readSeq = undefined;
     this.#endpoint.transport.report({
       type: "consumer:skipped",
       url: this.url,
       key: this.checkpointKey,
       from,
       to,
+      messages,
       error,
     });
   }

@@ -13,6 +13,8 @@ export class ItemBatch<T> implements Batch<T> {
   readonly upToDate: boolean;
   /** Re-batched items never carry the end of the stream; `consumer.done` reports it. */
   readonly closed = false;
+  /** Items from several reads keep no records. */
+  readonly records = undefined;
 
   constructor(
     readonly items: T[],

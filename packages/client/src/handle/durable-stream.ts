@@ -6,13 +6,14 @@ import { DEFAULT_CONTENT_TYPE, Header, isTrueFlag } from "@rivulet/protocol";
 import { checkNumber, invalidArgument, Rule, streamUrl } from "../check.js";
 import { type Endpoint, type EndpointOptions, openEndpoint } from "../endpoint.js";
 import { ConfigConflictError, StreamError, unknownContentType } from "../errors.js";
+import { requireExtension } from "../extensions/capabilities.js";
+import { intHeader } from "../http/header-values.js";
 import type { BufferedResponse, Method, RequestSpec, Transport } from "../http/transport.js";
-import { IdempotentProducer } from "../producer/idempotent-producer.js";
-import type { ProducerOptions } from "../producer/producer-options.js";
 import type { Batch } from "../read/batch.js";
 import { type ReadOnceOptions, readOnce } from "../read/read-once.js";
-import type { ReadOptions } from "../read/read-options.js";
+import { checkTime, type ReadOptions } from "../read/read-options.js";
 import { StreamResponse } from "../read/response.js";
+import { lookupTime, type TimeLookup } from "../read/start.js";
 import type { RetryPolicy } from "../retry.js";
 import { type BodyInput, bodyBytes, byteStreamOf, jsonMessagesBody, type StreamSource } from "./body.js";
 import { type RetryRule, runOperation } from "./operation.js";
@@ -26,12 +27,16 @@ import {
   lifetimeHeaders,
   type OperationOptions,
   requireOffset,
+  retentionHeaders,
   type StreamInfo,
   streamInfoFrom,
 } from "./results.js";
-import { appendHeaders } from "./write-headers.js";
+import { appendHeaders, isConditional } from "./write-headers.js";
 
 export type DurableStreamOptions = EndpointOptions;
+
+/** What handles made from one configuration share. */
+type SharedEndpoint = Omit<Endpoint, "url" | "contentType">;
 
 export interface ForkResult extends CreateResult {
   /** The fork's handle, sharing the source handle's options. */
@@ -46,17 +51,20 @@ export class DurableStream implements Endpoint {
   readonly transport: Transport;
   /** @internal */
   readonly retry: RetryPolicy;
+  /** @internal The client's base URL, if the handle came from a client with one. */
+  readonly baseUrl: string | undefined;
 
   /**
    * Checks the options (INVALID_ARGUMENT naming the first bad one). `shared` is internal:
-   * handles derived from another (forks) reuse its transport.
+   * handles derived from another (forks, a client's) reuse its transport.
    */
-  constructor(options: DurableStreamOptions, shared?: { transport: Transport; retry: RetryPolicy }) {
+  constructor(options: DurableStreamOptions, shared?: SharedEndpoint) {
     const endpoint = shared ? { url: streamUrl(options.url), ...shared } : openEndpoint(options);
     this.url = endpoint.url;
     this.contentType = options.contentType;
     this.transport = endpoint.transport;
     this.retry = endpoint.retry;
+    this.baseUrl = endpoint.baseUrl;
   }
 
   /** Creates the stream (idempotent unless `exclusive`) and returns its handle. */
@@ -75,11 +83,15 @@ export class DurableStream implements Endpoint {
 
   async create(options: CreateOptions = {}): Promise<CreateResult> {
     const contentType = options.contentType ?? this.contentType ?? DEFAULT_CONTENT_TYPE;
+    const retention = retentionHeaders(this.url, options);
     const headers: Record<string, string> = {
       [Header.contentType]: contentType,
       ...lifetimeHeaders(this.url, options),
+      ...retention,
     };
     if (options.closed) headers[Header.closed] = "true";
+    // A server without retention would create a stream that keeps everything.
+    if (Object.keys(retention).length > 0) await requireExtension(this, "retention", "retention settings", options);
     const body = options.body === undefined ? undefined : bodyBytes(options.body);
     const request = { operation: "create", method: "PUT", headers, body, retry: "always" } as const;
     const response = await runOperation(this, request, options);
@@ -117,7 +129,7 @@ export class DurableStream implements Endpoint {
    * append carries that producer stamp and is retried like any idempotent request.
    */
   async append(body: BodyInput, options: AppendOptions = {}): Promise<AppendResult> {
-    const headers = appendHeaders(this.url, this.#requireContentType(options.contentType), options);
+    const headers = await this.#appendHeaders(options);
     // A plain append is not idempotent: repeat it only when it certainly did not happen.
     const retry = options.producer ? "always" : "if-not-applied";
     const spec = { headers, body: bodyBytes(body), usedStreamSeq: options.seq !== undefined };
@@ -137,7 +149,7 @@ export class DurableStream implements Endpoint {
 
   /** Streams an append body from an async iterable or ReadableStream (one request; not retried). */
   async appendStream(source: StreamSource, options: AppendOptions = {}): Promise<AppendResult> {
-    const headers = appendHeaders(this.url, this.#requireContentType(options.contentType), options);
+    const headers = await this.#appendHeaders(options);
     const spec = { headers, body: byteStreamOf(source), usedStreamSeq: options.seq !== undefined };
     const response = await this.#write("append", "POST", spec, options, "never");
     return appendResult(this.url, response, options.producer !== undefined);
@@ -214,16 +226,27 @@ export class DurableStream implements Endpoint {
     return readOnce(this, options);
   }
 
-  /** An idempotent producer writing to this stream with this handle's fetch, headers and auth. */
-  producer(producerId: string, options: ProducerOptions = {}): IdempotentProducer {
-    return new IdempotentProducer(this, producerId, options);
+  /**
+   * The first message appended at or after `at` (a Date, or ms since the epoch): its offset, seq
+   * and append time (`HEAD ?at=`, docs/extensions.md). UNSUPPORTED on a server without the time index.
+   */
+  async offsetAt(at: Date | number, options: OperationOptions = {}): Promise<TimeLookup> {
+    checkTime(this.url, "at", at);
+    return lookupTime(this, at, options);
   }
 
   /** @internal A handle to another URL with the same client options. */
   sibling(url: string, contentType: string | undefined): DurableStream {
     const options: DurableStreamOptions = { url };
     if (contentType !== undefined) options.contentType = contentType;
-    return new DurableStream(options, { transport: this.transport, retry: this.retry });
+    return new DurableStream(options, { transport: this.transport, retry: this.retry, baseUrl: this.baseUrl });
+  }
+
+  /** A conditional append is sent only to a server that knows it: another would write it unconditionally. */
+  async #appendHeaders(options: AppendOptions): Promise<Record<string, string>> {
+    const headers = appendHeaders(this.url, this.#requireContentType(options.contentType), options);
+    if (isConditional(options)) await requireExtension(this, "conditional-append", "conditional appends", options);
+    return headers;
   }
 
   #requireContentType(explicit: string | undefined): string {
@@ -277,6 +300,8 @@ function appendResult(url: string, response: BufferedResponse, withProducer: boo
     closed: isTrueFlag(response.headers.get(Header.closed)),
     // §5.2.1: a producer append is 200 when written, 204 when the server already had it.
     duplicate: withProducer && response.status === 204,
+    seq: intHeader(response.headers, Header.appendSeq),
+    timestamp: intHeader(response.headers, Header.appendTime),
   };
 }
 

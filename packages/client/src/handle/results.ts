@@ -2,6 +2,7 @@
 import { Header, isTrueFlag } from "@rivulet/protocol";
 import { checkNumber, invalidArgument, Rule } from "../check.js";
 import { parseError } from "../errors.js";
+import { intHeader } from "../http/header-values.js";
 import type { DynamicRecord } from "../options.js";
 import type { BodyInput } from "./body.js";
 
@@ -28,6 +29,12 @@ export interface CreateOptions extends OperationOptions {
   body?: BodyInput;
   /** Fail with ALREADY_EXISTS even when an identical stream exists (PUT is otherwise idempotent). */
   exclusive?: boolean;
+  /**
+   * Retention (docs/extensions.md): the server may drop messages appended longer ago than
+   * this, or the head while at least `retentionBytes` remain. UNSUPPORTED on a server without it.
+   */
+  retentionMs?: number;
+  retentionBytes?: number;
 }
 
 export interface CreateResult {
@@ -45,6 +52,13 @@ export interface StreamInfo {
   closed: boolean;
   ttlSeconds: number | undefined;
   expiresAt: string | undefined;
+  /** Where retained data begins (reads before it are 410 Gone); undefined from a server without retention. */
+  earliestOffset: string | undefined;
+  /** The seq the next message will get: the stream's message count, retained or not. */
+  nextSeq: number | undefined;
+  /** The retention that applies (the stream's own, else the server's default); undefined: kept. */
+  retentionMs: number | undefined;
+  retentionBytes: number | undefined;
 }
 
 export interface AppendOptions extends OperationOptions {
@@ -59,6 +73,13 @@ export interface AppendOptions extends OperationOptions {
    * (id, epoch, seq): the server writes each seq once, so such an append is retried safely.
    */
   producer?: ProducerStamp;
+  /**
+   * Conditional append (docs/extensions.md): write only if the stream's tail is this offset,
+   * else nothing is written and the call fails with a `TailMismatchError` naming the tail.
+   */
+  expectedOffset?: string;
+  /** Conditional append: write only if the stream's next message gets this seq (its message count so far). */
+  expectedSeq?: number;
 }
 
 /** One append's idempotent-producer identity. */
@@ -76,6 +97,13 @@ export interface AppendResult {
   closed: boolean;
   /** The server already had this producer append (same id, epoch and seq) and wrote nothing again. */
   duplicate: boolean;
+  /**
+   * The seq of the append's first message (its 0-based ordinal in the stream) and the time the
+   * server appended it, ms since the epoch; undefined when nothing new was written or the
+   * server has no append-metadata extension.
+   */
+  seq: number | undefined;
+  timestamp: number | undefined;
 }
 
 export interface CloseOptions extends OperationOptions {
@@ -101,13 +129,16 @@ export function requireOffset(url: string, headers: Headers, what: string): stri
 }
 
 export function streamInfoFrom(url: string, headers: Headers): StreamInfo {
-  const ttl = headers.get(Header.ttl);
   return {
     contentType: headers.get(Header.contentType) ?? undefined,
     offset: requireOffset(url, headers, "HEAD"),
     closed: isTrueFlag(headers.get(Header.closed)),
-    ttlSeconds: ttl !== null && /^\d+$/.test(ttl) ? Number(ttl) : undefined,
+    ttlSeconds: intHeader(headers, Header.ttl),
     expiresAt: headers.get(Header.expiresAt) ?? undefined,
+    earliestOffset: headers.get(Header.earliestOffset) ?? undefined,
+    nextSeq: intHeader(headers, Header.nextSeq),
+    retentionMs: intHeader(headers, Header.retentionMs),
+    retentionBytes: intHeader(headers, Header.retentionBytes),
   };
 }
 
@@ -126,5 +157,18 @@ export function lifetimeHeaders(
   } else if (expiresAt !== undefined) {
     headers[Header.expiresAt] = String(expiresAt);
   }
+  return headers;
+}
+
+/** Stream-Retention-Ms and Stream-Retention-Bytes of a create (docs/extensions.md); none without the options. */
+export function retentionHeaders(
+  url: string,
+  options: { retentionMs?: number; retentionBytes?: number },
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  checkNumber(url, "retentionMs", options.retentionMs, Rule.nonNegativeInteger);
+  checkNumber(url, "retentionBytes", options.retentionBytes, Rule.nonNegativeInteger);
+  if (options.retentionMs !== undefined) headers[Header.retentionMs] = String(options.retentionMs);
+  if (options.retentionBytes !== undefined) headers[Header.retentionBytes] = String(options.retentionBytes);
   return headers;
 }

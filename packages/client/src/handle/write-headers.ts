@@ -1,4 +1,7 @@
-/** The headers of an append: content type, Stream-Seq, closure and, for manual producers, the producer stamp. */
+/**
+ * The headers of an append: content type, Stream-Seq, closure, for manual producers the
+ * producer stamp, and for conditional appends the tail expected.
+ */
 import { Header } from "@rivulet/protocol";
 import { checkNumber, invalidArgument, Rule } from "../check.js";
 import type { AppendOptions } from "./results.js";
@@ -20,5 +23,18 @@ export function appendHeaders(url: string, contentType: string, options: AppendO
     headers[Header.producerEpoch] = String(producer.epoch);
     headers[Header.producerSeq] = String(producer.seq);
   }
+  // Conditional append (docs/extensions.md): the tail this write expects.
+  if (options.expectedOffset !== undefined) {
+    if (typeof options.expectedOffset !== "string" || options.expectedOffset.length === 0)
+      throw invalidArgument(url, "expectedOffset", "must be an offset", options.expectedOffset);
+    headers[Header.expectedOffset] = options.expectedOffset;
+  }
+  checkNumber(url, "expectedSeq", options.expectedSeq, Rule.nonNegativeInteger);
+  if (options.expectedSeq !== undefined) headers[Header.expectedSeq] = String(options.expectedSeq);
   return headers;
+}
+
+/** Whether the append states a tail it expects, so the server must know conditional appends. */
+export function isConditional(options: AppendOptions): boolean {
+  return options.expectedOffset !== undefined || options.expectedSeq !== undefined;
 }

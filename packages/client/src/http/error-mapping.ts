@@ -13,17 +13,13 @@ import {
   StreamClosedError,
   StreamError,
   type StreamErrorDetails,
+  TailMismatchError,
 } from "../errors.js";
 import { parseRetryAfter } from "../retry.js";
-
-/**
- * Where retained data begins, sent with a 410 for an offset before it (retention). Not yet
- * among the protocol package's header names; the server's retention answers with it.
- */
-export const EARLIEST_OFFSET_HEADER = "stream-earliest-offset";
+import { intHeader } from "./header-values.js";
 
 /** What the request was, so one status can mean different things (409 on PUT vs POST). */
-export type Operation = "create" | "fork" | "append" | "close" | "read" | "head" | "delete";
+export type Operation = "create" | "fork" | "append" | "close" | "read" | "head" | "delete" | "admin";
 
 export interface FailedResponse {
   status: number;
@@ -73,7 +69,10 @@ export function errorFromResponse(
       // PROTOCOL §5.2.1: a stale producer epoch is a 403 carrying the server's epoch.
       const epoch = headers.get(Header.producerEpoch);
       if (epoch !== null || body.code === "STALE_PRODUCER_EPOCH") {
-        return new StaleEpochError(message("Stale producer epoch"), { ...details, serverEpoch: toInt(epoch) });
+        return new StaleEpochError(message("Stale producer epoch"), {
+          ...details,
+          serverEpoch: intHeader(headers, Header.producerEpoch),
+        });
       }
       return new StreamError("FORBIDDEN", message("Forbidden"), details);
     }
@@ -87,7 +86,14 @@ export function errorFromResponse(
       // The header is the contract (clients must not rely on error bodies, §5.2); a body may repeat it.
       return new GoneError(message("Gone"), {
         ...details,
-        earliestOffset: headers.get(EARLIEST_OFFSET_HEADER) ?? body.earliestOffset ?? undefined,
+        earliestOffset: headers.get(Header.earliestOffset) ?? body.earliestOffset ?? undefined,
+      });
+    case 412:
+      // A conditional append (docs/extensions.md): the 412 names the tail it found.
+      return new TailMismatchError(message("The stream's tail is not where the append expected it"), {
+        ...details,
+        currentOffset: headers.get(Header.nextOffset) ?? undefined,
+        currentSeq: intHeader(headers, Header.nextSeq),
       });
     case 413:
       return new StreamError("PAYLOAD_TOO_LARGE", message("Payload too large"), details);
@@ -133,8 +139,8 @@ function conflict(
   if (expected !== null || body.code === "PRODUCER_SEQ_GAP") {
     return new SequenceGapError(message("Producer sequence gap"), {
       ...details,
-      expectedSeq: toInt(expected),
-      receivedSeq: toInt(headers.get(Header.producerReceivedSeq)),
+      expectedSeq: intHeader(headers, Header.producerExpectedSeq),
+      receivedSeq: intHeader(headers, Header.producerReceivedSeq),
     });
   }
   if (body.code === "STREAM_SEQ_REGRESSION") {
@@ -183,12 +189,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function truncate(text: string): string {
   const trimmed = text.trim();
   return trimmed.length > 200 ? `${trimmed.slice(0, 200)}…` : trimmed;
-}
-
-function toInt(value: string | null): number | undefined {
-  if (value === null || !/^\d+$/.test(value)) return undefined;
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** A fetch that threw: our timeout, the caller's abort, or the network. */

@@ -12,7 +12,7 @@ import { cacheModeSupported } from "./cache-mode.js";
 import { errorFromFetchFailure, errorFromResponse, type Operation } from "./error-mapping.js";
 import { type RequestSignal, requestSignal } from "./signals.js";
 
-export type Method = "GET" | "HEAD" | "PUT" | "POST" | "DELETE";
+export type Method = "GET" | "HEAD" | "PUT" | "POST" | "DELETE" | "PATCH";
 
 export interface TransportConfig {
   fetch?: FetchLike | undefined;
@@ -72,6 +72,8 @@ export interface StreamingResponse {
 
 export class Transport {
   readonly onEvent: EventHook | undefined;
+  /** Extensions by stream root, as the server answered them (extensions/capabilities.ts); kept per client. */
+  readonly capabilities = new Map<string, Promise<Record<string, number> | undefined>>();
   readonly #fetchImpl: FetchLike;
   readonly #cacheModes = cacheModeSupported();
 

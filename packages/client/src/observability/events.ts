@@ -43,8 +43,19 @@ export type ClientEventBody =
   | { type: "producer:duplicate"; url: string; producerId: string; epoch: number; seq: number }
   | { type: "producer:batch-failed"; url: string; producerId: string; epoch: number; seq: number; error: StreamError }
   | { type: "consumer:checkpoint"; url: string; key: string; offset: string }
-  /** The consumer reads on from `to` instead of `from` (410 Gone with `onGone: "earliest"`, or `onError`'s `resumeFrom`). */
-  | { type: "consumer:skipped"; url: string; key: string; from: string; to: string; error: unknown }
+  /**
+   * The consumer reads on from `to` instead of `from` (410 Gone with `onGone: "earliest"`, or
+   * `onError`'s `resumeFrom`); `messages` says how many it skipped, when it knows (records mode).
+   */
+  | {
+      type: "consumer:skipped";
+      url: string;
+      key: string;
+      from: string;
+      to: string;
+      messages: number | undefined;
+      error: unknown;
+    }
   /** A failed run is started again (the `restart` option) after `delayMs`. */
   | { type: "consumer:restart"; url: string; key: string; attempt: number; delayMs: number; error: unknown };
 

@@ -80,7 +80,7 @@ function describe(event: ClientEventBody): [LogLevel, string] {
     case "consumer:skipped":
       return [
         "warn",
-        `consumer ${event.key} skipped from ${event.from} to ${event.to} after ${errorCode(event.error)}`,
+        `consumer ${event.key} skipped ${event.messages === undefined ? "" : `${event.messages} messages `}from ${event.from} to ${event.to} after ${errorCode(event.error)}`,
       ];
     case "consumer:restart":
       return [

@@ -170,7 +170,7 @@ export class IdempotentProducer {
     return waitWithin(this.#closing, this.url, `producer ${this.producerId} to close`, options);
   }
 
-  /** `await using producer = stream.producer(...)`: closes (flushing everything) at the end of the block. */
+  /** `await using producer = new IdempotentProducer(...)`: closes (flushing everything) at the end of the block. */
   async [asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -6,11 +6,15 @@
 import { isJsonContentType } from "@rivulet/protocol";
 import { parseError, usageError } from "../errors.js";
 import { chunkBytes, type RawChunk } from "./chunk.js";
+import { decodeRecords, type StreamRecord } from "./records.js";
 
 export interface Batch<T = unknown> {
-  /** The messages of a JSON stream (PROTOCOL §9.1). Reading it on any other stream throws USAGE. */
+  /**
+   * The messages of a JSON stream (PROTOCOL §9.1); in records mode the records' values, on any
+   * stream. Reading it on another stream in the plain view throws USAGE.
+   */
   readonly items: T[];
-  /** The raw bytes delivered (for JSON streams, the JSON array text). */
+  /** The raw bytes delivered (for JSON streams, the JSON array text; in records mode, the records' JSON). */
   readonly data: Uint8Array;
   /** `data` as UTF-8 text. */
   readonly text: string;
@@ -21,6 +25,11 @@ export interface Batch<T = unknown> {
   readonly upToDate: boolean;
   /** The stream is closed and this is its end (EOF). */
   readonly closed: boolean;
+  /**
+   * Records mode (`records: true`): each message with its offsets, seq and append time, and
+   * `items` are their values. Undefined in the plain view (and on re-batched consumer batches).
+   */
+  readonly records: StreamRecord<T>[] | undefined;
 }
 
 const decoder = new TextDecoder();
@@ -30,6 +39,7 @@ export class ReadBatch<T> implements Batch<T> {
   readonly cursor: string | undefined;
   readonly upToDate: boolean;
   readonly closed: boolean;
+  readonly records: StreamRecord<T>[] | undefined;
   readonly #decoded: T[] | undefined;
   #bytes: Uint8Array | undefined;
 
@@ -40,6 +50,7 @@ export class ReadBatch<T> implements Batch<T> {
     url: string,
     contentType: string | undefined,
     validate: ((item: unknown) => T) | undefined,
+    records = false,
   ) {
     this.#chunk = chunk;
     this.#url = url;
@@ -47,7 +58,10 @@ export class ReadBatch<T> implements Batch<T> {
     this.cursor = chunk.cursor;
     this.upToDate = chunk.upToDate;
     this.closed = chunk.closed;
-    if (contentType !== undefined && isJsonContentType(contentType)) {
+    if (records) {
+      this.records = decodeRecords(chunk, decodeJsonItems(chunk, url), url, contentType, validate);
+      this.#decoded = this.records.map((record) => record.value);
+    } else if (contentType !== undefined && isJsonContentType(contentType)) {
       this.#decoded = decodeJsonItems(chunk, url, validate);
     }
   }

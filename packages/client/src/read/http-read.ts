@@ -3,18 +3,21 @@ import { Header, isTrueFlag } from "@rivulet/protocol";
 import { parseError } from "../errors.js";
 import type { BufferedResponse, RequestSpec, Transport } from "../http/transport.js";
 import type { RawChunk } from "./chunk.js";
+import { type RecordsOption, recordsQuery, viewRefused } from "./records.js";
 
 export interface HttpReadRequest {
   url: string;
   offset: string;
   cursor: string | undefined;
   longPoll: boolean;
+  /** Records mode (records.ts): the view and limit to ask for. */
+  records: RecordsOption | undefined;
   timeoutMs: number;
   spec: Pick<RequestSpec, "callHeaders" | "callParams" | "overrideHeaders" | "overrideParams" | "signal" | "attempt">;
 }
 
 export async function httpRead(transport: Transport, request: HttpReadRequest): Promise<RawChunk> {
-  const query: Record<string, string | undefined> = { offset: request.offset };
+  const query: Record<string, string | undefined> = { offset: request.offset, ...recordsQuery(request.records) };
   if (request.longPoll) {
     query.live = "long-poll";
     // §10.1: echo the cursor so CDNs can collapse waiting clients.
@@ -31,12 +34,21 @@ export async function httpRead(transport: Transport, request: HttpReadRequest): 
     // from whatever it gets, and its cursor keys each wait apart (§10.1).
     revalidate: !request.longPoll,
   });
-  return chunkOf(request.url, response, request.offset, request.cursor);
+  return chunkOf(request.url, response, request.offset, request.cursor, Boolean(request.records));
 }
 
 /** A read response as a chunk; `offset` and `cursor` are the request's, kept when a 204 leaves them out. */
-export function chunkOf(url: string, response: BufferedResponse, offset: string, cursor: string | undefined): RawChunk {
+export function chunkOf(
+  url: string,
+  response: BufferedResponse,
+  offset: string,
+  cursor: string | undefined,
+  records = false,
+): RawChunk {
   const { headers } = response;
+  // A records answer is JSON whatever the stream holds, so it does not tell the stream's type.
+  const refusal = records && response.status !== 204 ? viewRefused(url, headers) : undefined;
+  if (refusal) throw refusal;
   const next = headers.get(Header.nextOffset);
   // §5.7: a 204 must carry the tail; tolerate its absence by staying where we are.
   if (next === null && response.status !== 204) {
@@ -50,6 +62,6 @@ export function chunkOf(url: string, response: BufferedResponse, offset: string,
     // §5.7: a long-poll 204 means caught up; closure implies it too.
     upToDate: isTrueFlag(headers.get(Header.upToDate)) || response.status === 204 || closed,
     closed,
-    contentType: response.status === 204 ? undefined : (headers.get(Header.contentType) ?? undefined),
+    contentType: response.status === 204 || records ? undefined : (headers.get(Header.contentType) ?? undefined),
   };
 }

@@ -8,11 +8,15 @@ import { runOperation } from "../handle/operation.js";
 import type { OperationOptions } from "../handle/results.js";
 import { type Batch, ReadBatch } from "./batch.js";
 import { chunkOf } from "./http-read.js";
-import { checkReadOptions } from "./read-options.js";
+import { checkReadOptions, type StartOffset } from "./read-options.js";
+import { type RecordsOption, recordsQuery } from "./records.js";
+import { resolveStart } from "./start.js";
 
 export interface ReadOnceOptions<T = unknown> extends OperationOptions {
-  /** Where to read from: `"-1"` (default, the beginning), `"now"`, or an offset from an earlier read. */
-  offset?: string;
+  /** Where to read from (default `"earliest"`; see `StartOffset`). */
+  offset?: StartOffset;
+  /** Records mode: the batch's `records`, each message with its offsets, seq and append time. */
+  records?: RecordsOption;
   /** Checks (and may convert) each JSON item; throwing rejects it as a PARSE_ERROR. */
   validate?: (item: unknown) => T;
 }
@@ -20,9 +24,11 @@ export interface ReadOnceOptions<T = unknown> extends OperationOptions {
 export async function readOnce<T>(endpoint: Endpoint, options: ReadOnceOptions<T>): Promise<Batch<T>> {
   const { url } = endpoint;
   checkReadOptions(url, options);
-  const offset = options.offset ?? "-1";
-  const request = { operation: "read", method: "GET", query: { offset }, revalidate: true, retry: "always" } as const;
+  const { offset, contentType } = await resolveStart(endpoint, options);
+  const query = { offset, ...recordsQuery(options.records) };
+  const request = { operation: "read", method: "GET", query, revalidate: true, retry: "always" } as const;
   const response = await runOperation(endpoint, request, options);
-  const chunk = chunkOf(url, response, offset, undefined);
-  return new ReadBatch<T>(chunk, url, chunk.contentType ?? endpoint.contentType, options.validate);
+  const records = Boolean(options.records);
+  const chunk = chunkOf(url, response, offset, undefined, records);
+  return new ReadBatch<T>(chunk, url, chunk.contentType ?? contentType, options.validate, records);
 }

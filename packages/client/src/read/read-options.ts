@@ -3,6 +3,7 @@ import { checkFunction, checkNumber, checkOneOf, invalidArgument, Rule } from ".
 import type { StreamError } from "../errors.js";
 import type { DynamicRecord, MaybePromise } from "../options.js";
 import type { RetryOptions } from "../retry.js";
+import type { RecordsOption } from "./records.js";
 
 /**
  * `false`: catch up and stop at the tail. `"long-poll"` / `"sse"`: catch up, then follow.
@@ -39,9 +40,22 @@ export interface AutoFallbackOptions {
   maxShortConnections?: number;
 }
 
+/**
+ * Where a read starts: `"earliest"` or `"-1"` (the earliest retained data), `"now"` (the
+ * tail: only what comes next), an offset from an earlier read, or `{ at }`: the first message
+ * appended at or after a time (a `Date`, or ms since the epoch), looked up with one HEAD first.
+ */
+export type StartOffset = string | { at: Date | number };
+
 export interface ReadOptions<T = unknown> {
-  /** Where to start: `"-1"` (default, the beginning), `"now"` (the tail), or an offset from an earlier read. */
-  offset?: string;
+  /** Where to start (default `"earliest"`). */
+  offset?: StartOffset;
+  /**
+   * Records mode: each message comes with its offsets, seq and append time (`batch.records`,
+   * `response.records()`), and `items` are the values. `{ limit }` caps the records per
+   * response. Fails with UNSUPPORTED on a server without the records view.
+   */
+  records?: RecordsOption;
   /** Default `false` (catch-up only). */
   live?: LiveMode;
   /** A cursor from an earlier session, echoed for CDN collapsing (PROTOCOL §10.1). */
@@ -79,9 +93,8 @@ export const LIVE_MODES: readonly LiveMode[] = [false, "long-poll", "sse", "auto
  */
 export function checkReadOptions(url: string, options: ReadOptions<unknown>, prefix = ""): void {
   checkOneOf(url, `${prefix}live`, options.live, LIVE_MODES);
-  if (options.offset !== undefined && typeof options.offset !== "string") {
-    throw invalidArgument(url, `${prefix}offset`, "must be a string", options.offset);
-  }
+  checkStartOffset(url, `${prefix}offset`, options.offset);
+  checkRecordsOption(url, `${prefix}records`, options.records);
   checkNumber(url, `${prefix}timeoutMs`, options.timeoutMs, Rule.limitMs);
   checkNumber(url, `${prefix}longPollTimeoutMs`, options.longPollTimeoutMs, Rule.limitMs);
   checkFunction(url, `${prefix}onError`, options.onError);
@@ -91,4 +104,28 @@ export function checkReadOptions(url: string, options: ReadOptions<unknown>, pre
   checkNumber(url, `${prefix}autoFallback.firstEventTimeoutMs`, auto.firstEventTimeoutMs, Rule.delayMs);
   checkNumber(url, `${prefix}autoFallback.minConnectionMs`, auto.minConnectionMs, Rule.nonNegative);
   checkNumber(url, `${prefix}autoFallback.maxShortConnections`, auto.maxShortConnections, Rule.positiveInteger);
+}
+
+/** A start offset is a non-empty string or `{ at }` with a valid time (INVALID_ARGUMENT otherwise). */
+export function checkStartOffset(url: string, option: string, offset: unknown): void {
+  if (offset === undefined || (typeof offset === "string" && offset.length > 0)) return;
+  if (typeof offset !== "object" || offset === null) {
+    throw invalidArgument(url, option, 'must be an offset, "earliest", "now" or { at }', offset);
+  }
+  checkTime(url, `${option}.at`, (offset as { at?: unknown }).at);
+}
+
+/** A point in time: a valid Date, or ms since the epoch. */
+export function checkTime(url: string, option: string, at: unknown): void {
+  const time = at instanceof Date ? at.getTime() : at;
+  if (!Number.isSafeInteger(time) || (time as number) < 0) {
+    throw invalidArgument(url, option, "must be a Date or a whole number of ms since the epoch", at);
+  }
+}
+
+function checkRecordsOption(url: string, option: string, records: unknown): void {
+  if (records === undefined || typeof records === "boolean") return;
+  if (typeof records !== "object" || records === null)
+    throw invalidArgument(url, option, "must be a boolean or { limit }", records);
+  checkNumber(url, `${option}.limit`, (records as { limit?: unknown }).limit, Rule.positiveInteger);
 }

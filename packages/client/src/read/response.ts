@@ -7,11 +7,13 @@ import { asyncDispose } from "../dispose.js";
 import { StreamError, usageError } from "../errors.js";
 import type { Transport } from "../http/transport.js";
 import type { ReadMode } from "../observability/events.js";
-import type { RetryPolicy } from "../retry.js";
+import { checkedRetryPolicy, type RetryPolicy } from "../retry.js";
 import { type Batch, ReadBatch } from "./batch.js";
 import { chunkByteLength, concatBytes, type RawChunk } from "./chunk.js";
-import type { LiveMode, ReadOptions } from "./read-options.js";
+import { checkReadOptions, type LiveMode, type ReadOptions } from "./read-options.js";
+import type { StreamRecord } from "./records.js";
 import { ReadSession } from "./session.js";
+import { resolveStart } from "./start.js";
 import { type BatchHandler, type SubscribeOptions, type Subscription, subscribeBatches } from "./subscribe.js";
 
 /** The abort reason of `cancel()`: ends consumption quietly instead of with ABORTED. */
@@ -39,6 +41,7 @@ export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
   readonly #source: AsyncGenerator<RawChunk, void, undefined>;
   readonly #controller: AbortController;
   readonly #validate: ((item: unknown) => T) | undefined;
+  readonly #records: boolean;
 
   private constructor(
     url: string,
@@ -46,14 +49,15 @@ export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
     session: ReadSession,
     source: AsyncGenerator<RawChunk, void, undefined>,
     controller: AbortController,
-    validate: ((item: unknown) => T) | undefined,
+    options: ReadOptions<T>,
     first: IteratorResult<RawChunk>,
   ) {
     this.#transport = transport;
     this.#session = session;
     this.#source = source;
     this.#controller = controller;
-    this.#validate = validate;
+    this.#validate = options.validate;
+    this.#records = Boolean(options.records);
     this.url = url;
     this.live = session.live;
     this.#pending = first;
@@ -74,26 +78,32 @@ export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
       // A long-lived caller signal must not keep a listener per finished read.
       controller.signal.addEventListener("abort", () => caller.removeEventListener("abort", forward), { once: true });
     }
+    const { url, transport, options } = init;
     let session: ReadSession;
+    let start: string;
     try {
+      checkReadOptions(url, options);
+      const retry = checkedRetryPolicy(url, "retry", init.handleRetry, options.retry);
+      const resolved = await resolveStart({ url, transport, retry, contentType: init.contentType }, options);
+      start = resolved.offset;
       session = new ReadSession({
-        url: init.url,
-        transport: init.transport,
-        options: init.options as ReadOptions<unknown>,
-        contentType: init.contentType,
+        url,
+        transport,
+        options: options as ReadOptions<unknown>,
+        offset: start,
+        contentType: resolved.contentType,
         signal: controller.signal,
         handleRetry: init.handleRetry,
       });
     } catch (error) {
-      // Bad options: release the caller's signal, which the aborted controller unhooks.
+      // Bad options or no start: release the caller's signal, which the aborted controller unhooks.
       controller.abort(error);
       throw error;
     }
     const source = session.chunks();
     const first = await source.next();
-    const { url, transport, options } = init;
-    const response = new StreamResponse<T>(url, transport, session, source, controller, options.validate, first);
-    response.#state.offset = init.options.offset ?? "-1";
+    const response = new StreamResponse<T>(url, transport, session, source, controller, options, first);
+    response.#state.offset = start;
     return response;
   }
 
@@ -178,6 +188,13 @@ export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
     return toReadableStream(itemsOf(this.#run()));
   }
 
+  /** Records mode: each message with its offsets, seq and append time, one by one. */
+  records(): AsyncIterable<StreamRecord<T>> {
+    if (!this.#records) throw usageError(this.url, "records() needs a read opened with records: true");
+    this.#claim("records()");
+    return recordsOf(this.#run());
+  }
+
   /** Calls `handler` for every batch, waiting for its promise before reading on. */
   subscribe(handler: BatchHandler<T>, options?: SubscribeOptions): Subscription {
     this.#claim("subscribe()");
@@ -246,7 +263,7 @@ export class StreamResponse<T = unknown> implements AsyncIterable<Batch<T>> {
         this.#pending = undefined;
         if (result.done) return;
         const chunk = result.value;
-        const batch = new ReadBatch<T>(chunk, this.url, this.#session.contentType, this.#validate);
+        const batch = new ReadBatch<T>(chunk, this.url, this.#session.contentType, this.#validate, this.#records);
         this.#state = { offset: chunk.offset, cursor: chunk.cursor, upToDate: chunk.upToDate, closed: chunk.closed };
         this.#reportReceived(chunk, batch);
         yield batch;
@@ -269,6 +286,10 @@ function isAbort(error: unknown): boolean {
 
 async function* itemsOf<T>(batches: AsyncIterable<Batch<T>>): AsyncGenerator<T, void, undefined> {
   for await (const batch of batches) yield* batch.items;
+}
+
+async function* recordsOf<T>(batches: AsyncIterable<Batch<T>>): AsyncGenerator<StreamRecord<T>, void, undefined> {
+  for await (const batch of batches) yield* batch.records ?? [];
 }
 
 async function* bytesOf<T>(batches: AsyncIterable<Batch<T>>): AsyncGenerator<Uint8Array, void, undefined> {

@@ -14,7 +14,7 @@ import { checkedRetryPolicy, type RetryPolicy, retryDelay } from "../retry.js";
 import { AutoFallback, type ConnectionOutcome } from "./auto-fallback.js";
 import { hasPayload, type RawChunk } from "./chunk.js";
 import { httpRead } from "./http-read.js";
-import { checkReadOptions, DEFAULT_LONG_POLL_TIMEOUT_MS, type LiveMode, type ReadOptions } from "./read-options.js";
+import { DEFAULT_LONG_POLL_TIMEOUT_MS, type LiveMode, type ReadOptions } from "./read-options.js";
 import { SseStalledError, type SseStats, sseConnection } from "./sse-connection.js";
 
 /** A failure `onError` has already ruled on: it ends the session without being asked again. */
@@ -25,7 +25,10 @@ class Decided {
 export interface SessionInit {
   url: string;
   transport: Transport;
+  /** Checked already (read-options.ts); the start is resolved into `offset`. */
   options: ReadOptions<unknown>;
+  /** Where the session starts, as the server names it (start.ts). */
+  offset: string;
   /** The stream's content type if already known (SSE responses do not carry it). */
   contentType: string | undefined;
   /** Aborts the session (caller's signal and `cancel()` combined). */
@@ -50,15 +53,13 @@ export class ReadSession {
   /** SSE health tracking; it only switches modes when live is "auto". */
   readonly #sseHealth: AutoFallback;
 
-  /** Checks the read options first: a bad one is INVALID_ARGUMENT before any request. */
   readonly #init: SessionInit;
 
   constructor(init: SessionInit) {
     this.#init = init;
     const { options } = init;
-    checkReadOptions(init.url, options);
     this.#policy = checkedRetryPolicy(init.url, "retry", init.handleRetry, options.retry);
-    this.offset = options.offset ?? "-1";
+    this.offset = init.offset;
     this.cursor = options.cursor;
     this.live = options.live ?? false;
     this.contentType = init.contentType;
@@ -97,6 +98,7 @@ export class ReadSession {
       offset: this.offset,
       cursor: this.cursor,
       longPoll,
+      records: options.records,
       timeoutMs: longPoll
         ? (options.longPollTimeoutMs ?? DEFAULT_LONG_POLL_TIMEOUT_MS)
         : (options.timeoutMs ?? transport.defaultTimeoutMs),
@@ -119,6 +121,7 @@ export class ReadSession {
           timeoutMs: options.timeoutMs ?? transport.defaultTimeoutMs,
           firstEventTimeoutMs: auto ? this.#sseHealth.options.firstEventTimeoutMs : undefined,
           contentType: this.contentType,
+          records: options.records,
           spec: this.#requestSpec(),
         },
         stats,
@@ -181,8 +184,8 @@ export class ReadSession {
     this.upToDate = chunk.upToDate;
     this.closed = chunk.closed;
     if (chunk.upToDate) this.#phase = "live";
-    // Empty long-poll timeouts and repeated up-to-date controls carry nothing new.
-    const json = this.contentType !== undefined && isJsonContentType(this.contentType);
+    // Empty long-poll timeouts and repeated up-to-date controls carry nothing new. Records are JSON.
+    const json = Boolean(this.#init.options.records) || isJsonContentType(this.contentType ?? "");
     return hasPayload(chunk, json) || chunk.closed || (chunk.upToDate && !wasUpToDate);
   }
 

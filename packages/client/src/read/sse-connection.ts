@@ -3,6 +3,7 @@ import { Header, mediaType } from "@rivulet/protocol";
 import { parseError, StreamError } from "../errors.js";
 import type { RequestSpec, StreamingResponse, Transport } from "../http/transport.js";
 import type { RawChunk } from "./chunk.js";
+import { type RecordsOption, recordsQuery, viewRefused } from "./records.js";
 import { SseChunkDecoder } from "./sse-decoder.js";
 
 export interface SseRequest {
@@ -14,6 +15,8 @@ export interface SseRequest {
   /** When set, a connection with no event this long after its headers is declared stalled. */
   firstEventTimeoutMs: number | undefined;
   contentType: string | undefined;
+  /** Records mode (records.ts): the view and limit to ask for. */
+  records: RecordsOption | undefined;
   spec: Pick<RequestSpec, "callHeaders" | "callParams" | "overrideHeaders" | "overrideParams" | "signal" | "attempt">;
 }
 
@@ -59,7 +62,7 @@ export async function* sseConnection(
       operation: "read",
       method: "GET",
       url: request.url,
-      query: { offset: request.offset, live: "sse", cursor: request.cursor },
+      query: { offset: request.offset, live: "sse", cursor: request.cursor, ...recordsQuery(request.records) },
       headers: { accept: "text/event-stream" },
       extraSignal: stall.signal,
       timeoutMs: request.timeoutMs,
@@ -68,14 +71,18 @@ export async function* sseConnection(
     stopStallClock();
     throw stalled ? new SseStalledError() : error;
   }
-  const contentType = response.headers.get(Header.contentType);
-  if (contentType === null || mediaType(contentType) !== "text/event-stream" || response.body === null) {
+  const refuse = (error: StreamError) => {
     stopStallClock();
-    const error = parseError(request.url, `Expected an event stream, got ${contentType ?? "no content type"}`);
     response.abort(error);
     response.finish(error);
-    throw error;
+    return error;
+  };
+  const contentType = response.headers.get(Header.contentType);
+  if (contentType === null || mediaType(contentType) !== "text/event-stream" || response.body === null) {
+    throw refuse(parseError(request.url, `Expected an event stream, got ${contentType ?? "no content type"}`));
   }
+  const refusal = request.records ? viewRefused(request.url, response.headers) : undefined;
+  if (refusal) throw refuse(refusal);
   stats.connected = true;
   stats.connectedAt = Date.now();
 

@@ -7,16 +7,19 @@
  */
 import { DurableStream } from "@rivulet/client";
 import { flushOnExit } from "@rivulet/client/node";
+import { IdempotentProducer } from "@rivulet/client/producer";
 
 const [route, url] = process.argv.slice(2);
 if (route === undefined || url === undefined) throw new Error("usage: exit-child <route> <stream url>");
 
 const stream = new DurableStream({ url, contentType: "application/json" });
-const producer = stream.producer("exit-child", { lingerMs: Number.POSITIVE_INFINITY });
+const producer = new IdempotentProducer(stream, "exit-child", { lingerMs: Number.POSITIVE_INFINITY });
 if (!route.startsWith("unguarded")) flushOnExit(producer, { uncaughtException: route === "throw-flushed" });
 
 async function scoped(): Promise<void> {
-  await using scopedProducer = stream.producer("exit-child-scoped", { lingerMs: Number.POSITIVE_INFINITY });
+  await using scopedProducer = new IdempotentProducer(stream, "exit-child-scoped", {
+    lingerMs: Number.POSITIVE_INFINITY,
+  });
   for (let i = 0; i < 5; i++) scopedProducer.append(i);
 }
 

@@ -24,6 +24,12 @@ export function bytes(n: number): string {
   return `${n.toFixed(0)} B`;
 }
 
+/** An average of counts, e.g. appends per wake: `1.25`, `12.5`, `125`. */
+export function average(n: number): string {
+  if (!Number.isFinite(n)) return DASH;
+  return n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0);
+}
+
 export function percent(n: number): string {
   return Number.isFinite(n) ? `${n.toFixed(0)}%` : DASH;
 }

@@ -1,6 +1,7 @@
 /**
  * Job: read a stream from the start (`offset=-1`) to its tail, following Stream-Next-Offset
- * from response to response, one request at a time; the bytes received per second.
+ * from response to response, one request at a time; the bytes received per second. With
+ * `view: "records"` it reads Rivulet's records view (docs/extensions.md) instead of the data.
  */
 import { header, openPool, send, type TargetHeaders } from "../http-pool.js";
 
@@ -10,6 +11,8 @@ export interface CatchUpParams {
   readonly headers?: TargetHeaders;
   readonly path: string;
   readonly timeoutMs: number;
+  /** `records`: one record per message (`&view=records`); absent: the stream's own bytes. */
+  readonly view?: "records";
 }
 
 export interface CatchUpResult {
@@ -28,8 +31,9 @@ export async function catchUpRead(params: CatchUpParams): Promise<CatchUpResult>
   let bytes = 0;
   let requests = 0;
   let complete = false;
+  const view = params.view === undefined ? "" : `&view=${params.view}`;
   while (performance.now() < deadline) {
-    const answer = await send(pool, "GET", `${params.path}?offset=${encodeURIComponent(offset)}`);
+    const answer = await send(pool, "GET", `${params.path}?offset=${encodeURIComponent(offset)}${view}`);
     if (answer.status !== 200) throw new Error(`GET ${params.path} at ${offset} answered ${answer.status}`);
     bytes += answer.bodyBytes;
     requests++;

@@ -2,16 +2,8 @@
  * Jobs: create many streams with PUT, or delete them, from a closed loop of connections; the
  * rate of successes (any 2xx counts; for deletes a 404 too, since the stream is gone either way).
  */
-import { type LoadPool, openPool, send, type TargetHeaders } from "../http-pool.js";
-
-interface LoopParams {
-  readonly origin: string;
-  /** Sent with every request (credentials). */
-  readonly headers?: TargetHeaders;
-  readonly connections: number;
-  /** Stop after this long even if not all are done. */
-  readonly timeoutMs: number;
-}
+import { send } from "../http-pool.js";
+import { eachRequest, type LoopParams, type LoopResult } from "./request-loop.js";
 
 export interface DeleteStreamsParams extends LoopParams {
   readonly paths: readonly string[];
@@ -32,14 +24,11 @@ export interface CreateStreamsParams extends LoopParams {
   readonly attempts?: number;
 }
 
-/** How a loop over streams went; `done` is how many requests succeeded. */
-interface LoopResult {
-  readonly done: number;
-  readonly errors: number;
-  readonly seconds: number;
-  readonly perSecond: number;
-  readonly retries: number;
-  readonly firstError?: string;
+/** Streams at these paths (when their names are not a numbered range). */
+export interface CreateStreamListParams extends LoopParams {
+  readonly paths: readonly string[];
+  readonly contentType: string;
+  readonly attempts: number;
 }
 
 export type DeleteStreamsResult = Omit<LoopResult, "done"> & { readonly deleted: number };
@@ -49,66 +38,38 @@ export type CreateStreamsResult = Omit<LoopResult, "done"> & { readonly created:
 export async function createStreams(params: CreateStreamsParams): Promise<CreateStreamsResult> {
   const headers = { "content-type": params.contentType };
   const pathAt = (index: number) => `${params.prefix}${params.first + index}`;
-  const { done, ...rest } = await eachStream(params, params.count, pathAt, "PUT", params.attempts ?? 1, (pool, path) =>
-    send(pool, "PUT", path, headers, params.body),
-  );
+  const { done, ...rest } = await eachRequest(params, {
+    count: params.count,
+    pathAt,
+    method: "PUT",
+    attempts: params.attempts ?? 1,
+    send: (pool, path) => send(pool, "PUT", path, headers, params.body),
+  });
+  return { created: done, ...rest };
+}
+
+export async function createStreamList(params: CreateStreamListParams): Promise<CreateStreamsResult> {
+  const headers = { "content-type": params.contentType };
+  const { done, ...rest } = await eachRequest(params, {
+    count: params.paths.length,
+    pathAt: (index) => params.paths[index]!,
+    method: "PUT",
+    attempts: params.attempts,
+    send: (pool, path) => send(pool, "PUT", path, headers),
+  });
   return { created: done, ...rest };
 }
 
 export async function deleteStreams(params: DeleteStreamsParams): Promise<DeleteStreamsResult> {
-  const { done, ...rest } = await eachStream(
-    params,
-    params.paths.length,
-    (index) => params.paths[index]!,
-    "DELETE",
-    1,
-    async (pool, path) => {
+  const { done, ...rest } = await eachRequest(params, {
+    count: params.paths.length,
+    pathAt: (index) => params.paths[index]!,
+    method: "DELETE",
+    attempts: 1,
+    send: async (pool, path) => {
       const answer = await send(pool, "DELETE", path);
       return answer.status === 404 ? { ...answer, status: 204 } : answer;
     },
-  );
+  });
   return { deleted: done, ...rest };
-}
-
-async function eachStream(
-  params: LoopParams,
-  count: number,
-  pathAt: (index: number) => string,
-  method: string,
-  attempts: number,
-  request: (pool: LoadPool, path: string) => Promise<{ status: number }>,
-): Promise<LoopResult> {
-  const pool = openPool(params.origin, params.connections, params.headers);
-  const deadline = performance.now() + params.timeoutMs;
-  let next = 0;
-  let done = 0;
-  let errors = 0;
-  let retries = 0;
-  let firstError: string | undefined;
-  const one = async (path: string) => {
-    for (let attempt = 1; ; attempt++) {
-      let failure: string;
-      try {
-        const answer = await request(pool, path);
-        if (answer.status >= 200 && answer.status < 300) return true;
-        failure = `${method} ${path} answered ${answer.status}`;
-      } catch (error) {
-        failure = String(error);
-      }
-      firstError ??= failure;
-      if (attempt >= attempts) return false;
-      retries++;
-    }
-  };
-  const worker = async () => {
-    while (next < count && performance.now() < deadline) {
-      if (await one(pathAt(next++))) done++;
-      else errors++;
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: params.connections }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  await pool.close();
-  return { done, errors, retries, seconds, perSecond: done / seconds, ...(firstError ? { firstError } : {}) };
 }

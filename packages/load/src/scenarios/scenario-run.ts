@@ -12,12 +12,23 @@ export interface LoadTarget {
   readonly headers: TargetHeaders;
   /** The server's pid when it runs on this machine: adds its CPU and RSS figures. */
   readonly serverPid: number | undefined;
-  /** The path of the stream this run calls `name`. */
+  /**
+   * The stream root's path, e.g. `/v1/stream` (no trailing slash): subscription endpoints live
+   * under it, and their patterns are relative to it.
+   */
+  readonly root: string;
+  /** The path of the stream this run calls `name` (under `root`). */
   path(name: string): string;
   /** Told of streams before they are created, so that a target can delete them afterwards. */
   created(...paths: string[]): void;
   /** Told of `<prefix>0` … `<prefix><count - 1>`. */
   createdRange(prefix: string, count: number): void;
+  /**
+   * Told of subscriptions (their paths, `<root>/__ds/subscriptions/<id>`) before they are
+   * created. Their scenario deletes them when it ends; a target that can be cut short (Ctrl-C)
+   * deletes them too, or they would go on waking a receiver that is gone.
+   */
+  subscribed?(...paths: string[]): void;
 }
 
 export interface ScenarioRun {
@@ -37,6 +48,13 @@ export interface ScenarioRun {
 /** Where every job of a scenario goes: the origin and the credentials. */
 export function endpoint(target: LoadTarget): { readonly origin: string; readonly headers: TargetHeaders } {
   return { origin: target.origin, headers: target.headers };
+}
+
+/** A path under the target's stream root, relative to it (`/v1/stream/a/b` → `a/b`). */
+export function rootRelative(target: LoadTarget, path: string): string {
+  const prefix = `${target.root}/`;
+  if (!path.startsWith(prefix)) throw new Error(`${path} is not under the stream root ${target.root}`);
+  return path.slice(prefix.length);
 }
 
 /** The server's pid as a job parameter, when it is known. */

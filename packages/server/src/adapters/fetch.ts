@@ -9,6 +9,7 @@ import { ProtocolError } from "@rivulet/protocol";
 import { errorReply, type ProtocolApp } from "../http/app.js";
 import type { HttpReply, HttpRequest, ReplySink } from "../http/exchange.js";
 import { requestId } from "../http/request-id.js";
+import { decodeBody } from "./request-body.js";
 
 export interface FetchRequestInfo {
   /** The client's IP address, for per-client limits. */
@@ -34,6 +35,7 @@ class FetchRequest implements HttpRequest {
   readonly method: string;
   bodyBytes = 0;
   readonly query: URLSearchParams;
+  readonly origin: string;
   private readonly rawPath: string;
   private decodedPath: string | undefined;
   private body: Promise<Uint8Array> | undefined;
@@ -46,6 +48,7 @@ class FetchRequest implements HttpRequest {
     this.method = request.method;
     this.id = requestId(request.headers.get("x-request-id") ?? undefined);
     this.query = url.searchParams;
+    this.origin = url.origin;
     this.rawPath = url.pathname;
   }
 
@@ -67,7 +70,7 @@ class FetchRequest implements HttpRequest {
 
   /** Read once: middleware that inspects the body and the handler get the same bytes. */
   readBody(limit: number): Promise<Uint8Array> {
-    this.body ??= this.readOnce(limit);
+    this.body ??= this.readOnce(limit).then((raw) => decodeBody(raw, this.header("content-encoding"), limit));
     return this.body;
   }
 

@@ -9,6 +9,7 @@ import { errorReply, type ProtocolApp } from "../http/app.js";
 import type { HttpReply, HttpRequest, ReplySink } from "../http/exchange.js";
 import { requestId } from "../http/request-id.js";
 import { compress, compressionFor } from "./compression.js";
+import { decodeBody } from "./request-body.js";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -64,9 +65,16 @@ class NodeRequest implements HttpRequest {
     return this.req.socket?.remoteAddress;
   }
 
+  get origin(): string | undefined {
+    const host = this.req.headers.host;
+    if (host === undefined || host === "") return undefined;
+    const tls = (this.req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
+    return `${tls ? "https" : "http"}://${host}`;
+  }
+
   /** Read once: middleware that inspects the body and the handler get the same bytes. */
   readBody(limit: number): Promise<Uint8Array> {
-    this.body ??= this.readOnce(limit);
+    this.body ??= this.readOnce(limit).then((raw) => decodeBody(raw, this.header("content-encoding"), limit));
     return this.body;
   }
 

@@ -5,20 +5,21 @@
  * (registry.ts); deletion and expiry are in removal.ts. Nothing here speaks HTTP.
  */
 import {
-  type AppendIntent,
   DEFAULT_CONTENT_TYPE,
   decideAppend,
   decideCreate,
-  frameJson,
+  effectiveRetention,
   isExpired,
-  isJsonContentType,
   type Lifetime,
-  type ProducerState,
   ProtocolError,
+  type Retention,
   type StreamConfig,
 } from "@rivulet/protocol";
-import { StoreConflictError, StoreMissingError } from "../store/errors.js";
-import type { AppendRecord, Store, StoredStream, StreamMeta } from "../store/types.js";
+import { StoreConflictError, StoreMissingError, StoreTrimmedError } from "../store/errors.js";
+import type { AppendRecord, IndexEntry, IndexKey, Store, StoredStream, StreamMeta } from "../store/types.js";
+import { type AppendRequest, type AppendResult, frame, isSequenceGap, recordFor } from "./append-record.js";
+import { type CompactionHost, CompactionPass, type CompactionPolicy } from "./compaction.js";
+import { gone } from "./earliest.js";
 import { type EngineEvent, EventFeed } from "./events.js";
 import { type ForkRequest, resolveFork } from "./fork.js";
 import { LiveSet } from "./live.js";
@@ -27,6 +28,8 @@ import { StreamRegistry } from "./registry.js";
 import { Removal } from "./removal.js";
 import { storeError } from "./store-errors.js";
 import { StreamState } from "./stream-state.js";
+import { appendAtomic, type TransactionDeps, type TransactionItem } from "./transaction.js";
+import { type RetainOutcome, Trimmer } from "./trim.js";
 import { StreamWriter } from "./writer.js";
 
 export interface EngineOptions {
@@ -36,29 +39,36 @@ export interface EngineOptions {
   readonly producerReorderWaitMs?: number;
   /** An event listener threw: report it (the engine carries on). */
   readonly onListenerError?: (error: unknown, event: EngineEvent) => void;
+  /** Retention for streams without settings of their own (default: keep everything). */
+  readonly defaultRetention?: Retention;
+  /**
+   * Paths under this prefix are the server's own internal streams (features' state, e.g.
+   * `/v1/stream/__ds/`): never listed and not counted as streams (the cap, metrics).
+   */
+  readonly internalPrefix?: string;
 }
 
 export interface CreateRequest {
   /** As sent; a plain create defaults it, a fork inherits its source's (PROTOCOL §4.2). */
   readonly contentType: string | undefined;
   readonly lifetime: Lifetime;
+  /** The stream's own retention settings (a fork without any inherits its source's). */
+  readonly retention: Retention;
   readonly closed: boolean;
   readonly body: Uint8Array;
   readonly fork: ForkRequest | undefined;
 }
 
-export interface AppendRequest extends AppendIntent {
-  readonly body: Uint8Array;
+export type { AppendRequest, AppendResult } from "./append-record.js";
+
+/** A page of the stream listing: `next` is where the following page starts, absent at the end. */
+export interface StreamPage {
+  readonly streams: StoredStream[];
+  readonly next: string | undefined;
 }
 
-export interface AppendResult {
-  readonly written: boolean;
-  readonly tail: number;
-  readonly closed: boolean;
-  readonly producer: ProducerState | undefined;
-  /** How long the write waited for the store to make it durable, in ms (0 when nothing was written). */
-  readonly commitWaitMs: number;
-}
+/** More storage units than any stream has: a compaction pass considers them all. */
+const MAX_UNITS = 1 << 30;
 
 /** How often a write re-decides after another server changed the stream first, before giving up (503). */
 const CONFLICT_RETRIES = 5;
@@ -70,11 +80,16 @@ export class Engine {
   private readonly registry: StreamRegistry;
   private readonly writer: StreamWriter;
   private readonly removal: Removal;
+  private readonly trimmer: Trimmer;
+  private readonly transactions: TransactionDeps;
   private readonly producerWaits = new ProducerWaits();
   private readonly reorderWaitMs: number;
-  /** Message counts of records in flight, for the `appended` event. */
-  private readonly messageCounts = new WeakMap<AppendRecord, number>();
+  /** Retention for streams without settings of their own. */
+  readonly defaultRetention: Retention;
   private lastCreatedAt = 0;
+  private readonly internalPrefix: string | undefined;
+  /** Internal streams the store holds: subtracted from `streamCount`. */
+  private internalStreams = 0;
   /** Set at shutdown: live reads answer at once instead of waiting. */
   draining = false;
 
@@ -82,21 +97,53 @@ export class Engine {
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.reorderWaitMs = options.producerReorderWaitMs ?? 250;
+    this.defaultRetention = options.defaultRetention ?? NO_RETENTION;
     this.events = new EventFeed(options.onListenerError ?? (() => {}));
     this.registry = new StreamRegistry(this.store, this.now);
     this.writer = new StreamWriter(this.store, (stream, record) => this.onVisible(stream, record));
     this.removal = new Removal(this.store, this.registry, this.events, this.now);
+    this.trimmer = new Trimmer({
+      store: this.store,
+      now: this.now,
+      stream: (path) => this.stream(path),
+      readStored: (stream, start, end) => this.readStored(stream, start, end),
+      seekStored: (stream, key, limit) => this.seekStored(stream, key, limit),
+      forkPending: (path) => this.removal.forkPending(path),
+      trimmed: (stream, earliest) => this.onTrimmed(stream, earliest),
+    });
+    this.transactions = {
+      writer: this.writer,
+      now: this.now,
+      reorderWaitMs: this.reorderWaitMs,
+      conflictRetries: CONFLICT_RETRIES,
+      get: (path) => this.get(path, true),
+      holds: (stream) => this.registry.holds(stream),
+      waitForProgress: (stream, timeoutMs) => this.producerWaits.wait(stream, timeoutMs),
+      progressed: (stream) => this.producerWaits.progressed(stream),
+      resync: (stream) => this.resync(stream),
+      forget: (stream) => this.registry.forget(stream),
+    };
+    this.internalPrefix = options.internalPrefix;
+    this.events.on("deleted", (event) => {
+      if (!event.soft && this.isInternal(event.path)) this.internalStreams--;
+    });
   }
 
   /** Opens the store; streams that can expire are held in memory from the start, so they do. */
   async open(): Promise<void> {
     await this.store.open();
     for (const stored of await this.store.withLifetime()) this.adoptLoaded(stored);
+    this.internalStreams = await this.countInternal();
   }
 
-  /** Streams the store holds (soft-deleted ones kept for forks included). */
+  /** Streams the store holds for clients (soft-deleted ones kept for forks included, internal ones not). */
   get streamCount(): number {
-    return this.store.count();
+    return this.store.count() - this.internalStreams;
+  }
+
+  /** Whether `path` is one of the server's internal streams (under `internalPrefix`). */
+  isInternal(path: string): boolean {
+    return this.internalPrefix !== undefined && path.startsWith(this.internalPrefix);
   }
 
   /**
@@ -118,6 +165,15 @@ export class Engine {
     return stream;
   }
 
+  /**
+   * The retention that applies to `stream`: its own settings, each falling back to the server's.
+   * Internal streams keep everything: features' state logs remove their own old generations.
+   */
+  retentionOf(stream: StreamState): Retention {
+    if (this.isInternal(stream.path)) return NO_RETENTION;
+    return effectiveRetention(stream.meta.retention, this.defaultRetention);
+  }
+
   /** A stream by path whatever its state, for fork reads through soft-deleted sources. */
   async stream(path: string): Promise<StreamState | undefined> {
     return this.registry.find(path);
@@ -134,11 +190,27 @@ export class Engine {
   }
 
   async create(path: string, request: CreateRequest, attempt = 0): Promise<{ created: boolean; stream: StreamState }> {
+    // A fork holds its source from before it is resolved until it is durable: a delete of the
+    // source keeps it (§4.2), and retention leaves it the data the fork starts from.
+    const releaseSource = request.fork ? this.removal.holdSource(request.fork.source) : undefined;
+    try {
+      return await this.createHolding(path, request, attempt);
+    } finally {
+      releaseSource?.();
+    }
+  }
+
+  private async createHolding(
+    path: string,
+    request: CreateRequest,
+    attempt: number,
+  ): Promise<{ created: boolean; stream: StreamState }> {
     const live = await this.removal.liveForCreate(path);
     const fork = request.fork ? await resolveFork(this, request, live) : undefined;
     const config: StreamConfig = {
       contentType: fork?.contentType ?? request.contentType ?? DEFAULT_CONTENT_TYPE,
       lifetime: fork?.lifetime ?? request.lifetime,
+      retention: fork?.retention ?? request.retention,
       closed: request.closed,
       fork: fork?.origin,
     };
@@ -155,16 +227,22 @@ export class Engine {
       lifetime: shareLifetime(config.lifetime),
       createdAt: this.nextCreatedAt(),
       fork: config.fork,
+      retention: shareRetention(config.retention),
+      inherited: fork?.inherited,
     };
     const start = meta.fork?.position ?? 0;
+    const ts = Math.max(this.now(), meta.inherited?.ts ?? 0);
     const first: AppendRecord | undefined =
       data.length > 0 || config.closed
-        ? { position: start, data, producer: undefined, streamSeq: undefined, close: config.closed }
+        ? { position: start, data, producer: undefined, streamSeq: undefined, close: config.closed, ts, messages }
         : undefined;
-    const stream = new StreamState(meta, start + data.length, config.closed, this.now());
+    const stream = new StreamState(meta, start, config.closed, this.now());
+    if (first) {
+      stream.tail = stream.decidedTail = start + data.length;
+      stream.nextSeq = stream.decidedNextSeq = stream.nextSeq + messages;
+      if (messages > 0) stream.lastTs = stream.decidedLastTs = ts;
+    }
     this.registry.set(stream);
-    // A fork holds its source while it is being made, so a delete of the source keeps it (§4.2).
-    const releaseSource = meta.fork ? this.removal.holdSource(meta.fork.source) : undefined;
     // Visible to other requests only once durable: they wait on `ready` (read-your-writes).
     stream.ready = this.store.create(meta, first);
     try {
@@ -177,8 +255,8 @@ export class Engine {
       throw storeError(error);
     } finally {
       stream.ready = undefined;
-      releaseSource?.();
     }
+    if (this.isInternal(path)) this.internalStreams++;
     this.events.emit({ type: "created", path, meta, tail: stream.tail });
     if (data.length > 0) this.events.emit({ type: "appended", path, start, end: stream.tail, messages });
     if (config.closed) this.events.emit({ type: "closed", path, tail: stream.tail });
@@ -209,22 +287,13 @@ export class Engine {
           tail: stream.decidedTail,
           closed: stream.decidedClosed,
           producer: decision.producer,
+          appended: undefined,
           commitWaitMs: 0,
         };
       }
-      const { data, messages } = frame(stream.contentType, request.body, "append");
-      const record: AppendRecord = {
-        position: stream.decidedTail,
-        data,
-        producer: decision.producer && {
-          id: decision.producer.id,
-          epoch: decision.producer.state.epoch,
-          seq: decision.producer.state.lastSeq,
-        },
-        streamSeq: decision.streamSeq,
-        close: decision.close,
-      };
-      this.messageCounts.set(record, messages);
+      const framed = frame(stream.contentType, request.body, "append");
+      const seq = stream.decidedNextSeq;
+      const record = recordFor(stream, decision, framed, this.now());
       const handedOver = performance.now();
       const written = this.writer.write(stream, record);
       this.producerWaits.progressed(stream);
@@ -243,9 +312,19 @@ export class Engine {
         tail: record.position + record.data.length,
         closed: stream.closed,
         producer: decision.producer?.state,
+        appended: record.messages > 0 ? { seq, ts: record.ts } : undefined,
         commitWaitMs: performance.now() - handedOver,
       };
     }
+  }
+
+  /**
+   * A transaction (transaction.ts): appends every item, each to its own stream, all or none,
+   * visible at once. Rejects with TransactionRefusedError (every refused item, by index) or
+   * the store's error; then nothing was written.
+   */
+  appendAtomic(items: readonly TransactionItem[]): Promise<AppendResult[]> {
+    return appendAtomic(this.transactions, items);
   }
 
   /**
@@ -257,19 +336,106 @@ export class Engine {
     await this.removal.delete(await this.get(path, false));
   }
 
+  /**
+   * An explicit trim (docs/extensions.md): the earliest retained position moves to the last
+   * message boundary at or before `position`, never below what forks read. Resolves with the
+   * stream's earliest position after it.
+   */
+  async trim(path: string, position: number): Promise<number> {
+    const stream = await this.get(path, false);
+    if (position > stream.tail) {
+      throw new ProtocolError("INVALID_OFFSET", "The trim offset is beyond the stream's tail");
+    }
+    return this.trimmer.trimTo(stream, position);
+  }
+
+  /**
+   * Applies the stream's retention (its own settings, or the server's), freeing at most
+   * `maxUnits` storage units; says when it could free more. Soft-deleted streams keep only what
+   * their forks read. Undefined when the stream is gone or still being created.
+   */
+  async retain(path: string, maxUnits: number): Promise<RetainOutcome | undefined> {
+    const stream = this.registry.inMemory(path) ?? (await this.registry.find(path));
+    if (!stream || stream.ready || !this.registry.holds(stream)) return undefined;
+    return this.trimmer.retain(stream, this.retentionOf(stream), maxUnits);
+  }
+
+  /** Changes a stream's own retention settings, durably. */
+  async configureRetention(path: string, retention: Retention): Promise<StreamState> {
+    const stream = await this.get(path, false);
+    try {
+      await this.store.configure(path, retention);
+    } catch (error) {
+      throw storeError(error);
+    }
+    stream.meta = { ...stream.meta, retention: shareRetention(retention) };
+    this.events.emit({ type: "configured", path, retention });
+    return stream;
+  }
+
   /** Reclaims expired streams, and soft-deleted ones whose last fork has gone; runs on a timer. */
   sweepExpired(): void {
     void this.removal.sweep();
   }
 
-  /** Stored bytes [start, end) of the stream itself, with store failures as protocol errors. */
-  async readStored(stream: StreamState, start: number, end: number): Promise<Uint8Array> {
+  /**
+   * Stored bytes [start, end) of the stream itself, with store failures as protocol errors. A
+   * range retention took away (before or while it was read) is 410 with where `reader` now
+   * starts: the stream being read, which may be a fork of this one.
+   */
+  async readStored(stream: StreamState, start: number, end: number, reader = stream): Promise<Uint8Array> {
     try {
       return await this.store.read(stream.path, start, end);
+    } catch (error) {
+      if (error instanceof StoreTrimmedError) {
+        // The store's trim is durable before the engine hears of it: it is the earliest now.
+        if (reader === stream && error.earliest > stream.earliest) stream.earliest = error.earliest;
+        throw gone(reader);
+      }
+      throw storeError(error);
+    }
+  }
+
+  /** Entries of the stream's own append index (store.seek), with store failures as protocol errors. */
+  async seekStored(stream: StreamState, key: IndexKey, limit: number): Promise<IndexEntry[]> {
+    try {
+      return await this.store.seek(stream.path, key, limit);
     } catch (error) {
       throw storeError(error);
     }
   }
+
+  /**
+   * A compaction pass over the stream at `path` (docs/kafka-layer.md, "Compaction"), to be
+   * stepped by its caller; undefined when there is no such stream.
+   */
+  async compaction(path: string, policy: CompactionPolicy): Promise<CompactionPass | undefined> {
+    const stream = this.registry.inMemory(path) ?? (await this.registry.find(path));
+    if (!stream || stream.ready || stream.softDeleted || !this.registry.holds(stream)) return undefined;
+    return new CompactionPass(this.compactionHost, stream, policy);
+  }
+
+  /** What compaction passes use of the engine and its store. */
+  private readonly compactionHost: CompactionHost = {
+    stream: (path) => this.stream(path),
+    readStored: (stream, start, end) => this.readStored(stream, start, end),
+    seekStored: (stream, key, limit) => this.seekStored(stream, key, limit),
+    now: () => this.now(),
+    unitEnds: async (stream) => {
+      try {
+        return await this.store.headUnits(stream.path, MAX_UNITS);
+      } catch (error) {
+        throw storeError(error);
+      }
+    },
+    compactUnit: async (stream, unitEnd, removed) => {
+      try {
+        return await this.store.compactUnit(stream.path, unitEnd, removed);
+      } catch (error) {
+        throw storeError(error);
+      }
+    },
+  };
 
   /** Shutdown: every waiting long-poll answers and every SSE session ends, now and from now on. */
   beginShutdown(): void {
@@ -279,20 +445,26 @@ export class Engine {
 
   /**
    * A page of streams whose path starts with `prefix`, in path order, after `after` (the admin
-   * listing), with the in-memory view of those in memory. Expired streams are left out.
+   * listing), with the in-memory view of those in memory. Expired and internal streams are
+   * left out, so a page may hold fewer than `limit`; `next` (where the following page starts)
+   * is set whenever the store holds more.
    */
-  async list(prefix: string, after: string | undefined, limit: number): Promise<StoredStream[]> {
+  async list(prefix: string, after: string | undefined, limit: number): Promise<StreamPage> {
     const now = this.now();
-    const page: StoredStream[] = [];
-    for (const stored of await this.store.list({ prefix, after, limit })) {
-      const stream = this.registry.inMemory(stored.meta.path);
+    const stored = await this.store.list({ prefix, after, limit: limit + 1 });
+    const more = stored.length > limit;
+    const taken = more ? stored.slice(0, limit) : stored;
+    const streams: StoredStream[] = [];
+    for (const entry of taken) {
+      if (this.isInternal(entry.meta.path)) continue;
+      const stream = this.registry.inMemory(entry.meta.path);
       if (stream?.ready) continue;
       if (stream && isExpired(stream.meta.lifetime, stream.lastAccess, now)) continue;
-      page.push(
-        stream ? { ...stored, tail: stream.tail, closed: stream.closed, softDeleted: stream.softDeleted } : stored,
+      streams.push(
+        stream ? { ...entry, tail: stream.tail, closed: stream.closed, softDeleted: stream.softDeleted } : entry,
       );
     }
-    return page;
+    return { streams, next: more ? taken[taken.length - 1]!.meta.path : undefined };
   }
 
   acquireLive(stream: StreamState): LiveSet {
@@ -306,6 +478,19 @@ export class Engine {
     if (!live) return;
     live.sessions--;
     if (live.sessions <= 0 && live.size === 0) stream.live = undefined;
+  }
+
+  /** How many internal streams the store holds (a handful: features' state logs). */
+  private async countInternal(): Promise<number> {
+    if (this.internalPrefix === undefined) return 0;
+    let count = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.store.list({ prefix: this.internalPrefix, after, limit: 1000 });
+      count += page.length;
+      if (page.length < 1000) return count;
+      after = page[page.length - 1]!.meta.path;
+    }
   }
 
   /** Another server changed the stream first: take the stored state once this server's own appends settled. */
@@ -337,6 +522,11 @@ export class Engine {
     return this.lastCreatedAt;
   }
 
+  private onTrimmed(stream: StreamState, earliest: number): void {
+    if (earliest > stream.earliest) stream.earliest = earliest;
+    this.events.emit({ type: "trimmed", path: stream.path, earliest });
+  }
+
   private onVisible(stream: StreamState, record: AppendRecord): void {
     const live = stream.live;
     if (live) {
@@ -345,27 +535,10 @@ export class Engine {
     }
     const end = record.position + record.data.length;
     if (record.data.length > 0) {
-      const messages = this.messageCounts.get(record) ?? 1;
-      this.events.emit({ type: "appended", path: stream.path, start: record.position, end, messages });
+      this.events.emit({ type: "appended", path: stream.path, start: record.position, end, messages: record.messages });
     }
     if (record.close) this.events.emit({ type: "closed", path: stream.path, tail: end });
   }
-}
-
-/** The bytes a stream stores for a body, by content type (PROTOCOL §9), and how many messages they hold. */
-function frame(
-  contentType: string,
-  body: Uint8Array,
-  operation: "create" | "append",
-): { data: Uint8Array; messages: number } {
-  if (body.length === 0) return { data: body, messages: 0 };
-  if (!isJsonContentType(contentType)) return { data: body, messages: 1 };
-  const framed = frameJson(body);
-  // §9.1.3: `[]` creates an empty stream on PUT but is a client bug on POST.
-  if (framed.messageCount === 0 && operation === "append") {
-    throw new ProtocolError("EMPTY_JSON_ARRAY", "An append must not be an empty JSON array");
-  }
-  return { data: framed.data, messages: framed.messageCount };
 }
 
 /** Millions of streams share a handful of content types; keep one string of each. */
@@ -377,20 +550,23 @@ function internContentType(contentType: string): string {
   return contentType;
 }
 
+/** Most streams have no retention of their own; they all share one empty setting. */
+const NO_RETENTION: Retention = Object.freeze({});
+function shareRetention(retention: Retention): Retention {
+  return retention.ms === undefined && retention.bytes === undefined ? NO_RETENTION : retention;
+}
+
 /** Most streams never expire; they all share one empty lifetime. */
 const NO_LIFETIME: Lifetime = Object.freeze({});
 function shareLifetime(lifetime: Lifetime): Lifetime {
   return lifetime.ttlSeconds === undefined && lifetime.expiresAt === undefined ? NO_LIFETIME : lifetime;
 }
 
-function isSequenceGap(error: unknown): boolean {
-  return error instanceof ProtocolError && error.code === "PRODUCER_SEQ_GAP";
-}
-
 function configOf(stream: StreamState): StreamConfig {
   return {
     contentType: stream.meta.contentType,
     lifetime: stream.meta.lifetime,
+    retention: stream.meta.retention,
     closed: stream.closed,
     fork: stream.meta.fork,
   };

@@ -4,6 +4,7 @@
  * and visible, in order per stream. Per-stream live waiters (live.ts) stay the fast path for
  * readers; this feed is for features.
  */
+import type { Retention } from "@rivulet/protocol";
 import type { StreamMeta } from "../store/types.js";
 
 export type EngineEvent =
@@ -17,6 +18,10 @@ export type EngineEvent =
       readonly messages: number;
     }
   | { readonly type: "closed"; readonly path: string; readonly tail: number }
+  /** Retention or a trim moved the earliest retained position (docs/extensions.md). */
+  | { readonly type: "trimmed"; readonly path: string; readonly earliest: number }
+  /** The stream's own retention settings changed. */
+  | { readonly type: "configured"; readonly path: string; readonly retention: Retention }
   /** Its TTL or expiry time passed; a `deleted` event follows once its removal is durable. */
   | { readonly type: "expired"; readonly path: string }
   | {
@@ -25,6 +30,8 @@ export type EngineEvent =
       /** Soft: kept for its forks' reads, gone to clients (PROTOCOL §4.2). */
       readonly soft: boolean;
       readonly cause: "request" | "expired" | "released";
+      /** For a fork: its source (which no longer needs to keep what this fork read). */
+      readonly source?: string | undefined;
     };
 
 export type EngineEventType = EngineEvent["type"];

@@ -1,6 +1,8 @@
 /**
  * Fork resolution (PROTOCOL §4.2): find the source, check content type, and turn
- * `Stream-Fork-Offset` + `Stream-Fork-Sub-Offset` into one divergence position.
+ * `Stream-Fork-Offset` + `Stream-Fork-Sub-Offset` into one divergence position. A fork also
+ * takes over its source's record state there: its seqs continue the source's, its times never
+ * go below the source's, and it starts at the source's earliest retained position.
  */
 import {
   contentTypesMatch,
@@ -11,12 +13,16 @@ import {
   messagesLength,
   ProtocolError,
   parsePosition,
+  type Retention,
 } from "@rivulet/protocol";
-import { readRange, type StreamReads } from "./reader.js";
+import type { Inherited } from "../store/types.js";
+import { checkRetained } from "./earliest.js";
+import { type IndexReads, messageAt } from "./positions.js";
+import { readRange } from "./reader.js";
 import type { StreamState } from "./stream-state.js";
 
-/** What resolving a fork needs of the engine: the source as a client would see it, and its bytes. */
-export interface ForkSources extends StreamReads {
+/** What resolving a fork needs of the engine: the source as a client would see it, its bytes and its index. */
+export interface ForkSources extends IndexReads {
   get(path: string, touch: boolean): Promise<StreamState>;
 }
 
@@ -24,6 +30,7 @@ export interface ForkSources extends StreamReads {
 export interface ForkCreate {
   readonly contentType: string | undefined;
   readonly lifetime: Lifetime;
+  readonly retention: Retention;
   readonly fork: ForkRequest | undefined;
 }
 
@@ -37,7 +44,9 @@ export interface ForkRequest {
 export interface ResolvedFork {
   readonly contentType: string;
   readonly lifetime: Lifetime;
+  readonly retention: Retention;
   readonly origin: ForkOrigin;
+  readonly inherited: Inherited;
 }
 
 export async function resolveFork(
@@ -55,12 +64,25 @@ export async function resolveFork(
   }
   const repeated = repeatedForkPosition(fork, existingTarget);
   const anchor = repeated ?? anchorPosition(fork, source);
+  // A fork reads its source from its fork position down: data retained away cannot be forked.
+  if (repeated === undefined) checkRetained(source, anchor);
   const position = repeated ?? anchor + (await subOffsetLength(engine, source, anchor, fork.subOffset));
+  const at = await messageAt(engine, source, position);
   return {
     contentType: source.contentType,
     lifetime: forkLifetime(source.meta.lifetime, request.lifetime),
+    retention: forkRetention(source.meta.retention, request.retention),
     origin: { source: fork.source, position },
+    inherited: { earliest: Math.min(source.earliest, position), seq: at.seq, ts: at.ts ?? source.lastTs },
   };
+}
+
+/**
+ * Like a TTL (§4.2 table), a fork without retention settings of its own takes its source's:
+ * a fork that kept everything would keep its source's data forever too.
+ */
+function forkRetention(source: Retention, requested: Retention): Retention {
+  return requested.ms !== undefined || requested.bytes !== undefined ? requested : source;
 }
 
 async function findSource(engine: ForkSources, path: string): Promise<StreamState> {

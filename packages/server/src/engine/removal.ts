@@ -62,6 +62,11 @@ export class Removal {
     };
   }
 
+  /** Whether a fork of `source` is being created. */
+  forkPending(source: string): boolean {
+    return this.pendingForks.has(source);
+  }
+
   async delete(stream: StreamState): Promise<void> {
     if ((await this.forksOf(stream.path)) > 0) {
       // §5.4: forks still read this stream's data; keep it, answer 410 from now on.
@@ -108,7 +113,7 @@ export class Removal {
     const removal = this.settle(stream, this.store.remove(stream.path), () => {
       this.registry.forget(stream);
       stream.live?.wakeAll("gone");
-      this.events.emit({ type: "deleted", path: stream.path, soft: false, cause });
+      this.events.emit({ type: "deleted", path: stream.path, soft: false, cause, ...sourceOf(stream) });
     }).finally(() => {
       if (this.removing.get(stream.path) === removal) this.removing.delete(stream.path);
     });
@@ -130,7 +135,7 @@ export class Removal {
   private softDeleted(stream: StreamState, cause: Cause): void {
     stream.softDeleted = true;
     stream.live?.wakeAll("gone");
-    this.events.emit({ type: "deleted", path: stream.path, soft: true, cause });
+    this.events.emit({ type: "deleted", path: stream.path, soft: true, cause, ...sourceOf(stream) });
   }
 
   private async forksOf(path: string): Promise<number> {
@@ -158,4 +163,9 @@ export class Removal {
       if (stream.ready === ready) stream.ready = undefined;
     }
   }
+}
+
+function sourceOf(stream: StreamState): { source?: string } {
+  const source = stream.meta.fork?.source;
+  return source === undefined ? {} : { source };
 }

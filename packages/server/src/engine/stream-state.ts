@@ -1,8 +1,10 @@
 /**
  * The in-memory state of one stream. Two views live side by side:
- * - visible: `tail` and `closed` cover only durable (acknowledged) data; readers use these.
- * - decided: `decidedTail`, `decidedClosed`, producers, Stream-Seq and `closedBy` include appends
- *   accepted but still being made durable, so pipelined appends are decided in arrival order.
+ * - visible: `tail`, `nextSeq`, `lastTs` and `closed` cover only durable (acknowledged) data;
+ *   readers use these.
+ * - decided: `decidedTail`, `decidedNextSeq`, `decidedLastTs`, `decidedClosed`, producers,
+ *   Stream-Seq and `closedBy` include appends accepted but still being made durable, so
+ *   pipelined appends are decided in arrival order.
  * When a store write fails, `Writer` rolls the decided view back (see writer.ts).
  *
  * A server may hold millions of idle streams, so the object is kept small: writer state that
@@ -22,9 +24,15 @@ interface WriterExtras {
 
 export class StreamState {
   tail: number;
+  nextSeq: number;
+  lastTs: number;
   closed: boolean;
   decidedTail: number;
+  decidedNextSeq: number;
+  decidedLastTs: number;
   decidedClosed: boolean;
+  /** First retained position (retention and trims move it; reads below it answer 410). */
+  earliest: number;
   softDeleted = false;
   /** Set while the stream's creation is being made durable; operations wait for it. */
   ready: Promise<void> | undefined = undefined;
@@ -40,14 +48,18 @@ export class StreamState {
     return stream;
   }
 
+  /** A new stream: empty from its base, or, for a fork, continuing what it inherited. */
   constructor(
-    readonly meta: StreamMeta,
+    public meta: StreamMeta,
     tail: number,
     closed: boolean,
     now: number,
   ) {
     this.tail = tail;
     this.decidedTail = tail;
+    this.nextSeq = this.decidedNextSeq = meta.inherited?.seq ?? 0;
+    this.lastTs = this.decidedLastTs = meta.inherited?.ts ?? 0;
+    this.earliest = meta.inherited?.earliest ?? meta.fork?.position ?? 0;
     this.closed = closed;
     this.decidedClosed = closed;
     this.lastAccess = now;
@@ -116,7 +128,11 @@ export class StreamState {
    * another server changed the stream (only when no append of this one is in flight).
    */
   adopt(stored: StoredStream): void {
+    this.meta = stored.meta;
     this.tail = this.decidedTail = stored.tail;
+    this.nextSeq = this.decidedNextSeq = stored.nextSeq;
+    this.lastTs = this.decidedLastTs = stored.lastTs;
+    this.earliest = stored.earliest;
     this.closed = this.decidedClosed = stored.closed;
     this.softDeleted = stored.softDeleted;
     this.lastStreamSeq = stored.lastStreamSeq;
@@ -130,6 +146,7 @@ export class StreamState {
     return {
       contentType: this.meta.contentType,
       tail: this.decidedTail,
+      nextSeq: this.decidedNextSeq,
       closed: this.decidedClosed,
       lastStreamSeq: this.lastStreamSeq,
       closedBy: this.closedBy,
@@ -153,6 +170,22 @@ class DecidedView implements RecordTarget {
 
   set tail(value: number) {
     this.stream.decidedTail = value;
+  }
+
+  get nextSeq(): number {
+    return this.stream.decidedNextSeq;
+  }
+
+  set nextSeq(value: number) {
+    this.stream.decidedNextSeq = value;
+  }
+
+  get lastTs(): number {
+    return this.stream.decidedLastTs;
+  }
+
+  set lastTs(value: number) {
+    this.stream.decidedLastTs = value;
   }
 
   get closed(): boolean {

@@ -1,7 +1,23 @@
 /** The features every server mounts; embedders may add their own through `ServerOptions.features`. */
 import type { Feature } from "../feature.js";
 import { adminList } from "./admin-list/index.js";
+import { capabilities } from "./capabilities/index.js";
 import { dashboard } from "./dashboard/index.js";
+import { groups } from "./groups/index.js";
 import { liveMetrics } from "./live-metrics/index.js";
+import { retention } from "./retention/index.js";
+import { subscriptions } from "./subscriptions/index.js";
+import { topics } from "./topics/index.js";
+import { transactions } from "./transactions/index.js";
 
-export const builtInFeatures: readonly Feature[] = [adminList, liveMetrics, dashboard];
+export const builtInFeatures: readonly Feature[] = [
+  adminList,
+  liveMetrics,
+  dashboard,
+  capabilities,
+  retention,
+  subscriptions,
+  topics,
+  groups,
+  transactions,
+];

@@ -6,8 +6,9 @@
  * feature under features/ are routes on one table. Transport-free; adapters wrap it.
  */
 import { type ErrorCode, ProtocolError } from "@rivulet/protocol";
+import { Capabilities, STREAM_EXTENSIONS } from "../capabilities.js";
 import { Engine } from "../engine/engine.js";
-import type { Feature } from "../feature.js";
+import type { Feature, ServiceKey } from "../feature.js";
 import { builtInFeatures } from "../features/index.js";
 import { type Logger, silentLogger } from "../ops/logger.js";
 import { ServerMetrics } from "../ops/metrics.js";
@@ -28,7 +29,7 @@ import { guardSlowReader } from "./middleware/slow-reader.js";
 import { opsRoutes } from "./routes/ops-routes.js";
 import { streamRoutes } from "./routes/stream-routes.js";
 import type { RouteSpec } from "./routing/route.js";
-import { Router } from "./routing/router.js";
+import { RESERVED_SEGMENT, Router } from "./routing/router.js";
 
 export { errorReply };
 
@@ -44,6 +45,10 @@ export class ProtocolApp {
   private readonly lifecycle: Lifecycle;
   /** Present only when the server was given a tracer: no tracing, no cost. */
   private readonly tracing: RequestTracing | undefined;
+  /** What features offer each other (FeatureHost.provide), by key name. */
+  private readonly services = new Map<string, { readonly value: unknown; readonly builtIn: boolean }>();
+  /** The protocol extensions this server supports (GET {base}/__ds/capabilities). */
+  readonly capabilities = new Capabilities();
 
   constructor({ features = [], tracing, ...options }: ServerOptions = {}) {
     const store: Store = options.store ?? new MemoryStore();
@@ -53,7 +58,13 @@ export class ProtocolApp {
       ...definedOnly(options),
       store,
       logger,
+      clock: options.clock ?? Date.now,
       auth: options.auth,
+      publicUrl: options.publicUrl,
+      subscriptions: options.subscriptions,
+      topics: options.topics,
+      groups: options.groups,
+      transactions: options.transactions,
       rateLimitPerClientBurst: options.rateLimitPerClientBurst,
       rateLimitPerTokenBurst: options.rateLimitPerTokenBurst,
     };
@@ -62,7 +73,14 @@ export class ProtocolApp {
     this.tracing = tracing ? new RequestTracing(tracing) : undefined;
     this.engine = new Engine({
       store,
+      now: this.options.clock,
       producerReorderWaitMs: this.options.producerReorderWaitMs,
+      defaultRetention: {
+        ...(this.options.retentionMs > 0 ? { ms: this.options.retentionMs } : {}),
+        ...(this.options.retentionBytes > 0 ? { bytes: this.options.retentionBytes } : {}),
+      },
+      // Features keep their state in streams under the reserved segment, which no client route reaches.
+      internalPrefix: `${this.options.basePath}/${RESERVED_SEGMENT}/`,
       onListenerError: (error, event) =>
         logger.error({ err: describeError(error), event: event.type, path: event.path }, "event listener failed"),
     });
@@ -82,7 +100,9 @@ export class ProtocolApp {
     this.guards = new Guards(this.options, this.engine);
     this.router = new Router(this.options.basePath);
     for (const route of [...opsRoutes, ...streamRoutes]) this.router.add(route);
-    for (const feature of [...builtInFeatures, ...features]) this.install(feature);
+    for (const [name, version] of Object.entries(STREAM_EXTENSIONS)) this.capabilities.declare(name, version);
+    for (const feature of builtInFeatures) this.install(feature, true);
+    for (const feature of features) this.install(feature, false);
   }
 
   /** Opens the store (recovery), starts reclaiming expired streams, then starts the features. */
@@ -154,9 +174,10 @@ export class ProtocolApp {
     this.metrics?.rejected(code);
   }
 
-  private install(feature: Feature): void {
+  private install(feature: Feature, builtIn: boolean): void {
     feature.setup({
       engine: this.engine,
+      capabilities: this.capabilities,
       options: this.options,
       logger: this.logger,
       metrics: this.metrics,
@@ -164,7 +185,17 @@ export class ProtocolApp {
       route: (route: RouteSpec) => this.router.add(route),
       onOpen: (hook) => this.lifecycle.onOpen(hook),
       onClose: (hook) => this.lifecycle.onClose(hook),
+      onDrain: (hook) => this.lifecycle.onDrain(hook),
       readiness: (check) => this.lifecycle.addCheck(check),
+      capability: (name, version) => this.capabilities.declare(name, version),
+      provide: (key, value) => {
+        // An embedder's feature may replace what a built-in one offers (its own topic directory, say).
+        const offered = this.services.get(key.name);
+        if (offered && (builtIn || !offered.builtIn))
+          throw new Error(`${feature.name}: ${key.name} is already offered`);
+        this.services.set(key.name, { value, builtIn });
+      },
+      lookup: <T>(key: ServiceKey<T>) => this.services.get(key.name)?.value as T | undefined,
     });
   }
 

@@ -20,6 +20,12 @@ export interface HttpRequest {
   onClose(listener: () => void): void;
   /** The peer's IP address, when the transport knows it; per-client limits key on it. */
   readonly remoteAddress?: string | undefined;
+  /**
+   * Scheme and authority the client addressed, e.g. `https://streams.example.com`: from the
+   * request URL, or the Host header and whether the connection is TLS. Undefined when unknown.
+   * Features that hand out URLs to this server (webhook callback URLs) start from it.
+   */
+  readonly origin?: string | undefined;
 }
 
 /** A streaming reply body (SSE): written to until `end()`. */
@@ -45,7 +51,7 @@ export interface HttpReply {
   /** Streaming body, started once the headers are sent. */
   stream?: (sink: ReplySink) => void;
   /** How long the request waited for its write to be made durable (ms), for logs and spans. */
-  commitWaitMs?: number;
+  commitWaitMs?: number | undefined;
 }
 
 export function reply(status: number, headers: Record<string, string> = {}, body?: Uint8Array[]): HttpReply {

@@ -16,6 +16,7 @@ export class Lifecycle {
   private readonly idleWaiters: Array<() => void> = [];
   private readonly openHooks: Hook[] = [];
   private readonly closeHooks: Hook[] = [];
+  private readonly drainHooks: Array<() => void> = [];
   private readonly checks: Array<() => Readiness> = [];
 
   constructor(
@@ -29,6 +30,11 @@ export class Lifecycle {
 
   onClose(hook: Hook): void {
     this.closeHooks.push(hook);
+  }
+
+  /** Runs when a graceful drain starts, so a feature's own waits (long heartbeats) answer now. */
+  onDrain(hook: () => void): void {
+    this.drainHooks.push(hook);
   }
 
   addCheck(check: () => Readiness): void {
@@ -45,6 +51,7 @@ export class Lifecycle {
 
   async drain(timeoutMs: number): Promise<void> {
     this.engine.beginShutdown();
+    for (const hook of this.drainHooks) hook();
     if (this.active === 0) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);

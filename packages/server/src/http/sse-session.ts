@@ -10,10 +10,12 @@ import {
   isJsonContentType,
   jsonDataLines,
   nextCursor,
+  recordsDataLines,
   sseEvent,
   textDataLines,
 } from "@rivulet/protocol";
 import { readChunk } from "../engine/reader.js";
+import { readRecords } from "../engine/records.js";
 import type { StreamState } from "../engine/stream-state.js";
 import { waitForData } from "../engine/wait.js";
 import type { Context } from "./context.js";
@@ -22,6 +24,8 @@ import type { ReplySink } from "./exchange.js";
 export interface SseStart {
   readonly position: number;
   readonly base64: boolean;
+  /** Records view: data events carry records, at most `limit` each. */
+  readonly records: { readonly limit: number } | undefined;
   readonly cursor: string | undefined;
 }
 
@@ -43,10 +47,10 @@ export async function runSseSession(
   try {
     while (!sink.closed) {
       if (stream.tail > position) {
-        const chunk = await readChunk(engine, stream, position, options.chunkBytes);
+        const { chunk, event } = await nextEvent(context, stream, position, start);
         position = chunk.end;
         cursor = nextCursor(engine.now(), cursor);
-        sink.write(dataEvent(stream.contentType, chunk.parts, start.base64));
+        sink.write(event);
         const more = sink.write(control(position, cursor, chunk.upToDate, chunk.closed));
         announced = true;
         if (chunk.closed) break;
@@ -77,6 +81,22 @@ export async function runSseSession(
     engine.releaseLive(stream);
     sink.end();
   }
+}
+
+/** The next data event from `position`, in the session's view. */
+async function nextEvent(
+  context: Context,
+  stream: StreamState,
+  position: number,
+  start: SseStart,
+): Promise<{ chunk: { end: number; upToDate: boolean; closed: boolean }; event: string }> {
+  const { engine, options } = context;
+  if (start.records) {
+    const chunk = await readRecords(engine, stream, position, options.chunkBytes, start.records.limit);
+    return { chunk, event: sseEvent("data", recordsDataLines(chunk.body.toString("utf8"))) };
+  }
+  const chunk = await readChunk(engine, stream, position, options.chunkBytes);
+  return { chunk, event: dataEvent(stream.contentType, chunk.parts, start.base64) };
 }
 
 function control(position: number, cursor: string | undefined, upToDate: boolean, closed: boolean): string {

@@ -66,6 +66,24 @@ export class StoreMissingError extends StoreError {
   }
 }
 
+/**
+ * A read reached below the stream's earliest retained position (retention or a trim moved it,
+ * possibly while the read ran): nothing half-removed is served; the client is told where the
+ * stream now starts (410 OFFSET_OUT_OF_RANGE).
+ */
+export class StoreTrimmedError extends StoreError {
+  readonly code = "OFFSET_OUT_OF_RANGE";
+
+  constructor(
+    readonly path: string,
+    /** The stream's earliest position now. */
+    readonly earliest: number,
+  ) {
+    super(`Data of ${path} below position ${earliest} is no longer retained`);
+    this.name = "StoreTrimmedError";
+  }
+}
+
 /** Stored bytes failed their checksum. They are never served; the read fails with DATA_CORRUPTED. */
 export class StoreCorruptionError extends StoreError {
   readonly code = "DATA_CORRUPTED";

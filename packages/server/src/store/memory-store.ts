@@ -1,27 +1,57 @@
 /**
  * A store that keeps everything in process memory: fast, and gone on restart. Used by tests
- * and by `rivulet serve --store memory`. Each stream's bytes live in a growable buffer.
+ * and by `rivulet serve --store memory`. Each stream's bytes live in fixed-size units (freed
+ * whole from the head by retention) beside an in-memory append index.
  */
-import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
-import { StoreConflictError, StoreMissingError } from "./errors.js";
+import { isJsonContentType, type ProducerClaim, type ProducerState, type Retention } from "@rivulet/protocol";
+import { indexEntriesOf } from "./append-index.js";
+import type { Span } from "./compacted-unit.js";
+import { StoreConflictError, StoreMissingError, StoreTrimmedError } from "./errors.js";
 import { ForkRefs } from "./fork-refs.js";
+import { MemoryIndex } from "./memory-index.js";
+import { MemoryUnits } from "./memory-units.js";
 import { PathIndex } from "./path-index.js";
-import { applyRecord, type RecordTarget } from "./record-state.js";
-import type { AppendRecord, ListQuery, Store, StoredStream, StreamMeta } from "./types.js";
+import { applyRecord, type RecordTarget, snapshot } from "./record-state.js";
+import type {
+  AppendRecord,
+  AtomicPart,
+  IndexEntry,
+  IndexKey,
+  ListQuery,
+  Store,
+  StoredStream,
+  StreamMeta,
+} from "./types.js";
 
-const NO_BYTES = new Uint8Array(0);
+export interface MemoryStoreOptions {
+  /** Bytes per storage unit: retention frees memory in whole units (default 1 MiB). */
+  readonly unitBytes?: number;
+}
 
 class MemoryStream implements RecordTarget {
-  bytes = NO_BYTES;
   tail: number;
+  earliest: number;
+  nextSeq: number;
+  lastTs: number;
   closed = false;
   closedBy: ProducerClaim | undefined = undefined;
   lastStreamSeq: string | undefined = undefined;
   producers: Map<string, ProducerState> | undefined = undefined;
   softDeleted = false;
+  readonly units: MemoryUnits;
+  readonly index = new MemoryIndex();
+  private readonly json: boolean;
 
-  constructor(readonly meta: StreamMeta) {
+  constructor(
+    public meta: StreamMeta,
+    unitBytes: number,
+  ) {
     this.tail = this.base;
+    this.earliest = meta.inherited?.earliest ?? this.base;
+    this.nextSeq = meta.inherited?.seq ?? 0;
+    this.lastTs = meta.inherited?.ts ?? 0;
+    this.units = new MemoryUnits(unitBytes);
+    this.json = isJsonContentType(meta.contentType);
   }
 
   get base(): number {
@@ -34,33 +64,19 @@ class MemoryStream implements RecordTarget {
   }
 
   apply(record: AppendRecord): void {
-    this.write(record.data);
+    this.index.add(indexEntriesOf(this, record, this.json));
+    if (record.data.length > 0) this.units.write(record.data);
     applyRecord(this, record);
   }
 
-  stored(forks: number): StoredStream {
-    return {
-      meta: this.meta,
-      tail: this.tail,
-      closed: this.closed,
-      closedBy: this.closedBy,
-      lastStreamSeq: this.lastStreamSeq,
-      producers: new Map(this.producers),
-      softDeleted: this.softDeleted,
-      forks,
-    };
+  trim(earliest: number): void {
+    this.earliest = earliest;
+    this.units.freeBelow(earliest - this.base);
+    this.index.trim(earliest);
   }
 
-  private write(data: Uint8Array): void {
-    if (data.length === 0) return;
-    const length = this.tail - this.base;
-    const needed = length + data.length;
-    if (needed > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2, 256));
-      grown.set(this.bytes.subarray(0, length));
-      this.bytes = grown;
-    }
-    this.bytes.set(data, length);
+  stored(forks: number): StoredStream {
+    return snapshot(this, forks);
   }
 }
 
@@ -69,7 +85,12 @@ export class MemoryStore implements Store {
   readonly durability = "none (memory only, lost on restart)";
   private readonly streams = new Map<string, MemoryStream>();
   private readonly forks = new ForkRefs();
-  private readonly index = new PathIndex((path) => this.streams.has(path));
+  private readonly unitBytes: number;
+  private readonly paths = new PathIndex((path) => this.streams.has(path));
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.unitBytes = options.unitBytes ?? 1 << 20;
+  }
 
   async open(): Promise<void> {}
 
@@ -78,7 +99,11 @@ export class MemoryStore implements Store {
   }
 
   async list({ prefix, after, limit }: ListQuery): Promise<StoredStream[]> {
-    return this.index.page(prefix, after, limit).map((path) => this.streams.get(path)!.stored(this.forks.of(path)));
+    return this.paths.page(prefix, after, limit).map((path) => this.streams.get(path)!.stored(this.forks.of(path)));
+  }
+
+  async forksOf(path: string): Promise<StoredStream[]> {
+    return [...this.forks.pathsOf(path)].map((fork) => this.streams.get(fork)!.stored(this.forks.of(fork)));
   }
 
   async withLifetime(): Promise<StoredStream[]> {
@@ -98,13 +123,13 @@ export class MemoryStore implements Store {
     if (this.streams.has(meta.path)) {
       throw new StoreConflictError(meta.path, "exists", `Stream already stored: ${meta.path}`);
     }
-    const stream = new MemoryStream(meta);
+    const stream = new MemoryStream(meta, this.unitBytes);
     if (first) {
       checkPosition(stream, first);
       stream.apply(first);
     }
     this.streams.set(meta.path, stream);
-    this.index.add(meta.path);
+    this.paths.add(meta.path);
     this.forks.added(meta);
   }
 
@@ -114,13 +139,67 @@ export class MemoryStore implements Store {
     stream.apply(record);
   }
 
+  async appendAtomic(parts: readonly AtomicPart[]): Promise<void> {
+    // Every part is checked before any is applied: a refused unit changes nothing.
+    const tails = new Map<MemoryStream, number>();
+    const streams = parts.map(({ path, record }) => {
+      const stream = this.get(path);
+      const tail = tails.get(stream) ?? stream.tail;
+      if (record.position !== tail) throw positionConflict(path, record.position, tail);
+      tails.set(stream, record.position + record.data.length);
+      return stream;
+    });
+    for (const [i, stream] of streams.entries()) stream.apply(parts[i]!.record);
+  }
+
   async read(path: string, start: number, end: number): Promise<Uint8Array> {
     const stream = this.get(path);
     if (start < stream.base || end > stream.tail || start > end) {
       throw new RangeError(`Read [${start}, ${end}) outside stored range [${stream.base}, ${stream.tail}) of ${path}`);
     }
-    // A copy: the buffer may be reallocated by a later append.
-    return stream.bytes.slice(start - stream.base, end - stream.base);
+    if (start < stream.earliest) throw new StoreTrimmedError(path, stream.earliest);
+    return stream.units.read(start - stream.base, end - stream.base);
+  }
+
+  async seek(path: string, key: IndexKey, limit: number): Promise<IndexEntry[]> {
+    return this.get(path).index.seek(key, limit);
+  }
+
+  async headUnits(path: string, limit: number): Promise<number[]> {
+    const stream = this.get(path);
+    const size = this.unitBytes;
+    const ends: number[] = [];
+    for (let k = Math.floor((stream.earliest - stream.base) / size); ends.length < limit; k++) {
+      const end = stream.base + (k + 1) * size;
+      if (end > stream.tail) break;
+      ends.push(end);
+    }
+    return ends;
+  }
+
+  async trim(path: string, earliest: number): Promise<void> {
+    const stream = this.get(path);
+    if (earliest < stream.earliest || earliest > stream.tail) {
+      throw new RangeError(`Trim of ${path} to ${earliest} outside [${stream.earliest}, ${stream.tail}]`);
+    }
+    stream.trim(earliest);
+  }
+
+  async compactUnit(path: string, unitEnd: number, removed: readonly Span[]): Promise<number> {
+    const stream = this.get(path);
+    const end = unitEnd - stream.base;
+    if (end % this.unitBytes !== 0 || unitEnd > stream.tail) {
+      throw new RangeError(`${unitEnd} is not the end of a whole unit of ${path}`);
+    }
+    const start = unitEnd - this.unitBytes;
+    if (start < stream.earliest) return 0;
+    const relative = removed.map((span) => ({ start: span.start - start, end: span.end - start }));
+    return stream.units.compact(end / this.unitBytes - 1, relative);
+  }
+
+  async configure(path: string, retention: Retention): Promise<void> {
+    const stream = this.get(path);
+    stream.meta = { ...stream.meta, retention };
   }
 
   async markDeleted(path: string): Promise<void> {
@@ -131,7 +210,7 @@ export class MemoryStore implements Store {
     const stream = this.streams.get(path);
     if (!stream) return;
     this.streams.delete(path);
-    this.index.removed();
+    this.paths.removed();
     this.forks.removed(stream.meta);
   }
 
@@ -139,7 +218,9 @@ export class MemoryStore implements Store {
 
   storedBytes(): number {
     let bytes = 0;
-    for (const stream of this.streams.values()) bytes += stream.tail - stream.base;
+    for (const stream of this.streams.values()) {
+      bytes += stream.tail - Math.max(stream.earliest, stream.base) - stream.units.freed;
+    }
     return bytes;
   }
 
@@ -151,11 +232,9 @@ export class MemoryStore implements Store {
 }
 
 function checkPosition(stream: MemoryStream, record: AppendRecord): void {
-  if (record.position !== stream.tail) {
-    throw new StoreConflictError(
-      stream.meta.path,
-      "position",
-      `Append at ${record.position} does not start at the stored tail ${stream.tail}`,
-    );
-  }
+  if (record.position !== stream.tail) throw positionConflict(stream.meta.path, record.position, stream.tail);
+}
+
+function positionConflict(path: string, position: number, tail: number): StoreConflictError {
+  return new StoreConflictError(path, "position", `Append at ${position} does not start at the stored tail ${tail}`);
 }

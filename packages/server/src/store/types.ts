@@ -3,10 +3,11 @@
  * serves stored bytes back; it decides no protocol question (the engine does, with
  * @rivulet/protocol). Every store passes the shared contract suite in test/store-contract.ts.
  */
-import type { ForkOrigin, Lifetime, ProducerClaim, ProducerState } from "@rivulet/protocol";
+import type { ForkOrigin, Lifetime, ProducerClaim, ProducerState, Retention } from "@rivulet/protocol";
+import type { Span } from "./compacted-unit.js";
 import type { StoreBusyError, StoreCorruptionError } from "./errors.js";
 
-/** What a stream is, fixed at creation. */
+/** What a stream is: fixed at creation, except its retention settings (Store.configure changes them). */
 export interface StreamMeta {
   readonly path: string;
   readonly contentType: string;
@@ -15,6 +16,20 @@ export interface StreamMeta {
   readonly createdAt: number;
   /** Set for forks: positions below `fork.position` are read from the source. */
   readonly fork: ForkOrigin | undefined;
+  /** The stream's own retention settings; server defaults are applied on top (docs/extensions.md). */
+  readonly retention: Retention;
+  /** For a fork: its source's record state at the fork position, which the fork starts from. */
+  readonly inherited: Inherited | undefined;
+}
+
+/** What a fork takes over from its source at creation (its own appends continue from it). */
+export interface Inherited {
+  /** The source's earliest retained position when the fork was made: the fork's own earliest. */
+  readonly earliest: number;
+  /** Seq of the first message after the fork position. */
+  readonly seq: number;
+  /** Append time of the last inherited message (the fork's times never go below it). */
+  readonly ts: number;
 }
 
 /**
@@ -28,12 +43,42 @@ export interface AppendRecord {
   readonly producer: ProducerClaim | undefined;
   readonly streamSeq: string | undefined;
   readonly close: boolean;
+  /** Append time, ms since the epoch; never below the stream's previous one. */
+  readonly ts: number;
+  /** Messages in `data`: JSON messages for JSON streams, otherwise 1 per non-empty append. */
+  readonly messages: number;
 }
+
+/** One record of an atomic append (Store.appendAtomic): a record for the stream at `path`. */
+export interface AtomicPart {
+  readonly path: string;
+  readonly record: AppendRecord;
+}
+
+/**
+ * One entry of a stream's append index: where an append (or, inside a large JSON append, a
+ * later message) starts, the seq of the message there, and its append time. Entries are in
+ * position order, and their seqs and times never decrease.
+ */
+export interface IndexEntry {
+  readonly position: number;
+  readonly seq: number;
+  readonly ts: number;
+}
+
+/** Where a seek starts: the last entry at or before a position, or the first entry at or after a time. */
+export type IndexKey = { readonly position: number } | { readonly ts: number };
 
 /** A stream's durable state, as a store answers a lookup. */
 export interface StoredStream {
   readonly meta: StreamMeta;
   readonly tail: number;
+  /** First retained position: retention and trims move it forward, at message boundaries. */
+  readonly earliest: number;
+  /** Seq the next message gets. */
+  readonly nextSeq: number;
+  /** Append time of the latest append (or what a fork inherited). */
+  readonly lastTs: number;
   readonly closed: boolean;
   readonly closedBy: ProducerClaim | undefined;
   readonly lastStreamSeq: string | undefined;
@@ -71,6 +116,9 @@ export interface Store {
   /** A page of streams (soft-deleted ones included), in path order. */
   list(query: ListQuery): Promise<StoredStream[]>;
 
+  /** The streams forked from the stream at `path` that still exist (retention keeps what they read). */
+  forksOf(path: string): Promise<StoredStream[]>;
+
   /** Streams with a TTL or an expiry time: the engine keeps these at hand to expire them. */
   withLifetime(): Promise<StoredStream[]>;
 
@@ -92,8 +140,59 @@ export interface Store {
    */
   append(path: string, record: AppendRecord): Promise<void>;
 
-  /** The stream's own stored bytes in [start, end); forks start at `meta.fork.position`. */
+  /**
+   * Durably appends several records, to several streams or to one, as one unit: after a crash
+   * either every one of them is there or none is, and no read sees some without the others
+   * (a transaction, docs/kafka-layer.md). Each record's position must be its stream's tail
+   * as `append` requires it, counting the parts before it in `parts` (parts to one stream are
+   * applied in order); a stale position is StoreConflictError (`position`), an unknown stream
+   * StoreMissingError, and then nothing is written. Resolves once all of it survives a crash
+   * under the store's durability mode. If it rejects, nothing of it is visible, and every
+   * later append to any of its streams submitted before the rejection was observed rejects as
+   * well. (The file store writes it as one log batch; a SQL store uses one transaction.)
+   */
+  appendAtomic(parts: readonly AtomicPart[]): Promise<void>;
+
+  /**
+   * The stream's own stored bytes in [start, end); forks start at `meta.fork.position`. A range
+   * that starts below the stream's earliest position (or comes to, while it is read) rejects
+   * with StoreTrimmedError: never half-removed bytes.
+   */
   read(path: string, start: number, end: number): Promise<Uint8Array>;
+
+  /**
+   * Up to `limit` consecutive entries of the stream's own append index, from the last entry at
+   * or before `key.position` (the first entry if there is none), or from the first entry whose
+   * time is at or after `key.ts` (none if there is none). Never entries below `earliest`.
+   */
+  seek(path: string, key: IndexKey, limit: number): Promise<IndexEntry[]>;
+
+  /**
+   * Retention frees whole storage units from the head. The positions where the first `limit`
+   * units end, from the unit holding `earliest` on; only units that end at or before the tail
+   * (the unit the tail is in can never be freed).
+   */
+  headUnits(path: string, limit: number): Promise<number[]>;
+
+  /**
+   * Durably moves the stream's earliest position forward to `earliest` (a message boundary the
+   * engine chose, never past the tail) and frees the units wholly below it. Producer state,
+   * seqs and everything else stay as they are.
+   */
+  trim(path: string, earliest: number): Promise<void>;
+
+  /**
+   * Compaction (docs/kafka-layer.md, "Compaction"): durably rewrites the unit that ends at
+   * `unitEnd` (one headUnits gave) without the messages of `removed` — whole JSON messages
+   * inside it, in order. From then on each reads as a hole (json.ts): spaces ending in a
+   * newline, as long as it was, so every other byte, position, index entry and seq stays as it
+   * was. Earlier holes stay. Resolves with the bytes it freed; a unit retention freed meanwhile
+   * is left alone (0).
+   */
+  compactUnit(path: string, unitEnd: number, removed: readonly Span[]): Promise<number>;
+
+  /** Durably changes the stream's own retention settings. */
+  configure(path: string, retention: Retention): Promise<void>;
 
   /** Durably marks a stream soft-deleted (PROTOCOL §4.2): its data stays for fork reads. */
   markDeleted(path: string): Promise<void>;

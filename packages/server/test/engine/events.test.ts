@@ -9,6 +9,7 @@ const create = (contentType: string, body = new Uint8Array(0), extra: object = {
   lifetime: {},
   closed: false,
   body,
+  retention: {},
   fork: undefined,
   ...extra,
 });
@@ -75,7 +76,7 @@ describe("engine events", () => {
     await expect.poll(() => events.filter((e) => e.type === "deleted").length).toBe(3);
     expect(events.slice(-3)).toEqual([
       { type: "expired", path: "/s/fork" },
-      { type: "deleted", path: "/s/fork", soft: false, cause: "expired" },
+      { type: "deleted", path: "/s/fork", soft: false, cause: "expired", source: "/s/src" },
       { type: "deleted", path: "/s/src", soft: false, cause: "released" },
     ]);
   });

@@ -13,6 +13,7 @@ const create = (body = "") => ({
   lifetime: {},
   closed: false,
   body: text(body),
+  retention: {},
   fork: undefined,
 });
 const append = (body: string, producer?: { id: string; epoch: number; seq: number }) => ({

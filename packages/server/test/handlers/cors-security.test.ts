@@ -41,9 +41,14 @@ describe("CORS with the default origin *", () => {
       "producer-id",
       "producer-epoch",
       "if-none-match",
+      "stream-retention-ms",
+      "stream-retention-bytes",
+      "stream-expected-offset",
+      "stream-expected-seq",
     ]) {
       expect(allowed).toContain(name);
     }
+    expect(res.headers.get("access-control-allow-methods")).toContain("PATCH");
   });
 
   test("responses expose the protocol headers to scripts", async () => {

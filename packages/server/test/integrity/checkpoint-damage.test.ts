@@ -21,7 +21,10 @@ async function cleanRuns(runs: number): Promise<string> {
 }
 
 async function checkpoints(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((name) => name.startsWith("checkpoint-")).sort();
+  // Not the tripwire for releases of format 2 (a directory named like the newest checkpoint).
+  return (await readdir(dir))
+    .filter((name) => /^checkpoint-\d{16}\.jsonl$/.test(name) && !name.startsWith("checkpoint-9999"))
+    .sort();
 }
 
 /** Flips a byte inside the `"path"` key of the checkpoint's first stream line. */

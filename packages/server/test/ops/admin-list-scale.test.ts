@@ -19,7 +19,15 @@ test("a search over more streams than one request scans continues where it stopp
   for (let i = 0; i < total; i++) {
     const name = String(i).padStart(6, "0");
     await store.create(
-      { path: `/v1/stream/s/${name}`, contentType: "text/plain", lifetime: {}, createdAt: i + 1, fork: undefined },
+      {
+        path: `/v1/stream/s/${name}`,
+        contentType: "text/plain",
+        lifetime: {},
+        createdAt: i + 1,
+        fork: undefined,
+        retention: {},
+        inherited: undefined,
+      },
       undefined,
     );
   }

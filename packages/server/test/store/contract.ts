@@ -7,8 +7,8 @@ import { describe, expect, test } from "vitest";
 import { openAll } from "./open-all.js";
 
 export interface StoreHarness {
-  /** A fresh, opened store. */
-  open(): Promise<Store>;
+  /** A fresh, opened store; `unitBytes`: the size of the units retention frees (default the store's). */
+  open(options?: { unitBytes?: number }): Promise<Store>;
   /** Closes `store` and opens it again on the same storage; absent for non-durable stores. */
   reopen?: (store: Store) => Promise<Store>;
 }
@@ -17,11 +17,29 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 
 function meta(path: string, extra: Partial<StreamMeta> = {}): StreamMeta {
-  return { path, contentType: "text/plain", lifetime: {}, createdAt: 1_700_000_000_000, fork: undefined, ...extra };
+  return {
+    path,
+    contentType: "text/plain",
+    lifetime: {},
+    createdAt: 1_700_000_000_000,
+    fork: undefined,
+    retention: {},
+    inherited: undefined,
+    ...extra,
+  };
 }
 
 function record(position: number, data: string, extra: Partial<AppendRecord> = {}): AppendRecord {
-  return { position, data: bytes(data), producer: undefined, streamSeq: undefined, close: false, ...extra };
+  return {
+    position,
+    data: bytes(data),
+    producer: undefined,
+    streamSeq: undefined,
+    close: false,
+    ts: 1,
+    messages: 1,
+    ...extra,
+  };
 }
 
 export function runStoreContract(name: string, harness: StoreHarness): void {
@@ -108,7 +126,7 @@ export function runStoreContract(name: string, harness: StoreHarness): void {
       const a = await store.lookup("/l/a");
       expect(a).toMatchObject({ tail: 6, closed: true, lastStreamSeq: "a", softDeleted: false, forks: 0 });
       expect(a?.closedBy).toEqual({ id: "p", epoch: 1, seq: 1 });
-      expect(a?.producers.get("p")).toEqual({ epoch: 1, lastSeq: 1 });
+      expect(a?.producers.get("p")).toMatchObject({ epoch: 1, lastSeq: 1 });
       expect(a?.meta.contentType).toBe("application/json");
       await store.markDeleted("/l/a");
       expect((await store.lookup("/l/a"))?.softDeleted).toBe(true);
@@ -124,7 +142,7 @@ export function runStoreContract(name: string, harness: StoreHarness): void {
       const before = await store.lookup("/l/snap");
       await store.append("/l/snap", record(1, "y", { producer: { id: "p", epoch: 0, seq: 1 } }));
       expect(before?.tail).toBe(1);
-      expect(before?.producers.get("p")).toEqual({ epoch: 0, lastSeq: 0 });
+      expect(before?.producers.get("p")).toMatchObject({ epoch: 0, lastSeq: 0 });
       await store.close();
     });
 
@@ -154,6 +172,12 @@ export function runStoreContract(name: string, harness: StoreHarness): void {
       expect(await paths({ prefix: "/p/", after: "/p/b", limit: 2 })).toEqual(["/p/c/1", "/p/c/2"]);
       expect(await paths({ prefix: "/p/c/", limit: 10 })).toEqual(["/p/c/1", "/p/c/2"]);
       expect(await paths({ prefix: "/p/", after: "/p/d", limit: 10 })).toEqual([]);
+      // Listings follow creates and removals made after an earlier listing.
+      await store.remove("/p/b");
+      await store.create(meta("/p/bb"), undefined);
+      expect(await paths({ prefix: "/p/", limit: 3 })).toEqual(["/p/a", "/p/bb", "/p/c/1"]);
+      await store.create(meta("/p/b"), undefined);
+      expect(await paths({ prefix: "/p/", after: "/p/a", limit: 2 })).toEqual(["/p/b", "/p/bb"]);
       const lifetimes = (await store.withLifetime()).map((s) => s.meta.path).sort();
       expect(lifetimes.filter((p) => p.startsWith("/q/"))).toEqual(["/q/x", "/q/y"]);
       await store.close();
@@ -196,7 +220,9 @@ export function runStoreContract(name: string, harness: StoreHarness): void {
       expect(a.closed).toBe(true);
       expect(a.closedBy).toEqual({ id: "p", epoch: 2, seq: 1 });
       expect(a.lastStreamSeq).toBe("001");
-      expect(a.producers.get("p")).toEqual({ epoch: 2, lastSeq: 1 });
+      expect(a.producers.get("p")).toMatchObject({ epoch: 2, lastSeq: 1 });
+      // Where the producer's latest write went survives too: what a retry of it is answered with.
+      expect(a.producers.get("p")?.last).toEqual({ end: 6, seq: 1, ts: 1, messages: 1 });
       expect(a.meta.contentType).toBe("application/json");
       expect(a.meta.lifetime).toEqual({ ttlSeconds: 60 });
       expect(recovered.get("/d/b")!.softDeleted).toBe(true);

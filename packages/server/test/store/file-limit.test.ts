@@ -13,14 +13,14 @@ import { faultyIo } from "./faulty-io.js";
 
 let dir: string;
 let server: RivuletServer;
-/** Data and checksum files that may still be opened before the process "runs out". */
+/** Data, checksum and index files that may still be opened before the process "runs out". */
 let descriptorsLeft = Number.POSITIVE_INFINITY;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "rivulet-emfile-"));
   const io = faultyIo();
   io.open = async (path, flags) => {
-    if (/\.(data|crc)$/.test(path)) {
+    if (/\.(data|crc|idx)$/.test(path)) {
       if (descriptorsLeft <= 0) throw Object.assign(new Error("EMFILE: too many open files"), { code: "EMFILE" });
       descriptorsLeft--;
       const handle = await nodeIo.open(path, flags);

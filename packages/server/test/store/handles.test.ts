@@ -47,8 +47,18 @@ const record = (position: number, data: string): AppendRecord => ({
   producer: undefined,
   streamSeq: undefined,
   close: false,
+  ts: 1,
+  messages: 1,
 });
-const meta = (path: string) => ({ path, contentType: "text/plain", lifetime: {}, createdAt: 0, fork: undefined });
+const meta = (path: string) => ({
+  path,
+  contentType: "text/plain",
+  lifetime: {},
+  createdAt: 0,
+  fork: undefined,
+  retention: {},
+  inherited: undefined,
+});
 
 async function busyStore(store: FileStore): Promise<void> {
   await store.open();

@@ -11,10 +11,11 @@ export interface ServerProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts `rivulet serve` on a free port and resolves once it listens. */
-export function spawnServer(args: string[]): Promise<ServerProcess> {
+/** Starts `rivulet serve` on a free port and resolves once it listens; `env` adds to the environment. */
+export function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [RIVULET_BIN, "serve", "--port", "0", "--log-level", "warn", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {

@@ -1,5 +1,6 @@
 /** Rivulet's own client's IdempotentProducer (`@rivulet/client`) with its defaults. */
-import { DurableStream, IdempotentProducer } from "@rivulet/client";
+import { DurableStream } from "@rivulet/client";
+import { IdempotentProducer } from "@rivulet/client/producer";
 import type { ProducerLike, ProducerSetup } from "./producer-like.js";
 
 export function rivuletClientProducer(setup: ProducerSetup): ProducerLike {

@@ -27,26 +27,28 @@ const CHUNK = 1000;
 
 export async function listPage(engine: Engine, query: PageQuery, scanLimit: number): Promise<Page> {
   if (query.search === undefined) {
-    const page = await engine.list(query.prefix, query.after, query.limit + 1);
-    const more = page.length > query.limit;
-    const streams = page.slice(0, query.limit);
-    return { streams, next: more ? streams[streams.length - 1]!.meta.path : null, scanned: streams.length };
+    // Internal streams (features' state) are never listed: a page may be short and still have a `next`.
+    const page = await engine.list(query.prefix, query.after, query.limit);
+    return { streams: page.streams, next: page.next ?? null, scanned: page.streams.length };
   }
   const needle = query.search.toLowerCase();
   const streams: StoredStream[] = [];
   let after = query.after;
   let scanned = 0;
   while (scanned < scanLimit) {
-    // A chunk may come back short of what was asked (the engine leaves expired streams out),
-    // so only an empty one ends the listing.
-    const chunk = await engine.list(query.prefix, after, Math.min(CHUNK, scanLimit - scanned));
-    if (chunk.length === 0) return { streams, next: null, scanned };
-    for (const stream of chunk) {
-      scanned++;
+    const size = Math.min(CHUNK, scanLimit - scanned);
+    // A chunk may come back short of what was asked (the engine leaves expired and internal
+    // streams out), so only its `next` says whether the listing goes on.
+    const chunk = await engine.list(query.prefix, after, size);
+    for (const [index, stream] of chunk.streams.entries()) {
       after = stream.meta.path;
-      if (stream.meta.path.toLowerCase().includes(needle)) streams.push(stream);
-      if (streams.length === query.limit) return { streams, next: after, scanned };
+      if (!stream.meta.path.toLowerCase().includes(needle)) continue;
+      streams.push(stream);
+      if (streams.length === query.limit) return { streams, next: after, scanned: scanned + index + 1 };
     }
+    scanned += size;
+    if (chunk.next === undefined) return { streams, next: null, scanned };
+    after = chunk.next;
   }
   return { streams, next: after ?? null, scanned };
 }

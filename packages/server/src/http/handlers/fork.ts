@@ -6,6 +6,10 @@ import { handleCreate } from "./create.js";
 
 export async function handleFork(request: HttpRequest, context: Context): Promise<HttpReply> {
   const source = sourcePath(request.header(Header.forkedFrom) ?? "");
+  // Internal streams (features' state, signing keys among it) are no stream of a client's: no fork reads them.
+  if (context.engine.isInternal(source)) {
+    throw new ProtocolError("FORK_SOURCE_NOT_FOUND", `Fork source not found: ${source}`);
+  }
   return handleCreate(request, context, {
     source,
     offset: request.header(Header.forkOffset),

@@ -1,15 +1,19 @@
-/** GET with live=long-poll: wait for data past the offset (PROTOCOL §5.7, §10.1). */
+/** GET with live=long-poll: wait for data past the offset (PROTOCOL §5.7, §10.1), in either view. */
 import { formatOffset, Header, NO_STORE, nextCursor, readEtag } from "@rivulet/protocol";
+import { checkRetained } from "../../engine/earliest.js";
 import { readChunk } from "../../engine/reader.js";
+import { readRecords } from "../../engine/records.js";
 import type { StreamState } from "../../engine/stream-state.js";
 import { waitForData } from "../../engine/wait.js";
 import type { Context } from "../context.js";
 import { type HttpReply, type HttpRequest, reply } from "../exchange.js";
+import { RECORDS_HEADERS, type ReadView, readView, recordsBody, recordsEtag } from "../read-view.js";
 import { cacheableReads, wireBody } from "../stream-headers.js";
 import { requestedOffset, resolveOffset } from "./read-offset.js";
 
 export async function handleLongPoll(request: HttpRequest, context: Context): Promise<HttpReply> {
   const offset = requestedOffset(request, true);
+  const view = readView(request);
   const { engine, options } = context;
   const stream = await engine.get(request.path, true);
   const { position } = resolveOffset(offset, stream);
@@ -21,36 +25,67 @@ export async function handleLongPoll(request: HttpRequest, context: Context): Pr
       // A deleted stream answers 404 or 410; shutdown ("closing") answers 204 like a timeout.
       if (reason === "gone") await engine.get(request.path, false);
     }
+    // Retention may have passed the position while it waited.
+    checkRetained(stream, position);
     const cursor = nextCursor(engine.now(), request.query.get("cursor") ?? undefined);
-    if (stream.tail > position) return await dataReply(context, stream, position, cursor);
-    return noDataReply(stream, position, cursor);
+    if (stream.tail > position) return await dataReply(context, stream, position, cursor, view);
+    return noDataReply(stream, position, cursor, view);
   } finally {
     engine.releaseLive(stream);
   }
 }
 
-async function dataReply(context: Context, stream: StreamState, position: number, cursor: string): Promise<HttpReply> {
-  const chunk = await readChunk(context.engine, stream, position, context.options.chunkBytes);
-  const headers: Record<string, string> = {
-    [Header.contentType]: stream.contentType,
-    [Header.nextOffset]: formatOffset(chunk.end),
-    [Header.etag]: readEtag(stream.etagId, formatOffset(chunk.start), formatOffset(chunk.end), chunk),
-    // Safe to cache when keyed by offset and cursor (§10.1).
-    [Header.cacheControl]: cacheableReads(context.options),
-  };
+async function dataReply(
+  context: Context,
+  stream: StreamState,
+  position: number,
+  cursor: string,
+  view: ReadView,
+): Promise<HttpReply> {
+  const { engine, options } = context;
+  let chunk: { start: number; end: number; upToDate: boolean; closed: boolean };
+  let etag: string;
+  let body: Uint8Array[];
+  const headers: Record<string, string> = view.records
+    ? { ...RECORDS_HEADERS }
+    : { [Header.contentType]: stream.contentType };
+  if (view.records) {
+    const records = await readRecords(engine, stream, position, options.chunkBytes, view.records.limit);
+    chunk = records;
+    etag = recordsEtag(
+      stream.etagId,
+      formatOffset(records.start),
+      records,
+      formatOffset(records.end),
+      view.records.limit,
+    );
+    body = recordsBody(records);
+  } else {
+    const plain = await readChunk(engine, stream, position, options.chunkBytes);
+    chunk = plain;
+    etag = readEtag(stream.etagId, formatOffset(plain.start), formatOffset(plain.end), plain);
+    body = wireBody(stream.contentType, plain.parts);
+  }
+  headers[Header.nextOffset] = formatOffset(chunk.end);
+  headers[Header.etag] = etag;
+  headers[Header.earliestOffset] = formatOffset(stream.earliest);
+  // Safe to cache when keyed by offset and cursor (§10.1).
+  headers[Header.cacheControl] = cacheableReads(options);
   if (chunk.upToDate) headers[Header.upToDate] = "true";
   if (chunk.closed) headers[Header.closed] = "true";
   else headers[Header.cursor] = cursor;
-  return reply(200, headers, wireBody(stream.contentType, chunk.parts));
+  return reply(200, headers, body);
 }
 
 /** §5.7: 204 with the tail, up-to-date, and either a cursor (open) or Stream-Closed (EOF). */
-function noDataReply(stream: StreamState, position: number, cursor: string): HttpReply {
+function noDataReply(stream: StreamState, position: number, cursor: string, view: ReadView): HttpReply {
   const headers: Record<string, string> = {
     [Header.nextOffset]: formatOffset(Math.max(position, stream.tail)),
     [Header.upToDate]: "true",
     [Header.cacheControl]: NO_STORE,
+    [Header.earliestOffset]: formatOffset(stream.earliest),
   };
+  if (view.records) headers[Header.view] = RECORDS_HEADERS[Header.view];
   if (stream.closed) headers[Header.closed] = "true";
   else headers[Header.cursor] = cursor;
   return reply(204, headers);

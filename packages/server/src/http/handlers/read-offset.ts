@@ -1,5 +1,10 @@
-/** The `offset` query parameter, resolved against a stream (PROTOCOL §8). */
+/**
+ * The `offset` query parameter, resolved against a stream (PROTOCOL §8). With retention the
+ * beginning (`-1`) is the earliest retained position, and an offset before it is 410 Gone with
+ * that position (§5.6, docs/extensions.md).
+ */
 import { formatOffset, ProtocolError, parseReadOffset } from "@rivulet/protocol";
+import { checkRetained } from "../../engine/earliest.js";
 import type { StreamState } from "../../engine/stream-state.js";
 import type { HttpRequest } from "../exchange.js";
 
@@ -18,9 +23,10 @@ export function requestedOffset(request: HttpRequest, required: boolean) {
 
 export function resolveOffset(offset: ReturnType<typeof parseReadOffset>, stream: StreamState): ResolvedOffset {
   if (offset.kind === "now") return { position: stream.tail, now: true };
-  if (offset.kind === "beginning") return { position: 0, now: false };
+  if (offset.kind === "beginning") return { position: stream.earliest, now: false };
   if (offset.position > stream.tail) {
     throw new ProtocolError("INVALID_OFFSET", `Offset ${formatOffset(offset.position)} is beyond the stream's tail`);
   }
+  checkRetained(stream, offset.position);
   return { position: offset.position, now: false };
 }

@@ -2,7 +2,8 @@
 import { EXPOSED_HEADERS } from "@rivulet/protocol";
 import type { HttpReply, HttpRequest } from "../exchange.js";
 
-const ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
+// PATCH: the admin settings route (docs/extensions.md, "Retention").
+const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 const ALLOWED_HEADERS = [
   "content-type",
   "authorization",
@@ -17,6 +18,13 @@ const ALLOWED_HEADERS = [
   "producer-id",
   "producer-epoch",
   "producer-seq",
+  // Extensions (docs/extensions.md).
+  "stream-retention-ms",
+  "stream-retention-bytes",
+  "stream-expected-offset",
+  "stream-expected-seq",
+  // Compressed request bodies (adapters/request-body.ts).
+  "content-encoding",
 ].join(", ");
 // WWW-Authenticate tells a browser client why a 401/403 happened (docs/security.md).
 const EXPOSE = [...EXPOSED_HEADERS, "www-authenticate"].join(", ");

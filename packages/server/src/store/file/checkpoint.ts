@@ -8,10 +8,15 @@
  * space. First a header line, then one line per stream. Per-line checksums let fsck salvage
  * the intact lines of a damaged checkpoint.
  *
- * Format 1 (`checkpoint.jsonl`, no checksums) is still read: it is the previous release's. At
- * the first open it is converted to format 2, and `checkpoint.jsonl` becomes a marker that
- * the previous release refuses to start on: its recovery would misread format-2 log segments
- * as torn and cut them.
+ * Format 1 (`checkpoint.jsonl`, no checksums) is still read. At the first open it is converted,
+ * and `checkpoint.jsonl` becomes a marker that the first release refuses to start on: its
+ * recovery would misread later log segments as torn and cut them.
+ *
+ * Format 3 adds to each stream line its earliest position, next seq, last append time, segment
+ * layout and index counts; a line without them is a stream of an earlier format, whose index
+ * recovery builds. Releases of format 2 would misread format-3 log records, so a format-3
+ * directory holds a tripwire they stop at, changing nothing: a directory named like a newer
+ * checkpoint than any (TRIPWIRE), which they try first and cannot read.
  */
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -21,7 +26,9 @@ import { type FileIo, READ_WRITE_CREATE } from "./io.js";
 export const LEGACY_CHECKPOINT = "checkpoint.jsonl";
 const TEMP = "checkpoint.tmp";
 const FORMAT = "rivulet-checkpoint";
+const VERSION = 3;
 const NAME = /^checkpoint-(\d{16})\.jsonl$/;
+export const TRIPWIRE = "checkpoint-9999999999999999.jsonl";
 
 export interface Checkpoint {
   /** File name in the data directory. */
@@ -50,7 +57,7 @@ export function checkpointName(segment: number): string {
 /** Checkpoint files, newest first (the previous format's single file last: it is older than any other). */
 export async function listCheckpoints(io: FileIo, dir: string): Promise<string[]> {
   const names = await io.readdir(dir);
-  const current = names.filter((name) => NAME.test(name)).sort((a, b) => (a < b ? 1 : -1));
+  const current = names.filter((name) => NAME.test(name) && name !== TRIPWIRE).sort((a, b) => (a < b ? 1 : -1));
   const legacy = names.includes(LEGACY_CHECKPOINT) && !(await hasMarker(io, dir));
   return legacy ? [...current, LEGACY_CHECKPOINT] : current;
 }
@@ -58,27 +65,42 @@ export async function listCheckpoints(io: FileIo, dir: string): Promise<string[]
 const MARKER_FORMAT = "rivulet-data-directory";
 const MARKER = `${JSON.stringify({
   format: MARKER_FORMAT,
-  version: 2,
-  note: "This data directory is in on-disk format 2 (checkpoints are checkpoint-<segment>.jsonl). Releases before that format cannot read it and must not open it.",
+  version: VERSION,
+  note: `This data directory is in on-disk format ${VERSION} (checkpoints are checkpoint-<segment>.jsonl). Releases before that format cannot read it and must not open it.`,
 })}\n`;
+const TRIPWIRE_NOTE =
+  "This directory stops releases of on-disk format 2 from opening a data directory of a later format, which they would misread. Do not remove it.\n";
 
-async function hasMarker(io: FileIo, dir: string): Promise<boolean> {
+/** The format the directory's marker names: 1 when there is none (the first release's checkpoint, or nothing yet). */
+async function markedVersion(io: FileIo, dir: string): Promise<number> {
   try {
-    return (await io.readFile(join(dir, LEGACY_CHECKPOINT)))
-      .toString("utf8")
-      .startsWith(`{"format":"${MARKER_FORMAT}"`);
+    const line = (await io.readFile(join(dir, LEGACY_CHECKPOINT))).toString("utf8").split("\n")[0]!;
+    const marker = JSON.parse(line) as { format?: string; version?: number };
+    return marker.format === MARKER_FORMAT && typeof marker.version === "number" ? marker.version : 1;
   } catch {
-    return false;
+    return 1;
   }
 }
 
+async function hasMarker(io: FileIo, dir: string): Promise<boolean> {
+  return (await markedVersion(io, dir)) > 1;
+}
+
 /**
- * Marks the directory as format 2 (see above). A previous-format checkpoint is first rewritten
- * as a format-2 one, so it stays a checkpoint to fall back to.
+ * Marks the directory as this format (see above): the tripwire first, so that from then on a
+ * format-2 release refuses it, then the marker. A first-format checkpoint is first rewritten
+ * in this format, so it stays a checkpoint to fall back to.
  */
 export async function markFormat(io: FileIo, dir: string): Promise<void> {
-  if (await hasMarker(io, dir)) return;
-  if ((await io.readdir(dir)).includes(LEGACY_CHECKPOINT)) {
+  if ((await markedVersion(io, dir)) >= VERSION) return;
+  const names = await io.readdir(dir);
+  if (!names.includes(TRIPWIRE)) {
+    await io.mkdir(join(dir, TRIPWIRE));
+    await io.writeFile(join(dir, TRIPWIRE, "README"), TRIPWIRE_NOTE);
+    await io.syncDir(join(dir, TRIPWIRE));
+    await io.syncDir(dir);
+  }
+  if (names.includes(LEGACY_CHECKPOINT) && !(await hasMarker(io, dir))) {
     const legacy = await readCheckpoint(io, dir, LEGACY_CHECKPOINT);
     if (!isDamaged(legacy)) {
       await writeCheckpoint(io, dir, legacy.segment, snapshotText(legacy.segment, legacy.nextId, legacy.entries));
@@ -91,7 +113,7 @@ export async function markFormat(io: FileIo, dir: string): Promise<void> {
 export function snapshotText(segment: number, nextId: number, entries: Iterable<Entry>): string {
   const lines: string[] = [];
   for (const entry of entries) lines.push(line(JSON.stringify(entry.toJson())));
-  const header = JSON.stringify({ format: FORMAT, version: 2, segment, nextId, count: lines.length });
+  const header = JSON.stringify({ format: FORMAT, version: VERSION, segment, nextId, count: lines.length });
   return `${line(header)}\n${lines.join("\n")}${lines.length > 0 ? "\n" : ""}`;
 }
 

@@ -66,33 +66,35 @@ export class Checkpointer {
       this.postpone("could not start a new log segment", error);
       return;
     }
-    const dirty = this.dirty;
+    // Each stream's files are fsynced from where the last checkpoint left off to its tail now.
+    const dirty = new Map([...this.dirty].map((entry) => [entry, entry.tail - entry.base]));
     this.dirty = new Set();
     this.running = this.finish(segment, snapshot, dirty).finally(() => {
       this.running = undefined;
     });
   }
 
-  private async finish(segment: number, snapshot: string, dirty: Set<Entry>): Promise<void> {
+  private async finish(segment: number, snapshot: string, dirty: Map<Entry, number>): Promise<void> {
     const { io, dir, catalog, data } = this.context;
     try {
       await data.flushPending();
-      const held = [...dirty].filter((entry) => catalog.holds(entry));
+      const held = [...dirty.keys()].filter((entry) => catalog.holds(entry));
       // Every sync settles before the outcome is decided: none may still be opening files after.
       const synced = await Promise.allSettled(
-        held.map((entry) => data.sync(entry, (handle) => fatalDatasync(io, handle))),
+        held.map((entry) => data.sync(entry, entry.syncedTail, (handle) => fatalDatasync(io, handle))),
       );
       const failed = synced.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason);
       if (failed.length > 0) throw failed.find((e) => e instanceof FatalStoreError) ?? failed[0];
       // New data files' directory entries; a failure here leaves the log in place, so it can wait.
       await io.syncDir(data.dir);
       await writeCheckpoint(io, dir, segment, snapshot);
+      for (const [entry, tail] of dirty) entry.syncedTail = Math.max(entry.syncedTail, tail);
     } catch (error) {
       if (error instanceof FatalStoreError) {
         this.context.die(error);
         return;
       }
-      for (const entry of dirty) this.dirty.add(entry);
+      for (const entry of dirty.keys()) this.dirty.add(entry);
       this.postpone("could not write a checkpoint", error);
       return;
     }

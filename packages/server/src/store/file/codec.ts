@@ -5,17 +5,47 @@
  * Integers are stored as float64 (exact below 2^53). A record is accepted on replay only if
  * its whole frame is present and its checksum matches, so a torn or garbled tail is detected
  * at its first byte. The payload bytes are the stream's stored form: what a read returns.
+ *
+ * Format 3 adds each append's time and message count (types 5 and 6 replace 1 and 2), and
+ * records for trims (7) and retention changes (8). Records of types 1 and 2, written by the
+ * previous formats, are still read: they are `legacy`, with no time and no message count.
+ *
+ * Type 9 is an append that belongs to an atomic unit (a transaction): an append record plus
+ * the unit's id, its index in the unit and the unit's size. Recovery needs none of it (a unit
+ * is one batch, kept or cut whole); fsck does, to salvage a damaged batch's units whole or not
+ * at all. A release that does not know type 9 reads it as damage, never as something else
+ * (downgrading is not supported: docs/storage.md).
  */
 import { crc32 } from "node:zlib";
+import type { Retention } from "@rivulet/protocol";
 import type { AppendRecord, StreamMeta } from "../types.js";
 
-export type WalRecord =
-  | { type: "create"; id: number; meta: StreamMeta; first: AppendRecord | undefined }
-  | { type: "append"; id: number; record: AppendRecord }
-  | { type: "mark-deleted"; id: number }
-  | { type: "remove"; id: number };
+/** An append's place in its atomic unit: the unit's id (unique within a batch), its index, the unit's size. */
+export interface UnitTag {
+  readonly id: number;
+  readonly index: number;
+  readonly size: number;
+}
 
-const TYPE_CODE = { create: 1, append: 2, "mark-deleted": 3, remove: 4 } as const;
+export type WalRecord =
+  | { type: "create"; id: number; meta: StreamMeta; first: AppendRecord | undefined; legacy?: boolean }
+  | { type: "append"; id: number; record: AppendRecord; legacy?: boolean; unit?: UnitTag }
+  | { type: "mark-deleted"; id: number }
+  | { type: "remove"; id: number }
+  | { type: "trim"; id: number; earliest: number }
+  | { type: "configure"; id: number; retention: Retention };
+
+const TYPE_CODE = {
+  "mark-deleted": 3,
+  remove: 4,
+  create: 5,
+  append: 6,
+  trim: 7,
+  configure: 8,
+} as const;
+const LEGACY_CREATE = 1;
+const LEGACY_APPEND = 2;
+const UNIT_APPEND = 9;
 export const FRAME_HEADER = 8;
 const MAX_BODY = 1 << 30;
 const FLAG_CLOSE = 1;
@@ -28,8 +58,14 @@ const fromUtf8 = new TextDecoder();
 /** Encodes a record as frame parts (the payload is referenced, not copied). */
 export function encodeRecord(record: WalRecord): Uint8Array[] {
   const head = new HeadWriter();
-  head.u8(TYPE_CODE[record.type]);
+  const unit = record.type === "append" ? record.unit : undefined;
+  head.u8(unit ? UNIT_APPEND : TYPE_CODE[record.type]);
   head.f64(record.id);
+  if (unit) {
+    head.f64(unit.id);
+    head.f64(unit.index);
+    head.f64(unit.size);
+  }
   let payload: Uint8Array | undefined;
   if (record.type === "create") {
     head.bytes32(utf8.encode(JSON.stringify(metaToJson(record.meta))));
@@ -37,6 +73,10 @@ export function encodeRecord(record: WalRecord): Uint8Array[] {
     if (record.first) payload = writeAppendFields(head, record.first);
   } else if (record.type === "append") {
     payload = writeAppendFields(head, record.record);
+  } else if (record.type === "trim") {
+    head.f64(record.earliest);
+  } else if (record.type === "configure") {
+    head.bytes32(utf8.encode(JSON.stringify(record.retention)));
   }
   const body = head.finish();
   const bodyLength = body.length + (payload?.length ?? 0);
@@ -61,6 +101,8 @@ function writeAppendFields(head: HeadWriter, record: AppendRecord): Uint8Array {
     head.f64(record.producer.seq);
   }
   if (record.streamSeq !== undefined) head.bytes32(utf8.encode(record.streamSeq));
+  head.f64(record.ts);
+  head.f64(record.messages);
   // The payload comes last, after its length, so it can be written without a copy.
   head.u32(record.data.length);
   return record.data;
@@ -94,23 +136,36 @@ function parseBody(body: Uint8Array): WalRecord {
   const type = reader.u8();
   const id = reader.f64();
   switch (type) {
-    case TYPE_CODE.create: {
+    case TYPE_CODE.create:
+    case LEGACY_CREATE: {
+      const legacy = type === LEGACY_CREATE;
       const meta = metaFromJson(JSON.parse(fromUtf8.decode(reader.bytes32())));
-      const first = reader.u8() === 1 ? readAppendFields(reader) : undefined;
-      return { type: "create", id, meta, first };
+      const first = reader.u8() === 1 ? readAppendFields(reader, legacy) : undefined;
+      return legacy ? { type: "create", id, meta, first, legacy } : { type: "create", id, meta, first };
     }
     case TYPE_CODE.append:
-      return { type: "append", id, record: readAppendFields(reader) };
+      return { type: "append", id, record: readAppendFields(reader, false) };
+    case UNIT_APPEND: {
+      const unit = { id: reader.f64(), index: reader.f64(), size: reader.f64() };
+      return { type: "append", id, record: readAppendFields(reader, false), unit };
+    }
+    case LEGACY_APPEND:
+      return { type: "append", id, record: readAppendFields(reader, true), legacy: true };
     case TYPE_CODE["mark-deleted"]:
       return { type: "mark-deleted", id };
     case TYPE_CODE.remove:
       return { type: "remove", id };
+    case TYPE_CODE.trim:
+      return { type: "trim", id, earliest: reader.f64() };
+    case TYPE_CODE.configure:
+      return { type: "configure", id, retention: retentionFromJson(JSON.parse(fromUtf8.decode(reader.bytes32()))) };
     default:
       throw new Error(`Unknown record type ${type}`);
   }
 }
 
-function readAppendFields(reader: BodyReader): AppendRecord {
+/** A legacy append has no time or message count: both read as 0 (recovery builds its index from its data). */
+function readAppendFields(reader: BodyReader, legacy: boolean): AppendRecord {
   const position = reader.f64();
   const flags = reader.u8();
   const producer =
@@ -118,12 +173,15 @@ function readAppendFields(reader: BodyReader): AppendRecord {
       ? { id: fromUtf8.decode(reader.bytes32()), epoch: reader.f64(), seq: reader.f64() }
       : undefined;
   const streamSeq = flags & FLAG_STREAM_SEQ ? fromUtf8.decode(reader.bytes32()) : undefined;
+  const ts = legacy ? 0 : reader.f64();
+  const messages = legacy ? 0 : reader.f64();
   const data = reader.bytes32();
-  return { position, data, producer, streamSeq, close: (flags & FLAG_CLOSE) !== 0 };
+  return { position, data, producer, streamSeq, close: (flags & FLAG_CLOSE) !== 0, ts, messages };
 }
 
 /** StreamMeta as JSON (used by WAL create records and checkpoints). */
 export function metaToJson(meta: StreamMeta): Record<string, unknown> {
+  const { ms, bytes } = meta.retention;
   return {
     path: meta.path,
     contentType: meta.contentType,
@@ -131,21 +189,33 @@ export function metaToJson(meta: StreamMeta): Record<string, unknown> {
     expiresAt: meta.lifetime.expiresAt,
     createdAt: meta.createdAt,
     fork: meta.fork,
+    retention: ms === undefined && bytes === undefined ? undefined : meta.retention,
+    inherited: meta.inherited,
   };
 }
+
+const NO_RETENTION: Retention = Object.freeze({});
 
 export function metaFromJson(json: Record<string, unknown>): StreamMeta {
   const lifetime: { ttlSeconds?: number; expiresAt?: number } = {};
   if (typeof json.ttlSeconds === "number") lifetime.ttlSeconds = json.ttlSeconds;
   if (typeof json.expiresAt === "number") lifetime.expiresAt = json.expiresAt;
   const fork = json.fork as { source: string; position: number } | undefined;
+  const inherited = json.inherited as { earliest: number; seq: number; ts: number } | undefined;
   return {
     path: String(json.path),
     contentType: String(json.contentType),
     lifetime,
     createdAt: Number(json.createdAt),
     fork: fork ? { source: fork.source, position: fork.position } : undefined,
+    retention: json.retention === undefined ? NO_RETENTION : retentionFromJson(json.retention),
+    inherited: inherited ? { earliest: inherited.earliest, seq: inherited.seq, ts: inherited.ts } : undefined,
   };
+}
+
+function retentionFromJson(json: unknown): Retention {
+  const { ms, bytes } = (json ?? {}) as { ms?: unknown; bytes?: unknown };
+  return { ...(typeof ms === "number" ? { ms } : {}), ...(typeof bytes === "number" ? { bytes } : {}) };
 }
 
 class HeadWriter {

@@ -1,16 +1,23 @@
 /**
- * Stream data files and their block checksums (block-crc.ts). A data file holds a stream's
- * bytes in wire format; its checksum file (`<id>.crc`) holds one slot per full block. Every
- * read from disk is checked block by block, so corrupt bytes are never served.
+ * Stream files: each stream's bytes in wire format, their block checksums (block-crc.ts) and
+ * its append index (index-files.ts), each cut into segments (segments.ts) so retention can
+ * delete whole files from the head. Every read from disk is checked block by block, so
+ * corrupt bytes are never served, and a read that retention overtook is never served half:
+ * it fails with StoreTrimmedError.
  *
  * Full-block checksums are computed as records commit, so they never cover bytes past the
  * durable tail; they wait in memory until written to the checksum file (in the background,
  * and before every checkpoint's fsync), and reads consult them there meanwhile.
+ *
+ * A segment compaction rewrote is read from its `.cpt` file (compacted-files.ts) instead. Its
+ * data and checksum files are deleted once no read that began before the rewrite still uses
+ * them.
  */
 import type { FileHandle } from "node:fs/promises";
-import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { StoreCorruptionError } from "../errors.js";
+import { compactUnit, type Span } from "../compacted-unit.js";
+import { StoreCorruptionError, StoreTrimmedError } from "../errors.js";
+import type { IndexEntry } from "../types.js";
 import {
   BLOCK_BYTES,
   blockStart,
@@ -21,21 +28,35 @@ import {
   SLOT_BYTES,
 } from "./block-crc.js";
 import type { Entry } from "./catalog.js";
+import { type CompactedMeta, encodeCompacted, readCompacted, readMeta, writeCompacted } from "./compacted-files.js";
 import { FdCache, type FdCacheEvents } from "./fd-cache.js";
+import { decodeIndexEntry, INDEX_ENTRY_BYTES, type PlacedEntry } from "./index-files.js";
 import { type FileIo, readFully, ShortReadError, writeFully } from "./io.js";
+import { pieces, type SegmentFileKind, segmentEnd, segmentFileName, segmentOf, segmentStart } from "./segments.js";
+import { shrinkFile } from "./shrink.js";
 
 export interface DataFileEvents extends FdCacheEvents {
   corruption(error: StoreCorruptionError): void;
 }
 
+/** Every file a segment may have. */
+const FILE_KINDS = ["data", "crc", "idx", "cpt", "tmp"] as const;
 /** Bytes read at a time when checksumming a data file of the previous format. */
 const CHECKSUM_CHUNK = 32 * BLOCK_BYTES;
+/** Compacted segments whose tables are kept in memory, least recently used first. */
+const META_CACHE = 64;
 
 export class DataFiles {
   private readonly files: FdCache;
   /** Full-block checksums committed but not yet in their checksum file. */
   private readonly pending = new Map<Entry, Map<number, number>>();
   private flushing: Promise<void> | undefined;
+  /** `<dir>/`, so a file's path is one concatenation (reads compute it every time). */
+  private readonly prefix: string;
+  /** Tables of compacted segments, by file path, least recently used first. */
+  private readonly metas = new Map<string, CompactedMeta>();
+  /** Reads of data files in flight, per stream: a compaction waits for them before deleting files. */
+  private readonly rawReads = new Map<Entry, Set<Promise<unknown>>>();
 
   constructor(
     private readonly io: FileIo,
@@ -44,11 +65,8 @@ export class DataFiles {
     private readonly events: DataFileEvents,
   ) {
     this.files = new FdCache(io, maxOpenFiles, events);
-    this.prefix = join(dir, "/");
+    this.prefix = `${dir}/`;
   }
-
-  /** `<dir>/`, so a file's path is one concatenation (reads compute it every time). */
-  private readonly prefix: string;
 
   get openCount(): number {
     return this.files.openCount;
@@ -59,26 +77,84 @@ export class DataFiles {
     return this.files.shortage;
   }
 
-  dataPath(id: number): string {
-    return `${this.prefix}${id}.data`;
+  /** Path of a stream file; `segment` 0 is `<id>.<kind>`, the only one the previous formats had. */
+  path(entry: Entry, segment: number, kind: SegmentFileKind): string {
+    return this.prefix + segmentFileName(entry.id, segmentStart(entry.layout, segment), kind);
   }
 
-  crcPath(id: number): string {
-    return `${this.prefix}${id}.crc`;
+  /** Writes bytes at a data-file position, across segments as needed (not yet durable: the log is). */
+  async write(entry: Entry, position: number, parts: Uint8Array[]): Promise<void> {
+    const length = parts.reduce((n, part) => n + part.length, 0);
+    const spans = pieces(entry.layout, position, position + length);
+    await Promise.all(
+      spans.map((span) =>
+        this.files.use(this.path(entry, span.segment, "data"), (handle) =>
+          writeFully(
+            this.io,
+            handle,
+            sliceParts(parts, span.start - position, span.end - position),
+            span.start - segmentStart(entry.layout, span.segment),
+          ),
+        ),
+      ),
+    );
   }
 
-  /** Writes bytes at a data-file position (not yet durable: the log is). */
-  write(entry: Entry, position: number, parts: Uint8Array[]): Promise<void> {
-    return this.files.use(this.dataPath(entry.id), (handle) => writeFully(this.io, handle, parts, position));
+  /** Writes placed index entries into their segments' index files. */
+  async writeIndex(entry: Entry, placed: readonly PlacedEntry[]): Promise<void> {
+    const runs: Array<{ segment: number; slot: number; bytes: Uint8Array[] }> = [];
+    for (const item of placed) {
+      const run = runs.at(-1);
+      if (run && run.segment === item.segment && run.slot + run.bytes.length === item.slot) run.bytes.push(item.bytes);
+      else runs.push({ segment: item.segment, slot: item.slot, bytes: [item.bytes] });
+    }
+    for (const run of runs) {
+      await this.files.use(this.path(entry, run.segment, "idx"), (handle) =>
+        writeFully(this.io, handle, run.bytes, run.slot * INDEX_ENTRY_BYTES),
+      );
+    }
   }
 
-  /** Whether the data file already holds exactly these bytes at `position`. */
+  /** `count` index entries of a segment from `from`; a damaged one is corruption. */
+  async readIndex(entry: Entry, segment: number, from: number, count: number): Promise<IndexEntry[]> {
+    const path = this.path(entry, segment, "idx");
+    const bytes = await this.files
+      .use(path, (handle) => readFully(this.io, handle, count * INDEX_ENTRY_BYTES, from * INDEX_ENTRY_BYTES), false)
+      .catch((error: unknown) => {
+        throw this.unreadable(entry, segment, "idx", error, from * INDEX_ENTRY_BYTES, "ends before its entries do");
+      });
+    const out: IndexEntry[] = [];
+    for (let i = 0; i < count; i++) {
+      const decoded = decodeIndexEntry(bytes, i * INDEX_ENTRY_BYTES, from + i);
+      if (!decoded) {
+        const at = (from + i) * INDEX_ENTRY_BYTES;
+        throw this.unreadable(entry, segment, "idx", undefined, at, `entry ${from + i} fails its checksum`);
+      }
+      out.push(decoded);
+    }
+    return out;
+  }
+
+  /** Whether the data files already hold exactly these bytes at `position`. */
   async holds(entry: Entry, position: number, parts: Uint8Array[]): Promise<boolean> {
     const expected = Buffer.concat(parts);
-    const actual = await this.files
-      .use(this.dataPath(entry.id), (handle) => readFully(this.io, handle, expected.length, position))
-      .catch(() => undefined);
+    const actual = await this.readData(entry, position, position + expected.length).catch(() => undefined);
     return actual?.equals(expected) ?? false;
+  }
+
+  /** Whether the index files already hold exactly these entries. */
+  async holdsIndex(entry: Entry, placed: readonly PlacedEntry[]): Promise<boolean> {
+    for (const item of placed) {
+      const actual = await this.files
+        .use(
+          this.path(entry, item.segment, "idx"),
+          (h) => readFully(this.io, h, INDEX_ENTRY_BYTES, item.slot * INDEX_ENTRY_BYTES),
+          false,
+        )
+        .catch(() => undefined);
+      if (!actual?.equals(item.bytes)) return false;
+    }
+    return true;
   }
 
   /** Queues the checksums of blocks a committed record completed, and writes them in the background. */
@@ -113,24 +189,44 @@ export class DataFiles {
 
   private async writeSlots(entry: Entry, blocks: Map<number, number>): Promise<void> {
     const written = [...blocks].sort((a, b) => a[0] - b[0]);
-    await this.files.use(this.crcPath(entry.id), async (handle) => {
-      // Contiguous runs of slots, one write each (usually one run).
-      for (let i = 0; i < written.length; ) {
-        let j = i + 1;
-        while (j < written.length && written[j]![0] === written[j - 1]![0] + 1) j++;
-        const slots = written.slice(i, j).map(([index, crc]) => encodeSlot({ index, crc }));
-        await writeFully(this.io, handle, slots, written[i]![0] * SLOT_BYTES);
-        i = j;
+    // Contiguous runs of slots within one segment's checksum file, one write each (usually one run).
+    for (let i = 0; i < written.length; ) {
+      const segment = segmentOf(entry.layout, written[i]![0] * BLOCK_BYTES);
+      const firstBlock = segmentStart(entry.layout, segment) / BLOCK_BYTES;
+      let j = i + 1;
+      while (
+        j < written.length &&
+        written[j]![0] === written[j - 1]![0] + 1 &&
+        segmentOf(entry.layout, written[j]![0] * BLOCK_BYTES) === segment
+      ) {
+        j++;
       }
-    });
+      const slots = written.slice(i, j).map(([index, crc]) => encodeSlot({ index, crc }));
+      const at = (written[i]![0] - firstBlock) * SLOT_BYTES;
+      // A segment retention deleted, or compaction rewrote, needs no checksums (nor a new file).
+      if (!this.dropped(entry, segment) && !entry.compacted?.has(segment)) {
+        await this.files.use(this.path(entry, segment, "crc"), (handle) => writeFully(this.io, handle, slots, at));
+      }
+      i = j;
+    }
     for (const [index, crc] of written) if (blocks.get(index) === crc) blocks.delete(index);
     if (blocks.size === 0 && this.pending.get(entry) === blocks) this.pending.delete(entry);
   }
 
-  /** fsyncs a stream's data file and checksum file with `datasync` (the caller decides what a failure means). */
-  async sync(entry: Entry, datasync: (handle: FileHandle) => Promise<void>): Promise<void> {
-    await this.files.use(this.dataPath(entry.id), datasync);
-    if (entry.tail - entry.base >= BLOCK_BYTES) await this.files.use(this.crcPath(entry.id), datasync);
+  /**
+   * fsyncs a stream's files written since data-file position `from` (data, checksums, index),
+   * with `datasync` (the caller decides what a failure means). Files retention deleted
+   * meanwhile need nothing.
+   */
+  async sync(entry: Entry, from: number, datasync: (handle: FileHandle) => Promise<void>): Promise<void> {
+    const { first, last } = entry.segments();
+    for (let segment = Math.max(first, segmentOf(entry.layout, from)); segment <= last; segment++) {
+      for (const kind of ["data", "crc", "idx"] as const) {
+        await this.files.use(this.path(entry, segment, kind), datasync, false).catch((error: unknown) => {
+          if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        });
+      }
+    }
   }
 
   /**
@@ -139,37 +235,217 @@ export class DataFiles {
    * never change, whatever commits meanwhile.
    */
   async read(entry: Entry, start: number, end: number): Promise<Uint8Array> {
-    const length = entry.tail - entry.base;
-    const tailCrc = entry.tailCrc;
-    if (!entry.checksummed) {
-      return this.files.use(this.dataPath(entry.id), (handle) => readFully(this.io, handle, end - start, start));
+    const compacted = entry.compacted;
+    if (!compacted || compacted.size === 0) return this.readTracked(entry, start, end);
+    const parts: Uint8Array[] = [];
+    for (const span of pieces(entry.layout, start, end)) {
+      parts.push(
+        compacted.has(span.segment)
+          ? await this.readCompactedSpan(entry, span.segment, span.start, span.end)
+          : await this.readTracked(entry, span.start, span.end),
+      );
     }
-    const lastBlock = blockStart(length);
-    const from = blockStart(start);
-    const to = end > lastBlock ? length : Math.ceil(end / BLOCK_BYTES) * BLOCK_BYTES;
-    const fullEnd = Math.min(to, lastBlock);
-    // The data and its checksums are read side by side.
-    const [bytes, crcs] = await Promise.all([
-      this.readData(entry, from, to),
-      fullEnd > from ? this.blockCrcs(entry, from / BLOCK_BYTES, (fullEnd - from) / BLOCK_BYTES) : undefined,
-    ]);
-    if (crcs) this.checkFullBlocks(entry, bytes, from, crcs);
-    if (to === length && length > lastBlock) {
-      if (crc32(bytes.subarray(lastBlock - from)) !== tailCrc) {
-        throw this.corrupt(entry, "data", lastBlock, "its last block does not match its checksum");
-      }
-    }
-    return bytes.subarray(start - from, end - from);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
-  /** Data-file bytes [from, to); a file that ends early is damage, not a bug. */
-  private readData(entry: Entry, from: number, to: number): Promise<Buffer> {
-    return this.files.use(this.dataPath(entry.id), (handle) =>
-      readFully(this.io, handle, to - from, from).catch((error: unknown) => {
-        if (!(error instanceof ShortReadError)) throw error;
-        throw this.corrupt(entry, "data", error.end, `ends at byte ${error.end}, before ${to}`);
+  /** A read of data files, registered (synchronously, before it starts) so compaction can wait for it. */
+  private readTracked(entry: Entry, start: number, end: number): Promise<Uint8Array> {
+    let reads = this.rawReads.get(entry);
+    if (!reads) {
+      reads = new Set();
+      this.rawReads.set(entry, reads);
+    }
+    const read = this.readRaw(entry, start, end);
+    const tracked = read.catch(() => {});
+    reads.add(tracked);
+    void tracked.then(() => {
+      reads.delete(tracked);
+      if (reads.size === 0 && this.rawReads.get(entry) === reads) this.rawReads.delete(entry);
+    });
+    return read;
+  }
+
+  /** Segment positions [from, to) of a compacted segment, checked; a damaged one is corruption. */
+  private async readCompactedSpan(entry: Entry, segment: number, from: number, to: number): Promise<Uint8Array> {
+    this.checkRetained(entry, from);
+    const path = this.path(entry, segment, "cpt");
+    const offset = segmentStart(entry.layout, segment);
+    for (let attempt = 0; ; attempt++) {
+      const cached = this.metas.get(path);
+      const found = await this.files
+        .use(
+          path,
+          async (handle) => {
+            const meta = cached ?? (await readMeta(this.io, handle));
+            if (!meta) return undefined;
+            this.remember(path, meta);
+            return readCompacted(this.io, handle, meta, from - offset, to - offset);
+          },
+          false,
+        )
+        .catch((error: unknown) => {
+          this.checkRetained(entry, from);
+          throw this.unreadable(entry, segment, "cpt", error, 0, "ends early");
+        });
+      if (found) return found;
+      // A table cached from before the segment was compacted again belongs to the old file.
+      this.metas.delete(path);
+      if (cached === undefined || attempt > 0) {
+        this.checkRetained(entry, from);
+        throw this.corrupt(entry, "cpt", 0, "fails its checksum", segment);
+      }
+    }
+  }
+
+  private remember(path: string, meta: CompactedMeta): void {
+    this.metas.delete(path);
+    this.metas.set(path, meta);
+    if (this.metas.size > META_CACHE) this.metas.delete(this.metas.keys().next().value!);
+  }
+
+  /**
+   * Rewrites a whole segment without `removed` (data-file positions of whole messages) and
+   * returns the bytes freed. Durable when it resolves: the `.cpt` file's rename is the commit.
+   */
+  async compact(entry: Entry, segment: number, removed: readonly Span[]): Promise<number> {
+    const offset = segmentStart(entry.layout, segment);
+    const end = segmentEnd(entry.layout, segment);
+    const current = await this.read(entry, offset, end);
+    const path = this.path(entry, segment, "cpt");
+    const previous = entry.compacted?.has(segment)
+      ? await this.files.use(path, (handle) => readMeta(this.io, handle), false)
+      : undefined;
+    if (entry.compacted?.has(segment) && !previous) throw this.corrupt(entry, "cpt", 0, "fails its checksum", segment);
+    const relative = removed.map((span) => ({ start: span.start - offset, end: span.end - offset }));
+    const { unit, packed } = compactUnit(current, previous?.unit, relative);
+    await writeCompacted(this.io, this.dir, this.path(entry, segment, "tmp"), path, encodeCompacted(unit, packed));
+    this.files.retire(path);
+    this.metas.delete(path);
+    if (this.dropped(entry, segment)) {
+      // Retention freed the segment meanwhile: its rewrite goes too.
+      await this.unlink(path);
+      return 0;
+    }
+    const before = previous ? previous.unit.packedLength : end - offset;
+    entry.compacted ??= new Map();
+    entry.compacted.set(segment, unit.freed);
+    if (!previous) await this.dropRaw(entry, segment);
+    return before - packed.length;
+  }
+
+  /**
+   * A segment now read from its `.cpt`: its data and checksum files go once every read that
+   * began before the switch is done (new reads no longer open them).
+   */
+  private async dropRaw(entry: Entry, segment: number): Promise<void> {
+    await Promise.all([...(this.rawReads.get(entry) ?? [])]);
+    const pending = this.pending.get(entry);
+    for (const index of pending?.keys() ?? []) {
+      if (segmentOf(entry.layout, index * BLOCK_BYTES) === segment) pending!.delete(index);
+    }
+    const data = this.path(entry, segment, "data");
+    this.files.retire(data);
+    await shrinkFile(this.io, data);
+    for (const kind of ["data", "crc"] as const) await this.unlink(this.path(entry, segment, kind));
+  }
+
+  /** Marks a segment compacted at open (its `.cpt` found), deleting what it replaced. */
+  async adoptCompacted(entry: Entry, segment: number): Promise<void> {
+    const path = this.path(entry, segment, "cpt");
+    const meta = await this.files.use(path, (handle) => readMeta(this.io, handle), false).catch(() => undefined);
+    entry.compacted ??= new Map();
+    // A damaged file still stands for the segment: reads of it fail as corrupt, never guess.
+    entry.compacted.set(segment, meta?.unit.freed ?? 0);
+    for (const kind of ["data", "crc"] as const) await this.unlink(this.path(entry, segment, kind));
+  }
+
+  /** Bytes of data-file positions [start, end), checked against their block checksums. */
+  private async readRaw(entry: Entry, start: number, end: number): Promise<Uint8Array> {
+    const length = entry.tail - entry.base;
+    const tailCrc = entry.tailCrc;
+    this.checkRetained(entry, start);
+    try {
+      if (!entry.checksummed) return await this.readData(entry, start, end);
+      const lastBlock = blockStart(length);
+      const from = blockStart(start);
+      const to = end > lastBlock ? length : Math.ceil(end / BLOCK_BYTES) * BLOCK_BYTES;
+      const fullEnd = Math.min(to, lastBlock);
+      // The data and its checksums are read side by side.
+      const [bytes, crcs] = await Promise.all([
+        this.readData(entry, from, to),
+        fullEnd > from ? this.blockCrcs(entry, from / BLOCK_BYTES, (fullEnd - from) / BLOCK_BYTES) : undefined,
+      ]);
+      this.checkRetained(entry, start);
+      if (crcs) this.checkFullBlocks(entry, bytes, from, crcs);
+      if (to === length && length > lastBlock && crc32(bytes.subarray(lastBlock - from)) !== tailCrc) {
+        throw this.corrupt(entry, "data", lastBlock, "its last block does not match its checksum");
+      }
+      return bytes.subarray(start - from, end - from);
+    } catch (error) {
+      // Retention overtook the read: that is a 410, never corruption.
+      this.checkRetained(entry, start);
+      throw error;
+    }
+  }
+
+  private checkRetained(entry: Entry, start: number): void {
+    if (start + entry.base < entry.earliest) throw new StoreTrimmedError(entry.meta.path, entry.earliest);
+  }
+
+  /** Whether retention deleted the segment's files. */
+  private dropped(entry: Entry, segment: number): boolean {
+    return segment < segmentOf(entry.layout, Math.max(0, entry.earliest - entry.base));
+  }
+
+  /**
+   * Data-file bytes [from, to) without checking them against their checksums: for a repair,
+   * which recomputes the checksum of a stream it cut short.
+   */
+  readUnchecked(entry: Entry, from: number, to: number): Promise<Buffer> {
+    return this.readData(entry, from, to);
+  }
+
+  /** Data-file bytes [from, to), across segments; a file that ends early is damage, not a bug. */
+  private async readData(entry: Entry, from: number, to: number): Promise<Buffer> {
+    const spans = pieces(entry.layout, from, to);
+    const parts = await Promise.all(
+      spans.map((span) => {
+        const offset = segmentStart(entry.layout, span.segment);
+        return this.files
+          .use(
+            this.path(entry, span.segment, "data"),
+            (handle) => readFully(this.io, handle, span.end - span.start, span.start - offset),
+            false,
+          )
+          .catch((error: unknown) => {
+            throw this.unreadable(
+              entry,
+              span.segment,
+              "data",
+              error,
+              span.start - offset,
+              `ends before ${span.end - offset}`,
+            );
+          });
       }),
     );
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /** A missing or short file: corruption (unless retention deleted it, which the caller checks). */
+  private unreadable(
+    entry: Entry,
+    segment: number,
+    kind: SegmentFileKind,
+    error: unknown,
+    position: number,
+    problem: string,
+  ): unknown {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (error !== undefined && !(error instanceof ShortReadError) && code !== "ENOENT") return error;
+    if (this.dropped(entry, segment)) return new StoreTrimmedError(entry.meta.path, entry.earliest);
+    const where = error instanceof ShortReadError ? error.end : position;
+    return this.corrupt(entry, kind, where, code === "ENOENT" ? "is missing" : problem, segment);
   }
 
   private checkFullBlocks(entry: Entry, bytes: Uint8Array, from: number, crcs: Array<number | undefined>): void {
@@ -177,17 +453,19 @@ export class DataFiles {
     for (let i = 0; i < crcs.length; i++) {
       const index = first + i;
       const expected = crcs[i];
+      const segment = segmentOf(entry.layout, index * BLOCK_BYTES);
+      const local = index - segmentStart(entry.layout, segment) / BLOCK_BYTES;
       if (expected === undefined) {
-        throw this.corrupt(entry, "crc", index * SLOT_BYTES, `holds no valid checksum for block ${index}`);
+        throw this.corrupt(entry, "crc", local * SLOT_BYTES, `holds no valid checksum for block ${index}`, segment);
       }
       const block = bytes.subarray(i * BLOCK_BYTES, (i + 1) * BLOCK_BYTES);
       if (crc32(block) !== expected) {
-        throw this.corrupt(entry, "data", index * BLOCK_BYTES, `block ${index} does not match its checksum`);
+        throw this.corrupt(entry, "data", local * BLOCK_BYTES, `block ${index} does not match its checksum`, segment);
       }
     }
   }
 
-  /** Checksums of `count` blocks from `first`: from memory while pending, else from the checksum file. */
+  /** Checksums of `count` blocks from `first`: from memory while pending, else from the checksum files. */
   private async blockCrcs(entry: Entry, first: number, count: number): Promise<Array<number | undefined>> {
     const pending = this.pending.get(entry);
     const crcs = new Array<number | undefined>(count);
@@ -197,17 +475,41 @@ export class DataFiles {
       missing ||= crcs[i] === undefined;
     }
     if (!missing) return crcs;
-    const slots = await this.files.use(this.crcPath(entry.id), async (handle) => {
-      const buffer = new Uint8Array(count * SLOT_BYTES);
-      let done = 0;
-      while (done < buffer.length) {
-        const n = await this.io.read(handle, buffer.subarray(done), first * SLOT_BYTES + done);
-        if (n === 0) break;
-        done += n;
+    for (const span of pieces(entry.layout, first * BLOCK_BYTES, (first + count) * BLOCK_BYTES)) {
+      const firstBlock = span.start / BLOCK_BYTES;
+      const blocks = (span.end - span.start) / BLOCK_BYTES;
+      const local = firstBlock - segmentStart(entry.layout, span.segment) / BLOCK_BYTES;
+      const slots = await this.readSlots(entry, span.segment, local, blocks);
+      for (let i = 0; i < blocks; i++) {
+        const at = firstBlock - first + i;
+        crcs[at] ??= decodeSlot(slots, i * SLOT_BYTES, firstBlock + i);
       }
-      return buffer;
-    });
-    return crcs.map((crc, i) => crc ?? decodeSlot(slots, i * SLOT_BYTES, first + i));
+    }
+    return crcs;
+  }
+
+  /** Raw slots of a segment's checksum file (fewer bytes where the file ends: those read as damaged). */
+  private readSlots(entry: Entry, segment: number, local: number, count: number): Promise<Uint8Array> {
+    const buffer = new Uint8Array(count * SLOT_BYTES);
+    return this.files
+      .use(
+        this.path(entry, segment, "crc"),
+        async (handle) => {
+          let done = 0;
+          while (done < buffer.length) {
+            const n = await this.io.read(handle, buffer.subarray(done), local * SLOT_BYTES + done);
+            if (n === 0) break;
+            done += n;
+          }
+          return buffer;
+        },
+        false,
+      )
+      .catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        if (this.dropped(entry, segment)) throw new StoreTrimmedError(entry.meta.path, entry.earliest);
+        return buffer; // no checksum file: every slot reads as damaged
+      });
   }
 
   /**
@@ -233,14 +535,51 @@ export class DataFiles {
     entry.checksummed = true;
   }
 
-  /** Closes and deletes a stream's files (once its removal is durable). */
-  async remove(id: number): Promise<void> {
-    for (const path of [this.dataPath(id), this.crcPath(id)]) {
-      await this.files.drop(path);
-      await this.io.unlink(path).catch((error: unknown) => {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      });
+  /** Reads a stream's own data in pieces of at most `chunk` bytes (building an index at an upgrade). */
+  async *scan(entry: Entry, chunk: number): AsyncGenerator<Uint8Array> {
+    const length = entry.tail - entry.base;
+    for (let at = Math.max(0, entry.earliest - entry.base); at < length; at += chunk) {
+      yield await this.readData(entry, at, Math.min(length, at + chunk));
     }
+  }
+
+  /** Deletes the files of segments retention freed (their trim is durable). */
+  async dropSegments(entry: Entry, segments: readonly number[]): Promise<void> {
+    const pending = this.pending.get(entry);
+    for (const index of pending?.keys() ?? []) {
+      if (this.dropped(entry, segmentOf(entry.layout, index * BLOCK_BYTES))) pending!.delete(index);
+    }
+    for (const segment of segments) {
+      entry.compacted?.delete(segment);
+      // Its bytes are in its data file, or in its .cpt once compacted: shrink whichever it has.
+      for (const kind of ["data", "cpt"] as const) {
+        const path = this.path(entry, segment, kind);
+        this.files.retire(path);
+        await shrinkFile(this.io, path);
+      }
+      for (const kind of FILE_KINDS) await this.unlink(this.path(entry, segment, kind));
+    }
+  }
+
+  /** Closes and deletes every file of a stream (once its removal is durable). */
+  async remove(entry: Entry): Promise<void> {
+    const { first, last } = entry.segments();
+    for (let segment = first; segment <= last; segment++) {
+      for (const kind of FILE_KINDS) await this.unlink(this.path(entry, segment, kind));
+    }
+  }
+
+  /** Deletes a stream file by name (an orphan found at open). */
+  unlinkName(name: string): Promise<void> {
+    return this.unlink(this.prefix + name);
+  }
+
+  private async unlink(path: string): Promise<void> {
+    this.files.retire(path);
+    this.metas.delete(path);
+    await this.io.unlink(path).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    });
   }
 
   forget(entry: Entry): void {
@@ -252,8 +591,14 @@ export class DataFiles {
     await this.files.closeAll();
   }
 
-  private corrupt(entry: Entry, kind: "data" | "crc", position: number, problem: string): StoreCorruptionError {
-    const file = `streams/${entry.id}.${kind}`;
+  private corrupt(
+    entry: Entry,
+    kind: SegmentFileKind,
+    position: number,
+    problem: string,
+    segment = 0,
+  ): StoreCorruptionError {
+    const file = `streams/${segmentFileName(entry.id, segmentStart(entry.layout, segment), kind)}`;
     const error = new StoreCorruptionError(
       file,
       position,
@@ -263,4 +608,16 @@ export class DataFiles {
     this.events.corruption(error);
     return error;
   }
+}
+
+/** The bytes [from, to) of consecutive parts, as parts (no copy). */
+function sliceParts(parts: Uint8Array[], from: number, to: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const part of parts) {
+    const end = at + part.length;
+    if (end > from && at < to) out.push(part.subarray(Math.max(0, from - at), Math.min(part.length, to - at)));
+    at = end;
+  }
+  return out;
 }

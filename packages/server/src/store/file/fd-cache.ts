@@ -8,6 +8,7 @@
  * StoreBusyError (503 with Retry-After). The shortage lasts (and readiness says so) until an
  * open succeeds without meeting the limit.
  */
+import { constants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { StoreBusyError } from "../errors.js";
 import { type FileIo, READ_WRITE_CREATE } from "./io.js";
@@ -15,6 +16,8 @@ import { type FileIo, READ_WRITE_CREATE } from "./io.js";
 interface Slot {
   readonly opening: Promise<FileHandle>;
   users: number;
+  /** Retired (its file was deleted): closed once its last user is done. */
+  retired?: boolean;
 }
 
 export interface FdCacheEvents {
@@ -43,14 +46,33 @@ export class FdCache {
     private readonly events: FdCacheEvents = { exhausted: () => {} },
   ) {}
 
-  async use<T>(path: string, work: (handle: FileHandle) => Promise<T>): Promise<T> {
-    const slot = await this.acquire(path);
+  /**
+   * Runs `work` on the file at `path`, opened (and created, unless `create` is false: a file
+   * that should already exist, where ENOENT means it is gone) if it is not open yet.
+   */
+  async use<T>(path: string, work: (handle: FileHandle) => Promise<T>, create = true): Promise<T> {
+    const slot = await this.acquire(path, create);
     try {
       return await work(await slot.opening);
     } finally {
       slot.users--;
+      if (slot.retired && slot.users === 0) await closeSlot(slot).catch(() => {});
       this.release();
     }
+  }
+
+  /**
+   * Forgets a file about to be deleted: new users open it afresh, and the handle closes once
+   * the reads and writes using it now are done (a deleted file stays readable through a handle
+   * still open on it).
+   */
+  retire(path: string): void {
+    const slot = this.slots.get(path);
+    if (!slot) return;
+    this.slots.delete(path);
+    slot.retired = true;
+    if (slot.users === 0) void closeSlot(slot).catch(() => {});
+    this.release();
   }
 
   /** Closes a file (before deleting it). */
@@ -73,7 +95,7 @@ export class FdCache {
     return this.slots.size;
   }
 
-  private async acquire(path: string): Promise<Slot> {
+  private async acquire(path: string, create: boolean): Promise<Slot> {
     for (;;) {
       const existing = this.slots.get(path);
       if (existing) {
@@ -86,7 +108,8 @@ export class FdCache {
       const room = this.slots.size < this.max ? [] : this.evictIdle(1);
       if (this.slots.size < this.max) {
         // A file closed to make room is closed before this one opens: never more than `max` open.
-        const opening = room.length > 0 ? Promise.all(room).then(() => this.open(path)) : this.open(path);
+        const opening =
+          room.length > 0 ? Promise.all(room).then(() => this.open(path, create)) : this.open(path, create);
         const slot: Slot = { opening, users: 1 };
         slot.opening.catch(() => {
           if (this.slots.get(path) === slot) this.slots.delete(path);
@@ -98,10 +121,10 @@ export class FdCache {
     }
   }
 
-  private async open(path: string): Promise<FileHandle> {
+  private async open(path: string, create: boolean): Promise<FileHandle> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const handle = await this.io.open(path, READ_WRITE_CREATE);
+        const handle = await this.io.open(path, create ? READ_WRITE_CREATE : constants.O_RDWR);
         if (attempt === 1) this.shortage = undefined;
         return handle;
       } catch (error) {

@@ -14,18 +14,34 @@
  * modules; this one opens and closes the store and ties them together.
  */
 import { join } from "node:path";
+import type { Retention } from "@rivulet/protocol";
+import type { Span } from "../compacted-unit.js";
 import { StoreConflictError, type StoreCorruptionError, StoreMissingError } from "../errors.js";
-import type { AppendRecord, ListQuery, Store, StoredStream, StoreHealth, StoreObserver, StreamMeta } from "../types.js";
-import { Catalog, Entry } from "./catalog.js";
+import type {
+  AppendRecord,
+  AtomicPart,
+  IndexEntry,
+  IndexKey,
+  ListQuery,
+  Store,
+  StoredStream,
+  StoreHealth,
+  StoreObserver,
+  StreamMeta,
+} from "../types.js";
+import { Catalog, type Entry } from "./catalog.js";
 import { markFormat } from "./checkpoint.js";
 import { Checkpointer } from "./checkpointer.js";
 import { DataFiles } from "./data-files.js";
-import { GroupCommit } from "./group-commit.js";
+import { GroupCommit, type UnitPart } from "./group-commit.js";
 import { StoreHealthState } from "./health.js";
 import { openFileLimit } from "./host.js";
+import { IndexFences, needsFences } from "./index-fences.js";
+import { seekEntries } from "./index-files.js";
 import { type FileIo, isDiskFull, nodeIo } from "./io.js";
 import { type DirLock, lockDataDir } from "./lock.js";
 import { recover } from "./recovery.js";
+import { DEFAULT_SEGMENT_BYTES, parseSegmentFileName, segmentEnd, segmentOf, segmentStart } from "./segments.js";
 import { FatalStoreError, Wal } from "./wal.js";
 
 export type Durability = "fsync" | { readonly intervalMs: number };
@@ -40,6 +56,11 @@ export interface FileStoreOptions {
   readonly maxOpenFiles?: number;
   /** Log bytes after which a checkpoint is taken (default 64 MiB). */
   readonly checkpointBytes?: number;
+  /**
+   * Bytes per segment of a new stream's files (default 64 MiB, a multiple of 32 KiB):
+   * retention frees disk in whole segments. Streams keep the size they were created with.
+   */
+  readonly segmentBytes?: number;
   /** Below this much free disk space the store reports not ready (default 16 MiB). */
   readonly minFreeBytes?: number;
   /** How often free disk space is checked (default 5 s). */
@@ -59,8 +80,10 @@ export class FileStore implements Store {
   private readonly walDir: string;
   private readonly mode: Durability;
   private readonly onFatal: (error: Error) => void;
-  private readonly catalog = new Catalog();
+  private readonly catalog: Catalog;
   private readonly creating = new Map<string, Entry>();
+  /** Compactions of each stream run one at a time. */
+  private readonly compacting = new Map<Entry, Promise<number>>();
   private readonly wal: Wal;
   private data: DataFiles | undefined;
   private checkpointer: Checkpointer | undefined;
@@ -79,6 +102,7 @@ export class FileStore implements Store {
     this.walDir = join(options.dir, "wal");
     this.mode = options.durability ?? "fsync";
     this.onFatal = options.onFatal ?? defaultFatal;
+    this.catalog = new Catalog(options.segmentBytes ?? DEFAULT_SEGMENT_BYTES);
     this.state = new StoreHealthState(
       {
         io: this.io,
@@ -124,6 +148,7 @@ export class FileStore implements Store {
       walDir: this.walDir,
       catalog: this.catalog,
       data,
+      now: Date.now(),
       warn,
     });
     this.checkpointer = new Checkpointer({
@@ -161,6 +186,13 @@ export class FileStore implements Store {
       warn("no space to mark the data directory's format", {});
     });
     await this.wal.start(recovered.nextSegment);
+    if (recovered.upgraded.length > 0) {
+      // The indexes built for streams of a previous format are made durable at once, so their
+      // seqs and times never change again (docs/storage.md, "Upgrading").
+      for (const entry of recovered.upgraded) this.checkpointer.markDirty(entry);
+      await this.checkpointer.take();
+      await this.checkpointer.running;
+    }
     await this.removeOrphans(streamsDir);
     await this.state.start();
     if (this.mode !== "fsync") {
@@ -185,6 +217,15 @@ export class FileStore implements Store {
     return this.catalog.page(prefix, after, limit).map((entry) => this.catalog.stored(entry));
   }
 
+  async forksOf(path: string): Promise<StoredStream[]> {
+    const forks: StoredStream[] = [];
+    for (const fork of this.catalog.forks.pathsOf(path)) {
+      const entry = this.catalog.byPath.get(fork);
+      if (entry) forks.push(this.catalog.stored(entry));
+    }
+    return forks;
+  }
+
   async withLifetime(): Promise<StoredStream[]> {
     const found: StoredStream[] = [];
     for (const entry of this.catalog.entries()) {
@@ -202,12 +243,12 @@ export class FileStore implements Store {
     if (this.catalog.byPath.has(meta.path) || this.creating.has(meta.path)) {
       throw new StoreConflictError(meta.path, "exists", `Stream already stored: ${meta.path}`);
     }
-    const entry = new Entry(this.catalog.nextId++, meta);
+    const entry = this.catalog.entryFor(this.catalog.nextId++, meta);
     if (first && first.position !== entry.base) throw new Error("First record must start at the stream's base");
-    entry.acceptedTail = entry.base + (first?.data.length ?? 0);
+    const placed = first ? entry.accept(first) : [];
     this.creating.set(meta.path, entry);
     try {
-      await this.commit.submit(entry, { type: "create", id: entry.id, meta, first });
+      await this.commit.submit(entry, { type: "create", id: entry.id, meta, first }, placed);
     } finally {
       this.creating.delete(meta.path);
     }
@@ -222,8 +263,32 @@ export class FileStore implements Store {
         `Append at ${record.position} does not start at the stored tail ${entry.acceptedTail}`,
       );
     }
-    entry.acceptedTail = record.position + record.data.length;
-    await this.commit.submit(entry, { type: "append", id: entry.id, record });
+    const placed = entry.accept(record);
+    await this.commit.submit(entry, { type: "append", id: entry.id, record }, placed);
+  }
+
+  async appendAtomic(parts: readonly AtomicPart[]): Promise<void> {
+    // Every part is checked before any is accepted: a refused unit changes nothing.
+    const tails = new Map<Entry, number>();
+    const entries = parts.map(({ path, record }) => {
+      const entry = this.entry(path);
+      const tail = tails.get(entry) ?? entry.acceptedTail;
+      if (record.position !== tail) {
+        throw new StoreConflictError(
+          path,
+          "position",
+          `Append at ${record.position} does not start at the stored tail ${tail}`,
+        );
+      }
+      tails.set(entry, record.position + record.data.length);
+      return entry;
+    });
+    const units: UnitPart[] = entries.map((entry, i) => {
+      const record = parts[i]!.record;
+      return { entry, record: { type: "append", id: entry.id, record }, placed: entry.accept(record) };
+    });
+    // One log batch: recovery keeps all of it or cuts all of it (group-commit.ts).
+    await this.commit.submitAtomic(units);
   }
 
   async read(path: string, start: number, end: number): Promise<Uint8Array> {
@@ -233,6 +298,81 @@ export class FileStore implements Store {
     }
     if (start === end) return new Uint8Array(0);
     return this.files.read(entry, start - entry.base, end - entry.base);
+  }
+
+  async seek(path: string, key: IndexKey, limit: number): Promise<IndexEntry[]> {
+    const entry = this.entry(path);
+    const counts = entry.counts.copy();
+    const earliest = entry.earliest;
+    const read = (segment: number, from: number, count: number) => this.files.readIndex(entry, segment, from, count);
+    if (!entry.fences && needsFences(counts)) entry.fences = new IndexFences();
+    const source = entry.fences ? { read, fences: entry.fences } : { read };
+    const from = (at: IndexKey, n: number) => seekEntries(entry.layout, entry.base, counts, source, at, n);
+    // Entries below the earliest position (a trim inside a segment) are never answered: the
+    // search starts there instead, and times never decrease, so the answer is the same.
+    const start = "position" in key ? { position: Math.max(key.position, earliest) } : key;
+    let found = await from(start, limit + 1);
+    if (found[0] !== undefined && found[0].position < earliest) {
+      found = found.filter((e) => e.position >= earliest);
+      if (found.length === 0 && "ts" in key)
+        found = (await from({ position: earliest }, limit + 1)).filter((e) => e.position >= earliest);
+    }
+    return found.slice(0, limit);
+  }
+
+  async headUnits(path: string, limit: number): Promise<number[]> {
+    const entry = this.entry(path);
+    const ends: number[] = [];
+    for (
+      let segment = segmentOf(entry.layout, Math.max(0, entry.earliest - entry.base));
+      ends.length < limit;
+      segment++
+    ) {
+      const end = entry.base + segmentEnd(entry.layout, segment);
+      if (end > entry.tail) break;
+      ends.push(end);
+    }
+    return ends;
+  }
+
+  async trim(path: string, earliest: number): Promise<void> {
+    const entry = this.entry(path);
+    if (earliest < entry.earliest || earliest > entry.tail) {
+      throw new RangeError(`Trim of ${path} to ${earliest} outside [${entry.earliest}, ${entry.tail}]`);
+    }
+    const before = entry.segments().first;
+    await this.commit.submit(entry, { type: "trim", id: entry.id, earliest });
+    // The trim is durable: the freed segments' files can go (any left by a crash go at the next open).
+    const freed: number[] = [];
+    for (let segment = before; segment < entry.segments().first; segment++) freed.push(segment);
+    await this.files.dropSegments(entry, freed).catch((error: unknown) => {
+      this.observer?.warning?.("could not delete a trimmed stream's segments", { path, err: String(error) });
+    });
+  }
+
+  async compactUnit(path: string, unitEnd: number, removed: readonly Span[]): Promise<number> {
+    const entry = this.entry(path);
+    const end = unitEnd - entry.base;
+    const segment = segmentOf(entry.layout, end - 1);
+    if (end <= 0 || segmentEnd(entry.layout, segment) !== end || unitEnd > entry.tail) {
+      throw new RangeError(`${unitEnd} is not the end of a whole segment of ${path}`);
+    }
+    // Only bytes durable in the log are rewritten: in interval mode, those a checkpoint made durable.
+    const durable = this.mode === "fsync" ? entry.tail - entry.base : entry.syncedTail;
+    if (end > durable || segmentStart(entry.layout, segment) < entry.earliest - entry.base) return 0;
+    const previous = this.compacting.get(entry) ?? Promise.resolve(0);
+    const next = previous.catch(() => 0).then(() => this.files.compact(entry, segment, removed));
+    this.compacting.set(entry, next);
+    try {
+      return await next;
+    } finally {
+      if (this.compacting.get(entry) === next) this.compacting.delete(entry);
+    }
+  }
+
+  async configure(path: string, retention: Retention): Promise<void> {
+    const entry = this.entry(path);
+    await this.commit.submit(entry, { type: "configure", id: entry.id, retention });
   }
 
   async markDeleted(path: string): Promise<void> {
@@ -245,7 +385,7 @@ export class FileStore implements Store {
     await this.commit.submit(entry, { type: "remove", id: entry.id });
     // The removal is durable: it stands whatever happens to the files now. Files that cannot
     // be deleted are orphans, deleted at the next open.
-    await this.files.remove(entry.id).catch((error: unknown) => {
+    await this.files.remove(entry).catch((error: unknown) => {
       this.observer?.warning?.("could not delete a removed stream's files", { path, err: String(error) });
     });
   }
@@ -289,7 +429,10 @@ export class FileStore implements Store {
 
   storedBytes(): number {
     let bytes = this.wal.size;
-    for (const entry of this.catalog.entries()) bytes += entry.tail - entry.base;
+    for (const entry of this.catalog.entries()) {
+      bytes += entry.tail - Math.max(entry.base, entry.earliest);
+      for (const freed of entry.compacted?.values() ?? []) bytes -= freed;
+    }
     return bytes;
   }
 
@@ -329,20 +472,48 @@ export class FileStore implements Store {
     }
   }
 
-  /** Files of streams that no longer exist (removed just before a crash). */
+  /**
+   * Files nothing reads: of streams that no longer exist (removed just before a crash), of
+   * segments a trim freed just before a crash, of segments past the tail that an append the
+   * crash interrupted started, and compacted files being written. A segment's `.cpt` stands for
+   * it (its data and checksum files go, whether recovery rewrote them or a crash kept them).
+   */
   private async removeOrphans(streamsDir: string): Promise<void> {
-    const live = new Set([...this.catalog.entries()].map((entry) => entry.id));
-    for (const name of await this.io.readdir(streamsDir)) {
-      const match = /^(\d+)\.(data|crc)$/.exec(name);
-      if (match && !live.has(Number(match[1]))) {
-        await this.io.unlink(join(streamsDir, name)).catch(ignoreMissing);
+    const live = new Map([...this.catalog.entries()].map((entry) => [entry.id, entry]));
+    const names = await this.io.readdir(streamsDir);
+    const others: string[] = [];
+    for (const name of names) {
+      const file = parseSegmentFileName(name);
+      if (!file) continue;
+      if (file.kind !== "cpt") {
+        others.push(name);
+        continue;
       }
+      const entry = live.get(file.id);
+      if (entry && isLiveSegment(entry, file.start) && isWholeSegment(entry, file.start)) {
+        await this.files.adoptCompacted(entry, segmentOf(entry.layout, file.start));
+      } else {
+        await this.files.unlinkName(name);
+      }
+    }
+    for (const name of others) {
+      const file = parseSegmentFileName(name)!;
+      const entry = live.get(file.id);
+      if (entry && file.kind !== "tmp" && isLiveSegment(entry, file.start)) continue;
+      await this.files.unlinkName(name);
     }
   }
 }
 
-function ignoreMissing(error: unknown): void {
-  if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+/** Whether the segment starting at `start` ends at or before the stream's tail. */
+function isWholeSegment(entry: Entry, start: number): boolean {
+  return segmentEnd(entry.layout, segmentOf(entry.layout, start)) <= entry.tail - entry.base;
+}
+
+function isLiveSegment(entry: Entry, start: number): boolean {
+  const segment = segmentOf(entry.layout, start);
+  const { first, last } = entry.segments();
+  return segmentStart(entry.layout, segment) === start && segment >= first && segment <= last;
 }
 
 function defaultFatal(error: Error): void {

@@ -15,8 +15,11 @@ import type { Catalog, Entry } from "./catalog.js";
 import { type Checkpoint, type CheckpointDamage, isDamaged, listCheckpoints, readCheckpoint } from "./checkpoint.js";
 import type { WalRecord } from "./codec.js";
 import type { DataFiles } from "./data-files.js";
+import type { PlacedEntry } from "./index-files.js";
 import { type FileIo, isDiskFull, READ_WRITE_CREATE } from "./io.js";
+import { buildLegacyIndexes } from "./legacy-index.js";
 import { readSegment } from "./segment-reader.js";
+import { legacyLayout } from "./segments.js";
 import { listSegments, segmentName } from "./wal.js";
 
 export interface RecoveryContext {
@@ -25,6 +28,8 @@ export interface RecoveryContext {
   readonly walDir: string;
   readonly catalog: Catalog;
   readonly data: DataFiles;
+  /** The time streams of a previous format are indexed with (their append times are not known). */
+  readonly now: number;
   warn(message: string, fields: Record<string, unknown>): void;
 }
 
@@ -35,13 +40,19 @@ export interface Recovered {
   readonly replayed: Set<Entry>;
   /** The checkpoint loaded, if any. */
   readonly checkpoint: Checkpoint | undefined;
+  /** Streams of a previous format whose append index was built now (the upgrade checkpoints them). */
+  readonly upgraded: Entry[];
 }
 
 export async function recover(context: RecoveryContext): Promise<Recovered> {
   const { io, walDir, catalog } = context;
   const segments = await listSegments(io, walDir);
   const checkpoint = await chooseCheckpoint(context, segments);
-  for (const entry of checkpoint?.entries ?? []) catalog.add(entry);
+  for (const entry of checkpoint?.entries ?? []) {
+    // A stream from before segments keeps all it had in segment 0; later ones are the store's size.
+    if (entry.layoutGuessed) entry.layout = legacyLayout(catalog.layout.size, entry.tail - entry.base);
+    catalog.add(entry);
+  }
   if (checkpoint) catalog.nextId = Math.max(catalog.nextId, checkpoint.nextId);
   const first = checkpoint?.segment ?? 0;
   const replaying = segments.filter((s) => s >= first);
@@ -57,7 +68,7 @@ export async function recover(context: RecoveryContext): Promise<Recovered> {
       const applied = catalog.replay(record);
       const data = recordData(record);
       if (applied && data && data.data.length > 0) {
-        await writer.add(applied.entry, data.position - applied.entry.base, data.data);
+        await writer.add(applied.entry, data.position - applied.entry.base, data.data, applied.placed);
         context.data.addBlocks(applied.entry, applied.completed);
       }
       if (record.type === "remove") writer.forget(record.id);
@@ -66,8 +77,9 @@ export async function recover(context: RecoveryContext): Promise<Recovered> {
   const replayed = await writer.flush();
   catalog.endReplay();
   await checksumLegacy(context);
+  const upgraded = await buildLegacyIndexes(catalog, context.data, context.now);
   await context.data.flushPending().catch(() => {}); // still pending: the next checkpoint writes them
-  return { nextSegment: Math.max(first, (replaying.at(-1) ?? first - 1) + 1), replayed, checkpoint };
+  return { nextSegment: Math.max(first, (replaying.at(-1) ?? first - 1) + 1), replayed, checkpoint, upgraded };
 }
 
 /**
@@ -176,22 +188,31 @@ async function checksumLegacy(context: RecoveryContext): Promise<void> {
   }
 }
 
-/** Batches replayed data per stream into contiguous runs, one write each. */
+interface Run {
+  readonly entry: Entry;
+  readonly start: number;
+  readonly parts: Uint8Array[];
+  end: number;
+  readonly placed: PlacedEntry[];
+}
+
+/** Batches replayed data (and index entries) per stream into contiguous runs, one write each. */
 class ReplayWriter {
-  private readonly runs = new Map<number, { entry: Entry; start: number; parts: Uint8Array[]; end: number }>();
+  private readonly runs = new Map<number, Run>();
   private readonly touched = new Set<Entry>();
 
   constructor(private readonly data: DataFiles) {}
 
-  async add(entry: Entry, start: number, data: Uint8Array): Promise<void> {
+  async add(entry: Entry, start: number, data: Uint8Array, placed: readonly PlacedEntry[]): Promise<void> {
     const run = this.runs.get(entry.id);
     if (run && run.entry === entry && run.end === start) {
       run.parts.push(data);
       run.end += data.length;
+      run.placed.push(...placed);
       return;
     }
     if (run) await this.flushRun(run.entry.id);
-    this.runs.set(entry.id, { entry, start, parts: [data], end: start + data.length });
+    this.runs.set(entry.id, { entry, start, parts: [data], end: start + data.length, placed: [...placed] });
   }
 
   forget(id: number): void {
@@ -212,14 +233,25 @@ class ReplayWriter {
     const run = this.runs.get(id);
     if (!run) return;
     this.runs.delete(id);
-    try {
-      await this.data.write(run.entry, run.start, run.parts);
-    } catch (error) {
-      // On a full disk (where even overwriting can need space, on copy-on-write filesystems)
-      // the bytes are usually there already, written before the crash: then all is well.
-      if (!isDiskFull(error) || !(await this.data.holds(run.entry, run.start, run.parts))) throw storeFull(error);
-    }
+    // On a full disk (where even overwriting can need space, on copy-on-write filesystems)
+    // the bytes are usually there already, written before the crash: then all is well.
+    await rewrite(
+      () => this.data.write(run.entry, run.start, run.parts),
+      () => this.data.holds(run.entry, run.start, run.parts),
+    );
+    await rewrite(
+      () => this.data.writeIndex(run.entry, run.placed),
+      () => this.data.holdsIndex(run.entry, run.placed),
+    );
     this.touched.add(run.entry);
+  }
+}
+
+async function rewrite(write: () => Promise<void>, alreadyThere: () => Promise<boolean>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (!isDiskFull(error) || !(await alreadyThere())) throw storeFull(error);
   }
 }
 

@@ -1,6 +1,7 @@
-/** Sizes of the data files in `streams/`, by stream id (fsck runs offline, so plain fs calls). */
+/** Bytes of data files in `streams/`, by stream id, all segments together (fsck runs offline, so plain fs calls). */
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { parseSegmentFileName } from "../segments.js";
 
 export async function dataFileSizes(streamsDir: string): Promise<Map<number, number>> {
   const sizes = new Map<number, number>();
@@ -11,8 +12,10 @@ export async function dataFileSizes(streamsDir: string): Promise<Map<number, num
     return sizes;
   }
   for (const name of names) {
-    const id = /^(\d+)\.data$/.exec(name)?.[1];
-    if (id !== undefined) sizes.set(Number(id), (await stat(join(streamsDir, name))).size);
+    const file = parseSegmentFileName(name);
+    if (file?.kind !== "data") continue;
+    const size = (await stat(join(streamsDir, name))).size;
+    sizes.set(file.id, (sizes.get(file.id) ?? 0) + size);
   }
   return sizes;
 }

@@ -17,6 +17,7 @@ import {
 import type { FileIo } from "../io.js";
 import { logFollows } from "../recovery.js";
 import { readSegment } from "../segment-reader.js";
+import { parseSegmentFileName, segmentFileName, segmentStart } from "../segments.js";
 import { listSegments, segmentName } from "../wal.js";
 import { type BlockDamage, checkDataFile } from "./data-check.js";
 import { dataFileSizes } from "./data-file-sizes.js";
@@ -75,7 +76,8 @@ export async function inspect(io: FileIo, dir: string): Promise<Inspection> {
     if (entry.tail === entry.base && status === "intact") continue;
     dataFiles.push({
       stream: entry.meta.path,
-      file: `streams/${entry.id}.data`,
+      file: `streams/${segmentFileName(entry.id, segmentStart(entry.layout, entry.segments().first), "data")}`,
+      files: streamFiles(entry),
       status,
       damage: damage.map((d) => ({
         from: entry.base + d.from,
@@ -91,7 +93,7 @@ export async function inspect(io: FileIo, dir: string): Promise<Inspection> {
   const damagedFiles = [
     ...checkpointChecks.filter((c) => c.status === "damaged").map((c) => c.file),
     ...segments.filter((s) => s.status === "damaged").map((s) => s.file),
-    ...dataFiles.filter((d) => d.status === "damaged").flatMap((d) => [d.file, d.file.replace(/\.data$/, ".crc")]),
+    ...dataFiles.filter((d) => d.status === "damaged").flatMap((d) => d.files),
   ];
   const report: FsckReport = {
     dir,
@@ -104,6 +106,18 @@ export async function inspect(io: FileIo, dir: string): Promise<Inspection> {
     notes: await notes(io, streamsDir, checkpoints, segments, tornTail, claimedIds(salvage), checkedEntries),
   };
   return { report, walDir, streamsDir, base, damagedBlocks, tornTail, damagedFiles, segmentNumbers };
+}
+
+/** Every file of a stream's kept segments, relative to the data directory. */
+function streamFiles(entry: Entry): string[] {
+  const { first, last } = entry.segments();
+  const files: string[] = [];
+  for (let segment = first; segment <= last; segment++) {
+    const start = segmentStart(entry.layout, segment);
+    for (const kind of ["data", "crc", "idx", "cpt"] as const)
+      files.push(`streams/${segmentFileName(entry.id, start, kind)}`);
+  }
+  return files;
 }
 
 interface ReadCheckpoint {
@@ -256,8 +270,8 @@ async function dryRun(
   const catalog = new Catalog();
   for (const entry of await base.entries()) catalog.add(entry);
   catalog.nextId = Math.max(catalog.nextId, base.nextId);
-  const salvage = new Salvage(catalog, { data: async () => {} });
-  cutDamagedData(salvage, catalog, damagedBlocks);
+  const salvage = new Salvage(catalog, { data: async () => {}, cut: async () => {} });
+  await cutDamagedData(salvage, catalog, damagedBlocks);
   await replayInto(io, walDir, salvage, base.segment, segments, tornTail);
   salvage.dropBrokenForks();
   salvage.unclaimedFiles(await dataFileSizes(streamsDir));
@@ -266,15 +280,19 @@ async function dryRun(
 }
 
 /** Cuts each base stream at its first damaged block the log does not hold (a damaged slot alone is no loss). */
-export function cutDamagedData(salvage: Salvage, catalog: Catalog, damagedBlocks: Map<number, BlockDamage[]>): void {
+export async function cutDamagedData(
+  salvage: Salvage,
+  catalog: Catalog,
+  damagedBlocks: Map<number, BlockDamage[]>,
+): Promise<void> {
   for (const entry of [...catalog.entries()]) {
     const lost = damagedBlocks.get(entry.id)?.find((d) => d.kind !== "checksum" && d.from < entry.tail - entry.base);
-    if (lost)
-      salvage.truncate(
-        entry,
-        entry.base + lost.from,
-        "its data file is damaged from here and the log no longer holds it",
-      );
+    if (!lost) continue;
+    const reason =
+      lost.kind === "index"
+        ? "its append index is damaged from here and the log no longer holds it"
+        : "its data file is damaged from here and the log no longer holds it";
+    await salvage.truncate(entry, entry.base + lost.from, reason);
   }
 }
 
@@ -328,7 +346,10 @@ async function notes(
   } catch {
     out.push("there is no streams/ directory");
   }
-  const orphans = names.filter((n) => /^\d+\.(data|crc)$/.test(n) && !live.has(Number(n.split(".")[0])));
+  const orphans = names.filter((name) => {
+    const file = parseSegmentFileName(name);
+    return file !== undefined && !live.has(file.id);
+  });
   if (orphans.length > 0)
     out.push(`${orphans.length} file(s) of removed streams in streams/: the next start deletes them`);
   return out;

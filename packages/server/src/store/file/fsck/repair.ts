@@ -15,9 +15,11 @@ import { checkpointName, listCheckpoints, snapshotText, writeCheckpoint } from "
 import { DataFiles } from "../data-files.js";
 import { type FileIo, nodeIo, READ_WRITE_CREATE, readFully, writeFully } from "../io.js";
 import { lockDataDir } from "../lock.js";
+import { parseSegmentFileName, segmentFileName, segmentOf, segmentStart } from "../segments.js";
 import { segmentName } from "../wal.js";
 import type { BlockDamage } from "./data-check.js";
 import { dataFileSizes } from "./data-file-sizes.js";
+import { cutIndex } from "./index-cut.js";
 import { cutDamagedData, type Inspection, inspect, replayInto } from "./inspect.js";
 import { Salvage } from "./salvage.js";
 import type { FsckReport, RepairResult } from "./types.js";
@@ -57,13 +59,18 @@ async function repair(io: FileIo, dir: string, inspection: Inspection): Promise<
   const data = new DataFiles(io, inspection.streamsDir, 64, { corruption: () => {}, exhausted: () => {} });
   const touched = new Set<Entry>();
   const salvage = new Salvage(catalog, {
-    async data(entry, position, bytes, completed) {
+    async data(entry, position, bytes, placed, completed) {
       await data.write(entry, position, [bytes]);
+      await data.writeIndex(entry, placed);
       data.addBlocks(entry, completed);
       touched.add(entry);
     },
+    async cut(entry) {
+      await cutIndex(data, entry);
+      touched.add(entry);
+    },
   });
-  cutDamagedData(salvage, catalog, inspection.damagedBlocks);
+  await cutDamagedData(salvage, catalog, inspection.damagedBlocks);
   const rewrittenSlots = await rewriteSlots(io, inspection, catalog, touched);
   await replayInto(
     io,
@@ -77,7 +84,7 @@ async function repair(io: FileIo, dir: string, inspection: Inspection): Promise<
   salvage.unclaimedFiles(await dataFileSizes(inspection.streamsDir));
 
   await data.flushPending();
-  for (const entry of touched) if (catalog.holds(entry)) await data.sync(entry, (handle) => io.datasync(handle));
+  for (const entry of touched) if (catalog.holds(entry)) await data.sync(entry, 0, (handle) => io.datasync(handle));
   await data.closeAll();
   await io.syncDir(inspection.streamsDir);
   const segment = Math.max(inspection.base.segment, (inspection.segmentNumbers.at(-1) ?? -1) + 1);
@@ -120,12 +127,13 @@ async function rewriteSlots(
     for (const damage of slots) {
       for (let from = damage.from; from < damage.to; from += BLOCK_BYTES) {
         const index = from / BLOCK_BYTES;
-        const handle = await io.open(join(inspection.streamsDir, `${entry.id}.data`), READ_WRITE_CREATE);
-        const block = await readFully(io, handle, BLOCK_BYTES, from).finally(() => handle.close());
-        const crcFile = await io.open(join(inspection.streamsDir, `${entry.id}.crc`), READ_WRITE_CREATE);
-        await writeFully(io, crcFile, [encodeSlot({ index, crc: crc32(block) })], index * SLOT_BYTES).finally(() =>
-          crcFile.close(),
-        );
+        const offset = segmentStart(entry.layout, segmentOf(entry.layout, from));
+        const file = (kind: "data" | "crc") => join(inspection.streamsDir, segmentFileName(entry.id, offset, kind));
+        const handle = await io.open(file("data"), READ_WRITE_CREATE);
+        const block = await readFully(io, handle, BLOCK_BYTES, from - offset).finally(() => handle.close());
+        const crcFile = await io.open(file("crc"), READ_WRITE_CREATE);
+        const at = (index - offset / BLOCK_BYTES) * SLOT_BYTES;
+        await writeFully(io, crcFile, [encodeSlot({ index, crc: crc32(block) })], at).finally(() => crcFile.close());
         rewritten.push({ stream: entry.meta.path, block: index });
         touched.add(entry);
       }
@@ -155,8 +163,8 @@ async function replaceOldState(
   for (const old of inspection.segmentNumbers) await io.unlink(join(inspection.walDir, segmentName(old)));
   const live = new Set([...catalog.entries()].map((entry) => entry.id));
   for (const name of await io.readdir(inspection.streamsDir)) {
-    const id = /^(\d+)\.(data|crc)$/.exec(name)?.[1];
-    if (id === undefined || live.has(Number(id))) continue;
+    const file = parseSegmentFileName(name);
+    if (file === undefined || live.has(file.id)) continue;
     await mkdir(join(quarantine, "streams"), { recursive: true });
     await rename(join(inspection.streamsDir, name), join(quarantine, "streams", name));
   }

@@ -15,8 +15,9 @@ import {
   skipFrame,
 } from "../batch.js";
 import type { CompletedBlock } from "../block-crc.js";
-import { type Catalog, Entry } from "../catalog.js";
+import type { Catalog, Entry } from "../catalog.js";
 import { decodeRecord, type WalRecord } from "../codec.js";
+import type { PlacedEntry } from "../index-files.js";
 import type { Loss } from "./types.js";
 
 /** Every record of a segment that passes its own checksum, in order, those inside damaged batches included. */
@@ -48,21 +49,43 @@ export function* salvageRecords(bytes: Uint8Array, stopAt: number | undefined): 
   }
 }
 
-/** The records of a damaged batch that still check out, walked by their length fields. */
+/**
+ * The records of a damaged batch that still check out, walked by their length fields. An
+ * atomic unit (a transaction) counts only when every record of it is intact: otherwise none of
+ * it is salvaged, so a repair never keeps part of a transaction.
+ */
 function* recordsOfDamagedBatch(bytes: Uint8Array, at: number, end: number): Generator<WalRecord> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (at + BATCH_HEADER > end || view.getUint32(at) !== BATCH_MAGIC) return;
   const batchEnd = Math.min(end, at + BATCH_HEADER + view.getUint32(at + 8));
+  const intact: WalRecord[] = [];
   for (let r: number | undefined = at + BATCH_HEADER; r !== undefined && r < batchEnd; ) {
     const decoded = decodeRecord(bytes.subarray(0, batchEnd), r);
-    if (decoded) yield decoded.record;
+    if (decoded) intact.push(decoded.record);
     r = decoded ? decoded.next : skipFrame(bytes.subarray(0, batchEnd), r);
+  }
+  const found = new Map<number, number>();
+  for (const record of intact) {
+    const unit = record.type === "append" ? record.unit : undefined;
+    if (unit) found.set(unit.id, (found.get(unit.id) ?? 0) + 1);
+  }
+  for (const record of intact) {
+    const unit = record.type === "append" ? record.unit : undefined;
+    if (!unit || found.get(unit.id) === unit.size) yield record;
   }
 }
 
 export interface SalvageSink {
-  /** Data of an applied record, at its data-file position, and the blocks it completed. */
-  data(entry: Entry, position: number, data: Uint8Array, completed: CompletedBlock[]): Promise<void>;
+  /** Data of an applied record, at its data-file position, the index entries it placed and the blocks it completed. */
+  data(
+    entry: Entry,
+    position: number,
+    data: Uint8Array,
+    placed: PlacedEntry[],
+    completed: CompletedBlock[],
+  ): Promise<void>;
+  /** A stream was cut short at its (new) tail: its index is brought in line (a dry run does nothing). */
+  cut(entry: Entry): Promise<void>;
 }
 
 /** Replays salvaged records onto `catalog`, keeping every stream gap-free. */
@@ -84,8 +107,11 @@ export class Salvage {
     this.baseNextId = catalog.nextId;
   }
 
-  /** Cuts a stream at `tail` before replay (its data file is damaged from there, and the log does not hold it). */
-  truncate(entry: Entry, tail: number, reason: string): void {
+  /**
+   * Cuts a stream at `tail` before replay (its data or index file is damaged from there, and
+   * the log does not hold it). `tail` is a block boundary or an index entry's position.
+   */
+  async truncate(entry: Entry, tail: number, reason: string): Promise<void> {
     if (tail >= entry.tail) return;
     this.cut.set(entry.id, {
       stream: entry.meta.path,
@@ -96,8 +122,8 @@ export class Salvage {
       reason,
     });
     entry.tail = entry.acceptedTail = tail;
-    entry.tailCrc = 0; // the cut is at a block boundary
     entry.closed = false;
+    await this.sink.cut(entry);
   }
 
   async apply(record: WalRecord): Promise<void> {
@@ -116,6 +142,16 @@ export class Salvage {
       entry.softDeleted = true;
       return;
     }
+    if (record.type === "configure") {
+      entry.meta = { ...entry.meta, retention: record.retention };
+      return;
+    }
+    if (record.type === "trim") {
+      // A trim past what is left of a stream cut short has nothing left to trim.
+      if (!this.cut.has(record.id) && record.earliest <= entry.tail) entry.trim(record.earliest);
+      return;
+    }
+    if (record.legacy) entry.indexed = false;
     const { position, data } = record.record;
     const loss = this.cut.get(record.id);
     if (loss) {
@@ -135,8 +171,8 @@ export class Salvage {
       });
       return;
     }
-    const completed = entry.apply(record.record);
-    if (data.length > 0) await this.sink.data(entry, position - entry.base, data, completed);
+    const { placed, completed } = entry.apply(record.record);
+    if (data.length > 0) await this.sink.data(entry, position - entry.base, data, placed, completed);
   }
 
   private async create(record: Extract<WalRecord, { type: "create" }>): Promise<void> {
@@ -147,12 +183,13 @@ export class Salvage {
       this.byId.delete(stale.id);
       this.cut.delete(stale.id);
     }
-    const entry = new Entry(record.id, record.meta);
+    const entry = this.catalog.entryFor(record.id, record.meta);
+    if (record.legacy) entry.indexed = false;
     this.catalog.add(entry);
     this.byId.set(record.id, entry);
     if (record.first) {
-      const completed = entry.apply(record.first);
-      if (record.first.data.length > 0) await this.sink.data(entry, 0, record.first.data, completed);
+      const { placed, completed } = entry.apply(record.first);
+      if (record.first.data.length > 0) await this.sink.data(entry, 0, record.first.data, placed, completed);
     }
   }
 

@@ -41,7 +41,10 @@ export interface SegmentCheck {
 
 export interface DataFileCheck {
   readonly stream: string;
+  /** Its first data file (segment). */
   readonly file: string;
+  /** Every file of its segments: data, checksums, index. */
+  readonly files: string[];
   readonly status: "intact" | "damaged" | "unverified";
   /** Damaged byte ranges of the stream (stream offsets), and why. */
   readonly damage: DamagedRange[];
@@ -50,8 +53,11 @@ export interface DataFileCheck {
 export interface DamagedRange {
   readonly from: number;
   readonly to: number;
-  /** `data`: the bytes fail their checksum; `checksum`: the checksum slot itself is damaged; `missing`: the file ends early. */
-  readonly kind: "data" | "checksum" | "missing";
+  /**
+   * `data`: the bytes fail their checksum; `checksum`: the checksum slot itself is damaged;
+   * `missing`: the file ends early; `index`: the append index is damaged from here.
+   */
+  readonly kind: "data" | "checksum" | "missing" | "index";
   /** Whether the log still holds these bytes, so a repair rewrites them and loses nothing. */
   readonly inLog: boolean;
 }

@@ -1,0 +1,74 @@
+/**
+ * Job: point-in-time lookups, `HEAD {stream}?at=<ms>` (Rivulet's time index, docs/extensions.md),
+ * one after another at times spread over the stream's whole life, and how long each took. Every
+ * answer is checked: it names a message appended at or after the time asked for, or the tail.
+ */
+import { header, openPool, send, type TargetHeaders } from "../http-pool.js";
+import { type LatencySummary, latencyHistogram, recordMs, summarise } from "../measure/histogram.js";
+
+export interface TimeLookupsParams {
+  readonly origin: string;
+  /** Sent with every request (credentials). */
+  readonly headers?: TargetHeaders;
+  readonly path: string;
+  /** Measured lookups. */
+  readonly lookups: number;
+  /** Lookups before them, not recorded (a fresh generator warms up). */
+  readonly warmup: number;
+  readonly timeoutMs: number;
+}
+
+export interface TimeLookupsResult {
+  readonly lookups: number;
+  /** Answers that were not 200, or named a message appended before the time asked for. */
+  readonly errors: number;
+  readonly firstError?: string;
+  /** Different offsets the measured lookups answered: they did not all land in one place. */
+  readonly distinctOffsets: number;
+  /** From the stream's first append time to the start of the lookups. */
+  readonly spanMs: number;
+  readonly latency: LatencySummary;
+}
+
+/** The golden ratio's fraction: consecutive lookups land far apart, and all of them spread evenly. */
+const STRIDE = 0.618_033_988_749_895;
+
+export async function timeLookups(params: TimeLookupsParams): Promise<TimeLookupsResult> {
+  const pool = openPool(params.origin, 1, params.headers);
+  const first = await send(pool, "HEAD", `${params.path}?at=0`);
+  const firstTime = Number(header(first, "stream-at-time"));
+  if (first.status !== 200 || !Number.isFinite(firstTime)) {
+    await pool.close();
+    throw new Error(`HEAD ${params.path}?at=0 answered ${first.status} without Stream-At-Time: no time index`);
+  }
+  const spanMs = Math.max(1, Date.now() - firstTime);
+  const histogram = latencyHistogram();
+  const offsets = new Set<string>();
+  const deadline = performance.now() + params.timeoutMs;
+  let errors = 0;
+  let firstError: string | undefined;
+  for (let i = 0; i < params.warmup + params.lookups && performance.now() < deadline; i++) {
+    const at = firstTime + Math.floor(((i * STRIDE) % 1) * spanMs);
+    const started = performance.now();
+    const answer = await send(pool, "HEAD", `${params.path}?at=${at}`);
+    const elapsed = performance.now() - started;
+    if (i < params.warmup) continue;
+    recordMs(histogram, elapsed);
+    const found = header(answer, "stream-at-time");
+    const wrong = answer.status !== 200 ? `answered ${answer.status}` : found !== undefined && Number(found) < at;
+    if (wrong) {
+      errors++;
+      firstError ??= `HEAD ${params.path}?at=${at}: ${wrong === true ? `named a message appended at ${found}` : wrong}`;
+    }
+    offsets.add(header(answer, "stream-at-offset") ?? "");
+  }
+  await pool.close();
+  return {
+    lookups: histogram.totalCount,
+    errors,
+    ...(firstError ? { firstError } : {}),
+    distinctOffsets: offsets.size,
+    spanMs,
+    latency: summarise(histogram),
+  };
+}

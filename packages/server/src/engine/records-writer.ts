@@ -1,0 +1,70 @@
+/**
+ * Writes a records-view response body (the array of @rivulet/protocol's records.ts) straight
+ * into one buffer: each record's head written as ASCII in place, its value copied from the
+ * stored bytes, so a JSON message is never decoded or re-encoded on its way out and no string
+ * is made per message. The records view then costs little more than a plain read.
+ */
+import {
+  NO_RECORDS,
+  RECORD_END,
+  RECORD_HEAD_BYTES,
+  RECORDS_CLOSE,
+  RECORDS_FIRST,
+  RECORDS_NEXT,
+  RECORDS_OPEN,
+  type RecordPosition,
+  writeRecordHead,
+} from "@rivulet/protocol";
+
+const FIRST = Buffer.from(RECORDS_OPEN + RECORDS_FIRST, "latin1");
+const NEXT = Buffer.from(RECORDS_NEXT, "latin1");
+const END = RECORD_END.charCodeAt(0);
+const CLOSE = Buffer.from(RECORDS_CLOSE, "latin1");
+/** Room a record needs besides its value: separator, head, end, and the array's close. */
+const RECORD_ROOM = NEXT.length + RECORD_HEAD_BYTES + 1 + CLOSE.length;
+
+export class RecordsWriter {
+  private buffer: Buffer;
+  private length = 0;
+  count = 0;
+
+  /** `expectedBytes`: about how many bytes the body will take. */
+  constructor(expectedBytes: number) {
+    this.buffer = Buffer.allocUnsafe(Math.max(256, Math.ceil(expectedBytes)));
+  }
+
+  /** A record whose value is `source[from, to)`: JSON text as stored. */
+  addBytes(record: RecordPosition, source: Buffer, from: number, to: number): void {
+    this.head(record, to - from);
+    this.length += source.copy(this.buffer, this.length, from, to);
+    this.buffer[this.length++] = END;
+  }
+
+  /** A record whose value is JSON text in a string (a JSON string of text, or quoted base64). */
+  addText(record: RecordPosition, value: string): void {
+    this.head(record, Buffer.byteLength(value));
+    this.length += this.buffer.write(value, this.length, "utf8");
+    this.buffer[this.length++] = END;
+  }
+
+  /** The body: the array, closed. */
+  finish(): Buffer {
+    if (this.count === 0) return Buffer.from(NO_RECORDS, "latin1");
+    this.length += CLOSE.copy(this.buffer, this.length);
+    return this.buffer.subarray(0, this.length);
+  }
+
+  private head(record: RecordPosition, valueBytes: number): void {
+    this.reserve(RECORD_ROOM + valueBytes);
+    this.length += (this.count === 0 ? FIRST : NEXT).copy(this.buffer, this.length);
+    this.length = writeRecordHead(this.buffer, this.length, record);
+    this.count++;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+}

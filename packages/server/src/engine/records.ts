@@ -1,0 +1,149 @@
+/**
+ * The records view (docs/extensions.md, "Records view"): a read answered as one record per
+ * message, each with its offset, the offset after it, its seq and its append time. The bytes
+ * are read as for a plain read (reader.ts, bounded chunks cut at message boundaries); seqs and
+ * times come from the append index, found by binary search from the read's start (positions.ts
+ * for the first seq), so a records read costs a plain read plus a few index reads.
+ *
+ * JSON streams: every message is a record. Other streams: every append is a record; one larger
+ * than a chunk, or read from a position inside it, comes in pieces that share its seq and time.
+ */
+import { isHole, isJsonContentType, mediaType } from "@rivulet/protocol";
+import type { IndexEntry } from "../store/types.js";
+import { checkRetained } from "./earliest.js";
+import { type IndexReads, messageAt, source } from "./positions.js";
+import { readChunk } from "./reader.js";
+import { RecordsWriter } from "./records-writer.js";
+import type { StreamState } from "./stream-state.js";
+
+export interface RecordsChunk {
+  /** The response body: the records as a JSON array, one per line. */
+  readonly body: Buffer;
+  /** Records in it. */
+  readonly count: number;
+  readonly start: number;
+  readonly end: number;
+  readonly upToDate: boolean;
+  readonly closed: boolean;
+}
+
+const NEWLINE = 0x0a;
+/** Index entries fetched per seek while walking a chunk. */
+const ENTRY_PAGE = 1024;
+
+export async function readRecords(
+  engine: IndexReads,
+  stream: StreamState,
+  start: number,
+  maxBytes: number,
+  limit: number,
+): Promise<RecordsChunk> {
+  checkRetained(stream, start);
+  const tail = stream.tail;
+  const closed = stream.closed;
+  const chunk = await readChunk(engine, stream, start, maxBytes);
+  const bytes = concat(chunk.parts);
+  const entries = await entriesIn(engine, stream, start, chunk.end);
+  const json = isJsonContentType(stream.contentType);
+  const found = json
+    ? await jsonRecords(engine, stream, bytes, start, entries, limit)
+    : byteRecords(stream, bytes, start, chunk.end < tail, entries, limit);
+  const end = found.end;
+  const count = found.records.count;
+  return { body: found.records.finish(), count, start, end, upToDate: end === tail, closed: closed && end === tail };
+}
+
+interface Found {
+  readonly records: RecordsWriter;
+  readonly end: number;
+}
+
+/** One record per message: each stored message is its JSON text followed by `,\n` (json.ts). */
+async function jsonRecords(
+  engine: IndexReads,
+  stream: StreamState,
+  bytes: Buffer,
+  start: number,
+  entries: IndexEntry[],
+  limit: number,
+): Promise<Found> {
+  // Heads add about 140 bytes a message: twice the data is room enough for messages of 140 B.
+  const records = new RecordsWriter(bytes.length * 2);
+  if (bytes.length === 0) return { records, end: start };
+  let seq = (await messageAt(engine, stream, start)).seq;
+  let next = 0; // the next index entry that may start at or before a message
+  let ts = entries[0]?.ts ?? 0;
+  let at = 0;
+  while (at < bytes.length && records.count < limit) {
+    const nl = bytes.indexOf(NEWLINE, at);
+    const position = start + at;
+    while (next < entries.length && entries[next]!.position <= position) ts = entries[next++]!.ts;
+    // A hole (a message compaction removed) keeps its seq but is no record. Else the value is
+    // the message as stored, without its separating `,\n`.
+    if (!isHole(bytes, at)) records.addBytes({ start: position, end: start + nl + 1, seq, ts }, bytes, at, nl - 1);
+    seq++;
+    at = nl + 1;
+  }
+  return { records, end: start + at };
+}
+
+/**
+ * One record per append. The chunk is cut back to the last append boundary in it when one
+ * whole record fits, so records are whole wherever they can be.
+ */
+function byteRecords(
+  stream: StreamState,
+  bytes: Buffer,
+  start: number,
+  cutShort: boolean,
+  entries: IndexEntry[],
+  limit: number,
+): Found {
+  let end = start + bytes.length;
+  if (cutShort) {
+    const boundary = entries.findLast((e) => e.position > start && e.position < end);
+    if (boundary) end = boundary.position;
+  }
+  const text = mediaType(stream.contentType).startsWith("text/");
+  const records = new RecordsWriter(bytes.length * (text ? 1.2 : 1.4));
+  let at = start;
+  for (let i = 0; i < entries.length && at < end && records.count < limit; i++) {
+    const next = entries[i + 1]?.position ?? Number.POSITIVE_INFINITY;
+    if (next <= at) continue;
+    const to = Math.min(next, end);
+    const piece = bytes.subarray(at - start, to - start);
+    const value = text ? JSON.stringify(piece.toString("utf8")) : `"${piece.toString("base64")}"`;
+    records.addText({ start: at, end: to, seq: entries[i]!.seq, ts: entries[i]!.ts }, value);
+    at = to;
+  }
+  return { records, end: at };
+}
+
+/**
+ * The index entries that cover [start, end) in a reader's view: the last one at or before
+ * `start`, then every one before `end`, inherited ones (a fork's source's) first.
+ */
+async function entriesIn(engine: IndexReads, stream: StreamState, start: number, end: number): Promise<IndexEntry[]> {
+  const out: IndexEntry[] = [];
+  if (start < stream.base && stream.meta.fork) {
+    out.push(...(await entriesIn(engine, await source(engine, stream), start, Math.min(end, stream.base))));
+  }
+  if (end <= stream.base) return out;
+  let from = Math.max(start, stream.base);
+  for (;;) {
+    const page = await engine.seekStored(stream, { position: from }, ENTRY_PAGE);
+    for (const entry of page) {
+      if (entry.position >= end) return out;
+      // The seek's first entry can be one already had (a page boundary), or start past `start`.
+      if (out.length > 0 && entry.position <= out.at(-1)!.position) continue;
+      out.push(entry);
+    }
+    if (page.length < ENTRY_PAGE) return out;
+    from = page.at(-1)!.position + 1;
+  }
+}
+
+function concat(parts: Uint8Array[]): Buffer {
+  if (parts.length === 1) return Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.byteLength);
+  return Buffer.concat(parts);
+}

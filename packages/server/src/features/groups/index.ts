@@ -1,0 +1,55 @@
+/**
+ * Consumer groups, KIP-848 style (docs/kafka-layer.md): server-side assignment, one heartbeat
+ * call per member, revoke before assign, commits fenced by assignment epoch, lag, and admin
+ * resets — durable through the state log. Topics come from whatever feature offers a
+ * TopicDirectory and PartitionStats (sources/keys.ts, the topics feature); when `groups.topics`
+ * names topics, from that setting instead.
+ */
+import type { Feature } from "../../feature.js";
+import { GroupMetrics, noGroupObserver } from "./metrics.js";
+import { adminRoutes } from "./routes/admin.js";
+import { heartbeatRoutes } from "./routes/heartbeat.js";
+import { offsetRoutes } from "./routes/offsets.js";
+import { GroupService } from "./runtime/service.js";
+import { resolveGroupSettings } from "./settings.js";
+import { PARTITION_STATS, TOPIC_DIRECTORY } from "./sources/keys.js";
+import { StaticTopics } from "./sources/static.js";
+
+export const groups: Feature = {
+  name: "groups",
+  setup(host) {
+    const { options } = host;
+    const settings = resolveGroupSettings(options.groups);
+    const observer = host.metrics
+      ? new GroupMetrics(host.metrics.registry, () => service, settings.lagSeries)
+      : noGroupObserver;
+    const service: GroupService = new GroupService({
+      engine: host.engine,
+      basePath: options.basePath,
+      settings,
+      logger: host.logger,
+      observer,
+    });
+    host.capability("groups", 1);
+    const groupPath = (group: string) => `${options.basePath}/__ds/groups/${group}`;
+    for (const route of [
+      ...heartbeatRoutes(service, groupPath),
+      ...offsetRoutes(service, groupPath),
+      ...adminRoutes(service, groupPath),
+    ]) {
+      host.route(route);
+    }
+    host.onOpen(() => {
+      const stand = new StaticTopics(settings.topics, options.basePath, host.engine);
+      // Topics named in `groups.topics` are served as configured, whatever else offers topics.
+      const configured = Object.keys(settings.topics).length > 0;
+      return service.open({
+        directory: (configured ? undefined : host.lookup(TOPIC_DIRECTORY)) ?? stand,
+        stats: (configured ? undefined : host.lookup(PARTITION_STATS)) ?? stand,
+      });
+    });
+    host.onDrain(() => service.drain());
+    host.onClose(() => service.close());
+    host.readiness(() => service.readiness());
+  },
+};

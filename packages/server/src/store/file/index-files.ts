@@ -1,0 +1,265 @@
+/**
+ * The file store's append index (store/append-index.ts decides the entries): one file per
+ * segment, `<id>.idx` / `<id>.<start>.idx`, holding the entries whose position is in that
+ * segment, in order, 32 bytes each:
+ *
+ *   f64 position | f64 seq | f64 ts | u32 CRC-32 of those 24 bytes, seeded with the entry's
+ *   number in its file | u32 zero
+ *
+ * Fixed-size entries are found by binary search with a few small positional reads, so a
+ * lookup never scans a stream and never holds its index in memory: only the number of entries
+ * in each segment is kept (IndexCounts, in the catalog and the checkpoint). Entries are written
+ * with the data, before the log (like data files, they are rewritten from the log at
+ * recovery), and fsynced at checkpoints; bytes past a segment's count are never read.
+ */
+import { crc32 } from "node:zlib";
+import type { IndexEntry, IndexKey } from "../types.js";
+import { FENCE_EVERY, type IndexFences, type ReadEntries, sampleAt } from "./index-fences.js";
+import type { SegmentLayout } from "./segments.js";
+import { segmentOf } from "./segments.js";
+
+export const INDEX_ENTRY_BYTES = 32;
+
+export function encodeIndexEntry(entry: IndexEntry, slot: number): Uint8Array {
+  const bytes = new Uint8Array(INDEX_ENTRY_BYTES);
+  const view = new DataView(bytes.buffer);
+  view.setFloat64(0, entry.position);
+  view.setFloat64(8, entry.seq);
+  view.setFloat64(16, entry.ts);
+  view.setUint32(24, crc32(bytes.subarray(0, 24), slot >>> 0));
+  return bytes;
+}
+
+/** The entry at `at` in `bytes`, numbered `slot` in its file; undefined when it fails its checksum. */
+export function decodeIndexEntry(bytes: Uint8Array, at: number, slot: number): IndexEntry | undefined {
+  if (at + INDEX_ENTRY_BYTES > bytes.length) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, INDEX_ENTRY_BYTES);
+  if (view.getUint32(24) !== crc32(bytes.subarray(at, at + 24), slot >>> 0)) return undefined;
+  return { position: view.getFloat64(0), seq: view.getFloat64(8), ts: view.getFloat64(16) };
+}
+
+/**
+ * How many entries each segment's index file holds, from the first segment still kept. Small:
+ * one number per segment (a 1 GB stream has 16 with 64 MiB segments).
+ */
+export class IndexCounts {
+  constructor(
+    /** The first segment still kept (those before it were trimmed away). */
+    public first = 0,
+    public counts: number[] = [],
+  ) {}
+
+  of(segment: number): number {
+    return this.counts[segment - this.first] ?? 0;
+  }
+
+  /** The last segment that has or had entries (`first` - 1 when there are none). */
+  get last(): number {
+    return this.first + this.counts.length - 1;
+  }
+
+  /** The slot the next entry in `segment` takes, counting it. */
+  claim(segment: number): number {
+    while (this.last < segment) this.counts.push(0);
+    const index = segment - this.first;
+    return this.counts[index]!++;
+  }
+
+  /** Keeps only the entries before `slot` of `segment` (and none after that segment). */
+  cutAt(segment: number, slot: number): void {
+    while (this.last < segment) this.counts.push(0);
+    this.counts.length = segment - this.first + 1;
+    this.counts[segment - this.first] = slot;
+  }
+
+  /** Forgets segments before `segment` (trimmed away). */
+  dropBefore(segment: number): void {
+    if (segment <= this.first) return;
+    this.counts = this.counts.slice(Math.min(segment - this.first, this.counts.length));
+    this.first = segment;
+  }
+
+  copy(): IndexCounts {
+    return new IndexCounts(this.first, [...this.counts]);
+  }
+
+  toJson(): [number, number[]] {
+    return [this.first, this.counts];
+  }
+
+  static fromJson(json: unknown): IndexCounts | undefined {
+    if (!Array.isArray(json) || typeof json[0] !== "number" || !Array.isArray(json[1])) return undefined;
+    if (!json[1].every((n) => Number.isSafeInteger(n) && n >= 0)) return undefined;
+    return new IndexCounts(json[0], [...(json[1] as number[])]);
+  }
+}
+
+/** Where a new entry goes: its segment, its slot there, and its bytes. */
+export interface PlacedEntry {
+  readonly segment: number;
+  readonly slot: number;
+  readonly bytes: Uint8Array;
+}
+
+/** Places entries in their segments' files, counting them in `counts`. */
+export function placeEntries(
+  layout: SegmentLayout,
+  base: number,
+  counts: IndexCounts,
+  entries: readonly IndexEntry[],
+): PlacedEntry[] {
+  return entries.map((entry) => {
+    const segment = segmentOf(layout, entry.position - base);
+    const slot = counts.claim(segment);
+    return { segment, slot, bytes: encodeIndexEntry(entry, slot) };
+  });
+}
+
+/** Where a search reads entries from: the segment files, and the store's fences when it keeps them. */
+export interface IndexSource {
+  readonly read: ReadEntries;
+  /** Absent offline (fsck), where every step is a read. */
+  readonly fences?: IndexFences;
+}
+
+/** Entries read per step once a binary search has narrowed to this many. */
+const PAGE = 64;
+
+/** The index lookups of Store.seek over segment files, by binary search. */
+export async function seekEntries(
+  layout: SegmentLayout,
+  base: number,
+  counts: IndexCounts,
+  source: IndexSource,
+  key: IndexKey,
+  limit: number,
+): Promise<IndexEntry[]> {
+  const start =
+    "position" in key
+      ? await floorSlot(layout, base, counts, source, key.position)
+      : await tsSlot(counts, source, key.ts);
+  if (!start) return [];
+  const out: IndexEntry[] = [];
+  for (let { segment, slot } = start; segment <= counts.last && out.length < limit; segment++, slot = 0) {
+    const count = counts.of(segment);
+    while (slot < count && out.length < limit) {
+      const page = await source.read(segment, slot, Math.min(PAGE, count - slot, limit - out.length));
+      out.push(...page);
+      slot += page.length;
+    }
+  }
+  return out;
+}
+
+export interface Slot {
+  readonly segment: number;
+  readonly slot: number;
+}
+
+/** The last entry at or before `position`; else the first entry there is. */
+async function floorSlot(
+  layout: SegmentLayout,
+  base: number,
+  counts: IndexCounts,
+  source: IndexSource,
+  position: number,
+): Promise<Slot | undefined> {
+  return (await lastAtOrBefore(layout, base, counts, source, position)) ?? firstSlot(counts);
+}
+
+/** Where the last entry at or before `position` is; undefined when there is none. */
+export async function lastAtOrBefore(
+  layout: SegmentLayout,
+  base: number,
+  counts: IndexCounts,
+  source: IndexSource,
+  position: number,
+): Promise<Slot | undefined> {
+  const top = Math.min(counts.last, segmentOf(layout, Math.max(0, position - base)));
+  for (let segment = top; segment >= counts.first; segment--) {
+    const count = counts.of(segment);
+    if (count === 0) continue;
+    const found = await lastSlotAtOrBefore(source, segment, count, (e) => e.position <= position);
+    if (found !== undefined) return { segment, slot: found };
+  }
+  return undefined;
+}
+
+/** The first entry whose time is at or after `ts`. */
+async function tsSlot(counts: IndexCounts, source: IndexSource, ts: number): Promise<Slot | undefined> {
+  // Segments by their last entry's time, then the entries of the one found.
+  const segments = nonEmpty(counts);
+  let low = 0;
+  let high = segments.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    const segment = segments[mid]!;
+    const last = await lastEntry(source, segment, counts.of(segment));
+    if (last.ts < ts) low = mid + 1;
+    else high = mid;
+  }
+  if (low === segments.length) return undefined;
+  const segment = segments[low]!;
+  const before = await lastSlotAtOrBefore(source, segment, counts.of(segment), (e) => e.ts < ts);
+  return { segment, slot: before === undefined ? 0 : before + 1 };
+}
+
+async function lastEntry(source: IndexSource, segment: number, count: number): Promise<IndexEntry> {
+  if (source.fences) return source.fences.last(segment, count, source.read);
+  const [last] = await source.read(segment, count - 1, 1);
+  return last!;
+}
+
+/**
+ * The last slot of a segment whose entry satisfies `below` (which holds for a prefix of the
+ * entries). With a fence, the search narrows to one page in memory and reads it; without,
+ * every step is a read.
+ */
+async function lastSlotAtOrBefore(
+  source: IndexSource,
+  segment: number,
+  count: number,
+  below: (entry: IndexEntry) => boolean,
+): Promise<number | undefined> {
+  let low = 0;
+  let high = count;
+  const fence = await source.fences?.fence(segment, count, source.read);
+  if (fence) {
+    // Samples of slots below `count` only: a fence may already cover later appends.
+    let first = 0;
+    let past = Math.min(fence.size, Math.ceil(count / FENCE_EVERY));
+    while (first < past) {
+      const mid = (first + past) >>> 1;
+      if (below(sampleAt(fence, mid))) first = mid + 1;
+      else past = mid;
+    }
+    if (first === 0) return undefined;
+    low = (first - 1) * FENCE_EVERY;
+    high = Math.min(count, first * FENCE_EVERY);
+  }
+  const pageSize = fence ? FENCE_EVERY : PAGE;
+  while (high - low > pageSize) {
+    const mid = (low + high) >>> 1;
+    const [entry] = await source.read(segment, mid, 1);
+    if (below(entry!)) low = mid + 1;
+    else high = mid;
+  }
+  const page = await source.read(segment, low, high - low);
+  let found = low - 1;
+  for (const entry of page) {
+    if (!below(entry)) break;
+    found++;
+  }
+  return found >= 0 ? found : undefined;
+}
+
+function nonEmpty(counts: IndexCounts): number[] {
+  const out: number[] = [];
+  for (let segment = counts.first; segment <= counts.last; segment++) if (counts.of(segment) > 0) out.push(segment);
+  return out;
+}
+
+function firstSlot(counts: IndexCounts): Slot | undefined {
+  const [segment] = nonEmpty(counts);
+  return segment === undefined ? undefined : { segment, slot: 0 };
+}
