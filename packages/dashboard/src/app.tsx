@@ -2,13 +2,13 @@
  * The dashboard: reads the server's config, asks for a token when the server has auth, and
  * shows the page the address names inside the shell. Pages get the config through context.
  */
-import { createContext } from "preact";
-import { useContext, useEffect, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { loadConfig, type UiConfig } from "./api/config.js";
 import { onSessionChange, token } from "./api/session.js";
 import { Shell } from "./components/shell.js";
 import { Failed, Loading } from "./components/states.js";
 import { TokenPrompt } from "./components/token-prompt.js";
+import { ConfigContext } from "./config-context.js";
 import { useLocation } from "./lib/navigation.js";
 import { matchRoute, type Route } from "./lib/routes.js";
 import { Coming } from "./pages/coming.js";
@@ -16,12 +16,6 @@ import { NotFound } from "./pages/not-found.js";
 import { Overview } from "./pages/overview.js";
 import { StreamPage } from "./pages/stream.js";
 import { Streams } from "./pages/streams.js";
-
-const ConfigContext = createContext<UiConfig>({ basePath: "/v1/stream", auth: false });
-
-export function useConfig(): UiConfig {
-  return useContext(ConfigContext);
-}
 
 export function App() {
   const [config, setConfig] = useState<UiConfig | undefined>();

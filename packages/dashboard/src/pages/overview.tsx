@@ -6,9 +6,9 @@
 import { useState } from "preact/hooks";
 import { fetchSamples, metricsPace } from "../api/metrics.js";
 import { usePoll } from "../api/poller.js";
-import { useConfig } from "../app.js";
 import { Chart, type Line } from "../components/chart.js";
 import { Failed, Loading } from "../components/states.js";
+import { useConfig } from "../config-context.js";
 import { formatBytes, formatCount, formatMs } from "../lib/format.js";
 import { latest, mergeSamples, type Sample } from "../lib/series.js";
 

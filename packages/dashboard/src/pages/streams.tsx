@@ -7,8 +7,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { usePoll } from "../api/poller.js";
 import { listStreams, PAGE_SIZE, type StreamPage } from "../api/streams.js";
-import { useConfig } from "../app.js";
 import { Empty, Failed, Loading } from "../components/states.js";
+import { useConfig } from "../config-context.js";
 import { formatAgo, formatBytes, formatCount } from "../lib/format.js";
 import { useShortcuts } from "../lib/keys.js";
 import { navigate, onLinkClick } from "../lib/navigation.js";
