@@ -24,6 +24,7 @@ import type { SubscriptionRecord } from "../state/records.js";
 import { toEntry } from "../state/reducer.js";
 import { WakeTokens } from "../tokens.js";
 import { type Core, relativePath } from "./core.js";
+import { DeliveryLog } from "./delivery-log.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { reconcile } from "./reconcile.js";
 import { SubscriptionSet } from "./subscription-set.js";
@@ -56,6 +57,8 @@ export class SubscriptionService implements Core {
   readonly logger: Logger;
   readonly keys: KeyRing;
   readonly waker: Waker;
+  /** Recent delivery attempts per subscription (GET …/subscriptions/:id/deliveries). */
+  readonly history = new DeliveryLog();
   readonly locks = new KeyedLock();
   readonly backfills = new Set<Backfill>();
   readonly globLimits: GlobLimits;
@@ -105,6 +108,7 @@ export class SubscriptionService implements Core {
       client: this.client,
       dispatcher: new Dispatcher(settings.webhookConcurrency, settings.webhookConcurrencyPerOrigin),
       observer: options.observer,
+      history: this.history,
     });
     engine.events.on("created", (event) => this.onCreated(event));
     engine.events.on("appended", (event) => this.onAppended(event));

@@ -17,6 +17,7 @@ import type { SubscriptionRecord } from "../state/records.js";
 import type { WakeTokens } from "../tokens.js";
 import { wakeStreams } from "../views.js";
 import { type Core, fullPath } from "./core.js";
+import type { DeliveryLog } from "./delivery-log.js";
 
 export type DeliveryOutcome = "done" | "accepted" | "status" | "timeout" | "network" | "refused";
 
@@ -33,6 +34,8 @@ export interface WakerParts {
   readonly client: WebhookClient;
   readonly dispatcher: Dispatcher;
   readonly observer: DeliveryObserver;
+  /** Recent attempts per subscription, for operators. */
+  readonly history: DeliveryLog;
 }
 
 interface InFlight {
@@ -74,6 +77,7 @@ export class Waker {
 
   /** The subscription is gone: its timer and any delivery stop. */
   forget(id: string): void {
+    this.parts.history.forget(id);
     clearTimeout(this.timers.get(id)?.timer);
     this.timers.delete(id);
     this.inFlight.get(id)?.abort.abort();
@@ -187,10 +191,19 @@ export class Waker {
       return;
     }
     if (result.kind === "failed") {
-      this.fail(sub, wake, log, result);
+      this.fail(sub, wake, log, result, { kind: "webhook", ms: fields.ms });
       return;
     }
     this.core.logger.info({ ...log, outcome: result.kind, status: result.status }, "webhook delivery");
+    this.parts.history.add(id, {
+      at: this.core.now(),
+      wakeId,
+      generation: wake.generation,
+      kind: "webhook",
+      outcome: result.kind,
+      status: result.status,
+      ms: fields.ms,
+    });
     const records: SubscriptionRecord[] = sub.retry ? [{ t: "delivered", id, gen: wake.generation }] : [];
     // §7.1: `done` acks the tails the wake named and releases the lease; newer data wakes again.
     if (result.kind === "done") records.push(decideSnapshotAck(sub, wake, snapshot));
@@ -198,12 +211,29 @@ export class Waker {
     else this.poke(sub);
   }
 
-  private fail(sub: Subscription, wake: Wake, log: object, result: Extract<DeliveryResult, { kind: "failed" }>): void {
+  private fail(
+    sub: Subscription,
+    wake: Wake,
+    log: object,
+    result: Extract<DeliveryResult, { kind: "failed" }>,
+    how: { kind: "webhook"; ms: number } | { kind: "wake-events" },
+  ): void {
     const attempt = (sub.retry?.attempt ?? 0) + 1;
     const { retryBaseMs, retryMaxMs } = this.core.settings;
     const delay = retryDelayMs(attempt, retryBaseMs, retryMaxMs, this.core.random());
     const record = decideFailure(sub, wake.generation, this.core.now(), delay);
     this.parts.observer.retryScheduled();
+    this.parts.history.add(sub.id, {
+      at: this.core.now(),
+      wakeId: wake.id,
+      generation: wake.generation,
+      kind: how.kind,
+      outcome: how.kind === "webhook" ? result.reason : "failed",
+      ...(result.status === undefined ? {} : { status: result.status }),
+      detail: result.detail,
+      ...(how.kind === "webhook" ? { ms: how.ms } : {}),
+      retry: { attempt, nextAt: this.core.now() + delay },
+    });
     this.core.logger.warn(
       {
         ...log,
@@ -239,6 +269,13 @@ export class Waker {
         producer: undefined,
       });
       this.parts.observer.wakeEvents(true);
+      this.parts.history.add(sub.id, {
+        at: this.core.now(),
+        wakeId: wake.id,
+        generation: wake.generation,
+        kind: "wake-events",
+        outcome: "written",
+      });
       if (sub.retry && this.core.set.get(sub.id) === sub) {
         this.commitThen(sub, [{ t: "delivered", id: sub.id, gen: wake.generation }], () => {});
       }
@@ -256,6 +293,7 @@ export class Waker {
           reason: "network",
           detail: (error as { code?: string }).code ?? String(error),
         },
+        { kind: "wake-events" },
       );
     }
   }
