@@ -11,11 +11,16 @@ import { TokenPrompt } from "./components/token-prompt.js";
 import { ConfigContext } from "./config-context.js";
 import { useLocation } from "./lib/navigation.js";
 import { matchRoute, type Route } from "./lib/routes.js";
-import { Coming } from "./pages/coming.js";
+import { GroupPage } from "./pages/group.js";
+import { Groups } from "./pages/groups.js";
 import { NotFound } from "./pages/not-found.js";
 import { Overview } from "./pages/overview.js";
 import { StreamPage } from "./pages/stream.js";
 import { Streams } from "./pages/streams.js";
+import { SubscriptionPage } from "./pages/subscription.js";
+import { Subscriptions } from "./pages/subscriptions.js";
+import { TopicPage } from "./pages/topic.js";
+import { Topics } from "./pages/topics.js";
 
 export function App() {
   const [config, setConfig] = useState<UiConfig | undefined>();
@@ -49,9 +54,17 @@ function Page({ route, search }: { route: Route; search: URLSearchParams }) {
     case "stream":
       return <StreamPage key={route.path} name={route.path} search={search} />;
     case "topics":
+      return <Topics search={search} />;
+    case "topic":
+      return <TopicPage key={route.name} name={route.name} />;
     case "groups":
+      return <Groups search={search} />;
+    case "group":
+      return <GroupPage key={route.name} name={route.name} />;
     case "subscriptions":
-      return <Coming page={route.page} />;
+      return <Subscriptions search={search} />;
+    case "subscription":
+      return <SubscriptionPage key={route.name} name={route.name} />;
     default:
       return <NotFound />;
   }

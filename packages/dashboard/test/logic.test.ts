@@ -2,7 +2,9 @@
 import { describe, expect, test } from "vitest";
 import { Pace, Poller, type PollerEnv } from "../src/api/poller.js";
 import { formatAgo, formatBytes, formatCount, formatMs } from "../src/lib/format.js";
-import { matchRoute, streamHref } from "../src/lib/routes.js";
+import { addLag, EMPTY_LAG, lagColumns, latestTotal } from "../src/lib/lag-series.js";
+import { ratesBetween } from "../src/lib/rates.js";
+import { detailHref, listOf, matchRoute, streamHref } from "../src/lib/routes.js";
 import { columns, mergeSamples, type Sample } from "../src/lib/series.js";
 import { expiryText, retentionText, streamName, streamState } from "../src/lib/streams.js";
 
@@ -60,6 +62,87 @@ describe("routes", () => {
     expect(matchRoute(streamHref(name))).toEqual({ page: "stream", path: name });
     expect(streamHref("a/b")).toBe("/ui/streams/a/b");
     expect(matchRoute("/ui/streams/%E0%A4%A")).toEqual({ page: "not-found" });
+  });
+
+  test("topics, groups and subscriptions have pages of their own; names are encoded whole", () => {
+    expect(matchRoute(detailHref("topics", "orders.v2"))).toEqual({ page: "topic", name: "orders.v2" });
+    expect(matchRoute(detailHref("groups", "billing"))).toEqual({ page: "group", name: "billing" });
+    expect(matchRoute("/ui/subscriptions/s-1/")).toEqual({ page: "subscription", name: "s-1" });
+    expect(matchRoute("/ui/topics")).toEqual({ page: "topics" });
+    expect(matchRoute("/ui/groups/a/b")).toEqual({ page: "not-found" });
+    expect(matchRoute("/ui/groups/%E0%A4%A")).toEqual({ page: "not-found" });
+    expect([listOf("group"), listOf("topic"), listOf("subscription"), listOf("stream"), listOf("overview")]).toEqual([
+      "groups",
+      "topics",
+      "subscriptions",
+      "streams",
+      "overview",
+    ]);
+  });
+});
+
+describe("a group's lag over time", () => {
+  const lag = (topic: string, partition: number, messages: number) => ({ topic, partition, messages });
+
+  test("each poll adds a point per partition; a partition seen later starts with gaps; the window slides", () => {
+    let series = addLag(EMPTY_LAG, 1000, [lag("orders", 1, 5), lag("orders", 0, 7)], 3);
+    series = addLag(series, 2000, [lag("orders", 0, 4), lag("orders", 1, 5), lag("audit", 0, 2)], 3);
+    expect(series.keys).toEqual(["orders/0", "orders/1", "audit/0"]);
+    expect(lagColumns(series)).toEqual([
+      [1, 2],
+      [7, 4],
+      [5, 5],
+      [null, 2],
+    ]);
+    expect(latestTotal(series)).toBe(11);
+    series = addLag(series, 3000, [lag("orders", 0, 0)], 3);
+    series = addLag(series, 4000, [lag("orders", 0, 0), lag("orders", 1, 0)], 3);
+    expect(lagColumns(series)).toEqual([
+      [2, 3, 4],
+      [4, 0, 0],
+      [5, null, 0],
+      [2, null, null],
+    ]);
+    expect(latestTotal(series)).toBe(0);
+    expect(latestTotal(EMPTY_LAG)).toBeNull();
+  });
+
+  test("partitions are ordered by number, not as text", () => {
+    const points = [10, 9, 2].map((partition) => lag("t", partition, 1));
+    expect(addLag(EMPTY_LAG, 0, points, 10).keys).toEqual(["t/2", "t/9", "t/10"]);
+  });
+});
+
+describe("message rates", () => {
+  test("messages a second between two looks; unknown before the second look or when a counter went back", () => {
+    const first = {
+      at: 0,
+      counts: new Map([
+        ["0", 10],
+        ["1", 50],
+      ]),
+    };
+    const second = {
+      at: 2000,
+      counts: new Map([
+        ["0", 30],
+        ["1", 40],
+        ["2", 5],
+      ]),
+    };
+    expect(ratesBetween(first, second)).toEqual(
+      new Map([
+        ["0", 10],
+        ["1", null],
+        ["2", null],
+      ]),
+    );
+    expect(ratesBetween(undefined, first)).toEqual(
+      new Map([
+        ["0", null],
+        ["1", null],
+      ]),
+    );
   });
 });
 

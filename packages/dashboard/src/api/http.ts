@@ -30,6 +30,22 @@ export async function getJson<T>(path: string, query: Record<string, string | nu
   return (await response.json()) as T;
 }
 
+/** A JSON request that changes something (POST, PUT, DELETE); the reply's JSON, or undefined for 204. */
+export async function sendJson<T>(method: string, path: string, body?: unknown): Promise<T | undefined> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: { ...authHeaders(), accept: "application/json", "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (error) {
+    throw new ApiError(0, "NETWORK", `The server could not be reached (${(error as Error).message})`);
+  }
+  if (!response.ok) throw await errorOf(response);
+  return response.status === 204 ? undefined : ((await response.json()) as T);
+}
+
 /** The server's `{"error":{"code","message"}}`, or the status when the body is not that. */
 export async function errorOf(response: Response): Promise<ApiError> {
   let code = `HTTP_${response.status}`;

@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { clearToken, token } from "../api/session.js";
 import { useShortcuts } from "../lib/keys.js";
 import { navigate, onLinkClick } from "../lib/navigation.js";
-import { NAV, type PageName } from "../lib/routes.js";
+import { listOf, NAV, type PageName } from "../lib/routes.js";
 import { toggleTheme } from "../lib/theme.js";
 import { Modal } from "./modal.js";
 
@@ -37,7 +37,7 @@ export function Shell({ page, children }: { page: PageName; children: ComponentC
           <a
             key={item.page}
             href={item.href}
-            aria-current={item.page === page || (page === "stream" && item.page === "streams") ? "page" : undefined}
+            aria-current={item.page === listOf(page) ? "page" : undefined}
             onClick={(event) => onLinkClick(event, item.href)}
           >
             {item.label}

@@ -27,3 +27,21 @@ export function useTheme(): Theme {
   }, []);
   return theme;
 }
+
+/** Colours for a chart's lines, one per series (a partition's lag, say), repeating past ten. */
+const SERIES = [
+  "#38bdf8",
+  "#f472b6",
+  "#34d399",
+  "#fbbf24",
+  "#a78bfa",
+  "#fb923c",
+  "#94a3b8",
+  "#f87171",
+  "#2dd4bf",
+  "#e879f9",
+];
+
+export function seriesColor(index: number): string {
+  return SERIES[index % SERIES.length]!;
+}

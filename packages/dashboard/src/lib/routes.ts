@@ -9,8 +9,11 @@ export type Route =
   | { readonly page: "streams" }
   | { readonly page: "stream"; readonly path: string }
   | { readonly page: "topics" }
+  | { readonly page: "topic"; readonly name: string }
   | { readonly page: "groups" }
+  | { readonly page: "group"; readonly name: string }
   | { readonly page: "subscriptions" }
+  | { readonly page: "subscription"; readonly name: string }
   | { readonly page: "not-found" };
 
 export type PageName = Route["page"];
@@ -37,10 +40,43 @@ export function matchRoute(pathname: string): Route {
     const name = decodeSegments(path.slice("/ui/streams/".length));
     return name === undefined ? { page: "not-found" } : { page: "stream", path: name };
   }
-  for (const page of ["topics", "groups", "subscriptions"] as const) {
+  for (const [page, one] of DETAIL_PAGES) {
     if (path === `/ui/${page}`) return { page };
+    if (path.startsWith(`/ui/${page}/`)) {
+      const name = decodeSegments(path.slice(`/ui/${page}/`.length));
+      // Topic, group and subscription names have no slash: anything deeper is no page.
+      return name === undefined || name.includes("/") ? { page: "not-found" } : { page: one, name };
+    }
   }
   return { page: "not-found" };
+}
+
+/** List pages whose entries have a page of their own at `/ui/<list>/<name>`. */
+const DETAIL_PAGES = [
+  ["topics", "topic"],
+  ["groups", "group"],
+  ["subscriptions", "subscription"],
+] as const;
+
+/** The address of a topic's, group's or subscription's page. */
+export function detailHref(list: "topics" | "groups" | "subscriptions", name: string): string {
+  return `/ui/${list}/${encodeURIComponent(name)}`;
+}
+
+/** The list page a page belongs to, for the navigation. */
+export function listOf(page: PageName): PageName {
+  switch (page) {
+    case "stream":
+      return "streams";
+    case "topic":
+      return "topics";
+    case "group":
+      return "groups";
+    case "subscription":
+      return "subscriptions";
+    default:
+      return page;
+  }
 }
 
 /** The address of a stream's page: its name, each segment encoded (so `a/b` stays readable). */

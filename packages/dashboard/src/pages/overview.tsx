@@ -7,6 +7,7 @@ import { useState } from "preact/hooks";
 import { fetchSamples, metricsPace } from "../api/metrics.js";
 import { usePoll } from "../api/poller.js";
 import { Chart, type Line } from "../components/chart.js";
+import { Stat } from "../components/stat.js";
 import { Failed, Loading } from "../components/states.js";
 import { useConfig } from "../config-context.js";
 import { formatBytes, formatCount, formatMs } from "../lib/format.js";
@@ -104,15 +105,6 @@ export function Overview() {
         ))}
       </section>
     </>
-  );
-}
-
-function Stat({ label, value }: { label: string; value: string }) {
-  return (
-    <div class="card stat">
-      <span class="muted">{label}</span>
-      <strong>{value}</strong>
-    </div>
   );
 }
 
