@@ -105,6 +105,8 @@ describe("a group's lag over time", () => {
     ]);
     expect(latestTotal(series)).toBe(0);
     expect(latestTotal(EMPTY_LAG)).toBeNull();
+    // Nothing committed anywhere: no lag is known, which is not a lag of 0.
+    expect(latestTotal(addLag(EMPTY_LAG, 0, [{ topic: "t", partition: 0, messages: null }], 3))).toBeNull();
   });
 
   test("partitions are ordered by number, not as text", () => {

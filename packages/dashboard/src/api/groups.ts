@@ -2,8 +2,9 @@
 import { getJson, sendJson } from "./http.js";
 
 export interface Lag {
-  readonly messages: number;
-  readonly bytes: number;
+  /** Null when unknown: nothing committed yet (where a consumer starts is its own choice), or a store without message counts. */
+  readonly messages: number | null;
+  readonly bytes: number | null;
 }
 
 export interface GroupSummary {

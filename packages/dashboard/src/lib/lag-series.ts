@@ -8,7 +8,8 @@
 export interface LagPoint {
   readonly topic: string;
   readonly partition: number;
-  readonly messages: number;
+  /** Null when the server knows no lag: nothing committed yet, or a store that does not count messages. */
+  readonly messages: number | null;
 }
 
 export interface LagSeries {
@@ -45,11 +46,13 @@ export function lagColumns(series: LagSeries): (readonly (number | null)[])[] {
   return [series.times, ...series.keys.map((key) => series.values[key]!)];
 }
 
-/** The newest total lag over every partition (null before the first poll). */
+/** The newest total lag over the partitions with a known lag (null when none has one, or before the first poll). */
 export function latestTotal(series: LagSeries): number | null {
-  if (series.times.length === 0) return null;
-  let total = 0;
-  for (const key of series.keys) total += series.values[key]![series.times.length - 1] ?? 0;
+  let total: number | null = null;
+  for (const key of series.keys) {
+    const value = series.values[key]![series.times.length - 1] ?? null;
+    if (value !== null) total = (total ?? 0) + value;
+  }
   return total;
 }
 

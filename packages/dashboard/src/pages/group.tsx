@@ -77,7 +77,7 @@ export function GroupPage({ name }: { name: string }) {
         <Stat label="Members" value={String(view.member_count)} />
         <Stat label="Epoch" value={String(view.group_epoch)} />
         <Stat label="Assignor" value={view.assignor} />
-        <Stat label="Lag" value={`${formatCount(offsets?.lag.messages ?? view.lag.messages)} messages`} />
+        <Stat label="Lag" value={lagText(offsets?.lag.messages ?? view.lag.messages)} />
       </section>
       {lagFailure !== undefined && <Failed error={lagFailure} />}
       <LineChart
@@ -87,7 +87,7 @@ export function GroupPage({ name }: { name: string }) {
         data={lagColumns(series)}
         last={latestTotal(series)}
         format={formatCount}
-        emptyText="No partitions yet: the group's topics have none, or it has no topics."
+        emptyText="No lag known yet: a partition has lag once the group committed an offset in it."
       />
       <div class="two-columns">
         <GroupMembers members={view.members} />
@@ -105,7 +105,7 @@ export function GroupPage({ name }: { name: string }) {
             </thead>
             <tbody>
               {(offsets?.offsets ?? []).map((o) => (
-                <tr key={`${o.topic}/${o.partition}`} data-lag={o.lag.messages}>
+                <tr key={`${o.topic}/${o.partition}`} data-lag={o.lag.messages ?? ""}>
                   <td>
                     {o.topic}/{o.partition}
                   </td>
@@ -128,4 +128,8 @@ export function GroupPage({ name }: { name: string }) {
       />
     </>
   );
+}
+
+function lagText(messages: number | null): string {
+  return messages === null ? "unknown (nothing committed)" : `${formatCount(messages)} messages`;
 }
