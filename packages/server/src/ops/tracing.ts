@@ -34,6 +34,11 @@ export interface FeatureTracing {
   readonly tracer: Tracer;
   /** The context holding the span of `request` (the root context for a request without one). */
   contextOf(request: HttpRequest): OtelContext;
+  /**
+   * Headers that make `span` the parent of what another service does for it (W3C
+   * `traceparent`, by the propagator): for requests the server sends, such as webhooks.
+   */
+  headersFor(span: Span): Record<string, string>;
 }
 
 /** How a request ended, for its span. */
@@ -55,7 +60,7 @@ const headerGetter: TextMapGetter<HttpRequest> = {
 
 export class RequestTracing implements FeatureTracing {
   readonly tracer: Tracer;
-  private readonly propagator: Pick<TextMapPropagator, "extract">;
+  private readonly propagator: Pick<TextMapPropagator, "extract" | "inject">;
   private readonly spans = new WeakMap<HttpRequest, Span>();
 
   constructor(options: TracingOptions) {
@@ -85,6 +90,16 @@ export class RequestTracing implements FeatureTracing {
   contextOf(request: HttpRequest): OtelContext {
     const span = this.spans.get(request);
     return span ? trace.setSpan(ROOT_CONTEXT, span) : ROOT_CONTEXT;
+  }
+
+  headersFor(span: Span): Record<string, string> {
+    const headers: Record<string, string> = {};
+    this.propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, {
+      set: (carrier, key, value) => {
+        carrier[key] = value;
+      },
+    });
+    return headers;
   }
 
   end(request: HttpRequest, outcome: RequestOutcome): void {

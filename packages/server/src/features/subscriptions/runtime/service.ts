@@ -12,6 +12,7 @@ import type { Engine } from "../../../engine/engine.js";
 import type { EventOf } from "../../../engine/events.js";
 import type { Readiness } from "../../../http/context.js";
 import type { Logger } from "../../../ops/logger.js";
+import type { FeatureTracing } from "../../../ops/tracing.js";
 import { StateLog } from "../../state-log/index.js";
 import { Dispatcher } from "../delivery/dispatcher.js";
 import { WebhookClient } from "../delivery/webhook-client.js";
@@ -39,6 +40,8 @@ export interface ServiceOptions {
   readonly policy: TargetPolicy;
   readonly logger: Logger;
   readonly observer: DeliveryObserver;
+  /** The server's tracer, when it traces (delivery spans). */
+  readonly tracing?: FeatureTracing | undefined;
   readonly now?: () => number;
   readonly random?: () => number;
 }
@@ -109,6 +112,7 @@ export class SubscriptionService implements Core {
       dispatcher: new Dispatcher(settings.webhookConcurrency, settings.webhookConcurrencyPerOrigin),
       observer: options.observer,
       history: this.history,
+      tracing: options.tracing,
     });
     engine.events.on("created", (event) => this.onCreated(event));
     engine.events.on("appended", (event) => this.onAppended(event));
