@@ -85,6 +85,27 @@ test("a search finds paths holding the text in any case, and pages through the m
   expect(none.scanned).toBeGreaterThanOrEqual(5);
 });
 
+test("says what retention applies: the stream's own, else the server's default", async () => {
+  const own = await startServer({ port: 0, store: new MemoryStore(), retentionBytes: 4096 });
+  try {
+    const create = (name: string, headers: Record<string, string> = {}) =>
+      fetch(`${own.url}/v1/stream/${name}`, { method: "PUT", headers: { "content-type": "text/plain", ...headers } });
+    await create("kept", { "stream-retention-ms": "60000" });
+    await create("plain");
+    const page = (await (await fetch(`${own.url}/v1/stream/__ds/streams`)).json()) as {
+      streams: Array<{ path: string; retention: unknown }>;
+    };
+    expect(page.streams.map((s) => [s.path, s.retention])).toEqual([
+      ["/v1/stream/kept", { ms: 60000, bytes: 4096 }],
+      ["/v1/stream/plain", { ms: null, bytes: 4096 }],
+    ]);
+  } finally {
+    await own.close();
+  }
+  const page = (await (await list("?limit=1")).json()) as { streams: Array<{ retention: unknown }> };
+  expect(page.streams[0]!.retention).toEqual({ ms: null, bytes: null });
+});
+
 test("rejects a bad limit with BAD_REQUEST", async () => {
   for (const limit of ["0", "1001", "x", "1.5"]) {
     const res = await list(`?limit=${limit}`);

@@ -8,7 +8,7 @@
  * paths holding this text, any case; a request scans at most `scanLimit` streams, and `next`
  * continues the search).
  */
-import { formatOffset, NO_STORE, ProtocolError } from "@rivulet/protocol";
+import { effectiveRetention, formatOffset, NO_STORE, ProtocolError, type Retention } from "@rivulet/protocol";
 import type { Context } from "../../http/context.js";
 import { type HttpReply, type HttpRequest, reply } from "../../http/exchange.js";
 import type { StoredStream } from "../../store/types.js";
@@ -30,7 +30,7 @@ export function listHandler(activity: ActivityTable, scanLimit: number) {
     const search = request.query.get("search") || undefined;
     const page = await listPage(context.engine, { prefix, after, limit, search }, scanLimit);
     const body = {
-      streams: page.streams.map((stream) => describe(stream, activity)),
+      streams: page.streams.map((stream) => describe(stream, activity, serverRetention(context))),
       next: page.next,
       ...(search === undefined ? {} : { scanned: page.scanned }),
     };
@@ -40,7 +40,14 @@ export function listHandler(activity: ActivityTable, scanLimit: number) {
   };
 }
 
-function describe(stream: StoredStream, activity: ActivityTable) {
+/** The server's default retention (--retention-ms, --retention-bytes; 0 is none). */
+function serverRetention(context: Context): Retention {
+  const { retentionMs, retentionBytes } = context.options;
+  return { ...(retentionMs > 0 ? { ms: retentionMs } : {}), ...(retentionBytes > 0 ? { bytes: retentionBytes } : {}) };
+}
+
+function describe(stream: StoredStream, activity: ActivityTable, defaults: Retention) {
+  const retention = effectiveRetention(stream.meta.retention, defaults);
   const recent = activity.of(stream.meta.path);
   return {
     path: stream.meta.path,
@@ -55,6 +62,8 @@ function describe(stream: StoredStream, activity: ActivityTable) {
       stream.meta.lifetime.expiresAt === undefined ? null : new Date(stream.meta.lifetime.expiresAt).toISOString(),
     forkedFrom: stream.meta.fork?.source ?? null,
     forks: stream.forks,
+    // What retention applies: the stream's own settings, each falling back to the server's.
+    retention: { ms: retention.ms ?? null, bytes: retention.bytes ?? null },
     // What this server saw since it started (activity.ts); null for a stream it has not seen written.
     activity: recent && {
       lastWriteAt: recent.lastWriteAt === undefined ? null : new Date(recent.lastWriteAt).toISOString(),
