@@ -78,12 +78,13 @@ describe("the overview", () => {
       const gaps = times.slice(1).map((time, i) => time - times[i]!);
       // The poller starts a poll no sooner than 1000 ms after the last one started. The browser
       // stamps a request a moment after the page's timer fires, and on a busy machine that
-      // moment varies: a late stamp shortens the gap after it by as much as it lengthened the
-      // one before. So: no gap anywhere near a second poller's, and over the whole run no more
-      // than one poll a second.
-      expect(Math.min(...gaps), JSON.stringify(gaps)).toBeGreaterThanOrEqual(750);
+      // moment varies by a few hundred ms: a late stamp shortens the gap after it by as much as
+      // it lengthened the one before. So: no two polls anywhere near together (a second poller
+      // would make some), and over the whole run no more than one poll a second (a poller at
+      // twice the pace would fall short by a second every two polls).
+      expect(Math.min(...gaps), JSON.stringify(gaps)).toBeGreaterThanOrEqual(500);
       const span = times[times.length - 1]! - times[0]!;
-      expect(span, JSON.stringify(gaps)).toBeGreaterThanOrEqual(gaps.length * 1000 - 100);
+      expect(span, JSON.stringify(gaps)).toBeGreaterThanOrEqual(gaps.length * 1000 - 400);
     }
     await Promise.all(pages.map((page) => page.close()));
   });
