@@ -68,6 +68,10 @@ describe("topics and groups", () => {
     const joined = (await call("POST", "__ds/groups/billing/heartbeat", { member_epoch: 0, topics: ["orders"] }))!;
     const member = { member_id: joined.member_id, member_epoch: joined.member_epoch };
     const page = await dashboard.page("/ui/groups");
+    const lagPolls: number[] = [];
+    page.on("requestfinished", (request) => {
+      if (new URL(request.url()).pathname.endsWith("/billing/offsets")) lagPolls.push(request.timing().startTime);
+    });
     await page.click("a >> text=billing");
     await page.waitForSelector("[data-group-state] >> text=stable");
     // The whole topic is behind.
@@ -107,6 +111,9 @@ describe("topics and groups", () => {
     await page.click("[data-confirm]");
     await page.waitForSelector('[data-reset="done"]');
     await waitForLag(page, 10);
+    // The lag is polled at most once a second (a stamp may come a few hundred ms late on a busy machine).
+    expect(lagPolls.length).toBeGreaterThanOrEqual(3);
+    expect(lagPolls[lagPolls.length - 1]! - lagPolls[0]!).toBeGreaterThanOrEqual((lagPolls.length - 1) * 1000 - 400);
     await page.goto(`${dashboard.url}/ui/groups`);
     await page.waitForSelector('table[data-rows="1"] >> text=empty');
     await screenshot(page, "groups");

@@ -48,6 +48,7 @@ describe("streams", () => {
     expect(expiryText({ ttlSeconds: null, expiresAt: "2026-01-02T03:04:05.000Z" })).toBe("at 2026-01-02 03:04:05Z");
     expect(retentionText({})).toBe("—");
     expect(retentionText({ retention: { ms: 86_400_000, bytes: null } })).toBe("1 d");
+    expect(retentionText({ retention: { ms: 3_600_000, bytes: 10_000_000_000 } })).toBe("1 h / 10.0 GB");
   });
 });
 

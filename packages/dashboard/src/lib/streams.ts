@@ -1,5 +1,5 @@
 /** What the streams list and page say about a stream, from the admin listing's entry. Pure. */
-import { formatDuration } from "./format.js";
+import { formatBytes, formatDuration } from "./format.js";
 
 /** One entry of `GET {base}/__ds/streams`. */
 export interface StreamEntry {
@@ -50,7 +50,7 @@ export function retentionText(entry: Pick<StreamEntry, "retention">): string {
   if (!retention || (retention.ms == null && retention.bytes == null)) return "—";
   const parts: string[] = [];
   if (retention.ms != null) parts.push(formatDuration(Math.round(retention.ms / 1000)));
-  if (retention.bytes != null) parts.push(`${retention.bytes} B`);
+  if (retention.bytes != null) parts.push(formatBytes(retention.bytes));
   return parts.join(" / ");
 }
 
