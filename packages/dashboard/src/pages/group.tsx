@@ -122,7 +122,7 @@ export function GroupPage({ name }: { name: string }) {
       <ResetOffsets
         basePath={basePath}
         group={view.group}
-        topics={Object.keys(view.topics)}
+        topics={groupTopics(view.topics, offsets)}
         members={view.member_count}
         onDone={group.reload}
       />
@@ -132,4 +132,9 @@ export function GroupPage({ name }: { name: string }) {
 
 function lagText(messages: number | null): string {
   return messages === null ? "unknown (nothing committed)" : `${formatCount(messages)} messages`;
+}
+
+/** The topics a reset may name: those members subscribe to, and those the group has offsets in (an empty group has no members). */
+function groupTopics(subscribed: Readonly<Record<string, number>>, offsets: GroupOffsets | undefined): string[] {
+  return [...new Set([...Object.keys(subscribed), ...(offsets?.offsets.map((o) => o.topic) ?? [])])].sort();
 }
