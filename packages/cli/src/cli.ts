@@ -3,7 +3,6 @@
  * here and is printed as one line, `rivulet: CODE: message`, with an exit code from
  * exit-codes.ts; --verbose adds the details and the stack.
  */
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { colorsFor } from "./colors.js";
 import { appendCommand } from "./commands/append.js";
@@ -29,6 +28,7 @@ import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
 import { failureDetails, failureLine, oneLine } from "./failure.js";
 import { exitQuietlyOnBrokenPipe } from "./output/stdout.js";
 import { URL_RULE_HELP } from "./stream-url.js";
+import { packageVersion } from "./version.js";
 
 const ROOT_HELP = `
 ${URL_RULE_HELP}
@@ -155,9 +155,4 @@ export async function runCli(argv: string[]): Promise<number> {
 function paint(line: string): string {
   const colors = colorsFor(process.stderr);
   return line.replace(/^rivulet: ([A-Z_]+):/, (_, code: string) => `${colors.red("rivulet:")} ${colors.bold(code)}:`);
-}
-
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-  return manifest.version;
 }

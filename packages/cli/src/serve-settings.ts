@@ -55,6 +55,8 @@ export interface ServeSettings extends AuthSettings {
   retentionBytes: number;
   segmentSize: number;
   pidFile?: string;
+  ui: boolean;
+  otel?: boolean;
   webhookAllow: string[];
   publicUrl?: string;
   /** Subscription limits and delivery tuning: only from the config file's `subscriptions` object. */
@@ -103,6 +105,12 @@ export function serveOptions(): Option[] {
       "--pid-file <file>",
       "write the server's process id here once listening (for bench --pid)",
       "RIVULET_PID_FILE",
+    ),
+    option("--no-ui", "do not serve the dashboard at /ui", "RIVULET_NO_UI"),
+    option(
+      "--otel",
+      "export a span per request over OTLP/HTTP (set OTEL_EXPORTER_OTLP_ENDPOINT and other OTEL_* variables)",
+      "RIVULET_OTEL",
     ),
     ...accessOptions(option),
     ...limitOptions(option),

@@ -1,8 +1,9 @@
 /**
  * The six packages as a user gets them from the registry: `npm pack` each workspace, install
  * the tarballs into an empty project (their own dependencies come from the registry), then run
- * `npx rivulet serve`, scripts that use @rivulet/client and @rivulet/kafka the way their READMEs do, and the
- * TypeScript compiler over code that imports every package's public entry points.
+ * `npx rivulet serve` (its dashboard at /ui included), scripts that use @rivulet/client and
+ * @rivulet/kafka the way their READMEs do, and the TypeScript compiler over code that imports
+ * every package's public entry points.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -109,7 +110,7 @@ describe("the packed packages, installed into an empty project", () => {
       const paths = entry.files.map((file) => file.path);
       expect(paths, entry.name).toContain("LICENSE");
       expect(paths, entry.name).toContain(entry.name === "rivulet" ? "bin/rivulet.js" : "dist/index.js");
-      const stray = paths.filter((path) => !/^(dist|src|bin)\/|^(LICENSE|README\.md|package\.json)$/.test(path));
+      const stray = paths.filter((path) => !/^(dist|src|bin|ui)\/|^(LICENSE|README\.md|package\.json)$/.test(path));
       expect(stray, entry.name).toEqual([]);
       expect(
         paths.some((path) => /(^|\/)test\//.test(path)),
@@ -130,6 +131,21 @@ describe("the packed packages, installed into an empty project", () => {
     expect(created.status).toBe(201);
     expect(await (await fetch(`${serverUrl}/v1/stream/hello?offset=-1`)).text()).toBe("hi");
     expect((await run("npx", ["--no", "--", "rivulet", "--version"], project)).trim()).toBe("0.1.0");
+  });
+
+  test("the dashboard loads at /ui: the page, then its hashed script", { timeout: 30_000 }, async () => {
+    expect(serverUrl, "the server test ran first").toBeDefined();
+    const page = await fetch(`${serverUrl}/ui`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await page.text();
+    const script = /<script type="module"[^>]* src="(\/ui\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script, html).toBeDefined();
+    const asset = await fetch(`${serverUrl}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(asset.headers.get("cache-control")).toContain("immutable");
+    expect((await asset.text()).length).toBeGreaterThan(10_000);
   });
 
   test("the client README's examples run against it", { timeout: 60_000 }, async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, test } from "vitest";
+import { spawnServer } from "../../server/test/support/spawn-server.js";
 import { listenFailure } from "../src/listen-failure.js";
 import { cleanEnv, errorLine, rivulet, serverForFile } from "./support/cli-process.js";
 
@@ -40,6 +41,20 @@ describe("rivulet serve", () => {
     expect(denied?.message).toContain("--port");
     expect(listenFailure(Object.assign(new Error("boom"), { code: "EMFILE" }), "127.0.0.1", 80)).toBeUndefined();
     expect(listenFailure("not even an error", "127.0.0.1", 80)).toBeUndefined();
+  });
+});
+
+describe("rivulet serve and its dashboard", () => {
+  test("serves /ui by default and says where; --no-ui leaves it out", async () => {
+    expect((await fetch(`${server.url}/ui/config.json`)).status).toBe(200);
+    const off = await spawnServer(["--store", "memory", "--no-ui"]);
+    try {
+      expect((await fetch(`${off.url}/ui/config.json`)).status).toBe(404);
+      expect((await fetch(`${off.url}/v1/stream/__ds/streams`)).status).toBe(200);
+    } finally {
+      off.child.kill("SIGKILL");
+      await off.exited;
+    }
   });
 });
 

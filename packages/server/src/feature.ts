@@ -9,6 +9,7 @@ import type { Readiness } from "./http/context.js";
 import type { RouteSpec } from "./http/routing/route.js";
 import type { Logger } from "./ops/logger.js";
 import type { ServerMetrics } from "./ops/metrics.js";
+import type { FeatureTracing } from "./ops/tracing.js";
 import type { ResolvedOptions } from "./options.js";
 
 /**
@@ -38,6 +39,11 @@ export interface FeatureHost {
   readonly options: ResolvedOptions;
   readonly logger: Logger;
   readonly metrics: ServerMetrics | undefined;
+  /**
+   * The server's tracer when tracing is on (undefined otherwise: then add no spans). Spans of
+   * work a request started take `tracing.contextOf(request)` as their parent context.
+   */
+  readonly tracing: FeatureTracing | undefined;
   route(route: RouteSpec): void;
   /** Runs after the store has opened and recovered, before the server reports ready. */
   onOpen(hook: () => Promise<void> | void): void;

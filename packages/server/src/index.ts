@@ -11,6 +11,7 @@ export {
   TransactionRefusedError,
 } from "./engine/transaction.js";
 export { type Feature, type FeatureHost, type ServiceKey, serviceKey } from "./feature.js";
+export { type DashboardOptions, dashboardFeature } from "./features/dashboard/index.js";
 export { GROUP_DEFAULTS, type GroupSettings, resolveGroupSettings } from "./features/groups/settings.js";
 export { PARTITION_STATS, TOPIC_DIRECTORY } from "./features/groups/sources/keys.js";
 export type {
@@ -43,7 +44,6 @@ export {
   TRANSACTION_DEFAULTS,
   type TransactionSettings,
 } from "./features/transactions/settings.js";
-
 export { ProtocolApp } from "./http/app.js";
 export type { Context, Readiness } from "./http/context.js";
 export type { HttpReply, HttpRequest, ReplySink } from "./http/exchange.js";
@@ -58,6 +58,7 @@ export {
 export type { Access, Demand, Method, RouteHandler, RouteParams, RouteSpec } from "./http/routing/route.js";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./ops/logger.js";
 export { ServerMetrics } from "./ops/metrics.js";
+export type { FeatureTracing, TracingOptions } from "./ops/tracing.js";
 export { type CoreOptions, DEFAULTS } from "./options.js";
 export { DEFAULT_PORT, LISTEN_DEFAULTS, type ListenOptions, type RivuletServer, startServer } from "./server.js";
 export type { ServerOptions } from "./server-options.js";

@@ -78,6 +78,8 @@ export interface CoreOptions {
   clock?: () => number;
   /** Serve Prometheus metrics at /metrics (default true). */
   metrics?: boolean;
+  /** Serve the dashboard at /ui (default true; it asks for a token when the server has auth). */
+  ui?: boolean;
   /**
    * Webhook targets allowed although they are loopback, private or link-local (PROTOCOL §12.8):
    * host names (`localhost`, `*.internal.example`), addresses or CIDR ranges (`10.1.0.0/16`).
@@ -154,5 +156,6 @@ export const DEFAULTS = {
   producerReorderWaitMs: 250,
   compressMinBytes: 1024,
   metrics: true,
+  ui: true,
   webhookAllow: [] as readonly string[],
 } as const;

@@ -1,8 +1,11 @@
 import type { Feature } from "./feature.js";
+import type { TracingOptions } from "./ops/tracing.js";
 import type { CoreOptions } from "./options.js";
 
-/** Options of a Rivulet server: its settings (options.ts) and the features it mounts. */
+/** Options of a Rivulet server: its settings (options.ts), the features it mounts, and tracing. */
 export interface ServerOptions extends CoreOptions {
   /** Features mounted besides the built-in ones (their routes live under `{base}/__ds/`). */
   features?: readonly Feature[];
+  /** A span per request through this tracer (OpenTelemetry); absent (the default), nothing is traced. */
+  tracing?: TracingOptions;
 }

@@ -16,10 +16,12 @@ import {
 import { Command, Option } from "commander";
 import { EXIT } from "../exit-codes.js";
 import { listenFailure } from "../listen-failure.js";
+import { startOtel } from "../otel.js";
 import { removePidFile, writePidFile } from "../pid-file.js";
 import { checkExposure, loadAuth } from "../serve-auth.js";
 import { applyConfigFile, type ServeSettings, serveOptions } from "../serve-settings.js";
 import { openStore } from "../store-choice.js";
+import { packageVersion } from "../version.js";
 
 /** Hard limit for a graceful stop; past it the process exits anyway. */
 const SHUTDOWN_LIMIT_MS = 10_000;
@@ -58,6 +60,7 @@ async function serve(settings: ServeSettings): Promise<void> {
   // Checked before anything opens, so a refused start leaves no data directory or lock behind.
   checkExposure(settings, auth);
   const logger = createLogger(settings.logLevel as LogLevel);
+  const otel = settings.otel ? await startOtel(packageVersion()) : undefined;
   const store = openStore(settings.store, settings.dataDir, settings.durability, settings.segmentSize);
   const server = await refusingBadDataDir(() =>
     startServer({
@@ -91,6 +94,8 @@ async function serve(settings: ServeSettings): Promise<void> {
       bodyIdleTimeoutMs: settings.bodyIdleTimeout,
       slowReaderTimeoutMs: settings.slowReaderTimeout,
       maxHeaderBytes: settings.maxHeaderSize,
+      ui: settings.ui,
+      ...(otel ? { tracing: otel.tracing } : {}),
       retentionMs: settings.retentionMs,
       retentionBytes: settings.retentionBytes,
       webhookAllow: settings.webhookAllow,
@@ -117,7 +122,9 @@ async function serve(settings: ServeSettings): Promise<void> {
   const streams = `${server.url}${settings.basePath}/`;
   process.stderr.write(
     `rivulet listening on ${streams}\nstore: ${store.description} (durability: ${store.durability})\n` +
-      `auth: ${auth ? "bearer tokens required" : "off"}\n`,
+      `auth: ${auth ? "bearer tokens required" : "off"}\n` +
+      (settings.ui ? `dashboard: ${server.url}/ui${auth ? " (asks for a token)" : ""}\n` : "") +
+      (otel ? "tracing: spans exported over OTLP/HTTP (OTEL_* variables)\n" : ""),
   );
   if (!auth && settings.insecure) {
     process.stderr.write(
@@ -135,7 +142,8 @@ async function serve(settings: ServeSettings): Promise<void> {
       logger.error({}, "graceful shutdown took too long; exiting");
       process.exit(1);
     }, SHUTDOWN_LIMIT_MS).unref();
-    const closed = server.close({ graceMs: SHUTDOWN_LIMIT_MS - 2_000 });
+    // Spans still queued are exported once requests have drained.
+    const closed = server.close({ graceMs: SHUTDOWN_LIMIT_MS - 3_000 }).then(() => otel?.shutdown());
     const pidFileRemoved = settings.pidFile === undefined ? undefined : removePidFile(settings.pidFile);
     Promise.all([closed, pidFileRemoved]).then(
       () => {

@@ -24,6 +24,11 @@ export interface AppendResult {
   readonly producer: ProducerState | undefined;
   /** For a write that appended messages: the seq of its first message and its append time. */
   readonly appended: { readonly seq: number; readonly ts: number } | undefined;
+  /**
+   * How long a single append waited for the store to make it durable, in ms (0 when nothing
+   * was written); the request span and log report it. Transactions leave it out.
+   */
+  readonly commitWaitMs?: number;
 }
 
 export interface Framed {

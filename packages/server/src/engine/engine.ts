@@ -288,11 +288,13 @@ export class Engine {
           closed: stream.decidedClosed,
           producer: decision.producer,
           appended: undefined,
+          commitWaitMs: 0,
         };
       }
       const framed = frame(stream.contentType, request.body, "append");
       const seq = stream.decidedNextSeq;
       const record = recordFor(stream, decision, framed, this.now());
+      const handedOver = performance.now();
       const written = this.writer.write(stream, record);
       this.producerWaits.progressed(stream);
       try {
@@ -311,6 +313,7 @@ export class Engine {
         closed: stream.closed,
         producer: decision.producer?.state,
         appended: record.messages > 0 ? { seq, ts: record.ts } : undefined,
+        commitWaitMs: performance.now() - handedOver,
       };
     }
   }

@@ -2,7 +2,9 @@
 import type { Feature } from "../feature.js";
 import { adminList } from "./admin-list/index.js";
 import { capabilities } from "./capabilities/index.js";
+import { dashboard } from "./dashboard/index.js";
 import { groups } from "./groups/index.js";
+import { liveMetrics } from "./live-metrics/index.js";
 import { retention } from "./retention/index.js";
 import { subscriptions } from "./subscriptions/index.js";
 import { topics } from "./topics/index.js";
@@ -10,6 +12,8 @@ import { transactions } from "./transactions/index.js";
 
 export const builtInFeatures: readonly Feature[] = [
   adminList,
+  liveMetrics,
+  dashboard,
   capabilities,
   retention,
   subscriptions,

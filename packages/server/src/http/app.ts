@@ -13,6 +13,7 @@ import { builtInFeatures } from "../features/index.js";
 import { type Logger, silentLogger } from "../ops/logger.js";
 import { ServerMetrics } from "../ops/metrics.js";
 import { storeObserver } from "../ops/store-events.js";
+import { RequestTracing, routeLabel, streamOf, utf8Length } from "../ops/tracing.js";
 import { DEFAULTS, type ResolvedOptions } from "../options.js";
 import type { ServerOptions } from "../server-options.js";
 import { MemoryStore } from "../store/memory-store.js";
@@ -42,12 +43,14 @@ export class ProtocolApp {
   private readonly guards: Guards;
   private readonly router: Router;
   private readonly lifecycle: Lifecycle;
+  /** Present only when the server was given a tracer: no tracing, no cost. */
+  private readonly tracing: RequestTracing | undefined;
   /** What features offer each other (FeatureHost.provide), by key name. */
   private readonly services = new Map<string, { readonly value: unknown; readonly builtIn: boolean }>();
   /** The protocol extensions this server supports (GET {base}/__ds/capabilities). */
   readonly capabilities = new Capabilities();
 
-  constructor({ features = [], ...options }: ServerOptions = {}) {
+  constructor({ features = [], tracing, ...options }: ServerOptions = {}) {
     const store: Store = options.store ?? new MemoryStore();
     const logger = options.logger ?? silentLogger;
     this.options = {
@@ -67,6 +70,7 @@ export class ProtocolApp {
     };
     this.options.basePath = this.options.basePath.replace(/\/+$/, "");
     this.logger = logger;
+    this.tracing = tracing ? new RequestTracing(tracing) : undefined;
     this.engine = new Engine({
       store,
       now: this.options.clock,
@@ -123,36 +127,38 @@ export class ProtocolApp {
   async handle(request: HttpRequest): Promise<HttpReply> {
     const started = performance.now();
     this.lifecycle.begin();
-    let operation = "not-found";
-    let admission: Admission | undefined;
+    this.tracing?.start(request);
+    const done: Done = { operation: "not-found", started, route: undefined, admission: undefined, error: undefined };
     let result: HttpReply;
     try {
       if (request.method === "OPTIONS") {
-        operation = "preflight";
+        done.operation = "preflight";
         this.guards.admitPreflight(request);
         result = this.cors.preflight(request);
       } else {
         const match = this.router.match(request);
         const route = match.kind === "route" ? match.route : undefined;
-        if (route) operation = route.operation;
-        else if (match.kind === "method" && !match.reserved) operation = "bad-method";
+        done.route = route;
+        if (route) done.operation = route.operation;
+        else if (match.kind === "method" && !match.reserved) done.operation = "bad-method";
         const params = match.kind === "route" ? match.params : {};
         const admitted = this.guards.admit(route, request, params);
-        admission = admitted instanceof Promise ? await admitted : admitted;
+        done.admission = admitted instanceof Promise ? await admitted : admitted;
         if (!route) throw unrouted(request, match.kind === "method" && !match.reserved ? match.allowed : undefined);
         result = await route.handle(request, this.context, params);
       }
     } catch (error) {
-      result = this.failure(error, request, operation);
+      done.error = error;
+      result = this.failure(error, request, done.operation);
     }
-    if (operation !== "preflight") this.cors.decorate(request, result);
+    if (done.operation !== "preflight") this.cors.decorate(request, result);
     addSecurityHeaders(result);
     result.headers["x-request-id"] = request.id;
     if (result.stream) {
-      result.stream = this.trackSession(result.stream, request, started, admission);
+      result.stream = this.trackSession(result.stream, request, done);
     } else {
-      admission?.release?.();
-      this.finish(operation, request, result.status, started, admission?.principal);
+      done.admission?.release?.();
+      this.finish(request, done, result.status, result);
     }
     return result;
   }
@@ -175,6 +181,7 @@ export class ProtocolApp {
       options: this.options,
       logger: this.logger,
       metrics: this.metrics,
+      tracing: this.tracing,
       route: (route: RouteSpec) => this.router.add(route),
       onOpen: (hook) => this.lifecycle.onOpen(hook),
       onClose: (hook) => this.lifecycle.onClose(hook),
@@ -196,22 +203,19 @@ export class ProtocolApp {
    * Keeps an SSE session counted (live gauge, live slot, shutdown wait) until its sink ends,
    * and holds its reader to the slow-reader rules.
    */
-  private trackSession(
-    start: (sink: ReplySink) => void,
-    request: HttpRequest,
-    started: number,
-    admission: Admission | undefined,
-  ) {
+  private trackSession(start: (sink: ReplySink) => void, request: HttpRequest, done: Done) {
     this.metrics?.liveOpened("sse");
     this.logger.info({ reqId: request.id, op: "sse", path: request.path }, "sse session started");
+    const counting = this.tracing !== undefined;
+    let written = 0;
     return (sink: ReplySink) => {
       let ended = false;
       const end = () => {
         if (ended) return;
         ended = true;
-        admission?.release?.();
+        done.admission?.release?.();
         this.metrics?.liveClosed("sse");
-        this.finish("sse", request, 200, started, admission?.principal);
+        this.finish(request, { ...done, operation: "sse" }, 200, counting ? { bytes: written } : undefined);
       };
       sink.onClose(end);
       const guarded = guardSlowReader(sink, {
@@ -221,7 +225,10 @@ export class ProtocolApp {
         onCut: () => this.slowReaderCut("sse", request),
       });
       start({
-        write: (chunk) => guarded.write(chunk),
+        write: (chunk) => {
+          if (counting) written += utf8Length(chunk);
+          return guarded.write(chunk);
+        },
         end: () => {
           guarded.end();
           end();
@@ -242,14 +249,12 @@ export class ProtocolApp {
     };
   }
 
-  private finish(
-    operation: string,
-    request: HttpRequest,
-    status: number,
-    started: number,
-    principal: string | undefined,
-  ): void {
-    const seconds = (performance.now() - started) / 1000;
+  /** Counts, logs and traces a finished request; `sent` is its reply, or the bytes of an SSE session. */
+  private finish(request: HttpRequest, done: Done, status: number, sent: Sent): void {
+    const seconds = (performance.now() - done.started) / 1000;
+    const { operation } = done;
+    const principal = done.admission?.principal;
+    const commitWaitMs = sent && "status" in sent ? sent.commitWaitMs : undefined;
     this.metrics?.observeRequest(operation, status, seconds);
     if (operation === "append" && status < 300) this.metrics?.observeAppend(request.bodyBytes);
     // The principal is a configured id or a JWT's issuer and subject, never the credential.
@@ -261,11 +266,31 @@ export class ProtocolApp {
         path: safePath(request),
         status,
         ms: seconds * 1000,
+        ...(commitWaitMs === undefined ? {} : { commitMs: commitWaitMs }),
         ...(principal === undefined ? {} : { principal }),
       },
       "request",
     );
+    if (this.tracing) this.trace(this.tracing, request, done, status, sent);
     this.lifecycle.end();
+  }
+
+  private trace(tracing: RequestTracing, request: HttpRequest, done: Done, status: number, sent: Sent): void {
+    const reply = sent && "status" in sent ? sent : undefined;
+    tracing.end(request, {
+      operation: done.operation,
+      route: done.route && routeLabel(done.route, this.options.basePath),
+      stream: done.route && streamOf(done.route, request),
+      status,
+      requestBytes: request.bodyBytes,
+      responseBytes: reply
+        ? reply.body?.reduce((n, part) => n + part.length, 0)
+        : sent && "bytes" in sent
+          ? sent.bytes
+          : undefined,
+      commitWaitMs: reply?.commitWaitMs,
+      errorCode: done.error === undefined ? undefined : errorCode(done.error),
+    });
   }
 
   private failure(error: unknown, request: HttpRequest, operation: string): HttpReply {
@@ -299,6 +324,22 @@ function safePath(request: HttpRequest): string {
   } catch {
     return "(invalid path)";
   }
+}
+
+/** What is known of a request by the time it ends: for its log line, metrics and span. */
+interface Done {
+  operation: string;
+  readonly started: number;
+  route: RouteSpec | undefined;
+  admission: Admission | undefined;
+  error: unknown;
+}
+
+/** A finished request's reply, or the bytes an SSE session sent (counted only when traced). */
+type Sent = HttpReply | { readonly bytes: number } | undefined;
+
+function errorCode(error: unknown): string {
+  return error instanceof ProtocolError ? error.code : "INTERNAL";
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -50,6 +50,8 @@ export interface HttpReply {
   body?: Uint8Array[];
   /** Streaming body, started once the headers are sent. */
   stream?: (sink: ReplySink) => void;
+  /** How long the request waited for its write to be made durable (ms), for logs and spans. */
+  commitWaitMs?: number | undefined;
 }
 
 export function reply(status: number, headers: Record<string, string> = {}, body?: Uint8Array[]): HttpReply {

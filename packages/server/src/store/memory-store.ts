@@ -10,8 +10,8 @@ import { StoreConflictError, StoreMissingError, StoreTrimmedError } from "./erro
 import { ForkRefs } from "./fork-refs.js";
 import { MemoryIndex } from "./memory-index.js";
 import { MemoryUnits } from "./memory-units.js";
+import { PathIndex } from "./path-index.js";
 import { applyRecord, type RecordTarget, snapshot } from "./record-state.js";
-import { SortedPaths } from "./sorted-paths.js";
 import type {
   AppendRecord,
   AtomicPart,
@@ -86,7 +86,7 @@ export class MemoryStore implements Store {
   private readonly streams = new Map<string, MemoryStream>();
   private readonly forks = new ForkRefs();
   private readonly unitBytes: number;
-  private readonly sorted = new SortedPaths(() => this.streams.keys());
+  private readonly paths = new PathIndex((path) => this.streams.has(path));
 
   constructor(options: MemoryStoreOptions = {}) {
     this.unitBytes = options.unitBytes ?? 1 << 20;
@@ -99,7 +99,7 @@ export class MemoryStore implements Store {
   }
 
   async list({ prefix, after, limit }: ListQuery): Promise<StoredStream[]> {
-    return this.sorted.page(prefix, after, limit).map((path) => this.streams.get(path)!.stored(this.forks.of(path)));
+    return this.paths.page(prefix, after, limit).map((path) => this.streams.get(path)!.stored(this.forks.of(path)));
   }
 
   async forksOf(path: string): Promise<StoredStream[]> {
@@ -129,7 +129,7 @@ export class MemoryStore implements Store {
       stream.apply(first);
     }
     this.streams.set(meta.path, stream);
-    this.sorted.changed();
+    this.paths.add(meta.path);
     this.forks.added(meta);
   }
 
@@ -210,7 +210,7 @@ export class MemoryStore implements Store {
     const stream = this.streams.get(path);
     if (!stream) return;
     this.streams.delete(path);
-    this.sorted.changed();
+    this.paths.removed();
     this.forks.removed(stream.meta);
   }
 

@@ -75,6 +75,25 @@ describe("Router", () => {
     expect(router.match(request("PUT", "/v1/stream/__ds/subscriptions")).kind).toBe("none");
   });
 
+  test("absolute patterns bind params, come before stream paths, and leave exact routes first", () => {
+    const router = table();
+    router.add(route("GET", "/ui/*file", "ui-file"));
+    router.add(route("GET", "/ui", "ui-index"));
+    router.add(route("GET", "/v1/stream/*rest", "shadow"));
+    expect(operationOf(router, request("GET", "/ui"))).toBe("ui-index");
+    const file = router.match(request("GET", "/ui/streams/a/b"));
+    expect(file.kind === "route" && [file.route.operation, file.params]).toEqual(["ui-file", { file: "streams/a/b" }]);
+    expect(operationOf(router, request("HEAD", "/ui/assets/x.js"))).toBe("ui-file");
+    expect(router.match(request("POST", "/ui/x"))).toEqual({
+      kind: "method",
+      allowed: ["GET", "HEAD"],
+      reserved: false,
+    });
+    expect(operationOf(router, request("GET", "/uix/a"))).toBe("none");
+    expect(operationOf(router, request("GET", "/ui/"))).toBe("none");
+    expect(operationOf(router, request("GET", "/v1/stream/a"))).toBe("shadow");
+  });
+
   test("base-relative routes outside __ds are refused at registration", () => {
     expect(() => new Router("/v1/stream").add(route("GET", "admin/x", "x"))).toThrow(/__ds/);
   });

@@ -1,10 +1,27 @@
-/** The admin listing of streams, `GET {base}/__ds/streams` (see list.ts). */
+/**
+ * The admin listing of streams, `GET {base}/__ds/streams` (list.ts): pages, a bounded search
+ * (search.ts), and each stream's recent activity, kept from the engine's events (activity.ts).
+ */
 import type { Feature } from "../../feature.js";
-import { handleList } from "./list.js";
+import { ActivityTable } from "./activity.js";
+import { listHandler } from "./list.js";
+
+/** A search request scans at most this many streams: bounded work at any number of streams. */
+export const SEARCH_SCAN_LIMIT = 10_000;
 
 export const adminList: Feature = {
   name: "admin-list",
   setup(host) {
-    host.route({ method: "GET", path: "__ds/streams", operation: "list", access: "admin", handle: handleList });
+    const activity = new ActivityTable(host.engine.now);
+    host.engine.events.on("created", (event) => activity.created(event.path));
+    host.engine.events.on("appended", (event) => activity.appended(event.path, event.messages));
+    host.engine.events.on("deleted", (event) => activity.deleted(event.path));
+    host.route({
+      method: "GET",
+      path: "__ds/streams",
+      operation: "list",
+      access: "admin",
+      handle: listHandler(activity, SEARCH_SCAN_LIMIT),
+    });
   },
 };

@@ -31,6 +31,7 @@ export const groups: Feature = {
       settings,
       logger: host.logger,
       observer,
+      tracing: host.tracing,
     });
     host.capability("groups", 1);
     const groupPath = (group: string) => `${options.basePath}/__ds/groups/${group}`;

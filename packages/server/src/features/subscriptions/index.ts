@@ -36,6 +36,7 @@ export const subscriptions: Feature = {
       policy: { allow, resolve: systemResolver },
       logger: host.logger,
       observer: metrics,
+      tracing: host.tracing,
     });
     const rules: ConfigRules = {
       basePath: options.basePath,

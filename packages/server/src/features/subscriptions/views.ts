@@ -1,8 +1,10 @@
 /**
  * The JSON shapes subscriptions are shown in (PROTOCOL §6.3, §7.1, §7.2): the subscription
- * itself, a listing summary, and the stream entries of wakes and claims.
+ * itself, a listing summary, the stream entries of wakes and claims, and the operators' view
+ * of its deliveries.
  */
 import { formatOffset } from "@rivulet/protocol";
+import type { DeliveryAttempt } from "./runtime/delivery-log.js";
 import type { PendingStream } from "./runtime/subscription-set.js";
 import { type Link, linkType, type Subscription } from "./state/model.js";
 
@@ -79,4 +81,38 @@ export function summaryView(sub: Subscription, pendingStreams: number) {
 
 function linkView(path: string, link: Link) {
   return { path, link_type: linkType(link), acked_offset: formatOffset(link.acked) };
+}
+
+/**
+ * What an operator asks of a subscription's deliveries: the wake in flight, the retry
+ * schedule, how many streams have pending work, and the recent attempts (newest first).
+ */
+export function deliveriesView(sub: Subscription, pendingStreams: number, attempts: readonly DeliveryAttempt[]) {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    subscription_id: sub.id,
+    type: sub.config.type,
+    status: status(sub),
+    generation: sub.generation,
+    pending_streams: pendingStreams,
+    wake: sub.wake && {
+      wake_id: sub.wake.id,
+      generation: sub.wake.generation,
+      issued_at: iso(sub.wake.issuedAt),
+      lease_until: sub.wake.leaseUntil === null ? null : iso(sub.wake.leaseUntil),
+      holder: sub.wake.holder,
+    },
+    retry: sub.retry && { attempt: sub.retry.attempt, next_attempt_at: iso(sub.retry.nextAt) },
+    deliveries: attempts.map((attempt) => ({
+      at: iso(attempt.at),
+      wake_id: attempt.wakeId,
+      generation: attempt.generation,
+      kind: attempt.kind,
+      outcome: attempt.outcome,
+      status: attempt.status ?? null,
+      detail: attempt.detail ?? null,
+      ms: attempt.ms ?? null,
+      retry: attempt.retry ? { attempt: attempt.retry.attempt, next_attempt_at: iso(attempt.retry.nextAt) } : null,
+    })),
+  };
 }

@@ -23,6 +23,7 @@ export const transactions: Feature = {
         settings: resolveTransactionSettings(options.transactions, options.maxBodyBytes),
         participants,
         observer: host.metrics ? new TransactionMetrics(host.metrics.registry) : noObserver,
+        tracing: host.tracing,
       }),
     );
     host.capability("transactions", 1);

@@ -3,12 +3,15 @@
  * participants prepare their parts (in field order), append everything in one atomic engine
  * call, then settle the participants and answer. Nothing is written unless all of it is.
  */
+import type { Span } from "@opentelemetry/api";
 import { ProtocolError } from "@rivulet/protocol";
 import type { AppendResult } from "../../engine/append-record.js";
 import { type TransactionItem, TransactionRefusedError } from "../../engine/transaction.js";
 import type { Context } from "../../http/context.js";
 import type { HttpReply, HttpRequest } from "../../http/exchange.js";
 import type { Demand, RouteSpec } from "../../http/routing/route.js";
+import { endFeatureSpan, startFeatureSpan } from "../../ops/feature-spans.js";
+import type { FeatureTracing } from "../../ops/tracing.js";
 import { itemResult, type PartRange, refusedItems, refusedPart } from "./answer.js";
 import type { Outcome, TransactionObserver } from "./metrics.js";
 import { type ParsedTransaction, parseTransaction } from "./parse.js";
@@ -22,6 +25,8 @@ export interface TransactionService {
   readonly settings: ResolvedTransactionSettings;
   readonly participants: ParticipantRegistry;
   readonly observer: TransactionObserver;
+  /** The server's tracer, when it traces: a span per transaction's commit, child of its request's. */
+  readonly tracing?: FeatureTracing | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -73,11 +78,23 @@ async function handleTransaction(
 ): Promise<HttpReply> {
   const started = performance.now();
   let outcome: Outcome = "failed";
+  let span: Span | undefined;
+  let failure: unknown;
   try {
-    const reply = await commit(await parse(request), context, service);
+    const transaction = await parse(request);
+    span = startFeatureSpan(service.tracing, {
+      name: "transaction.commit",
+      request,
+      attributes: {
+        "rivulet.transaction.items": transaction.items.length,
+        "rivulet.transaction.parts": transaction.parts.map(([field]) => field),
+      },
+    });
+    const reply = await commit(transaction, context, service);
     outcome = "committed";
     return reply;
   } catch (error) {
+    failure = error;
     if (error instanceof ProtocolError && error.status < 500) {
       outcome = "refused";
       service.observer.refusedCodes(refusedCodes(error));
@@ -85,6 +102,8 @@ async function handleTransaction(
     throw error;
   } finally {
     service.observer.finished(outcome, (performance.now() - started) / 1000);
+    span?.setAttribute("rivulet.transaction.outcome", outcome);
+    endFeatureSpan(span, failure);
   }
 }
 

@@ -35,5 +35,5 @@ export async function handleAppend(request: HttpRequest, context: Context): Prom
     expected,
   });
   // §5.2.1: new data from a producer is 200; duplicates and plain appends are 204.
-  return reply(result.written && producer ? 200 : 204, appendHeaders(result));
+  return { ...reply(result.written && producer ? 200 : 204, appendHeaders(result)), commitWaitMs: result.commitWaitMs };
 }

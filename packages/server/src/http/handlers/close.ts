@@ -19,5 +19,5 @@ export async function handleClose(
     producer,
     expected,
   });
-  return reply(204, appendHeaders({ ...result, closed: true }));
+  return { ...reply(204, appendHeaders({ ...result, closed: true })), commitWaitMs: result.commitWaitMs };
 }

@@ -38,7 +38,8 @@ export type Access =
 export interface RouteSpec {
   readonly method: Method;
   /**
-   * `/healthz` is absolute; anything else is relative to the base path: `__ds/streams`,
+   * `/healthz` is absolute (`/ui/*file` too: a pattern, matched before stream paths); anything
+   * else is relative to the base path: `__ds/streams`,
    * `__ds/subscriptions/:id/streams/*path`. `**` alone is every application stream path
    * (never one whose first segment is the reserved `__ds`, PROTOCOL §6).
    */

@@ -1,7 +1,8 @@
 /**
  * The route table: compiled patterns, matched by method and path. Pure (no I/O). Absolute
- * routes are looked up by exact path; base-relative routes split into the reserved `__ds`
- * namespace (PROTOCOL §6: routed before stream operations) and application streams.
+ * routes are looked up by exact path, or matched as patterns (`/ui/*rest`) when they have
+ * params; base-relative routes split into the reserved `__ds` namespace (PROTOCOL §6: routed
+ * before stream operations) and application streams.
  */
 import type { HttpRequest } from "../exchange.js";
 import type { Method, RouteParams, RouteSpec } from "./route.js";
@@ -28,14 +29,17 @@ const NO_PARAMS: RouteParams = Object.freeze({});
 
 export class Router {
   private readonly absolute = new Map<string, RouteSpec[]>();
+  private readonly absolutePatterns: Compiled[] = [];
   private readonly reserved: Compiled[] = [];
   private readonly streams: RouteSpec[] = [];
 
   constructor(private readonly basePath: string) {}
 
   add(route: RouteSpec): void {
-    if (route.path.startsWith("/")) push(this.absolute, route.path, route);
-    else if (route.path === "**") this.streams.push(route);
+    if (route.path.startsWith("/")) {
+      if (/\/[:*]/.test(route.path)) this.absolutePatterns.push({ route, segments: compile(route.path.slice(1)) });
+      else push(this.absolute, route.path, route);
+    } else if (route.path === "**") this.streams.push(route);
     else if (route.path.split("/", 1)[0] === RESERVED_SEGMENT) {
       this.reserved.push({ route, segments: compile(route.path) });
     } else {
@@ -47,6 +51,10 @@ export class Router {
     const path = request.path;
     const absolute = this.absolute.get(path);
     if (absolute) return pick(request, absolute, NO_PARAMS, false);
+    if (this.absolutePatterns.length > 0) {
+      const found = matchAll(this.absolutePatterns, path.slice(1).split("/"));
+      if (found) return pick(request, found.routes, found.params, false);
+    }
     const base = this.basePath;
     if (!(path.length > base.length + 1 && path.startsWith(base) && path.charCodeAt(base.length) === 47)) return NONE;
     const relative = path.slice(base.length + 1);
@@ -54,17 +62,25 @@ export class Router {
     if ((first === -1 ? relative : relative.slice(0, first)) !== RESERVED_SEGMENT) {
       return this.streams.length > 0 ? pick(request, this.streams, NO_PARAMS, false) : NONE;
     }
-    const segments = relative.split("/");
-    const candidates: RouteSpec[] = [];
-    let params: RouteParams = NO_PARAMS;
-    for (const compiled of this.reserved) {
-      const found = matchSegments(compiled.segments, segments);
-      if (!found) continue;
-      if (candidates.length === 0) params = found;
-      candidates.push(compiled.route);
-    }
-    return candidates.length > 0 ? pick(request, candidates, params, true) : NONE;
+    const found = matchAll(this.reserved, relative.split("/"));
+    return found ? pick(request, found.routes, found.params, true) : NONE;
   }
+}
+
+/** Every route whose pattern matches, with the params of the first of them. */
+function matchAll(
+  patterns: readonly Compiled[],
+  segments: readonly string[],
+): { routes: RouteSpec[]; params: RouteParams } | undefined {
+  const routes: RouteSpec[] = [];
+  let params: RouteParams = NO_PARAMS;
+  for (const compiled of patterns) {
+    const found = matchSegments(compiled.segments, segments);
+    if (!found) continue;
+    if (routes.length === 0) params = found;
+    routes.push(compiled.route);
+  }
+  return routes.length > 0 ? { routes, params } : undefined;
 }
 
 function pick(request: HttpRequest, routes: readonly RouteSpec[], params: RouteParams, reserved: boolean): RouteMatch {

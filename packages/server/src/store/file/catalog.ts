@@ -5,8 +5,8 @@
 import { isJsonContentType, type ProducerClaim, type ProducerState } from "@rivulet/protocol";
 import { indexEntriesOf } from "../append-index.js";
 import { ForkRefs } from "../fork-refs.js";
+import { PathIndex } from "../path-index.js";
 import { applyRecord, type RecordTarget, snapshot } from "../record-state.js";
-import { SortedPaths } from "../sorted-paths.js";
 import type { AppendRecord, StoredStream, StreamMeta } from "../types.js";
 import { type CompletedBlock, extendBlocks } from "./block-crc.js";
 import { metaFromJson, metaToJson, type WalRecord } from "./codec.js";
@@ -295,7 +295,8 @@ export class Catalog {
   /** The layout new streams get. */
   readonly layout: SegmentLayout;
   private replayIndex: Map<number, Entry> | undefined;
-  private readonly sorted = new SortedPaths(() => this.byPath.keys());
+  /** Paths in order for listings. */
+  private readonly index = new PathIndex((path) => this.byPath.has(path));
 
   constructor(segmentBytes = DEFAULT_SEGMENT_BYTES) {
     this.layout = layoutOf(segmentBytes);
@@ -313,14 +314,14 @@ export class Catalog {
     this.forks.added(entry.meta);
     this.replayIndex?.set(entry.id, entry);
     if (entry.id >= this.nextId) this.nextId = entry.id + 1;
-    this.sorted.changed();
+    if (!replaced) this.index.add(entry.meta.path);
   }
 
   delete(entry: Entry): void {
     if (this.byPath.get(entry.meta.path) === entry) {
       this.byPath.delete(entry.meta.path);
       this.forks.removed(entry.meta);
-      this.sorted.changed();
+      this.index.removed();
     }
     this.replayIndex?.delete(entry.id);
   }
@@ -332,7 +333,7 @@ export class Catalog {
 
   /** Paths starting with `prefix`, after `after`, in order, at most `limit`. */
   page(prefix: string, after: string | undefined, limit: number): Entry[] {
-    return this.sorted.page(prefix, after, limit).map((path) => this.byPath.get(path)!);
+    return this.index.page(prefix, after, limit).map((path) => this.byPath.get(path)!);
   }
 
   /** Whether `entry` is still the stream at its path (not removed or replaced). */

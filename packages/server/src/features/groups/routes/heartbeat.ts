@@ -19,7 +19,7 @@ export function heartbeatRoutes(service: GroupService, groupPath: (group: string
     const group = groupId(params.group);
     const wait = waitMs(request.query.get("wait_ms"), service.settings);
     const body = parseHeartbeat(await readObject(request, service.settings.maxBodyBytes), service.settings);
-    let result = await service.decide(group, (c, now) => c.heartbeat(group, body, now));
+    let result = await service.decide(group, (c, now) => c.heartbeat(group, body, now), request);
     const until = service.now() + wait;
     let closed = false;
     request.onClose(() => {
@@ -29,7 +29,7 @@ export function heartbeatRoutes(service: GroupService, groupPath: (group: string
     while (nothingNew(body, result) && !closed && !service.draining && service.now() < until) {
       await waitForChange(service, group, until - service.now(), request);
       const again: HeartbeatRequest = { ...body, memberId: result.memberId, topics: undefined, owned: undefined };
-      result = await service.decide(group, (c, now) => c.heartbeat(group, again, now));
+      result = await service.decide(group, (c, now) => c.heartbeat(group, again, now), request);
     }
     const view = heartbeatView(result, service.coordinator.get(group), service.sources.directory, service.settings);
     return json(200, view);

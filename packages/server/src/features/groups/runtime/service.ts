@@ -8,7 +8,10 @@ import { randomBytes } from "node:crypto";
 import { ProtocolError } from "@rivulet/protocol";
 import type { Engine } from "../../../engine/engine.js";
 import type { Readiness } from "../../../http/context.js";
+import type { HttpRequest } from "../../../http/exchange.js";
+import { endFeatureSpan, startFeatureSpan } from "../../../ops/feature-spans.js";
 import type { Logger } from "../../../ops/logger.js";
+import type { FeatureTracing } from "../../../ops/tracing.js";
 import { StateLog } from "../../state-log/index.js";
 import type { Decision } from "../coordinator/changes.js";
 import { GroupCoordinator } from "../coordinator/coordinator.js";
@@ -30,8 +33,13 @@ export interface GroupServiceOptions {
   readonly settings: ResolvedGroupSettings;
   readonly logger: Logger;
   readonly observer: GroupObserver;
+  /** The server's tracer, when it traces: a span per rebalance, child of the request that caused it. */
+  readonly tracing?: FeatureTracing | undefined;
   readonly now?: () => number;
 }
+
+/** What made the group change: a request (a heartbeat, say), or the server itself. */
+type Cause = { readonly request: HttpRequest } | "session-expiry" | "topic-change";
 
 export interface GroupSources {
   readonly directory: TopicDirectory;
@@ -140,12 +148,16 @@ export class GroupService {
    * none, once every earlier record is, so no answer ever reflects state a crash could take
    * back. While a transaction's commit is prepared in the group, the decision waits for it.
    */
-  async decide<T>(group: string, decision: (coordinator: GroupCoordinator, now: number) => Decision<T>): Promise<T> {
+  async decide<T>(
+    group: string,
+    decision: (coordinator: GroupCoordinator, now: number) => Decision<T>,
+    request?: HttpRequest,
+  ): Promise<T> {
     this.ensureOpen();
     for (let held = this.locks.held(group); held; held = this.locks.held(group)) await held;
     this.ensureOpen();
     const made = decision(this.coordinator, this.now());
-    await this.persist(made.records);
+    await this.persist(made.records, request && { request });
     return made.result;
   }
 
@@ -191,13 +203,16 @@ export class GroupService {
     return this.waiters.wait(group, ms, onCancel);
   }
 
-  private async persist(records: readonly GroupRecord[]): Promise<void> {
+  private async persist(records: readonly GroupRecord[], cause?: Cause): Promise<void> {
     if (records.length === 0) return this.lastWrite;
+    const spans = this.rebalanceSpans(records, cause);
     const written = Promise.all(records.map((record) => this.log.append(record))).then(() => {});
     this.lastWrite = written.catch(() => {});
     try {
       await written;
+      for (const span of spans) endFeatureSpan(span);
     } catch (error) {
+      for (const span of spans) endFeatureSpan(span, error);
       this.degrade(error);
       throw this.unavailable(error);
     }
@@ -213,6 +228,33 @@ export class GroupService {
       "Group state could not be saved; try again shortly",
       { "retry-after": String(Math.ceil(this.settings.recoverAfterMs / 1000)) },
       { cause },
+    );
+  }
+
+  /**
+   * A span for each rebalance (a target record: a new group epoch and assignment), from its
+   * decision until it is durable, when members can hear of it.
+   */
+  private rebalanceSpans(records: readonly GroupRecord[], cause: Cause | undefined) {
+    const { tracing } = this.options;
+    if (!tracing) return [];
+    const request = typeof cause === "object" ? cause.request : undefined;
+    return records.flatMap((record) =>
+      record.t === "target"
+        ? [
+            startFeatureSpan(tracing, {
+              name: "group.rebalance",
+              request,
+              attributes: {
+                "rivulet.group": record.g,
+                "rivulet.group.epoch": record.epoch,
+                "rivulet.group.members": record.members.length,
+                "rivulet.group.assignor": record.assignor,
+                "rivulet.group.cause": typeof cause === "string" ? cause : "request",
+              },
+            }),
+          ]
+        : [],
     );
   }
 
@@ -244,12 +286,12 @@ export class GroupService {
     if (this.state !== "open") return;
     // A group with a prepared commit is left for the next sweep: nothing changes under its lock.
     const busy = (group: string) => this.locks.held(group) !== undefined;
-    this.persist(this.coordinator.expire(this.now(), busy)).catch(() => {});
+    this.persist(this.coordinator.expire(this.now(), busy), "session-expiry").catch(() => {});
   }
 
   private onTopicChanged(topic: string): void {
     if (this.state !== "open") return;
-    this.persist(this.coordinator.topicChanged(topic, this.now())).catch(() => {});
+    this.persist(this.coordinator.topicChanged(topic, this.now()), "topic-change").catch(() => {});
   }
 
   private degrade(error: unknown): void {

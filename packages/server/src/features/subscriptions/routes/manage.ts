@@ -1,7 +1,8 @@
 /**
  * Subscription management (PROTOCOL §6.2–6.4) and the listing, under `{base}/__ds/`:
  * PUT/GET/DELETE `subscriptions/:id`, POST `subscriptions/:id/streams`, DELETE
- * `subscriptions/:id/streams/*path`, GET `subscriptions`. All need the `admin` scope.
+ * `subscriptions/:id/streams/*path`, GET `subscriptions`, and GET `subscriptions/:id/deliveries`
+ * (recent delivery attempts, for operators). All need the `admin` scope.
  */
 import { ProtocolError } from "@rivulet/protocol";
 import type { RouteSpec } from "../../../http/routing/route.js";
@@ -12,7 +13,7 @@ import type { SubscriptionService } from "../runtime/service.js";
 import { ipFamily } from "../ssrf/addresses.js";
 import { allowedAddresses, TargetRefusedError } from "../ssrf/target.js";
 import { rejected, type WebhookTarget } from "../ssrf/webhook-url.js";
-import { subscriptionView, summaryView } from "../views.js";
+import { deliveriesView, subscriptionView, summaryView } from "../views.js";
 import { json, noContent, objectBody, publicOrigin, readJson } from "./http.js";
 
 const MAX_PAGE = 1000;
@@ -51,6 +52,19 @@ export function manageRoutes(service: SubscriptionService, rules: ConfigRules): 
       async handle(request, context, params) {
         service.ensureOpen();
         return json(200, view(params.id!, publicOrigin(request, context.options)));
+      },
+    },
+    {
+      method: "GET",
+      path: "__ds/subscriptions/:id/deliveries",
+      operation: "subscription-deliveries",
+      access: "admin",
+      async handle(_request, _context, params) {
+        service.ensureOpen();
+        const sub = service.set.get(params.id!);
+        if (!sub) throw notFound(params.id!);
+        const pending = service.set.pendingOf(sub, Number.MAX_SAFE_INTEGER).length;
+        return json(200, deliveriesView(sub, pending, service.history.of(sub.id)));
       },
     },
     {

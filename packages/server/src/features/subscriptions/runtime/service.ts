@@ -12,6 +12,7 @@ import type { Engine } from "../../../engine/engine.js";
 import type { EventOf } from "../../../engine/events.js";
 import type { Readiness } from "../../../http/context.js";
 import type { Logger } from "../../../ops/logger.js";
+import type { FeatureTracing } from "../../../ops/tracing.js";
 import { StateLog } from "../../state-log/index.js";
 import { Dispatcher } from "../delivery/dispatcher.js";
 import { WebhookClient } from "../delivery/webhook-client.js";
@@ -24,6 +25,7 @@ import type { SubscriptionRecord } from "../state/records.js";
 import { toEntry } from "../state/reducer.js";
 import { WakeTokens } from "../tokens.js";
 import { type Core, relativePath } from "./core.js";
+import { DeliveryLog } from "./delivery-log.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { reconcile } from "./reconcile.js";
 import { SubscriptionSet } from "./subscription-set.js";
@@ -38,6 +40,8 @@ export interface ServiceOptions {
   readonly policy: TargetPolicy;
   readonly logger: Logger;
   readonly observer: DeliveryObserver;
+  /** The server's tracer, when it traces (delivery spans). */
+  readonly tracing?: FeatureTracing | undefined;
   readonly now?: () => number;
   readonly random?: () => number;
 }
@@ -56,6 +60,8 @@ export class SubscriptionService implements Core {
   readonly logger: Logger;
   readonly keys: KeyRing;
   readonly waker: Waker;
+  /** Recent delivery attempts per subscription (GET …/subscriptions/:id/deliveries). */
+  readonly history = new DeliveryLog();
   readonly locks = new KeyedLock();
   readonly backfills = new Set<Backfill>();
   readonly globLimits: GlobLimits;
@@ -105,6 +111,8 @@ export class SubscriptionService implements Core {
       client: this.client,
       dispatcher: new Dispatcher(settings.webhookConcurrency, settings.webhookConcurrencyPerOrigin),
       observer: options.observer,
+      history: this.history,
+      tracing: options.tracing,
     });
     engine.events.on("created", (event) => this.onCreated(event));
     engine.events.on("appended", (event) => this.onAppended(event));

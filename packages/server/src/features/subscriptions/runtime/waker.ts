@@ -4,7 +4,10 @@
  * the outcome into records (auto-ack on `done`, retry with backoff on failure), and runs each
  * subscription's one timer: lease expiry (§7.3) or the next retry (§7.1).
  */
+import { type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { isJsonContentType } from "@rivulet/protocol";
+import { endFeatureSpan, startFeatureSpan } from "../../../ops/feature-spans.js";
+import type { FeatureTracing } from "../../../ops/tracing.js";
 import { retryDelayMs } from "../backoff.js";
 import type { Dispatcher } from "../delivery/dispatcher.js";
 import type { DeliveryResult, WebhookClient } from "../delivery/webhook-client.js";
@@ -17,6 +20,7 @@ import type { SubscriptionRecord } from "../state/records.js";
 import type { WakeTokens } from "../tokens.js";
 import { wakeStreams } from "../views.js";
 import { type Core, fullPath } from "./core.js";
+import type { DeliveryLog } from "./delivery-log.js";
 
 export type DeliveryOutcome = "done" | "accepted" | "status" | "timeout" | "network" | "refused";
 
@@ -33,6 +37,10 @@ export interface WakerParts {
   readonly client: WebhookClient;
   readonly dispatcher: Dispatcher;
   readonly observer: DeliveryObserver;
+  /** Recent attempts per subscription, for operators. */
+  readonly history: DeliveryLog;
+  /** The server's tracer, when it traces: a span per delivery, parent of the receiver's work. */
+  readonly tracing?: FeatureTracing | undefined;
 }
 
 interface InFlight {
@@ -74,6 +82,7 @@ export class Waker {
 
   /** The subscription is gone: its timer and any delivery stop. */
   forget(id: string): void {
+    this.parts.history.forget(id);
     clearTimeout(this.timers.get(id)?.timer);
     this.timers.delete(id);
     this.inFlight.get(id)?.abort.abort();
@@ -148,23 +157,29 @@ export class Waker {
       }),
     );
     const url = new URL(sub.config.webhook!.url);
+    // A wake is the server's own work (the pending data of many appends), so its span is a root.
+    const span = this.deliverySpan(sub, wake, "subscription.deliver", SpanKind.CLIENT, {
+      "server.address": url.origin,
+    });
     const started = performance.now();
     const result = await this.parts.dispatcher.run(url.origin, () =>
       abort.signal.aborted
         ? Promise.resolve<DeliveryResult>({ kind: "failed", reason: "network", detail: "delivery cancelled" })
-        : this.parts.client.post(url, body, () => this.headers(body), abort.signal),
+        : this.parts.client.post(url, body, () => this.headers(body, span), abort.signal),
     );
     if (this.inFlight.get(sub.id)?.wakeId === wake.id) this.inFlight.delete(sub.id);
+    const outcome = result.kind === "failed" ? result.reason : result.kind;
+    endDeliverySpan(span, abort.signal.aborted ? "cancelled" : outcome, result.status, result.kind === "failed");
     if (abort.signal.aborted) return;
     const seconds = (performance.now() - started) / 1000;
-    const outcome = result.kind === "failed" ? result.reason : result.kind;
     this.parts.observer.webhook(outcome, seconds);
     this.onResult(sub.id, wake.id, result, snapshot, { target: url.origin, ms: Math.round(seconds * 1000) });
   }
 
-  private headers(body: Uint8Array): Record<string, string> {
+  private headers(body: Uint8Array, span: Span | undefined): Record<string, string> {
     const { kid, key } = this.parts.keys.signingKey;
     return {
+      ...(span && this.parts.tracing ? this.parts.tracing.headersFor(span) : {}),
       "content-type": "application/json",
       "user-agent": "rivulet-webhook",
       [SIGNATURE_HEADER]: signatureHeader(body, kid, key, this.core.now()),
@@ -187,10 +202,19 @@ export class Waker {
       return;
     }
     if (result.kind === "failed") {
-      this.fail(sub, wake, log, result);
+      this.fail(sub, wake, log, result, { kind: "webhook", ms: fields.ms });
       return;
     }
     this.core.logger.info({ ...log, outcome: result.kind, status: result.status }, "webhook delivery");
+    this.parts.history.add(id, {
+      at: this.core.now(),
+      wakeId,
+      generation: wake.generation,
+      kind: "webhook",
+      outcome: result.kind,
+      status: result.status,
+      ms: fields.ms,
+    });
     const records: SubscriptionRecord[] = sub.retry ? [{ t: "delivered", id, gen: wake.generation }] : [];
     // §7.1: `done` acks the tails the wake named and releases the lease; newer data wakes again.
     if (result.kind === "done") records.push(decideSnapshotAck(sub, wake, snapshot));
@@ -198,12 +222,29 @@ export class Waker {
     else this.poke(sub);
   }
 
-  private fail(sub: Subscription, wake: Wake, log: object, result: Extract<DeliveryResult, { kind: "failed" }>): void {
+  private fail(
+    sub: Subscription,
+    wake: Wake,
+    log: object,
+    result: Extract<DeliveryResult, { kind: "failed" }>,
+    how: { kind: "webhook"; ms: number } | { kind: "wake-events" },
+  ): void {
     const attempt = (sub.retry?.attempt ?? 0) + 1;
     const { retryBaseMs, retryMaxMs } = this.core.settings;
     const delay = retryDelayMs(attempt, retryBaseMs, retryMaxMs, this.core.random());
     const record = decideFailure(sub, wake.generation, this.core.now(), delay);
     this.parts.observer.retryScheduled();
+    this.parts.history.add(sub.id, {
+      at: this.core.now(),
+      wakeId: wake.id,
+      generation: wake.generation,
+      kind: how.kind,
+      outcome: how.kind === "webhook" ? result.reason : "failed",
+      ...(result.status === undefined ? {} : { status: result.status }),
+      detail: result.detail,
+      ...(how.kind === "webhook" ? { ms: how.ms } : {}),
+      retry: { attempt, nextAt: this.core.now() + delay },
+    });
     this.core.logger.warn(
       {
         ...log,
@@ -222,6 +263,9 @@ export class Waker {
   /** §7.2: wake events on the app's wake stream, one per stream with pending work. */
   private async writeWakeEvents(sub: Subscription, wake: Wake): Promise<void> {
     const path = fullPath(this.core, sub.config.wake_stream!);
+    const span = this.deliverySpan(sub, wake, "subscription.wake-events", SpanKind.INTERNAL, {
+      "rivulet.stream": path,
+    });
     const ts = this.core.now();
     const events = this.core.set
       .pendingOf(sub, this.core.settings.maxStreamsPerWake)
@@ -239,11 +283,20 @@ export class Waker {
         producer: undefined,
       });
       this.parts.observer.wakeEvents(true);
+      endDeliverySpan(span, "written", undefined, false);
+      this.parts.history.add(sub.id, {
+        at: this.core.now(),
+        wakeId: wake.id,
+        generation: wake.generation,
+        kind: "wake-events",
+        outcome: "written",
+      });
       if (sub.retry && this.core.set.get(sub.id) === sub) {
         this.commitThen(sub, [{ t: "delivered", id: sub.id, gen: wake.generation }], () => {});
       }
     } catch (error) {
       this.parts.observer.wakeEvents(false);
+      endDeliverySpan(span, "failed", undefined, true);
       const current = this.core.set.get(sub.id);
       // Claimed meanwhile: the worker has the wake, whatever happened to its announcement.
       if (current !== sub || sub.wake?.id !== wake.id || sub.wake.holder !== null) return;
@@ -256,8 +309,30 @@ export class Waker {
           reason: "network",
           detail: (error as { code?: string }).code ?? String(error),
         },
+        { kind: "wake-events" },
       );
     }
+  }
+
+  private deliverySpan(
+    sub: Subscription,
+    wake: Wake,
+    name: string,
+    kind: SpanKind,
+    attributes: Record<string, string>,
+  ): Span | undefined {
+    return startFeatureSpan(this.parts.tracing, {
+      name,
+      kind,
+      attributes: {
+        "rivulet.subscription": sub.id,
+        "rivulet.subscription.type": sub.config.type,
+        "rivulet.wake.id": wake.id,
+        "rivulet.wake.generation": wake.generation,
+        "rivulet.delivery.attempt": (sub.retry?.attempt ?? 0) + 1,
+        ...attributes,
+      },
+    });
   }
 
   /**
@@ -285,4 +360,13 @@ export class Waker {
     timer.unref();
     this.timers.set(sub.id, { due, timer });
   }
+}
+
+/** Ends a delivery's span with its outcome; a failed delivery (it will be retried) is an error. */
+function endDeliverySpan(span: Span | undefined, outcome: string, status: number | undefined, failed: boolean): void {
+  if (!span) return;
+  span.setAttribute("rivulet.delivery.outcome", outcome);
+  if (status !== undefined) span.setAttribute("http.response.status_code", status);
+  if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+  endFeatureSpan(span);
 }

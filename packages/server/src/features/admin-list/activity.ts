@@ -1,0 +1,79 @@
+/**
+ * What the listing knows about each stream's recent writes, from the engine's event feed:
+ * when it was last written, how many messages it holds (known only for streams created while
+ * this server ran), and its message rate. Bounded: the most recently written streams are kept
+ * (an insertion-ordered Map used as an LRU), so a million streams cost at most `capacity`
+ * entries. Costs a Map lookup per append; nothing is persisted.
+ */
+
+/** The rate is an exponentially decayed count: a steady r messages/s reads as r after a few τ. */
+const RATE_TAU_MS = 10_000;
+
+export interface Activity {
+  /** ms since the epoch of the last append, or undefined when none was seen. */
+  readonly lastWriteAt: number | undefined;
+  /** Messages in the stream, when this server saw it created; otherwise undefined. */
+  readonly messages: number | undefined;
+  /** Messages per second, decayed over about ten seconds. */
+  readonly messagesPerSecond: number;
+}
+
+interface Entry {
+  lastWriteAt: number | undefined;
+  messages: number;
+  exact: boolean;
+  rate: number;
+  rateAt: number;
+}
+
+export class ActivityTable {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly capacity = 65_536,
+  ) {}
+
+  created(path: string): void {
+    this.put(path, { lastWriteAt: undefined, messages: 0, exact: true, rate: 0, rateAt: this.now() });
+  }
+
+  appended(path: string, messages: number): void {
+    const now = this.now();
+    const entry = this.entries.get(path) ?? { lastWriteAt: undefined, messages: 0, exact: false, rate: 0, rateAt: now };
+    entry.rate = decay(entry, now) + (messages * 1000) / RATE_TAU_MS;
+    entry.rateAt = now;
+    entry.messages += messages;
+    entry.lastWriteAt = now;
+    this.put(path, entry);
+  }
+
+  deleted(path: string): void {
+    this.entries.delete(path);
+  }
+
+  of(path: string): Activity | undefined {
+    const entry = this.entries.get(path);
+    if (!entry) return undefined;
+    return {
+      lastWriteAt: entry.lastWriteAt,
+      messages: entry.exact ? entry.messages : undefined,
+      messagesPerSecond: decay(entry, this.now()),
+    };
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Moves the entry to the young end; the oldest one goes when over capacity. */
+  private put(path: string, entry: Entry): void {
+    this.entries.delete(path);
+    this.entries.set(path, entry);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+function decay(entry: Entry, now: number): number {
+  return entry.rate * Math.exp(-Math.max(0, now - entry.rateAt) / RATE_TAU_MS);
+}
