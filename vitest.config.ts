@@ -19,6 +19,7 @@ export default defineConfig({
       "@rivulet/client/admin": fileURLToPath(new URL("./packages/client/src/admin.ts", import.meta.url)),
       "@rivulet/client": src("client"),
       "@rivulet/load": src("load"),
+      "@rivulet/kafka": src("kafka"),
     },
   },
   test: {

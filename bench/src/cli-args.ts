@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "./core/repo-root.js";
 import type { RunSize } from "./settings.js";
 
-export const SCENARIO_IDS = ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11"] as const;
+export const SCENARIO_IDS = ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12"] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export interface Flags {

@@ -2,7 +2,7 @@
  * `npm run bench`: Rivulet side by side with the reference implementation and a trivial
  * node:http server, every server and every load generator in its own process. Writes
  * latest.md and latest.json (scenarios 1-7), subscriptions.md and subscriptions.json
- * (scenario 8), kafka-layer.* (scenario 9), extensions.* (scenarios 10 and 11) and the fan-out
+ * (scenario 8), kafka-layer.* (scenarios 9 and 12), extensions.* (scenarios 10 and 11) and the fan-out
  * chart. `--quick` is a small version, `--smoke` the smallest
  * (npm test runs it so the benchmarks keep working).
  */
@@ -31,6 +31,7 @@ import { subscriptionsScenario } from "./scenarios/s8-subscriptions.js";
 import { groupsScenario } from "./scenarios/s9-groups.js";
 import { timeAndRecordsScenario } from "./scenarios/s10-time-and-records.js";
 import { reclaimAppendsScenario } from "./scenarios/s11-reclaim-appends.js";
+import { keyedProduceScenario } from "./scenarios/s12-keyed-produce.js";
 import { settingsFor } from "./settings.js";
 
 const flags = parseFlags(process.argv.slice(2));
@@ -95,6 +96,7 @@ try {
   await attempt("s9", "9. Consumer groups", async () => [await groupsScenario(context)]);
   await attempt("s10", "10. Point in time and the records view", async () => [await timeAndRecordsScenario(context)]);
   await attempt("s11", "11. Appends while retention reclaims", async () => [await reclaimAppendsScenario(context)]);
+  await attempt("s12", "12. Keyed produce", async () => [await keyedProduceScenario(context)]);
 
   results.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
   const minutes = (Date.now() - startedAt.getTime()) / 60_000;

@@ -45,6 +45,14 @@ export interface Settings {
     readonly streams: Readonly<Partial<Record<ServerId, number>>>;
     readonly connections: number;
   };
+  /** Keyed produce to a 12-partition topic through the produce endpoint. */
+  readonly keyedProduce: {
+    readonly connections: number;
+    readonly batch: number;
+    readonly valueBytes: number;
+    readonly keys: number;
+    readonly seconds: number;
+  };
   /** Consumer groups on Rivulet: rebalance time and commit throughput. */
   readonly groups: {
     readonly members: number;
@@ -112,6 +120,7 @@ const FULL: Settings = {
     connections: 64,
   },
   groups: { members: 10, partitions: 24, commitSeconds: 3 },
+  keyedProduce: { connections: 16, batch: 100, valueBytes: 100, keys: 100_000, seconds: 5 },
   restart: {
     servers: ["rivulet", "refFile"],
     streams: 100_000,
@@ -123,7 +132,8 @@ const FULL: Settings = {
     servers: ["rivulet", "rivuletMemory", "refMemory"],
     streams: 10_000,
     subscriptions: 1_000,
-    rates: [1_000],
+    // One rate well within what a server on this machine delivers, one at the edge of it.
+    rates: [200, 1_000],
     rateSeconds: 5,
     peakConnections: 64,
     peakSeconds: 5,
@@ -187,6 +197,7 @@ const QUICK: Settings = {
   },
   manyStreams: { streams: { rivulet: 1_000, refFile: 200, refMemory: 1_000, trivial: 1_000 }, connections: 16 },
   groups: { ...FULL.groups, commitSeconds: 1 },
+  keyedProduce: { ...FULL.keyedProduce, seconds: 1 },
   restart: { ...FULL.restart, streams: 1_000, bytesPerStream: 1_024, referenceStreams: 200 },
   subscriptions: {
     ...FULL.subscriptions,
@@ -234,6 +245,7 @@ const SMOKE: Settings = {
   },
   manyStreams: { streams: { rivulet: 100 }, connections: 4 },
   groups: { members: 3, partitions: 6, commitSeconds: 0.3 },
+  keyedProduce: { connections: 4, batch: 20, valueBytes: 100, keys: 1000, seconds: 0.3 },
   restart: {
     servers: ["rivulet", "refFile"],
     streams: 50,

@@ -120,7 +120,7 @@ describe("npm run bench -- --smoke", () => {
   it("has every scenario, each in its report with tables of figures", () => {
     expect(scenarios.map((s) => s.id)).toEqual(["s1", "s2", "s3", "s4", "s5", "s6", "s7"]);
     expect(subscriptionScenarios.map((s) => s.id)).toEqual(["s8"]);
-    expect(kafkaScenarios.map((s) => s.id)).toEqual(["s9"]);
+    expect(kafkaScenarios.map((s) => s.id)).toEqual(["s9", "s12"]);
     expect(extensionScenarios.map((s) => s.id)).toEqual(["s10", "s11"]);
     for (const scenario of [...scenarios, ...subscriptionScenarios, ...kafkaScenarios, ...extensionScenarios]) {
       expect(scenario.data.failed, `${scenario.id}: ${scenario.notes.join(" ")}`).toBeUndefined();
@@ -340,5 +340,20 @@ describe("npm run bench -- --smoke", () => {
     expect(freed.median).toBe(4 << 20);
     expect(errors).toBe(0);
     expect(positive(quiet.p99.median) && positive(reclaiming.p99.median)).toBe(true);
+  });
+
+  it("12. keyed produce: every configuration acknowledged records, all of them stored, over every partition", () => {
+    const { partitions, rows } = data<{
+      partitions: number;
+      rows: Array<{ label: string; recordsPerSecond: Spread; p99: Spread; partitionsHit: number; ackCheck: string }>;
+    }>("s12");
+    expect(rows).toHaveLength(4);
+    for (const row of rows) {
+      expect(positive(row.recordsPerSecond.median), row.label).toBe(true);
+      expect(positive(row.p99.median), row.label).toBe(true);
+      expect(row.ackCheck, row.label).toBe("ok");
+    }
+    // Batches of random keys reach every partition.
+    for (const row of rows.slice(1)) expect(row.partitionsHit, row.label).toBe(partitions);
   });
 });

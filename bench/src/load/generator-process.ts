@@ -5,12 +5,13 @@
 import { BUILT_IN_PRODUCERS, callJob, type JobFunctions, loadJobs } from "@rivulet/load";
 import { fillFileStore } from "./fill-file-store.js";
 import type { JobMessage, JobReply, Jobs } from "./jobs.js";
+import { keyedProduce } from "./keyed-produce.js";
 import { referenceClientProducer } from "./reference-client-producer.js";
 
 /** The producers of scenario 2: the built-in ones and the reference client's. */
 const PRODUCERS = { ...BUILT_IN_PRODUCERS, reference: referenceClientProducer };
 
-const JOBS: JobFunctions<Jobs> = { ...loadJobs(PRODUCERS), fillFileStore };
+const JOBS: JobFunctions<Jobs> = { ...loadJobs(PRODUCERS), fillFileStore, keyedProduce };
 
 async function run(message: JobMessage): Promise<JobReply> {
   try {

@@ -1,9 +1,11 @@
 /** Every job a load-generator process runs: the library's, and filling a FileStore directly. */
 import type { LoadJobs } from "@rivulet/load";
 import type { FillFileStoreParams, FillFileStoreResult } from "./fill-file-store.js";
+import type { KeyedProduceParams, KeyedProduceResult } from "./keyed-produce.js";
 
 export interface Jobs extends LoadJobs {
   fillFileStore: { params: FillFileStoreParams; result: FillFileStoreResult };
+  keyedProduce: { params: KeyedProduceParams; result: KeyedProduceResult };
 }
 
 export type JobName = keyof Jobs;

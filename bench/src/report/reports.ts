@@ -28,7 +28,7 @@ export const REPORT_FILES: readonly ReportFile[] = [
       "Rivulet runs as the real binary (`rivulet serve`, file store, default `--durability fsync`: every 2xx is sent after the write-ahead log is fdatasynced; concurrent writes share one fsync). The reference implementation is the baseline users would otherwise pick.",
     seeAlso: [
       "Scenario 8, webhook delivery through subscriptions, has its own page: [subscriptions.md](subscriptions.md).",
-      "Scenario 9, consumer groups, is on [kafka-layer.md](kafka-layer.md).",
+      "Scenarios 9 and 12, consumer groups and keyed produce to topics, are on [kafka-layer.md](kafka-layer.md).",
       "Scenarios 10 and 11, retention, the records view and point-in-time lookups, are on [extensions.md](extensions.md).",
     ],
   },
@@ -44,7 +44,7 @@ export const REPORT_FILES: readonly ReportFile[] = [
   {
     name: "kafka-layer",
     title: "Rivulet benchmarks: the Kafka-style layer",
-    scenarios: ["s9"],
+    scenarios: ["s9", "s12"],
     servers: ["rivulet"],
     about:
       "Rivulet runs as the real binary (`rivulet serve`, file store, default `--durability fsync`: every answer, group state included, is sent after the write-ahead log is fdatasynced). The reference implementation has no topics or consumer groups, so there is no side-by-side row.",

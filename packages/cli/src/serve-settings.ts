@@ -12,7 +12,11 @@ import {
   LISTEN_DEFAULTS,
   resolveGroupSettings,
   resolveSubscriptionSettings,
+  resolveTopicSettings,
+  resolveTransactionSettings,
   type SubscriptionSettings,
+  type TopicSettings,
+  type TransactionSettings,
 } from "@rivulet/server";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { usage } from "./failure.js";
@@ -55,8 +59,12 @@ export interface ServeSettings extends AuthSettings {
   publicUrl?: string;
   /** Subscription limits and delivery tuning: only from the config file's `subscriptions` object. */
   subscriptions?: SubscriptionSettings;
+  /** Topics' paths, limits and compaction: only from the config file's `topics` object. */
+  topics?: TopicSettings;
   /** Consumer group timeouts and limits: only from the config file's `groups` object. */
   groups?: GroupSettings;
+  /** Transaction limits (docs/kafka-layer.md): only from the config file's `transactions` object. */
+  transactions?: TransactionSettings;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
@@ -280,7 +288,9 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
   const options = new Map(serveOptions().map((option) => [option.attributeName(), option]));
   let auth: AuthOptions | undefined;
   let subscriptions: SubscriptionSettings | undefined;
+  let topics: TopicSettings | undefined;
   let groups: GroupSettings | undefined;
+  let transactions: TransactionSettings | undefined;
   for (const [key, value] of Object.entries(config)) {
     if (key === "auth") {
       auth = objectSetting(value, key, file) as AuthOptions;
@@ -299,6 +309,24 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
       subscriptions = objectSetting(value, key, file) as SubscriptionSettings;
       try {
         resolveSubscriptionSettings(subscriptions);
+      } catch (error) {
+        throw usage(`${(error as Error).message} (in ${file})`);
+      }
+      continue;
+    }
+    if (key === "transactions") {
+      transactions = objectSetting(value, key, file) as TransactionSettings;
+      try {
+        resolveTransactionSettings(transactions, Number.MAX_SAFE_INTEGER);
+      } catch (error) {
+        throw usage(`${(error as Error).message} (in ${file})`);
+      }
+      continue;
+    }
+    if (key === "topics") {
+      topics = objectSetting(value, key, file) as TopicSettings;
+      try {
+        resolveTopicSettings(topics);
       } catch (error) {
         throw usage(`${(error as Error).message} (in ${file})`);
       }
@@ -326,7 +354,14 @@ export async function applyConfigFile(command: Command, file: string): Promise<S
     command.setOptionValueWithSource(key, parsed, "config");
   }
   const settings = command.opts() as ServeSettings;
-  return { ...settings, ...(auth && { auth }), ...(subscriptions && { subscriptions }), ...(groups && { groups }) };
+  return {
+    ...settings,
+    ...(auth && { auth }),
+    ...(subscriptions && { subscriptions }),
+    ...(groups && { groups }),
+    ...(transactions && { transactions }),
+    ...(topics && { topics }),
+  };
 }
 
 function objectSetting(value: unknown, key: string, file: string): object {

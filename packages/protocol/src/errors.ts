@@ -41,8 +41,18 @@ export const ERROR_STATUS = {
   TOO_MANY_SUBSCRIPTION_STREAMS: 400,
   /** An ack names a stream the wake does not cover, or an offset that is malformed or past the tail (PROTOCOL §7). */
   INVALID_ACK: 400,
+  /** A topic name that is not 1–249 characters of `a-z A-Z 0-9 . _ -`, is `.` or `..`, or starts with the reserved `__`. */
+  INVALID_TOPIC_NAME: 400,
+  /** A topic configuration (create or alter) that is not valid: the message says which setting. */
+  INVALID_TOPIC_CONFIG: 400,
+  /** A partition count outside 1..the server's limit, or lower than the topic has: partitions only grow. */
+  INVALID_PARTITION_COUNT: 400,
+  /** A produced record that is not `{key?, value?, headers?, ts?, partition?}` as documented: the message says which and why. */
+  INVALID_RECORD: 400,
   /** A consumer group request (id, heartbeat, commit, reset) that is not valid: the message says which field. */
   INVALID_GROUP_REQUEST: 400,
+  /** A transaction body that is not valid (docs/kafka-layer.md): the message says which item or field. */
+  INVALID_TRANSACTION: 400,
   /** A credential is required and was absent or invalid (sent with `WWW-Authenticate: Bearer`). */
   UNAUTHORIZED: 401,
   /** The credential is valid but does not grant this operation on this path. */
@@ -75,6 +85,12 @@ export const ERROR_STATUS = {
   FENCED: 409,
   /** Another worker holds the subscription's lease; the body names it (PROTOCOL §7.2). */
   ALREADY_CLAIMED: 409,
+  /** A topic with this name exists with a different configuration. */
+  TOPIC_EXISTS: 409,
+  /** A stream already occupies one of the topic's partition paths (one not made by the topic, or a deleted partition forks still read). */
+  TOPIC_PATH_IN_USE: 409,
+  /** A produce request older than one the same producer already wrote to that partition: send one request at a time. */
+  PRODUCER_OUT_OF_ORDER: 409,
   /** The member's epoch is not its current one: it must give up its partitions and rejoin with epoch 0 (KIP-848). */
   FENCED_MEMBER_EPOCH: 409,
   /** A commit for a partition the member does not own at that epoch: heartbeat, then retry with the current assignment. */
@@ -87,6 +103,8 @@ export const ERROR_STATUS = {
   OFFSET_REGRESSION: 409,
   /** A member asks for another assignor than the one the group's members use. */
   INCONSISTENT_ASSIGNOR: 409,
+  /** Items or parts of a transaction were refused: the body's `errors` says which and why. Nothing was written. */
+  TRANSACTION_CONFLICT: 409,
   STREAM_GONE: 410,
   /** The offset is before the stream's earliest retained position; sent with Stream-Earliest-Offset. */
   OFFSET_OUT_OF_RANGE: 410,
@@ -95,8 +113,12 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   /** One JSON message of a body is larger than the per-message limit. */
   MESSAGE_TOO_LARGE: 413,
+  /** A transaction with more items than the server accepts in one. */
+  TOO_MANY_TRANSACTION_ITEMS: 413,
   /** The stream path is longer than the server accepts. */
   PATH_TOO_LONG: 414,
+  /** The request body's Content-Encoding is not one the server decodes (identity and gzip). */
+  UNSUPPORTED_CONTENT_ENCODING: 415,
   /** Too many requests from one client or token; `Retry-After` says when to try again. */
   RATE_LIMITED: 429,
   /** The request headers are larger than the server accepts. */
@@ -116,6 +138,8 @@ export const ERROR_STATUS = {
   STREAM_LIMIT_REACHED: 507,
   /** The server holds as many subscriptions as it is configured to; no new one can be created. */
   SUBSCRIPTION_LIMIT_REACHED: 507,
+  /** The server holds as many topics as it is configured to; no new one can be created. */
+  TOPIC_LIMIT_REACHED: 507,
   /** The server holds as many consumer groups as it is configured to; no new one can be created. */
   GROUP_LIMIT_REACHED: 507,
   /** The group has as many members as it is configured to; no new one can join. */
@@ -124,8 +148,20 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-/** Fields an error adds to its body beside `code` and `message` (e.g. ALREADY_CLAIMED's `current_holder`). */
-export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
+/** A JSON value an error's body may carry. */
+export type DetailValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly DetailValue[]
+  | { readonly [key: string]: DetailValue };
+
+/**
+ * Fields an error adds to its body beside `code` and `message` (e.g. ALREADY_CLAIMED's
+ * `current_holder`, TRANSACTION_CONFLICT's `errors`).
+ */
+export type ErrorDetails = Readonly<Record<string, DetailValue>>;
 
 /**
  * A protocol failure: a stable code, its HTTP status, headers the spec requires with it, and

@@ -136,14 +136,50 @@ const EMPTY_ARRAY = new Uint8Array([OPEN_BRACKET, CLOSE_BRACKET]);
 
 /**
  * The wire body for a run of stored messages, given as consecutive pieces (a read can span a
- * fork boundary), returned as parts to write in order without copying.
+ * fork boundary), returned as parts to write in order without copying. Holes (see `isHole`)
+ * are whitespace between elements; only when the run ends in one is the last real message's
+ * separator found further back.
  */
 export function jsonWireParts(stored: readonly Uint8Array[]): Uint8Array[] {
   const pieces = stored.filter((piece) => piece.length > 0);
   const last = pieces.pop();
   if (last === undefined) return [EMPTY_ARRAY];
   if (last.length < SEPARATOR.length) throw new RangeError("Stored JSON does not end on a message boundary");
-  return [OPEN, ...pieces, last.subarray(0, last.length - SEPARATOR.length), CLOSE];
+  if (last[last.length - 2] === COMMA) {
+    return [OPEN, ...pieces, last.subarray(0, last.length - SEPARATOR.length), CLOSE];
+  }
+  return endingInHoles([...pieces, last]);
+}
+
+/** A run whose last messages are holes: everything up to the last real message's comma. */
+function endingInHoles(pieces: Uint8Array[]): Uint8Array[] {
+  for (let i = pieces.length - 1; i >= 0; i--) {
+    const piece = pieces[i]!;
+    let at = piece.length - 1;
+    while (at >= 0 && isWhitespace(piece[at])) at--;
+    if (at < 0) continue;
+    if (piece[at] !== COMMA) throw new RangeError("Stored JSON does not end on a message boundary");
+    return [OPEN, ...pieces.slice(0, i), piece.subarray(0, at), CLOSE];
+  }
+  return [EMPTY_ARRAY];
+}
+
+/**
+ * Holes: where a compacted stream (docs/kafka-layer.md, "Compaction") removed a message, its
+ * stored bytes read as spaces ending in the newline the message ended in — as long as the
+ * message was. Every position, message boundary and message count stays what it was (offsets
+ * and seqs never change), a plain read shows a hole as whitespace between array elements, and
+ * readers that split messages skip it. A real message never starts with whitespace (frameJson
+ * trims it), so a message starting with a space is a hole.
+ */
+export function writeHole(bytes: Uint8Array, start: number, end: number): void {
+  bytes.fill(SPACE, start, end - 1);
+  bytes[end - 1] = NEWLINE;
+}
+
+/** Whether the stored message starting at `start` of `stored` is a hole. */
+export function isHole(stored: Uint8Array, start: number): boolean {
+  return stored[start] === SPACE;
 }
 
 /** Length of the longest prefix of `stored` that ends on a message boundary. */
@@ -165,13 +201,13 @@ export function messagesLength(stored: Uint8Array, count: number): number | unde
   return at;
 }
 
-/** Splits stored messages into their JSON texts (used by SSE and by tests). */
+/** Splits stored messages into their JSON texts, holes left out (used by tests and tools). */
 export function storedMessages(stored: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
   let at = 0;
   while (at < stored.length) {
     const nl = stored.indexOf(NEWLINE, at);
-    out.push(stored.subarray(at, nl - 1));
+    if (!isHole(stored, at)) out.push(stored.subarray(at, nl - 1));
     at = nl + 1;
   }
   return out;

@@ -13,6 +13,19 @@ export interface ProducerClaim {
 export interface ProducerState {
   epoch: number;
   lastSeq: number;
+  /**
+   * Where the producer's latest write (the one at `lastSeq`) went, when the server knows it: a
+   * retry of exactly that write can be answered with its original results (transactions do).
+   */
+  last?: ProducerWrite;
+}
+
+/** Where a write went: the tail after it, the seq and append time of its first message, its message count. */
+export interface ProducerWrite {
+  readonly end: number;
+  readonly seq: number;
+  readonly ts: number;
+  readonly messages: number;
 }
 
 export type ProducerDecision =

@@ -32,8 +32,16 @@ export function textDataLines(text: string): string[] {
  * its separating comma, `]`. The client joins them with LF, which JSON treats as whitespace.
  */
 export function jsonDataLines(storedText: string): string[] {
-  const lines = storedText.length === 0 ? [] : storedText.slice(0, -2).split("\n");
-  return ["[", ...lines, "]"];
+  const lines = storedText.length === 0 ? [] : storedText.slice(0, -1).split("\n");
+  // Holes (json.ts, a compacted stream's removed messages) are left out.
+  const messages = lines.some(isHoleLine) ? lines.filter((line) => !isHoleLine(line)) : lines;
+  const last = messages.length - 1;
+  if (last >= 0) messages[last] = messages[last]!.slice(0, -1);
+  return ["[", ...messages, "]"];
+}
+
+function isHoleLine(line: string): boolean {
+  return line.charCodeAt(0) === 0x20;
 }
 
 /** §5.8 control event: `streamCursor` only while open; `upToDate` implied by closure. */

@@ -52,7 +52,10 @@ export interface FeatureHost {
   readiness(check: () => Readiness): void;
   /** Declares a protocol extension the feature adds, for `GET {base}/__ds/capabilities`. */
   capability(name: string, version: number): void;
-  /** Offers `value` to other features under `key`; a key is offered once. */
+  /**
+   * Offers `value` to other features under `key`. A key is offered once, except that an
+   * embedder's feature (ServerOptions.features) may replace what a built-in feature offers.
+   */
   provide<T>(key: ServiceKey<T>, value: T): void;
   /**
    * What another feature offered under `key`, if any. Features are set up in turn, so ask from

@@ -1,8 +1,15 @@
 export { createFetchHandler, type FetchHandler, type FetchRequestInfo } from "./adapters/fetch.js";
 export { createNodeHandler, type NodeHandler } from "./adapters/node.js";
 export { Capabilities } from "./capabilities.js";
+export type { AppendRequest, AppendResult } from "./engine/append-record.js";
 export { Engine } from "./engine/engine.js";
 export type { EngineEvent, EngineEventType, EventFeed, EventOf } from "./engine/events.js";
+export {
+  type ItemRefusal,
+  refusalBody,
+  type TransactionItem,
+  TransactionRefusedError,
+} from "./engine/transaction.js";
 export { type Feature, type FeatureHost, type ServiceKey, serviceKey } from "./feature.js";
 export { GROUP_DEFAULTS, type GroupSettings, resolveGroupSettings } from "./features/groups/settings.js";
 export { PARTITION_STATS, TOPIC_DIRECTORY } from "./features/groups/sources/keys.js";
@@ -19,6 +26,24 @@ export {
   type SubscriptionSettings,
 } from "./features/subscriptions/settings.js";
 export { parseAllowList as checkWebhookAllowList } from "./features/subscriptions/ssrf/allow-list.js";
+export {
+  resolveTopicSettings,
+  TOPIC_DEFAULTS,
+  type TopicSettings,
+} from "./features/topics/settings.js";
+export {
+  type PreparedPart,
+  TRANSACTION_PARTICIPANTS,
+  type TransactionParticipant,
+  type TransactionParticipants,
+  type TransactionView,
+} from "./features/transactions/participant.js";
+export {
+  resolveTransactionSettings,
+  TRANSACTION_DEFAULTS,
+  type TransactionSettings,
+} from "./features/transactions/settings.js";
+
 export { ProtocolApp } from "./http/app.js";
 export type { Context, Readiness } from "./http/context.js";
 export type { HttpReply, HttpRequest, ReplySink } from "./http/exchange.js";
@@ -37,6 +62,7 @@ export { type CoreOptions, DEFAULTS } from "./options.js";
 export { DEFAULT_PORT, LISTEN_DEFAULTS, type ListenOptions, type RivuletServer, startServer } from "./server.js";
 export type { ServerOptions } from "./server-options.js";
 export { INDEX_INTERVAL, indexEntriesOf } from "./store/append-index.js";
+export { CompactedUnit, compactUnit, type Span } from "./store/compacted-unit.js";
 export {
   DataDirLockedError,
   StoreBusyError,
@@ -65,6 +91,7 @@ export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export { applyRecord, type RecordTarget } from "./store/record-state.js";
 export type {
   AppendRecord,
+  AtomicPart,
   IndexEntry,
   IndexKey,
   Inherited,

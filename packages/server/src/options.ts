@@ -4,6 +4,8 @@
  */
 import type { GroupSettings } from "./features/groups/settings.js";
 import type { SubscriptionSettings } from "./features/subscriptions/settings.js";
+import type { TopicSettings } from "./features/topics/settings.js";
+import type { TransactionSettings } from "./features/transactions/settings.js";
 import type { AuthOptions } from "./http/middleware/auth/config.js";
 import type { Logger } from "./ops/logger.js";
 import type { Store } from "./store/types.js";
@@ -90,8 +92,12 @@ export interface CoreOptions {
   publicUrl?: string;
   /** Subscription limits and delivery tuning (docs/subscriptions.md). */
   subscriptions?: SubscriptionSettings;
+  /** Topics: where partition streams live, limits, compaction (docs/kafka-layer.md). */
+  topics?: TopicSettings;
   /** Consumer group timeouts and limits (docs/kafka-layer.md). */
   groups?: GroupSettings;
+  /** Transaction limits (docs/kafka-layer.md). */
+  transactions?: TransactionSettings;
 }
 
 export type ResolvedOptions = Required<
@@ -105,7 +111,9 @@ export type ResolvedOptions = Required<
     | "rateLimitPerTokenBurst"
     | "publicUrl"
     | "subscriptions"
+    | "topics"
     | "groups"
+    | "transactions"
   >
 > & {
   store: Store;
@@ -114,7 +122,9 @@ export type ResolvedOptions = Required<
   auth: AuthOptions | undefined;
   publicUrl: string | undefined;
   subscriptions: SubscriptionSettings | undefined;
+  topics: TopicSettings | undefined;
   groups: GroupSettings | undefined;
+  transactions: TransactionSettings | undefined;
   rateLimitPerClientBurst: number | undefined;
   rateLimitPerTokenBurst: number | undefined;
 };

@@ -96,7 +96,9 @@ async function serve(settings: ServeSettings): Promise<void> {
       webhookAllow: settings.webhookAllow,
       ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
       ...(settings.subscriptions === undefined ? {} : { subscriptions: settings.subscriptions }),
+      ...(settings.topics === undefined ? {} : { topics: settings.topics }),
       ...(settings.groups === undefined ? {} : { groups: settings.groups }),
+      ...(settings.transactions === undefined ? {} : { transactions: settings.transactions }),
     }).catch(async (error: unknown) => {
       const failure = listenFailure(error, settings.host, settings.port);
       if (!failure) throw error;

@@ -9,6 +9,7 @@ import { ProtocolError } from "@rivulet/protocol";
 import { errorReply, type ProtocolApp } from "../http/app.js";
 import type { HttpReply, HttpRequest, ReplySink } from "../http/exchange.js";
 import { requestId } from "../http/request-id.js";
+import { decodeBody } from "./request-body.js";
 
 export interface FetchRequestInfo {
   /** The client's IP address, for per-client limits. */
@@ -69,7 +70,7 @@ class FetchRequest implements HttpRequest {
 
   /** Read once: middleware that inspects the body and the handler get the same bytes. */
   readBody(limit: number): Promise<Uint8Array> {
-    this.body ??= this.readOnce(limit);
+    this.body ??= this.readOnce(limit).then((raw) => decodeBody(raw, this.header("content-encoding"), limit));
     return this.body;
   }
 

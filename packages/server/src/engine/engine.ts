@@ -5,22 +5,20 @@
  * (registry.ts); deletion and expiry are in removal.ts. Nothing here speaks HTTP.
  */
 import {
-  type AppendIntent,
   DEFAULT_CONTENT_TYPE,
   decideAppend,
   decideCreate,
   effectiveRetention,
-  frameJson,
   isExpired,
-  isJsonContentType,
   type Lifetime,
-  type ProducerState,
   ProtocolError,
   type Retention,
   type StreamConfig,
 } from "@rivulet/protocol";
 import { StoreConflictError, StoreMissingError, StoreTrimmedError } from "../store/errors.js";
 import type { AppendRecord, IndexEntry, IndexKey, Store, StoredStream, StreamMeta } from "../store/types.js";
+import { type AppendRequest, type AppendResult, frame, isSequenceGap, recordFor } from "./append-record.js";
+import { type CompactionHost, CompactionPass, type CompactionPolicy } from "./compaction.js";
 import { gone } from "./earliest.js";
 import { type EngineEvent, EventFeed } from "./events.js";
 import { type ForkRequest, resolveFork } from "./fork.js";
@@ -30,6 +28,7 @@ import { StreamRegistry } from "./registry.js";
 import { Removal } from "./removal.js";
 import { storeError } from "./store-errors.js";
 import { StreamState } from "./stream-state.js";
+import { appendAtomic, type TransactionDeps, type TransactionItem } from "./transaction.js";
 import { type RetainOutcome, Trimmer } from "./trim.js";
 import { StreamWriter } from "./writer.js";
 
@@ -60,9 +59,7 @@ export interface CreateRequest {
   readonly fork: ForkRequest | undefined;
 }
 
-export interface AppendRequest extends AppendIntent {
-  readonly body: Uint8Array;
-}
+export type { AppendRequest, AppendResult } from "./append-record.js";
 
 /** A page of the stream listing: `next` is where the following page starts, absent at the end. */
 export interface StreamPage {
@@ -70,14 +67,8 @@ export interface StreamPage {
   readonly next: string | undefined;
 }
 
-export interface AppendResult {
-  readonly written: boolean;
-  readonly tail: number;
-  readonly closed: boolean;
-  readonly producer: ProducerState | undefined;
-  /** For a write that appended messages: the seq of its first message and its append time. */
-  readonly appended: { readonly seq: number; readonly ts: number } | undefined;
-}
+/** More storage units than any stream has: a compaction pass considers them all. */
+const MAX_UNITS = 1 << 30;
 
 /** How often a write re-decides after another server changed the stream first, before giving up (503). */
 const CONFLICT_RETRIES = 5;
@@ -90,6 +81,7 @@ export class Engine {
   private readonly writer: StreamWriter;
   private readonly removal: Removal;
   private readonly trimmer: Trimmer;
+  private readonly transactions: TransactionDeps;
   private readonly producerWaits = new ProducerWaits();
   private readonly reorderWaitMs: number;
   /** Retention for streams without settings of their own. */
@@ -119,6 +111,18 @@ export class Engine {
       forkPending: (path) => this.removal.forkPending(path),
       trimmed: (stream, earliest) => this.onTrimmed(stream, earliest),
     });
+    this.transactions = {
+      writer: this.writer,
+      now: this.now,
+      reorderWaitMs: this.reorderWaitMs,
+      conflictRetries: CONFLICT_RETRIES,
+      get: (path) => this.get(path, true),
+      holds: (stream) => this.registry.holds(stream),
+      waitForProgress: (stream, timeoutMs) => this.producerWaits.wait(stream, timeoutMs),
+      progressed: (stream) => this.producerWaits.progressed(stream),
+      resync: (stream) => this.resync(stream),
+      forget: (stream) => this.registry.forget(stream),
+    };
     this.internalPrefix = options.internalPrefix;
     this.events.on("deleted", (event) => {
       if (!event.soft && this.isInternal(event.path)) this.internalStreams--;
@@ -286,22 +290,9 @@ export class Engine {
           appended: undefined,
         };
       }
-      const { data, messages } = frame(stream.contentType, request.body, "append");
+      const framed = frame(stream.contentType, request.body, "append");
       const seq = stream.decidedNextSeq;
-      const record: AppendRecord = {
-        position: stream.decidedTail,
-        data,
-        producer: decision.producer && {
-          id: decision.producer.id,
-          epoch: decision.producer.state.epoch,
-          seq: decision.producer.state.lastSeq,
-        },
-        streamSeq: decision.streamSeq,
-        close: decision.close,
-        // Append times are monotonic per stream, so `?at=` lookups are a plain ordered search.
-        ts: Math.max(this.now(), stream.decidedLastTs),
-        messages,
-      };
+      const record = recordFor(stream, decision, framed, this.now());
       const written = this.writer.write(stream, record);
       this.producerWaits.progressed(stream);
       try {
@@ -319,9 +310,18 @@ export class Engine {
         tail: record.position + record.data.length,
         closed: stream.closed,
         producer: decision.producer?.state,
-        appended: messages > 0 ? { seq, ts: record.ts } : undefined,
+        appended: record.messages > 0 ? { seq, ts: record.ts } : undefined,
       };
     }
+  }
+
+  /**
+   * A transaction (transaction.ts): appends every item, each to its own stream, all or none,
+   * visible at once. Rejects with TransactionRefusedError (every refused item, by index) or
+   * the store's error; then nothing was written.
+   */
+  appendAtomic(items: readonly TransactionItem[]): Promise<AppendResult[]> {
+    return appendAtomic(this.transactions, items);
   }
 
   /**
@@ -401,6 +401,38 @@ export class Engine {
       throw storeError(error);
     }
   }
+
+  /**
+   * A compaction pass over the stream at `path` (docs/kafka-layer.md, "Compaction"), to be
+   * stepped by its caller; undefined when there is no such stream.
+   */
+  async compaction(path: string, policy: CompactionPolicy): Promise<CompactionPass | undefined> {
+    const stream = this.registry.inMemory(path) ?? (await this.registry.find(path));
+    if (!stream || stream.ready || stream.softDeleted || !this.registry.holds(stream)) return undefined;
+    return new CompactionPass(this.compactionHost, stream, policy);
+  }
+
+  /** What compaction passes use of the engine and its store. */
+  private readonly compactionHost: CompactionHost = {
+    stream: (path) => this.stream(path),
+    readStored: (stream, start, end) => this.readStored(stream, start, end),
+    seekStored: (stream, key, limit) => this.seekStored(stream, key, limit),
+    now: () => this.now(),
+    unitEnds: async (stream) => {
+      try {
+        return await this.store.headUnits(stream.path, MAX_UNITS);
+      } catch (error) {
+        throw storeError(error);
+      }
+    },
+    compactUnit: async (stream, unitEnd, removed) => {
+      try {
+        return await this.store.compactUnit(stream.path, unitEnd, removed);
+      } catch (error) {
+        throw storeError(error);
+      }
+    },
+  };
 
   /** Shutdown: every waiting long-poll answers and every SSE session ends, now and from now on. */
   beginShutdown(): void {
@@ -506,22 +538,6 @@ export class Engine {
   }
 }
 
-/** The bytes a stream stores for a body, by content type (PROTOCOL §9), and how many messages they hold. */
-function frame(
-  contentType: string,
-  body: Uint8Array,
-  operation: "create" | "append",
-): { data: Uint8Array; messages: number } {
-  if (body.length === 0) return { data: body, messages: 0 };
-  if (!isJsonContentType(contentType)) return { data: body, messages: 1 };
-  const framed = frameJson(body);
-  // §9.1.3: `[]` creates an empty stream on PUT but is a client bug on POST.
-  if (framed.messageCount === 0 && operation === "append") {
-    throw new ProtocolError("EMPTY_JSON_ARRAY", "An append must not be an empty JSON array");
-  }
-  return { data: framed.data, messages: framed.messageCount };
-}
-
 /** Millions of streams share a handful of content types; keep one string of each. */
 const contentTypes = new Map<string, string>();
 function internContentType(contentType: string): string {
@@ -541,10 +557,6 @@ function shareRetention(retention: Retention): Retention {
 const NO_LIFETIME: Lifetime = Object.freeze({});
 function shareLifetime(lifetime: Lifetime): Lifetime {
   return lifetime.ttlSeconds === undefined && lifetime.expiresAt === undefined ? NO_LIFETIME : lifetime;
-}
-
-function isSequenceGap(error: unknown): boolean {
-  return error instanceof ProtocolError && error.code === "PRODUCER_SEQ_GAP";
 }
 
 function configOf(stream: StreamState): StreamConfig {

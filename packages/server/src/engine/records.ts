@@ -8,7 +8,7 @@
  * JSON streams: every message is a record. Other streams: every append is a record; one larger
  * than a chunk, or read from a position inside it, comes in pieces that share its seq and time.
  */
-import { isJsonContentType, mediaType } from "@rivulet/protocol";
+import { isHole, isJsonContentType, mediaType } from "@rivulet/protocol";
 import { INDEX_INTERVAL } from "../store/append-index.js";
 import type { IndexEntry } from "../store/types.js";
 import { checkRetained } from "./earliest.js";
@@ -79,8 +79,9 @@ async function jsonRecords(
     const nl = bytes.indexOf(NEWLINE, at);
     const position = start + at;
     while (next < entries.length && entries[next]!.position <= position) ts = entries[next++]!.ts;
-    // The value is the message as stored, without its separating `,\n`.
-    records.addBytes({ start: position, end: start + nl + 1, seq, ts }, bytes, at, nl - 1);
+    // A hole (a message compaction removed) keeps its seq but is no record. Else the value is
+    // the message as stored, without its separating `,\n`.
+    if (!isHole(bytes, at)) records.addBytes({ start: position, end: start + nl + 1, seq, ts }, bytes, at, nl - 1);
     seq++;
     at = nl + 1;
   }

@@ -5,5 +5,15 @@ import { capabilities } from "./capabilities/index.js";
 import { groups } from "./groups/index.js";
 import { retention } from "./retention/index.js";
 import { subscriptions } from "./subscriptions/index.js";
+import { topics } from "./topics/index.js";
+import { transactions } from "./transactions/index.js";
 
-export const builtInFeatures: readonly Feature[] = [adminList, capabilities, retention, subscriptions, groups];
+export const builtInFeatures: readonly Feature[] = [
+  adminList,
+  capabilities,
+  retention,
+  subscriptions,
+  topics,
+  groups,
+  transactions,
+];

@@ -42,10 +42,10 @@ export class ProtocolApp {
   private readonly guards: Guards;
   private readonly router: Router;
   private readonly lifecycle: Lifecycle;
+  /** What features offer each other (FeatureHost.provide), by key name. */
+  private readonly services = new Map<string, { readonly value: unknown; readonly builtIn: boolean }>();
   /** The protocol extensions this server supports (GET {base}/__ds/capabilities). */
   readonly capabilities = new Capabilities();
-  /** What features offer each other (FeatureHost.provide), by key name. */
-  private readonly services = new Map<string, unknown>();
 
   constructor({ features = [], ...options }: ServerOptions = {}) {
     const store: Store = options.store ?? new MemoryStore();
@@ -59,7 +59,9 @@ export class ProtocolApp {
       auth: options.auth,
       publicUrl: options.publicUrl,
       subscriptions: options.subscriptions,
+      topics: options.topics,
       groups: options.groups,
+      transactions: options.transactions,
       rateLimitPerClientBurst: options.rateLimitPerClientBurst,
       rateLimitPerTokenBurst: options.rateLimitPerTokenBurst,
     };
@@ -95,7 +97,8 @@ export class ProtocolApp {
     this.router = new Router(this.options.basePath);
     for (const route of [...opsRoutes, ...streamRoutes]) this.router.add(route);
     for (const [name, version] of Object.entries(STREAM_EXTENSIONS)) this.capabilities.declare(name, version);
-    for (const feature of [...builtInFeatures, ...features]) this.install(feature);
+    for (const feature of builtInFeatures) this.install(feature, true);
+    for (const feature of features) this.install(feature, false);
   }
 
   /** Opens the store (recovery), starts reclaiming expired streams, then starts the features. */
@@ -165,7 +168,7 @@ export class ProtocolApp {
     this.metrics?.rejected(code);
   }
 
-  private install(feature: Feature): void {
+  private install(feature: Feature, builtIn: boolean): void {
     feature.setup({
       engine: this.engine,
       capabilities: this.capabilities,
@@ -179,10 +182,13 @@ export class ProtocolApp {
       readiness: (check) => this.lifecycle.addCheck(check),
       capability: (name, version) => this.capabilities.declare(name, version),
       provide: (key, value) => {
-        if (this.services.has(key.name)) throw new Error(`${feature.name}: ${key.name} is already offered`);
-        this.services.set(key.name, value);
+        // An embedder's feature may replace what a built-in one offers (its own topic directory, say).
+        const offered = this.services.get(key.name);
+        if (offered && (builtIn || !offered.builtIn))
+          throw new Error(`${feature.name}: ${key.name} is already offered`);
+        this.services.set(key.name, { value, builtIn });
       },
-      lookup: <T>(key: ServiceKey<T>) => this.services.get(key.name) as T | undefined,
+      lookup: <T>(key: ServiceKey<T>) => this.services.get(key.name)?.value as T | undefined,
     });
   }
 

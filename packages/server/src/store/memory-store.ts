@@ -5,12 +5,22 @@
  */
 import { isJsonContentType, type ProducerClaim, type ProducerState, type Retention } from "@rivulet/protocol";
 import { indexEntriesOf } from "./append-index.js";
+import type { Span } from "./compacted-unit.js";
 import { StoreConflictError, StoreMissingError, StoreTrimmedError } from "./errors.js";
 import { ForkRefs } from "./fork-refs.js";
 import { MemoryIndex } from "./memory-index.js";
 import { MemoryUnits } from "./memory-units.js";
 import { applyRecord, type RecordTarget, snapshot } from "./record-state.js";
-import type { AppendRecord, IndexEntry, IndexKey, ListQuery, Store, StoredStream, StreamMeta } from "./types.js";
+import type {
+  AppendRecord,
+  AtomicPart,
+  IndexEntry,
+  IndexKey,
+  ListQuery,
+  Store,
+  StoredStream,
+  StreamMeta,
+} from "./types.js";
 
 export interface MemoryStoreOptions {
   /** Bytes per storage unit: retention frees memory in whole units (default 1 MiB). */
@@ -128,6 +138,19 @@ export class MemoryStore implements Store {
     stream.apply(record);
   }
 
+  async appendAtomic(parts: readonly AtomicPart[]): Promise<void> {
+    // Every part is checked before any is applied: a refused unit changes nothing.
+    const tails = new Map<MemoryStream, number>();
+    const streams = parts.map(({ path, record }) => {
+      const stream = this.get(path);
+      const tail = tails.get(stream) ?? stream.tail;
+      if (record.position !== tail) throw positionConflict(path, record.position, tail);
+      tails.set(stream, record.position + record.data.length);
+      return stream;
+    });
+    for (const [i, stream] of streams.entries()) stream.apply(parts[i]!.record);
+  }
+
   async read(path: string, start: number, end: number): Promise<Uint8Array> {
     const stream = this.get(path);
     if (start < stream.base || end > stream.tail || start > end) {
@@ -161,6 +184,18 @@ export class MemoryStore implements Store {
     stream.trim(earliest);
   }
 
+  async compactUnit(path: string, unitEnd: number, removed: readonly Span[]): Promise<number> {
+    const stream = this.get(path);
+    const end = unitEnd - stream.base;
+    if (end % this.unitBytes !== 0 || unitEnd > stream.tail) {
+      throw new RangeError(`${unitEnd} is not the end of a whole unit of ${path}`);
+    }
+    const start = unitEnd - this.unitBytes;
+    if (start < stream.earliest) return 0;
+    const relative = removed.map((span) => ({ start: span.start - start, end: span.end - start }));
+    return stream.units.compact(end / this.unitBytes - 1, relative);
+  }
+
   async configure(path: string, retention: Retention): Promise<void> {
     const stream = this.get(path);
     stream.meta = { ...stream.meta, retention };
@@ -181,7 +216,9 @@ export class MemoryStore implements Store {
 
   storedBytes(): number {
     let bytes = 0;
-    for (const stream of this.streams.values()) bytes += stream.tail - Math.max(stream.earliest, stream.base);
+    for (const stream of this.streams.values()) {
+      bytes += stream.tail - Math.max(stream.earliest, stream.base) - stream.units.freed;
+    }
     return bytes;
   }
 
@@ -193,11 +230,9 @@ export class MemoryStore implements Store {
 }
 
 function checkPosition(stream: MemoryStream, record: AppendRecord): void {
-  if (record.position !== stream.tail) {
-    throw new StoreConflictError(
-      stream.meta.path,
-      "position",
-      `Append at ${record.position} does not start at the stored tail ${stream.tail}`,
-    );
-  }
+  if (record.position !== stream.tail) throw positionConflict(stream.meta.path, record.position, stream.tail);
+}
+
+function positionConflict(path: string, position: number, tail: number): StoreConflictError {
+  return new StoreConflictError(path, "position", `Append at ${position} does not start at the stored tail ${tail}`);
 }

@@ -1,13 +1,16 @@
 /**
  * A memory stream's bytes in fixed-size units, so retention returns memory in whole units
  * like the file store returns disk in whole segments. Unit k holds positions [k·size,
- * (k+1)·size) counted from the stream's base; the last unit grows as bytes arrive.
+ * (k+1)·size) counted from the stream's base; the last unit grows as bytes arrive. A unit
+ * compaction rewrote keeps only its kept bytes (compacted-unit.ts).
  */
+import { type CompactedUnit, compactUnit, type Span } from "./compacted-unit.js";
 
 const NO_BYTES = new Uint8Array(0);
 
 export class MemoryUnits {
   private readonly units: Array<Uint8Array | undefined> = [];
+  private readonly compacted = new Map<number, { unit: CompactedUnit; packed: Uint8Array }>();
   /** Bytes written so far, counted from the base. */
   private length = 0;
 
@@ -33,9 +36,7 @@ export class MemoryUnits {
       const index = Math.floor(at / this.size);
       const offset = at - index * this.size;
       const take = Math.min(end - at, this.size - offset);
-      const unit = this.units[index];
-      if (!unit) throw new RangeError(`Unit ${index} was freed`);
-      out.set(unit.subarray(offset, offset + take), at - start);
+      out.set(this.readUnit(index, offset, offset + take), at - start);
       at += take;
     }
     return out;
@@ -43,9 +44,47 @@ export class MemoryUnits {
 
   /** Frees every unit that ends at or before `position`. */
   freeBelow(position: number): void {
-    for (let index = Math.floor(position / this.size) - 1; index >= 0 && this.units[index]; index--) {
+    for (let index = Math.floor(position / this.size) - 1; index >= 0 && this.holds(index); index--) {
       this.units[index] = undefined;
+      this.compacted.delete(index);
     }
+  }
+
+  /**
+   * Rewrites whole unit `index` without `removed` (unit-relative messages); returns the bytes
+   * freed. A unit already freed is left alone.
+   */
+  compact(index: number, removed: readonly Span[]): number {
+    if (!this.holds(index)) return 0;
+    const before = this.compacted.get(index);
+    const current = this.read(index * this.size, (index + 1) * this.size);
+    const { unit, packed } = compactUnit(current, before?.unit, removed);
+    this.compacted.set(index, { unit, packed });
+    this.units[index] = undefined;
+    return (before?.packed.length ?? this.size) - packed.length;
+  }
+
+  /** Bytes compaction freed in the units still held. */
+  get freed(): number {
+    let freed = 0;
+    for (const { unit } of this.compacted.values()) freed += unit.freed;
+    return freed;
+  }
+
+  private holds(index: number): boolean {
+    return this.units[index] !== undefined || this.compacted.has(index);
+  }
+
+  /** Bytes [from, to) of unit `index`. */
+  private readUnit(index: number, from: number, to: number): Uint8Array {
+    const compacted = this.compacted.get(index);
+    if (compacted) {
+      const span = compacted.unit.packedRange(from, to);
+      return compacted.unit.fill(from, to, compacted.packed.subarray(span.start, span.end));
+    }
+    const unit = this.units[index];
+    if (!unit) throw new RangeError(`Unit ${index} was freed`);
+    return unit.subarray(from, to);
   }
 
   /** The unit at `index`, grown to hold at least `needed` bytes. */

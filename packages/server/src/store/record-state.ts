@@ -19,12 +19,15 @@ export interface RecordTarget {
 }
 
 export function applyRecord(target: RecordTarget, record: AppendRecord): void {
+  const seq = target.nextSeq;
   target.tail = record.position + record.data.length;
   target.nextSeq += record.messages;
   // Times are monotonic per stream: a record never takes the stream's time backwards.
   if (record.messages > 0 && record.ts > target.lastTs) target.lastTs = record.ts;
   if (record.producer) {
-    target.producerMap().set(record.producer.id, { epoch: record.producer.epoch, lastSeq: record.producer.seq });
+    // Where the write went, so a retry of it can be answered with what it was answered.
+    const last = { end: target.tail, seq, ts: record.ts, messages: record.messages };
+    target.producerMap().set(record.producer.id, { epoch: record.producer.epoch, lastSeq: record.producer.seq, last });
   }
   if (record.streamSeq !== undefined) target.lastStreamSeq = record.streamSeq;
   if (record.close) {

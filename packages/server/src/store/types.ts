@@ -4,6 +4,7 @@
  * @rivulet/protocol). Every store passes the shared contract suite in test/store-contract.ts.
  */
 import type { ForkOrigin, Lifetime, ProducerClaim, ProducerState, Retention } from "@rivulet/protocol";
+import type { Span } from "./compacted-unit.js";
 import type { StoreBusyError, StoreCorruptionError } from "./errors.js";
 
 /** What a stream is: fixed at creation, except its retention settings (Store.configure changes them). */
@@ -46,6 +47,12 @@ export interface AppendRecord {
   readonly ts: number;
   /** Messages in `data`: JSON messages for JSON streams, otherwise 1 per non-empty append. */
   readonly messages: number;
+}
+
+/** One record of an atomic append (Store.appendAtomic): a record for the stream at `path`. */
+export interface AtomicPart {
+  readonly path: string;
+  readonly record: AppendRecord;
 }
 
 /**
@@ -134,6 +141,19 @@ export interface Store {
   append(path: string, record: AppendRecord): Promise<void>;
 
   /**
+   * Durably appends several records, to several streams or to one, as one unit: after a crash
+   * either every one of them is there or none is, and no read sees some without the others
+   * (a transaction, docs/kafka-layer.md). Each record's position must be its stream's tail
+   * as `append` requires it, counting the parts before it in `parts` (parts to one stream are
+   * applied in order); a stale position is StoreConflictError (`position`), an unknown stream
+   * StoreMissingError, and then nothing is written. Resolves once all of it survives a crash
+   * under the store's durability mode. If it rejects, nothing of it is visible, and every
+   * later append to any of its streams submitted before the rejection was observed rejects as
+   * well. (The file store writes it as one log batch; a SQL store uses one transaction.)
+   */
+  appendAtomic(parts: readonly AtomicPart[]): Promise<void>;
+
+  /**
    * The stream's own stored bytes in [start, end); forks start at `meta.fork.position`. A range
    * that starts below the stream's earliest position (or comes to, while it is read) rejects
    * with StoreTrimmedError: never half-removed bytes.
@@ -160,6 +180,16 @@ export interface Store {
    * seqs and everything else stay as they are.
    */
   trim(path: string, earliest: number): Promise<void>;
+
+  /**
+   * Compaction (docs/kafka-layer.md, "Compaction"): durably rewrites the unit that ends at
+   * `unitEnd` (one headUnits gave) without the messages of `removed` — whole JSON messages
+   * inside it, in order. From then on each reads as a hole (json.ts): spaces ending in a
+   * newline, as long as it was, so every other byte, position, index entry and seq stays as it
+   * was. Earlier holes stay. Resolves with the bytes it freed; a unit retention freed meanwhile
+   * is left alone (0).
+   */
+  compactUnit(path: string, unitEnd: number, removed: readonly Span[]): Promise<number>;
 
   /** Durably changes the stream's own retention settings. */
   configure(path: string, retention: Retention): Promise<void>;

@@ -27,9 +27,12 @@ describe("capabilities", () => {
           "conditional-append": 1,
           "earliest-offset": 1,
           "example-extension": 2,
+          groups: 1,
           records: 1,
           retention: 1,
           "time-index": 1,
+          topics: 1,
+          transactions: 1,
           trim: 1,
         },
       });

@@ -2,7 +2,7 @@
  * A feature is a folder that registers itself: routes under `{base}/__ds/…` with the same
  * admission (auth scopes, limits, CORS), lifecycle hooks and readiness checks as built-ins.
  */
-import { type Feature, serviceKey } from "@rivulet/server";
+import { type Feature, serviceKey, TOPIC_DIRECTORY } from "@rivulet/server";
 import { describe, expect, test } from "vitest";
 import { BASE, expectError, startApp } from "../handlers/helpers.js";
 
@@ -81,6 +81,53 @@ describe("features", () => {
       await t.close();
     }
   });
+
+  test("access that depends on the body: demands come as a promise, only once the credential is valid", async () => {
+    let asked = 0;
+    const bodyAccess: Feature = {
+      name: "body-access",
+      setup(host) {
+        host.route({
+          method: "POST",
+          path: "__ds/body-access",
+          operation: "body-access",
+          // The streams the request acts on are named in its body.
+          access: async (request) => {
+            asked++;
+            const paths = new TextDecoder().decode(await request.readBody(100)).split(",");
+            return paths.map((path) => ({ scope: "write" as const, path: `${BASE}/${path}` }));
+          },
+          handle: async (request) => ({
+            status: 200,
+            headers: { "content-type": "text/plain" },
+            body: [await request.readBody(100)],
+          }),
+        });
+      },
+    };
+    const t = await startApp({
+      auth: { tokens: [{ token: "w".repeat(32), id: "writer", scopes: [`write:${BASE}/a/**`] }] },
+      features: [bodyAccess],
+    });
+    const post = (body: string, token?: string) =>
+      t.request(`${BASE}/__ds/body-access`, {
+        method: "POST",
+        body,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+    try {
+      await expectError(await post("a/1"), 401, "UNAUTHORIZED");
+      expect(asked).toBe(0);
+      await expectError(await post("a/1,b/2", "w".repeat(32)), 403, "FORBIDDEN");
+      const allowed = await post("a/1,a/2", "w".repeat(32));
+      expect(allowed.status).toBe(200);
+      // The handler reads the same body the access check read.
+      expect(await allowed.text()).toBe("a/1,a/2");
+      expect(asked).toBe(2);
+    } finally {
+      await t.close();
+    }
+  });
 });
 
 describe("features offer each other values", () => {
@@ -110,5 +157,25 @@ describe("features offer each other values", () => {
     await expect(startApp({ features: [provider, { ...provider, name: "again" }] })).rejects.toThrow(
       "again: greeter is already offered",
     );
+  });
+
+  test("an embedder's feature replaces what a built-in feature offers", async () => {
+    const replacement = { partitions: () => 7, partitionPath: () => "/x", onChange: () => () => {} };
+    const found: Array<number | undefined> = [];
+    const t = await startApp({
+      features: [
+        {
+          name: "own-topics",
+          setup(host) {
+            host.provide(TOPIC_DIRECTORY, replacement);
+            host.onOpen(() => {
+              found.push(host.lookup(TOPIC_DIRECTORY)?.partitions("any"));
+            });
+          },
+        },
+      ],
+    });
+    await t.close();
+    expect(found).toEqual([7]);
   });
 });

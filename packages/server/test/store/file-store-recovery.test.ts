@@ -96,7 +96,11 @@ describe("crash recovery", () => {
     // crash: no close()
     const { store: again, streams } = await openStore();
     expect(streams.get("/a")!.tail).toBe(13);
-    expect(streams.get("/a")!.producers.get("p")).toEqual({ epoch: 0, lastSeq: 1 });
+    expect(streams.get("/a")!.producers.get("p")).toEqual({
+      epoch: 0,
+      lastSeq: 1,
+      last: { end: 13, seq: 2, ts: 1, messages: 1 },
+    });
     expect(text(await again.read("/a", 0, 13))).toBe("one two three");
   });
 

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { FileStore, type Store } from "@rivulet/server";
 import { afterAll } from "vitest";
 import { runStoreContract } from "./contract.js";
+import { runAtomicContract } from "./contract-atomic.js";
+import { runCompactionContract } from "./contract-compaction.js";
 import { runRecordsContract } from "./contract-records.js";
 
 const dirs: string[] = [];
@@ -35,3 +37,5 @@ const harness = {
 };
 runStoreContract("file", harness);
 runRecordsContract("file", harness);
+runAtomicContract("file", harness);
+runCompactionContract("file", harness);

@@ -1,5 +1,7 @@
 import { MemoryStore } from "@rivulet/server";
 import { runStoreContract } from "./contract.js";
+import { runAtomicContract } from "./contract-atomic.js";
+import { runCompactionContract } from "./contract-compaction.js";
 import { runRecordsContract } from "./contract-records.js";
 
 const harness = {
@@ -11,3 +13,5 @@ const harness = {
 };
 runStoreContract("memory", harness);
 runRecordsContract("memory", harness);
+runAtomicContract("memory", harness);
+runCompactionContract("memory", harness);

@@ -2,7 +2,8 @@
  * Consumer groups, KIP-848 style (docs/kafka-layer.md): server-side assignment, one heartbeat
  * call per member, revoke before assign, commits fenced by assignment epoch, lag, and admin
  * resets — durable through the state log. Topics come from whatever feature offers a
- * TopicDirectory and PartitionStats (sources/keys.ts); without one, from `groups.topics`.
+ * TopicDirectory and PartitionStats (sources/keys.ts, the topics feature); when `groups.topics`
+ * names topics, from that setting instead.
  */
 import type { Feature } from "../../feature.js";
 import { GroupMetrics, noGroupObserver } from "./metrics.js";
@@ -29,6 +30,7 @@ export const groups: Feature = {
       logger: host.logger,
       observer,
     });
+    host.capability("groups", 1);
     const groupPath = (group: string) => `${options.basePath}/__ds/groups/${group}`;
     for (const route of [
       ...heartbeatRoutes(service, groupPath),
@@ -39,9 +41,11 @@ export const groups: Feature = {
     }
     host.onOpen(() => {
       const stand = new StaticTopics(settings.topics, options.basePath, host.engine);
+      // Topics named in `groups.topics` are served as configured, whatever else offers topics.
+      const configured = Object.keys(settings.topics).length > 0;
       return service.open({
-        directory: host.lookup(TOPIC_DIRECTORY) ?? stand,
-        stats: host.lookup(PARTITION_STATS) ?? stand,
+        directory: (configured ? undefined : host.lookup(TOPIC_DIRECTORY)) ?? stand,
+        stats: (configured ? undefined : host.lookup(PARTITION_STATS)) ?? stand,
       });
     });
     host.onDrain(() => service.drain());

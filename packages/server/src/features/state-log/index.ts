@@ -1,2 +1,2 @@
 /** Event-sourced feature state in internal streams (see state-log.ts). */
-export { StateLog, type StateLogOptions, type StateLogOwner } from "./state-log.js";
+export { type StagedWrite, StateLog, type StateLogOptions, type StateLogOwner } from "./state-log.js";

@@ -15,6 +15,10 @@
  *   the next open picks n and deletes n+1.
  * - A failed write fails the log: that record, every later one, and every append after it
  *   reject (the owner's memory is then ahead of what is durable; it reopens to recover).
+ * - `stage` lets records be written by someone else, inside an atomic write with other streams
+ *   (a transaction, docs/kafka-layer.md): in its turn the log hands over the stream and the
+ *   body, writes nothing else until told whether it was written, and the owner applies the
+ *   records only once it was. So they are durable exactly when the rest of the transaction is.
  */
 import type { Engine } from "../../engine/engine.js";
 import { batchBody, encodeLine } from "./codec.js";
@@ -41,10 +45,37 @@ export interface StateLogOptions {
 }
 
 interface Pending<R> {
+  readonly kind: "record";
   readonly seq: number;
   readonly record: R;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** Records another writer appends (stage): handed over in their turn. */
+interface Staged<R> {
+  readonly kind: "staged";
+  readonly records: ReadonlyArray<{ readonly seq: number; readonly record: R }>;
+  readonly resolve: (write: StagedWrite) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Queued<R> = Pending<R> | Staged<R>;
+
+/**
+ * Staged records, handed over to be appended as part of another write. Until `settle` is
+ * called the log writes nothing else, so it must always be called.
+ */
+export interface StagedWrite {
+  /** The internal stream to append to. */
+  readonly path: string;
+  /** The append's body (JSON): the records as log lines, one message each. */
+  readonly body: Uint8Array;
+  /**
+   * `true` once the body is durable in `path` (apply the records to the owner's state first,
+   * so a compaction after this includes them); `false` when it was not written.
+   */
+  settle(written: boolean): void;
 }
 
 const JSON_TYPE = "application/json";
@@ -60,7 +91,7 @@ export class StateLog<R> {
   private sinceSnapshot = 0;
   private snapshotSize = 0;
   private compactAt: number;
-  private queue: Array<Pending<R>> = [];
+  private queue: Array<Queued<R>> = [];
   private flushing: Promise<void> | undefined;
   private failure: unknown;
   private closed = false;
@@ -108,7 +139,22 @@ export class StateLog<R> {
     if (this.closed || !this.owner) return Promise.reject(new Error("the state log is not open"));
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
-      this.queue.push({ seq, record, resolve, reject });
+      this.queue.push({ kind: "record", seq, record, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  /**
+   * Stages `records` for another writer to append (see StagedWrite): resolves, after every
+   * record queued before them is durable, with the stream and the body. Unlike `append`, the
+   * records are not yet in the owner's state: the owner applies them once they are written.
+   */
+  stage(records: readonly R[]): Promise<StagedWrite> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closed || !this.owner) return Promise.reject(new Error("the state log is not open"));
+    const numbered = records.map((record) => ({ seq: ++this.seq, record }));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ kind: "staged", records: numbered, resolve, reject });
       this.flushing ??= this.flush();
     });
   }
@@ -138,7 +184,14 @@ export class StateLog<R> {
     await Promise.resolve();
     try {
       while (this.queue.length > 0 && this.failure === undefined) {
-        if (this.sinceSnapshot >= this.compactAt) {
+        const head = this.queue[0]!;
+        if (head.kind === "staged") {
+          this.queue.shift();
+          await this.handOver(head);
+          continue;
+        }
+        // Staged records are not in the owner's state yet, so no snapshot is taken while any wait.
+        if (this.sinceSnapshot >= this.compactAt && !this.queue.some((item) => item.kind === "staged")) {
           await this.compact();
           continue;
         }
@@ -158,12 +211,30 @@ export class StateLog<R> {
     }
   }
 
+  /** Hands staged records over and waits until they are written or not; nothing else is written meanwhile. */
+  private async handOver(staged: Staged<R>): Promise<void> {
+    if (this.generation === NONE) {
+      try {
+        await this.startFirstGeneration([]);
+      } catch (error) {
+        staged.reject(error);
+        this.fail(error, []);
+        return;
+      }
+    }
+    const lines = staged.records.map(({ seq, record }) => encodeLine({ kind: "record", seq, record }));
+    const path = generationPath(this.options.root, this.generation);
+    const written = await new Promise<boolean>((settle) => staged.resolve({ path, body: batchBody(lines), settle }));
+    if (written) this.sinceSnapshot += staged.records.length;
+  }
+
   private takeBatch(): { items: Array<Pending<R>>; lines: string[] } {
     const items: Array<Pending<R>> = [];
     const lines: string[] = [];
     let bytes = 0;
     while (this.queue.length > 0) {
       const item = this.queue[0]!;
+      if (item.kind === "staged") break;
       const line = encodeLine({ kind: "record", seq: item.seq, record: item.record });
       if (items.length > 0 && bytes + line.length > this.maxBatchBytes) break;
       this.queue.shift();
@@ -175,7 +246,8 @@ export class StateLog<R> {
   }
 
   private async compact(): Promise<void> {
-    const folded = this.queue.splice(0);
+    // Only while no staged records wait (flush): every queued record is in the owner's state.
+    const folded = this.queue.splice(0) as Array<Pending<R>>;
     const upTo = this.seq;
     const entries = [...this.owner!.snapshot()].map((entry) => encodeLine<R>({ kind: "snapshot", entry }));
     const previous = this.generation;
@@ -247,7 +319,7 @@ export class StateLog<R> {
     });
   }
 
-  private fail(error: unknown, batch: ReadonlyArray<Pending<R>>): void {
+  private fail(error: unknown, batch: ReadonlyArray<Queued<R>>): void {
     this.failure = error;
     for (const item of [...batch, ...this.queue.splice(0)]) item.reject(error);
   }

@@ -23,6 +23,8 @@ const ALLOWED_HEADERS = [
   "stream-retention-bytes",
   "stream-expected-offset",
   "stream-expected-seq",
+  // Compressed request bodies (adapters/request-body.ts).
+  "content-encoding",
 ].join(", ");
 // WWW-Authenticate tells a browser client why a 401/403 happened (docs/security.md).
 const EXPOSE = [...EXPOSED_HEADERS, "www-authenticate"].join(", ");

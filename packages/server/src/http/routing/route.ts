@@ -25,13 +25,15 @@ export interface Demand {
 /**
  * What a route's requests must be allowed to do: `open` (no credentials, e.g. health checks),
  * `authenticated` (any valid credential), a scope on the request path, or a computed list of
- * demands (a fork needs `write` on itself and `read` on its source).
+ * demands (a fork needs `write` on itself and `read` on its source). Demands that depend on the
+ * body (a transaction needs `write` on every stream it names) come as a promise: they are
+ * asked for only once the credential is valid, and the handler reads the same body.
  */
 export type Access =
   | "open"
   | "authenticated"
   | AccessScope
-  | ((request: HttpRequest, params: RouteParams) => readonly Demand[]);
+  | ((request: HttpRequest, params: RouteParams) => readonly Demand[] | Promise<readonly Demand[]>);
 
 export interface RouteSpec {
   readonly method: Method;

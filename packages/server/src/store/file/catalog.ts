@@ -62,6 +62,11 @@ export class Entry implements RecordTarget {
   acceptedTs: number;
   /** Data-file position up to which the last checkpoint fsynced its files. */
   syncedTail: number;
+  /**
+   * Segments compaction rewrote (compacted-files.ts), with the bytes each freed. Not in the log
+   * or the checkpoint: a segment's `.cpt` file is itself the record, found again at open.
+   */
+  compacted: Map<number, number> | undefined = undefined;
   private extras: WriterExtras | undefined = undefined;
 
   constructor(
@@ -197,7 +202,7 @@ export class Entry implements RecordTarget {
       closed: this.closed || undefined,
       closedBy: this.closedBy,
       lastStreamSeq: this.lastStreamSeq,
-      producers: this.producers && [...this.producers].map(([id, s]) => [id, s.epoch, s.lastSeq]),
+      producers: this.producers && [...this.producers].map(([id, s]) => producerToJson(id, s)),
       softDeleted: this.softDeleted || undefined,
       crc: this.checksummed ? this.tailCrc : undefined,
       seg: [this.layout.size, this.layout.firstEnd],
@@ -239,16 +244,32 @@ export class Entry implements RecordTarget {
     } else {
       entry.indexed = false;
     }
-    const producers = json.producers as Array<[string, number, number]> | undefined;
+    const producers = json.producers as ProducerJson[] | undefined;
     if (json.closedBy !== undefined || json.lastStreamSeq !== undefined || producers?.length) {
       const writer = entry.writer();
       writer.closedBy = json.closedBy as ProducerClaim | undefined;
       writer.lastStreamSeq = json.lastStreamSeq as string | undefined;
-      if (producers?.length)
-        writer.producers = new Map(producers.map(([id, epoch, lastSeq]) => [id, { epoch, lastSeq }]));
+      if (producers?.length) writer.producers = new Map(producers.map(producerFromJson));
     }
     return entry;
   }
+}
+
+/** A producer in a checkpoint: `[id, epoch, lastSeq]`, and where its latest write went when known. */
+type ProducerJson = [string, number, number] | [string, number, number, number, number, number, number];
+
+function producerToJson(id: string, state: ProducerState): ProducerJson {
+  const last = state.last;
+  if (!last) return [id, state.epoch, state.lastSeq];
+  return [id, state.epoch, state.lastSeq, last.end, last.seq, last.ts, last.messages];
+}
+
+function producerFromJson(json: ProducerJson): [string, ProducerState] {
+  const [id, epoch, lastSeq, end, seq, ts, messages] = json;
+  if (end === undefined || seq === undefined || ts === undefined || messages === undefined) {
+    return [id, { epoch, lastSeq }];
+  }
+  return [id, { epoch, lastSeq, last: { end, seq, ts, messages } }];
 }
 
 const NONE: CompletedBlock[] = [];

@@ -9,14 +9,27 @@
  * Format 3 adds each append's time and message count (types 5 and 6 replace 1 and 2), and
  * records for trims (7) and retention changes (8). Records of types 1 and 2, written by the
  * previous formats, are still read: they are `legacy`, with no time and no message count.
+ *
+ * Type 9 is an append that belongs to an atomic unit (a transaction): an append record plus
+ * the unit's id, its index in the unit and the unit's size. Recovery needs none of it (a unit
+ * is one batch, kept or cut whole); fsck does, to salvage a damaged batch's units whole or not
+ * at all. A release that does not know type 9 reads it as damage, never as something else
+ * (downgrading is not supported: docs/storage.md).
  */
 import { crc32 } from "node:zlib";
 import type { Retention } from "@rivulet/protocol";
 import type { AppendRecord, StreamMeta } from "../types.js";
 
+/** An append's place in its atomic unit: the unit's id (unique within a batch), its index, the unit's size. */
+export interface UnitTag {
+  readonly id: number;
+  readonly index: number;
+  readonly size: number;
+}
+
 export type WalRecord =
   | { type: "create"; id: number; meta: StreamMeta; first: AppendRecord | undefined; legacy?: boolean }
-  | { type: "append"; id: number; record: AppendRecord; legacy?: boolean }
+  | { type: "append"; id: number; record: AppendRecord; legacy?: boolean; unit?: UnitTag }
   | { type: "mark-deleted"; id: number }
   | { type: "remove"; id: number }
   | { type: "trim"; id: number; earliest: number }
@@ -32,6 +45,7 @@ const TYPE_CODE = {
 } as const;
 const LEGACY_CREATE = 1;
 const LEGACY_APPEND = 2;
+const UNIT_APPEND = 9;
 export const FRAME_HEADER = 8;
 const MAX_BODY = 1 << 30;
 const FLAG_CLOSE = 1;
@@ -44,8 +58,14 @@ const fromUtf8 = new TextDecoder();
 /** Encodes a record as frame parts (the payload is referenced, not copied). */
 export function encodeRecord(record: WalRecord): Uint8Array[] {
   const head = new HeadWriter();
-  head.u8(TYPE_CODE[record.type]);
+  const unit = record.type === "append" ? record.unit : undefined;
+  head.u8(unit ? UNIT_APPEND : TYPE_CODE[record.type]);
   head.f64(record.id);
+  if (unit) {
+    head.f64(unit.id);
+    head.f64(unit.index);
+    head.f64(unit.size);
+  }
   let payload: Uint8Array | undefined;
   if (record.type === "create") {
     head.bytes32(utf8.encode(JSON.stringify(metaToJson(record.meta))));
@@ -125,6 +145,10 @@ function parseBody(body: Uint8Array): WalRecord {
     }
     case TYPE_CODE.append:
       return { type: "append", id, record: readAppendFields(reader, false) };
+    case UNIT_APPEND: {
+      const unit = { id: reader.f64(), index: reader.f64(), size: reader.f64() };
+      return { type: "append", id, record: readAppendFields(reader, false), unit };
+    }
     case LEGACY_APPEND:
       return { type: "append", id, record: readAppendFields(reader, true), legacy: true };
     case TYPE_CODE["mark-deleted"]:

@@ -8,9 +8,14 @@
  * Full-block checksums are computed as records commit, so they never cover bytes past the
  * durable tail; they wait in memory until written to the checksum file (in the background,
  * and before every checkpoint's fsync), and reads consult them there meanwhile.
+ *
+ * A segment compaction rewrote is read from its `.cpt` file (compacted-files.ts) instead. Its
+ * data and checksum files are deleted once no read that began before the rewrite still uses
+ * them.
  */
 import type { FileHandle } from "node:fs/promises";
 import { crc32 } from "node:zlib";
+import { compactUnit, type Span } from "../compacted-unit.js";
 import { StoreCorruptionError, StoreTrimmedError } from "../errors.js";
 import type { IndexEntry } from "../types.js";
 import {
@@ -23,18 +28,23 @@ import {
   SLOT_BYTES,
 } from "./block-crc.js";
 import type { Entry } from "./catalog.js";
+import { type CompactedMeta, encodeCompacted, readCompacted, readMeta, writeCompacted } from "./compacted-files.js";
 import { FdCache, type FdCacheEvents } from "./fd-cache.js";
 import { decodeIndexEntry, INDEX_ENTRY_BYTES, type PlacedEntry } from "./index-files.js";
 import { type FileIo, readFully, ShortReadError, writeFully } from "./io.js";
-import { pieces, type SegmentFileKind, segmentFileName, segmentOf, segmentStart } from "./segments.js";
+import { pieces, type SegmentFileKind, segmentEnd, segmentFileName, segmentOf, segmentStart } from "./segments.js";
 import { shrinkFile } from "./shrink.js";
 
 export interface DataFileEvents extends FdCacheEvents {
   corruption(error: StoreCorruptionError): void;
 }
 
+/** Every file a segment may have. */
+const FILE_KINDS = ["data", "crc", "idx", "cpt", "tmp"] as const;
 /** Bytes read at a time when checksumming a data file of the previous format. */
 const CHECKSUM_CHUNK = 32 * BLOCK_BYTES;
+/** Compacted segments whose tables are kept in memory, least recently used first. */
+const META_CACHE = 64;
 
 export class DataFiles {
   private readonly files: FdCache;
@@ -43,6 +53,10 @@ export class DataFiles {
   private flushing: Promise<void> | undefined;
   /** `<dir>/`, so a file's path is one concatenation (reads compute it every time). */
   private readonly prefix: string;
+  /** Tables of compacted segments, by file path, least recently used first. */
+  private readonly metas = new Map<string, CompactedMeta>();
+  /** Reads of data files in flight, per stream: a compaction waits for them before deleting files. */
+  private readonly rawReads = new Map<Entry, Set<Promise<unknown>>>();
 
   constructor(
     private readonly io: FileIo,
@@ -189,8 +203,8 @@ export class DataFiles {
       }
       const slots = written.slice(i, j).map(([index, crc]) => encodeSlot({ index, crc }));
       const at = (written[i]![0] - firstBlock) * SLOT_BYTES;
-      // A segment retention deleted meanwhile needs no checksums (nor a new file).
-      if (!this.dropped(entry, segment)) {
+      // A segment retention deleted, or compaction rewrote, needs no checksums (nor a new file).
+      if (!this.dropped(entry, segment) && !entry.compacted?.has(segment)) {
         await this.files.use(this.path(entry, segment, "crc"), (handle) => writeFully(this.io, handle, slots, at));
       }
       i = j;
@@ -221,6 +235,132 @@ export class DataFiles {
    * never change, whatever commits meanwhile.
    */
   async read(entry: Entry, start: number, end: number): Promise<Uint8Array> {
+    const compacted = entry.compacted;
+    if (!compacted || compacted.size === 0) return this.readTracked(entry, start, end);
+    const parts: Uint8Array[] = [];
+    for (const span of pieces(entry.layout, start, end)) {
+      parts.push(
+        compacted.has(span.segment)
+          ? await this.readCompactedSpan(entry, span.segment, span.start, span.end)
+          : await this.readTracked(entry, span.start, span.end),
+      );
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /** A read of data files, registered (synchronously, before it starts) so compaction can wait for it. */
+  private readTracked(entry: Entry, start: number, end: number): Promise<Uint8Array> {
+    let reads = this.rawReads.get(entry);
+    if (!reads) {
+      reads = new Set();
+      this.rawReads.set(entry, reads);
+    }
+    const read = this.readRaw(entry, start, end);
+    const tracked = read.catch(() => {});
+    reads.add(tracked);
+    void tracked.then(() => {
+      reads.delete(tracked);
+      if (reads.size === 0 && this.rawReads.get(entry) === reads) this.rawReads.delete(entry);
+    });
+    return read;
+  }
+
+  /** Segment positions [from, to) of a compacted segment, checked; a damaged one is corruption. */
+  private async readCompactedSpan(entry: Entry, segment: number, from: number, to: number): Promise<Uint8Array> {
+    this.checkRetained(entry, from);
+    const path = this.path(entry, segment, "cpt");
+    const offset = segmentStart(entry.layout, segment);
+    for (let attempt = 0; ; attempt++) {
+      const cached = this.metas.get(path);
+      const found = await this.files
+        .use(
+          path,
+          async (handle) => {
+            const meta = cached ?? (await readMeta(this.io, handle));
+            if (!meta) return undefined;
+            this.remember(path, meta);
+            return readCompacted(this.io, handle, meta, from - offset, to - offset);
+          },
+          false,
+        )
+        .catch((error: unknown) => {
+          this.checkRetained(entry, from);
+          throw this.unreadable(entry, segment, "cpt", error, 0, "ends early");
+        });
+      if (found) return found;
+      // A table cached from before the segment was compacted again belongs to the old file.
+      this.metas.delete(path);
+      if (cached === undefined || attempt > 0) {
+        this.checkRetained(entry, from);
+        throw this.corrupt(entry, "cpt", 0, "fails its checksum", segment);
+      }
+    }
+  }
+
+  private remember(path: string, meta: CompactedMeta): void {
+    this.metas.delete(path);
+    this.metas.set(path, meta);
+    if (this.metas.size > META_CACHE) this.metas.delete(this.metas.keys().next().value!);
+  }
+
+  /**
+   * Rewrites a whole segment without `removed` (data-file positions of whole messages) and
+   * returns the bytes freed. Durable when it resolves: the `.cpt` file's rename is the commit.
+   */
+  async compact(entry: Entry, segment: number, removed: readonly Span[]): Promise<number> {
+    const offset = segmentStart(entry.layout, segment);
+    const end = segmentEnd(entry.layout, segment);
+    const current = await this.read(entry, offset, end);
+    const path = this.path(entry, segment, "cpt");
+    const previous = entry.compacted?.has(segment)
+      ? await this.files.use(path, (handle) => readMeta(this.io, handle), false)
+      : undefined;
+    if (entry.compacted?.has(segment) && !previous) throw this.corrupt(entry, "cpt", 0, "fails its checksum", segment);
+    const relative = removed.map((span) => ({ start: span.start - offset, end: span.end - offset }));
+    const { unit, packed } = compactUnit(current, previous?.unit, relative);
+    await writeCompacted(this.io, this.dir, this.path(entry, segment, "tmp"), path, encodeCompacted(unit, packed));
+    this.files.retire(path);
+    this.metas.delete(path);
+    if (this.dropped(entry, segment)) {
+      // Retention freed the segment meanwhile: its rewrite goes too.
+      await this.unlink(path);
+      return 0;
+    }
+    const before = previous ? previous.unit.packedLength : end - offset;
+    entry.compacted ??= new Map();
+    entry.compacted.set(segment, unit.freed);
+    if (!previous) await this.dropRaw(entry, segment);
+    return before - packed.length;
+  }
+
+  /**
+   * A segment now read from its `.cpt`: its data and checksum files go once every read that
+   * began before the switch is done (new reads no longer open them).
+   */
+  private async dropRaw(entry: Entry, segment: number): Promise<void> {
+    await Promise.all([...(this.rawReads.get(entry) ?? [])]);
+    const pending = this.pending.get(entry);
+    for (const index of pending?.keys() ?? []) {
+      if (segmentOf(entry.layout, index * BLOCK_BYTES) === segment) pending!.delete(index);
+    }
+    const data = this.path(entry, segment, "data");
+    this.files.retire(data);
+    await shrinkFile(this.io, data);
+    for (const kind of ["data", "crc"] as const) await this.unlink(this.path(entry, segment, kind));
+  }
+
+  /** Marks a segment compacted at open (its `.cpt` found), deleting what it replaced. */
+  async adoptCompacted(entry: Entry, segment: number): Promise<void> {
+    const path = this.path(entry, segment, "cpt");
+    const meta = await this.files.use(path, (handle) => readMeta(this.io, handle), false).catch(() => undefined);
+    entry.compacted ??= new Map();
+    // A damaged file still stands for the segment: reads of it fail as corrupt, never guess.
+    entry.compacted.set(segment, meta?.unit.freed ?? 0);
+    for (const kind of ["data", "crc"] as const) await this.unlink(this.path(entry, segment, kind));
+  }
+
+  /** Bytes of data-file positions [start, end), checked against their block checksums. */
+  private async readRaw(entry: Entry, start: number, end: number): Promise<Uint8Array> {
     const length = entry.tail - entry.base;
     const tailCrc = entry.tailCrc;
     this.checkRetained(entry, start);
@@ -410,10 +550,14 @@ export class DataFiles {
       if (this.dropped(entry, segmentOf(entry.layout, index * BLOCK_BYTES))) pending!.delete(index);
     }
     for (const segment of segments) {
-      const data = this.path(entry, segment, "data");
-      this.files.retire(data);
-      await shrinkFile(this.io, data);
-      for (const kind of ["data", "crc", "idx"] as const) await this.unlink(this.path(entry, segment, kind));
+      entry.compacted?.delete(segment);
+      // Its bytes are in its data file, or in its .cpt once compacted: shrink whichever it has.
+      for (const kind of ["data", "cpt"] as const) {
+        const path = this.path(entry, segment, kind);
+        this.files.retire(path);
+        await shrinkFile(this.io, path);
+      }
+      for (const kind of FILE_KINDS) await this.unlink(this.path(entry, segment, kind));
     }
   }
 
@@ -421,7 +565,7 @@ export class DataFiles {
   async remove(entry: Entry): Promise<void> {
     const { first, last } = entry.segments();
     for (let segment = first; segment <= last; segment++) {
-      for (const kind of ["data", "crc", "idx"] as const) await this.unlink(this.path(entry, segment, kind));
+      for (const kind of FILE_KINDS) await this.unlink(this.path(entry, segment, kind));
     }
   }
 
@@ -432,6 +576,7 @@ export class DataFiles {
 
   private async unlink(path: string): Promise<void> {
     this.files.retire(path);
+    this.metas.delete(path);
     await this.io.unlink(path).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     });

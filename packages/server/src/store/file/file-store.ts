@@ -15,9 +15,11 @@
  */
 import { join } from "node:path";
 import type { Retention } from "@rivulet/protocol";
+import type { Span } from "../compacted-unit.js";
 import { StoreConflictError, type StoreCorruptionError, StoreMissingError } from "../errors.js";
 import type {
   AppendRecord,
+  AtomicPart,
   IndexEntry,
   IndexKey,
   ListQuery,
@@ -31,7 +33,7 @@ import { Catalog, type Entry } from "./catalog.js";
 import { markFormat } from "./checkpoint.js";
 import { Checkpointer } from "./checkpointer.js";
 import { DataFiles } from "./data-files.js";
-import { GroupCommit } from "./group-commit.js";
+import { GroupCommit, type UnitPart } from "./group-commit.js";
 import { StoreHealthState } from "./health.js";
 import { openFileLimit } from "./host.js";
 import { IndexFences, needsFences } from "./index-fences.js";
@@ -80,6 +82,8 @@ export class FileStore implements Store {
   private readonly onFatal: (error: Error) => void;
   private readonly catalog: Catalog;
   private readonly creating = new Map<string, Entry>();
+  /** Compactions of each stream run one at a time. */
+  private readonly compacting = new Map<Entry, Promise<number>>();
   private readonly wal: Wal;
   private data: DataFiles | undefined;
   private checkpointer: Checkpointer | undefined;
@@ -263,6 +267,30 @@ export class FileStore implements Store {
     await this.commit.submit(entry, { type: "append", id: entry.id, record }, placed);
   }
 
+  async appendAtomic(parts: readonly AtomicPart[]): Promise<void> {
+    // Every part is checked before any is accepted: a refused unit changes nothing.
+    const tails = new Map<Entry, number>();
+    const entries = parts.map(({ path, record }) => {
+      const entry = this.entry(path);
+      const tail = tails.get(entry) ?? entry.acceptedTail;
+      if (record.position !== tail) {
+        throw new StoreConflictError(
+          path,
+          "position",
+          `Append at ${record.position} does not start at the stored tail ${tail}`,
+        );
+      }
+      tails.set(entry, record.position + record.data.length);
+      return entry;
+    });
+    const units: UnitPart[] = entries.map((entry, i) => {
+      const record = parts[i]!.record;
+      return { entry, record: { type: "append", id: entry.id, record }, placed: entry.accept(record) };
+    });
+    // One log batch: recovery keeps all of it or cuts all of it (group-commit.ts).
+    await this.commit.submitAtomic(units);
+  }
+
   async read(path: string, start: number, end: number): Promise<Uint8Array> {
     const entry = this.entry(path);
     if (start < entry.base || end > entry.tail || start > end) {
@@ -320,6 +348,26 @@ export class FileStore implements Store {
     await this.files.dropSegments(entry, freed).catch((error: unknown) => {
       this.observer?.warning?.("could not delete a trimmed stream's segments", { path, err: String(error) });
     });
+  }
+
+  async compactUnit(path: string, unitEnd: number, removed: readonly Span[]): Promise<number> {
+    const entry = this.entry(path);
+    const end = unitEnd - entry.base;
+    const segment = segmentOf(entry.layout, end - 1);
+    if (end <= 0 || segmentEnd(entry.layout, segment) !== end || unitEnd > entry.tail) {
+      throw new RangeError(`${unitEnd} is not the end of a whole segment of ${path}`);
+    }
+    // Only bytes durable in the log are rewritten: in interval mode, those a checkpoint made durable.
+    const durable = this.mode === "fsync" ? entry.tail - entry.base : entry.syncedTail;
+    if (end > durable || segmentStart(entry.layout, segment) < entry.earliest - entry.base) return 0;
+    const previous = this.compacting.get(entry) ?? Promise.resolve(0);
+    const next = previous.catch(() => 0).then(() => this.files.compact(entry, segment, removed));
+    this.compacting.set(entry, next);
+    try {
+      return await next;
+    } finally {
+      if (this.compacting.get(entry) === next) this.compacting.delete(entry);
+    }
   }
 
   async configure(path: string, retention: Retention): Promise<void> {
@@ -381,7 +429,10 @@ export class FileStore implements Store {
 
   storedBytes(): number {
     let bytes = this.wal.size;
-    for (const entry of this.catalog.entries()) bytes += entry.tail - Math.max(entry.base, entry.earliest);
+    for (const entry of this.catalog.entries()) {
+      bytes += entry.tail - Math.max(entry.base, entry.earliest);
+      for (const freed of entry.compacted?.values() ?? []) bytes -= freed;
+    }
     return bytes;
   }
 
@@ -423,19 +474,40 @@ export class FileStore implements Store {
 
   /**
    * Files nothing reads: of streams that no longer exist (removed just before a crash), of
-   * segments a trim freed just before a crash, and of segments past the tail that an append
-   * the crash interrupted started.
+   * segments a trim freed just before a crash, of segments past the tail that an append the
+   * crash interrupted started, and compacted files being written. A segment's `.cpt` stands for
+   * it (its data and checksum files go, whether recovery rewrote them or a crash kept them).
    */
   private async removeOrphans(streamsDir: string): Promise<void> {
     const live = new Map([...this.catalog.entries()].map((entry) => [entry.id, entry]));
-    for (const name of await this.io.readdir(streamsDir)) {
+    const names = await this.io.readdir(streamsDir);
+    const others: string[] = [];
+    for (const name of names) {
       const file = parseSegmentFileName(name);
       if (!file) continue;
+      if (file.kind !== "cpt") {
+        others.push(name);
+        continue;
+      }
       const entry = live.get(file.id);
-      if (entry && isLiveSegment(entry, file.start)) continue;
+      if (entry && isLiveSegment(entry, file.start) && isWholeSegment(entry, file.start)) {
+        await this.files.adoptCompacted(entry, segmentOf(entry.layout, file.start));
+      } else {
+        await this.files.unlinkName(name);
+      }
+    }
+    for (const name of others) {
+      const file = parseSegmentFileName(name)!;
+      const entry = live.get(file.id);
+      if (entry && file.kind !== "tmp" && isLiveSegment(entry, file.start)) continue;
       await this.files.unlinkName(name);
     }
   }
+}
+
+/** Whether the segment starting at `start` ends at or before the stream's tail. */
+function isWholeSegment(entry: Entry, start: number): boolean {
+  return segmentEnd(entry.layout, segmentOf(entry.layout, start)) <= entry.tail - entry.base;
 }
 
 function isLiveSegment(entry: Entry, start: number): boolean {

@@ -3,6 +3,11 @@
  * stream's new bytes to its data file, then the whole batch to the log in one write (one
  * checksummed batch frame; in fsync mode the log is O_DSYNC, so the write returning means the
  * batch is on disk), then applies it to the catalog and resolves every record in it.
+ *
+ * An atomic unit (Store.appendAtomic) is submitted in one step, so its records are adjacent in
+ * the queue and always land in the same batch: recovery replays a batch whole or cuts it whole,
+ * so the unit survives a crash entirely or not at all. Here it also fails as a whole: when one
+ * of its streams fails (an earlier failed append, a data-file write), none of it is written.
  */
 import { StoreBusyError, StoreFullError } from "../errors.js";
 import type { StoreObserver } from "../types.js";
@@ -37,13 +42,31 @@ interface Pending {
   readonly placed: readonly PlacedEntry[];
   /** The entry's failure count at submission: if it moved, an earlier append failed. */
   readonly failuresAtSubmit: number;
+  /** The atomic unit the record belongs to, if any: its records stand or fall together. */
+  readonly unit: Unit | undefined;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** One atomic unit: resolved once every record of it is durable, rejected (once) if any fails. */
+interface Unit {
+  readonly size: number;
+  left: number;
+  failed: boolean;
+}
+
+/** A record of an atomic unit, accepted by its entry. */
+export interface UnitPart {
+  readonly entry: Entry;
+  readonly record: Extract<WalRecord, { type: "append" }>;
+  readonly placed: readonly PlacedEntry[];
 }
 
 export class GroupCommit {
   private queue: Pending[] = [];
   private committing: Promise<void> | undefined;
+  /** Ids of atomic units, in their records: distinct within any batch (fsck salvages a damaged batch's units by them). */
+  private nextUnit = 0;
   /** Set when the store stops as a crash would: nothing more is committed. */
   stopped = false;
 
@@ -53,7 +76,35 @@ export class GroupCommit {
     const fatal = this.context.state.fatal;
     if (fatal) return Promise.reject(fatal);
     return new Promise((resolve, reject) => {
-      this.queue.push({ entry, record, placed, failuresAtSubmit: entry.failures, resolve, reject });
+      this.queue.push({ entry, record, placed, failuresAtSubmit: entry.failures, unit: undefined, resolve, reject });
+      this.committing ??= this.loop();
+    });
+  }
+
+  /** Submits the records of one atomic unit: all of them become durable in one batch, or none does. */
+  submitAtomic(parts: readonly UnitPart[]): Promise<void> {
+    const fatal = this.context.state.fatal;
+    if (fatal) return Promise.reject(fatal);
+    return new Promise((resolve, reject) => {
+      const unit: Unit = { size: parts.length, left: parts.length, failed: false };
+      const id = this.nextUnit++;
+      for (const [index, { entry, record, placed }] of parts.entries()) {
+        this.queue.push({
+          entry,
+          record: { ...record, unit: { id, index, size: parts.length } },
+          placed,
+          failuresAtSubmit: entry.failures,
+          unit,
+          resolve: () => {
+            if (--unit.left === 0) resolve();
+          },
+          reject: (error) => {
+            if (unit.failed) return;
+            unit.failed = true;
+            reject(error);
+          },
+        });
+      }
       this.committing ??= this.loop();
     });
   }
@@ -91,11 +142,7 @@ export class GroupCommit {
   }
 
   private async commit(batch: Pending[]): Promise<void> {
-    let pending = batch.filter((p) => {
-      if (p.entry.failures === p.failuresAtSubmit) return true;
-      p.reject(new Error("An earlier append to this stream failed"));
-      return false;
-    });
+    let pending = admit(batch);
     // 1. Data files first: if a crash follows, their extra bytes lie past the durable tail,
     //    where nothing reads them and the next append overwrites them.
     const written = await this.writeDataFiles(pending);
@@ -156,6 +203,7 @@ export class GroupCommit {
       }),
     );
     if (failed.size === 0) return { good: pending, diskFull: undefined };
+    spreadOverUnits(pending, failed);
     const good = pending.filter((p) => {
       const error = failed.get(p.entry);
       if (error === undefined) return true;
@@ -198,6 +246,47 @@ export class GroupCommit {
         break;
     }
   }
+}
+
+/**
+ * The records of a batch that may still be written: not those of a stream an earlier append
+ * failed on, nor any record of an atomic unit that has one such record (its other streams
+ * accepted the unit's records too: they rewind, and what they queued behind it fails).
+ */
+function admit(batch: readonly Pending[]): Pending[] {
+  const kept: Pending[] = [];
+  for (let i = 0; i < batch.length; ) {
+    const size = batch[i]!.unit?.size ?? 1;
+    // A unit's records were queued in one step, so they are adjacent.
+    const group = batch.slice(i, i + size);
+    i += size;
+    const good = (p: Pending) => p.entry.failures === p.failuresAtSubmit;
+    if (group.every(good)) {
+      kept.push(...group);
+      continue;
+    }
+    for (const p of group) if (good(p)) failEntry(p.entry);
+    for (const p of group) p.reject(new Error("An earlier append to one of these streams failed"));
+  }
+  return kept;
+}
+
+/** A stream whose data-file write failed fails every atomic unit it is in, and so those units' other streams. */
+function spreadOverUnits(pending: readonly Pending[], failed: Map<Entry, unknown>): void {
+  for (let spread = true; spread; ) {
+    spread = false;
+    for (const p of pending) {
+      const error = p.unit && !failed.has(p.entry) ? unitFailure(pending, p.unit, failed) : undefined;
+      if (error === undefined) continue;
+      failed.set(p.entry, error);
+      spread = true;
+    }
+  }
+}
+
+function unitFailure(pending: readonly Pending[], unit: Unit, failed: Map<Entry, unknown>): unknown {
+  for (const q of pending) if (q.unit === unit && failed.has(q.entry)) return failed.get(q.entry);
+  return undefined;
 }
 
 /** After a failed append, the entry's queued appends fail too and what it accepted rewinds. */

@@ -18,7 +18,12 @@ export interface SegmentLayout {
 
 export const DEFAULT_SEGMENT_BYTES = 64 << 20;
 
-export type SegmentFileKind = "data" | "crc" | "idx";
+/**
+ * `data`, `crc`, `idx`: a segment's bytes, block checksums and append index. `cpt`: the
+ * segment's bytes once compaction rewrote it (compacted-files.ts), in place of `data` and
+ * `crc`; `tmp`: one being written (never read; deleted at open).
+ */
+export type SegmentFileKind = "data" | "crc" | "idx" | "cpt" | "tmp";
 
 /** One layout per (size, firstEnd): a million streams share a handful of objects. */
 const layouts = new Map<string, SegmentLayout>();
@@ -60,7 +65,7 @@ export function segmentFileName(id: number, start: number, kind: SegmentFileKind
 
 /** The stream id, segment start and kind a file name in `streams/` stands for; undefined for other names. */
 export function parseSegmentFileName(name: string): { id: number; start: number; kind: SegmentFileKind } | undefined {
-  const match = /^(\d+)(?:\.(\d+))?\.(data|crc|idx)$/.exec(name);
+  const match = /^(\d+)(?:\.(\d+))?\.(data|crc|idx|cpt|tmp)$/.exec(name);
   if (!match) return undefined;
   return {
     id: Number(match[1]),

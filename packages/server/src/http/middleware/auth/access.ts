@@ -19,8 +19,8 @@ export class AccessControl {
 
   /**
    * The principal the request acts as, once it is known to be allowed; throws UNAUTHORIZED or
-   * FORBIDDEN. Synchronous for static tokens and cached JWTs alike: only a JWT verification
-   * returns a promise.
+   * FORBIDDEN. Synchronous for static tokens and cached JWTs alike: only a JWT verification, or
+   * demands that depend on the body, return a promise.
    */
   check(
     access: Access,
@@ -41,13 +41,20 @@ function authorize(
   access: Exclude<Access, "open">,
   request: HttpRequest,
   params: RouteParams,
-): Principal {
+): Principal | Promise<Principal> {
   if (access === "authenticated") return principal;
   if (typeof access === "string") {
     demand(principal, { scope: access, path: request.path });
     return principal;
   }
-  for (const needed of access(request, params)) demand(principal, needed);
+  const demands = access(request, params);
+  if (demands instanceof Promise) {
+    return demands.then((list) => {
+      for (const needed of list) demand(principal, needed);
+      return principal;
+    });
+  }
+  for (const needed of demands) demand(principal, needed);
   return principal;
 }
 

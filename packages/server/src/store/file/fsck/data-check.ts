@@ -1,5 +1,5 @@
 /**
- * Checks a stream's files offline against their checksums (data blocks, append-index entries),
+ * Checks a stream's files offline against their checksums (data blocks, compacted segments, append-index entries),
  * over what recovery takes from the files rather than from the log: up to the tail the trusted
  * checkpoint records.
  */
@@ -9,6 +9,7 @@ import { crc32 } from "node:zlib";
 import type { IndexEntry } from "../../types.js";
 import { BLOCK_BYTES, blockStart, decodeSlot, SLOT_BYTES } from "../block-crc.js";
 import type { Entry } from "../catalog.js";
+import { checkCompacted } from "../compacted-files.js";
 import { decodeIndexEntry, INDEX_ENTRY_BYTES } from "../index-files.js";
 import type { FileIo } from "../io.js";
 import { pieces, type SegmentFileKind, segmentFileName, segmentOf, segmentStart } from "../segments.js";
@@ -62,6 +63,12 @@ async function checkSegment(
   const length = entry.tail - entry.base;
   const offset = segmentStart(entry.layout, span.segment);
   const file = (kind: SegmentFileKind) => join(streamsDir, segmentFileName(entry.id, offset, kind));
+  // A segment compaction rewrote is its .cpt file, checked whole (compacted-files.ts).
+  const compacted = await withFile(io, file("cpt"), (handle) => checkCompacted(io, handle));
+  if (compacted !== undefined) {
+    if (!compacted) add(span.start, span.end, "data");
+    return true;
+  }
   const fullBlocks = Math.floor((span.end - offset) / BLOCK_BYTES);
   const slots = await withFile(io, file("crc"), (handle) => readAt(io, handle, 0, fullBlocks * SLOT_BYTES));
   const complete = await withFile(io, file("data"), async (handle) => {

@@ -114,7 +114,8 @@ function streamFiles(entry: Entry): string[] {
   const files: string[] = [];
   for (let segment = first; segment <= last; segment++) {
     const start = segmentStart(entry.layout, segment);
-    for (const kind of ["data", "crc", "idx"] as const) files.push(`streams/${segmentFileName(entry.id, start, kind)}`);
+    for (const kind of ["data", "crc", "idx", "cpt"] as const)
+      files.push(`streams/${segmentFileName(entry.id, start, kind)}`);
   }
   return files;
 }

@@ -49,15 +49,29 @@ export function* salvageRecords(bytes: Uint8Array, stopAt: number | undefined): 
   }
 }
 
-/** The records of a damaged batch that still check out, walked by their length fields. */
+/**
+ * The records of a damaged batch that still check out, walked by their length fields. An
+ * atomic unit (a transaction) counts only when every record of it is intact: otherwise none of
+ * it is salvaged, so a repair never keeps part of a transaction.
+ */
 function* recordsOfDamagedBatch(bytes: Uint8Array, at: number, end: number): Generator<WalRecord> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (at + BATCH_HEADER > end || view.getUint32(at) !== BATCH_MAGIC) return;
   const batchEnd = Math.min(end, at + BATCH_HEADER + view.getUint32(at + 8));
+  const intact: WalRecord[] = [];
   for (let r: number | undefined = at + BATCH_HEADER; r !== undefined && r < batchEnd; ) {
     const decoded = decodeRecord(bytes.subarray(0, batchEnd), r);
-    if (decoded) yield decoded.record;
+    if (decoded) intact.push(decoded.record);
     r = decoded ? decoded.next : skipFrame(bytes.subarray(0, batchEnd), r);
+  }
+  const found = new Map<number, number>();
+  for (const record of intact) {
+    const unit = record.type === "append" ? record.unit : undefined;
+    if (unit) found.set(unit.id, (found.get(unit.id) ?? 0) + 1);
+  }
+  for (const record of intact) {
+    const unit = record.type === "append" ? record.unit : undefined;
+    if (!unit || found.get(unit.id) === unit.size) yield record;
   }
 }
 

@@ -1,0 +1,128 @@
+/**
+ * Records of topics (docs/kafka-layer.md, "Records"): every message of a partition stream is
+ * one JSON envelope,
+ *
+ *   {"key": <string or null>, "value": <any JSON>, "headers": {<name>: <string>}, "ts": <ms>}
+ *
+ * where `ts` is the producer's event time (the append time is the stream's own, in the records
+ * view), a `null` value is a tombstone (compaction removes the key), and `key` picks the
+ * partition. Pure: parsing what a producer sends, building envelopes, and reading an
+ * envelope's key back for compaction.
+ */
+import { ProtocolError } from "./errors.js";
+import { jsonMessageSpans } from "./json.js";
+import { type MemberSpan, objectMembers } from "./json-members.js";
+
+/** One record of a produce request, ready to be enveloped. */
+export interface ProducedRecord {
+  readonly key: string | null;
+  /** The value's JSON text exactly as sent (`null` when absent): never re-encoded. */
+  readonly value: string;
+  /** The headers object as JSON text. */
+  readonly headers: string;
+  /** Event time the producer gave, ms since the epoch; undefined: the server's time. */
+  readonly ts: number | undefined;
+  /** The partition the producer chose; undefined: routed by key. */
+  readonly partition: number | undefined;
+}
+
+const FIELDS = /* @__PURE__ */ new Set(["key", "value", "headers", "ts", "partition"]);
+const strictUtf8 = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true });
+const decoder = /* @__PURE__ */ new TextDecoder();
+
+/**
+ * The records of a produce body: a JSON array of record objects, or one record object. Every
+ * field is optional; unknown fields are refused (a typo would otherwise lose data silently).
+ */
+export function parseProducedRecords(body: Uint8Array, maxRecords: number): ProducedRecord[] {
+  try {
+    JSON.parse(strictUtf8.decode(body));
+  } catch (cause) {
+    throw new ProtocolError("INVALID_JSON", `Body is not valid JSON: ${(cause as Error).message}`, {}, { cause });
+  }
+  const spans = jsonMessageSpans(body);
+  const count = spans.length / 2;
+  if (count === 0) throw new ProtocolError("EMPTY_JSON_ARRAY", "A produce request needs at least one record");
+  if (count > maxRecords) {
+    throw new ProtocolError("INVALID_RECORD", `A produce request holds at most ${maxRecords} records, not ${count}`);
+  }
+  const records: ProducedRecord[] = [];
+  for (let i = 0; i < spans.length; i += 2) records.push(parseRecord(body, spans[i]!, spans[i + 1]!, i / 2));
+  return records;
+}
+
+function parseRecord(body: Uint8Array, start: number, end: number, index: number): ProducedRecord {
+  const members = objectMembers(body, start, end);
+  const invalid = (why: string) => new ProtocolError("INVALID_RECORD", `Record ${index}: ${why}`);
+  if (!members) throw invalid("a record is a JSON object");
+  for (const name of members.keys()) {
+    if (!FIELDS.has(name)) throw invalid(`unknown field ${JSON.stringify(name)}`);
+  }
+  const text = (span: MemberSpan | undefined) => (span ? decoder.decode(body.subarray(span[0], span[1])) : undefined);
+  const key = parseOr(text(members.get("key")), null);
+  if (key !== null && typeof key !== "string") throw invalid("key must be a string or null");
+  const headers = parseOr(text(members.get("headers")), {});
+  if (!isHeaders(headers)) throw invalid("headers must be an object of strings");
+  const ts = parseOr(text(members.get("ts")), undefined);
+  if (ts !== undefined && !isCount(ts)) throw invalid("ts must be ms since the epoch, a non-negative integer");
+  const partition = parseOr(text(members.get("partition")), undefined);
+  if (partition !== undefined && !isCount(partition)) throw invalid("partition must be a non-negative integer");
+  return {
+    key,
+    value: text(members.get("value")) ?? "null",
+    headers: JSON.stringify(headers),
+    ts: ts as number | undefined,
+    partition: partition as number | undefined,
+  };
+}
+
+function parseOr(text: string | undefined, absent: unknown): unknown {
+  return text === undefined ? absent : JSON.parse(text);
+}
+
+function isHeaders(value: unknown): value is Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every((v) => typeof v === "string");
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** The envelope of a record, as stored on its partition stream. */
+export function envelopeText(record: ProducedRecord, ts: number): string {
+  return `{"key":${JSON.stringify(record.key)},"value":${record.value},"headers":${record.headers},"ts":${ts}}`;
+}
+
+/** What compaction needs of a stored message: its key, and whether it is a tombstone. */
+export interface EnvelopeKey {
+  readonly key: string;
+  readonly tombstone: boolean;
+}
+
+/**
+ * The key of the envelope stored in `bytes[start, end)` (one message's JSON text), or
+ * undefined for a message without a string key (never compacted away). A missing or `null`
+ * value is a tombstone. Also reads State Protocol change messages, whose `key` and `value`
+ * mean the same (a delete's value is null).
+ */
+export function envelopeKey(bytes: Uint8Array, start: number, end: number): EnvelopeKey | undefined {
+  try {
+    return keyOf(bytes, start, end);
+  } catch {
+    return undefined; // not an envelope (stored messages are valid JSON, so this is defensive)
+  }
+}
+
+function keyOf(bytes: Uint8Array, start: number, end: number): EnvelopeKey | undefined {
+  const members = objectMembers(bytes, start, end);
+  const key = members?.get("key");
+  if (!members || !key || bytes[key[0]] !== 0x22) return undefined;
+  const value = members.get("value");
+  const tombstone = value === undefined || isNullText(bytes, value);
+  return { key: JSON.parse(decoder.decode(bytes.subarray(key[0], key[1]))) as string, tombstone };
+}
+
+function isNullText(bytes: Uint8Array, [start, end]: MemberSpan): boolean {
+  return end - start === 4 && bytes[start] === 0x6e && bytes[start + 1] === 0x75 && bytes[start + 2] === 0x6c;
+}

@@ -1,0 +1,96 @@
+import { envelopeKey, envelopeText, objectMembers, parseProducedRecords } from "@rivulet/protocol";
+import { describe, expect, test } from "vitest";
+import { expectProtocolError } from "./expect-error.js";
+
+const encoder = new TextEncoder();
+const bytes = (text: string) => encoder.encode(text);
+
+describe("parseProducedRecords", () => {
+  test("an array of records, every field optional", () => {
+    const records = parseProducedRecords(
+      bytes('[{"key":"a","value":{"n":1},"headers":{"h":"v"},"ts":5,"partition":2},{}]'),
+      10,
+    );
+    expect(records).toEqual([
+      { key: "a", value: '{"n":1}', headers: '{"h":"v"}', ts: 5, partition: 2 },
+      { key: null, value: "null", headers: "{}", ts: undefined, partition: undefined },
+    ]);
+  });
+
+  test("one record object is a request of one record", () => {
+    expect(parseProducedRecords(bytes('{"key":null,"value":[1,2]}'), 10)).toEqual([
+      { key: null, value: "[1,2]", headers: "{}", ts: undefined, partition: undefined },
+    ]);
+  });
+
+  test("values are kept byte for byte: large integers keep every digit", () => {
+    const [record] = parseProducedRecords(bytes('[{"value": 12345678901234567890123 }]'), 10);
+    expect(record!.value).toBe("12345678901234567890123");
+    expect(envelopeText(record!, 7)).toBe('{"key":null,"value":12345678901234567890123,"headers":{},"ts":7}');
+  });
+
+  test("strings with braces, commas and escapes inside do not confuse the scan", () => {
+    const [record] = parseProducedRecords(bytes('[{"value":"a,}\\"{]","key":"k\\"}"}]'), 10);
+    expect(record).toMatchObject({ key: 'k"}', value: '"a,}\\"{]"' });
+  });
+
+  test("bad records are refused with INVALID_RECORD naming the record and the field", () => {
+    const cases: Array<[string, RegExp]> = [
+      ["[1]", /Record 0: a record is a JSON object/],
+      ['[{}, {"kye":"x"}]', /Record 1: unknown field "kye"/],
+      ['[{"key":5}]', /key must be a string or null/],
+      ['[{"headers":{"a":1}}]', /headers must be an object of strings/],
+      ['[{"headers":[]}]', /headers must be an object of strings/],
+      ['[{"ts":-1}]', /ts must be/],
+      ['[{"ts":1.5}]', /ts must be/],
+      ['[{"partition":"0"}]', /partition must be/],
+    ];
+    for (const [body, message] of cases) {
+      const error = expectProtocolError(() => parseProducedRecords(bytes(body), 10), "INVALID_RECORD");
+      expect(error.message, body).toMatch(message);
+    }
+  });
+
+  test("too many records, none, or not JSON", () => {
+    expectProtocolError(() => parseProducedRecords(bytes("[{},{},{}]"), 2), "INVALID_RECORD");
+    expectProtocolError(() => parseProducedRecords(bytes("[]"), 2), "EMPTY_JSON_ARRAY");
+    expectProtocolError(() => parseProducedRecords(bytes("[{"), 2), "INVALID_JSON");
+    expectProtocolError(() => parseProducedRecords(new Uint8Array([0xff]), 2), "INVALID_JSON");
+  });
+});
+
+describe("envelopeKey", () => {
+  const key = (text: string) => envelopeKey(bytes(text), 0, text.length);
+
+  test("a string key, and whether the value is a tombstone", () => {
+    expect(key('{"key":"a","value":1,"headers":{},"ts":1}')).toEqual({ key: "a", tombstone: false });
+    expect(key('{"key":"a","value":null,"headers":{},"ts":1}')).toEqual({ key: "a", tombstone: true });
+    expect(key('{"key":"a"}')).toEqual({ key: "a", tombstone: true });
+    expect(key('{"key":"a","value":"null"}')).toEqual({ key: "a", tombstone: false });
+    expect(key('{"value":{"key":"inner"},"key":"outer"}')).toEqual({ key: "outer", tombstone: false });
+  });
+
+  test("no string key, no compaction: null keys, other messages, State Protocol deletes", () => {
+    expect(key('{"key":null,"value":1}')).toBeUndefined();
+    expect(key('{"key":7,"value":1}')).toBeUndefined();
+    expect(key("[1,2]")).toBeUndefined();
+    expect(key('"text"')).toBeUndefined();
+    expect(key('{"type":"topic","key":"t","value":null,"headers":{"operation":"delete"}}')).toEqual({
+      key: "t",
+      tombstone: true,
+    });
+  });
+});
+
+describe("objectMembers", () => {
+  test("spans of every member, nested values whole", () => {
+    const text = ' { "a" : [1, {"b": 2}] , "c":"x" ,"d":{}}';
+    const members = objectMembers(bytes(text), 0, text.length)!;
+    expect([...members.keys()]).toEqual(["a", "c", "d"]);
+    const slice = (name: string) => text.slice(...members.get(name)!);
+    expect(slice("a")).toBe('[1, {"b": 2}]');
+    expect(slice("c")).toBe('"x"');
+    expect(slice("d")).toBe("{}");
+    expect(objectMembers(bytes("[1]"), 0, 3)).toBeUndefined();
+  });
+});

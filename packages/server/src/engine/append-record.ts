@@ -1,0 +1,71 @@
+/**
+ * What an append asks and answers, and the record it writes: shared by plain appends and
+ * atomic ones (transaction.ts), so both frame bodies and fill records the same way.
+ */
+import {
+  type AppendDecision,
+  type AppendIntent,
+  frameJson,
+  isJsonContentType,
+  type ProducerState,
+  ProtocolError,
+} from "@rivulet/protocol";
+import type { AppendRecord } from "../store/types.js";
+import type { StreamState } from "./stream-state.js";
+
+export interface AppendRequest extends AppendIntent {
+  readonly body: Uint8Array;
+}
+
+export interface AppendResult {
+  readonly written: boolean;
+  readonly tail: number;
+  readonly closed: boolean;
+  readonly producer: ProducerState | undefined;
+  /** For a write that appended messages: the seq of its first message and its append time. */
+  readonly appended: { readonly seq: number; readonly ts: number } | undefined;
+}
+
+export interface Framed {
+  readonly data: Uint8Array;
+  readonly messages: number;
+}
+
+/** The bytes a stream stores for a body, by content type (PROTOCOL §9), and how many messages they hold. */
+export function frame(contentType: string, body: Uint8Array, operation: "create" | "append"): Framed {
+  if (body.length === 0) return { data: body, messages: 0 };
+  if (!isJsonContentType(contentType)) return { data: body, messages: 1 };
+  const framed = frameJson(body);
+  // §9.1.3: `[]` creates an empty stream on PUT but is a client bug on POST.
+  if (framed.messageCount === 0 && operation === "append") {
+    throw new ProtocolError("EMPTY_JSON_ARRAY", "An append must not be an empty JSON array");
+  }
+  return { data: framed.data, messages: framed.messageCount };
+}
+
+/** The record a write decision appends at the stream's decided tail. */
+export function recordFor(
+  stream: StreamState,
+  decision: Extract<AppendDecision, { kind: "write" }>,
+  framed: Framed,
+  now: number,
+): AppendRecord {
+  return {
+    position: stream.decidedTail,
+    data: framed.data,
+    producer: decision.producer && {
+      id: decision.producer.id,
+      epoch: decision.producer.state.epoch,
+      seq: decision.producer.state.lastSeq,
+    },
+    streamSeq: decision.streamSeq,
+    close: decision.close,
+    // Append times are monotonic per stream, so `?at=` lookups are a plain ordered search.
+    ts: Math.max(now, stream.decidedLastTs),
+    messages: framed.messages,
+  };
+}
+
+export function isSequenceGap(error: unknown): boolean {
+  return error instanceof ProtocolError && error.code === "PRODUCER_SEQ_GAP";
+}
