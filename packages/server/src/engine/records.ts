@@ -26,6 +26,8 @@ export interface RecordsChunk {
   readonly end: number;
   readonly upToDate: boolean;
   readonly closed: boolean;
+  /** Once the body has been written or dropped: its buffer may serve another response. */
+  release(): void;
 }
 
 const NEWLINE = 0x0a;
@@ -50,8 +52,16 @@ export async function readRecords(
     ? await jsonRecords(engine, stream, bytes, start, entries, limit)
     : byteRecords(stream, bytes, start, chunk.end < tail, entries, limit);
   const end = found.end;
-  const count = found.records.count;
-  return { body: found.records.finish(), count, start, end, upToDate: end === tail, closed: closed && end === tail };
+  const records = found.records;
+  return {
+    body: records.finish(),
+    count: records.count,
+    start,
+    end,
+    upToDate: end === tail,
+    closed: closed && end === tail,
+    release: () => records.release(),
+  };
 }
 
 interface Found {
