@@ -325,12 +325,15 @@ describe("npm run bench -- --smoke", () => {
   });
 
   it("10. point in time and records: every lookup answered right, both views read the whole stream", () => {
-    const { lookups, plain, records } = data<{
+    const { lookups, heads, plain, records } = data<{
       lookups: { count: number; errors: number; distinctOffsets: number; p50: Spread; p99: Spread };
+      heads: { count: number; p50: Spread };
       plain: { complete: boolean; requests: number; streamMegabytesPerSecond: Spread };
       records: { complete: boolean; requests: number; streamMegabytesPerSecond: Spread };
     }>("s10");
     expect(lookups.count).toBe(100);
+    expect(heads.count).toBe(100);
+    expect(positive(heads.p50.median)).toBe(true);
     expect(lookups.errors).toBe(0);
     expect(lookups.distinctOffsets).toBeGreaterThan(1);
     expect(lookups.p50.median).toBeLessThanOrEqual(lookups.p99.median);

@@ -289,14 +289,16 @@ describe("measureTimeAndRecords", () => {
     const measured = await measureTimeAndRecords(run, sizes);
     expect(run.calls.map((call) => call.job)).toEqual([
       "fillStream",
-      ...["timeLookups", "catchUpRead", "catchUpRead"],
-      ...["timeLookups", "catchUpRead", "catchUpRead"],
+      ...["timeLookups", "timeLookups", "catchUpRead", "catchUpRead"],
+      ...["timeLookups", "timeLookups", "catchUpRead", "catchUpRead"],
     ]);
     const path = "/v1/stream/run-records-json";
     expect(run.told).toEqual([path]);
     expect(run.calls[0]!.params).toMatchObject({ path, json: true, totalBytes: 1e6, requestBytes: 1 << 18 });
     expect(run.calls[1]!.params).toMatchObject({ path, lookups: 50, warmup: 5 });
-    expect(run.calls.slice(2, 4).map((call) => call.params.view)).toEqual([undefined, "records"]);
+    expect(run.calls[1]!.params.at).toBeUndefined();
+    expect(run.calls[2]!.params).toMatchObject({ path, lookups: 50, at: false });
+    expect(run.calls.slice(3, 5).map((call) => call.params.view)).toEqual([undefined, "records"]);
     expect(measured.plain).toHaveLength(2);
     expect(measured.records.map((read) => (read as unknown as { view: string }).view)).toEqual(["records", "records"]);
   });

@@ -125,7 +125,7 @@ export async function measureReclaimAppends(
       retainBytes: RETAIN_BYTES,
       unitBytes: sizes.unitBytes,
       delayMs: sizes.warmupSeconds * 1000,
-      pollMs: 20,
+      pollMs: 100,
       timeoutMs: 120_000,
     });
     const reclaimed = during.reclaim;

@@ -1,7 +1,8 @@
 /**
  * Rivulet's records extension on one large JSON stream (docs/extensions.md): point-in-time
- * lookups (`HEAD ?at=`) at times spread over the stream's life, then catch-up reads of the whole
- * stream in the plain view and in the records view, run after run in turn, so both see the same
+ * lookups (`HEAD ?at=`) at times spread over the stream's life and as many plain HEADs for
+ * comparison, then catch-up reads of the whole stream in the plain view and in the records
+ * view, run after run in turn (which of each pair goes first alternates), so both see the same
  * machine. A server without the extension fails the lookups at once.
  */
 import { bytes } from "../format/figures.js";
@@ -23,6 +24,8 @@ export interface TimeAndRecordsSizes {
 export interface TimeAndRecordsMeasurement {
   readonly fill: FillStreamResult;
   readonly lookups: readonly TimeLookupsResult[];
+  /** The same number of plain HEADs (no `at`): what any HEAD costs here. */
+  readonly heads: readonly TimeLookupsResult[];
   readonly plain: readonly CatchUpResult[];
   readonly records: readonly CatchUpResult[];
 }
@@ -50,21 +53,28 @@ export async function measureTimeAndRecords(
     TIMEOUT_MS + 60_000,
   );
   const lookups: TimeLookupsResult[] = [];
+  const heads: TimeLookupsResult[] = [];
   const plain: CatchUpResult[] = [];
   const records: CatchUpResult[] = [];
   const read = { ...endpoint(run.target), path, timeoutMs: TIMEOUT_MS };
   for (let i = 0; i < run.runs; i++) {
-    run.progress(`records: ${sizes.lookups} point-in-time lookups`);
-    lookups.push(
-      await run.jobs(
-        "timeLookups",
-        { ...endpoint(run.target), path, lookups: sizes.lookups, warmup: sizes.warmupLookups, timeoutMs: TIMEOUT_MS },
-        TIMEOUT_MS + 60_000,
-      ),
+    run.progress(`records: ${sizes.lookups} point-in-time lookups, and as many plain HEADs`);
+    const asked = { ...endpoint(run.target), path, lookups: sizes.lookups, warmup: sizes.warmupLookups };
+    const lookup = async () =>
+      lookups.push(await run.jobs("timeLookups", { ...asked, timeoutMs: TIMEOUT_MS }, TIMEOUT_MS + 60_000));
+    const head = async () =>
+      heads.push(await run.jobs("timeLookups", { ...asked, at: false, timeoutMs: TIMEOUT_MS }, TIMEOUT_MS + 60_000));
+    const plainRead = async () => plain.push(await run.jobs("catchUpRead", read, TIMEOUT_MS + 60_000));
+    const recordsRead = async () =>
+      records.push(await run.jobs("catchUpRead", { ...read, view: "records" }, TIMEOUT_MS + 60_000));
+    // Which of each pair goes first alternates from run to run, so neither always meets the
+    // machine as the other left it (a warm page cache, a collection due).
+    const first = i % 2 === 0;
+    for (const measure of first ? [lookup, head] : [head, lookup]) await measure();
+    run.progress(
+      `records: catch-up in the ${first ? "plain view, then in the records view" : "records view, then in the plain view"}`,
     );
-    run.progress("records: catch-up in the plain view, then in the records view");
-    plain.push(await run.jobs("catchUpRead", read, TIMEOUT_MS + 60_000));
-    records.push(await run.jobs("catchUpRead", { ...read, view: "records" }, TIMEOUT_MS + 60_000));
+    for (const measure of first ? [plainRead, recordsRead] : [recordsRead, plainRead]) await measure();
   }
-  return { fill, lookups, plain, records };
+  return { fill, lookups, heads, plain, records };
 }

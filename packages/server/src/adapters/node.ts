@@ -180,6 +180,7 @@ async function send(
     reply.headers["content-length"] = String(parts.reduce((n, part) => n + part.length, 0));
   }
   res.writeHead(reply.status, reply.headers);
+  if (reply.sent) res.once("finish", reply.sent);
   if (parts.length === 1) {
     res.end(parts[0]);
   } else {

@@ -28,12 +28,18 @@ export interface MessageAt {
  * before it), and the append time of the append that holds `position` (the stream's last
  * time at the tail). `position` must be a message boundary on JSON streams.
  */
-export async function messageAt(engine: IndexReads, stream: StreamState, position: number): Promise<MessageAt> {
+export async function messageAt(
+  engine: IndexReads,
+  stream: StreamState,
+  position: number,
+  /** The stream's own last index entry at or before `position`, when the caller has it already. */
+  known?: IndexEntry,
+): Promise<MessageAt> {
   if (position >= stream.tail) return { position: stream.tail, seq: stream.nextSeq, ts: undefined };
   if (position < stream.base && stream.meta.fork) {
     return messageAt(engine, await source(engine, stream), position);
   }
-  const [floor] = await engine.seekStored(stream, { position }, 1);
+  const [floor] = known && known.position <= position ? [known] : await engine.seekStored(stream, { position }, 1);
   if (!floor || floor.position > position) {
     // Nothing of its own at or before `position`: a fork right at its fork position.
     return { position, seq: stream.meta.inherited?.seq ?? 0, ts: stream.meta.inherited?.ts };

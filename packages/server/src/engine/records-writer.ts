@@ -2,7 +2,8 @@
  * Writes a records-view response body (the array of @rivulet/protocol's records.ts) straight
  * into one buffer: each record's head written as ASCII in place, its value copied from the
  * stored bytes, so a JSON message is never decoded or re-encoded on its way out and no string
- * is made per message. The records view then costs little more than a plain read.
+ * is made per message. The records view then costs little more than a plain read. The buffer
+ * comes from body-buffers.ts and goes back there once the response has been written.
  */
 import {
   NO_RECORDS,
@@ -15,6 +16,7 @@ import {
   type RecordPosition,
   writeRecordHead,
 } from "@rivulet/protocol";
+import { giveBodyBuffer, takeBodyBuffer } from "./body-buffers.js";
 
 const FIRST = Buffer.from(RECORDS_OPEN + RECORDS_FIRST, "latin1");
 const NEXT = Buffer.from(RECORDS_NEXT, "latin1");
@@ -26,11 +28,12 @@ const RECORD_ROOM = NEXT.length + RECORD_HEAD_BYTES + 1 + CLOSE.length;
 export class RecordsWriter {
   private buffer: Buffer;
   private length = 0;
+  private released = false;
   count = 0;
 
   /** `expectedBytes`: about how many bytes the body will take. */
   constructor(expectedBytes: number) {
-    this.buffer = Buffer.allocUnsafe(Math.max(256, Math.ceil(expectedBytes)));
+    this.buffer = takeBodyBuffer(Math.max(256, Math.ceil(expectedBytes)));
   }
 
   /** A record whose value is `source[from, to)`: JSON text as stored. */
@@ -54,6 +57,13 @@ export class RecordsWriter {
     return this.buffer.subarray(0, this.length);
   }
 
+  /** Once nothing reads the body from finish() any more: its buffer may serve another. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    giveBodyBuffer(this.buffer);
+  }
+
   private head(record: RecordPosition, valueBytes: number): void {
     this.reserve(RECORD_ROOM + valueBytes);
     this.length += (this.count === 0 ? FIRST : NEXT).copy(this.buffer, this.length);
@@ -63,8 +73,9 @@ export class RecordsWriter {
 
   private reserve(bytes: number): void {
     if (this.length + bytes <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
+    const grown = takeBodyBuffer(Math.max(this.buffer.length * 2, this.length + bytes));
     this.buffer.copy(grown, 0, 0, this.length);
+    giveBodyBuffer(this.buffer);
     this.buffer = grown;
   }
 }

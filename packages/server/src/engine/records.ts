@@ -9,6 +9,7 @@
  * than a chunk, or read from a position inside it, comes in pieces that share its seq and time.
  */
 import { isHole, isJsonContentType, mediaType } from "@rivulet/protocol";
+import { INDEX_INTERVAL } from "../store/append-index.js";
 import type { IndexEntry } from "../store/types.js";
 import { checkRetained } from "./earliest.js";
 import { type IndexReads, messageAt, source } from "./positions.js";
@@ -25,6 +26,8 @@ export interface RecordsChunk {
   readonly end: number;
   readonly upToDate: boolean;
   readonly closed: boolean;
+  /** Once the body has been written or dropped: its buffer may serve another response. */
+  release(): void;
 }
 
 const NEWLINE = 0x0a;
@@ -49,8 +52,16 @@ export async function readRecords(
     ? await jsonRecords(engine, stream, bytes, start, entries, limit)
     : byteRecords(stream, bytes, start, chunk.end < tail, entries, limit);
   const end = found.end;
-  const count = found.records.count;
-  return { body: found.records.finish(), count, start, end, upToDate: end === tail, closed: closed && end === tail };
+  const records = found.records;
+  return {
+    body: records.finish(),
+    count: records.count,
+    start,
+    end,
+    upToDate: end === tail,
+    closed: closed && end === tail,
+    release: () => records.release(),
+  };
 }
 
 interface Found {
@@ -70,7 +81,7 @@ async function jsonRecords(
   // Heads add about 140 bytes a message: twice the data is room enough for messages of 140 B.
   const records = new RecordsWriter(bytes.length * 2);
   if (bytes.length === 0) return { records, end: start };
-  let seq = (await messageAt(engine, stream, start)).seq;
+  let seq = (await messageAt(engine, stream, start, entries[0])).seq;
   let next = 0; // the next index entry that may start at or before a message
   let ts = entries[0]?.ts ?? 0;
   let at = 0;
@@ -130,16 +141,20 @@ async function entriesIn(engine: IndexReads, stream: StreamState, start: number,
   }
   if (end <= stream.base) return out;
   let from = Math.max(start, stream.base);
+  // Entries come at least every INDEX_INTERVAL bytes of a JSON append: ask for about as many as
+  // the range holds, and for more only if it holds more (many small appends).
+  let want = Math.min(ENTRY_PAGE, Math.ceil((end - from) / INDEX_INTERVAL) + 2);
   for (;;) {
-    const page = await engine.seekStored(stream, { position: from }, ENTRY_PAGE);
+    const page = await engine.seekStored(stream, { position: from }, want);
     for (const entry of page) {
       if (entry.position >= end) return out;
       // The seek's first entry can be one already had (a page boundary), or start past `start`.
       if (out.length > 0 && entry.position <= out.at(-1)!.position) continue;
       out.push(entry);
     }
-    if (page.length < ENTRY_PAGE) return out;
+    if (page.length < want) return out;
     from = page.at(-1)!.position + 1;
+    want = Math.min(ENTRY_PAGE, want * 2);
   }
 }
 

@@ -48,6 +48,11 @@ export interface HttpReply {
   headers: Record<string, string>;
   /** Body parts written in order; absent for no body. */
   body?: Uint8Array[];
+  /**
+   * Called once the transport has written all of `body`, so its buffers may be reused; never
+   * when the client went away first, nor by adapters that cannot tell.
+   */
+  sent?: () => void;
   /** Streaming body, started once the headers are sent. */
   stream?: (sink: ReplySink) => void;
   /** How long the request waited for its write to be made durable (ms), for logs and spans. */

@@ -93,7 +93,9 @@ async function nextEvent(
   const { engine, options } = context;
   if (start.records) {
     const chunk = await readRecords(engine, stream, position, options.chunkBytes, start.records.limit);
-    return { chunk, event: sseEvent("data", recordsDataLines(chunk.body.toString("utf8"))) };
+    const text = chunk.body.toString("utf8");
+    chunk.release();
+    return { chunk, event: sseEvent("data", recordsDataLines(text)) };
   }
   const chunk = await readChunk(engine, stream, position, options.chunkBytes);
   return { chunk, event: dataEvent(stream.contentType, chunk.parts, start.base64) };

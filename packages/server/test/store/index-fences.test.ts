@@ -74,6 +74,21 @@ describe("index search with fences", () => {
     expect(fenced).toBeLessThan(plain / 2);
   });
 
+  test("once the fences are built, a lookup is one read: the page its answer is in", async () => {
+    const index = new FakeIndex();
+    index.fill(0, 4 * MIN_FENCED);
+    index.fill(1, 4 * MIN_FENCED);
+    const fences = new IndexFences();
+    await compare(index, fences);
+    const entry = index.segments[1]![300]!;
+    for (const key of [{ ts: entry.ts }, { position: entry.position + 1 }]) {
+      const before = index.reads;
+      const found = await seekEntries(layout, 0, index.counts, { read: index.read, fences }, key, 2);
+      expect(found).toHaveLength(2);
+      expect(index.reads - before, JSON.stringify(key)).toBe(1);
+    }
+  });
+
   test("a segment that grew between lookups is extended, and lookups see only what is counted", async () => {
     const index = new FakeIndex();
     index.fill(0, MIN_FENCED + 3);

@@ -46,6 +46,7 @@ async function dataReply(
   let chunk: { start: number; end: number; upToDate: boolean; closed: boolean };
   let etag: string;
   let body: Uint8Array[];
+  let sent: (() => void) | undefined;
   const headers: Record<string, string> = view.records
     ? { ...RECORDS_HEADERS }
     : { [Header.contentType]: stream.contentType };
@@ -60,6 +61,7 @@ async function dataReply(
       view.records.limit,
     );
     body = recordsBody(records);
+    sent = records.release;
   } else {
     const plain = await readChunk(engine, stream, position, options.chunkBytes);
     chunk = plain;
@@ -74,7 +76,9 @@ async function dataReply(
   if (chunk.upToDate) headers[Header.upToDate] = "true";
   if (chunk.closed) headers[Header.closed] = "true";
   else headers[Header.cursor] = cursor;
-  return reply(200, headers, body);
+  const answer = reply(200, headers, body);
+  if (sent) answer.sent = sent;
+  return answer;
 }
 
 /** §5.7: 204 with the tail, up-to-date, and either a cursor (open) or Stream-Closed (EOF). */

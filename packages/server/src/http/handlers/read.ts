@@ -34,7 +34,7 @@ export async function handleRead(request: HttpRequest, context: Context): Promis
     return reply(200, headers, records || isJsonContentType(stream.contentType) ? [EMPTY_JSON] : []);
   }
 
-  const { chunk, etag, body } = view.records
+  const { chunk, etag, body, release } = view.records
     ? await recordsChunk(context, stream, position, view.records.limit)
     : await plainChunk(context, stream, position);
   headers[Header.nextOffset] = formatOffset(chunk.end);
@@ -46,14 +46,21 @@ export async function handleRead(request: HttpRequest, context: Context): Promis
   headers[Header.cacheControl] = empty && !chunk.closed ? NO_STORE : cacheableReads(context.options);
 
   const ifNoneMatch = request.header(Header.ifNoneMatch);
-  if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag)) return reply(304, headers);
-  return reply(200, headers, body);
+  if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag)) {
+    release?.();
+    return reply(304, headers);
+  }
+  const answer = reply(200, headers, body);
+  if (release) answer.sent = release;
+  return answer;
 }
 
 interface Answer {
   readonly chunk: { start: number; end: number; upToDate: boolean; closed: boolean };
   readonly etag: string;
   readonly body: Uint8Array[];
+  /** Gives the body's buffer back once it has been written (records-writer.ts). */
+  readonly release?: () => void;
 }
 
 async function plainChunk(context: Context, stream: StreamState, position: number): Promise<Answer> {
@@ -65,5 +72,5 @@ async function plainChunk(context: Context, stream: StreamState, position: numbe
 async function recordsChunk(context: Context, stream: StreamState, position: number, limit: number): Promise<Answer> {
   const chunk = await readRecords(context.engine, stream, position, context.options.chunkBytes, limit);
   const etag = recordsEtag(stream.etagId, formatOffset(chunk.start), chunk, formatOffset(chunk.end), limit);
-  return { chunk, etag, body: recordsBody(chunk) };
+  return { chunk, etag, body: recordsBody(chunk), release: chunk.release };
 }

@@ -134,21 +134,49 @@ export async function seekEntries(
   key: IndexKey,
   limit: number,
 ): Promise<IndexEntry[]> {
+  const { read, readSome } = rememberLastPage(source.read);
+  const memo: IndexSource = source.fences ? { read, fences: source.fences } : { read };
   const start =
-    "position" in key
-      ? await floorSlot(layout, base, counts, source, key.position)
-      : await tsSlot(counts, source, key.ts);
+    "position" in key ? await floorSlot(layout, base, counts, memo, key.position) : await tsSlot(counts, memo, key.ts);
   if (!start) return [];
   const out: IndexEntry[] = [];
   for (let { segment, slot } = start; segment <= counts.last && out.length < limit; segment++, slot = 0) {
     const count = counts.of(segment);
     while (slot < count && out.length < limit) {
-      const page = await source.read(segment, slot, Math.min(PAGE, count - slot, limit - out.length));
+      const page = await readSome(segment, slot, Math.min(PAGE, count - slot, limit - out.length));
       out.push(...page);
       slot += page.length;
     }
   }
   return out;
+}
+
+/**
+ * A reader that remembers the last page it read: a search ends by reading the page its answer
+ * is in, and the answer's first entries then come from there (`readSome`, which may answer
+ * fewer entries than asked) instead of from another read. Reads of the search itself (`read`)
+ * are answered from it only when it holds all they ask for.
+ */
+function rememberLastPage(read: ReadEntries): { read: ReadEntries; readSome: ReadEntries } {
+  let last: { segment: number; from: number; entries: IndexEntry[] } | undefined;
+  const held = (segment: number, from: number) => (last && last.segment === segment ? from - last.from : -1);
+  const fresh: ReadEntries = async (segment, from, count) => {
+    const entries = await read(segment, from, count);
+    last = { segment, from, entries };
+    return entries;
+  };
+  return {
+    read: (segment, from, count) => {
+      const at = held(segment, from);
+      if (at >= 0 && at + count <= last!.entries.length) return Promise.resolve(last!.entries.slice(at, at + count));
+      return fresh(segment, from, count);
+    },
+    readSome: (segment, from, count) => {
+      const at = held(segment, from);
+      if (at >= 0 && at < last!.entries.length) return Promise.resolve(last!.entries.slice(at, at + count));
+      return fresh(segment, from, count);
+    },
+  };
 }
 
 export interface Slot {
