@@ -57,9 +57,9 @@ class Tally {
   readonly errors: string[] = [];
 
   consumed(partition: number, seq: number): void {
-    let list = this.seqs.get(partition);
-    if (!list) this.seqs.set(partition, (list = []));
-    list.push(seq);
+    const list = this.seqs.get(partition);
+    if (list) list.push(seq);
+    else this.seqs.set(partition, [seq]);
     this.records++;
   }
 
