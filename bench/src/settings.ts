@@ -147,7 +147,7 @@ const FULL: Settings = {
   sdkProduce: { window: 2_000, valueBytes: 100, keys: 100_000, seconds: 5 },
   sdkConsume: {
     partitions: 12,
-    records: 200_000,
+    records: 100_000,
     valueBytes: 100,
     keys: 100_000,
     members: 3,
