@@ -42,6 +42,8 @@ export interface GroupConsumeResult {
   readonly lastCommitAt: number | undefined;
   readonly records: number;
   readonly commits: number;
+  /** Partitions taken from this member while consuming (a rebalance; not the stop's). */
+  readonly revoked: number;
   /** Per partition, the seqs consumed as sorted `[first, last]` ranges. */
   readonly consumed: Record<number, Array<[number, number]>>;
   readonly errors: string[];
@@ -53,6 +55,7 @@ class Tally {
   lastCommitAt: number | undefined;
   records = 0;
   commits = 0;
+  revoked = 0;
   readonly seqs = new Map<number, number[]>();
   readonly errors: string[] = [];
 
@@ -66,8 +69,8 @@ class Tally {
   result(goAt: number): GroupConsumeResult {
     const consumed: Record<number, Array<[number, number]>> = {};
     for (const [partition, seqs] of this.seqs) consumed[partition] = ranges(seqs);
-    const { firstFetchAt, lastCommitAt, records, commits, errors } = this;
-    return { goAt, firstFetchAt, lastCommitAt, records, commits, consumed, errors };
+    const { firstFetchAt, lastCommitAt, records, commits, revoked, errors } = this;
+    return { goAt, firstFetchAt, lastCommitAt, records, commits, revoked, consumed, errors };
   }
 }
 
@@ -95,6 +98,7 @@ async function consumeWithSdk(params: GroupConsumeParams, tally: Tally): Promise
     },
     onEvent: (event) => {
       if (event.type === "consumer:error") tally.errors.push(`${event.error.code}: ${event.error.message}`);
+      if (event.type === "consumer:revoked" && !stopped.signal.aborted) tally.revoked += event.partitions.length;
       if (event.type !== "consumer:commit") return;
       tally.commits++;
       const at = wallClock();

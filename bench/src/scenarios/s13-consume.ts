@@ -32,6 +32,8 @@ export interface ConsumeRow {
   /** From the go to the earliest member's first fetch (the SDK joins the group first). */
   readonly toFirstFetch: Spread;
   readonly commits: Spread;
+  /** Partitions taken from a member while consuming (rebalances as the group forms). */
+  readonly moved: Spread;
   /** Records consumed by each member, in the last run. */
   readonly perMember: number[];
   /** Records consumed more than once, over all runs (a group consumer guarantees at least once). */
@@ -44,6 +46,7 @@ interface Run {
   readonly recordsPerSecond: number;
   readonly toFirstFetch: number;
   readonly commits: number;
+  readonly moved: number;
   readonly perMember: number[];
   readonly duplicates: number;
   readonly complete: boolean;
@@ -67,6 +70,7 @@ export async function measureConsume(context: ScenarioContext): Promise<ConsumeR
       recordsPerSecond: spread(own.map((r) => r.recordsPerSecond)),
       toFirstFetch: spread(own.map((r) => r.toFirstFetch)),
       commits: spread(own.map((r) => r.commits)),
+      moved: spread(own.map((r) => r.moved)),
       perMember: own.at(-1)!.perMember,
       duplicates: own.reduce((n, r) => n + r.duplicates, 0),
       countCheck: own.every((r) => r.complete) ? "ok" : "missing records",
@@ -149,6 +153,7 @@ function summarise(results: readonly GroupConsumeResult[], counts: readonly numb
     recordsPerSecond: total / ((ended - started) / 1000),
     toFirstFetch: started - go,
     commits: results.reduce((n, r) => n + r.commits, 0),
+    moved: results.reduce((n, r) => n + r.revoked, 0),
     perMember: results.map((r) => r.records),
     duplicates,
     complete,
@@ -220,6 +225,7 @@ export function consumeTable(rows: readonly ConsumeRow[], members: number, parti
       "records/s, median (min–max)",
       "go to first fetch",
       "commits",
+      "partitions moved",
       "records per consumer (last run)",
       "duplicates",
       "count check",
@@ -229,6 +235,7 @@ export function consumeTable(rows: readonly ConsumeRow[], members: number, parti
       spreadOf(row.recordsPerSecond, shortPerSecond),
       ms(row.toFirstFetch.median),
       row.commits.median.toFixed(0),
+      row.mode === "client" ? "none (fixed)" : spreadOf(row.moved, (n) => n.toFixed(0)),
       row.perMember.map((n) => n.toLocaleString("en-US")).join(" / "),
       String(row.duplicates),
       row.countCheck,
