@@ -103,7 +103,9 @@ try {
   await attempt("s10", "10. Point in time and the records view", async () => [await timeAndRecordsScenario(context)]);
   await attempt("s11", "11. Appends while retention reclaims", async () => [await reclaimAppendsScenario(context)]);
   await attempt("s12", "12. Keyed produce", async () => [await keyedProduceScenario(context)]);
-  await attempt("s13", "13. Producing through @rivulet/kafka", async () => [await sdkProduceScenario(context)]);
+  await attempt("s13", "13. Producing and consuming through @rivulet/kafka", async () => [
+    await sdkProduceScenario(context),
+  ]);
 
   results.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
   const minutes = (Date.now() - startedAt.getTime()) / 60_000;

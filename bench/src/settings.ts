@@ -61,6 +61,21 @@ export interface Settings {
     readonly keys: number;
     readonly seconds: number;
   };
+  /**
+   * A pre-filled topic consumed by one group through @rivulet/kafka's consumer and through
+   * @rivulet/client directly, each consumer in its own process.
+   */
+  readonly sdkConsume: {
+    readonly partitions: number;
+    readonly records: number;
+    readonly valueBytes: number;
+    readonly keys: number;
+    readonly members: number;
+    /** Records per fetch (the records view's limit; the SDK's maxPollRecords). */
+    readonly maxPollRecords: number;
+    /** How often finished records are committed (the SDK's autoCommitIntervalMs). */
+    readonly commitIntervalMs: number;
+  };
   /** Consumer groups on Rivulet: rebalance time and commit throughput. */
   readonly groups: {
     readonly members: number;
@@ -130,6 +145,16 @@ const FULL: Settings = {
   groups: { members: 10, partitions: 24, commitSeconds: 3 },
   keyedProduce: { connections: 16, batch: 100, valueBytes: 100, keys: 100_000, seconds: 5 },
   sdkProduce: { window: 2_000, valueBytes: 100, keys: 100_000, seconds: 5 },
+  sdkConsume: {
+    partitions: 12,
+    records: 100_000,
+    valueBytes: 100,
+    keys: 100_000,
+    members: 3,
+    // The SDK's default.
+    maxPollRecords: 500,
+    commitIntervalMs: 100,
+  },
   restart: {
     servers: ["rivulet", "refFile"],
     streams: 100_000,
@@ -208,6 +233,7 @@ const QUICK: Settings = {
   groups: { ...FULL.groups, commitSeconds: 1 },
   keyedProduce: { ...FULL.keyedProduce, seconds: 1 },
   sdkProduce: { ...FULL.sdkProduce, seconds: 1 },
+  sdkConsume: { ...FULL.sdkConsume, records: 30_000 },
   restart: { ...FULL.restart, streams: 1_000, bytesPerStream: 1_024, referenceStreams: 200 },
   subscriptions: {
     ...FULL.subscriptions,
@@ -257,6 +283,8 @@ const SMOKE: Settings = {
   groups: { members: 3, partitions: 6, commitSeconds: 0.3 },
   keyedProduce: { connections: 4, batch: 20, valueBytes: 100, keys: 1000, seconds: 0.3 },
   sdkProduce: { window: 200, valueBytes: 100, keys: 1000, seconds: 0.3 },
+  // Several fetches per partition, so positions move between commits.
+  sdkConsume: { ...FULL.sdkConsume, records: 3_000, keys: 1000, maxPollRecords: 50 },
   restart: {
     servers: ["rivulet", "refFile"],
     streams: 50,

@@ -387,4 +387,36 @@ describe("npm run bench -- --smoke", () => {
     }
     expect(positive(ratio)).toBe(true);
   });
+
+  it("13. three consumers in one group, through the SDK and through the client, consumed and committed every record", () => {
+    const { consume } = data<{
+      consume: {
+        records: number;
+        members: number;
+        rows: Array<{
+          mode: string;
+          recordsPerSecond: Spread;
+          perMember: number[];
+          commits: Spread;
+          countCheck: string;
+        }>;
+        ratio: number;
+      };
+    }>("s13");
+    expect(consume.rows.map((row) => row.mode)).toEqual(["sdk", "client"]);
+    for (const row of consume.rows) {
+      expect(positive(row.recordsPerSecond.median), row.mode).toBe(true);
+      expect(row.countCheck, row.mode).toBe("ok");
+      expect(row.perMember, row.mode).toHaveLength(consume.members);
+      // Every record was consumed by some member (duplicates only add to this).
+      expect(
+        row.perMember.reduce((a, b) => a + b, 0),
+        row.mode,
+      ).toBeGreaterThanOrEqual(consume.records);
+      expect(positive(row.commits.median), row.mode).toBe(true);
+    }
+    // The client's members read fixed partitions: each consumed some.
+    for (const n of consume.rows[1]!.perMember) expect(n).toBeGreaterThan(0);
+    expect(positive(consume.ratio)).toBe(true);
+  });
 });

@@ -4,6 +4,7 @@
  */
 import { BUILT_IN_PRODUCERS, callJob, type JobFunctions, loadJobs } from "@rivulet/load";
 import { fillFileStore } from "./fill-file-store.js";
+import { groupConsume } from "./group-consume.js";
 import type { JobMessage, JobReply, Jobs } from "./jobs.js";
 import { keyedProduce } from "./keyed-produce.js";
 import { referenceClientProducer } from "./reference-client-producer.js";
@@ -12,7 +13,7 @@ import { sdkProduce } from "./sdk-produce.js";
 /** The producers of scenario 2: the built-in ones and the reference client's. */
 const PRODUCERS = { ...BUILT_IN_PRODUCERS, reference: referenceClientProducer };
 
-const JOBS: JobFunctions<Jobs> = { ...loadJobs(PRODUCERS), fillFileStore, keyedProduce, sdkProduce };
+const JOBS: JobFunctions<Jobs> = { ...loadJobs(PRODUCERS), fillFileStore, groupConsume, keyedProduce, sdkProduce };
 
 async function run(message: JobMessage): Promise<JobReply> {
   try {

@@ -1,11 +1,13 @@
 /** Every job a load-generator process runs: the library's, and filling a FileStore directly. */
 import type { LoadJobs } from "@rivulet/load";
 import type { FillFileStoreParams, FillFileStoreResult } from "./fill-file-store.js";
+import type { GroupConsumeParams, GroupConsumeResult } from "./group-consume.js";
 import type { KeyedProduceParams, KeyedProduceResult } from "./keyed-produce.js";
 import type { SdkProduceParams, SdkProduceResult } from "./sdk-produce.js";
 
 export interface Jobs extends LoadJobs {
   fillFileStore: { params: FillFileStoreParams; result: FillFileStoreResult };
+  groupConsume: { params: GroupConsumeParams; result: GroupConsumeResult };
   keyedProduce: { params: KeyedProduceParams; result: KeyedProduceResult };
   sdkProduce: { params: SdkProduceParams; result: SdkProduceResult };
 }

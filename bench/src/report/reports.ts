@@ -56,7 +56,7 @@ export const REPORT_FILES: readonly ReportFile[] = [
     scenarios: ["s13"],
     servers: ["rivulet"],
     about:
-      "Rivulet runs as the real binary (`rivulet serve`, file store, default `--durability fsync`: every append is acknowledged after the write-ahead log is fdatasynced; concurrent writes share one fsync). The SDK's producer is measured beside the same workload written with @rivulet/client directly.",
+      "Rivulet runs as the real binary (`rivulet serve`, file store, default `--durability fsync`: every append and every group commit is acknowledged after the write-ahead log is fdatasynced; concurrent writes share one fsync). The SDK's producer and its group consumer are each measured beside the same workload written with @rivulet/client directly, both sides in the same run on the same machine.",
     seeAlso: [
       "Scenarios 9 and 12, the server's keyed produce and consumer groups, are on [kafka-layer.md](kafka-layer.md).",
     ],
