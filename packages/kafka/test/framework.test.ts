@@ -3,17 +3,16 @@
  * through one producer made at start-up (closed on shutdown), and a worker process that handles
  * the events and, on SIGTERM, commits what it finished and leaves its group.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import express from "express";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Kafka } from "../src/index.js";
 import { createTopic, startTestServer, type TestServer, uniqueName } from "./support/group-server.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-const TSX = `${root}node_modules/tsx/dist/cli.mjs`;
 const WORKER = fileURLToPath(new URL("./fixtures/event-worker.ts", import.meta.url));
 
 let server: TestServer;
@@ -21,11 +20,15 @@ beforeAll(async () => {
   server = await startTestServer({ groups: { heartbeatIntervalMs: 200, sessionTimeoutMs: 5_000, maxWaitMs: 1_000 } });
 });
 afterAll(() => server.close());
+const children = new Set<ChildProcess>();
+afterEach(() => {
+  // Whatever a failed run left.
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  children.clear();
+});
 
 describe("framework pattern", () => {
-  // Skipped: unfinished. The worker under tsx does not print "stopped" after SIGTERM (process()
-  // should return once close() ends it); the cause is not found yet, so this test is not evidence.
-  it.skip("an Express route publishes events; a worker handles them and on SIGTERM commits and leaves its group", async () => {
+  it("an Express route publishes events; a worker handles them and on SIGTERM commits and leaves its group", async () => {
     const topic = uniqueName("orders");
     const group = uniqueName("mailer");
     await createTopic(server.base, topic, 2);
@@ -61,13 +64,19 @@ describe("framework pattern", () => {
     await new Promise<void>((resolve) => http.close(() => resolve()));
     await producer.close();
 
-    const worker = spawn(process.execPath, [TSX, "--tsconfig", `${root}tsconfig.test.json`, WORKER], {
+    // `--import tsx` loads the worker into the child itself. The `tsx` command would run it in a
+    // grandchild and relay SIGTERM, then SIGKILL that grandchild if it does not acknowledge the
+    // signal within a few tens of milliseconds (exit 143) — on a busy machine, before close() ends.
+    const worker = spawn(process.execPath, ["--import", "tsx", WORKER], {
+      cwd: root,
       env: { ...process.env, RIVULET_URL: server.url, TOPIC: topic, GROUP: group },
       stdio: ["ignore", "pipe", "inherit"],
     });
     const handled: string[] = [];
     let stopped = false;
-    const exit = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    children.add(worker);
+    // "close", not "exit": it comes after the last line of stdout has been read.
+    const exit = new Promise<unknown>((resolve) => worker.once("close", (code, signal) => resolve({ code, signal })));
     const allHandled = new Promise<void>((resolve) => {
       createInterface({ input: worker.stdout! }).on("line", (line) => {
         if (line.startsWith("handled ")) handled.push(line.slice(8));
@@ -77,8 +86,8 @@ describe("framework pattern", () => {
     });
     await allHandled;
     worker.kill("SIGTERM");
-    await exit;
     // process() returned after close(): the worker stopped by itself, not by the signal.
+    expect(await exit).toEqual({ code: 0, signal: null });
     expect(stopped).toBe(true);
 
     expect(handled.sort()).toEqual(["o-1", "o-2", "o-3"]);

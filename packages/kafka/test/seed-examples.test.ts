@@ -1,7 +1,7 @@
 /**
  * The producer, transaction, admin, error and retry examples of the kafka-do design, translated
- * to this API and run against a real server (the consumer's examples are in the consumer's
- * tests).
+ * to this API and run against a real server. The consuming, pattern, configuration and testing
+ * examples are in seed-consumers.test.ts, whose header lists every example and its test.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, KafkaError, MessageTooLargeError, TimeoutError, TopicNotFoundError, withRetry } from "../src/index.js";
