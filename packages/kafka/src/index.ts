@@ -70,6 +70,28 @@ export {
   type Serializer,
   serializeValue,
 } from "./serialization.js";
+export type { StreamApp } from "./streams/app.js";
+export type { Processing } from "./streams/runtime.js";
+export type { StreamOptions } from "./streams/source.js";
+export type {
+  AggregateOptions,
+  GroupedStream,
+  NameOptions,
+  RecordFn,
+  Stream,
+  Table,
+  WindowedStream,
+} from "./streams/stream.js";
+export type { StreamRecord, TimestampExtractor } from "./streams/topology.js";
+export {
+  type EmitMode,
+  hopping,
+  sliding,
+  tumbling,
+  type Window,
+  type WindowOptions,
+  type WindowSpec,
+} from "./streams/windows.js";
 export type { CommitOffset, CommitSource, TransactionCommit } from "./transaction/commit-part.js";
 export type {
   Transaction,

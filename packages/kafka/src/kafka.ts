@@ -13,6 +13,8 @@ import { Tracing } from "./observability/tracing.js";
 import { type KafkaOptions, resolveKafkaOptions } from "./options.js";
 import { Producer } from "./producer/producer.js";
 import type { ProducerOptions } from "./producer/producer-options.js";
+import { type StreamOptions, sourceStream } from "./streams/source.js";
+import type { Stream } from "./streams/stream.js";
 import { TopicMetadata } from "./topic-metadata.js";
 import {
   runTransaction,
@@ -75,5 +77,14 @@ export class Kafka implements KafkaContext {
   batchConsumer<T = unknown>(topic: string | readonly string[], options: BatchConsumerOptions<T>): BatchConsumer<T> {
     const settings = batchSettings(options as BatchConsumerOptions<unknown>);
     return new BatchConsumer<T>(this.consumer<T>(topic, options), settings);
+  }
+
+  /**
+   * A stream-processing application reading `topic`: `filter`, `map`, `groupBy(…).window(…).count()`,
+   * `to(topic)`… (README "Stream processing"). A terminal operation starts it and returns its
+   * handle; `options.applicationId` is its consumer group and the prefix of its internal topics.
+   */
+  stream<V = unknown>(topic: string, options: StreamOptions): Stream<V> {
+    return sourceStream<V>(this, topic, options);
   }
 }

@@ -1,0 +1,218 @@
+/**
+ * Running a topology on a server. The application id is the consumer group, which reads the
+ * source topics and the internal repartition topics; the group protocol shares their
+ * partitions out among the application's processes, and each process keeps (and restores from
+ * the changelogs) the state of the partitions it owns.
+ *
+ * A step takes the records ready now, runs them through the topology, and then — under
+ * exactly-once — writes its outputs, the repartitioned records, the store changes and the
+ * consumer's offsets in ONE transaction (`kafka.transaction` with the consumer as its commit
+ * source, as the dead-letter helper does; docs/kafka-layer.md "Participants"): a crash before
+ * it commits leaves nothing, and the records are processed again from restored state; after
+ * it, nothing is processed twice. Under at-least-once the outputs are sent by idempotent
+ * producers and the offsets committed after them: cheaper (no transaction per step), but a
+ * crash between the two processes the step's records again, so outputs may repeat.
+ */
+
+import type { Consumer } from "../consumer/consumer.js";
+import type { ConsumerRecord } from "../consumer/record.js";
+import { KafkaError } from "../errors.js";
+import type { Kafka } from "../kafka.js";
+import type { Producer } from "../producer/producer.js";
+import type { AppRunner } from "./app.js";
+import { restoreStore } from "./changelog.js";
+import { Engine } from "./engine.js";
+import type { OutgoingRecord, Topology } from "./topology.js";
+
+export type Processing = "exactly-once" | "at-least-once";
+
+export interface RuntimeSettings {
+  offset: "earliest" | "latest";
+  processing: Processing;
+  maxStoreEntries: number;
+  /** Records taken into one step (one transaction) at most. */
+  maxBatchRecords: number;
+  sessionTimeoutMs: number | undefined;
+  heartbeatIntervalMs: number | undefined;
+}
+
+export class Runtime implements AppRunner {
+  readonly #engine: Engine;
+  readonly #producers = new Map<string, Producer>();
+  #consumer: Consumer | undefined;
+  #loop: Promise<void> | undefined;
+  #stopping = false;
+  #failure: unknown;
+  readonly #done: Promise<void>;
+  #settle!: (error?: unknown) => void;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topology: Topology,
+    private readonly settings: RuntimeSettings,
+  ) {
+    this.#engine = new Engine(topology, settings.maxStoreEntries);
+    this.#done = new Promise<void>((resolve, reject) => {
+      this.#settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    this.#done.catch(() => {});
+  }
+
+  get done(): Promise<void> {
+    return this.#done;
+  }
+
+  get lateRecords(): number {
+    return this.#engine.lateRecords;
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.#createInternalTopics();
+      const inputs = [...this.topology.sources.keys()];
+      const consumer = this.kafka.consumer(inputs, {
+        group: this.topology.applicationId,
+        offset: this.settings.offset,
+        autoCommit: false,
+        maxPollRecords: this.settings.maxBatchRecords,
+        ...(this.settings.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.settings.sessionTimeoutMs }),
+        ...(this.settings.heartbeatIntervalMs === undefined
+          ? {}
+          : { heartbeatIntervalMs: this.settings.heartbeatIntervalMs }),
+        onAssigned: (partitions) => this.#restore(partitions),
+        onRevoked: (partitions) => {
+          for (const { topic, partition } of partitions) {
+            for (const store of this.topology.storesOf(topic)) this.#engine.stores.drop(store, partition);
+          }
+        },
+      });
+      this.#consumer = consumer;
+      await consumer.start();
+      this.#loop = this.#run(consumer);
+    } catch (error) {
+      this.#settle(error);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#stopping = true;
+    await this.#consumer?.close();
+    await this.#loop;
+    await Promise.allSettled([...this.#producers.values()].map((p) => p.close()));
+    this.#settle(this.#failure);
+  }
+
+  /** Repartition topics with as many partitions as the widest source; changelogs compacted, one partition per task partition. */
+  async #createInternalTopics(): Promise<void> {
+    const admin = this.kafka.admin();
+    let partitions = 1;
+    for (const topic of this.topology.topicsOf("source")) {
+      partitions = Math.max(partitions, (await this.kafka.topics.layout(topic)).partitions);
+    }
+    for (const topic of this.topology.topicsOf("repartition")) await admin.createTopic(topic, { partitions });
+    for (const topic of this.topology.topicsOf("changelog")) {
+      await admin.createTopic(topic, { partitions, cleanupPolicy: "compact" });
+    }
+  }
+
+  /** Before a newly owned partition is fetched, the stores it owns are rebuilt from their changelogs. */
+  async #restore(partitions: { topic: string; partition: number }[]): Promise<void> {
+    try {
+      for (const { topic, partition } of partitions) {
+        for (const name of this.topology.storesOf(topic)) {
+          this.#engine.stores.drop(name, partition);
+          const store = this.#engine.stores.get(name, partition);
+          await restoreStore(this.kafka, this.topology.changelogTopic(name), store);
+        }
+      }
+    } catch (error) {
+      // A partition without its state must not be processed: stop, and let a restart (or another member) take it.
+      this.#fail(error);
+    }
+  }
+
+  async #run(consumer: Consumer): Promise<void> {
+    while (!this.#stopping) {
+      let batch: ConsumerRecord[] = [];
+      try {
+        const first = await consumer.poll();
+        if (first === undefined) return;
+        batch = [first, ...consumer.pollReady(this.settings.maxBatchRecords - 1)];
+        if (this.#stopping) {
+          for (const record of batch) consumer.settle(record as never, false);
+          return;
+        }
+        await this.#step(consumer, batch);
+      } catch (error) {
+        for (const record of batch) consumer.settle(record as never, false);
+        this.#fail(error);
+        return;
+      }
+    }
+  }
+
+  async #step(consumer: Consumer, batch: ConsumerRecord[]): Promise<void> {
+    const sends: OutgoingRecord[] = [];
+    for (const record of batch) {
+      const entering = this.topology.entering(record.topic, {
+        key: record.key,
+        value: record.value,
+        ts: record.eventTime ?? record.timestamp,
+        headers: record.headers,
+      });
+      sends.push(...(await this.#engine.process(record.topic, record.partition, entering)));
+    }
+    sends.push(...this.#engine.changelog());
+    for (const record of batch) consumer.settle(record as never, true);
+    if (this.settings.processing === "exactly-once") {
+      const topics = [...new Set(sends.map((s) => s.topic))];
+      await this.kafka.transaction(topics.length > 0 ? topics : [batch[0]!.topic], async (tx) => {
+        for (const s of sends) {
+          void tx.send(s.value, {
+            topic: s.topic,
+            key: s.key,
+            headers: s.headers,
+            timestamp: s.ts,
+            ...(s.partition === undefined ? {} : { partition: s.partition }),
+          });
+        }
+        await tx.commitOffsets(consumer);
+      });
+    } else {
+      await Promise.all(
+        sends.map((s) =>
+          this.#producer(s.topic).send(s.value, {
+            key: s.key,
+            headers: s.headers,
+            timestamp: s.ts,
+            ...(s.partition === undefined ? {} : { partition: s.partition }),
+          }),
+        ),
+      );
+      await consumer.commit();
+    }
+  }
+
+  #producer(topic: string): Producer {
+    let producer = this.#producers.get(topic);
+    if (producer === undefined) {
+      producer = this.kafka.producer(topic, { lingerMs: 0 });
+      this.#producers.set(topic, producer);
+    }
+    return producer;
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failure !== undefined) return;
+    this.#failure =
+      error instanceof KafkaError
+        ? error
+        : new KafkaError("STREAM_FAILED", `The stream application failed: ${String(error)}`, { cause: error });
+    this.#stopping = true;
+    void this.#consumer
+      ?.close()
+      .catch(() => {})
+      .then(() => this.#settle(this.#failure));
+  }
+}
