@@ -4,7 +4,7 @@
  */
 import { stream } from "@rivulet/client";
 import { envelopeOf } from "../consumer/record.js";
-import type { Kafka } from "../kafka.js";
+import type { StreamsKafka as Kafka } from "./host-kafka.js";
 import type { StateStore } from "./store.js";
 
 export async function restoreStore(

@@ -17,11 +17,11 @@
 import type { Consumer } from "../consumer/consumer.js";
 import type { ConsumerRecord } from "../consumer/record.js";
 import { KafkaError } from "../errors.js";
-import type { Kafka } from "../kafka.js";
 import type { Producer } from "../producer/producer.js";
 import type { AppRunner } from "./app.js";
 import { restoreStore } from "./changelog.js";
 import { Engine } from "./engine.js";
+import type { StreamsKafka as Kafka } from "./host-kafka.js";
 import type { OutgoingRecord, Topology } from "./topology.js";
 
 export type Processing = "exactly-once" | "at-least-once";

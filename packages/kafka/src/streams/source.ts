@@ -6,10 +6,10 @@
  */
 
 import { whole } from "../consumer/options.js";
-import type { Kafka } from "../kafka.js";
 import { invalid } from "../options.js";
 import { checkTopicName } from "../topic-metadata.js";
 import { StreamApp } from "./app.js";
+import type { StreamsKafka as Kafka } from "./host-kafka.js";
 import { type Processing, Runtime } from "./runtime.js";
 import { Stream, type StreamHost } from "./stream.js";
 import { type TimestampExtractor, Topology } from "./topology.js";
