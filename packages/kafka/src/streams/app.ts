@@ -12,18 +12,20 @@ export interface AppRunner {
   readonly lateRecords: number;
 }
 
-export class StreamApp implements PromiseLike<void> {
-  readonly #running: Promise<void>;
+export class StreamApp implements PromiseLike<undefined> {
+  readonly #running: Promise<undefined>;
 
   constructor(private readonly runner: AppRunner) {
     // Started after the code defining the topology has run: every sink is attached by then.
-    this.#running = new Promise<void>((resolve) => queueMicrotask(resolve)).then(() => runner.start());
+    this.#running = new Promise<void>((resolve) => queueMicrotask(resolve))
+      .then(() => runner.start())
+      .then(() => undefined);
     this.#running.catch(() => {});
   }
 
   // biome-ignore lint/suspicious/noThenProperty: `await app` waiting until it runs is the handle's contract.
-  then<R1 = void, R2 = never>(
-    onFulfilled?: ((value: void) => R1 | PromiseLike<R1>) | null,
+  then<R1 = undefined, R2 = never>(
+    onFulfilled?: ((value: undefined) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     return this.#running.then(onFulfilled, onRejected);
