@@ -168,15 +168,17 @@ export class Runtime implements AppRunner {
     if (this.settings.processing === "exactly-once") {
       const topics = [...new Set(sends.map((s) => s.topic))];
       await this.kafka.transaction(topics.length > 0 ? topics : [batch[0]!.topic], async (tx) => {
-        for (const s of sends) {
-          void tx.send(s.value, {
-            topic: s.topic,
-            key: s.key,
-            headers: s.headers,
-            timestamp: s.ts,
-            ...(s.partition === undefined ? {} : { partition: s.partition }),
-          });
-        }
+        await Promise.all(
+          sends.map((s) =>
+            tx.send(s.value, {
+              topic: s.topic,
+              key: s.key,
+              headers: s.headers,
+              timestamp: s.ts,
+              ...(s.partition === undefined ? {} : { partition: s.partition }),
+            }),
+          ),
+        );
         await tx.commitOffsets(consumer);
       });
     } else {
