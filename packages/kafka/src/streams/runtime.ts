@@ -4,7 +4,7 @@
  * partitions out among the application's processes, and each process keeps (and restores from
  * the changelogs) the state of the partitions it owns.
  *
- * A step takes the records ready now, runs them through the topology, and then — under
+ * A step takes the records of one partition ready now, runs them through the topology, and then — under
  * exactly-once — writes its outputs, the repartitioned records, the store changes and the
  * consumer's offsets in ONE transaction (`kafka.transaction` with the consumer as its commit
  * source, as the dead-letter helper does; docs/kafka-layer.md "Participants"): a crash before
@@ -143,7 +143,7 @@ export class Runtime implements AppRunner {
           for (const record of batch) consumer.settle(record as never, false);
           return;
         }
-        await this.#step(consumer, batch);
+        for (const records of byPartition(batch)) await this.#step(consumer, records);
       } catch (error) {
         for (const record of batch) consumer.settle(record as never, false);
         this.#fail(error);
@@ -152,6 +152,12 @@ export class Runtime implements AppRunner {
     }
   }
 
+  /**
+   * One step: records of ONE partition, so what it changes is that partition's state alone. If
+   * the partition was taken from this member meanwhile (a rebalance), the step is dropped whole:
+   * nothing written or committed, its state forgotten; the new owner restores the state and
+   * processes the records.
+   */
   async #step(consumer: Consumer, batch: ConsumerRecord[]): Promise<void> {
     const sends: OutgoingRecord[] = [];
     for (const record of batch) {
@@ -164,6 +170,12 @@ export class Runtime implements AppRunner {
       sends.push(...(await this.#engine.process(record.topic, record.partition, entering)));
     }
     sends.push(...this.#engine.changelog());
+    const { topic, partition } = batch[0]!;
+    if (consumer.partitionOf(batch[0] as never) === undefined) {
+      for (const record of batch) consumer.settle(record as never, false);
+      for (const store of this.topology.storesOf(topic)) this.#engine.stores.drop(store, partition);
+      return;
+    }
     for (const record of batch) consumer.settle(record as never, true);
     if (this.settings.processing === "exactly-once") {
       const topics = [...new Set(sends.map((s) => s.topic))];
@@ -217,4 +229,19 @@ export class Runtime implements AppRunner {
       .catch(() => {})
       .then(() => this.#settle(this.#failure));
   }
+}
+
+/** The records of each partition, in order. */
+function byPartition(batch: readonly ConsumerRecord[]): ConsumerRecord[][] {
+  const groups = new Map<string, ConsumerRecord[]>();
+  for (const record of batch) {
+    const key = `${record.topic}/${record.partition}`;
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = [];
+      groups.set(key, group);
+    }
+    group.push(record);
+  }
+  return [...groups.values()];
 }
