@@ -71,11 +71,13 @@ export {
   serializeValue,
 } from "./serialization.js";
 export type { StreamApp } from "./streams/app.js";
+export type { JoinType } from "./streams/join.js";
 export type { Processing } from "./streams/runtime.js";
 export type { StreamOptions } from "./streams/source.js";
 export type {
   AggregateOptions,
   GroupedStream,
+  JoinOptions,
   NameOptions,
   RecordFn,
   Stream,

@@ -10,6 +10,8 @@ import { invalid } from "../options.js";
 import { checkTopicName } from "../topic-metadata.js";
 import { type Adder, AggregateNode } from "./aggregate.js";
 import type { StreamApp } from "./app.js";
+import { type Duration, durationMs } from "./duration.js";
+import { JOIN_SIDE_HEADER, JoinNode, type JoinType } from "./join.js";
 import { Fanout, type Node, type StreamRecord, type TaskContext, type Topology } from "./topology.js";
 import type { Window, WindowSpec } from "./windows.js";
 
@@ -146,6 +148,60 @@ export class Stream<V> {
     return this.host.launch();
   }
 
+  /**
+   * Windowed join with `other` (a stream of the same application): records whose keys match —
+   * `key: [leftKeyFn, rightKeyFn]`, each side's selector — and whose event times are at most
+   * `window` apart. The seed's `on: (left, right) => boolean` cannot be run without trying every
+   * pair on one machine; key selectors let both sides be partitioned by the key, so each pair
+   * that can match meets in one task (see join.ts). `type: "left"` also emits each left record
+   * that found no match, with `null`, once its window has passed. Values are `[left, right]`
+   * unless `joiner` makes something else.
+   */
+  join<R, J = [V, R | null]>(other: Stream<R>, options: JoinOptions<V, R, J>): Stream<J> {
+    if (!(other instanceof Stream) || other.host !== this.host) {
+      throw invalid("join", "needs a stream of the same application");
+    }
+    if (typeof options !== "object" || options === null || !Array.isArray(options.key) || options.key.length !== 2) {
+      throw invalid("join", "needs { key: [leftKeyFn, rightKeyFn], window }");
+    }
+    const [leftKey, rightKey] = options.key;
+    fn("key[0]", leftKey);
+    fn("key[1]", rightKey);
+    const type = options.type ?? "inner";
+    if (type !== "inner" && type !== "left")
+      throw invalid("type", `must be "inner" or "left", got ${JSON.stringify(type)}`);
+    const joiner = options.joiner === undefined ? (l: unknown, r: unknown) => [l, r] : fn("joiner", options.joiner);
+    const topology = this.host.topology;
+    const name = options.name ?? topology.nextName("join");
+    const topic = topology.repartitionTopic(`${name}-join`);
+    checkTopicName(topic);
+    const route = <T>(stream: Stream<T>, side: "left" | "right", keyFn: RecordFn<T, string | number>) =>
+      stream.tail.children.push(
+        node(async (ctx, r) => {
+          const key = String(await keyFn(r.value as T, r as StreamRecord<T>));
+          ctx.send({ topic, key, value: r.value, ts: r.ts, headers: { ...r.headers, [JOIN_SIDE_HEADER]: side } });
+        }),
+      );
+    route(this, "left", leftKey);
+    route(other, "right", rightKey);
+    const source = topology.source(topic, "repartition");
+    topology.addStore(name, source.origins);
+    const downstream = new Fanout(source.origins);
+    source.children.push(
+      new JoinNode(
+        {
+          store: name,
+          windowMs: durationMs("window", options.window, 0),
+          graceMs: options.grace === undefined ? 0 : durationMs("grace", options.grace, 0),
+          type,
+          joiner: joiner as (l: unknown, r: unknown) => unknown,
+        },
+        downstream,
+      ),
+    );
+    return new Stream<J>(this.host, downstream);
+  }
+
   /** The seed's order: `stream.window(tumbling("5m")).groupBy(…)`. */
   window(spec: WindowSpec): WindowedStream<V> {
     checkWindow(spec);
@@ -176,6 +232,17 @@ export class Stream<V> {
   groupByKey(): GroupedStream<V> {
     return new GroupedStream<V>(this.host, this.tail, undefined);
   }
+}
+
+export interface JoinOptions<L, R, J> extends NameOptions {
+  /** Each side's key: records of both sides with equal keys may join. */
+  key: readonly [RecordFn<L, string | number>, RecordFn<R, string | number>];
+  /** How far apart in event time two records may be and still join. */
+  window: Duration;
+  /** How long after `window` a late record may still join (default 0). */
+  grace?: Duration;
+  type?: JoinType;
+  joiner?: (left: L, right: R | null) => J;
 }
 
 export class WindowedStream<V> {
