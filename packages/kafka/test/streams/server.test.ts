@@ -186,6 +186,33 @@ describe("kafka.stream against a server", () => {
     await again.close();
   });
 
+  it("Joins: orders joined with customers within an hour, through one join repartition topic", async () => {
+    const [orders, customers] = [uniqueName("orders"), uniqueName("customers")];
+    await kafka.admin().createTopic(orders, { partitions: 2 });
+    await kafka.admin().createTopic(customers);
+    const applicationId = uniqueName("app");
+    const seen = collector(2);
+    const orderStream = kafka.stream<{ id: string; customer_id: string }>(orders, {
+      applicationId,
+      offset: "earliest",
+    });
+    const customerStream = kafka.stream<{ id: string; name: string }>(customers, { applicationId, offset: "earliest" });
+    const app = started(
+      orderStream
+        .join(customerStream, { key: [(o) => o.customer_id, (c) => c.id], window: "1h", grace: "1h", name: "enrich" })
+        .each(([order, customer]) => seen.push(`Order ${order.id} by ${customer!.name}`)),
+    );
+    await app;
+    // The two topics are read independently: grace lets the customer arrive after the orders.
+    await kafka.producer(customers).send({ id: "c1", name: "Ada" }, { timestamp: 0 });
+    await kafka.producer(orders).send({ id: "o1", customer_id: "c1" }, { timestamp: 30 * MIN });
+    await kafka.producer(orders).send({ id: "o2", customer_id: "c1" }, { timestamp: 50 * MIN });
+    await seen.full;
+    expect(seen.lines).toEqual(["Order o1 by Ada", "Order o2 by Ada"]);
+    expect((await kafka.admin().listTopics()).map((t) => t.name)).toContain(`${applicationId}-enrich-join-repartition`);
+    await app.close();
+  });
+
   it("at-least-once: the same outputs without a transaction per step", async () => {
     const orders = uniqueName("orders");
     const out = uniqueName("out");
