@@ -76,12 +76,14 @@ export type { Processing } from "./streams/runtime.js";
 export type { StreamOptions } from "./streams/source.js";
 export type {
   AggregateOptions,
+  GlobalTable,
   GroupedStream,
   JoinOptions,
   NameOptions,
   RecordFn,
   Stream,
   Table,
+  TableJoinOptions,
   WindowedStream,
 } from "./streams/stream.js";
 export type { StreamRecord, TimestampExtractor } from "./streams/topology.js";

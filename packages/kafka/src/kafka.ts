@@ -13,8 +13,8 @@ import { Tracing } from "./observability/tracing.js";
 import { type KafkaOptions, resolveKafkaOptions } from "./options.js";
 import { Producer } from "./producer/producer.js";
 import type { ProducerOptions } from "./producer/producer-options.js";
-import { type StreamOptions, sourceStream } from "./streams/source.js";
-import type { Stream } from "./streams/stream.js";
+import { globalTable, type StreamOptions, sourceStream } from "./streams/source.js";
+import type { GlobalTable, Stream } from "./streams/stream.js";
 import { TopicMetadata } from "./topic-metadata.js";
 import {
   runTransaction,
@@ -86,5 +86,10 @@ export class Kafka implements KafkaContext {
    */
   stream<V = unknown>(topic: string, options: StreamOptions): Stream<V> {
     return sourceStream<V>(this, topic, options);
+  }
+
+  /** A compacted topic each instance of application `options.applicationId` reads whole, for `stream.joinTable(table, …)`. */
+  globalTable<T = unknown>(topic: string, options: StreamOptions): GlobalTable<T> {
+    return globalTable<T>(this, topic, options);
   }
 }

@@ -10,6 +10,8 @@ export class Engine {
   readonly stores: StoreSet;
   /** Records dropped because every window they belonged to had closed (beyond grace). */
   lateRecords = 0;
+  /** Global table topic → key → latest value. */
+  readonly tables = new Map<string, Map<string, unknown>>();
 
   constructor(
     readonly topology: Topology,
@@ -46,11 +48,21 @@ export class Engine {
     }));
   }
 
+  table(topic: string): Map<string, unknown> {
+    let table = this.tables.get(topic);
+    if (table === undefined) {
+      table = new Map();
+      this.tables.set(topic, table);
+    }
+    return table;
+  }
+
   #context(partition: number, sends: OutgoingRecord[]): TaskContext {
     return {
       partition,
       send: (record) => void sends.push(record),
       store: (name) => this.stores.get(name, partition),
+      table: (topic) => this.table(topic),
       late: () => {
         this.lateRecords += 1;
       },

@@ -21,6 +21,7 @@ import type { Producer } from "../producer/producer.js";
 import type { AppRunner } from "./app.js";
 import { restoreStore } from "./changelog.js";
 import { Engine } from "./engine.js";
+import { GlobalTableReader } from "./global-table.js";
 import type { StreamsKafka as Kafka } from "./host-kafka.js";
 import type { OutgoingRecord, Topology } from "./topology.js";
 
@@ -40,6 +41,7 @@ export class Runtime implements AppRunner {
   readonly #engine: Engine;
   readonly #producers = new Map<string, Producer>();
   #consumer: Consumer | undefined;
+  readonly #tables: GlobalTableReader[] = [];
   #loop: Promise<void> | undefined;
   #stopping = false;
   #failure: unknown;
@@ -69,6 +71,13 @@ export class Runtime implements AppRunner {
   async start(): Promise<void> {
     try {
       await this.#createInternalTopics();
+      for (const topic of this.topology.globalTables) {
+        const reader = new GlobalTableReader(this.kafka, topic, this.#engine.table(topic), (error) =>
+          this.#fail(error),
+        );
+        this.#tables.push(reader);
+        await reader.start();
+      }
       const inputs = [...this.topology.sources.keys()];
       const consumer = this.kafka.consumer(inputs, {
         group: this.topology.applicationId,
@@ -90,6 +99,7 @@ export class Runtime implements AppRunner {
       await consumer.start();
       this.#loop = this.#run(consumer);
     } catch (error) {
+      await Promise.allSettled(this.#tables.map((t) => t.stop()));
       this.#settle(error);
       throw error;
     }
@@ -100,6 +110,7 @@ export class Runtime implements AppRunner {
     await this.#consumer?.close();
     await this.#loop;
     await Promise.allSettled([...this.#producers.values()].map((p) => p.close()));
+    await Promise.allSettled(this.#tables.map((t) => t.stop()));
     this.#settle(this.#failure);
   }
 
@@ -224,6 +235,7 @@ export class Runtime implements AppRunner {
         ? error
         : new KafkaError("STREAM_FAILED", `The stream application failed: ${String(error)}`, { cause: error });
     this.#stopping = true;
+    for (const table of this.#tables) void table.stop();
     void this.#consumer
       ?.close()
       .catch(() => {})

@@ -11,7 +11,7 @@ import { checkTopicName } from "../topic-metadata.js";
 import { StreamApp } from "./app.js";
 import type { StreamsKafka as Kafka } from "./host-kafka.js";
 import { type Processing, Runtime } from "./runtime.js";
-import { Stream, type StreamHost } from "./stream.js";
+import { GlobalTable, Stream, type StreamHost } from "./stream.js";
 import { type TimestampExtractor, Topology } from "./topology.js";
 
 export interface StreamOptions {
@@ -35,6 +35,17 @@ const hosts = new WeakMap<Kafka, Map<string, StreamHost & { launched: boolean }>
 
 export function sourceStream<V>(kafka: Kafka, topic: string, options: StreamOptions): Stream<V> {
   checkTopicName(topic);
+  const host = hostOf(kafka, options);
+  if (options.timestamp !== undefined) host.topology.extractors.set(topic, options.timestamp);
+  return new Stream<V>(host, host.topology.source(topic));
+}
+
+/** A compacted topic every instance of the application reads whole, for `stream.joinTable(…)`. */
+export function globalTable<T>(kafka: Kafka, topic: string, options: StreamOptions): GlobalTable<T> {
+  return new GlobalTable<T>(hostOf(kafka, options), topic);
+}
+
+function hostOf(kafka: Kafka, options: StreamOptions): StreamHost {
   if (typeof options !== "object" || options === null) throw invalid("options", "needs { applicationId }");
   const { applicationId } = options;
   if (typeof applicationId !== "string" || !/^[A-Za-z0-9._-]{1,200}$/.test(applicationId)) {
@@ -79,6 +90,5 @@ export function sourceStream<V>(kafka: Kafka, topic: string, options: StreamOpti
     host = made;
     apps.set(applicationId, host);
   }
-  if (options.timestamp !== undefined) host.topology.extractors.set(topic, options.timestamp);
-  return new Stream<V>(host, host.topology.source(topic));
+  return host;
 }

@@ -202,6 +202,34 @@ export class Stream<V> {
     return new Stream<J>(this.host, downstream);
   }
 
+  /**
+   * Stream–table join: each record looks its key (`key(value, record)`) up in a global table —
+   * the latest value per key of a compacted topic. `type: "inner"` (default) drops a record
+   * whose key is not in the table; `"left"` passes it with `null`. Values are
+   * `[value, tableValue]` unless `joiner` makes something else.
+   */
+  joinTable<T, J = [V, T | null]>(table: GlobalTable<T>, options: TableJoinOptions<V, T, J>): Stream<J> {
+    if (!(table instanceof GlobalTable) || table.host !== this.host) {
+      throw invalid("joinTable", "needs a global table of the same application");
+    }
+    if (typeof options !== "object" || options === null) throw invalid("joinTable", "needs { key }");
+    const keyFn = fn("key", options.key);
+    const type = options.type ?? "inner";
+    if (type !== "inner" && type !== "left")
+      throw invalid("type", `must be "inner" or "left", got ${JSON.stringify(type)}`);
+    const joiner = options.joiner === undefined ? (v: unknown, t: unknown) => [v, t] : fn("joiner", options.joiner);
+    return this.#then((next) =>
+      node(async (ctx, r) => {
+        const found = ctx.table(table.topic).get(String(await keyFn(r.value as V, r as StreamRecord<V>)));
+        if (found === undefined && type === "inner") return;
+        await next.process(ctx, {
+          ...r,
+          value: (joiner as (v: unknown, t: unknown) => unknown)(r.value, found ?? null),
+        });
+      }),
+    );
+  }
+
   /** The seed's order: `stream.window(tumbling("5m")).groupBy(…)`. */
   window(spec: WindowSpec): WindowedStream<V> {
     checkWindow(spec);
@@ -243,6 +271,26 @@ export interface JoinOptions<L, R, J> extends NameOptions {
   grace?: Duration;
   type?: JoinType;
   joiner?: (left: L, right: R | null) => J;
+}
+
+export interface TableJoinOptions<V, T, J> {
+  /** The table key each record looks up. */
+  key: RecordFn<V, string | number>;
+  type?: JoinType;
+  joiner?: (value: V, tableValue: T | null) => J;
+}
+
+/** A compacted topic read whole by every instance: `kafka.globalTable(topic, { applicationId })`. */
+export class GlobalTable<T> {
+  declare readonly valueType?: T;
+
+  constructor(
+    readonly host: StreamHost,
+    readonly topic: string,
+  ) {
+    checkTopicName(topic);
+    host.topology.globalTables.add(topic);
+  }
 }
 
 export class WindowedStream<V> {

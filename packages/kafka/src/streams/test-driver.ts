@@ -9,7 +9,7 @@
 import { invalid } from "../options.js";
 import { StreamApp } from "./app.js";
 import { Engine } from "./engine.js";
-import { Stream, type StreamHost } from "./stream.js";
+import { GlobalTable, Stream, type StreamHost } from "./stream.js";
 import { type OutgoingRecord, type TimestampExtractor, Topology } from "./topology.js";
 
 export interface TestDriverOptions {
@@ -70,6 +70,11 @@ export class TopologyTestDriver {
     return new Stream<V>(this.#host, this.topology.source(topic));
   }
 
+  /** A global table, as `kafka.globalTable(topic)` would make it: records piped to `topic` update it. */
+  globalTable<T = unknown>(topic: string): GlobalTable<T> {
+    return new GlobalTable<T>(this.#host, topic);
+  }
+
   get now(): number {
     return this.#now;
   }
@@ -87,6 +92,10 @@ export class TopologyTestDriver {
       headers: options.headers ?? {},
     };
     if (!Number.isFinite(record.ts)) throw invalid("ts", "must be a time in ms");
+    if (this.topology.globalTables.has(topic) && record.key !== null) {
+      if (value === null) this.#engine.table(topic).delete(record.key);
+      else this.#engine.table(topic).set(record.key, value);
+    }
     const queue: { topic: string; record: typeof record }[] = [
       { topic, record: this.topology.entering(topic, record) },
     ];

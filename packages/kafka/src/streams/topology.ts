@@ -34,6 +34,8 @@ export interface TaskContext {
   readonly partition: number;
   send(record: OutgoingRecord): void;
   store(name: string): StateStore;
+  /** A global table's contents (joinTable). */
+  table(topic: string): ReadonlyMap<string, unknown>;
   /** A record arrived after its every window closed. */
   late(): void;
 }
@@ -72,6 +74,8 @@ export class Topology {
   readonly topics = new Map<string, TopicRole>();
   /** Store name → the topics feeding it: a task partition of those topics owns the store's partition. */
   readonly stores = new Map<string, ReadonlySet<string>>();
+  /** Topics read whole, by every instance, as global tables. */
+  readonly globalTables = new Set<string>();
   /** Source topic → its timestamp extractor, when event time is not the envelope's `ts`. */
   readonly extractors = new Map<string, TimestampExtractor>();
   #nodes = 0;

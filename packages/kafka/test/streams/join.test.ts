@@ -49,6 +49,24 @@ describe("join", () => {
     ]);
   });
 
+  it("stream–table join: each order looks its customer up in the global table, as it is then", async () => {
+    const driver = new TopologyTestDriver();
+    const customers = driver.globalTable<Customer>("customers");
+    driver
+      .stream<Order>("orders")
+      .joinTable(customers, { key: (order) => order.customer_id, type: "left" })
+      .map(([order, customer]) => `${order.id}: ${customer?.name ?? "unknown"}`)
+      .to("out");
+    await driver.pipe("customers", { id: "c1", name: "Ada" }, { key: "c1" });
+    await driver.pipe("orders", { id: "o1", customer_id: "c1" });
+    await driver.pipe("orders", { id: "o2", customer_id: "c2" });
+    await driver.pipe("customers", { id: "c1", name: "Ada L." }, { key: "c1" });
+    await driver.pipe("orders", { id: "o3", customer_id: "c1" });
+    await driver.pipe("customers", null, { key: "c1" }); // a tombstone removes the key
+    await driver.pipe("orders", { id: "o4", customer_id: "c1" });
+    expect(driver.values("out")).toEqual(["o1: Ada", "o2: unknown", "o3: Ada L.", "o4: unknown"]);
+  });
+
   it("bad join options are INVALID_ARGUMENT", () => {
     const driver = new TopologyTestDriver();
     const s = driver.stream("a");
@@ -59,6 +77,12 @@ describe("join", () => {
       expect.objectContaining({ code: "INVALID_ARGUMENT" }),
     );
     expect(() => s.join(new TopologyTestDriver().stream("b"), { key: [String, String], window: "1m" })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT" }),
+    );
+    expect(() => s.joinTable(new TopologyTestDriver().globalTable("t"), { key: String })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT" }),
+    );
+    expect(() => s.joinTable(driver.globalTable("t"), { key: String, type: "outer" as never })).toThrow(
       expect.objectContaining({ code: "INVALID_ARGUMENT" }),
     );
   });

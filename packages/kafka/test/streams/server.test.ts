@@ -136,10 +136,10 @@ describe("kafka.stream against a server", () => {
     await app;
     const producer = kafka.producer(orders);
     // One at a time: the order between customers is then the order of the expected lines.
-    await producer.send({ customer_id: "c1", amount: 1 }, { timestamp: 1 * MIN });
-    await producer.send({ customer_id: "c1", amount: 1 }, { timestamp: 4 * MIN });
-    await producer.send({ customer_id: "c1", amount: 1 }, { timestamp: 6 * MIN });
-    await producer.send({ customer_id: "c1", amount: 1 }, { timestamp: 7 * MIN });
+    await producer.send({ customer_id: "c1", amount: 1 }, { key: "c1", timestamp: 1 * MIN });
+    await producer.send({ customer_id: "c1", amount: 1 }, { key: "c1", timestamp: 4 * MIN });
+    await producer.send({ customer_id: "c1", amount: 1 }, { key: "c1", timestamp: 6 * MIN });
+    await producer.send({ customer_id: "c1", amount: 1 }, { key: "c1", timestamp: 7 * MIN });
     await seen.full;
     expect(seen.lines).toEqual([
       `c1: 1 orders in 0-${5 * MIN}`,
@@ -210,6 +210,36 @@ describe("kafka.stream against a server", () => {
     await seen.full;
     expect(seen.lines).toEqual(["Order o1 by Ada", "Order o2 by Ada"]);
     expect((await kafka.admin().listTopics()).map((t) => t.name)).toContain(`${applicationId}-enrich-join-repartition`);
+    await app.close();
+  });
+
+  it("stream–table join against a compacted topic read whole before the application starts", async () => {
+    const [orders, customers, out] = [uniqueName("orders"), uniqueName("customers"), uniqueName("out")];
+    await kafka.admin().createTopic(orders);
+    await kafka.admin().createTopic(customers, { partitions: 3, cleanupPolicy: "compact" });
+    await kafka.admin().createTopic(out);
+    await kafka.producer(customers).sendBatch([
+      { key: "c1", value: { name: "Ada" } },
+      { key: "c2", value: { name: "Grace" } },
+    ]);
+    const applicationId = uniqueName("app");
+    const table = kafka.globalTable<{ name: string }>(customers, { applicationId });
+    const app = started(
+      kafka
+        .stream<{ id: string; customer_id: string }>(orders, { applicationId, offset: "earliest" })
+        .joinTable(table, { key: (order) => order.customer_id })
+        .map(([order, customer]) => `${order.id} by ${customer!.name}`)
+        .to(out),
+    );
+    await app;
+    await kafka
+      .producer(orders)
+      .sendBatch([
+        { value: { id: "o1", customer_id: "c2" } },
+        { value: { id: "o2", customer_id: "nobody" } },
+        { value: { id: "o3", customer_id: "c1" } },
+      ]);
+    expect((await read(out, 2)).map((r) => r.value)).toEqual(["o1 by Grace", "o3 by Ada"]);
     await app.close();
   });
 
