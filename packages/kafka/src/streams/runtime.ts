@@ -78,10 +78,14 @@ export class Runtime implements AppRunner {
         this.#tables.push(reader);
         await reader.start();
       }
+      if (this.settings.offset === "latest") await this.#startSourcesAtTail();
       const inputs = [...this.topology.sources.keys()];
       const consumer = this.kafka.consumer(inputs, {
         group: this.topology.applicationId,
-        offset: this.settings.offset,
+        // Internal topics are always read from their start: a repartition partition that moves
+        // before its first commit must not skip what was written to it. "latest" for the source
+        // topics is done by #startSourcesAtTail.
+        offset: "earliest",
         autoCommit: false,
         maxPollRecords: this.settings.maxBatchRecords,
         ...(this.settings.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.settings.sessionTimeoutMs }),
@@ -124,6 +128,32 @@ export class Runtime implements AppRunner {
     for (const topic of this.topology.topicsOf("repartition")) await admin.createTopic(topic, { partitions });
     for (const topic of this.topology.topicsOf("changelog")) {
       await admin.createTopic(topic, { partitions, cleanupPolicy: "compact" });
+    }
+  }
+
+  /**
+   * `offset: "latest"` for the source topics only: a source the group has never committed
+   * offsets for is moved to its tail before joining. A `GROUP_NOT_EMPTY` refusal means another
+   * instance is already running, and has done it.
+   */
+  async #startSourcesAtTail(): Promise<void> {
+    const admin = this.kafka.admin();
+    const group = this.topology.applicationId;
+    let committed: Set<string>;
+    try {
+      const described = await admin.describeGroup(group);
+      committed = new Set(described.partitions.filter((p) => p.committedOffset !== null).map((p) => p.topic));
+    } catch (error) {
+      if (!(error instanceof KafkaError && error.code === "GROUP_NOT_FOUND")) throw error;
+      committed = new Set();
+    }
+    for (const topic of this.topology.topicsOf("source")) {
+      if (committed.has(topic)) continue;
+      try {
+        await admin.resetOffsets(group, topic, "latest");
+      } catch (error) {
+        if (!(error instanceof KafkaError && error.code === "GROUP_NOT_EMPTY")) throw error;
+      }
     }
   }
 

@@ -243,6 +243,32 @@ describe("kafka.stream against a server", () => {
     await app.close();
   });
 
+  it('offset "latest": records before the first start are skipped, internal topics are still read from their start', async () => {
+    const orders = uniqueName("orders");
+    const out = uniqueName("out");
+    await kafka.admin().createTopic(orders, { partitions: 2 });
+    await kafka.admin().createTopic(out);
+    await kafka.producer(orders).send({ customer_id: "old", amount: 1 }, { key: "old" });
+    const app = started(
+      kafka
+        .stream<Order>(orders, { applicationId: uniqueName("app") })
+        .groupBy((o) => o.customer_id)
+        .count()
+        .to(out),
+    );
+    await app;
+    await kafka.producer(orders).sendBatch([
+      { key: "new", value: { customer_id: "new", amount: 1 } },
+      { key: "new", value: { customer_id: "new", amount: 1 } },
+    ]);
+    expect(await read(out, 2)).toEqual([
+      { key: "new", value: 1 },
+      { key: "new", value: 2 },
+    ]);
+    await app.close();
+    expect(await stored(out)).toHaveLength(2);
+  });
+
   it("at-least-once: the same outputs without a transaction per step", async () => {
     const orders = uniqueName("orders");
     const out = uniqueName("out");
