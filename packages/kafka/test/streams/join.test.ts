@@ -70,7 +70,7 @@ describe("join", () => {
   it("bad join options are INVALID_ARGUMENT", () => {
     const driver = new TopologyTestDriver();
     const s = driver.stream("a");
-    expect(() => s.join(driver.stream("b"), { key: [(v) => String(v)] as never, window: "1m" })).toThrow(
+    expect(() => s.join(driver.stream("b"), { key: [(v: unknown) => String(v)] as never, window: "1m" })).toThrow(
       expect.objectContaining({ code: "INVALID_ARGUMENT" }),
     );
     expect(() => s.join(driver.stream("b"), { key: [String, String], window: "1m", type: "outer" as never })).toThrow(
