@@ -307,5 +307,18 @@ describe("kafka.stream against a server", () => {
     const app = kafka.stream(uniqueName("missing"), { applicationId: uniqueName("app") }).each(() => {});
     await expect(app).rejects.toMatchObject({ code: "TOPIC_NOT_FOUND" });
     await expect(app.done).rejects.toMatchObject({ code: "TOPIC_NOT_FOUND" });
+    // A global table whose topic is missing stops the start too.
+    const orders = uniqueName("orders");
+    await kafka.admin().createTopic(orders);
+    const applicationId = uniqueName("app");
+    const table = kafka.globalTable(uniqueName("missing-table"), { applicationId });
+    const joined = kafka
+      .stream(orders, { applicationId })
+      .joinTable(table, { key: String })
+      .each(() => {});
+    await expect(joined).rejects.toMatchObject({ code: "TOPIC_NOT_FOUND" });
+    expect(() => kafka.globalTable("t", { applicationId: "bad id!" })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT" }),
+    );
   });
 });
