@@ -83,6 +83,32 @@ export {
   type Serializer,
   serializeValue,
 } from "./serialization.js";
+export type { StreamApp } from "./streams/app.js";
+export type { JoinType } from "./streams/join.js";
+export type { Processing } from "./streams/runtime.js";
+export type { StreamOptions } from "./streams/source.js";
+export type {
+  AggregateOptions,
+  GlobalTable,
+  GroupedStream,
+  JoinOptions,
+  NameOptions,
+  RecordFn,
+  Stream,
+  Table,
+  TableJoinOptions,
+  WindowedStream,
+} from "./streams/stream.js";
+export type { StreamRecord, TimestampExtractor } from "./streams/topology.js";
+export {
+  type EmitMode,
+  hopping,
+  sliding,
+  tumbling,
+  type Window,
+  type WindowOptions,
+  type WindowSpec,
+} from "./streams/windows.js";
 export type { CommitOffset, CommitSource, TransactionCommit } from "./transaction/commit-part.js";
 export type {
   Transaction,

@@ -17,6 +17,8 @@ import type { PipelineOptions } from "./pipeline/options.js";
 import type { Pipeline } from "./pipeline/pipeline.js";
 import { Producer } from "./producer/producer.js";
 import type { ProducerOptions } from "./producer/producer-options.js";
+import { globalTable, type StreamOptions, sourceStream } from "./streams/source.js";
+import type { GlobalTable, Stream } from "./streams/stream.js";
 import { TopicMetadata } from "./topic-metadata.js";
 import {
   runTransaction,
@@ -88,5 +90,19 @@ export class Kafka implements KafkaContext, KafkaLike {
    */
   pipeline<T = unknown>(topic: string | readonly string[], options: PipelineOptions<T>): Pipeline<T> {
     return createPipeline<T>((consumerOptions) => this.consumer<T>(topic, consumerOptions), options);
+  }
+
+  /**
+   * A stream-processing application reading `topic`: `filter`, `map`, `groupBy(…).window(…).count()`,
+   * `to(topic)`… (README "Stream processing"). A terminal operation starts it and returns its
+   * handle; `options.applicationId` is its consumer group and the prefix of its internal topics.
+   */
+  stream<V = unknown>(topic: string, options: StreamOptions): Stream<V> {
+    return sourceStream<V>(this, topic, options);
+  }
+
+  /** A compacted topic each instance of application `options.applicationId` reads whole, for `stream.joinTable(table, …)`. */
+  globalTable<T = unknown>(topic: string, options: StreamOptions): GlobalTable<T> {
+    return globalTable<T>(this, topic, options);
   }
 }

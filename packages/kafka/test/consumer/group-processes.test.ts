@@ -30,7 +30,6 @@ const KILLS = SOAK ? 100 : 3;
 const TEST_TIMEOUT_MS = SOAK ? 1_800_000 : 180_000;
 
 const root = fileURLToPath(new URL("../../../../", import.meta.url));
-const TSX = `${root}node_modules/tsx/dist/cli.mjs`;
 const FIXTURE = fileURLToPath(new URL("../fixtures/group-worker.ts", import.meta.url));
 const TSCONFIG = `${root}tsconfig.test.json`;
 
@@ -80,8 +79,10 @@ class Facts {
 }
 
 function startWorker(run: string, env: Record<string, string>, facts: Facts): ChildProcess {
-  const child = spawn(process.execPath, [TSX, "--tsconfig", TSCONFIG, FIXTURE], {
-    env: { ...process.env, ...env, RUN: run, RIVULET_URL: server.url },
+  // The tsx loader in the worker's own process, not the tsx command: that runs the script in a
+  // child of its own, which a SIGKILL of the command leaves running (an orphan still in the group).
+  const child = spawn(process.execPath, ["--import", "tsx", FIXTURE], {
+    env: { ...process.env, ...env, RUN: run, RIVULET_URL: server.url, TSX_TSCONFIG_PATH: TSCONFIG },
     stdio: ["ignore", "pipe", "inherit"],
   });
   createInterface({ input: child.stdout! }).on("line", (line) => {
