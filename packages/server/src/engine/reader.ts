@@ -36,6 +36,7 @@ export async function readChunk(
     throw new ProtocolError("INVALID_OFFSET", `Offset ${formatOffset(start)} is beyond the tail ${formatOffset(tail)}`);
   }
   const json = isJsonContentType(stream.contentType);
+  if (json) await requireMessageStart(engine, stream, start);
   let limit = maxBytes;
   for (;;) {
     const end = Math.min(tail, start + limit);
@@ -47,6 +48,19 @@ export async function readChunk(
     }
     // One message larger than the chunk size: widen until it fits (bounded by the body limit).
     limit *= 2;
+  }
+}
+
+/**
+ * A JSON read must start where a message does: every stored message (a compacted hole too) ends
+ * in a newline, so the byte before `start` is one. An offset inside a message is not one the
+ * server ever handed out; reading from it would serve a broken JSON array (PROTOCOL §9.1.1).
+ */
+export async function requireMessageStart(engine: StreamReads, stream: StreamState, start: number): Promise<void> {
+  if (!isJsonContentType(stream.contentType) || start <= stream.earliest || start >= stream.tail) return;
+  const [before] = await readRange(engine, stream, start - 1, start);
+  if (before?.[0] !== NEWLINE) {
+    throw new ProtocolError("INVALID_OFFSET", `Offset ${formatOffset(start)} is not at a message boundary`);
   }
 }
 

@@ -78,6 +78,22 @@ describe("catch-up read", () => {
     await expectError(await t.request(`${path}?offset=${formatOffset(4)}`), 400, "INVALID_OFFSET");
   });
 
+  test("an offset inside a JSON message is INVALID_OFFSET, in every read mode; message starts read fine", async () => {
+    const path = t.path();
+    // Stored as `{"bom":true},\n` (14 bytes): 13 is inside it, 14 is the next message's start.
+    await t.create(path, "application/json", '{"bom":true}');
+    await t.append(path, "application/json", "[2]");
+    for (const inside of [1, 5, 13]) {
+      for (const live of ["", "&live=long-poll", "&live=sse"]) {
+        await expectError(await t.request(`${path}?offset=${formatOffset(inside)}${live}`), 400, "INVALID_OFFSET");
+      }
+    }
+    expect(await (await t.request(`${path}?offset=${formatOffset(14)}`)).json()).toEqual([2]);
+    expect(((await (await t.request(`${path}?offset=${formatOffset(0)}`)).json()) as unknown[])[0]).toEqual({
+      bom: true,
+    });
+  });
+
   test("a missing stream is STREAM_NOT_FOUND", async () => {
     await expectError(await t.request(t.path("missing")), 404, "STREAM_NOT_FOUND");
   });

@@ -1,5 +1,6 @@
 /** GET with live=sse: a Server-Sent Events session (PROTOCOL §5.8, §10.2), in either view. */
 import { formatOffset, Header, isSseTextContentType, RECORDS_VIEW } from "@rivulet/protocol";
+import { requireMessageStart } from "../../engine/reader.js";
 import type { Context } from "../context.js";
 import { type HttpReply, type HttpRequest, reply } from "../exchange.js";
 import { readView } from "../read-view.js";
@@ -11,6 +12,8 @@ export async function handleSse(request: HttpRequest, context: Context): Promise
   const view = readView(request);
   const stream = await context.engine.get(request.path, true);
   const { position } = resolveOffset(offset, stream);
+  // Checked before the 200 goes out: once the session runs, a refusal could only end it.
+  await requireMessageStart(context.engine, stream, position);
   // Records are JSON text whatever the stream holds (docs/extensions.md).
   const base64 = !view.records && !isSseTextContentType(stream.contentType);
   const headers: Record<string, string> = {
