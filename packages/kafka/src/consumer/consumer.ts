@@ -11,7 +11,7 @@ import { Assignment, type AssignmentHost, topicPartition } from "./assignment.js
 import { Committer } from "./committer.js";
 import { DeadLetters } from "./dead-letter.js";
 import { Membership, type MembershipListener } from "./membership.js";
-import { type Observer, RecordStream, type Subscription } from "./operators.js";
+import { OperatorSource } from "./operators.js";
 import type { ConsumerEvent, ResolvedConsumerOptions, TopicPartition } from "./options.js";
 import type { PartitionState } from "./partition.js";
 import {
@@ -29,7 +29,7 @@ export const asyncDispose: typeof Symbol.asyncDispose =
 
 type State = "new" | "running" | "closing" | "closed";
 
-export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>>, ProcessSource<T> {
+export class Consumer<T = unknown> extends OperatorSource<ConsumerRecord<T>> implements ProcessSource<T> {
   readonly group: string;
   readonly #assignment: Assignment<T>;
   readonly #released = new WeakSet<DeliveredRecord>();
@@ -50,6 +50,7 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>>, 
     readonly options: ResolvedConsumerOptions<T>,
     private readonly events?: KafkaEvents,
   ) {
+    super();
     this.group = options.group;
     this.#committer = new Committer(
       http,
@@ -127,30 +128,6 @@ export class Consumer<T = unknown> implements AsyncIterable<ConsumerRecord<T>>, 
   /** Commits every finished record not yet committed. */
   commit(): Promise<void> {
     return this.#committer.flush();
-  }
-
-  /** The records as an operator chain: `consumer.stream().filter(…).map(…)`. */
-  stream(): RecordStream<ConsumerRecord<T>> {
-    return new RecordStream(this, () => this[Symbol.asyncIterator]());
-  }
-
-  /** Only records for which `predicate` holds (the others count as handled). Closes the consumer when the iteration ends. */
-  filter(predicate: (record: ConsumerRecord<T>) => boolean | Promise<boolean>): RecordStream<ConsumerRecord<T>> {
-    return this.stream().filter(predicate);
-  }
-
-  map<U>(transform: (record: ConsumerRecord<T>) => U | Promise<U>): RecordStream<U> {
-    return this.stream().map(transform);
-  }
-
-  /** The first `count` records, then the consumer closes. */
-  take(count: number): RecordStream<ConsumerRecord<T>> {
-    return this.stream().take(count);
-  }
-
-  /** Push-style: `next` for each record (awaited before the next), `error` on failure, `complete` when the consumer closes. */
-  subscribe(observer: Observer<ConsumerRecord<T>> | ((record: ConsumerRecord<T>) => unknown)): Subscription {
-    return this.stream().subscribe(observer);
   }
 
   /** The record in the loop's hands counts as handled (take() ends the loop after its last). */

@@ -131,3 +131,37 @@ export function take<R>(source: AsyncIterableWithStream<R>, count: number): Reco
 export interface AsyncIterableWithStream<R> {
   stream(): RecordStream<R>;
 }
+
+/**
+ * The operators of a consumer (the SDK's and MockKafka's alike): anything that yields records,
+ * closes, and can count the record in the loop's hands as handled.
+ */
+export abstract class OperatorSource<R> implements AsyncIterable<R>, ConsumerLike {
+  abstract [Symbol.asyncIterator](): AsyncIterator<R>;
+  abstract close(): Promise<void>;
+  abstract finishCurrent(): void;
+
+  /** The records as an operator chain: `consumer.stream().filter(…).map(…)`. */
+  stream(): RecordStream<R> {
+    return new RecordStream(this, () => this[Symbol.asyncIterator]());
+  }
+
+  /** Only records for which `predicate` holds (the others count as handled). Closes the consumer when the iteration ends. */
+  filter(predicate: (record: R) => MaybePromise<boolean>): RecordStream<R> {
+    return this.stream().filter(predicate);
+  }
+
+  map<U>(transform: (record: R) => MaybePromise<U>): RecordStream<U> {
+    return this.stream().map(transform);
+  }
+
+  /** The first `count` records, then the consumer closes. */
+  take(count: number): RecordStream<R> {
+    return this.stream().take(count);
+  }
+
+  /** Push-style: `next` for each record (awaited before the next), `error` on failure, `complete` when the consumer closes. */
+  subscribe(observer: Observer<R> | ((record: R) => unknown)): Subscription {
+    return this.stream().subscribe(observer);
+  }
+}

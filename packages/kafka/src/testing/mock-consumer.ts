@@ -7,7 +7,7 @@
 import { BatchConsumer, type BatchConsumerOptions, batchSettings } from "../consumer/batch-consumer.js";
 import { asyncDispose } from "../consumer/consumer.js";
 import type { DeadLetterOptions } from "../consumer/dead-letter.js";
-import { type Observer, RecordStream, type Subscription } from "../consumer/operators.js";
+import { OperatorSource } from "../consumer/operators.js";
 import type { ResolvedConsumerOptions, TopicPartition } from "../consumer/options.js";
 import { type DeadLetterSink, type ProcessOptions, processRecords, type RecordHandler } from "../consumer/process.js";
 import type { ConsumerRecord, DeliveredRecord } from "../consumer/record.js";
@@ -39,7 +39,7 @@ class OwnedPartition {
 
 let members = 0;
 
-export class MockConsumer<T = unknown> implements KafkaConsumer<T> {
+export class MockConsumer<T = unknown> extends OperatorSource<ConsumerRecord<T>> implements KafkaConsumer<T> {
   readonly group: string;
   readonly #owned = new Map<string, OwnedPartition>();
   readonly #paused = new Set<string>();
@@ -62,6 +62,7 @@ export class MockConsumer<T = unknown> implements KafkaConsumer<T> {
       options: Required<DeadLetterOptions>,
     ) => DeadLetterSink,
   ) {
+    super();
     this.group = options.group;
     options.signal?.addEventListener("abort", () => void this.close().catch(() => {}), { once: true });
   }
@@ -132,26 +133,6 @@ export class MockConsumer<T = unknown> implements KafkaConsumer<T> {
   /** Commits every finished record not yet committed. */
   async commit(): Promise<void> {
     this.#commit([...this.#owned.values()]);
-  }
-
-  stream(): RecordStream<ConsumerRecord<T>> {
-    return new RecordStream(this, () => this[Symbol.asyncIterator]());
-  }
-
-  filter(predicate: (record: ConsumerRecord<T>) => boolean | Promise<boolean>): RecordStream<ConsumerRecord<T>> {
-    return this.stream().filter(predicate);
-  }
-
-  map<U>(transform: (record: ConsumerRecord<T>) => U | Promise<U>): RecordStream<U> {
-    return this.stream().map(transform);
-  }
-
-  take(count: number): RecordStream<ConsumerRecord<T>> {
-    return this.stream().take(count);
-  }
-
-  subscribe(observer: Observer<ConsumerRecord<T>> | ((record: ConsumerRecord<T>) => unknown)): Subscription {
-    return this.stream().subscribe(observer);
   }
 
   process(handler: RecordHandler<T>, options?: ProcessOptions): Promise<void> {
