@@ -20,6 +20,8 @@ import { KafkaError } from "../errors.js";
 import type { Producer } from "../producer/producer.js";
 import type { AppRunner } from "./app.js";
 import { restoreStore } from "./changelog.js";
+import { describeTopic } from "./describe.js";
+import { DescribePublisher } from "./describe-topic.js";
 import { Engine } from "./engine.js";
 import { GlobalTableReader } from "./global-table.js";
 import type { StreamsKafka as Kafka } from "./host-kafka.js";
@@ -43,6 +45,7 @@ export class Runtime implements AppRunner {
   #consumer: Consumer | undefined;
   readonly #tables: GlobalTableReader[] = [];
   #loop: Promise<void> | undefined;
+  #describer: DescribePublisher | undefined;
   #stopping = false;
   #failure: unknown;
   readonly #done: Promise<void>;
@@ -92,15 +95,21 @@ export class Runtime implements AppRunner {
         ...(this.settings.heartbeatIntervalMs === undefined
           ? {}
           : { heartbeatIntervalMs: this.settings.heartbeatIntervalMs }),
-        onAssigned: (partitions) => this.#restore(partitions),
+        onAssigned: async (partitions) => {
+          await this.#restore(partitions);
+          void this.#describer?.publish();
+        },
         onRevoked: (partitions) => {
           for (const { topic, partition } of partitions) {
             for (const store of this.topology.storesOf(topic)) this.#engine.stores.drop(store, partition);
           }
+          void this.#describer?.publish();
         },
       });
       this.#consumer = consumer;
+      this.#describer = new DescribePublisher(this.kafka, this.topology, () => this.#consumer, this.#engine.stores);
       await consumer.start();
+      this.#describer.start();
       this.#loop = this.#run(consumer);
     } catch (error) {
       await Promise.allSettled(this.#tables.map((t) => t.stop()));
@@ -111,6 +120,7 @@ export class Runtime implements AppRunner {
 
   async close(): Promise<void> {
     this.#stopping = true;
+    await this.#describer?.stop();
     await this.#consumer?.close();
     await this.#loop;
     await Promise.allSettled([...this.#producers.values()].map((p) => p.close()));
@@ -129,6 +139,7 @@ export class Runtime implements AppRunner {
     for (const topic of this.topology.topicsOf("changelog")) {
       await admin.createTopic(topic, { partitions, cleanupPolicy: "compact" });
     }
+    await admin.createTopic(describeTopic(this.topology.applicationId), { partitions: 1, cleanupPolicy: "compact" });
   }
 
   /**
@@ -265,6 +276,7 @@ export class Runtime implements AppRunner {
         ? error
         : new KafkaError("STREAM_FAILED", `The stream application failed: ${String(error)}`, { cause: error });
     this.#stopping = true;
+    void this.#describer?.stop();
     for (const table of this.#tables) void table.stop();
     void this.#consumer
       ?.close()
