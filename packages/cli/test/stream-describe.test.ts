@@ -75,7 +75,9 @@ test("describes a running application, and forgets an instance once it closes", 
     const table = await cli(["stream", "describe", app]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^instances +1$/m);
-    expect(table.stdout).toMatch(/^operators +filter → groupBy\(by-customer\) → aggregate\(per-customer\) → map → to\(/m);
+    expect(table.stdout).toMatch(
+      /^operators +filter → groupBy\(by-customer\) → aggregate\(per-customer\) → map → to\(/m,
+    );
     expect(table.stdout).toMatch(/^MEMBER +HOST +PID +PARTITIONS +STORES \(ENTRIES\)$/m);
     expect(table.stdout).toMatch(new RegExp(` ${process.pid} .*${orders}\\[0\\].*per-customer\\[\\d\\]=\\d`, "m"));
     expect(table.stdout).toMatch(new RegExp(`^${orders} +0 +\\d+ +0$`, "m"));
