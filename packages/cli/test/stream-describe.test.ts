@@ -90,6 +90,24 @@ test("describes a running application, and forgets an instance once it closes", 
   expect(JSON.parse(after.stdout)).toMatchObject({ instances: [], topology: null });
 });
 
+test("a group that is not a stream application (no <app>-describe topic) is TOPIC_NOT_FOUND (exit 2)", async () => {
+  const kafka = new Kafka({ url: server.url });
+  const topic = uniqueName("plain");
+  const group = uniqueName("plain-group");
+  await kafka.admin().createTopic(topic);
+  const producer = kafka.producer(topic);
+  await producer.send({ n: 1 });
+  await producer.close();
+  const consumed = await cli(["consume", topic, "--group", group, "--from", "earliest", "--max", "1"]);
+  expect(consumed.code).toBe(0);
+  const result = await cli(["stream", "describe", group]);
+  expect({ code: result.code, stderr: result.stderr }).toEqual({
+    code: 2,
+    stderr: expect.stringMatching(errorLine("TOPIC_NOT_FOUND")),
+  });
+  expect(result.stderr).toContain(`${group}-describe`);
+});
+
 test("a missing application is GROUP_NOT_FOUND (exit 2)", async () => {
   const result = await cli(["stream", "describe", uniqueName("none")]);
   expect({ code: result.code, stderr: result.stderr }).toEqual({
