@@ -29,7 +29,15 @@ const SERVER_KILLS = 2;
 const RETRIES = "12";
 
 const temp: string[] = [];
-afterAll(() => Promise.all(temp.map((path) => rm(path, { recursive: true, force: true }))));
+/** The server process now running, killed after the test whatever happened in it. */
+let server: ServerProcess | undefined;
+afterAll(async () => {
+  if (server !== undefined) {
+    server.child.kill("SIGKILL");
+    await server.exited;
+  }
+  await Promise.all(temp.map((path) => rm(path, { recursive: true, force: true })));
+});
 
 interface Worker {
   child: ChildProcess;
@@ -57,7 +65,7 @@ it("the server and the instances killed at random: every count update exactly on
     JSON.stringify({ groups: { heartbeatIntervalMs: 200, sessionTimeoutMs: 3_000, maxWaitMs: 1_000 } }),
   );
   const args = ["--data-dir", dir, "--config", config, "--log-level", "error"];
-  let server: ServerProcess = await spawnServer(args);
+  server = await spawnServer(args);
   const { url } = server;
   const port = new URL(url).port;
   const kafka = new Kafka({ url, retries: Number(RETRIES) });
@@ -159,15 +167,10 @@ it("the server and the instances killed at random: every count update exactly on
     await Promise.all(workers.map((w) => stopWorker(w, "SIGTERM")));
     await producer.close();
   }
-  try {
-    const written = (await partitionRecords(url, output, 0)).map((r) => r.value as { key: string; value: number });
-    for (const [key, total] of totals) {
-      const counts = written.filter((r) => r.key === key).map((r) => r.value);
-      expect(counts.toSorted((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
-    }
-    expect(written).toHaveLength(BATCHES * PER_BATCH);
-  } finally {
-    server.child.kill("SIGKILL");
-    await server.exited;
+  const written = (await partitionRecords(url, output, 0)).map((r) => r.value as { key: string; value: number });
+  for (const [key, total] of totals) {
+    const counts = written.filter((r) => r.key === key).map((r) => r.value);
+    expect(counts.toSorted((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
   }
+  expect(written).toHaveLength(BATCHES * PER_BATCH);
 }, 120_000);
