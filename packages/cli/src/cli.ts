@@ -20,6 +20,7 @@ import { lsCommand } from "./commands/ls.js";
 import { produceCommand } from "./commands/produce.js";
 import { readCommand } from "./commands/read.js";
 import { retentionCommand } from "./commands/retention.js";
+import { streamCommand } from "./commands/stream.js";
 import { subCommand } from "./commands/sub.js";
 import { tailCommand } from "./commands/tail.js";
 import { topicCommand } from "./commands/topic.js";
@@ -85,6 +86,7 @@ const CLIENT_COMMANDS: (() => Command)[] = [
   produceCommand,
   consumeCommand,
   groupCommand,
+  streamCommand,
   benchCommand,
   contextCommand,
   completionCommand,

@@ -84,6 +84,12 @@ export {
   serializeValue,
 } from "./serialization.js";
 export type { StreamApp } from "./streams/app.js";
+export type {
+  InstanceDescription,
+  StreamAppDescription,
+  TopologySummary,
+} from "./streams/describe.js";
+export { describeStreamApp } from "./streams/describe-topic.js";
 export type { JoinType } from "./streams/join.js";
 export type { Processing } from "./streams/runtime.js";
 export type { StreamOptions } from "./streams/source.js";

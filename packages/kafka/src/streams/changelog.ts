@@ -10,7 +10,7 @@ import type { StateStore } from "./store.js";
 export async function restoreStore(
   kafka: Kafka,
   topic: string,
-  store: StateStore,
+  store: Pick<StateStore, "partition" | "restore">,
   signal?: AbortSignal,
 ): Promise<void> {
   const layout = await kafka.topics.layout(topic, signal);

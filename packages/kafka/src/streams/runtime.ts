@@ -16,10 +16,12 @@
 
 import type { Consumer } from "../consumer/consumer.js";
 import type { ConsumerRecord } from "../consumer/record.js";
-import { KafkaError } from "../errors.js";
+import { KafkaError, RebalanceInProgressError, TransactionConflictError } from "../errors.js";
 import type { Producer } from "../producer/producer.js";
 import type { AppRunner } from "./app.js";
 import { restoreStore } from "./changelog.js";
+import { describeTopic } from "./describe.js";
+import { DescribePublisher } from "./describe-topic.js";
 import { Engine } from "./engine.js";
 import { GlobalTableReader } from "./global-table.js";
 import type { StreamsKafka as Kafka } from "./host-kafka.js";
@@ -43,6 +45,7 @@ export class Runtime implements AppRunner {
   #consumer: Consumer | undefined;
   readonly #tables: GlobalTableReader[] = [];
   #loop: Promise<void> | undefined;
+  #describer: DescribePublisher | undefined;
   #stopping = false;
   #failure: unknown;
   readonly #done: Promise<void>;
@@ -79,29 +82,12 @@ export class Runtime implements AppRunner {
         await reader.start();
       }
       if (this.settings.offset === "latest") await this.#startSourcesAtTail();
-      const inputs = [...this.topology.sources.keys()];
-      const consumer = this.kafka.consumer(inputs, {
-        group: this.topology.applicationId,
-        // Internal topics are always read from their start: a repartition partition that moves
-        // before its first commit must not skip what was written to it. "latest" for the source
-        // topics is done by #startSourcesAtTail.
-        offset: "earliest",
-        autoCommit: false,
-        maxPollRecords: this.settings.maxBatchRecords,
-        ...(this.settings.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.settings.sessionTimeoutMs }),
-        ...(this.settings.heartbeatIntervalMs === undefined
-          ? {}
-          : { heartbeatIntervalMs: this.settings.heartbeatIntervalMs }),
-        onAssigned: (partitions) => this.#restore(partitions),
-        onRevoked: (partitions) => {
-          for (const { topic, partition } of partitions) {
-            for (const store of this.topology.storesOf(topic)) this.#engine.stores.drop(store, partition);
-          }
-        },
-      });
+      const consumer = this.#newConsumer();
       this.#consumer = consumer;
+      this.#describer = new DescribePublisher(this.kafka, this.topology, () => this.#consumer, this.#engine.stores);
       await consumer.start();
-      this.#loop = this.#run(consumer);
+      this.#describer.start();
+      this.#loop = this.#run();
     } catch (error) {
       await Promise.allSettled(this.#tables.map((t) => t.stop()));
       this.#settle(error);
@@ -109,10 +95,40 @@ export class Runtime implements AppRunner {
     }
   }
 
+  #newConsumer(): Consumer {
+    const inputs = [...this.topology.sources.keys()];
+    return this.kafka.consumer(inputs, {
+      group: this.topology.applicationId,
+      // Internal topics are always read from their start: a repartition partition that moves
+      // before its first commit must not skip what was written to it. "latest" for the source
+      // topics is done by #startSourcesAtTail.
+      offset: "earliest",
+      autoCommit: false,
+      maxPollRecords: this.settings.maxBatchRecords,
+      ...(this.settings.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.settings.sessionTimeoutMs }),
+      ...(this.settings.heartbeatIntervalMs === undefined
+        ? {}
+        : { heartbeatIntervalMs: this.settings.heartbeatIntervalMs }),
+      onAssigned: async (partitions) => {
+        await this.#restore(partitions);
+        void this.#describer?.publish();
+      },
+      onRevoked: (partitions) => {
+        for (const { topic, partition } of partitions) {
+          for (const store of this.topology.storesOf(topic)) this.#engine.stores.drop(store, partition);
+        }
+        void this.#describer?.publish();
+      },
+    });
+  }
+
   async close(): Promise<void> {
     this.#stopping = true;
+    await this.#describer?.stop();
     await this.#consumer?.close();
     await this.#loop;
+    // A rejoin (#rejoin) may have put a new consumer in place meanwhile.
+    await this.#consumer?.close();
     await Promise.allSettled([...this.#producers.values()].map((p) => p.close()));
     await Promise.allSettled(this.#tables.map((t) => t.stop()));
     this.#settle(this.#failure);
@@ -129,6 +145,7 @@ export class Runtime implements AppRunner {
     for (const topic of this.topology.topicsOf("changelog")) {
       await admin.createTopic(topic, { partitions, cleanupPolicy: "compact" });
     }
+    await admin.createTopic(describeTopic(this.topology.applicationId), { partitions: 1, cleanupPolicy: "compact" });
   }
 
   /**
@@ -173,8 +190,9 @@ export class Runtime implements AppRunner {
     }
   }
 
-  async #run(consumer: Consumer): Promise<void> {
+  async #run(): Promise<void> {
     while (!this.#stopping) {
+      const consumer = this.#consumer!;
       let batch: ConsumerRecord[] = [];
       try {
         const first = await consumer.poll();
@@ -187,6 +205,15 @@ export class Runtime implements AppRunner {
         for (const records of byPartition(batch)) await this.#step(consumer, records);
       } catch (error) {
         for (const record of batch) consumer.settle(record as never, false);
+        if (refused(error) && !this.#stopping) {
+          try {
+            await this.#rejoin();
+            continue;
+          } catch (rejoinError) {
+            this.#fail(rejoinError);
+            return;
+          }
+        }
         this.#fail(error);
         return;
       }
@@ -249,6 +276,24 @@ export class Runtime implements AppRunner {
     }
   }
 
+  /**
+   * A step's transaction was refused — nothing of it written — because this member no longer
+   * owns the partition at the epoch it committed with (a rebalance, or a server restart that
+   * fenced it). Its records were taken as processed and its state changed, so neither can be
+   * kept: the consumer leaves without committing, every store is forgotten, and a new consumer
+   * joins; the partitions it is given are restored from their changelogs and read again from
+   * the committed offsets — the same path as a process that restarts.
+   */
+  async #rejoin(): Promise<void> {
+    await this.#consumer?.close().catch(() => {});
+    for (const store of this.#engine.stores.all()) this.#engine.stores.drop(store.name, store.partition);
+    this.#engine.stores.takeChanges();
+    if (this.#stopping) return;
+    const consumer = this.#newConsumer();
+    this.#consumer = consumer;
+    await consumer.start();
+  }
+
   #producer(topic: string): Producer {
     let producer = this.#producers.get(topic);
     if (producer === undefined) {
@@ -265,12 +310,22 @@ export class Runtime implements AppRunner {
         ? error
         : new KafkaError("STREAM_FAILED", `The stream application failed: ${String(error)}`, { cause: error });
     this.#stopping = true;
+    void this.#describer?.stop();
     for (const table of this.#tables) void table.stop();
     void this.#consumer
       ?.close()
       .catch(() => {})
       .then(() => this.#settle(this.#failure));
   }
+}
+
+/** The server refused a step whole (nothing written): the member must rejoin, not stop. */
+function refused(error: unknown): boolean {
+  return (
+    error instanceof TransactionConflictError ||
+    error instanceof RebalanceInProgressError ||
+    (error instanceof KafkaError && (error.code === "FENCED_MEMBER_EPOCH" || error.code === "UNKNOWN_MEMBER_ID"))
+  );
 }
 
 /** The records of each partition, in order. */

@@ -45,7 +45,8 @@ export class Stream<V> {
     protected readonly tail: Fanout,
   ) {}
 
-  #then<U>(make: (next: Fanout) => Node): Stream<U> {
+  #then<U>(operator: string, make: (next: Fanout) => Node): Stream<U> {
+    this.host.topology.operators.push(operator);
     const next = new Fanout(this.tail.origins);
     this.tail.children.push(make(next));
     return new Stream<U>(this.host, next);
@@ -53,7 +54,7 @@ export class Stream<V> {
 
   filter(predicate: RecordFn<V, boolean>): Stream<V> {
     fn("predicate", predicate);
-    return this.#then((next) =>
+    return this.#then("filter", (next) =>
       node(async (ctx, r) => {
         if (await predicate(r.value as V, r as StreamRecord<V>)) await next.process(ctx, r);
       }),
@@ -62,14 +63,14 @@ export class Stream<V> {
 
   map<U>(mapper: RecordFn<V, U | Promise<U>>): Stream<U> {
     fn("mapper", mapper);
-    return this.#then((next) =>
+    return this.#then("map", (next) =>
       node(async (ctx, r) => next.process(ctx, { ...r, value: await mapper(r.value as V, r as StreamRecord<V>) })),
     );
   }
 
   flatMap<U>(mapper: RecordFn<V, Iterable<U> | Promise<Iterable<U>>>): Stream<U> {
     fn("mapper", mapper);
-    return this.#then((next) =>
+    return this.#then("flatMap", (next) =>
       node(async (ctx, r) => {
         for (const value of await mapper(r.value as V, r as StreamRecord<V>)) await next.process(ctx, { ...r, value });
       }),
@@ -79,7 +80,7 @@ export class Stream<V> {
   /** Sees each record without changing it (logging, metrics). */
   peek(observer: RecordFn<V, unknown>): Stream<V> {
     fn("observer", observer);
-    return this.#then((next) =>
+    return this.#then("peek", (next) =>
       node(async (ctx, r) => {
         await observer(r.value as V, r as StreamRecord<V>);
         await next.process(ctx, r);
@@ -90,7 +91,7 @@ export class Stream<V> {
   /** A new key for each record (downstream `to` partitions by it; `groupByKey` groups by it without a repartition topic). */
   selectKey(keyFn: RecordFn<V, string>): Stream<V> {
     fn("keyFn", keyFn);
-    return this.#then((next) =>
+    return this.#then("selectKey", (next) =>
       node(async (ctx, r) => next.process(ctx, { ...r, key: String(await keyFn(r.value as V, r as StreamRecord<V>)) })),
     );
   }
@@ -100,6 +101,7 @@ export class Stream<V> {
     if (!(other instanceof Stream) || other.host !== this.host) {
       throw invalid("merge", "needs a stream of the same application (made from the same kafka.stream application)");
     }
+    this.host.topology.operators.push("merge");
     const next = new Fanout(new Set([...this.tail.origins, ...other.tail.origins]));
     this.tail.children.push(next);
     other.tail.children.push(next);
@@ -110,6 +112,7 @@ export class Stream<V> {
   to(topic: string): StreamApp {
     checkTopicName(topic);
     this.host.topology.output(topic);
+    this.host.topology.operators.push(`to(${topic})`);
     this.tail.children.push(
       node((ctx, r) => ctx.send({ topic, key: r.key, value: r.value, ts: r.ts, headers: r.headers })),
     );
@@ -123,6 +126,7 @@ export class Stream<V> {
    */
   each(handler: RecordFn<V, unknown>): StreamApp {
     fn("handler", handler);
+    this.host.topology.operators.push("each");
     this.tail.children.push(node(async (_ctx, r) => void (await handler(r.value as V, r as StreamRecord<V>))));
     return this.host.launch();
   }
@@ -135,6 +139,7 @@ export class Stream<V> {
       checkTopicName(topic);
       this.host.topology.output(topic);
     }
+    this.host.topology.operators.push(`branch(${conditions.map(([, topic]) => topic).join(",")})`);
     this.tail.children.push(
       node(async (ctx, r) => {
         for (const [predicate, topic] of conditions) {
@@ -173,6 +178,7 @@ export class Stream<V> {
     const joiner = options.joiner === undefined ? (l: unknown, r: unknown) => [l, r] : fn("joiner", options.joiner);
     const topology = this.host.topology;
     const name = options.name ?? topology.nextName("join");
+    topology.operators.push(`join(${name})`);
     const topic = topology.repartitionTopic(`${name}-join`);
     checkTopicName(topic);
     const route = <T>(stream: Stream<T>, side: "left" | "right", keyFn: RecordFn<T, string | number>) =>
@@ -218,7 +224,7 @@ export class Stream<V> {
     if (type !== "inner" && type !== "left")
       throw invalid("type", `must be "inner" or "left", got ${JSON.stringify(type)}`);
     const joiner = options.joiner === undefined ? (v: unknown, t: unknown) => [v, t] : fn("joiner", options.joiner);
-    return this.#then((next) =>
+    return this.#then(`joinTable(${table.topic})`, (next) =>
       node(async (ctx, r) => {
         const found = ctx.table(table.topic).get(String(await keyFn(r.value as V, r as StreamRecord<V>)));
         if (found === undefined && type === "inner") return;
@@ -245,6 +251,7 @@ export class Stream<V> {
     fn("keyFn", keyFn);
     const topology = this.host.topology;
     const name = options.name ?? topology.nextName("groupby");
+    topology.operators.push(`groupBy(${name})`);
     const repartition = topology.repartitionTopic(name);
     checkTopicName(repartition);
     this.tail.children.push(
@@ -337,6 +344,7 @@ export class GroupedStream<V> {
     const topology = this.host.topology;
     const store = options.name ?? topology.nextName("aggregate");
     topology.addStore(store, this.tail.origins);
+    topology.operators.push(`aggregate(${store})`);
     checkTopicName(topology.changelogTopic(store));
     const start = typeof initial === "function" ? (initial as () => A) : () => structuredClone(initial) as A;
     const downstream = new Fanout(this.tail.origins);

@@ -78,6 +78,8 @@ export class Topology {
   readonly globalTables = new Set<string>();
   /** Source topic → its timestamp extractor, when event time is not the envelope's `ts`. */
   readonly extractors = new Map<string, TimestampExtractor>();
+  /** The operations, in the order the code added them (what `rivulet stream describe` lists). */
+  readonly operators: string[] = [];
   #nodes = 0;
 
   constructor(readonly applicationId: string) {}
