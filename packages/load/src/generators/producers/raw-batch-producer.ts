@@ -28,11 +28,26 @@ export function rawBatchProducer(setup: ProducerSetup): ProducerLike {
       "producer-epoch": "0",
       "producer-seq": String(seq++),
     };
-    const request = send(pool, "POST", url.pathname, headers, body).then((answer) => {
-      if (answer.status >= 300) failure ??= new Error(`producer batch answered ${answer.status}`);
+    const before = [...inFlight];
+    const request = sendInOrder(headers, body, before).then((status) => {
+      if (status >= 300) failure ??= new Error(`producer batch answered ${status}`);
     });
     inFlight.add(request);
     void request.finally(() => inFlight.delete(request));
+  };
+
+  /**
+   * Requests on separate connections can overtake each other by more than the server waits for
+   * a skipped seq (PROTOCOL §5.2.1): a 409 is then sent again once every earlier batch has been
+   * answered, as any pipelining producer must. Nothing was written by the refused one.
+   */
+  const sendInOrder = async (headers: Record<string, string>, body: string, before: Promise<void>[]) => {
+    let answer = await send(pool, "POST", url.pathname, headers, body);
+    for (let retry = 0; answer.status === 409 && retry < 3; retry++) {
+      await Promise.all(before);
+      answer = await send(pool, "POST", url.pathname, headers, body);
+    }
+    return answer.status;
   };
 
   return {
