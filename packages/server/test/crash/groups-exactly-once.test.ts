@@ -34,9 +34,13 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, im
 
 const dirs: string[] = [];
 const children = new Set<ChildProcess>();
+/** The server of the run in progress: a run that timed out never reaches its own `finally`. */
+let liveServer: ServerProcess | undefined;
 afterEach(async () => {
   // Whatever a failed run left.
   await Promise.all([...children].map(stop));
+  if (liveServer) await stop(liveServer.child);
+  liveServer = undefined;
 });
 afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
@@ -148,6 +152,7 @@ async function run(mode: "tx" | "plain"): Promise<Outcome> {
   );
   const args = ["--data-dir", dir, "--config", config, "--log-level", "error"];
   let server: ServerProcess = await spawnServer(args);
+  liveServer = server;
   const { url } = server;
   const port = new URL(url).port;
   const progress = new Progress();
@@ -193,6 +198,7 @@ async function run(mode: "tx" | "plain"): Promise<Outcome> {
         server.child.kill("SIGKILL");
         await server.exited;
         server = await spawnServer([...args, "--port", port]);
+        liveServer = server;
       } else {
         const victim = Math.floor(Math.random() * consumers.length);
         if (progress.sending.delete(consumers[victim]!)) progress.inFlightAtKills++;
