@@ -83,22 +83,10 @@ export class Consumer<T = unknown> extends OperatorSource<ConsumerRecord<T>> imp
     }
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<T>> {
-    return {
-      next: async () => {
-        // Asking for the next record finishes the one before: the loop is sequential.
-        if (this.#current !== undefined) this.settle(this.#current, true);
-        this.#current = undefined;
-        const record = await this.poll();
-        this.#current = record;
-        return record === undefined ? { done: true, value: undefined } : { done: false, value: record };
-      },
-      // Breaking out of the loop closes the consumer.
-      return: async () => {
-        await this.close();
-        return { done: true, value: undefined };
-      },
-    };
+  protected async nextForLoop(): Promise<ConsumerRecord<T> | undefined> {
+    const record = await this.poll();
+    this.#current = record;
+    return record;
   }
 
   /** The partitions assigned to this member now. */

@@ -137,9 +137,26 @@ export interface AsyncIterableWithStream<R> {
  * closes, and can count the record in the loop's hands as handled.
  */
 export abstract class OperatorSource<R> implements AsyncIterable<R>, ConsumerLike {
-  abstract [Symbol.asyncIterator](): AsyncIterator<R>;
   abstract close(): Promise<void>;
   abstract finishCurrent(): void;
+  /** The next record for a `for await` loop, held as the loop's current one (undefined once closed). */
+  protected abstract nextForLoop(): Promise<R | undefined>;
+
+  [Symbol.asyncIterator](): AsyncIterator<R> {
+    return {
+      next: async () => {
+        // Asking for the next record finishes the one before: the loop is sequential.
+        this.finishCurrent();
+        const record = await this.nextForLoop();
+        return record === undefined ? { done: true, value: undefined } : { done: false, value: record };
+      },
+      // Breaking out of the loop closes the consumer.
+      return: async () => {
+        await this.close();
+        return { done: true, value: undefined };
+      },
+    };
+  }
 
   /** The records as an operator chain: `consumer.stream().filter(…).map(…)`. */
   stream(): RecordStream<R> {

@@ -93,19 +93,10 @@ export class MockConsumer<T = unknown> extends OperatorSource<ConsumerRecord<T>>
     }
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<T>> {
-    return {
-      next: async () => {
-        this.finishCurrent();
-        const record = await this.poll();
-        this.#current = record;
-        return record === undefined ? { done: true, value: undefined } : { done: false, value: record };
-      },
-      return: async () => {
-        await this.close();
-        return { done: true, value: undefined };
-      },
-    };
+  protected async nextForLoop(): Promise<ConsumerRecord<T> | undefined> {
+    const record = await this.poll();
+    this.#current = record;
+    return record;
   }
 
   assignment(): TopicPartition[] {
