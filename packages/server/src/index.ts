@@ -98,6 +98,7 @@ export {
   type Migration,
   type MigrationReport,
   migrate,
+  migrateDatabase,
   PostgresStore,
   type PostgresStoreOptions,
   redact,

@@ -3,6 +3,7 @@ export {
   LATEST_VERSION,
   type MigrationReport,
   migrate,
+  migrateDatabase,
   SchemaOutdatedError,
   SchemaTooNewError,
   schemaVersion,

@@ -4,7 +4,8 @@
  * database at the version before it. The whole run holds a session advisory lock: nodes that
  * start together take turns, and the later ones find nothing left to do.
  */
-import type pg from "pg";
+import pg from "pg";
+import { storeFault } from "./faults.js";
 import { MIGRATIONS, type Migration } from "./migrations/index.js";
 
 /** Advisory lock key of migration runs ("rivu" in ASCII). */
@@ -87,6 +88,19 @@ export async function migrate(
     return { applied, version: Math.max(current, latest) };
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
+  }
+}
+
+/** Connects to the database at `url`, migrates it, and disconnects (`rivulet migrate`). */
+export async function migrateDatabase(url: string, connectTimeoutMs = 5000): Promise<MigrationReport> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+  try {
+    await client.connect();
+    return await migrate(client);
+  } catch (error) {
+    throw storeFault(error, "apply the schema migrations");
+  } finally {
+    await client.end().catch(() => {});
   }
 }
 

@@ -25,6 +25,7 @@ import { planAppend } from "./append-plan.js";
 import { unitEnds } from "./chunks.js";
 import { compactStreamUnit } from "./compaction.js";
 import { type ConnectionOptions, openPool, query, transaction } from "./connection.js";
+import { storeFault } from "./faults.js";
 import { DatabaseHealth } from "./health.js";
 import { checkSchema, migrate } from "./migrate.js";
 import { PathQueue } from "./path-queue.js";
@@ -82,7 +83,9 @@ export class PostgresStore implements Store {
     if (this.pool) return;
     const pool = openPool(this.options, (error) => this.health_.failed(error));
     try {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((error: unknown) => {
+        throw storeFault(error, `connect to ${redact(this.options.url)}`);
+      });
       try {
         if (this.options.migrate ?? true) await migrate(client);
         else await checkSchema(client);
