@@ -21,7 +21,8 @@ import type {
   StoreObserver,
   StreamMeta,
 } from "../types.js";
-import { planAppend } from "./append-plan.js";
+import { AppendBatches } from "./append-batches.js";
+import { planAppend, planPrefix } from "./append-plan.js";
 import { unitEnds } from "./chunks.js";
 import { compactStreamUnit } from "./compaction.js";
 import { type ConnectionOptions, openPool, query, transaction } from "./connection.js";
@@ -58,6 +59,7 @@ export class PostgresStore implements Store {
   private readonly observers: StoreObserver[] = [];
   private readonly health_: DatabaseHealth;
   private readonly totals: CachedTotals;
+  private readonly batches = new AppendBatches(this.queue, (path, records) => this.writeBatch(path, records));
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.description = `postgres:${redact(options.url)}`;
@@ -122,6 +124,7 @@ export class PostgresStore implements Store {
   }
 
   create(meta: StreamMeta, first: AppendRecord | undefined): Promise<void> {
+    this.batches.seal([meta.path]);
     return this.queue.run([meta.path], () =>
       this.committed(first ? 1 : 0, () =>
         transaction(this.db, "create a stream", async (client) => {
@@ -138,11 +141,12 @@ export class PostgresStore implements Store {
   }
 
   append(path: string, record: AppendRecord): Promise<void> {
-    return this.appendAtomic([{ path, record }]);
+    return this.batches.append(path, record);
   }
 
   appendAtomic(parts: readonly AtomicPart[]): Promise<void> {
     const paths = parts.map((part) => part.path);
+    this.batches.seal(paths);
     return this.queue.run(paths, () =>
       this.committed(parts.length, () =>
         transaction(this.db, "append", async (client) => {
@@ -198,6 +202,7 @@ export class PostgresStore implements Store {
   }
 
   remove(path: string): Promise<void> {
+    this.batches.seal([path]);
     return this.queue.run([path], () =>
       this.watched(
         transaction(this.db, "remove a stream", async (client) => {
@@ -236,6 +241,21 @@ export class PostgresStore implements Store {
     return this.totals.storedBytes;
   }
 
+  /** Commits the appends to one stream up to the first refused, in one transaction. */
+  private writeBatch(path: string, records: readonly AppendRecord[]) {
+    return this.committed(
+      (outcome) => outcome.committed,
+      () =>
+        transaction(this.db, "append", async (client) => {
+          const parts = records.map((record) => ({ path, record }));
+          const { plan, refusal } = planPrefix(await lockStreams(client, [path]), parts);
+          if (plan.streams.length > 0) await writePlan(client, plan);
+          this.totals.changed(0, plan.added.get(path) ?? 0);
+          return { committed: refusal?.index ?? records.length, refusal: refusal?.error };
+        }),
+    );
+  }
+
   private get db(): pg.Pool {
     if (!this.pool) throw new Error("PostgresStore used before open() or after close()");
     return this.pool;
@@ -248,12 +268,13 @@ export class PostgresStore implements Store {
     if (!rowCount) throw new StoreMissingError(path);
   }
 
-  /** A write: its commit is reported to observers (records, seconds). */
-  private async committed<T>(records: number, write: () => Promise<T>): Promise<T> {
+  /** A write: its commit is reported to observers (records it made durable, seconds). */
+  private async committed<T>(records: number | ((result: T) => number), write: () => Promise<T>): Promise<T> {
     const started = performance.now();
     const result = await this.watched(write());
     const seconds = (performance.now() - started) / 1000;
-    for (const observer of this.observers) observer.commit(records, seconds);
+    const count = typeof records === "number" ? records : records(result);
+    for (const observer of this.observers) observer.commit(count, seconds);
     return result;
   }
 

@@ -45,10 +45,10 @@ describe("PostgreSQL stopped and started under a running node", () => {
       for (const response of refused) {
         expect(response.status).toBe(503);
         expect(response.headers.get("retry-after")).toBe("1");
-        expect((await response.json()).error.code).toBe("STORE_UNAVAILABLE");
+        expect(((await response.json()) as { error: { code: string } }).error.code).toBe("STORE_UNAVAILABLE");
       }
       await expect.poll(async () => (await request("/readyz")).status, { timeout: 10_000 }).toBe(503);
-      const body = await (await request("/readyz")).json();
+      const body = (await (await request("/readyz")).json()) as { status: string; detail: string };
       expect(body).toMatchObject({ status: "unavailable" });
       expect(body.detail).toContain("PostgreSQL");
     } finally {

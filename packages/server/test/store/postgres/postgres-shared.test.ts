@@ -178,6 +178,30 @@ describe("two PostgresStores racing on one database", () => {
   });
 });
 
+describe("pipelined appends on one store", () => {
+  test("appends in flight together commit in order; from a refused one on, the rest are refused", async () => {
+    const [a] = await twoStores();
+    await a.create(meta("/pipe/a"), undefined);
+    const outcomes = await Promise.allSettled([
+      a.append("/pipe/a", record(0, "a")),
+      a.append("/pipe/a", record(1, "b")),
+      a.append("/pipe/a", record(5, "stale")),
+      a.append("/pipe/a", record(10, "c")),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected"]);
+    for (const refused of outcomes.slice(2)) {
+      expect((refused as PromiseRejectedResult).reason).toMatchObject({ kind: "position", path: "/pipe/a" });
+    }
+    expect((await a.lookup("/pipe/a"))?.tail).toBe(2);
+    // Many at once all land, in submission order, each indexed with its own seq.
+    const writes = Array.from({ length: 300 }, (_, n) => a.append("/pipe/a", record(2 + n, String(n % 10))));
+    await Promise.all(writes);
+    const expected = `ab${Array.from({ length: 300 }, (_, n) => String(n % 10)).join("")}`;
+    expect(decoder.decode(await a.read("/pipe/a", 0, 302))).toBe(expected);
+    expect((await a.seek("/pipe/a", { position: 301 }, 1))[0]).toMatchObject({ position: 301, seq: 301 });
+  });
+});
+
 const text = (value: string) => encoder.encode(value);
 const createRequest = () => ({
   contentType: "text/plain",
