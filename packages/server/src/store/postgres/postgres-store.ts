@@ -57,14 +57,14 @@ export class PostgresStore implements Store {
   private readonly unitBytes: number;
   private readonly queue = new PathQueue();
   private readonly observers: StoreObserver[] = [];
-  private readonly health_: DatabaseHealth;
+  private readonly readiness: DatabaseHealth;
   private readonly totals: CachedTotals;
   private readonly batches = new AppendBatches(this.queue, (path, records) => this.writeBatch(path, records));
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.description = `postgres:${redact(options.url)}`;
     this.unitBytes = options.unitBytes ?? DEFAULT_PG_UNIT_BYTES;
-    this.health_ = new DatabaseHealth(
+    this.readiness = new DatabaseHealth(
       () => this.db.query("SELECT 1"),
       (event, detail) => {
         const message = event === "lost" ? "database unreachable" : "database reachable again";
@@ -83,7 +83,7 @@ export class PostgresStore implements Store {
 
   async open(): Promise<void> {
     if (this.pool) return;
-    const pool = openPool(this.options, (error) => this.health_.failed(error));
+    const pool = openPool(this.options, (error) => this.readiness.failed(error));
     try {
       const client = await pool.connect().catch((error: unknown) => {
         throw storeFault(error, `connect to ${redact(this.options.url)}`);
@@ -100,7 +100,7 @@ export class PostgresStore implements Store {
     }
     this.pool = pool;
     await this.totals.refresh();
-    this.health_.start(this.options.probeMs ?? 1000);
+    this.readiness.start(this.options.probeMs ?? 1000);
   }
 
   lookup(path: string): Promise<StoredStream | undefined> {
@@ -223,7 +223,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.health_.stop();
+    this.readiness.stop();
     const pool = this.pool;
     this.pool = undefined;
     await pool?.end();
@@ -234,7 +234,7 @@ export class PostgresStore implements Store {
   }
 
   health(): StoreHealth {
-    return this.health_.state;
+    return this.readiness.state;
   }
 
   storedBytes(): number {
@@ -282,10 +282,10 @@ export class PostgresStore implements Store {
   private async watched<T>(work: Promise<T>): Promise<T> {
     try {
       const result = await work;
-      this.health_.succeeded();
+      this.readiness.succeeded();
       return result;
     } catch (error) {
-      this.health_.failed(error);
+      this.readiness.failed(error);
       throw error;
     }
   }
