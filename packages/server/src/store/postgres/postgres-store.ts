@@ -125,8 +125,8 @@ export class PostgresStore implements Store {
 
   create(meta: StreamMeta, first: AppendRecord | undefined): Promise<void> {
     this.batches.seal([meta.path]);
-    return this.queue.run([meta.path], () =>
-      this.committed(first ? 1 : 0, () =>
+    return this.queue.run([meta.path], async () => {
+      await this.committed(first ? 1 : 0, () =>
         transaction(this.db, "create a stream", async (client) => {
           const { rows } = await client.query<StreamRow>(INSERT_STREAM_SQL, newStreamValues(meta, this.unitBytes));
           if (!rows[0]) throw new StoreConflictError(meta.path, "exists", `Stream already stored: ${meta.path}`);
@@ -134,10 +134,10 @@ export class PostgresStore implements Store {
             const plan = planAppend(new Map([[meta.path, lockedOf(rows[0])]]), [{ path: meta.path, record: first }]);
             await writePlan(client, plan);
           }
-          this.totals.changed(1, first?.data.length ?? 0);
         }),
-      ),
-    );
+      );
+      this.totals.changed(1, first?.data.length ?? 0);
+    });
   }
 
   append(path: string, record: AppendRecord): Promise<void> {
@@ -147,17 +147,18 @@ export class PostgresStore implements Store {
   appendAtomic(parts: readonly AtomicPart[]): Promise<void> {
     const paths = parts.map((part) => part.path);
     this.batches.seal(paths);
-    return this.queue.run(paths, () =>
-      this.committed(parts.length, () =>
+    return this.queue.run(paths, async () => {
+      const plan = await this.committed(parts.length, () =>
         transaction(this.db, "append", async (client) => {
           const plan = planAppend(await lockStreams(client, paths), parts);
           await writePlan(client, plan);
-          let bytes = 0;
-          for (const added of plan.added.values()) bytes += added;
-          this.totals.changed(0, bytes);
+          return plan;
         }),
-      ),
-    );
+      );
+      let bytes = 0;
+      for (const added of plan.added.values()) bytes += added;
+      this.totals.changed(0, bytes);
+    });
   }
 
   read(path: string, start: number, end: number): Promise<Uint8Array> {
@@ -203,23 +204,24 @@ export class PostgresStore implements Store {
 
   remove(path: string): Promise<void> {
     this.batches.seal([path]);
-    return this.queue.run([path], () =>
-      this.watched(
+    return this.queue.run([path], async () => {
+      const freed = await this.watched(
         transaction(this.db, "remove a stream", async (client) => {
           const { rows } = await client.query<{ stored_bytes: string }>(
             "DELETE FROM rivulet_streams WHERE path = $1 RETURNING stored_bytes",
             [path],
           );
-          if (!rows[0]) return;
+          if (!rows[0]) return undefined;
           await client.query(
             `WITH c AS (DELETE FROM rivulet_chunks WHERE path = $1), i AS (DELETE FROM rivulet_index WHERE path = $1)
              DELETE FROM rivulet_producers WHERE path = $1`,
             [path],
           );
-          this.totals.changed(-1, -Number(rows[0].stored_bytes));
+          return Number(rows[0].stored_bytes);
         }),
-      ),
-    );
+      );
+      if (freed !== undefined) this.totals.changed(-1, -freed);
+    });
   }
 
   async close(): Promise<void> {
@@ -242,18 +244,20 @@ export class PostgresStore implements Store {
   }
 
   /** Commits the appends to one stream up to the first refused, in one transaction. */
-  private writeBatch(path: string, records: readonly AppendRecord[]) {
-    return this.committed(
-      (outcome) => outcome.committed,
+  private async writeBatch(path: string, records: readonly AppendRecord[]) {
+    const outcome = await this.committed(
+      (done) => done.committed,
       () =>
         transaction(this.db, "append", async (client) => {
           const parts = records.map((record) => ({ path, record }));
           const { plan, refusal } = planPrefix(await lockStreams(client, [path]), parts);
           if (plan.streams.length > 0) await writePlan(client, plan);
-          this.totals.changed(0, plan.added.get(path) ?? 0);
-          return { committed: refusal?.index ?? records.length, refusal: refusal?.error };
+          const bytes = plan.added.get(path) ?? 0;
+          return { committed: refusal?.index ?? records.length, refusal: refusal?.error, bytes };
         }),
     );
+    this.totals.changed(0, outcome.bytes);
+    return outcome;
   }
 
   private get db(): pg.Pool {
