@@ -4,18 +4,8 @@
  * broken connection is dropped, the next request connects anew).
  */
 import pg from "pg";
+import type { ConnectionOptions } from "./connection-options.js";
 import { isTransient, storeFault } from "./faults.js";
-
-export interface ConnectionOptions {
-  /** postgres://user:password@host:port/database */
-  readonly url: string;
-  /** Most connections this node holds (default 10). */
-  readonly maxConnections?: number;
-  /** How long a request waits for a connection before it fails with 503 (default 2 s). */
-  readonly connectTimeoutMs?: number;
-  /** How long one statement may run before it fails with 503 (default 5 s). */
-  readonly statementTimeoutMs?: number;
-}
 
 export function openPool(options: ConnectionOptions, onIdleError: (error: Error) => void): pg.Pool {
   const statementTimeout = options.statementTimeoutMs ?? 5000;

@@ -11,6 +11,14 @@ import { MIGRATIONS, type Migration } from "./migrations/index.js";
 /** Advisory lock key of migration runs ("rivu" in ASCII). */
 const MIGRATION_LOCK = 0x72697675;
 
+/**
+ * A connection the runner can send statements on: a pg Client or PoolClient (stated here so
+ * the runner's public types do not depend on the driver's).
+ */
+export interface SqlClient {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
 /** What a run did: the versions it applied (none when already current) and the version now. */
 export interface MigrationReport {
   readonly applied: readonly Migration[];
@@ -53,7 +61,7 @@ export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
 /** Applies every migration the database lacks; refuses a database whose schema is newer. */
 export async function migrate(
-  client: pg.ClientBase,
+  client: SqlClient,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<MigrationReport> {
   const latest = Math.max(0, ...migrations.map((m) => m.version));
@@ -105,24 +113,24 @@ export async function migrateDatabase(url: string, connectTimeoutMs = 5000): Pro
 }
 
 /** The version the database is at: 0 for a database no run has touched. */
-export async function schemaVersion(client: pg.ClientBase): Promise<number> {
-  const { rows } = await client.query<{ found: string | null }>(
-    "SELECT to_regclass('rivulet_schema_migrations')::text AS found",
-  );
+export async function schemaVersion(client: SqlClient): Promise<number> {
+  const { rows } = (await client.query("SELECT to_regclass('rivulet_schema_migrations')::text AS found")) as {
+    rows: Array<{ found: string | null }>;
+  };
   if (rows[0]?.found == null) return 0;
   return appliedVersion(client);
 }
 
 /** Refuses a database that is not at exactly the version this release was built for. */
-export async function checkSchema(client: pg.ClientBase, latest = LATEST_VERSION): Promise<void> {
+export async function checkSchema(client: SqlClient, latest = LATEST_VERSION): Promise<void> {
   const version = await schemaVersion(client);
   if (version > latest) throw new SchemaTooNewError(version, latest);
   if (version < latest) throw new SchemaOutdatedError(version, latest);
 }
 
-async function appliedVersion(client: pg.ClientBase): Promise<number> {
-  const { rows } = await client.query<{ version: number | null }>(
-    "SELECT max(version) AS version FROM rivulet_schema_migrations",
-  );
+async function appliedVersion(client: SqlClient): Promise<number> {
+  const { rows } = (await client.query("SELECT max(version) AS version FROM rivulet_schema_migrations")) as {
+    rows: Array<{ version: number | null }>;
+  };
   return rows[0]?.version ?? 0;
 }
