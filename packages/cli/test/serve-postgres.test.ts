@@ -92,12 +92,15 @@ describe("rivulet serve --store postgres://…", () => {
     }
   });
 
-  test("with --no-migrate an unmigrated database is refused with a line saying to run rivulet migrate", async () => {
+  test("an unmigrated database with --no-migrate, or one it cannot reach, stops serve with one line", async () => {
     const url = await postgres.database();
     const refused = await rivulet(["serve", "--port", "0", "--store", url, "--no-migrate"]);
     expect(refused.code).toBe(5);
     expect(refused.stderr).toMatch(errorLine("SCHEMA_OUTDATED"));
     expect(refused.stderr).toContain("rivulet migrate");
+    const unreachable = await rivulet(["serve", "--port", "0", "--store", "postgres://nobody@127.0.0.1:1/none"]);
+    expect(unreachable.code).toBe(5);
+    expect(unreachable.stderr).toMatch(errorLine("STORE_UNAVAILABLE"));
   });
 
   test("--store takes file, memory or a postgres:// URL, nothing else; --help documents it", async () => {
