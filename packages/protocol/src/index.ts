@@ -9,6 +9,7 @@ export * from "./expiry.js";
 export * from "./headers.js";
 export * from "./json.js";
 export * from "./json-members.js";
+export * from "./metrics-sample.js";
 export * from "./offset.js";
 export * from "./partitioner.js";
 export * from "./producer.js";
