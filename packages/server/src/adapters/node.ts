@@ -225,8 +225,15 @@ class NodeSink implements ReplySink {
     return this.res.writableLength;
   }
 
-  write(chunk: string): boolean {
+  write(chunk: string | Uint8Array): boolean {
     if (this.closed) return false;
+    const socket = this.res.socket;
+    // Shared bytes go straight to the socket as one HTTP/1.1 chunk, framed once for every
+    // connection they are written to. Only when the response owns the socket with nothing
+    // of its own queued, so bytes stay in order; otherwise node:http frames and queues them.
+    if (typeof chunk !== "string" && socket && this.res.chunkedEncoding && outputQueued(this.res) === 0) {
+      return socket.write(framedChunk(chunk));
+    }
     return this.res.write(chunk);
   }
 
@@ -244,17 +251,42 @@ class NodeSink implements ReplySink {
   }
 
   drain(): Promise<void> {
-    if (this.closed || !this.res.writableNeedDrain) return Promise.resolve();
+    const socket = this.res.socket;
+    if (this.closed || (!this.res.writableNeedDrain && !socket?.writableNeedDrain)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
-        this.res.off("drain", done);
         this.res.off("close", done);
+        socket?.off("drain", done);
+        this.res.off("drain", done);
         resolve();
       };
-      this.res.once("drain", done);
       this.res.once("close", done);
+      // Direct writes fill the socket's buffer, queued ones the response's: either drains.
+      socket?.once("drain", done);
+      this.res.once("drain", done);
     });
   }
+}
+
+/** Bytes node:http holds for a response before they reach its socket (headers, queued writes). */
+function outputQueued(res: ServerResponse): number {
+  return (res as unknown as { outputSize: number }).outputSize;
+}
+
+const CRLF = Buffer.from("\r\n");
+let lastPayload: Uint8Array | undefined;
+let lastFramed: Buffer | undefined;
+
+/**
+ * `payload` as one chunk of a chunked body (RFC 9112 §7.1). A fan-out writes the same payload
+ * to every session in turn, so the last framing is kept and reused.
+ */
+function framedChunk(payload: Uint8Array): Buffer {
+  if (payload !== lastPayload || !lastFramed) {
+    lastFramed = Buffer.concat([Buffer.from(`${payload.length.toString(16)}\r\n`), payload, CRLF]);
+    lastPayload = payload;
+  }
+  return lastFramed;
 }
 
 /** The sink of a session whose client left before it started. */
