@@ -8,7 +8,7 @@ import { ProtocolError } from "@rivulet/protocol";
 import { errorReply, type ProtocolApp } from "../http/app.js";
 import type { HttpReply, HttpRequest, ReplySink } from "../http/exchange.js";
 import { requestId } from "../http/request-id.js";
-import { compress, compressionFor } from "./compression.js";
+import { compress, compressionFor, type Encoding } from "./compression.js";
 import { decodeBody } from "./request-body.js";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -169,7 +169,7 @@ async function send(
   const size = parts.reduce((n, part) => n + part.length, 0);
   const encoding = compressionFor(req, reply, size, compressMinBytes);
   if (encoding) {
-    parts = [await compress(encoding, parts)];
+    parts = [await compressOnce(encoding, parts)];
     reply.headers["content-encoding"] = encoding;
     reply.headers.vary = reply.headers.vary ? `${reply.headers.vary}, accept-encoding` : "accept-encoding";
     // A different representation needs a different strong validator; a weak one still matches If-None-Match.
@@ -190,6 +190,27 @@ async function send(
     res.uncork();
   }
   if (res.writableLength > 0) watchFlush(app, request, res);
+}
+
+/**
+ * Compressed forms of bodies, by the body's parts array: handlers hand the same array to every
+ * reply with the same bytes (long-poll waiters woken by one append), so each encoding of it is
+ * computed once however many clients ask. Entries go with the array.
+ */
+const compressedBodies = new WeakMap<Uint8Array[], Map<Encoding, Promise<Uint8Array>>>();
+
+function compressOnce(encoding: Encoding, parts: Uint8Array[]): Promise<Uint8Array> {
+  let forms = compressedBodies.get(parts);
+  if (!forms) {
+    forms = new Map();
+    compressedBodies.set(parts, forms);
+  }
+  let compressed = forms.get(encoding);
+  if (!compressed) {
+    compressed = compress(encoding, parts);
+    forms.set(encoding, compressed);
+  }
+  return compressed;
 }
 
 /**
