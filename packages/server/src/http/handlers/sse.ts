@@ -29,7 +29,7 @@ export async function handleSse(request: HttpRequest, context: Context): Promise
   if (view.records) headers[Header.view] = RECORDS_VIEW;
   const response = reply(200, headers);
   response.stream = (sink) => {
-    void runSseSession(context, stream, sink, {
+    runSseSession(context, stream, sink, {
       position,
       base64,
       records: view.records,
