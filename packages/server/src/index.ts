@@ -102,4 +102,5 @@ export type {
   StoreHealth,
   StoreObserver,
   StreamMeta,
+  StreamProbe,
 } from "./store/types.js";

@@ -21,6 +21,7 @@ import type {
   Store,
   StoredStream,
   StreamMeta,
+  StreamProbe,
 } from "./types.js";
 
 export interface MemoryStoreOptions {
@@ -96,6 +97,13 @@ export class MemoryStore implements Store {
 
   async lookup(path: string): Promise<StoredStream | undefined> {
     return this.streams.get(path)?.stored(this.forks.of(path));
+  }
+
+  async probe(path: string): Promise<StreamProbe | undefined> {
+    const stream = this.streams.get(path);
+    if (!stream) return undefined;
+    const { meta, tail, earliest, closed, softDeleted } = stream;
+    return { createdAt: meta.createdAt, tail, earliest, closed, softDeleted };
   }
 
   async list({ prefix, after, limit }: ListQuery): Promise<StoredStream[]> {
