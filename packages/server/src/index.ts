@@ -8,6 +8,8 @@ export {
   ChangeBus,
   type ChangeFeed,
   MemoryChangeFeed,
+  PgChangeFeed,
+  type PgChangeFeedOptions,
   type StreamChange,
 } from "./cluster/change-feed/index.js";
 export type { ClusterOptions } from "./cluster/change-feed/live-feature.js";

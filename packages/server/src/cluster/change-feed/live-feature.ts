@@ -18,7 +18,8 @@ export function clusterLiveFeature(options: ClusterOptions): Feature {
     name: "cluster-live",
     setup(host) {
       let attached: AttachedFeed | undefined;
-      host.onOpen(() => {
+      host.onOpen(async () => {
+        await options.changeFeed.open?.();
         attached = attachChangeFeed(host.engine, options.changeFeed, {
           ...options,
           onError: (error, path) => host.logger.warn({ err: describeError(error), path }, "stream re-read failed"),

@@ -22,6 +22,8 @@ export interface StreamChange {
 export interface ChangeFeed {
   /** This node's id: notices it published itself are not handed back to it. */
   readonly nodeId: string;
+  /** Starts receiving (connects, listens), if the feed needs to; called before the node serves. */
+  open?(): Promise<void>;
   /** Tells the other nodes of a change this node made durable (fire and forget). */
   publish(change: StreamChange): void;
   /** Calls `listener` for every change another node published; returns the function that stops it. */
