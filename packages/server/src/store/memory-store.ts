@@ -154,6 +154,7 @@ export class MemoryStore implements Store {
       const stream = this.get(path);
       const tail = tails.get(stream) ?? stream.tail;
       if (record.position !== tail) throw positionConflict(path, record.position, tail);
+      checkOpen(stream);
       tails.set(stream, record.position + record.data.length);
       return stream;
     });
@@ -241,6 +242,14 @@ export class MemoryStore implements Store {
 
 function checkPosition(stream: MemoryStream, record: AppendRecord): void {
   if (record.position !== stream.tail) throw positionConflict(stream.meta.path, record.position, stream.tail);
+  checkOpen(stream);
+}
+
+/** A server that decided on a stale view of a stream another one closed meets the closure here. */
+function checkOpen(stream: MemoryStream): void {
+  if (stream.closed) {
+    throw new StoreConflictError(stream.meta.path, "position", `Append to ${stream.meta.path} after its close`);
+  }
 }
 
 function positionConflict(path: string, position: number, tail: number): StoreConflictError {

@@ -69,6 +69,16 @@ describe("two nodes on one store", () => {
     expect(onB.headers.get("stream-closed")).toBe("true");
   });
 
+  test("an append through B after A closed the stream is refused as closed, and nothing lands after the close", async () => {
+    const { a, b, path } = await twoNodes({ linked: false });
+    await a.create(path, "text/plain", "all;");
+    expect((await b.request(`${path}?offset=-1`)).status).toBe(200); // B holds the open stream
+    await a.append(path, "text/plain", "", { "stream-closed": "true" });
+    const late = await b.request(path, { method: "POST", headers: { "content-type": "text/plain" }, body: "late" });
+    await expectError(late, 409, "STREAM_CLOSED");
+    expect(await text(await a.request(`${path}?offset=-1`))).toBe("all;");
+  });
+
   test("a long-poll waiting on B answers with A's append", async () => {
     const { a, b, path } = await twoNodes();
     const created = await a.create(path, "text/plain", "start;");
