@@ -7,6 +7,7 @@
  */
 import { type ErrorCode, ProtocolError } from "@rivulet/protocol";
 import { Capabilities, STREAM_EXTENSIONS } from "../capabilities.js";
+import { clusterLiveFeature } from "../cluster/change-feed/live-feature.js";
 import { Engine } from "../engine/engine.js";
 import type { Feature, ServiceKey } from "../feature.js";
 import { builtInFeatures } from "../features/index.js";
@@ -50,7 +51,7 @@ export class ProtocolApp {
   /** The protocol extensions this server supports (GET {base}/__ds/capabilities). */
   readonly capabilities = new Capabilities();
 
-  constructor({ features = [], tracing, ...options }: ServerOptions = {}) {
+  constructor({ features = [], tracing, cluster, ...options }: ServerOptions = {}) {
     const store: Store = options.store ?? new MemoryStore();
     const logger = options.logger ?? silentLogger;
     this.options = {
@@ -81,6 +82,7 @@ export class ProtocolApp {
       },
       // Features keep their state in streams under the reserved segment, which no client route reaches.
       internalPrefix: `${this.options.basePath}/${RESERVED_SEGMENT}/`,
+      verifyReads: cluster !== undefined,
       onListenerError: (error, event) =>
         logger.error({ err: describeError(error), event: event.type, path: event.path }, "event listener failed"),
     });
@@ -101,6 +103,7 @@ export class ProtocolApp {
     this.router = new Router(this.options.basePath);
     for (const route of [...opsRoutes, ...streamRoutes]) this.router.add(route);
     for (const [name, version] of Object.entries(STREAM_EXTENSIONS)) this.capabilities.declare(name, version);
+    if (cluster) this.install(clusterLiveFeature(cluster), true);
     for (const feature of builtInFeatures) this.install(feature, true);
     for (const feature of features) this.install(feature, false);
   }

@@ -15,7 +15,7 @@ export async function handleLongPoll(request: HttpRequest, context: Context): Pr
   const offset = requestedOffset(request, true);
   const view = readView(request);
   const { engine, options } = context;
-  const stream = await engine.get(request.path, true);
+  const stream = await engine.current(request.path, true);
   const { position } = resolveOffset(offset, stream);
 
   engine.acquireLive(stream);

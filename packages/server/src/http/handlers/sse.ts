@@ -10,7 +10,7 @@ import { requestedOffset, resolveOffset } from "./read-offset.js";
 export async function handleSse(request: HttpRequest, context: Context): Promise<HttpReply> {
   const offset = requestedOffset(request, true);
   const view = readView(request);
-  const stream = await context.engine.get(request.path, true);
+  const stream = await context.engine.current(request.path, true);
   const { position } = resolveOffset(offset, stream);
   // Checked before the 200 goes out: once the session runs, a refusal could only end it.
   await requireMessageStart(context.engine, stream, position);
