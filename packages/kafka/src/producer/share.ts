@@ -46,7 +46,7 @@ export class Share {
   }
 
   succeed(answers: readonly RecordAnswer[]): void {
-    this.records.forEach((record, i) => record.resolve(answers[i]!));
+    for (const [i, record] of this.records.entries()) record.resolve(answers[i]!);
     this.#settle();
   }
 

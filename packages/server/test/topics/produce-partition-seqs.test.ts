@@ -5,6 +5,7 @@
  * a duplicate where it landed, a gap is refused on its partition only (207), and malformed
  * claims are refused whole.
  */
+import type { ErrorCode } from "@rivulet/protocol";
 import { afterEach, describe, expect, test } from "vitest";
 import { BASE, expectError, type TestApp } from "../handlers/helpers.js";
 import { createTopic, jsonHeaders, produce, readRecords, STORES, TOPICS, topicApp } from "./support.js";
@@ -91,7 +92,7 @@ for (const kind of Object.keys(STORES)) {
           body: JSON.stringify(records),
         });
       const one = [to(0, "x")];
-      const cases: [unknown, Record<string, string>, number, string][] = [
+      const cases: [unknown, Record<string, string>, number, ErrorCode][] = [
         [one, { "producer-partitions": "0:0:0" }, 400, "INVALID_PRODUCER_HEADERS"],
         [one, { ...claims("0:0:0"), "producer-epoch": "0" }, 400, "INVALID_PRODUCER_HEADERS"],
         [one, { ...claims("0:0:0"), "producer-seq": "0" }, 400, "INVALID_PRODUCER_HEADERS"],
