@@ -11,6 +11,7 @@ export * from "./json.js";
 export * from "./json-members.js";
 export * from "./metrics-sample.js";
 export * from "./offset.js";
+export * from "./partition-claims.js";
 export * from "./partitioner.js";
 export * from "./producer.js";
 export * from "./records.js";
