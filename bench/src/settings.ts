@@ -137,6 +137,8 @@ const FULL: Settings = {
     rampRates: [10, 50, 100, 200, 500, 1000, 2000, 5000, 10_000],
     rampStepSeconds: 2,
     rampP99LimitMs: 500,
+    // Past the server's 1 KiB compression threshold, so long-poll answers are compressed.
+    compression: { subscribers: 1000, messageBytes: 4096 },
   },
   manyStreams: {
     streams: { rivulet: 100_000, refFile: 10_000, refMemory: 30_000, trivial: 30_000 },
@@ -228,6 +230,7 @@ const QUICK: Settings = {
     intervalMs: 200,
     rampRates: [10, 50],
     rampStepSeconds: 0.5,
+    compression: { subscribers: 100, messageBytes: 4096 },
   },
   manyStreams: { streams: { rivulet: 1_000, refFile: 200, refMemory: 1_000, trivial: 1_000 }, connections: 16 },
   groups: { ...FULL.groups, commitSeconds: 1 },
@@ -278,6 +281,7 @@ const SMOKE: Settings = {
     intervalMs: 50,
     rampRates: [20],
     rampStepSeconds: 0.3,
+    compression: { subscribers: 5, messageBytes: 4096 },
   },
   manyStreams: { streams: { rivulet: 100 }, connections: 4 },
   groups: { members: 3, partitions: 6, commitSeconds: 0.3 },

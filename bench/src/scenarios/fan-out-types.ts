@@ -7,6 +7,9 @@ export interface FanOutCell {
   readonly server: ServerId;
   readonly mode: LiveMode;
   readonly subscribers: number;
+  /** Compression variant only: what the readers accepted ("" for nothing) and the message size. */
+  readonly acceptEncoding?: string;
+  readonly messageBytes?: number;
   readonly attached: number;
   readonly p50: Spread;
   readonly p99: Spread;

@@ -6,6 +6,7 @@
  */
 
 import {
+  ACCEPT_COMPRESSED,
   deliveryWaitMs,
   type FanOutGroup,
   LIVE_MODES,
@@ -30,11 +31,16 @@ export async function fanOutScenario(context: ScenarioContext): Promise<{ result
   const started = performance.now();
   const s = context.settings.fanOut;
   const cells: FanOutCell[] = [];
+  const compressed: FanOutCell[] = [];
   const ramps: RampCell[] = [];
   for (const server of s.servers) {
+    // The compression variant compares Rivulet with itself, and with the trivial fan-out.
+    const { compression: _compression, ...withoutCompression } = s;
+    const sizes = server === "rivulet" || server === "trivial" ? s : withoutCompression;
     await withServer(context, server, async (running) => {
-      const measured = await measureFanOut(onServer(context, running), s);
+      const measured = await measureFanOut(onServer(context, running), sizes);
       cells.push(...measured.groups.map((group) => latencyCell(server, group)));
+      compressed.push(...measured.compression.map((group) => latencyCell(server, group)));
       ramps.push(rampCell(server, measured.ramp));
     });
   }
@@ -42,8 +48,12 @@ export async function fanOutScenario(context: ScenarioContext): Promise<{ result
   const result: ScenarioResult = {
     id: "s4",
     title: "4. Live fan-out on one stream",
-    tables: [latencyTable(cells, deliveryWaitMs(s.intervalMs)), rampTable(ramps, s.rampP99LimitMs)],
-    verdicts: verdicts(cells),
+    tables: [
+      latencyTable(cells, deliveryWaitMs(s.intervalMs)),
+      ...(compressed.length > 0 ? [compressionTable(compressed)] : []),
+      rampTable(ramps, s.rampP99LimitMs),
+    ],
+    verdicts: [...verdicts(cells), ...compressionVerdicts(compressed)],
     notes: [
       `One stream; subscribers attach at its tail over raw keep-alive sockets from one generator process; one ${s.messageBytes} B JSON message is appended every ${s.intervalMs} ms. Latency runs from the append's intended send time (so it includes the append's own fsync) to the moment the generator has parsed the message on a subscriber's socket.`,
       `Each figure is the median (min–max) of ${context.settings.runs} measurement windows of ${s.appendsPerRun} appends over the same connected subscribers; a warm-up message before the windows proves every subscriber is attached.`,
@@ -52,13 +62,17 @@ export async function fanOutScenario(context: ScenarioContext): Promise<{ result
       `A window waits up to ${deliveryWaitMs(s.intervalMs) / 1000} s after its last append for missing deliveries; 'delivered' counts what arrived by then (the latency columns only cover those).`,
       `Highest rate held: the append rate steps up (${s.rampRates.join(", ")}/s, ${s.rampStepSeconds} s each) until a step is not held: held = every subscriber received every message of the step within 2 s after it, no append failed, and p99 delivery ≤ ${s.rampP99LimitMs} ms (latency stays bounded instead of building a backlog). SSE only. The trivial server writes one event per append and never batches, so at high rates it is not a ceiling for servers that batch.`,
     ],
-    data: { cells: cells.map(({ curve: _curve, ...cell }) => cell), ramps },
+    data: {
+      cells: cells.map(({ curve: _curve, ...cell }) => cell),
+      compression: compressed.map(({ curve: _curve, ...cell }) => cell),
+      ramps,
+    },
     seconds: (performance.now() - started) / 1000,
   };
   return { result, data };
 }
 
-function latencyCell(server: ServerId, { mode, subscribers, result }: FanOutGroup): FanOutCell {
+function latencyCell(server: ServerId, { mode, subscribers, variant, result }: FanOutGroup): FanOutCell {
   const windows = result.runs;
   // Windows in which nothing arrived have no percentiles; the delivered count shows them.
   const measured = windows.filter((w) => w.latency.count > 0);
@@ -67,6 +81,7 @@ function latencyCell(server: ServerId, { mode, subscribers, result }: FanOutGrou
     server,
     mode,
     subscribers,
+    ...(variant ? { acceptEncoding: variant.acceptEncoding ?? "", messageBytes: variant.messageBytes } : {}),
     attached: result.attached,
     p50: spread(measured.map((w) => w.latency.p50)),
     p99: spread(measured.map((w) => w.latency.p99)),
@@ -138,6 +153,62 @@ function latencyTable(cells: readonly FanOutCell[], waitMs: number): Table {
       "Rivulet is durable (fsync before the append is acknowledged and fanned out). 'ref … ÷ this': how many times lower this p99 is than the reference's. 'this ÷ trivial': this p99 over the trivial fan-out's (no storage, no protocol: each POST body is written to every reader), which is the floor set by the machine and the generator.",
     ],
   };
+}
+
+/** Same readers and messages with and without `Accept-Encoding: gzip, br`, per server and mode. */
+function compressionTable(cells: readonly FanOutCell[]): Table {
+  const plain = (cell: FanOutCell) =>
+    cells.find((c) => c.server === cell.server && c.mode === cell.mode && c.acceptEncoding === "");
+  const rows = cells
+    .filter((cell) => cell.acceptEncoding === ACCEPT_COMPRESSED)
+    .map((cell) => {
+      const without = plain(cell);
+      return [
+        cell.mode === "sse" ? "SSE" : "long-poll",
+        shortCount(cell.subscribers),
+        `${cell.messageBytes} B`,
+        SERVER_KINDS[cell.server].label,
+        without ? spreadOf(without.p99, ms) : "–",
+        spreadOf(cell.p99, ms),
+        `${cell.delivered}/${cell.expected}`,
+        without ? times(ratio(cell.p99.median, without.p99.median)) : "–",
+      ];
+    });
+  return {
+    title: `With compression (readers send Accept-Encoding: ${ACCEPT_COMPRESSED})`,
+    columns: [
+      "mode",
+      "subscribers",
+      "message",
+      "server",
+      "p99 without",
+      "p99 with",
+      "delivered (with)",
+      "with ÷ without p99",
+    ],
+    rows,
+    notes: [
+      "The same server, readers and JSON messages, once without Accept-Encoding and once with it. Long-poll answers past Rivulet's 1 KiB threshold are compressed (br, quality 4, on the thread pool) once per append and encoding, and every waiter gets those bytes. SSE events are not compressed: an event stream's compression context would be per connection (no bytes to share, and a zlib context per subscriber), so an SSE reader that accepts gzip or br gets identity. The trivial server compresses a long-poll body once per append (br quality 4, or gzip, synchronously) for every waiter that accepts it, and writes SSE events as they are.",
+    ],
+  };
+}
+
+function compressionVerdicts(cells: readonly FanOutCell[]): Verdict[] {
+  const out: Verdict[] = [];
+  for (const mode of LIVE_MODES) {
+    const find = (accept: string) =>
+      cells.find((c) => c.server === "rivulet" && c.mode === mode && c.acceptEncoding === accept);
+    const withIt = find(ACCEPT_COMPRESSED);
+    const without = find("");
+    if (!withIt || !without) continue;
+    const factor = ratio(withIt.p99.median, without.p99.median);
+    out.push({
+      target: `${shortCount(withIt.subscribers)} ${mode === "sse" ? "SSE" : "long-poll"}, Accept-Encoding: ${ACCEPT_COMPRESSED}: p99 ≤ 1.3× without`,
+      measured: `p99 ${ms(withIt.p99.median)} vs ${ms(without.p99.median)} (${times(factor)}), ${withIt.delivered}/${withIt.expected} delivered`,
+      pass: factor <= 1.3 && withIt.delivered === withIt.expected,
+    });
+  }
+  return out;
 }
 
 function rampTable(ramps: readonly RampCell[], limitMs: number): Table {

@@ -5,8 +5,13 @@
 // For the catch-up scenario a plain GET answers up to 1 MiB of filler bytes from `offset`
 // until the counted size, with Stream-Next-Offset. It checks nothing and stores nothing, so
 // its figures are what the machine and the load generator allow. Plain JavaScript, like the
-// other server runners.
+// other server runners. A long-poll body of 1 KiB or more goes compressed to a waiter that
+// accepts br or gzip (the same threshold, codings and levels as Rivulet), compressed once per
+// append and coding, synchronously; SSE events are never compressed.
 import { createServer } from "node:http";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+const COMPRESS_MIN_BYTES = 1024;
 
 /** path → { sse: Set<response>, waiting: Set<response> } */
 const readers = new Map();
@@ -48,10 +53,31 @@ function publish(path, body) {
   for (const response of entry.sse) response.write(event);
   const waiting = [...entry.waiting];
   entry.waiting.clear();
+  const compressed = new Map();
   for (const response of waiting) {
-    response.writeHead(200, { "content-type": "application/json", "stream-next-offset": offset });
-    response.end(body);
+    const coding = body.length >= COMPRESS_MIN_BYTES ? codingFor(response.req.headers["accept-encoding"]) : undefined;
+    const headers = { "content-type": "application/json", "stream-next-offset": offset };
+    if (!coding) {
+      response.writeHead(200, headers);
+      response.end(body);
+      continue;
+    }
+    if (!compressed.has(coding)) compressed.set(coding, compress(coding, body));
+    response.writeHead(200, { ...headers, "content-encoding": coding, vary: "accept-encoding" });
+    response.end(compressed.get(coding));
   }
+}
+
+function codingFor(accept = "") {
+  const codings = accept.split(",").map((item) => item.trim().split(";")[0].toLowerCase());
+  if (codings.includes("br")) return "br";
+  if (codings.includes("gzip")) return "gzip";
+  return undefined;
+}
+
+function compress(coding, body) {
+  if (coding === "gzip") return gzipSync(body, { level: 6 });
+  return brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } });
 }
 
 function catchUp(request, response) {

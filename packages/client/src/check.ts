@@ -42,6 +42,10 @@ export const Rule = {
   fraction: { holds: (v) => within(v, 0, 1), expected: "a number from 0 to 1" },
   positiveInteger: { holds: (v) => Number.isSafeInteger(v) && v >= 1, expected: "a whole number of 1 or more" },
   nonNegativeInteger: { holds: (v) => Number.isSafeInteger(v) && v >= 0, expected: "a whole number of 0 or more" },
+  positiveCountOrInfinity: {
+    holds: (v) => v === UNLIMITED || (Number.isSafeInteger(v) && v >= 1),
+    expected: `a whole number of 1 or more${OR_INFINITY}`,
+  },
   countOrInfinity: {
     holds: (v) => v === UNLIMITED || (Number.isSafeInteger(v) && v >= 0),
     expected: `a whole number of 0 or more${OR_INFINITY}`,

@@ -12,3 +12,4 @@ export type {
   ProducerCloseResult,
   ProducerOptions,
 } from "./producer/producer-options.js";
+export { utf8Length } from "./producer/utf8-length.js";

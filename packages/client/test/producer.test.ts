@@ -105,6 +105,35 @@ describe("IdempotentProducer", () => {
     expect(await contents(handle)).toEqual(items);
   });
 
+  it("a batch whose linger ran out while every slot was busy keeps taking items until one frees", async () => {
+    const events: ClientEvent[] = [];
+    const handle = await jsonStream("linger-busy", (e) => events.push(e), proxy.url);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let first = true;
+    proxy.setRule((request) => {
+      if (!isPost(request) || !first) return undefined;
+      first = false;
+      return { kind: "hold", release: held };
+    });
+    const seenBefore = proxy.requests.length;
+    const producer = new IdempotentProducer(handle, "p", { lingerMs: 1, maxInFlight: 1 });
+    producer.append(0);
+    await eventually(() => proxy.requests.slice(seenBefore).some(isPost));
+    // Each of these appends outlives the linger; the one slot is taken by the held request.
+    for (let i = 1; i <= 5; i++) {
+      producer.append(i);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(producer.sealedBatches).toBe(1);
+    release();
+    await producer.flush();
+    expect(sent(events).map((e) => e.items)).toEqual([1, 5]);
+    expect(await contents(handle)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
   it("writes byte and text items to non-JSON streams", async () => {
     const handle = await DurableStream.create({ url: server.streamUrl("bytes"), contentType: "text/plain" });
     const producer = new IdempotentProducer(handle, "p");

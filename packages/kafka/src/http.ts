@@ -13,6 +13,8 @@ export interface CallOptions {
   body?: unknown;
   /** A body already encoded as JSON text (sent as is, instead of `body`). */
   json?: string;
+  /** A JSON body already encoded (and compressed: say so in `content-encoding`). */
+  bytes?: Uint8Array;
   query?: Record<string, string | number | undefined>;
   headers?: Record<string, string>;
   signal?: AbortSignal | undefined;
@@ -79,7 +81,8 @@ export class KafkaHttp {
   private headersFor(options: CallOptions): Record<string, string> {
     const headers: Record<string, string> = { ...this.options.headers };
     if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
-    if (options.body !== undefined || options.json !== undefined) headers["content-type"] = "application/json";
+    if (options.body !== undefined || options.json !== undefined || options.bytes !== undefined)
+      headers["content-type"] = "application/json";
     return { ...headers, ...options.headers };
   }
 }
@@ -98,7 +101,8 @@ function failure(
   return new DisconnectedError("NETWORK", `Could not reach ${url}: ${String(cause)}`, { isRetriable: true, cause });
 }
 
-function bodyOf(options: CallOptions): { body?: string } {
+function bodyOf(options: CallOptions): { body?: string | Uint8Array } {
+  if (options.bytes !== undefined) return { body: options.bytes };
   if (options.json !== undefined) return { body: options.json };
   return options.body === undefined ? {} : { body: JSON.stringify(options.body) };
 }

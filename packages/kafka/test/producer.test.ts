@@ -82,7 +82,7 @@ describe("producer.send", () => {
     const flaky = server.kafka({
       fetch: async (url, init) => {
         const response = await fetch(url, init);
-        if (init.method === "POST" && url.includes(`/topics/${name}/0`) && dropped === 0) {
+        if (init.method === "POST" && url.endsWith(`/topics/${name}/records`) && dropped === 0) {
           dropped++;
           throw new TypeError("connection reset after the server answered");
         }

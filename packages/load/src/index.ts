@@ -73,6 +73,7 @@ export {
 export { type CatchUpMeasurement, type CatchUpSizes, measureCatchUp } from "./scenarios/catch-up.js";
 export { type CreatesMeasurement, type CreatesSizes, measureCreates } from "./scenarios/creates.js";
 export {
+  ACCEPT_COMPRESSED,
   deliveryWaitMs,
   type FanOutGroup,
   type FanOutMeasurement,

@@ -17,6 +17,7 @@ export const Header = {
   producerSeq: "producer-seq",
   producerExpectedSeq: "producer-expected-seq",
   producerReceivedSeq: "producer-received-seq",
+  producerPartitions: "producer-partitions",
   etag: "etag",
   ifNoneMatch: "if-none-match",
   cacheControl: "cache-control",

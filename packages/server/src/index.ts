@@ -1,6 +1,18 @@
 export { createFetchHandler, type FetchHandler, type FetchRequestInfo } from "./adapters/fetch.js";
 export { createNodeHandler, type NodeHandler } from "./adapters/node.js";
 export { Capabilities } from "./capabilities.js";
+export {
+  type AttachedFeed,
+  type AttachOptions,
+  attachChangeFeed,
+  ChangeBus,
+  type ChangeFeed,
+  MemoryChangeFeed,
+  PgChangeFeed,
+  type PgChangeFeedOptions,
+  type StreamChange,
+} from "./cluster/change-feed/index.js";
+export type { ClusterOptions } from "./cluster/change-feed/live-feature.js";
 export type { AppendRequest, AppendResult } from "./engine/append-record.js";
 export { Engine } from "./engine/engine.js";
 export type { EngineEvent, EngineEventType, EventFeed, EventOf } from "./engine/events.js";
@@ -119,4 +131,5 @@ export type {
   StoreHealth,
   StoreObserver,
   StreamMeta,
+  StreamProbe,
 } from "./store/types.js";

@@ -1,28 +1,38 @@
 /**
  * Items in, batch bodies out. Items are encoded when appended (later mutation cannot change
- * what is sent, and the size is known at once). JSON items become one JSON array per batch
- * (PROTOCOL §9.1.2 flattens it back into messages); other items are concatenated bytes.
+ * what is sent, and the size is known at once) but kept as text where they are text: a batch
+ * is joined and UTF-8 encoded in one pass when it is sealed, not item by item. JSON items
+ * become one JSON array per batch (PROTOCOL §9.1.2 flattens it back into messages); other
+ * items are concatenated bytes.
  */
 import { StreamError, usageError } from "../errors.js";
 import { encodeJson } from "../handle/body.js";
-import { concatBytes } from "../read/chunk.js";
 import { JsonText } from "./json-text.js";
+import { hasLoneSurrogate, utf8Length } from "./utf8-length.js";
 
 const encoder = new TextEncoder();
-const OPEN = encoder.encode("[");
-const COMMA = encoder.encode(",");
-const CLOSE = encoder.encode("]");
+
+/** An item as the batch holds it: its text, or a private copy of its bytes. */
+export type EncodedItem = string | Uint8Array;
 
 export interface AssembledBatch {
-  body: Uint8Array;
+  /**
+   * Text when every item is text: fetch encodes it while sending, so the batch is neither
+   * encoded nor copied in script (a byte body is copied by fetch before it is sent).
+   */
+  body: string | Uint8Array;
+  /** The body's size in bytes as sent (before any compression). */
+  bodyBytes: number;
   items: number;
-  /** Encoded bytes of each item, in order. */
-  itemBytes: number[];
+  /** The items' encoded bytes, framing aside. */
+  payloadBytes: number;
 }
 
 export class BatchAssembler {
-  #parts: Uint8Array[] = [];
+  #parts: EncodedItem[] = [];
   #bytes = 0;
+  /** Whether every part is text (the batch is then one join and one encode). */
+  #allText = true;
 
   readonly #url: string;
   readonly #json: boolean;
@@ -39,15 +49,24 @@ export class BatchAssembler {
     return this.#parts.length;
   }
 
-  /** Encodes an item; throws USAGE for an unencodable item and PAYLOAD_TOO_LARGE for an oversize one. */
-  encode(item: unknown): Uint8Array {
-    let encoded: Uint8Array;
-    if (this.#json) encoded = encoder.encode(item instanceof JsonText ? item.text : encodeJson(this.#url, item));
-    else if (typeof item === "string") encoded = encoder.encode(item);
-    else if (item instanceof Uint8Array) encoded = item.slice();
-    else if (item instanceof ArrayBuffer) encoded = new Uint8Array(item.slice(0));
-    else throw usageError(this.#url, "Items of a non-JSON stream must be strings or bytes");
-    const alone = this.#sizeWith(encoded.length, 0, 0);
+  /** Encoded bytes of the items in the open batch, framing aside. */
+  get payloadBytes(): number {
+    return this.#bytes;
+  }
+
+  /** Encodes an item; throws USAGE for an unencodable item. */
+  encode(item: unknown): EncodedItem {
+    if (this.#json) return item instanceof JsonText ? item.text : encodeJson(this.#url, item);
+    if (typeof item === "string") return hasLoneSurrogate(item) ? encoder.encode(item) : item;
+    if (item instanceof Uint8Array) return item.slice();
+    if (item instanceof ArrayBuffer) return new Uint8Array(item.slice(0));
+    throw usageError(this.#url, "Items of a non-JSON stream must be strings or bytes");
+  }
+
+  /** An encoded item's size in bytes; throws PAYLOAD_TOO_LARGE for one that can never fit a batch. */
+  sizeOf(encoded: EncodedItem): number {
+    const bytes = typeof encoded === "string" ? utf8Length(encoded) : encoded.length;
+    const alone = this.#sizeWith(bytes, 0, 0);
     if (alone > this.#maxBytes) {
       throw new StreamError(
         "PAYLOAD_TOO_LARGE",
@@ -55,19 +74,20 @@ export class BatchAssembler {
         { url: this.#url },
       );
     }
-    return encoded;
+    return bytes;
   }
 
-  /** Whether `encoded` still fits in the open batch. */
-  fits(encoded: Uint8Array): boolean {
+  /** Whether an item of `bytes` still fits in the open batch. */
+  fits(bytes: number): boolean {
     if (this.#parts.length === 0) return true;
-    return this.#sizeWith(encoded.length, this.#bytes, this.#parts.length) <= this.#maxBytes;
+    return this.#sizeWith(bytes, this.#bytes, this.#parts.length) <= this.#maxBytes;
   }
 
-  /** Adds an encoded item; true when the batch is now full by item count. */
-  add(encoded: Uint8Array): boolean {
+  /** Adds an encoded item of `bytes`; true when the batch is now full by item count. */
+  add(encoded: EncodedItem, bytes: number): boolean {
     this.#parts.push(encoded);
-    this.#bytes += encoded.length;
+    this.#bytes += bytes;
+    if (typeof encoded !== "string") this.#allText = false;
     return this.#parts.length >= this.#maxItems;
   }
 
@@ -75,17 +95,19 @@ export class BatchAssembler {
   take(): AssembledBatch | undefined {
     if (this.#parts.length === 0) return undefined;
     const parts = this.#parts;
+    const payloadBytes = this.#bytes;
+    const allText = this.#allText;
     this.#parts = [];
     this.#bytes = 0;
-    const itemBytes = parts.map((part) => part.length);
-    if (!this.#json) return { body: concatBytes(parts), items: parts.length, itemBytes };
-    const framed: Uint8Array[] = [OPEN];
-    parts.forEach((part, index) => {
-      if (index > 0) framed.push(COMMA);
-      framed.push(part);
-    });
-    framed.push(CLOSE);
-    return { body: concatBytes(framed), items: parts.length, itemBytes };
+    this.#allText = true;
+    const items = parts.length;
+    // JSON items are always text; a JSON batch is `[a,b,…]`.
+    if (this.#json) {
+      const bodyBytes = this.#sizeWith(0, payloadBytes, items - 1);
+      return { body: `[${parts.join(",")}]`, bodyBytes, items, payloadBytes };
+    }
+    const body = allText ? parts.join("") : concatEncoded(parts, payloadBytes);
+    return { body, bodyBytes: payloadBytes, items, payloadBytes };
   }
 
   /** Body size with one more item of `itemBytes` added to `count` items totalling `bytes`. */
@@ -94,4 +116,18 @@ export class BatchAssembler {
     // JSON framing: brackets plus a comma between items.
     return this.#json ? payload + 2 + count : payload;
   }
+}
+
+/** Text and bytes items into one buffer of their known total size. */
+function concatEncoded(parts: readonly EncodedItem[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    if (typeof part === "string") at += encoder.encodeInto(part, out.subarray(at)).written;
+    else {
+      out.set(part, at);
+      at += part.length;
+    }
+  }
+  return out;
 }

@@ -18,7 +18,7 @@ import type { BufferedResponse } from "../http/transport.js";
 import { sleepUnlessAborted } from "../http/with-retries.js";
 import { checkedRetryPolicy, type RetryPolicy, retryDelay } from "../retry.js";
 import { checkWaitOptions, type WaitOptions, waitWithin } from "../wait-within.js";
-import { BatchAssembler } from "./batch-assembler.js";
+import { type AssembledBatch, BatchAssembler } from "./batch-assembler.js";
 import { gzip } from "./compression.js";
 import { type ItemWaiter, Outgoing } from "./outgoing.js";
 import {
@@ -57,6 +57,8 @@ export class IdempotentProducer {
   #serverEpoch = -1;
   #nextId = 0;
   #linger: ReturnType<typeof setTimeout> | undefined;
+  /** The open batch's linger ran out while every slot was busy: it goes out when one frees. */
+  #lingerDue = false;
   readonly #waiting: Outgoing[] = [];
   readonly #active = new Set<Outgoing>();
   #failure: StreamError | undefined;
@@ -137,7 +139,7 @@ export class IdempotentProducer {
    */
   appendWithReceipt(item: unknown): Promise<AppendReceipt> {
     return new Promise((resolve, reject) => {
-      this.#enqueue(item, { index: 0, resolve, reject });
+      this.#enqueue(item, { index: 0, bytesBefore: 0, resolve, reject });
     });
   }
 
@@ -145,14 +147,16 @@ export class IdempotentProducer {
     if (this.#closing) throw usageError(this.url, "The producer is closed");
     if (this.#failure) throw this.#failure;
     const encoded = this.#assembler.encode(item);
-    if (!this.#assembler.fits(encoded)) this.#seal();
+    const bytes = this.#assembler.sizeOf(encoded);
+    if (!this.#assembler.fits(bytes)) this.#seal();
     if (waiter) {
       waiter.index = this.#assembler.itemCount;
+      waiter.bytesBefore = this.#assembler.payloadBytes;
       this.#openWaiters.push(waiter);
     }
-    if (this.#assembler.add(encoded)) this.#seal();
+    if (this.#assembler.add(encoded, bytes)) this.#seal();
     else if (this.#config.lingerMs !== UNLIMITED) {
-      this.#linger ??= setTimeout(() => this.#seal(), this.#config.lingerMs);
+      this.#linger ??= setTimeout(() => this.#lingerExpired(), this.#config.lingerMs);
     }
   }
 
@@ -213,7 +217,7 @@ export class IdempotentProducer {
     const flushed = await this.flush();
     if (!options.closeStream && options.finalItem === undefined) return { ...flushed, closed: false };
     const body = options.finalItem === undefined ? undefined : this.#finalBody(options.finalItem);
-    const batch = new Outgoing(this.#nextId++, body ?? new Uint8Array(0), body ? 1 : 0);
+    const batch = new Outgoing(this.#nextId++, body?.body ?? "", body?.bodyBytes ?? 0, body ? 1 : 0);
     batch.epoch = this.#currentEpoch;
     batch.seq = this.#seq++;
     const response = await this.#post(batch, true);
@@ -225,19 +229,44 @@ export class IdempotentProducer {
     };
   }
 
-  #finalBody(item: unknown): Uint8Array {
+  #finalBody(item: unknown): AssembledBatch {
     const encoded = this.#assembler.encode(item);
-    this.#assembler.add(encoded);
-    return this.#assembler.take()!.body;
+    this.#assembler.add(encoded, this.#assembler.sizeOf(encoded));
+    return this.#assembler.take()!;
+  }
+
+  /**
+   * A batch that lingered enough waits on as long as it could not be sent anyway: it keeps
+   * taking items while every slot is busy, so under load batches grow toward maxBatchBytes
+   * and each request carries more (fewer requests for the same items on both ends).
+   */
+  #lingerExpired(): void {
+    this.#linger = undefined;
+    if (this.#canSendNow()) this.#seal();
+    else this.#lingerDue = true;
+  }
+
+  #canSendNow(): boolean {
+    if (this.#waiting.length > 0 || this.#failure) return false;
+    for (const batch of this.#active) if (batch.epoch < this.#currentEpoch) return false;
+    return this.#active.size < (this.#established ? this.#config.maxInFlight : 1);
   }
 
   #seal(): void {
     if (this.#linger !== undefined) clearTimeout(this.#linger);
     this.#linger = undefined;
+    this.#lingerDue = false;
     const batch = this.#assembler.take();
     if (!batch) return;
     this.#sealed++;
-    const outgoing = new Outgoing(this.#nextId++, batch.body, batch.items, batch.itemBytes, this.#json);
+    const outgoing = new Outgoing(
+      this.#nextId++,
+      batch.body,
+      batch.bodyBytes,
+      batch.items,
+      batch.payloadBytes,
+      this.#json,
+    );
     outgoing.waiters = this.#openWaiters;
     this.#openWaiters = [];
     if (this.#failure) outgoing.fail(this.#failure);
@@ -268,6 +297,8 @@ export class IdempotentProducer {
     } finally {
       this.#active.delete(batch);
       this.#pump();
+      // A failed producer fails the lingering batch at once, as its timer would have.
+      if (this.#lingerDue && (this.#failure || this.#canSendNow())) this.#seal();
     }
   }
 
@@ -297,8 +328,8 @@ export class IdempotentProducer {
     }
   }
 
-  async #wireBody(batch: Outgoing): Promise<Uint8Array | undefined> {
-    if (batch.body.length === 0) return undefined;
+  async #wireBody(batch: Outgoing): Promise<string | Uint8Array | undefined> {
+    if (batch.bodyBytes === 0) return undefined;
     if (this.#options.compression !== "gzip") return batch.body;
     batch.wireBody ??= await gzip(batch.body);
     return batch.wireBody;
@@ -310,8 +341,8 @@ export class IdempotentProducer {
       [Header.producerEpoch]: String(batch.epoch),
       [Header.producerSeq]: String(batch.seq),
     };
-    if (batch.body.length > 0) headers[Header.contentType] = this.#contentType;
-    if (batch.body.length > 0 && this.#options.compression === "gzip") headers["content-encoding"] = "gzip";
+    if (batch.bodyBytes > 0) headers[Header.contentType] = this.#contentType;
+    if (batch.bodyBytes > 0 && this.#options.compression === "gzip") headers["content-encoding"] = "gzip";
     if (close) headers[Header.closed] = "true";
     return headers;
   }
@@ -340,7 +371,7 @@ export class IdempotentProducer {
       type: "producer:batch-sent",
       ...base,
       items: batch.items,
-      bytes: batch.body.length,
+      bytes: batch.bodyBytes,
       durationMs,
       offset,
     });

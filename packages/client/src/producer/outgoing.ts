@@ -5,6 +5,8 @@ import type { AppendReceipt } from "./producer-options.js";
 /** A caller waiting for one item of the batch (`appendWithReceipt`). */
 export interface ItemWaiter {
   index: number;
+  /** The batch's encoded bytes before this item (framing aside). */
+  bytesBefore: number;
   resolve(receipt: AppendReceipt): void;
   reject(error: StreamError): void;
 }
@@ -36,10 +38,13 @@ export class Outgoing {
   constructor(
     /** Creation order: resends after an auto-claim keep it. */
     readonly id: number,
-    readonly body: Uint8Array,
+    /** Text or bytes (see AssembledBatch). */
+    readonly body: string | Uint8Array,
+    /** The body's size in bytes, uncompressed. */
+    readonly bodyBytes: number,
     readonly items: number,
-    /** Encoded bytes of each item, in order (the bytes each adds to the body, framing aside). */
-    readonly itemBytes: readonly number[] = [],
+    /** The items' encoded bytes, framing aside. */
+    readonly payloadBytes = 0,
     /** Each item is its own message (JSON streams); else the whole batch is one. */
     readonly messagePerItem = true,
   ) {
@@ -52,15 +57,13 @@ export class Outgoing {
     if (this.done) return;
     this.done = true;
     this.duplicate = duplicate;
-    for (const waiter of this.waiters) waiter.resolve(this.#receipt(waiter.index));
+    for (const waiter of this.waiters) waiter.resolve(this.#receipt(waiter));
     this.#resolve();
   }
 
-  #receipt(index: number): AppendReceipt {
+  #receipt({ index, bytesBefore }: ItemWaiter): AppendReceipt {
     const answer = this.answer;
     const seq = answer?.seq;
-    let bytesFromHere = 0;
-    for (let i = index; i < this.itemBytes.length; i++) bytesFromHere += this.itemBytes[i]!;
     return {
       nextOffset: answer?.nextOffset,
       seq: seq === undefined ? undefined : seq + (this.messagePerItem ? index : 0),
@@ -68,7 +71,7 @@ export class Outgoing {
       duplicate: this.duplicate,
       index,
       batchItems: this.items,
-      bytesFromHere,
+      bytesFromHere: this.payloadBytes - bytesBefore,
     };
   }
 

@@ -1,5 +1,5 @@
 /** Options and results of the idempotent producer. */
-import { checkFunction, checkNumber, invalidArgument, Rule } from "../check.js";
+import { checkFunction, checkNumber, invalidArgument, Rule, UNLIMITED } from "../check.js";
 import type { StreamError } from "../errors.js";
 import type { RetryOptions } from "../retry.js";
 
@@ -13,10 +13,14 @@ export interface ProducerOptions {
   autoClaim?: boolean;
   /** A batch is sent once it would exceed this many bytes (default 1 MiB); larger items are rejected. */
   maxBatchBytes?: number;
-  /** A batch is sent once it holds this many items (default 1000). */
+  /**
+   * A batch is sent once it holds this many items (default Infinity: batches are cut by
+   * maxBatchBytes and lingerMs alone, so small items share a request as large ones do).
+   */
   maxBatchItems?: number;
   /**
-   * How long a non-full batch waits for more items (default 5 ms). `Infinity`: batches are
+   * How long a non-full batch waits for more items (default 5 ms); while every in-flight slot
+   * is busy it keeps taking items until one frees (or it is full). `Infinity`: batches are
    * cut only when full or by flush()/close(), never by time, so appending the same items with
    * the same flushes forms the same batches with the same seqs. A re-run of an import under
    * the same producer id and epoch is then recognised batch for batch and lands nothing twice.
@@ -52,7 +56,7 @@ export const PRODUCER_DEFAULTS: ResolvedProducerOptions = {
   epoch: 0,
   autoClaim: false,
   maxBatchBytes: 1 << 20,
-  maxBatchItems: 1000,
+  maxBatchItems: UNLIMITED,
   lingerMs: 5,
   maxInFlight: 5,
 };
@@ -65,7 +69,7 @@ export function checkProducerOptions(url: string, producerId: unknown, options: 
   // PROTOCOL §5.2.1: epochs are integers from 0 to 2^53-1.
   checkNumber(url, "epoch", options.epoch, Rule.nonNegativeInteger);
   checkNumber(url, "maxBatchBytes", options.maxBatchBytes, Rule.positiveInteger);
-  checkNumber(url, "maxBatchItems", options.maxBatchItems, Rule.positiveInteger);
+  checkNumber(url, "maxBatchItems", options.maxBatchItems, Rule.positiveCountOrInfinity);
   checkNumber(url, "lingerMs", options.lingerMs, Rule.waitMs);
   checkNumber(url, "maxInFlight", options.maxInFlight, Rule.positiveInteger);
   checkFunction(url, "onError", options.onError);

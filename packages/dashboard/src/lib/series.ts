@@ -2,25 +2,10 @@
  * The overview's time series: the server's samples merged as they arrive (by seq, oldest
  * dropped past the window), and one chart's columns picked out of them for uPlot. Pure.
  */
+import type { MetricsSample } from "@rivulet/protocol";
 
-/** One sample of `GET {base}/__ds/metrics` (see the server's live-metrics feature). */
-export interface Sample {
-  readonly seq: number;
-  readonly at: number;
-  readonly appendsPerSecond: number;
-  readonly bytesPerSecond: number;
-  readonly readsPerSecond: number;
-  readonly serverErrorsPerSecond: number;
-  readonly clientErrorsPerSecond: number;
-  readonly liveConnections: number;
-  readonly commitsPerSecond: number;
-  readonly commitP50Ms: number | null;
-  readonly commitP99Ms: number | null;
-  readonly storeBytes: number | null;
-  readonly streams: number;
-  readonly cpuPercent: number | null;
-  readonly rssBytes: number | null;
-}
+/** One sample of `GET {base}/__ds/metrics` (the server's live-metrics feature). */
+export type Sample = MetricsSample;
 
 export type SampleField = Exclude<keyof Sample, "seq" | "at">;
 

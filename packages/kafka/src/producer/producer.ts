@@ -1,18 +1,16 @@
 /**
  * `kafka.producer(topic)`: `send(value, { key, headers, partition })` resolves with where the
  * record landed. Records are partitioned here (murmur2 for keys, sticky for keyless ones),
- * framed as record envelopes and handed to the partition's idempotent producer, which batches
- * (`batchBytes`, `lingerMs`), pipelines and retries without ever writing a record twice.
+ * framed as record envelopes and handed to the topic sender, which sends every partition's
+ * records of a linger window as one idempotent request (`batchBytes` per partition,
+ * `lingerMs`), pipelines and retries without ever writing a record twice.
  */
-import { isStreamError } from "@rivulet/client";
-import { JsonText } from "@rivulet/client/producer";
 import type { KafkaContext } from "../context.js";
-import { KafkaError, PartitionNotFoundError } from "../errors.js";
+import { KafkaError, MessageTooLargeError, PartitionNotFoundError } from "../errors.js";
 import { invalid } from "../options.js";
 import { choosePartition, StickyPartitioner } from "../partitioner.js";
 import { JSON_SERDE, type Serializer } from "../serialization.js";
 import { checkTopicName } from "../topic-metadata.js";
-import { PartitionWriters } from "./partition-writers.js";
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from "./producer-options.js";
 import {
   type EncodedRecord,
@@ -21,15 +19,15 @@ import {
   type RecordMetadata,
   type SendOptions,
 } from "./record.js";
-import { recordOffsets } from "./record-offset.js";
-import { kafkaErrorOf } from "./stream-errors.js";
+import type { RecordAnswer } from "./share.js";
+import { TopicSender } from "./topic-sender.js";
 
 export class Producer<T = unknown> {
   readonly topic: string;
   readonly options: ResolvedProducerOptions;
   readonly #kafka: KafkaContext;
   readonly #serializer: Serializer<T>;
-  readonly #writers: PartitionWriters;
+  readonly #sender: TopicSender;
   readonly #sticky: StickyPartitioner;
   readonly #pending = new Set<Promise<unknown>>();
   #closed: Promise<void> | undefined;
@@ -39,7 +37,7 @@ export class Producer<T = unknown> {
     this.#kafka = kafka;
     this.options = resolveProducerOptions(options as ProducerOptions<unknown>, kafka.http.options);
     this.#serializer = options.serializer ?? (JSON_SERDE as Serializer<T>);
-    this.#writers = new PartitionWriters(kafka.http, this.options);
+    this.#sender = new TopicSender(kafka.http, this.topic, this.options);
     this.#sticky = new StickyPartitioner(this.options.stickyBatchBytes);
   }
 
@@ -69,7 +67,7 @@ export class Producer<T = unknown> {
 
   /** Waits for every record sent so far; rejects if any of them failed. */
   async flush(): Promise<void> {
-    await Promise.all(this.#writers.all.map((writer) => writer.flush().catch(() => undefined)));
+    await this.#sender.flush();
     const outcomes = await Promise.allSettled([...this.#pending]);
     const failed = outcomes.find((outcome) => outcome.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -78,11 +76,7 @@ export class Producer<T = unknown> {
   /** Flushes, then stops: later sends are refused. Calling it again waits for the same close. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      try {
-        await this.flush();
-      } finally {
-        await Promise.allSettled(this.#writers.all.map((writer) => writer.close()));
-      }
+      await this.flush();
     })();
     return this.#closed;
   }
@@ -106,15 +100,15 @@ export class Producer<T = unknown> {
           ? await topics.layout(this.topic)
           : await topics.withPartition(this.topic, record.partition);
       partition = choosePartition(record, layout.partitions, this.#sticky, record.bytes);
-      return await this.#append(record, partition, layout.paths[partition]!);
+      return await this.#append(record, partition);
     } catch (error) {
       this.#kafka.events.emit({ type: "send-failed", topic: this.topic, partition, records: 1, error: error as Error });
       throw error;
     }
   }
 
-  /** Hands the record to its partition's idempotent producer and waits for its batch's answer. */
-  #append(record: EncodedRecord, partition: number, path: string): Promise<RecordMetadata> {
+  /** Queues the record for its partition's share of the next request and waits for its answer. */
+  #append(record: EncodedRecord, partition: number): Promise<RecordMetadata> {
     const { topics, events, tracing } = this.#kafka;
     const attributes = {
       "messaging.destination.name": this.topic,
@@ -122,32 +116,39 @@ export class Producer<T = unknown> {
     };
     const started = Date.now();
     return tracing.span("send", attributes, async () => {
-      const writer = this.#writers.writer(path);
+      if (record.bytes > this.options.batchBytes) {
+        throw new MessageTooLargeError(
+          "MESSAGE_TOO_LARGE",
+          `A record of ${record.bytes} bytes exceeds batchBytes (${this.options.batchBytes}) (topic ${this.topic}, partition ${partition})`,
+        );
+      }
+      // The request form of the envelope: the same text with the partition the record goes to.
+      const wire = `{"partition":${partition},${record.text.slice(1)}`;
       try {
-        const receipt = await writer.appendWithReceipt(new JsonText(record.text));
-        const recordsFromHere = receipt.batchItems - receipt.index;
+        const answer = await new Promise<RecordAnswer>((resolve, reject) => {
+          this.#sender.add(partition, { wire, bytes: record.bytes, resolve, reject });
+        });
         events.emit({
           type: "send",
           topic: this.topic,
           partition,
           records: 1,
           durationMs: Date.now() - started,
-          duplicate: receipt.duplicate,
+          duplicate: answer.duplicate === true,
         });
         return {
           topic: this.topic,
           partition,
-          ...recordOffsets(receipt.nextOffset, receipt.bytesFromHere, recordsFromHere, record.bytes),
-          seq: receipt.seq,
-          timestamp: receipt.timestamp,
-          ...(receipt.duplicate ? { duplicate: true } : {}),
+          offset: answer.offset,
+          nextOffset: answer.next_offset,
+          seq: answer.seq,
+          timestamp: answer.timestamp,
+          ...(answer.duplicate ? { duplicate: true } : {}),
         };
       } catch (error) {
-        const failure = isStreamError(error) ? kafkaErrorOf(error, this.topic, partition) : error;
-        if (writer.error !== undefined) this.#writers.drop(path, writer);
         // The topic may have changed under us (recreated, grown): ask again next time.
-        if (failure instanceof PartitionNotFoundError) void topics.refresh(this.topic).catch(() => undefined);
-        throw failure;
+        if (error instanceof PartitionNotFoundError) void topics.refresh(this.topic).catch(() => undefined);
+        throw error;
       }
     });
   }

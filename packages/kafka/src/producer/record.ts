@@ -3,6 +3,7 @@
  * serialized, and its envelope `{key,value,headers,ts}` (docs/kafka-layer.md, "Records") built
  * as JSON text around the serializer's own text.
  */
+import { utf8Length } from "@rivulet/client/producer";
 import { invalid } from "../options.js";
 import { type Serializer, serializeValue } from "../serialization.js";
 
@@ -50,8 +51,6 @@ export interface EncodedRecord {
   bytes: number;
 }
 
-const utf8 = new TextEncoder();
-
 export function encodeRecord<T>(
   topic: string,
   value: T,
@@ -67,7 +66,8 @@ export function encodeRecord<T>(
   checkHeaders(headers);
   const valueText = serializeValue(serializer, value, topic);
   const text = `{"key":${JSON.stringify(key)},"value":${valueText},"headers":${JSON.stringify(headers)},"ts":${Math.trunc(timestamp)}}`;
-  return { key, partition, text, bytes: utf8.encode(text).length };
+  // Counted, not encoded: the producer encodes the whole batch once when it sends it.
+  return { key, partition, text, bytes: utf8Length(text) };
 }
 
 function checkHeaders(headers: unknown): void {

@@ -33,6 +33,8 @@ export interface FanOutParams {
   readonly attachTimeoutMs: number;
   /** After a window's last append, how long to wait for deliveries still missing. */
   readonly deliveryWaitMs: number;
+  /** Readers send this Accept-Encoding (appends do not), and decode what comes back. */
+  readonly acceptEncoding?: string;
 }
 
 export interface FanOutRun {
@@ -61,7 +63,11 @@ export async function fanOut(params: FanOutParams): Promise<FanOutResult> {
   const appender = new ScheduledAppender(params.origin, params.path, params.messageBytes, 4, params.headers);
   const deliveries = new Deliveries(params.subscribers);
   const firstFailure = () => deliveries.firstFailure ?? appender.firstError;
-  const group = new SubscriberGroup(targetOf(params.origin, params.path, params.headers), params.mode, deliveries);
+  const group = new SubscriberGroup(
+    targetOf(params.origin, params.path, readerHeaders(params)),
+    params.mode,
+    deliveries,
+  );
   try {
     const tail = await appender.create();
     await sleep(200);
@@ -119,4 +125,9 @@ export async function fanOut(params: FanOutParams): Promise<FanOutResult> {
     group.close();
     await appender.close();
   }
+}
+
+function readerHeaders(params: FanOutParams): TargetHeaders {
+  const headers = params.headers ?? {};
+  return params.acceptEncoding === undefined ? headers : { ...headers, "accept-encoding": params.acceptEncoding };
 }

@@ -21,13 +21,24 @@ export interface FanOutSizes {
   readonly rampStepSeconds: number;
   /** A ramp step is held while the p99 delivery latency stays within this. */
   readonly rampP99LimitMs: number;
+  /**
+   * Compression variant: readers that send `Accept-Encoding: gzip, br` against the same
+   * readers without it, with messages large enough to be compressed (past the server's
+   * threshold), both modes.
+   */
+  readonly compression?: { readonly subscribers: number; readonly messageBytes: number };
 }
+
+/** What the compression variant's readers send. */
+export const ACCEPT_COMPRESSED = "gzip, br";
 
 export const LIVE_MODES = ["sse", "long-poll"] as const satisfies readonly LiveMode[];
 
 export interface FanOutGroup {
   readonly mode: LiveMode;
   readonly subscribers: number;
+  /** Set in the compression variant: message size, and what the readers accepted (undefined: nothing). */
+  readonly variant?: { readonly messageBytes: number; readonly acceptEncoding: string | undefined };
   /** With as many measurement windows as the scenario's runs. */
   readonly result: FanOutResult;
 }
@@ -41,6 +52,8 @@ export interface RampMeasurement {
 export interface FanOutMeasurement {
   /** Every mode's groups in turn, each mode over every subscriber count. */
   readonly groups: readonly FanOutGroup[];
+  /** The compression variant's groups (empty when not asked for). */
+  readonly compression: readonly FanOutGroup[];
   readonly ramp: RampMeasurement;
 }
 
@@ -65,13 +78,33 @@ export async function measureFanOut(run: ScenarioRun, sizes: FanOutSizes): Promi
       groups.push({ mode, subscribers, result: await group(run, sizes, mode, subscribers) });
     }
   }
-  return { groups, ramp: await ramp(run, sizes) };
+  const compression: FanOutGroup[] = [];
+  if (sizes.compression) {
+    const { subscribers, messageBytes } = sizes.compression;
+    for (const mode of LIVE_MODES) {
+      for (const acceptEncoding of [undefined, ACCEPT_COMPRESSED]) {
+        const variant = { messageBytes, acceptEncoding };
+        compression.push({ mode, subscribers, variant, result: await group(run, sizes, mode, subscribers, variant) });
+      }
+    }
+  }
+  return { groups, compression, ramp: await ramp(run, sizes) };
 }
 
-async function group(run: ScenarioRun, sizes: FanOutSizes, mode: LiveMode, subscribers: number) {
-  const path = run.target.path(`fan-out-${mode}-${subscribers}`);
+async function group(
+  run: ScenarioRun,
+  sizes: FanOutSizes,
+  mode: LiveMode,
+  subscribers: number,
+  variant?: FanOutGroup["variant"],
+) {
+  const name = variant ? `fan-out-${mode}-${subscribers}-${variant.acceptEncoding ? "compressed" : "plain"}` : "";
+  const path = run.target.path(name || `fan-out-${mode}-${subscribers}`);
   run.target.created(path);
-  run.progress(`fan-out: ${count(subscribers)} ${mode} readers`);
+  const accepting = variant?.acceptEncoding ? `, Accept-Encoding: ${variant.acceptEncoding}` : "";
+  run.progress(
+    `fan-out: ${count(subscribers)} ${mode} readers${variant ? `, ${variant.messageBytes} B messages` : ""}${accepting}`,
+  );
   return run.jobs(
     "fanOut",
     {
@@ -82,10 +115,11 @@ async function group(run: ScenarioRun, sizes: FanOutSizes, mode: LiveMode, subsc
       runs: run.runs,
       appendsPerRun: sizes.appendsPerRun,
       intervalMs: sizes.intervalMs,
-      messageBytes: sizes.messageBytes,
+      messageBytes: variant?.messageBytes ?? sizes.messageBytes,
       connectBatch: CONNECT_BATCH,
       attachTimeoutMs: ATTACH_TIMEOUT_MS,
       deliveryWaitMs: deliveryWaitMs(sizes.intervalMs),
+      ...(variant?.acceptEncoding ? { acceptEncoding: variant.acceptEncoding } : {}),
       ...serverPid(run.target),
     },
     JOB_TIMEOUT_MS,

@@ -166,9 +166,10 @@ class StreamSink implements ReplySink {
     return Math.max(0, STREAM_HIGH_WATER_BYTES - (this.controller.desiredSize ?? STREAM_HIGH_WATER_BYTES));
   }
 
-  write(chunk: string): boolean {
+  write(chunk: string | Uint8Array): boolean {
     if (this.ended) return false;
-    this.controller.enqueue(encoder.encode(chunk));
+    // Shared bytes are copied: the host's stream owns what it is given.
+    this.controller.enqueue(typeof chunk === "string" ? encoder.encode(chunk) : chunk.slice());
     return (this.controller.desiredSize ?? 1) > 0;
   }
 

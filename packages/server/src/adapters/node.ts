@@ -8,7 +8,7 @@ import { ProtocolError } from "@rivulet/protocol";
 import { errorReply, type ProtocolApp } from "../http/app.js";
 import type { HttpReply, HttpRequest, ReplySink } from "../http/exchange.js";
 import { requestId } from "../http/request-id.js";
-import { compress, compressionFor } from "./compression.js";
+import { compress, compressionFor, type Encoding } from "./compression.js";
 import { decodeBody } from "./request-body.js";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -169,7 +169,7 @@ async function send(
   const size = parts.reduce((n, part) => n + part.length, 0);
   const encoding = compressionFor(req, reply, size, compressMinBytes);
   if (encoding) {
-    parts = [await compress(encoding, parts)];
+    parts = [await compressOnce(encoding, parts)];
     reply.headers["content-encoding"] = encoding;
     reply.headers.vary = reply.headers.vary ? `${reply.headers.vary}, accept-encoding` : "accept-encoding";
     // A different representation needs a different strong validator; a weak one still matches If-None-Match.
@@ -190,6 +190,27 @@ async function send(
     res.uncork();
   }
   if (res.writableLength > 0) watchFlush(app, request, res);
+}
+
+/**
+ * Compressed forms of bodies, by the body's parts array: handlers hand the same array to every
+ * reply with the same bytes (long-poll waiters woken by one append), so each encoding of it is
+ * computed once however many clients ask. Entries go with the array.
+ */
+const compressedBodies = new WeakMap<Uint8Array[], Map<Encoding, Promise<Uint8Array>>>();
+
+function compressOnce(encoding: Encoding, parts: Uint8Array[]): Promise<Uint8Array> {
+  let forms = compressedBodies.get(parts);
+  if (!forms) {
+    forms = new Map();
+    compressedBodies.set(parts, forms);
+  }
+  let compressed = forms.get(encoding);
+  if (!compressed) {
+    compressed = compress(encoding, parts);
+    forms.set(encoding, compressed);
+  }
+  return compressed;
 }
 
 /**
@@ -225,8 +246,15 @@ class NodeSink implements ReplySink {
     return this.res.writableLength;
   }
 
-  write(chunk: string): boolean {
+  write(chunk: string | Uint8Array): boolean {
     if (this.closed) return false;
+    const socket = this.res.socket;
+    // Shared bytes go straight to the socket as one HTTP/1.1 chunk, framed once for every
+    // connection they are written to. Only when the response owns the socket with nothing
+    // of its own queued, so bytes stay in order; otherwise node:http frames and queues them.
+    if (typeof chunk !== "string" && socket && this.res.chunkedEncoding && outputQueued(this.res) === 0) {
+      return socket.write(framedChunk(chunk));
+    }
     return this.res.write(chunk);
   }
 
@@ -244,17 +272,42 @@ class NodeSink implements ReplySink {
   }
 
   drain(): Promise<void> {
-    if (this.closed || !this.res.writableNeedDrain) return Promise.resolve();
+    const socket = this.res.socket;
+    if (this.closed || (!this.res.writableNeedDrain && !socket?.writableNeedDrain)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
-        this.res.off("drain", done);
         this.res.off("close", done);
+        socket?.off("drain", done);
+        this.res.off("drain", done);
         resolve();
       };
-      this.res.once("drain", done);
       this.res.once("close", done);
+      // Direct writes fill the socket's buffer, queued ones the response's: either drains.
+      socket?.once("drain", done);
+      this.res.once("drain", done);
     });
   }
+}
+
+/** Bytes node:http holds for a response before they reach its socket (headers, queued writes). */
+function outputQueued(res: ServerResponse): number {
+  return (res as unknown as { outputSize: number }).outputSize;
+}
+
+const CRLF = Buffer.from("\r\n");
+let lastPayload: Uint8Array | undefined;
+let lastFramed: Buffer | undefined;
+
+/**
+ * `payload` as one chunk of a chunked body (RFC 9112 §7.1). A fan-out writes the same payload
+ * to every session in turn, so the last framing is kept and reused.
+ */
+function framedChunk(payload: Uint8Array): Buffer {
+  if (payload !== lastPayload || !lastFramed) {
+    lastFramed = Buffer.concat([Buffer.from(`${payload.length.toString(16)}\r\n`), payload, CRLF]);
+    lastPayload = payload;
+  }
+  return lastFramed;
 }
 
 /** The sink of a session whose client left before it started. */

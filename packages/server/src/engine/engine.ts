@@ -22,6 +22,7 @@ import { type CompactionHost, CompactionPass, type CompactionPolicy } from "./co
 import { gone } from "./earliest.js";
 import { type EngineEvent, EventFeed } from "./events.js";
 import { type ForkRequest, resolveFork } from "./fork.js";
+import { Freshness } from "./freshness.js";
 import { LiveSet } from "./live.js";
 import { ProducerWaits } from "./producer-waits.js";
 import { StreamRegistry } from "./registry.js";
@@ -46,6 +47,11 @@ export interface EngineOptions {
    * `/v1/stream/__ds/`): never listed and not counted as streams (the cap, metrics).
    */
   readonly internalPrefix?: string;
+  /**
+   * Other servers write the same store (docs/cluster-live.md): reads check the stored state
+   * before answering from memory. Off by default, at no cost.
+   */
+  readonly verifyReads?: boolean;
 }
 
 export interface CreateRequest {
@@ -81,6 +87,10 @@ export class Engine {
   private readonly writer: StreamWriter;
   private readonly removal: Removal;
   private readonly trimmer: Trimmer;
+  private readonly freshness: Freshness;
+  /** Streams with live readers (long-poll, SSE): what a change feed's re-check looks at. */
+  private readonly watched = new Set<StreamState>();
+  readonly verifyReads: boolean;
   private readonly transactions: TransactionDeps;
   private readonly producerWaits = new ProducerWaits();
   private readonly reorderWaitMs: number;
@@ -102,6 +112,8 @@ export class Engine {
     this.registry = new StreamRegistry(this.store, this.now);
     this.writer = new StreamWriter(this.store, (stream, record) => this.onVisible(stream, record));
     this.removal = new Removal(this.store, this.registry, this.events, this.now);
+    this.freshness = new Freshness(this.store, this.registry, this.writer);
+    this.verifyReads = options.verifyReads ?? false;
     this.trimmer = new Trimmer({
       store: this.store,
       now: this.now,
@@ -120,7 +132,7 @@ export class Engine {
       holds: (stream) => this.registry.holds(stream),
       waitForProgress: (stream, timeoutMs) => this.producerWaits.wait(stream, timeoutMs),
       progressed: (stream) => this.producerWaits.progressed(stream),
-      resync: (stream) => this.resync(stream),
+      resync: (stream) => this.freshness.resync(stream),
       forget: (stream) => this.registry.forget(stream),
     };
     this.internalPrefix = options.internalPrefix;
@@ -166,6 +178,30 @@ export class Engine {
   }
 
   /**
+   * `get` for an answer from the stream's state (reads, HEAD, live reads, deletes): with
+   * `verifyReads`, a stream held in memory is first brought up to the store, so the answer is
+   * never older than a write another server acknowledged.
+   */
+  async current(path: string, touch: boolean): Promise<StreamState> {
+    const cached = this.verifyReads ? this.registry.inMemory(path) : undefined;
+    if (cached) await this.freshness.verify(cached);
+    return this.get(path, touch);
+  }
+
+  /**
+   * Another server may have changed the stream at `path`: if it is in memory, take the stored
+   * state and wake its live readers; whether it had moved. Nothing to do when not in memory.
+   */
+  refresh(path: string): Promise<boolean> {
+    return this.freshness.refresh(path);
+  }
+
+  /** Paths of the streams live readers (long-polls, SSE sessions) read right now. */
+  livePaths(): string[] {
+    return [...this.watched].map((stream) => stream.path);
+  }
+
+  /**
    * The retention that applies to `stream`: its own settings, each falling back to the server's.
    * Internal streams keep everything: features' state logs remove their own old generations.
    */
@@ -205,6 +241,7 @@ export class Engine {
     request: CreateRequest,
     attempt: number,
   ): Promise<{ created: boolean; stream: StreamState }> {
+    if (this.verifyReads) await this.refresh(path);
     const live = await this.removal.liveForCreate(path);
     const fork = request.fork ? await resolveFork(this, request, live) : undefined;
     const config: StreamConfig = {
@@ -282,6 +319,8 @@ export class Engine {
         }
       }
       if (decision.kind === "noop") {
+        // A duplicate is answered from memory: on a shared store, only once it is current.
+        if (this.verifyReads && attempt < CONFLICT_RETRIES && (await this.freshness.verify(stream))) continue;
         return {
           written: false,
           tail: stream.decidedTail,
@@ -301,7 +340,7 @@ export class Engine {
         await written;
       } catch (error) {
         if (error instanceof StoreConflictError && attempt < CONFLICT_RETRIES) {
-          await this.resync(stream);
+          await this.freshness.resync(stream);
           continue;
         }
         if (error instanceof StoreMissingError) this.registry.forget(stream);
@@ -333,7 +372,7 @@ export class Engine {
    * restart, and an acknowledged one never comes back.
    */
   async delete(path: string): Promise<void> {
-    await this.removal.delete(await this.get(path, false));
+    await this.removal.delete(await this.current(path, false));
   }
 
   /**
@@ -469,6 +508,7 @@ export class Engine {
 
   acquireLive(stream: StreamState): LiveSet {
     stream.live ??= new LiveSet();
+    this.watched.add(stream);
     stream.live.sessions++;
     return stream.live;
   }
@@ -477,7 +517,10 @@ export class Engine {
     const live = stream.live;
     if (!live) return;
     live.sessions--;
-    if (live.sessions <= 0 && live.size === 0) stream.live = undefined;
+    if (live.sessions <= 0 && live.size === 0) {
+      stream.live = undefined;
+      this.watched.delete(stream);
+    }
   }
 
   /** How many internal streams the store holds (a handful: features' state logs). */
@@ -491,20 +534,6 @@ export class Engine {
       if (page.length < 1000) return count;
       after = page[page.length - 1]!.meta.path;
     }
-  }
-
-  /** Another server changed the stream first: take the stored state once this server's own appends settled. */
-  private async resync(stream: StreamState): Promise<void> {
-    await this.writer.idle(stream);
-    const stored = await this.store.lookup(stream.path);
-    if (!stored || stored.meta.createdAt !== stream.meta.createdAt) {
-      this.registry.forget(stream);
-      stream.live?.wakeAll("gone");
-      return;
-    }
-    const before = stream.tail;
-    stream.adopt(stored);
-    if (stream.tail !== before || stream.closed) stream.live?.wakeAll(stream.tail !== before ? "data" : "closed");
   }
 
   private adoptLoaded(stored: StoredStream): void {

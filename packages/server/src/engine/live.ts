@@ -2,15 +2,27 @@
  * Live fan-out. Every long-poll and SSE reader waiting on a stream registers here; one
  * notification per committed append wakes them all, and the append's bytes are kept in
  * `recent` while anyone listens, so the woken readers share them instead of each reading the
- * store (one storage read per append at most, however many waiters).
+ * store (one storage read per append at most, however many waiters). What readers derive from
+ * those bytes (an encoded SSE event, a compressed body) is built once and shared too (`shared`).
  */
 /** Why a waiter woke; `closing` means the server is shutting down. */
 export type WakeReason = "data" | "closed" | "timeout" | "gone" | "aborted" | "closing";
 
+/**
+ * A reader waiting on a stream. An object with a method rather than a closure, so a session
+ * can be its own waiter and a connection keeps no extra function alive while it waits.
+ */
+export interface LiveWaiter {
+  wake(reason: WakeReason): void;
+}
+
 const RECENT_LIMIT = 1 << 20;
+/** Distinct derived forms kept per append (encodings × views × cursors); more is a miss, not growth. */
+const SHARED_LIMIT = 32;
 
 export class LiveSet {
-  private readonly waiters = new Set<(reason: WakeReason) => void>();
+  private waiters = new Set<LiveWaiter>();
+  private derived = new Map<string, unknown>();
   /** Live sessions (long-polls and SSE connections) reading this stream, waiting or not. */
   sessions = 0;
   /** Bytes of the latest committed appends, contiguous: [recentStart, recentEnd). */
@@ -23,23 +35,37 @@ export class LiveSet {
     return this.waiters.size;
   }
 
-  add(wake: (reason: WakeReason) => void): void {
-    this.waiters.add(wake);
+  add(waiter: LiveWaiter): void {
+    this.waiters.add(waiter);
   }
 
-  remove(wake: (reason: WakeReason) => void): void {
-    this.waiters.delete(wake);
+  remove(waiter: LiveWaiter): void {
+    this.waiters.delete(waiter);
   }
 
-  /** Wakes every waiter once; each re-registers if it wants to keep waiting. */
+  /** Wakes every waiter once; each re-registers (into a fresh set) if it wants to keep waiting. */
   wakeAll(reason: WakeReason): void {
     if (this.waiters.size === 0) return;
-    const woken = [...this.waiters];
-    this.waiters.clear();
-    for (const wake of woken) wake(reason);
+    const woken = this.waiters;
+    this.waiters = new Set();
+    for (const waiter of woken) waiter.wake(reason);
+  }
+
+  /**
+   * What `build` derives from the stream's latest bytes, built once per `key` and handed to
+   * every reader asking for the same key until the next append. The key must name everything
+   * the value depends on (range, format, cursor…): this only bounds how long it is kept.
+   */
+  shared<T>(key: string, build: () => T): T {
+    if (this.derived.has(key)) return this.derived.get(key) as T;
+    const value = build();
+    if (this.derived.size >= SHARED_LIMIT) this.derived.clear();
+    this.derived.set(key, value);
+    return value;
   }
 
   remember(position: number, data: Uint8Array): void {
+    if (this.derived.size > 0) this.derived = new Map();
     if (data.length === 0) return;
     if (position !== this.recentEnd || this.recentSize + data.length > RECENT_LIMIT) {
       this.recentParts = [];
@@ -60,6 +86,7 @@ export class LiveSet {
   }
 
   forget(): void {
+    this.derived = new Map();
     this.recentParts = [];
     this.recentSize = 0;
     this.recentStart = this.recentEnd = 0;

@@ -1,5 +1,5 @@
 /** Waiting for a stream to move past a position: the core of long-poll and SSE. */
-import type { WakeReason } from "./live.js";
+import type { LiveSet, LiveWaiter, WakeReason } from "./live.js";
 import type { StreamState } from "./stream-state.js";
 
 /** What waiting needs of the engine: whether it is shutting down, and whether the stream still exists. */
@@ -27,16 +27,28 @@ export function waitForData(
   const live = stream.live;
   if (!live) throw new Error("waitForData needs a live session (Engine.acquireLive)");
   return new Promise((resolve) => {
-    let settled = false;
-    const finish = (reason: WakeReason) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      live.remove(finish);
-      resolve(reason);
-    };
-    const timer = setTimeout(() => finish("timeout"), Math.max(0, timeoutMs));
-    live.add(finish);
-    abort(() => finish("aborted"));
+    const waiter = new TimedWaiter(live, resolve);
+    waiter.timer = setTimeout(() => waiter.wake("timeout"), Math.max(0, timeoutMs));
+    live.add(waiter);
+    abort(() => waiter.wake("aborted"));
   });
+}
+
+/** One wait: settles once, on the first of a wakeup, its timeout, or the client leaving. */
+class TimedWaiter implements LiveWaiter {
+  timer: NodeJS.Timeout | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly live: LiveSet,
+    private readonly resolve: (reason: WakeReason) => void,
+  ) {}
+
+  wake(reason: WakeReason): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.live.remove(this);
+    this.resolve(reason);
+  }
 }

@@ -29,6 +29,8 @@ interface InFlight {
   readonly prevStreamSeq: string | undefined;
   readonly prevClosedBy: ProducerClaim | undefined;
   readonly prevProducer: ProducerState | undefined;
+  /** Called once the record is visible or undone (StreamWriter.settled). */
+  settled?: Array<() => void> | undefined;
 }
 
 interface GroupMember {
@@ -96,6 +98,24 @@ export class StreamWriter {
     });
   }
 
+  /** Whether an append of `stream` is in flight. */
+  busy(stream: StreamState): boolean {
+    return this.inFlight.has(stream);
+  }
+
+  /**
+   * Resolves once the appends of `stream` in flight now are visible or undone; unlike `idle`,
+   * appends that arrive meanwhile are not waited for, so a steady flow cannot starve the caller.
+   */
+  settled(stream: StreamState): Promise<void> {
+    const last = this.inFlight.get(stream)?.at(-1);
+    if (!last) return Promise.resolve();
+    return new Promise((resolve) => {
+      last.settled ??= [];
+      last.settled.push(resolve);
+    });
+  }
+
   private enqueue(stream: StreamState, record: AppendRecord, group: GroupMember[] | undefined): InFlight {
     const decided = stream.decided;
     const op: InFlight = {
@@ -134,6 +154,7 @@ export class StreamWriter {
         queue.shift();
         reveal(stream, head.record);
         this.onVisible(stream, head.record);
+        notifySettled(head);
         continue;
       }
       const group = head.group;
@@ -143,6 +164,7 @@ export class StreamWriter {
         reveal(member.stream, member.op.record);
       }
       for (const member of group) this.onVisible(member.stream, member.op.record);
+      for (const member of group) notifySettled(member.op);
       // The other streams may have records waiting behind this write.
       for (const member of group) if (member.stream !== stream) this.drain(member.stream);
     }
@@ -154,7 +176,10 @@ export class StreamWriter {
     const index = queue ? queue.indexOf(failed) : -1;
     // Already undone when an earlier record of this stream failed.
     if (!queue || index === -1) return;
-    for (let i = queue.length - 1; i >= index; i--) undo(stream, queue[i]!);
+    for (let i = queue.length - 1; i >= index; i--) {
+      undo(stream, queue[i]!);
+      notifySettled(queue[i]!);
+    }
     queue.length = index;
     if (queue.length === 0) this.settle(stream);
   }
@@ -166,6 +191,13 @@ export class StreamWriter {
     this.idleWaiters.delete(stream);
     for (const wake of waiters) wake();
   }
+}
+
+function notifySettled(op: InFlight): void {
+  const waiters = op.settled;
+  if (!waiters) return;
+  op.settled = undefined;
+  for (const wake of waiters) wake();
 }
 
 /** A durable record into the visible view. */

@@ -7,13 +7,14 @@
  */
 import { type ErrorCode, ProtocolError } from "@rivulet/protocol";
 import { Capabilities, STREAM_EXTENSIONS } from "../capabilities.js";
+import { clusterLiveFeature } from "../cluster/change-feed/live-feature.js";
 import { Engine } from "../engine/engine.js";
 import type { Feature, ServiceKey } from "../feature.js";
 import { builtInFeatures } from "../features/index.js";
 import { type Logger, silentLogger } from "../ops/logger.js";
 import { ServerMetrics } from "../ops/metrics.js";
 import { storeObserver } from "../ops/store-events.js";
-import { RequestTracing, routeLabel, streamOf, utf8Length } from "../ops/tracing.js";
+import { RequestTracing, routeLabel, streamOf } from "../ops/tracing.js";
 import { DEFAULTS, type ResolvedOptions } from "../options.js";
 import type { ServerOptions } from "../server-options.js";
 import { MemoryStore } from "../store/memory-store.js";
@@ -25,7 +26,7 @@ import { type Admission, Guards } from "./guards.js";
 import { Lifecycle } from "./lifecycle.js";
 import { Cors } from "./middleware/cors.js";
 import { addSecurityHeaders } from "./middleware/security.js";
-import { guardSlowReader } from "./middleware/slow-reader.js";
+import { GuardedSink, type SessionWatch, type SlowReaderPolicy } from "./middleware/slow-reader.js";
 import { opsRoutes } from "./routes/ops-routes.js";
 import { streamRoutes } from "./routes/stream-routes.js";
 import type { RouteSpec } from "./routing/route.js";
@@ -44,13 +45,13 @@ export class ProtocolApp {
   private readonly router: Router;
   private readonly lifecycle: Lifecycle;
   /** Present only when the server was given a tracer: no tracing, no cost. */
-  private readonly tracing: RequestTracing | undefined;
+  readonly tracing: RequestTracing | undefined;
   /** What features offer each other (FeatureHost.provide), by key name. */
   private readonly services = new Map<string, { readonly value: unknown; readonly builtIn: boolean }>();
   /** The protocol extensions this server supports (GET {base}/__ds/capabilities). */
   readonly capabilities = new Capabilities();
 
-  constructor({ features = [], tracing, ...options }: ServerOptions = {}) {
+  constructor({ features = [], tracing, cluster, ...options }: ServerOptions = {}) {
     const store: Store = options.store ?? new MemoryStore();
     const logger = options.logger ?? silentLogger;
     this.options = {
@@ -81,6 +82,7 @@ export class ProtocolApp {
       },
       // Features keep their state in streams under the reserved segment, which no client route reaches.
       internalPrefix: `${this.options.basePath}/${RESERVED_SEGMENT}/`,
+      verifyReads: cluster !== undefined,
       onListenerError: (error, event) =>
         logger.error({ err: describeError(error), event: event.type, path: event.path }, "event listener failed"),
     });
@@ -101,6 +103,7 @@ export class ProtocolApp {
     this.router = new Router(this.options.basePath);
     for (const route of [...opsRoutes, ...streamRoutes]) this.router.add(route);
     for (const [name, version] of Object.entries(STREAM_EXTENSIONS)) this.capabilities.declare(name, version);
+    if (cluster) this.install(clusterLiveFeature(cluster), true);
     for (const feature of builtInFeatures) this.install(feature, true);
     for (const feature of features) this.install(feature, false);
   }
@@ -206,47 +209,17 @@ export class ProtocolApp {
   private trackSession(start: (sink: ReplySink) => void, request: HttpRequest, done: Done) {
     this.metrics?.liveOpened("sse");
     this.logger.info({ reqId: request.id, op: "sse", path: request.path }, "sse session started");
-    const counting = this.tracing !== undefined;
-    let written = 0;
     return (sink: ReplySink) => {
-      let ended = false;
-      const end = () => {
-        if (ended) return;
-        ended = true;
-        done.admission?.release?.();
-        this.metrics?.liveClosed("sse");
-        this.finish(request, { ...done, operation: "sse" }, 200, counting ? { bytes: written } : undefined);
-      };
-      sink.onClose(end);
-      const guarded = guardSlowReader(sink, {
-        timeoutMs: this.options.slowReaderTimeoutMs,
-        // One event is at most a chunk, base64 adds a third; four chunks is never legitimate.
-        maxBufferedBytes: Math.max(4 * this.options.chunkBytes, 4 << 20),
-        onCut: () => this.slowReaderCut("sse", request),
-      });
-      start({
-        write: (chunk) => {
-          if (counting) written += utf8Length(chunk);
-          return guarded.write(chunk);
-        },
-        end: () => {
-          guarded.end();
-          end();
-        },
-        abort: () => {
-          guarded.abort();
-          end();
-        },
-        get closed() {
-          return guarded.closed;
-        },
-        get bufferedBytes() {
-          return guarded.bufferedBytes;
-        },
-        onClose: (listener) => guarded.onClose(listener),
-        drain: () => guarded.drain(),
-      });
+      const session = new TrackedSession(this, request, done);
+      start(new GuardedSink(sink, session, session));
     };
+  }
+
+  /** An SSE session ended: its slot, gauge, log line and span. @internal */
+  sessionEnded(request: HttpRequest, done: Done, written: number | undefined): void {
+    done.admission?.release?.();
+    this.metrics?.liveClosed("sse");
+    this.finish(request, { ...done, operation: "sse" }, 200, written === undefined ? undefined : { bytes: written });
   }
 
   /** Counts, logs and traces a finished request; `sent` is its reply, or the bytes of an SSE session. */
@@ -344,4 +317,35 @@ function errorCode(error: unknown): string {
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** One SSE session's bookkeeping, as one object: its slow-reader policy and its end. */
+class TrackedSession implements SlowReaderPolicy, SessionWatch {
+  written: number | undefined;
+
+  constructor(
+    private readonly app: ProtocolApp,
+    private readonly request: HttpRequest,
+    private readonly done: Done,
+  ) {
+    // Bytes are counted for spans only: no tracing, no counting.
+    if (app.tracing !== undefined) this.written = 0;
+  }
+
+  get timeoutMs(): number {
+    return this.app.options.slowReaderTimeoutMs;
+  }
+
+  get maxBufferedBytes(): number {
+    // One event is at most a chunk, base64 adds a third; four chunks is never legitimate.
+    return Math.max(4 * this.app.options.chunkBytes, 4 << 20);
+  }
+
+  onCut(): void {
+    this.app.slowReaderCut("sse", this.request);
+  }
+
+  ended(): void {
+    this.app.sessionEnded(this.request, this.done, this.written);
+  }
 }

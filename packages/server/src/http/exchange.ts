@@ -30,8 +30,11 @@ export interface HttpRequest {
 
 /** A streaming reply body (SSE): written to until `end()`. */
 export interface ReplySink {
-  /** Returns false when the transport is buffering (the client reads slower than we write). */
-  write(chunk: string): boolean;
+  /**
+   * Returns false when the transport is buffering (the client reads slower than we write).
+   * Bytes may be shared with other sessions (one encoded event per append): never modified.
+   */
+  write(chunk: string | Uint8Array): boolean;
   end(): void;
   /** Drops the connection without flushing what is buffered (a reader too slow to keep). */
   abort(): void;

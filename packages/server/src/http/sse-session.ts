@@ -2,10 +2,17 @@
  * One SSE connection's life: send what exists from the offset, then wait for appends and
  * send them, with a control event after every data event (PROTOCOL §5.8). Ends on closure,
  * deletion, client disconnect, or after the configured lifetime (§10.2, about 60 s).
+ *
+ * A session caught up with the tail is its own waiter on the stream's live set and holds no
+ * promise, closure or timer while it waits (the lifetime queue has one timer for all). When an
+ * append wakes it, the event is built once per append, view and cursor (`LiveSet.shared`) and
+ * the same bytes are written to every session at that position; a session that is behind, or
+ * reads the records view, reads and encodes its own events.
  */
 import {
   type ControlEvent,
   controlEvent,
+  currentInterval,
   formatOffset,
   isJsonContentType,
   jsonDataLines,
@@ -14,12 +21,14 @@ import {
   sseEvent,
   textDataLines,
 } from "@rivulet/protocol";
+import type { Engine } from "../engine/engine.js";
+import type { LiveSet, LiveWaiter, WakeReason } from "../engine/live.js";
 import { readChunk } from "../engine/reader.js";
 import { readRecords } from "../engine/records.js";
 import type { StreamState } from "../engine/stream-state.js";
-import { waitForData } from "../engine/wait.js";
 import type { Context } from "./context.js";
 import type { ReplySink } from "./exchange.js";
+import { type Expiring, type LifetimeQueue, lifetimeQueue } from "./lifetime-queue.js";
 
 export interface SseStart {
   readonly position: number;
@@ -29,57 +38,143 @@ export interface SseStart {
   readonly cursor: string | undefined;
 }
 
-export async function runSseSession(
-  context: Context,
-  stream: StreamState,
-  sink: ReplySink,
-  start: SseStart,
-): Promise<void> {
-  const { engine, options } = context;
-  const deadline = engine.now() + options.sseLifetimeMs;
-  let position = start.position;
-  let cursor = start.cursor;
-  let announced = false;
-  // One close listener for the whole connection; each wait borrows it.
-  let abortWait: (() => void) | undefined;
-  sink.onClose(() => abortWait?.());
-  engine.acquireLive(stream);
-  try {
-    while (!sink.closed) {
-      if (stream.tail > position) {
-        const { chunk, event } = await nextEvent(context, stream, position, start);
-        position = chunk.end;
-        cursor = nextCursor(engine.now(), cursor);
-        sink.write(event);
-        const more = sink.write(control(position, cursor, chunk.upToDate, chunk.closed));
-        announced = true;
-        if (chunk.closed) break;
-        if (!more) await sink.drain();
-        continue;
-      }
-      if (stream.closed) {
-        sink.write(control(position, cursor, true, true));
-        break;
-      }
-      if (!announced) {
-        // §8: the first control event tells a caught-up client where the tail is.
-        cursor = nextCursor(engine.now(), cursor);
-        sink.write(control(position, cursor, true, false));
-        announced = true;
-      }
-      const remaining = deadline - engine.now();
-      if (remaining <= 0) break;
-      const reason = await waitForData(engine, stream, position, remaining, (abort) => {
-        abortWait = abort;
-      });
-      abortWait = undefined;
-      if (reason === "timeout" || reason === "aborted" || reason === "gone" || reason === "closing") break;
+export function runSseSession(context: Context, stream: StreamState, sink: ReplySink, start: SseStart): void {
+  new SseSession(context, stream, sink, start).begin();
+}
+
+class SseSession implements LiveWaiter, Expiring {
+  expiresAt = 0;
+  previousExpiring: Expiring | undefined;
+  nextExpiring: Expiring | undefined;
+  private position: number;
+  /**
+   * §10.1: cursors never go backwards and exceed the one the client sent. The first control
+   * event's cursor (jittered past the client's when needed) is the floor; later ones are the
+   * current interval or the floor, whichever is higher, so sessions at one offset share events.
+   */
+  private cursorFloor = 0;
+  private announced = false;
+  /** Reading, writing or waiting for a drain: wakeups are picked up when it loops. */
+  private pumping = false;
+  /** Why the session must end as soon as the running pump lets it. */
+  private stop: WakeReason | undefined;
+  private ended = false;
+  private readonly engine: Engine;
+  private readonly live: LiveSet;
+  private readonly lifetime: LifetimeQueue;
+
+  constructor(
+    private readonly context: Context,
+    private readonly stream: StreamState,
+    private readonly sink: ReplySink,
+    private readonly start: SseStart,
+  ) {
+    this.engine = context.engine;
+    this.position = start.position;
+    this.live = this.engine.acquireLive(stream);
+    this.lifetime = lifetimeQueue(context.options.sseLifetimeMs);
+  }
+
+  begin(): void {
+    this.lifetime.add(this);
+    this.sink.onClose(() => this.wake("aborted"));
+    void this.pump();
+  }
+
+  expire(): void {
+    this.wake("timeout");
+  }
+
+  wake(reason: WakeReason): void {
+    if (this.ended) return;
+    if (reason === "data" || reason === "closed") {
+      if (!this.pumping && !this.sendShared()) void this.pump();
+      return;
     }
-  } catch {
-    // A read failure ends the session; the client reconnects from its last offset.
-  } finally {
-    engine.releaseLive(stream);
-    sink.end();
+    if (this.pumping) this.stop = reason;
+    else this.finish();
+  }
+
+  /**
+   * The fast path for a session at the tail's previous position: the append is still in the
+   * live set's recent bytes, so its event is the one every such session gets. False when the
+   * session has to read (behind, records view, event larger than a chunk).
+   */
+  private sendShared(): boolean {
+    const { stream, position } = this;
+    const end = stream.tail;
+    if (this.start.records || end <= position || end - position > this.context.options.chunkBytes) return false;
+    const bytes = this.live.recall(position, end);
+    if (!bytes) return false;
+    const cursor = this.cursor();
+    const closed = stream.closed;
+    const key = `sse:${position}:${end}:${this.start.base64 ? "b" : "t"}:${closed ? "c" : cursor}`;
+    const frame = this.live.shared(key, () =>
+      Buffer.from(dataEvent(stream.contentType, [bytes], this.start.base64) + control(end, cursor, true, closed)),
+    );
+    this.position = end;
+    const more = this.sink.write(frame);
+    if (closed) this.finish();
+    else if (!more || this.sink.closed) void this.pump(true);
+    else this.live.add(this);
+    return true;
+  }
+
+  /** Reads, writes and waits until caught up; `backedUp`: the last write asked for a drain. */
+  private async pump(backedUp = false): Promise<void> {
+    this.pumping = true;
+    const { sink, stream, engine } = this;
+    try {
+      if (backedUp) await sink.drain();
+      while (!sink.closed && this.stop === undefined) {
+        if (stream.tail > this.position) {
+          const { chunk, event } = await nextEvent(this.context, stream, this.position, this.start);
+          this.position = chunk.end;
+          sink.write(event);
+          const more = sink.write(control(this.position, this.cursor(), chunk.upToDate, chunk.closed));
+          this.announced = true;
+          if (chunk.closed) break;
+          if (!more) await sink.drain();
+          continue;
+        }
+        if (stream.closed) {
+          sink.write(control(this.position, this.cursor(), true, true));
+          break;
+        }
+        if (!this.announced) {
+          // §8: the first control event tells a caught-up client where the tail is.
+          sink.write(control(this.position, this.cursor(), true, false));
+          this.announced = true;
+        }
+        if (engine.draining || stream.softDeleted || !engine.holds(stream)) break;
+        // Caught up: wait as the live set's waiter, with nothing pending.
+        this.pumping = false;
+        this.live.add(this);
+        return;
+      }
+    } catch {
+      // A read failure ends the session; the client reconnects from its last offset.
+    }
+    this.pumping = false;
+    this.finish();
+  }
+
+  private cursor(): string {
+    const interval = currentInterval(this.engine.now());
+    if (this.cursorFloor === 0) {
+      this.cursorFloor = Number(nextCursor(this.engine.now(), this.start.cursor));
+      return String(this.cursorFloor);
+    }
+    return String(Math.max(interval, this.cursorFloor));
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.live.remove(this);
+    this.lifetime.remove(this);
+    this.engine.releaseLive(this.stream);
+    this.sink.end();
   }
 }
 

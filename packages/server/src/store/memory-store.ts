@@ -21,6 +21,7 @@ import type {
   Store,
   StoredStream,
   StreamMeta,
+  StreamProbe,
 } from "./types.js";
 
 export interface MemoryStoreOptions {
@@ -98,6 +99,13 @@ export class MemoryStore implements Store {
     return this.streams.get(path)?.stored(this.forks.of(path));
   }
 
+  async probe(path: string): Promise<StreamProbe | undefined> {
+    const stream = this.streams.get(path);
+    if (!stream) return undefined;
+    const { meta, tail, earliest, closed, softDeleted } = stream;
+    return { createdAt: meta.createdAt, tail, earliest, closed, softDeleted };
+  }
+
   async list({ prefix, after, limit }: ListQuery): Promise<StoredStream[]> {
     return this.paths.page(prefix, after, limit).map((path) => this.streams.get(path)!.stored(this.forks.of(path)));
   }
@@ -146,6 +154,7 @@ export class MemoryStore implements Store {
       const stream = this.get(path);
       const tail = tails.get(stream) ?? stream.tail;
       if (record.position !== tail) throw positionConflict(path, record.position, tail);
+      checkOpen(stream);
       tails.set(stream, record.position + record.data.length);
       return stream;
     });
@@ -233,6 +242,14 @@ export class MemoryStore implements Store {
 
 function checkPosition(stream: MemoryStream, record: AppendRecord): void {
   if (record.position !== stream.tail) throw positionConflict(stream.meta.path, record.position, stream.tail);
+  checkOpen(stream);
+}
+
+/** A server that decided on a stale view of a stream another one closed meets the closure here. */
+function checkOpen(stream: MemoryStream): void {
+  if (stream.closed) {
+    throw new StoreConflictError(stream.meta.path, "position", `Append to ${stream.meta.path} after its close`);
+  }
 }
 
 function positionConflict(path: string, position: number, tail: number): StoreConflictError {

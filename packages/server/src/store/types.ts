@@ -88,6 +88,19 @@ export interface StoredStream {
   readonly forks: number;
 }
 
+/**
+ * What a fresh read checks before answering from a node's cached state (docs/cluster-live.md):
+ * a few fields, so a shared store can answer from one row without producers or metadata.
+ */
+export interface StreamProbe {
+  /** Identity: a stream re-created at the same path has a new creation time. */
+  readonly createdAt: number;
+  readonly tail: number;
+  readonly earliest: number;
+  readonly closed: boolean;
+  readonly softDeleted: boolean;
+}
+
 /** A page of the listing: streams whose path starts with `prefix`, in path order, after `after`. */
 export interface ListQuery {
   readonly prefix: string;
@@ -112,6 +125,13 @@ export interface Store {
 
   /** The stream at `path` (soft-deleted ones included), or undefined. */
   lookup(path: string): Promise<StoredStream | undefined>;
+
+  /**
+   * The few fields of the stream at `path` that move (soft-deleted ones included), or
+   * undefined; optional: a store shared by several servers answers it cheaper than `lookup`,
+   * which callers fall back to.
+   */
+  probe?(path: string): Promise<StreamProbe | undefined>;
 
   /** A page of streams (soft-deleted ones included), in path order. */
   list(query: ListQuery): Promise<StoredStream[]>;

@@ -14,9 +14,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkDataDir } from "@rivulet/server";
 import { afterAll, expect, test } from "vitest";
+import { crashCycles } from "../support/soak.js";
 import { spawnServer } from "../support/spawn-server.js";
 
-const CYCLES = Number(process.env.RIVULET_COMPACTION_CRASH_CYCLES ?? 4);
+const CYCLES = crashCycles("RIVULET_COMPACTION_CRASH_CYCLES", 3, 20);
 const KEYS = 60;
 const PER_REQUEST = 20;
 const PARTITIONS = 2;

@@ -17,9 +17,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, expect, test } from "vitest";
+import { SOAK } from "../support/soak.js";
 import { type ServerProcess, spawnServer } from "../support/spawn-server.js";
 
-const SOAK = process.env.RIVULET_SOAK === "1";
 const COUNT = SOAK ? 20_000 : 2000;
 /** Progress (a share of COUNT processed) at which a consumer is killed and replaced… */
 const CONSUMER_KILLS = SOAK ? [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85] : [0.1, 0.3, 0.5, 0.7, 0.85];

@@ -10,15 +10,16 @@
  * At the end, with the load stopped, every partition is committed to its tail.
  * Each cycle waits until commits were acknowledged in it before the kill comes (at a random
  * moment after), so every kill interrupts real load however slow the machine is.
- * Runs 4 cycles; set RIVULET_CRASH_CYCLES for more.
+ * npm test runs 3 cycles, RIVULET_SOAK=1 runs 20; RIVULET_CRASH_CYCLES sets the count.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
+import { crashCycles } from "../support/soak.js";
 import { type ServerProcess, spawnServer } from "../support/spawn-server.js";
 
-const CYCLES = Number(process.env.RIVULET_CRASH_CYCLES ?? 4);
+const CYCLES = crashCycles("RIVULET_CRASH_CYCLES", 3, 20);
 const PARTITIONS = 4;
 const GROUP = "/v1/stream/__ds/groups/workers";
 

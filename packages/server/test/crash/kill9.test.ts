@@ -6,15 +6,16 @@
  * - every acknowledged append is present exactly once, in each writer's order;
  * - every entry read back is a whole append (nothing half-visible);
  * - no duplicates, even of retried producer batches.
- * CI runs 20 cycles; set RIVULET_CRASH_CYCLES for more.
+ * npm test runs 10 cycles, RIVULET_SOAK=1 runs 100; RIVULET_CRASH_CYCLES sets the count.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
+import { crashCycles } from "../support/soak.js";
 import { spawnServer } from "../support/spawn-server.js";
 
-const CYCLES = Number(process.env.RIVULET_CRASH_CYCLES ?? 20);
+const CYCLES = crashCycles("RIVULET_CRASH_CYCLES", 10, 100);
 const PLAIN_STREAMS = 3;
 const PRODUCER_STREAMS = 3;
 

@@ -14,9 +14,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
+import { crashCycles } from "../support/soak.js";
 import { spawnServer } from "../support/spawn-server.js";
 
-const CYCLES = Number(process.env.RIVULET_RECLAIM_CRASH_CYCLES ?? 4);
+const CYCLES = crashCycles("RIVULET_RECLAIM_CRASH_CYCLES", 3, 20);
 const RETAINED = 96 * 1024;
 const SEGMENTS = ["--segment-size", "32KiB"];
 const FLAGS = [...SEGMENTS, "--retention-bytes", String(RETAINED)];

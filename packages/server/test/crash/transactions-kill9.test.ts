@@ -11,15 +11,16 @@
  *   position of its number in a source topic: the group's committed offset is always that of
  *   the writer's last transaction found on the streams — the appends and the commit are both
  *   there or both absent.
- * npm test runs 8 cycles; set RIVULET_TX_CRASH_CYCLES for more.
+ * npm test runs 5 cycles, RIVULET_SOAK=1 runs 40; RIVULET_TX_CRASH_CYCLES sets the count.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
+import { crashCycles } from "../support/soak.js";
 import { type ServerProcess, spawnServer } from "../support/spawn-server.js";
 
-const CYCLES = Number(process.env.RIVULET_TX_CRASH_CYCLES ?? 8);
+const CYCLES = crashCycles("RIVULET_TX_CRASH_CYCLES", 5, 40);
 const STREAMS = Array.from({ length: 6 }, (_, i) => `tx-crash/${i}`);
 const WRITERS = 4;
 /** Records of the source topic whose positions the writers' groups commit: more than a run sends. */

@@ -63,6 +63,27 @@ describe("sse", () => {
     expect(events.map((e) => e.event)).toEqual(["data", "control", "data", "control"]);
   });
 
+  test("sessions at one offset share an append's event, each with its own cursor (§10.1)", async () => {
+    const path = t.path();
+    await t.create(path, "application/json", '[{"a":1}]');
+    const tail = (await t.request(path, { method: "HEAD" })).headers.get("stream-next-offset")!;
+    const ahead = "99999999";
+    const plain = await sse(path, tail);
+    const echoed = await t.request(`${path}?offset=${tail}&live=sse&cursor=${ahead}`);
+    await readersWaiting(t.app.engine, path, 2);
+    await t.append(path, "application/json", '[{"a":2}]');
+    const gotAppend = (events: ParsedEvent[]) => controls(events).length >= 2;
+    const [a, b] = await Promise.all([readSse(plain, gotAppend), readSse(echoed, gotAppend)]);
+    for (const { events } of [a, b]) expect(data(events).map((d) => JSON.parse(d))).toEqual([[{ a: 2 }]]);
+    const cursors = (events: ParsedEvent[]) => controls(events).map((c) => Number(c.streamCursor));
+    // The client's cursor caught up: every cursor of its session is past it, never going back.
+    const [b1, b2] = cursors(b.events);
+    expect(b1).toBeGreaterThan(Number(ahead));
+    expect(b2).toBeGreaterThanOrEqual(b1!);
+    // The other session's cursors are the current interval, not the echoed session's.
+    for (const cursor of cursors(a.events)) expect(cursor).toBeLessThan(Number(ahead));
+  });
+
   test("text keeps leading spaces and line breaks", async () => {
     const path = t.path();
     await t.create(path, "text/plain", "  indented\n line two");

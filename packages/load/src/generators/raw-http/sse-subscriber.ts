@@ -10,8 +10,10 @@ export class SseSubscriber extends SocketSubscriber {
   }
 
   protected onHead(): void {
-    if (this.status === 200) this.responses++;
-    else this.sink.failed(`SSE answered ${this.status}`);
+    if (this.status !== 200) this.sink.failed(`SSE answered ${this.status}`);
+    // Events are parsed as they arrive: a compressed event stream would need a decoder per reader.
+    else if (this.headers.has("content-encoding")) this.sink.failed("SSE answered with a content-encoding");
+    else this.responses++;
   }
 
   protected onBody(text: string): void {

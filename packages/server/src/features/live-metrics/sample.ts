@@ -3,29 +3,10 @@
  * snapshots (what Prometheus's rate() and histogram_quantile() do, here once per interval on
  * the server so every page gets the same figures). Pure.
  */
+import type { MetricsSample } from "@rivulet/protocol";
 import type { Snapshot } from "./snapshot.js";
 
-export interface Sample {
-  /** Increases by one per sample; pages ask for samples after the last one they have. */
-  readonly seq: number;
-  /** ms since the epoch at the end of the interval. */
-  readonly at: number;
-  readonly appendsPerSecond: number;
-  readonly bytesPerSecond: number;
-  readonly readsPerSecond: number;
-  readonly serverErrorsPerSecond: number;
-  readonly clientErrorsPerSecond: number;
-  readonly liveConnections: number;
-  readonly commitsPerSecond: number;
-  /** Commit time quantiles over the interval in ms; null when nothing was committed. */
-  readonly commitP50Ms: number | null;
-  readonly commitP99Ms: number | null;
-  readonly storeBytes: number | null;
-  readonly streams: number;
-  /** CPU use of the server process over the interval, 100 = one core. */
-  readonly cpuPercent: number | null;
-  readonly rssBytes: number | null;
-}
+export type Sample = MetricsSample;
 
 export function sampleBetween(seq: number, before: Snapshot, after: Snapshot): Sample {
   const seconds = Math.max(0.001, (after.at - before.at) / 1000);

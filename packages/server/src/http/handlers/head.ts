@@ -13,7 +13,7 @@ export async function handleHead(request: HttpRequest, context: Context): Promis
   const at = request.query.get("at");
   const time = at === null ? undefined : parseAt(at);
   const { engine } = context;
-  const stream = await engine.get(request.path, false);
+  const stream = await engine.current(request.path, false);
   // §5.5: HEAD must not be cached, or clients would see stale tails and closure.
   const headers: Record<string, string> = {
     ...metadataHeaders(stream, engine.retentionOf(stream)),

@@ -15,7 +15,7 @@ export async function handleLongPoll(request: HttpRequest, context: Context): Pr
   const offset = requestedOffset(request, true);
   const view = readView(request);
   const { engine, options } = context;
-  const stream = await engine.get(request.path, true);
+  const stream = await engine.current(request.path, true);
   const { position } = resolveOffset(offset, stream);
 
   engine.acquireLive(stream);
@@ -66,7 +66,12 @@ async function dataReply(
     const plain = await readChunk(engine, stream, position, options.chunkBytes);
     chunk = plain;
     etag = readEtag(stream.etagId, formatOffset(plain.start), formatOffset(plain.end), plain);
-    body = wireBody(stream.contentType, plain.parts);
+    // Every waiter woken by one append answers the same bytes: one body (and so one
+    // compression of it in the adapter) for all of them.
+    const live = stream.live;
+    body = live
+      ? live.shared(`long-poll:${plain.start}:${plain.end}`, () => wireBody(stream.contentType, plain.parts))
+      : wireBody(stream.contentType, plain.parts);
   }
   headers[Header.nextOffset] = formatOffset(chunk.end);
   headers[Header.etag] = etag;

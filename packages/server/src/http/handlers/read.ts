@@ -17,7 +17,7 @@ const EMPTY_JSON = new TextEncoder().encode("[]");
 export async function handleRead(request: HttpRequest, context: Context): Promise<HttpReply> {
   const offset = requestedOffset(request, false);
   const view = readView(request);
-  const stream = await context.engine.get(request.path, true);
+  const stream = await context.engine.current(request.path, true);
   const { position, now } = resolveOffset(offset, stream);
   const records = view.records !== undefined;
   const headers: Record<string, string> = records

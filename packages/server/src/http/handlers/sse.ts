@@ -10,7 +10,7 @@ import { requestedOffset, resolveOffset } from "./read-offset.js";
 export async function handleSse(request: HttpRequest, context: Context): Promise<HttpReply> {
   const offset = requestedOffset(request, true);
   const view = readView(request);
-  const stream = await context.engine.get(request.path, true);
+  const stream = await context.engine.current(request.path, true);
   const { position } = resolveOffset(offset, stream);
   // Checked before the 200 goes out: once the session runs, a refusal could only end it.
   await requireMessageStart(context.engine, stream, position);
@@ -29,7 +29,7 @@ export async function handleSse(request: HttpRequest, context: Context): Promise
   if (view.records) headers[Header.view] = RECORDS_VIEW;
   const response = reply(200, headers);
   response.stream = (sink) => {
-    void runSseSession(context, stream, sink, {
+    runSseSession(context, stream, sink, {
       position,
       base64,
       records: view.records,

@@ -18,6 +18,7 @@ const ALLOWED_HEADERS = [
   "producer-id",
   "producer-epoch",
   "producer-seq",
+  "producer-partitions",
   // Extensions (docs/extensions.md).
   "stream-retention-ms",
   "stream-retention-bytes",

@@ -29,8 +29,8 @@ export function checkProduceClaim(claim: ProducerClaim): void {
 }
 
 /** The claim a request's append to one partition makes. */
-export function partitionClaim(claim: ProducerClaim): ProducerClaim {
-  return { id: claim.id, epoch: claim.epoch * SEQS + claim.seq, seq: 0 };
+export function partitionClaim(claim: ProducerClaim | undefined): ProducerClaim | undefined {
+  return claim && { id: claim.id, epoch: claim.epoch * SEQS + claim.seq, seq: 0 };
 }
 
 /** A partition's refusal of a request, in the request's own terms. */

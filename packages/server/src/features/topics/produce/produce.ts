@@ -39,7 +39,7 @@ export async function produce(
   sticky: (topic: string) => StickyPartition,
   name: string,
   records: readonly ProducedRecord[],
-  claim: ProducerClaim | undefined,
+  claims: ProducerClaim | ReadonlyMap<number, ProducerClaim> | undefined,
 ): Promise<ProduceOutcome> {
   service.ensureOpen();
   const topic = service.visible(name);
@@ -53,6 +53,9 @@ export async function produce(
       );
     }
   }
+  const perPartition = claims instanceof Map ? claims : undefined;
+  const claim = perPartition ? undefined : (claims as ProducerClaim | undefined);
+  if (perPartition) checkPartitionsClaimed(records, perPartition);
   const partitions = route(records, service.partitionCount(name) ?? topic.config.partitions, sticky(name), claim);
   const now = service.engine.now();
   const groups = new Map<number, number[]>();
@@ -70,7 +73,13 @@ export async function produce(
       const texts = indices.map((i) => envelopeText(records[i]!, records[i]!.ts ?? now));
       const body = encoder.encode(`[${texts.join(",")}]`);
       try {
-        const result = await append(service, name, partition, body, claim);
+        const result = await append(
+          service,
+          name,
+          partition,
+          body,
+          perPartition?.get(partition) ?? partitionClaim(claim),
+        );
         placeResults(results, partition, indices, texts, result);
         if (result.written) {
           writtenRecords += indices.length;
@@ -93,12 +102,43 @@ export async function produce(
   };
 }
 
+/**
+ * With one claim per partition (`Producer-Partitions`) a retry must reach the same partitions:
+ * every record names its partition, and the claims name exactly the partitions written.
+ */
+function checkPartitionsClaimed(records: readonly ProducedRecord[], claims: ReadonlyMap<number, ProducerClaim>): void {
+  const written = new Set<number>();
+  records.forEach((record, i) => {
+    if (record.partition === undefined) {
+      throw new ProtocolError(
+        "INVALID_RECORD",
+        `Record ${i}: with Producer-Partitions every record names its partition`,
+      );
+    }
+    if (!claims.has(record.partition)) {
+      throw new ProtocolError(
+        "INVALID_PRODUCER_HEADERS",
+        `Record ${i} goes to partition ${record.partition}, which Producer-Partitions does not number`,
+      );
+    }
+    written.add(record.partition);
+  });
+  for (const partition of claims.keys()) {
+    if (!written.has(partition)) {
+      throw new ProtocolError(
+        "INVALID_PRODUCER_HEADERS",
+        `Producer-Partitions numbers partition ${partition}, but no record goes there`,
+      );
+    }
+  }
+}
+
 async function append(
   service: TopicService,
   name: string,
   partition: number,
   body: Uint8Array,
-  claim: ProducerClaim | undefined,
+  producer: ProducerClaim | undefined,
 ): Promise<AppendResult> {
   try {
     return await service.engine.append(service.paths.partition(name, partition), {
@@ -107,7 +147,7 @@ async function append(
       contentType: "application/json",
       close: false,
       streamSeq: undefined,
-      producer: claim && partitionClaim(claim),
+      producer,
     });
   } catch (error) {
     if (error instanceof ProtocolError && (error.code === "STREAM_NOT_FOUND" || error.code === "STREAM_GONE")) {

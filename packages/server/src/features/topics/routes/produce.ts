@@ -1,10 +1,11 @@
 /**
  * POST `{base}/__ds/topics/<name>/records` (docs/kafka-layer.md, "Produce"): keyed produce for
  * thin clients — a JSON array of records (or one record), optionally gzip-compressed, routed
- * by key like every Kafka client does, with idempotent-producer headers optional. Needs
+ * by key like every Kafka client does, with idempotent-producer headers optional (one seq per
+ * request, or one per partition: `Producer-Partitions`). Needs
  * `write` on the topic's path. Answers each record's partition, offset, seq and time.
  */
-import { parseProducedRecords, parseProducerClaim } from "@rivulet/protocol";
+import { Header, parsePartitionClaims, parseProducedRecords, parseProducerClaim } from "@rivulet/protocol";
 import type { RouteSpec } from "../../../http/routing/route.js";
 import type { TopicObserver } from "../metrics.js";
 import { checkProduceClaim } from "../produce/claims.js";
@@ -28,15 +29,18 @@ export function produceRoutes(
       jsonBody: true,
       async handle(request, context, params) {
         const name = nameOf(params);
-        const claim = parseProducerClaim(
-          request.header("producer-id"),
-          request.header("producer-epoch"),
-          request.header("producer-seq"),
-        );
-        if (claim) checkProduceClaim(claim);
+        const id = request.header(Header.producerId);
+        const epoch = request.header(Header.producerEpoch);
+        const seq = request.header(Header.producerSeq);
+        const perPartition = request.header(Header.producerPartitions);
+        const claims =
+          perPartition === undefined
+            ? parseProducerClaim(id, epoch, seq)
+            : parsePartitionClaims(id, epoch, seq, perPartition);
+        if (claims && !(claims instanceof Map)) checkProduceClaim(claims);
         const body = await request.readBody(context.options.maxBodyBytes);
         const records = parseProducedRecords(body, service.settings.maxRecordsPerRequest);
-        const outcome = await produce(service, sticky, name, records, claim);
+        const outcome = await produce(service, sticky, name, records, claims);
         observer.produced(outcome.written.records, outcome.written.bytes);
         return json(outcome.status, { records: outcome.records });
       },

@@ -1,0 +1,34 @@
+/**
+ * Live reads across nodes for a ProtocolApp (ServerOptions.cluster): once the store is open the
+ * engine joins the change feed, and at shutdown it leaves it and closes the feed.
+ */
+import type { Feature } from "../../feature.js";
+import { describeError } from "../../http/error-reply.js";
+import { type AttachedFeed, type AttachOptions, attachChangeFeed } from "./attach.js";
+import type { ChangeFeed } from "./types.js";
+
+/** Several nodes serve one shared store (docs/cluster-live.md). */
+export interface ClusterOptions extends Omit<AttachOptions, "onError"> {
+  /** How this node hears of the others' changes: PgChangeFeed, or a ChangeBus's feed in one process. */
+  readonly changeFeed: ChangeFeed;
+}
+
+export function clusterLiveFeature(options: ClusterOptions): Feature {
+  return {
+    name: "cluster-live",
+    setup(host) {
+      let attached: AttachedFeed | undefined;
+      host.onOpen(async () => {
+        await options.changeFeed.open?.();
+        attached = attachChangeFeed(host.engine, options.changeFeed, {
+          ...options,
+          onError: (error, path) => host.logger.warn({ err: describeError(error), path }, "stream re-read failed"),
+        });
+      });
+      host.onClose(async () => {
+        attached?.detach();
+        await options.changeFeed.close();
+      });
+    },
+  };
+}
