@@ -20,6 +20,7 @@ import type {
   StoreHealth,
   StoreObserver,
   StreamMeta,
+  StreamProbe,
 } from "../types.js";
 import { AppendBatches } from "./append-batches.js";
 import { planAppend, planPrefix } from "./append-plan.js";
@@ -31,7 +32,7 @@ import { storeFault } from "./faults.js";
 import { DatabaseHealth } from "./health.js";
 import { checkSchema, migrate } from "./migrate.js";
 import { PathQueue } from "./path-queue.js";
-import { forksOf, listStreams, lookupStream, readRange, seekIndex, withLifetime } from "./reads.js";
+import { forksOf, listStreams, lookupStream, probeStream, readRange, seekIndex, withLifetime } from "./reads.js";
 import { INSERT_STREAM_SQL, lockedOf, newStreamValues, type StreamRow } from "./stream-rows.js";
 import { CachedTotals } from "./totals.js";
 import { trimStream } from "./trim.js";
@@ -106,6 +107,10 @@ export class PostgresStore implements Store {
 
   lookup(path: string): Promise<StoredStream | undefined> {
     return this.watched(lookupStream(this.db, path));
+  }
+
+  probe(path: string): Promise<StreamProbe | undefined> {
+    return this.watched(probeStream(this.db, path));
   }
 
   list(listing: ListQuery): Promise<StoredStream[]> {

@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import { StoreMissingError, StoreTrimmedError } from "../errors.js";
-import type { IndexEntry, IndexKey, ListQuery, StoredStream } from "../types.js";
+import type { IndexEntry, IndexKey, ListQuery, StoredStream, StreamProbe } from "../types.js";
 import { assemble, type StoredChunk } from "./chunks.js";
 import { query } from "./connection.js";
 import { LOOKUP_COLUMNS, type LookupRow, storedOf } from "./stream-rows.js";
@@ -18,6 +18,31 @@ export async function lookupStream(pool: pg.Pool, path: string): Promise<StoredS
     [path],
   );
   return rows[0] && storedOf(rows[0]);
+}
+
+/** The fields of a stream that move, from its one row (a fresh read's check, docs/cluster-live.md). */
+export async function probeStream(pool: pg.Pool, path: string): Promise<StreamProbe | undefined> {
+  const { rows } = await query<{
+    created_at: string;
+    tail: string;
+    earliest: string;
+    closed: boolean;
+    soft_deleted: boolean;
+  }>(
+    pool,
+    "probe a stream",
+    "SELECT created_at, tail, earliest, closed, soft_deleted FROM rivulet_streams WHERE path = $1",
+    [path],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    createdAt: Number(row.created_at),
+    tail: Number(row.tail),
+    earliest: Number(row.earliest),
+    closed: row.closed,
+    softDeleted: row.soft_deleted,
+  };
 }
 
 export async function listStreams(pool: pg.Pool, { prefix, after, limit }: ListQuery): Promise<StoredStream[]> {

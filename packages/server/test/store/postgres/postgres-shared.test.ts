@@ -161,6 +161,23 @@ describe("two PostgresStores racing on one database", () => {
     expect((await b.lookup("/race/closed"))?.tail).toBe(1);
   });
 
+  test("a probe answers the fields that move, as the other store changes them", async () => {
+    const [a, b] = await twoStores();
+    expect(await b.probe("/probe/a")).toBeUndefined();
+    await a.create({ ...meta("/probe/a"), createdAt: 1_700_000_000_123 }, record(0, "abc"));
+    expect(await b.probe("/probe/a")).toEqual({
+      createdAt: 1_700_000_000_123,
+      tail: 3,
+      earliest: 0,
+      closed: false,
+      softDeleted: false,
+    });
+    await a.append("/probe/a", record(3, "", { close: true, messages: 0 }));
+    await a.trim("/probe/a", 3);
+    await a.markDeleted("/probe/a");
+    expect(await b.probe("/probe/a")).toMatchObject({ tail: 3, earliest: 3, closed: true, softDeleted: true });
+  });
+
   test("an atomic unit racing a plain append on one of its streams: one of them, whole", async () => {
     const [a, b] = await twoStores();
     await a.create(meta("/race/u1"), undefined);
