@@ -63,6 +63,7 @@ Examples:
   rivulet consume orders --group billing --from earliest -- ./bill.sh
   rivulet group describe billing
   rivulet fsck --data-dir ./data
+  rivulet migrate --store postgres://rivulet:secret@db/rivulet
   rivulet context add prod --url https://streams.example.com --token "$TOKEN" --use
   source <(rivulet completion bash)
 
@@ -105,12 +106,14 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const requested = argv[2];
   // Completion scripts cover every command, so they need the server's too.
   if (requested === "completion" || !clients.some((command) => command.name() === requested)) {
-    const [{ serveCommand }, { fsckCommand }] = await Promise.all([
+    const [{ serveCommand }, { fsckCommand }, { migrateCommand }] = await Promise.all([
       import("./commands/serve.js"),
       import("./commands/fsck.js"),
+      import("./commands/migrate.js"),
     ]);
     program.addCommand(serveCommand());
     program.addCommand(fsckCommand());
+    program.addCommand(migrateCommand());
   }
   for (const command of clients) program.addCommand(command);
   for (const command of withSubcommands(program)) {

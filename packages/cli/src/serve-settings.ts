@@ -21,13 +21,16 @@ import {
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { usage } from "./failure.js";
 import type { AuthSettings } from "./serve-auth.js";
+import { isPostgresUrl, type StoreChoice } from "./store-choice.js";
 import { parseDuration, parseLimit, parseRate, parseSize } from "./units.js";
 
 export interface ServeSettings extends AuthSettings {
   host: string;
   port: number;
   dataDir: string;
-  store: "file" | "memory";
+  store: StoreChoice;
+  /** For a PostgreSQL store: apply missing schema migrations at start (`--no-migrate` turns it off). */
+  migrate: boolean;
   durability: Durability;
   basePath: string;
   chunkSize: number;
@@ -78,7 +81,18 @@ export function serveOptions(): Option[] {
     option("--host <host>", "address to listen on", "RIVULET_HOST").default("127.0.0.1"),
     option("--port <port>", "port to listen on", "RIVULET_PORT").argParser(parsePort).default(DEFAULT_PORT),
     option("--data-dir <dir>", "where the durable store keeps its files", "RIVULET_DATA_DIR").default("./data"),
-    option("--store <kind>", "file (durable) or memory", "RIVULET_STORE").choices(["file", "memory"]).default("file"),
+    option(
+      "--store <kind>",
+      "file (durable), memory, or postgres://user:password@host:port/database (several nodes share it)",
+      "RIVULET_STORE",
+    )
+      .argParser(parseStore)
+      .default("file" as StoreChoice, "file"),
+    option(
+      "--no-migrate",
+      "with --store postgres://…: do not apply schema migrations at start (run `rivulet migrate` instead)",
+      "RIVULET_NO_MIGRATE",
+    ),
     option("--durability <mode>", "fsync (before every acknowledgement) or interval:<ms>", "RIVULET_DURABILITY")
       .argParser(parseDurability)
       .default("fsync" as Durability, "fsync"),
@@ -399,6 +413,11 @@ function parsePublicUrl(value: string): string {
     throw new InvalidArgumentError((error as Error).message);
   }
   return value;
+}
+
+function parseStore(value: string): StoreChoice {
+  if (value === "file" || value === "memory" || isPostgresUrl(value)) return value;
+  throw new InvalidArgumentError("must be file, memory or a postgres:// URL");
 }
 
 function parsePort(value: string): number {

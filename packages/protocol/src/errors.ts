@@ -131,6 +131,8 @@ export const ERROR_STATUS = {
   STORE_CONFLICT: 503,
   /** The server ran out of file descriptors; with `Retry-After`. */
   TOO_MANY_OPEN_FILES: 503,
+  /** The database the store lives in cannot be reached now (restarting, connection lost); with `Retry-After`. */
+  STORE_UNAVAILABLE: 503,
   /** Too many concurrent live reads (long-poll, SSE), in total or from one client; with `Retry-After`. */
   TOO_MANY_CONNECTIONS: 503,
   INSUFFICIENT_STORAGE: 507,

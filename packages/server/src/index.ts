@@ -86,6 +86,7 @@ export {
   StoreFullError,
   StoreMissingError,
   StoreTrimmedError,
+  StoreUnavailableError,
 } from "./store/errors.js";
 export { type Durability, FileStore, type FileStoreOptions } from "./store/file/file-store.js";
 export { checkDataDir, repairDataDir } from "./store/file/fsck/repair.js";
@@ -101,6 +102,22 @@ export type {
 export { type FileIo, nodeIo } from "./store/file/io.js";
 export { DEFAULT_SEGMENT_BYTES } from "./store/file/segments.js";
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
+export {
+  DEFAULT_PG_UNIT_BYTES,
+  isTransient,
+  LATEST_VERSION,
+  MIGRATIONS,
+  type Migration,
+  type MigrationReport,
+  migrate,
+  migrateDatabase,
+  PostgresStore,
+  type PostgresStoreOptions,
+  redact,
+  SchemaOutdatedError,
+  SchemaTooNewError,
+  schemaVersion,
+} from "./store/postgres/index.js";
 export { applyRecord, type RecordTarget } from "./store/record-state.js";
 export type {
   AppendRecord,

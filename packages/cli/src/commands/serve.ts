@@ -9,8 +9,11 @@ import {
   DEFAULT_PORT,
   type LogLevel,
   type RivuletServer,
+  SchemaOutdatedError,
+  SchemaTooNewError,
   StoreDamagedError,
   StoreFullError,
+  StoreUnavailableError,
   startServer,
 } from "@rivulet/server";
 import { Command, Option } from "commander";
@@ -43,6 +46,8 @@ Examples:
   rivulet serve --port 8080 --data-dir /var/lib/rivulet
   rivulet serve --durability interval:5        # fsync every 5 ms instead of before every ack
   rivulet serve --store memory --log-level warn
+  rivulet serve --store postgres://rivulet:secret@db:5432/rivulet   # nodes sharing one PostgreSQL
+                                               # (applies schema migrations at start; --no-migrate)
   rivulet serve --config rivulet.json
   rivulet serve --retention-ms 7d --retention-bytes 10GiB   # defaults for streams without their own
   rivulet serve --pid-file rivulet.pid         # then: rivulet bench --pid "$(cat rivulet.pid)"
@@ -61,7 +66,13 @@ async function serve(settings: ServeSettings): Promise<void> {
   checkExposure(settings, auth);
   const logger = createLogger(settings.logLevel as LogLevel);
   const otel = settings.otel ? await startOtel(packageVersion()) : undefined;
-  const store = openStore(settings.store, settings.dataDir, settings.durability, settings.segmentSize);
+  const store = openStore(
+    settings.store,
+    settings.dataDir,
+    settings.durability,
+    settings.segmentSize,
+    settings.migrate,
+  );
   const server = await refusingBadDataDir(() =>
     startServer({
       host: settings.host,
@@ -162,14 +173,20 @@ async function serve(settings: ServeSettings): Promise<void> {
 
 /**
  * A data directory another process holds, one the store will not open without guessing, or
- * one it cannot recover for want of space, is one line naming the directory (and the
- * holder's pid) and a distinct exit code.
+ * one it cannot recover for want of space — or a PostgreSQL store's database that cannot be
+ * reached or whose schema is not this release's — is one line naming it and a distinct exit
+ * code.
  */
 async function refusingBadDataDir(start: () => Promise<RivuletServer>): Promise<RivuletServer | undefined> {
   try {
     return await start();
   } catch (error) {
-    const known = error instanceof DataDirLockedError || error instanceof StoreDamagedError;
+    const known =
+      error instanceof DataDirLockedError ||
+      error instanceof StoreDamagedError ||
+      error instanceof StoreUnavailableError ||
+      error instanceof SchemaTooNewError ||
+      error instanceof SchemaOutdatedError;
     if (!known && !(error instanceof StoreFullError)) throw error;
     process.stderr.write(`rivulet: ${error.code}: ${error.message.replace(/\s*\n\s*/g, " ")}\n`);
     process.exitCode = error instanceof StoreDamagedError ? EXIT.damaged : EXIT.unavailable;

@@ -1,5 +1,7 @@
 /** Errors as replies: the one place an error becomes a status, headers and a JSON body. */
 import { type ErrorCode, Header, ProtocolError } from "@rivulet/protocol";
+import { storeError } from "../engine/store-errors.js";
+import { StoreError } from "../store/errors.js";
 import type { HttpReply } from "./exchange.js";
 
 const encoder = new TextEncoder();
@@ -22,10 +24,14 @@ export const REFUSALS = new Set<ErrorCode>([
 
 /** The reply for an error: its status, the headers the spec requires, and `{error:{code,message}}`. */
 export function errorReply(error: unknown): HttpReply {
+  // A store failure that reached here unconverted keeps its code and Retry-After (a lookup or
+  // listing the database could not answer is a retryable 503, not a 500).
   const failure =
     error instanceof ProtocolError
       ? error
-      : new ProtocolError("INTERNAL", "Internal server error", {}, { cause: error });
+      : error instanceof StoreError
+        ? (storeError(error) as ProtocolError)
+        : new ProtocolError("INTERNAL", "Internal server error", {}, { cause: error });
   return {
     status: failure.status,
     headers: { ...failure.headers, [Header.contentType]: "application/json" },
@@ -34,7 +40,12 @@ export function errorReply(error: unknown): HttpReply {
 }
 
 /** Store conditions the store's own events log (with the file and position): not logged again per request. */
-const STORE_REPORTED = new Set<ErrorCode>(["INSUFFICIENT_STORAGE", "TOO_MANY_OPEN_FILES", "DATA_CORRUPTED"]);
+const STORE_REPORTED = new Set<ErrorCode>([
+  "INSUFFICIENT_STORAGE",
+  "TOO_MANY_OPEN_FILES",
+  "DATA_CORRUPTED",
+  "STORE_UNAVAILABLE",
+]);
 
 /** Whether a failed request is worth an error log line: server faults, not refusals or store conditions. */
 export function isServerFault(error: unknown, status: number): boolean {

@@ -39,6 +39,25 @@ export class StoreBusyError extends StoreError {
 }
 
 /**
+ * The database a shared store lives in cannot be reached now: it restarts, a connection was
+ * lost or refused, or it did not answer in time. Retrying shortly helps (503 with Retry-After);
+ * a write that failed this way may or may not have committed, so clients retry idempotently.
+ */
+export class StoreUnavailableError extends StoreError {
+  readonly code = "STORE_UNAVAILABLE";
+  override readonly retryAfterSeconds = 1;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreUnavailableError";
+  }
+
+  override get publicMessage(): string {
+    return "The store's database cannot be reached now; try again shortly";
+  }
+}
+
+/**
  * A write's expectation no longer holds: the stream already exists (`exists`), or its tail is
  * not the position the append names (`position`) because another server wrote first. The
  * engine re-reads the stream and decides again; nothing of the write was stored.

@@ -73,7 +73,14 @@ export class Reclaimer {
 
   /** One round: the start-up visit's next page, then the due streams, within the bounds. */
   async tick(): Promise<void> {
-    if (this.scanAfter !== undefined) await this.scan();
+    if (this.scanAfter !== undefined) {
+      try {
+        await this.scan();
+      } catch (error) {
+        // A store that cannot list now (a database restarting): the visit resumes next round.
+        this.logger.warn({ err: String(error) }, "retention could not list streams; it tries again");
+      }
+    }
     const now = this.engine.now();
     let units = this.options.maxUnits;
     let streams = this.options.maxStreams;

@@ -1,0 +1,10 @@
+/** Every schema migration, in version order: the runner applies the ones a database lacks. */
+import { migration as streams } from "./0001-streams.js";
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [streams];
