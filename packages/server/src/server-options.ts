@@ -1,3 +1,4 @@
+import type { ClusterOptions } from "./cluster/options.js";
 import type { Feature } from "./feature.js";
 import type { TracingOptions } from "./ops/tracing.js";
 import type { CoreOptions } from "./options.js";
@@ -8,4 +9,6 @@ export interface ServerOptions extends CoreOptions {
   features?: readonly Feature[];
   /** A span per request through this tracer (OpenTelemetry); absent (the default), nothing is traced. */
   tracing?: TracingOptions;
+  /** Cluster mode (docs/cluster-ops.md): several nodes on one PostgreSQL, singleton features on one of them. */
+  cluster?: ClusterOptions;
 }

@@ -7,6 +7,8 @@
  */
 import { type ErrorCode, ProtocolError } from "@rivulet/protocol";
 import { Capabilities, STREAM_EXTENSIONS } from "../capabilities.js";
+import { isFenceable } from "../cluster/leases/fence.js";
+import { ClusterNode, NODE_HEADER } from "../cluster/node.js";
 import { Engine } from "../engine/engine.js";
 import type { Feature, ServiceKey } from "../feature.js";
 import { builtInFeatures } from "../features/index.js";
@@ -49,8 +51,10 @@ export class ProtocolApp {
   private readonly services = new Map<string, { readonly value: unknown; readonly builtIn: boolean }>();
   /** The protocol extensions this server supports (GET {base}/__ds/capabilities). */
   readonly capabilities = new Capabilities();
+  /** Present in cluster mode: the lease, the singleton features' work, forwarding. */
+  readonly cluster: ClusterNode | undefined;
 
-  constructor({ features = [], tracing, ...options }: ServerOptions = {}) {
+  constructor({ features = [], tracing, cluster, ...options }: ServerOptions = {}) {
     const store: Store = options.store ?? new MemoryStore();
     const logger = options.logger ?? silentLogger;
     this.options = {
@@ -88,7 +92,8 @@ export class ProtocolApp {
       ? new ServerMetrics({ streams: () => this.engine.streamCount, storedBytes: () => store.storedBytes?.() })
       : undefined;
     store.observe?.(storeObserver(this.metrics, logger));
-    this.lifecycle = new Lifecycle(this.engine, this.options.sweepIntervalMs);
+    this.lifecycle = new Lifecycle(this.engine);
+    this.cluster = cluster && new ClusterNode(cluster, logger, this.options.maxBodyBytes);
     this.context = {
       engine: this.engine,
       options: this.options,
@@ -103,6 +108,7 @@ export class ProtocolApp {
     for (const [name, version] of Object.entries(STREAM_EXTENSIONS)) this.capabilities.declare(name, version);
     for (const feature of builtInFeatures) this.install(feature, true);
     for (const feature of features) this.install(feature, false);
+    if (this.cluster) this.joinCluster(this.cluster, store);
   }
 
   /** Opens the store (recovery), starts reclaiming expired streams, then starts the features. */
@@ -154,6 +160,7 @@ export class ProtocolApp {
     if (done.operation !== "preflight") this.cors.decorate(request, result);
     addSecurityHeaders(result);
     result.headers["x-request-id"] = request.id;
+    if (this.cluster) result.headers[NODE_HEADER] = this.cluster.nodeId;
     if (result.stream) {
       result.stream = this.trackSession(result.stream, request, done);
     } else {
@@ -174,7 +181,20 @@ export class ProtocolApp {
     this.metrics?.rejected(code);
   }
 
+  /**
+   * Leasing starts once everything else has opened; at shutdown (hooks run in reverse) the
+   * owned work stops first. The store, when it can, refuses feature-state writes from a node
+   * whose lease has moved on.
+   */
+  private joinCluster(cluster: ClusterNode, store: Store): void {
+    if (isFenceable(store)) store.fenceInternalWrites(cluster, `${this.options.basePath}/${RESERVED_SEGMENT}/`);
+    this.lifecycle.onOpen(() => cluster.open());
+    this.lifecycle.onClose(() => cluster.close());
+  }
+
   private install(feature: Feature, builtIn: boolean): void {
+    // A singleton feature's work runs where the lease is, and its routes are served there.
+    const owned = feature.singleton ? this.cluster : undefined;
     feature.setup({
       engine: this.engine,
       capabilities: this.capabilities,
@@ -182,9 +202,9 @@ export class ProtocolApp {
       logger: this.logger,
       metrics: this.metrics,
       tracing: this.tracing,
-      route: (route: RouteSpec) => this.router.add(route),
-      onOpen: (hook) => this.lifecycle.onOpen(hook),
-      onClose: (hook) => this.lifecycle.onClose(hook),
+      route: (route: RouteSpec) => this.router.add(owned ? owned.place(route) : route),
+      onOpen: (hook) => (owned ? owned.work.onOpen(hook) : this.lifecycle.onOpen(hook)),
+      onClose: (hook) => (owned ? owned.work.onClose(hook) : this.lifecycle.onClose(hook)),
       onDrain: (hook) => this.lifecycle.onDrain(hook),
       readiness: (check) => this.lifecycle.addCheck(check),
       capability: (name, version) => this.capabilities.declare(name, version),

@@ -66,6 +66,14 @@ export class LeaseManager {
     }
   }
 
+  /** Gives a held lease up but keeps trying: another node (or this one, later) takes it. */
+  async relinquish(): Promise<void> {
+    const held = this.view;
+    if (held.kind !== "held") return;
+    this.set({ kind: "unknown" });
+    await release(this.options.db, this.options.lease, this.options.nodeId, held.epoch).catch(() => {});
+  }
+
   /** One attempt now (tests call it to step without waiting for the timer). */
   tick(): Promise<void> {
     this.ticking = this.ticking.then(() => this.attempt());
