@@ -9,11 +9,11 @@ import pg from "pg";
 import type { HttpReply, HttpRequest } from "../http/exchange.js";
 import type { RouteSpec } from "../http/routing/route.js";
 import type { Logger } from "../ops/logger.js";
-import { FORWARDED_BY } from "./forward/headers.js";
 import { Forwarder } from "./forward/forward.js";
+import { FORWARDED_BY } from "./forward/headers.js";
 import type { FenceSource, FenceToken } from "./leases/fence.js";
-import { DEFAULT_LEASE_TIMING, transition } from "./leases/lease-math.js";
 import { LeaseManager } from "./leases/lease-manager.js";
+import { DEFAULT_LEASE_TIMING, transition } from "./leases/lease-math.js";
 import type { Queryable } from "./leases/lease-store.js";
 import type { ClusterOptions } from "./options.js";
 import { OwnedWork } from "./owned-work.js";
@@ -39,7 +39,8 @@ export class ClusterNode implements FenceSource {
     this.nodeId = options.nodeId ?? randomUUID();
     this.lease = options.lease ?? "leader";
     this.url = options.advertisedUrl;
-    this.ownPool = typeof options.database === "string" ? new pg.Pool({ connectionString: options.database, max: 2 }) : undefined;
+    this.ownPool =
+      typeof options.database === "string" ? new pg.Pool({ connectionString: options.database, max: 2 }) : undefined;
     this.ownPool?.on("error", (error) => logger.warn({ err: String(error) }, "lease connection failed"));
     this.db = this.ownPool ?? (options.database as Queryable);
     this.forwarder = new Forwarder({ nodeId: this.nodeId, maxBodyBytes });
@@ -74,7 +75,10 @@ export class ClusterNode implements FenceSource {
 
   /** A singleton feature's route: served here while this node runs the work, else by the owner. */
   place(route: RouteSpec): RouteSpec {
-    return { ...route, handle: (request, context, params) => this.dispatch(route, request, () => route.handle(request, context, params)) };
+    return {
+      ...route,
+      handle: (request, context, params) => this.dispatch(route, request, () => route.handle(request, context, params)),
+    };
   }
 
   private dispatch(route: RouteSpec, request: HttpRequest, local: () => Promise<HttpReply>): Promise<HttpReply> {

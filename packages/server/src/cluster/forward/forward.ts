@@ -4,8 +4,8 @@
  * going away ending the other; any other reply, a long-poll's included, arrives whole first.
  * An owner that cannot be reached is a retryable 503: its lease will move within seconds.
  */
-import { type IncomingMessage, request as httpRequest, Agent as HttpAgent } from "node:http";
-import { request as httpsRequest, Agent as HttpsAgent } from "node:https";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { ProtocolError } from "@rivulet/protocol";
 import type { HttpReply, HttpRequest, ReplySink } from "../../http/exchange.js";
 import { replyHeaders, requestHeaders } from "./headers.js";
