@@ -401,7 +401,7 @@ function parsePublicUrl(value: string): string {
   return value;
 }
 
-function parsePort(value: string): number {
+export function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError("must be 0–65535");
   return port;

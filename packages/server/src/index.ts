@@ -62,6 +62,9 @@ export type { FeatureTracing, TracingOptions } from "./ops/tracing.js";
 export { type CoreOptions, DEFAULTS } from "./options.js";
 export { DEFAULT_PORT, LISTEN_DEFAULTS, type ListenOptions, type RivuletServer, startServer } from "./server.js";
 export type { ServerOptions } from "./server-options.js";
+export type { ClusterOptions } from "./cluster/options.js";
+export type { FenceSource, FenceToken, Fenceable } from "./cluster/leases/fence.js";
+export { checkFence, FencedError, isFenceable } from "./cluster/leases/fence.js";
 export { INDEX_INTERVAL, indexEntriesOf } from "./store/append-index.js";
 export { CompactedUnit, compactUnit, type Span } from "./store/compacted-unit.js";
 export {

