@@ -5,6 +5,7 @@
  * data. A node that dies is reported and the rest carry on (nginx skips it): try `kill -9`.
  */
 import { createServer } from "node:net";
+import { CliError } from "../failure.js";
 import { type NginxProcess, startNginx } from "./nginx-process.js";
 import { type NodeProcess, startNode } from "./node-process.js";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "./throwaway-postgres.js";
@@ -63,7 +64,9 @@ export async function clusterUp(settings: ClusterUpSettings, say: (line: string)
     return { url: `${nginx.url}${settings.basePath}/`, nodes, postgresUrl: database, stop };
   } catch (error) {
     await stop();
-    throw error;
+    throw new CliError("CLUSTER_START_FAILED", error instanceof Error ? error.message : String(error), {
+      cause: error,
+    });
   }
 }
 
