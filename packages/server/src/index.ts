@@ -1,6 +1,9 @@
 export { createFetchHandler, type FetchHandler, type FetchRequestInfo } from "./adapters/fetch.js";
 export { createNodeHandler, type NodeHandler } from "./adapters/node.js";
 export { Capabilities } from "./capabilities.js";
+export type { Fenceable, FenceSource, FenceToken } from "./cluster/leases/fence.js";
+export { checkFence, FencedError, isFenceable } from "./cluster/leases/fence.js";
+export type { ClusterOptions } from "./cluster/options.js";
 export type { AppendRequest, AppendResult } from "./engine/append-record.js";
 export { Engine } from "./engine/engine.js";
 export type { EngineEvent, EngineEventType, EventFeed, EventOf } from "./engine/events.js";
@@ -62,9 +65,6 @@ export type { FeatureTracing, TracingOptions } from "./ops/tracing.js";
 export { type CoreOptions, DEFAULTS } from "./options.js";
 export { DEFAULT_PORT, LISTEN_DEFAULTS, type ListenOptions, type RivuletServer, startServer } from "./server.js";
 export type { ServerOptions } from "./server-options.js";
-export type { ClusterOptions } from "./cluster/options.js";
-export type { FenceSource, FenceToken, Fenceable } from "./cluster/leases/fence.js";
-export { checkFence, FencedError, isFenceable } from "./cluster/leases/fence.js";
 export { INDEX_INTERVAL, indexEntriesOf } from "./store/append-index.js";
 export { CompactedUnit, compactUnit, type Span } from "./store/compacted-unit.js";
 export {
