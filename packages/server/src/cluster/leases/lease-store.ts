@@ -3,10 +3,15 @@
  * the database's clock (`now()`), never a node's, so nodes whose clocks disagree still agree on
  * who holds a lease.
  */
-import type pg from "pg";
 import type { LeaseRow } from "./lease-math.js";
 
-export type Queryable = Pick<pg.Pool, "query">;
+/**
+ * What the lease statements need of a connection: a `pg` Pool, PoolClient or Client fits.
+ * Declared here rather than taken from `pg`'s types, so the public types need no `@types/pg`.
+ */
+export interface Queryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
 
 /**
  * Takes the lease when it is free or expired, or renews it when `me` holds it at `epoch`. The
