@@ -53,6 +53,7 @@ Errors are printed on stderr as one line, "rivulet: CODE: message" (stack with -
 
 Examples:
   rivulet serve --store memory
+  rivulet cluster up --nodes 3                   # PostgreSQL, three nodes and nginx, to try
   rivulet create chat --json
   echo '{"text":"hi"}' | rivulet append chat
   rivulet tail chat --from -1
@@ -106,14 +107,16 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const requested = argv[2];
   // Completion scripts cover every command, so they need the server's too.
   if (requested === "completion" || !clients.some((command) => command.name() === requested)) {
-    const [{ serveCommand }, { fsckCommand }, { migrateCommand }] = await Promise.all([
+    const [{ serveCommand }, { fsckCommand }, { migrateCommand }, { clusterCommand }] = await Promise.all([
       import("./commands/serve.js"),
       import("./commands/fsck.js"),
       import("./commands/migrate.js"),
+      import("./commands/cluster.js"),
     ]);
     program.addCommand(serveCommand());
     program.addCommand(fsckCommand());
     program.addCommand(migrateCommand());
+    program.addCommand(clusterCommand());
   }
   for (const command of clients) program.addCommand(command);
   for (const command of withSubcommands(program)) {

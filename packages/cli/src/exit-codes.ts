@@ -67,6 +67,7 @@ const BY_CLI_CODE: Record<CliErrorCode, number> = {
   CONTEXT_NOT_FOUND: EXIT.notFound,
   CONTEXT_EXISTS: EXIT.conflict,
   COMMAND_FAILED: EXIT.commandFailed,
+  CLUSTER_START_FAILED: EXIT.unavailable,
 };
 
 /**
@@ -127,7 +128,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   4    auth: UNAUTHORIZED, FORBIDDEN, WEBHOOK_REJECTED
   5    server or network: SERVER_ERROR, NETWORK, TIMEOUT, RATE_LIMITED, PARSE_ERROR,
        SUBSCRIPTION_LIMIT_REACHED; serve: the data directory is in use by another
-       process (DATA_DIR_LOCKED)
+       process (DATA_DIR_LOCKED); cluster up: PostgreSQL, a node or nginx did not
+       start (CLUSTER_START_FAILED)
   6    damaged data directory: fsck found damage, or serve refused to start (DATA_CORRUPTED)
   7    fsck --repair repaired damage (its report says what was dropped)
   8    consume -- <command>: the command exited non-zero for a record, which was

@@ -14,7 +14,8 @@ export type CliErrorCode =
   | "CONFIG_INVALID"
   | "CONTEXT_NOT_FOUND"
   | "CONTEXT_EXISTS"
-  | "COMMAND_FAILED";
+  | "COMMAND_FAILED"
+  | "CLUSTER_START_FAILED";
 
 export class CliError extends Error {
   readonly code: CliErrorCode;

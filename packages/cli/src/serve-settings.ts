@@ -420,7 +420,7 @@ function parseStore(value: string): StoreChoice {
   throw new InvalidArgumentError("must be file, memory or a postgres:// URL");
 }
 
-function parsePort(value: string): number {
+export function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError("must be 0–65535");
   return port;

@@ -28,6 +28,12 @@ export function serviceKey<T>(name: string): ServiceKey<T> {
 
 export interface Feature {
   readonly name: string;
+  /**
+   * Its work and state must exist on one node of a cluster at a time (deliveries, coordination,
+   * background reclaiming). In cluster mode its open and close hooks run on the node holding the
+   * lease, and other nodes send its routes there (cluster/); on one server this changes nothing.
+   */
+  readonly singleton?: boolean;
   /** Called once while the app is built, before the store opens. */
   setup(host: FeatureHost): void;
 }

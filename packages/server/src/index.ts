@@ -12,7 +12,9 @@ export {
   type PgChangeFeedOptions,
   type StreamChange,
 } from "./cluster/change-feed/index.js";
-export type { ClusterOptions } from "./cluster/change-feed/live-feature.js";
+export type { Fenceable, FenceSource, FenceToken } from "./cluster/leases/fence.js";
+export { checkFence, FencedError, isFenceable } from "./cluster/leases/fence.js";
+export type { ClusterOptions } from "./cluster/options.js";
 export type { AppendRequest, AppendResult } from "./engine/append-record.js";
 export { Engine } from "./engine/engine.js";
 export type { EngineEvent, EngineEventType, EventFeed, EventOf } from "./engine/events.js";

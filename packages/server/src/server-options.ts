@@ -1,4 +1,4 @@
-import type { ClusterOptions } from "./cluster/change-feed/live-feature.js";
+import type { ClusterOptions } from "./cluster/options.js";
 import type { Feature } from "./feature.js";
 import type { TracingOptions } from "./ops/tracing.js";
 import type { CoreOptions } from "./options.js";
@@ -10,8 +10,9 @@ export interface ServerOptions extends CoreOptions {
   /** A span per request through this tracer (OpenTelemetry); absent (the default), nothing is traced. */
   tracing?: TracingOptions;
   /**
-   * Several nodes serve one shared store (docs/cluster-live.md): reads check the store before
-   * answering from memory, and live readers hear of other nodes' appends through the change feed.
+   * Cluster mode (docs/cluster.md): several nodes serve one shared store; reads check the store
+   * before answering from memory, live readers hear of other nodes' appends through the change
+   * feed, and singleton features run on the node holding the lease.
    */
   cluster?: ClusterOptions;
 }

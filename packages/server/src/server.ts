@@ -75,8 +75,11 @@ export async function startServer(options: ListenOptions = {}): Promise<RivuletS
   });
   const { port } = http.address() as AddressInfo;
   const shownHost = host.includes(":") ? `[${host}]` : host;
+  const url = `http://${shownHost}:${port}`;
+  // A cluster node that was not told its address advertises the one it listens on.
+  app.cluster?.advertise(url);
   return {
-    url: `http://${shownHost}:${port}`,
+    url,
     app,
     http,
     async close({ graceMs = 10_000 } = {}) {

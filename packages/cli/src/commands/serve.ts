@@ -17,6 +17,7 @@ import {
   startServer,
 } from "@rivulet/server";
 import { Command, Option } from "commander";
+import { type ClusterFlags, clusterFlagOptions, clusterSettings } from "../cluster/serve-flags.js";
 import { EXIT } from "../exit-codes.js";
 import { listenFailure } from "../listen-failure.js";
 import { startOtel } from "../otel.js";
@@ -31,7 +32,7 @@ const SHUTDOWN_LIMIT_MS = 10_000;
 
 export function serveCommand(): Command {
   const command = new Command("serve").description("Run a Durable Streams server");
-  for (const option of serveOptions()) command.addOption(option);
+  for (const option of [...serveOptions(), ...clusterFlagOptions()]) command.addOption(option);
   return command
     .addOption(
       new Option("--config <file>", "JSON file with any of these settings (camelCase keys)").env("RIVULET_CONFIG"),
@@ -54,13 +55,13 @@ Examples:
   rivulet serve --host 0.0.0.0 --auth-tokens-file tokens.json   # beyond loopback, auth is required
   rivulet serve --webhook-allow localhost,127.0.0.1             # webhooks to local receivers (development)`,
     )
-    .action(async (flags: ServeSettings & { config?: string }, cmd: Command) => {
+    .action(async (flags: ServeSettings & ClusterFlags & { config?: string }, cmd: Command) => {
       const settings = flags.config ? await applyConfigFile(cmd, flags.config) : flags;
-      await serve(settings);
+      await serve({ ...settings, nodeId: flags.nodeId, advertiseUrl: flags.advertiseUrl });
     });
 }
 
-async function serve(settings: ServeSettings): Promise<void> {
+async function serve(settings: ServeSettings & ClusterFlags): Promise<void> {
   const auth = await loadAuth(settings);
   // Checked before anything opens, so a refused start leaves no data directory or lock behind.
   checkExposure(settings, auth);
@@ -115,6 +116,7 @@ async function serve(settings: ServeSettings): Promise<void> {
       ...(settings.topics === undefined ? {} : { topics: settings.topics }),
       ...(settings.groups === undefined ? {} : { groups: settings.groups }),
       ...(settings.transactions === undefined ? {} : { transactions: settings.transactions }),
+      ...clusterSettings(settings.store, settings),
     }).catch(async (error: unknown) => {
       const failure = listenFailure(error, settings.host, settings.port);
       if (!failure) throw error;

@@ -36,6 +36,7 @@ class FetchRequest implements HttpRequest {
   bodyBytes = 0;
   readonly query: URLSearchParams;
   readonly origin: string;
+  readonly target: string;
   private readonly rawPath: string;
   private decodedPath: string | undefined;
   private body: Promise<Uint8Array> | undefined;
@@ -50,6 +51,7 @@ class FetchRequest implements HttpRequest {
     this.query = url.searchParams;
     this.origin = url.origin;
     this.rawPath = url.pathname;
+    this.target = url.pathname + url.search;
   }
 
   /** Decoded on first use, inside the app's error handling, so a bad path gets a full error reply. */
@@ -66,6 +68,10 @@ class FetchRequest implements HttpRequest {
 
   header(name: string): string | undefined {
     return this.request.headers.get(name) ?? undefined;
+  }
+
+  headerEntries(): Iterable<readonly [string, string]> {
+    return this.request.headers.entries();
   }
 
   /** Read once: middleware that inspects the body and the handler get the same bytes. */

@@ -31,6 +31,7 @@ class NodeRequest implements HttpRequest {
   readonly method: string;
   bodyBytes = 0;
   readonly query: URLSearchParams;
+  readonly target: string;
   private readonly rawPath: string;
   private decodedPath: string | undefined;
   private body: Promise<Uint8Array> | undefined;
@@ -45,6 +46,7 @@ class NodeRequest implements HttpRequest {
     // Stream paths are the full public path, so Location, Stream-Forked-From and basePath
     // mean the same thing whether the handler runs standalone or under a mount prefix.
     const url = req.originalUrl ?? req.url ?? "/";
+    this.target = url;
     const q = url.indexOf("?");
     this.rawPath = q === -1 ? url : url.slice(0, q);
     this.query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
@@ -59,6 +61,10 @@ class NodeRequest implements HttpRequest {
   header(name: string): string | undefined {
     const value = this.req.headers[name];
     return Array.isArray(value) ? value.join(", ") : value;
+  }
+
+  *headerEntries(): Iterable<readonly [string, string]> {
+    for (const name of Object.keys(this.req.headers)) yield [name, this.header(name) ?? ""];
   }
 
   get remoteAddress(): string | undefined {

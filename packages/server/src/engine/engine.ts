@@ -305,11 +305,21 @@ export class Engine {
       let stream = await this.get(path, true);
       const deadline = this.now() + this.reorderWaitMs;
       let decision: ReturnType<typeof decideAppend>;
+      let checked = false;
       for (;;) {
         try {
           decision = decideAppend(stream.decisionView, request);
           break;
         } catch (error) {
+          // On a shared store a refusal (seq gap, closed, stale epoch, unexpected tail) may come
+          // from what this node held, not what is stored: check once before refusing.
+          if (this.verifyReads && !checked) {
+            checked = true;
+            if (await this.freshness.verify(stream)) {
+              stream = await this.get(path, false);
+              continue;
+            }
+          }
           // §5.2.1: pipelined requests can arrive out of order; a seq that skips ahead waits
           // briefly for the ones before it instead of failing at once.
           const wait = deadline - this.now();

@@ -3,6 +3,7 @@ import type { Feature } from "../feature.js";
 import { adminList } from "./admin-list/index.js";
 import { capabilities } from "./capabilities/index.js";
 import { dashboard } from "./dashboard/index.js";
+import { expiry } from "./expiry/index.js";
 import { groups } from "./groups/index.js";
 import { liveMetrics } from "./live-metrics/index.js";
 import { retention } from "./retention/index.js";
@@ -15,6 +16,7 @@ export const builtInFeatures: readonly Feature[] = [
   liveMetrics,
   dashboard,
   capabilities,
+  expiry,
   retention,
   subscriptions,
   topics,

@@ -7,7 +7,10 @@
  */
 import { type ErrorCode, ProtocolError } from "@rivulet/protocol";
 import { Capabilities, STREAM_EXTENSIONS } from "../capabilities.js";
+import { clusterChangeFeed } from "../cluster/change-feed/default-feed.js";
 import { clusterLiveFeature } from "../cluster/change-feed/live-feature.js";
+import { isFenceable } from "../cluster/leases/fence.js";
+import { ClusterNode, NODE_HEADER } from "../cluster/node.js";
 import { Engine } from "../engine/engine.js";
 import type { Feature, ServiceKey } from "../feature.js";
 import { builtInFeatures } from "../features/index.js";
@@ -50,6 +53,8 @@ export class ProtocolApp {
   private readonly services = new Map<string, { readonly value: unknown; readonly builtIn: boolean }>();
   /** The protocol extensions this server supports (GET {base}/__ds/capabilities). */
   readonly capabilities = new Capabilities();
+  /** Present in cluster mode: the lease, the singleton features' work, forwarding. */
+  readonly cluster: ClusterNode | undefined;
 
   constructor({ features = [], tracing, cluster, ...options }: ServerOptions = {}) {
     const store: Store = options.store ?? new MemoryStore();
@@ -90,7 +95,11 @@ export class ProtocolApp {
       ? new ServerMetrics({ streams: () => this.engine.streamCount, storedBytes: () => store.storedBytes?.() })
       : undefined;
     store.observe?.(storeObserver(this.metrics, logger));
-    this.lifecycle = new Lifecycle(this.engine, this.options.sweepIntervalMs);
+    this.lifecycle = new Lifecycle(this.engine);
+    // With a database the node competes for the lease; without one (nodes sharing an in-process
+    // store in tests) it runs the singleton features itself.
+    this.cluster =
+      cluster?.database !== undefined ? new ClusterNode(cluster, logger, this.options.maxBodyBytes) : undefined;
     this.context = {
       engine: this.engine,
       options: this.options,
@@ -103,9 +112,11 @@ export class ProtocolApp {
     this.router = new Router(this.options.basePath);
     for (const route of [...opsRoutes, ...streamRoutes]) this.router.add(route);
     for (const [name, version] of Object.entries(STREAM_EXTENSIONS)) this.capabilities.declare(name, version);
-    if (cluster) this.install(clusterLiveFeature(cluster), true);
+    const changeFeed = cluster && clusterChangeFeed(cluster, this.cluster?.nodeId);
+    if (changeFeed) this.install(clusterLiveFeature({ ...cluster, changeFeed }), true);
     for (const feature of builtInFeatures) this.install(feature, true);
     for (const feature of features) this.install(feature, false);
+    if (this.cluster) this.joinCluster(this.cluster, store);
   }
 
   /** Opens the store (recovery), starts reclaiming expired streams, then starts the features. */
@@ -157,6 +168,7 @@ export class ProtocolApp {
     if (done.operation !== "preflight") this.cors.decorate(request, result);
     addSecurityHeaders(result);
     result.headers["x-request-id"] = request.id;
+    if (this.cluster) result.headers[NODE_HEADER] = this.cluster.nodeId;
     if (result.stream) {
       result.stream = this.trackSession(result.stream, request, done);
     } else {
@@ -177,7 +189,20 @@ export class ProtocolApp {
     this.metrics?.rejected(code);
   }
 
+  /**
+   * Leasing starts once everything else has opened; at shutdown (hooks run in reverse) the
+   * owned work stops first. The store, when it can, refuses feature-state writes from a node
+   * whose lease has moved on.
+   */
+  private joinCluster(cluster: ClusterNode, store: Store): void {
+    if (isFenceable(store)) store.fenceInternalWrites(cluster, `${this.options.basePath}/${RESERVED_SEGMENT}/`);
+    this.lifecycle.onOpen(() => cluster.open());
+    this.lifecycle.onClose(() => cluster.close());
+  }
+
   private install(feature: Feature, builtIn: boolean): void {
+    // A singleton feature's work runs where the lease is, and its routes are served there.
+    const owned = feature.singleton ? this.cluster : undefined;
     feature.setup({
       engine: this.engine,
       capabilities: this.capabilities,
@@ -185,9 +210,9 @@ export class ProtocolApp {
       logger: this.logger,
       metrics: this.metrics,
       tracing: this.tracing,
-      route: (route: RouteSpec) => this.router.add(route),
-      onOpen: (hook) => this.lifecycle.onOpen(hook),
-      onClose: (hook) => this.lifecycle.onClose(hook),
+      route: (route: RouteSpec) => this.router.add(owned ? owned.place(route) : route),
+      onOpen: (hook) => (owned ? owned.work.onOpen(hook) : this.lifecycle.onOpen(hook)),
+      onClose: (hook) => (owned ? owned.work.onClose(hook) : this.lifecycle.onClose(hook)),
       onDrain: (hook) => this.lifecycle.onDrain(hook),
       readiness: (check) => this.lifecycle.addCheck(check),
       capability: (name, version) => this.capabilities.declare(name, version),

@@ -26,6 +26,13 @@ export interface HttpRequest {
    * Features that hand out URLs to this server (webhook callback URLs) start from it.
    */
   readonly origin?: string | undefined;
+  /**
+   * The request target as the client sent it (raw path and query) and every header: what a
+   * cluster node needs to forward the request unchanged (cluster/forward). Adapters that cannot
+   * tell leave them out.
+   */
+  readonly target?: string;
+  headerEntries?(): Iterable<readonly [string, string]>;
 }
 
 /** A streaming reply body (SSE): written to until `end()`. */

@@ -1,5 +1,5 @@
 /**
- * The app's life: open (store recovery, then features), requests in flight, graceful drain,
+ * The app's life: open (store recovery, then features, expiry among them), requests in flight, graceful drain,
  * close (features, then the store), and readiness as the sum of all of it.
  */
 import type { Engine } from "../engine/engine.js";
@@ -10,7 +10,6 @@ type Hook = () => Promise<void> | void;
 
 export class Lifecycle {
   private opened = false;
-  private sweeper: NodeJS.Timeout | undefined;
   /** Requests being handled plus SSE sessions streaming; shutdown waits for zero. */
   private active = 0;
   private readonly idleWaiters: Array<() => void> = [];
@@ -19,10 +18,7 @@ export class Lifecycle {
   private readonly drainHooks: Array<() => void> = [];
   private readonly checks: Array<() => Readiness> = [];
 
-  constructor(
-    private readonly engine: Engine,
-    private readonly sweepIntervalMs: number,
-  ) {}
+  constructor(private readonly engine: Engine) {}
 
   onOpen(hook: Hook): void {
     this.openHooks.push(hook);
@@ -43,8 +39,6 @@ export class Lifecycle {
 
   async open(): Promise<void> {
     await this.engine.open();
-    this.sweeper = setInterval(() => this.engine.sweepExpired(), this.sweepIntervalMs);
-    this.sweeper.unref();
     for (const hook of this.openHooks) await hook();
     this.opened = true;
   }
@@ -63,7 +57,6 @@ export class Lifecycle {
   }
 
   async close(store: Store): Promise<void> {
-    clearInterval(this.sweeper);
     // Features stop in the reverse order they started, so later ones may rely on earlier ones.
     for (const hook of [...this.closeHooks].reverse()) await hook();
     await store.close();

@@ -25,10 +25,10 @@ const append = (body: string, producer?: { id: string; epoch: number; seq: numbe
   producer,
 });
 
-async function twoEngines() {
+async function twoEngines(verifyReads = false) {
   const store = new MemoryStore();
-  const a = new Engine({ store });
-  const b = new Engine({ store });
+  const a = new Engine({ store, verifyReads });
+  const b = new Engine({ store, verifyReads });
   await a.open();
   await b.open();
   const read = async (engine: Engine, path: string) => {
@@ -84,5 +84,14 @@ describe("engines sharing a store", () => {
     await a.delete("/s/gone");
     await expect(b.append("/s/gone", append("y"))).rejects.toMatchObject({ code: "STREAM_NOT_FOUND" });
     await expect(b.get("/s/gone", false)).rejects.toMatchObject({ code: "STREAM_NOT_FOUND" });
+  });
+
+  test("with fresh reads, a producer's next seq through the other engine is checked against the store, not refused as a gap", async () => {
+    const { a, b, read } = await twoEngines(true);
+    await a.create("/s/seq", create());
+    await b.get("/s/seq", false); // b holds the stream before the producer's first append
+    expect((await a.append("/s/seq", append("zero;", { id: "p", epoch: 0, seq: 0 }))).written).toBe(true);
+    expect((await b.append("/s/seq", append("one;", { id: "p", epoch: 0, seq: 1 }))).written).toBe(true);
+    expect(await read(b, "/s/seq")).toBe("zero;one;");
   });
 });

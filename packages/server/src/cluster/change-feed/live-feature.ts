@@ -7,13 +7,13 @@ import { describeError } from "../../http/error-reply.js";
 import { type AttachedFeed, type AttachOptions, attachChangeFeed } from "./attach.js";
 import type { ChangeFeed } from "./types.js";
 
-/** Several nodes serve one shared store (docs/cluster-live.md). */
-export interface ClusterOptions extends Omit<AttachOptions, "onError"> {
+/** Live reads across nodes (docs/cluster.md): the feed, and how often waited-on streams are re-checked. */
+export interface LiveOptions extends Omit<AttachOptions, "onError"> {
   /** How this node hears of the others' changes: PgChangeFeed, or a ChangeBus's feed in one process. */
   readonly changeFeed: ChangeFeed;
 }
 
-export function clusterLiveFeature(options: ClusterOptions): Feature {
+export function clusterLiveFeature(options: LiveOptions): Feature {
   return {
     name: "cluster-live",
     setup(host) {

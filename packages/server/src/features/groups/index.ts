@@ -19,6 +19,7 @@ import { StaticTopics } from "./sources/static.js";
 
 export const groups: Feature = {
   name: "groups",
+  singleton: true,
   setup(host) {
     const { options } = host;
     const settings = resolveGroupSettings(options.groups);
@@ -42,6 +43,7 @@ export const groups: Feature = {
     ]) {
       host.route(route);
     }
+    let registered = false;
     host.onOpen(async () => {
       const stand = new StaticTopics(settings.topics, options.basePath, host.engine);
       // Topics named in `groups.topics` are served as configured, whatever else offers topics.
@@ -50,8 +52,10 @@ export const groups: Feature = {
         directory: (configured ? undefined : host.lookup(TOPIC_DIRECTORY)) ?? stand,
         stats: (configured ? undefined : host.lookup(PARTITION_STATS)) ?? stand,
       });
-      // With transactions on, a commit can be part of one (the `commit` field).
-      host.lookup(TRANSACTION_PARTICIPANTS)?.register(commitParticipant(service, groupPath));
+      // With transactions on, a commit can be part of one (the `commit` field). Registered once:
+      // in a cluster this hook runs again each time this node takes the lease back.
+      if (!registered) host.lookup(TRANSACTION_PARTICIPANTS)?.register(commitParticipant(service, groupPath));
+      registered = true;
     });
     host.onDrain(() => service.drain());
     host.onClose(() => service.close());

@@ -15,6 +15,7 @@ const UNITS_PER_TICK = 4;
 
 export const retention: Feature = {
   name: "retention",
+  singleton: true,
   setup(host) {
     host.capability("retention", 1);
     host.capability("trim", 1);

@@ -18,6 +18,7 @@ import { systemResolver } from "./ssrf/target.js";
 
 export const subscriptions: Feature = {
   name: "subscriptions",
+  singleton: true,
   setup(host) {
     const { options } = host;
     checkPublicUrl(options.publicUrl);

@@ -21,6 +21,7 @@ import { resolveTopicSettings } from "./settings.js";
 
 export const topics: Feature = {
   name: "topics",
+  singleton: true,
   setup(host) {
     const { options } = host;
     const settings = resolveTopicSettings(options.topics);

@@ -11,6 +11,7 @@ import { resolveTransactionSettings } from "./settings.js";
 
 export const transactions: Feature = {
   name: "transactions",
+  singleton: true,
   setup(host) {
     const { options } = host;
     const participants = new ParticipantRegistry();

@@ -6,7 +6,9 @@
  * acknowledgement means PostgreSQL committed with synchronous_commit on: the commit is in its
  * WAL (and on a synchronous standby if the operator configured one).
  */
+
 import type pg from "pg";
+import type { Fenceable, FenceSource } from "../../cluster/leases/fence.js";
 import type { Span } from "../compacted-unit.js";
 import { StoreConflictError, StoreMissingError } from "../errors.js";
 import type {
@@ -29,6 +31,7 @@ import { compactStreamUnit } from "./compaction.js";
 import { openPool, query, transaction } from "./connection.js";
 import type { ConnectionOptions } from "./connection-options.js";
 import { storeFault } from "./faults.js";
+import { InternalWriteFence } from "./fencing.js";
 import { DatabaseHealth } from "./health.js";
 import { checkSchema, migrate } from "./migrate.js";
 import { PathQueue } from "./path-queue.js";
@@ -52,7 +55,7 @@ export interface PostgresStoreOptions extends ConnectionOptions {
   readonly totalsMaxAgeMs?: number;
 }
 
-export class PostgresStore implements Store {
+export class PostgresStore implements Store, Fenceable {
   readonly description: string;
   readonly durability = "PostgreSQL commit (synchronous_commit=on)";
   private pool: pg.Pool | undefined;
@@ -61,6 +64,7 @@ export class PostgresStore implements Store {
   private readonly observers: StoreObserver[] = [];
   private readonly readiness: DatabaseHealth;
   private readonly totals: CachedTotals;
+  private readonly fence = new InternalWriteFence();
   private readonly batches = new AppendBatches(this.queue, (path, records) => this.writeBatch(path, records));
 
   constructor(private readonly options: PostgresStoreOptions) {
@@ -129,6 +133,11 @@ export class PostgresStore implements Store {
     return this.totals.count;
   }
 
+  /** Cluster mode: feature state is written only under this node's lease (fencing.ts). */
+  fenceInternalWrites(source: FenceSource, internalPrefix: string): void {
+    this.fence.enable(source, internalPrefix);
+  }
+
   create(meta: StreamMeta, first: AppendRecord | undefined): Promise<void> {
     this.batches.seal([meta.path]);
     return this.queue.run([meta.path], async () => {
@@ -136,6 +145,7 @@ export class PostgresStore implements Store {
         transaction(this.db, "create a stream", async (client) => {
           const { rows } = await client.query<StreamRow>(INSERT_STREAM_SQL, newStreamValues(meta, this.unitBytes));
           if (!rows[0]) throw new StoreConflictError(meta.path, "exists", `Stream already stored: ${meta.path}`);
+          await this.fence.check(client, [meta.path]);
           if (first) {
             const plan = planAppend(new Map([[meta.path, lockedOf(rows[0])]]), [{ path: meta.path, record: first }]);
             await writePlan(client, plan);
@@ -157,6 +167,7 @@ export class PostgresStore implements Store {
       const plan = await this.committed(parts.length, () =>
         transaction(this.db, "append", async (client) => {
           const plan = planAppend(await lockStreams(client, paths), parts);
+          await this.fence.check(client, paths);
           await writePlan(client, plan);
           return plan;
         }),
@@ -257,6 +268,7 @@ export class PostgresStore implements Store {
         transaction(this.db, "append", async (client) => {
           const parts = records.map((record) => ({ path, record }));
           const { plan, refusal } = planPrefix(await lockStreams(client, [path]), parts);
+          await this.fence.check(client, [path]);
           if (plan.streams.length > 0) await writePlan(client, plan);
           const bytes = plan.added.get(path) ?? 0;
           return { committed: refusal?.index ?? records.length, refusal: refusal?.error, bytes };

@@ -1,5 +1,6 @@
 /** Every schema migration, in version order: the runner applies the ones a database lacks. */
 import { migration as streams } from "./0001-streams.js";
+import { migration as cluster } from "./0002-cluster.js";
 
 export interface Migration {
   readonly version: number;
@@ -7,4 +8,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [streams];
+export const MIGRATIONS: readonly Migration[] = [streams, cluster];
