@@ -30,7 +30,13 @@ interface Entry {
  * A stream created here and never written since: exact (zero messages), no rate. Shared by
  * every such stream, so an idle stream costs the listing only its Map slot.
  */
-const CREATED: Readonly<Entry> = Object.freeze({ lastWriteAt: undefined, messages: 0, exact: true, rate: 0, rateAt: 0 });
+const CREATED: Readonly<Entry> = Object.freeze({
+  lastWriteAt: undefined,
+  messages: 0,
+  exact: true,
+  rate: 0,
+  rateAt: 0,
+});
 
 export class ActivityTable {
   private readonly entries = new Map<string, Entry | Readonly<Entry>>();

@@ -17,6 +17,7 @@ import type { FileHandle } from "node:fs/promises";
 import { crc32 } from "node:zlib";
 import { compactUnit, type Span } from "../compacted-unit.js";
 import { StoreCorruptionError, StoreTrimmedError } from "../errors.js";
+import { READ_BUFFER_BYTES, takeReadBuffer } from "../read-buffers.js";
 import type { IndexEntry } from "../types.js";
 import {
   BLOCK_BYTES,
@@ -372,7 +373,7 @@ export class DataFiles {
       const fullEnd = Math.min(to, lastBlock);
       // The data and its checksums are read side by side.
       const [bytes, crcs] = await Promise.all([
-        this.readData(entry, from, to),
+        this.readData(entry, from, to, true),
         fullEnd > from ? this.blockCrcs(entry, from / BLOCK_BYTES, (fullEnd - from) / BLOCK_BYTES) : undefined,
       ]);
       this.checkRetained(entry, start);
@@ -405,16 +406,20 @@ export class DataFiles {
     return this.readData(entry, from, to);
   }
 
-  /** Data-file bytes [from, to), across segments; a file that ends early is damage, not a bug. */
-  private async readData(entry: Entry, from: number, to: number): Promise<Buffer> {
+  /**
+   * Data-file bytes [from, to), across segments; a file that ends early is damage, not a bug.
+   * `pooled`: a read of one segment goes into a buffer of the read pool (read-buffers.ts).
+   */
+  private async readData(entry: Entry, from: number, to: number, pooled = false): Promise<Buffer> {
     const spans = pieces(entry.layout, from, to);
+    const into = pooled && spans.length === 1 && to - from <= READ_BUFFER_BYTES ? takeReadBuffer(to - from) : undefined;
     const parts = await Promise.all(
       spans.map((span) => {
         const offset = segmentStart(entry.layout, span.segment);
         return this.files
           .use(
             this.path(entry, span.segment, "data"),
-            (handle) => readFully(this.io, handle, span.end - span.start, span.start - offset),
+            (handle) => readFully(this.io, handle, span.end - span.start, span.start - offset, into),
             false,
           )
           .catch((error: unknown) => {
