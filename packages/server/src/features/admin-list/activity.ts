@@ -26,8 +26,20 @@ interface Entry {
   rateAt: number;
 }
 
+/**
+ * A stream created here and never written since: exact (zero messages), no rate. Shared by
+ * every such stream, so an idle stream costs the listing only its Map slot.
+ */
+const CREATED: Readonly<Entry> = Object.freeze({
+  lastWriteAt: undefined,
+  messages: 0,
+  exact: true,
+  rate: 0,
+  rateAt: 0,
+});
+
 export class ActivityTable {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, Entry | Readonly<Entry>>();
 
   constructor(
     private readonly now: () => number,
@@ -35,12 +47,16 @@ export class ActivityTable {
   ) {}
 
   created(path: string): void {
-    this.put(path, { lastWriteAt: undefined, messages: 0, exact: true, rate: 0, rateAt: this.now() });
+    this.put(path, CREATED);
   }
 
   appended(path: string, messages: number): void {
     const now = this.now();
-    const entry = this.entries.get(path) ?? { lastWriteAt: undefined, messages: 0, exact: false, rate: 0, rateAt: now };
+    const found = this.entries.get(path);
+    const entry: Entry =
+      found === undefined || found === CREATED
+        ? { lastWriteAt: undefined, messages: 0, exact: found === CREATED, rate: 0, rateAt: now }
+        : (found as Entry);
     entry.rate = decay(entry, now) + (messages * 1000) / RATE_TAU_MS;
     entry.rateAt = now;
     entry.messages += messages;
@@ -67,13 +83,13 @@ export class ActivityTable {
   }
 
   /** Moves the entry to the young end; the oldest one goes when over capacity. */
-  private put(path: string, entry: Entry): void {
+  private put(path: string, entry: Entry | Readonly<Entry>): void {
     this.entries.delete(path);
     this.entries.set(path, entry);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 }
 
-function decay(entry: Entry, now: number): number {
+function decay(entry: Readonly<Entry>, now: number): number {
   return entry.rate * Math.exp(-Math.max(0, now - entry.rateAt) / RATE_TAU_MS);
 }

@@ -6,6 +6,7 @@ import { etagMatches, formatOffset, Header, isJsonContentType, NO_STORE, readEta
 import { readChunk } from "../../engine/reader.js";
 import { readRecords } from "../../engine/records.js";
 import type { StreamState } from "../../engine/stream-state.js";
+import { releaseReadBuffers } from "../../store/read-buffers.js";
 import type { Context } from "../context.js";
 import { type HttpReply, type HttpRequest, reply } from "../exchange.js";
 import { RECORDS_HEADERS, readView, recordsBody, recordsEtag } from "../read-view.js";
@@ -66,7 +67,13 @@ interface Answer {
 async function plainChunk(context: Context, stream: StreamState, position: number): Promise<Answer> {
   const chunk = await readChunk(context.engine, stream, position, context.options.chunkBytes);
   const etag = readEtag(stream.etagId, formatOffset(chunk.start), formatOffset(chunk.end), chunk);
-  return { chunk, etag, body: wireBody(stream.contentType, chunk.parts) };
+  // The parts may be views of pooled read buffers: they go back once the socket has them all.
+  return {
+    chunk,
+    etag,
+    body: wireBody(stream.contentType, chunk.parts),
+    release: () => releaseReadBuffers(chunk.parts),
+  };
 }
 
 async function recordsChunk(context: Context, stream: StreamState, position: number, limit: number): Promise<Answer> {

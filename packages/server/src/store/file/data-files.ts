@@ -5,9 +5,8 @@
  * corrupt bytes are never served, and a read that retention overtook is never served half:
  * it fails with StoreTrimmedError.
  *
- * Full-block checksums are computed as records commit, so they never cover bytes past the
- * durable tail; they wait in memory until written to the checksum file (in the background,
- * and before every checkpoint's fsync), and reads consult them there meanwhile.
+ * Full-block checksums are computed as records commit and written behind them
+ * (checksum-files.ts); reads consult the ones still in memory.
  *
  * A segment compaction rewrote is read from its `.cpt` file (compacted-files.ts) instead. Its
  * data and checksum files are deleted once no read that began before the rewrite still uses
@@ -17,17 +16,11 @@ import type { FileHandle } from "node:fs/promises";
 import { crc32 } from "node:zlib";
 import { compactUnit, type Span } from "../compacted-unit.js";
 import { StoreCorruptionError, StoreTrimmedError } from "../errors.js";
+import { READ_BUFFER_BYTES, takeReadBuffer } from "../read-buffers.js";
 import type { IndexEntry } from "../types.js";
-import {
-  BLOCK_BYTES,
-  blockStart,
-  type CompletedBlock,
-  decodeSlot,
-  encodeSlot,
-  extendBlocks,
-  SLOT_BYTES,
-} from "./block-crc.js";
+import { BLOCK_BYTES, blockStart, type CompletedBlock, extendBlocks, SLOT_BYTES } from "./block-crc.js";
 import type { Entry } from "./catalog.js";
+import { ChecksumFiles } from "./checksum-files.js";
 import { type CompactedMeta, encodeCompacted, readCompacted, readMeta, writeCompacted } from "./compacted-files.js";
 import { FdCache, type FdCacheEvents } from "./fd-cache.js";
 import { decodeIndexEntry, INDEX_ENTRY_BYTES, type PlacedEntry } from "./index-files.js";
@@ -48,9 +41,8 @@ const META_CACHE = 64;
 
 export class DataFiles {
   private readonly files: FdCache;
-  /** Full-block checksums committed but not yet in their checksum file. */
-  private readonly pending = new Map<Entry, Map<number, number>>();
-  private flushing: Promise<void> | undefined;
+  /** Block checksums: those committed but not yet in their files, and reading the files. */
+  private readonly checksums: ChecksumFiles;
   /** `<dir>/`, so a file's path is one concatenation (reads compute it every time). */
   private readonly prefix: string;
   /** Tables of compacted segments, by file path, least recently used first. */
@@ -66,6 +58,20 @@ export class DataFiles {
   ) {
     this.files = new FdCache(io, maxOpenFiles, events);
     this.prefix = `${dir}/`;
+    this.checksums = new ChecksumFiles(io, this.files, {
+      path: (entry, segment) => this.path(entry, segment, "crc"),
+      dropped: (entry, segment) => this.dropped(entry, segment),
+    });
+  }
+
+  /** Queues the checksums of blocks a committed record completed, and writes them in the background. */
+  addBlocks(entry: Entry, completed: readonly CompletedBlock[]): void {
+    this.checksums.add(entry, completed);
+  }
+
+  /** Writes every pending checksum to its file; rejects (keeping them pending) if one cannot be. */
+  flushPending(): Promise<void> {
+    return this.checksums.flush();
   }
 
   get openCount(): number {
@@ -155,62 +161,6 @@ export class DataFiles {
       if (!actual?.equals(item.bytes)) return false;
     }
     return true;
-  }
-
-  /** Queues the checksums of blocks a committed record completed, and writes them in the background. */
-  addBlocks(entry: Entry, completed: readonly CompletedBlock[]): void {
-    if (completed.length === 0) return;
-    let blocks = this.pending.get(entry);
-    if (!blocks) {
-      blocks = new Map();
-      this.pending.set(entry, blocks);
-    }
-    for (const block of completed) blocks.set(block.index, block.crc);
-    this.flushing ??= this.flushPending()
-      .catch(() => {}) // left pending: the next flush (at the latest, the checkpoint's) retries
-      .finally(() => {
-        this.flushing = undefined;
-      });
-  }
-
-  /** Writes every pending checksum to its file; rejects (keeping them pending) if one cannot be. */
-  async flushPending(): Promise<void> {
-    await this.flushing;
-    const failures: unknown[] = [];
-    await Promise.all(
-      [...this.pending].map(([entry, blocks]) =>
-        this.writeSlots(entry, blocks).catch((error: unknown) => {
-          failures.push(error);
-        }),
-      ),
-    );
-    if (failures.length > 0) throw failures[0];
-  }
-
-  private async writeSlots(entry: Entry, blocks: Map<number, number>): Promise<void> {
-    const written = [...blocks].sort((a, b) => a[0] - b[0]);
-    // Contiguous runs of slots within one segment's checksum file, one write each (usually one run).
-    for (let i = 0; i < written.length; ) {
-      const segment = segmentOf(entry.layout, written[i]![0] * BLOCK_BYTES);
-      const firstBlock = segmentStart(entry.layout, segment) / BLOCK_BYTES;
-      let j = i + 1;
-      while (
-        j < written.length &&
-        written[j]![0] === written[j - 1]![0] + 1 &&
-        segmentOf(entry.layout, written[j]![0] * BLOCK_BYTES) === segment
-      ) {
-        j++;
-      }
-      const slots = written.slice(i, j).map(([index, crc]) => encodeSlot({ index, crc }));
-      const at = (written[i]![0] - firstBlock) * SLOT_BYTES;
-      // A segment retention deleted, or compaction rewrote, needs no checksums (nor a new file).
-      if (!this.dropped(entry, segment) && !entry.compacted?.has(segment)) {
-        await this.files.use(this.path(entry, segment, "crc"), (handle) => writeFully(this.io, handle, slots, at));
-      }
-      i = j;
-    }
-    for (const [index, crc] of written) if (blocks.get(index) === crc) blocks.delete(index);
-    if (blocks.size === 0 && this.pending.get(entry) === blocks) this.pending.delete(entry);
   }
 
   /**
@@ -339,10 +289,7 @@ export class DataFiles {
    */
   private async dropRaw(entry: Entry, segment: number): Promise<void> {
     await Promise.all([...(this.rawReads.get(entry) ?? [])]);
-    const pending = this.pending.get(entry);
-    for (const index of pending?.keys() ?? []) {
-      if (segmentOf(entry.layout, index * BLOCK_BYTES) === segment) pending!.delete(index);
-    }
+    this.checksums.drop(entry, (blockSegment) => blockSegment === segment);
     const data = this.path(entry, segment, "data");
     this.files.retire(data);
     await shrinkFile(this.io, data);
@@ -372,8 +319,8 @@ export class DataFiles {
       const fullEnd = Math.min(to, lastBlock);
       // The data and its checksums are read side by side.
       const [bytes, crcs] = await Promise.all([
-        this.readData(entry, from, to),
-        fullEnd > from ? this.blockCrcs(entry, from / BLOCK_BYTES, (fullEnd - from) / BLOCK_BYTES) : undefined,
+        this.readData(entry, from, to, true),
+        fullEnd > from ? this.checksums.of(entry, from / BLOCK_BYTES, (fullEnd - from) / BLOCK_BYTES) : undefined,
       ]);
       this.checkRetained(entry, start);
       if (crcs) this.checkFullBlocks(entry, bytes, from, crcs);
@@ -405,16 +352,20 @@ export class DataFiles {
     return this.readData(entry, from, to);
   }
 
-  /** Data-file bytes [from, to), across segments; a file that ends early is damage, not a bug. */
-  private async readData(entry: Entry, from: number, to: number): Promise<Buffer> {
+  /**
+   * Data-file bytes [from, to), across segments; a file that ends early is damage, not a bug.
+   * `pooled`: a read of one segment goes into a buffer of the read pool (read-buffers.ts).
+   */
+  private async readData(entry: Entry, from: number, to: number, pooled = false): Promise<Buffer> {
     const spans = pieces(entry.layout, from, to);
+    const into = pooled && spans.length === 1 && to - from <= READ_BUFFER_BYTES ? takeReadBuffer(to - from) : undefined;
     const parts = await Promise.all(
       spans.map((span) => {
         const offset = segmentStart(entry.layout, span.segment);
         return this.files
           .use(
             this.path(entry, span.segment, "data"),
-            (handle) => readFully(this.io, handle, span.end - span.start, span.start - offset),
+            (handle) => readFully(this.io, handle, span.end - span.start, span.start - offset, into),
             false,
           )
           .catch((error: unknown) => {
@@ -465,53 +416,6 @@ export class DataFiles {
     }
   }
 
-  /** Checksums of `count` blocks from `first`: from memory while pending, else from the checksum files. */
-  private async blockCrcs(entry: Entry, first: number, count: number): Promise<Array<number | undefined>> {
-    const pending = this.pending.get(entry);
-    const crcs = new Array<number | undefined>(count);
-    let missing = false;
-    for (let i = 0; i < count; i++) {
-      crcs[i] = pending?.get(first + i);
-      missing ||= crcs[i] === undefined;
-    }
-    if (!missing) return crcs;
-    for (const span of pieces(entry.layout, first * BLOCK_BYTES, (first + count) * BLOCK_BYTES)) {
-      const firstBlock = span.start / BLOCK_BYTES;
-      const blocks = (span.end - span.start) / BLOCK_BYTES;
-      const local = firstBlock - segmentStart(entry.layout, span.segment) / BLOCK_BYTES;
-      const slots = await this.readSlots(entry, span.segment, local, blocks);
-      for (let i = 0; i < blocks; i++) {
-        const at = firstBlock - first + i;
-        crcs[at] ??= decodeSlot(slots, i * SLOT_BYTES, firstBlock + i);
-      }
-    }
-    return crcs;
-  }
-
-  /** Raw slots of a segment's checksum file (fewer bytes where the file ends: those read as damaged). */
-  private readSlots(entry: Entry, segment: number, local: number, count: number): Promise<Uint8Array> {
-    const buffer = new Uint8Array(count * SLOT_BYTES);
-    return this.files
-      .use(
-        this.path(entry, segment, "crc"),
-        async (handle) => {
-          let done = 0;
-          while (done < buffer.length) {
-            const n = await this.io.read(handle, buffer.subarray(done), local * SLOT_BYTES + done);
-            if (n === 0) break;
-            done += n;
-          }
-          return buffer;
-        },
-        false,
-      )
-      .catch((error: unknown) => {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-        if (this.dropped(entry, segment)) throw new StoreTrimmedError(entry.meta.path, entry.earliest);
-        return buffer; // no checksum file: every slot reads as damaged
-      });
-  }
-
   /**
    * Checksums a data file of the previous format (no checksum file), trusting its bytes as
    * they are: there is nothing to check them against. Run once, at the first open after an
@@ -529,7 +433,7 @@ export class DataFiles {
       completed.push(...extended.completed);
     }
     if (completed.length > 0) {
-      await this.writeSlots(entry, new Map(completed.map((block) => [block.index, block.crc])));
+      await this.checksums.write(entry, new Map(completed.map((block) => [block.index, block.crc])));
     }
     entry.tailCrc = tailCrc;
     entry.checksummed = true;
@@ -545,10 +449,7 @@ export class DataFiles {
 
   /** Deletes the files of segments retention freed (their trim is durable). */
   async dropSegments(entry: Entry, segments: readonly number[]): Promise<void> {
-    const pending = this.pending.get(entry);
-    for (const index of pending?.keys() ?? []) {
-      if (this.dropped(entry, segmentOf(entry.layout, index * BLOCK_BYTES))) pending!.delete(index);
-    }
+    this.checksums.drop(entry, (segment) => this.dropped(entry, segment));
     for (const segment of segments) {
       entry.compacted?.delete(segment);
       // Its bytes are in its data file, or in its .cpt once compacted: shrink whichever it has.
@@ -583,11 +484,11 @@ export class DataFiles {
   }
 
   forget(entry: Entry): void {
-    this.pending.delete(entry);
+    this.checksums.forget(entry);
   }
 
   async closeAll(): Promise<void> {
-    await this.flushing;
+    await this.checksums.flushing;
     await this.files.closeAll();
   }
 

@@ -38,6 +38,9 @@ export function decodeIndexEntry(bytes: Uint8Array, at: number, slot: number): I
   return { position: view.getFloat64(0), seq: view.getFloat64(8), ts: view.getFloat64(16) };
 }
 
+/** The counts of a stream with no entries yet, shared by all of them until their first entry. */
+const NO_COUNTS: number[] = [];
+
 /**
  * How many entries each segment's index file holds, from the first segment still kept. Small:
  * one number per segment (a 1 GB stream has 16 with 64 MiB segments).
@@ -46,7 +49,7 @@ export class IndexCounts {
   constructor(
     /** The first segment still kept (those before it were trimmed away). */
     public first = 0,
-    public counts: number[] = [],
+    public counts: number[] = NO_COUNTS,
   ) {}
 
   of(segment: number): number {
@@ -60,6 +63,7 @@ export class IndexCounts {
 
   /** The slot the next entry in `segment` takes, counting it. */
   claim(segment: number): number {
+    this.own();
     while (this.last < segment) this.counts.push(0);
     const index = segment - this.first;
     return this.counts[index]!++;
@@ -67,6 +71,7 @@ export class IndexCounts {
 
   /** Keeps only the entries before `slot` of `segment` (and none after that segment). */
   cutAt(segment: number, slot: number): void {
+    this.own();
     while (this.last < segment) this.counts.push(0);
     this.counts.length = segment - this.first + 1;
     this.counts[segment - this.first] = slot;
@@ -77,6 +82,11 @@ export class IndexCounts {
     if (segment <= this.first) return;
     this.counts = this.counts.slice(Math.min(segment - this.first, this.counts.length));
     this.first = segment;
+  }
+
+  /** Gives this stream its own array before the first change (an idle stream shares the empty one). */
+  private own(): void {
+    if (this.counts === NO_COUNTS) this.counts = [];
   }
 
   copy(): IndexCounts {
@@ -90,7 +100,7 @@ export class IndexCounts {
   static fromJson(json: unknown): IndexCounts | undefined {
     if (!Array.isArray(json) || typeof json[0] !== "number" || !Array.isArray(json[1])) return undefined;
     if (!json[1].every((n) => Number.isSafeInteger(n) && n >= 0)) return undefined;
-    return new IndexCounts(json[0], [...(json[1] as number[])]);
+    return new IndexCounts(json[0], json[1].length === 0 ? NO_COUNTS : [...(json[1] as number[])]);
   }
 }
 

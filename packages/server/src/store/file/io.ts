@@ -85,9 +85,17 @@ export async function writeFully(
   }
 }
 
-/** Reads exactly `length` bytes at `position`, or throws ShortReadError if the file is shorter. */
-export async function readFully(io: FileIo, handle: fs.FileHandle, length: number, position: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+/**
+ * Reads exactly `length` bytes at `position` (into `buffer` when given, which must hold that
+ * many), or throws ShortReadError if the file is shorter.
+ */
+export async function readFully(
+  io: FileIo,
+  handle: fs.FileHandle,
+  length: number,
+  position: number,
+  buffer: Buffer = Buffer.allocUnsafe(length),
+): Promise<Buffer> {
   let done = 0;
   while (done < length) {
     const n = await io.read(handle, buffer.subarray(done), position + done);

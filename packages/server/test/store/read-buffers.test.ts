@@ -1,0 +1,84 @@
+/**
+ * Pooled catch-up read buffers: a buffer is lent once, comes back only when its reply gives it
+ * back, and replies that run side by side never see each other's bytes. (A reply gives its
+ * buffers back on node:http's 'finish', once every byte is handed to the kernel; over loopback
+ * the kernel takes tens of MiB at once, so a too-early give-back cannot be provoked here.)
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileStore, type RivuletServer, startServer } from "@rivulet/server";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { READ_BUFFER_BYTES, releaseReadBuffers, takeReadBuffer } from "../../src/store/read-buffers.js";
+
+describe("the read buffer pool", () => {
+  test("a given-back buffer is lent again; one still lent never is; giving back twice returns it once", () => {
+    const first = takeReadBuffer(100);
+    const second = takeReadBuffer(200);
+    expect(first.buffer).not.toBe(second.buffer);
+    expect(first.length).toBe(100);
+    releaseReadBuffers([first.subarray(10, 20), first.subarray(30)]);
+    releaseReadBuffers([first]);
+    const third = takeReadBuffer(READ_BUFFER_BYTES);
+    expect(third.buffer).toBe(first.buffer);
+    // The second release of `first` did not put it back a second time.
+    expect(takeReadBuffer(1).buffer).not.toBe(first.buffer);
+    releaseReadBuffers([second, third, new Uint8Array(8)]);
+  });
+
+  test("reads larger than a pooled buffer are refused by the pool", () => {
+    expect(() => takeReadBuffer(READ_BUFFER_BYTES + 1)).toThrow(RangeError);
+  });
+});
+
+describe("catch-up reads through the pool", () => {
+  let dir: string;
+  let server: RivuletServer;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "rivulet-read-pool-"));
+    // Chunks of 64 KiB, so each stream takes many reads and buffers go round many times.
+    server = await startServer({ port: 0, store: new FileStore({ dir }), chunkBytes: 64 << 10 });
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("concurrent readers of different streams each read exactly their own bytes", async () => {
+    const streams = 6;
+    const size = 600_000;
+    const expected = new Map<string, Buffer>();
+    for (let s = 0; s < streams; s++) {
+      const body = Buffer.alloc(size, 0x41 + s);
+      for (let i = 0; i < size; i += 997) body[i] = i % 251;
+      const url = `${server.url}/v1/stream/pool-${s}`;
+      expect(
+        (await fetch(url, { method: "PUT", headers: { "content-type": "application/octet-stream" } })).status,
+      ).toBe(201);
+      for (let at = 0; at < size; at += 100_000) {
+        const response = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/octet-stream" },
+          body: body.subarray(at, at + 100_000),
+        });
+        expect(response.status).toBe(204);
+      }
+      expected.set(url, body);
+    }
+    const readAll = async (url: string): Promise<Buffer> => {
+      const parts: Buffer[] = [];
+      let offset = "-1";
+      for (;;) {
+        const response = await fetch(`${url}?offset=${offset}`);
+        expect(response.status).toBe(200);
+        parts.push(Buffer.from(await response.arrayBuffer()));
+        offset = response.headers.get("stream-next-offset")!;
+        if (response.headers.get("stream-up-to-date") === "true") return Buffer.concat(parts);
+      }
+    };
+    const rounds = await Promise.all([...expected.keys(), ...expected.keys()].map(readAll));
+    [...expected.values(), ...expected.values()].forEach((body, i) => {
+      expect(rounds[i]!.equals(body)).toBe(true);
+    });
+  });
+});
