@@ -68,6 +68,7 @@ export function recordFor(
     // Append times are monotonic per stream, so `?at=` lookups are a plain ordered search.
     ts: Math.max(now, stream.decidedLastTs),
     messages: framed.messages,
+    createdAt: stream.meta.createdAt,
   };
 }
 

@@ -11,6 +11,7 @@ import { ForkRefs } from "./fork-refs.js";
 import { MemoryIndex } from "./memory-index.js";
 import { MemoryUnits } from "./memory-units.js";
 import { PathIndex } from "./path-index.js";
+import { identityConflict } from "./record-identity.js";
 import { applyRecord, type RecordTarget, snapshot } from "./record-state.js";
 import type {
   AppendRecord,
@@ -155,6 +156,7 @@ export class MemoryStore implements Store {
       const tail = tails.get(stream) ?? stream.tail;
       if (record.position !== tail) throw positionConflict(path, record.position, tail);
       checkOpen(stream);
+      checkIdentity(stream, record);
       tails.set(stream, record.position + record.data.length);
       return stream;
     });
@@ -243,6 +245,12 @@ export class MemoryStore implements Store {
 function checkPosition(stream: MemoryStream, record: AppendRecord): void {
   if (record.position !== stream.tail) throw positionConflict(stream.meta.path, record.position, stream.tail);
   checkOpen(stream);
+  checkIdentity(stream, record);
+}
+
+function checkIdentity(stream: MemoryStream, record: AppendRecord): void {
+  const conflict = identityConflict(stream.meta, record);
+  if (conflict) throw conflict;
 }
 
 /** A server that decided on a stale view of a stream another one closed meets the closure here. */

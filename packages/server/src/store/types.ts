@@ -47,6 +47,12 @@ export interface AppendRecord {
   readonly ts: number;
   /** Messages in `data`: JSON messages for JSON streams, otherwise 1 per non-empty append. */
   readonly messages: number;
+  /**
+   * The creation time of the stream this record was decided for (its identity). A store that
+   * several servers share refuses the record as a conflict (`position`) when the stream stored
+   * at the path has another: it was deleted and re-created since, even if its tail matches.
+   */
+  readonly createdAt?: number;
 }
 
 /** One record of an atomic append (Store.appendAtomic): a record for the stream at `path`. */

@@ -94,4 +94,18 @@ describe("engines sharing a store", () => {
     expect((await b.append("/s/seq", append("one;", { id: "p", epoch: 0, seq: 1 }))).written).toBe(true);
     expect(await read(b, "/s/seq")).toBe("zero;one;");
   });
+
+  test("an append decided for a stream the other engine deleted and re-created is decided again for the new one", async () => {
+    const { a, b, read } = await twoEngines(true);
+    await a.create("/s/again", create());
+    // b holds the first stream, with producer p at seq 0 and a tail of 1.
+    expect((await b.append("/s/again", append("a", { id: "p", epoch: 0, seq: 0 }))).written).toBe(true);
+    await a.delete("/s/again");
+    await a.create("/s/again", create("z")); // same tail, another stream
+    // Decided on b's copy, seq 1 would follow seq 0; the new stream has never seen p.
+    await expect(b.append("/s/again", append("b", { id: "p", epoch: 0, seq: 1 }))).rejects.toMatchObject({
+      code: "PRODUCER_SEQ_GAP",
+    });
+    expect(await read(b, "/s/again")).toBe("z");
+  });
 });

@@ -7,6 +7,7 @@
 import { isJsonContentType, type ProducerState } from "@rivulet/protocol";
 import { indexEntriesOf } from "../append-index.js";
 import { StoreConflictError, StoreMissingError } from "../errors.js";
+import { identityConflict } from "../record-identity.js";
 import { applyRecord } from "../record-state.js";
 import type { AppendRecord, AtomicPart, IndexEntry } from "../types.js";
 import { type ChunkRow, chunksOf } from "./chunks.js";
@@ -74,6 +75,8 @@ function refusalOf(stream: LockedStream, record: AppendRecord): StoreConflictErr
     const why = stream.closed ? "closed" : "deleted";
     return new StoreConflictError(path, "position", `Append at ${record.position} to ${path}, which is ${why}`);
   }
+  const earlier = identityConflict(stream.meta, record);
+  if (earlier) return earlier;
   if (record.position !== stream.tail) {
     return new StoreConflictError(
       path,
