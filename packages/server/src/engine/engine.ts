@@ -79,6 +79,9 @@ const MAX_UNITS = 1 << 30;
 /** How often a write re-decides after another server changed the stream first, before giving up (503). */
 const CONFLICT_RETRIES = 5;
 
+/** How often an append waiting for an earlier seq on a shared store checks whether it landed elsewhere. */
+const GAP_RECHECK_MS = 25;
+
 export class Engine {
   readonly store: Store;
   readonly now: () => number;
@@ -324,7 +327,10 @@ export class Engine {
           // briefly for the ones before it instead of failing at once.
           const wait = deadline - this.now();
           if (!isSequenceGap(error) || wait <= 0) throw error;
-          await this.producerWaits.wait(stream, wait);
+          // On a shared store the earlier seq may land through another server, which wakes no
+          // waiter here: look at the store again every slice until the deadline.
+          await this.producerWaits.wait(stream, this.verifyReads ? Math.min(wait, GAP_RECHECK_MS) : wait);
+          checked = false;
           stream = await this.get(path, false);
         }
       }

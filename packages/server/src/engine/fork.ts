@@ -21,9 +21,12 @@ import { type IndexReads, messageAt } from "./positions.js";
 import { readRange } from "./reader.js";
 import type { StreamState } from "./stream-state.js";
 
-/** What resolving a fork needs of the engine: the source as a client would see it, its bytes and its index. */
+/**
+ * What resolving a fork needs of the engine: the source as a client would see it (on a shared
+ * store, brought up to what other servers acknowledged first), its bytes and its index.
+ */
 export interface ForkSources extends IndexReads {
-  get(path: string, touch: boolean): Promise<StreamState>;
+  current(path: string, touch: boolean): Promise<StreamState>;
 }
 
 /** The parts of a create request a fork is resolved from. */
@@ -87,7 +90,7 @@ function forkRetention(source: Retention, requested: Retention): Retention {
 
 async function findSource(engine: ForkSources, path: string): Promise<StreamState> {
   try {
-    return await engine.get(path, false);
+    return await engine.current(path, false);
   } catch (error) {
     if (error instanceof ProtocolError && error.code === "STREAM_NOT_FOUND") {
       throw new ProtocolError("FORK_SOURCE_NOT_FOUND", `Fork source not found: ${path}`);
