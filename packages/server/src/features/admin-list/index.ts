@@ -14,7 +14,10 @@ export const adminList: Feature = {
   setup(host) {
     const activity = new ActivityTable(host.engine.now);
     host.engine.events.on("created", (event) => activity.created(event.path));
-    host.engine.events.on("appended", (event) => activity.appended(event.path, event.messages));
+    // Activity is what this node wrote: another node's notice does not say how many messages.
+    host.engine.events.on("appended", (event) => {
+      if (!event.remote) activity.appended(event.path, event.messages);
+    });
     host.engine.events.on("deleted", (event) => activity.deleted(event.path));
     host.route({
       method: "GET",

@@ -47,6 +47,8 @@ export class Reclaimer {
       events.on("configured", (event) => soon(event.path)),
       events.on("deleted", (event) => {
         this.due.delete(event.path);
+        // Another node's delete may have been soft: a check of a stream that is gone finds nothing.
+        if (event.remote) return soon(event.path);
         // Its source may now free what this fork read; a soft-deleted one keeps only what forks read.
         if (event.source !== undefined) soon(event.source);
         if (event.soft) soon(event.path);
