@@ -13,7 +13,14 @@ import type { Retention } from "@rivulet/protocol";
 import type { StreamMeta } from "../store/types.js";
 
 export type EngineEvent =
-  | { readonly type: "created"; readonly path: string; readonly meta: StreamMeta; readonly tail: number }
+  | {
+      readonly type: "created";
+      readonly path: string;
+      readonly meta: StreamMeta;
+      readonly tail: number;
+      /** Another node created it (its meta and tail as the store held them when this node looked). */
+      readonly remote?: true;
+    }
   | {
       readonly type: "appended";
       readonly path: string;

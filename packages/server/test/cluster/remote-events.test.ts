@@ -71,6 +71,15 @@ describe("remote engine events", () => {
     expect(await text(await b.request(`${path}?offset=-1`))).toBe("one;two;");
   });
 
+  test("a creation on A reaches B as a remote `created` with the stored settings", async () => {
+    const { a, b, path } = await twoNodes();
+    const onB = recorder(b);
+    await a.create(path, "application/json", "[1]");
+    const event = await onB.next((e) => e.type === "created" && e.path === path);
+    expect(event).toMatchObject({ type: "created", path, tail: 3, remote: true });
+    expect(event.type === "created" && event.meta.contentType).toBe("application/json");
+  });
+
   test("a close and a delete on A reach B as remote `closed` and `deleted`", async () => {
     const { a, b, path } = await twoNodes();
     const onB = recorder(b);

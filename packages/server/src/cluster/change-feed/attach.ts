@@ -34,6 +34,11 @@ export function attachChangeFeed(engine: Engine, feed: ChangeFeed, options: Atta
   const recheck = new LiveRecheck(() => engine.livePaths(), refresher, options.recheckConcurrency ?? 8);
   const publish = (change: StreamChange) => feed.publish(change);
   const announce = new PerPathQueue();
+  const lookup = (path: string) =>
+    engine.store.lookup(path).catch((error: unknown) => {
+      options.onError?.(error, path);
+      return undefined;
+    });
   const heard = (change: StreamChange) => {
     const held = engine.inMemory(change.path);
     const view = held && { tail: held.tail, closed: held.closed, live: held.live !== undefined };
@@ -41,11 +46,14 @@ export function attachChangeFeed(engine: Engine, feed: ChangeFeed, options: Atta
     // Features hear of the change after any re-read it asked for, in order per stream.
     announce.run(change.path, async () => {
       await refreshed;
-      for (const event of remoteEvents(change)) engine.events.emit(event);
+      const stored = change.created ? await lookup(change.path) : undefined;
+      for (const event of remoteEvents(change, stored)) engine.events.emit(event);
     });
   };
   const stops = [
-    engine.events.on("created", (e) => publish({ path: e.path, tail: e.tail, created: true })),
+    engine.events.on("created", (e) => {
+      if (!e.remote) publish({ path: e.path, tail: e.tail, created: true });
+    }),
     engine.events.on("appended", (e) => {
       if (!e.remote) publish({ path: e.path, tail: e.end });
     }),
