@@ -71,3 +71,30 @@ test("a stream created and appended to through node B wakes a pull-wake subscrip
     { path: "jobs/a", acked_offset: offset(3), tail_offset: offset(7) },
   ]);
 });
+
+test("a claim right after another node acknowledged an append sees the work, notice or not", async () => {
+  const store = new MemoryStore();
+  // Each node on a feed of its own: A never hears B's notices, so only the store tells A.
+  const a = await subscriptionApp({ store, cluster: { changeFeed: new ChangeBus().feed("a") } });
+  const b = await subscriptionApp({ store, cluster: { changeFeed: new ChangeBus().feed("b") } });
+  open.push(a, b);
+  const claim = () => a.request(`${subPath("p")}/claim`, json("POST", { worker: "w" }));
+  await a.create(stream("wake/pool"), "application/json", "[]");
+  const sub = { type: "pull-wake", pattern: "jobs/*", wake_stream: "wake/pool", lease_ttl_ms: 5000 };
+  expect((await putSub(a, "p", sub)).status).toBe(201);
+  await a.create(stream("jobs/a"), "text/plain", "abc");
+  const first = await bodyOf<Claimed>(claim());
+  await wakeCall(a, "p", "ack", first.token, {
+    wake_id: first.wake_id,
+    generation: first.generation,
+    acks: [{ stream: "jobs/a", offset: offset(3) }],
+    done: true,
+  });
+
+  await b.append(stream("jobs/a"), "text/plain", "more");
+  const second = await claim();
+  expect(second.status).toBe(200);
+  expect(((await second.json()) as Claimed).streams).toMatchObject([
+    { path: "jobs/a", acked_offset: offset(3), tail_offset: offset(7) },
+  ]);
+});
