@@ -36,7 +36,7 @@ describe("conformance: PostgreSQL store, one node", () => {
 });
 
 /**
- * Off in `npm test` until three cluster gaps this run found are closed (docs/cluster-ops.md,
+ * Off in `npm test` until three cluster gaps this run found are closed (docs/cluster.md,
  * "Known gaps"): subscriptions on the lease holder hear only appends made through it, so
  * webhook and pull-wake tests time out; a sliding Stream-TTL counts only the accesses one node
  * saw; and a fork chain's cascading removal can stop at a node holding a stale reference count.

@@ -48,7 +48,7 @@ export interface EngineOptions {
    */
   readonly internalPrefix?: string;
   /**
-   * Other servers write the same store (docs/cluster-live.md): reads check the stored state
+   * Other servers write the same store (docs/cluster.md): reads check the stored state
    * before answering from memory. Off by default, at no cost.
    */
   readonly verifyReads?: boolean;

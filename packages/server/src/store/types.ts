@@ -95,7 +95,7 @@ export interface StoredStream {
 }
 
 /**
- * What a fresh read checks before answering from a node's cached state (docs/cluster-live.md):
+ * What a fresh read checks before answering from a node's cached state (docs/cluster.md):
  * a few fields, so a shared store can answer from one row without producers or metadata.
  */
 export interface StreamProbe {

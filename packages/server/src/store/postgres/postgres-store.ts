@@ -1,5 +1,5 @@
 /**
- * A Store in PostgreSQL, which several Rivulet nodes share (docs/postgres-store.md). Each
+ * A Store in PostgreSQL, which several Rivulet nodes share (docs/cluster.md). Each
  * append is one transaction that locks the stream row, checks the position against the
  * stored tail and writes data, index, producer state and the new tail together (PROTOCOL
  * §5.2.1 atomicity); a stale position is StoreConflictError and the engine re-decides. An
