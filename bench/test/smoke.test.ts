@@ -11,6 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findNginx } from "../../packages/cli/src/cluster/nginx-process.js";
+import { ensureNginx } from "../../packages/server/test/support/debian-package.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const COMMITTED = join(ROOT, "bench/results/latest.json");
@@ -58,6 +60,8 @@ function runSmokeBench(out: string): Promise<number | null> {
 }
 
 beforeAll(async () => {
+  // Scenario 14 puts three nodes behind nginx, from Debian, installed on a fresh machine.
+  await ensureNginx(findNginx);
   committedMtime = existsSync(COMMITTED) ? statSync(COMMITTED).mtimeMs : undefined;
   outDir = await mkdtemp(join(tmpdir(), "rivulet-bench-smoke-"));
   exitCode = await runSmokeBench(outDir);
