@@ -121,15 +121,22 @@ export class Removal {
     return removal.then(() => this.releaseSource(stream));
   }
 
-  /** §4.2: garbage collection cascades up the fork chain. The fork's own removal stands whatever happens here. */
+  /**
+   * §4.2: garbage collection cascades up the fork chain. The fork's own removal stands whatever
+   * happens here. Whether the source is soft-deleted comes from the store, not from memory: on
+   * a shared store another server may have deleted it after this one loaded it (a fork made
+   * here reads its source), and a soft delete is never undone for the same stream.
+   */
   private async releaseSource(fork: StreamState): Promise<void> {
     const sourcePath = fork.meta.fork?.source;
     if (sourcePath === undefined) return;
+    const stored = await this.store.lookup(sourcePath);
+    if (!stored?.softDeleted || stored.forks + (this.pendingForks.get(sourcePath) ?? 0) > 0) return;
     const source = await this.registry.find(sourcePath);
+    if (!source || source.meta.createdAt !== stored.meta.createdAt) return;
+    source.softDeleted = true; // the stored state: its soft delete was announced where it happened
     // If this fails (a full disk), the sweep tries again.
-    if (source?.softDeleted && (await this.forksOf(sourcePath)) === 0) {
-      await this.removeFully(source, "released").catch(() => {});
-    }
+    await this.removeFully(source, "released").catch(() => {});
   }
 
   private softDeleted(stream: StreamState, cause: Cause): void {
