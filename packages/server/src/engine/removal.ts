@@ -6,6 +6,7 @@
  */
 import { isExpired } from "@rivulet/protocol";
 import type { Store } from "../store/types.js";
+import type { AccessLog } from "./access-log.js";
 import type { EventFeed } from "./events.js";
 import type { StreamRegistry } from "./registry.js";
 import { storeError } from "./store-errors.js";
@@ -25,6 +26,7 @@ export class Removal {
     private readonly store: Store,
     private readonly registry: StreamRegistry,
     private readonly events: EventFeed,
+    private readonly accesses: AccessLog,
     private readonly now: () => number,
   ) {}
 
@@ -49,7 +51,8 @@ export class Removal {
    */
   expiredNow(stream: StreamState): false | Promise<boolean> {
     if (!isExpired(stream.meta.lifetime, stream.lastAccess, this.now())) return false;
-    return this.expire(stream);
+    // Another server may have seen a later access (a sliding TTL on a shared store).
+    return this.accesses.expired(stream).then((expired) => expired && this.expire(stream));
   }
 
   /** A fork of `source` is being created: the source counts it until the returned function runs. */
