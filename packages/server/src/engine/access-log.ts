@@ -8,7 +8,7 @@
  * server alone on its store (no `shared`) writes nothing and asks nothing: it sees every access.
  */
 import { isExpired } from "@rivulet/protocol";
-import type { Store } from "../store/types.js";
+import type { Store, StoredStream } from "../store/types.js";
 import type { StreamState } from "./stream-state.js";
 
 export const RECORD_INTERVAL_MS = 1_000;
@@ -26,6 +26,15 @@ export class AccessLog {
     private readonly now: () => number,
   ) {
     this.touch = shared ? store.touch?.bind(store) : undefined;
+  }
+
+  /**
+   * The last access of a stream loaded from the store: the one recorded there when servers
+   * share it (so a server loading a stream late does not restart its TTL), else now.
+   */
+  loaded(stored: StoredStream): number {
+    const now = this.now();
+    return this.touch && stored.lastAccess !== undefined ? Math.min(stored.lastAccess, now) : now;
   }
 
   /** The stream was read or written now. */

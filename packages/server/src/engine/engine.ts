@@ -114,10 +114,10 @@ export class Engine {
     this.reorderWaitMs = options.producerReorderWaitMs ?? 250;
     this.defaultRetention = options.defaultRetention ?? NO_RETENTION;
     this.events = new EventFeed(options.onListenerError ?? (() => {}));
-    this.registry = new StreamRegistry(this.store, this.now);
-    this.writer = new StreamWriter(this.store, (stream, record) => this.onVisible(stream, record));
     this.verifyReads = options.verifyReads ?? false;
     this.accesses = new AccessLog(this.store, this.verifyReads, this.now);
+    this.registry = new StreamRegistry(this.store, (stored) => this.accesses.loaded(stored));
+    this.writer = new StreamWriter(this.store, (stream, record) => this.onVisible(stream, record));
     this.removal = new Removal(this.store, this.registry, this.events, this.accesses, this.now);
     this.freshness = new Freshness(this.store, this.registry, this.writer);
     this.trimmer = new Trimmer({
@@ -557,7 +557,7 @@ export class Engine {
 
   private adoptLoaded(stored: StoredStream): void {
     if (this.registry.inMemory(stored.meta.path)) return;
-    this.registry.set(StreamState.fromStored(stored, this.now()));
+    this.registry.set(StreamState.fromStored(stored, this.accesses.loaded(stored)));
     this.lastCreatedAt = Math.max(this.lastCreatedAt, stored.meta.createdAt);
   }
 

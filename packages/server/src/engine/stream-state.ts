@@ -43,8 +43,7 @@ export class StreamState {
 
   /** A stream's state as the store answered a lookup. */
   static fromStored(stored: StoredStream, now: number): StreamState {
-    // A store shared with other servers knows their accesses: a sliding TTL counts from them.
-    const stream = new StreamState(stored.meta, stored.tail, stored.closed, stored.lastAccess ?? now);
+    const stream = new StreamState(stored.meta, stored.tail, stored.closed, now);
     stream.adopt(stored);
     return stream;
   }
