@@ -36,11 +36,9 @@ describe("conformance: PostgreSQL store, one node", () => {
 });
 
 /**
- * Off in `npm test` until three cluster gaps this run found are closed (docs/cluster.md,
+ * Off in `npm test` until the cluster gap this run found is closed (docs/cluster.md,
  * "Known gaps"): subscriptions on the lease holder hear only appends made through it, so
- * webhook and pull-wake tests time out; a sliding Stream-TTL counts only the accesses one node
- * saw; and a fork chain's cascading removal can stop at a node holding a stale reference count.
- * Everything else passes (671 of 676 with the one-node run). RIVULET_CLUSTER_CONFORMANCE=1 runs it.
+ * webhook and pull-wake tests time out. RIVULET_CLUSTER_CONFORMANCE=1 runs it.
  */
 describe.skipIf(!process.env.RIVULET_CLUSTER_CONFORMANCE)(
   "conformance: three nodes on one PostgreSQL, each request to the next node",

@@ -215,6 +215,18 @@ export class PostgresStore implements Store, Fenceable {
     await this.updateOne(path, "configure a stream", "retention = $2", [JSON.stringify(retention)]);
   }
 
+  /** Coarse by the engine's choice (AccessLog): a row update per stream and second at most. */
+  async touch(path: string, at: number): Promise<void> {
+    await this.watched(
+      query(
+        this.db,
+        "record a stream access",
+        "UPDATE rivulet_streams SET last_access = $2 WHERE path = $1 AND (last_access IS NULL OR last_access < $2)",
+        [path, at],
+      ),
+    );
+  }
+
   async markDeleted(path: string): Promise<void> {
     await this.updateOne(path, "delete a stream", "soft_deleted = true", []);
   }
