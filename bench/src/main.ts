@@ -2,7 +2,7 @@
  * `npm run bench`: Rivulet side by side with the reference implementation and a trivial
  * node:http server, every server and every load generator in its own process. Writes
  * latest.md and latest.json (scenarios 1-7), subscriptions.md and subscriptions.json
- * (scenario 8), kafka-layer.* (scenarios 9 and 12), extensions.* (scenarios 10 and 11) and the fan-out
+ * (scenario 8), kafka-layer.* (scenarios 9 and 12), extensions.* (scenarios 10 and 11), cluster.* (scenario 14) and the fan-out
  * chart. `--quick` is a small version, `--smoke` the smallest
  * (npm test runs it so the benchmarks keep working).
  */
@@ -33,6 +33,7 @@ import { timeAndRecordsScenario } from "./scenarios/s10-time-and-records.js";
 import { reclaimAppendsScenario } from "./scenarios/s11-reclaim-appends.js";
 import { keyedProduceScenario } from "./scenarios/s12-keyed-produce.js";
 import { sdkProduceScenario } from "./scenarios/s13-kafka-sdk.js";
+import { clusterScenario } from "./scenarios/s14-cluster.js";
 import { settingsFor } from "./settings.js";
 
 const flags = parseFlags(process.argv.slice(2));
@@ -106,6 +107,7 @@ try {
   await attempt("s13", "13. Producing and consuming through @rivulet/kafka", async () => [
     await sdkProduceScenario(context),
   ]);
+  await attempt("s14", "14. Several nodes on PostgreSQL", async () => [await clusterScenario(context)]);
 
   results.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
   const minutes = (Date.now() - startedAt.getTime()) / 60_000;

@@ -94,6 +94,20 @@ export interface Settings {
   readonly timeAndRecords: TimeAndRecordsSizes;
   /** Scenario 11, Rivulet only (started with `--segment-size` = unitBytes). */
   readonly reclaim: ReclaimAppendsSizes;
+  /**
+   * Scenario 14: appends and fan-out against single servers (`servers`) and Rivulet clusters of
+   * `nodeCounts` nodes on PostgreSQL, then the cross-node wake latency.
+   */
+  readonly cluster: {
+    readonly servers: readonly ("rivulet" | "refFile")[];
+    readonly nodeCounts: readonly number[];
+    readonly streams: number;
+    /** The open-model rate, the same for every setup. */
+    readonly rate: number;
+    readonly appends: Omit<AppendsSizes, "streamCounts">;
+    readonly fanOut: FanOutSizes;
+    readonly wake: { readonly streams: number; readonly rounds: number };
+  };
 }
 
 const FULL: Settings = {
@@ -206,6 +220,31 @@ const FULL: Settings = {
     settleSeconds: 20,
     runs: 5,
   },
+  cluster: {
+    servers: ["rivulet", "refFile"],
+    nodeCounts: [1, 3],
+    streams: 100,
+    rate: 1_000,
+    appends: {
+      connections: 64,
+      bodyBytes: 256,
+      peakSeconds: 3,
+      openSeconds: 3,
+      warmupSeconds: 1,
+      drainMs: 10_000,
+      overloadDrainMs: 2_000,
+    },
+    fanOut: {
+      subscriberCounts: [1000],
+      appendsPerRun: 3,
+      intervalMs: 1000,
+      messageBytes: 64,
+      rampRates: [10, 100, 1000],
+      rampStepSeconds: 2,
+      rampP99LimitMs: 500,
+    },
+    wake: { streams: 20, rounds: 100 },
+  },
 };
 
 const QUICK: Settings = {
@@ -249,6 +288,21 @@ const QUICK: Settings = {
   },
   timeAndRecords: { ...FULL.timeAndRecords, streamBytes: 50e6, lookups: 500, warmupLookups: 50 },
   reclaim: { ...FULL.reclaim, reclaimBytes: 64 << 20, unitBytes: 8 << 20, seconds: 3, settleSeconds: 3, runs: 1 },
+  cluster: {
+    ...FULL.cluster,
+    streams: 10,
+    rate: 200,
+    appends: { ...FULL.cluster.appends, connections: 16, peakSeconds: 1, openSeconds: 1, warmupSeconds: 0.3 },
+    fanOut: {
+      ...FULL.cluster.fanOut,
+      subscriberCounts: [50],
+      appendsPerRun: 2,
+      intervalMs: 200,
+      rampRates: [10],
+      rampStepSeconds: 0.5,
+    },
+    wake: { streams: 5, rounds: 20 },
+  },
 };
 
 /**
@@ -328,6 +382,33 @@ const SMOKE: Settings = {
     // The stream is too small for its write-back to matter.
     settleSeconds: 0,
     runs: 1,
+  },
+  // Three nodes behind nginx only (scenarios 1 and 4 already run the file store; one node is
+  // the same path without nginx); a few wakes.
+  cluster: {
+    servers: [],
+    nodeCounts: [3],
+    streams: 3,
+    rate: 50,
+    appends: {
+      connections: 4,
+      bodyBytes: 256,
+      peakSeconds: 0.3,
+      openSeconds: 0.3,
+      warmupSeconds: 0,
+      drainMs: 5_000,
+      overloadDrainMs: 2_000,
+    },
+    fanOut: {
+      subscriberCounts: [5],
+      appendsPerRun: 2,
+      intervalMs: 50,
+      messageBytes: 64,
+      rampRates: [20],
+      rampStepSeconds: 0.3,
+      rampP99LimitMs: 500,
+    },
+    wake: { streams: 2, rounds: 5 },
   },
 };
 

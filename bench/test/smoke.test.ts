@@ -11,6 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findNginx } from "../../packages/cli/src/cluster/nginx-process.js";
+import { ensureNginx } from "../../packages/server/test/support/debian-package.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const COMMITTED = join(ROOT, "bench/results/latest.json");
@@ -38,6 +40,8 @@ let kafkaScenarios: Scenario[] = [];
 let extensionScenarios: Scenario[] = [];
 /** Scenario 13's report (kafka-sdk.json). */
 let sdkScenarios: Scenario[] = [];
+/** Scenario 14's report (cluster.json). */
+let clusterScenarios: Scenario[] = [];
 
 function runSmokeBench(out: string): Promise<number | null> {
   return new Promise((resolve) => {
@@ -56,6 +60,8 @@ function runSmokeBench(out: string): Promise<number | null> {
 }
 
 beforeAll(async () => {
+  // Scenario 14 puts three nodes behind nginx, from Debian, installed on a fresh machine.
+  await ensureNginx(findNginx);
   committedMtime = existsSync(COMMITTED) ? statSync(COMMITTED).mtimeMs : undefined;
   outDir = await mkdtemp(join(tmpdir(), "rivulet-bench-smoke-"));
   exitCode = await runSmokeBench(outDir);
@@ -69,7 +75,8 @@ beforeAll(async () => {
   kafkaScenarios = await report("kafka-layer");
   extensionScenarios = await report("extensions");
   sdkScenarios = await report("kafka-sdk");
-}, 360_000);
+  clusterScenarios = await report("cluster");
+}, 420_000);
 
 afterAll(async () => {
   // Only when the hook timed out: the run (and the servers it started) must not outlive the suite.
@@ -84,6 +91,7 @@ function data<T>(id: string): T {
     ...kafkaScenarios,
     ...extensionScenarios,
     ...sdkScenarios,
+    ...clusterScenarios,
   ].find((s) => s.id === id);
   expect(scenario, `scenario ${id}`).toBeDefined();
   return scenario!.data as T;
@@ -108,6 +116,8 @@ describe("npm run bench -- --smoke", () => {
       "extensions.json",
       "kafka-sdk.md",
       "kafka-sdk.json",
+      "cluster.md",
+      "cluster.json",
       "fan-out-latency.svg",
     ])
       expect(existsSync(join(outDir, file))).toBe(true);
@@ -132,12 +142,14 @@ describe("npm run bench -- --smoke", () => {
     expect(kafkaScenarios.map((s) => s.id)).toEqual(["s9", "s12"]);
     expect(extensionScenarios.map((s) => s.id)).toEqual(["s10", "s11"]);
     expect(sdkScenarios.map((s) => s.id)).toEqual(["s13"]);
+    expect(clusterScenarios.map((s) => s.id)).toEqual(["s14"]);
     for (const scenario of [
       ...scenarios,
       ...subscriptionScenarios,
       ...kafkaScenarios,
       ...extensionScenarios,
       ...sdkScenarios,
+      ...clusterScenarios,
     ]) {
       expect(scenario.data.failed, `${scenario.id}: ${scenario.notes.join(" ")}`).toBeUndefined();
       expect(scenario.tables.length).toBeGreaterThan(0);
@@ -418,5 +430,33 @@ describe("npm run bench -- --smoke", () => {
     // The client's members read fixed partitions: each consumed some.
     for (const n of consume.rows[1]!.perMember) expect(n).toBeGreaterThan(0);
     expect(positive(consume.ratio)).toBe(true);
+  });
+
+  it("14. cluster: three nodes behind nginx answered every append and delivered every message; nodes woke each other", () => {
+    const { rows, wake } = data<{
+      rows: Array<{
+        setup: string;
+        peak: Spread;
+        p50: Spread;
+        p99: Spread;
+        errors: number;
+        fanOut: Array<{ mode: string; delivered: number; expected: number; p50: number; p99: number }>;
+      }>;
+      wake: { rounds: number; streams: number; fromAck: { count: number; p50: number; p99: number } };
+    }>("s14");
+    expect(rows.map((row) => row.setup)).toEqual(["Rivulet, 3 nodes on PostgreSQL behind nginx"]);
+    for (const row of rows) {
+      expect(row.errors).toBe(0);
+      expect(positive(row.peak.median)).toBe(true);
+      expect(row.p50.median).toBeLessThanOrEqual(row.p99.median);
+      expect(row.fanOut.map((cell) => cell.mode)).toEqual(["sse", "long-poll"]);
+      for (const cell of row.fanOut) {
+        expect(cell.expected).toBeGreaterThan(0);
+        expect(cell.delivered).toBe(cell.expected);
+        expect(cell.p50).toBeLessThanOrEqual(cell.p99);
+      }
+    }
+    expect(wake.fromAck.count).toBe(wake.streams * wake.rounds);
+    expect(wake.fromAck.p50).toBeLessThanOrEqual(wake.fromAck.p99);
   });
 });

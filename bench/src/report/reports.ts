@@ -70,4 +70,13 @@ export const REPORT_FILES: readonly ReportFile[] = [
       "Rivulet runs as the real binary (`rivulet serve`, file store, default `--durability fsync`: every 2xx, trims included, is sent after the write-ahead log is fdatasynced; concurrent writes share one fsync). These are protocol extensions (docs/extensions.md): the reference implementation has none of them, so there is no side-by-side row.",
     seeAlso: ["Scenarios 1-7 are in [latest.md](latest.md)."],
   },
+  {
+    name: "cluster",
+    title: "Rivulet benchmarks: several nodes on PostgreSQL",
+    scenarios: ["s14"],
+    servers: ["rivulet", "refFile"],
+    about:
+      "The multi-node mode (docs/cluster.md): `rivulet serve --store postgres://…` nodes, acknowledged after PostgreSQL commits (fsync on, synchronous_commit on), one node on its own and three behind nginx, beside Rivulet on its file store (`--durability fsync`) and the file-backed reference. The database, every node, nginx and the load generators all run on this one machine: the figures show what sharing it costs, not how a cluster of machines scales.",
+    seeAlso: ["Scenarios 1-7, the single-server figures, are in [latest.md](latest.md)."],
+  },
 ];

@@ -10,7 +10,7 @@ export function isPostgresUrl(store: string): store is `postgres://${string}` | 
 
 /**
  * `segmentBytes`: the unit retention frees (file segments, or memory units); a PostgreSQL
- * store keeps its own unit (1 MiB, docs/postgres-store.md). `migrate`: whether a PostgreSQL
+ * store keeps its own unit (1 MiB, docs/cluster.md). `migrate`: whether a PostgreSQL
  * store applies missing schema migrations when it opens.
  */
 export function openStore(

@@ -135,7 +135,7 @@ describe("the Chromium helper", () => {
     const getuid = vi.spyOn(process, "getuid").mockReturnValue(1000);
     try {
       await expect(ensureChromium("/nonexistent/chromium")).rejects.toThrow(
-        "Chromium is not installed (/nonexistent/chromium) and installing it needs root: run `sudo apt-get install -y chromium`",
+        "chromium is not installed and installing it needs root: run `sudo apt-get install -y chromium`",
       );
     } finally {
       getuid.mockRestore();

@@ -1,5 +1,5 @@
 /**
- * The nginx configuration in front of a Rivulet cluster (docs/cluster-ops.md explains each
+ * The nginx configuration in front of a Rivulet cluster (docs/cluster.md explains each
  * part; deploy/nginx/rivulet-cluster.conf is this rendered for three nodes):
  * - consistent hashing by stream path ($uri: the path without the query), so the readers and
  *   writers of one stream meet on one node and most wakeups stay local;
@@ -32,7 +32,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
   const timeout = options.readTimeoutSeconds ?? 90;
   const servers = options.nodes.map((node) => `    server ${node} max_fails=2 fail_timeout=5s;`).join("\n");
   const temp = (name: string) => `${options.tempDir}/${name}`;
-  return `# Rivulet cluster behind nginx: see docs/cluster-ops.md.
+  return `# Rivulet cluster behind nginx: see docs/cluster.md.
 worker_processes ${options.workers ?? "auto"};
 pid ${options.pidFile};
 error_log stderr warn;

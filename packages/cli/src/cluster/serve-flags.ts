@@ -1,6 +1,6 @@
 /**
  * `rivulet serve` in a cluster: on a PostgreSQL store (`--store postgres://…`) the node joins
- * the cluster of that database, with leases in the same database (docs/cluster-ops.md).
+ * the cluster of that database, with leases in the same database (docs/cluster.md).
  */
 import type { ClusterOptions } from "@rivulet/server";
 import { Option } from "commander";

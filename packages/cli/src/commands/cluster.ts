@@ -1,4 +1,4 @@
-/** `rivulet cluster up`: a local multi-node cluster to try (docs/cluster-ops.md). */
+/** `rivulet cluster up`: a local multi-node cluster to try (docs/cluster.md). */
 import { DEFAULT_PORT } from "@rivulet/server";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { clusterUp } from "../cluster/up.js";

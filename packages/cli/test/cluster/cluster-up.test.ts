@@ -2,14 +2,14 @@
  * `rivulet cluster up` as a user runs it: wait for the printed URL, append and read through
  * nginx, Ctrl-C, and nothing is left running; and a node that cannot start stops the rest.
  */
-import { execFileSync } from "node:child_process";
 import { connect } from "node:net";
 import { beforeAll, describe, expect, test } from "vitest";
+import { ensureNginx } from "../../../server/test/support/debian-package.js";
 import { findNginx } from "../../src/cluster/nginx-process.js";
 import { rivulet, startRivulet } from "../support/cli-process.js";
 
-beforeAll(() => {
-  if (!findNginx()) execFileSync("apt-get", ["install", "-y", "nginx-light"], { stdio: "ignore" });
+beforeAll(async () => {
+  await ensureNginx(findNginx);
 });
 
 function accepts(url: string): Promise<boolean> {

@@ -3,11 +3,11 @@
  * streams, one stream's requests always land on one node, identical catch-up reads arriving
  * together make one upstream request, and live reads are never collapsed.
  */
-import { execFileSync } from "node:child_process";
 import type { IncomingMessage } from "node:http";
 import { MemoryStore, type RivuletServer, startServer } from "@rivulet/server";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ensureNginx } from "../../../server/test/support/debian-package.js";
 import { startPostgres, type TestPostgres } from "../../../server/test/support/postgres.js";
 import { findNginx, type NginxProcess, startNginx } from "../../src/cluster/nginx-process.js";
 
@@ -21,7 +21,7 @@ const seen: string[][] = [];
 
 beforeAll(async () => {
   // CI images carry Debian packages: install nginx when it is missing rather than skip.
-  if (!findNginx()) execFileSync("apt-get", ["install", "-y", "nginx-light"], { stdio: "ignore" });
+  await ensureNginx(findNginx);
   postgres = await startPostgres();
   pool = new pg.Pool({ connectionString: await postgres.database(), max: 6 });
   await pool.query(CLUSTER_TABLES);

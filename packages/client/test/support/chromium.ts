@@ -4,14 +4,11 @@
  * is missing and we run as root it is installed with apt-get; otherwise the failure says
  * what to install. One launch per test file keeps the suite lean.
  */
-import { execFile } from "node:child_process";
-import { access, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { type BrowserContext, chromium } from "playwright-core";
-
-const run = promisify(execFile);
+import { ensureDebianPackage, pathExists } from "../../../server/test/support/debian-package.js";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
@@ -32,20 +29,7 @@ const LAUNCH_FLAGS = [
 
 /** The Chromium executable (Debian's, at `path`), installed first if need be. */
 export async function ensureChromium(path = CHROMIUM_PATH): Promise<string> {
-  if (await exists(path)) return path;
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `Chromium is not installed (${path}) and installing it needs root: run \`sudo apt-get install -y chromium\``,
-    );
-  }
-  try {
-    await aptInstall();
-  } catch {
-    // A fresh machine may have no package lists yet.
-    await run("apt-get", ["update"], { maxBuffer: 64 << 20 });
-    await aptInstall();
-  }
-  if (!(await exists(path))) throw new Error(`apt-get installed chromium, but ${path} is missing`);
+  await ensureDebianPackage("chromium", pathExists(path));
   return path;
 }
 
@@ -68,20 +52,4 @@ export async function launchChromium(): Promise<HeadlessChromium> {
       await rm(profile, { recursive: true, force: true });
     },
   };
-}
-
-async function aptInstall(): Promise<void> {
-  await run("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], {
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    maxBuffer: 64 << 20,
-  });
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,5 +1,5 @@
 /**
- * A node of a cluster (docs/cluster-ops.md): it keeps trying for the `leader` lease; while it
+ * A node of a cluster (docs/cluster.md): it keeps trying for the `leader` lease; while it
  * holds it, it runs the singleton features' work (OwnedWork); every node serves plain stream
  * operations, and sends requests for singleton features to the lease holder (forward/).
  */

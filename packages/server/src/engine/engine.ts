@@ -17,6 +17,7 @@ import {
 } from "@rivulet/protocol";
 import { StoreConflictError, StoreMissingError, StoreTrimmedError } from "../store/errors.js";
 import type { AppendRecord, IndexEntry, IndexKey, Store, StoredStream, StreamMeta } from "../store/types.js";
+import { AccessLog } from "./access-log.js";
 import { type AppendRequest, type AppendResult, frame, isSequenceGap, recordFor } from "./append-record.js";
 import { type CompactionHost, CompactionPass, type CompactionPolicy } from "./compaction.js";
 import { gone } from "./earliest.js";
@@ -48,7 +49,7 @@ export interface EngineOptions {
    */
   readonly internalPrefix?: string;
   /**
-   * Other servers write the same store (docs/cluster-live.md): reads check the stored state
+   * Other servers write the same store (docs/cluster.md): reads check the stored state
    * before answering from memory. Off by default, at no cost.
    */
   readonly verifyReads?: boolean;
@@ -89,6 +90,7 @@ export class Engine {
   private readonly registry: StreamRegistry;
   private readonly writer: StreamWriter;
   private readonly removal: Removal;
+  private readonly accesses: AccessLog;
   private readonly trimmer: Trimmer;
   private readonly freshness: Freshness;
   /** Streams with live readers (long-poll, SSE): what a change feed's re-check looks at. */
@@ -112,11 +114,12 @@ export class Engine {
     this.reorderWaitMs = options.producerReorderWaitMs ?? 250;
     this.defaultRetention = options.defaultRetention ?? NO_RETENTION;
     this.events = new EventFeed(options.onListenerError ?? (() => {}));
-    this.registry = new StreamRegistry(this.store, this.now);
-    this.writer = new StreamWriter(this.store, (stream, record) => this.onVisible(stream, record));
-    this.removal = new Removal(this.store, this.registry, this.events, this.now);
-    this.freshness = new Freshness(this.store, this.registry, this.writer);
     this.verifyReads = options.verifyReads ?? false;
+    this.accesses = new AccessLog(this.store, this.verifyReads, this.now);
+    this.registry = new StreamRegistry(this.store, (stored) => this.accesses.loaded(stored));
+    this.writer = new StreamWriter(this.store, (stream, record) => this.onVisible(stream, record));
+    this.removal = new Removal(this.store, this.registry, this.events, this.accesses, this.now);
+    this.freshness = new Freshness(this.store, this.registry, this.writer);
     this.trimmer = new Trimmer({
       store: this.store,
       now: this.now,
@@ -177,7 +180,7 @@ export class Engine {
       throw new ProtocolError("STREAM_NOT_FOUND", `Stream not found: ${path}`);
     }
     if (stream.softDeleted) throw new ProtocolError("STREAM_GONE", `Stream was deleted: ${path}`);
-    if (touch) stream.lastAccess = this.now();
+    if (touch) this.accesses.accessed(stream);
     return stream;
   }
 
@@ -257,7 +260,7 @@ export class Engine {
     };
     const decision = decideCreate(live && { config: configOf(live), softDeleted: live.softDeleted }, config);
     if (decision === "exists" && live) {
-      live.lastAccess = this.now();
+      this.accesses.accessed(live);
       return { created: false, stream: live };
     }
 
@@ -555,7 +558,7 @@ export class Engine {
 
   private adoptLoaded(stored: StoredStream): void {
     if (this.registry.inMemory(stored.meta.path)) return;
-    this.registry.set(StreamState.fromStored(stored, this.now()));
+    this.registry.set(StreamState.fromStored(stored, this.accesses.loaded(stored)));
     this.lastCreatedAt = Math.max(this.lastCreatedAt, stored.meta.createdAt);
   }
 

@@ -1,6 +1,6 @@
 /**
  * Keeping the streams a server holds in memory in step with a store that other servers write
- * too (docs/cluster-live.md). A write whose expectation another server broke re-reads the
+ * too (docs/cluster.md). A write whose expectation another server broke re-reads the
  * stored state (`resync`); a read on a shared store first checks a few stored fields cheaply
  * (`verify`, Store.probe) and re-reads only when they moved, so no answer is older than a
  * write another server acknowledged (linearizable per stream). Adopting stored state wakes the

@@ -2,7 +2,7 @@
  * The streams the engine holds in memory: a cache in front of the store, filled on demand by
  * lookups (one lookup per path at a time), so a store need not return every stream at open.
  */
-import type { Store } from "../store/types.js";
+import type { Store, StoredStream } from "../store/types.js";
 import { StreamState } from "./stream-state.js";
 
 export class StreamRegistry {
@@ -13,7 +13,8 @@ export class StreamRegistry {
 
   constructor(
     private readonly store: Store,
-    private readonly now: () => number,
+    /** A loaded stream's last access (AccessLog.loaded): its sliding TTL counts from it. */
+    private readonly lastAccessOf: (stored: StoredStream) => number,
   ) {}
 
   /** The stream at `path` in whatever state (soft-deleted, being created), or undefined. */
@@ -61,7 +62,7 @@ export class StreamRegistry {
       const raced = this.cached.get(path);
       if (raced) return raced;
       if (!stored || this.removals.get(path) !== removals) return undefined;
-      const stream = StreamState.fromStored(stored, this.now());
+      const stream = StreamState.fromStored(stored, this.lastAccessOf(stored));
       this.cached.set(path, stream);
       return stream;
     } finally {

@@ -6,6 +6,7 @@
  */
 import { isExpired } from "@rivulet/protocol";
 import type { Store } from "../store/types.js";
+import type { AccessLog } from "./access-log.js";
 import type { EventFeed } from "./events.js";
 import type { StreamRegistry } from "./registry.js";
 import { storeError } from "./store-errors.js";
@@ -25,6 +26,7 @@ export class Removal {
     private readonly store: Store,
     private readonly registry: StreamRegistry,
     private readonly events: EventFeed,
+    private readonly accesses: AccessLog,
     private readonly now: () => number,
   ) {}
 
@@ -49,7 +51,8 @@ export class Removal {
    */
   expiredNow(stream: StreamState): false | Promise<boolean> {
     if (!isExpired(stream.meta.lifetime, stream.lastAccess, this.now())) return false;
-    return this.expire(stream);
+    // Another server may have seen a later access (a sliding TTL on a shared store).
+    return this.accesses.expired(stream).then((expired) => expired && this.expire(stream));
   }
 
   /** A fork of `source` is being created: the source counts it until the returned function runs. */
@@ -121,15 +124,22 @@ export class Removal {
     return removal.then(() => this.releaseSource(stream));
   }
 
-  /** §4.2: garbage collection cascades up the fork chain. The fork's own removal stands whatever happens here. */
+  /**
+   * §4.2: garbage collection cascades up the fork chain. The fork's own removal stands whatever
+   * happens here. Whether the source is soft-deleted comes from the store, not from memory: on
+   * a shared store another server may have deleted it after this one loaded it (a fork made
+   * here reads its source), and a soft delete is never undone for the same stream.
+   */
   private async releaseSource(fork: StreamState): Promise<void> {
     const sourcePath = fork.meta.fork?.source;
     if (sourcePath === undefined) return;
+    const stored = await this.store.lookup(sourcePath);
+    if (!stored?.softDeleted || stored.forks + (this.pendingForks.get(sourcePath) ?? 0) > 0) return;
     const source = await this.registry.find(sourcePath);
+    if (!source || source.meta.createdAt !== stored.meta.createdAt) return;
+    source.softDeleted = true; // the stored state: its soft delete was announced where it happened
     // If this fails (a full disk), the sweep tries again.
-    if (source?.softDeleted && (await this.forksOf(sourcePath)) === 0) {
-      await this.removeFully(source, "released").catch(() => {});
-    }
+    await this.removeFully(source, "released").catch(() => {});
   }
 
   private softDeleted(stream: StreamState, cause: Cause): void {

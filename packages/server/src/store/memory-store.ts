@@ -40,6 +40,8 @@ class MemoryStream implements RecordTarget {
   lastStreamSeq: string | undefined = undefined;
   producers: Map<string, ProducerState> | undefined = undefined;
   softDeleted = false;
+  /** Set by `touch` only (servers sharing this store); undefined keeps lookups as they were. */
+  lastAccess: number | undefined = undefined;
   readonly units: MemoryUnits;
   readonly index = new MemoryIndex();
   private readonly json: boolean;
@@ -78,7 +80,8 @@ class MemoryStream implements RecordTarget {
   }
 
   stored(forks: number): StoredStream {
-    return snapshot(this, forks);
+    const stored = snapshot(this, forks);
+    return this.lastAccess === undefined ? stored : { ...stored, lastAccess: this.lastAccess };
   }
 }
 
@@ -211,6 +214,11 @@ export class MemoryStore implements Store {
   async configure(path: string, retention: Retention): Promise<void> {
     const stream = this.get(path);
     stream.meta = { ...stream.meta, retention };
+  }
+
+  async touch(path: string, at: number): Promise<void> {
+    const stream = this.streams.get(path);
+    if (stream && !(at <= (stream.lastAccess ?? 0))) stream.lastAccess = at;
   }
 
   async markDeleted(path: string): Promise<void> {

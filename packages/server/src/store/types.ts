@@ -92,10 +92,15 @@ export interface StoredStream {
   readonly softDeleted: boolean;
   /** Streams forked from this one that still exist (PROTOCOL §4.2 reference count). */
   readonly forks: number;
+  /**
+   * The latest access `Store.touch` recorded (ms since the epoch), for a sliding TTL; only
+   * from stores that implement `touch`, and undefined when none was recorded.
+   */
+  readonly lastAccess?: number;
 }
 
 /**
- * What a fresh read checks before answering from a node's cached state (docs/cluster-live.md):
+ * What a fresh read checks before answering from a node's cached state (docs/cluster.md):
  * a few fields, so a shared store can answer from one row without producers or metadata.
  */
 export interface StreamProbe {
@@ -219,6 +224,14 @@ export interface Store {
 
   /** Durably changes the stream's own retention settings. */
   configure(path: string, retention: Retention): Promise<void>;
+
+  /**
+   * Records that the stream at `path` was read or written at `at` (ms since the epoch), never
+   * moving the recorded time back; nothing when there is no such stream. Optional: only a store
+   * several servers share needs it, so a sliding TTL (PROTOCOL §5.1) counts every server's
+   * accesses (lookups answer it as `lastAccess`). A server alone sees every access itself.
+   */
+  touch?(path: string, at: number): Promise<void>;
 
   /** Durably marks a stream soft-deleted (PROTOCOL §4.2): its data stays for fork reads. */
   markDeleted(path: string): Promise<void>;

@@ -2,7 +2,7 @@
  * Two nodes on one store, as two servers on one database: whatever node A acknowledges, node B
  * answers from then on (catch-up reads, HEAD, live reads, deletes, re-creates), and B's live
  * readers wake on A's appends through the change feed, or, when a notice is lost, through the
- * re-check of streams with live readers (docs/cluster-live.md).
+ * re-check of streams with live readers (docs/cluster.md).
  */
 import { ChangeBus, MemoryStore, type ServerOptions } from "@rivulet/server";
 import { afterEach, describe, expect, test } from "vitest";

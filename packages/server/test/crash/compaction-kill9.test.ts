@@ -15,9 +15,11 @@ import { join } from "node:path";
 import { checkDataDir } from "@rivulet/server";
 import { afterAll, expect, test } from "vitest";
 import { crashCycles } from "../support/soak.js";
-import { spawnServer } from "../support/spawn-server.js";
+import { type ServerProcess, spawnServer } from "../support/spawn-server.js";
 
 const CYCLES = crashCycles("RIVULET_COMPACTION_CRASH_CYCLES", 3, 20);
+/** A cycle takes a few seconds, and up to 12 s on a busy machine (30 cycles took 347 s). */
+const TIMEOUT_MS = Math.max(180_000, CYCLES * 20_000);
 const KEYS = 60;
 const PER_REQUEST = 20;
 const PARTITIONS = 2;
@@ -42,9 +44,28 @@ interface Producer {
 }
 
 const dirs: string[] = [];
+/** The server now running: a run that failed or timed out must not leave it behind. */
+let liveServer: ServerProcess | undefined;
+/** Set once the test is over: a run that timed out goes on in the background, and must not start another. */
+let over = false;
 afterAll(async () => {
+  over = true;
+  await kill(liveServer);
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
+
+async function startServer(flags: string[]): Promise<ServerProcess> {
+  if (over) throw new Error("the test is over");
+  liveServer = await spawnServer(flags);
+  if (over) await kill(liveServer);
+  return liveServer;
+}
+
+async function kill(server: ServerProcess | undefined): Promise<void> {
+  if (!server) return;
+  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
+  await server.exited;
+}
 
 const position = (offset: string) => Number(offset.split("_")[1]);
 const known = new Map<string, Known>();
@@ -133,14 +154,14 @@ async function readPartition(url: string, partition: number): Promise<Stored[]> 
   }
 }
 
-test(`compaction in the background survives ${CYCLES} kill -9 cycles`, async () => {
+test(`compaction in the background survives ${CYCLES} kill -9 cycles`, { timeout: TIMEOUT_MS }, async () => {
   const dir = await mkdtemp(join(tmpdir(), "rivulet-compact-crash-"));
   dirs.push(dir);
   const config = join(dir, "..", `${dir.split("/").at(-1)}.json`);
   await writeFile(config, JSON.stringify({ topics: { compaction: { intervalMs: 20, minDirtyRatio: 0 } } }));
   dirs.push(config);
   const flags = ["--data-dir", dir, "--segment-size", "32KiB", "--config", config];
-  let server = await spawnServer(flags);
+  let server = await startServer(flags);
   const created = await fetch(`${server.url}${TOPIC}`, {
     method: "PUT",
     headers: { "content-type": "application/json" },
@@ -156,12 +177,11 @@ test(`compaction in the background survives ${CYCLES} kill -9 cycles`, async () 
     const stop = { dead: false };
     const running = producers.map((p) => runProducer(server.url, p, stop));
     await new Promise((resolve) => setTimeout(resolve, 1500 + Math.random() * 1500));
-    server.child.kill("SIGKILL");
-    await server.exited;
+    await kill(server);
     stop.dead = true;
     await Promise.all(running);
 
-    server = await spawnServer(flags);
+    server = await startServer(flags);
     // The request each producer had in flight is retried: applied now, or a duplicate.
     for (const producer of producers.filter((p) => p.inFlight)) {
       const response = await send(server.url, producer, producer.inFlight!);
@@ -172,14 +192,29 @@ test(`compaction in the background survives ${CYCLES} kill -9 cycles`, async () 
     }
     removedSeen += await verify(server.url);
   }
-  server.child.kill("SIGKILL");
-  await server.exited;
+  await kill(server);
   const report = await checkDataDir(dir);
   expect(report.clean, JSON.stringify(report.notes)).toBe(true);
   expect(known.size).toBeGreaterThan(CYCLES * 200);
   // Compaction really ran: records were removed.
   expect(removedSeen).toBeGreaterThan(0);
-}, 180_000);
+});
+
+/**
+ * The tombstones of `key` in `partition` whose place was never learned: records of a request a
+ * kill cut off after it was applied, whose retry was answered as a duplicate (no offsets), and
+ * that were gone before a check could find them. Such a tombstone may be the key's real latest
+ * record, later than every record the test placed: once its delay passes, compaction removes it
+ * with every older record of its key (engine/compaction.test.ts, "a tombstone stays for the
+ * delay, then goes with every older record of its key"), so the key is rightly gone although
+ * its latest PLACED record is a value. Where such a tombstone landed relative to that value is
+ * unknown, so the key being gone is allowed, not required.
+ */
+function unplacedTombstones(key: string, partition: number): Known[] {
+  return [...known.values()].filter(
+    (r) => r.key === key && r.partition === partition && r.offset === undefined && r.tombstone,
+  );
+}
 
 /** Checks every partition; returns how many written records compaction had removed. */
 async function verify(url: string): Promise<number> {
@@ -215,7 +250,8 @@ async function verify(url: string): Promise<number> {
     for (const [key, record] of latest) {
       const forKey = stored.filter((r) => r.value.key === key);
       if (forKey.length === 0) {
-        expect(record.tombstone, `${key}: its latest value ${record.tag} is gone`).toBe(true);
+        const gone = record.tombstone || unplacedTombstones(key, p).length > 0;
+        expect(gone, `${key}: its latest value ${record.tag} is gone, and no tombstone of it was written`).toBe(true);
         continue;
       }
       expect(forKey.at(-1)!.value.headers.tag, `${key}: the last record there is not the latest`).toBe(record.tag);

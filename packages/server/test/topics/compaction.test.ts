@@ -111,6 +111,28 @@ for (const kind of Object.keys(STORES)) {
       expect(keys).toEqual(new Set(["k0", "k1", "k2", "k3"]));
     });
 
+    test("a tombstone answered only as a duplicate still takes its key, acknowledged value and all, after its delay", async () => {
+      // What a producer sees when a crash cut off a tombstone's answer after it was applied: the
+      // retry is a duplicate, with no offset, and the value it did see acknowledged may go.
+      const { t, advance } = await compactingApp(kind);
+      await createTopic(t, "table", { cleanup_policy: "compact", delete_retention_ms: 5000 });
+      const producer = (seq: number) => ({ "producer-id": "p", "producer-epoch": "0", "producer-seq": String(seq) });
+      const value = await produce(t, "table", [{ key: "k11", value: { PAD } }], producer(0));
+      expect(value.records[0]!.offset).toBeDefined();
+      await produce(t, "table", [{ key: "k11", value: null }], producer(1));
+      const retry = await produce(t, "table", [{ key: "k11", value: null }], producer(1));
+      expect(retry.records).toEqual([{ partition: 0, duplicate: true }]);
+      for (let i = 0; i < 120; i++) await produce(t, "table", [{ key: `k${i % 4}`, value: { i, PAD } }]);
+      const tail = Number((await describeTopic(t, "table")).partitions[0]!.next_offset.split("_")[1]);
+      await cleanedPast(t, Math.floor(tail / (32 * 1024)) * 32 * 1024);
+
+      advance(5001);
+      await eventually(async () => {
+        const keys = new Set((await readRecords(t, PARTITION)).map((r) => r.value.key));
+        return keys.size === 4 && !keys.has("k11");
+      }, 10_000);
+    });
+
     test("offsets by time still find the first record appended at or after a time", async () => {
       const { t, advance } = await compactingApp(kind);
       await createTopic(t, "table", { cleanup_policy: "compact" });

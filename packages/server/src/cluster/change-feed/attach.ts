@@ -1,5 +1,5 @@
 /**
- * Joins an engine to a change feed (docs/cluster-live.md): the engine's own durable changes
+ * Joins an engine to a change feed (docs/cluster.md): the engine's own durable changes
  * (its event feed) are published, other nodes' notices re-read the streams the engine holds and
  * wake their live readers, and the streams live readers wait on are re-checked on an interval
  * in case a notice was lost. Each notice also becomes `remote` engine events (remote-events.ts),

@@ -1,7 +1,7 @@
 /**
  * A change feed tells the nodes sharing one store what changed on each other's streams, so a
  * node can bring what it holds in memory up to date and wake its live readers
- * (docs/cluster-live.md). It carries notices, not data: a node that hears of a change re-reads
+ * (docs/cluster.md). It carries notices, not data: a node that hears of a change re-reads
  * the stored state, so a notice that is late, repeated or lost costs time, never correctness.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Sends a request to the node that owns a feature's work and relays the reply (docs/cluster-ops.md):
+ * Sends a request to the node that owns a feature's work and relays the reply (docs/cluster.md):
  * an event stream (SSE) is relayed as it arrives, with backpressure both ways and either side
  * going away ending the other; any other reply, a long-poll's included, arrives whole first.
  * An owner that cannot be reached is a retryable 503: its lease will move within seconds.

@@ -1,5 +1,5 @@
 /**
- * Fencing (docs/cluster-ops.md): work that runs once writes its state to internal streams
+ * Fencing (docs/cluster.md): work that runs once writes its state to internal streams
  * (features/state-log). A node that lost its lease but has not noticed yet (a long GC pause, a
  * partition) must not write any more. The token is the lease epoch; a write made under a lease
  * is refused unless the lease row still names this holder at this epoch and has not expired,

@@ -1,5 +1,5 @@
 /**
- * Lease decisions without I/O (docs/cluster-ops.md). The database decides who holds a lease,
+ * Lease decisions without I/O (docs/cluster.md). The database decides who holds a lease,
  * by its own clock; a holder only keeps a conservative local deadline: the row's expiry is at
  * least `ttl` after the renewal was *sent* (the database's clock starts counting no earlier),
  * so stopping `safety` before `sentAt + ttl` on the node's monotonic clock means the work has

@@ -1,5 +1,5 @@
 /**
- * A stream's bytes as rows of `rivulet_chunks` (docs/postgres-store.md). Units are fixed spans
+ * A stream's bytes as rows of `rivulet_chunks` (docs/cluster.md). Units are fixed spans
  * of `unitBytes` positions counted from the stream's base (its fork position, or 0): unit k
  * holds [base + k·unit, base + (k+1)·unit). Each append becomes one row per unit it touches, so
  * no row crosses a unit boundary and a row is at most one unit; compaction replaces a unit's

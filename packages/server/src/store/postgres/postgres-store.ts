@@ -1,5 +1,5 @@
 /**
- * A Store in PostgreSQL, which several Rivulet nodes share (docs/postgres-store.md). Each
+ * A Store in PostgreSQL, which several Rivulet nodes share (docs/cluster.md). Each
  * append is one transaction that locks the stream row, checks the position against the
  * stored tail and writes data, index, producer state and the new tail together (PROTOCOL
  * §5.2.1 atomicity); a stale position is StoreConflictError and the engine re-decides. An
@@ -213,6 +213,18 @@ export class PostgresStore implements Store, Fenceable {
 
   async configure(path: string, retention: StreamMeta["retention"]): Promise<void> {
     await this.updateOne(path, "configure a stream", "retention = $2", [JSON.stringify(retention)]);
+  }
+
+  /** Coarse by the engine's choice (AccessLog): a row update per stream and second at most. */
+  async touch(path: string, at: number): Promise<void> {
+    await this.watched(
+      query(
+        this.db,
+        "record a stream access",
+        "UPDATE rivulet_streams SET last_access = $2 WHERE path = $1 AND (last_access IS NULL OR last_access < $2)",
+        [path, at],
+      ),
+    );
   }
 
   async markDeleted(path: string): Promise<void> {

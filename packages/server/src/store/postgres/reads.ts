@@ -20,7 +20,7 @@ export async function lookupStream(pool: pg.Pool, path: string): Promise<StoredS
   return rows[0] && storedOf(rows[0]);
 }
 
-/** The fields of a stream that move, from its one row (a fresh read's check, docs/cluster-live.md). */
+/** The fields of a stream that move, from its one row (a fresh read's check, docs/cluster.md). */
 export async function probeStream(pool: pg.Pool, path: string): Promise<StreamProbe | undefined> {
   const { rows } = await query<{
     created_at: string;

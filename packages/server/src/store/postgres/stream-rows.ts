@@ -9,7 +9,7 @@ import type { StoredStream, StreamMeta } from "../types.js";
 /** The columns of `rivulet_streams` a lookup selects (with `forks` and `producers` beside them). */
 export const STREAM_COLUMNS = `s.path, s.content_type, s.lifetime, s.created_at, s.fork_source, s.fork_position,
   s.retention, s.inherited, s.unit_bytes, s.tail, s.earliest, s.next_seq, s.last_ts, s.closed, s.closed_by,
-  s.last_stream_seq, s.soft_deleted`;
+  s.last_stream_seq, s.soft_deleted, s.last_access`;
 
 /** A lookup's SELECT list: the stream's columns, how many forks read it, and its producers. */
 export const LOOKUP_COLUMNS = `${STREAM_COLUMNS},
@@ -35,6 +35,7 @@ export interface StreamRow {
   closed_by: ProducerClaim | null;
   last_stream_seq: string | null;
   soft_deleted: boolean;
+  last_access?: string | null;
 }
 
 export interface LookupRow extends StreamRow {
@@ -113,6 +114,8 @@ export function storedOf(row: LookupRow): StoredStream {
     producers,
     softDeleted: state.softDeleted,
     forks: Number(row.forks),
+    // Before the first recorded access, the creation counts as one.
+    lastAccess: Number(row.last_access ?? row.created_at),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The change feed of nodes sharing a PostgreSQL store (docs/cluster-live.md): coalesced
+ * The change feed of nodes sharing a PostgreSQL store (docs/cluster.md): coalesced
  * `pg_notify` on a side connection after commit (publisher.ts), LISTEN on a dedicated one that
  * reconnects by itself (listener.ts). Notices from this node come back over LISTEN too and are
  * ignored by node id.

@@ -6,7 +6,7 @@
  * path and sent as one statement per batch (payload.ts keeps each notice under the limit).
  *
  * A batch that cannot be sent is dropped and reported: the receivers' re-check of streams
- * with live readers covers it (docs/cluster-live.md).
+ * with live readers covers it (docs/cluster.md).
  */
 import pg from "pg";
 import { backoffMs } from "../backoff.js";

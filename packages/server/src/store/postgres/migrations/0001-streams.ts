@@ -1,5 +1,5 @@
 /**
- * The stream tables (docs/postgres-store.md). Every table's primary key starts with the stream
+ * The stream tables (docs/cluster.md). Every table's primary key starts with the stream
  * path, so one stream's rows sit together and a sharded deployment distributes all of them by
  * path (co-located). Paths use the "C" collation: listings page in byte order, whatever the
  * database's locale.

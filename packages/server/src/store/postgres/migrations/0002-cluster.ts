@@ -1,5 +1,5 @@
 /**
- * Cluster coordination (docs/cluster-ops.md): the nodes of a cluster and the leases that say
+ * Cluster coordination (docs/cluster.md): the nodes of a cluster and the leases that say
  * which node runs the work that must run once. Both are tiny and written about once a second
  * per node; in a Citus deployment they are reference tables (`create_reference_table`), so a
  * fence check joins them locally on every worker that holds a feature's state log.
