@@ -143,7 +143,8 @@ export class Engine {
     };
     this.internalPrefix = options.internalPrefix;
     this.events.on("deleted", (event) => {
-      if (!event.soft && this.isInternal(event.path)) this.internalStreams--;
+      // Only streams this node created or loaded were counted (`countInternal` at open).
+      if (!event.remote && !event.soft && this.isInternal(event.path)) this.internalStreams--;
     });
   }
 

@@ -3,12 +3,24 @@
  * topics, metrics and the dashboard listen to. Events are emitted once the change is durable
  * and visible, in order per stream. Per-stream live waiters (live.ts) stay the fast path for
  * readers; this feed is for features.
+ *
+ * On a store other nodes write too, the change feed (cluster/change-feed/attach.ts) turns their
+ * notices into `remote` events here, so features see the cluster's writes, not only this
+ * node's. A notice says where a stream is now, not what moved it, so a remote event carries
+ * only what a notice can tell.
  */
 import type { Retention } from "@rivulet/protocol";
 import type { StreamMeta } from "../store/types.js";
 
 export type EngineEvent =
-  | { readonly type: "created"; readonly path: string; readonly meta: StreamMeta; readonly tail: number }
+  | {
+      readonly type: "created";
+      readonly path: string;
+      readonly meta: StreamMeta;
+      readonly tail: number;
+      /** Another node created it (its meta and tail as the store held them when this node looked). */
+      readonly remote?: true;
+    }
   | {
       readonly type: "appended";
       readonly path: string;
@@ -16,8 +28,14 @@ export type EngineEvent =
       readonly start: number;
       readonly end: number;
       readonly messages: number;
+      readonly remote?: undefined;
     }
-  | { readonly type: "closed"; readonly path: string; readonly tail: number }
+  /**
+   * Another node moved the stream (appended, or closed or trimmed it) and its tail is now `end`:
+   * notices merge, so how many appends, and from where, is not known here.
+   */
+  | { readonly type: "appended"; readonly path: string; readonly end: number; readonly remote: true }
+  | { readonly type: "closed"; readonly path: string; readonly tail: number; readonly remote?: true }
   /** Retention or a trim moved the earliest retained position (docs/extensions.md). */
   | { readonly type: "trimmed"; readonly path: string; readonly earliest: number }
   /** The stream's own retention settings changed. */
@@ -32,7 +50,10 @@ export type EngineEvent =
       readonly cause: "request" | "expired" | "released";
       /** For a fork: its source (which no longer needs to keep what this fork read). */
       readonly source?: string | undefined;
-    };
+      readonly remote?: undefined;
+    }
+  /** Another node removed or soft-deleted the stream (a notice does not say which, nor why). */
+  | { readonly type: "deleted"; readonly path: string; readonly remote: true };
 
 export type EngineEventType = EngineEvent["type"];
 export type EventOf<T extends EngineEventType> = Extract<EngineEvent, { type: T }>;

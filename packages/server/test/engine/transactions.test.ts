@@ -82,7 +82,9 @@ for (const kind of STORES) {
       await createStreams(engine, ["/t/a", "/t/b"]);
       await engine.append("/t/a", item("/t/a", { before: true }));
       const events: string[] = [];
-      engine.events.on("appended", (event) => events.push(`${event.path}:${event.messages}`));
+      engine.events.on("appended", (event) => {
+        if (!event.remote) events.push(`${event.path}:${event.messages}`);
+      });
       const results = await engine.appendAtomic([item("/t/a", [{ n: 1 }, { n: 2 }]), item("/t/b", { n: 3 })]);
       expect(results.map((r) => [r.written, r.appended?.seq])).toEqual([
         [true, 1],

@@ -43,10 +43,15 @@ export class Reclaimer {
     const soon = (path: string) => this.dueAt(path, this.engine.now());
     this.stops.push(
       events.on("appended", (event) => this.appended(event.path)),
-      events.on("created", (event) => soon(event.path)),
+      // Checking a stream loads it into memory here: a stream another node created or deleted is
+      // checked once it is held here (`appended` above), not loaded on every notice.
+      events.on("created", (event) => {
+        if (!event.remote) soon(event.path);
+      }),
       events.on("configured", (event) => soon(event.path)),
       events.on("deleted", (event) => {
         this.due.delete(event.path);
+        if (event.remote) return;
         // Its source may now free what this fork read; a soft-deleted one keeps only what forks read.
         if (event.source !== undefined) soon(event.source);
         if (event.soft) soon(event.path);

@@ -17,6 +17,7 @@ import {
 import type { Subscription } from "../state/model.js";
 import { invalidToken, type WakeClaims } from "../tokens.js";
 import { type WakeStreamEntry, wakeStreams } from "../views.js";
+import { currentExtent } from "./core.js";
 import { notFound } from "./management.js";
 import type { SubscriptionService } from "./service.js";
 
@@ -78,6 +79,7 @@ export async function claim(
       `Subscription ${id} delivers by webhook; only pull-wake subscriptions are claimed`,
     );
   }
+  if (!service.set.hasPending(sub) && service.engine.verifyReads) await catchUp(service, sub);
   const records = decideClaim(sub, worker, service.now(), service.set.hasPending(sub), newWakeId());
   if (records.length === 0) return undefined;
   await service.commit(records);
@@ -120,5 +122,19 @@ function fenced(service: SubscriptionService, sub: Subscription, claims: WakeCla
   } catch (error) {
     if (wake && !held) service.waker.poke(sub);
     throw error;
+  }
+}
+
+/**
+ * On a store other nodes write too, an append another node acknowledged reaches this one as a
+ * notice a moment later: before answering "nothing pending" (204), take the linked streams'
+ * tails from the store, so a claim never misses work whose append was already answered.
+ */
+async function catchUp(service: SubscriptionService, sub: Subscription): Promise<void> {
+  for (const relative of sub.links.keys()) {
+    const full = `${service.basePath}/${relative}`;
+    await service.engine.refresh(full);
+    const extent = await currentExtent(service.engine, full);
+    if (extent) service.set.advance(relative, extent.tail);
   }
 }
