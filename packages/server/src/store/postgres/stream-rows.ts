@@ -4,6 +4,7 @@
  * columns arrive as strings and become numbers (positions, seqs and times stay below 2^53).
  */
 import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
+import { snapshot } from "../record-state.js";
 import type { StoredStream, StreamMeta } from "../types.js";
 
 /** The columns of `rivulet_streams` a lookup selects (with `forks` and `producers` beside them). */
@@ -95,7 +96,6 @@ export function lockedOf(row: StreamRow): LockedStream {
 }
 
 export function storedOf(row: LookupRow): StoredStream {
-  const state = lockedOf(row);
   const producers = new Map<string, ProducerState>();
   for (const [id, epoch, lastSeq, end, seq, ts, messages] of row.producers ?? []) {
     const producer: ProducerState = { epoch, lastSeq };
@@ -103,17 +103,7 @@ export function storedOf(row: LookupRow): StoredStream {
     producers.set(id, producer);
   }
   return {
-    meta: state.meta,
-    tail: state.tail,
-    earliest: state.earliest,
-    nextSeq: state.nextSeq,
-    lastTs: state.lastTs,
-    closed: state.closed,
-    closedBy: state.closedBy,
-    lastStreamSeq: state.lastStreamSeq,
-    producers,
-    softDeleted: state.softDeleted,
-    forks: Number(row.forks),
+    ...snapshot({ ...lockedOf(row), producers }, Number(row.forks)),
     // Before the first recorded access, the creation counts as one.
     lastAccess: Number(row.last_access ?? row.created_at),
   };
