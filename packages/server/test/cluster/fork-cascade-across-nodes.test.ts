@@ -5,31 +5,16 @@
  * to make the fork). Two nodes on one store with no change feed and no sweep, so only the
  * removal's own look at the store can get it right.
  */
-import { ChangeBus, MemoryStore } from "@rivulet/server";
 import { afterEach, expect, test } from "vitest";
-import { startApp, type TestApp } from "../handlers/helpers.js";
+import type { TestApp } from "../handlers/helpers.js";
+import { twoQuietNodes } from "./quiet-nodes.js";
 
 const open: TestApp[] = [];
 afterEach(async () => {
   for (const app of open.splice(0)) await app.close();
 });
 
-const NEVER = 3_600_000;
-
-async function twoNodes() {
-  const store = new MemoryStore();
-  const bus = new ChangeBus();
-  const node = async (id: string) => {
-    const app = await startApp({
-      store,
-      sweepIntervalMs: NEVER,
-      cluster: { changeFeed: bus.feed(id), recheckIntervalMs: NEVER },
-    });
-    open.push(app);
-    return app;
-  };
-  return { a: await node("a"), b: await node("b") };
-}
+const twoNodes = () => twoQuietNodes(open);
 
 const head = async (app: TestApp, path: string) => (await app.request(path, { method: "HEAD" })).status;
 const del = async (app: TestApp, path: string) => (await app.request(path, { method: "DELETE" })).status;

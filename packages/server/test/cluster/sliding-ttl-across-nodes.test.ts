@@ -5,9 +5,9 @@
  * node that loads the stream late counts from that recorded access, not from its load. Two
  * nodes on one store, no change feed traffic; only Date is faked, so the clock moves exactly.
  */
-import { ChangeBus, MemoryStore } from "@rivulet/server";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
-import { startApp, type TestApp } from "../handlers/helpers.js";
+import type { TestApp } from "../handlers/helpers.js";
+import { twoQuietNodes } from "./quiet-nodes.js";
 
 const open: TestApp[] = [];
 beforeEach(() => {
@@ -18,23 +18,9 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-const NEVER = 3_600_000;
 const later = (ms: number) => vi.setSystemTime(Date.now() + ms);
 
-async function twoNodes() {
-  const store = new MemoryStore();
-  const bus = new ChangeBus();
-  const node = async (id: string) => {
-    const app = await startApp({
-      store,
-      sweepIntervalMs: NEVER,
-      cluster: { changeFeed: bus.feed(id), recheckIntervalMs: NEVER },
-    });
-    open.push(app);
-    return app;
-  };
-  return { a: await node("a"), b: await node("b") };
-}
+const twoNodes = () => twoQuietNodes(open);
 
 const status = async (app: TestApp, path: string, method = "HEAD") => (await app.request(path, { method })).status;
 
