@@ -28,6 +28,7 @@ import { LiveSet } from "./live.js";
 import { ProducerWaits } from "./producer-waits.js";
 import { StreamRegistry } from "./registry.js";
 import { Removal } from "./removal.js";
+import { internContentType, NO_RETENTION, shareLifetime, shareRetention } from "./shared-values.js";
 import { storeError } from "./store-errors.js";
 import { StreamState } from "./stream-state.js";
 import { appendAtomic, type TransactionDeps, type TransactionItem } from "./transaction.js";
@@ -588,27 +589,6 @@ export class Engine {
     }
     if (record.close) this.events.emit({ type: "closed", path: stream.path, tail: end });
   }
-}
-
-/** Millions of streams share a handful of content types; keep one string of each. */
-const contentTypes = new Map<string, string>();
-function internContentType(contentType: string): string {
-  const known = contentTypes.get(contentType);
-  if (known !== undefined) return known;
-  if (contentTypes.size < 1024) contentTypes.set(contentType, contentType);
-  return contentType;
-}
-
-/** Most streams have no retention of their own; they all share one empty setting. */
-const NO_RETENTION: Retention = Object.freeze({});
-function shareRetention(retention: Retention): Retention {
-  return retention.ms === undefined && retention.bytes === undefined ? NO_RETENTION : retention;
-}
-
-/** Most streams never expire; they all share one empty lifetime. */
-const NO_LIFETIME: Lifetime = Object.freeze({});
-function shareLifetime(lifetime: Lifetime): Lifetime {
-  return lifetime.ttlSeconds === undefined && lifetime.expiresAt === undefined ? NO_LIFETIME : lifetime;
 }
 
 function configOf(stream: StreamState): StreamConfig {
