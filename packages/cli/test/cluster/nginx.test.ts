@@ -5,10 +5,10 @@
  */
 import type { IncomingMessage } from "node:http";
 import { MemoryStore, type RivuletServer, startServer } from "@rivulet/server";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ensureNginx } from "../../../server/test/support/debian-package.js";
-import { startPostgres, type TestPostgres } from "../../../server/test/support/postgres.js";
+import { startPostgres, type TestPostgres, testPool } from "../../../server/test/support/postgres.js";
 import { findNginx, type NginxProcess, startNginx } from "../../src/cluster/nginx-process.js";
 
 const BASE = "/v1/stream";
@@ -23,7 +23,7 @@ beforeAll(async () => {
   // CI images carry Debian packages: install nginx when it is missing rather than skip.
   await ensureNginx(findNginx);
   postgres = await startPostgres();
-  pool = new pg.Pool({ connectionString: await postgres.database(), max: 6 });
+  pool = testPool(await postgres.database(), 6);
   await pool.query(CLUSTER_TABLES);
   const store = new MemoryStore();
   for (const nodeId of ["n0", "n1", "n2"]) {

@@ -5,7 +5,7 @@
  * its durable state when the owner goes; plain stream operations are served by any node.
  */
 import { request as httpRequest } from "node:http";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { FORWARDED_BY } from "../../src/cluster/forward/headers.js";
 import { acquireOrRenew, heartbeat } from "../../src/cluster/leases/lease-store.js";
@@ -13,7 +13,7 @@ import type { Feature } from "../../src/feature.js";
 import { type RivuletServer, startServer } from "../../src/server.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import { migration } from "../../src/store/postgres/migrations/0002-cluster.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { startPostgres, type TestPostgres, testPool } from "../support/postgres.js";
 
 const leaseTiming = { ttlMs: 1_500, renewEveryMs: 200, safetyMs: 400 };
 
@@ -30,7 +30,7 @@ afterEach(async () => {
 afterAll(() => postgres?.stop());
 
 async function database(): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: await postgres.database(), max: 6 });
+  const pool = testPool(await postgres.database(), 6);
   pools.push(pool);
   await pool.query(migration.sql);
   return pool;

@@ -4,7 +4,7 @@
  * refused in the writing transaction.
  */
 import { ProtocolError } from "@rivulet/protocol";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { checkFence, FencedError, type FenceToken } from "../../src/cluster/leases/fence.js";
 import { LeaseManager } from "../../src/cluster/leases/lease-manager.js";
@@ -12,7 +12,7 @@ import type { LeaseView } from "../../src/cluster/leases/lease-math.js";
 import type { Queryable } from "../../src/cluster/leases/lease-store.js";
 import { silentLogger } from "../../src/ops/logger.js";
 import { migration } from "../../src/store/postgres/migrations/0002-cluster.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { startPostgres, type TestPostgres, testPool } from "../support/postgres.js";
 
 const timing = { ttlMs: 1_500, renewEveryMs: 200, safetyMs: 400 };
 
@@ -29,7 +29,7 @@ afterEach(async () => {
 afterAll(() => postgres?.stop());
 
 async function database(): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: await postgres.database(), max: 4 });
+  const pool = testPool(await postgres.database(), 4);
   pools.push(pool);
   await pool.query(migration.sql);
   return pool;

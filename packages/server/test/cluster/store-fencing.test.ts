@@ -3,13 +3,12 @@
  * commits only while the writer's lease names it at its epoch; plain streams are never fenced.
  */
 import { ProtocolError } from "@rivulet/protocol";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { FenceToken } from "../../src/cluster/leases/fence.js";
 import { acquireOrRenew } from "../../src/cluster/leases/lease-store.js";
 import { PostgresStore } from "../../src/store/postgres/index.js";
 import type { AppendRecord, StreamMeta } from "../../src/store/types.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { startPostgres, type TestPostgres, testPool } from "../support/postgres.js";
 
 const INTERNAL = "/v1/stream/__ds/";
 let postgres: TestPostgres;
@@ -42,7 +41,7 @@ describe("PostgreSQL store fencing", () => {
     const url = await postgres.database();
     const store = new PostgresStore({ url });
     await store.open();
-    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    const pool = testPool(url, 2);
     try {
       let token: FenceToken | undefined;
       store.fenceInternalWrites({ current: () => token }, INTERNAL);

@@ -81,6 +81,17 @@ export async function startPostgres(): Promise<TestPostgres> {
   };
 }
 
+/**
+ * A pool for a test's own queries. pg-pool's `end()` resolves before its idle connections have
+ * finished closing, so PostgreSQL's shutdown at the end of a file can still terminate one of them
+ * (57P01); the pool re-emits that as an `error` event, which must be handled, not crash the run.
+ */
+export function testPool(connectionString: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on("error", () => {});
+  return pool;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
