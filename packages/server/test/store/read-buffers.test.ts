@@ -9,21 +9,40 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore, type RivuletServer, startServer } from "@rivulet/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { READ_BUFFER_BYTES, releaseReadBuffers, takeReadBuffer } from "../../src/store/read-buffers.js";
+import {
+  POOLED_READ_MIN_BYTES,
+  READ_BUFFER_BYTES,
+  releaseReadBuffers,
+  takeReadBuffer,
+} from "../../src/store/read-buffers.js";
+
+const LARGE = POOLED_READ_MIN_BYTES;
 
 describe("the read buffer pool", () => {
   test("a given-back buffer is lent again; one still lent never is; giving back twice returns it once", () => {
-    const first = takeReadBuffer(100);
-    const second = takeReadBuffer(200);
+    const first = takeReadBuffer(LARGE);
+    const second = takeReadBuffer(LARGE + 100);
     expect(first.buffer).not.toBe(second.buffer);
-    expect(first.length).toBe(100);
+    expect(first.length).toBe(LARGE);
     releaseReadBuffers([first.subarray(10, 20), first.subarray(30)]);
     releaseReadBuffers([first]);
     const third = takeReadBuffer(READ_BUFFER_BYTES);
     expect(third.buffer).toBe(first.buffer);
     // The second release of `first` did not put it back a second time.
-    expect(takeReadBuffer(1).buffer).not.toBe(first.buffer);
+    expect(takeReadBuffer(LARGE).buffer).not.toBe(first.buffer);
     releaseReadBuffers([second, third, new Uint8Array(8)]);
+  });
+
+  test("a small read gets a buffer of its own size, never a pooled one (live readers read a few bytes)", () => {
+    const large = takeReadBuffer(LARGE);
+    releaseReadBuffers([large]);
+    const small = takeReadBuffer(LARGE - 1);
+    expect(small.length).toBe(LARGE - 1);
+    expect(small.buffer).not.toBe(large.buffer);
+    expect(small.buffer.byteLength).toBeLessThan(READ_BUFFER_BYTES);
+    // Giving a small one back is harmless, and the idle pooled buffer is still there for a large read.
+    releaseReadBuffers([small]);
+    expect(takeReadBuffer(LARGE).buffer).toBe(large.buffer);
   });
 
   test("reads larger than a pooled buffer are refused by the pool", () => {
