@@ -116,10 +116,10 @@ function verdicts(rows: readonly Row[], quick: boolean): Verdict[] {
     {
       target: `creation rate ≥ ${shortPerSecond(TARGET_RATE)} (fsync, 100k streams)`,
       measured: `${shortPerSecond(row.rate.median)} over ${shortCount(row.streams)} streams`,
-      pass: row.rate.median >= TARGET_RATE,
+      pass: quick ? null : row.rate.median >= TARGET_RATE,
     },
     {
-      target: `RSS per idle stream ≤ ${TARGET_BYTES} B`,
+      target: `RSS per idle stream ≤ ${TARGET_BYTES} B (at 1M streams; the cost per stream is flat, measured here at ${shortCount(row.streams)})`,
       measured: bytes(row.rssPerStream.median),
       pass: quick ? null : row.rssPerStream.median <= TARGET_BYTES,
     },
