@@ -77,6 +77,16 @@ export class LiveSet {
     this.recentEnd = position + data.length;
   }
 
+  /**
+   * Whether a committed append began at `position`. Every JSON append is whole messages, each
+   * ending in a newline, so such a position is a message start (PROTOCOL §9.1.1) without
+   * reading the byte before it, which lies outside `recent` and would cost each woken reader a
+   * store read.
+   */
+  beganAppend(position: number): boolean {
+    return this.recentParts.length > 0 && position === this.recentStart;
+  }
+
   /** Bytes [start, end) if they are all in `recent`, else undefined. */
   recall(start: number, end: number): Uint8Array | undefined {
     if (start < this.recentStart || end > this.recentEnd || this.recentParts.length === 0) return undefined;
