@@ -64,6 +64,11 @@ export class LiveSet {
     return value;
   }
 
+  /** Drops what `shared` keeps under `key` (a build that failed must not answer everyone). */
+  unshare(key: string): void {
+    this.derived.delete(key);
+  }
+
   remember(position: number, data: Uint8Array): void {
     if (this.derived.size > 0) this.derived = new Map();
     if (data.length === 0) return;

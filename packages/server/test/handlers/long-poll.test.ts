@@ -203,4 +203,25 @@ describe("live fan-out", () => {
       await t.close();
     }
   });
+  test("a failed store read is not shared: the next poll at that offset reads again", async () => {
+    const store = new FaultyStore();
+    const t = await startApp({ store, longPollTimeoutMs: 5_000 });
+    try {
+      const path = t.path();
+      await t.create(path, "text/plain", "abc");
+      // A waiter at the tail keeps the stream's live set, where answers are shared.
+      const waiting = t.request(`${path}?offset=now&live=long-poll`);
+      await readersWaiting(t.app.engine, path, 1);
+      store.failRead = new Error("disk detail");
+      await expectError(await t.request(`${path}?offset=${formatOffset(1)}&live=long-poll`), 500, "INTERNAL");
+      store.failRead = undefined;
+      const retry = await t.request(`${path}?offset=${formatOffset(1)}&live=long-poll`);
+      expect(retry.status).toBe(200);
+      expect(await retry.text()).toBe("bc");
+      await t.request(path, { method: "POST", headers: { "content-type": "text/plain" }, body: encode("d") });
+      expect(await (await waiting).text()).toBe("d");
+    } finally {
+      await t.close();
+    }
+  });
 });
