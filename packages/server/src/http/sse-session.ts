@@ -22,13 +22,13 @@ import {
   textDataLines,
 } from "@rivulet/protocol";
 import type { Engine } from "../engine/engine.js";
+import { type Expiring, type LifetimeQueue, lifetimeQueue } from "../engine/lifetime-queue.js";
 import type { LiveSet, LiveWaiter, WakeReason } from "../engine/live.js";
 import { readChunk } from "../engine/reader.js";
 import { readRecords } from "../engine/records.js";
 import type { StreamState } from "../engine/stream-state.js";
 import type { Context } from "./context.js";
 import type { ReplySink } from "./exchange.js";
-import { type Expiring, type LifetimeQueue, lifetimeQueue } from "./lifetime-queue.js";
 
 export interface SseStart {
   readonly position: number;
