@@ -44,6 +44,8 @@ class TimedWaiter implements LiveWaiter, Expiring {
   previousExpiring: Expiring | undefined;
   nextExpiring: Expiring | undefined;
   private settled = false;
+  liveList: LiveWaiter["liveList"];
+  liveSlot = -1;
 
   constructor(
     private readonly live: LiveSet,

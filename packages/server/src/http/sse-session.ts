@@ -46,6 +46,8 @@ class SseSession implements LiveWaiter, Expiring {
   expiresAt = 0;
   previousExpiring: Expiring | undefined;
   nextExpiring: Expiring | undefined;
+  liveList: LiveWaiter["liveList"];
+  liveSlot = -1;
   private position: number;
   /**
    * §10.1: cursors never go backwards and exceed the one the client sent. The first control
