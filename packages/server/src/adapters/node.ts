@@ -132,7 +132,8 @@ class NodeRequest implements HttpRequest {
   }
 
   onClose(listener: () => void): void {
-    this.res.once("close", () => {
+    // `on`, not `once`: a response closes once, and a waiting long-poll keeps no once-wrapper.
+    this.res.on("close", () => {
       if (!this.res.writableFinished) listener();
     });
   }
