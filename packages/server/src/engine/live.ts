@@ -40,6 +40,8 @@ export class LiveSet {
   private spare: WaiterList | undefined = [];
   private count = 0;
   private holes = 0;
+  /** A wakeForAppend not yet delivered, and why. */
+  private pendingWake: "data" | "closed" | undefined;
   private derived = new Map<string, unknown>();
   /** Live sessions (long-polls and SSE connections) reading this stream, waiting or not. */
   sessions = 0;
@@ -97,6 +99,24 @@ export class LiveSet {
     woken.length = 0;
     this.spare = woken;
   }
+
+  /**
+   * Wakes every waiter for a committed append, once per burst: a group commit makes its appends
+   * visible one after another within a tick, and a reader woken after the last of them answers
+   * them all in one reply or event rather than one write per append per reader. Readers get
+   * what was committed before they ran; nothing waits on a timer.
+   */
+  wakeForAppend(reason: "data" | "closed"): void {
+    const pending = this.pendingWake;
+    this.pendingWake = pending === "data" ? "data" : reason;
+    if (pending === undefined) queueMicrotask(this.wakePending);
+  }
+
+  private readonly wakePending = (): void => {
+    const reason = this.pendingWake;
+    this.pendingWake = undefined;
+    if (reason) this.wakeAll(reason);
+  };
 
   private pack(): void {
     const packed: WaiterList = [];

@@ -90,4 +90,19 @@ describe("LiveSet waiters", () => {
     expect(all.filter((w) => w.woken.length > 0)).toEqual(kept);
     expect(kept.every((w) => w.woken.length === 1)).toBe(true);
   });
+  test("appends made visible in one tick wake each waiter once, after the last of them", async () => {
+    const live = new LiveSet();
+    const all = waiters(3);
+    for (const w of all) live.add(w);
+    live.wakeForAppend("data");
+    live.wakeForAppend("closed");
+    // Nothing yet: the rest of the burst may still become visible in this tick.
+    expect(all.every((w) => w.woken.length === 0)).toBe(true);
+    await Promise.resolve();
+    expect(all.map((w) => w.woken)).toEqual(all.map(() => ["data"]));
+    live.add(all[0]!);
+    live.wakeForAppend("closed");
+    await Promise.resolve();
+    expect(all[0]!.woken).toEqual(["data", "closed"]);
+  });
 });
