@@ -3,7 +3,7 @@
  * its CPU time went. The profile is taken apart from `npm run bench`: profiling slows the
  * server, so its figures would not be the server's.
  *
- *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|records|lookups|reclaim|fan-out|producer|subscriptions|subscriptions-memory [seconds]
+ *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|records|lookups|reclaim|fan-out|fan-out-long-poll|producer|subscriptions|subscriptions-memory [seconds]
  *
  * Writes the .cpuprofile files and a summary to bench/results/tmp/profiles/ (not committed).
  */
@@ -133,25 +133,8 @@ const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<
       seconds * 2000 + 60_000,
     );
   },
-  "fan-out": (server, seconds) =>
-    runJob(
-      "fanOut",
-      {
-        origin: server.url,
-        path: `${STREAM_BASE}p-fan-out`,
-        mode: "sse",
-        subscribers: 10_000,
-        runs: 1,
-        appendsPerRun: seconds,
-        intervalMs: 1000,
-        messageBytes: 64,
-        serverPid: server.pid,
-        connectBatch: 500,
-        attachTimeoutMs: 30_000,
-        deliveryWaitMs: 8_000,
-      },
-      seconds * 1000 + 120_000,
-    ),
+  "fan-out": (server, seconds) => fanOut(server, seconds, "sse"),
+  "fan-out-long-poll": (server, seconds) => fanOut(server, seconds, "long-poll"),
   producer: (server, seconds) =>
     runJob(
       "producerThroughput",
@@ -183,6 +166,28 @@ async function fillJson(server: RunningServer, totalBytes: number, requestBytes:
     360_000,
   );
   return path;
+}
+
+/** Scenario 4 at 10k subscribers on one stream, one 64 B append per second, over SSE or long-poll. */
+function fanOut(server: RunningServer, seconds: number, mode: "sse" | "long-poll"): Promise<unknown> {
+  return runJob(
+    "fanOut",
+    {
+      origin: server.url,
+      path: `${STREAM_BASE}p-fan-out`,
+      mode,
+      subscribers: 10_000,
+      runs: 1,
+      appendsPerRun: seconds,
+      intervalMs: 1000,
+      messageBytes: 64,
+      serverPid: server.pid,
+      connectBatch: 500,
+      attachTimeoutMs: 30_000,
+      deliveryWaitMs: 8_000,
+    },
+    seconds * 1000 + 120_000,
+  );
 }
 
 function subscriptions(server: RunningServer, seconds: number): Promise<unknown> {

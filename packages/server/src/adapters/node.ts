@@ -132,7 +132,8 @@ class NodeRequest implements HttpRequest {
   }
 
   onClose(listener: () => void): void {
-    this.res.once("close", () => {
+    // `on`, not `once`: a response closes once, and a waiting long-poll keeps no once-wrapper.
+    this.res.on("close", () => {
       if (!this.res.writableFinished) listener();
     });
   }
@@ -150,13 +151,13 @@ function tooLarge(limit: number): ProtocolError {
   return new ProtocolError("PAYLOAD_TOO_LARGE", `The request body exceeds ${limit} bytes`);
 }
 
-async function send(
+function send(
   app: ProtocolApp,
   request: NodeRequest,
   res: ServerResponse,
   reply: HttpReply,
   compressMinBytes: number,
-): Promise<void> {
+): void {
   const req = request.req;
   if (reply.stream) {
     // Started even when the client is gone, so the session's bookkeeping (its live slot) ends.
@@ -171,20 +172,41 @@ async function send(
   if (res.destroyed || res.headersSent) return;
   // A refused request whose body is still arriving: close rather than read the rest of it.
   if (reply.status >= 400 && !req.complete) reply.headers.connection = "close";
-  let parts = reply.body ?? [];
-  const size = parts.reduce((n, part) => n + part.length, 0);
+  const parts = reply.body ?? [];
+  const size = byteLength(parts);
   const encoding = compressionFor(req, reply, size, compressMinBytes);
-  if (encoding) {
-    parts = [await compressOnce(encoding, parts)];
-    reply.headers["content-encoding"] = encoding;
-    reply.headers.vary = reply.headers.vary ? `${reply.headers.vary}, accept-encoding` : "accept-encoding";
-    // A different representation needs a different strong validator; a weak one still matches If-None-Match.
-    if (reply.headers.etag) reply.headers.etag = `W/${reply.headers.etag}`;
-  }
+  // Only a compressed reply waits (for zlib); the rest, a fan-out's many small answers among
+  // them, is written in the same tick without a promise.
+  if (encoding) void sendCompressed(app, request, res, reply, encoding, parts);
+  else writeReply(app, request, res, reply, parts, size);
+}
+
+async function sendCompressed(
+  app: ProtocolApp,
+  request: NodeRequest,
+  res: ServerResponse,
+  reply: HttpReply,
+  encoding: Encoding,
+  parts: Uint8Array[],
+): Promise<void> {
+  const compressed = await compressOnce(encoding, parts);
+  reply.headers["content-encoding"] = encoding;
+  reply.headers.vary = reply.headers.vary ? `${reply.headers.vary}, accept-encoding` : "accept-encoding";
+  // A different representation needs a different strong validator; a weak one still matches If-None-Match.
+  if (reply.headers.etag) reply.headers.etag = `W/${reply.headers.etag}`;
   if (res.destroyed) return;
-  if (reply.status !== 204 && reply.status !== 304) {
-    reply.headers["content-length"] = String(parts.reduce((n, part) => n + part.length, 0));
-  }
+  writeReply(app, request, res, reply, [compressed], compressed.length);
+}
+
+function writeReply(
+  app: ProtocolApp,
+  request: NodeRequest,
+  res: ServerResponse,
+  reply: HttpReply,
+  parts: Uint8Array[],
+  size: number,
+): void {
+  if (reply.status !== 204 && reply.status !== 304) reply.headers["content-length"] = String(size);
   res.writeHead(reply.status, reply.headers);
   if (reply.sent) res.once("finish", reply.sent);
   if (parts.length === 1) {
@@ -196,6 +218,12 @@ async function send(
     res.uncork();
   }
   if (res.writableLength > 0) watchFlush(app, request, res);
+}
+
+function byteLength(parts: readonly Uint8Array[]): number {
+  let size = 0;
+  for (const part of parts) size += part.length;
+  return size;
 }
 
 /**

@@ -581,7 +581,7 @@ export class Engine {
     const live = stream.live;
     if (live) {
       live.remember(record.position, record.data);
-      live.wakeAll(record.data.length > 0 ? "data" : "closed");
+      live.wakeForAppend(record.data.length > 0 ? "data" : "closed");
     }
     const end = record.position + record.data.length;
     if (record.data.length > 0) {

@@ -10,18 +10,38 @@ export type WakeReason = "data" | "closed" | "timeout" | "gone" | "aborted" | "c
 
 /**
  * A reader waiting on a stream. An object with a method rather than a closure, so a session
- * can be its own waiter and a connection keeps no extra function alive while it waits.
+ * can be its own waiter and a connection keeps no extra function alive while it waits. The
+ * `live…` fields are the waiter's place in a LiveSet, kept by the set alone.
  */
 export interface LiveWaiter {
   wake(reason: WakeReason): void;
+  /** The list holding the waiter, while it waits; undefined otherwise. */
+  liveList: WaiterList | undefined;
+  /** Its index in `liveList`. */
+  liveSlot: number;
 }
+
+type WaiterList = (LiveWaiter | undefined)[];
 
 const RECENT_LIMIT = 1 << 20;
 /** Distinct derived forms kept per append (encodings × views × cursors); more is a miss, not growth. */
 const SHARED_LIMIT = 32;
+/** Removed waiters leave holes; past this many (and more than waiters), the list is packed. */
+const HOLES_BEFORE_PACKING = 64;
 
 export class LiveSet {
-  private waiters = new Set<LiveWaiter>();
+  /**
+   * Waiters in an array rather than a Set: a fan-out wakes every one and most re-register at
+   * once, thousands per append, and pushing onto a reused array is cheaper than re-filling a
+   * fresh Set. Removal leaves a hole (the waiter knows its slot), so it is O(1) too.
+   */
+  private waiters: WaiterList = [];
+  /** The list to wake into next; undefined while a wakeAll is using it. */
+  private spare: WaiterList | undefined = [];
+  private count = 0;
+  private holes = 0;
+  /** A wakeForAppend not yet delivered, and why. */
+  private pendingWake: "data" | "closed" | undefined;
   private derived = new Map<string, unknown>();
   /** Live sessions (long-polls and SSE connections) reading this stream, waiting or not. */
   sessions = 0;
@@ -32,23 +52,82 @@ export class LiveSet {
   private recentSize = 0;
 
   get size(): number {
-    return this.waiters.size;
+    return this.count;
   }
 
   add(waiter: LiveWaiter): void {
-    this.waiters.add(waiter);
+    if (waiter.liveList === this.waiters) return;
+    // A waiter is in one list at a time: re-adding one still listed elsewhere moves it.
+    if (waiter.liveList) this.remove(waiter);
+    waiter.liveList = this.waiters;
+    waiter.liveSlot = this.waiters.length;
+    this.waiters.push(waiter);
+    this.count++;
   }
 
   remove(waiter: LiveWaiter): void {
-    this.waiters.delete(waiter);
+    const list = waiter.liveList;
+    if (!list) return;
+    list[waiter.liveSlot] = undefined;
+    waiter.liveList = undefined;
+    // A waiter of a list being woken (wakeAll) leaves only a hole there.
+    if (list !== this.waiters) return;
+    this.count--;
+    this.holes++;
+    if (this.count === 0) {
+      this.waiters.length = 0;
+      this.holes = 0;
+    } else if (this.holes > HOLES_BEFORE_PACKING && this.holes > this.count) this.pack();
   }
 
-  /** Wakes every waiter once; each re-registers (into a fresh set) if it wants to keep waiting. */
+  /** Wakes every waiter once; each re-registers (into the next list) if it wants to keep waiting. */
   wakeAll(reason: WakeReason): void {
-    if (this.waiters.size === 0) return;
+    if (this.count === 0) return;
     const woken = this.waiters;
-    this.waiters = new Set();
-    for (const waiter of woken) waiter.wake(reason);
+    // A nested wakeAll (a waiter's wake causing another) finds no spare and takes a new list.
+    this.waiters = this.spare ?? [];
+    this.spare = undefined;
+    this.count = 0;
+    this.holes = 0;
+    for (let i = 0; i < woken.length; i++) {
+      const waiter = woken[i];
+      if (waiter === undefined) continue;
+      woken[i] = undefined;
+      waiter.liveList = undefined;
+      waiter.wake(reason);
+    }
+    woken.length = 0;
+    this.spare = woken;
+  }
+
+  /**
+   * Wakes every waiter for a committed append, once per burst: a group commit makes its appends
+   * visible one after another within a tick, and a reader woken after the last of them answers
+   * them all in one reply or event rather than one write per append per reader. Readers get
+   * what was committed before they ran; nothing waits on a timer.
+   */
+  wakeForAppend(reason: "data" | "closed"): void {
+    const pending = this.pendingWake;
+    this.pendingWake = pending === "data" ? "data" : reason;
+    if (pending === undefined) queueMicrotask(this.wakePending);
+  }
+
+  private readonly wakePending = (): void => {
+    const reason = this.pendingWake;
+    this.pendingWake = undefined;
+    if (reason) this.wakeAll(reason);
+  };
+
+  private pack(): void {
+    const packed: WaiterList = [];
+    for (const waiter of this.waiters) {
+      if (waiter === undefined) continue;
+      waiter.liveList = packed;
+      waiter.liveSlot = packed.length;
+      packed.push(waiter);
+    }
+    this.waiters = packed;
+    this.holes = 0;
   }
 
   /**
@@ -64,6 +143,11 @@ export class LiveSet {
     return value;
   }
 
+  /** Drops what `shared` keeps under `key` (a build that failed must not answer everyone). */
+  unshare(key: string): void {
+    this.derived.delete(key);
+  }
+
   remember(position: number, data: Uint8Array): void {
     if (this.derived.size > 0) this.derived = new Map();
     if (data.length === 0) return;
@@ -75,6 +159,16 @@ export class LiveSet {
     this.recentParts.push(data);
     this.recentSize += data.length;
     this.recentEnd = position + data.length;
+  }
+
+  /**
+   * Whether a committed append began at `position`. Every JSON append is whole messages, each
+   * ending in a newline, so such a position is a message start (PROTOCOL §9.1.1) without
+   * reading the byte before it, which lies outside `recent` and would cost each woken reader a
+   * store read.
+   */
+  beganAppend(position: number): boolean {
+    return this.recentParts.length > 0 && position === this.recentStart;
   }
 
   /** Bytes [start, end) if they are all in `recent`, else undefined. */

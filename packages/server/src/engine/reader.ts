@@ -58,6 +58,7 @@ export async function readChunk(
  */
 export async function requireMessageStart(engine: StreamReads, stream: StreamState, start: number): Promise<void> {
   if (!isJsonContentType(stream.contentType) || start <= stream.earliest || start >= stream.tail) return;
+  if (stream.live?.beganAppend(start)) return;
   const [before] = await readRange(engine, stream, start - 1, start);
   if (before?.[0] !== NEWLINE) {
     throw new ProtocolError("INVALID_OFFSET", `Offset ${formatOffset(start)} is not at a message boundary`);

@@ -1,4 +1,5 @@
 /** Waiting for a stream to move past a position: the core of long-poll and SSE. */
+import { type Expiring, type LifetimeQueue, lifetimeQueue } from "./lifetime-queue.js";
 import type { LiveSet, LiveWaiter, WakeReason } from "./live.js";
 import type { StreamState } from "./stream-state.js";
 
@@ -27,27 +28,41 @@ export function waitForData(
   const live = stream.live;
   if (!live) throw new Error("waitForData needs a live session (Engine.acquireLive)");
   return new Promise((resolve) => {
-    const waiter = new TimedWaiter(live, resolve);
-    waiter.timer = setTimeout(() => waiter.wake("timeout"), Math.max(0, timeoutMs));
+    const waiter = new TimedWaiter(live, lifetimeQueue(timeoutMs), resolve);
     live.add(waiter);
     abort(() => waiter.wake("aborted"));
   });
 }
 
-/** One wait: settles once, on the first of a wakeup, its timeout, or the client leaving. */
-class TimedWaiter implements LiveWaiter {
-  timer: NodeJS.Timeout | undefined;
+/**
+ * One wait: settles once, on the first of a wakeup, its timeout, or the client leaving. Its
+ * timeout is a place in the queue of waits of the same length, not a timer of its own: a
+ * fan-out re-arms thousands of waits per append.
+ */
+class TimedWaiter implements LiveWaiter, Expiring {
+  expiresAt = 0;
+  previousExpiring: Expiring | undefined;
+  nextExpiring: Expiring | undefined;
   private settled = false;
+  liveList: LiveWaiter["liveList"];
+  liveSlot = -1;
 
   constructor(
     private readonly live: LiveSet,
+    private readonly deadlines: LifetimeQueue,
     private readonly resolve: (reason: WakeReason) => void,
-  ) {}
+  ) {
+    deadlines.add(this);
+  }
+
+  expire(): void {
+    this.wake("timeout");
+  }
 
   wake(reason: WakeReason): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
+    this.deadlines.remove(this);
     this.live.remove(this);
     this.resolve(reason);
   }

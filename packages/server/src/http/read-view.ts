@@ -14,11 +14,12 @@ export interface ReadView {
 }
 
 export const MAX_RECORDS = 10_000;
+const PLAIN: ReadView = Object.freeze({ records: undefined });
 const LIMIT_PATTERN = /^[1-9]\d{0,4}$/;
 
 export function readView(request: HttpRequest): ReadView {
   const view = request.query.get("view");
-  if (view === null) return { records: undefined };
+  if (view === null) return PLAIN;
   if (view !== RECORDS_VIEW) throw new ProtocolError("INVALID_VIEW", `Unknown view: ${JSON.stringify(view)}`);
   const raw = request.query.get("limit");
   if (raw === null) return { records: { limit: MAX_RECORDS } };

@@ -22,13 +22,13 @@ import {
   textDataLines,
 } from "@rivulet/protocol";
 import type { Engine } from "../engine/engine.js";
+import { type Expiring, type LifetimeQueue, lifetimeQueue } from "../engine/lifetime-queue.js";
 import type { LiveSet, LiveWaiter, WakeReason } from "../engine/live.js";
 import { readChunk } from "../engine/reader.js";
 import { readRecords } from "../engine/records.js";
 import type { StreamState } from "../engine/stream-state.js";
 import type { Context } from "./context.js";
 import type { ReplySink } from "./exchange.js";
-import { type Expiring, type LifetimeQueue, lifetimeQueue } from "./lifetime-queue.js";
 
 export interface SseStart {
   readonly position: number;
@@ -46,6 +46,8 @@ class SseSession implements LiveWaiter, Expiring {
   expiresAt = 0;
   previousExpiring: Expiring | undefined;
   nextExpiring: Expiring | undefined;
+  liveList: LiveWaiter["liveList"];
+  liveSlot = -1;
   private position: number;
   /**
    * §10.1: cursors never go backwards and exceed the one the client sent. The first control

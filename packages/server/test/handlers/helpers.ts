@@ -146,6 +146,7 @@ export type { ParsedEvent };
 export class FaultyStore extends MemoryStore {
   failAppend: Error | undefined;
   failCreate: Error | undefined;
+  failRead: Error | undefined;
   reads = 0;
 
   override async append(...args: Parameters<MemoryStore["append"]>): Promise<void> {
@@ -160,6 +161,7 @@ export class FaultyStore extends MemoryStore {
 
   override async read(...args: Parameters<MemoryStore["read"]>): Promise<Uint8Array> {
     this.reads++;
+    if (this.failRead) throw this.failRead;
     return super.read(...args);
   }
 }

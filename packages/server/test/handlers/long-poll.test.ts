@@ -175,12 +175,13 @@ describe("long-poll", () => {
 });
 
 describe("live fan-out", () => {
-  test("one append wakes every waiter; all get the same data from at most one store read", async () => {
+  test("one append wakes every waiter; all get the same data without a store read", async () => {
     const store = new FaultyStore();
     const t = await startApp({ store, longPollTimeoutMs: 5_000 });
     try {
       const path = t.path();
-      await t.create(path, "application/json", "[]");
+      // Not empty: a JSON read past offset 0 checks that it starts at a message boundary.
+      await t.create(path, "application/json", '[{"tick":0}]');
       const waiters = Array.from({ length: 50 }, () => t.request(`${path}?offset=now&live=long-poll`));
       await readersWaiting(t.app.engine, path, 50);
       store.reads = 0;
@@ -196,7 +197,29 @@ describe("live fan-out", () => {
       expect(new Set(bodies).size).toBe(1);
       expect(JSON.parse(bodies[0]!)).toEqual([{ tick: 1 }, { tick: 2 }]);
       expect(new Set(responses.map((r) => r.headers.get("stream-next-offset"))).size).toBe(1);
-      expect(store.reads).toBeLessThanOrEqual(1);
+      // The append's bytes are still in memory, and where it began is a message start.
+      expect(store.reads).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+  test("a failed store read is not shared: the next poll at that offset reads again", async () => {
+    const store = new FaultyStore();
+    const t = await startApp({ store, longPollTimeoutMs: 5_000 });
+    try {
+      const path = t.path();
+      await t.create(path, "text/plain", "abc");
+      // A waiter at the tail keeps the stream's live set, where answers are shared.
+      const waiting = t.request(`${path}?offset=now&live=long-poll`);
+      await readersWaiting(t.app.engine, path, 1);
+      store.failRead = new Error("disk detail");
+      await expectError(await t.request(`${path}?offset=${formatOffset(1)}&live=long-poll`), 500, "INTERNAL");
+      store.failRead = undefined;
+      const retry = await t.request(`${path}?offset=${formatOffset(1)}&live=long-poll`);
+      expect(retry.status).toBe(200);
+      expect(await retry.text()).toBe("bc");
+      await t.request(path, { method: "POST", headers: { "content-type": "text/plain" }, body: encode("d") });
+      expect(await (await waiting).text()).toBe("d");
     } finally {
       await t.close();
     }

@@ -1,6 +1,7 @@
 /** GET with live=long-poll: wait for data past the offset (PROTOCOL §5.7, §10.1), in either view. */
 import { formatOffset, Header, NO_STORE, nextCursor, readEtag } from "@rivulet/protocol";
 import { checkRetained } from "../../engine/earliest.js";
+import type { LiveSet } from "../../engine/live.js";
 import { readChunk } from "../../engine/reader.js";
 import { readRecords } from "../../engine/records.js";
 import type { StreamState } from "../../engine/stream-state.js";
@@ -42,47 +43,84 @@ async function dataReply(
   cursor: string,
   view: ReadView,
 ): Promise<HttpReply> {
-  const { engine, options } = context;
-  let chunk: { start: number; end: number; upToDate: boolean; closed: boolean };
-  let etag: string;
-  let body: Uint8Array[];
-  let sent: (() => void) | undefined;
-  const headers: Record<string, string> = view.records
-    ? { ...RECORDS_HEADERS }
-    : { [Header.contentType]: stream.contentType };
-  if (view.records) {
-    const records = await readRecords(engine, stream, position, options.chunkBytes, view.records.limit);
-    chunk = records;
-    etag = recordsEtag(
-      stream.etagId,
-      formatOffset(records.start),
-      records,
-      formatOffset(records.end),
-      view.records.limit,
-    );
-    body = recordsBody(records);
-    sent = records.release;
-  } else {
-    const plain = await readChunk(engine, stream, position, options.chunkBytes);
-    chunk = plain;
-    etag = readEtag(stream.etagId, formatOffset(plain.start), formatOffset(plain.end), plain);
-    // Every waiter woken by one append answers the same bytes: one body (and so one
-    // compression of it in the adapter) for all of them.
-    const live = stream.live;
-    body = live
-      ? live.shared(`long-poll:${plain.start}:${plain.end}`, () => wireBody(stream.contentType, plain.parts))
-      : wireBody(stream.contentType, plain.parts);
-  }
-  headers[Header.nextOffset] = formatOffset(chunk.end);
-  headers[Header.etag] = etag;
+  if (view.records) return recordsReply(context, stream, position, cursor, view.records.limit);
+  // Every waiter woken by one append asks for the same bytes: one read, ETag, header set and
+  // body (and so one compression of it in the adapter) serve all of them until the next append.
+  const live = stream.live;
+  // The tail and closure are in the key: a store-side change (another cluster node's append)
+  // moves them without a local append clearing what is shared.
+  const key = `long-poll:${position}:${stream.tail}:${stream.closed}`;
+  const answer = await (live
+    ? live.shared(key, () => sharedAnswer(live, key, context, stream, position))
+    : plainAnswer(context, stream, position));
+  const headers = { ...answer.headers };
+  // Retention may move the earliest offset between appends; the cursor is per client (§10.1).
   headers[Header.earliestOffset] = formatOffset(stream.earliest);
-  // Safe to cache when keyed by offset and cursor (§10.1).
-  headers[Header.cacheControl] = cacheableReads(options);
+  if (!answer.closed) headers[Header.cursor] = cursor;
+  return reply(200, headers, answer.body);
+}
+
+/** The reply of a plain-view read at one position, less what differs per client. */
+interface PlainAnswer {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array[];
+  readonly closed: boolean;
+}
+
+async function plainAnswer(context: Context, stream: StreamState, position: number): Promise<PlainAnswer> {
+  const { engine, options } = context;
+  const chunk = await readChunk(engine, stream, position, options.chunkBytes);
+  const end = formatOffset(chunk.end);
+  const headers: Record<string, string> = {
+    [Header.contentType]: stream.contentType,
+    [Header.nextOffset]: end,
+    [Header.etag]: readEtag(stream.etagId, formatOffset(chunk.start), end, chunk),
+    // Safe to cache when keyed by offset and cursor (§10.1).
+    [Header.cacheControl]: cacheableReads(options),
+  };
   if (chunk.upToDate) headers[Header.upToDate] = "true";
   if (chunk.closed) headers[Header.closed] = "true";
+  return { headers, body: wireBody(stream.contentType, chunk.parts), closed: chunk.closed };
+}
+
+/** A failed read is not kept: the next waiter at the position tries again. */
+function sharedAnswer(
+  live: LiveSet,
+  key: string,
+  context: Context,
+  stream: StreamState,
+  position: number,
+): Promise<PlainAnswer> {
+  const answer = plainAnswer(context, stream, position);
+  answer.catch(() => live.unshare(key));
+  return answer;
+}
+
+async function recordsReply(
+  context: Context,
+  stream: StreamState,
+  position: number,
+  cursor: string,
+  limit: number,
+): Promise<HttpReply> {
+  const { engine, options } = context;
+  const records = await readRecords(engine, stream, position, options.chunkBytes, limit);
+  const headers: Record<string, string> = { ...RECORDS_HEADERS };
+  headers[Header.nextOffset] = formatOffset(records.end);
+  headers[Header.etag] = recordsEtag(
+    stream.etagId,
+    formatOffset(records.start),
+    records,
+    formatOffset(records.end),
+    limit,
+  );
+  headers[Header.earliestOffset] = formatOffset(stream.earliest);
+  headers[Header.cacheControl] = cacheableReads(options);
+  if (records.upToDate) headers[Header.upToDate] = "true";
+  if (records.closed) headers[Header.closed] = "true";
   else headers[Header.cursor] = cursor;
-  const answer = reply(200, headers, body);
-  if (sent) answer.sent = sent;
+  const answer = reply(200, headers, recordsBody(records));
+  answer.sent = records.release;
   return answer;
 }
 

@@ -44,7 +44,14 @@ export class Cors {
 
   /** Adds CORS headers to a reply. */
   decorate(request: HttpRequest, reply: HttpReply): void {
-    Object.assign(reply.headers, this.originHeaders(request));
+    const headers = reply.headers;
+    // Any origin: set in place, as every reply gets them (no object per reply to merge).
+    if (this.origins === "*") {
+      headers["access-control-allow-origin"] = "*";
+      headers["access-control-expose-headers"] = EXPOSE;
+      return;
+    }
+    Object.assign(headers, this.originHeaders(request));
   }
 
   private originHeaders(request: HttpRequest): Record<string, string> {

@@ -1,8 +1,9 @@
 /**
- * SSE sessions end a fixed lifetime after they start (PROTOCOL §10.2). With one lifetime for
- * all of them, deadlines come in the order sessions start, so a linked list in start order
- * with one timer for its head replaces a timer per connection: adding and removing are O(1)
- * and a waiting connection owns no timer object.
+ * SSE sessions end a fixed lifetime after they start (PROTOCOL §10.2), and long-polls time out
+ * a fixed time after they begin to wait (§5.7). With one lifetime for all of them, deadlines
+ * come in the order they start, so a linked list in start order with one timer for its head
+ * replaces a timer per connection: adding and removing are O(1) and a waiting connection owns
+ * no timer object.
  */
 export interface Expiring {
   /** performance.now() at which `expire` runs. */
@@ -65,7 +66,7 @@ export class LifetimeQueue {
 
 const queues = new Map<number, LifetimeQueue>();
 
-/** The queue for sessions of `lifetimeMs` (one per configured lifetime in the process). */
+/** The queue for waits of `lifetimeMs` (one per configured lifetime in the process). */
 export function lifetimeQueue(lifetimeMs: number): LifetimeQueue {
   let queue = queues.get(lifetimeMs);
   if (!queue) {

@@ -1,0 +1,108 @@
+/** The live waiter set: every waiter woken once per wakeAll, O(1) add and remove, holes packed. */
+import { describe, expect, test } from "vitest";
+import { LiveSet, type LiveWaiter, type WakeReason } from "../../src/engine/live.js";
+
+class Waiter implements LiveWaiter {
+  liveList: LiveWaiter["liveList"];
+  liveSlot = -1;
+  readonly woken: WakeReason[] = [];
+  onWake: ((reason: WakeReason) => void) | undefined;
+
+  wake(reason: WakeReason): void {
+    this.woken.push(reason);
+    this.onWake?.(reason);
+  }
+}
+
+const waiters = (n: number) => Array.from({ length: n }, () => new Waiter());
+
+describe("LiveSet waiters", () => {
+  test("wakeAll wakes each waiter once and empties the set", () => {
+    const live = new LiveSet();
+    const all = waiters(5);
+    for (const w of all) live.add(w);
+    live.add(all[0]!); // already waiting: not a second entry
+    expect(live.size).toBe(5);
+    live.wakeAll("data");
+    expect(all.map((w) => w.woken)).toEqual(all.map(() => ["data"]));
+    expect(live.size).toBe(0);
+    live.wakeAll("data");
+    expect(all[0]!.woken).toEqual(["data"]);
+  });
+
+  test("a waiter that re-adds itself while woken waits for the next wakeAll", () => {
+    const live = new LiveSet();
+    const all = waiters(3);
+    for (const w of all) {
+      w.onWake = () => live.add(w);
+      live.add(w);
+    }
+    live.wakeAll("data");
+    expect(all.map((w) => w.woken.length)).toEqual([1, 1, 1]);
+    expect(live.size).toBe(3);
+    live.wakeAll("closed");
+    expect(all.map((w) => w.woken)).toEqual(all.map(() => ["data", "closed"]));
+  });
+
+  test("a removed waiter is not woken, also when an earlier waiter removes it mid-wake", () => {
+    const live = new LiveSet();
+    const [first, second, third, fourth] = waiters(4) as [Waiter, Waiter, Waiter, Waiter];
+    for (const w of [first, second, third, fourth]) live.add(w);
+    live.remove(second);
+    expect(live.size).toBe(3);
+    first.onWake = () => {
+      live.remove(third);
+      live.add(first);
+    };
+    live.wakeAll("data");
+    expect([first, second, third, fourth].map((w) => w.woken.length)).toEqual([1, 0, 0, 1]);
+    // Removing the one from the woken list did not touch the count of the new one.
+    expect(live.size).toBe(1);
+    live.remove(third);
+    expect(live.size).toBe(1);
+  });
+
+  test("a wakeAll caused by a waking waiter wakes the re-added waiters, and the outer one goes on", () => {
+    const live = new LiveSet();
+    const all = waiters(4);
+    for (const w of all) live.add(w);
+    all[0]!.onWake = (reason) => {
+      live.add(all[0]!);
+      if (reason === "data") live.wakeAll("gone");
+    };
+    live.wakeAll("data");
+    expect(all[0]!.woken).toEqual(["data", "gone"]);
+    expect(all.slice(1).map((w) => w.woken)).toEqual([["data"], ["data"], ["data"]]);
+    expect(live.size).toBe(1);
+  });
+
+  test("many removals pack the list; the rest are still each woken once", () => {
+    const live = new LiveSet();
+    const all = waiters(1000);
+    for (const w of all) live.add(w);
+    const kept = all.filter((_, i) => i % 10 === 0);
+    for (const [i, w] of all.entries()) if (i % 10 !== 0) live.remove(w);
+    expect(live.size).toBe(kept.length);
+    // Removing what was already removed changes nothing.
+    live.remove(all[1]!);
+    expect(live.size).toBe(kept.length);
+    live.wakeAll("timeout");
+    expect(all.filter((w) => w.woken.length > 0)).toEqual(kept);
+    expect(kept.every((w) => w.woken.length === 1)).toBe(true);
+  });
+  test("appends made visible in one tick wake each waiter once, after the last of them", async () => {
+    const live = new LiveSet();
+    const all = waiters(3);
+    for (const w of all) live.add(w);
+    live.wakeForAppend("data");
+    live.wakeForAppend("closed");
+    // Nothing yet: the rest of the burst may still become visible in this tick.
+    expect(all.every((w) => w.woken.length === 0)).toBe(true);
+    await Promise.resolve();
+    expect(all.map((w) => w.woken)).toEqual(all.map(() => ["data"]));
+    live.add(all[0]!);
+    live.wakeForAppend("closed");
+    await Promise.resolve();
+    expect(all[0]!.woken).toEqual(["data", "closed"]);
+  });
+});
