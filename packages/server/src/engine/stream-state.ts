@@ -7,39 +7,48 @@
  *   pipelined appends are decided in arrival order.
  * When a store write fails, `Writer` rolls the decided view back (see writer.ts).
  *
- * A server may hold millions of idle streams, so the object is kept small: writer state that
- * most streams never use (producers, Stream-Seq, who closed it) lives in a side object made
- * on first use.
+ * A server may hold millions of idle streams, so the object is kept small (112 bytes): three
+ * flags share one field, the access time is kept as a small integer, and what only busy
+ * streams use (creation in flight, live readers, producers, Stream-Seq, who closed it) lives
+ * in a side object made on first use and dropped when it holds nothing again.
  */
 import type { ProducerClaim, ProducerState, WriterView } from "@rivulet/protocol";
 import type { RecordTarget } from "../store/record-state.js";
 import type { StoredStream, StreamMeta } from "../store/types.js";
 import type { LiveSet } from "./live.js";
 
-interface WriterExtras {
+interface Extras {
+  ready: Promise<void> | undefined;
+  live: LiveSet | undefined;
   lastStreamSeq: string | undefined;
   closedBy: ProducerClaim | undefined;
   producers: Map<string, ProducerState> | undefined;
+  decidedView: DecidedView | undefined;
 }
+
+// Flag bits of `StreamState.flags`.
+const CLOSED = 1;
+const DECIDED_CLOSED = 2;
+const SOFT_DELETED = 4;
+
+/**
+ * Access times are kept relative to this process's start: as a small integer (for about 24
+ * days of uptime) the field needs no boxed number of its own per stream.
+ */
+const ACCESS_EPOCH = Date.now();
 
 export class StreamState {
   tail: number;
   nextSeq: number;
   lastTs: number;
-  closed: boolean;
   decidedTail: number;
   decidedNextSeq: number;
   decidedLastTs: number;
-  decidedClosed: boolean;
   /** First retained position (retention and trims move it; reads below it answer 410). */
   earliest: number;
-  softDeleted = false;
-  /** Set while the stream's creation is being made durable; operations wait for it. */
-  ready: Promise<void> | undefined = undefined;
-  lastAccess: number;
-  live: LiveSet | undefined = undefined;
-  private extras: WriterExtras | undefined = undefined;
-  private decidedView: DecidedView | undefined = undefined;
+  private flags = 0;
+  private accessedAt: number;
+  private extras: Extras | undefined = undefined;
 
   /** A stream's state as the store answered a lookup. */
   static fromStored(stored: StoredStream, now: number): StreamState {
@@ -60,9 +69,63 @@ export class StreamState {
     this.nextSeq = this.decidedNextSeq = meta.inherited?.seq ?? 0;
     this.lastTs = this.decidedLastTs = meta.inherited?.ts ?? 0;
     this.earliest = meta.inherited?.earliest ?? meta.fork?.position ?? 0;
-    this.closed = closed;
-    this.decidedClosed = closed;
-    this.lastAccess = now;
+    this.flags = closed ? CLOSED | DECIDED_CLOSED : 0;
+    this.accessedAt = now - ACCESS_EPOCH;
+  }
+
+  get closed(): boolean {
+    return (this.flags & CLOSED) !== 0;
+  }
+
+  set closed(value: boolean) {
+    this.flag(CLOSED, value);
+  }
+
+  get decidedClosed(): boolean {
+    return (this.flags & DECIDED_CLOSED) !== 0;
+  }
+
+  set decidedClosed(value: boolean) {
+    this.flag(DECIDED_CLOSED, value);
+  }
+
+  get softDeleted(): boolean {
+    return (this.flags & SOFT_DELETED) !== 0;
+  }
+
+  set softDeleted(value: boolean) {
+    this.flag(SOFT_DELETED, value);
+  }
+
+  private flag(bit: number, value: boolean): void {
+    this.flags = value ? this.flags | bit : this.flags & ~bit;
+  }
+
+  /** When the stream was last read or written (ms since the epoch): its sliding TTL counts from it. */
+  get lastAccess(): number {
+    return this.accessedAt + ACCESS_EPOCH;
+  }
+
+  set lastAccess(value: number) {
+    this.accessedAt = value - ACCESS_EPOCH;
+  }
+
+  /** Set while the stream's creation is being made durable; operations wait for it. */
+  get ready(): Promise<void> | undefined {
+    return this.extras?.ready;
+  }
+
+  set ready(value: Promise<void> | undefined) {
+    this.setExtra("ready", value);
+  }
+
+  /** Readers waiting on this stream, while there are any. */
+  get live(): LiveSet | undefined {
+    return this.extras?.live;
+  }
+
+  set live(value: LiveSet | undefined) {
+    this.setExtra("live", value);
   }
 
   get path(): string {
@@ -91,7 +154,7 @@ export class StreamState {
   }
 
   set lastStreamSeq(value: string | undefined) {
-    if (value !== undefined || this.extras) this.writerExtras().lastStreamSeq = value;
+    this.setExtra("lastStreamSeq", value);
   }
 
   get closedBy(): ProducerClaim | undefined {
@@ -99,7 +162,7 @@ export class StreamState {
   }
 
   set closedBy(value: ProducerClaim | undefined) {
-    if (value !== undefined || this.extras) this.writerExtras().closedBy = value;
+    this.setExtra("closedBy", value);
   }
 
   get producers(): Map<string, ProducerState> | undefined {
@@ -108,7 +171,7 @@ export class StreamState {
 
   /** The producer map, made on first use. */
   producerMap(): Map<string, ProducerState> {
-    const extras = this.writerExtras();
+    const extras = this.extra();
     extras.producers ??= new Map();
     return extras.producers;
   }
@@ -119,8 +182,9 @@ export class StreamState {
 
   /** The decided view as a record target: what the writer applies each accepted record to (record-state.ts). */
   get decided(): RecordTarget {
-    this.decidedView ??= new DecidedView(this);
-    return this.decidedView;
+    const extras = this.extra();
+    extras.decidedView ??= new DecidedView(this);
+    return extras.decidedView;
   }
 
   /**
@@ -137,8 +201,7 @@ export class StreamState {
     this.softDeleted = stored.softDeleted;
     this.lastStreamSeq = stored.lastStreamSeq;
     this.closedBy = stored.closedBy;
-    if (stored.producers.size > 0) this.writerExtras().producers = new Map(stored.producers);
-    else if (this.extras) this.extras.producers = undefined;
+    this.setExtra("producers", stored.producers.size > 0 ? new Map(stored.producers) : undefined);
   }
 
   /** WriterView: decisions see appends already accepted, not only durable ones. */
@@ -154,9 +217,39 @@ export class StreamState {
     };
   }
 
-  private writerExtras(): WriterExtras {
-    this.extras ??= { lastStreamSeq: undefined, closedBy: undefined, producers: undefined };
+  private extra(): Extras {
+    this.extras ??= {
+      ready: undefined,
+      live: undefined,
+      lastStreamSeq: undefined,
+      closedBy: undefined,
+      producers: undefined,
+      decidedView: undefined,
+    };
     return this.extras;
+  }
+
+  /**
+   * Sets one side field; the side object goes when nothing in it is left (its decided view is
+   * only a window onto this object, made again when next needed).
+   */
+  private setExtra<K extends Exclude<keyof Extras, "decidedView">>(key: K, value: Extras[K]): void {
+    if (value !== undefined) {
+      this.extra()[key] = value;
+      return;
+    }
+    const extras = this.extras;
+    if (!extras) return;
+    extras[key] = value;
+    if (
+      extras.ready === undefined &&
+      extras.live === undefined &&
+      extras.lastStreamSeq === undefined &&
+      extras.closedBy === undefined &&
+      extras.producers === undefined
+    ) {
+      this.extras = undefined;
+    }
   }
 }
 
