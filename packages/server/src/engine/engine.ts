@@ -283,9 +283,10 @@ export class Engine {
         : undefined;
     const stream = new StreamState(meta, start, config.closed, this.now());
     if (first) {
-      stream.tail = stream.decidedTail = start + data.length;
-      stream.nextSeq = stream.decidedNextSeq = stream.nextSeq + messages;
-      if (messages > 0) stream.lastTs = stream.decidedLastTs = ts;
+      // Nothing in flight yet: the decided view is the visible one.
+      stream.tail = start + data.length;
+      stream.nextSeq += messages;
+      if (messages > 0) stream.lastTs = ts;
     }
     this.registry.set(stream);
     // Visible to other requests only once durable: they wait on `ready` (read-your-writes).

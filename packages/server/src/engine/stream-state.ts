@@ -4,13 +4,14 @@
  *   readers use these.
  * - decided: `decidedTail`, `decidedNextSeq`, `decidedLastTs`, `decidedClosed`, producers,
  *   Stream-Seq and `closedBy` include appends accepted but still being made durable, so
- *   pipelined appends are decided in arrival order.
+ *   pipelined appends are decided in arrival order. While no append is in flight the decided
+ *   tail, seq, time and closure are the visible ones: their own copy exists only meanwhile.
  * When a store write fails, `Writer` rolls the decided view back (see writer.ts).
  *
- * A server may hold millions of idle streams, so the object is kept small (112 bytes): three
- * flags share one field, the access time is kept as a small integer, and what only busy
- * streams use (creation in flight, live readers, producers, Stream-Seq, who closed it) lives
- * in a side object made on first use and dropped when it holds nothing again.
+ * A server may hold millions of idle streams, so the object is kept small (88 bytes): flags
+ * share one field, the access time is kept as a small integer, and what only busy streams use
+ * (creation in flight, live readers, producers, Stream-Seq, who closed it) lives in a side
+ * object made on first use and dropped when it holds nothing again.
  */
 import type { ProducerClaim, ProducerState, WriterView } from "@rivulet/protocol";
 import type { RecordTarget } from "../store/record-state.js";
@@ -23,13 +24,11 @@ interface Extras {
   lastStreamSeq: string | undefined;
   closedBy: ProducerClaim | undefined;
   producers: Map<string, ProducerState> | undefined;
-  decidedView: DecidedView | undefined;
 }
 
 // Flag bits of `StreamState.flags`.
 const CLOSED = 1;
-const DECIDED_CLOSED = 2;
-const SOFT_DELETED = 4;
+const SOFT_DELETED = 2;
 
 /**
  * Access times are kept relative to this process's start: as a small integer (for about 24
@@ -41,14 +40,13 @@ export class StreamState {
   tail: number;
   nextSeq: number;
   lastTs: number;
-  decidedTail: number;
-  decidedNextSeq: number;
-  decidedLastTs: number;
   /** First retained position (retention and trims move it; reads below it answer 410). */
   earliest: number;
   private flags = 0;
   private accessedAt: number;
   private extras: Extras | undefined = undefined;
+  /** The decided view while appends are in flight; undefined when it is the visible one. */
+  private ahead: DecidedView | undefined = undefined;
 
   /** A stream's state as the store answered a lookup. */
   static fromStored(stored: StoredStream, now: number): StreamState {
@@ -65,11 +63,10 @@ export class StreamState {
     now: number,
   ) {
     this.tail = tail;
-    this.decidedTail = tail;
-    this.nextSeq = this.decidedNextSeq = meta.inherited?.seq ?? 0;
-    this.lastTs = this.decidedLastTs = meta.inherited?.ts ?? 0;
+    this.nextSeq = meta.inherited?.seq ?? 0;
+    this.lastTs = meta.inherited?.ts ?? 0;
     this.earliest = meta.inherited?.earliest ?? meta.fork?.position ?? 0;
-    this.flags = closed ? CLOSED | DECIDED_CLOSED : 0;
+    this.flags = closed ? CLOSED : 0;
     this.accessedAt = now - ACCESS_EPOCH;
   }
 
@@ -81,12 +78,20 @@ export class StreamState {
     this.flag(CLOSED, value);
   }
 
-  get decidedClosed(): boolean {
-    return (this.flags & DECIDED_CLOSED) !== 0;
+  get decidedTail(): number {
+    return this.ahead ? this.ahead.tail : this.tail;
   }
 
-  set decidedClosed(value: boolean) {
-    this.flag(DECIDED_CLOSED, value);
+  get decidedNextSeq(): number {
+    return this.ahead ? this.ahead.nextSeq : this.nextSeq;
+  }
+
+  get decidedLastTs(): number {
+    return this.ahead ? this.ahead.lastTs : this.lastTs;
+  }
+
+  get decidedClosed(): boolean {
+    return this.ahead ? this.ahead.closed : this.closed;
   }
 
   get softDeleted(): boolean {
@@ -182,9 +187,16 @@ export class StreamState {
 
   /** The decided view as a record target: what the writer applies each accepted record to (record-state.ts). */
   get decided(): RecordTarget {
-    const extras = this.extra();
-    extras.decidedView ??= new DecidedView(this);
-    return extras.decidedView;
+    this.ahead ??= new DecidedView(this);
+    return this.ahead;
+  }
+
+  /**
+   * Every decided append is now visible or undone (Writer), so the decided view is the visible
+   * one again and its own copy goes.
+   */
+  caughtUp(): void {
+    this.ahead = undefined;
   }
 
   /**
@@ -193,11 +205,12 @@ export class StreamState {
    */
   adopt(stored: StoredStream): void {
     this.meta = stored.meta;
-    this.tail = this.decidedTail = stored.tail;
-    this.nextSeq = this.decidedNextSeq = stored.nextSeq;
-    this.lastTs = this.decidedLastTs = stored.lastTs;
+    this.ahead = undefined;
+    this.tail = stored.tail;
+    this.nextSeq = stored.nextSeq;
+    this.lastTs = stored.lastTs;
     this.earliest = stored.earliest;
-    this.closed = this.decidedClosed = stored.closed;
+    this.closed = stored.closed;
     this.softDeleted = stored.softDeleted;
     this.lastStreamSeq = stored.lastStreamSeq;
     this.closedBy = stored.closedBy;
@@ -224,16 +237,12 @@ export class StreamState {
       lastStreamSeq: undefined,
       closedBy: undefined,
       producers: undefined,
-      decidedView: undefined,
     };
     return this.extras;
   }
 
-  /**
-   * Sets one side field; the side object goes when nothing in it is left (its decided view is
-   * only a window onto this object, made again when next needed).
-   */
-  private setExtra<K extends Exclude<keyof Extras, "decidedView">>(key: K, value: Extras[K]): void {
+  /** Sets one side field; the side object goes when nothing in it is left. */
+  private setExtra<K extends keyof Extras>(key: K, value: Extras[K]): void {
     if (value !== undefined) {
       this.extra()[key] = value;
       return;
@@ -253,40 +262,21 @@ export class StreamState {
   }
 }
 
-/** The decided fields of a stream under the names record-state.ts applies records to. */
+/**
+ * The decided tail, seq, time and closure while appends are in flight, under the names
+ * record-state.ts applies records to; the writer state it forwards to the stream.
+ */
 class DecidedView implements RecordTarget {
-  constructor(private readonly stream: StreamState) {}
+  tail: number;
+  nextSeq: number;
+  lastTs: number;
+  closed: boolean;
 
-  get tail(): number {
-    return this.stream.decidedTail;
-  }
-
-  set tail(value: number) {
-    this.stream.decidedTail = value;
-  }
-
-  get nextSeq(): number {
-    return this.stream.decidedNextSeq;
-  }
-
-  set nextSeq(value: number) {
-    this.stream.decidedNextSeq = value;
-  }
-
-  get lastTs(): number {
-    return this.stream.decidedLastTs;
-  }
-
-  set lastTs(value: number) {
-    this.stream.decidedLastTs = value;
-  }
-
-  get closed(): boolean {
-    return this.stream.decidedClosed;
-  }
-
-  set closed(value: boolean) {
-    this.stream.decidedClosed = value;
+  constructor(private readonly stream: StreamState) {
+    this.tail = stream.tail;
+    this.nextSeq = stream.nextSeq;
+    this.lastTs = stream.lastTs;
+    this.closed = stream.closed;
   }
 
   get lastStreamSeq(): string | undefined {

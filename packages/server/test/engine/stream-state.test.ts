@@ -22,16 +22,36 @@ const meta: StreamMeta = {
 };
 
 describe("stream state", () => {
-  test("closed, decided-closed and soft-deleted are independent", () => {
+  test("closed and soft-deleted are independent, and decided closure runs ahead of the visible one", () => {
     const stream = new StreamState(meta, 0, false, NOW);
-    stream.decidedClosed = true;
+    stream.decided.closed = true;
     expect([stream.closed, stream.decidedClosed, stream.softDeleted]).toEqual([false, true, false]);
     stream.softDeleted = true;
-    stream.decidedClosed = false;
-    expect([stream.closed, stream.decidedClosed, stream.softDeleted]).toEqual([false, false, true]);
+    expect([stream.closed, stream.decidedClosed, stream.softDeleted]).toEqual([false, true, true]);
     stream.closed = true;
-    expect([stream.closed, stream.decidedClosed, stream.softDeleted]).toEqual([true, false, true]);
+    stream.softDeleted = false;
+    expect([stream.closed, stream.decidedClosed, stream.softDeleted]).toEqual([true, true, false]);
     expect(new StreamState(meta, 0, true, NOW).decisionView.closed).toBe(true);
+  });
+
+  test("the decided view follows the visible one except while appends are in flight", () => {
+    const stream = new StreamState(meta, 4, false, NOW);
+    stream.tail = 6;
+    expect(stream.decidedTail).toBe(6);
+    const decided = stream.decided;
+    decided.tail = 10;
+    decided.nextSeq = 3;
+    decided.lastTs = NOW + 5;
+    expect([stream.decidedTail, stream.decidedNextSeq, stream.decidedLastTs]).toEqual([10, 3, NOW + 5]);
+    expect([stream.tail, stream.nextSeq, stream.lastTs]).toEqual([6, 0, 0]);
+    // The writer made them visible: the decided view is the visible one again.
+    stream.tail = 10;
+    stream.nextSeq = 3;
+    stream.lastTs = NOW + 5;
+    stream.caughtUp();
+    stream.tail = 12;
+    expect([stream.decidedTail, stream.decidedNextSeq, stream.decidedLastTs]).toEqual([12, 3, NOW + 5]);
+    expect(stream.decided.tail).toBe(12);
   });
 
   test("access times read back exactly, far before and after the process started", () => {
