@@ -8,7 +8,7 @@
  *   tail, seq, time and closure are the visible ones: their own copy exists only meanwhile.
  * When a store write fails, `Writer` rolls the decided view back (see writer.ts).
  *
- * A server may hold millions of idle streams, so the object is kept small (88 bytes): flags
+ * A server may hold millions of idle streams, so the object is kept small (96 bytes): flags
  * share one field, the access time is kept as a small integer, and what only busy streams use
  * (creation in flight, live readers, producers, Stream-Seq, who closed it) lives in a side
  * object made on first use and dropped when it holds nothing again.
