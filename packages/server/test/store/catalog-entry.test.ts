@@ -125,4 +125,19 @@ describe("catalog entry", () => {
     back.indexed = true;
     expect([back.layoutGuessed, back.indexed, back.checksummed]).toEqual([true, true, true]);
   });
+
+  test("streams read back from checkpoint lines share empty settings; set ones keep their values", () => {
+    const line = (id: number, extra: object) => ({
+      id,
+      tail: 0,
+      meta: { path: `/s${id}`, contentType: "application/json", createdAt: 1, ...extra },
+    });
+    const [a, b] = [Entry.fromJson(line(1, {})), Entry.fromJson(line(2, {}))];
+    expect(a.meta.lifetime).toBe(b.meta.lifetime);
+    expect(a.meta.retention).toBe(b.meta.retention);
+    const c = Entry.fromJson(line(3, { ttlSeconds: 60, retention: { ms: 1000 } }));
+    expect(c.meta.lifetime).toEqual({ ttlSeconds: 60 });
+    expect(c.meta.retention).toEqual({ ms: 1000 });
+    expect(Entry.fromJson(line(4, { retention: {} })).meta.retention).toBe(a.meta.retention);
+  });
 });
