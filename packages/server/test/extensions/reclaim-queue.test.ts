@@ -3,10 +3,11 @@
  * own setting or the server's default). A bulk create of streams without retention must not
  * leave one queue entry per stream behind.
  */
+
+import type { Retention } from "@rivulet/protocol";
 import { Engine, MemoryStore, silentLogger } from "@rivulet/server";
 import { describe, expect, test } from "vitest";
 import { Reclaimer } from "../../src/features/retention/reclaimer.js";
-import type { Retention } from "../../src/index.js";
 
 const create = (retention: Retention, body = new Uint8Array(0)) => ({
   contentType: "application/octet-stream",
