@@ -16,6 +16,7 @@ import {
   type StreamConfig,
 } from "@rivulet/protocol";
 import { StoreConflictError, StoreMissingError, StoreTrimmedError } from "../store/errors.js";
+import { internContentType, NO_RETENTION, shareLifetime, shareRetention } from "../store/shared-values.js";
 import type { AppendRecord, IndexEntry, IndexKey, Store, StoredStream, StreamMeta } from "../store/types.js";
 import { AccessLog } from "./access-log.js";
 import { type AppendRequest, type AppendResult, frame, isSequenceGap, recordFor } from "./append-record.js";
@@ -28,7 +29,6 @@ import { LiveSet } from "./live.js";
 import { ProducerWaits } from "./producer-waits.js";
 import { StreamRegistry } from "./registry.js";
 import { Removal } from "./removal.js";
-import { internContentType, NO_RETENTION, shareLifetime, shareRetention } from "./shared-values.js";
 import { storeError } from "./store-errors.js";
 import { StreamState } from "./stream-state.js";
 import { appendAtomic, type TransactionDeps, type TransactionItem } from "./transaction.js";
@@ -283,9 +283,10 @@ export class Engine {
         : undefined;
     const stream = new StreamState(meta, start, config.closed, this.now());
     if (first) {
-      stream.tail = stream.decidedTail = start + data.length;
-      stream.nextSeq = stream.decidedNextSeq = stream.nextSeq + messages;
-      if (messages > 0) stream.lastTs = stream.decidedLastTs = ts;
+      // Nothing in flight yet: the decided view is the visible one.
+      stream.tail = start + data.length;
+      stream.nextSeq += messages;
+      if (messages > 0) stream.lastTs = ts;
     }
     this.registry.set(stream);
     // Visible to other requests only once durable: they wait on `ready` (read-your-writes).

@@ -4,42 +4,49 @@
  *   readers use these.
  * - decided: `decidedTail`, `decidedNextSeq`, `decidedLastTs`, `decidedClosed`, producers,
  *   Stream-Seq and `closedBy` include appends accepted but still being made durable, so
- *   pipelined appends are decided in arrival order.
+ *   pipelined appends are decided in arrival order. While no append is in flight the decided
+ *   tail, seq, time and closure are the visible ones: their own copy exists only meanwhile.
  * When a store write fails, `Writer` rolls the decided view back (see writer.ts).
  *
- * A server may hold millions of idle streams, so the object is kept small: writer state that
- * most streams never use (producers, Stream-Seq, who closed it) lives in a side object made
- * on first use.
+ * A server may hold millions of idle streams, so the object is kept small (96 bytes): flags
+ * share one field, the access time is kept as a small integer, and what only busy streams use
+ * (creation in flight, live readers, producers, Stream-Seq, who closed it) lives in a side
+ * object made on first use and dropped when it holds nothing again.
  */
 import type { ProducerClaim, ProducerState, WriterView } from "@rivulet/protocol";
 import type { RecordTarget } from "../store/record-state.js";
 import type { StoredStream, StreamMeta } from "../store/types.js";
 import type { LiveSet } from "./live.js";
 
-interface WriterExtras {
+interface Extras {
+  ready: Promise<void> | undefined;
+  live: LiveSet | undefined;
   lastStreamSeq: string | undefined;
   closedBy: ProducerClaim | undefined;
   producers: Map<string, ProducerState> | undefined;
 }
 
+// Flag bits of `StreamState.flags`.
+const CLOSED = 1;
+const SOFT_DELETED = 2;
+
+/**
+ * Access times are kept relative to this process's start: as a small integer (for about 24
+ * days of uptime) the field needs no boxed number of its own per stream.
+ */
+const ACCESS_EPOCH = Date.now();
+
 export class StreamState {
   tail: number;
   nextSeq: number;
   lastTs: number;
-  closed: boolean;
-  decidedTail: number;
-  decidedNextSeq: number;
-  decidedLastTs: number;
-  decidedClosed: boolean;
   /** First retained position (retention and trims move it; reads below it answer 410). */
   earliest: number;
-  softDeleted = false;
-  /** Set while the stream's creation is being made durable; operations wait for it. */
-  ready: Promise<void> | undefined = undefined;
-  lastAccess: number;
-  live: LiveSet | undefined = undefined;
-  private extras: WriterExtras | undefined = undefined;
-  private decidedView: DecidedView | undefined = undefined;
+  private flags = 0;
+  private accessedAt: number;
+  private extras: Extras | undefined = undefined;
+  /** The decided view while appends are in flight; undefined when it is the visible one. */
+  private ahead: DecidedView | undefined = undefined;
 
   /** A stream's state as the store answered a lookup. */
   static fromStored(stored: StoredStream, now: number): StreamState {
@@ -56,13 +63,74 @@ export class StreamState {
     now: number,
   ) {
     this.tail = tail;
-    this.decidedTail = tail;
-    this.nextSeq = this.decidedNextSeq = meta.inherited?.seq ?? 0;
-    this.lastTs = this.decidedLastTs = meta.inherited?.ts ?? 0;
+    this.nextSeq = meta.inherited?.seq ?? 0;
+    this.lastTs = meta.inherited?.ts ?? 0;
     this.earliest = meta.inherited?.earliest ?? meta.fork?.position ?? 0;
-    this.closed = closed;
-    this.decidedClosed = closed;
-    this.lastAccess = now;
+    this.flags = closed ? CLOSED : 0;
+    this.accessedAt = now - ACCESS_EPOCH;
+  }
+
+  get closed(): boolean {
+    return (this.flags & CLOSED) !== 0;
+  }
+
+  set closed(value: boolean) {
+    this.flag(CLOSED, value);
+  }
+
+  get decidedTail(): number {
+    return this.ahead ? this.ahead.tail : this.tail;
+  }
+
+  get decidedNextSeq(): number {
+    return this.ahead ? this.ahead.nextSeq : this.nextSeq;
+  }
+
+  get decidedLastTs(): number {
+    return this.ahead ? this.ahead.lastTs : this.lastTs;
+  }
+
+  get decidedClosed(): boolean {
+    return this.ahead ? this.ahead.closed : this.closed;
+  }
+
+  get softDeleted(): boolean {
+    return (this.flags & SOFT_DELETED) !== 0;
+  }
+
+  set softDeleted(value: boolean) {
+    this.flag(SOFT_DELETED, value);
+  }
+
+  private flag(bit: number, value: boolean): void {
+    this.flags = value ? this.flags | bit : this.flags & ~bit;
+  }
+
+  /** When the stream was last read or written (ms since the epoch): its sliding TTL counts from it. */
+  get lastAccess(): number {
+    return this.accessedAt + ACCESS_EPOCH;
+  }
+
+  set lastAccess(value: number) {
+    this.accessedAt = value - ACCESS_EPOCH;
+  }
+
+  /** Set while the stream's creation is being made durable; operations wait for it. */
+  get ready(): Promise<void> | undefined {
+    return this.extras?.ready;
+  }
+
+  set ready(value: Promise<void> | undefined) {
+    this.setExtra("ready", value);
+  }
+
+  /** Readers waiting on this stream, while there are any. */
+  get live(): LiveSet | undefined {
+    return this.extras?.live;
+  }
+
+  set live(value: LiveSet | undefined) {
+    this.setExtra("live", value);
   }
 
   get path(): string {
@@ -91,7 +159,7 @@ export class StreamState {
   }
 
   set lastStreamSeq(value: string | undefined) {
-    if (value !== undefined || this.extras) this.writerExtras().lastStreamSeq = value;
+    this.setExtra("lastStreamSeq", value);
   }
 
   get closedBy(): ProducerClaim | undefined {
@@ -99,7 +167,7 @@ export class StreamState {
   }
 
   set closedBy(value: ProducerClaim | undefined) {
-    if (value !== undefined || this.extras) this.writerExtras().closedBy = value;
+    this.setExtra("closedBy", value);
   }
 
   get producers(): Map<string, ProducerState> | undefined {
@@ -108,7 +176,7 @@ export class StreamState {
 
   /** The producer map, made on first use. */
   producerMap(): Map<string, ProducerState> {
-    const extras = this.writerExtras();
+    const extras = this.extra();
     extras.producers ??= new Map();
     return extras.producers;
   }
@@ -119,8 +187,16 @@ export class StreamState {
 
   /** The decided view as a record target: what the writer applies each accepted record to (record-state.ts). */
   get decided(): RecordTarget {
-    this.decidedView ??= new DecidedView(this);
-    return this.decidedView;
+    this.ahead ??= new DecidedView(this);
+    return this.ahead;
+  }
+
+  /**
+   * Every decided append is now visible or undone (Writer), so the decided view is the visible
+   * one again and its own copy goes.
+   */
+  caughtUp(): void {
+    this.ahead = undefined;
   }
 
   /**
@@ -129,16 +205,16 @@ export class StreamState {
    */
   adopt(stored: StoredStream): void {
     this.meta = stored.meta;
-    this.tail = this.decidedTail = stored.tail;
-    this.nextSeq = this.decidedNextSeq = stored.nextSeq;
-    this.lastTs = this.decidedLastTs = stored.lastTs;
+    this.ahead = undefined;
+    this.tail = stored.tail;
+    this.nextSeq = stored.nextSeq;
+    this.lastTs = stored.lastTs;
     this.earliest = stored.earliest;
-    this.closed = this.decidedClosed = stored.closed;
+    this.closed = stored.closed;
     this.softDeleted = stored.softDeleted;
     this.lastStreamSeq = stored.lastStreamSeq;
     this.closedBy = stored.closedBy;
-    if (stored.producers.size > 0) this.writerExtras().producers = new Map(stored.producers);
-    else if (this.extras) this.extras.producers = undefined;
+    this.setExtra("producers", stored.producers.size > 0 ? new Map(stored.producers) : undefined);
   }
 
   /** WriterView: decisions see appends already accepted, not only durable ones. */
@@ -154,46 +230,53 @@ export class StreamState {
     };
   }
 
-  private writerExtras(): WriterExtras {
-    this.extras ??= { lastStreamSeq: undefined, closedBy: undefined, producers: undefined };
+  private extra(): Extras {
+    this.extras ??= {
+      ready: undefined,
+      live: undefined,
+      lastStreamSeq: undefined,
+      closedBy: undefined,
+      producers: undefined,
+    };
     return this.extras;
+  }
+
+  /** Sets one side field; the side object goes when nothing in it is left. */
+  private setExtra<K extends keyof Extras>(key: K, value: Extras[K]): void {
+    if (value !== undefined) {
+      this.extra()[key] = value;
+      return;
+    }
+    const extras = this.extras;
+    if (!extras) return;
+    extras[key] = value;
+    if (
+      extras.ready === undefined &&
+      extras.live === undefined &&
+      extras.lastStreamSeq === undefined &&
+      extras.closedBy === undefined &&
+      extras.producers === undefined
+    ) {
+      this.extras = undefined;
+    }
   }
 }
 
-/** The decided fields of a stream under the names record-state.ts applies records to. */
+/**
+ * The decided tail, seq, time and closure while appends are in flight, under the names
+ * record-state.ts applies records to; the writer state it forwards to the stream.
+ */
 class DecidedView implements RecordTarget {
-  constructor(private readonly stream: StreamState) {}
+  tail: number;
+  nextSeq: number;
+  lastTs: number;
+  closed: boolean;
 
-  get tail(): number {
-    return this.stream.decidedTail;
-  }
-
-  set tail(value: number) {
-    this.stream.decidedTail = value;
-  }
-
-  get nextSeq(): number {
-    return this.stream.decidedNextSeq;
-  }
-
-  set nextSeq(value: number) {
-    this.stream.decidedNextSeq = value;
-  }
-
-  get lastTs(): number {
-    return this.stream.decidedLastTs;
-  }
-
-  set lastTs(value: number) {
-    this.stream.decidedLastTs = value;
-  }
-
-  get closed(): boolean {
-    return this.stream.decidedClosed;
-  }
-
-  set closed(value: boolean) {
-    this.stream.decidedClosed = value;
+  constructor(private readonly stream: StreamState) {
+    this.tail = stream.tail;
+    this.nextSeq = stream.nextSeq;
+    this.lastTs = stream.lastTs;
+    this.closed = stream.closed;
   }
 
   get lastStreamSeq(): string | undefined {

@@ -186,6 +186,7 @@ export class StreamWriter {
 
   private settle(stream: StreamState): void {
     this.inFlight.delete(stream);
+    stream.caughtUp();
     const waiters = this.idleWaiters.get(stream);
     if (!waiters) return;
     this.idleWaiters.delete(stream);

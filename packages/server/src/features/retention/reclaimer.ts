@@ -45,8 +45,10 @@ export class Reclaimer {
       events.on("appended", (event) => this.appended(event.path)),
       // Checking a stream loads it into memory here: a stream another node created or deleted is
       // checked once it is held here (`appended` above), not loaded on every notice.
+      // A new stream without retention has nothing to free: queueing each one would hold a
+      // million idle streams in `due` (and check each) after a bulk create.
       events.on("created", (event) => {
-        if (!event.remote) soon(event.path);
+        if (!event.remote && this.mayFree(event.path)) soon(event.path);
       }),
       events.on("configured", (event) => soon(event.path)),
       events.on("deleted", (event) => {
@@ -113,6 +115,14 @@ export class Reclaimer {
     // Size-based retention may free something after any append; age-based once it is checked.
     if (retention.bytes !== undefined) this.dueAt(path, this.engine.now());
     else if (retention.ms !== undefined && !this.due.has(path)) this.dueAt(path, this.engine.now());
+  }
+
+  /** Whether retention applies to the stream at `path` (one not in memory is checked to be safe). */
+  private mayFree(path: string): boolean {
+    const stream = this.engine.inMemory(path);
+    if (!stream) return true;
+    const retention = this.engine.retentionOf(stream);
+    return retention.ms !== undefined || retention.bytes !== undefined || stream.softDeleted;
   }
 
   private dueAt(path: string, at: number): void {

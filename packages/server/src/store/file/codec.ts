@@ -18,6 +18,7 @@
  */
 import { crc32 } from "node:zlib";
 import type { Retention } from "@rivulet/protocol";
+import { internContentType, NO_RETENTION, shareLifetime, shareRetention } from "../shared-values.js";
 import type { AppendRecord, StreamMeta } from "../types.js";
 
 /** An append's place in its atomic unit: the unit's id (unique within a batch), its index, the unit's size. */
@@ -194,8 +195,6 @@ export function metaToJson(meta: StreamMeta): Record<string, unknown> {
   };
 }
 
-const NO_RETENTION: Retention = Object.freeze({});
-
 export function metaFromJson(json: Record<string, unknown>): StreamMeta {
   const lifetime: { ttlSeconds?: number; expiresAt?: number } = {};
   if (typeof json.ttlSeconds === "number") lifetime.ttlSeconds = json.ttlSeconds;
@@ -204,11 +203,12 @@ export function metaFromJson(json: Record<string, unknown>): StreamMeta {
   const inherited = json.inherited as { earliest: number; seq: number; ts: number } | undefined;
   return {
     path: String(json.path),
-    contentType: String(json.contentType),
-    lifetime,
+    // A million streams read back at open share their content type and empty settings.
+    contentType: internContentType(String(json.contentType)),
+    lifetime: shareLifetime(lifetime),
     createdAt: Number(json.createdAt),
     fork: fork ? { source: fork.source, position: fork.position } : undefined,
-    retention: json.retention === undefined ? NO_RETENTION : retentionFromJson(json.retention),
+    retention: json.retention === undefined ? NO_RETENTION : shareRetention(retentionFromJson(json.retention)),
     inherited: inherited ? { earliest: inherited.earliest, seq: inherited.seq, ts: inherited.ts } : undefined,
   };
 }

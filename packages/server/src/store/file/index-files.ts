@@ -46,6 +46,13 @@ const NO_COUNTS: number[] = [];
  * one number per segment (a 1 GB stream has 16 with 64 MiB segments).
  */
 export class IndexCounts {
+  /**
+   * The counts of every stream with no index entries yet, until its first (catalog.ts).
+   * Frozen: a change made without taking its own counts first throws instead of counting
+   * for every idle stream.
+   */
+  static readonly none = Object.freeze(new IndexCounts()) as IndexCounts;
+
   constructor(
     /** The first segment still kept (those before it were trimmed away). */
     public first = 0,
@@ -100,7 +107,8 @@ export class IndexCounts {
   static fromJson(json: unknown): IndexCounts | undefined {
     if (!Array.isArray(json) || typeof json[0] !== "number" || !Array.isArray(json[1])) return undefined;
     if (!json[1].every((n) => Number.isSafeInteger(n) && n >= 0)) return undefined;
-    return new IndexCounts(json[0], json[1].length === 0 ? NO_COUNTS : [...(json[1] as number[])]);
+    if (json[1].length === 0) return json[0] === 0 ? IndexCounts.none : new IndexCounts(json[0]);
+    return new IndexCounts(json[0], [...(json[1] as number[])]);
   }
 }
 

@@ -69,9 +69,9 @@ async function index(entry: Entry, data: DataFiles, now: number): Promise<void> 
     }
   }
   await flush();
-  entry.nextSeq = entry.acceptedSeq = seqBase + messages;
-  entry.lastTs = entry.acceptedTs = messages > 0 ? now : (entry.meta.inherited?.ts ?? 0);
-  entry.acceptedCounts = undefined;
+  entry.nextSeq = seqBase + messages;
+  entry.lastTs = messages > 0 ? now : (entry.meta.inherited?.ts ?? 0);
+  entry.rewind();
   entry.indexed = true;
   // Its index files are new: the upgrade's checkpoint fsyncs them.
   entry.syncedTail = 0;

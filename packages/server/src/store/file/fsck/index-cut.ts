@@ -22,16 +22,16 @@ export async function cutIndex(data: DataFiles, entry: Entry): Promise<void> {
   if (!slot) {
     // Nothing left below the tail: it is the earliest position, where the first entry starts.
     const [first] = await seekEntries(entry.layout, entry.base, entry.counts, { read }, { position: entry.tail }, 1);
-    entry.nextSeq = entry.acceptedSeq = first?.seq ?? entry.meta.inherited?.seq ?? 0;
-    entry.counts.cutAt(entry.counts.first, 0);
+    entry.nextSeq = first?.seq ?? entry.meta.inherited?.seq ?? 0;
+    entry.ownCounts().cutAt(entry.counts.first, 0);
     return;
   }
   const [last] = await read(slot.segment, slot.slot, 1);
-  entry.counts.cutAt(slot.segment, slot.slot + 1);
+  entry.ownCounts().cutAt(slot.segment, slot.slot + 1);
   let seq = last!.seq + 1;
   if (entry.json) seq = last!.seq + countMessages(await data.readUnchecked(entry, last!.position - entry.base, length));
-  entry.nextSeq = entry.acceptedSeq = seq;
-  entry.lastTs = entry.acceptedTs = last!.ts;
+  entry.nextSeq = seq;
+  entry.lastTs = last!.ts;
 }
 
 /**

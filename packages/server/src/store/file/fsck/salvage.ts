@@ -121,7 +121,7 @@ export class Salvage {
       wholeStream: false,
       reason,
     });
-    entry.tail = entry.acceptedTail = tail;
+    entry.tail = tail;
     entry.closed = false;
     await this.sink.cut(entry);
   }
