@@ -10,6 +10,7 @@
  */
 import { isHole, isJsonContentType, mediaType } from "@rivulet/protocol";
 import { INDEX_INTERVAL } from "../store/append-index.js";
+import { releaseReadBuffers } from "../store/read-buffers.js";
 import type { IndexEntry } from "../store/types.js";
 import { checkRetained } from "./earliest.js";
 import { type IndexReads, messageAt, source } from "./positions.js";
@@ -51,6 +52,9 @@ export async function readRecords(
   const found = json
     ? await jsonRecords(engine, stream, bytes, start, entries, limit)
     : byteRecords(stream, bytes, start, chunk.end < tail, entries, limit);
+  // The body holds copies of the values: the read's pooled buffers can serve the next read now.
+  // Kept, each records read took a fresh 1 MiB buffer, and collecting them was much of its cost.
+  releaseReadBuffers(chunk.parts);
   const end = found.end;
   const records = found.records;
   return {
