@@ -12,7 +12,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
-import { Engine, FileStore } from "@rivulet/server";
+// Sources, not the package: the engine and these must share one pool of read buffers.
+import { Engine, FileStore } from "../../packages/server/src/index.js";
 import { readChunk } from "../../packages/server/src/engine/reader.js";
 import { readRecords } from "../../packages/server/src/engine/records.js";
 import { releaseReadBuffers } from "../../packages/server/src/store/read-buffers.js";
