@@ -12,10 +12,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
-// Sources, not the package: the engine and these must share one pool of read buffers.
-import { Engine, FileStore } from "../../packages/server/src/index.js";
 import { readChunk } from "../../packages/server/src/engine/reader.js";
 import { readRecords } from "../../packages/server/src/engine/records.js";
+// Sources, not the package: the engine and these must share one pool of read buffers.
+import { Engine, FileStore } from "../../packages/server/src/index.js";
 import { releaseReadBuffers } from "../../packages/server/src/store/read-buffers.js";
 
 const CHUNK_BYTES = 1 << 20;
@@ -60,7 +60,9 @@ async function main(): Promise<void> {
     const plain = median(figures.plain);
     const records = median(figures.records);
     console.log(`stream ${(stored / 1e6).toFixed(0)} MB, ${rounds} rounds, chunks of ${CHUNK_BYTES} B`);
-    console.log(`plain   ${plain.toFixed(0)} MB/s (${figures.plain.map((f) => f.toFixed(0)).join(" ")}), ${gcs.plain} GCs`);
+    console.log(
+      `plain   ${plain.toFixed(0)} MB/s (${figures.plain.map((f) => f.toFixed(0)).join(" ")}), ${gcs.plain} GCs`,
+    );
     console.log(
       `records ${records.toFixed(0)} MB/s (${figures.records.map((f) => f.toFixed(0)).join(" ")}), ${gcs.records} GCs`,
     );
