@@ -40,8 +40,6 @@ const VALUE_OPEN = /* @__PURE__ */ ascii(',"value":');
  */
 export const RECORD_HEAD_BYTES = 149;
 
-/** Digits of a safe integer, at most. */
-const SAFE_DIGITS = 16;
 const ZERO = 0x30;
 const NINE = 0x39;
 /** Steps larger than this are written afresh rather than added digit by digit. */
@@ -51,64 +49,73 @@ const MAX_STEP = 1e9;
  * Writes records' JSON text up to their values, as ASCII: `{"offset":"…","next_offset":"…",
  * "seq":N,"ts":T,"value":`; the value and RECORD_END follow. Bytes rather than strings, since
  * the records view writes one per message. One writer serves one response, record after
- * record, and keeps the digits it last wrote: the next record starts where the last ended, seqs
- * count up by one and an append's messages share one time, so most heads cost a few digit
- * additions and four block copies instead of fifty divisions. (Byte-by-byte loops cost more
- * than a set() call for anything past a few bytes.)
+ * record, and keeps the last head it wrote: the next record starts where the last ended, seqs
+ * count up by one and an append's messages share one time, so most heads are the last one with
+ * its end offset moved to its start, a few digits added, and one block copy out, instead of
+ * fifty divisions. (Byte-by-byte loops cost more than a set() call for anything past a few bytes.)
  */
 export class RecordHeadWriter {
-  /** Digits of `position`, the end of the last record written (-1: none yet). */
-  private readonly positionDigits = new Uint8Array(OFFSET_DIGITS);
+  /** The last head written; `view` is the part in use. */
+  private readonly head = new Uint8Array(RECORD_HEAD_BYTES);
+  private view = this.head.subarray(0, 0);
+  /** The last record's end, seq and time (-1: none yet). */
   private position = -1;
-  /** The head after the offsets: `N,"ts":T,"value":` for the last seq and time written. */
-  private readonly rest = new Uint8Array(SAFE_DIGITS + TS_OPEN.length + SAFE_DIGITS + VALUE_OPEN.length);
-  private restView = this.rest.subarray(0, 0);
-  private seqLength = 0;
   private seq = -1;
   private ts = -1;
+  private seqLength = 0;
+
+  constructor() {
+    this.head.set(HEAD);
+  }
 
   /** Writes the head of `record` into `target` at `at` (room for RECORD_HEAD_BYTES); returns where it ends. */
   write(target: Uint8Array, at: number, record: RecordPosition): number {
-    target.set(HEAD, at);
-    const position = this.positionDigits;
-    if (record.start !== this.position) writePositionDigits(position, 0, record.start);
-    target.set(position, at + START_DIGITS);
+    const head = this.head;
     const step = record.end - record.start;
-    if (step < MAX_STEP) addDecimal(position, step);
-    else writePositionDigits(position, 0, record.end);
+    if (record.start === this.position && step < MAX_STEP) {
+      head.copyWithin(START_DIGITS, END_DIGITS, END_DIGITS + OFFSET_DIGITS);
+      addDecimal(head, END_DIGITS + OFFSET_DIGITS - 1, step);
+    } else {
+      writePositionDigits(head, START_DIGITS, record.start);
+      writePositionDigits(head, END_DIGITS, record.end);
+    }
     this.position = record.end;
-    target.set(position, at + END_DIGITS);
     const next = record.seq === this.seq + 1 && record.ts === this.ts;
-    if (!next || !incrementDecimal(this.rest, this.seqLength)) this.writeRest(record.seq, record.ts);
+    if (!next || !incrementDecimal(head, HEAD.length, this.seqLength)) this.writeRest(record.seq, record.ts);
     this.seq = record.seq;
-    target.set(this.restView, at + HEAD.length);
-    return at + HEAD.length + this.restView.length;
+    target.set(this.view, at);
+    return at + this.view.length;
   }
 
+  /** The head after the offsets: `N,"ts":T,"value":`. */
   private writeRest(seq: number, ts: number): void {
-    const rest = this.rest;
-    this.seqLength = writeDecimal(rest, 0, seq);
-    rest.set(TS_OPEN, this.seqLength);
-    const end = writeDecimal(rest, this.seqLength + TS_OPEN.length, ts);
-    rest.set(VALUE_OPEN, end);
-    this.restView = rest.subarray(0, end + VALUE_OPEN.length);
+    const head = this.head;
+    const seqEnd = writeDecimal(head, HEAD.length, seq);
+    this.seqLength = seqEnd - HEAD.length;
+    head.set(TS_OPEN, seqEnd);
+    const end = writeDecimal(head, seqEnd + TS_OPEN.length, ts);
+    head.set(VALUE_OPEN, end);
+    this.view = head.subarray(0, end + VALUE_OPEN.length);
     this.ts = ts;
   }
 }
 
-/** Adds `step` (below MAX_STEP) to the zero-padded decimal number in `digits`, which cannot overflow. */
-function addDecimal(digits: Uint8Array, step: number): void {
+/**
+ * Adds `step` (below MAX_STEP) to the zero-padded decimal number whose last digit is at `last`
+ * in `digits`, which has digits enough for the sum.
+ */
+function addDecimal(digits: Uint8Array, last: number, step: number): void {
   let carry = step;
-  for (let i = digits.length - 1; carry > 0; i--) {
+  for (let i = last; carry > 0; i--) {
     const sum = digits[i]! - ZERO + carry;
     carry = (sum / 10) | 0;
     digits[i] = ZERO + sum - carry * 10;
   }
 }
 
-/** Adds one to the decimal number in the first `length` bytes of `digits`; false when it needs another digit. */
-function incrementDecimal(digits: Uint8Array, length: number): boolean {
-  for (let i = length - 1; i >= 0; i--) {
+/** Adds one to the decimal number in `length` bytes of `digits` from `from`; false when it needs another digit. */
+function incrementDecimal(digits: Uint8Array, from: number, length: number): boolean {
+  for (let i = from + length - 1; i >= from; i--) {
     if (digits[i] !== NINE) {
       digits[i]!++;
       return true;
