@@ -10,6 +10,7 @@
  */
 import { isHole, isJsonContentType, mediaType } from "@rivulet/protocol";
 import { INDEX_INTERVAL } from "../store/append-index.js";
+import { releaseReadBuffers } from "../store/read-buffers.js";
 import type { IndexEntry } from "../store/types.js";
 import { checkRetained } from "./earliest.js";
 import { type IndexReads, messageAt, source } from "./positions.js";
@@ -51,6 +52,9 @@ export async function readRecords(
   const found = json
     ? await jsonRecords(engine, stream, bytes, start, entries, limit)
     : byteRecords(stream, bytes, start, chunk.end < tail, entries, limit);
+  // The body holds copies of the values: the read's pooled buffers can serve the next read now.
+  // Kept, each records read took a fresh 1 MiB buffer, and collecting them was much of its cost.
+  releaseReadBuffers(chunk.parts);
   const end = found.end;
   const records = found.records;
   return {
@@ -78,20 +82,30 @@ async function jsonRecords(
   entries: IndexEntry[],
   limit: number,
 ): Promise<Found> {
-  // Heads add about 140 bytes a message: twice the data is room enough for messages of 140 B.
-  const records = new RecordsWriter(bytes.length * 2);
-  if (bytes.length === 0) return { records, end: start };
+  if (bytes.length === 0) return { records: new RecordsWriter(0), end: start };
   let seq = (await messageAt(engine, stream, start, entries[0])).seq;
+  // No await from here on: `newlines` is shared by every read.
+  const messages = findNewlines(bytes);
+  const records = RecordsWriter.staged(bytes, messages);
   let next = 0; // the next index entry that may start at or before a message
   let ts = entries[0]?.ts ?? 0;
   let at = 0;
-  while (at < bytes.length && records.count < limit) {
-    const nl = bytes.indexOf(NEWLINE, at);
+  // One object for every record, filled in anew each time: the writer reads it at once and
+  // keeps nothing, and a fresh one per message was garbage by the hundred thousand.
+  const record = { start, end: start, seq, ts };
+  for (let i = 0; i < messages && records.count < limit; i++) {
+    const nl = newlines[i]!;
     const position = start + at;
     while (next < entries.length && entries[next]!.position <= position) ts = entries[next++]!.ts;
     // A hole (a message compaction removed) keeps its seq but is no record. Else the value is
     // the message as stored, without its separating `,\n`.
-    if (!isHole(bytes, at)) records.addBytes({ start: position, end: start + nl + 1, seq, ts }, bytes, at, nl - 1);
+    if (!isHole(bytes, at)) {
+      record.start = position;
+      record.end = start + nl + 1;
+      record.seq = seq;
+      record.ts = ts;
+      records.addStaged(record, at, nl - 1);
+    }
     seq++;
     at = nl + 1;
   }
@@ -156,6 +170,23 @@ async function entriesIn(engine: IndexReads, stream: StreamState, start: number,
     from = page.at(-1)!.position + 1;
     want = Math.min(ENTRY_PAGE, want * 2);
   }
+}
+
+/** Where each message of a JSON chunk ends (its newline), in the first `count` slots; reused. */
+let newlines = new Int32Array(8192);
+
+/** Fills `newlines` with the newlines of `bytes`, which end in one; returns how many. */
+function findNewlines(bytes: Buffer): number {
+  let count = 0;
+  for (let nl = bytes.indexOf(NEWLINE); nl !== -1; nl = bytes.indexOf(NEWLINE, nl + 1)) {
+    if (count === newlines.length) {
+      const grown = new Int32Array(newlines.length * 2);
+      grown.set(newlines);
+      newlines = grown;
+    }
+    newlines[count++] = nl;
+  }
+  return count;
 }
 
 function concat(parts: Uint8Array[]): Buffer {

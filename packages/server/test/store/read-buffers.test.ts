@@ -7,8 +7,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileStore, type RivuletServer, startServer } from "@rivulet/server";
+import { Engine, FileStore, type RivuletServer, startServer } from "@rivulet/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { readRecords } from "../../src/engine/records.js";
 import {
   POOLED_READ_MIN_BYTES,
   READ_BUFFER_BYTES,
@@ -47,6 +48,48 @@ describe("the read buffer pool", () => {
 
   test("reads larger than a pooled buffer are refused by the pool", () => {
     expect(() => takeReadBuffer(READ_BUFFER_BYTES + 1)).toThrow(RangeError);
+  });
+});
+
+describe("records reads through the pool", () => {
+  test("a records read gives back the buffer it read into once its body is built", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "rivulet-records-pool-"));
+    const stores: FileStore[] = [];
+    try {
+      const messages = Array.from({ length: 2_000 }, (_, i) => ({ i, pad: "r".repeat(100) }));
+      const first = new FileStore({ dir });
+      const writer = new Engine({ store: first });
+      await writer.open();
+      await writer.create("/r", {
+        contentType: "application/json",
+        lifetime: {},
+        retention: {},
+        closed: false,
+        body: new TextEncoder().encode(JSON.stringify(messages)),
+        fork: undefined,
+      });
+      await first.close();
+      // Reopened: nothing is left in memory from the append, so the read goes to disk.
+      const store = new FileStore({ dir });
+      const engine = new Engine({ store });
+      await engine.open();
+      stores.push(store);
+      const stream = await engine.get("/r", false);
+      expect(stream.tail).toBeGreaterThan(LARGE);
+      // An idle pooled buffer on top of the pool: the read borrows this one.
+      const idle = takeReadBuffer(LARGE);
+      releaseReadBuffers([idle]);
+      const chunk = await readRecords(engine, stream, 0, 1 << 20, 10_000);
+      expect(JSON.parse(chunk.body.toString("utf8")).map((r: { value: unknown }) => r.value)).toEqual(messages);
+      chunk.release();
+      const next = takeReadBuffer(LARGE);
+      // Compared by identity: a failing toBe would print two 1 MiB buffers.
+      expect(next.buffer === idle.buffer).toBe(true);
+      releaseReadBuffers([next]);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
