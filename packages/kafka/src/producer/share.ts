@@ -5,12 +5,28 @@
  * learns where it landed, or the share's error.
  */
 import type { KafkaError } from "../errors.js";
+import { shareBoundaries } from "./record-offset.js";
 
-/** What the produce endpoint answers for one record. */
+/** What the produce endpoint answers for one record (and what each queued record learns). */
 export interface RecordAnswer {
   partition: number;
+  offset?: string | undefined;
+  next_offset?: string | undefined;
+  seq?: number | undefined;
+  timestamp?: number | undefined;
+  duplicate?: true;
+  error?: { code: string; message: string };
+}
+
+/** What it answers for one partition's share with `Produce-Answer: partitions`. */
+export interface ShareAnswer {
+  partition: number;
+  count: number;
+  /** The share's first record. */
   offset?: string;
+  /** After its last record. */
   next_offset?: string;
+  /** Its first record's seq. */
   seq?: number;
   timestamp?: number;
   duplicate?: true;
@@ -47,6 +63,39 @@ export class Share {
 
   succeed(answers: readonly RecordAnswer[]): void {
     for (const [i, record] of this.records.entries()) record.resolve(answers[i]!);
+    this.#settle();
+  }
+
+  /**
+   * Landed, as the share's answer says: each record's offsets follow from where the share
+   * starts and the records' encoded sizes, its seq from the share's first.
+   */
+  landed(answer: ShareAnswer): void {
+    const { partition, records } = this;
+    if (answer.duplicate === true) {
+      const duplicate: RecordAnswer = { partition, duplicate: true };
+      for (const record of records) record.resolve(duplicate);
+      this.#settle();
+      return;
+    }
+    const whole = answer.count === records.length;
+    const bounds = whole
+      ? shareBoundaries(
+          answer.offset,
+          answer.next_offset,
+          records.map((record) => record.bytes),
+        )
+      : undefined;
+    const last = records.length - 1;
+    for (let k = 0; k <= last; k++) {
+      records[k]!.resolve({
+        partition,
+        offset: bounds ? bounds[k] : k === 0 ? answer.offset : undefined,
+        next_offset: bounds ? bounds[k + 1] : k === last ? answer.next_offset : undefined,
+        seq: whole && answer.seq !== undefined ? answer.seq + k : undefined,
+        timestamp: answer.timestamp,
+      });
+    }
     this.#settle();
   }
 
