@@ -208,4 +208,26 @@ describe("producer wire", () => {
       25_000, 100,
     ]);
   });
+
+  it("once the layout is known a batch is one promise: a refused partition rejects it, the rest land, flush reports it", async () => {
+    const name = await topic(2);
+    const events: string[] = [];
+    const client = server.kafka({
+      onEvent: (event) => events.push(`${event.type}:${"partition" in event ? String(event.partition) : ""}`),
+    });
+    const producer = client.producer(name);
+    await producer.send("first", { partition: 0 });
+    await fetch(`${server.url}/v1/stream/topics/${name}/1`, { method: "DELETE" });
+    const batch = producer.sendBatch([
+      { value: "a", partition: 0 },
+      { value: "b", partition: 1 },
+      { value: "c", partition: 0 },
+    ]);
+    const flushed = producer.flush();
+    await expect(batch).rejects.toBeInstanceOf(PartitionNotFoundError);
+    await expect(flushed).rejects.toMatchObject({ code: "PARTITION_NOT_FOUND" });
+    await producer.close();
+    expect((await partitionRecords(server.url, name, 0)).map((r) => r.value.value)).toEqual(["first", "a", "c"]);
+    expect(events.sort()).toEqual(["send-failed:1", "send:0", "send:0", "send:0"]);
+  });
 });

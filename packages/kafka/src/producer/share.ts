@@ -33,12 +33,21 @@ export interface ShareAnswer {
   error?: { code: string; message: string };
 }
 
+/**
+ * Where queued records' outcomes go: one per `send()`, or one for a whole `sendBatch()` (each
+ * record by its index), so a batch costs one promise, not one per record.
+ */
+export interface AnswerSink {
+  landed(index: number, answer: RecordAnswer): void;
+  failed(index: number, error: Error): void;
+}
+
 export interface QueuedRecord {
   /** The record as the request body carries it: its envelope with its partition. */
   readonly wire: string;
   readonly bytes: number;
-  resolve(answer: RecordAnswer): void;
-  reject(error: Error): void;
+  readonly sink: AnswerSink;
+  readonly index: number;
 }
 
 export class Share {
@@ -62,7 +71,7 @@ export class Share {
   }
 
   succeed(answers: readonly RecordAnswer[]): void {
-    for (const [i, record] of this.records.entries()) record.resolve(answers[i]!);
+    for (const [i, record] of this.records.entries()) record.sink.landed(record.index, answers[i]!);
     this.#settle();
   }
 
@@ -74,7 +83,7 @@ export class Share {
     const { partition, records } = this;
     if (answer.duplicate === true) {
       const duplicate: RecordAnswer = { partition, duplicate: true };
-      for (const record of records) record.resolve(duplicate);
+      for (const record of records) record.sink.landed(record.index, duplicate);
       this.#settle();
       return;
     }
@@ -88,7 +97,8 @@ export class Share {
       : undefined;
     const last = records.length - 1;
     for (let k = 0; k <= last; k++) {
-      records[k]!.resolve({
+      const record = records[k]!;
+      record.sink.landed(record.index, {
         partition,
         offset: bounds ? bounds[k] : k === 0 ? answer.offset : undefined,
         next_offset: bounds ? bounds[k + 1] : k === last ? answer.next_offset : undefined,
@@ -101,7 +111,7 @@ export class Share {
 
   fail(error: KafkaError): void {
     this.error = error;
-    for (const record of this.records) record.reject(error);
+    for (const record of this.records) record.sink.failed(record.index, error);
     this.#settle();
   }
 }

@@ -105,7 +105,8 @@ export class TopicSender {
       for (let round = 0; shares.length > 0 && seqs.mayAdd; round++) {
         const share = shares.shift()!;
         seqs.number(share);
-        (rounds[round] ??= []).push(share);
+        if (rounds.length === round) rounds.push([]);
+        rounds[round]!.push(share);
       }
       if (shares.length === 0) this.#open.delete(partition);
     }
