@@ -32,7 +32,6 @@ type State = "new" | "running" | "closing" | "closed";
 export class Consumer<T = unknown> extends OperatorSource<ConsumerRecord<T>> implements ProcessSource<T> {
   readonly group: string;
   readonly #assignment: Assignment<T>;
-  readonly #released = new WeakSet<DeliveredRecord>();
   readonly #committer: Committer;
   #membership: Membership | undefined;
   #state: State = "new";
@@ -233,8 +232,8 @@ export class Consumer<T = unknown> extends OperatorSource<ConsumerRecord<T>> imp
   settle(record: DeliveredRecord, finished: boolean): void {
     const partition = this.partitionOf(record);
     if (finished) partition?.finish(record);
-    if (this.#released.has(record)) return;
-    this.#released.add(record);
+    if (record.released) return;
+    record.released = true;
     partition?.release();
   }
 
