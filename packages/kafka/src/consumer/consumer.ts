@@ -32,6 +32,7 @@ type State = "new" | "running" | "closing" | "closed";
 export class Consumer<T = unknown> extends OperatorSource<ConsumerRecord<T>> implements ProcessSource<T> {
   readonly group: string;
   readonly #assignment: Assignment<T>;
+  readonly #released = new WeakSet<DeliveredRecord>();
   readonly #committer: Committer;
   #membership: Membership | undefined;
   #state: State = "new";
@@ -232,8 +233,8 @@ export class Consumer<T = unknown> extends OperatorSource<ConsumerRecord<T>> imp
   settle(record: DeliveredRecord, finished: boolean): void {
     const partition = this.partitionOf(record);
     if (finished) partition?.finish(record);
-    if (record.released) return;
-    record.released = true;
+    if (this.#released.has(record)) return;
+    this.#released.add(record);
     partition?.release();
   }
 

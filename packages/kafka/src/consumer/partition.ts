@@ -59,16 +59,14 @@ export class PartitionState {
     this.#unfinished.add(record.item);
     this.#tracker.mark(record.nextOffset);
     this.#inProgress += 1;
-    if (this.buffer.length < this.maxBuffered && this.#whenRoom.length > 0) {
-      for (const resolve of this.#whenRoom.splice(0)) resolve();
-    }
+    if (this.buffer.length < this.maxBuffered) for (const resolve of this.#whenRoom.splice(0)) resolve();
     return record;
   }
 
   /** The application is done with a handed-out record (whether or not it may be committed). */
   release(): void {
     this.#inProgress -= 1;
-    if (this.#inProgress === 0 && this.#whenIdle.length > 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
+    if (this.#inProgress === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
   }
 
   /** The record may be committed: the position after it counts once everything before it is finished too. */
@@ -76,8 +74,7 @@ export class PartitionState {
     if (record.item === undefined) return;
     this.#tracker.finish(record.item);
     this.#unfinished.delete(record.item);
-    // Checked first: this runs once per record, and splice(0) makes an array each time.
-    if (this.#whenFinished.length > 0) for (const resolve of this.#whenFinished.splice(0)) resolve();
+    for (const resolve of this.#whenFinished.splice(0)) resolve();
     const position = this.#tracker.take();
     if (position !== undefined) this.toCommit = position;
   }

@@ -45,8 +45,6 @@ export interface DeliveredRecord<T = unknown> extends ConsumerRecord<T> {
   item: number | undefined;
   /** The assignment generation of its partition it was fetched in (a revoked partition's records are stale). */
   readonly generation: number;
-  /** The application gave it back (finished or not): it no longer counts as in progress. */
-  released: boolean;
 }
 
 interface Envelope {
@@ -101,7 +99,6 @@ export function makeRecord<T>(
     rawValue: envelope.value,
     item: undefined,
     generation,
-    released: false,
     commit: () => owner.commit(record),
     commitAsync: () => owner.commitAsync(record),
   };
