@@ -400,6 +400,18 @@ describe("npm run bench -- --smoke", () => {
     expect(positive(ratio)).toBe(true);
   });
 
+  it("13. the SDK's producer in S2's windows acknowledged records, all of them stored, beside S2 in the same run", () => {
+    const { windows } = data<{
+      windows: { sdk: Spread; s2: Spread; ackCheck: string; envelopeBytes: number; ratio: number };
+    }>("s13");
+    expect(positive(windows.sdk.median)).toBe(true);
+    expect(positive(windows.s2.median)).toBe(true);
+    expect(windows.ackCheck).toBe("ok");
+    // S2's 100 B message as the value, in a keyed envelope.
+    expect(windows.envelopeBytes).toBeGreaterThan(100);
+    expect(positive(windows.ratio)).toBe(true);
+  });
+
   it("13. three consumers in one group, through the SDK and through the client, consumed and committed every record", () => {
     const { consume } = data<{
       consume: {

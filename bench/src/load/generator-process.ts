@@ -9,11 +9,19 @@ import type { JobMessage, JobReply, Jobs } from "./jobs.js";
 import { keyedProduce } from "./keyed-produce.js";
 import { referenceClientProducer } from "./reference-client-producer.js";
 import { sdkProduce } from "./sdk-produce.js";
+import { sdkProduceWindows } from "./sdk-produce-windows.js";
 
 /** The producers of scenario 2: the built-in ones and the reference client's. */
 const PRODUCERS = { ...BUILT_IN_PRODUCERS, reference: referenceClientProducer };
 
-const JOBS: JobFunctions<Jobs> = { ...loadJobs(PRODUCERS), fillFileStore, groupConsume, keyedProduce, sdkProduce };
+const JOBS: JobFunctions<Jobs> = {
+  ...loadJobs(PRODUCERS),
+  fillFileStore,
+  groupConsume,
+  keyedProduce,
+  sdkProduce,
+  sdkProduceWindows,
+};
 
 async function run(message: JobMessage): Promise<JobReply> {
   try {

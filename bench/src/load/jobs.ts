@@ -4,12 +4,14 @@ import type { FillFileStoreParams, FillFileStoreResult } from "./fill-file-store
 import type { GroupConsumeParams, GroupConsumeResult } from "./group-consume.js";
 import type { KeyedProduceParams, KeyedProduceResult } from "./keyed-produce.js";
 import type { SdkProduceParams, SdkProduceResult } from "./sdk-produce.js";
+import type { SdkProduceWindowsParams, SdkProduceWindowsResult } from "./sdk-produce-windows.js";
 
 export interface Jobs extends LoadJobs {
   fillFileStore: { params: FillFileStoreParams; result: FillFileStoreResult };
   groupConsume: { params: GroupConsumeParams; result: GroupConsumeResult };
   keyedProduce: { params: KeyedProduceParams; result: KeyedProduceResult };
   sdkProduce: { params: SdkProduceParams; result: SdkProduceResult };
+  sdkProduceWindows: { params: SdkProduceWindowsParams; result: SdkProduceWindowsResult };
 }
 
 export type JobName = keyof Jobs;

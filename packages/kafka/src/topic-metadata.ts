@@ -31,6 +31,8 @@ export function checkTopicName(name: unknown, what = "topic"): string {
 
 export class TopicMetadata {
   readonly #known = new Map<string, Promise<TopicLayout>>();
+  /** The layouts of #known that have arrived, for callers that must not wait a turn. */
+  readonly #arrived = new Map<string, TopicLayout>();
   readonly #rootPath: string;
 
   constructor(private readonly http: KafkaHttp) {
@@ -41,16 +43,28 @@ export class TopicMetadata {
   layout(topic: string, signal?: AbortSignal): Promise<TopicLayout> {
     let known = this.#known.get(topic);
     if (known === undefined) {
-      known = this.#describe(topic, signal);
-      this.#known.set(topic, known);
-      known.catch(() => this.#known.delete(topic));
+      const described = this.#describe(topic, signal);
+      known = described;
+      this.#known.set(topic, described);
+      described.then(
+        (layout) => {
+          if (this.#known.get(topic) === described) this.#arrived.set(topic, layout);
+        },
+        () => this.#known.delete(topic),
+      );
     }
     return known;
+  }
+
+  /** The layout if it is known already, without waiting (undefined while it is being described). */
+  known(topic: string): TopicLayout | undefined {
+    return this.#arrived.get(topic);
   }
 
   /** Forgets what is known and describes the topic again. */
   refresh(topic: string, signal?: AbortSignal): Promise<TopicLayout> {
     this.#known.delete(topic);
+    this.#arrived.delete(topic);
     return this.layout(topic, signal);
   }
 

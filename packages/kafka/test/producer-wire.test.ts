@@ -122,11 +122,11 @@ describe("producer wire", () => {
       const response = await send();
       if (index !== 0) return response;
       // The server wrote both partitions, but the answer says partition 1 was unavailable.
-      const body = (await response.json()) as { records: { partition: number }[] };
-      const records = body.records.map((r) =>
-        r.partition === 1 ? { partition: 1, error: { code: "UNAVAILABLE", message: "try again" } } : r,
+      const body = (await response.json()) as { partitions: { partition: number; count: number }[] };
+      const partitions = body.partitions.map((p) =>
+        p.partition === 1 ? { partition: 1, count: 1, error: { code: "UNAVAILABLE", message: "try again" } } : p,
       );
-      return new Response(JSON.stringify({ records }), {
+      return new Response(JSON.stringify({ partitions }), {
         status: 207,
         headers: { "content-type": "application/json" },
       });
@@ -142,5 +142,92 @@ describe("producer wire", () => {
     expect(sent[0]!.duplicate).toBeUndefined();
     expect(sent[1]).toMatchObject({ partition: 1, duplicate: true });
     expect((await partitionRecords(server.url, name, 1)).map((r) => r.value.value)).toEqual(["y"]);
+  });
+
+  it("asks for one answer per share, and reads a server's per-record answer the same way", async () => {
+    const name = await topic(3);
+    const records = Array.from({ length: 30 }, (_, i) => ({ value: { i, text: "é".repeat(i) }, partition: i % 3 }));
+    const asked: (string | null)[] = [];
+    const compact = server.kafka({
+      fetch: (url, init) => {
+        if (init.method === "POST") asked.push(new Headers(init.headers).get("produce-answer"));
+        return fetch(url, init);
+      },
+    });
+    // A server that does not know the header: it answers per record.
+    const older = server.kafka({
+      fetch: (url, init) => {
+        if (init.method !== "POST") return fetch(url, init);
+        const headers = new Headers(init.headers);
+        headers.delete("produce-answer");
+        return fetch(url, { ...init, headers });
+      },
+    });
+    const viaShares = await compact.producer(name).sendBatch(records);
+    const viaRecords = await older.producer(name).sendBatch(records);
+    expect(asked).toEqual(["partitions"]);
+    for (let p = 0; p < 3; p++) {
+      const stored = await partitionRecords(server.url, name, p);
+      const mine = [...viaShares, ...viaRecords].filter((m) => m.partition === p);
+      expect(mine.map((m) => [m.seq, m.offset, m.nextOffset, m.timestamp])).toEqual(
+        stored.map((r) => [r.seq, r.offset, r.next_offset, r.ts]),
+      );
+    }
+  });
+
+  it("a partition that may not send yet queues full shares: no request over 10,000 records or naming a partition twice", async () => {
+    const name = await topic(2);
+    const requests: { records: number; partitions: string[] }[] = [];
+    const client = server.kafka({
+      fetch: (url, init) => {
+        if (init.method === "POST" && url.endsWith(`/topics/${name}/records`)) {
+          const partitions = (new Headers(init.headers).get("producer-partitions") ?? "").split(",");
+          requests.push({ records: (JSON.parse(String(init.body)) as unknown[]).length, partitions });
+        }
+        return fetch(url, init);
+      },
+    });
+    const producer = client.producer(name);
+    // Partition 0's first share fills at 10,000 and goes; the next 15,000 wait until it landed.
+    const sent = await producer.sendBatch(
+      Array.from({ length: 25_100 }, (_, i) => ({ value: i, partition: i < 25_000 ? 0 : 1 })),
+    );
+    await producer.close();
+    expect(sent.map((m) => m.seq)).toEqual([
+      ...Array.from({ length: 25_000 }, (_, i) => i),
+      ...Array.from({ length: 100 }, (_, i) => i),
+    ]);
+    expect(Math.max(...requests.map((r) => r.records))).toBeLessThanOrEqual(10_000);
+    for (const request of requests) {
+      const named = request.partitions.map((entry) => entry.split(":")[0]);
+      expect(new Set(named).size).toBe(named.length);
+    }
+    // Record i of partition 0 landed at seq i: in order, each once.
+    const described = await (await fetch(`${server.url}/v1/stream/__ds/topics/${name}`)).json();
+    expect((described as { partitions: { next_seq: number }[] }).partitions.map((p) => p.next_seq)).toEqual([
+      25_000, 100,
+    ]);
+  });
+
+  it("once the layout is known a batch is one promise: a refused partition rejects it, the rest land, flush reports it", async () => {
+    const name = await topic(2);
+    const events: string[] = [];
+    const client = server.kafka({
+      onEvent: (event) => events.push(`${event.type}:${"partition" in event ? String(event.partition) : ""}`),
+    });
+    const producer = client.producer(name);
+    await producer.send("first", { partition: 0 });
+    await fetch(`${server.url}/v1/stream/topics/${name}/1`, { method: "DELETE" });
+    const batch = producer.sendBatch([
+      { value: "a", partition: 0 },
+      { value: "b", partition: 1 },
+      { value: "c", partition: 0 },
+    ]);
+    const flushed = producer.flush();
+    await expect(batch).rejects.toBeInstanceOf(PartitionNotFoundError);
+    await expect(flushed).rejects.toMatchObject({ code: "PARTITION_NOT_FOUND" });
+    await producer.close();
+    expect((await partitionRecords(server.url, name, 0)).map((r) => r.value.value)).toEqual(["first", "a", "c"]);
+    expect(events.sort()).toEqual(["send-failed:1", "send:0", "send:0", "send:0"]);
   });
 });

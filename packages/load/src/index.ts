@@ -62,7 +62,7 @@ export { type CpuShare, cpuWindow } from "./measure/cpu.js";
 export { type LatencySummary, latencyHistogram, recordMs, summarise } from "./measure/histogram.js";
 export { rssBytes, rssIfKnown } from "./measure/rss.js";
 export { medianRun, ratio, type Spread, spread } from "./measure/stats.js";
-export { binaryBody } from "./payload.js";
+export { binaryBody, jsonMessage } from "./payload.js";
 export {
   type AppendsChoices,
   type AppendsMeasurement,

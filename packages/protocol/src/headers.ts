@@ -18,6 +18,7 @@ export const Header = {
   producerExpectedSeq: "producer-expected-seq",
   producerReceivedSeq: "producer-received-seq",
   producerPartitions: "producer-partitions",
+  produceAnswer: "produce-answer",
   etag: "etag",
   ifNoneMatch: "if-none-match",
   cacheControl: "cache-control",

@@ -27,7 +27,7 @@ export function objectMembers(bytes: Uint8Array, start: number, end: number): Ma
   at = skipSpace(bytes, at + 1, end);
   while (at < end && bytes[at] !== CLOSE_BRACE) {
     const nameEnd = stringEnd(bytes, at, end);
-    const name = JSON.parse(decoder.decode(bytes.subarray(at, nameEnd))) as string;
+    const name = memberName(bytes, at, nameEnd);
     at = skipSpace(bytes, nameEnd, end);
     if (bytes[at] !== COLON) return undefined;
     const valueStart = skipSpace(bytes, at + 1, end);
@@ -37,6 +37,23 @@ export function objectMembers(bytes: Uint8Array, start: number, end: number): Ma
     if (bytes[at] === COMMA) at = skipSpace(bytes, at + 1, end);
   }
   return members;
+}
+
+/**
+ * The member name in `bytes[at, nameEnd)`, quotes included. Short ASCII names without escapes
+ * (every envelope field) are read byte by byte; others are decoded and parsed.
+ */
+function memberName(bytes: Uint8Array, at: number, nameEnd: number): string {
+  if (nameEnd - at <= 18) {
+    let name = "";
+    for (let i = at + 1; i < nameEnd - 1; i++) {
+      const c = bytes[i]!;
+      if (c >= 0x80 || c === BACKSLASH || c < 0x20) return JSON.parse(decoder.decode(bytes.subarray(at, nameEnd)));
+      name += String.fromCharCode(c);
+    }
+    return name;
+  }
+  return JSON.parse(decoder.decode(bytes.subarray(at, nameEnd))) as string;
 }
 
 /** Just past the closing quote of the string starting at `at`. */

@@ -35,8 +35,9 @@ const decoder = /* @__PURE__ */ new TextDecoder();
  * field is optional; unknown fields are refused (a typo would otherwise lose data silently).
  */
 export function parseProducedRecords(body: Uint8Array, maxRecords: number): ProducedRecord[] {
+  let parsed: unknown;
   try {
-    JSON.parse(strictUtf8.decode(body));
+    parsed = JSON.parse(strictUtf8.decode(body));
   } catch (cause) {
     throw new ProtocolError("INVALID_JSON", `Body is not valid JSON: ${(cause as Error).message}`, {}, { cause });
   }
@@ -46,38 +47,42 @@ export function parseProducedRecords(body: Uint8Array, maxRecords: number): Prod
   if (count > maxRecords) {
     throw new ProtocolError("INVALID_RECORD", `A produce request holds at most ${maxRecords} records, not ${count}`);
   }
+  // The parse checked the body and gives the small fields; the spans give each value's text.
+  const objects = Array.isArray(parsed) ? parsed : [parsed];
   const records: ProducedRecord[] = [];
-  for (let i = 0; i < spans.length; i += 2) records.push(parseRecord(body, spans[i]!, spans[i + 1]!, i / 2));
+  for (let i = 0; i < spans.length; i += 2) {
+    records.push(parseRecord(body, spans[i]!, spans[i + 1]!, i / 2, objects[i / 2]));
+  }
   return records;
 }
 
-function parseRecord(body: Uint8Array, start: number, end: number, index: number): ProducedRecord {
-  const members = objectMembers(body, start, end);
+function parseRecord(body: Uint8Array, start: number, end: number, index: number, parsed: unknown): ProducedRecord {
   const invalid = (why: string) => new ProtocolError("INVALID_RECORD", `Record ${index}: ${why}`);
-  if (!members) throw invalid("a record is a JSON object");
-  for (const name of members.keys()) {
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw invalid("a record is a JSON object");
+  const record = parsed as Record<string, unknown>;
+  for (const name in record) {
     if (!FIELDS.has(name)) throw invalid(`unknown field ${JSON.stringify(name)}`);
   }
-  const text = (span: MemberSpan | undefined) => (span ? decoder.decode(body.subarray(span[0], span[1])) : undefined);
-  const key = parseOr(text(members.get("key")), null);
+  // A field sent as null is not absent: only a missing key, headers or ts takes its default.
+  const { key = null, headers = {}, ts, partition } = record;
   if (key !== null && typeof key !== "string") throw invalid("key must be a string or null");
-  const headers = parseOr(text(members.get("headers")), {});
   if (!isHeaders(headers)) throw invalid("headers must be an object of strings");
-  const ts = parseOr(text(members.get("ts")), undefined);
   if (ts !== undefined && !isCount(ts)) throw invalid("ts must be ms since the epoch, a non-negative integer");
-  const partition = parseOr(text(members.get("partition")), undefined);
   if (partition !== undefined && !isCount(partition)) throw invalid("partition must be a non-negative integer");
   return {
     key,
-    value: text(members.get("value")) ?? "null",
+    value: "value" in record ? valueText(body, start, end) : "null",
     headers: JSON.stringify(headers),
     ts: ts as number | undefined,
     partition: partition as number | undefined,
   };
 }
 
-function parseOr(text: string | undefined, absent: unknown): unknown {
-  return text === undefined ? absent : JSON.parse(text);
+/** The value's text exactly as sent: a 64-bit id keeps every digit. */
+function valueText(body: Uint8Array, start: number, end: number): string {
+  const span = objectMembers(body, start, end)?.get("value");
+  return span ? decoder.decode(body.subarray(span[0], span[1])) : "null";
 }
 
 function isHeaders(value: unknown): value is Record<string, string> {

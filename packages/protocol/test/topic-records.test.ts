@@ -44,6 +44,11 @@ describe("parseProducedRecords", () => {
       ['[{"ts":-1}]', /ts must be/],
       ['[{"ts":1.5}]', /ts must be/],
       ['[{"partition":"0"}]', /partition must be/],
+      // Sent as null is not absent.
+      ['[{"headers":null}]', /headers must be an object of strings/],
+      ['[{"ts":null}]', /ts must be/],
+      ['[{"partition":null}]', /partition must be/],
+      ['[{"value":1,"__proto__":{}}]', /unknown field "__proto__"/],
     ];
     for (const [body, message] of cases) {
       const error = expectProtocolError(() => parseProducedRecords(bytes(body), 10), "INVALID_RECORD");
@@ -92,5 +97,11 @@ describe("objectMembers", () => {
     expect(slice("c")).toBe('"x"');
     expect(slice("d")).toBe("{}");
     expect(objectMembers(bytes("[1]"), 0, 3)).toBeUndefined();
+  });
+
+  test("names with escapes, beyond ASCII or long are read as JSON strings", () => {
+    const text = '{"k\\u0065y":1,"é":2,"a\\"b":3,"a-name-longer-than-sixteen":4,"":5}';
+    const members = objectMembers(bytes(text), 0, bytes(text).length)!;
+    expect([...members.keys()]).toEqual(["key", "é", 'a"b', "a-name-longer-than-sixteen", ""]);
   });
 });

@@ -27,13 +27,23 @@ function load(): ChannelModule | null {
 }
 
 export function publish(name: string, message: unknown): void {
+  const channel = channelOf(name);
+  // Free when nobody listens.
+  if (channel?.hasSubscribers) channel.publish(message);
+}
+
+/** Whether anything listens on the channel now: callers skip building messages nobody reads. */
+export function hasSubscribers(name: string): boolean {
+  return channelOf(name)?.hasSubscribers === true;
+}
+
+function channelOf(name: string): Channel | undefined {
   if (module === undefined) module = load();
-  if (module === null) return;
+  if (module === null) return undefined;
   let channel = channels.get(name);
   if (channel === undefined) {
     channel = module.channel(name);
     channels.set(name, channel);
   }
-  // Free when nobody listens.
-  if (channel.hasSubscribers) channel.publish(message);
+  return channel;
 }

@@ -3,7 +3,7 @@
  * to the diagnostics channel `rivulet:kafka:<type>` (the way @rivulet/client reports to
  * `rivulet:client:<type>`). A failing hook is ignored: observing must not change behaviour.
  */
-import { publish } from "./diagnostics.js";
+import { hasSubscribers, publish } from "./diagnostics.js";
 
 export type KafkaEventBody =
   /** Records a producer's batch or a transaction wrote to one partition. */
@@ -49,6 +49,11 @@ export const KAFKA_CHANNELS = Object.fromEntries(TYPES.map((type) => [type, `riv
 
 export class KafkaEvents {
   constructor(private readonly hook: KafkaEventHook | undefined) {}
+
+  /** Whether an event of `type` reaches anyone (the hook, or a channel subscriber). */
+  wants(type: KafkaEventType): boolean {
+    return this.hook !== undefined || hasSubscribers(KAFKA_CHANNELS[type]);
+  }
 
   emit(body: KafkaEventBody): void {
     const event = { ...body, timestamp: Date.now() } as KafkaEvent;

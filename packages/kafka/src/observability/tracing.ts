@@ -37,6 +37,11 @@ export class Tracing {
     return registered?.trace?.getTracer("@rivulet/kafka");
   }
 
+  /** Whether spans are recorded now (a tracer was given, or the application registered one). */
+  get active(): boolean {
+    return this.#tracer() !== undefined;
+  }
+
   /** Runs `work` inside a producer span named `name`, ended with its outcome. */
   async span<T>(
     name: string,

@@ -34,3 +34,26 @@ export function recordOffsets(
   const format = (position: number) => `${match[1]}_${String(position).padStart(16, "0")}`;
   return { offset: format(start), nextOffset: format(start + ownBytes + SEPARATOR_BYTES) };
 }
+
+/**
+ * The boundaries of records stored back to back from `first` to `next` (a produce answer's
+ * share: `Produce-Answer: partitions`), each taking its encoded bytes and ",\n": n + 1 offsets,
+ * record k spanning [k, k + 1). Undefined when the lengths do not add up to the share's span
+ * (the server stored other envelopes than the client built): then only its ends are known.
+ */
+export function shareBoundaries(
+  first: string | undefined,
+  next: string | undefined,
+  bytes: readonly number[],
+): string[] | undefined {
+  const start = first === undefined ? null : OFFSET.exec(first);
+  const end = next === undefined ? null : OFFSET.exec(next);
+  if (start === null || end === null || start[1] !== end[1]) return undefined;
+  let position = Number(start[2]);
+  const boundaries = [first!];
+  for (const length of bytes) {
+    position += length + SEPARATOR_BYTES;
+    boundaries.push(`${start[1]}_${String(position).padStart(16, "0")}`);
+  }
+  return position === Number(end[2]) ? boundaries : undefined;
+}

@@ -5,24 +5,49 @@
  * learns where it landed, or the share's error.
  */
 import type { KafkaError } from "../errors.js";
+import { shareBoundaries } from "./record-offset.js";
 
-/** What the produce endpoint answers for one record. */
+/** What the produce endpoint answers for one record (and what each queued record learns). */
 export interface RecordAnswer {
   partition: number;
+  offset?: string | undefined;
+  next_offset?: string | undefined;
+  seq?: number | undefined;
+  timestamp?: number | undefined;
+  duplicate?: true;
+  error?: { code: string; message: string };
+}
+
+/** What it answers for one partition's share with `Produce-Answer: partitions`. */
+export interface ShareAnswer {
+  partition: number;
+  count: number;
+  /** The share's first record. */
   offset?: string;
+  /** After its last record. */
   next_offset?: string;
+  /** Its first record's seq. */
   seq?: number;
   timestamp?: number;
   duplicate?: true;
   error?: { code: string; message: string };
 }
 
+/**
+ * Where queued records' outcomes go: one per `send()`, or one for a whole `sendBatch()` (each
+ * record by its index), so a batch costs one promise, not one per record.
+ */
+export interface AnswerSink {
+  landed(index: number, answer: RecordAnswer): void;
+  failed(index: number, error: Error): void;
+}
+
 export interface QueuedRecord {
   /** The record as the request body carries it: its envelope with its partition. */
   readonly wire: string;
   readonly bytes: number;
-  resolve(answer: RecordAnswer): void;
-  reject(error: Error): void;
+  readonly sink: AnswerSink;
+  readonly index: number;
 }
 
 export class Share {
@@ -46,13 +71,47 @@ export class Share {
   }
 
   succeed(answers: readonly RecordAnswer[]): void {
-    for (const [i, record] of this.records.entries()) record.resolve(answers[i]!);
+    for (const [i, record] of this.records.entries()) record.sink.landed(record.index, answers[i]!);
+    this.#settle();
+  }
+
+  /**
+   * Landed, as the share's answer says: each record's offsets follow from where the share
+   * starts and the records' encoded sizes, its seq from the share's first.
+   */
+  landed(answer: ShareAnswer): void {
+    const { partition, records } = this;
+    if (answer.duplicate === true) {
+      const duplicate: RecordAnswer = { partition, duplicate: true };
+      for (const record of records) record.sink.landed(record.index, duplicate);
+      this.#settle();
+      return;
+    }
+    const whole = answer.count === records.length;
+    const bounds = whole
+      ? shareBoundaries(
+          answer.offset,
+          answer.next_offset,
+          records.map((record) => record.bytes),
+        )
+      : undefined;
+    const last = records.length - 1;
+    for (let k = 0; k <= last; k++) {
+      const record = records[k]!;
+      record.sink.landed(record.index, {
+        partition,
+        offset: bounds ? bounds[k] : k === 0 ? answer.offset : undefined,
+        next_offset: bounds ? bounds[k + 1] : k === last ? answer.next_offset : undefined,
+        seq: whole && answer.seq !== undefined ? answer.seq + k : undefined,
+        timestamp: answer.timestamp,
+      });
+    }
     this.#settle();
   }
 
   fail(error: KafkaError): void {
     this.error = error;
-    for (const record of this.records) record.reject(error);
+    for (const record of this.records) record.sink.failed(record.index, error);
     this.#settle();
   }
 }

@@ -19,6 +19,7 @@ const ALLOWED_HEADERS = [
   "producer-epoch",
   "producer-seq",
   "producer-partitions",
+  "produce-answer",
   // Extensions (docs/extensions.md).
   "stream-retention-ms",
   "stream-retention-bytes",

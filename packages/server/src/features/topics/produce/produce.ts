@@ -2,32 +2,35 @@
  * The keyed produce endpoint's work (docs/kafka-layer.md, "Produce"): route each record to its
  * partition (routing.ts), wrap it in its envelope, and append each partition's records as one
  * append — atomic per partition, as a Kafka batch is; partitions are written side by side and
- * succeed or fail on their own. Every record's answer names its partition and, once written,
- * its own offset, the offset after it, its seq and its append time.
+ * succeed or fail on their own. What each partition's append did is the outcome; answers.ts
+ * turns it into the answer the client asked for (per record, or per partition).
  */
-import { envelopeText, formatOffset, type ProducedRecord, type ProducerClaim, ProtocolError } from "@rivulet/protocol";
+import { envelopeText, type ProducedRecord, type ProducerClaim, ProtocolError } from "@rivulet/protocol";
 import type { AppendResult } from "../../../engine/engine.js";
 import { topicNotFound } from "../runtime/admin.js";
 import type { TopicService } from "../runtime/service.js";
 import { partitionClaim, requestError } from "./claims.js";
 import { route, type StickyPartition } from "./routing.js";
 
-export type RecordResult =
-  | {
-      readonly partition: number;
-      readonly offset: string;
-      readonly next_offset: string;
-      readonly seq: number;
-      readonly timestamp: number;
-    }
-  /** A retry the partition already had: written before, so its offsets are not known here. */
-  | { readonly partition: number; readonly duplicate: true }
-  | { readonly partition: number; readonly error: { readonly code: string; readonly message: string } };
+/** One partition's share of a request: its records (indices into the request) and its append's outcome. */
+export interface PartitionWrite {
+  readonly partition: number;
+  readonly indices: readonly number[];
+  /** The records' envelopes as stored, in order. */
+  readonly texts: readonly string[];
+  /** The request body of the append: `[texts joined by ","]`, UTF-8. */
+  readonly bodyBytes: number;
+  readonly outcome:
+    | { readonly ok: true; readonly result: AppendResult }
+    | { readonly ok: false; readonly error: ProtocolError };
+}
 
 export interface ProduceOutcome {
   /** 200: every record written (or a duplicate); 207: some partitions failed. */
   readonly status: 200 | 207;
-  readonly records: RecordResult[];
+  readonly records: number;
+  /** In the order of each partition's first record in the request. */
+  readonly partitions: readonly PartitionWrite[];
   /** Records and envelope bytes written. */
   readonly written: { readonly records: number; readonly bytes: number };
 }
@@ -64,14 +67,14 @@ export async function produce(
     if (group) group.push(i);
     else groups.set(partitions[i]!, [i]);
   }
-  const results = new Array<RecordResult>(records.length);
   const failures: ProtocolError[] = [];
   let writtenRecords = 0;
   let writtenBytes = 0;
-  await Promise.all(
-    [...groups].map(async ([partition, indices]) => {
+  const writes = await Promise.all(
+    [...groups].map(async ([partition, indices]): Promise<PartitionWrite> => {
       const texts = indices.map((i) => envelopeText(records[i]!, records[i]!.ts ?? now));
       const body = encoder.encode(`[${texts.join(",")}]`);
+      const write = { partition, indices, texts, bodyBytes: body.length };
       try {
         const result = await append(
           service,
@@ -80,16 +83,16 @@ export async function produce(
           body,
           perPartition?.get(partition) ?? partitionClaim(claim),
         );
-        placeResults(results, partition, indices, texts, result);
         if (result.written) {
           writtenRecords += indices.length;
           writtenBytes += body.length;
         }
+        return { ...write, outcome: { ok: true, result } };
       } catch (error) {
         const failure = claim ? requestError(error, claim) : error;
         if (!(failure instanceof ProtocolError)) throw failure;
         failures.push(failure);
-        for (const i of indices) results[i] = { partition, error: { code: failure.code, message: failure.message } };
+        return { ...write, outcome: { ok: false, error: failure } };
       }
     }),
   );
@@ -97,7 +100,8 @@ export async function produce(
   if (failures.length === groups.size && failures.every((f) => f.code === failures[0]!.code)) throw failures[0];
   return {
     status: failures.length === 0 ? 200 : 207,
-    records: results,
+    records: records.length,
+    partitions: writes,
     written: { records: writtenRecords, bytes: writtenBytes },
   };
 }
@@ -155,31 +159,4 @@ async function append(
     }
     throw error;
   }
-}
-
-/** Each record's offsets: the append's records are stored back to back, each as its text and ",\n". */
-function placeResults(
-  results: RecordResult[],
-  partition: number,
-  indices: readonly number[],
-  texts: readonly string[],
-  result: AppendResult,
-): void {
-  if (!result.written || !result.appended) {
-    for (const i of indices) results[i] = { partition, duplicate: true };
-    return;
-  }
-  const lengths = texts.map((text) => Buffer.byteLength(text) + 2);
-  let position = result.tail - lengths.reduce((n, length) => n + length, 0);
-  indices.forEach((index, k) => {
-    const next = position + lengths[k]!;
-    results[index] = {
-      partition,
-      offset: formatOffset(position),
-      next_offset: formatOffset(next),
-      seq: result.appended!.seq + k,
-      timestamp: result.appended!.ts,
-    };
-    position = next;
-  });
 }
