@@ -76,7 +76,10 @@ export class DataFiles {
     };
     this.indexes = new IndexWriteBehind(
       {
-        write: (entry, placed) => this.writeIndex(entry, placed),
+        write: (entry, segment, slot, bytes) =>
+          this.files.use(this.path(entry, segment, "idx"), (handle) =>
+            writeFully(this.io, handle, [bytes], slot * INDEX_ENTRY_BYTES),
+          ),
         dropped: (entry, segment) => this.dropped(entry, segment),
       },
       indexEvents,
@@ -147,8 +150,10 @@ export class DataFiles {
       else runs.push({ segment: item.segment, slot: item.slot, bytes: [item.bytes] });
     }
     for (const run of runs) {
+      // One buffer, not hundreds of 32-byte ones: a write behind carries up to thousands of entries.
+      const bytes = run.bytes.length === 1 ? run.bytes : [Buffer.concat(run.bytes)];
       await this.files.use(this.path(entry, run.segment, "idx"), (handle) =>
-        writeFully(this.io, handle, run.bytes, run.slot * INDEX_ENTRY_BYTES),
+        writeFully(this.io, handle, bytes, run.slot * INDEX_ENTRY_BYTES),
       );
     }
   }
@@ -161,7 +166,7 @@ export class DataFiles {
     const held = this.indexes.held(entry, segment, from, count);
     const onDisk = Math.max(0, Math.min(count, held.first - from));
     const out = onDisk > 0 ? await this.readIndexFile(entry, segment, from, onDisk) : [];
-    for (const item of held.entries) out.push(decodeIndexEntry(item.bytes, 0, item.slot)!);
+    out.push(...held.entries);
     return out;
   }
 

@@ -11,12 +11,13 @@
  * A failed write (a full disk, no descriptors) loses nothing: the entries stay in memory (and
  * in the log), are retried, and the failure is reported (events.failed).
  */
+import type { IndexEntry } from "../types.js";
 import type { Entry } from "./catalog.js";
-import type { PlacedEntry } from "./index-files.js";
+import { decodeIndexEntry, INDEX_ENTRY_BYTES, type PlacedEntry } from "./index-files.js";
 
 export interface IndexWriteBehindTarget {
-  /** Writes entries into their segments' index files. */
-  write(entry: Entry, placed: readonly PlacedEntry[]): Promise<void>;
+  /** Writes encoded entries into a segment's index file from `slot` on. */
+  write(entry: Entry, segment: number, slot: number, bytes: Uint8Array): Promise<void>;
   /** Whether retention deleted the segment's files (its entries need no write). */
   dropped(entry: Entry, segment: number): boolean;
 }
@@ -43,12 +44,15 @@ export interface IndexWriteBehindOptions {
  */
 export const INDEX_WRITE_BEHIND: IndexWriteBehindOptions = { delayMs: 100, maxEntries: 8192, retryMs: 1_000 };
 
+/** Index writes in flight at once (libuv runs 4 I/O threads by default). */
+const WRITERS = 2;
+
 export class IndexWriteBehind {
   /**
-   * Committed entries not yet written, per stream, in order (by segment, then slot). Within a
-   * segment they are always its last slots: entries leave from the front once written.
+   * Committed entries not yet written, per stream, in order. Within a segment they are always
+   * its last slots: a run loses entries from its front only, once they are written.
    */
-  private pending = new Map<Entry, PlacedEntry[]>();
+  private pending = new Map<Entry, Run[]>();
   private size = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -61,7 +65,7 @@ export class IndexWriteBehind {
     private readonly options: IndexWriteBehindOptions = INDEX_WRITE_BEHIND,
   ) {}
 
-  /** Entries waiting to be written (for tests and the checkpoint). */
+  /** Entries waiting to be written (for tests). */
   get waiting(): number {
     return this.size;
   }
@@ -74,30 +78,37 @@ export class IndexWriteBehind {
   /** Queues the entries of a committed record (in commit order) to be written soon. */
   add(entry: Entry, placed: readonly PlacedEntry[]): void {
     if (placed.length === 0) return;
-    const list = this.pending.get(entry);
-    if (list) list.push(...placed);
-    else this.pending.set(entry, [...placed]);
+    let runs = this.pending.get(entry);
+    if (!runs) {
+      runs = [];
+      this.pending.set(entry, runs);
+    }
+    for (const item of placed) {
+      let run = runs.at(-1);
+      if (!run || run.segment !== item.segment || run.first + run.count !== item.slot) {
+        run = { segment: item.segment, first: item.slot, count: 0, bytes: new Uint8Array(8 * INDEX_ENTRY_BYTES) };
+        runs.push(run);
+      }
+      append(run, item.bytes);
+    }
     this.size += placed.length;
     this.schedule(this.size >= this.options.maxEntries ? 0 : this.options.delayMs);
   }
 
   /**
-   * The waiting entries of `segment` from slot `from` on (before `from + count`), and the first
+   * The waiting entries of `segment` from slot `from` (before `from + count`), and the first
    * slot that is waiting (every slot from it to the segment's count is; those before it are in
    * the file). Taken synchronously: an entry leaves only once its write has completed.
    */
-  held(entry: Entry, segment: number, from: number, count: number): { first: number; entries: PlacedEntry[] } {
-    const list = this.pending.get(entry);
-    if (!list) return { first: Number.POSITIVE_INFINITY, entries: [] };
-    let at = firstOfSegment(list, segment);
-    if (at === list.length || list[at]!.segment !== segment) return { first: Number.POSITIVE_INFINITY, entries: [] };
-    const first = list[at]!.slot;
-    const entries: PlacedEntry[] = [];
-    at += Math.max(0, from - first);
-    for (; at < list.length && list[at]!.segment === segment && list[at]!.slot < from + count; at++) {
-      entries.push(list[at]!);
+  held(entry: Entry, segment: number, from: number, count: number): { first: number; entries: IndexEntry[] } {
+    const run = this.pending.get(entry)?.find((r) => r.segment === segment && r.count > 0);
+    if (!run) return { first: Number.POSITIVE_INFINITY, entries: [] };
+    const entries: IndexEntry[] = [];
+    const end = Math.min(from + count, run.first + run.count);
+    for (let slot = Math.max(from, run.first); slot < end; slot++) {
+      entries.push(decodeIndexEntry(run.bytes, (slot - run.first) * INDEX_ENTRY_BYTES, slot)!);
     }
-    return { first, entries };
+    return { first: run.first, entries };
   }
 
   /** Writes every waiting entry; rejects (keeping them waiting) if one cannot be written. */
@@ -116,10 +127,11 @@ export class IndexWriteBehind {
 
   /** Forgets the waiting entries of segments retention deleted, then waits for a write in flight. */
   async drop(entry: Entry, gone: (segment: number) => boolean): Promise<void> {
-    const list = this.pending.get(entry);
-    if (list) {
-      const kept = list.filter((item) => !gone(item.segment));
-      this.size -= list.length - kept.length;
+    const runs = this.pending.get(entry);
+    if (runs) {
+      const kept = runs.filter((run) => !gone(run.segment));
+      for (const run of runs) if (gone(run.segment)) this.size -= run.count;
+      // A new array: a write in flight then leaves what it wrote to the next flush (rewritten, harmless).
       if (kept.length > 0) this.pending.set(entry, kept);
       else this.pending.delete(entry);
     }
@@ -148,36 +160,50 @@ export class IndexWriteBehind {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.background();
+      // A failure was reported (events.failed); its entries stay and flush() scheduled the retry.
+      void this.flush().catch(() => {});
     }, delayMs);
     this.timer.unref();
   }
 
-  private async background(): Promise<void> {
-    // A failure was reported (events.failed); its entries stay and flush() scheduled the retry.
-    await this.flush().catch(() => {});
-  }
-
-  /** One write per stream of everything waiting now; entries added meanwhile wait for the next. */
+  /**
+   * One write per run (usually one per stream) of everything waiting now; entries added
+   * meanwhile wait for the next. A few streams at a time: the log's writes share the same I/O
+   * threads, and a commit must not queue behind hundreds of index writes (10k busy streams).
+   */
   private async writeAll(): Promise<void> {
-    const taken = [...this.pending].map(([entry, list]) => ({ entry, list, count: list.length }));
+    const taken = [...this.pending].map(([entry, runs]) => ({
+      entry,
+      runs,
+      counts: runs.map((run) => run.count),
+    }));
     const errors: unknown[] = [];
-    await Promise.all(
-      taken.map(async ({ entry, list, count }) => {
-        const live = list.slice(0, count).filter((item) => !this.target.dropped(entry, item.segment));
-        try {
-          if (live.length > 0) await this.target.write(entry, live);
-        } catch (error) {
-          errors.push(error);
-          return;
+    const writeStream = async ({ entry, runs, counts }: (typeof taken)[number]) => {
+      try {
+        for (const [i, run] of runs.entries()) {
+          const count = counts[i]!;
+          if (count === 0 || this.target.dropped(entry, run.segment)) continue;
+          await this.target.write(entry, run.segment, run.first, run.bytes.slice(0, count * INDEX_ENTRY_BYTES));
         }
-        // Dropped or forgotten meanwhile: the list was replaced, and what is left of it is written next time.
-        if (this.pending.get(entry) !== list) return;
-        list.splice(0, count);
-        this.size -= count;
-        if (list.length === 0) this.pending.delete(entry);
-      }),
-    );
+      } catch (error) {
+        errors.push(error);
+        return;
+      }
+      // Dropped or forgotten meanwhile: the runs were replaced; what is left is written next time.
+      if (this.pending.get(entry) !== runs) return;
+      for (const [i, run] of runs.entries()) {
+        shift(run, counts[i]!);
+        this.size -= counts[i]!;
+      }
+      const left = runs.filter((run) => run.count > 0);
+      if (left.length > 0) this.pending.set(entry, left);
+      else this.pending.delete(entry);
+    };
+    let next = 0;
+    const worker = async () => {
+      while (next < taken.length) await writeStream(taken[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(WRITERS, taken.length) }, worker));
     if (errors.length > 0) {
       this.failures++;
       this.events.failed(errors[0], this.failures);
@@ -190,14 +216,33 @@ export class IndexWriteBehind {
   }
 }
 
-/** Index of the first item of `segment` or a later one (items are sorted by segment). */
-function firstOfSegment(list: readonly PlacedEntry[], segment: number): number {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (list[mid]!.segment < segment) low = mid + 1;
-    else high = mid;
+/**
+ * Waiting entries of one segment with consecutive slots, packed as they go to the file: a
+ * waiting entry costs its 32 bytes, not an object per entry for the collector to move.
+ */
+interface Run {
+  readonly segment: number;
+  /** The slot of the first waiting entry. */
+  first: number;
+  count: number;
+  bytes: Uint8Array;
+}
+
+function append(run: Run, entry: Uint8Array): void {
+  const at = run.count * INDEX_ENTRY_BYTES;
+  if (at + INDEX_ENTRY_BYTES > run.bytes.length) {
+    const grown = new Uint8Array(run.bytes.length * 2);
+    grown.set(run.bytes.subarray(0, at));
+    run.bytes = grown;
   }
-  return low;
+  run.bytes.set(entry, at);
+  run.count++;
+}
+
+/** Drops the first `written` entries of a run. */
+function shift(run: Run, written: number): void {
+  if (written === 0) return;
+  run.bytes.copyWithin(0, written * INDEX_ENTRY_BYTES, run.count * INDEX_ENTRY_BYTES);
+  run.first += written;
+  run.count -= written;
 }
