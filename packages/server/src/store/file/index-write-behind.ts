@@ -180,8 +180,9 @@ export class IndexWriteBehind {
     const errors: unknown[] = [];
     const writeStream = async ({ entry, runs, counts }: (typeof taken)[number]) => {
       try {
-        for (const [i, run] of runs.entries()) {
-          const count = counts[i]!;
+        // Only the runs there were when the flush began: add() may push new ones (a new segment) meanwhile.
+        for (const [i, count] of counts.entries()) {
+          const run = runs[i]!;
           if (count === 0 || this.target.dropped(entry, run.segment)) continue;
           await this.target.write(entry, run.segment, run.first, run.bytes.slice(0, count * INDEX_ENTRY_BYTES));
         }
@@ -191,9 +192,9 @@ export class IndexWriteBehind {
       }
       // Dropped or forgotten meanwhile: the runs were replaced; what is left is written next time.
       if (this.pending.get(entry) !== runs) return;
-      for (const [i, run] of runs.entries()) {
-        shift(run, counts[i]!);
-        this.size -= counts[i]!;
+      for (const [i, count] of counts.entries()) {
+        shift(runs[i]!, count);
+        this.size -= count;
       }
       const left = runs.filter((run) => run.count > 0);
       if (left.length > 0) this.pending.set(entry, left);
