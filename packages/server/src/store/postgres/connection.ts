@@ -7,6 +7,10 @@ import pg from "pg";
 import type { ConnectionOptions } from "./connection-options.js";
 import { isTransient, storeFault } from "./faults.js";
 
+/** How long a request waits for a connection while every one of the pool's is busy. */
+const busyWaits = new WeakMap<pg.Pool, number>();
+const DEFAULT_BUSY_WAIT_MS = 5000;
+
 export function openPool(options: ConnectionOptions, onIdleError: (error: Error) => void): pg.Pool {
   const statementTimeout = options.statementTimeoutMs ?? 5000;
   const pool = new pg.Pool({
@@ -26,7 +30,31 @@ export function openPool(options: ConnectionOptions, onIdleError: (error: Error)
   // An idle connection the database dropped (a restart): without a listener this would crash
   // the process. The pool has already discarded it.
   pool.on("error", onIdleError);
+  busyWaits.set(pool, statementTimeout);
   return pool;
+}
+
+/**
+ * A connection of the pool. pg-pool applies its connect timeout to waiting for a busy pool as
+ * well as to connecting; only the second is a fault. A wait that timed out while every
+ * connection was in use is a queue under load, not a database that is gone: it goes on, up to
+ * the statement timeout, instead of answering 503 to a burst of requests. A pool that is not
+ * full timed out connecting, and fails fast as before.
+ */
+async function connect(pool: pg.Pool, doing: string): Promise<pg.PoolClient> {
+  const deadline = Date.now() + (busyWaits.get(pool) ?? DEFAULT_BUSY_WAIT_MS);
+  for (;;) {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      const full = pool.totalCount >= (pool.options.max ?? 10);
+      if (!(full && isPoolWait(error) && Date.now() < deadline)) throw storeFault(error, doing);
+    }
+  }
+}
+
+function isPoolWait(error: unknown): boolean {
+  return error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message);
 }
 
 /** One statement on any pooled connection; transient failures typed. */
@@ -36,10 +64,15 @@ export async function query<R extends pg.QueryResultRow>(
   text: string,
   values: unknown[] = [],
 ): Promise<pg.QueryResult<R>> {
+  const client = await connect(pool, doing);
+  let broken: Error | undefined;
   try {
-    return await pool.query<R>(text, values);
+    return await client.query<R>(text, values);
   } catch (error) {
+    if (isTransient(error)) broken = error as Error;
     throw storeFault(error, doing);
+  } finally {
+    client.release(broken);
   }
 }
 
@@ -52,12 +85,7 @@ export async function transaction<T>(
   doing: string,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  let client: pg.PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (error) {
-    throw storeFault(error, doing);
-  }
+  const client = await connect(pool, doing);
   let broken: Error | undefined;
   try {
     await client.query("BEGIN");
