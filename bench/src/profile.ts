@@ -3,7 +3,7 @@
  * its CPU time went. The profile is taken apart from `npm run bench`: profiling slows the
  * server, so its figures would not be the server's.
  *
- *   npx tsx bench/src/profile.ts appends|appends-100|appends-10k|creates|catch-up|records|lookups|reclaim|fan-out|fan-out-long-poll|producer|subscriptions|subscriptions-memory [seconds]
+ *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|records|lookups|reclaim|fan-out|fan-out-long-poll|producer|subscriptions|subscriptions-memory [seconds]
  *
  * Writes the .cpuprofile files and a summary to bench/results/tmp/profiles/ (not committed).
  */
@@ -21,7 +21,6 @@ import { settingsFor } from "./settings.js";
 
 const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<unknown>> = {
   appends: (server, seconds) => appends(server, seconds, 1),
-  "appends-100": (server, seconds) => appends(server, seconds, 100),
   "appends-10k": (server, seconds) => appends(server, seconds, 10_000),
   creates: (server, seconds) =>
     runJob(

@@ -27,7 +27,6 @@ export class ServerMetrics {
   private readonly slowReaders: Counter<"mode">;
   private readonly corruptions: Counter;
   private readonly fileLimits: Counter;
-  private readonly deferredWriteErrors: Counter;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -91,11 +90,6 @@ export class ServerMetrics {
       help: "Opens that failed for want of file descriptors (EMFILE/ENFILE), retried or answered 503",
       registers,
     });
-    this.deferredWriteErrors = new Counter({
-      name: "rivulet_store_deferred_write_errors_total",
-      help: "Failed writes behind the log (index entries): kept in memory and in the log, and retried",
-      registers,
-    });
     new Gauge({
       name: "rivulet_streams",
       help: "Streams held by the server (including soft-deleted ones kept for forks)",
@@ -142,16 +136,14 @@ export class ServerMetrics {
     this.slowReaders.inc({ mode });
   }
 
-  readonly storeObserver: Required<Pick<StoreObserver, "commit" | "corruption" | "fileLimit" | "deferredWriteError">> =
-    {
-      commit: (records, seconds) => {
-        this.commitRecords.observe(records);
-        this.commitSeconds.observe(seconds);
-      },
-      corruption: () => this.corruptions.inc(),
-      fileLimit: () => this.fileLimits.inc(),
-      deferredWriteError: () => this.deferredWriteErrors.inc(),
-    };
+  readonly storeObserver: Required<Pick<StoreObserver, "commit" | "corruption" | "fileLimit">> = {
+    commit: (records, seconds) => {
+      this.commitRecords.observe(records);
+      this.commitSeconds.observe(seconds);
+    },
+    corruption: () => this.corruptions.inc(),
+    fileLimit: () => this.fileLimits.inc(),
+  };
 
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };

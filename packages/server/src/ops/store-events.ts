@@ -20,13 +20,6 @@ export function storeObserver(metrics: ServerMetrics | undefined, logger: Logger
       metrics?.storeObserver.fileLimit(error);
       logger.warn({ err: error.message }, "out of file descriptors; idle files closed, request retried or refused");
     },
-    deferredWriteError: (error, failures) => {
-      metrics?.storeObserver.deferredWriteError(error, failures);
-      logger.warn(
-        { err: (error as Error)?.message ?? String(error), failures },
-        "could not write index entries behind the log; kept in memory and in the log, retrying",
-      );
-    },
     warning: (message, fields) => logger.warn(fields, message),
   };
 }

@@ -258,11 +258,6 @@ export interface StoreObserver {
   corruption?(error: StoreCorruptionError): void;
   /** The process ran out of file descriptors (EMFILE/ENFILE). */
   fileLimit?(error: StoreBusyError): void;
-  /**
-   * A write the store does after the answer (index entries behind the log) failed; nothing is
-   * lost (it is kept in memory and in the log) and it is retried. `failures` counts in a row.
-   */
-  deferredWriteError?(error: unknown, failures: number): void;
   /** Something an operator should know that did not fail a request (a checkpoint set aside, a retry). */
   warning?(message: string, fields: Record<string, unknown>): void;
 }

@@ -24,17 +24,12 @@ import { ChecksumFiles } from "./checksum-files.js";
 import { type CompactedMeta, encodeCompacted, readCompacted, readMeta, writeCompacted } from "./compacted-files.js";
 import { FdCache, type FdCacheEvents } from "./fd-cache.js";
 import { decodeIndexEntry, INDEX_ENTRY_BYTES, type PlacedEntry } from "./index-files.js";
-import { IndexWriteBehind, type IndexWriteBehindEvents, type IndexWriteBehindOptions } from "./index-write-behind.js";
-import { type FileIo, isDiskFull, readFully, ShortReadError, writeFully } from "./io.js";
+import { type FileIo, readFully, ShortReadError, writeFully } from "./io.js";
 import { pieces, type SegmentFileKind, segmentEnd, segmentFileName, segmentOf, segmentStart } from "./segments.js";
 import { shrinkFile } from "./shrink.js";
 
 export interface DataFileEvents extends FdCacheEvents {
   corruption(error: StoreCorruptionError): void;
-  /** Index entries written behind the log could not be written (kept in memory, retried). */
-  deferredWriteFailed?(error: unknown, failures: number): void;
-  /** Writes behind the log succeed again. */
-  deferredWriteRecovered?(): void;
 }
 
 /** Every file a segment may have. */
@@ -48,8 +43,6 @@ export class DataFiles {
   private readonly files: FdCache;
   /** Block checksums: those committed but not yet in their files, and reading the files. */
   private readonly checksums: ChecksumFiles;
-  /** Committed index entries not yet in their files, and writing them behind the answers. */
-  private readonly indexes: IndexWriteBehind;
   /** `<dir>/`, so a file's path is one concatenation (reads compute it every time). */
   private readonly prefix: string;
   /** Tables of compacted segments, by file path, least recently used first. */
@@ -62,7 +55,6 @@ export class DataFiles {
     readonly dir: string,
     maxOpenFiles: number,
     private readonly events: DataFileEvents,
-    indexWriteBehind?: IndexWriteBehindOptions,
   ) {
     this.files = new FdCache(io, maxOpenFiles, events);
     this.prefix = `${dir}/`;
@@ -70,21 +62,6 @@ export class DataFiles {
       path: (entry, segment) => this.path(entry, segment, "crc"),
       dropped: (entry, segment) => this.dropped(entry, segment),
     });
-    const indexEvents: IndexWriteBehindEvents = {
-      failed: (error, failures) => events.deferredWriteFailed?.(error, failures),
-      recovered: () => events.deferredWriteRecovered?.(),
-    };
-    this.indexes = new IndexWriteBehind(
-      {
-        write: (entry, segment, slot, bytes) =>
-          this.files.use(this.path(entry, segment, "idx"), (handle) =>
-            writeFully(this.io, handle, [bytes], slot * INDEX_ENTRY_BYTES),
-          ),
-        dropped: (entry, segment) => this.dropped(entry, segment),
-      },
-      indexEvents,
-      indexWriteBehind,
-    );
   }
 
   /** Queues the checksums of blocks a committed record completed, and writes them in the background. */
@@ -92,21 +69,9 @@ export class DataFiles {
     this.checksums.add(entry, completed);
   }
 
-  /** Queues a committed record's index entries, written behind the answers (index-write-behind.ts). */
-  addIndex(entry: Entry, placed: readonly PlacedEntry[]): void {
-    this.indexes.add(entry, placed);
-  }
-
-  /** Writes every pending checksum and index entry to its file; rejects (keeping them pending) if one cannot be. */
-  async flushPending(): Promise<void> {
-    const [checksums, indexes] = await Promise.allSettled([this.checksums.flush(), this.indexes.flush()]);
-    if (checksums.status === "rejected") throw checksums.reason;
-    if (indexes.status === "rejected") throw indexes.reason;
-  }
-
-  /** Index entries committed but not yet written (for tests). */
-  get indexEntriesWaiting(): number {
-    return this.indexes.waiting;
+  /** Writes every pending checksum to its file; rejects (keeping them pending) if one cannot be. */
+  flushPending(): Promise<void> {
+    return this.checksums.flush();
   }
 
   get openCount(): number {
@@ -141,7 +106,7 @@ export class DataFiles {
     );
   }
 
-  /** Writes placed index entries into their segments' index files now (recovery, upgrades, write-behind). */
+  /** Writes placed index entries into their segments' index files. */
   async writeIndex(entry: Entry, placed: readonly PlacedEntry[]): Promise<void> {
     const runs: Array<{ segment: number; slot: number; bytes: Uint8Array[] }> = [];
     for (const item of placed) {
@@ -150,27 +115,14 @@ export class DataFiles {
       else runs.push({ segment: item.segment, slot: item.slot, bytes: [item.bytes] });
     }
     for (const run of runs) {
-      // One buffer, not hundreds of 32-byte ones: a write behind carries up to thousands of entries.
-      const bytes = run.bytes.length === 1 ? run.bytes : [Buffer.concat(run.bytes)];
       await this.files.use(this.path(entry, run.segment, "idx"), (handle) =>
-        writeFully(this.io, handle, bytes, run.slot * INDEX_ENTRY_BYTES),
+        writeFully(this.io, handle, run.bytes, run.slot * INDEX_ENTRY_BYTES),
       );
     }
   }
 
-  /**
-   * `count` index entries of a segment from `from`: the newest from memory while they wait to
-   * be written, the rest from the file; a damaged one is corruption.
-   */
+  /** `count` index entries of a segment from `from`; a damaged one is corruption. */
   async readIndex(entry: Entry, segment: number, from: number, count: number): Promise<IndexEntry[]> {
-    const held = this.indexes.held(entry, segment, from, count);
-    const onDisk = Math.max(0, Math.min(count, held.first - from));
-    const out = onDisk > 0 ? await this.readIndexFile(entry, segment, from, onDisk) : [];
-    out.push(...held.entries);
-    return out;
-  }
-
-  private async readIndexFile(entry: Entry, segment: number, from: number, count: number): Promise<IndexEntry[]> {
     const path = this.path(entry, segment, "idx");
     const bytes = await this.files
       .use(path, (handle) => readFully(this.io, handle, count * INDEX_ENTRY_BYTES, from * INDEX_ENTRY_BYTES), false)
@@ -194,22 +146,6 @@ export class DataFiles {
     const expected = Buffer.concat(parts);
     const actual = await this.readData(entry, position, position + expected.length).catch(() => undefined);
     return actual?.equals(expected) ?? false;
-  }
-
-  /**
-   * Recovery: rewrites replayed index entries. On a full disk, entries not already in their
-   * files wait in memory and are written behind, as a running store's are: the log keeps them
-   * until a checkpoint has written them, and lookups answer them from memory meanwhile.
-   */
-  async rewriteIndex(entry: Entry, placed: readonly PlacedEntry[]): Promise<void> {
-    // Entries already waiting: later ones wait behind them (waiting entries end each segment).
-    if (this.indexes.holds(entry)) return this.indexes.add(entry, placed);
-    try {
-      await this.writeIndex(entry, placed);
-    } catch (error) {
-      if (!isDiskFull(error)) throw error;
-      if (!(await this.holdsIndex(entry, placed))) this.indexes.add(entry, placed);
-    }
   }
 
   /** Whether the index files already hold exactly these entries. */
@@ -514,7 +450,6 @@ export class DataFiles {
   /** Deletes the files of segments retention freed (their trim is durable). */
   async dropSegments(entry: Entry, segments: readonly number[]): Promise<void> {
     this.checksums.drop(entry, (segment) => this.dropped(entry, segment));
-    await this.indexes.drop(entry, (segment) => this.dropped(entry, segment));
     for (const segment of segments) {
       entry.compacted?.delete(segment);
       // Its bytes are in its data file, or in its .cpt once compacted: shrink whichever it has.
@@ -529,7 +464,6 @@ export class DataFiles {
 
   /** Closes and deletes every file of a stream (once its removal is durable). */
   async remove(entry: Entry): Promise<void> {
-    await this.indexes.forget(entry);
     const { first, last } = entry.segments();
     for (let segment = first; segment <= last; segment++) {
       for (const kind of FILE_KINDS) await this.unlink(this.path(entry, segment, kind));
@@ -551,12 +485,9 @@ export class DataFiles {
 
   forget(entry: Entry): void {
     this.checksums.forget(entry);
-    void this.indexes.forget(entry);
   }
 
-  /** Closes every file; index entries still waiting are left to the log (a clean close checkpointed first). */
   async closeAll(): Promise<void> {
-    await this.indexes.stop();
     await this.checksums.flushing;
     await this.files.closeAll();
   }

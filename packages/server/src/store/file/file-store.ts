@@ -38,7 +38,6 @@ import { StoreHealthState } from "./health.js";
 import { openFileLimit } from "./host.js";
 import { IndexFences, needsFences } from "./index-fences.js";
 import { seekEntries } from "./index-files.js";
-import type { IndexWriteBehindOptions } from "./index-write-behind.js";
 import { type FileIo, isDiskFull, nodeIo } from "./io.js";
 import { type DirLock, lockDataDir } from "./lock.js";
 import { recover } from "./recovery.js";
@@ -68,14 +67,10 @@ export interface FileStoreOptions {
   readonly spaceCheckMs?: number;
   /** Called when durability can no longer be guaranteed; the default stops the process. */
   readonly onFatal?: (error: Error) => void;
-  /** When index entries are written behind the answers (default INDEX_WRITE_BEHIND); tests shorten the retry. */
-  readonly indexWriteBehind?: IndexWriteBehindOptions;
 }
 
 /** Open-file budget when the process's limit cannot be read (not Linux). */
 const FALLBACK_OPEN_FILES = 128;
-/** Failed writes behind the log in a row (retried every second) after which readiness reports them. */
-const DEFERRED_FAILURES_NOT_READY = 3;
 
 export class FileStore implements Store {
   readonly description: string;
@@ -141,20 +136,10 @@ export class FileStore implements Store {
   private async openLocked(): Promise<void> {
     const streamsDir = join(this.dir, "streams");
     for (const dir of [this.walDir, streamsDir]) await this.io.mkdir(dir);
-    const data = new DataFiles(
-      this.io,
-      streamsDir,
-      await this.openFileBudget(),
-      {
-        corruption: (error) => this.corrupted(error),
-        exhausted: (error) => this.observer?.fileLimit?.(error),
-        deferredWriteFailed: (error, failures) => this.deferredWriteFailed(error, failures),
-        deferredWriteRecovered: () => {
-          this.state.deferredWrites = undefined;
-        },
-      },
-      this.options.indexWriteBehind,
-    );
+    const data = new DataFiles(this.io, streamsDir, await this.openFileBudget(), {
+      corruption: (error) => this.corrupted(error),
+      exhausted: (error) => this.observer?.fileLimit?.(error),
+    });
     this.data = data;
     const warn = (message: string, fields: Record<string, unknown>) => this.observer?.warning?.(message, fields);
     const recovered = await recover({
@@ -451,16 +436,6 @@ export class FileStore implements Store {
     return bytes;
   }
 
-  /** Writes now what waits to be written behind the answers (index entries, block checksums): for tests. */
-  flushPending(): Promise<void> {
-    return this.files.flushPending();
-  }
-
-  /** Index entries committed but not yet written to their files (for tests). */
-  get indexEntriesWaiting(): number {
-    return this.data?.indexEntriesWaiting ?? 0;
-  }
-
   /** Number of files currently open (for tests and metrics). */
   get openFiles(): number {
     return this.data?.openCount ?? 0;
@@ -480,16 +455,6 @@ export class FileStore implements Store {
     const entry = this.catalog.byPath.get(path);
     if (!entry) throw new StoreMissingError(path);
     return entry;
-  }
-
-  private deferredWriteFailed(error: unknown, failures: number): void {
-    this.observer?.deferredWriteError?.(error, failures);
-    if (isDiskFull(error)) this.state.spaceShort();
-    // One failure may pass (a descriptor freed, a retry); a few in a row are the operator's to know.
-    if (failures >= DEFERRED_FAILURES_NOT_READY) {
-      const reason = (error as Error)?.message ?? String(error);
-      this.state.deferredWrites = `index entries cannot be written behind the log (${reason}); kept in memory and retried`;
-    }
   }
 
   private corrupted(error: StoreCorruptionError): void {

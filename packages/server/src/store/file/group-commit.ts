@@ -2,8 +2,7 @@
  * Group commit: records arriving while a commit runs share the next one. A commit writes each
  * stream's new bytes to its data file, then the whole batch to the log in one write (one
  * checksummed batch frame; in fsync mode the log is O_DSYNC, so the write returning means the
- * batch is on disk), then applies it to the catalog and resolves every record in it. Its index
- * entries are queued then and written behind the answers (index-write-behind.ts).
+ * batch is on disk), then applies it to the catalog and resolves every record in it.
  *
  * An atomic unit (Store.appendAtomic) is submitted in one step, so its records are adjacent in
  * the queue and always land in the same batch: recovery replays a batch whole or cuts it whole,
@@ -198,17 +197,21 @@ export class GroupCommit {
   }
 
   /**
-   * Writes each stream's new bytes with one positional write (per segment); returns the records
-   * still good. Index entries are written behind the answers (index-write-behind.ts).
+   * Writes each stream's new bytes with one positional write (per segment) and its new index
+   * entries; returns the records still good.
    */
   private async writeDataFiles(pending: Pending[]): Promise<{ good: Pending[]; diskFull: string | undefined }> {
-    const runs = new Map<Entry, { start: number; parts: Uint8Array[] }>();
+    const runs = new Map<Entry, { start: number; parts: Uint8Array[]; placed: PlacedEntry[] }>();
     for (const p of pending) {
       const data = recordData(p.record);
       if (!data || data.data.length === 0) continue;
       const run = runs.get(p.entry);
-      if (run) run.parts.push(data.data);
-      else runs.set(p.entry, { start: data.position - p.entry.base, parts: [data.data] });
+      if (run) {
+        run.parts.push(data.data);
+        run.placed.push(...p.placed);
+      } else {
+        runs.set(p.entry, { start: data.position - p.entry.base, parts: [data.data], placed: [...p.placed] });
+      }
     }
     if (runs.size === 0) return { good: pending, diskFull: undefined };
     const failed = new Map<Entry, unknown>();
@@ -216,7 +219,7 @@ export class GroupCommit {
     await Promise.all(
       [...runs].map(async ([entry, run]) => {
         try {
-          await files.write(entry, run.start, run.parts);
+          await Promise.all([files.write(entry, run.start, run.parts), files.writeIndex(entry, run.placed)]);
         } catch (error) {
           failed.set(entry, error);
         }
@@ -243,12 +246,10 @@ export class GroupCommit {
       case "create":
         catalog.add(entry);
         if (record.first) files.addBlocks(entry, entry.apply(record.first).completed);
-        files.addIndex(entry, p.placed);
         if (record.first?.data.length) checkpointer.markDirty(entry);
         break;
       case "append":
         files.addBlocks(entry, entry.apply(record.record).completed);
-        files.addIndex(entry, p.placed);
         if (record.record.data.length > 0) checkpointer.markDirty(entry);
         break;
       case "mark-deleted":

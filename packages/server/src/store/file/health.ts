@@ -27,11 +27,6 @@ export class StoreHealthState {
    * free space, so EDQUOT waits for a write that succeeds).
    */
   diskFull: string | undefined;
-  /**
-   * Set while writes behind the log (index entries) keep failing: nothing is lost (they are in
-   * memory and in the log), but the log cannot be checkpointed past them until they succeed.
-   */
-  deferredWrites: string | undefined;
   /** Free space below the threshold at the last check. */
   private lowSpace: string | undefined;
   private corruption: StoreCorruptionError | undefined;
@@ -83,7 +78,6 @@ export class StoreHealthState {
     else if (this.lowSpace) reasons.push(this.lowSpace);
     const shortage = this.shortage();
     if (shortage) reasons.push(`out of file descriptors (${shortage.message})`);
-    if (this.deferredWrites) reasons.push(this.deferredWrites);
     if ((this.diskFull !== undefined || this.lowSpace) && Date.now() - this.lastCheck > RECHECK_MS)
       void this.checkSpace();
     return reasons.length === 0 ? { ready: true } : { ready: false, detail: reasons.join("; ") };

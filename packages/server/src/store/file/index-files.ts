@@ -9,8 +9,8 @@
  * Fixed-size entries are found by binary search with a few small positional reads, so a
  * lookup never scans a stream and never holds its index in memory: only the number of entries
  * in each segment is kept (IndexCounts, in the catalog and the checkpoint). Entries are written
- * behind the answers (index-write-behind.ts: rewritten from the log at recovery, written and
- * fsynced before a checkpoint counts them); bytes past a segment's count are never read.
+ * with the data, before the log (like data files, they are rewritten from the log at
+ * recovery), and fsynced at checkpoints; bytes past a segment's count are never read.
  */
 import { crc32 } from "node:zlib";
 import type { IndexEntry, IndexKey } from "../types.js";

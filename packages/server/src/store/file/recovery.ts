@@ -239,8 +239,10 @@ class ReplayWriter {
       () => this.data.write(run.entry, run.start, run.parts),
       () => this.data.holds(run.entry, run.start, run.parts),
     );
-    // Index entries a full disk cannot take wait in memory, written behind (data-files.ts).
-    await this.data.rewriteIndex(run.entry, run.placed);
+    await rewrite(
+      () => this.data.writeIndex(run.entry, run.placed),
+      () => this.data.holdsIndex(run.entry, run.placed),
+    );
     this.touched.add(run.entry);
   }
 }
