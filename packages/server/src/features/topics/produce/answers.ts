@@ -24,20 +24,12 @@ export type RecordAnswer =
   | { readonly partition: number; readonly duplicate: true }
   | Failure;
 
-export type PartitionAnswer = { readonly count: number } & (
-  | {
-      readonly partition: number;
-      /** The share's first record. */
-      readonly offset: string;
-      /** After its last record: the partition's tail once the share was written. */
-      readonly next_offset: string;
-      /** Its first record's seq; record k of the share has seq + k. */
-      readonly seq: number;
-      readonly timestamp: number;
-    }
-  | { readonly partition: number; readonly duplicate: true }
-  | Failure
-);
+/**
+ * A record answer's shape for a whole share, plus how many records it holds: `offset` is its
+ * first record's, `next_offset` the partition's tail after its last, `seq` its first record's
+ * (record k of the share has seq + k).
+ */
+export type PartitionAnswer = RecordAnswer & { readonly count: number };
 
 /** `Produce-Answer`: absent means per record, as before the header existed. */
 export function answerForm(header: string | undefined): AnswerForm {
