@@ -6,6 +6,8 @@ export * from "./create.js";
 export * from "./cursor.js";
 export * from "./errors.js";
 export * from "./expiry.js";
+// The type only: a FramedJson comes from a validating parse (framed-json.ts).
+export type { FramedJson } from "./framed-json.js";
 export * from "./headers.js";
 export * from "./json.js";
 export * from "./json-members.js";

@@ -10,25 +10,40 @@
  * envelope's key back for compaction.
  */
 import { ProtocolError } from "./errors.js";
+import { type FramedJson, mintFramedJson } from "./framed-json.js";
 import { jsonMessageSpans } from "./json.js";
 import { type MemberSpan, objectMembers } from "./json-members.js";
 
-/** One record of a produce request, ready to be enveloped. */
-export interface ProducedRecord {
-  readonly key: string | null;
-  /** The value's JSON text exactly as sent (`null` when absent): never re-encoded. */
-  readonly value: string;
-  /** The headers object as JSON text. */
-  readonly headers: string;
-  /** Event time the producer gave, ms since the epoch; undefined: the server's time. */
-  readonly ts: number | undefined;
-  /** The partition the producer chose; undefined: routed by key. */
-  readonly partition: number | undefined;
+const PARSED: unique symbol = Symbol("parsed record");
+
+/**
+ * One record of a produce request, ready to be enveloped. Only parseProducedRecords makes one
+ * (the constructor wants a token this module keeps), so its texts are known to be valid JSON and
+ * frameEnvelopes can store them without parsing again.
+ */
+export class ProducedRecord {
+  declare private readonly parsed: typeof PARSED;
+
+  constructor(
+    mint: typeof PARSED,
+    readonly key: string | null,
+    /** The value's JSON text exactly as sent (`null` when absent): never re-encoded. */
+    readonly value: string,
+    /** The headers object as JSON text. */
+    readonly headers: string,
+    /** Event time the producer gave, ms since the epoch; undefined: the server's time. */
+    readonly ts: number | undefined,
+    /** The partition the producer chose; undefined: routed by key. */
+    readonly partition: number | undefined,
+  ) {
+    if (mint !== PARSED) throw new TypeError("A ProducedRecord is made only by parseProducedRecords");
+  }
 }
 
 const FIELDS = /* @__PURE__ */ new Set(["key", "value", "headers", "ts", "partition"]);
 const strictUtf8 = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true });
 const decoder = /* @__PURE__ */ new TextDecoder();
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /**
  * The records of a produce body: a JSON array of record objects, or one record object. Every
@@ -70,13 +85,14 @@ function parseRecord(body: Uint8Array, start: number, end: number, index: number
   if (!isHeaders(headers)) throw invalid("headers must be an object of strings");
   if (ts !== undefined && !isCount(ts)) throw invalid("ts must be ms since the epoch, a non-negative integer");
   if (partition !== undefined && !isCount(partition)) throw invalid("partition must be a non-negative integer");
-  return {
+  return new ProducedRecord(
+    PARSED,
     key,
-    value: "value" in record ? valueText(body, start, end) : "null",
-    headers: JSON.stringify(headers),
-    ts: ts as number | undefined,
-    partition: partition as number | undefined,
-  };
+    "value" in record ? valueText(body, start, end) : "null",
+    JSON.stringify(headers),
+    ts as number | undefined,
+    partition as number | undefined,
+  );
 }
 
 /** The value's text exactly as sent: a 64-bit id keeps every digit. */
@@ -96,7 +112,36 @@ function isCount(value: unknown): value is number {
 
 /** The envelope of a record, as stored on its partition stream. */
 export function envelopeText(record: ProducedRecord, ts: number): string {
-  return `{"key":${JSON.stringify(record.key)},"value":${record.value},"headers":${record.headers},"ts":${ts}}`;
+  return `{"key":${JSON.stringify(record.key)},"value":${storedValue(record.value)},"headers":${record.headers},"ts":${ts}}`;
+}
+
+/**
+ * The envelopes of `records[indices]` in stored form (PROTOCOL §9.1: each message's text and
+ * ",\n"), for a partition append that need not parse them again: every part of an envelope is
+ * valid JSON by construction (the value's text is a member of a body that parsed, the key and
+ * headers are JSON.stringify's, ts a safe integer). A record without a `ts` gets `now`.
+ */
+export function frameEnvelopes(
+  records: readonly ProducedRecord[],
+  indices: readonly number[],
+  now: number,
+): FramedJson {
+  let stored = "";
+  for (const i of indices) {
+    const record = records[i]!;
+    // The type says so; this says so to a caller that cast its way past it.
+    if (!(record instanceof ProducedRecord)) throw new TypeError("frameEnvelopes takes parsed records only");
+    stored += `${envelopeText(record, record.ts ?? now)},\n`;
+  }
+  return mintFramedJson(encoder.encode(stored), indices.length);
+}
+
+/**
+ * A raw CR or LF in a value's text is insignificant whitespace (inside strings JSON escapes
+ * them); stored, it is a space, so "\n" marks only message boundaries (PROTOCOL §9.1).
+ */
+function storedValue(value: string): string {
+  return value.indexOf("\n") === -1 && value.indexOf("\r") === -1 ? value : value.replace(/[\r\n]/g, " ");
 }
 
 /** What compaction needs of a stored message: its key, and whether it is a tombstone. */

@@ -1,4 +1,14 @@
-import { envelopeKey, envelopeText, objectMembers, parseProducedRecords } from "@rivulet/protocol";
+import {
+  envelopeKey,
+  envelopeText,
+  frameEnvelopes,
+  frameJson,
+  objectMembers,
+  type ProducedRecord,
+  parseProducedRecords,
+  storedMessages,
+} from "@rivulet/protocol";
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { expectProtocolError } from "./expect-error.js";
 
@@ -61,6 +71,61 @@ describe("parseProducedRecords", () => {
     expectProtocolError(() => parseProducedRecords(bytes("[]"), 2), "EMPTY_JSON_ARRAY");
     expectProtocolError(() => parseProducedRecords(bytes("[{"), 2), "INVALID_JSON");
     expectProtocolError(() => parseProducedRecords(new Uint8Array([0xff]), 2), "INVALID_JSON");
+  });
+});
+
+describe("frameEnvelopes: a partition's envelopes in stored form, without another parse", () => {
+  const decoder = new TextDecoder();
+  const record = fc.record(
+    {
+      key: fc.oneof(fc.constant(null), fc.string({ unit: fc.constantFrom("a", "\n", '"', "\\", "é", "😀") })),
+      value: fc.jsonValue({ maxDepth: 3 }),
+      headers: fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+      ts: fc.nat(),
+    },
+    { requiredKeys: [] },
+  );
+  // Pretty-printed bodies put raw newlines inside values: stored, they must not split a message.
+  const serialise = fc.constantFrom(
+    (v: unknown) => JSON.stringify(v),
+    (v: unknown) => JSON.stringify(v, null, 2),
+    (v: unknown) => JSON.stringify(v, null, "\t").replaceAll("\n", "\r\n"),
+  );
+
+  test("property: one stored message per record, each the record's envelope, as frameJson stores it", () => {
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 6 }), serialise, (sent, toText) => {
+        const records = parseProducedRecords(bytes(toText(sent)), 100);
+        const indices = records.map((_, i) => i).reverse();
+        const framed = frameEnvelopes(records, indices, 42);
+        const messages = storedMessages(framed.data).map((m) => decoder.decode(m));
+        expect(framed.messageCount).toBe(sent.length);
+        // Through JSON text, as the producer's values went (−0 is sent as 0).
+        const expected = indices.map((i) => {
+          const { key = null, value = null, headers = {}, ts = 42 } = sent[i]!;
+          return JSON.parse(JSON.stringify({ key, value, headers, ts }));
+        });
+        expect(messages.map((m) => JSON.parse(m))).toEqual(expected);
+        // Validating and framing the same messages again changes nothing: the form is §9.1's.
+        expect(frameJson(bytes(`[${messages.join(",")}]`)).data).toEqual(framed.data);
+      }),
+    );
+  });
+
+  test("a raw newline in a value's text is stored as a space; the value is the same", () => {
+    const records = parseProducedRecords(bytes('[{"key":"k","value":{\r\n"a" :\n[1,\n2]}}]'), 10);
+    const framed = frameEnvelopes(records, [0], 7);
+    expect(decoder.decode(framed.data)).toBe('{"key":"k","value":{  "a" : [1, 2]},"headers":{},"ts":7},\n');
+  });
+
+  test("records a parse did not make are refused: nothing reaches a stream unvalidated", () => {
+    const forged = { key: null, value: "not json", headers: "{}", ts: 1, partition: undefined };
+    expect(() => frameEnvelopes([forged as unknown as ProducedRecord], [0], 1)).toThrow(TypeError);
+    const [parsed] = parseProducedRecords(bytes('{"value":1}'), 10);
+    const Made = parsed!.constructor as new (...args: unknown[]) => ProducedRecord;
+    expect(() => new Made(Symbol("parsed record"), null, "not json", "{}", 1, undefined)).toThrow(TypeError);
+    const Framed = frameJson(bytes("1")).constructor as new (...args: unknown[]) => unknown;
+    expect(() => new Framed(Symbol("framed JSON"), bytes("not json,\n"), 1)).toThrow(TypeError);
   });
 });
 
