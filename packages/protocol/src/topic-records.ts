@@ -12,7 +12,7 @@
 import { ProtocolError } from "./errors.js";
 import { type FramedJson, mintFramedJson } from "./framed-json.js";
 import { jsonMessageSpans } from "./json.js";
-import { type MemberSpan, objectMembers } from "./json-members.js";
+import { type MemberSpan, memberSpan, objectMembers } from "./json-members.js";
 
 const PARSED: unique symbol = Symbol("parsed record");
 
@@ -88,7 +88,7 @@ function parseRecord(body: Uint8Array, start: number, end: number, index: number
   return new ProducedRecord(
     PARSED,
     key,
-    "value" in record ? valueText(body, start, end) : "null",
+    valueText(body, start, end),
     JSON.stringify(headers),
     ts as number | undefined,
     partition as number | undefined,
@@ -97,7 +97,7 @@ function parseRecord(body: Uint8Array, start: number, end: number, index: number
 
 /** The value's text exactly as sent: a 64-bit id keeps every digit. */
 function valueText(body: Uint8Array, start: number, end: number): string {
-  const span = objectMembers(body, start, end)?.get("value");
+  const span = memberSpan(body, start, end, "value");
   return span ? decoder.decode(body.subarray(span[0], span[1])) : "null";
 }
 

@@ -3,6 +3,7 @@ import {
   envelopeText,
   frameEnvelopes,
   frameJson,
+  memberSpan,
   objectMembers,
   type ProducedRecord,
   parseProducedRecords,
@@ -168,5 +169,28 @@ describe("objectMembers", () => {
     const text = '{"k\\u0065y":1,"é":2,"a\\"b":3,"a-name-longer-than-sixteen":4,"":5}';
     const members = objectMembers(bytes(text), 0, bytes(text).length)!;
     expect([...members.keys()]).toEqual(["key", "é", 'a"b', "a-name-longer-than-sixteen", ""]);
+  });
+});
+
+describe("memberSpan: one member's span, as JSON.parse would read the object", () => {
+  test("property: the span of a name is objectMembers' span of it (the last of duplicates)", () => {
+    const names = fc.constantFrom("value", "valu", "values", "key", "v\\u0061lue", "valué", "");
+    const member = fc.tuple(names, fc.jsonValue({ maxDepth: 2 }), fc.constantFrom("", " ", "\n\t"));
+    fc.assert(
+      fc.property(fc.array(member, { maxLength: 5 }), (members) => {
+        const text = `{${members.map(([name, value, space]) => `${space}"${name}"${space}:${space}${JSON.stringify(value)}${space}`).join(",")}}`;
+        const body = bytes(text);
+        for (const name of ["value", "key", ""]) {
+          expect(memberSpan(body, 0, body.length, name)).toEqual(objectMembers(body, 0, body.length)!.get(name));
+        }
+      }),
+    );
+  });
+
+  test("escaped names are the names they stand for; not an object, no span", () => {
+    const text = '{"value":1,"v\\u0061lue":[2]}';
+    expect(text.slice(...memberSpan(bytes(text), 0, text.length, "value")!)).toBe("[2]");
+    expect(memberSpan(bytes('{"valu":1,"values":2}'), 0, 21, "value")).toBeUndefined();
+    expect(memberSpan(bytes("[1]"), 0, 3, "value")).toBeUndefined();
   });
 });
