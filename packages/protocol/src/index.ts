@@ -19,5 +19,6 @@ export * from "./producer.js";
 export * from "./records.js";
 export * from "./retention.js";
 export * from "./sse.js";
+export * from "./stored-envelopes.js";
 export * from "./topic-config.js";
 export * from "./topic-records.js";
