@@ -6,6 +6,8 @@ export * from "./create.js";
 export * from "./cursor.js";
 export * from "./errors.js";
 export * from "./expiry.js";
+// The type only: a FramedJson comes from a validating parse (framed-json.ts).
+export type { FramedJson } from "./framed-json.js";
 export * from "./headers.js";
 export * from "./json.js";
 export * from "./json-members.js";
@@ -17,5 +19,6 @@ export * from "./producer.js";
 export * from "./records.js";
 export * from "./retention.js";
 export * from "./sse.js";
+export * from "./stored-envelopes.js";
 export * from "./topic-config.js";
 export * from "./topic-records.js";

@@ -40,6 +40,49 @@ export function objectMembers(bytes: Uint8Array, start: number, end: number): Ma
 }
 
 /**
+ * The span of the member `name` (an ASCII name) of the object in `bytes[start, end)` — its last
+ * one, as JSON.parse keeps — or undefined when the object has none or it is not an object.
+ * objectMembers without a map or a string per member: a produce request asks this of every
+ * record.
+ */
+export function memberSpan(bytes: Uint8Array, start: number, end: number, name: string): MemberSpan | undefined {
+  let at = skipSpace(bytes, start, end);
+  if (bytes[at] !== OPEN_BRACE) return undefined;
+  let found: MemberSpan | undefined;
+  at = skipSpace(bytes, at + 1, end);
+  while (at < end && bytes[at] !== CLOSE_BRACE) {
+    const nameEnd = stringEnd(bytes, at, end);
+    const named = nameIs(bytes, at, nameEnd, name);
+    at = skipSpace(bytes, nameEnd, end);
+    if (bytes[at] !== COLON) return undefined;
+    const valueStart = skipSpace(bytes, at + 1, end);
+    const valueEnd = valueEndOf(bytes, valueStart, end);
+    if (named) found = [valueStart, trimEnd(bytes, valueStart, valueEnd)];
+    at = skipSpace(bytes, valueEnd, end);
+    if (bytes[at] === COMMA) at = skipSpace(bytes, at + 1, end);
+  }
+  return found;
+}
+
+/**
+ * Whether the member name in `bytes[at, nameEnd)` (quotes included) is the ASCII `name`. As
+ * long as the name, it is that name byte for byte or not at all (an escape is longer than what
+ * it stands for); longer, it can be only with escapes, which are decoded.
+ */
+function nameIs(bytes: Uint8Array, at: number, nameEnd: number, name: string): boolean {
+  const length = nameEnd - at - 2;
+  if (length === name.length) {
+    for (let i = 0; i < length; i++) if (bytes[at + 1 + i] !== name.charCodeAt(i)) return false;
+    return true;
+  }
+  if (length < name.length) return false;
+  for (let i = at + 1; i < nameEnd - 1; i++) {
+    if (bytes[i] === BACKSLASH) return memberName(bytes, at, nameEnd) === name;
+  }
+  return false;
+}
+
+/**
  * The member name in `bytes[at, nameEnd)`, quotes included. Short ASCII names without escapes
  * (every envelope field) are read byte by byte; others are decoded and parsed.
  */

@@ -8,6 +8,7 @@
  * wire format = disk format, no re-encoding on the read path.
  */
 import { ProtocolError } from "./errors.js";
+import { type FramedJson, mintFramedJson } from "./framed-json.js";
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
@@ -24,12 +25,6 @@ const SEPARATOR = new Uint8Array([COMMA, NEWLINE]);
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-export interface FramedJson {
-  /** Stored form of every message, ready to append. */
-  readonly data: Uint8Array;
-  readonly messageCount: number;
-}
-
 /**
  * Validates a JSON body and frames its messages. A top-level array is flattened exactly one
  * level (§9.1.2); any other value is one message. `[]` yields zero messages; the caller decides
@@ -44,7 +39,7 @@ export function frameJson(body: Uint8Array): FramedJson {
     throw new ProtocolError("INVALID_JSON", `Body is not valid JSON: ${(cause as Error).message}`, {}, { cause });
   }
   const spans = jsonMessageSpans(body);
-  return { data: joinStored(body, spans), messageCount: spans.length / 2 };
+  return mintFramedJson(joinStored(body, spans), spans.length / 2);
 }
 
 /**

@@ -11,24 +11,48 @@
  */
 import { ProtocolError } from "./errors.js";
 import { jsonMessageSpans } from "./json.js";
-import { type MemberSpan, objectMembers } from "./json-members.js";
+import { type MemberSpan, memberSpan, objectMembers } from "./json-members.js";
 
-/** One record of a produce request, ready to be enveloped. */
-export interface ProducedRecord {
-  readonly key: string | null;
-  /** The value's JSON text exactly as sent (`null` when absent): never re-encoded. */
-  readonly value: string;
-  /** The headers object as JSON text. */
-  readonly headers: string;
-  /** Event time the producer gave, ms since the epoch; undefined: the server's time. */
-  readonly ts: number | undefined;
-  /** The partition the producer chose; undefined: routed by key. */
-  readonly partition: number | undefined;
+const PARSED: unique symbol = Symbol("parsed record");
+
+/**
+ * One record of a produce request, ready to be enveloped. Only parseProducedRecords makes one
+ * (the constructor wants a token this module keeps), so its parts are known to be valid JSON and
+ * frameEnvelopes can store them without parsing again.
+ */
+export class ProducedRecord {
+  declare private readonly parsed: typeof PARSED;
+
+  constructor(
+    mint: typeof PARSED,
+    readonly key: string | null,
+    /**
+     * The value is `source[valueStart, valueEnd)`: its JSON text exactly as sent, in the
+     * request body (`null` when absent), never decoded or re-encoded on its way to the stream.
+     */
+    readonly source: Uint8Array,
+    readonly valueStart: number,
+    readonly valueEnd: number,
+    /** The headers object as JSON text. */
+    readonly headers: string,
+    /** Event time the producer gave, ms since the epoch; undefined: the server's time. */
+    readonly ts: number | undefined,
+    /** The partition the producer chose; undefined: routed by key. */
+    readonly partition: number | undefined,
+  ) {
+    if (mint !== PARSED) throw new TypeError("A ProducedRecord is made only by parseProducedRecords");
+  }
+
+  /** The value's JSON text exactly as sent: a 64-bit id keeps every digit. */
+  get value(): string {
+    return decoder.decode(this.source.subarray(this.valueStart, this.valueEnd));
+  }
 }
 
 const FIELDS = /* @__PURE__ */ new Set(["key", "value", "headers", "ts", "partition"]);
 const strictUtf8 = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true });
 const decoder = /* @__PURE__ */ new TextDecoder();
+const NULL_TEXT = /* @__PURE__ */ new TextEncoder().encode("null");
 
 /**
  * The records of a produce body: a JSON array of record objects, or one record object. Every
@@ -57,32 +81,36 @@ export function parseProducedRecords(body: Uint8Array, maxRecords: number): Prod
 }
 
 function parseRecord(body: Uint8Array, start: number, end: number, index: number, parsed: unknown): ProducedRecord {
-  const invalid = (why: string) => new ProtocolError("INVALID_RECORD", `Record ${index}: ${why}`);
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    throw invalid("a record is a JSON object");
+    throw invalidRecord(index, "a record is a JSON object");
   const record = parsed as Record<string, unknown>;
   for (const name in record) {
-    if (!FIELDS.has(name)) throw invalid(`unknown field ${JSON.stringify(name)}`);
+    if (!FIELDS.has(name)) throw invalidRecord(index, `unknown field ${JSON.stringify(name)}`);
   }
   // A field sent as null is not absent: only a missing key, headers or ts takes its default.
   const { key = null, headers = {}, ts, partition } = record;
-  if (key !== null && typeof key !== "string") throw invalid("key must be a string or null");
-  if (!isHeaders(headers)) throw invalid("headers must be an object of strings");
-  if (ts !== undefined && !isCount(ts)) throw invalid("ts must be ms since the epoch, a non-negative integer");
-  if (partition !== undefined && !isCount(partition)) throw invalid("partition must be a non-negative integer");
-  return {
+  if (key !== null && typeof key !== "string") throw invalidRecord(index, "key must be a string or null");
+  if (!isHeaders(headers)) throw invalidRecord(index, "headers must be an object of strings");
+  if (ts !== undefined && !isCount(ts))
+    throw invalidRecord(index, "ts must be ms since the epoch, a non-negative integer");
+  if (partition !== undefined && !isCount(partition))
+    throw invalidRecord(index, "partition must be a non-negative integer");
+  const value = memberSpan(body, start, end, "value");
+  return new ProducedRecord(
+    PARSED,
     key,
-    value: "value" in record ? valueText(body, start, end) : "null",
-    headers: JSON.stringify(headers),
-    ts: ts as number | undefined,
-    partition: partition as number | undefined,
-  };
+    value ? body : NULL_TEXT,
+    value ? value[0] : 0,
+    value ? value[1] : NULL_TEXT.length,
+    // Absent headers (most records) need no stringify.
+    record.headers === undefined ? "{}" : JSON.stringify(headers),
+    ts as number | undefined,
+    partition as number | undefined,
+  );
 }
 
-/** The value's text exactly as sent: a 64-bit id keeps every digit. */
-function valueText(body: Uint8Array, start: number, end: number): string {
-  const span = objectMembers(body, start, end)?.get("value");
-  return span ? decoder.decode(body.subarray(span[0], span[1])) : "null";
+function invalidRecord(index: number, why: string): ProtocolError {
+  return new ProtocolError("INVALID_RECORD", `Record ${index}: ${why}`);
 }
 
 function isHeaders(value: unknown): value is Record<string, string> {
@@ -92,11 +120,6 @@ function isHeaders(value: unknown): value is Record<string, string> {
 
 function isCount(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-}
-
-/** The envelope of a record, as stored on its partition stream. */
-export function envelopeText(record: ProducedRecord, ts: number): string {
-  return `{"key":${JSON.stringify(record.key)},"value":${record.value},"headers":${record.headers},"ts":${ts}}`;
 }
 
 /** What compaction needs of a stored message: its key, and whether it is a tombstone. */

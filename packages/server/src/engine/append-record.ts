@@ -5,6 +5,7 @@
 import {
   type AppendDecision,
   type AppendIntent,
+  type FramedJson,
   frameJson,
   isJsonContentType,
   type ProducerState,
@@ -14,7 +15,11 @@ import type { AppendRecord } from "../store/types.js";
 import type { StreamState } from "./stream-state.js";
 
 export interface AppendRequest extends AppendIntent {
-  readonly body: Uint8Array;
+  /**
+   * The request body as sent, or JSON messages a validating parse already framed (produce
+   * requests' envelopes): appended as they are, without parsing them again.
+   */
+  readonly body: Uint8Array | FramedJson;
 }
 
 export interface AppendResult {
@@ -37,10 +42,14 @@ export interface Framed {
 }
 
 /** The bytes a stream stores for a body, by content type (PROTOCOL §9), and how many messages they hold. */
-export function frame(contentType: string, body: Uint8Array, operation: "create" | "append"): Framed {
-  if (body.length === 0) return { data: body, messages: 0 };
-  if (!isJsonContentType(contentType)) return { data: body, messages: 1 };
-  const framed = frameJson(body);
+export function frame(contentType: string, body: Uint8Array | FramedJson, operation: "create" | "append"): Framed {
+  const raw = body instanceof Uint8Array;
+  if (raw && body.length === 0) return { data: body, messages: 0 };
+  if (!isJsonContentType(contentType)) {
+    if (raw) return { data: body, messages: 1 };
+    throw new ProtocolError("CONTENT_TYPE_MISMATCH", `JSON messages cannot be appended to a ${contentType} stream`);
+  }
+  const framed = raw ? frameJson(body) : body;
   // §9.1.3: `[]` creates an empty stream on PUT but is a client bug on POST.
   if (framed.messageCount === 0 && operation === "append") {
     throw new ProtocolError("EMPTY_JSON_ARRAY", "An append must not be an empty JSON array");

@@ -8,6 +8,8 @@
 import { formatOffset, ProtocolError } from "@rivulet/protocol";
 import type { PartitionWrite, ProduceOutcome } from "./produce.js";
 
+const NEWLINE = 0x0a;
+
 export type AnswerForm = "records" | "partitions";
 
 type Failure = { readonly partition: number; readonly error: { readonly code: string; readonly message: string } };
@@ -50,9 +52,7 @@ function partitionAnswer(write: PartitionWrite): PartitionAnswer {
   if (!outcome.ok) return { partition, count, error: { code: outcome.error.code, message: outcome.error.message } };
   const { result } = outcome;
   if (!result.written || !result.appended) return { partition, count, duplicate: true };
-  // Stored, each envelope is its text and ",\n" (PROTOCOL §9.1); the body was "[" + texts
-  // joined by "," + "]", so the share took bodyBytes + count − 1 bytes.
-  const start = result.tail - (write.bodyBytes + count - 1);
+  const start = result.tail - write.stored.length;
   return {
     partition,
     count,
@@ -77,10 +77,12 @@ function recordAnswers(outcome: ProduceOutcome): RecordAnswer[] {
       for (const i of indices) answers[i] = { partition, duplicate: true };
       continue;
     }
-    const lengths = write.texts.map((text) => Buffer.byteLength(text) + 2);
-    let position = result.tail - lengths.reduce((n, length) => n + length, 0);
+    // Stored, each envelope ends in "\n" (PROTOCOL §9.1), the only newline it holds.
+    const { stored } = write;
+    const start = result.tail - stored.length;
+    let position = start;
     for (const [k, index] of indices.entries()) {
-      const next = position + lengths[k]!;
+      const next = start + stored.indexOf(NEWLINE, position - start) + 1;
       answers[index] = {
         partition,
         offset: formatOffset(position),

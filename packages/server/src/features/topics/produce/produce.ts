@@ -5,7 +5,13 @@
  * succeed or fail on their own. What each partition's append did is the outcome; answers.ts
  * turns it into the answer the client asked for (per record, or per partition).
  */
-import { envelopeText, type ProducedRecord, type ProducerClaim, ProtocolError } from "@rivulet/protocol";
+import {
+  type FramedJson,
+  frameEnvelopes,
+  type ProducedRecord,
+  type ProducerClaim,
+  ProtocolError,
+} from "@rivulet/protocol";
 import type { AppendResult } from "../../../engine/engine.js";
 import { topicNotFound } from "../runtime/admin.js";
 import type { TopicService } from "../runtime/service.js";
@@ -16,10 +22,8 @@ import { route, type StickyPartition } from "./routing.js";
 export interface PartitionWrite {
   readonly partition: number;
   readonly indices: readonly number[];
-  /** The records' envelopes as stored, in order. */
-  readonly texts: readonly string[];
-  /** The request body of the append: `[texts joined by ","]`, UTF-8. */
-  readonly bodyBytes: number;
+  /** The records' envelopes as stored (PROTOCOL §9.1: each one's text and ",\n"), in order. */
+  readonly stored: Uint8Array;
   readonly outcome:
     | { readonly ok: true; readonly result: AppendResult }
     | { readonly ok: false; readonly error: ProtocolError };
@@ -31,11 +35,9 @@ export interface ProduceOutcome {
   readonly records: number;
   /** In the order of each partition's first record in the request. */
   readonly partitions: readonly PartitionWrite[];
-  /** Records and envelope bytes written. */
+  /** Records and stored envelope bytes written. */
   readonly written: { readonly records: number; readonly bytes: number };
 }
-
-const encoder = new TextEncoder();
 
 export async function produce(
   service: TopicService,
@@ -72,20 +74,20 @@ export async function produce(
   let writtenBytes = 0;
   const writes = await Promise.all(
     [...groups].map(async ([partition, indices]): Promise<PartitionWrite> => {
-      const texts = indices.map((i) => envelopeText(records[i]!, records[i]!.ts ?? now));
-      const body = encoder.encode(`[${texts.join(",")}]`);
-      const write = { partition, indices, texts, bodyBytes: body.length };
+      // Framed here, from records the request's parse validated: the engine stores them as they are.
+      const envelopes = frameEnvelopes(records, indices, now);
+      const write = { partition, indices, stored: envelopes.data };
       try {
         const result = await append(
           service,
           name,
           partition,
-          body,
+          envelopes,
           perPartition?.get(partition) ?? partitionClaim(claim),
         );
         if (result.written) {
           writtenRecords += indices.length;
-          writtenBytes += body.length;
+          writtenBytes += envelopes.data.length;
         }
         return { ...write, outcome: { ok: true, result } };
       } catch (error) {
@@ -141,7 +143,7 @@ async function append(
   service: TopicService,
   name: string,
   partition: number,
-  body: Uint8Array,
+  body: FramedJson,
   producer: ProducerClaim | undefined,
 ): Promise<AppendResult> {
   try {

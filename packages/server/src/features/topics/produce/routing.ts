@@ -66,5 +66,5 @@ export function route(
 }
 
 function size(record: ProducedRecord): number {
-  return record.value.length + record.headers.length + (record.key?.length ?? 0);
+  return record.valueEnd - record.valueStart + record.headers.length + (record.key?.length ?? 0);
 }
