@@ -26,6 +26,8 @@ type WaiterList = (LiveWaiter | undefined)[];
 const RECENT_LIMIT = 1 << 20;
 /** Distinct derived forms kept per append (encodings × views × cursors); more is a miss, not growth. */
 const SHARED_LIMIT = 32;
+/** The longest pause between fan-outs (ms): what pacing may add to an append's delivery. */
+const MAX_PAUSE_MS = 25;
 /** Removed waiters leave holes; past this many (and more than waiters), the list is packed. */
 const HOLES_BEFORE_PACKING = 64;
 
@@ -115,13 +117,15 @@ export class LiveSet {
    * as long as it took before the next one: appends committed meanwhile reach each reader as
    * one event, so at high append rates the fan-out keeps at most about half of the loop and
    * the writes per reader per second stay bounded instead of one per group commit. A wake
-   * after a quiet spell (an append a second) runs at once, as before.
+   * after a quiet spell (an append a second) runs at once, as before. The pause is capped: a
+   * fan-out that took long because the machine was busy (its cost is wall time) must not hold
+   * the next append back by as long.
    */
   wakeForAppend(reason: "data" | "closed"): void {
     const pending = this.pendingWake;
     this.pendingWake = pending === "data" ? "data" : reason;
     if (pending !== undefined) return;
-    const pause = this.lastWakeEnd + this.lastWakeCost - this.clock();
+    const pause = this.lastWakeEnd + Math.min(this.lastWakeCost, MAX_PAUSE_MS) - this.clock();
     // Under a timer's resolution a pause buys nothing: the wake runs in this tick's microtasks.
     if (pause < 1) queueMicrotask(this.wakePending);
     else setTimeout(this.wakePending, pause);

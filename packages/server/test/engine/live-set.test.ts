@@ -142,6 +142,22 @@ describe("LiveSet fan-out pacing", () => {
     }
   });
 
+  test("a fan-out that took a second pauses the next one by 25 ms, not a second", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout"] });
+    try {
+      const { live, costly } = pacedSet(1000);
+      live.wakeForAppend("data");
+      await Promise.resolve();
+      live.wakeForAppend("data");
+      vi.advanceTimersByTime(24);
+      expect(costly.woken).toEqual(["data"]);
+      vi.advanceTimersByTime(1);
+      expect(costly.woken).toEqual(["data", "data"]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   test("a wake after the pause has passed, or after a cheap fan-out, runs in the same tick", async () => {
     const slow = pacedSet(20);
     slow.live.wakeForAppend("data");
