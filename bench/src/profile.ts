@@ -3,14 +3,14 @@
  * its CPU time went. The profile is taken apart from `npm run bench`: profiling slows the
  * server, so its figures would not be the server's.
  *
- *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|records|lookups|reclaim|fan-out|fan-out-long-poll|producer|subscriptions|subscriptions-memory [seconds]
+ *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|records|lookups|reclaim|fan-out|fan-out-long-poll|fan-out-long-poll-1k|fan-out-long-poll-gzip|fan-out-rate|producer|subscriptions|subscriptions-memory [seconds]
  *
  * Writes the .cpuprofile files and a summary to bench/results/tmp/profiles/ (not committed).
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { measureSubscriptions } from "@rivulet/load";
+import { ACCEPT_COMPRESSED, measureSubscriptions } from "@rivulet/load";
 import { killAll } from "./core/children.js";
 import { REPO_ROOT } from "./core/repo-root.js";
 import { runJob } from "./load/run-job.js";
@@ -135,6 +135,28 @@ const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<
   },
   "fan-out": (server, seconds) => fanOut(server, seconds, "sse"),
   "fan-out-long-poll": (server, seconds) => fanOut(server, seconds, "long-poll"),
+  // Scenario 4's compression variant: 1k long-poll readers, 4 KiB messages, compressed answers.
+  "fan-out-long-poll-1k": (server, seconds) => fanOut(server, seconds, "long-poll", 1000, 4096),
+  "fan-out-long-poll-gzip": (server, seconds) => fanOut(server, seconds, "long-poll", 1000, 4096, ACCEPT_COMPRESSED),
+  // Scenario 4's held-rate step: 1k SSE readers, 2,000 appends/s for the whole time
+  // (PROFILE_RATE and PROFILE_SUBSCRIBERS change them).
+  "fan-out-rate": (server, seconds) =>
+    runJob(
+      "fanOutRamp",
+      {
+        origin: server.url,
+        path: `${STREAM_BASE}p-fan-out-rate`,
+        mode: "sse",
+        subscribers: Number(process.env.PROFILE_SUBSCRIBERS ?? 1000),
+        rates: [Number(process.env.PROFILE_RATE ?? 2000)],
+        stepSeconds: seconds,
+        p99LimitMs: 500,
+        messageBytes: 64,
+        connectBatch: 500,
+        attachTimeoutMs: 30_000,
+      },
+      seconds * 1000 + 120_000,
+    ),
   producer: (server, seconds) =>
     runJob(
       "producerThroughput",
@@ -168,19 +190,27 @@ async function fillJson(server: RunningServer, totalBytes: number, requestBytes:
   return path;
 }
 
-/** Scenario 4 at 10k subscribers on one stream, one 64 B append per second, over SSE or long-poll. */
-function fanOut(server: RunningServer, seconds: number, mode: "sse" | "long-poll"): Promise<unknown> {
+/** Scenario 4 (10k subscribers, 64 B) on one stream, one append per second, over SSE or long-poll. */
+function fanOut(
+  server: RunningServer,
+  seconds: number,
+  mode: "sse" | "long-poll",
+  subscribers = 10_000,
+  messageBytes = 64,
+  acceptEncoding?: string,
+): Promise<unknown> {
   return runJob(
     "fanOut",
     {
       origin: server.url,
       path: `${STREAM_BASE}p-fan-out`,
       mode,
-      subscribers: 10_000,
+      subscribers,
       runs: 1,
       appendsPerRun: seconds,
       intervalMs: 1000,
-      messageBytes: 64,
+      messageBytes,
+      ...(acceptEncoding === undefined ? {} : { acceptEncoding }),
       serverPid: server.pid,
       connectBatch: 500,
       attachTimeoutMs: 30_000,

@@ -1,10 +1,12 @@
 /**
- * Response compression on the libuv thread pool (zlib's async API), so large bodies never
- * block the event loop. Only text-like bodies above a size threshold are compressed.
+ * Response compression. Large bodies are compressed on the libuv thread pool (zlib's async
+ * API), so they never block the event loop; small ones, a live append's answer among them,
+ * in place: a few dozen microseconds once per body, cheaper than the pool's round trip and a
+ * promise per waiting reply. Only text-like bodies above a size threshold are compressed.
  */
 import type { IncomingMessage } from "node:http";
 import { promisify } from "node:util";
-import { brotliCompress, constants, gzip } from "node:zlib";
+import { brotliCompress, brotliCompressSync, constants, gzip, gzipSync } from "node:zlib";
 import { mediaType } from "@rivulet/protocol";
 import type { HttpReply } from "../http/exchange.js";
 
@@ -27,10 +29,19 @@ export function compressionFor(
 ): Encoding | undefined {
   if (minBytes <= 0 || size < minBytes || reply.status !== 200) return undefined;
   if (!isCompressible(reply.headers["content-type"])) return undefined;
-  const accepted = acceptedEncodings(String(req.headers["accept-encoding"] ?? ""));
-  if (accepted("br")) return "br";
-  if (accepted("gzip")) return "gzip";
-  return undefined;
+  return preferredEncoding(String(req.headers["accept-encoding"] ?? ""));
+}
+
+/** The last Accept-Encoding seen and its choice: a fan-out's readers all send the same one. */
+let lastAccepted = "";
+let lastChoice: Encoding | undefined;
+
+function preferredEncoding(header: string): Encoding | undefined {
+  if (header === lastAccepted) return lastChoice;
+  const accepted = acceptedEncodings(header);
+  lastChoice = accepted("br") ? "br" : accepted("gzip") ? "gzip" : undefined;
+  lastAccepted = header;
+  return lastChoice;
 }
 
 /** RFC 9110 §12.5.3: a coding is acceptable when listed (or matched by `*`) with a q-value above 0. */
@@ -45,9 +56,18 @@ function acceptedEncodings(header: string): (coding: Encoding) => boolean {
   return (coding) => (weights.get(coding) ?? weights.get("*") ?? 0) > 0;
 }
 
-export async function compress(encoding: Encoding, parts: Uint8Array[]): Promise<Uint8Array> {
+/** Bodies up to this size are compressed in place rather than on the thread pool. */
+export const COMPRESS_IN_PLACE_MAX = 16 * 1024;
+
+const GZIP_OPTIONS = { level: 6 };
+// Quality 4: most of brotli's gain at a small fraction of its top-quality cost.
+const BROTLI_OPTIONS = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
+
+/** `parts` compressed: in place when at most COMPRESS_IN_PLACE_MAX bytes, else on the thread pool. */
+export function compress(encoding: Encoding, parts: Uint8Array[], size: number): Uint8Array | Promise<Uint8Array> {
   const input = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-  if (encoding === "gzip") return gzipAsync(input, { level: 6 });
-  // Quality 4: most of brotli's gain at a small fraction of its top-quality cost.
-  return brotli(input, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } });
+  if (size <= COMPRESS_IN_PLACE_MAX) {
+    return encoding === "gzip" ? gzipSync(input, GZIP_OPTIONS) : brotliCompressSync(input, BROTLI_OPTIONS);
+  }
+  return encoding === "gzip" ? gzipAsync(input, GZIP_OPTIONS) : brotli(input, BROTLI_OPTIONS);
 }

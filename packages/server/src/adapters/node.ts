@@ -175,21 +175,34 @@ function send(
   const parts = reply.body ?? [];
   const size = byteLength(parts);
   const encoding = compressionFor(req, reply, size, compressMinBytes);
-  // Only a compressed reply waits (for zlib); the rest, a fan-out's many small answers among
-  // them, is written in the same tick without a promise.
-  if (encoding) void sendCompressed(app, request, res, reply, encoding, parts);
-  else writeReply(app, request, res, reply, parts, size);
+  if (!encoding) {
+    writeReply(app, request, res, reply, parts, size);
+    return;
+  }
+  // Only a large body's compression waits (for the thread pool); the rest, a fan-out's many
+  // small answers among them, is written in the same tick without a promise.
+  const compressed = compressOnce(encoding, parts, size);
+  if (!(compressed instanceof Promise)) {
+    sendCompressed(app, request, res, reply, encoding, compressed);
+    return;
+  }
+  compressed.then(
+    (body) => sendCompressed(app, request, res, reply, encoding, body),
+    // zlib failing on a body (out of memory) costs the compression, not the reply.
+    () => {
+      if (!res.destroyed) writeReply(app, request, res, reply, parts, size);
+    },
+  );
 }
 
-async function sendCompressed(
+function sendCompressed(
   app: ProtocolApp,
   request: NodeRequest,
   res: ServerResponse,
   reply: HttpReply,
   encoding: Encoding,
-  parts: Uint8Array[],
-): Promise<void> {
-  const compressed = await compressOnce(encoding, parts);
+  compressed: Uint8Array,
+): void {
   reply.headers["content-encoding"] = encoding;
   reply.headers.vary = reply.headers.vary ? `${reply.headers.vary}, accept-encoding` : "accept-encoding";
   // A different representation needs a different strong validator; a weak one still matches If-None-Match.
@@ -231,9 +244,9 @@ function byteLength(parts: readonly Uint8Array[]): number {
  * reply with the same bytes (long-poll waiters woken by one append), so each encoding of it is
  * computed once however many clients ask. Entries go with the array.
  */
-const compressedBodies = new WeakMap<Uint8Array[], Map<Encoding, Promise<Uint8Array>>>();
+const compressedBodies = new WeakMap<Uint8Array[], Map<Encoding, Uint8Array | Promise<Uint8Array>>>();
 
-function compressOnce(encoding: Encoding, parts: Uint8Array[]): Promise<Uint8Array> {
+function compressOnce(encoding: Encoding, parts: Uint8Array[], size: number): Uint8Array | Promise<Uint8Array> {
   let forms = compressedBodies.get(parts);
   if (!forms) {
     forms = new Map();
@@ -241,8 +254,17 @@ function compressOnce(encoding: Encoding, parts: Uint8Array[]): Promise<Uint8Arr
   }
   let compressed = forms.get(encoding);
   if (!compressed) {
-    compressed = compress(encoding, parts);
+    compressed = compress(encoding, parts, size);
     forms.set(encoding, compressed);
+    // Replies that come once it is done take the bytes without waiting on the promise; a
+    // failed compression is forgotten, so the next reply tries again.
+    if (compressed instanceof Promise) {
+      const known = forms;
+      compressed.then(
+        (body) => known.set(encoding, body),
+        () => known.delete(encoding),
+      );
+    }
   }
   return compressed;
 }

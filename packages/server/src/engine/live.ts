@@ -26,6 +26,8 @@ type WaiterList = (LiveWaiter | undefined)[];
 const RECENT_LIMIT = 1 << 20;
 /** Distinct derived forms kept per append (encodings × views × cursors); more is a miss, not growth. */
 const SHARED_LIMIT = 32;
+/** The longest pause between fan-outs (ms): what pacing may add to an append's delivery. */
+const MAX_PAUSE_MS = 25;
 /** Removed waiters leave holes; past this many (and more than waiters), the list is packed. */
 const HOLES_BEFORE_PACKING = 64;
 
@@ -42,6 +44,9 @@ export class LiveSet {
   private holes = 0;
   /** A wakeForAppend not yet delivered, and why. */
   private pendingWake: "data" | "closed" | undefined;
+  /** When the last append's fan-out ended and how long it took (ms on `clock`). */
+  private lastWakeEnd = 0;
+  private lastWakeCost = 0;
   private derived = new Map<string, unknown>();
   /** Live sessions (long-polls and SSE connections) reading this stream, waiting or not. */
   sessions = 0;
@@ -50,6 +55,8 @@ export class LiveSet {
   recentEnd = 0;
   private recentParts: Uint8Array[] = [];
   private recentSize = 0;
+
+  constructor(private readonly clock: () => number = monotonicMs) {}
 
   get size(): number {
     return this.count;
@@ -104,18 +111,34 @@ export class LiveSet {
    * Wakes every waiter for a committed append, once per burst: a group commit makes its appends
    * visible one after another within a tick, and a reader woken after the last of them answers
    * them all in one reply or event rather than one write per append per reader. Readers get
-   * what was committed before they ran; nothing waits on a timer.
+   * what was committed before they ran.
+   *
+   * A fan-out that cost real time (thousands of readers, a write each) is followed by a pause
+   * as long as it took before the next one: appends committed meanwhile reach each reader as
+   * one event, so at high append rates the fan-out keeps at most about half of the loop and
+   * the writes per reader per second stay bounded instead of one per group commit. A wake
+   * after a quiet spell (an append a second) runs at once, as before. The pause is capped: a
+   * fan-out that took long because the machine was busy (its cost is wall time) must not hold
+   * the next append back by as long.
    */
   wakeForAppend(reason: "data" | "closed"): void {
     const pending = this.pendingWake;
     this.pendingWake = pending === "data" ? "data" : reason;
-    if (pending === undefined) queueMicrotask(this.wakePending);
+    if (pending !== undefined) return;
+    const pause = this.lastWakeEnd + Math.min(this.lastWakeCost, MAX_PAUSE_MS) - this.clock();
+    // Under a timer's resolution a pause buys nothing: the wake runs in this tick's microtasks.
+    if (pause < 1) queueMicrotask(this.wakePending);
+    else setTimeout(this.wakePending, pause);
   }
 
   private readonly wakePending = (): void => {
     const reason = this.pendingWake;
     this.pendingWake = undefined;
-    if (reason) this.wakeAll(reason);
+    if (!reason) return;
+    const started = this.clock();
+    this.wakeAll(reason);
+    this.lastWakeEnd = this.clock();
+    this.lastWakeCost = this.lastWakeEnd - started;
   };
 
   private pack(): void {
@@ -185,6 +208,10 @@ export class LiveSet {
     this.recentSize = 0;
     this.recentStart = this.recentEnd = 0;
   }
+}
+
+function monotonicMs(): number {
+  return performance.now();
 }
 
 function concat(parts: Uint8Array[], size: number): Uint8Array {

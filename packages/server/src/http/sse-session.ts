@@ -108,18 +108,43 @@ class SseSession implements LiveWaiter, Expiring {
     if (this.start.records || end <= position || end - position > this.context.options.chunkBytes) return false;
     const bytes = this.live.recall(position, end);
     if (!bytes) return false;
-    const cursor = this.cursor();
-    const closed = stream.closed;
-    const key = `sse:${position}:${end}:${this.start.base64 ? "b" : "t"}:${closed ? "c" : cursor}`;
-    const frame = this.live.shared(key, () =>
-      Buffer.from(dataEvent(stream.contentType, [bytes], this.start.base64) + control(end, cursor, true, closed)),
-    );
+    const frame = this.sharedFrame(position, end, bytes);
     this.position = end;
     const more = this.sink.write(frame);
-    if (closed) this.finish();
+    if (stream.closed) this.finish();
     else if (!more || this.sink.closed) void this.pump(true);
     else this.live.add(this);
     return true;
+  }
+
+  /**
+   * The event for [position, end) as the sessions at `position` share it. A fan-out asks for
+   * the same frame once per session in a row, so the last one is checked first, without
+   * building the key string (and hashing it) per session.
+   */
+  private sharedFrame(position: number, end: number, bytes: Uint8Array): Buffer {
+    const { stream, live } = this;
+    const base64 = this.start.base64;
+    const closed = stream.closed;
+    const cursor = closed ? 0 : this.cursorNumber();
+    const last = lastFrame;
+    if (
+      last.live === live &&
+      last.position === position &&
+      last.end === end &&
+      last.base64 === base64 &&
+      last.closed === closed &&
+      last.cursor === cursor
+    ) {
+      return last.frame;
+    }
+    const text = closed ? undefined : String(cursor);
+    const key = `sse:${position}:${end}:${base64 ? "b" : "t"}:${closed ? "c" : text}`;
+    const frame = live.shared(key, () =>
+      Buffer.from(dataEvent(stream.contentType, [bytes], base64) + control(end, text, true, closed)),
+    );
+    lastFrame = { live, position, end, base64, closed, cursor, frame };
+    return frame;
   }
 
   /** Reads, writes and waits until caught up; `backedUp`: the last write asked for a drain. */
@@ -162,12 +187,15 @@ class SseSession implements LiveWaiter, Expiring {
   }
 
   private cursor(): string {
-    const interval = currentInterval(this.engine.now());
+    return String(this.cursorNumber());
+  }
+
+  private cursorNumber(): number {
     if (this.cursorFloor === 0) {
       this.cursorFloor = Number(nextCursor(this.engine.now(), this.start.cursor));
-      return String(this.cursorFloor);
+      return this.cursorFloor;
     }
-    return String(Math.max(interval, this.cursorFloor));
+    return Math.max(currentInterval(this.engine.now()), this.cursorFloor);
   }
 
   private finish(): void {
@@ -179,6 +207,30 @@ class SseSession implements LiveWaiter, Expiring {
     this.sink.end();
   }
 }
+
+/**
+ * The shared frame handed out last. The bytes of [position, end) of a stream never change once
+ * committed and the live set is the stream's own, so the fields are the whole key.
+ */
+interface LastFrame {
+  readonly live: LiveSet | undefined;
+  readonly position: number;
+  readonly end: number;
+  readonly base64: boolean;
+  readonly closed: boolean;
+  readonly cursor: number;
+  readonly frame: Buffer;
+}
+
+let lastFrame: LastFrame = {
+  live: undefined,
+  position: -1,
+  end: -1,
+  base64: false,
+  closed: false,
+  cursor: -1,
+  frame: Buffer.alloc(0),
+};
 
 /** The next data event from `position`, in the session's view. */
 async function nextEvent(

@@ -1,5 +1,5 @@
 /** The live waiter set: every waiter woken once per wakeAll, O(1) add and remove, holes packed. */
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { LiveSet, type LiveWaiter, type WakeReason } from "../../src/engine/live.js";
 
 class Waiter implements LiveWaiter {
@@ -104,5 +104,74 @@ describe("LiveSet waiters", () => {
     live.wakeForAppend("closed");
     await Promise.resolve();
     expect(all[0]!.woken).toEqual(["data", "closed"]);
+  });
+});
+
+describe("LiveSet fan-out pacing", () => {
+  /** A clock the test moves: each wake of `costly` takes `wakeMs` of it. */
+  function pacedSet(wakeMs: number) {
+    let now = 1000;
+    const live = new LiveSet(() => now);
+    const costly = new Waiter();
+    costly.onWake = () => {
+      now += wakeMs;
+      live.add(costly);
+    };
+    live.add(costly);
+    return { live, costly, advance: (ms: number) => (now += ms) };
+  }
+
+  test("after a fan-out that took 20 ms, the next append's wake waits as long, and then answers the burst once", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout"] });
+    try {
+      const { live, costly } = pacedSet(20);
+      live.wakeForAppend("data");
+      await Promise.resolve();
+      expect(costly.woken).toEqual(["data"]);
+      live.wakeForAppend("data");
+      live.wakeForAppend("data");
+      await Promise.resolve();
+      // Paced: the appends wait for one later wake instead of one each.
+      expect(costly.woken).toEqual(["data"]);
+      vi.advanceTimersByTime(19);
+      expect(costly.woken).toEqual(["data"]);
+      vi.advanceTimersByTime(1);
+      expect(costly.woken).toEqual(["data", "data"]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("a fan-out that took a second pauses the next one by 25 ms, not a second", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout"] });
+    try {
+      const { live, costly } = pacedSet(1000);
+      live.wakeForAppend("data");
+      await Promise.resolve();
+      live.wakeForAppend("data");
+      vi.advanceTimersByTime(24);
+      expect(costly.woken).toEqual(["data"]);
+      vi.advanceTimersByTime(1);
+      expect(costly.woken).toEqual(["data", "data"]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("a wake after the pause has passed, or after a cheap fan-out, runs in the same tick", async () => {
+    const slow = pacedSet(20);
+    slow.live.wakeForAppend("data");
+    await Promise.resolve();
+    slow.advance(20);
+    slow.live.wakeForAppend("data");
+    await Promise.resolve();
+    expect(slow.costly.woken).toEqual(["data", "data"]);
+
+    const cheap = pacedSet(0.5);
+    cheap.live.wakeForAppend("data");
+    await Promise.resolve();
+    cheap.live.wakeForAppend("closed");
+    await Promise.resolve();
+    expect(cheap.costly.woken).toEqual(["data", "closed"]);
   });
 });

@@ -7,6 +7,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { type RivuletServer, startServer } from "@rivulet/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { COMPRESS_IN_PLACE_MAX } from "../../src/adapters/compression.js";
 import { readersWaiting } from "../support/live-readers.js";
 import { BASE } from "./helpers.js";
 
@@ -56,31 +57,39 @@ describe("node adapter", () => {
   afterAll(() => server.close());
 
   describe("compression", () => {
-    test("long-poll waiters woken by one append each decode the body in the encoding they asked for", async () => {
-      const live = `${BASE}/compress-live`;
-      await raw(server, "PUT", live, { "content-type": "application/json" });
-      const tail = (await raw(server, "HEAD", live)).headers["stream-next-offset"] as string;
-      const url = `${live}?offset=${encodeURIComponent(tail)}&live=long-poll`;
-      const asks = ["gzip", "br", "gzip", "identity"];
-      const polls = asks.map((encoding) => raw(server, "GET", url, { "accept-encoding": encoding }));
-      await readersWaiting(server.app.engine, live, asks.length);
-      const messages = bigMessages.map((m) => ({ ...m, live: true }));
-      await raw(server, "POST", live, { "content-type": "application/json" }, Buffer.from(JSON.stringify(messages)));
-      const answers = await Promise.all(polls);
-      const decoders: Record<string, (body: Buffer) => Buffer> = {
-        gzip: gunzipSync,
-        br: brotliDecompressSync,
-        identity: (body) => body,
-      };
-      answers.forEach((res, i) => {
-        const asked = asks[i]!;
-        expect(res.status).toBe(200);
-        expect(res.headers["content-encoding"]).toBe(asked === "identity" ? undefined : asked);
-        expect(JSON.parse(decoders[asked]!(res.body).toString())).toEqual(messages);
-      });
-      // The two gzip waiters got the one compression of the body.
-      expect(answers[0]!.body.equals(answers[2]!.body)).toBe(true);
-    });
+    // About 10 KB is compressed in place, about 25 KB on the thread pool.
+    test.each([
+      ["in place", 1],
+      ["on the thread pool", 2.5],
+    ])(
+      "long-poll waiters woken by one append each decode the body in the encoding they asked for (%s)",
+      async (how, scale) => {
+        const live = `${BASE}/compress-live-${scale}`;
+        await raw(server, "PUT", live, { "content-type": "application/json" });
+        const tail = (await raw(server, "HEAD", live)).headers["stream-next-offset"] as string;
+        const url = `${live}?offset=${encodeURIComponent(tail)}&live=long-poll`;
+        const asks = ["gzip", "br", "gzip", "identity"];
+        const polls = asks.map((encoding) => raw(server, "GET", url, { "accept-encoding": encoding }));
+        await readersWaiting(server.app.engine, live, asks.length);
+        const messages = bigMessages.map((m) => ({ ...m, live: true, text: m.text.repeat(scale) }));
+        expect(JSON.stringify(messages).length > COMPRESS_IN_PLACE_MAX).toBe(how !== "in place");
+        await raw(server, "POST", live, { "content-type": "application/json" }, Buffer.from(JSON.stringify(messages)));
+        const answers = await Promise.all(polls);
+        const decoders: Record<string, (body: Buffer) => Buffer> = {
+          gzip: gunzipSync,
+          br: brotliDecompressSync,
+          identity: (body) => body,
+        };
+        answers.forEach((res, i) => {
+          const asked = asks[i]!;
+          expect(res.status).toBe(200);
+          expect(res.headers["content-encoding"]).toBe(asked === "identity" ? undefined : asked);
+          expect(JSON.parse(decoders[asked]!(res.body).toString())).toEqual(messages);
+        });
+        // The two gzip waiters got the one compression of the body.
+        expect(answers[0]!.body.equals(answers[2]!.body)).toBe(true);
+      },
+    );
 
     test("a large JSON read with Accept-Encoding: gzip is gzip-encoded and decodes to the same body", async () => {
       const plain = await raw(server, "GET", big);

@@ -84,6 +84,19 @@ describe("sse", () => {
     for (const cursor of cursors(a.events)) expect(cursor).toBeLessThan(Number(ahead));
   });
 
+  test("sessions on two streams at the same offsets each get their own stream's append", async () => {
+    const paths = [t.path(), t.path()];
+    for (const path of paths) await t.create(path, "application/json", '[{"a":1}]');
+    const tail = (await t.request(paths[0]!, { method: "HEAD" })).headers.get("stream-next-offset")!;
+    const sessions = await Promise.all(paths.map((path) => sse(path, tail)));
+    for (const path of paths) await readersWaiting(t.app.engine, path, 1);
+    // Same offsets, lengths and cursor interval: only the stream tells the two events apart.
+    await Promise.all(paths.map((path, i) => t.append(path, "application/json", `[{"b":${i}}]`)));
+    const gotAppend = (events: ParsedEvent[]) => controls(events).length >= 2;
+    const read = await Promise.all(sessions.map((res) => readSse(res, gotAppend)));
+    expect(read.map(({ events }) => data(events).map((d) => JSON.parse(d)))).toEqual([[[{ b: 0 }]], [[{ b: 1 }]]]);
+  });
+
   test("text keeps leading spaces and line breaks", async () => {
     const path = t.path();
     await t.create(path, "text/plain", "  indented\n line two");
