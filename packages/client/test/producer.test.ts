@@ -252,7 +252,12 @@ describe("IdempotentProducer", () => {
     for (let i = 0; i < 10; i++) producer.append(i);
     await producer.flush();
     expect(await contents(direct)).toEqual(Array.from({ length: 10 }, (_, i) => i));
-    expect(proxy.requests.length - before).toBe(10);
+    // Each of the ten batches was accepted exactly once. Through a three-node cluster on a busy
+    // machine a pipelined seq can outlast the server's reorder wait and be answered as a gap
+    // (409, §5.2.1), which the producer sends again: such refusals are the only extra requests.
+    const sent = proxy.requests.slice(before);
+    expect(sent.filter((r) => r.status !== undefined && r.status < 300)).toHaveLength(10);
+    expect(sent.filter((r) => r.status === undefined || r.status >= 300).every((r) => r.status === 409)).toBe(true);
     expect(active[0]).toBe(1);
     expect(Math.max(...active)).toBe(3);
   });
