@@ -13,7 +13,7 @@
  * them.
  */
 import type { FileHandle } from "node:fs/promises";
-import { crc32 } from "node:zlib";
+
 import { compactUnit, type Span } from "../compacted-unit.js";
 import { StoreCorruptionError, StoreTrimmedError } from "../errors.js";
 import { READ_BUFFER_BYTES, takeReadBuffer } from "../read-buffers.js";
@@ -22,6 +22,7 @@ import { BLOCK_BYTES, blockStart, type CompletedBlock, extendBlocks, SLOT_BYTES 
 import type { Entry } from "./catalog.js";
 import { ChecksumFiles } from "./checksum-files.js";
 import { type CompactedMeta, encodeCompacted, readCompacted, readMeta, writeCompacted } from "./compacted-files.js";
+import { crc32 } from "./crc32.js";
 import { FdCache, type FdCacheEvents } from "./fd-cache.js";
 import { decodeIndexEntry, INDEX_ENTRY_BYTES, type PlacedEntry } from "./index-files.js";
 import { type FileIo, readFully, ShortReadError, writeFully } from "./io.js";
