@@ -18,7 +18,7 @@ import {
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { readChunk } from "../../src/engine/reader.js";
 import type { Entry } from "../../src/store/file/catalog.js";
-import { ReadAhead } from "../../src/store/file/read-ahead.js";
+import { MAX_HELD, ReadAhead, STALE_MS } from "../../src/store/file/read-ahead.js";
 
 const BLOCK = 32 * 1024;
 const encoder = new TextEncoder();
@@ -53,17 +53,34 @@ describe("ReadAhead", () => {
     expect(await ahead.take(entry, 0, 1)).toBeUndefined();
   });
 
-  test("forgetting a stream drops its reads only; past eight held, the oldest goes", async () => {
+  test("forgetting a stream drops its reads only", async () => {
     const ahead = new ReadAhead();
     ahead.begin(entry, 0, 1, bytes("a"));
     ahead.begin(other, 0, 1, bytes("b"));
     ahead.forget(entry);
     expect(ahead.take(entry, 0, 1)).toBeUndefined();
     expect(decoder.decode(await ahead.take(other, 0, 1))).toBe("b");
-    for (let i = 0; i < 9; i++) ahead.begin(entry, i, i + 1, bytes(String(i)));
-    expect(ahead.take(entry, 0, 1)).toBeUndefined();
-    expect(decoder.decode(await ahead.take(entry, 1, 2))).toBe("1");
-    expect(decoder.decode(await ahead.take(entry, 8, 9))).toBe("8");
+  });
+
+  test("when every place is taken, no new read begins until a place frees or the oldest read goes stale", async () => {
+    let now = 0;
+    const ahead = new ReadAhead(() => now);
+    for (let i = 0; i < MAX_HELD; i++) ahead.begin(entry, i, i + 1, bytes(String(i)));
+    const read = vi.fn(bytes("new"));
+    // Many readers at once: evicting a read its reader is about to take would read it twice.
+    now = STALE_MS - 1;
+    ahead.begin(entry, 100, 101, read);
+    expect(read).not.toHaveBeenCalled();
+    expect(decoder.decode(await ahead.take(entry, 0, 1))).toBe("0");
+    ahead.begin(entry, 100, 101, read);
+    expect(read).toHaveBeenCalledTimes(1);
+    // Full again; the oldest held (begun at 0) is stale now and gives way to a new read.
+    now = STALE_MS;
+    ahead.begin(entry, 200, 201, read);
+    expect(read).toHaveBeenCalledTimes(2);
+    expect(ahead.take(entry, 1, 2)).toBeUndefined();
+    expect(decoder.decode(await ahead.take(entry, 2, 3))).toBe("2");
+    expect(decoder.decode(await ahead.take(entry, 200, 201))).toBe("new");
   });
 });
 

@@ -7,18 +7,25 @@
  * Bytes below a stream's tail never change, except when compaction rewrites a segment: the data
  * files forget a stream's reads ahead at that moment. A read that retention overtook is no
  * answer either: the caller checks retention again when it takes one. Each read ahead is handed
- * out once (it may sit in a pooled buffer the reply gives back); one never taken is pushed out
- * by newer ones and collected.
+ * out once (it may sit in a pooled buffer the reply gives back).
+ *
+ * Only a few are held. When all places are taken a new one is not begun, rather than pushing
+ * out one its reader is about to take: with many readers catching up at once, evicting would
+ * read every chunk twice. A read not taken for a while (its reader went away) gives way.
  */
 import type { Entry } from "./catalog.js";
 
 /** Reads held at most: one chunk each (≤ 1 MiB + 64 KiB by default), so a few MiB in all. */
-const MAX_HELD = 8;
+export const MAX_HELD = 8;
+/** A read held this long without being taken is given up when a new one needs its place. */
+export const STALE_MS = 2_000;
 
 interface Held {
   readonly entry: Entry;
   readonly start: number;
   readonly end: number;
+  /** When it was begun (ms, `now`). */
+  readonly at: number;
   /** Undefined when the read failed: the taker reads again and meets the failure itself. */
   readonly bytes: Promise<Uint8Array | undefined>;
 }
@@ -26,15 +33,24 @@ interface Held {
 export class ReadAhead {
   private held: Held[] = [];
 
-  /** Starts `read` of [start, end) unless it is already held; the oldest held read goes if full. */
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  /**
+   * Starts `read` of [start, end) unless it is already held, or every place is taken by a read
+   * begun less than STALE_MS ago (the oldest stale one gives way).
+   */
   begin(entry: Entry, start: number, end: number, read: () => Promise<Uint8Array>): void {
     if (this.find(entry, start, end) >= 0) return;
+    const at = this.now();
+    if (this.held.length >= MAX_HELD) {
+      if (this.held[0]!.at > at - STALE_MS) return;
+      this.held.shift();
+    }
     const bytes = read().then(
       (value) => value,
       () => undefined,
     );
-    this.held.push({ entry, start, end, bytes });
-    if (this.held.length > MAX_HELD) this.held.shift();
+    this.held.push({ entry, start, end, at, bytes });
   }
 
   /** The read of exactly [start, end), handed out once; undefined if none is held. */
