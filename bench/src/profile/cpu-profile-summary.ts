@@ -14,6 +14,8 @@ interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+  /** Microseconds on the monotonic clock (CLOCK_MONOTONIC on Linux). */
+  startTime: number;
 }
 
 export interface SelfTime {
@@ -30,13 +32,18 @@ export interface ProfileSummary {
   readonly files: readonly SelfTime[];
 }
 
-export async function summariseProfile(file: string, top = 25): Promise<ProfileSummary> {
+/** `fromUs`: count only samples taken at or after this monotonic time (the measured phase). */
+export async function summariseProfile(file: string, top = 25, fromUs = 0): Promise<ProfileSummary> {
   const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
+  let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i]!;
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (at < fromUs) continue;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
   }
 
   const functions = new Map<string, { name: string; where: string; us: number }>();

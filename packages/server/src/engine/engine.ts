@@ -449,6 +449,11 @@ export class Engine {
    * range retention took away (before or while it was read) is 410 with where `reader` now
    * starts: the stream being read, which may be a fork of this one.
    */
+  /** The store may begin reading [start, end) of the stream itself now: the next chunk of a catch-up. */
+  readAhead(stream: StreamState, start: number, end: number): void {
+    this.store.readAhead?.(stream.path, start, end);
+  }
+
   async readStored(stream: StreamState, start: number, end: number, reader = stream): Promise<Uint8Array> {
     try {
       return await this.store.read(stream.path, start, end);

@@ -9,6 +9,8 @@ import type { StreamState } from "./stream-state.js";
 export interface StreamReads {
   stream(path: string): Promise<StreamState | undefined>;
   readStored(stream: StreamState, start: number, end: number): Promise<Uint8Array>;
+  /** A hint that `readStored` of exactly [start, end) will likely follow soon. */
+  readAhead?(stream: StreamState, start: number, end: number): void;
 }
 
 export interface ReadChunk {
@@ -24,11 +26,16 @@ export interface ReadChunk {
 
 const NEWLINE = 0x0a;
 
+/**
+ * `readAhead`: the caller is a reader catching up, whose next request most likely starts where
+ * this chunk ends; the store may start reading that next chunk now.
+ */
 export async function readChunk(
   engine: StreamReads,
   stream: StreamState,
   start: number,
   maxBytes: number,
+  readAhead = false,
 ): Promise<ReadChunk> {
   const tail = stream.tail;
   const closed = stream.closed;
@@ -36,14 +43,20 @@ export async function readChunk(
     throw new ProtocolError("INVALID_OFFSET", `Offset ${formatOffset(start)} is beyond the tail ${formatOffset(tail)}`);
   }
   const json = isJsonContentType(stream.contentType);
-  if (json) await requireMessageStart(engine, stream, start);
+  // The byte before a JSON read's start is read with the chunk: one store read, not two.
+  const lead = boundaryCheck(stream, start) ? 1 : 0;
   let limit = maxBytes;
   for (;;) {
     const end = Math.min(tail, start + limit);
-    const parts = await readRange(engine, stream, start, end);
+    const parts = await readRange(engine, stream, start - lead, end);
+    if (lead) dropBoundary(parts, start);
     const cut = end === tail ? end : cutPoint(parts, start, end, json, stream.contentType);
     if (cut > start || end === tail) {
       const trimmed = cut === end ? parts : trimParts(parts, cut - start);
+      // The next request most likely reads [cut, cut + maxBytes) (and the byte before it).
+      const next = cut - (boundaryCheck(stream, cut) ? 1 : 0);
+      if (readAhead && cut < tail && next >= stream.base)
+        engine.readAhead?.(stream, next, Math.min(tail, cut + maxBytes));
       return { parts: trimmed, start, end: cut, upToDate: cut === tail, closed: closed && cut === tail };
     }
     // One message larger than the chunk size: widen until it fits (bounded by the body limit).
@@ -57,12 +70,27 @@ export async function readChunk(
  * server ever handed out; reading from it would serve a broken JSON array (PROTOCOL §9.1.1).
  */
 export async function requireMessageStart(engine: StreamReads, stream: StreamState, start: number): Promise<void> {
-  if (!isJsonContentType(stream.contentType) || start <= stream.earliest || start >= stream.tail) return;
-  if (stream.live?.beganAppend(start)) return;
+  if (!boundaryCheck(stream, start)) return;
   const [before] = await readRange(engine, stream, start - 1, start);
-  if (before?.[0] !== NEWLINE) {
-    throw new ProtocolError("INVALID_OFFSET", `Offset ${formatOffset(start)} is not at a message boundary`);
-  }
+  if (before?.[0] !== NEWLINE) throw notAtBoundary(start);
+}
+
+/** Whether a read from `start` must check the byte before it (requireMessageStart). */
+function boundaryCheck(stream: StreamState, start: number): boolean {
+  if (!isJsonContentType(stream.contentType) || start <= stream.earliest || start >= stream.tail) return false;
+  return !stream.live?.beganAppend(start);
+}
+
+/** Checks and removes the byte before `start` from the front of `parts`. */
+function dropBoundary(parts: Uint8Array[], start: number): void {
+  const first = parts[0];
+  if (first?.[0] !== NEWLINE) throw notAtBoundary(start);
+  if (first.length === 1) parts.shift();
+  else parts[0] = first.subarray(1);
+}
+
+function notAtBoundary(start: number): ProtocolError {
+  return new ProtocolError("INVALID_OFFSET", `Offset ${formatOffset(start)} is not at a message boundary`);
 }
 
 /** Stored bytes [start, end) of `stream`, reading inherited positions from the fork source. */

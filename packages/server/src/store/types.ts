@@ -192,6 +192,12 @@ export interface Store {
   read(path: string, start: number, end: number): Promise<Uint8Array>;
 
   /**
+   * A hint that `read` of exactly [start, end) is likely to come soon (a reader catching up):
+   * a store that can may start it now. Never fails and never changes what `read` answers.
+   */
+  readAhead?(path: string, start: number, end: number): void;
+
+  /**
    * Up to `limit` consecutive entries of the stream's own append index, from the last entry at
    * or before `key.position` (the first entry if there is none), or from the first entry whose
    * time is at or after `key.ts` (none if there is none). Never entries below `earliest`.

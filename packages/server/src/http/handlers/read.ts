@@ -65,7 +65,7 @@ interface Answer {
 }
 
 async function plainChunk(context: Context, stream: StreamState, position: number): Promise<Answer> {
-  const chunk = await readChunk(context.engine, stream, position, context.options.chunkBytes);
+  const chunk = await readChunk(context.engine, stream, position, context.options.chunkBytes, true);
   const etag = readEtag(stream.etagId, formatOffset(chunk.start), formatOffset(chunk.end), chunk);
   // The parts may be views of pooled read buffers: they go back once the socket has them all.
   return {

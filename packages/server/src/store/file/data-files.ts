@@ -13,7 +13,7 @@
  * them.
  */
 import type { FileHandle } from "node:fs/promises";
-import { crc32 } from "node:zlib";
+
 import { compactUnit, type Span } from "../compacted-unit.js";
 import { StoreCorruptionError, StoreTrimmedError } from "../errors.js";
 import { READ_BUFFER_BYTES, takeReadBuffer } from "../read-buffers.js";
@@ -22,9 +22,11 @@ import { BLOCK_BYTES, blockStart, type CompletedBlock, extendBlocks, SLOT_BYTES 
 import type { Entry } from "./catalog.js";
 import { ChecksumFiles } from "./checksum-files.js";
 import { type CompactedMeta, encodeCompacted, readCompacted, readMeta, writeCompacted } from "./compacted-files.js";
+import { crc32 } from "./crc32.js";
 import { FdCache, type FdCacheEvents } from "./fd-cache.js";
 import { decodeIndexEntry, INDEX_ENTRY_BYTES, type PlacedEntry } from "./index-files.js";
 import { type FileIo, readFully, ShortReadError, writeFully } from "./io.js";
+import { ReadAhead } from "./read-ahead.js";
 import { pieces, type SegmentFileKind, segmentEnd, segmentFileName, segmentOf, segmentStart } from "./segments.js";
 import { shrinkFile } from "./shrink.js";
 
@@ -49,6 +51,8 @@ export class DataFiles {
   private readonly metas = new Map<string, CompactedMeta>();
   /** Reads of data files in flight, per stream: a compaction waits for them before deleting files. */
   private readonly rawReads = new Map<Entry, Set<Promise<unknown>>>();
+  /** The next chunks of readers catching up, read before they ask (read-ahead.ts). */
+  private readonly ahead = new ReadAhead();
 
   constructor(
     private readonly io: FileIo,
@@ -185,6 +189,26 @@ export class DataFiles {
    * never change, whatever commits meanwhile.
    */
   async read(entry: Entry, start: number, end: number): Promise<Uint8Array> {
+    const early = this.ahead.take(entry, start, end);
+    const bytes = early && (await early);
+    if (bytes) {
+      // Read before retention may have moved past it: a 410 then, as a read now would be.
+      this.checkRetained(entry, start);
+      return bytes;
+    }
+    return this.readNow(entry, start, end);
+  }
+
+  /**
+   * Starts reading [start, end) for a reader expected to ask for it next (the chunk after the
+   * one it is being sent); `read` of exactly that range takes it. Positions below the tail only.
+   */
+  readAhead(entry: Entry, start: number, end: number): void {
+    if (start < Math.max(0, entry.earliest - entry.base) || end > entry.tail - entry.base || start >= end) return;
+    this.ahead.begin(entry, start, end, () => this.readNow(entry, start, end));
+  }
+
+  private async readNow(entry: Entry, start: number, end: number): Promise<Uint8Array> {
     const compacted = entry.compacted;
     if (!compacted || compacted.size === 0) return this.readTracked(entry, start, end);
     const parts: Uint8Array[] = [];
@@ -260,7 +284,7 @@ export class DataFiles {
   async compact(entry: Entry, segment: number, removed: readonly Span[]): Promise<number> {
     const offset = segmentStart(entry.layout, segment);
     const end = segmentEnd(entry.layout, segment);
-    const current = await this.read(entry, offset, end);
+    const current = await this.readNow(entry, offset, end);
     const path = this.path(entry, segment, "cpt");
     const previous = entry.compacted?.has(segment)
       ? await this.files.use(path, (handle) => readMeta(this.io, handle), false)
@@ -279,6 +303,8 @@ export class DataFiles {
     const before = previous ? previous.unit.packedLength : end - offset;
     entry.compacted ??= new Map();
     entry.compacted.set(segment, unit.freed);
+    // Reads ahead of the old bytes must not be served from now on.
+    this.ahead.forget(entry);
     if (!previous) await this.dropRaw(entry, segment);
     return before - packed.length;
   }
@@ -485,6 +511,7 @@ export class DataFiles {
 
   forget(entry: Entry): void {
     this.checksums.forget(entry);
+    this.ahead.forget(entry);
   }
 
   async closeAll(): Promise<void> {

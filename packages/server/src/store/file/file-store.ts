@@ -300,6 +300,11 @@ export class FileStore implements Store {
     return this.files.read(entry, start - entry.base, end - entry.base);
   }
 
+  readAhead(path: string, start: number, end: number): void {
+    const entry = this.catalog.byPath.get(path);
+    if (entry && start >= entry.base) this.files.readAhead(entry, start - entry.base, end - entry.base);
+  }
+
   async seek(path: string, key: IndexKey, limit: number): Promise<IndexEntry[]> {
     const entry = this.entry(path);
     const counts = entry.counts.copy();
