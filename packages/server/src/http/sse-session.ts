@@ -63,17 +63,19 @@ class SseSession implements LiveWaiter, Expiring {
   private ended = false;
   private readonly engine: Engine;
   private readonly live: LiveSet;
+  private readonly stream: StreamState;
   private readonly lifetime: LifetimeQueue;
 
   constructor(
     private readonly context: Context,
-    private readonly stream: StreamState,
+    stream: StreamState,
     private readonly sink: ReplySink,
     private readonly start: SseStart,
   ) {
     this.engine = context.engine;
     this.position = start.position;
-    this.live = this.engine.acquireLive(stream);
+    // The state appends will wake: the one looked up, or a newer one if it left memory since.
+    ({ stream: this.stream, live: this.live } = this.engine.acquireLive(stream));
     this.lifetime = lifetimeQueue(context.options.sseLifetimeMs);
   }
 
