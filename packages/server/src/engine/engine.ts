@@ -362,7 +362,7 @@ export class Engine {
 
   private async appendPinned(path: string, request: AppendRequest, pinned: StreamState[]): Promise<AppendResult> {
     const get = async (touch: boolean) => {
-      const stream = this.registry.pin(await this.get(path, touch));
+      const stream = await this.pinned(path, touch);
       pinned.push(stream);
       return stream;
     };
@@ -450,7 +450,7 @@ export class Engine {
    * restart, and an acknowledged one never comes back.
    */
   async delete(path: string): Promise<void> {
-    const stream = this.registry.pin(await this.current(path, false));
+    const stream = await this.pinned(path, false, true);
     try {
       await this.removal.delete(stream);
     } finally {
@@ -464,7 +464,7 @@ export class Engine {
    * stream's earliest position after it.
    */
   async trim(path: string, position: number): Promise<number> {
-    const stream = this.registry.pin(await this.get(path, false));
+    const stream = await this.pinned(path, false);
     try {
       if (position > stream.tail) {
         throw new ProtocolError("INVALID_OFFSET", "The trim offset is beyond the stream's tail");
@@ -485,6 +485,7 @@ export class Engine {
     const stream = this.registry.inMemory(path) ?? (await this.registry.find(path));
     if (!stream || stream.ready || !this.registry.holds(stream)) return undefined;
     const held = this.registry.pin(stream);
+    if (!held) return this.retain(path, maxUnits);
     try {
       return await this.trimmer.retain(held, this.retentionOf(held), maxUnits);
     } finally {
@@ -494,7 +495,7 @@ export class Engine {
 
   /** Changes a stream's own retention settings, durably. */
   async configureRetention(path: string, retention: Retention): Promise<StreamState> {
-    const stream = this.registry.pin(await this.get(path, false));
+    const stream = await this.pinned(path, false);
     try {
       await this.store.configure(path, retention);
     } catch (error) {
@@ -602,11 +603,33 @@ export class Engine {
   }
 
   /**
-   * A live reader (long-poll, SSE session) starts on `stream`: answers the state to follow
-   * (registry.pin: the one appends will wake) and its live set, kept until `releaseLive`.
+   * `get` (or `current`) for an operation that changes the stream or waits on it across
+   * awaits: the state, pinned in memory until `registry.unpin`.
    */
-  acquireLive(stream: StreamState): { stream: StreamState; live: LiveSet } {
+  private async pinned(path: string, touch: boolean, current = false): Promise<StreamState> {
+    for (;;) {
+      const found = current ? await this.current(path, touch) : await this.get(path, touch);
+      const held = this.registry.pin(found);
+      if (held) return held;
+    }
+  }
+
+  /** `current` for a live reader: the state it follows, held until `releaseLive`. */
+  async followLive(path: string, touch: boolean): Promise<{ stream: StreamState; live: LiveSet }> {
+    for (;;) {
+      const held = this.acquireLive(await this.current(path, touch));
+      if (held) return held;
+    }
+  }
+
+  /**
+   * A live reader (long-poll, SSE session) starts on `stream`: the state to follow (the one
+   * appends will wake: registry.pin) and its live set, kept until `releaseLive`; undefined when
+   * the stream left memory since it was looked up (look it up again).
+   */
+  acquireLive(stream: StreamState): { stream: StreamState; live: LiveSet } | undefined {
     const held = this.registry.pin(stream);
+    if (!held) return undefined;
     held.live ??= new LiveSet();
     this.watched.add(held);
     held.live.sessions++;

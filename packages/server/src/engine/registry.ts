@@ -51,18 +51,17 @@ export class StreamRegistry {
   /**
    * Keeps `stream` in memory until `unpin`, for an operation that changes it or waits on it
    * across awaits (the writer and the trimmer serialise per state object). Answers the state
-   * to use: `stream` itself, back in memory if it had been evicted, or, if a lookup has loaded
-   * the same stream again since, that newer state.
+   * to use: `stream` itself or, if it was evicted and a lookup has loaded the same stream
+   * again since, that newer state; undefined when it was evicted and what is at its path now is
+   * unknown here (look it up again). Callers pin right after their lookup, and a state looked up
+   * survives the next sweep, so the evicted cases are a safety net.
    */
-  pin(stream: StreamState): StreamState {
+  pin(stream: StreamState): StreamState | undefined {
     let held = stream;
     if (stream.evicted) {
       const current = this.cached.get(stream.path);
-      if (current && current.meta.createdAt === stream.meta.createdAt) held = current;
-      else if (!current && !stream.removed) {
-        stream.evicted = false;
-        this.cached.set(stream.path, stream);
-      }
+      if (!current || current.meta.createdAt !== stream.meta.createdAt) return undefined;
+      held = current;
     }
     held.pin();
     return held;

@@ -67,8 +67,8 @@ export interface TransactionDeps {
   readonly conflictRetries: number;
   /** The stream at `path` for a write (Engine.get with touch). */
   get(path: string): Promise<StreamState>;
-  /** Keeps `stream` in memory while the transaction holds it; the state to use (registry.ts). */
-  pin(stream: StreamState): StreamState;
+  /** Keeps `stream` in memory while the transaction holds it: the state to use, if known (registry.ts). */
+  pin(stream: StreamState): StreamState | undefined;
   unpin(stream: StreamState): void;
   /** Whether `stream` is still the stream at its path. */
   holds(stream: StreamState): boolean;
@@ -109,14 +109,17 @@ async function appendPinned(
   items: readonly TransactionItem[],
   pinned: StreamState[],
 ): Promise<AppendResult[]> {
-  const hold = (stream: StreamState) => {
-    const held = deps.pin(stream);
-    pinned.push(held);
-    return held;
+  const hold = async (path: string) => {
+    for (;;) {
+      const held = deps.pin(await deps.get(path));
+      if (!held) continue; // it left memory since the lookup: look again
+      pinned.push(held);
+      return held;
+    }
   };
   const deadline = deps.now() + deps.reorderWaitMs;
   for (let conflicts = 0; ; ) {
-    const streams = await Promise.all(items.map((item) => deps.get(item.path).then(hold, (error: unknown) => error)));
+    const streams = await Promise.all(items.map((item) => hold(item.path).catch((error: unknown) => error)));
     const decided = decideAll(deps, items, streams);
     if ("refusals" in decided) {
       // §5.2.1: a seq that skips ahead may be an earlier append still on its way. Waiting helps

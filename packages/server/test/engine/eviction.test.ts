@@ -286,31 +286,42 @@ describe("pins keep states in memory", () => {
     expect(state.removed).toBe(true);
   });
 
-  test("a live reader starting on a state that just left memory follows the one appends wake", async () => {
+  test("a live reader starting on a state that just left memory follows the one appends wake, or looks again", async () => {
     const engine = await engineOn(new MemoryStore());
     await engine.create("/s/a", createRequest());
-    // Left memory with no other lookup since: the reader brings it back.
+    // Left memory and nothing loaded since: what is at the path is unknown here, so no state.
     const alone = await engine.get("/s/a", true);
     evictAll(engine);
-    const revived = engine.acquireLive(alone);
-    expect(revived.stream).toBe(alone);
-    expect(engine.inMemory("/s/a")).toBe(alone);
-    const woken = waitForData(engine, revived.stream, 0, 60_000, () => {});
-    await engine.append("/s/a", appendRequest("[1]"));
-    expect(await woken).toBe("data");
-    engine.releaseLive(revived.stream);
+    expect(engine.acquireLive(alone)).toBeUndefined();
+    expect(alone.pins).toBe(0);
 
     // Left memory and looked up again since: the reader follows the newer state.
+    const newer = await engine.get("/s/a", true);
+    expect(newer).not.toBe(alone);
+    const followed = engine.acquireLive(alone);
+    expect(followed?.stream).toBe(newer);
+    const woken = waitForData(engine, newer, newer.tail, 60_000, () => {});
+    await engine.append("/s/a", appendRequest("[2]"));
+    expect(await woken).toBe("data");
+    engine.releaseLive(newer);
+
+    // followLive looks again until it holds a state.
+    evictAll(engine);
+    const live = await engine.followLive("/s/a", true);
+    expect(engine.inMemory("/s/a")).toBe(live.stream);
+    expect(evictAll(engine)).toBe(0);
+    engine.releaseLive(live.stream);
+  });
+
+  test("a stream deleted after its state left memory is not brought back by an operation holding the old state", async () => {
+    const engine = await engineOn(new MemoryStore());
+    await engine.create("/s/a", createRequest());
     const old = await engine.get("/s/a", true);
     evictAll(engine);
-    const newer = await engine.get("/s/a", true);
-    expect(newer).not.toBe(old);
-    const followed = engine.acquireLive(old);
-    expect(followed.stream).toBe(newer);
-    const wokenAgain = waitForData(engine, followed.stream, followed.stream.tail, 60_000, () => {});
-    await engine.append("/s/a", appendRequest("[2]"));
-    expect(await wokenAgain).toBe("data");
-    engine.releaseLive(followed.stream);
+    await engine.delete("/s/a");
+    expect(engine.acquireLive(old)).toBeUndefined();
+    expect(engine.inMemory("/s/a")).toBeUndefined();
+    await expect(engine.get("/s/a", false)).rejects.toMatchObject({ code: "STREAM_NOT_FOUND" });
   });
 
   test("streams with a TTL and soft-deleted streams stay in memory: their expiry is swept from there", async () => {

@@ -16,8 +16,7 @@ export async function handleLongPoll(request: HttpRequest, context: Context): Pr
   const offset = requestedOffset(request, true);
   const view = readView(request);
   const { engine, options } = context;
-  // The state appends will wake: the one looked up, or a newer one if it left memory since.
-  const { stream } = engine.acquireLive(await engine.current(request.path, true));
+  const { stream } = await engine.followLive(request.path, true);
   try {
     const { position } = resolveOffset(offset, stream);
     if (stream.tail <= position && !stream.closed) {
