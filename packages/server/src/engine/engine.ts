@@ -57,7 +57,9 @@ export interface EngineOptions {
   /**
    * How often idle streams leave memory (registry.ts): a stream not used for one to two of
    * these intervals is dropped and loaded again from the store when next used. 0 keeps every
-   * stream in memory once used. Default 1 s.
+   * stream in memory once used. Default 1 s alone on a store; 0 with `verifyReads`: on a shared
+   * store, producer appends retried across nodes under node kills have been seen refused with a
+   * seq gap with eviction on (cluster-kill9.test.ts), not yet explained.
    */
   readonly evictIdleMs?: number;
 }
@@ -131,7 +133,7 @@ export class Engine {
     this.defaultRetention = options.defaultRetention ?? NO_RETENTION;
     this.events = new EventFeed(options.onListenerError ?? (() => {}));
     this.verifyReads = options.verifyReads ?? false;
-    this.evictIdleMs = options.evictIdleMs ?? EVICT_IDLE_MS;
+    this.evictIdleMs = options.evictIdleMs ?? (this.verifyReads ? 0 : EVICT_IDLE_MS);
     this.accesses = new AccessLog(this.store, this.verifyReads, this.now);
     this.registry = new StreamRegistry(this.store, (stored) => this.accesses.loaded(stored));
     this.writer = new StreamWriter(this.store, (stream, record) => this.onVisible(stream, record));
