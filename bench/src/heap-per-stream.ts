@@ -5,7 +5,10 @@
  * new plain-object shapes by their property names. Scenario 5's RSS per stream says how much;
  * this says what, so a change to per-stream state starts from data.
  *
- *   npx tsx bench/src/heap-per-stream.ts [count]     (default 20,000; needs `npm run build`)
+ * The second snapshot is taken `idle` seconds after the last create (default 3): the engine
+ * drops streams unused for one to two seconds from memory, and an idle stream is one left alone.
+ *
+ *   npx tsx bench/src/heap-per-stream.ts [count] [idle]   (default 20,000 and 3; needs `npm run build`)
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
@@ -31,6 +34,7 @@ interface Tally {
 }
 
 const count = Number(process.argv[2] ?? 20_000);
+const idleSeconds = Number(process.argv[3] ?? 3);
 const dataDir = await mkdtemp(join(tmpdir(), "rivulet-heap-data-"));
 const snapshotDir = await mkdtemp(join(tmpdir(), "rivulet-heap-snapshots-"));
 const child = track(
@@ -57,6 +61,7 @@ try {
   await create(origin, "warm-", 200);
   const before = tally(await snapshot(1));
   await create(origin, "idle-", count);
+  await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
   const after = tally(await snapshot(2));
   console.log(report(before, after));
 } finally {

@@ -26,9 +26,16 @@ interface Extras {
   producers: Map<string, ProducerState> | undefined;
 }
 
-// Flag bits of `StreamState.flags`.
+// Flag bits of `StreamState.flags`; the bits above them count pins (see `pin`).
 const CLOSED = 1;
 const SOFT_DELETED = 2;
+/** No longer the stream at its path: removed, or replaced by a re-create (registry.ts). */
+const REMOVED = 4;
+/** Dropped from memory while idle (registry.ts): the store holds all of it. */
+const EVICTED = 8;
+/** Looked up since the registry's last eviction sweep: kept one more sweep. */
+const USED = 16;
+const PIN = 32;
 
 /**
  * Access times are kept relative to this process's start: as a small integer (for about 24
@@ -100,6 +107,63 @@ export class StreamState {
 
   set softDeleted(value: boolean) {
     this.flag(SOFT_DELETED, value);
+  }
+
+  /** Whether the stream was removed or replaced: it is no longer the stream at its path. */
+  get removed(): boolean {
+    return (this.flags & REMOVED) !== 0;
+  }
+
+  markRemoved(): void {
+    this.flag(REMOVED, true);
+  }
+
+  /** Whether the registry dropped this state while idle (a later lookup makes a new one). */
+  get evicted(): boolean {
+    return (this.flags & EVICTED) !== 0;
+  }
+
+  set evicted(value: boolean) {
+    this.flag(EVICTED, value);
+  }
+
+  /** Operations holding this state across an await: while any does, it stays in memory. */
+  get pins(): number {
+    return this.flags >>> 5;
+  }
+
+  pin(): void {
+    this.flags += PIN;
+  }
+
+  unpin(): void {
+    if (this.flags >= PIN) this.flags -= PIN;
+    this.flags |= USED;
+  }
+
+  /** Marks the state as looked up now. */
+  used(): void {
+    this.flags |= USED;
+  }
+
+  /** Whether it was looked up since the last call; clears the mark. */
+  takeUsed(): boolean {
+    const used = (this.flags & USED) !== 0;
+    this.flags &= ~USED;
+    return used;
+  }
+
+  /**
+   * Whether everything in this state is also in the store, so dropping it loses nothing a
+   * lookup (`fromStored`) does not give back: no pin, no append decided but not yet visible,
+   * no creation or removal in flight, no live readers, and neither an expiry clock (a sliding
+   * TTL's last access is only here) nor a soft delete (the expiry sweep walks held states).
+   */
+  get quiescent(): boolean {
+    if (this.flags >= PIN || (this.flags & (SOFT_DELETED | REMOVED)) !== 0 || this.ahead) return false;
+    if (this.extras?.ready || this.extras?.live) return false;
+    const lifetime = this.meta.lifetime;
+    return lifetime.ttlSeconds === undefined && lifetime.expiresAt === undefined;
   }
 
   private flag(bit: number, value: boolean): void {

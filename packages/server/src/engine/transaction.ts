@@ -67,6 +67,9 @@ export interface TransactionDeps {
   readonly conflictRetries: number;
   /** The stream at `path` for a write (Engine.get with touch). */
   get(path: string): Promise<StreamState>;
+  /** Keeps `stream` in memory while the transaction holds it: the state to use, if known (registry.ts). */
+  pin(stream: StreamState): StreamState | undefined;
+  unpin(stream: StreamState): void;
   /** Whether `stream` is still the stream at its path. */
   holds(stream: StreamState): boolean;
   /** Waits until another append of `stream` is decided, or `timeoutMs` passes. */
@@ -92,9 +95,31 @@ type Plan =
  */
 export async function appendAtomic(deps: TransactionDeps, items: readonly TransactionItem[]): Promise<AppendResult[]> {
   checkDistinct(items);
+  // The writer serialises per state object, and a gap waits on one: they stay in memory.
+  const pinned: StreamState[] = [];
+  try {
+    return await appendPinned(deps, items, pinned);
+  } finally {
+    for (const stream of pinned) deps.unpin(stream);
+  }
+}
+
+async function appendPinned(
+  deps: TransactionDeps,
+  items: readonly TransactionItem[],
+  pinned: StreamState[],
+): Promise<AppendResult[]> {
+  const hold = async (path: string) => {
+    for (;;) {
+      const held = deps.pin(await deps.get(path));
+      if (!held) continue; // it left memory since the lookup: look again
+      pinned.push(held);
+      return held;
+    }
+  };
   const deadline = deps.now() + deps.reorderWaitMs;
   for (let conflicts = 0; ; ) {
-    const streams = await Promise.all(items.map((item) => deps.get(item.path).catch((error: unknown) => error)));
+    const streams = await Promise.all(items.map((item) => hold(item.path).catch((error: unknown) => error)));
     const decided = decideAll(deps, items, streams);
     if ("refusals" in decided) {
       // §5.2.1: a seq that skips ahead may be an earlier append still on its way. Waiting helps

@@ -59,6 +59,7 @@ export class Lifecycle {
   async close(store: Store): Promise<void> {
     // Features stop in the reverse order they started, so later ones may rely on earlier ones.
     for (const hook of [...this.closeHooks].reverse()) await hook();
+    this.engine.close();
     await store.close();
   }
 

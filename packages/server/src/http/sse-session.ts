@@ -39,7 +39,11 @@ export interface SseStart {
 }
 
 export function runSseSession(context: Context, stream: StreamState, sink: ReplySink, start: SseStart): void {
-  new SseSession(context, stream, sink, start).begin();
+  const held = context.engine.acquireLive(stream);
+  // The stream left memory while the answer's headers went out: end at once, and the client
+  // reconnects from its offset (§10.2) to a fresh lookup.
+  if (!held) sink.end();
+  else new SseSession(context, held, sink, start).begin();
 }
 
 class SseSession implements LiveWaiter, Expiring {
@@ -63,17 +67,19 @@ class SseSession implements LiveWaiter, Expiring {
   private ended = false;
   private readonly engine: Engine;
   private readonly live: LiveSet;
+  private readonly stream: StreamState;
   private readonly lifetime: LifetimeQueue;
 
   constructor(
     private readonly context: Context,
-    private readonly stream: StreamState,
+    held: { stream: StreamState; live: LiveSet },
     private readonly sink: ReplySink,
     private readonly start: SseStart,
   ) {
     this.engine = context.engine;
     this.position = start.position;
-    this.live = this.engine.acquireLive(stream);
+    this.stream = held.stream;
+    this.live = held.live;
     this.lifetime = lifetimeQueue(context.options.sseLifetimeMs);
   }
 

@@ -63,6 +63,28 @@ describe("sse", () => {
     expect(events.map((e) => e.event)).toEqual(["data", "control", "data", "control"]);
   });
 
+  test("a session resuming after its stream left memory gets the rest, then live appends, and keeps its stream", async () => {
+    const path = t.path();
+    await t.create(path, "text/plain", "first");
+    await t.append(path, "text/plain", "second");
+    const engine = t.app.engine;
+    // Two sweeps: the first clears the stream's "used" mark, the second drops it.
+    engine.evictIdle();
+    engine.evictIdle();
+    expect(engine.inMemory(path)).toBeUndefined();
+    const res = await sse(path, formatOffset(5));
+    const appended = readersWaiting(engine, path).then(() => {
+      // A waiting session pins its stream: sweeps leave it, so the append below wakes it.
+      engine.evictIdle();
+      engine.evictIdle();
+      expect(engine.inMemory(path)).toBeDefined();
+      return t.append(path, "text/plain", "third");
+    });
+    const { events } = await readSse(res, (e) => controls(e).length === 2);
+    await appended;
+    expect(data(events)).toEqual(["second", "third"]);
+  });
+
   test("sessions at one offset share an append's event, each with its own cursor (§10.1)", async () => {
     const path = t.path();
     await t.create(path, "application/json", '[{"a":1}]');

@@ -16,11 +16,9 @@ export async function handleLongPoll(request: HttpRequest, context: Context): Pr
   const offset = requestedOffset(request, true);
   const view = readView(request);
   const { engine, options } = context;
-  const stream = await engine.current(request.path, true);
-  const { position } = resolveOffset(offset, stream);
-
-  engine.acquireLive(stream);
+  const { stream } = await engine.followLive(request.path, true);
   try {
+    const { position } = resolveOffset(offset, stream);
     if (stream.tail <= position && !stream.closed) {
       const reason = await waitForData(engine, stream, position, options.longPollTimeoutMs, (l) => request.onClose(l));
       // A deleted stream answers 404 or 410; shutdown ("closing") answers 204 like a timeout.
