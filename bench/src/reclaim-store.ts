@@ -5,9 +5,12 @@
  * counted from when each append was due), the event loop's delay, and the filesystem calls made.
  * The phases alternate from run to run so both see the same machine.
  *
- *   npx tsx bench/src/reclaim-store.ts [reclaimMiB=1024] [runs=3] [seconds=5]
+ *   npx tsx bench/src/reclaim-store.ts [reclaimMiB=1024] [runs=3] [seconds=5] [phases|paired]
  *
- * The freeing mimics the background reclaimer: at most 4 segments per 1 s tick.
+ * The freeing mimics the background reclaimer: at most 4 segments per 1 s tick. With `paired`,
+ * a run has one phase in which segments are freed one at a time in every other 2 s period, and
+ * appends due while a segment is being freed are compared with those due while none is: the
+ * same seconds of the same run, so a machine other work shares disturbs both alike.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -27,6 +30,9 @@ const SETTLE_SECONDS = 10;
 const reclaimBytes = Number(process.argv[2] ?? 1024) << 20;
 const runs = Number(process.argv[3] ?? 3);
 const seconds = Number(process.argv[4] ?? 5);
+/** `paired`: freeing switched on and off every PERIOD_MS within one phase instead of phases. */
+const paired = process.argv[5] === "paired";
+const PERIOD_MS = 2_000;
 
 type Call = "writev" | "datasync" | "truncate" | "unlink" | "syncDir" | "open";
 const calls = new Map<Call, number>();
@@ -98,8 +104,12 @@ async function main(): Promise<void> {
     tails.set(path, at + BODY.length);
     await store.append(path, record(at, BODY));
   };
-  /** Appends at RATE for `ms`, each timed from when it was due; resolves with the latencies. */
-  const load = async (ms: number): Promise<number[]> => {
+  /**
+   * Appends at RATE for `ms` (or until `stop` says so), each timed from when it was due;
+   * resolves with the latencies, those `tagged` at their due time apart.
+   */
+  const taggedLatencies: number[] = [];
+  const load = async (ms: number, tagged?: () => boolean, stop?: () => boolean): Promise<number[]> => {
     const latencies: number[] = [];
     const start = performance.now();
     const pending: Promise<void>[] = [];
@@ -107,14 +117,15 @@ async function main(): Promise<void> {
     const total = Math.round((ms / 1000) * RATE);
     // Per stream one append at a time (the store wants positions in order): a queue per stream.
     const chains = new Map<string, Promise<void>>();
-    while (sent < total) {
+    while (sent < total && !stop?.()) {
       const due = start + (sent * 1000) / RATE;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
       const path = paths[sent % STREAMS]!;
+      const into = tagged?.() ? taggedLatencies : latencies;
       const chained = (chains.get(path) ?? Promise.resolve()).then(async () => {
         await append(path);
-        latencies.push(performance.now() - due);
+        into.push(performance.now() - due);
       });
       chains.set(path, chained);
       pending.push(chained);
@@ -156,6 +167,53 @@ async function main(): Promise<void> {
     console.log(
       `  ${label.padEnd(10)} p50 ${p.p50.toFixed(2)} ms  p99 ${p.p99.toFixed(2)} ms  max ${p.max.toFixed(1)} ms  loop delay p99 ${p.loopP99.toFixed(1)} ms max ${p.loopMax.toFixed(1)} ms  calls/s ${JSON.stringify(p.perSecond)}${p.truncate ? `  truncate p50 ${p.truncate.p50.toFixed(1)} ms max ${p.truncate.max.toFixed(0)} ms` : ""}`,
     );
+  /**
+   * One segment freed at a time, only in the even periods of PERIOD_MS: appends due while a
+   * segment is being freed against those due while none is, from the same seconds of one run.
+   */
+  const pairedRun = async (big: string, tail: number): Promise<number> => {
+    let freeing = false;
+    let done = false;
+    const keep = tail - (1 << 20);
+    const started = performance.now();
+    const reclaim = async () => {
+      for (;;) {
+        const inPeriod = (performance.now() - started) % (2 * PERIOD_MS);
+        if (inPeriod >= PERIOD_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 2 * PERIOD_MS - inPeriod));
+          continue;
+        }
+        const [end] = await store.headUnits(big, 1);
+        if (end === undefined || end > keep) break;
+        freeing = true;
+        await store.trim(big, end);
+        freeing = false;
+      }
+      done = true;
+    };
+    taggedLatencies.length = 0;
+    calls.clear();
+    truncateMs.length = 0;
+    const [idle] = await Promise.all([
+      load(
+        120_000,
+        () => freeing,
+        () => done,
+      ),
+      reclaim(),
+    ]);
+    const freeingLatencies = [...taggedLatencies];
+    const seconds = (performance.now() - started) / 1000;
+    const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+    const q = (values: number[], p: number) => values[Math.min(values.length - 1, Math.floor(p * values.length))]!;
+    const a = sorted(idle);
+    const b = sorted(freeingLatencies);
+    const growth = q(b, 0.99) / q(a, 0.99) - 1;
+    console.log(
+      `  idle      n ${a.length} p50 ${q(a, 0.5).toFixed(2)} ms  p99 ${q(a, 0.99).toFixed(2)} ms\n  freeing   n ${b.length} p50 ${q(b, 0.5).toFixed(2)} ms  p99 ${q(b, 0.99).toFixed(2)} ms\n  freed in ${seconds.toFixed(1)} s (half of it paused); truncates ${truncateMs.length}, p50 ${q(sorted(truncateMs), 0.5).toFixed(1)} ms; p99 change ${(growth * 100).toFixed(0)}% (load ${loadavg()[0]!.toFixed(1)})`,
+    );
+    return growth;
+  };
   const growths: number[] = [];
   for (let run = 0; run < runs; run++) {
     const big = `/big/${run}`;
@@ -182,6 +240,10 @@ async function main(): Promise<void> {
       }
       reclaimSeconds = (performance.now() - started) / 1000;
     };
+    if (paired) {
+      growths.push(await pairedRun(big, tail));
+      continue;
+    }
     const quietFirst = run % 2 === 0;
     const quiet = quietFirst ? await measure() : undefined;
     const during = await measure(reclaim);
