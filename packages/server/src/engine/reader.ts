@@ -53,15 +53,28 @@ export async function readChunk(
     const cut = end === tail ? end : cutPoint(parts, start, end, json, stream.contentType);
     if (cut > start || end === tail) {
       const trimmed = cut === end ? parts : trimParts(parts, cut - start);
-      // The next request most likely reads [cut, cut + maxBytes) (and the byte before it).
-      const next = cut - (boundaryCheck(stream, cut) ? 1 : 0);
-      if (readAhead && cut < tail && next >= stream.base)
-        engine.readAhead?.(stream, next, Math.min(tail, cut + maxBytes));
+      if (readAhead) readNextAhead(engine, stream, cut, maxBytes, tail);
       return { parts: trimmed, start, end: cut, upToDate: cut === tail, closed: closed && cut === tail };
     }
     // One message larger than the chunk size: widen until it fits (bounded by the body limit).
     limit *= 2;
   }
+}
+
+/**
+ * Hints the store that the chunk a reader catching up asks for next, the one starting at
+ * `position`, will be read soon: exactly the range `readChunk` reads for it, [position,
+ * position + maxBytes) and, on a JSON stream, the byte before it.
+ */
+export function readNextAhead(
+  engine: StreamReads,
+  stream: StreamState,
+  position: number,
+  maxBytes: number,
+  tail = stream.tail,
+): void {
+  const from = position - (boundaryCheck(stream, position) ? 1 : 0);
+  if (position < tail && from >= stream.base) engine.readAhead?.(stream, from, Math.min(tail, position + maxBytes));
 }
 
 /**

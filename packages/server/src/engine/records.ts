@@ -14,7 +14,7 @@ import { releaseReadBuffers } from "../store/read-buffers.js";
 import type { IndexEntry } from "../store/types.js";
 import { checkRetained } from "./earliest.js";
 import { type IndexReads, messageAt, source } from "./positions.js";
-import { readChunk } from "./reader.js";
+import { readChunk, readNextAhead } from "./reader.js";
 import { RecordsWriter } from "./records-writer.js";
 import type { StreamState } from "./stream-state.js";
 
@@ -35,12 +35,17 @@ const NEWLINE = 0x0a;
 /** Index entries fetched per seek while walking a chunk. */
 const ENTRY_PAGE = 1024;
 
+/**
+ * `readAhead`: the caller is a reader catching up, whose next request most likely starts where
+ * these records end (not where the bytes read end: `limit` may stop short of them).
+ */
 export async function readRecords(
   engine: IndexReads,
   stream: StreamState,
   start: number,
   maxBytes: number,
   limit: number,
+  readAhead = false,
 ): Promise<RecordsChunk> {
   checkRetained(stream, start);
   const tail = stream.tail;
@@ -56,6 +61,7 @@ export async function readRecords(
   // Kept, each records read took a fresh 1 MiB buffer, and collecting them was much of its cost.
   releaseReadBuffers(chunk.parts);
   const end = found.end;
+  if (readAhead) readNextAhead(engine, stream, end, maxBytes, tail);
   const records = found.records;
   return {
     body: records.finish(),

@@ -17,6 +17,7 @@ import {
 } from "@rivulet/server";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { readChunk } from "../../src/engine/reader.js";
+import { readRecords } from "../../src/engine/records.js";
 import type { Entry } from "../../src/store/file/catalog.js";
 import { MAX_HELD, ReadAhead, STALE_MS } from "../../src/store/file/read-ahead.js";
 
@@ -264,6 +265,42 @@ describe("JSON catch-up chunks", () => {
       await expect(readChunk(engine, stream, one.end + 1, 10_000, true)).rejects.toMatchObject({
         code: "INVALID_OFFSET",
       });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("records read ahead from where their records end, also when the limit stops short of the bytes read", async () => {
+    const messages = Array.from({ length: 400 }, (_, i) => ({ i, pad: "m".repeat(90) }));
+    const first = new FileStore({ dir });
+    const writer = new Engine({ store: first });
+    await writer.open();
+    await writer.create("/r", {
+      contentType: "application/json",
+      lifetime: {},
+      retention: {},
+      closed: false,
+      body: encoder.encode(JSON.stringify(messages)),
+      fork: undefined,
+    });
+    await first.close();
+    const store = new RecordingStore({ dir });
+    const engine = new Engine({ store });
+    await engine.open();
+    try {
+      const stream = await engine.get("/r", false);
+      // Ten records, far fewer than the 10,000 bytes read: the next request starts after them.
+      const one = await readRecords(engine, stream, 0, 10_000, 10, true);
+      one.release();
+      expect(one.count).toBe(10);
+      expect(store.aheads).toEqual([[one.end - 1, one.end - 1 + 10_001]]);
+      const readsBefore = store.reads.length;
+      const two = await readRecords(engine, stream, one.end, 10_000, 10_000, true);
+      two.release();
+      // The next records' chunk read is exactly the range read ahead (the other read counts the
+      // messages from the index entry before the start, for their seq).
+      expect(store.reads.slice(readsBefore)).toContainEqual(store.aheads[0]);
+      expect(JSON.parse(new TextDecoder().decode(two.body)).map((r: { value: { i: number } }) => r.value.i)[0]).toBe(10);
     } finally {
       await store.close();
     }

@@ -77,7 +77,7 @@ async function plainChunk(context: Context, stream: StreamState, position: numbe
 }
 
 async function recordsChunk(context: Context, stream: StreamState, position: number, limit: number): Promise<Answer> {
-  const chunk = await readRecords(context.engine, stream, position, context.options.chunkBytes, limit);
+  const chunk = await readRecords(context.engine, stream, position, context.options.chunkBytes, limit, true);
   const etag = recordsEtag(stream.etagId, formatOffset(chunk.start), chunk, formatOffset(chunk.end), limit);
   return { chunk, etag, body: recordsBody(chunk), release: chunk.release };
 }
