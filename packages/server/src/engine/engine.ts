@@ -6,7 +6,6 @@
  */
 import {
   DEFAULT_CONTENT_TYPE,
-  decideAppend,
   decideCreate,
   effectiveRetention,
   isExpired,
@@ -15,11 +14,12 @@ import {
   type Retention,
   type StreamConfig,
 } from "@rivulet/protocol";
-import { StoreConflictError, StoreMissingError, StoreTrimmedError } from "../store/errors.js";
+import { StoreConflictError, StoreTrimmedError } from "../store/errors.js";
 import { internContentType, NO_RETENTION, shareLifetime, shareRetention } from "../store/shared-values.js";
 import type { AppendRecord, IndexEntry, IndexKey, Store, StoredStream, StreamMeta } from "../store/types.js";
 import { AccessLog } from "./access-log.js";
-import { type AppendRequest, type AppendResult, frame, isSequenceGap, recordFor } from "./append-record.js";
+import { type AppendDeps, append } from "./append.js";
+import { type AppendRequest, type AppendResult, frame } from "./append-record.js";
 import { type CompactionHost, CompactionPass, type CompactionPolicy } from "./compaction.js";
 import { gone } from "./earliest.js";
 import { type EngineEvent, EventFeed } from "./events.js";
@@ -96,9 +96,6 @@ const CONFLICT_RETRIES = 20;
 
 const EVICT_IDLE_MS = 1_000;
 
-/** How often an append waiting for an earlier seq on a shared store checks whether it landed elsewhere. */
-const GAP_RECHECK_MS = 25;
-
 export class Engine {
   readonly store: Store;
   readonly now: () => number;
@@ -113,6 +110,7 @@ export class Engine {
   private readonly watched = new Set<StreamState>();
   readonly verifyReads: boolean;
   private readonly transactions: TransactionDeps;
+  private readonly appends: AppendDeps;
   private readonly producerWaits = new ProducerWaits();
   private readonly reorderWaitMs: number;
   /** Retention for streams without settings of their own. */
@@ -160,6 +158,20 @@ export class Engine {
       waitForProgress: (stream, timeoutMs) => this.producerWaits.wait(stream, timeoutMs),
       progressed: (stream) => this.producerWaits.progressed(stream),
       resync: (stream) => this.freshness.resync(stream),
+      forget: (stream) => this.registry.forget(stream),
+    };
+    this.appends = {
+      writer: this.writer,
+      now: this.now,
+      reorderWaitMs: this.reorderWaitMs,
+      conflictRetries: CONFLICT_RETRIES,
+      verifyReads: this.verifyReads,
+      pinned: (path, touch) => this.pinned(path, touch),
+      unpin: (stream) => this.registry.unpin(stream),
+      verify: (stream) => this.freshness.verify(stream),
+      resync: (stream) => this.freshness.resync(stream),
+      waitForProgress: (stream, timeoutMs) => this.producerWaits.wait(stream, timeoutMs),
+      progressed: (stream) => this.producerWaits.progressed(stream),
       forget: (stream) => this.registry.forget(stream),
     };
     this.internalPrefix = options.internalPrefix;
@@ -352,89 +364,9 @@ export class Engine {
     return { created: true, stream };
   }
 
-  async append(path: string, request: AppendRequest): Promise<AppendResult> {
-    // The writer serialises per state object, and a gap waits on it: it stays in memory.
-    const pinned: StreamState[] = [];
-    try {
-      return await this.appendPinned(path, request, pinned);
-    } finally {
-      for (const stream of pinned) this.registry.unpin(stream);
-    }
-  }
-
-  private async appendPinned(path: string, request: AppendRequest, pinned: StreamState[]): Promise<AppendResult> {
-    const get = async (touch: boolean) => {
-      const stream = await this.pinned(path, touch);
-      pinned.push(stream);
-      return stream;
-    };
-    for (let attempt = 0; ; attempt++) {
-      let stream = await get(true);
-      const deadline = this.now() + this.reorderWaitMs;
-      let decision: ReturnType<typeof decideAppend>;
-      let checked = false;
-      for (;;) {
-        try {
-          decision = decideAppend(stream.decisionView, request);
-          break;
-        } catch (error) {
-          // On a shared store a refusal (seq gap, closed, stale epoch, unexpected tail) may come
-          // from what this node held, not what is stored: check once before refusing.
-          if (this.verifyReads && !checked) {
-            checked = true;
-            if (await this.freshness.verify(stream)) {
-              stream = await get(false);
-              continue;
-            }
-          }
-          // §5.2.1: pipelined requests can arrive out of order; a seq that skips ahead waits
-          // briefly for the ones before it instead of failing at once.
-          const wait = deadline - this.now();
-          if (!isSequenceGap(error) || wait <= 0) throw error;
-          // On a shared store the earlier seq may land through another server, which wakes no
-          // waiter here: look at the store again every slice until the deadline.
-          await this.producerWaits.wait(stream, this.verifyReads ? Math.min(wait, GAP_RECHECK_MS) : wait);
-          checked = false;
-          stream = await get(false);
-        }
-      }
-      if (decision.kind === "noop") {
-        // A duplicate is answered from memory: on a shared store, only once it is current.
-        if (this.verifyReads && attempt < CONFLICT_RETRIES && (await this.freshness.verify(stream))) continue;
-        return {
-          written: false,
-          tail: stream.decidedTail,
-          closed: stream.decidedClosed,
-          producer: decision.producer,
-          appended: undefined,
-          commitWaitMs: 0,
-        };
-      }
-      const framed = frame(stream.contentType, request.body, "append");
-      const seq = stream.decidedNextSeq;
-      const record = recordFor(stream, decision, framed, this.now());
-      const handedOver = performance.now();
-      const written = this.writer.write(stream, record);
-      this.producerWaits.progressed(stream);
-      try {
-        await written;
-      } catch (error) {
-        if (error instanceof StoreConflictError && attempt < CONFLICT_RETRIES) {
-          await this.freshness.resync(stream);
-          continue;
-        }
-        if (error instanceof StoreMissingError) this.registry.forget(stream);
-        throw storeError(error);
-      }
-      return {
-        written: true,
-        tail: record.position + record.data.length,
-        closed: stream.closed,
-        producer: decision.producer?.state,
-        appended: record.messages > 0 ? { seq, ts: record.ts } : undefined,
-        commitWaitMs: performance.now() - handedOver,
-      };
-    }
+  /** One append (append.ts). */
+  append(path: string, request: AppendRequest): Promise<AppendResult> {
+    return append(this.appends, path, request);
   }
 
   /**
