@@ -293,7 +293,8 @@ describe("JSON catch-up chunks", () => {
       // The next records' chunk read is exactly the range read ahead (the other read counts the
       // messages from the index entry before the start, for their seq).
       expect(store.reads.slice(readsBefore)).toContainEqual(store.aheads[0]);
-      expect(JSON.parse(new TextDecoder().decode(two.body)).map((r: { value: { i: number } }) => r.value.i)[0]).toBe(10);
+      const [next] = JSON.parse(decoder.decode(two.body)) as { value: { i: number } }[];
+      expect(next?.value.i).toBe(10);
     } finally {
       await store.close();
     }
