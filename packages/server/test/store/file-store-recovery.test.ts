@@ -165,33 +165,6 @@ describe("crash recovery", () => {
     expect(text(await third.read("/a", 0, expected.length))).toBe(expected);
   });
 
-  test("after a crash, the replayed streams are fsynced by a checkpoint in the background, not by the next stop", async () => {
-    const { store } = await openStore();
-    const streams = 40;
-    for (let i = 0; i < streams; i++) await store.create(meta(`/s${i}`), record(0, `stream ${i}`));
-    const checkpointsBefore = (await readdir(dir)).filter((name) => /^checkpoint-\d{16}\.jsonl$/.test(name)).length;
-    const io = faultyIo();
-    let syncs = 0;
-    const datasync = io.datasync;
-    io.datasync = (handle) => {
-      syncs++;
-      return datasync(handle);
-    };
-    const { store: again } = await openStore({ io });
-    // The checkpoint that fsyncs the replayed files lands without any append or stop.
-    await vi.waitFor(async () => {
-      const names = (await readdir(dir)).filter((name) => /^checkpoint-\d{16}\.jsonl$/.test(name));
-      expect(names.length).toBeGreaterThan(checkpointsBefore);
-    }, WAIT);
-    const syncsBeforeStop = syncs;
-    expect(syncsBeforeStop).toBeGreaterThanOrEqual(streams);
-    await again.close();
-    // The stop syncs the log and its own small checkpoint, not each replayed stream again.
-    expect(syncs - syncsBeforeStop).toBeLessThan(streams / 4);
-    const { streams: reopened } = await openStore();
-    for (let i = 0; i < streams; i++) expect(reopened.get(`/s${i}`)!.tail).toBe(`stream ${i}`.length);
-  });
-
   test("a crash with several log segments after the last checkpoint replays them all", async () => {
     const io = faultyIo();
     // The checkpoint never gets written, so the log keeps every segment since the start.

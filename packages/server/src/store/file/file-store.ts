@@ -192,11 +192,6 @@ export class FileStore implements Store {
       for (const entry of recovered.upgraded) this.checkpointer.markDirty(entry);
       await this.checkpointer.take();
       await this.checkpointer.running;
-    } else if (recovered.replayed.size > 0) {
-      // The replayed files are fsynced by a checkpoint in the background now, not by the next
-      // stop: after a crash with many streams that stop would fsync them all, and a stop has a
-      // time limit that a restart's background does not.
-      await this.checkpointer.take();
     }
     await this.removeOrphans(streamsDir);
     await this.state.start();
