@@ -295,12 +295,29 @@ describe("JSON catch-up chunks", () => {
       expect(one.count).toBe(10);
       expect(store.aheads).toEqual([[one.end - 1, one.end - 1 + 10_001]]);
       const readsBefore = store.reads.length;
-      const two = await readRecords(engine, stream, one.end, 10_000, 10_000, true);
+      // Its index entries were looked up ahead too: the next read makes no lookup of its own.
+      const seeks = vi.spyOn(engine, "seekStored");
+      const two = await readRecords(engine, stream, one.end, 10_000, 10_000, false);
+      expect(seeks).not.toHaveBeenCalled();
+      seeks.mockRestore();
       two.release();
-      // The next records' chunk read is exactly the range read ahead (the other read counts the
-      // messages from the index entry before the start, for their seq).
-      expect(store.reads.slice(readsBefore)).toContainEqual(store.aheads[0]);
-      expect(JSON.parse(new TextDecoder().decode(two.body)).map((r: { value: { i: number } }) => r.value.i)[0]).toBe(10);
+      // The next records' only read is exactly the range read ahead: their seqs are counted back
+      // from an index entry inside it, not forward from the one before the start (another read).
+      expect(store.reads.slice(readsBefore)).toEqual([store.aheads[0]]);
+      const records = JSON.parse(new TextDecoder().decode(two.body)) as { seq: number; value: { i: number } }[];
+      expect(records[0]!.value.i).toBe(10);
+      expect(records.length).toBeGreaterThan(50);
+      expect(records.every((r) => r.seq === r.value.i)).toBe(true);
+      // Chunks too small to hold an index entry take their seqs from the one before them.
+      const seqs: number[] = [];
+      for (let at = 0; seqs.length < messages.length; ) {
+        const small = await readRecords(engine, stream, at, 700, 10_000);
+        small.release();
+        const got = JSON.parse(new TextDecoder().decode(small.body)) as { seq: number; value: { i: number } }[];
+        for (const r of got) seqs.push(r.seq - r.value.i);
+        at = small.end;
+      }
+      expect(seqs.every((difference) => difference === 0)).toBe(true);
     } finally {
       await store.close();
     }
