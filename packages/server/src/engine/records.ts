@@ -2,8 +2,9 @@
  * The records view (docs/extensions.md, "Records view"): a read answered as one record per
  * message, each with its offset, the offset after it, its seq and its append time. The bytes
  * are read as for a plain read (reader.ts, bounded chunks cut at message boundaries); seqs and
- * times come from the append index, found by binary search from the read's start (positions.ts
- * for the first seq), so a records read costs a plain read plus a few index reads.
+ * times come from the append index, found by binary search from the read's start. A reader
+ * catching up has its next chunk's bytes and index entries read ahead (entries-ahead.ts), so
+ * its records read waits on no more I/O than a plain read does.
  *
  * JSON streams: every message is a record. Other streams: every append is a record; one larger
  * than a chunk, or read from a position inside it, comes in pieces that share its seq and time.
@@ -13,6 +14,7 @@ import { INDEX_INTERVAL } from "../store/append-index.js";
 import { releaseReadBuffers } from "../store/read-buffers.js";
 import type { IndexEntry } from "../store/types.js";
 import { checkRetained } from "./earliest.js";
+import { beginEntries, takeEntries } from "./entries-ahead.js";
 import { type IndexReads, messageAt, source } from "./positions.js";
 import { readChunk, readNextAhead } from "./reader.js";
 import { RecordsWriter } from "./records-writer.js";
@@ -52,7 +54,7 @@ export async function readRecords(
   const closed = stream.closed;
   const chunk = await readChunk(engine, stream, start, maxBytes);
   const bytes = concat(chunk.parts);
-  const entries = await entriesIn(engine, stream, start, chunk.end);
+  const entries = (await takeEntries(stream, start, chunk.end)) ?? (await entriesIn(engine, stream, start, chunk.end));
   const json = isJsonContentType(stream.contentType);
   const found = json
     ? await jsonRecords(engine, stream, bytes, start, entries, limit)
@@ -61,7 +63,11 @@ export async function readRecords(
   // Kept, each records read took a fresh 1 MiB buffer, and collecting them was much of its cost.
   releaseReadBuffers(chunk.parts);
   const end = found.end;
-  if (readAhead) readNextAhead(engine, stream, end, maxBytes, tail);
+  if (readAhead && end < tail) {
+    readNextAhead(engine, stream, end, maxBytes, tail);
+    const aheadEnd = Math.min(tail, end + maxBytes);
+    beginEntries(stream, end, aheadEnd, () => entriesIn(engine, stream, end, aheadEnd));
+  }
   const records = found.records;
   return {
     body: records.finish(),
@@ -89,7 +95,8 @@ async function jsonRecords(
   limit: number,
 ): Promise<Found> {
   if (bytes.length === 0) return { records: new RecordsWriter(0), end: start };
-  let seq = (await messageAt(engine, stream, start, entries[0])).seq;
+  let seq = seqFromInside(bytes, start, entries);
+  if (seq === undefined) seq = (await messageAt(engine, stream, start, entries[0])).seq;
   // No await from here on: `newlines` is shared by every read.
   const messages = findNewlines(bytes);
   const records = RecordsWriter.staged(bytes, messages);
@@ -116,6 +123,31 @@ async function jsonRecords(
     at = nl + 1;
   }
   return { records, end: start + at };
+}
+
+/**
+ * The seq of the message at `start`, counted back from the first index entry inside the chunk:
+ * its seq less the messages (newlines) between `start` and it. A JSON append has an entry at
+ * least every INDEX_INTERVAL bytes, so nearly every chunk holds one, and the seq then costs no
+ * read: counted forward from the entry before `start` (messageAt), it took a read of the bytes
+ * between them on every request, two thread-pool round trips (data, checksums) that plain
+ * reads do not make and read-ahead does not hide. Undefined when the chunk holds no entry.
+ */
+function seqFromInside(bytes: Buffer, start: number, entries: IndexEntry[]): number | undefined {
+  const end = start + bytes.length;
+  for (const entry of entries) {
+    if (entry.position < start) continue;
+    if (entry.position >= end) return undefined;
+    // Entries start messages, so the bytes before this one end in a newline.
+    return entry.seq - countNewlines(bytes, entry.position - start);
+  }
+  return undefined;
+}
+
+function countNewlines(bytes: Buffer, before: number): number {
+  let count = 0;
+  for (let nl = bytes.indexOf(NEWLINE); nl !== -1 && nl < before; nl = bytes.indexOf(NEWLINE, nl + 1)) count++;
+  return count;
 }
 
 /**

@@ -232,16 +232,12 @@ describe("JSON catch-up chunks", () => {
     }
   }
 
-  /**
-   * A JSON stream of 400 messages of about 100 bytes at `path`, written and closed, then opened
-   * again: nothing is left in memory from the append, so every read goes to the store.
-   */
-  async function reopenedJsonStream(path: string) {
+  test("a chunk past the start is one store read (its boundary byte with it), and the read ahead is the next chunk's read", async () => {
     const messages = Array.from({ length: 400 }, (_, i) => ({ i, pad: "m".repeat(90) }));
     const first = new FileStore({ dir });
     const writer = new Engine({ store: first });
     await writer.open();
-    await writer.create(path, {
+    await writer.create("/j", {
       contentType: "application/json",
       lifetime: {},
       retention: {},
@@ -250,14 +246,10 @@ describe("JSON catch-up chunks", () => {
       fork: undefined,
     });
     await first.close();
+    // Reopened: nothing is left in memory from the append, so every read goes to the store.
     const store = new RecordingStore({ dir });
     const engine = new Engine({ store });
     await engine.open();
-    return { messages, store, engine };
-  }
-
-  test("a chunk past the start is one store read (its boundary byte with it), and the read ahead is the next chunk's read", async () => {
-    const { messages, store, engine } = await reopenedJsonStream("/j");
     try {
       const stream = await engine.get("/j", false);
       const one = await readChunk(engine, stream, 0, 10_000, true);
@@ -279,7 +271,22 @@ describe("JSON catch-up chunks", () => {
   });
 
   test("records read ahead from where their records end, also when the limit stops short of the bytes read", async () => {
-    const { store, engine } = await reopenedJsonStream("/r");
+    const messages = Array.from({ length: 400 }, (_, i) => ({ i, pad: "m".repeat(90) }));
+    const first = new FileStore({ dir });
+    const writer = new Engine({ store: first });
+    await writer.open();
+    await writer.create("/r", {
+      contentType: "application/json",
+      lifetime: {},
+      retention: {},
+      closed: false,
+      body: encoder.encode(JSON.stringify(messages)),
+      fork: undefined,
+    });
+    await first.close();
+    const store = new RecordingStore({ dir });
+    const engine = new Engine({ store });
+    await engine.open();
     try {
       const stream = await engine.get("/r", false);
       // Ten records, far fewer than the 10,000 bytes read: the next request starts after them.
@@ -288,13 +295,29 @@ describe("JSON catch-up chunks", () => {
       expect(one.count).toBe(10);
       expect(store.aheads).toEqual([[one.end - 1, one.end - 1 + 10_001]]);
       const readsBefore = store.reads.length;
-      const two = await readRecords(engine, stream, one.end, 10_000, 10_000, true);
+      // Its index entries were looked up ahead too: the next read makes no lookup of its own.
+      const seeks = vi.spyOn(engine, "seekStored");
+      const two = await readRecords(engine, stream, one.end, 10_000, 10_000, false);
+      expect(seeks).not.toHaveBeenCalled();
+      seeks.mockRestore();
       two.release();
-      // The next records' chunk read is exactly the range read ahead (the other read counts the
-      // messages from the index entry before the start, for their seq).
-      expect(store.reads.slice(readsBefore)).toContainEqual(store.aheads[0]);
-      const [next] = JSON.parse(decoder.decode(two.body)) as { value: { i: number } }[];
-      expect(next?.value.i).toBe(10);
+      // The next records' only read is exactly the range read ahead: their seqs are counted back
+      // from an index entry inside it, not forward from the one before the start (another read).
+      expect(store.reads.slice(readsBefore)).toEqual([store.aheads[0]]);
+      const records = JSON.parse(new TextDecoder().decode(two.body)) as { seq: number; value: { i: number } }[];
+      expect(records[0]!.value.i).toBe(10);
+      expect(records.length).toBeGreaterThan(50);
+      expect(records.every((r) => r.seq === r.value.i)).toBe(true);
+      // Chunks too small to hold an index entry take their seqs from the one before them.
+      const seqs: number[] = [];
+      for (let at = 0; seqs.length < messages.length; ) {
+        const small = await readRecords(engine, stream, at, 700, 10_000);
+        small.release();
+        const got = JSON.parse(new TextDecoder().decode(small.body)) as { seq: number; value: { i: number } }[];
+        for (const r of got) seqs.push(r.seq - r.value.i);
+        at = small.end;
+      }
+      expect(seqs.every((difference) => difference === 0)).toBe(true);
     } finally {
       await store.close();
     }
