@@ -232,12 +232,16 @@ describe("JSON catch-up chunks", () => {
     }
   }
 
-  test("a chunk past the start is one store read (its boundary byte with it), and the read ahead is the next chunk's read", async () => {
+  /**
+   * A JSON stream of 400 messages of about 100 bytes at `path`, written and closed, then opened
+   * again: nothing is left in memory from the append, so every read goes to the store.
+   */
+  async function reopenedJsonStream(path: string) {
     const messages = Array.from({ length: 400 }, (_, i) => ({ i, pad: "m".repeat(90) }));
     const first = new FileStore({ dir });
     const writer = new Engine({ store: first });
     await writer.open();
-    await writer.create("/j", {
+    await writer.create(path, {
       contentType: "application/json",
       lifetime: {},
       retention: {},
@@ -246,10 +250,14 @@ describe("JSON catch-up chunks", () => {
       fork: undefined,
     });
     await first.close();
-    // Reopened: nothing is left in memory from the append, so every read goes to the store.
     const store = new RecordingStore({ dir });
     const engine = new Engine({ store });
     await engine.open();
+    return { messages, store, engine };
+  }
+
+  test("a chunk past the start is one store read (its boundary byte with it), and the read ahead is the next chunk's read", async () => {
+    const { messages, store, engine } = await reopenedJsonStream("/j");
     try {
       const stream = await engine.get("/j", false);
       const one = await readChunk(engine, stream, 0, 10_000, true);
@@ -271,22 +279,7 @@ describe("JSON catch-up chunks", () => {
   });
 
   test("records read ahead from where their records end, also when the limit stops short of the bytes read", async () => {
-    const messages = Array.from({ length: 400 }, (_, i) => ({ i, pad: "m".repeat(90) }));
-    const first = new FileStore({ dir });
-    const writer = new Engine({ store: first });
-    await writer.open();
-    await writer.create("/r", {
-      contentType: "application/json",
-      lifetime: {},
-      retention: {},
-      closed: false,
-      body: encoder.encode(JSON.stringify(messages)),
-      fork: undefined,
-    });
-    await first.close();
-    const store = new RecordingStore({ dir });
-    const engine = new Engine({ store });
-    await engine.open();
+    const { messages, store, engine } = await reopenedJsonStream("/r");
     try {
       const stream = await engine.get("/r", false);
       // Ten records, far fewer than the 10,000 bytes read: the next request starts after them.
