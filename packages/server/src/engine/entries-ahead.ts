@@ -8,27 +8,18 @@
  *
  * Entries never change once written (an append's position, seq and time stay what they were;
  * compaction keeps offsets), so a lookup taken a little later is still right. Retention is
- * checked by the read itself before it uses them. Only a few are held, each handed out once; when
- * all places are taken by fresh ones a new one is not begun (see read-ahead.ts for why).
+ * checked by the read itself before it uses them. How many are held: store/held-ahead.ts.
  */
+import { HeldAhead } from "../store/held-ahead.js";
 import type { IndexEntry } from "../store/types.js";
 import type { StreamState } from "./stream-state.js";
 
-export const MAX_HELD = 8;
-/** A lookup held this long without being taken gives way to a new one. */
-const STALE_MS = 2_000;
+export { MAX_HELD } from "../store/held-ahead.js";
 
-interface Held {
-  readonly stream: StreamState;
-  readonly start: number;
-  /** The entries cover [start, end). */
-  readonly end: number;
-  readonly at: number;
-  /** Undefined when the lookup failed: the taker looks up again and meets the failure itself. */
-  readonly entries: Promise<IndexEntry[] | undefined>;
-}
-
-let held: Held[] = [];
+/** A lookup serves a chunk with its start that ends within the range looked up. */
+const held = new HeldAhead<StreamState, IndexEntry[]>(
+  (looked, start, end) => looked.start === start && end <= looked.end,
+);
 
 /** Starts `lookup` of the entries covering [start, end) of `stream`, unless one is held or no place is free. */
 export function beginEntries(
@@ -37,17 +28,7 @@ export function beginEntries(
   end: number,
   lookup: () => Promise<IndexEntry[]>,
 ): void {
-  if (held.some((h) => h.stream === stream && h.start === start)) return;
-  const at = performance.now();
-  if (held.length >= MAX_HELD) {
-    if (held[0]!.at > at - STALE_MS) return;
-    held.shift();
-  }
-  const entries = lookup().then(
-    (found) => found,
-    () => undefined,
-  );
-  held.push({ stream, start, end, at, entries });
+  held.begin(stream, start, end, lookup);
 }
 
 /**
@@ -55,16 +36,11 @@ export function beginEntries(
  * before `end`) if a lookup of them was begun; handed out once. Undefined: look them up.
  */
 export async function takeEntries(stream: StreamState, start: number, end: number): Promise<IndexEntry[] | undefined> {
-  const index = held.findIndex((h) => h.stream === stream && h.start === start);
-  if (index < 0) return undefined;
-  const [taken] = held.splice(index, 1);
-  // The chunk grew past what was looked up (one message larger than a chunk).
-  if (taken!.end < end) return undefined;
-  const entries = await taken!.entries;
+  const entries = await held.take(stream, start, end);
   return entries?.filter((entry) => entry.position < end);
 }
 
 /** Forgets every lookup held (tests). */
 export function forgetEntries(): void {
-  held = [];
+  held.clear();
 }
