@@ -1,7 +1,5 @@
 /** The settings of `rivulet serve`: their flags, environment variables, parsers and defaults. */
-import { readFile } from "node:fs/promises";
 import {
-  type AuthOptions,
   checkPublicUrl,
   checkWebhookAllowList,
   DEFAULT_PORT,
@@ -10,16 +8,11 @@ import {
   type Durability,
   type GroupSettings,
   LISTEN_DEFAULTS,
-  resolveGroupSettings,
-  resolveSubscriptionSettings,
-  resolveTopicSettings,
-  resolveTransactionSettings,
   type SubscriptionSettings,
   type TopicSettings,
   type TransactionSettings,
 } from "@rivulet/server";
-import { type Command, InvalidArgumentError, Option } from "commander";
-import { usage } from "./failure.js";
+import { InvalidArgumentError, Option } from "commander";
 import type { AuthSettings } from "./serve-auth.js";
 import { isPostgresUrl, type StoreChoice } from "./store-choice.js";
 import { parseDuration, parseLimit, parseRate, parseSize } from "./units.js";
@@ -292,105 +285,6 @@ function limitOptions(option: MakeOption): Option[] {
       .argParser(parseSize)
       .default(LISTEN_DEFAULTS.maxHeaderBytes, "16KiB"),
   ];
-}
-
-/**
- * Fills every setting still at its default from the JSON config file, parsed like the flag.
- * Unknown keys are an error, so a typo does not silently do nothing. `auth` may hold the
- * server's auth options inline (tokens and JWT settings, docs/security.md). Errors are usage
- * errors: this runs inside the action, where commander no longer prints its own.
- */
-export async function applyConfigFile(command: Command, file: string): Promise<ServeSettings> {
-  let config: Record<string, unknown>;
-  try {
-    config = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
-  } catch (error) {
-    throw usage(`cannot read config file ${file}: ${(error as Error).message}`);
-  }
-  const options = new Map(serveOptions().map((option) => [option.attributeName(), option]));
-  let auth: AuthOptions | undefined;
-  let subscriptions: SubscriptionSettings | undefined;
-  let topics: TopicSettings | undefined;
-  let groups: GroupSettings | undefined;
-  let transactions: TransactionSettings | undefined;
-  for (const [key, value] of Object.entries(config)) {
-    if (key === "auth") {
-      auth = objectSetting(value, key, file) as AuthOptions;
-      continue;
-    }
-    if (key === "groups") {
-      groups = objectSetting(value, key, file) as GroupSettings;
-      try {
-        resolveGroupSettings(groups);
-      } catch (error) {
-        throw usage(`${(error as Error).message} (in ${file})`);
-      }
-      continue;
-    }
-    if (key === "subscriptions") {
-      subscriptions = objectSetting(value, key, file) as SubscriptionSettings;
-      try {
-        resolveSubscriptionSettings(subscriptions);
-      } catch (error) {
-        throw usage(`${(error as Error).message} (in ${file})`);
-      }
-      continue;
-    }
-    if (key === "transactions") {
-      transactions = objectSetting(value, key, file) as TransactionSettings;
-      try {
-        resolveTransactionSettings(transactions, Number.MAX_SAFE_INTEGER);
-      } catch (error) {
-        throw usage(`${(error as Error).message} (in ${file})`);
-      }
-      continue;
-    }
-    if (key === "topics") {
-      topics = objectSetting(value, key, file) as TopicSettings;
-      try {
-        resolveTopicSettings(topics);
-      } catch (error) {
-        throw usage(`${(error as Error).message} (in ${file})`);
-      }
-      continue;
-    }
-    const option = options.get(key);
-    if (!option) throw usage(`unknown setting in ${file}: ${key}`);
-    const source = command.getOptionValueSource(key);
-    if (source !== "default" && source !== undefined) continue;
-    if (option.isBoolean()) {
-      if (typeof value !== "boolean") throw usage(`${key} in ${file} must be true or false`);
-      command.setOptionValueWithSource(key, value, "config");
-      continue;
-    }
-    const text = Array.isArray(value) ? value.join(",") : String(value);
-    if (option.argChoices && !option.argChoices.includes(text)) {
-      throw usage(`${key} in ${file} must be one of ${option.argChoices.join(", ")}`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = option.parseArg ? option.parseArg(text, undefined) : text;
-    } catch (error) {
-      throw usage(`${key} in ${file}: ${(error as Error).message}`);
-    }
-    command.setOptionValueWithSource(key, parsed, "config");
-  }
-  const settings = command.opts() as ServeSettings;
-  return {
-    ...settings,
-    ...(auth && { auth }),
-    ...(subscriptions && { subscriptions }),
-    ...(groups && { groups }),
-    ...(transactions && { transactions }),
-    ...(topics && { topics }),
-  };
-}
-
-function objectSetting(value: unknown, key: string, file: string): object {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw usage(`${key} in ${file} must be an object`);
-  }
-  return value;
 }
 
 function parseWebhookAllow(value: string): string[] {

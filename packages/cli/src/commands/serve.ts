@@ -23,7 +23,8 @@ import { listenFailure } from "../listen-failure.js";
 import { startOtel } from "../otel.js";
 import { removePidFile, writePidFile } from "../pid-file.js";
 import { checkExposure, loadAuth } from "../serve-auth.js";
-import { applyConfigFile, type ServeSettings, serveOptions } from "../serve-settings.js";
+import { applyConfigFile } from "../serve-config-file.js";
+import { type ServeSettings, serveOptions } from "../serve-settings.js";
 import { openStore } from "../store-choice.js";
 import { packageVersion } from "../version.js";
 

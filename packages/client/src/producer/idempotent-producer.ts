@@ -9,7 +9,7 @@
  * auto-claim nothing is dispatched until every request of the old epoch has come back, and
  * the unacknowledged batches are resent in creation order under the new epoch.
  */
-import { Header, isJsonContentType } from "@rivulet/protocol";
+import { isJsonContentType } from "@rivulet/protocol";
 import { definedOnly, UNLIMITED } from "../check.js";
 import { asyncDispose } from "../dispose.js";
 import type { Endpoint } from "../endpoint.js";
@@ -19,7 +19,7 @@ import { sleepUnlessAborted } from "../http/with-retries.js";
 import { checkedRetryPolicy, type RetryPolicy, retryDelay } from "../retry.js";
 import { checkWaitOptions, type WaitOptions, waitWithin } from "../wait-within.js";
 import { type AssembledBatch, BatchAssembler } from "./batch-assembler.js";
-import { gzip } from "./compression.js";
+import { answerOf, type BatchWire, batchBody, batchHeaders } from "./batch-request.js";
 import { type ItemWaiter, Outgoing } from "./outgoing.js";
 import {
   type AppendReceipt,
@@ -43,7 +43,7 @@ export class IdempotentProducer {
   readonly url: string;
   readonly #config: ResolvedProducerOptions;
   readonly #policy: RetryPolicy;
-  readonly #contentType: string;
+  readonly #wire: BatchWire;
   readonly #assembler: BatchAssembler;
   readonly #json: boolean;
   /** Callers waiting for items of the open batch. */
@@ -81,7 +81,7 @@ export class IdempotentProducer {
     }
     this.producerId = producerId;
     this.url = stream.url;
-    this.#contentType = contentType;
+    this.#wire = { producerId, contentType, compression: this.#options.compression };
     this.#config = { ...PRODUCER_DEFAULTS, ...definedOnly(options) };
     this.#currentEpoch = this.#config.epoch;
     this.#policy = checkedRetryPolicy(this.url, "retry", PRODUCER_RETRY, options.retry);
@@ -308,12 +308,12 @@ export class IdempotentProducer {
       if (this.#failure) throw this.#failure;
       const started = Date.now();
       try {
-        const body = await this.#wireBody(batch);
+        const body = await batchBody(this.#wire, batch);
         const response = await this.#stream.transport.send({
           operation: close ? "close" : "append",
           method: "POST",
           url: this.url,
-          headers: this.#headersFor(batch, close),
+          headers: batchHeaders(this.#wire, batch, close),
           body,
           signal: this.#options.signal,
           attempt: attempt + 1,
@@ -328,34 +328,11 @@ export class IdempotentProducer {
     }
   }
 
-  async #wireBody(batch: Outgoing): Promise<string | Uint8Array | undefined> {
-    if (batch.bodyBytes === 0) return undefined;
-    if (this.#options.compression !== "gzip") return batch.body;
-    batch.wireBody ??= await gzip(batch.body);
-    return batch.wireBody;
-  }
-
-  #headersFor(batch: Outgoing, close: boolean): Record<string, string> {
-    const headers: Record<string, string> = {
-      [Header.producerId]: this.producerId,
-      [Header.producerEpoch]: String(batch.epoch),
-      [Header.producerSeq]: String(batch.seq),
-    };
-    if (batch.bodyBytes > 0) headers[Header.contentType] = this.#contentType;
-    if (batch.bodyBytes > 0 && this.#options.compression === "gzip") headers["content-encoding"] = "gzip";
-    if (close) headers[Header.closed] = "true";
-    return headers;
-  }
-
   #acknowledge(batch: Outgoing, response: BufferedResponse, durationMs: number): void {
-    // §5.2.1: 200 is new data, 204 a duplicate of what the server already has.
-    batch.duplicate = response.status === 204;
-    const offset = response.headers.get(Header.nextOffset) ?? undefined;
-    batch.answer = {
-      nextOffset: offset,
-      seq: integerHeader(response.headers.get(Header.appendSeq)),
-      timestamp: integerHeader(response.headers.get(Header.appendTime)),
-    };
+    const { duplicate, answer } = answerOf(response);
+    batch.duplicate = duplicate;
+    batch.answer = answer;
+    const offset = answer.nextOffset;
     if (offset !== undefined && (this.#lastOffset === undefined || offset > this.#lastOffset))
       this.#lastOffset = offset;
     if (batch.epoch === this.#currentEpoch) {
@@ -448,11 +425,6 @@ export class IdempotentProducer {
       // A throwing error callback must not hide the failure from flush().
     }
   }
-}
-
-function integerHeader(value: string | null): number | undefined {
-  if (value === null || !/^\d+$/.test(value)) return undefined;
-  return Number(value);
 }
 
 /** Thrown inside a delivery when its batch went back to the queue (auto-claim). */
