@@ -224,7 +224,7 @@ function rampTable(ramps: readonly RampCell[], limitMs: number): Table {
       "subscribers",
       "server",
       "highest rate held, median (min–max)",
-      "steps of the median run (rate: p99, held)",
+      "steps of the median run (rate: p99, held (server CPU / generator CPU))",
     ],
     rows: ramps.map((ramp) => [
       ramp.mode === "sse" ? "SSE" : "long-poll",
