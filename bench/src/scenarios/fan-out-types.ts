@@ -32,7 +32,16 @@ export interface RampCell {
   readonly subscribers: number;
   readonly highestHeld: Spread;
   /** Rates of the steps of the run with the median result, with p99 and held. */
-  readonly steps: ReadonlyArray<{ rate: number; p99: number; delivered: number; expected: number; held: boolean }>;
+  readonly steps: ReadonlyArray<{
+    rate: number;
+    p99: number;
+    delivered: number;
+    expected: number;
+    held: boolean;
+    /** CPU share (% of one core) of the server and of the generator during the step. */
+    serverCpu: number;
+    generatorCpu: number;
+  }>;
 }
 
 export interface FanOutData {

@@ -115,6 +115,8 @@ function rampCell(server: ServerId, { mode, subscribers, runs }: RampMeasurement
       delivered: step.delivered,
       expected: step.expected,
       held: step.held,
+      serverCpu: step.cpu.serverPercent,
+      generatorCpu: step.cpu.generatorPercent,
     })),
   };
 }
@@ -222,17 +224,26 @@ function rampTable(ramps: readonly RampCell[], limitMs: number): Table {
       "subscribers",
       "server",
       "highest rate held, median (min–max)",
-      "steps of the median run (rate: p99, held)",
+      "steps of the median run (rate: p99, held (server CPU / generator CPU))",
     ],
     rows: ramps.map((ramp) => [
       ramp.mode === "sse" ? "SSE" : "long-poll",
       shortCount(ramp.subscribers),
       SERVER_KINDS[ramp.server].label,
       spreadOf(ramp.highestHeld, shortPerSecond),
-      ramp.steps.map((st) => `${st.rate}: ${ms(st.p99)} ${st.held ? "✓" : "✗"}`).join("; "),
+      ramp.steps.map(rampStep).join("; "),
     ]),
-    notes: [`held = all delivered, no failed append, p99 ≤ ${limitMs} ms.`],
+    notes: [
+      `held = all delivered, no failed append, p99 ≤ ${limitMs} ms. In brackets, the CPU of the server and of the generator during the step, in % of one core: a side near 100 % was the limit (the generator's readers and appender share one process).`,
+    ],
   };
+}
+
+function rampStep(step: RampCell["steps"][number]): string {
+  const cpu = Number.isNaN(step.serverCpu)
+    ? ""
+    : ` (${step.serverCpu.toFixed(0)} % / ${step.generatorCpu.toFixed(0)} %)`;
+  return `${step.rate}: ${ms(step.p99)} ${step.held ? "✓" : "✗"}${cpu}`;
 }
 
 /** Issue 19: p99 against the trivial fan-out's in the same run, and the rate 1k SSE holds. */

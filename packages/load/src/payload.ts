@@ -23,9 +23,25 @@ export function binaryBody(bytes: number): Buffer {
   return body;
 }
 
-/** Every `"seq":N` in a text, in order. */
-export function seqsIn(text: string): number[] {
-  const seqs: number[] = [];
-  for (const match of text.matchAll(/"seq":(\d+)/g)) seqs.push(Number(match[1]));
-  return seqs;
+const SEQ_KEY = '"seq":';
+
+/**
+ * Every `"seq":N` in a text, in order, into `into` (emptied first; a fresh array if none).
+ * A scan rather than a RegExp: a fan-out generator runs it on millions of messages a second.
+ */
+export function seqsIn(text: string, into: number[] = []): number[] {
+  into.length = 0;
+  let at = text.indexOf(SEQ_KEY);
+  while (at >= 0) {
+    let i = at + SEQ_KEY.length;
+    let seq = 0;
+    let digits = 0;
+    for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) {
+      seq = seq * 10 + (c - 48);
+      digits++;
+    }
+    if (digits > 0) into.push(seq);
+    at = text.indexOf(SEQ_KEY, i);
+  }
+  return into;
 }

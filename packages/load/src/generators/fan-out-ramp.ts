@@ -6,6 +6,7 @@
 
 import type { TargetHeaders } from "../http-pool.js";
 import { sleep } from "../measure/clock.js";
+import { type CpuShare, cpuWindow } from "../measure/cpu.js";
 import { type LatencySummary, summarise } from "../measure/histogram.js";
 import { ScheduledAppender } from "./appender.js";
 import { Deliveries } from "./deliveries.js";
@@ -25,6 +26,8 @@ export interface FanOutRampParams {
   readonly messageBytes: number;
   readonly connectBatch: number;
   readonly attachTimeoutMs: number;
+  /** The server's pid when it runs on this machine: adds its CPU share per step. */
+  readonly serverPid?: number;
 }
 
 export interface RampStep {
@@ -34,6 +37,8 @@ export interface RampStep {
   readonly expected: number;
   readonly latency: LatencySummary;
   readonly held: boolean;
+  /** Who was busy during the step (server, this generator, the rest of the machine). */
+  readonly cpu: CpuShare;
 }
 
 export interface FanOutRampResult {
@@ -67,15 +72,17 @@ export async function fanOutRamp(params: FanOutRampParams): Promise<FanOutRampRe
       const completedBefore = appender.completed;
       const errorsBefore = appender.errors;
       deliveries.startRecording(first);
+      const endCpu = await cpuWindow(params.serverPid);
       await appender.schedule(first, count, rate, performance.now(), (s, at) => deliveries.expect(s, at));
       seq += count;
       await deliveries.waitForAll(first, seq, 2000);
       const latency = summarise(deliveries.detach());
+      const cpu = await endCpu();
       const delivered = deliveries.deliveredBetween(first, seq);
       const expected = count * params.subscribers;
       const appended = appender.completed - completedBefore;
       const held = delivered === expected && appender.errors === errorsBefore && latency.p99 <= params.p99LimitMs;
-      steps.push({ rate, appended, delivered, expected, latency, held });
+      steps.push({ rate, appended, delivered, expected, latency, held, cpu });
       if (!held) break;
       highestHeld = rate;
       await sleep(300);

@@ -145,6 +145,7 @@ async function ramp(run: ScenarioRun, sizes: FanOutSizes): Promise<RampMeasureme
         messageBytes: sizes.messageBytes,
         connectBatch: CONNECT_BATCH,
         attachTimeoutMs: ATTACH_TIMEOUT_MS,
+        ...serverPid(run.target),
       },
       JOB_TIMEOUT_MS,
     );

@@ -8,7 +8,7 @@ import type { IncomingMessage } from "node:http";
 import { promisify } from "node:util";
 import { brotliCompress, brotliCompressSync, constants, gzip, gzipSync } from "node:zlib";
 import { mediaType } from "@rivulet/protocol";
-import type { HttpReply } from "../http/exchange.js";
+import { type HttpReply, replyHeader } from "../http/exchange.js";
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -28,7 +28,7 @@ export function compressionFor(
   minBytes: number,
 ): Encoding | undefined {
   if (minBytes <= 0 || size < minBytes || reply.status !== 200) return undefined;
-  if (!isCompressible(reply.headers["content-type"])) return undefined;
+  if (!isCompressible(replyHeader(reply, "content-type"))) return undefined;
   return preferredEncoding(String(req.headers["accept-encoding"] ?? ""));
 }
 

@@ -7,7 +7,7 @@
  */
 import { ProtocolError } from "@rivulet/protocol";
 import { errorReply, type ProtocolApp } from "../http/app.js";
-import type { HttpReply, HttpRequest, ReplySink } from "../http/exchange.js";
+import { allHeaders, type HttpReply, type HttpRequest, type ReplySink } from "../http/exchange.js";
 import { requestId } from "../http/request-id.js";
 import { decodeBody } from "./request-body.js";
 
@@ -119,7 +119,7 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
 const STREAM_HIGH_WATER_BYTES = 64 * 1024;
 
 function toResponse(reply: HttpReply, head: boolean): Response {
-  const headers = new Headers(reply.headers);
+  const headers = new Headers(allHeaders(reply));
   if (reply.stream) {
     const start = reply.stream;
     let sink: StreamSink | undefined;

@@ -203,12 +203,35 @@ function sendCompressed(
   encoding: Encoding,
   compressed: Uint8Array,
 ): void {
-  reply.headers["content-encoding"] = encoding;
-  reply.headers.vary = reply.headers.vary ? `${reply.headers.vary}, accept-encoding` : "accept-encoding";
-  // A different representation needs a different strong validator; a weak one still matches If-None-Match.
-  if (reply.headers.etag) reply.headers.etag = `W/${reply.headers.etag}`;
+  compressedHeaders(reply, encoding);
   if (res.destroyed) return;
   writeReply(app, request, res, reply, [compressed], compressed.length);
+}
+
+/** The headers of a compressed representation. */
+function compressedHeaders(reply: HttpReply, encoding: Encoding): void {
+  if (!reply.shared) {
+    representation(reply.headers, encoding);
+    addVary(reply.headers);
+    return;
+  }
+  // Every waiter of a fan-out gets the same compressed form: its headers are shared too. Vary
+  // stays wherever it is (per reply when CORS lists origins).
+  reply.shared = reply.shared.variant(encoding, (headers) => {
+    representation(headers, encoding);
+    if (headers.vary !== undefined) addVary(headers);
+  });
+  if (reply.shared.get("vary") === undefined) addVary(reply.headers);
+}
+
+function representation(headers: Record<string, string>, encoding: Encoding): void {
+  headers["content-encoding"] = encoding;
+  // A different representation needs a different strong validator; a weak one still matches If-None-Match.
+  if (headers.etag) headers.etag = `W/${headers.etag}`;
+}
+
+function addVary(headers: Record<string, string>): void {
+  headers.vary = headers.vary ? `${headers.vary}, accept-encoding` : "accept-encoding";
 }
 
 function writeReply(
@@ -220,7 +243,7 @@ function writeReply(
   size: number,
 ): void {
   if (reply.status !== 204 && reply.status !== 304) reply.headers["content-length"] = String(size);
-  res.writeHead(reply.status, reply.headers);
+  res.writeHead(reply.status, reply.shared ? headerList(reply) : reply.headers);
   if (reply.sent) res.once("finish", reply.sent);
   if (parts.length === 1) {
     res.end(parts[0]);
@@ -231,6 +254,14 @@ function writeReply(
     res.uncork();
   }
   if (res.writableLength > 0) watchFlush(app, request, res);
+}
+
+/** The shared headers, then the reply's own, as node:http's flat name, value list. */
+function headerList(reply: HttpReply): string[] {
+  const list = reply.shared!.list().slice();
+  const own = reply.headers;
+  for (const name in own) list.push(name, own[name]!);
+  return list;
 }
 
 function byteLength(parts: readonly Uint8Array[]): number {

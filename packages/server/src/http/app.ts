@@ -165,10 +165,7 @@ export class ProtocolApp {
       done.error = error;
       result = this.failure(error, request, done.operation);
     }
-    if (done.operation !== "preflight") this.cors.decorate(request, result);
-    addSecurityHeaders(result);
-    result.headers["x-request-id"] = request.id;
-    if (this.cluster) result.headers[NODE_HEADER] = this.cluster.nodeId;
+    this.decorate(request, result, done.operation === "preflight");
     if (result.stream) {
       result.stream = this.trackSession(result.stream, request, done);
     } else {
@@ -176,6 +173,31 @@ export class ProtocolApp {
       this.finish(request, done, result.status, result);
     }
     return result;
+  }
+
+  /**
+   * CORS, security headers, request id, cluster node. What is the same for every request goes
+   * into a reply's shared headers once (a fan-out's waiters share them), the rest per reply.
+   */
+  private decorate(request: HttpRequest, result: HttpReply, preflight: boolean): void {
+    const shared = result.shared;
+    if (shared && !shared.decorated) {
+      shared.decorated = true;
+      const common: Record<string, string> = {};
+      this.commonHeaders(common, false);
+      for (const [name, value] of Object.entries(common)) shared.set(name, value);
+    }
+    const headers = result.headers;
+    if (!shared) this.commonHeaders(headers, preflight);
+    if (!preflight) this.cors.decorateOwn(request, headers);
+    headers["x-request-id"] = request.id;
+  }
+
+  /** The headers every reply of this app carries, whatever the request. */
+  private commonHeaders(headers: Record<string, string>, preflight: boolean): void {
+    if (!preflight) this.cors.decorateCommon(headers);
+    addSecurityHeaders(headers);
+    if (this.cluster) headers[NODE_HEADER] = this.cluster.nodeId;
   }
 
   /** Counts a connection cut because its client stopped reading (adapters call it too). */

@@ -3,6 +3,8 @@
  * from them, so handlers never touch a transport and the node:http path builds no WHATWG
  * Request/Response objects.
  */
+import type { SharedHeaders } from "./shared-headers.js";
+
 export interface HttpRequest {
   /** Request id: the client's X-Request-Id when it is a sane token, else a fresh one. */
   readonly id: string;
@@ -55,7 +57,10 @@ export interface ReplySink {
 
 export interface HttpReply {
   status: number;
+  /** This reply's own headers; a name is either here or in `shared`, never in both. */
   headers: Record<string, string>;
+  /** Headers this reply shares with others answered at once (a fan-out's waiters); never changed per reply. */
+  shared?: SharedHeaders;
   /** Body parts written in order; absent for no body. */
   body?: Uint8Array[];
   /**
@@ -71,4 +76,14 @@ export interface HttpReply {
 
 export function reply(status: number, headers: Record<string, string> = {}, body?: Uint8Array[]): HttpReply {
   return body ? { status, headers, body } : { status, headers };
+}
+
+/** A header of a reply, own or shared. */
+export function replyHeader(reply: HttpReply, name: string): string | undefined {
+  return reply.headers[name] ?? reply.shared?.get(name);
+}
+
+/** All headers of a reply as one name → value record (adapters that need one object). */
+export function allHeaders(reply: HttpReply): Record<string, string> {
+  return reply.shared ? { ...reply.shared.entries(), ...reply.headers } : reply.headers;
 }

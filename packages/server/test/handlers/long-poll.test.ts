@@ -203,6 +203,32 @@ describe("live fan-out", () => {
       await t.close();
     }
   });
+  test("waiters woken by one append share one header set, each with its own request id", async () => {
+    const t = await startApp({ longPollTimeoutMs: 5_000 });
+    try {
+      const path = t.path();
+      await t.create(path, "application/json");
+      const waiters = Array.from({ length: 20 }, () => t.request(`${path}?offset=now&live=long-poll`));
+      await readersWaiting(t.app.engine, path, 20);
+      await t.request(path, { method: "POST", headers: { "content-type": "application/json" }, body: encode("[1]") });
+      const responses = await Promise.all(waiters);
+      for (const r of responses) {
+        expect(r.status).toBe(200);
+        expect(r.headers.get("content-type")).toBe("application/json");
+        expect(r.headers.get("etag")).toBe(responses[0]!.headers.get("etag"));
+        expect(r.headers.get("access-control-allow-origin")).toBe("*");
+        expect(r.headers.get("access-control-expose-headers")).toContain("stream-next-offset");
+        expect(r.headers.get("x-content-type-options")).toBe("nosniff");
+        expect(r.headers.get("stream-cursor")).not.toBeNull();
+        expect(r.headers.get("stream-earliest-offset")).not.toBeNull();
+        expect(await r.json()).toEqual([1]);
+      }
+      expect(new Set(responses.map((r) => r.headers.get("x-request-id"))).size).toBe(20);
+    } finally {
+      await t.close();
+    }
+  });
+
   test("a failed store read is not shared: the next poll at that offset reads again", async () => {
     const store = new FaultyStore();
     const t = await startApp({ store, longPollTimeoutMs: 5_000 });

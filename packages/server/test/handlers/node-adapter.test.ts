@@ -88,6 +88,20 @@ describe("node adapter", () => {
         });
         // The two gzip waiters got the one compression of the body.
         expect(answers[0]!.body.equals(answers[2]!.body)).toBe(true);
+        // The waiters share one header set; a compressed form's headers do not leak into the
+        // plain reply (asked last), and each reply keeps its own request id and length.
+        const strong = answers[3]!.headers.etag!;
+        expect(strong.startsWith("W/")).toBe(false);
+        expect(answers[3]!.headers.vary).toBeUndefined();
+        answers.forEach((res, i) => {
+          const compressed = asks[i] !== "identity";
+          expect(res.headers.etag).toBe(compressed ? `W/${strong}` : strong);
+          if (compressed) expect(res.headers.vary).toBe("accept-encoding");
+          expect(Number(res.headers["content-length"])).toBe(res.body.length);
+          expect(res.headers["access-control-allow-origin"]).toBe("*");
+          expect(res.headers["x-content-type-options"]).toBe("nosniff");
+        });
+        expect(new Set(answers.map((res) => res.headers["x-request-id"])).size).toBe(asks.length);
       },
     );
 

@@ -19,7 +19,7 @@ export interface SubscriberTarget {
 }
 
 export interface DeliverySink {
-  /** Message seqs that just arrived, and when (performance.now()). */
+  /** Message seqs that just arrived, and when (performance.now()); the array is reused after the call. */
   delivered(seqs: readonly number[], at: number): void;
   /** Something went wrong (status, socket error); counted, never thrown. */
   failed(reason: string): void;

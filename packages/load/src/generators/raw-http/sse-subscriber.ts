@@ -3,6 +3,10 @@ import { seqsIn } from "../../payload.js";
 import { SocketSubscriber } from "./socket-subscriber.js";
 
 const NEXT_OFFSET = /"streamNextOffset":"([^"]+)"/;
+const DATA_EVENT = /^event: ?data/m;
+const CONTROL_EVENT = /^event: ?control/m;
+/** Seqs of the event being handled; sinks read them synchronously and keep none. */
+const seqs: number[] = [];
 
 export class SseSubscriber extends SocketSubscriber {
   protected request(): void {
@@ -33,12 +37,22 @@ export class SseSubscriber extends SocketSubscriber {
 
   private onEvent(event: string): void {
     const at = performance.now();
-    if (/^event: ?data/m.test(event)) {
-      const seqs = seqsIn(event);
+    const kind = eventKind(event);
+    if (kind === "data") {
+      seqsIn(event, seqs);
       if (seqs.length > 0) this.sink.delivered(seqs, at);
-    } else if (/^event: ?control/m.test(event)) {
+    } else if (kind === "control") {
       const match = NEXT_OFFSET.exec(event);
       if (match) this.offset = match[1]!;
     }
   }
+}
+
+/** The event's type: read from its first line when that names it, else from any line. */
+function eventKind(event: string): "data" | "control" | undefined {
+  if (event.startsWith("event: data\n") || event.startsWith("event:data\n")) return "data";
+  if (event.startsWith("event: control\n") || event.startsWith("event:control\n")) return "control";
+  if (DATA_EVENT.test(event)) return "data";
+  if (CONTROL_EVENT.test(event)) return "control";
+  return undefined;
 }

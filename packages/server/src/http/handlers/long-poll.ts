@@ -9,6 +9,7 @@ import { waitForData } from "../../engine/wait.js";
 import type { Context } from "../context.js";
 import { type HttpReply, type HttpRequest, reply } from "../exchange.js";
 import { RECORDS_HEADERS, type ReadView, readView, recordsBody, recordsEtag } from "../read-view.js";
+import { SharedHeaders } from "../shared-headers.js";
 import { cacheableReads, wireBody } from "../stream-headers.js";
 import { requestedOffset, resolveOffset } from "./read-offset.js";
 
@@ -42,8 +43,9 @@ async function dataReply(
   view: ReadView,
 ): Promise<HttpReply> {
   if (view.records) return recordsReply(context, stream, position, cursor, view.records.limit);
-  // Every waiter woken by one append asks for the same bytes: one read, ETag, header set and
-  // body (and so one compression of it in the adapter) serve all of them until the next append.
+  // Every waiter woken by one append asks for the same bytes: one read, ETag, header set (and
+  // its CORS and security headers, node:http's list of them) and body (and so one compression
+  // of it in the adapter) serve all of them until the next append.
   const live = stream.live;
   // The tail and closure are in the key: a store-side change (another cluster node's append)
   // moves them without a local append clearing what is shared.
@@ -51,16 +53,16 @@ async function dataReply(
   const answer = await (live
     ? live.shared(key, () => sharedAnswer(live, key, context, stream, position))
     : plainAnswer(context, stream, position));
-  const headers = { ...answer.headers };
   // Retention may move the earliest offset between appends; the cursor is per client (§10.1).
-  headers[Header.earliestOffset] = formatOffset(stream.earliest);
-  if (!answer.closed) headers[Header.cursor] = cursor;
-  return reply(200, headers, answer.body);
+  const own: Record<string, string> = { [Header.earliestOffset]: formatOffset(stream.earliest) };
+  if (!answer.closed) own[Header.cursor] = cursor;
+  return { status: 200, headers: own, shared: answer.headers, body: answer.body };
 }
 
 /** The reply of a plain-view read at one position, less what differs per client. */
 interface PlainAnswer {
-  readonly headers: Readonly<Record<string, string>>;
+  /** Everything but the earliest offset and the cursor, shared by every reply of the answer. */
+  readonly headers: SharedHeaders;
   readonly body: Uint8Array[];
   readonly closed: boolean;
 }
@@ -78,7 +80,7 @@ async function plainAnswer(context: Context, stream: StreamState, position: numb
   };
   if (chunk.upToDate) headers[Header.upToDate] = "true";
   if (chunk.closed) headers[Header.closed] = "true";
-  return { headers, body: wireBody(stream.contentType, chunk.parts), closed: chunk.closed };
+  return { headers: new SharedHeaders(headers), body: wireBody(stream.contentType, chunk.parts), closed: chunk.closed };
 }
 
 /** A failed read is not kept: the next waiter at the position tries again. */

@@ -43,16 +43,16 @@ export class Cors {
     return { status: 204, headers };
   }
 
-  /** Adds CORS headers to a reply. */
-  decorate(request: HttpRequest, reply: HttpReply): void {
-    const headers = reply.headers;
-    // Any origin: set in place, as every reply gets them (no object per reply to merge).
-    if (this.origins === "*") {
-      headers["access-control-allow-origin"] = "*";
-      headers["access-control-expose-headers"] = EXPOSE;
-      return;
-    }
-    Object.assign(headers, this.originHeaders(request));
+  /** CORS headers that do not depend on the request (any origin allowed). */
+  decorateCommon(headers: Record<string, string>): void {
+    if (this.origins !== "*") return;
+    headers["access-control-allow-origin"] = "*";
+    headers["access-control-expose-headers"] = EXPOSE;
+  }
+
+  /** CORS headers that depend on the request's origin (a list of allowed origins). */
+  decorateOwn(request: HttpRequest, headers: Record<string, string>): void {
+    if (this.origins !== "*") Object.assign(headers, this.originHeaders(request));
   }
 
   private originHeaders(request: HttpRequest): Record<string, string> {
