@@ -9,7 +9,8 @@ import { BLOCK_BYTES, type CompletedBlock, decodeSlot, encodeSlot, SLOT_BYTES } 
 import type { Entry } from "./catalog.js";
 import type { FdCache } from "./fd-cache.js";
 import { type FileIo, writeFully } from "./io.js";
-import { pieces, segmentOf, segmentStart } from "./segments.js";
+import { pieces, segmentEnd, segmentOf, segmentStart } from "./segments.js";
+import { SlotCache, WINDOW_BLOCKS } from "./slot-cache.js";
 
 export interface ChecksumFileLayout {
   /** Path of a segment's checksum file. */
@@ -21,6 +22,8 @@ export interface ChecksumFileLayout {
 export class ChecksumFiles {
   /** Full-block checksums committed but not yet in their checksum file, by block index. */
   private readonly pending = new Map<Entry, Map<number, number>>();
+  /** Slots read from the checksum files, for the reads that follow. */
+  private readonly read = new SlotCache();
   /** The background write in progress. */
   flushing: Promise<void> | undefined;
 
@@ -38,7 +41,10 @@ export class ChecksumFiles {
       blocks = new Map();
       this.pending.set(entry, blocks);
     }
-    for (const block of completed) blocks.set(block.index, block.crc);
+    for (const block of completed) {
+      blocks.set(block.index, block.crc);
+      this.read.set(entry, block.index, block.crc);
+    }
     this.flushing ??= this.flush()
       .catch(() => {}) // left pending: the next flush (at the latest, the checkpoint's) retries
       .finally(() => {
@@ -87,27 +93,78 @@ export class ChecksumFiles {
     if (blocks.size === 0 && this.pending.get(entry) === blocks) this.pending.delete(entry);
   }
 
-  /** Checksums of `count` blocks from `first`: from memory while pending, else from the checksum files. */
+  /**
+   * Checksums of `count` blocks from `first`: from memory while pending, else from the checksum
+   * files, whose slots are read a window at a time and kept for the reads that follow.
+   */
   async of(entry: Entry, first: number, count: number): Promise<Array<number | undefined>> {
     const pending = this.pending.get(entry);
     const crcs = new Array<number | undefined>(count);
     let missing = false;
     for (let i = 0; i < count; i++) {
-      crcs[i] = pending?.get(first + i);
+      crcs[i] = pending?.get(first + i) ?? this.read.get(entry, first + i);
       missing ||= crcs[i] === undefined;
     }
     if (!missing) return crcs;
     for (const span of pieces(entry.layout, first * BLOCK_BYTES, (first + count) * BLOCK_BYTES)) {
-      const firstBlock = span.start / BLOCK_BYTES;
-      const blocks = (span.end - span.start) / BLOCK_BYTES;
-      const local = firstBlock - segmentStart(entry.layout, span.segment) / BLOCK_BYTES;
-      const slots = await this.readSlots(entry, span.segment, local, blocks);
-      for (let i = 0; i < blocks; i++) {
-        const at = firstBlock - first + i;
-        crcs[at] ??= decodeSlot(slots, i * SLOT_BYTES, firstBlock + i);
-      }
+      await this.readWindows(entry, span, crcs, first);
     }
     return crcs;
+  }
+
+  /**
+   * Fills the gaps of `crcs` (blocks from `first`) within `span` of one segment, reading each
+   * window of slots that holds a gap and keeping it for the reads that follow.
+   */
+  private async readWindows(
+    entry: Entry,
+    span: { segment: number; start: number; end: number },
+    crcs: Array<number | undefined>,
+    first: number,
+  ): Promise<void> {
+    const segmentFirst = segmentStart(entry.layout, span.segment) / BLOCK_BYTES;
+    const segmentBlocks = segmentEnd(entry.layout, span.segment) / BLOCK_BYTES - segmentFirst;
+    const spanFirst = span.start / BLOCK_BYTES;
+    const spanEnd = span.end / BLOCK_BYTES;
+    for (
+      let local = Math.floor((spanFirst - segmentFirst) / WINDOW_BLOCKS) * WINDOW_BLOCKS;
+      segmentFirst + local < spanEnd;
+      local += WINDOW_BLOCKS
+    ) {
+      const windowFirst = segmentFirst + local;
+      const from = Math.max(spanFirst, windowFirst);
+      const to = Math.min(spanEnd, windowFirst + WINDOW_BLOCKS);
+      if (crcs.slice(from - first, to - first).every((crc) => crc !== undefined)) continue;
+      const blocks = Math.min(WINDOW_BLOCKS, segmentBlocks - local);
+      const window = await this.readWindow(entry, span.segment, local, windowFirst, blocks);
+      this.read.put(entry, span.segment, windowFirst, window);
+      for (let index = from; index < to; index++) crcs[index - first] ??= window[index - windowFirst];
+    }
+  }
+
+  /**
+   * The CRCs of a window of `blocks` slots from `local` of a segment's checksum file (`first`:
+   * the block index of its first slot). A slot is taken from the file only for a block complete
+   * before the read began: its checksum was then in the file already, or pending in memory —
+   * taken from there, as a write during the read may leave the read with the slot's old bytes.
+   */
+  private async readWindow(
+    entry: Entry,
+    segment: number,
+    local: number,
+    first: number,
+    blocks: number,
+  ): Promise<Array<number | undefined>> {
+    const complete = Math.floor((entry.tail - entry.base) / BLOCK_BYTES);
+    const before = this.pending.get(entry);
+    const pendingBefore = Array.from({ length: blocks }, (_, i) => before?.get(first + i));
+    const slots = await this.readSlots(entry, segment, local, blocks);
+    const after = this.pending.get(entry);
+    return Array.from({ length: blocks }, (_, i) => {
+      const index = first + i;
+      const fromFile = index < complete ? decodeSlot(slots, i * SLOT_BYTES, index) : undefined;
+      return pendingBefore[i] ?? after?.get(index) ?? fromFile;
+    });
   }
 
   /** Forgets the pending checksums of blocks in segments `gone` says no longer need them. */
@@ -116,10 +173,12 @@ export class ChecksumFiles {
     for (const index of pending?.keys() ?? []) {
       if (gone(segmentOf(entry.layout, index * BLOCK_BYTES))) pending!.delete(index);
     }
+    this.read.forget(entry, gone);
   }
 
   forget(entry: Entry): void {
     this.pending.delete(entry);
+    this.read.forget(entry);
   }
 
   /** Raw slots of a segment's checksum file (fewer bytes where the file ends: those read as damaged). */

@@ -380,18 +380,26 @@ export class DataFiles {
 
   /**
    * Data-file bytes [from, to), across segments; a file that ends early is damage, not a bug.
-   * `pooled`: a read of one segment goes into a buffer of the read pool (read-buffers.ts).
+   * `pooled`: the read goes into a buffer of the read pool (read-buffers.ts), each segment's
+   * piece into its place, so a read across a segment boundary is not copied again to join them.
    */
   private async readData(entry: Entry, from: number, to: number, pooled = false): Promise<Buffer> {
     const spans = pieces(entry.layout, from, to);
-    const into = pooled && spans.length === 1 && to - from <= READ_BUFFER_BYTES ? takeReadBuffer(to - from) : undefined;
+    const into = pooled && to - from <= READ_BUFFER_BYTES ? takeReadBuffer(to - from) : undefined;
     const parts = await Promise.all(
       spans.map((span) => {
         const offset = segmentStart(entry.layout, span.segment);
         return this.files
           .use(
             this.path(entry, span.segment, "data"),
-            (handle) => readFully(this.io, handle, span.end - span.start, span.start - offset, into),
+            (handle) =>
+              readFully(
+                this.io,
+                handle,
+                span.end - span.start,
+                span.start - offset,
+                into?.subarray(span.start - from, span.end - from),
+              ),
             false,
           )
           .catch((error: unknown) => {
@@ -406,7 +414,7 @@ export class DataFiles {
           });
       }),
     );
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return into ?? (parts.length === 1 ? parts[0]! : Buffer.concat(parts));
   }
 
   /** A missing or short file: corruption (unless retention deleted it, which the caller checks). */
