@@ -97,7 +97,7 @@ async function consumeRun(server: RunningServer, mode: Mode, topic: string, cont
   });
   const cancel = new AbortController();
   const members = Promise.all(
-    Array.from({ length: s.members }, (_, member) => runJob("groupConsume", params(member), 180_000)),
+    Array.from({ length: s.members }, (_, member) => runJob("groupConsume", params(member), 180_000 + s.records)),
   ).finally(() => cancel.abort());
   const [results] = await Promise.all([
     members,

@@ -7,7 +7,7 @@
  * (s13-consume.ts): a pre-filled topic consumed by a group of three, both ways.
  */
 import { ms, repeat, type Spread, shortPerSecond, spread, spreadOf } from "@rivulet/load";
-import type { ScenarioResult, Table } from "../core/types.js";
+import type { ScenarioResult, Table, Verdict } from "../core/types.js";
 import { runJob } from "../load/run-job.js";
 import type { SdkProduceParams } from "../load/sdk-produce.js";
 import type { RunningServer } from "../servers/launch.js";
@@ -18,6 +18,8 @@ import { CONSUME_MODES, consumeTable, measureConsume } from "./s13-consume.js";
 import { measureWindows, type WindowsComparison } from "./s13-produce-windows.js";
 
 const PARTITIONS = 12;
+/** Issue 19: the Kafka layer's rates per message, each at least this share of scenario 2's. */
+const S2_SHARE_TARGET = 0.5;
 const TOPICS = "/v1/stream/__ds/topics";
 
 const MODES = [
@@ -70,7 +72,7 @@ export async function sdkProduceScenario(context: ScenarioContext): Promise<Scen
     id: "s13",
     title: "13. Producing and consuming through @rivulet/kafka",
     tables: [table(rows, windows), consumeTable(consumeRows, c.members, c.partitions)],
-    verdicts: [],
+    verdicts: verdicts(windows.sdk.median, sdkConsume!.recordsPerSecond.median, s2.median, context.settings.quick),
     notes: [
       `One topic of ${PARTITIONS} partitions on ${SERVER_KINDS.rivulet.label} (${SERVER_KINDS.rivulet.durability}), a fresh server per run. One producer in one load-generator process, ${s.window.toLocaleString("en-US")} records unacknowledged at a time, for ${s.seconds} s; ${s.valueBytes} B values, keys drawn from ${s.keys.toLocaleString("en-US")}, routed by murmur2.`,
       `The SDK reached ${(ratio * 100).toFixed(0)}% of the direct client's records/s. Per record it also checks the options, serializes the value (JSON, or a schema's) and builds the envelope text.`,
@@ -80,6 +82,7 @@ export async function sdkProduceScenario(context: ScenarioContext): Promise<Scen
       `Consuming: one topic of ${c.partitions} partitions pre-filled with ${c.records.toLocaleString("en-US")} keyed records (${c.valueBytes} B values, murmur2), a fresh server per run; ${c.members} consumers, each in its own load-generator process, all started on one signal once every process is up. Records/s is the records divided by the time from the first fetch of any consumer to the last commit answered that covers a partition's last record (every commit a durable write). Fetches of up to ${c.maxPollRecords} records; positions committed every ${c.commitIntervalMs} ms.`,
       `${CONSUME_MODES[0].label}: \`kafka.consumer(topic, { group, offset: "earliest", autoCommitIntervalMs: ${c.commitIntervalMs} })\` iterated one record at a time, the server assigning partitions. The consumers join together, so the first fetches may start before the group has settled; "partitions moved" counts partitions taken from a consumer while consuming (each after committing its finished records), "go to first fetch" is the time to the first assignment. Commits and partitions moved are medians per run, over all consumers. A group consumer never learns that the topic is drained, so the run stops once every partition's last record is committed.`,
       `${CONSUME_MODES[1].label}: consumer i reads partitions p ≡ i (mod ${c.members}) in the records view to their tails and commits their positions on the same interval, without a member id (the server accepts that while the group has no members: consumers that assign partitions themselves, Kafka's \`assign()\`). That is the fair baseline: the same reads and the same durable commits of the same offsets, without what the SDK adds on top — membership and rebalancing, a record object per message, the completion tracker. Plain reads without commits would leave out a durable write the SDK side must make. Joining as members would mean writing the group protocol by hand, which is the SDK's job.`,
+      `Against scenario 2 in this same run, the SDK's group of ${c.members} consumed ${(sdkConsume!.recordsPerSecond.median / s2.median).toFixed(2)}× S2's rate per message (issue 19's target: ≥ ${S2_SHARE_TARGET}×).`,
       `The SDK consumed at ${(consumeRatio * 100).toFixed(0)}% of the direct client's records/s (medians; on a machine this busy, the spread of each is wider than the gap between them unless the gap is large). Its last commit waits for the next auto-commit tick (at most ${c.commitIntervalMs} ms); the direct client commits as soon as its reads end.`,
       "Count check: per partition, the seqs consumed by all consumers together are exactly 0 to next_seq − 1; duplicates are records consumed twice (allowed by at-least-once delivery, e.g. across a rebalance).",
       "Both producers and both consumers ran in this same run, on the same machine (see Machine above), runs of the two ways alternating. Rivulet in fsync mode: every append and every commit is acknowledged after the write-ahead log is fdatasynced.",
@@ -95,6 +98,22 @@ export async function sdkProduceScenario(context: ScenarioContext): Promise<Scen
     },
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Issue 19's row, judged against scenario 2's client producer measured in this same run. */
+function verdicts(produced: number, consumed: number, s2: number, quick: boolean): Verdict[] {
+  const judge = (what: string, rate: number, unit: string): Verdict => {
+    const share = rate / s2;
+    return {
+      target: `Kafka layer: ${what}: ≥ ${S2_SHARE_TARGET}× S2's rate per message (fsync)`,
+      measured: `${shortPerSecond(rate)} ${unit} = ${share.toFixed(2)}× S2 (${shortPerSecond(s2)} messages, same run)`,
+      pass: quick ? null : share >= S2_SHARE_TARGET,
+    };
+  };
+  return [
+    judge("keyed produce, 12 partitions", produced, "records"),
+    judge("group consume, 3 members", consumed, "records"),
+  ];
 }
 
 interface Run {
