@@ -69,10 +69,6 @@ export class PartitionFetcher {
       signal: this.#controller.signal,
       fetch: options.fetch,
       headers: {
-        // As a Kafka broker serves stored batches, the answer goes out as the server holds it:
-        // compressing every fetch costs both sides CPU per record (gzip here, inflate there)
-        // that a consumer near its server gains nothing from. `headers` may ask otherwise.
-        "accept-encoding": "identity",
         ...options.headers,
         ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
       },

@@ -197,38 +197,6 @@ describe("consumer", () => {
     expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 25 }, (_, n) => n));
   });
 
-  it("fetches answers uncompressed unless the headers ask for a coding", async () => {
-    const topic = uniqueName("orders");
-    await createTopic(server.base, topic, 1);
-    // Well past the server's compression threshold, so only the asked-for coding decides.
-    const padding = "p".repeat(4_096);
-    await produce(
-      server.base,
-      topic,
-      Array.from({ length: 4 }, (_, n) => ({ value: { n, padding } })),
-    );
-    const fetchAs = async (headers: Record<string, string>) => {
-      const seen: { asked: string | null; answered: string | null }[] = [];
-      const watching: typeof fetch = async (url, init) => {
-        const response = await fetch(url, init);
-        if (String(url).includes("view=records")) {
-          const asked = new Headers(init?.headers).get("accept-encoding");
-          seen.push({ asked, answered: response.headers.get("content-encoding") });
-        }
-        return response;
-      };
-      const consumer = new Kafka({ url: server.url, fetch: watching, headers }).consumer(topic, {
-        group: uniqueName("g"),
-        offset: "earliest",
-      });
-      const records = await take(consumer, 4);
-      expect(records.map((r) => (r.value as { n: number }).n)).toEqual([0, 1, 2, 3]);
-      return seen[0];
-    };
-    expect(await fetchAs({})).toEqual({ asked: "identity", answered: null });
-    expect(await fetchAs({ "accept-encoding": "gzip" })).toEqual({ asked: "gzip", answered: "gzip" });
-  });
-
   it("refuses an unknown topic with TopicNotFoundError and bad options with INVALID_ARGUMENT", async () => {
     const missing = kafka.consumer(uniqueName("missing"), { group: uniqueName("g") });
     await expect(take(missing, 1)).rejects.toBeInstanceOf(TopicNotFoundError);
