@@ -43,7 +43,8 @@ const durableHandles = new WeakSet<fs.FileHandle>();
 const IN_PLACE_WRITE_BYTES = 64 << 10;
 
 function writeInPlace(handle: fs.FileHandle, buffers: Uint8Array[]): boolean {
-  if (durableHandles.has(handle)) return false;
+  // A closed handle (fd -1) takes the usual path, which rejects with EBADF.
+  if (handle.fd < 0 || durableHandles.has(handle)) return false;
   let bytes = 0;
   for (const buffer of buffers) bytes += buffer.length;
   return bytes <= IN_PLACE_WRITE_BYTES;
