@@ -114,7 +114,7 @@ const FULL: Settings = {
   quick: false,
   runs: 3,
   appends: {
-    servers: ["rivulet", "refFile", "refMemory", "trivial"],
+    servers: ["rivulet", "refFile", "refMemory", "trivial", "minimalDurable"],
     streamCounts: [1, 100, 10_000],
     connections: 64,
     bodyBytes: 256,

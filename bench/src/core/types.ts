@@ -1,7 +1,7 @@
 /** Shapes shared by scenarios, the load generators and the report. */
 
 /** The servers under test. */
-export type ServerId = "rivulet" | "rivuletMemory" | "refFile" | "refMemory" | "trivial";
+export type ServerId = "rivulet" | "rivuletMemory" | "refFile" | "refMemory" | "trivial" | "minimalDurable";
 
 /** A table as the report prints it: every cell already formatted. */
 export interface Table {

@@ -15,6 +15,7 @@ const COLORS: Record<ServerId, string> = {
   refFile: "#d1495b",
   refMemory: "#edae49",
   trivial: "#555",
+  minimalDurable: "#2a9d8f",
 };
 const MAX_NINES = 4;
 

@@ -23,7 +23,7 @@ export const REPORT_FILES: readonly ReportFile[] = [
     name: "latest",
     title: "Rivulet benchmarks",
     scenarios: ["s1", "s2", "s3", "s4", "s5", "s6", "s7"],
-    servers: ["rivulet", "refFile", "refMemory", "trivial"],
+    servers: ["rivulet", "refFile", "refMemory", "trivial", "minimalDurable"],
     about:
       "Rivulet runs as the real binary (`rivulet serve`, file store, default `--durability fsync`: every 2xx is sent after the write-ahead log is fdatasynced; concurrent writes share one fsync). The reference implementation is the baseline users would otherwise pick.",
     seeAlso: [

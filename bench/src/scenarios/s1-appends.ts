@@ -3,7 +3,9 @@
  * 64 connections, over 1, 100 and 10k streams. Peak throughput from a closed loop, judged
  * against the trivial server's in the same run; latency from an open model at a fixed rate
  * (Rivulet at half its own peak, as the target says; the trivial server at the same rates, as
- * the floor this machine sets; the references at a share of their own peak).
+ * the floor this machine sets; the references at a share of their own peak). The minimal
+ * durable server is a second reference row: what one O_DSYNC file with group commit allows,
+ * the least any durable server must pay here; the verdict stays × trivial.
  */
 
 import {
@@ -44,6 +46,9 @@ interface Cell {
   readonly open: OpenFigures[];
 }
 
+/** Servers with no streams: one row for any stream count, measured at Rivulet's rates. */
+const FLOORS: ReadonlySet<ServerId> = new Set(["trivial", "minimalDurable"]);
+
 /** The targets: peak × trivial by stream count (issue 19), and p99 at half the peak. */
 const PEAK_TARGET: Readonly<Record<number, number>> = { 1: 0.7, 100: 0.7, 10000: 0.5 };
 const P99_TARGET_MS = 10;
@@ -53,14 +58,14 @@ export async function appendsScenario(context: ScenarioContext): Promise<Scenari
   const s = context.settings.appends;
   const cells: Cell[] = [];
   for (const server of s.servers) {
-    const trivial = server === "trivial";
+    const floor = FLOORS.has(server);
     await withServer(context, server, async (running) => {
       const measured = await measureAppends(
         onServer(context, running),
-        // The trivial server does no routing or storage: one stream count is all of it.
-        { ...s, streamCounts: trivial ? [s.streamCounts[0]!] : s.streamCounts },
+        // The trivial and minimal durable servers do no routing: one stream count is all of it.
+        { ...s, streamCounts: floor ? [s.streamCounts[0]!] : s.streamCounts },
         {
-          createStreams: !trivial,
+          createStreams: !floor,
           rates: (_streams, peak) => openRates(server, peak.median, s, rivuletRates(cells)),
         },
       );
@@ -77,6 +82,7 @@ export async function appendsScenario(context: ScenarioContext): Promise<Scenari
       `Latency: open model, requests due at a fixed rate for ${s.openSeconds} s (after ${s.warmupSeconds} s at the same rate, unrecorded), latency measured from each request's intended send time (HdrHistogram), so queueing behind a slow server counts.`,
       `Rivulet is measured at ${Math.round(s.latencyLoad * 100)}% of its own median peak (the target's "half the peak rate"); the references at ${Math.round(s.referenceLoad * 100)}% of theirs.`,
       "The trivial server does no routing or storage, so its row is the same for any stream count ('any'); its latency is taken at the rates Rivulet was measured at, as the floor this generator and machine set at that load.",
+      "The minimal durable server (bench/src/servers/minimal-durable-server.mjs) appends every body to one preallocated O_DSYNC file with group commit and answers once the write holding it returned: no routing, no streams, no index, no checksums. It is the ceiling for any durable server on this machine and disk; like the trivial server it has one row ('any') and is measured at Rivulet's rates.",
       ...caveats(cells),
     ],
     data: {
@@ -97,8 +103,8 @@ function openRates(
 ): number[] {
   const share = (load: number) => Math.max(10, Math.round(peak * load));
   if (server === "rivulet") return [share(s.latencyLoad)];
-  // The trivial server takes Rivulet's rates: the floor at the same load.
-  if (server === "trivial") return rivulet.length > 0 ? rivulet : [share(s.latencyLoad)];
+  // The trivial and minimal durable servers take Rivulet's rates: the floors at the same load.
+  if (FLOORS.has(server)) return rivulet.length > 0 ? rivulet : [share(s.latencyLoad)];
   return [share(s.referenceLoad)];
 }
 
@@ -149,7 +155,7 @@ function cellOf(server: ServerId, { streams, peaks, peak, open: opens }: Appends
 }
 
 function find(cells: readonly Cell[], server: ServerId, streams: number): Cell | undefined {
-  return cells.find((c) => c.server === server && (c.streams === streams || server === "trivial"));
+  return cells.find((c) => c.server === server && (c.streams === streams || FLOORS.has(server)));
 }
 
 function peakTable(cells: readonly Cell[], streamCounts: readonly number[]): Table {
@@ -158,14 +164,15 @@ function peakTable(cells: readonly Cell[], streamCounts: readonly number[]): Tab
     const refFile = find(cells, "refFile", streams)?.peak.median ?? Number.NaN;
     const refMemory = find(cells, "refMemory", streams)?.peak.median ?? Number.NaN;
     const trivial = find(cells, "trivial", streams)?.peak.median ?? Number.NaN;
+    const durable = find(cells, "minimalDurable", streams)?.peak.median ?? Number.NaN;
     const shown = [
-      ...cells.filter((c) => c.server !== "trivial" && c.streams === streams),
-      ...cells.filter((c) => c.server === "trivial"),
+      ...cells.filter((c) => !FLOORS.has(c.server) && c.streams === streams),
+      ...cells.filter((c) => FLOORS.has(c.server)),
     ];
     for (const cell of shown) {
       const kind = SERVER_KINDS[cell.server];
       rows.push([
-        cell.server === "trivial" ? "any" : shortCount(streams),
+        FLOORS.has(cell.server) ? "any" : shortCount(streams),
         kind.label,
         kind.durability,
         spreadOf(cell.peak, shortPerSecond),
@@ -175,6 +182,7 @@ function peakTable(cells: readonly Cell[], streamCounts: readonly number[]): Tab
         cell.server === "refFile" ? "1×" : times(ratio(cell.peak.median, refFile)),
         cell.server === "refMemory" ? "1×" : times(ratio(cell.peak.median, refMemory)),
         cell.server === "trivial" ? "1×" : times(ratio(cell.peak.median, trivial)),
+        cell.server === "minimalDurable" ? "1×" : times(ratio(cell.peak.median, durable)),
         String(cell.errors),
       ]);
     }
@@ -192,6 +200,7 @@ function peakTable(cells: readonly Cell[], streamCounts: readonly number[]): Tab
       "× ref file",
       "× ref memory",
       "× trivial",
+      "× minimal durable",
       "errors",
     ],
     rows,
@@ -207,7 +216,7 @@ function latencyTable(cells: readonly Cell[]): Table {
     const refFile = find(cells, "refFile", cell.streams);
     for (const open of cell.open) {
       rows.push([
-        cell.server === "trivial" ? "any" : shortCount(cell.streams),
+        FLOORS.has(cell.server) ? "any" : shortCount(cell.streams),
         SERVER_KINDS[cell.server].label,
         shortPerSecond(open.rate),
         spreadOf(open.achieved, shortPerSecond),
@@ -239,6 +248,7 @@ function latencyTable(cells: readonly Cell[]): Table {
 
 function verdicts(cells: readonly Cell[], streamCounts: readonly number[], quick: boolean): Verdict[] {
   const trivial = find(cells, "trivial", 1);
+  const durable = find(cells, "minimalDurable", 1);
   return streamCounts.map((streams) => {
     const wanted = PEAK_TARGET[streams] ?? 0.7;
     const target = `${shortCount(streams)} stream(s): peak ≥ ${wanted}× trivial; p99 ≤ ${P99_TARGET_MS} ms at half the peak (fsync)`;
@@ -247,7 +257,10 @@ function verdicts(cells: readonly Cell[], streamCounts: readonly number[], quick
     const share = cell.peak.median / trivial.peak.median;
     const half = cell.open[0];
     const latency = half ? `; p99 ${ms(half.p99.median)} at ${shortPerSecond(half.rate)}` : "";
-    const measured = `peak ${shortPerSecond(cell.peak.median)} = ${times(share)} trivial (${shortPerSecond(trivial.peak.median)})${latency}`;
+    const reference = durable
+      ? ` (${times(cell.peak.median / durable.peak.median)} minimal durable, ${shortPerSecond(durable.peak.median)})`
+      : "";
+    const measured = `peak ${shortPerSecond(cell.peak.median)} = ${times(share)} trivial (${shortPerSecond(trivial.peak.median)})${reference}${latency}`;
     const pass = quick ? null : share >= wanted && half !== undefined && half.p99.median <= P99_TARGET_MS;
     return { target, measured, pass };
   });

@@ -51,6 +51,12 @@ export const SERVER_KINDS: Record<ServerId, ServerKind> = {
     durability: "none (answers 204, stores nothing)",
     usesDataDir: false,
   },
+  minimalDurable: {
+    id: "minimalDurable",
+    label: "minimal durable node:http server",
+    durability: "O_DSYNC write before ack, group commit (one preallocated file, no routing)",
+    usesDataDir: true,
+  },
 };
 
 export interface ServerArgs {
@@ -81,6 +87,8 @@ export function serverArgs(id: ServerId, args: ServerArgs): string[] {
       return ["bench/src/servers/reference-server.mjs", ...referenceWebhooks(args)];
     case "trivial":
       return ["bench/src/servers/trivial-server.mjs"];
+    case "minimalDurable":
+      return ["bench/src/servers/minimal-durable-server.mjs", "--data-dir", args.dataDir];
   }
 }
 

@@ -20,14 +20,29 @@ import { segmentOf } from "./segments.js";
 
 export const INDEX_ENTRY_BYTES = 32;
 
+/**
+ * Entries are encoded into slices of a shared slab rather than a buffer each: an append places
+ * one or more, and a fresh ArrayBuffer and DataView per entry cost more than the encoding. A
+ * slab is never written again once handed out, and is freed when its last entry is.
+ */
+const SLAB_ENTRIES = 512;
+let slab = new Uint8Array(0);
+let slabView = new DataView(slab.buffer);
+let slabUsed = 0;
+
 export function encodeIndexEntry(entry: IndexEntry, slot: number): Uint8Array {
-  const bytes = new Uint8Array(INDEX_ENTRY_BYTES);
-  const view = new DataView(bytes.buffer);
-  view.setFloat64(0, entry.position);
-  view.setFloat64(8, entry.seq);
-  view.setFloat64(16, entry.ts);
-  view.setUint32(24, crc32(bytes.subarray(0, 24), slot >>> 0));
-  return bytes;
+  if (slabUsed === slab.length) {
+    slab = new Uint8Array(SLAB_ENTRIES * INDEX_ENTRY_BYTES);
+    slabView = new DataView(slab.buffer);
+    slabUsed = 0;
+  }
+  const at = slabUsed;
+  slabUsed += INDEX_ENTRY_BYTES;
+  slabView.setFloat64(at, entry.position);
+  slabView.setFloat64(at + 8, entry.seq);
+  slabView.setFloat64(at + 16, entry.ts);
+  slabView.setUint32(at + 24, crc32(slab.subarray(at, at + 24), slot >>> 0));
+  return slab.subarray(at, at + INDEX_ENTRY_BYTES);
 }
 
 /** The entry at `at` in `bytes`, numbered `slot` in its file; undefined when it fails its checksum. */
