@@ -49,9 +49,13 @@ const files = async () => (await readdir(join(dir, "streams"))).sort();
 
 describe("segments", () => {
   test("data, checksums and index are cut at the segment size; a trim deletes whole segments below it", async () => {
+    const writer = new FileStore({ dir, segmentBytes: UNIT });
+    await writer.open();
+    await filled(writer);
+    // Checksums of full blocks are written behind the appends; closing writes the last ones.
+    await writer.close();
     const store = new FileStore({ dir, segmentBytes: UNIT });
     await store.open();
-    await filled(store);
     // Appends start at 0, 30,000, … 120,000: no index entry and no full block in the last segment yet.
     expect(await files()).toEqual(
       [
