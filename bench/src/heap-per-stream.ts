@@ -8,12 +8,18 @@
  * The second snapshot is taken `idle` seconds after the last create (default 3): the engine
  * drops streams unused for one to two seconds from memory, and an idle stream is one left alone.
  *
- *   npx tsx bench/src/heap-per-stream.ts [count] [idle]   (default 20,000 and 3; needs `npm run build`)
+ * It also prints the growth of the server's RSS per stream, read from /proc just before each
+ * snapshot as scenario 5 reads it. A heap snapshot allocates a lot itself, so with `rss` as the
+ * third argument no snapshot is taken and only the RSS figure is printed: the same measurement
+ * as scenario 5's, with this script's stream count and idle time.
+ *
+ *   npx tsx bench/src/heap-per-stream.ts [count] [idle] [rss]   (default 20,000 and 3; needs `npm run build`)
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { rssBytes } from "@rivulet/load";
 import { track } from "./core/children.js";
 import { REPO_ROOT } from "./core/repo-root.js";
 import { runJob } from "./load/run-job.js";
@@ -35,6 +41,7 @@ interface Tally {
 
 const count = Number(process.argv[2] ?? 20_000);
 const idleSeconds = Number(process.argv[3] ?? 3);
+const rssOnly = process.argv[4] === "rss";
 const dataDir = await mkdtemp(join(tmpdir(), "rivulet-heap-data-"));
 const snapshotDir = await mkdtemp(join(tmpdir(), "rivulet-heap-snapshots-"));
 const child = track(
@@ -59,11 +66,19 @@ const child = track(
 try {
   const origin = await listening();
   await create(origin, "warm-", 200);
-  const before = tally(await snapshot(1));
+  // As scenario 5: a moment for the warm-up's commits and buffers to settle.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const rssBefore = await rssBytes(child.pid!);
+  const before = rssOnly ? undefined : tally(await snapshot(1));
+  const started = performance.now();
   await create(origin, "idle-", count);
+  const rate = count / ((performance.now() - started) / 1000);
   await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
-  const after = tally(await snapshot(2));
-  console.log(report(before, after));
+  const rssGrowth = (await rssBytes(child.pid!)) - rssBefore;
+  if (before) console.log(report(before, tally(await snapshot(2))));
+  console.log(
+    `RSS growth per idle stream: ${(rssGrowth / count).toFixed(0)} B (${count} streams, ${rate.toFixed(0)} creates/s${rssOnly ? "" : ", after a heap snapshot"})`,
+  );
 } finally {
   child.kill("SIGKILL");
   await rm(dataDir, { recursive: true, force: true });

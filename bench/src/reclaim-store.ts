@@ -64,9 +64,7 @@ const meta = (path: string) => ({
   contentType: "application/octet-stream",
   lifetime: {},
   createdAt: Date.now(),
-  fork: undefined,
   retention: {},
-  inherited: undefined,
 });
 const record = (position: number, data: Uint8Array) => ({
   position,

@@ -25,9 +25,7 @@ async function fill(dir: string): Promise<FileStore> {
         contentType: "application/octet-stream",
         lifetime: {},
         createdAt: Date.now(),
-        fork: undefined,
         retention: {},
-        inherited: undefined,
       };
       creates.push(
         store.create(meta, {

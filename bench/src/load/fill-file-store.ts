@@ -36,9 +36,7 @@ export async function fillFileStore(params: FillFileStoreParams): Promise<FillFi
         contentType: "application/octet-stream",
         lifetime: {},
         createdAt: Date.now(),
-        fork: undefined,
         retention: {},
-        inherited: undefined,
       };
       creates.push(
         store.create(meta, {

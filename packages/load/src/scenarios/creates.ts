@@ -17,6 +17,12 @@ export interface CreatesSizes {
    * settled before the measured ones (0: none).
    */
   readonly warmupStreams: number;
+  /**
+   * Seconds between the last create and the RSS reading (default 1): pending commits and
+   * short-lived buffers settle, and a server that drops unused streams from memory after a
+   * delay gets to do so, so that the streams measured are idle ones.
+   */
+  readonly settleSeconds?: number;
 }
 
 export interface CreatesMeasurement extends CreateStreamsResult {
@@ -33,13 +39,14 @@ export async function measureCreates(run: ScenarioRun, sizes: CreatesSizes): Pro
   const rssBefore = await rssIfKnown(run.target.serverPid);
   run.progress(`creates: ${count(sizes.streams)} streams`);
   const result = await create(run, "creates-", sizes.streams, sizes.connections);
-  // Let the server settle (pending commits, short-lived buffers) before its RSS is read.
-  if (measured) await sleep(1000);
+  if (measured) await sleep((sizes.settleSeconds ?? 1) * 1000);
   const growth = (await rssIfKnown(run.target.serverPid)) - rssBefore;
   return { ...result, rssPerStreamBytes: growth / Math.max(1, result.created) };
 }
 
 function create(run: ScenarioRun, name: string, streams: number, connections: number): Promise<CreateStreamsResult> {
+  // Ten minutes, or longer for a million streams on a busy machine (at least 500 creates/s).
+  const timeoutMs = Math.max(600_000, streams * 2);
   const prefix = run.target.path(name);
   run.target.createdRange(prefix, streams);
   return run.jobs(
@@ -51,9 +58,9 @@ function create(run: ScenarioRun, name: string, streams: number, connections: nu
       count: streams,
       contentType: "application/json",
       connections: Math.min(connections, streams),
-      timeoutMs: 600_000,
+      timeoutMs,
       attempts: run.createAttempts,
     },
-    660_000,
+    timeoutMs + 60_000,
   );
 }

@@ -15,8 +15,8 @@ import {
   type StreamConfig,
 } from "@rivulet/protocol";
 import { StoreConflictError, StoreTrimmedError } from "../store/errors.js";
-import { internContentType, NO_RETENTION, shareLifetime, shareRetention } from "../store/shared-values.js";
-import type { AppendRecord, IndexEntry, IndexKey, Store, StoredStream, StreamMeta } from "../store/types.js";
+import { internContentType, NO_RETENTION, shareLifetime, shareRetention, streamMeta } from "../store/shared-values.js";
+import type { AppendRecord, IndexEntry, IndexKey, Store, StoredStream } from "../store/types.js";
 import { AccessLog } from "./access-log.js";
 import { type AppendDeps, append } from "./append.js";
 import { type AppendRequest, type AppendResult, frame } from "./append-record.js";
@@ -321,15 +321,17 @@ export class Engine {
     }
 
     const { data, messages } = frame(config.contentType, request.body, "create");
-    const meta: StreamMeta = {
-      path,
-      contentType: internContentType(config.contentType),
-      lifetime: shareLifetime(config.lifetime),
-      createdAt: this.nextCreatedAt(),
-      fork: config.fork,
-      retention: shareRetention(config.retention),
-      inherited: fork?.inherited,
-    };
+    const meta = streamMeta(
+      {
+        path,
+        contentType: internContentType(config.contentType),
+        lifetime: shareLifetime(config.lifetime),
+        createdAt: this.nextCreatedAt(),
+        retention: shareRetention(config.retention),
+      },
+      config.fork,
+      fork?.inherited,
+    );
     const start = meta.fork?.position ?? 0;
     const ts = Math.max(this.now(), meta.inherited?.ts ?? 0);
     const first: AppendRecord | undefined =

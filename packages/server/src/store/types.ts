@@ -14,12 +14,15 @@ export interface StreamMeta {
   readonly lifetime: Lifetime;
   /** ms since the epoch. */
   readonly createdAt: number;
-  /** Set for forks: positions below `fork.position` are read from the source. */
-  readonly fork: ForkOrigin | undefined;
+  /**
+   * Set for forks only: positions below `fork.position` are read from the source. Absent, not
+   * undefined, on other streams: a million metas without the two fork fields are 16 B smaller each.
+   */
+  readonly fork?: ForkOrigin;
   /** The stream's own retention settings; server defaults are applied on top (docs/extensions.md). */
   readonly retention: Retention;
   /** For a fork: its source's record state at the fork position, which the fork starts from. */
-  readonly inherited: Inherited | undefined;
+  readonly inherited?: Inherited;
 }
 
 /** What a fork takes over from its source at creation (its own appends continue from it). */

@@ -22,9 +22,7 @@ const meta = (path: string): StreamMeta => ({
   contentType: "application/octet-stream",
   lifetime: {},
   createdAt: Date.now(),
-  fork: undefined,
   retention: {},
-  inherited: undefined,
 });
 const record = (position: number, text: string): AppendRecord => ({
   position,

@@ -16,9 +16,7 @@ const meta: StreamMeta = {
   contentType: "application/json",
   lifetime: {},
   createdAt: NOW,
-  fork: undefined,
   retention: {},
-  inherited: undefined,
 };
 
 describe("stream state", () => {

@@ -24,9 +24,7 @@ test("a search over more streams than one request scans continues where it stopp
         contentType: "text/plain",
         lifetime: {},
         createdAt: i + 1,
-        fork: undefined,
         retention: {},
-        inherited: undefined,
       },
       undefined,
     );

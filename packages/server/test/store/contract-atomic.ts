@@ -16,9 +16,7 @@ function meta(path: string, contentType = "text/plain"): StreamMeta {
     contentType,
     lifetime: {},
     createdAt: 1_700_000_000_000,
-    fork: undefined,
     retention: {},
-    inherited: undefined,
   };
 }
 

@@ -19,9 +19,7 @@ function meta(path: string): StreamMeta {
     contentType: "application/json",
     lifetime: {},
     createdAt: 1_700_000_000_000,
-    fork: undefined,
     retention: {},
-    inherited: undefined,
   };
 }
 

@@ -18,9 +18,7 @@ function meta(path: string, extra: Partial<StreamMeta> = {}): StreamMeta {
     contentType: "application/json",
     lifetime: {},
     createdAt: 1_700_000_000_000,
-    fork: undefined,
     retention: {},
-    inherited: undefined,
     ...extra,
   };
 }

@@ -22,9 +22,7 @@ function meta(path: string, extra: Partial<StreamMeta> = {}): StreamMeta {
     contentType: "text/plain",
     lifetime: {},
     createdAt: 1_700_000_000_000,
-    fork: undefined,
     retention: {},
-    inherited: undefined,
     ...extra,
   };
 }
@@ -195,6 +193,26 @@ export function runStoreContract(name: string, harness: StoreHarness): void {
       expect(text(await store.read("/c/a", 0, 2))).toBe("ab");
       expect((await store.lookup("/c/a"))?.tail).toBe(2);
       await expect(store.append("/c/none", record(0, "x"))).rejects.toBeInstanceOf(StoreMissingError);
+      await store.close();
+    });
+
+    test("a stream that is not a fork has no fork fields in its meta, stored or reopened; a fork keeps both", async () => {
+      // Absent, not undefined: a million plain streams' metas are two fields smaller each.
+      const forkFields = (m: StreamMeta) => ["fork", "inherited"].filter((key) => Object.hasOwn(m, key));
+      let store = await harness.open();
+      await store.create(meta("/m/plain"), record(0, "abc"));
+      const inherited = { earliest: 0, seq: 1, ts: 5 };
+      await store.create(meta("/m/fork", { fork: { source: "/m/plain", position: 2 }, inherited }), undefined);
+      for (let round = 0; round < (harness.reopen ? 2 : 1); round++) {
+        if (round === 1) {
+          store = await harness.reopen!(store);
+          await store.open();
+        }
+        expect(forkFields((await store.lookup("/m/plain"))!.meta)).toEqual([]);
+        const fork = (await store.lookup("/m/fork"))!.meta;
+        expect(forkFields(fork)).toEqual(["fork", "inherited"]);
+        expect(fork.inherited).toEqual(inherited);
+      }
       await store.close();
     });
 

@@ -34,9 +34,7 @@ const meta: StreamMeta = {
   contentType: "application/json",
   lifetime: {},
   createdAt: 0,
-  fork: undefined,
   retention: {},
-  inherited: undefined,
 };
 
 /** 300 messages of ~300 bytes (about three segments); their spans. */

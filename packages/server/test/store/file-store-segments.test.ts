@@ -26,9 +26,7 @@ const meta: StreamMeta = {
   contentType: "application/octet-stream",
   lifetime: {},
   createdAt: 0,
-  fork: undefined,
   retention: {},
-  inherited: undefined,
 };
 const record = (position: number, length: number, fill: number): AppendRecord => ({
   position,

@@ -24,9 +24,7 @@ const meta = (path: string): StreamMeta => ({
   contentType: "text/plain",
   lifetime: {},
   createdAt: 0,
-  fork: undefined,
   retention: {},
-  inherited: undefined,
 });
 const record = (position: number, data: string): AppendRecord => ({
   position,

@@ -55,9 +55,7 @@ const meta = (path: string) => ({
   contentType: "text/plain",
   lifetime: {},
   createdAt: 0,
-  fork: undefined,
   retention: {},
-  inherited: undefined,
 });
 
 async function busyStore(store: FileStore): Promise<void> {

@@ -114,9 +114,7 @@ describe("reads ahead in the file store", () => {
     contentType,
     lifetime: {},
     createdAt: 0,
-    fork: undefined,
     retention: {},
-    inherited: undefined,
   });
 
   /** `/t` holding `text` in appends of `appendBytes`, written by one store and closed. */

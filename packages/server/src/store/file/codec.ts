@@ -18,7 +18,7 @@
  */
 import { crc32 } from "node:zlib";
 import type { Retention } from "@rivulet/protocol";
-import { internContentType, NO_RETENTION, shareLifetime, shareRetention } from "../shared-values.js";
+import { internContentType, NO_RETENTION, shareLifetime, shareRetention, streamMeta } from "../shared-values.js";
 import type { AppendRecord, StreamMeta } from "../types.js";
 
 /** An append's place in its atomic unit: the unit's id (unique within a batch), its index, the unit's size. */
@@ -201,16 +201,18 @@ export function metaFromJson(json: Record<string, unknown>): StreamMeta {
   if (typeof json.expiresAt === "number") lifetime.expiresAt = json.expiresAt;
   const fork = json.fork as { source: string; position: number } | undefined;
   const inherited = json.inherited as { earliest: number; seq: number; ts: number } | undefined;
-  return {
-    path: String(json.path),
-    // A million streams read back at open share their content type and empty settings.
-    contentType: internContentType(String(json.contentType)),
-    lifetime: shareLifetime(lifetime),
-    createdAt: Number(json.createdAt),
-    fork: fork ? { source: fork.source, position: fork.position } : undefined,
-    retention: json.retention === undefined ? NO_RETENTION : shareRetention(retentionFromJson(json.retention)),
-    inherited: inherited ? { earliest: inherited.earliest, seq: inherited.seq, ts: inherited.ts } : undefined,
-  };
+  return streamMeta(
+    {
+      path: String(json.path),
+      // A million streams read back at open share their content type and empty settings.
+      contentType: internContentType(String(json.contentType)),
+      lifetime: shareLifetime(lifetime),
+      createdAt: Number(json.createdAt),
+      retention: json.retention === undefined ? NO_RETENTION : shareRetention(retentionFromJson(json.retention)),
+    },
+    fork ? { source: fork.source, position: fork.position } : undefined,
+    inherited ? { earliest: inherited.earliest, seq: inherited.seq, ts: inherited.ts } : undefined,
+  );
 }
 
 function retentionFromJson(json: unknown): Retention {

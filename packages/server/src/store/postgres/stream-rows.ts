@@ -5,7 +5,8 @@
  */
 import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
 import { snapshot } from "../record-state.js";
-import type { StoredStream, StreamMeta } from "../types.js";
+import { streamMeta } from "../shared-values.js";
+import type { Inherited, StoredStream, StreamMeta } from "../types.js";
 
 /** The columns of `rivulet_streams` a lookup selects (with `forks` and `producers` beside them). */
 export const STREAM_COLUMNS = `s.path, s.content_type, s.lifetime, s.created_at, s.fork_source, s.fork_position,
@@ -26,7 +27,7 @@ export interface StreamRow {
   fork_source: string | null;
   fork_position: string | null;
   retention: StreamMeta["retention"];
-  inherited: StreamMeta["inherited"] | null;
+  inherited: Inherited | null;
   unit_bytes: number;
   tail: string;
   earliest: string;
@@ -65,15 +66,17 @@ export interface LockedStream {
 }
 
 export function metaOf(row: StreamRow): StreamMeta {
-  return {
-    path: row.path,
-    contentType: row.content_type,
-    lifetime: row.lifetime,
-    createdAt: Number(row.created_at),
-    fork: row.fork_source === null ? undefined : { source: row.fork_source, position: Number(row.fork_position ?? 0) },
-    retention: row.retention,
-    inherited: row.inherited ?? undefined,
-  };
+  return streamMeta(
+    {
+      path: row.path,
+      contentType: row.content_type,
+      lifetime: row.lifetime,
+      createdAt: Number(row.created_at),
+      retention: row.retention,
+    },
+    row.fork_source === null ? undefined : { source: row.fork_source, position: Number(row.fork_position ?? 0) },
+    row.inherited ?? undefined,
+  );
 }
 
 export function lockedOf(row: StreamRow): LockedStream {

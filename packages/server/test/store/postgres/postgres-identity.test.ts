@@ -16,9 +16,7 @@ const meta = (createdAt: number): StreamMeta => ({
   contentType: "text/plain",
   lifetime: {},
   createdAt,
-  fork: undefined,
   retention: {},
-  inherited: undefined,
 });
 const record = (position: number, text: string, createdAt: number): AppendRecord => ({
   position,

@@ -39,9 +39,7 @@ function meta(path: string): StreamMeta {
     contentType: "text/plain",
     lifetime: {},
     createdAt: 1_700_000_000_000,
-    fork: undefined,
     retention: {},
-    inherited: undefined,
   };
 }
 
