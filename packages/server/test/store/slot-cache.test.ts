@@ -51,9 +51,7 @@ async function written(blocks: number): Promise<void> {
       contentType: "application/octet-stream",
       lifetime: {},
       createdAt: 0,
-      fork: undefined,
       retention: {},
-      inherited: undefined,
     },
     undefined,
   );
