@@ -12,9 +12,8 @@
  * Writes the .cpuprofile files and summary.md to bench/results/tmp/profiles/sdk-consumer/
  * (not committed).
  */
-import { fork } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,22 +21,20 @@ import { Kafka } from "@rivulet/kafka";
 import { killAll } from "../core/children.js";
 import { REPO_ROOT } from "../core/repo-root.js";
 import { launchServer } from "../servers/launch.js";
-import { formatSummary, summariseProfile } from "./cpu-profile-summary.js";
+import {
+  type ChildResult,
+  createProfiledTopic,
+  PROFILED_TOPIC,
+  runProfiledChild,
+  writeSummary,
+} from "./profiled-sdk-run.js";
 
-const PARTITIONS = 12;
-const TOPIC = "profiled";
 const FILL_BATCH = 1_000;
-
-interface ChildResult {
-  readonly records: number;
-  readonly seconds: number;
-  readonly cpuUs: number;
-}
 
 if (process.argv[2] === "--child") {
   // In the profiled child: consume every record, and report records and CPU used.
   const [origin, records] = [process.argv[3]!, Number(process.argv[4])];
-  const consumer = new Kafka({ url: origin }).consumer(TOPIC, {
+  const consumer = new Kafka({ url: origin }).consumer(PROFILED_TOPIC, {
     group: "profiled",
     offset: "earliest",
     autoCommitIntervalMs: 100,
@@ -71,19 +68,17 @@ if (process.argv[2] === "--child") {
     try {
       await fill(server.url, records);
       const serverBefore = cpuOf(server.pid);
-      result = await runChild(server.url, records, join(outDir, "consumer"));
+      const script = fileURLToPath(import.meta.url);
+      result = await runProfiledChild(script, [server.url, String(records)], join(outDir, "consumer"), "consumer");
       serverCpuUs = cpuOf(server.pid) - serverBefore;
     } finally {
       await server.stop(); // the profile is written when the process exits
     }
-    let report = `records/s ${Math.round(result.records / result.seconds)}, consumer CPU ${(result.cpuUs / result.records).toFixed(2)} µs per record, server CPU ${(serverCpuUs / result.records).toFixed(2)} µs per record (the consumer's lifetime)\n\n`;
-    for (const side of ["consumer", "server"]) {
-      for (const file of (await readdir(join(outDir, side))).filter((f) => f.endsWith(".cpuprofile"))) {
-        report += formatSummary(`${side}: ${file}`, await summariseProfile(join(outDir, side, file)));
-      }
-    }
-    await writeFile(join(outDir, "summary.md"), report);
-    console.log(report);
+    await writeSummary(
+      outDir,
+      ["consumer", "server"],
+      `records/s ${Math.round(result.records / result.seconds)}, consumer CPU ${(result.cpuUs / result.records).toFixed(2)} µs per record, server CPU ${(serverCpuUs / result.records).toFixed(2)} µs per record (the consumer's lifetime)`,
+    );
   } finally {
     killAll();
     await rm(dataDir, { recursive: true, force: true });
@@ -92,13 +87,7 @@ if (process.argv[2] === "--child") {
 
 /** Scenario 13's fill: keyed records of 100 B values, murmur2-routed by the server. */
 async function fill(url: string, records: number): Promise<void> {
-  const topic = `${url}/v1/stream/__ds/topics/${TOPIC}`;
-  const created = await fetch(topic, {
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ partitions: PARTITIONS }),
-  });
-  if (created.status !== 201) throw new Error(`creating the topic: ${created.status}`);
+  const topic = await createProfiledTopic(url);
   const padding = "v".repeat(80);
   for (let n = 0; n < records; n += FILL_BATCH) {
     const batch = Array.from({ length: Math.min(FILL_BATCH, records - n) }, (_, i) => ({
@@ -119,19 +108,4 @@ async function fill(url: string, records: number): Promise<void> {
 function cpuOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
-function runChild(origin: string, records: number, profileDir: string): Promise<ChildResult> {
-  const child = fork(fileURLToPath(import.meta.url), ["--child", origin, String(records)], {
-    cwd: REPO_ROOT,
-    execArgv: ["--cpu-prof", "--cpu-prof-dir", profileDir, "--import", "tsx"],
-  });
-  return new Promise((resolve, reject) => {
-    let reply: ChildResult | undefined;
-    child.once("message", (message) => {
-      reply = message as ChildResult;
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => (reply ? resolve(reply) : reject(new Error(`the consumer exited with ${code}`))));
-  });
 }

@@ -9,8 +9,7 @@
  * Writes the .cpuprofile files and summary.md to bench/results/tmp/profiles/sdk-producer/
  * (not committed).
  */
-import { fork } from "node:child_process";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,16 +18,13 @@ import { REPO_ROOT } from "../core/repo-root.js";
 import { sdkProduceWindows } from "../load/sdk-produce-windows.js";
 import { launchServer } from "../servers/launch.js";
 import { settingsFor } from "../settings.js";
-import { formatSummary, summariseProfile } from "./cpu-profile-summary.js";
-
-const PARTITIONS = 12;
-const TOPIC = "profiled";
-
-interface ChildResult {
-  readonly records: number;
-  readonly seconds: number;
-  readonly cpuUs: number;
-}
+import {
+  type ChildResult,
+  createProfiledTopic,
+  PROFILED_TOPIC,
+  runProfiledChild,
+  writeSummary,
+} from "./profiled-sdk-run.js";
 
 if (process.argv[2] === "--child") {
   // In the profiled child: produce, and report records and CPU used.
@@ -37,7 +33,7 @@ if (process.argv[2] === "--child") {
   const before = process.cpuUsage();
   const result = await sdkProduceWindows({
     origin,
-    topic: TOPIC,
+    topic: PROFILED_TOPIC,
     messageBytes: sizes.messageBytes,
     keys: 100_000,
     seconds,
@@ -57,42 +53,20 @@ if (process.argv[2] === "--child") {
     const server = await launchServer("rivulet", { dataDir, cpuProfileDir: join(outDir, "server") });
     let result: ChildResult;
     try {
-      const created = await fetch(`${server.url}/v1/stream/__ds/topics/${TOPIC}`, {
-        method: "PUT",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ partitions: PARTITIONS }),
-      });
-      if (created.status !== 201) throw new Error(`creating the topic: ${created.status}`);
-      result = await runChild(server.url, seconds, join(outDir, "producer"));
+      await createProfiledTopic(server.url);
+      const script = fileURLToPath(import.meta.url);
+      result = await runProfiledChild(script, [server.url, String(seconds)], join(outDir, "producer"), "producer");
     } finally {
       await server.stop(); // the profile is written when the process exits
     }
     const perRecordUs = result.cpuUs / result.records;
-    let report = `records/s ${Math.round(result.records / result.seconds)}, producer CPU ${perRecordUs.toFixed(2)} µs per record\n\n`;
-    for (const side of ["producer", "server"]) {
-      for (const file of (await readdir(join(outDir, side))).filter((f) => f.endsWith(".cpuprofile"))) {
-        report += formatSummary(`${side}: ${file}`, await summariseProfile(join(outDir, side, file)));
-      }
-    }
-    await writeFile(join(outDir, "summary.md"), report);
-    console.log(report);
+    await writeSummary(
+      outDir,
+      ["producer", "server"],
+      `records/s ${Math.round(result.records / result.seconds)}, producer CPU ${perRecordUs.toFixed(2)} µs per record`,
+    );
   } finally {
     killAll();
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-function runChild(origin: string, seconds: number, profileDir: string): Promise<ChildResult> {
-  const child = fork(fileURLToPath(import.meta.url), ["--child", origin, String(seconds)], {
-    cwd: REPO_ROOT,
-    execArgv: ["--cpu-prof", "--cpu-prof-dir", profileDir, "--import", "tsx"],
-  });
-  return new Promise((resolve, reject) => {
-    let reply: ChildResult | undefined;
-    child.once("message", (message) => {
-      reply = message as ChildResult;
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => (reply ? resolve(reply) : reject(new Error(`the producer exited with ${code}`))));
-  });
 }
