@@ -5,10 +5,11 @@
  * `--repair` copies damaged files aside, drops exactly what it says, and leaves a directory
  * a server opens and fsck calls clean.
  */
-import { cp, readdir, readFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import {
   batches,
   dataDir,
@@ -53,8 +54,32 @@ async function numbers(server: Server, path: string, from: number, count: number
 const ns = async (server: Server, path: string) =>
   (JSON.parse(await text(server, path)) as Array<{ n: number }>).map((m) => m.n);
 
+/**
+ * Each directory below is written by real servers once per file and copied for every test that
+ * damages it: the servers' runs are the slow part, and every test gets its own copy to damage.
+ */
+const templates: string[] = [];
+afterAll(() => Promise.all(templates.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+function onceThenCopied(write: () => Promise<string>): () => Promise<string> {
+  let written: Promise<string> | undefined;
+  return async () => {
+    // Kept apart from dataDir()'s directories, which go after each test.
+    written ??= write().then(async (dir) => {
+      const kept = await mkdtemp(join(tmpdir(), "rivulet-fsck-written-"));
+      templates.push(kept);
+      await cp(dir, kept, { recursive: true });
+      return kept;
+    });
+    const copy = await dataDir();
+    await cp(await written, copy, { recursive: true });
+    return copy;
+  };
+}
+
 /** Two crashed runs writing {"n":0..19} to one JSON stream: the log holds it all, in segments 0 and 1. */
-async function twoCrashedRuns(): Promise<string> {
+const twoCrashedRuns = onceThenCopied(writeTwoCrashedRuns);
+async function writeTwoCrashedRuns(): Promise<string> {
   const dir = await dataDir();
   const first = await serve(dir);
   await put(first, "numbers", "application/json");
@@ -67,7 +92,9 @@ async function twoCrashedRuns(): Promise<string> {
 }
 
 /** `runs` clean stops: stream run-0 is written in the first, so after three its bytes are only in its data file. */
-async function cleanRuns(runs: number): Promise<string> {
+const cleanRunsOf = { 1: onceThenCopied(() => writeCleanRuns(1)), 3: onceThenCopied(() => writeCleanRuns(3)) };
+const cleanRuns = (runs: 1 | 3) => cleanRunsOf[runs]();
+async function writeCleanRuns(runs: number): Promise<string> {
   const dir = await dataDir();
   for (let run = 0; run < runs; run++) {
     const server = await serve(dir);
