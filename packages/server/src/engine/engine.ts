@@ -2,28 +2,20 @@
  * The stream engine: every state change on streams. Handlers call it after parsing HTTP; it
  * asks @rivulet/protocol for each decision and the Store for durability, wakes live readers,
  * and publishes what happened on its event feed. Streams are looked up in the store on demand
- * (registry.ts); deletion and expiry are in removal.ts. Nothing here speaks HTTP.
+ * (registry.ts); creation is in create.ts, deletion and expiry in removal.ts. Nothing here
+ * speaks HTTP.
  */
-import {
-  DEFAULT_CONTENT_TYPE,
-  decideCreate,
-  effectiveRetention,
-  isExpired,
-  type Lifetime,
-  ProtocolError,
-  type Retention,
-  type StreamConfig,
-} from "@rivulet/protocol";
-import { StoreConflictError, StoreTrimmedError } from "../store/errors.js";
-import { internContentType, NO_RETENTION, shareLifetime, shareRetention, streamMeta } from "../store/shared-values.js";
+import { effectiveRetention, isExpired, ProtocolError, type Retention } from "@rivulet/protocol";
+import { StoreTrimmedError } from "../store/errors.js";
+import { NO_RETENTION, shareRetention } from "../store/shared-values.js";
 import type { AppendRecord, IndexEntry, IndexKey, Store, StoredStream } from "../store/types.js";
 import { AccessLog } from "./access-log.js";
 import { type AppendDeps, append } from "./append.js";
-import { type AppendRequest, type AppendResult, frame } from "./append-record.js";
+import type { AppendRequest, AppendResult } from "./append-record.js";
 import { type CompactionHost, CompactionPass, type CompactionPolicy } from "./compaction.js";
+import { type CreateDeps, type CreateRequest, type CreateResult, createStream } from "./create.js";
 import { gone } from "./earliest.js";
 import { type EngineEvent, EventFeed } from "./events.js";
-import { type ForkRequest, resolveFork } from "./fork.js";
 import { Freshness } from "./freshness.js";
 import { LiveSet } from "./live.js";
 import { ProducerWaits } from "./producer-waits.js";
@@ -64,18 +56,8 @@ export interface EngineOptions {
   readonly evictIdleMs?: number;
 }
 
-export interface CreateRequest {
-  /** As sent; a plain create defaults it, a fork inherits its source's (PROTOCOL §4.2). */
-  readonly contentType: string | undefined;
-  readonly lifetime: Lifetime;
-  /** The stream's own retention settings (a fork without any inherits its source's). */
-  readonly retention: Retention;
-  readonly closed: boolean;
-  readonly body: Uint8Array;
-  readonly fork: ForkRequest | undefined;
-}
-
 export type { AppendRequest, AppendResult } from "./append-record.js";
+export type { CreateRequest, CreateResult } from "./create.js";
 
 /** A page of the stream listing: `next` is where the following page starts, absent at the end. */
 export interface StreamPage {
@@ -111,6 +93,7 @@ export class Engine {
   readonly verifyReads: boolean;
   private readonly transactions: TransactionDeps;
   private readonly appends: AppendDeps;
+  private readonly creation: CreateDeps;
   private readonly producerWaits = new ProducerWaits();
   private readonly reorderWaitMs: number;
   /** Retention for streams without settings of their own. */
@@ -159,6 +142,22 @@ export class Engine {
       progressed: (stream) => this.producerWaits.progressed(stream),
       resync: (stream) => this.freshness.resync(stream),
       forget: (stream) => this.registry.forget(stream),
+    };
+    this.creation = {
+      store: this.store,
+      registry: this.registry,
+      removal: this.removal,
+      accesses: this.accesses,
+      events: this.events,
+      sources: this,
+      verifyReads: this.verifyReads,
+      conflictRetries: CONFLICT_RETRIES,
+      now: this.now,
+      refresh: (path) => this.refresh(path),
+      nextCreatedAt: () => this.nextCreatedAt(),
+      created: (path) => {
+        if (this.isInternal(path)) this.internalStreams++;
+      },
     };
     this.appends = {
       writer: this.writer,
@@ -288,82 +287,9 @@ export class Engine {
     return this.registry.holds(stream);
   }
 
-  async create(path: string, request: CreateRequest, attempt = 0): Promise<{ created: boolean; stream: StreamState }> {
-    // A fork holds its source from before it is resolved until it is durable: a delete of the
-    // source keeps it (§4.2), and retention leaves it the data the fork starts from.
-    const releaseSource = request.fork ? this.removal.holdSource(request.fork.source) : undefined;
-    try {
-      return await this.createHolding(path, request, attempt);
-    } finally {
-      releaseSource?.();
-    }
-  }
-
-  private async createHolding(
-    path: string,
-    request: CreateRequest,
-    attempt: number,
-  ): Promise<{ created: boolean; stream: StreamState }> {
-    if (this.verifyReads) await this.refresh(path);
-    const live = await this.removal.liveForCreate(path);
-    const fork = request.fork ? await resolveFork(this, request, live) : undefined;
-    const config: StreamConfig = {
-      contentType: fork?.contentType ?? request.contentType ?? DEFAULT_CONTENT_TYPE,
-      lifetime: fork?.lifetime ?? request.lifetime,
-      retention: fork?.retention ?? request.retention,
-      closed: request.closed,
-      fork: fork?.origin,
-    };
-    const decision = decideCreate(live && { config: configOf(live), softDeleted: live.softDeleted }, config);
-    if (decision === "exists" && live) {
-      this.accesses.accessed(live);
-      return { created: false, stream: live };
-    }
-
-    const { data, messages } = frame(config.contentType, request.body, "create");
-    const meta = streamMeta(
-      {
-        path,
-        contentType: internContentType(config.contentType),
-        lifetime: shareLifetime(config.lifetime),
-        createdAt: this.nextCreatedAt(),
-        retention: shareRetention(config.retention),
-      },
-      config.fork,
-      fork?.inherited,
-    );
-    const start = meta.fork?.position ?? 0;
-    const ts = Math.max(this.now(), meta.inherited?.ts ?? 0);
-    const first: AppendRecord | undefined =
-      data.length > 0 || config.closed
-        ? { position: start, data, producer: undefined, streamSeq: undefined, close: config.closed, ts, messages }
-        : undefined;
-    const stream = new StreamState(meta, start, config.closed, this.now());
-    if (first) {
-      // Nothing in flight yet: the decided view is the visible one.
-      stream.tail = start + data.length;
-      stream.nextSeq += messages;
-      if (messages > 0) stream.lastTs = ts;
-    }
-    this.registry.set(stream);
-    // Visible to other requests only once durable: they wait on `ready` (read-your-writes).
-    stream.ready = this.store.create(meta, first);
-    try {
-      await stream.ready;
-    } catch (error) {
-      this.registry.forget(stream);
-      // Another server created it first: decide again against what it made.
-      if (error instanceof StoreConflictError && attempt < CONFLICT_RETRIES)
-        return this.create(path, request, attempt + 1);
-      throw storeError(error);
-    } finally {
-      stream.ready = undefined;
-    }
-    if (this.isInternal(path)) this.internalStreams++;
-    this.events.emit({ type: "created", path, meta, tail: stream.tail });
-    if (data.length > 0) this.events.emit({ type: "appended", path, start, end: stream.tail, messages });
-    if (config.closed) this.events.emit({ type: "closed", path, tail: stream.tail });
-    return { created: true, stream };
+  /** Creates the stream at `path`, or finds the same one there (create.ts). */
+  create(path: string, request: CreateRequest): Promise<CreateResult> {
+    return createStream(this.creation, path, request);
   }
 
   /** One append (append.ts). */
@@ -633,14 +559,4 @@ export class Engine {
     }
     if (record.close) this.events.emit({ type: "closed", path: stream.path, tail: end });
   }
-}
-
-function configOf(stream: StreamState): StreamConfig {
-  return {
-    contentType: stream.meta.contentType,
-    lifetime: stream.meta.lifetime,
-    retention: stream.meta.retention,
-    closed: stream.closed,
-    fork: stream.meta.fork,
-  };
 }
