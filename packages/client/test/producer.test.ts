@@ -272,10 +272,12 @@ describe("IdempotentProducer", () => {
         url: `${strictProxy.url}${new URL(direct.url).pathname}`,
         contentType: "application/json",
       });
-      // Hold back seq 1 so seq 2 and 3 reach the server first and get 409 gaps.
+      // Hold back seq 1 until seq 2 and 3 were answered (409 gaps: the server waits for no one).
+      const seqAnswered = (seq: string) => strictProxy.answered((request) => request.headers["producer-seq"] === seq);
+      const gapsAnswered = Promise.all([seqAnswered("2"), seqAnswered("3")]);
       strictProxy.setRule((request) =>
         isPost(request) && request.headers["producer-seq"] === "1" && request.index < 4
-          ? { kind: "delay", ms: 80 }
+          ? { kind: "hold", release: gapsAnswered }
           : undefined,
       );
       const events: ClientEvent[] = [];

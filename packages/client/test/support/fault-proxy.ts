@@ -40,6 +40,8 @@ export interface FaultProxy {
   /** Every request seen, in arrival order. */
   readonly requests: ProxiedRequest[];
   setRule(rule: FaultRule | undefined): void;
+  /** The first request matching `match` once it has been answered (its status known). */
+  answered(match: (request: ProxiedRequest) => boolean): Promise<ProxiedRequest>;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,18 @@ export async function startFaultProxy(upstream: string, rule?: FaultRule): Promi
   const requests: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
   let current = rule;
+  const waiters = new Set<{
+    match: (request: ProxiedRequest) => boolean;
+    resolve: (request: ProxiedRequest) => void;
+  }>();
+  const answer = (info: ProxiedRequest, status: number | undefined) => {
+    info.status = status;
+    for (const waiter of waiters) {
+      if (!waiter.match(info)) continue;
+      waiters.delete(waiter);
+      waiter.resolve(info);
+    }
+  };
 
   const server: Server = createServer((req, res) => {
     const info: ProxiedRequest = {
@@ -62,7 +76,7 @@ export async function startFaultProxy(upstream: string, rule?: FaultRule): Promi
 
     if (fault?.kind === "status") {
       req.resume();
-      info.status = fault.status;
+      answer(info, fault.status);
       res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers });
       res.end(fault.body ?? JSON.stringify({ error: { code: "INJECTED", message: "injected fault" } }));
       return;
@@ -82,7 +96,7 @@ export async function startFaultProxy(upstream: string, rule?: FaultRule): Promi
           headers: { ...req.headers, host: target.host },
         },
         (upstreamResponse) => {
-          info.status = upstreamResponse.statusCode;
+          answer(info, upstreamResponse.statusCode);
           if (fault?.kind === "drop-response") {
             upstreamResponse.resume();
             upstreamResponse.once("end", () => req.socket.destroy());
@@ -130,6 +144,11 @@ export async function startFaultProxy(upstream: string, rule?: FaultRule): Promi
     requests,
     setRule(next) {
       current = next;
+    },
+    answered(match) {
+      const done = requests.find((request) => request.status !== undefined && match(request));
+      if (done) return Promise.resolve(done);
+      return new Promise((resolve) => waiters.add({ match, resolve }));
     },
     async close() {
       for (const socket of sockets) socket.destroy();
