@@ -59,16 +59,22 @@ async function appendPinned(
     const deadline = deps.now() + deps.reorderWaitMs;
     let decision: ReturnType<typeof decideAppend>;
     let checked = false;
+    let storeAhead = 0;
     for (;;) {
       try {
         decision = decideAppend(stream.decisionView, request);
         break;
       } catch (error) {
         // On a shared store a refusal (seq gap, closed, stale epoch, unexpected tail) may come
-        // from what this node held, not what is stored: check once before refusing.
+        // from what this node held, not what is stored: check before refusing. While the store
+        // is found ahead, check again after deciding again: the node may not have taken the
+        // stored state yet (its own appends were in flight), and a refusal then would wrongly
+        // answer a seq gap for seqs other nodes already stored. Each check waits for this
+        // node's appends to settle, so this is bounded by progress, not a spin.
         if (deps.verifyReads && !checked) {
           checked = true;
           if (await deps.verify(stream)) {
+            if (++storeAhead < deps.conflictRetries) checked = false;
             stream = await get(false);
             continue;
           }
