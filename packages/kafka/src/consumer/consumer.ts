@@ -74,6 +74,9 @@ export class Consumer<T = unknown> extends OperatorSource<ConsumerRecord<T>> imp
     for (const topic of this.topics) {
       await this.http.call("GET", this.http.api(`topics/${encodeURIComponent(topic)}`), { retry: true });
     }
+    // close() came while the topics were being checked: joining now would leave a member in
+    // the group that nobody leaves with, and a process() or loop that never ends.
+    if (this.#state !== "new") return;
     const membership = new Membership(this.http, { ...this.options, topics: [...this.topics] }, this.#listener());
     this.#membership = membership;
     this.#state = "running";
@@ -161,10 +164,11 @@ export class Consumer<T = unknown> extends OperatorSource<ConsumerRecord<T>> imp
   }
 
   async #close(): Promise<void> {
-    const wasRunning = this.#state !== "new";
     this.#state = "closing";
     this.#notify();
-    if (wasRunning) await this.#started?.catch(() => {});
+    // A start under way either finishes joining (then this member leaves below) or, still
+    // checking the topics, sees the closing state and never joins.
+    await this.#started?.catch(() => {});
     // Leaving the loop (break, or a throw: the iterator cannot tell them apart) does not finish
     // the record in hand: it is delivered again, never committed unprocessed.
     if (this.#current !== undefined) this.settle(this.#current, false);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConsumerEvent, type ConsumerRecord, jsonSerializer, Kafka, TopicNotFoundError } from "../../src/index.js";
 import {
   createTopic,
+  describeGroup,
   groupOffsets,
   produce,
   readPartition,
@@ -87,6 +88,25 @@ describe("consumer", () => {
     }
     const offsets = await groupOffsets(server.base, group);
     expect(offsets.find((o) => o.partition === 0)?.committed?.offset).toBe(produced[3]!.next_offset);
+  });
+
+  it("closed while it still checks its topics: it never joins the group, and process() returns", async () => {
+    const topic = uniqueName("orders");
+    const group = uniqueName("g");
+    await createTopic(server.base, topic, 1);
+    await produce(server.base, topic, [{ value: 1, partition: 0 }]);
+    // A worker told to stop (SIGTERM) just after it was started: process() has only begun
+    // checking the topic when close() comes.
+    const consumer = kafka.consumer(topic, { group, offset: "earliest" });
+    const handled: unknown[] = [];
+    const processing = consumer.process((record) => {
+      handled.push(record.value);
+    });
+    await consumer.close();
+    await processing;
+    expect(handled).toEqual([]);
+    // Nobody joined: the group was never made, so it has no member holding the partition.
+    await expect(describeGroup(server.base, group)).rejects.toThrow(/404/);
   });
 
   it("resumes from its commit after a restart, and autoCommit commits records the loop moved past", async () => {
