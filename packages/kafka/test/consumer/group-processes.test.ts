@@ -28,6 +28,8 @@ const BATCHES = SOAK ? 300 : 12;
 const PER_BATCH = 16;
 const KILLS = SOAK ? 100 : 3;
 const TEST_TIMEOUT_MS = SOAK ? 1_800_000 : 180_000;
+/** A busy machine can slow a graceful close (commit, leave) a lot; a hung one never ends. */
+const SHUTDOWN_GRACE_MS = 30_000;
 
 const root = fileURLToPath(new URL("../../../../", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("../fixtures/group-worker.ts", import.meta.url));
@@ -111,6 +113,7 @@ async function runScenario(deadLetter: boolean): Promise<void> {
   const next = new Map<string, number>();
   const produced: { key: string; n: number }[] = [];
   const killAfter = new Set(Array.from({ length: KILLS }, () => 1 + Math.floor(Math.random() * (BATCHES - 1))));
+  let stuck: number[] = [];
   try {
     for (let batch = 0; batch < BATCHES; batch++) {
       const records = Array.from({ length: PER_BATCH }, (_, i) => {
@@ -134,10 +137,18 @@ async function runScenario(deadLetter: boolean): Promise<void> {
     const poison = (n: number) => deadLetter && n % 5 === 0;
     const expected = produced.filter((r) => !poison(r.n));
     const handled = () => new Set(facts.all.filter((f) => f.ev === "done").map((f) => `${f.key}#${f.n}`));
-    await facts.until(() => {
-      const seen = handled();
-      return expected.every((r) => seen.has(`${r.key}#${r.n}`));
-    }, "every record handled");
+    await facts
+      .until(() => {
+        const seen = handled();
+        return expected.every((r) => seen.has(`${r.key}#${r.n}`));
+      }, "every record handled")
+      .catch((error: unknown) => {
+        // Name what is missing, so a failure says which records and which runs to look at.
+        const seen = handled();
+        const missing = expected.filter((r) => !seen.has(`${r.key}#${r.n}`)).map((r) => `${r.key}#${r.n}`);
+        const events = facts.all.filter((f) => f.ev !== "done").map((f) => JSON.stringify(f));
+        throw new Error(`${String(error)}; missing ${missing.join(" ")}; facts:\n${events.join("\n")}`);
+      });
     // Every partition's commit reaches its tail: nothing is left uncommitted.
     const tails = new Map<number, string>();
     for (let p = 0; p < PARTITIONS; p++) {
@@ -172,9 +183,26 @@ async function runScenario(deadLetter: boolean): Promise<void> {
     }
     expect(runs).toBeGreaterThanOrEqual(3 + killAfter.size);
   } finally {
-    for (const worker of workers) worker.kill("SIGTERM");
-    await Promise.all(workers.map(exited));
+    stuck = await stopWorkers(workers);
   }
+  // A graceful stop (SIGTERM: consumer.close()) ends process() and the worker, even one that
+  // was killed and restarted just before and is still starting.
+  expect(stuck, "workers still running after SIGTERM (killed)").toEqual([]);
+}
+
+/** SIGTERM to every worker; the pids of those that had not exited SHUTDOWN_GRACE_MS later, which are then killed. */
+async function stopWorkers(workers: ChildProcess[]): Promise<number[]> {
+  for (const worker of workers) worker.kill("SIGTERM");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, SHUTDOWN_GRACE_MS);
+  });
+  await Promise.race([Promise.all(workers.map(exited)), grace]);
+  clearTimeout(timer);
+  const stuck = workers.filter((w) => w.exitCode === null && w.signalCode === null);
+  for (const worker of stuck) worker.kill("SIGKILL");
+  await Promise.all(stuck.map(exited));
+  return stuck.map((w) => w.pid ?? -1);
 }
 
 describe("three consumer processes killed and restarted at random", () => {
