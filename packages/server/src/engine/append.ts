@@ -60,6 +60,8 @@ async function appendPinned(
     let decision: ReturnType<typeof decideAppend>;
     let checked = false;
     let storeAhead = 0;
+    /** The last check found the store ahead of this node: a refusal now may rest on stale state. */
+    let aheadAtLastCheck = false;
     for (;;) {
       try {
         decision = decideAppend(stream.decisionView, request);
@@ -73,7 +75,8 @@ async function appendPinned(
         // node's appends to settle, so this is bounded by progress, not a spin.
         if (deps.verifyReads && !checked) {
           checked = true;
-          if (await deps.verify(stream)) {
+          aheadAtLastCheck = await deps.verify(stream);
+          if (aheadAtLastCheck) {
             if (++storeAhead < deps.conflictRetries) checked = false;
             stream = await get(false);
             continue;
@@ -82,7 +85,7 @@ async function appendPinned(
         // §5.2.1: pipelined requests can arrive out of order; a seq that skips ahead waits
         // briefly for the ones before it instead of failing at once.
         const wait = deadline - deps.now();
-        if (!isSequenceGap(error) || wait <= 0) throw error;
+        if (!isSequenceGap(error) || wait <= 0) throw aheadAtLastCheck ? notCaughtUp(stream.path) : error;
         // On a shared store the earlier seq may land through another server, which wakes no
         // waiter here: look at the store again every slice until the deadline.
         await deps.waitForProgress(stream, deps.verifyReads ? Math.min(wait, GAP_RECHECK_MS) : wait);
@@ -127,4 +130,16 @@ async function appendPinned(
       commitWaitMs: performance.now() - handedOver,
     };
   }
+}
+
+/**
+ * The store stayed ahead of this node through every check and the node could not take its
+ * state: whether the append is really refused is unknown here, so the answer is a retryable
+ * 503 (another node, or this one a moment later, decides on current state), never a refusal
+ * such as a seq gap for seqs other nodes already stored.
+ */
+function notCaughtUp(path: string): unknown {
+  return storeError(
+    new StoreConflictError(path, "position", `${path} kept moving on other servers while this one decided`),
+  );
 }

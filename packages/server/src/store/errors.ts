@@ -64,6 +64,8 @@ export class StoreUnavailableError extends StoreError {
  */
 export class StoreConflictError extends StoreError {
   readonly code = "STORE_CONFLICT";
+  // Answered (503) only when deciding again kept meeting other servers' writes: soon is fine.
+  override readonly retryAfterSeconds = 1;
 
   constructor(
     readonly path: string,

@@ -2,8 +2,10 @@
  * On a shared store a node refuses an append only after checking the store (append.ts). A
  * check can find the store ahead and still leave the node's state behind: the resync gives up
  * while the node's own appends of the stream are in flight (freshness.ts). The node must then
- * check again after deciding again, not answer a seq gap for seqs other nodes already stored —
- * and still refuse, after a bounded number of checks, when the store never catches up.
+ * check again after deciding again, not answer a seq gap for seqs other nodes already stored.
+ * When the store stays ahead through a bounded number of checks, the node cannot know whether
+ * the refusal is real: it answers a retryable 503 (STORE_CONFLICT, Retry-After), never the
+ * refusal. A store that is not ahead gets the refusal after one check.
  */
 import type { ProducerState } from "@rivulet/protocol";
 import { describe, expect, test } from "vitest";
@@ -81,11 +83,22 @@ describe("an append refused on a shared store", () => {
     expect(checks.count).toBe(2);
   });
 
-  test("the store found ahead every time yet never taken: a seq gap after a bounded number of checks", async () => {
+  test("the store found ahead every time yet never taken: a retryable 503, not a seq gap, after a bounded number of checks", async () => {
     const gaveUp = () => {};
     const { deps, checks } = node(Array.from({ length: 100 }, () => gaveUp));
-    await expect(append(deps, "/s", seq2)).rejects.toMatchObject({ code: "PRODUCER_SEQ_GAP" });
+    await expect(append(deps, "/s", seq2)).rejects.toMatchObject({
+      code: "STORE_CONFLICT",
+      status: 503,
+      headers: { "retry-after": "1" },
+    });
     expect(checks.count).toBe(RETRIES);
+  });
+
+  test("the store ahead at first, then taken and still a gap: the refusal, since it rests on stored state", async () => {
+    const tookStoredState = (stream: StreamState) => stream.adopt(storedAt(0));
+    const { deps, checks } = node([tookStoredState]);
+    await expect(append(deps, "/s", seq2)).rejects.toMatchObject({ code: "PRODUCER_SEQ_GAP" });
+    expect(checks.count).toBe(2);
   });
 
   test("the store not ahead: refused after one check", async () => {
