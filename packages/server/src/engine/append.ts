@@ -78,9 +78,13 @@ async function appendPinned(
           aheadAtLastCheck = await deps.verify(stream);
           if (aheadAtLastCheck) {
             if (++storeAhead < deps.conflictRetries) checked = false;
-            stream = await get(false);
-            continue;
           }
+          // Either way decide again before refusing: the check waits for this node's own
+          // appends of the stream to settle, so what the node holds may have moved since the
+          // refusal was decided (under load, past the reorder window: a seq gap was answered
+          // for a seq the node by then held as next).
+          stream = await get(false);
+          continue;
         }
         // §5.2.1: pipelined requests can arrive out of order; a seq that skips ahead waits
         // briefly for the ones before it instead of failing at once.

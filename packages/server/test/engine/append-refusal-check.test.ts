@@ -101,6 +101,21 @@ describe("an append refused on a shared store", () => {
     expect(checks.count).toBe(2);
   });
 
+  test("the store not ahead, but the node's own appends settled during the check: decided again, then written", async () => {
+    // verify() waits for the node's appends in flight; once they settle the node holds seq 1.
+    const ownAppendSettled = (stream: StreamState) => stream.adopt(storedAt(1));
+    const { deps, checks } = node([]);
+    deps.verify = async (s) => {
+      checks.count++;
+      ownAppendSettled(s);
+      return false;
+    };
+    const result = await append(deps, "/s", seq2);
+    expect(result.written).toBe(true);
+    expect(result.producer).toMatchObject({ epoch: 0, lastSeq: 2 });
+    expect(checks.count).toBe(1);
+  });
+
   test("the store not ahead: refused after one check", async () => {
     const { deps, checks } = node([]);
     await expect(append(deps, "/s", seq2)).rejects.toMatchObject({ code: "PRODUCER_SEQ_GAP" });
