@@ -68,21 +68,16 @@ async function appendPinned(
         break;
       } catch (error) {
         // On a shared store a refusal (seq gap, closed, stale epoch, unexpected tail) may come
-        // from what this node held, not what is stored: check before refusing. While the store
-        // is found ahead, check again after deciding again: the node may not have taken the
-        // stored state yet (its own appends were in flight), and a refusal then would wrongly
-        // answer a seq gap for seqs other nodes already stored. Each check waits for this
-        // node's appends to settle, so this is bounded by progress, not a spin.
+        // from what this node held, not what is stored: check, then decide again. The check
+        // waits for this node's own appends of the stream to settle, so what it holds may have
+        // moved even when the store is not ahead (under load the reorder window could pass
+        // meanwhile, and a gap was answered for a seq the node by then held as next). While
+        // the store is found ahead, check again after deciding again, at most conflictRetries
+        // times: bounded by progress, not a spin.
         if (deps.verifyReads && !checked) {
           checked = true;
           aheadAtLastCheck = await deps.verify(stream);
-          if (aheadAtLastCheck) {
-            if (++storeAhead < deps.conflictRetries) checked = false;
-          }
-          // Either way decide again before refusing: the check waits for this node's own
-          // appends of the stream to settle, so what the node holds may have moved since the
-          // refusal was decided (under load, past the reorder window: a seq gap was answered
-          // for a seq the node by then held as next).
+          if (aheadAtLastCheck && ++storeAhead < deps.conflictRetries) checked = false;
           stream = await get(false);
           continue;
         }
