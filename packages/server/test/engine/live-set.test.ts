@@ -90,8 +90,11 @@ describe("LiveSet waiters", () => {
     expect(all.filter((w) => w.woken.length > 0)).toEqual(kept);
     expect(kept.every((w) => w.woken.length === 1)).toBe(true);
   });
+
   test("appends made visible in one tick wake each waiter once, after the last of them", async () => {
-    const live = new LiveSet();
+    // A clock that stands still: on a busy machine the first fan-out may take over a millisecond
+    // of wall time, and pacing (tested below with its own clock) would then defer the second wake.
+    const live = new LiveSet(() => 0);
     const all = waiters(3);
     for (const w of all) live.add(w);
     live.wakeForAppend("data");
