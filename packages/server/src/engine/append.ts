@@ -7,12 +7,10 @@
 import { decideAppend } from "@rivulet/protocol";
 import { StoreConflictError, StoreMissingError } from "../store/errors.js";
 import { type AppendRequest, type AppendResult, frame, isSequenceGap, recordFor } from "./append-record.js";
+import { GAP_RECHECK_MS, notCaughtUp } from "./stale-refusal.js";
 import { storeError } from "./store-errors.js";
 import type { StreamState } from "./stream-state.js";
 import type { StreamWriter } from "./writer.js";
-
-/** How often an append waiting for an earlier seq on a shared store checks whether it landed elsewhere. */
-const GAP_RECHECK_MS = 25;
 
 export interface AppendDeps {
   readonly writer: StreamWriter;
@@ -129,16 +127,4 @@ async function appendPinned(
       commitWaitMs: performance.now() - handedOver,
     };
   }
-}
-
-/**
- * The store stayed ahead of this node through every check and the node could not take its
- * state: whether the append is really refused is unknown here, so the answer is a retryable
- * 503 (another node, or this one a moment later, decides on current state), never a refusal
- * such as a seq gap for seqs other nodes already stored.
- */
-function notCaughtUp(path: string): unknown {
-  return storeError(
-    new StoreConflictError(path, "position", `${path} kept moving on other servers while this one decided`),
-  );
 }

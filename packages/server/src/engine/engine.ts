@@ -134,6 +134,8 @@ export class Engine {
       now: this.now,
       reorderWaitMs: this.reorderWaitMs,
       conflictRetries: CONFLICT_RETRIES,
+      verifyReads: this.verifyReads,
+      verify: (stream) => this.freshness.verify(stream),
       get: (path) => this.get(path, true),
       pin: (stream) => this.registry.pin(stream),
       unpin: (stream) => this.registry.unpin(stream),

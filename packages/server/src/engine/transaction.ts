@@ -10,7 +10,8 @@
  * serializable without locks, and no order of transactions and appends can deadlock: nothing
  * waits while it holds anything. A store shared by several servers catches a stale decision by
  * its positions (StoreConflictError); the transaction then re-reads its streams and decides
- * again, like a plain append.
+ * again, like a plain append. A refusal there is checked against the store first, also like a
+ * plain append: what this node held may be behind what other nodes acknowledged.
  */
 import {
   type DetailValue,
@@ -22,8 +23,9 @@ import {
 import { StoreConflictError, StoreMissingError } from "../store/errors.js";
 import type { AppendRecord } from "../store/types.js";
 import { type AppendRequest, type AppendResult, frame, isSequenceGap, recordFor } from "./append-record.js";
+import { GAP_RECHECK_MS, notCaughtUp } from "./stale-refusal.js";
 import { storeError } from "./store-errors.js";
-import type { StreamState } from "./stream-state.js";
+import { StreamState } from "./stream-state.js";
 import type { AtomicWrite, StreamWriter } from "./writer.js";
 
 /** One item of a transaction: an append to the stream at `path`. */
@@ -65,6 +67,10 @@ export interface TransactionDeps {
   readonly now: () => number;
   readonly reorderWaitMs: number;
   readonly conflictRetries: number;
+  /** The store is shared with other servers: refusals are checked against it. */
+  readonly verifyReads: boolean;
+  /** Brings `stream` up to the store; whether it had moved (freshness.ts). */
+  verify(stream: StreamState): Promise<boolean>;
   /** The stream at `path` for a write (Engine.get with touch). */
   get(path: string): Promise<StreamState>;
   /** Keeps `stream` in memory while the transaction holds it: the state to use, if known (registry.ts). */
@@ -118,18 +124,33 @@ async function appendPinned(
     }
   };
   const deadline = deps.now() + deps.reorderWaitMs;
+  // On a shared store, as for a plain append (append.ts): refusals are checked against the
+  // store and decided again; a store that stays ahead through every check is a 503.
+  let checked = false;
+  let storeAhead = 0;
+  let aheadAtLastCheck = false;
   for (let conflicts = 0; ; ) {
     const streams = await Promise.all(items.map((item) => hold(item.path).catch((error: unknown) => error)));
     const decided = decideAll(deps, items, streams);
     if ("refusals" in decided) {
+      const refused = decided.refusals.map((r) => streams[r.index]).filter((s) => s instanceof StreamState);
+      if (deps.verifyReads && !checked && refused.length > 0) {
+        checked = true;
+        aheadAtLastCheck = (await Promise.all(refused.map((stream) => deps.verify(stream)))).includes(true);
+        if (aheadAtLastCheck && ++storeAhead < deps.conflictRetries) checked = false;
+        continue;
+      }
       // §5.2.1: a seq that skips ahead may be an earlier append still on its way. Waiting helps
       // only when every refusal is such a gap.
       const wait = deadline - deps.now();
       const gap = decided.refusals.every((r) => isSequenceGap(r.error)) ? decided.refusals[0] : undefined;
       if (gap && wait > 0) {
-        await deps.waitForProgress(streams[gap.index] as StreamState, wait);
+        const slice = deps.verifyReads ? Math.min(wait, GAP_RECHECK_MS) : wait;
+        await deps.waitForProgress(streams[gap.index] as StreamState, slice);
+        checked = false;
         continue;
       }
+      if (aheadAtLastCheck) throw notCaughtUp(decided.refusals[0]!.path);
       throw new TransactionRefusedError(decided.refusals);
     }
     const writes: AtomicWrite[] = [];
