@@ -19,6 +19,7 @@ export default defineConfig({
       "@rivulet/client/admin": fileURLToPath(new URL("./packages/client/src/admin.ts", import.meta.url)),
       "@rivulet/client": src("client"),
       "@rivulet/load": src("load"),
+      "@rivulet/kafka/errors": fileURLToPath(new URL("./packages/kafka/src/errors.ts", import.meta.url)),
       "@rivulet/kafka/testing": fileURLToPath(new URL("./packages/kafka/src/testing/index.ts", import.meta.url)),
       "@rivulet/kafka": src("kafka"),
     },

@@ -5,26 +5,6 @@
  */
 import { Command, CommanderError } from "commander";
 import { colorsFor } from "./colors.js";
-import { appendCommand } from "./commands/append.js";
-import { benchCommand } from "./commands/bench.js";
-import { closeCommand } from "./commands/close.js";
-import { completionCommand } from "./commands/completion.js";
-import { consumeCommand } from "./commands/consume.js";
-import { contextCommand } from "./commands/context.js";
-import { createCommand } from "./commands/create.js";
-import { deleteCommand } from "./commands/delete.js";
-import { forkCommand } from "./commands/fork.js";
-import { groupCommand } from "./commands/group.js";
-import { headCommand } from "./commands/head.js";
-import { lsCommand } from "./commands/ls.js";
-import { produceCommand } from "./commands/produce.js";
-import { readCommand } from "./commands/read.js";
-import { retentionCommand } from "./commands/retention.js";
-import { streamCommand } from "./commands/stream.js";
-import { subCommand } from "./commands/sub.js";
-import { tailCommand } from "./commands/tail.js";
-import { topicCommand } from "./commands/topic.js";
-import { trimCommand } from "./commands/trim.js";
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
 import { failureDetails, failureLine, oneLine } from "./failure.js";
 import { exitQuietlyOnBrokenPipe } from "./output/stdout.js";
@@ -70,55 +50,58 @@ Examples:
 
 Run "rivulet <command> --help" for a command's options and examples.`;
 
-/** The client commands, in the order `rivulet --help` lists them. */
-const CLIENT_COMMANDS: (() => Command)[] = [
-  createCommand,
-  appendCommand,
-  readCommand,
-  tailCommand,
-  headCommand,
-  closeCommand,
-  deleteCommand,
-  forkCommand,
-  retentionCommand,
-  trimCommand,
-  lsCommand,
-  subCommand,
-  topicCommand,
-  produceCommand,
-  consumeCommand,
-  groupCommand,
-  streamCommand,
-  benchCommand,
-  contextCommand,
-  completionCommand,
-];
+type CommandModule = () => Promise<Command>;
 
 /**
- * The program for these arguments. The server is loaded only when it may be needed (`serve`,
- * the root help, an unknown command): client commands start in half the time without it.
+ * Every command by name, in the order `rivulet --help` lists them. Each is imported only when
+ * it may run: one command's modules (the server for `serve`, the Kafka SDK for `produce`) are
+ * most of a start-up, and a client command started in well under half the time without the
+ * others'.
+ */
+const COMMANDS: Readonly<Record<string, CommandModule>> = {
+  serve: async () => (await import("./commands/serve.js")).serveCommand(),
+  fsck: async () => (await import("./commands/fsck.js")).fsckCommand(),
+  migrate: async () => (await import("./commands/migrate.js")).migrateCommand(),
+  cluster: async () => (await import("./commands/cluster.js")).clusterCommand(),
+  create: async () => (await import("./commands/create.js")).createCommand(),
+  append: async () => (await import("./commands/append.js")).appendCommand(),
+  read: async () => (await import("./commands/read.js")).readCommand(),
+  tail: async () => (await import("./commands/tail.js")).tailCommand(),
+  head: async () => (await import("./commands/head.js")).headCommand(),
+  close: async () => (await import("./commands/close.js")).closeCommand(),
+  delete: async () => (await import("./commands/delete.js")).deleteCommand(),
+  fork: async () => (await import("./commands/fork.js")).forkCommand(),
+  retention: async () => (await import("./commands/retention.js")).retentionCommand(),
+  trim: async () => (await import("./commands/trim.js")).trimCommand(),
+  ls: async () => (await import("./commands/ls.js")).lsCommand(),
+  sub: async () => (await import("./commands/sub.js")).subCommand(),
+  topic: async () => (await import("./commands/topic.js")).topicCommand(),
+  produce: async () => (await import("./commands/produce.js")).produceCommand(),
+  consume: async () => (await import("./commands/consume.js")).consumeCommand(),
+  group: async () => (await import("./commands/group.js")).groupCommand(),
+  stream: async () => (await import("./commands/stream.js")).streamCommand(),
+  bench: async () => (await import("./commands/bench.js")).benchCommand(),
+  context: async () => (await import("./commands/context.js")).contextCommand(),
+  completion: async () => (await import("./commands/completion.js")).completionCommand(),
+};
+
+/**
+ * The program for these arguments: the named command alone, none for the version, or every
+ * command for the root help, an unknown command and completion scripts (which cover them all).
  */
 export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command("rivulet")
     .description("Rivulet: durable, append-only streams over HTTP")
     .version(packageVersion(), "-V, --version")
     .addHelpText("after", ROOT_HELP);
-  const clients = CLIENT_COMMANDS.map((define) => define());
   const requested = argv[2];
-  // Completion scripts cover every command, so they need the server's too.
-  if (requested === "completion" || !clients.some((command) => command.name() === requested)) {
-    const [{ serveCommand }, { fsckCommand }, { migrateCommand }, { clusterCommand }] = await Promise.all([
-      import("./commands/serve.js"),
-      import("./commands/fsck.js"),
-      import("./commands/migrate.js"),
-      import("./commands/cluster.js"),
-    ]);
-    program.addCommand(serveCommand());
-    program.addCommand(fsckCommand());
-    program.addCommand(migrateCommand());
-    program.addCommand(clusterCommand());
-  }
-  for (const command of clients) program.addCommand(command);
+  const needed =
+    requested === "--version" || requested === "-V"
+      ? []
+      : requested !== undefined && requested !== "completion" && Object.hasOwn(COMMANDS, requested)
+        ? [COMMANDS[requested]!]
+        : Object.values(COMMANDS);
+  for (const command of await Promise.all(needed.map((load) => load()))) program.addCommand(command);
   for (const command of withSubcommands(program)) {
     const name = commandPath(command);
     command.exitOverride().configureOutput({

@@ -3,7 +3,7 @@
  * Record type makes a new client code a compile error here until it is placed).
  */
 import { StreamError, type StreamErrorCode } from "@rivulet/client";
-import { KafkaError } from "@rivulet/kafka";
+import { KafkaError } from "@rivulet/kafka/errors";
 import { CommanderError } from "commander";
 import { CliError, type CliErrorCode } from "./failure.js";
 

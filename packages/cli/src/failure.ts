@@ -4,7 +4,7 @@
  * client's and the server's stable codes; the CLI's own codes are CliErrorCode and INTERNAL.
  */
 import { StreamError } from "@rivulet/client";
-import { KafkaError } from "@rivulet/kafka";
+import { KafkaError } from "@rivulet/kafka/errors";
 import { CommanderError } from "commander";
 
 export type CliErrorCode =
