@@ -16,6 +16,7 @@ import { atExit } from "./core/children.js";
 import { sampleLoad } from "./core/load-sampler.js";
 import { REPO_ROOT } from "./core/repo-root.js";
 import type { ScenarioResult } from "./core/types.js";
+import { reuseGenerators } from "./load/run-job.js";
 import { describeMachine } from "./report/machine.js";
 import { writeResults } from "./report/write-results.js";
 import type { ScenarioContext } from "./scenarios/context.js";
@@ -37,6 +38,8 @@ import { clusterScenario } from "./scenarios/s14-cluster.js";
 import { settingsFor } from "./settings.js";
 
 const flags = parseFlags(process.argv.slice(2));
+// The smoke run checks figures against each other, not against targets (run-job.ts).
+if (flags.size === "smoke") reuseGenerators();
 const startedAt = new Date();
 const log = (message: string) =>
   console.log(`[${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}`);

@@ -1,6 +1,7 @@
 /**
- * The load generator's process: receives one job over IPC, runs it, sends back the result,
- * and exits. Started by run-job.ts, never inside a server process.
+ * The load generator's process: receives a job over IPC, runs it, sends back the result, and
+ * waits for the next one until the parent disconnects. Started by run-job.ts, never inside a
+ * server process.
  */
 import { BUILT_IN_PRODUCERS, callJob, type JobFunctions, loadJobs } from "@rivulet/load";
 import type { JobMessage, JobReply, Jobs } from "./jobs.js";
@@ -31,8 +32,8 @@ async function run(message: JobMessage): Promise<JobReply> {
   }
 }
 
-process.once("message", (message: JobMessage) => {
-  void run(message).then((reply) => process.send!(reply, () => process.exit(0)));
+process.on("message", (message: JobMessage) => {
+  void run(message).then((reply) => process.send!(reply));
 });
-// The parent went away: nothing left to report to.
-process.once("disconnect", () => process.exit(1));
+// The parent is done with this process (run-job.ts), or went away: nothing left to report to.
+process.once("disconnect", () => process.exit(0));
