@@ -7,34 +7,19 @@
  * the refusal is real: it answers a retryable 503 (STORE_CONFLICT, Retry-After), never the
  * refusal. A store that is not ahead gets the refusal after one check.
  */
-import type { ProducerState } from "@rivulet/protocol";
 import { describe, expect, test } from "vitest";
 import { type AppendDeps, append } from "../../src/engine/append.js";
 import { StreamState } from "../../src/engine/stream-state.js";
 import { StreamWriter } from "../../src/engine/writer.js";
-import type { Store, StoredStream, StreamMeta } from "../../src/store/types.js";
+import type { Store } from "../../src/store/types.js";
+import { storedAfterSeq, textStreamMeta } from "../support/producer-stream.js";
 
 const NOW = 1_764_000_000_000;
 const RETRIES = 5;
-const meta: StreamMeta = { path: "/s", contentType: "text/plain", lifetime: {}, createdAt: NOW, retention: {} };
+const meta = textStreamMeta("/s", NOW);
 
 /** The stream as stored after `lastSeq` of producer "p" (one byte per append). */
-function storedAt(lastSeq: number): StoredStream {
-  const producers = new Map<string, ProducerState>([["p", { epoch: 0, lastSeq }]]);
-  return {
-    meta,
-    tail: lastSeq + 1,
-    earliest: 0,
-    nextSeq: lastSeq + 1,
-    lastTs: NOW,
-    closed: false,
-    closedBy: undefined,
-    lastStreamSeq: undefined,
-    producers,
-    softDeleted: false,
-    forks: 0,
-  };
-}
+const storedAt = (lastSeq: number) => storedAfterSeq(meta, lastSeq, NOW);
 
 /** A node holding the stream at seq 0 whose checks answer `verify` in turn (then "not ahead"). */
 function node(verify: Array<(stream: StreamState) => void>) {

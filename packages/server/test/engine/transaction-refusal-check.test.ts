@@ -5,41 +5,18 @@
  * again; a store that stays ahead through a bounded number of checks is a retryable 503
  * (STORE_CONFLICT), never the refusal; a store not ahead confirms the refusal after one check.
  */
-import type { ProducerState } from "@rivulet/protocol";
 import { describe, expect, test } from "vitest";
 import { StreamState } from "../../src/engine/stream-state.js";
 import { appendAtomic, type TransactionDeps, type TransactionItem } from "../../src/engine/transaction.js";
 import { StreamWriter } from "../../src/engine/writer.js";
-import type { Store, StoredStream, StreamMeta } from "../../src/store/types.js";
+import type { Store } from "../../src/store/types.js";
+import { storedAfterSeq, textStreamMeta } from "../support/producer-stream.js";
 
 const NOW = 1_764_000_000_000;
 const RETRIES = 5;
 
-const metaOf = (path: string): StreamMeta => ({
-  path,
-  contentType: "text/plain",
-  lifetime: {},
-  createdAt: NOW,
-  retention: {},
-});
-
 /** The stream at `path` as stored after `lastSeq` of producer "p" (one byte per append). */
-function storedAt(path: string, lastSeq: number): StoredStream {
-  const producers = new Map<string, ProducerState>([["p", { epoch: 0, lastSeq }]]);
-  return {
-    meta: metaOf(path),
-    tail: lastSeq + 1,
-    earliest: 0,
-    nextSeq: lastSeq + 1,
-    lastTs: NOW,
-    closed: false,
-    closedBy: undefined,
-    lastStreamSeq: undefined,
-    producers,
-    softDeleted: false,
-    forks: 0,
-  };
-}
+const storedAt = (path: string, lastSeq: number) => storedAfterSeq(textStreamMeta(path, NOW), lastSeq, NOW);
 
 /**
  * A node holding "/a" and "/b" at seq 0 whose checks of a stream answer `verify` in turn (then
