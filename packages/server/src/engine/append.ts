@@ -7,7 +7,7 @@
 import { decideAppend } from "@rivulet/protocol";
 import { StoreConflictError, StoreMissingError } from "../store/errors.js";
 import { type AppendRequest, type AppendResult, frame, isSequenceGap, recordFor } from "./append-record.js";
-import { GAP_RECHECK_MS, notCaughtUp } from "./stale-refusal.js";
+import { RefusalCheck } from "./stale-refusal.js";
 import { storeError } from "./store-errors.js";
 import type { StreamState } from "./stream-state.js";
 import type { StreamWriter } from "./writer.js";
@@ -56,37 +56,23 @@ async function appendPinned(
     let stream = await get(true);
     const deadline = deps.now() + deps.reorderWaitMs;
     let decision: ReturnType<typeof decideAppend>;
-    let checked = false;
-    let storeAhead = 0;
-    /** The last check found the store ahead of this node: a refusal now may rest on stale state. */
-    let aheadAtLastCheck = false;
+    const check = new RefusalCheck(deps.verifyReads, deps.conflictRetries);
     for (;;) {
       try {
         decision = decideAppend(stream.decisionView, request);
         break;
       } catch (error) {
-        // On a shared store a refusal (seq gap, closed, stale epoch, unexpected tail) may come
-        // from what this node held, not what is stored: check, then decide again. The check
-        // waits for this node's own appends of the stream to settle, so what it holds may have
-        // moved even when the store is not ahead (under load the reorder window could pass
-        // meanwhile, and a gap was answered for a seq the node by then held as next). While
-        // the store is found ahead, check again after deciding again, at most conflictRetries
-        // times: bounded by progress, not a spin.
-        if (deps.verifyReads && !checked) {
-          checked = true;
-          aheadAtLastCheck = await deps.verify(stream);
-          if (aheadAtLastCheck && ++storeAhead < deps.conflictRetries) checked = false;
+        // On a shared store, not before the store was checked (stale-refusal.ts).
+        if (check.due) {
+          check.checkedStore(await deps.verify(stream));
           stream = await get(false);
           continue;
         }
         // §5.2.1: pipelined requests can arrive out of order; a seq that skips ahead waits
         // briefly for the ones before it instead of failing at once.
         const wait = deadline - deps.now();
-        if (!isSequenceGap(error) || wait <= 0) throw aheadAtLastCheck ? notCaughtUp(stream.path) : error;
-        // On a shared store the earlier seq may land through another server, which wakes no
-        // waiter here: look at the store again every slice until the deadline.
-        await deps.waitForProgress(stream, deps.verifyReads ? Math.min(wait, GAP_RECHECK_MS) : wait);
-        checked = false;
+        if (!isSequenceGap(error) || wait <= 0) throw check.answer(error, stream.path);
+        await deps.waitForProgress(stream, check.gapWaitMs(wait));
         stream = await get(false);
       }
     }

@@ -129,21 +129,26 @@ export class Engine {
       forkPending: (path) => this.removal.forkPending(path),
       trimmed: (stream, earliest) => this.onTrimmed(stream, earliest),
     });
-    this.transactions = {
+    // What appends and transactions both need: the writer, producer waits, the shared-store checks.
+    const writes: Omit<AppendDeps, "pinned"> = {
       writer: this.writer,
       now: this.now,
       reorderWaitMs: this.reorderWaitMs,
       conflictRetries: CONFLICT_RETRIES,
       verifyReads: this.verifyReads,
-      verify: (stream) => this.freshness.verify(stream),
-      get: (path) => this.get(path, true),
-      pin: (stream) => this.registry.pin(stream),
       unpin: (stream) => this.registry.unpin(stream),
-      holds: (stream) => this.registry.holds(stream),
+      verify: (stream) => this.freshness.verify(stream),
+      resync: (stream) => this.freshness.resync(stream),
       waitForProgress: (stream, timeoutMs) => this.producerWaits.wait(stream, timeoutMs),
       progressed: (stream) => this.producerWaits.progressed(stream),
-      resync: (stream) => this.freshness.resync(stream),
       forget: (stream) => this.registry.forget(stream),
+    };
+    this.appends = { ...writes, pinned: (path, touch) => this.pinned(path, touch) };
+    this.transactions = {
+      ...writes,
+      get: (path) => this.get(path, true),
+      pin: (stream) => this.registry.pin(stream),
+      holds: (stream) => this.registry.holds(stream),
     };
     this.creation = {
       store: this.store,
@@ -160,20 +165,6 @@ export class Engine {
       created: (path) => {
         if (this.isInternal(path)) this.internalStreams++;
       },
-    };
-    this.appends = {
-      writer: this.writer,
-      now: this.now,
-      reorderWaitMs: this.reorderWaitMs,
-      conflictRetries: CONFLICT_RETRIES,
-      verifyReads: this.verifyReads,
-      pinned: (path, touch) => this.pinned(path, touch),
-      unpin: (stream) => this.registry.unpin(stream),
-      verify: (stream) => this.freshness.verify(stream),
-      resync: (stream) => this.freshness.resync(stream),
-      waitForProgress: (stream, timeoutMs) => this.producerWaits.wait(stream, timeoutMs),
-      progressed: (stream) => this.producerWaits.progressed(stream),
-      forget: (stream) => this.registry.forget(stream),
     };
     this.internalPrefix = options.internalPrefix;
     this.events.on("deleted", (event) => {

@@ -23,7 +23,7 @@ import {
 import { StoreConflictError, StoreMissingError } from "../store/errors.js";
 import type { AppendRecord } from "../store/types.js";
 import { type AppendRequest, type AppendResult, frame, isSequenceGap, recordFor } from "./append-record.js";
-import { GAP_RECHECK_MS, notCaughtUp } from "./stale-refusal.js";
+import { RefusalCheck } from "./stale-refusal.js";
 import { storeError } from "./store-errors.js";
 import { StreamState } from "./stream-state.js";
 import type { AtomicWrite, StreamWriter } from "./writer.js";
@@ -124,20 +124,15 @@ async function appendPinned(
     }
   };
   const deadline = deps.now() + deps.reorderWaitMs;
-  // On a shared store, as for a plain append (append.ts): refusals are checked against the
-  // store and decided again; a store that stays ahead through every check is a 503.
-  let checked = false;
-  let storeAhead = 0;
-  let aheadAtLastCheck = false;
+  // On a shared store, as for a plain append: not before the store was checked (stale-refusal.ts).
+  const check = new RefusalCheck(deps.verifyReads, deps.conflictRetries);
   for (let conflicts = 0; ; ) {
     const streams = await Promise.all(items.map((item) => hold(item.path).catch((error: unknown) => error)));
     const decided = decideAll(deps, items, streams);
     if ("refusals" in decided) {
       const refused = decided.refusals.map((r) => streams[r.index]).filter((s) => s instanceof StreamState);
-      if (deps.verifyReads && !checked && refused.length > 0) {
-        checked = true;
-        aheadAtLastCheck = (await Promise.all(refused.map((stream) => deps.verify(stream)))).includes(true);
-        if (aheadAtLastCheck && ++storeAhead < deps.conflictRetries) checked = false;
+      if (check.due && refused.length > 0) {
+        check.checkedStore((await Promise.all(refused.map((stream) => deps.verify(stream)))).includes(true));
         continue;
       }
       // §5.2.1: a seq that skips ahead may be an earlier append still on its way. Waiting helps
@@ -145,13 +140,10 @@ async function appendPinned(
       const wait = deadline - deps.now();
       const gap = decided.refusals.every((r) => isSequenceGap(r.error)) ? decided.refusals[0] : undefined;
       if (gap && wait > 0) {
-        const slice = deps.verifyReads ? Math.min(wait, GAP_RECHECK_MS) : wait;
-        await deps.waitForProgress(streams[gap.index] as StreamState, slice);
-        checked = false;
+        await deps.waitForProgress(streams[gap.index] as StreamState, check.gapWaitMs(wait));
         continue;
       }
-      if (aheadAtLastCheck) throw notCaughtUp(decided.refusals[0]!.path);
-      throw new TransactionRefusedError(decided.refusals);
+      throw check.answer(new TransactionRefusedError(decided.refusals), decided.refusals[0]!.path);
     }
     const writes: AtomicWrite[] = [];
     for (const plan of decided.plans) if (plan.kind === "write") writes.push(plan);
