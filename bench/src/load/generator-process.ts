@@ -12,8 +12,8 @@ const PRODUCERS = { ...BUILT_IN_PRODUCERS, reference: referenceClientProducer };
 
 /**
  * The bench's own jobs are imported when asked for: filling a FileStore loads the whole server
- * and the SDK jobs the Kafka layer, and this process runs one job. Loaded eagerly, every job
- * paid for all of them (about 3.8 CPU-s per process instead of 1.3, most of a smoke run's time).
+ * and the SDK jobs the Kafka layer, and most processes run one job. Loaded eagerly, every start
+ * paid for all of them (3.8 CPU-s per process instead of 1.6, most of a smoke run's time).
  */
 const JOBS: JobFunctions<Jobs> = {
   ...loadJobs(PRODUCERS),

@@ -94,14 +94,7 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
     .description("Rivulet: durable, append-only streams over HTTP")
     .version(packageVersion(), "-V, --version")
     .addHelpText("after", ROOT_HELP);
-  const requested = argv[2];
-  const needed =
-    requested === "--version" || requested === "-V"
-      ? []
-      : requested !== undefined && requested !== "completion" && Object.hasOwn(COMMANDS, requested)
-        ? [COMMANDS[requested]!]
-        : Object.values(COMMANDS);
-  for (const command of await Promise.all(needed.map((load) => load()))) program.addCommand(command);
+  for (const command of await Promise.all(commandsFor(argv[2]).map((load) => load()))) program.addCommand(command);
   for (const command of withSubcommands(program)) {
     const name = commandPath(command);
     command.exitOverride().configureOutput({
@@ -110,6 +103,16 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
     });
   }
   return program;
+}
+
+/** The commands `requested` (the first argument) needs defined. */
+function commandsFor(requested: string | undefined): CommandModule[] {
+  if (requested === "--version" || requested === "-V") return [];
+  // Completion scripts cover every command.
+  if (requested === undefined || requested === "completion" || !Object.hasOwn(COMMANDS, requested)) {
+    return Object.values(COMMANDS);
+  }
+  return [COMMANDS[requested]!];
 }
 
 /** The command and all beneath it (`rivulet sub create` is two levels down). */
