@@ -177,6 +177,7 @@ describe("the packed packages, installed into an empty project", () => {
       "sent 3 records, customer-456 twice on one partition",
       "consumed 123,124,125",
       "lag 0",
+      "TOPIC_NOT_FOUND true",
     ]);
   });
 
@@ -237,6 +238,7 @@ console.log("head: " + head.offset + (head.closed ? " closed" : ""));
 /** The Kafka SDK's README quick start, then a group consuming what was sent. */
 const KAFKA_SCRIPT = `
 import { Kafka } from "@rivulet/kafka";
+import { KafkaError, TopicNotFoundError } from "@rivulet/kafka/errors";
 
 const kafka = new Kafka({ url: process.argv[2] });
 await kafka.admin().createTopic("orders-sdk", { partitions: 3 });
@@ -261,6 +263,9 @@ for await (const record of consumer) {
 console.log("consumed " + seen.sort().join(","));
 const group = await kafka.admin().describeGroup("billing");
 console.log("lag " + group.totalLag);
+// The errors entry point holds the very classes the SDK throws.
+const missing = await kafka.admin().describeTopic("no-such-topic").catch((error) => error);
+console.log(missing.code + " " + (missing instanceof TopicNotFoundError && missing instanceof KafkaError));
 `;
 
 /** Every public entry point, used with types a user would write. */
@@ -273,6 +278,7 @@ import { startWorker, subscriptions, type Wake, webhookReceiver } from "@rivulet
 import { type FlushResult, IdempotentProducer } from "@rivulet/client/producer";
 import { type ClosedLoopResult, ms } from "@rivulet/load";
 import { Kafka, type RecordMetadata, TopicNotFoundError } from "@rivulet/kafka";
+import { KafkaError } from "@rivulet/kafka/errors";
 import { formatOffset } from "@rivulet/protocol";
 import { createFetchHandler, MemoryStore, ProtocolApp, type RivuletServer, startServer } from "@rivulet/server";
 import { bytes } from "rivulet/load";
@@ -303,5 +309,6 @@ const retention: Promise<RetentionSettings> = getRetention(orders);
 const kafka = new Kafka({ url: server.url });
 const sent: Promise<RecordMetadata> = kafka.producer("orders").send({ id: 1 }, { key: "k" });
 const missing = (error: unknown): boolean => error instanceof TopicNotFoundError;
-export { batches, consumer, failed, flushed, handler, missing, offset, onWebhook, peak, records, retention, sent, worker };
+const retriable = (error: unknown): boolean => error instanceof KafkaError && error.isRetriable;
+export { batches, consumer, failed, flushed, handler, missing, offset, onWebhook, peak, records, retention, retriable, sent, worker };
 `;
