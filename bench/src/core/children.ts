@@ -21,6 +21,11 @@ export function track(child: ChildProcess): ChildProcess {
   return child;
 }
 
+/** Child processes started and not yet exited. */
+export function runningChildren(): number {
+  return running.size;
+}
+
 export function killAll(): void {
   for (const child of running) {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
