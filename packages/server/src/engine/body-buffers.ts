@@ -12,29 +12,36 @@ const KEEP = 4;
 /** Larger buffers (a chunk widened for one huge message) are not worth holding on to. */
 const KEEP_MAX_BYTES = 8 << 20;
 
-const free: Buffer[] = [];
+export class BodyBufferPool {
+  readonly #free: Buffer[] = [];
 
-/** A buffer of at least `bytes`, uninitialised. */
-export function takeBodyBuffer(bytes: number): Buffer {
-  for (let i = free.length - 1; i >= 0; i--) {
-    const buffer = free[i]!;
-    if (buffer.length >= bytes) {
-      free.splice(i, 1);
-      return buffer;
+  /** A buffer of at least `bytes`, uninitialised. */
+  take(bytes: number): Buffer {
+    const free = this.#free;
+    for (let i = free.length - 1; i >= 0; i--) {
+      const buffer = free[i]!;
+      if (buffer.length >= bytes) {
+        free.splice(i, 1);
+        return buffer;
+      }
     }
+    return Buffer.allocUnsafe(bytes);
   }
-  return Buffer.allocUnsafe(bytes);
+
+  /** Gives back a buffer from take() that nothing will read again. */
+  give(buffer: Buffer): void {
+    const free = this.#free;
+    if (buffer.length > KEEP_MAX_BYTES) return;
+    if (free.length < KEEP) {
+      free.push(buffer);
+      return;
+    }
+    // Full: keep the larger buffers, which serve more requests.
+    let smallest = 0;
+    for (let i = 1; i < free.length; i++) if (free[i]!.length < free[smallest]!.length) smallest = i;
+    if (free[smallest]!.length < buffer.length) free[smallest] = buffer;
+  }
 }
 
-/** Gives back a buffer from takeBodyBuffer that nothing will read again. */
-export function giveBodyBuffer(buffer: Buffer): void {
-  if (buffer.length > KEEP_MAX_BYTES) return;
-  if (free.length < KEEP) {
-    free.push(buffer);
-    return;
-  }
-  // Full: keep the larger buffers, which serve more requests.
-  let smallest = 0;
-  for (let i = 1; i < free.length; i++) if (free[i]!.length < free[smallest]!.length) smallest = i;
-  if (free[smallest]!.length < buffer.length) free[smallest] = buffer;
-}
+/** The process's pool: every server in it shares the buffers. */
+export const bodyBuffers = new BodyBufferPool();

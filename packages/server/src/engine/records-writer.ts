@@ -16,7 +16,7 @@ import {
   RecordHeadWriter,
   type RecordPosition,
 } from "@rivulet/protocol";
-import { giveBodyBuffer, takeBodyBuffer } from "./body-buffers.js";
+import { bodyBuffers } from "./body-buffers.js";
 
 const FIRST = Buffer.from(RECORDS_OPEN + RECORDS_FIRST, "latin1");
 const NEXT = Buffer.from(RECORDS_NEXT, "latin1");
@@ -39,7 +39,7 @@ export class RecordsWriter {
 
   /** `expectedBytes`: about how many bytes the body will take. */
   constructor(expectedBytes: number) {
-    this.buffer = takeBodyBuffer(Math.max(256, Math.ceil(expectedBytes)));
+    this.buffer = bodyBuffers.take(Math.max(256, Math.ceil(expectedBytes)));
   }
 
   /** A record whose value is `source[from, to)`: JSON text as stored. */
@@ -92,7 +92,7 @@ export class RecordsWriter {
   release(): void {
     if (this.released) return;
     this.released = true;
-    giveBodyBuffer(this.buffer);
+    bodyBuffers.give(this.buffer);
   }
 
   /** Separator and head; the caller made room for them. */
@@ -111,9 +111,9 @@ export class RecordsWriter {
     if (this.length + bytes <= this.buffer.length) return;
     // Growing keeps only what was written: values still staged would be lost.
     if (this.stagedAt >= 0) throw new Error("A staged records body cannot grow");
-    const grown = takeBodyBuffer(Math.max(this.buffer.length * 2, this.length + bytes));
+    const grown = bodyBuffers.take(Math.max(this.buffer.length * 2, this.length + bytes));
     this.buffer.copy(grown, 0, 0, this.length);
-    giveBodyBuffer(this.buffer);
+    bodyBuffers.give(this.buffer);
     this.buffer = grown;
   }
 }
