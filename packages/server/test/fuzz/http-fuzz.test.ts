@@ -6,21 +6,22 @@
  * mid-long-poll). Asserted throughout: no 5xx, access control as the credential says, and the
  * process stays up; at the end of every run, every acknowledged append reads back exactly.
  *
- * RIVULET_FUZZ_RUNS sets the number of runs (default 250, about 25 s; each creates its pool of streams,
- * runs 10–40 commands, and reads everything back); RIVULET_FUZZ_SEED replays a failure
- * fast-check reported.
+ * RIVULET_FUZZ_RUNS sets the number of runs (default 100, 1,000 with RIVULET_SOAK=1; each creates
+ * its pool of streams, runs 10–40 commands, and reads everything back; every `npm test` draws a
+ * new seed, so the runs add up over time); RIVULET_FUZZ_SEED replays a failure fast-check reported.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { SOAK } from "../support/soak.js";
 import { type ServerProcess, spawnServer } from "../support/spawn-server.js";
 import { commands, RUN_PATH, setup } from "./arbitraries.js";
 import { type Counters, FULL_TOKEN, READ_TOKEN, Runner } from "./runner.js";
 import { closeAgent, send, type Target, targetOf } from "./wire.js";
 
-const RUNS = Number(process.env.RIVULET_FUZZ_RUNS ?? 250);
+const RUNS = Number(process.env.RIVULET_FUZZ_RUNS ?? (SOAK ? 1000 : 100));
 const SEED = process.env.RIVULET_FUZZ_SEED === undefined ? undefined : Number(process.env.RIVULET_FUZZ_SEED);
 
 let dir: string;
