@@ -3,7 +3,7 @@
  * its CPU time went. The profile is taken apart from `npm run bench`: profiling slows the
  * server, so its figures would not be the server's.
  *
- *   npx tsx bench/src/profile.ts appends|appends-10k|creates|catch-up|catch-up-json|records|lookups|reclaim|fan-out|fan-out-long-poll|fan-out-long-poll-1k|fan-out-long-poll-gzip|fan-out-rate|producer|subscriptions|subscriptions-memory [seconds]
+ *   npx tsx bench/src/profile.ts appends|appends-memory|appends-10k|creates|catch-up|catch-up-json|records|lookups|reclaim|fan-out|fan-out-long-poll|fan-out-long-poll-1k|fan-out-long-poll-gzip|fan-out-rate|producer|subscriptions|subscriptions-memory [seconds]
  *
  * Writes the .cpuprofile files and a summary to bench/results/tmp/profiles/ (not committed).
  */
@@ -21,6 +21,7 @@ import { settingsFor } from "./settings.js";
 
 const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<unknown>> = {
   appends: (server, seconds) => appends(server, seconds, 1),
+  "appends-memory": (server, seconds) => appends(server, seconds, 1),
   "appends-10k": (server, seconds) => appends(server, seconds, 10_000),
   creates: (server, seconds) =>
     runJob(
@@ -262,6 +263,8 @@ function subscriptions(server: RunningServer, seconds: number): Promise<unknown>
 /** Loads that need another server than Rivulet on the file store, or more than a plain one. */
 const LAUNCH: Readonly<Record<string, LaunchOptions & { readonly server?: "rivuletMemory" }>> = {
   subscriptions: { webhooks: true },
+  // S1's load on the memory store: what HTTP, routing and the engine cost without storage.
+  "appends-memory": { server: "rivuletMemory" },
   "subscriptions-memory": { webhooks: true, server: "rivuletMemory" },
 };
 

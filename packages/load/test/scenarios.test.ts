@@ -272,6 +272,31 @@ describe("measureCreates", () => {
     expect(run.told).toEqual(["/v1/stream/run-creates-warm-*20", "/v1/stream/run-creates-*1000"]);
     expect(measured.created).toBe(1_000);
     expect(measured.rssPerStreamBytes).toBeNaN();
+    expect(measured.rssPerIdleStreamBytes).toBeNaN();
+  });
+
+  test("with the server's pid: RSS read after the settle, and again once idle when asked", async () => {
+    // This process stands in for the server: its RSS is real, what it grows by does not matter.
+    const run = fakeRun({ createStreams: (params) => created(params) }, { serverPid: process.pid });
+    const started = performance.now();
+    const measured = await measureCreates(run, {
+      streams: 1_000,
+      connections: 64,
+      warmupStreams: 0,
+      settleSeconds: 0.01,
+      idleSeconds: 0.2,
+    });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    expect(Number.isFinite(measured.rssPerStreamBytes)).toBe(true);
+    expect(Number.isFinite(measured.rssPerIdleStreamBytes)).toBe(true);
+    const settledOnly = await measureCreates(run, {
+      streams: 10,
+      connections: 1,
+      warmupStreams: 0,
+      settleSeconds: 0.01,
+    });
+    expect(Number.isFinite(settledOnly.rssPerStreamBytes)).toBe(true);
+    expect(settledOnly.rssPerIdleStreamBytes).toBeNaN();
   });
 });
 

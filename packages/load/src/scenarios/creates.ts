@@ -23,11 +23,21 @@ export interface CreatesSizes {
    * delay gets to do so, so that the streams measured are idle ones.
    */
   readonly settleSeconds?: number;
+  /**
+   * With this many seconds, RSS is read a second time that long after the last create
+   * (`rssPerIdleStreamBytes`): V8 keeps the young generation it grew during the creates until
+   * the process has been idle for most of a minute (Rivulet, 1M streams: 799 B per stream
+   * from 1 s to 30 s after the last create, 429 B from 60 s on), so the first reading counts
+   * memory no stream holds.
+   */
+  readonly idleSeconds?: number;
 }
 
 export interface CreatesMeasurement extends CreateStreamsResult {
   /** RSS growth over the creates per stream created (NaN without the server's pid). */
   readonly rssPerStreamBytes: number;
+  /** The same, `idleSeconds` after the last create (NaN without `idleSeconds` or the pid). */
+  readonly rssPerIdleStreamBytes: number;
 }
 
 export async function measureCreates(run: ScenarioRun, sizes: CreatesSizes): Promise<CreatesMeasurement> {
@@ -39,9 +49,14 @@ export async function measureCreates(run: ScenarioRun, sizes: CreatesSizes): Pro
   const rssBefore = await rssIfKnown(run.target.serverPid);
   run.progress(`creates: ${count(sizes.streams)} streams`);
   const result = await create(run, "creates-", sizes.streams, sizes.connections);
-  if (measured) await sleep((sizes.settleSeconds ?? 1) * 1000);
-  const growth = (await rssIfKnown(run.target.serverPid)) - rssBefore;
-  return { ...result, rssPerStreamBytes: growth / Math.max(1, result.created) };
+  const created = performance.now();
+  const perStream = async (afterSeconds: number) => {
+    await sleep(afterSeconds * 1000 - (performance.now() - created));
+    return ((await rssIfKnown(run.target.serverPid)) - rssBefore) / Math.max(1, result.created);
+  };
+  const settled = measured ? await perStream(sizes.settleSeconds ?? 1) : Number.NaN;
+  const idle = measured && sizes.idleSeconds !== undefined ? await perStream(sizes.idleSeconds) : Number.NaN;
+  return { ...result, rssPerStreamBytes: settled, rssPerIdleStreamBytes: idle };
 }
 
 function create(run: ScenarioRun, name: string, streams: number, connections: number): Promise<CreateStreamsResult> {
