@@ -11,7 +11,7 @@ import {
   type StreamConfig,
 } from "@rivulet/protocol";
 import { StoreConflictError } from "../store/errors.js";
-import { internContentType, shareLifetime, shareRetention, streamMeta } from "../store/shared-values.js";
+import { streamMeta } from "../store/stream-meta.js";
 import type { AppendRecord, Store } from "../store/types.js";
 import type { AccessLog } from "./access-log.js";
 import { frame } from "./append-record.js";
@@ -99,10 +99,10 @@ async function createOnce(deps: CreateDeps, path: string, request: CreateRequest
   const meta = streamMeta(
     {
       path,
-      contentType: internContentType(config.contentType),
-      lifetime: shareLifetime(config.lifetime),
+      contentType: config.contentType,
+      lifetime: config.lifetime,
       createdAt: deps.nextCreatedAt(),
-      retention: shareRetention(config.retention),
+      retention: config.retention,
     },
     config.fork,
     fork?.inherited,

@@ -7,7 +7,8 @@
  */
 import { effectiveRetention, isExpired, ProtocolError, type Retention } from "@rivulet/protocol";
 import { StoreTrimmedError } from "../store/errors.js";
-import { NO_RETENTION, shareRetention } from "../store/shared-values.js";
+import { NO_RETENTION } from "../store/shared-values.js";
+import { metaWith } from "../store/stream-meta.js";
 import type { AppendRecord, IndexEntry, IndexKey, Store, StoredStream } from "../store/types.js";
 import { AccessLog } from "./access-log.js";
 import { type AppendDeps, append } from "./append.js";
@@ -358,7 +359,7 @@ export class Engine {
     } finally {
       this.registry.unpin(stream);
     }
-    stream.meta = { ...stream.meta, retention: shareRetention(retention) };
+    stream.meta = metaWith(stream.meta, { retention });
     this.events.emit({ type: "configured", path, retention });
     return stream;
   }

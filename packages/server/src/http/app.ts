@@ -184,18 +184,18 @@ export class ProtocolApp {
     if (shared && !shared.decorated) {
       shared.decorated = true;
       const common: Record<string, string> = {};
-      this.commonHeaders(common, false);
+      this.commonHeaders(common, false, undefined);
       for (const [name, value] of Object.entries(common)) shared.set(name, value);
     }
     const headers = result.headers;
-    if (!shared) this.commonHeaders(headers, preflight);
+    if (!shared) this.commonHeaders(headers, preflight, request);
     if (!preflight) this.cors.decorateOwn(request, headers);
     headers["x-request-id"] = request.id;
   }
 
-  /** The headers every reply of this app carries, whatever the request. */
-  private commonHeaders(headers: Record<string, string>, preflight: boolean): void {
-    if (!preflight) this.cors.decorateCommon(headers);
+  /** The headers every reply of this app carries (CORS ones: see Cors.decorateCommon). */
+  private commonHeaders(headers: Record<string, string>, preflight: boolean, request: HttpRequest | undefined): void {
+    if (!preflight) this.cors.decorateCommon(headers, request);
     addSecurityHeaders(headers);
     if (this.cluster) headers[NODE_HEADER] = this.cluster.nodeId;
   }

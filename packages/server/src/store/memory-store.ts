@@ -13,6 +13,7 @@ import { MemoryUnits } from "./memory-units.js";
 import { PathIndex } from "./path-index.js";
 import { identityConflict } from "./record-identity.js";
 import { applyRecord, type RecordTarget, snapshot } from "./record-state.js";
+import { compactMeta, metaWith } from "./stream-meta.js";
 import type {
   AppendRecord,
   AtomicPart,
@@ -135,7 +136,7 @@ export class MemoryStore implements Store {
     if (this.streams.has(meta.path)) {
       throw new StoreConflictError(meta.path, "exists", `Stream already stored: ${meta.path}`);
     }
-    const stream = new MemoryStream(meta, this.unitBytes);
+    const stream = new MemoryStream(compactMeta(meta), this.unitBytes);
     if (first) {
       checkPosition(stream, first);
       stream.apply(first);
@@ -213,7 +214,7 @@ export class MemoryStore implements Store {
 
   async configure(path: string, retention: Retention): Promise<void> {
     const stream = this.get(path);
-    stream.meta = { ...stream.meta, retention };
+    stream.meta = metaWith(stream.meta, { retention });
   }
 
   async touch(path: string, at: number): Promise<void> {

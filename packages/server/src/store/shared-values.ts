@@ -1,10 +1,8 @@
 /**
  * What millions of stream records share instead of each holding its own copy: content type
- * strings, the empty retention and lifetime settings most streams have, and one meta shape
- * without the fork fields.
+ * strings, and the empty retention and lifetime settings most streams have.
  */
-import type { ForkOrigin, Lifetime, Retention } from "@rivulet/protocol";
-import type { Inherited, StreamMeta } from "./types.js";
+import type { Lifetime, Retention } from "@rivulet/protocol";
 
 /** Millions of streams share a handful of content types; keep one string of each. */
 const contentTypes = new Map<string, string>();
@@ -25,18 +23,4 @@ export function shareRetention(retention: Retention): Retention {
 export const NO_LIFETIME: Lifetime = Object.freeze({});
 export function shareLifetime(lifetime: Lifetime): Lifetime {
   return lifetime.ttlSeconds === undefined && lifetime.expiresAt === undefined ? NO_LIFETIME : lifetime;
-}
-
-/**
- * A stream's meta with the fork fields present only on a fork (or a stream with an inherited
- * start): every other stream's meta has two fields fewer (16 B each). Callers list the common
- * fields in StreamMeta's order so that all metas share one hidden class.
- */
-export function streamMeta(
-  common: Omit<StreamMeta, "fork" | "inherited">,
-  fork: ForkOrigin | undefined,
-  inherited: Inherited | undefined,
-): StreamMeta {
-  if (fork === undefined && inherited === undefined) return common;
-  return { ...common, ...(fork && { fork }), ...(inherited && { inherited }) };
 }

@@ -67,6 +67,32 @@ describe("CORS with the default origin *", () => {
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
     expectSecurityHeaders(res);
   });
+
+  test("writes without Origin (no browser made them) answer without CORS headers; reads keep them", async () => {
+    const path = t.path();
+    const created = await t.request(path, { method: "PUT", headers: { "content-type": "text/plain" } });
+    expect(created.status).toBe(201);
+    expect(created.headers.get("access-control-allow-origin")).toBeNull();
+    const appended = await t.request(path, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: encode("a"),
+    });
+    expect(appended.status).toBe(204);
+    expect(appended.headers.get("access-control-expose-headers")).toBeNull();
+    expectSecurityHeaders(appended);
+    const fromBrowser = await t.request(path, {
+      method: "POST",
+      headers: { "content-type": "text/plain", origin: "https://app.example" },
+      body: encode("b"),
+    });
+    expect(fromBrowser.headers.get("access-control-allow-origin")).toBe("*");
+    expect(fromBrowser.headers.get("access-control-expose-headers")).toContain("stream-next-offset");
+    // A read's answer may be cached and served to a browser later: it carries them without Origin.
+    const read = await t.request(`${path}?offset=-1`);
+    expect(read.headers.get("access-control-allow-origin")).toBe("*");
+    expect(read.headers.get("access-control-expose-headers")).toContain("stream-next-offset");
+  });
 });
 
 describe("CORS with a configured origin list", () => {

@@ -4,6 +4,7 @@
  */
 import { ForkRefs } from "../fork-refs.js";
 import { PathIndex } from "../path-index.js";
+import { metaWith } from "../stream-meta.js";
 import type { StoredStream, StreamMeta } from "../types.js";
 import type { CompletedBlock } from "./block-crc.js";
 import type { WalRecord } from "./codec.js";
@@ -120,7 +121,7 @@ export class Catalog {
       case "trim":
         return { entry, ...NOTHING, freed: entry.trim(record.earliest) };
       case "configure":
-        entry.meta = { ...entry.meta, retention: record.retention };
+        entry.meta = metaWith(entry.meta, { retention: record.retention });
         return undefined;
       case "remove":
         this.delete(entry);

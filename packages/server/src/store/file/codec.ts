@@ -18,7 +18,8 @@
  */
 import { crc32 } from "node:zlib";
 import type { Retention } from "@rivulet/protocol";
-import { internContentType, NO_RETENTION, shareLifetime, shareRetention, streamMeta } from "../shared-values.js";
+import { NO_RETENTION } from "../shared-values.js";
+import { streamMeta } from "../stream-meta.js";
 import type { AppendRecord, StreamMeta } from "../types.js";
 
 /** An append's place in its atomic unit: the unit's id (unique within a batch), its index, the unit's size. */
@@ -204,11 +205,11 @@ export function metaFromJson(json: Record<string, unknown>): StreamMeta {
   return streamMeta(
     {
       path: String(json.path),
-      // A million streams read back at open share their content type and empty settings.
-      contentType: internContentType(String(json.contentType)),
-      lifetime: shareLifetime(lifetime),
+      // A million streams read back at open share their content type and settings (streamMeta).
+      contentType: String(json.contentType),
+      lifetime,
       createdAt: Number(json.createdAt),
-      retention: json.retention === undefined ? NO_RETENTION : shareRetention(retentionFromJson(json.retention)),
+      retention: json.retention === undefined ? NO_RETENTION : retentionFromJson(json.retention),
     },
     fork ? { source: fork.source, position: fork.position } : undefined,
     inherited ? { earliest: inherited.earliest, seq: inherited.seq, ts: inherited.ts } : undefined,

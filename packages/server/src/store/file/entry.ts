@@ -13,10 +13,13 @@ import { IndexCounts, type PlacedEntry, placeEntries } from "./index-files.js";
 import { DEFAULT_SEGMENT_BYTES, layoutOf, legacyLayout, type SegmentLayout, segmentOf } from "./segments.js";
 
 /**
- * What most streams never need, kept off the entry until first use: writer state (producers,
- * Stream-Seq, who closed it), failure count, checkpoint progress, index fences, compaction.
+ * What most streams never need, kept off the entry until first use: appends in flight, writer
+ * state (producers, Stream-Seq, who closed it), failure count, checkpoint progress, index
+ * fences, compaction. Dropped again when the last append in flight commits and nothing else
+ * is held (`settle`), so a stream that only ever received appends holds none.
  */
 interface EntryExtras {
+  inFlight: InFlight | undefined;
   closedBy: ProducerClaim | undefined;
   lastStreamSeq: string | undefined;
   producers: Map<string, ProducerState> | undefined;
@@ -43,7 +46,7 @@ const LAYOUT_GUESSED = 16;
 
 /**
  * One stream's durable state. A server may hold a million idle streams, so the entry keeps
- * only what every stream uses as its own fields (120 bytes): the rest lives in side objects
+ * only what every stream uses as its own fields (112 bytes): the rest lives in one side object
  * made on first use, and a stream with no index entries shares one empty count.
  */
 export class Entry implements RecordTarget {
@@ -63,7 +66,6 @@ export class Entry implements RecordTarget {
   layout: SegmentLayout;
   /** Entries in each segment's index file (durable); the shared empty count until the first. */
   counts: IndexCounts = IndexCounts.none;
-  private inFlight: InFlight | undefined = undefined;
   private extras: EntryExtras | undefined = undefined;
 
   constructor(
@@ -136,15 +138,18 @@ export class Entry implements RecordTarget {
 
   /** Tail including appends accepted but not yet committed; new appends must start here. */
   get acceptedTail(): number {
-    return this.inFlight ? this.inFlight.tail : this.tail;
+    const inFlight = this.extras?.inFlight;
+    return inFlight ? inFlight.tail : this.tail;
   }
 
   get acceptedSeq(): number {
-    return this.inFlight ? this.inFlight.seq : this.nextSeq;
+    const inFlight = this.extras?.inFlight;
+    return inFlight ? inFlight.seq : this.nextSeq;
   }
 
   get acceptedTs(): number {
-    return this.inFlight ? this.inFlight.ts : this.lastTs;
+    const inFlight = this.extras?.inFlight;
+    return inFlight ? inFlight.ts : this.lastTs;
   }
 
   /** Bumped when an accepted append fails, so appends queued behind it fail too. */
@@ -214,6 +219,7 @@ export class Entry implements RecordTarget {
 
   private extra(): EntryExtras {
     this.extras ??= {
+      inFlight: undefined,
       closedBy: undefined,
       lastStreamSeq: undefined,
       producers: undefined,
@@ -223,6 +229,24 @@ export class Entry implements RecordTarget {
       compacted: undefined,
     };
     return this.extras;
+  }
+
+  /** Drops the side object once it holds nothing but defaults (after the last commit in flight). */
+  private settle(): void {
+    const extras = this.extras;
+    if (
+      extras &&
+      extras.inFlight === undefined &&
+      extras.closedBy === undefined &&
+      extras.lastStreamSeq === undefined &&
+      extras.producers === undefined &&
+      extras.failures === 0 &&
+      extras.syncedTail === 0 &&
+      extras.fences === undefined &&
+      extras.compacted === undefined
+    ) {
+      this.extras = undefined;
+    }
   }
 
   get base(): number {
@@ -238,8 +262,9 @@ export class Entry implements RecordTarget {
    * its index entries in their files, counting them as accepted.
    */
   accept(record: AppendRecord): PlacedEntry[] {
-    this.inFlight ??= { tail: this.tail, seq: this.nextSeq, ts: this.lastTs, counts: this.counts.copy() };
-    const accepted = this.inFlight;
+    const extras = this.extra();
+    extras.inFlight ??= { tail: this.tail, seq: this.nextSeq, ts: this.lastTs, counts: this.counts.copy() };
+    const accepted = extras.inFlight;
     const entries = this.indexed
       ? indexEntriesOf({ nextSeq: accepted.seq, lastTs: accepted.ts }, record, this.json)
       : [];
@@ -252,7 +277,9 @@ export class Entry implements RecordTarget {
 
   /** An accepted append failed: what is accepted goes back to what is durable. */
   rewind(): void {
-    this.inFlight = undefined;
+    if (!this.extras) return;
+    this.extras.inFlight = undefined;
+    this.settle();
   }
 
   /**
@@ -270,7 +297,8 @@ export class Entry implements RecordTarget {
     const entries = this.indexed ? indexEntriesOf(this, record, this.json) : [];
     const placed = placeEntries(this.layout, this.base, entries.length > 0 ? this.ownCounts() : this.counts, entries);
     applyRecord(this, record);
-    if (this.inFlight && this.inFlight.tail <= this.tail) this.inFlight = undefined;
+    const inFlight = this.extras?.inFlight;
+    if (inFlight && inFlight.tail <= this.tail) this.rewind();
     return { placed, completed };
   }
 
@@ -280,7 +308,7 @@ export class Entry implements RecordTarget {
     this.earliest = earliest;
     const kept = segmentOf(this.layout, earliest - this.base);
     if (kept > this.counts.first) this.ownCounts().dropBefore(kept);
-    this.inFlight?.counts.dropBefore(kept);
+    this.extras?.inFlight?.counts.dropBefore(kept);
     this.fences?.dropBefore(kept);
     const dropped: number[] = [];
     for (let segment = Math.max(0, first); segment < kept; segment++) dropped.push(segment);

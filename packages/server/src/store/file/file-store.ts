@@ -17,6 +17,7 @@ import { join } from "node:path";
 import type { Retention } from "@rivulet/protocol";
 import type { Span } from "../compacted-unit.js";
 import { StoreConflictError, type StoreCorruptionError, StoreMissingError } from "../errors.js";
+import { compactMeta } from "../stream-meta.js";
 import type {
   AppendRecord,
   AtomicPart,
@@ -243,7 +244,8 @@ export class FileStore implements Store {
     if (this.catalog.byPath.has(meta.path) || this.creating.has(meta.path)) {
       throw new StoreConflictError(meta.path, "exists", `Stream already stored: ${meta.path}`);
     }
-    const entry = this.catalog.entryFor(this.catalog.nextId++, meta);
+    // Kept for the stream's life: in the compact form, whatever form it was given in.
+    const entry = this.catalog.entryFor(this.catalog.nextId++, compactMeta(meta));
     if (first && first.position !== entry.base) throw new Error("First record must start at the stream's base");
     const placed = first ? entry.accept(first) : [];
     this.creating.set(meta.path, entry);

@@ -10,6 +10,7 @@
  * of its streams fails (an earlier failed append, a data-file write), none of it is written.
  */
 import { StoreBusyError, StoreFullError } from "../errors.js";
+import { metaWith } from "../stream-meta.js";
 import type { StoreObserver } from "../types.js";
 import type { Catalog, Entry } from "./catalog.js";
 import type { Checkpointer } from "./checkpointer.js";
@@ -260,7 +261,7 @@ export class GroupCommit {
         entry.trim(record.earliest);
         break;
       case "configure":
-        entry.meta = { ...entry.meta, retention: record.retention };
+        entry.meta = metaWith(entry.meta, { retention: record.retention });
         break;
       case "remove":
         catalog.delete(entry);

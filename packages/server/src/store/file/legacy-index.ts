@@ -7,6 +7,7 @@
  * setting from the upgrade on, and `?at=` finds it at or after the upgrade.
  */
 import { INDEX_INTERVAL } from "../append-index.js";
+import { metaWith } from "../stream-meta.js";
 import type { IndexEntry } from "../types.js";
 import type { Catalog, Entry } from "./catalog.js";
 import type { DataFiles } from "./data-files.js";
@@ -27,7 +28,7 @@ export async function buildLegacyIndexes(catalog: Catalog, data: DataFiles, now:
       const position = entry.meta.fork.position;
       const seq = source ? await seqAt(catalog, data, source, position) : 0;
       const earliest = source ? Math.min(source.earliest, position) : position;
-      entry.meta = { ...entry.meta, inherited: { earliest, seq, ts: now } };
+      entry.meta = metaWith(entry.meta, { inherited: { earliest, seq, ts: now } });
       entry.earliest = earliest;
     }
     await index(entry, data, now);

@@ -5,7 +5,7 @@
  */
 import type { ProducerClaim, ProducerState } from "@rivulet/protocol";
 import { snapshot } from "../record-state.js";
-import { streamMeta } from "../shared-values.js";
+import { streamMeta } from "../stream-meta.js";
 import type { Inherited, StoredStream, StreamMeta } from "../types.js";
 
 /** The columns of `rivulet_streams` a lookup selects (with `forks` and `producers` beside them). */

@@ -4,6 +4,8 @@
  * missing (damaged, or in data that had to be cut), its later records are dropped and
  * reported. Used by `fsck` to say what a repair would drop, and by the repair to do it.
  */
+
+import { metaWith } from "../../stream-meta.js";
 import {
   BATCH_HEADER,
   BATCH_MAGIC,
@@ -143,7 +145,7 @@ export class Salvage {
       return;
     }
     if (record.type === "configure") {
-      entry.meta = { ...entry.meta, retention: record.retention };
+      entry.meta = metaWith(entry.meta, { retention: record.retention });
       return;
     }
     if (record.type === "trim") {
