@@ -41,6 +41,8 @@ export default defineConfig({
     },
   },
   test: {
+    // Hooks of support modules, which run once per worker in the shared project (see the file).
+    setupFiles: ["packages/server/test/support/cleanups-setup.ts"],
     projects: [
       // Most files share their worker's loaded modules with the files before them: loading the
       // TypeScript sources again for every file was half the suite's CPU time.

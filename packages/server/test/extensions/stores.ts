@@ -6,8 +6,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore, MemoryStore, type ServerOptions, type Store } from "@rivulet/server";
-import { afterAll } from "vitest";
 import { startApp, type TestApp } from "../handlers/helpers.js";
+import { afterEveryFile } from "../support/cleanups.js";
 
 export const UNIT = 32 * 1024;
 
@@ -18,8 +18,8 @@ export interface StoreKind {
 }
 
 const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+afterEveryFile(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 export const STORES: readonly StoreKind[] = [

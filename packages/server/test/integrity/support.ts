@@ -8,13 +8,13 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach } from "vitest";
+import { afterEveryTest } from "../support/cleanups.js";
 import { RIVULET_BIN } from "../support/spawn-server.js";
 
 const dirs: string[] = [];
 const running = new Set<Server>();
 
-afterEach(async () => {
+afterEveryTest(async () => {
   await Promise.all([...running].map((server) => server.kill()));
   await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });

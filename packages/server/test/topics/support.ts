@@ -6,15 +6,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore, MemoryStore, type ServerOptions, type Store } from "@rivulet/server";
-import { afterAll, expect } from "vitest";
+import { expect } from "vitest";
 import { BASE, startApp, type TestApp } from "../handlers/helpers.js";
+import { afterEveryFile } from "../support/cleanups.js";
 
 export const UNIT = 32 * 1024;
 export const TOPICS = `${BASE}/__ds/topics`;
 
 const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+afterEveryFile(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 export async function tempDir(): Promise<string> {
