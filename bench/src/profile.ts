@@ -3,7 +3,7 @@
  * its CPU time went. The profile is taken apart from `npm run bench`: profiling slows the
  * server, so its figures would not be the server's.
  *
- *   npx tsx bench/src/profile.ts appends|appends-memory|appends-10k|creates|catch-up|catch-up-json|records|lookups|reclaim|fan-out|fan-out-long-poll|fan-out-long-poll-1k|fan-out-long-poll-gzip|fan-out-rate|producer|subscriptions|subscriptions-memory [seconds]
+ *   npx tsx bench/src/profile.ts appends|appends-memory|appends-10k|appends-1-of-10k|creates|catch-up|catch-up-json|records|lookups|reclaim|fan-out|fan-out-long-poll|fan-out-long-poll-1k|fan-out-long-poll-gzip|fan-out-rate|producer|subscriptions|subscriptions-memory [seconds]
  *
  * Writes the .cpuprofile files and a summary to bench/results/tmp/profiles/ (not committed).
  */
@@ -23,6 +23,8 @@ const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<
   appends: (server, seconds) => appends(server, seconds, 1),
   "appends-memory": (server, seconds) => appends(server, seconds, 1),
   "appends-10k": (server, seconds) => appends(server, seconds, 10_000),
+  // Scenario 1's own shape: 10,000 streams created first, appends to one of them.
+  "appends-1-of-10k": (server, seconds) => appends(server, seconds, 1, 10_000),
   creates: (server, seconds) =>
     runJob(
       "createStreams",
@@ -268,14 +270,14 @@ const LAUNCH: Readonly<Record<string, LaunchOptions & { readonly server?: "rivul
   "subscriptions-memory": { webhooks: true, server: "rivuletMemory" },
 };
 
-async function appends(server: RunningServer, seconds: number, streams: number): Promise<unknown> {
+async function appends(server: RunningServer, seconds: number, streams: number, created = streams): Promise<unknown> {
   await runJob(
     "createStreams",
     {
       origin: server.url,
       prefix: `${STREAM_BASE}p-`,
       first: 0,
-      count: streams,
+      count: Math.max(created, streams),
       contentType: "application/json",
       connections: 64,
       timeoutMs: 120_000,

@@ -46,4 +46,17 @@ describe("ActivityTable", () => {
     ]);
     expect(table.size).toBe(2);
   });
+
+  test("a stream written all along stays while a thousand others come and go", () => {
+    const table = new ActivityTable(() => 0, 100);
+    for (let i = 0; i < 1000; i++) {
+      table.appended("/hot", 1);
+      table.appended(`/s${i}`, 1);
+    }
+    expect(table.of("/hot")?.messages).toBeUndefined(); // not seen created: no exact count
+    expect(table.of("/hot")).toBeDefined();
+    expect(table.of("/s0")).toBeUndefined();
+    expect(table.of("/s999")).toBeDefined();
+    expect(table.size).toBe(100);
+  });
 });

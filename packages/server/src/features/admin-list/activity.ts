@@ -4,6 +4,13 @@
  * this server ran), and its message rate. Bounded: the most recently written streams are kept
  * (an insertion-ordered Map used as an LRU), so a million streams cost at most `capacity`
  * entries. Costs a Map lookup per append; nothing is persisted.
+ *
+ * An entry is moved to the young end only once it has aged past half the capacity, not on
+ * every append: V8 keeps a deleted Map entry in its bucket's chain until the table is rebuilt,
+ * so deleting and re-adding one hot key at every append grew that chain by one per append, and
+ * with 10,000 streams known (a rebuild every ~20,000 re-adds) each lookup walked thousands of
+ * dead entries: a quarter of the server's CPU under scenario 1 (bench/results/profiles/s1.md).
+ * An entry younger than half the capacity is far from eviction, so the order stays good enough.
  */
 
 /** The rate is an exponentially decayed count: a steady r messages/s reads as r after a few τ. */
@@ -19,6 +26,8 @@ export interface Activity {
 }
 
 interface Entry {
+  /** When it was put at the young end, counted in puts (`ActivityTable.puts`). */
+  putAt: number;
   lastWriteAt: number | undefined;
   messages: number;
   exact: boolean;
@@ -31,6 +40,7 @@ interface Entry {
  * every such stream, so an idle stream costs the listing only its Map slot.
  */
 const CREATED: Readonly<Entry> = Object.freeze({
+  putAt: 0,
   lastWriteAt: undefined,
   messages: 0,
   exact: true,
@@ -40,6 +50,8 @@ const CREATED: Readonly<Entry> = Object.freeze({
 
 export class ActivityTable {
   private readonly entries = new Map<string, Entry | Readonly<Entry>>();
+  /** Entries put at the young end so far. */
+  private puts = 0;
 
   constructor(
     private readonly now: () => number,
@@ -55,13 +67,16 @@ export class ActivityTable {
     const found = this.entries.get(path);
     const entry: Entry =
       found === undefined || found === CREATED
-        ? { lastWriteAt: undefined, messages: 0, exact: found === CREATED, rate: 0, rateAt: now }
+        ? { putAt: 0, lastWriteAt: undefined, messages: 0, exact: found === CREATED, rate: 0, rateAt: now }
         : (found as Entry);
     entry.rate = decay(entry, now) + (messages * 1000) / RATE_TAU_MS;
     entry.rateAt = now;
     entry.messages += messages;
     entry.lastWriteAt = now;
-    this.put(path, entry);
+    if (entry !== found || this.puts - entry.putAt >= this.capacity / 2) {
+      entry.putAt = this.puts + 1;
+      this.put(path, entry);
+    }
   }
 
   deleted(path: string): void {
@@ -84,6 +99,7 @@ export class ActivityTable {
 
   /** Moves the entry to the young end; the oldest one goes when over capacity. */
   private put(path: string, entry: Entry | Readonly<Entry>): void {
+    this.puts++;
     this.entries.delete(path);
     this.entries.set(path, entry);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
