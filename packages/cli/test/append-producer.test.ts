@@ -3,14 +3,21 @@
  * run lands nothing twice, a new epoch writes new data, and a fenced producer is a conflict.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { errorLine, rivulet, serverForFile, startRivulet, uniqueName } from "./support/cli-process.js";
+import {
+  errorLine,
+  rivulet,
+  scratchDirsForFile,
+  serverForFile,
+  startRivulet,
+  uniqueName,
+} from "./support/cli-process.js";
 import { contentOf, createStream, messagesOf } from "./support/direct-http.js";
 
 const server = serverForFile();
+const scratchDir = scratchDirsForFile();
 const cli = (args: string[], input?: string) =>
   rivulet([...args, "--url", server.url], input === undefined ? {} : { input });
 
@@ -61,7 +68,7 @@ describe.concurrent("rivulet append --producer", () => {
     const name = uniqueName("pieces");
     await createStream(server.url, name);
     const bytes = randomBytes(3 * 1024 * 1024 + 7);
-    const file = join(await mkdtemp(join(tmpdir(), "rivulet-producer-")), "data.bin");
+    const file = join(await scratchDir("rivulet-producer-"), "data.bin");
     await writeFile(file, bytes);
     expect((await cli(["append", name, "--file", file, "--producer", "uploader"])).code).toBe(0);
 
@@ -81,7 +88,7 @@ describe.concurrent("rivulet append --producer", () => {
   test("bytes from a file go through the producer intact, and once", async () => {
     const name = uniqueName("bytes");
     await createStream(server.url, name);
-    const file = join(await mkdtemp(join(tmpdir(), "rivulet-producer-")), "data.bin");
+    const file = join(await scratchDir("rivulet-producer-"), "data.bin");
     const bytes = randomBytes(2 * 1024 * 1024 + 5);
     await writeFile(file, bytes);
     expect((await cli(["append", name, "--file", file, "--producer", "uploader"])).code).toBe(0);

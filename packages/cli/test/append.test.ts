@@ -3,14 +3,21 @@
  * messages and batches, and the failures scripts must be able to tell apart.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { errorLine, rivulet, serverForFile, startRivulet, uniqueName } from "./support/cli-process.js";
+import {
+  errorLine,
+  rivulet,
+  scratchDirsForFile,
+  serverForFile,
+  startRivulet,
+  uniqueName,
+} from "./support/cli-process.js";
 import { contentOf, createStream, messagesOf, type StreamSetup } from "./support/direct-http.js";
 
 const server = serverForFile();
+const scratchDir = scratchDirsForFile();
 const cli = (args: string[], input?: string | Uint8Array) =>
   rivulet([...args, "--url", server.url], input === undefined ? {} : { input });
 
@@ -41,7 +48,7 @@ describe.concurrent("rivulet append to a byte or text stream", () => {
 
   test("a file of several MiB arrives byte for byte, in several requests", async () => {
     const name = await created("file");
-    const dir = await mkdtemp(join(tmpdir(), "rivulet-append-"));
+    const dir = await scratchDir("rivulet-append-");
     const file = join(dir, "random.bin");
     const bytes = randomBytes(3 * 1024 * 1024 + 17);
     await writeFile(file, bytes);

@@ -1,8 +1,8 @@
 /** The CLI against a real server with access control on: --token, RIVULET_TOKEN, exit code 4. */
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { errorLine, rivulet, serverForFile, uniqueName } from "./support/cli-process.js";
 
 const TOKEN = "cli-test-token-0123456789";
@@ -16,6 +16,7 @@ await writeFile(
   ]),
 );
 const server = serverForFile(["--store", "memory", "--auth-tokens-file", tokensFile]);
+afterAll(() => rm(tokensFile, { force: true }));
 
 describe.concurrent("rivulet with authentication", () => {
   test("--token authorises create, append and read", async () => {

@@ -1,12 +1,12 @@
 /** `rivulet create`: content types, lifetime, closure, initial data, and its conflicts. */
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { errorLine, rivulet, serverForFile, uniqueName } from "./support/cli-process.js";
+import { errorLine, rivulet, scratchDirsForFile, serverForFile, uniqueName } from "./support/cli-process.js";
 import { contentOf, createStream, headOf, messagesOf } from "./support/direct-http.js";
 
 const server = serverForFile();
+const scratchDir = scratchDirsForFile();
 const cli = (...args: string[]) => rivulet([...args, "--url", server.url]);
 
 describe.concurrent("rivulet create", () => {
@@ -71,7 +71,7 @@ describe.concurrent("rivulet create", () => {
   });
 
   test("initial data from a file and from stdin", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "rivulet-create-"));
+    const dir = await scratchDir("rivulet-create-");
     const file = join(dir, "initial.bin");
     const bytes = Buffer.from([0, 1, 2, 254, 255, 10, 13]);
     await writeFile(file, bytes);

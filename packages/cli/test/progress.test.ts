@@ -5,21 +5,21 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { RIVULET_BIN } from "../../server/test/support/spawn-server.js";
-import { cleanEnv, rivulet, serverForFile, uniqueName } from "./support/cli-process.js";
+import { cleanEnv, rivulet, scratchDirsForFile, serverForFile, uniqueName } from "./support/cli-process.js";
 import { contentOf, createStream } from "./support/direct-http.js";
 
 const server = serverForFile();
+const scratchDir = scratchDirsForFile();
 const hasScript = spawnSync("script", ["--version"]).status === 0;
 const bytes = randomBytes(3 * 1024 * 1024);
 let bigFile = "";
 
 beforeAll(async () => {
-  bigFile = join(await mkdtemp(join(tmpdir(), "rivulet-progress-")), "big.bin");
+  bigFile = join(await scratchDir("rivulet-progress-"), "big.bin");
   await writeFile(bigFile, bytes);
 });
 

@@ -3,6 +3,7 @@
  * a user or a script would, and a server for it to talk to.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -130,6 +131,22 @@ export class RunningCli {
   private notify(): void {
     for (const listener of [...this.listeners]) listener();
   }
+}
+
+/**
+ * Scratch directories for the test file's input files, removed after it: call at the top level
+ * of the file; the function it returns makes one directory per call.
+ */
+export function scratchDirsForFile(): (prefix: string) => Promise<string> {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+  return async (prefix) => {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
 }
 
 /** One server for the test file (memory store unless told otherwise), stopped after it. */
