@@ -73,10 +73,7 @@ export class ActivityTable {
     entry.rateAt = now;
     entry.messages += messages;
     entry.lastWriteAt = now;
-    if (entry !== found || this.puts - entry.putAt >= this.capacity / 2) {
-      entry.putAt = this.puts + 1;
-      this.put(path, entry);
-    }
+    if (entry !== found || this.puts - entry.putAt >= this.capacity / 2) entry.putAt = this.put(path, entry);
   }
 
   deleted(path: string): void {
@@ -97,12 +94,12 @@ export class ActivityTable {
     return this.entries.size;
   }
 
-  /** Moves the entry to the young end; the oldest one goes when over capacity. */
-  private put(path: string, entry: Entry | Readonly<Entry>): void {
-    this.puts++;
+  /** Moves the entry to the young end (the oldest one goes when over capacity); returns its put count. */
+  private put(path: string, entry: Entry | Readonly<Entry>): number {
     this.entries.delete(path);
     this.entries.set(path, entry);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    return ++this.puts;
   }
 }
 

@@ -4,7 +4,6 @@
  * missing (damaged, or in data that had to be cut), its later records are dropped and
  * reported. Used by `fsck` to say what a repair would drop, and by the repair to do it.
  */
-
 import { metaWith } from "../../stream-meta.js";
 import {
   BATCH_HEADER,
