@@ -12,6 +12,7 @@ import type { IndexEntry } from "../store/types.js";
 import { decide, KeyIndex } from "./compaction-rules.js";
 import type { IndexReads } from "./positions.js";
 import { readRange } from "./reader.js";
+import { forgetFramed } from "./records-ahead.js";
 import type { StreamState } from "./stream-state.js";
 
 export interface CompactionHost extends IndexReads {
@@ -196,7 +197,10 @@ export class CompactionPass {
       offset = nl + 1;
     }
     if (removed.length === 0) return undefined;
-    return this.host.compactUnit(this.stream, unit.end, removed);
+    const freed = await this.host.compactUnit(this.stream, unit.end, removed);
+    // Records framed ahead for a reader hold the messages just removed.
+    forgetFramed(this.stream);
+    return freed;
   }
 
   /** Whether a message starts right at `position` (not one straddling into the unit from before). */

@@ -3,8 +3,8 @@
  * message, each with its offset, the offset after it, its seq and its append time. The bytes
  * are read as for a plain read (reader.ts, bounded chunks cut at message boundaries); seqs and
  * times come from the append index, found by binary search from the read's start. A reader
- * catching up has its next chunk's bytes and index entries read ahead (entries-ahead.ts), so
- * its records read waits on no more I/O than a plain read does.
+ * catching up has its next chunk read and framed ahead (records-ahead.ts), so its records read
+ * waits on no more than a plain read does.
  *
  * JSON streams: every message is a record. Other streams: every append is a record; one larger
  * than a chunk, or read from a position inside it, comes in pieces that share its seq and time.
@@ -14,9 +14,9 @@ import { INDEX_INTERVAL } from "../store/append-index.js";
 import { releaseReadBuffers } from "../store/read-buffers.js";
 import type { IndexEntry } from "../store/types.js";
 import { checkRetained } from "./earliest.js";
-import { beginEntries, takeEntries } from "./entries-ahead.js";
 import { type IndexReads, messageAt, source } from "./positions.js";
-import { readChunk, readNextAhead } from "./reader.js";
+import { readChunk } from "./reader.js";
+import { beginFramed, type FramedRecords, takeFramed } from "./records-ahead.js";
 import { RecordsWriter } from "./records-writer.js";
 import type { StreamState } from "./stream-state.js";
 
@@ -39,7 +39,8 @@ const ENTRY_PAGE = 1024;
 
 /**
  * `readAhead`: the caller is a reader catching up, whose next request most likely starts where
- * these records end (not where the bytes read end: `limit` may stop short of them).
+ * these records end (not where the bytes read end: `limit` may stop short of them); those are
+ * framed meanwhile (records-ahead.ts).
  */
 export async function readRecords(
   engine: IndexReads,
@@ -49,35 +50,45 @@ export async function readRecords(
   limit: number,
   readAhead = false,
 ): Promise<RecordsChunk> {
+  // Before a chunk framed ahead is taken too: once retention passed `start`, the answer is 410.
   checkRetained(stream, start);
-  const tail = stream.tail;
-  const closed = stream.closed;
-  const chunk = await readChunk(engine, stream, start, maxBytes);
-  const bytes = concat(chunk.parts);
-  const entries = (await takeEntries(stream, start, chunk.end)) ?? (await entriesIn(engine, stream, start, chunk.end));
-  const json = isJsonContentType(stream.contentType);
-  const found = json
-    ? await jsonRecords(engine, stream, bytes, start, entries, limit)
-    : byteRecords(stream, bytes, start, chunk.end < tail, entries, limit);
-  // The body holds copies of the values: the read's pooled buffers can serve the next read now.
-  // Kept, each records read took a fresh 1 MiB buffer, and collecting them was much of its cost.
-  releaseReadBuffers(chunk.parts);
-  const end = found.end;
-  if (readAhead && end < tail) {
-    readNextAhead(engine, stream, end, maxBytes, tail);
-    const aheadEnd = Math.min(tail, end + maxBytes);
-    beginEntries(stream, end, aheadEnd, () => entriesIn(engine, stream, end, aheadEnd));
+  const ahead = readAhead ? await takeFramed(stream, start, limit) : undefined;
+  const framed = ahead ?? (await frameRecords(engine, stream, start, maxBytes, limit));
+  const { records, end } = framed;
+  if (readAhead && end < stream.tail) {
+    beginFramed(stream, end, () => frameRecords(engine, stream, end, maxBytes, limit));
   }
-  const records = found.records;
+  const tail = stream.tail;
   return {
     body: records.finish(),
     count: records.count,
     start,
     end,
     upToDate: end === tail,
-    closed: closed && end === tail,
+    closed: stream.closed && end === tail,
     release: () => records.release(),
   };
+}
+
+/** Reads the chunk from `start` and writes its records. */
+async function frameRecords(
+  engine: IndexReads,
+  stream: StreamState,
+  start: number,
+  maxBytes: number,
+  limit: number,
+): Promise<FramedRecords> {
+  const chunk = await readChunk(engine, stream, start, maxBytes);
+  const bytes = concat(chunk.parts);
+  const entries = await entriesIn(engine, stream, start, chunk.end);
+  const found = isJsonContentType(stream.contentType)
+    ? await jsonRecords(engine, stream, bytes, start, entries, limit)
+    : byteRecords(stream, bytes, start, !chunk.upToDate, entries, limit);
+  // The body holds copies of the values: the read's pooled buffers can serve the next read now.
+  // Kept, each records read took a fresh 1 MiB buffer, and collecting them was much of its cost.
+  releaseReadBuffers(chunk.parts);
+  const reachedTail = chunk.upToDate ? chunk.end : undefined;
+  return { records: found.records, start, end: found.end, limit, reachedTail };
 }
 
 interface Found {

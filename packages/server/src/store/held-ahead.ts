@@ -1,7 +1,7 @@
 /**
  * Work begun before it is asked for, held for the one request expected to take it: the next
- * chunk of a reader catching up (store/file/read-ahead.ts) and that chunk's index entries
- * (engine/entries-ahead.ts). Each piece is handed out once.
+ * chunk of a reader catching up (store/file/read-ahead.ts), or that chunk read and framed as
+ * records (engine/records-ahead.ts). Each piece is handed out once.
  *
  * Only a few are held. When all places are taken a new piece is not begun, rather than pushing
  * out one its reader is about to take: with many readers catching up at once, evicting would do

@@ -89,6 +89,19 @@ describe("index search with fences", () => {
     }
   });
 
+  test("a long answer (a records chunk's ~260 entries) is read at once after the search", async () => {
+    const index = new FakeIndex();
+    index.fill(0, 4 * MIN_FENCED);
+    const fences = new IndexFences();
+    await compare(index, fences);
+    const entry = index.segments[0]![100]!;
+    const before = index.reads;
+    const found = await seekEntries(layout, 0, index.counts, { read: index.read, fences }, entry, 300);
+    expect(found).toEqual(index.segments[0]!.slice(100, 400));
+    // The page the search ends on, then the rest in one read (in pages of 64 it took five).
+    expect(index.reads - before).toBeLessThanOrEqual(2);
+  });
+
   test("a segment that grew between lookups is extended, and lookups see only what is counted", async () => {
     const index = new FakeIndex();
     index.fill(0, MIN_FENCED + 3);

@@ -18,6 +18,7 @@ import {
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { readChunk } from "../../src/engine/reader.js";
 import { readRecords } from "../../src/engine/records.js";
+import { takeFramed } from "../../src/engine/records-ahead.js";
 import type { Entry } from "../../src/store/file/catalog.js";
 import { MAX_HELD, ReadAhead, STALE_MS } from "../../src/store/file/read-ahead.js";
 
@@ -281,21 +282,22 @@ describe("JSON catch-up chunks", () => {
     const { messages, store, engine } = await reopenedJsonStream("/r");
     try {
       const stream = await engine.get("/r", false);
-      // Ten records, far fewer than the 10,000 bytes read: the next request starts after them.
+      // Ten records, far fewer than the 10,000 bytes read: the next request starts after them,
+      // and those records are what was framed ahead (engine/records-ahead.ts).
       const one = await readRecords(engine, stream, 0, 10_000, 10, true);
       one.release();
       expect(one.count).toBe(10);
-      expect(store.aheads).toEqual([[one.end - 1, one.end - 1 + 10_001]]);
+      const framed = await takeFramed(stream, one.end, 10);
+      expect(framed?.start).toBe(one.end);
+      expect(framed?.records.count).toBe(10);
+      framed?.records.release();
+      // A records read's only store read is its chunk (with the byte before it): its seqs are
+      // counted back from an index entry inside it, not forward from the one before the start
+      // (another read).
       const readsBefore = store.reads.length;
-      // Its index entries were looked up ahead too: the next read makes no lookup of its own.
-      const seeks = vi.spyOn(engine, "seekStored");
       const two = await readRecords(engine, stream, one.end, 10_000, 10_000, false);
-      expect(seeks).not.toHaveBeenCalled();
-      seeks.mockRestore();
       two.release();
-      // The next records' only read is exactly the range read ahead: their seqs are counted back
-      // from an index entry inside it, not forward from the one before the start (another read).
-      expect(store.reads.slice(readsBefore)).toEqual([store.aheads[0]]);
+      expect(store.reads.slice(readsBefore)).toEqual([[one.end - 1, one.end - 1 + 10_001]]);
       const records = JSON.parse(new TextDecoder().decode(two.body)) as { seq: number; value: { i: number } }[];
       expect(records[0]!.value.i).toBe(10);
       expect(records.length).toBeGreaterThan(50);

@@ -1,0 +1,219 @@
+/**
+ * Records framed ahead for a reader catching up (engine/records-ahead.ts), on both stores: a
+ * catch-up answers exactly what reads made without them answer, and a chunk framed ahead is
+ * never served once it differs from what a read made now would give — the tail moved past a
+ * read that had reached it, another `limit`, compaction removed messages from it, retention
+ * passed its start — while the flags that depend on the tail are decided when it is taken.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Engine, FileStore, MemoryStore, type Store } from "@rivulet/server";
+import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { type RecordsChunk, readRecords } from "../../src/engine/records.js";
+import { forgetAllFramed, takeFramed } from "../../src/engine/records-ahead.js";
+import type { StreamState } from "../../src/engine/stream-state.js";
+
+const UNIT = 32 * 1024;
+const CHUNK = 4096;
+const LIMIT = 10_000;
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+afterEach(() => forgetAllFramed());
+
+const stores: Record<string, () => Promise<Store>> = {
+  memory: async () => new MemoryStore({ unitBytes: UNIT }),
+  file: async () => {
+    const dir = await mkdtemp(join(tmpdir(), "rivulet-records-ahead-"));
+    dirs.push(dir);
+    return new FileStore({ dir, segmentBytes: UNIT });
+  },
+};
+
+interface RecordView {
+  offset: string;
+  seq: number;
+  value: { key: string | null; value: unknown };
+}
+
+const PATH = "/r/0";
+const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+async function setup(kind: string) {
+  let clock = 1_000_000;
+  const engine = new Engine({ store: await stores[kind]!(), now: () => clock });
+  await engine.open();
+  await engine.create(PATH, {
+    contentType: "application/json",
+    lifetime: {},
+    retention: {},
+    closed: false,
+    body: new Uint8Array(0),
+    fork: undefined,
+  });
+  return {
+    engine,
+    advance: (ms: number) => {
+      clock += ms;
+    },
+  };
+}
+
+/** Appends `count` keyed messages of about 200 bytes each, keys cycling through `keys`. */
+async function append(engine: Engine, count: number, keys = 1_000_000) {
+  const stream = await engine.get(PATH, false);
+  const first = stream.nextSeq;
+  const batch = Array.from({ length: count }, (_, i) => ({
+    key: `k${(first + i) % keys}`,
+    value: { n: first + i, pad: "x".repeat(160) },
+    headers: {},
+    ts: first + i,
+  }));
+  await engine.append(PATH, {
+    body: encode(batch),
+    hasBody: true,
+    contentType: "application/json",
+    close: false,
+    streamSeq: undefined,
+    producer: undefined,
+  });
+}
+
+const parse = (chunk: RecordsChunk) => JSON.parse(chunk.body.toString("utf8")) as RecordView[];
+
+/** Reads from `start` to the tail, each chunk released once parsed. */
+async function catchUp(engine: Engine, stream: StreamState, start: number, ahead: boolean, limit = LIMIT) {
+  const chunks: Array<{ records: RecordView[]; end: number; upToDate: boolean }> = [];
+  let at = start;
+  while (at < stream.tail) {
+    const chunk = await readRecords(engine, stream, at, CHUNK, limit, ahead);
+    chunks.push({ records: parse(chunk), end: chunk.end, upToDate: chunk.upToDate });
+    chunk.release();
+    at = chunk.end;
+  }
+  return chunks;
+}
+
+/** Waits until the chunk framed ahead from `start` is done, and puts it back by reading it. */
+async function framedAhead(stream: StreamState, start: number, limit = LIMIT) {
+  const framed = await takeFramed(stream, start, limit);
+  framed?.records.release();
+  return framed;
+}
+
+for (const kind of Object.keys(stores)) {
+  describe(`records framed ahead: ${kind}`, () => {
+    test("a catch-up reading ahead answers chunk for chunk what one without it answers", async () => {
+      const { engine } = await setup(kind);
+      await append(engine, 300);
+      const stream = await engine.get(PATH, false);
+      const plain = await catchUp(engine, stream, stream.earliest, false);
+      const ahead = await catchUp(engine, stream, stream.earliest, true);
+      expect(plain.length).toBeGreaterThan(5);
+      expect(ahead).toEqual(plain);
+      expect(ahead.flatMap((c) => c.records.map((r) => r.seq))).toEqual([...Array(300).keys()]);
+      expect(ahead.at(-1)!.upToDate).toBe(true);
+      await engine.store.close();
+    });
+
+    test("a read reading ahead frames the next chunk, handed out once", async () => {
+      const { engine } = await setup(kind);
+      await append(engine, 100);
+      const stream = await engine.get(PATH, false);
+      const first = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
+      first.release();
+      const framed = await takeFramed(stream, first.end, LIMIT);
+      expect(framed?.start).toBe(first.end);
+      framed!.records.release();
+      expect(await takeFramed(stream, first.end, LIMIT)).toBeUndefined();
+      await engine.store.close();
+    });
+
+    test("a chunk framed up to the tail is not served once the tail moved: the new messages are in", async () => {
+      const { engine } = await setup(kind);
+      await append(engine, 25); // about 1.5 chunks: the chunk framed ahead reaches the tail
+      const stream = await engine.get(PATH, false);
+      const first = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
+      first.release();
+      await append(engine, 25);
+      const second = await readRecords(engine, stream, first.end, CHUNK, LIMIT, true);
+      const expected = await readRecords(engine, stream, first.end, CHUNK, LIMIT, false);
+      expect(parse(second)).toEqual(parse(expected));
+      expect(second.end).toBe(expected.end);
+      expect(second.end).toBeGreaterThan(first.end + CHUNK / 2);
+      await engine.store.close();
+    });
+
+    test("up to date and closed are decided when the chunk is taken", async () => {
+      const { engine } = await setup(kind);
+      await append(engine, 25);
+      const stream = await engine.get(PATH, false);
+      const first = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
+      first.release();
+      await framedAhead(stream, first.end); // done before the stream closes
+      const again = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
+      again.release();
+      const close = { body: new Uint8Array(0), hasBody: false, contentType: undefined, close: true };
+      await engine.append(PATH, { ...close, streamSeq: undefined, producer: undefined }); // no new data
+      const last = await readRecords(engine, stream, first.end, CHUNK, LIMIT, true);
+      expect(last.upToDate).toBe(true);
+      expect(last.closed).toBe(true);
+      await engine.store.close();
+    });
+
+    test("a chunk framed under another limit is not served", async () => {
+      const { engine } = await setup(kind);
+      await append(engine, 100);
+      const stream = await engine.get(PATH, false);
+      const first = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
+      first.release();
+      const limited = await readRecords(engine, stream, first.end, CHUNK, 3, true);
+      expect(parse(limited).map((r) => r.seq)).toEqual([0, 1, 2].map((i) => parse(first).length + i));
+      await engine.store.close();
+    });
+
+    test("after compaction the next read has none of the messages it removed", async () => {
+      const { engine, advance } = await setup(kind);
+      // Two keys only: every older message of a key is superseded by its latest.
+      for (let i = 0; i < 20; i++) await append(engine, 25, 2);
+      const stream = await engine.get(PATH, false);
+      const first = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
+      first.release();
+      expect(await framedAhead(stream, first.end)).toBeDefined();
+      const again = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
+      again.release(); // frames the second chunk ahead once more, before compaction
+      advance(10);
+      const pass = await engine.compaction(PATH, { deleteRetentionMs: 1000, maxKeys: 1000 });
+      let freed = 0;
+      for (let done = false; !done; ) {
+        const progress = await pass!.step(64 * 1024);
+        freed += progress.bytesFreed;
+        done = progress.done;
+      }
+      expect(freed).toBeGreaterThan(0);
+      const second = await readRecords(engine, stream, first.end, CHUNK, LIMIT, true);
+      const expected = await readRecords(engine, stream, first.end, CHUNK, LIMIT, false);
+      expect(parse(second)).toEqual(parse(expected));
+      await engine.store.close();
+    });
+
+    test("a chunk framed ahead whose start retention passed answers 410, like any read there", async () => {
+      const { engine } = await setup(kind);
+      for (let i = 0; i < 10; i++) await append(engine, 25);
+      const stream = await engine.get(PATH, false);
+      const first = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
+      first.release();
+      await framedAhead(stream, first.end);
+      const again = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
+      again.release();
+      await engine.trim(PATH, first.end + 3 * CHUNK);
+      expect(stream.earliest).toBeGreaterThan(first.end);
+      await expect(readRecords(engine, stream, first.end, CHUNK, LIMIT, true)).rejects.toMatchObject({
+        code: "OFFSET_OUT_OF_RANGE",
+      });
+      await engine.store.close();
+    });
+  });
+}
