@@ -2,7 +2,8 @@
  * Records framed before they are asked for. A reader catching up in the records view asks next
  * for the chunk that starts where its last records ended; reading that chunk's bytes and index
  * entries and framing its records (a head and a value move per message, ~1 ms a 1 MiB chunk
- * here) while the last answer is on its way takes all of it off the reader's wait. Without it a
+ * here) while the last answer is on its way takes it off the reader's wait (how many chunks
+ * ahead: records.ts). Without it a
  * records catch-up ran at about a third of a plain one's rate (profiles/s10.md, round 5).
  *
  * A chunk framed ahead is the same answer a read made when it is taken would give, as long as:
@@ -33,9 +34,16 @@ export interface FramedRecords {
 
 const held = new HeldAhead<StreamState, FramedRecords>((framed, start) => framed.start === start);
 
-/** Starts `frame`, the records of `stream` from `start`, unless they are held or no place is free. */
-export function beginFramed(stream: StreamState, start: number, frame: () => Promise<FramedRecords>): void {
-  held.begin(stream, start, start, frame);
+/**
+ * Starts `frame`, the records of `stream` from `start`, unless they are held or no place is
+ * free; the records held for `start` (framed now or before), undefined when none are.
+ */
+export function beginFramed(
+  stream: StreamState,
+  start: number,
+  frame: () => Promise<FramedRecords>,
+): Promise<FramedRecords | undefined> | undefined {
+  return held.begin(stream, start, start, frame);
 }
 
 /**

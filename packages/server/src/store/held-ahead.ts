@@ -35,12 +35,16 @@ export class HeldAhead<O, V> {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Starts `work` for [start, end) unless a piece serving it is held or no place is free. */
-  begin(owner: O, start: number, end: number, work: () => Promise<V>): void {
-    if (this.find(owner, start, end) >= 0) return;
+  /**
+   * Starts `work` for [start, end) unless a piece serving it is held or no place is free.
+   * Returns the piece held for it (begun now or before); undefined when none is.
+   */
+  begin(owner: O, start: number, end: number, work: () => Promise<V>): Promise<V | undefined> | undefined {
+    const found = this.find(owner, start, end);
+    if (found >= 0) return this.held[found]!.value;
     const at = this.now();
     if (this.held.length >= MAX_HELD) {
-      if (this.held[0]!.at > at - STALE_MS) return;
+      if (this.held[0]!.at > at - STALE_MS) return undefined;
       this.held.shift();
     }
     const value = work().then(
@@ -48,6 +52,7 @@ export class HeldAhead<O, V> {
       () => undefined,
     );
     this.held.push({ owner, start, end, at, value });
+    return value;
   }
 
   /** The piece that serves [start, end), handed out once; undefined if none is held. */

@@ -131,6 +131,25 @@ for (const kind of Object.keys(stores)) {
       await engine.store.close();
     });
 
+    test("the two chunks after a read are framed ahead, and taking one frames the one after them", async () => {
+      const { engine } = await setup(kind);
+      await append(engine, 200);
+      const stream = await engine.get(PATH, false);
+      const first = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
+      first.release();
+      const second = await framedAhead(stream, first.end);
+      const third = await framedAhead(stream, second!.end);
+      expect(third?.start).toBe(second!.end);
+      // Taken by a read: the read frames the chunk after the next two.
+      const again = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
+      again.release();
+      const next = await readRecords(engine, stream, first.end, CHUNK, LIMIT, true);
+      next.release();
+      await framedAhead(stream, second!.end);
+      expect((await framedAhead(stream, third!.end))?.start).toBe(third!.end);
+      await engine.store.close();
+    });
+
     test("a chunk framed up to the tail is not served once the tail moved: the new messages are in", async () => {
       const { engine } = await setup(kind);
       await append(engine, 25); // about 1.5 chunks: the chunk framed ahead reaches the tail
