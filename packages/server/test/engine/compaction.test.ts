@@ -7,29 +7,15 @@
  * - records superseded inside the rewritten units are gone, the unit still filling is untouched;
  * - plain reads, the records view and seqs agree, and the freed bytes are what was removed.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Engine, FileStore, MemoryStore, type Store } from "@rivulet/server";
+import { Engine } from "@rivulet/server";
 import fc from "fast-check";
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { readRecords } from "../../src/engine/records.js";
+import { unitStores } from "../support/unit-stores.js";
 
 const UNIT = 32 * 1024;
 const DELAY = 1000;
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-const stores: Record<string, () => Promise<Store>> = {
-  memory: async () => new MemoryStore({ unitBytes: UNIT }),
-  file: async () => {
-    const dir = await mkdtemp(join(tmpdir(), "rivulet-compact-engine-"));
-    dirs.push(dir);
-    return new FileStore({ dir, segmentBytes: UNIT });
-  },
-};
+const stores = unitStores(UNIT, "rivulet-compact-engine-");
 
 interface Written {
   readonly key: string | null;

@@ -5,32 +5,18 @@
  * read that had reached it, another `limit`, compaction removed messages from it, retention
  * passed its start — while the flags that depend on the tail are decided when it is taken.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Engine, FileStore, MemoryStore, type Store } from "@rivulet/server";
-import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { Engine } from "@rivulet/server";
+import { afterEach, describe, expect, test } from "vitest";
 import { type RecordsChunk, readRecords } from "../../src/engine/records.js";
 import { forgetAllFramed, takeFramed } from "../../src/engine/records-ahead.js";
 import type { StreamState } from "../../src/engine/stream-state.js";
+import { unitStores } from "../support/unit-stores.js";
 
 const UNIT = 32 * 1024;
 const CHUNK = 4096;
 const LIMIT = 10_000;
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
 afterEach(() => forgetAllFramed());
-
-const stores: Record<string, () => Promise<Store>> = {
-  memory: async () => new MemoryStore({ unitBytes: UNIT }),
-  file: async () => {
-    const dir = await mkdtemp(join(tmpdir(), "rivulet-records-ahead-"));
-    dirs.push(dir);
-    return new FileStore({ dir, segmentBytes: UNIT });
-  },
-};
+const stores = unitStores(UNIT, "rivulet-records-ahead-");
 
 interface RecordView {
   offset: string;
