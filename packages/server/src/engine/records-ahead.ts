@@ -8,7 +8,7 @@
  *
  * A chunk framed ahead is the same answer a read made when it is taken would give, as long as:
  * - the bytes are the same: bytes below the tail never change except by compaction, which
- *   forgets the stream's chunks framed ahead (compaction.ts); a read that retention passed
+ *   forgets the chunks framed ahead (compaction.ts); a read that retention passed
  *   answers 410 before it looks for one (records.ts);
  * - the read was not cut short by the tail, or the tail has not moved since (a read made now
  *   would hold the appends that came meanwhile);
@@ -62,12 +62,11 @@ export async function takeFramed(
   return undefined;
 }
 
-/** Drops the chunks framed ahead (or being framed) for `stream`: its stored bytes changed (compaction). */
-export function forgetFramed(stream: StreamState): void {
-  held.forget(stream);
-}
-
-/** Drops every chunk held (tests). */
-export function forgetAllFramed(): void {
+/**
+ * Drops every chunk framed ahead (or being framed): compaction changed a stream's stored bytes.
+ * All, not only that stream's, because a fork's chunks hold its source's bytes; passes are rare
+ * and at most MAX_HELD chunks are framed again.
+ */
+export function forgetFramed(): void {
   held.clear();
 }
