@@ -198,7 +198,8 @@ export class CompactionPass {
     }
     if (removed.length === 0) return undefined;
     const freed = await this.host.compactUnit(this.stream, unit.end, removed);
-    // Records framed ahead for a reader (of this stream or a fork of it) hold the messages just removed.
+    // Records framed ahead for a reader, of this stream or a fork of it, hold the messages just
+    // removed.
     forgetFramed();
     return freed;
   }

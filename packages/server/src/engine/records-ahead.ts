@@ -2,8 +2,7 @@
  * Records framed before they are asked for. A reader catching up in the records view asks next
  * for the chunk that starts where its last records ended; reading that chunk's bytes and index
  * entries and framing its records (a head and a value move per message, ~1 ms a 1 MiB chunk
- * here) while the last answer is on its way takes it off the reader's wait (how many chunks
- * ahead: records.ts). Without it a
+ * here) while the last answer is on its way takes it off the reader's wait. Without it a
  * records catch-up ran at about a third of a plain one's rate (profiles/s10.md, round 5).
  *
  * A chunk framed ahead is the same answer a read made when it is taken would give, as long as:
@@ -20,8 +19,6 @@ import { HeldAhead } from "../store/held-ahead.js";
 import type { RecordsWriter } from "./records-writer.js";
 import type { StreamState } from "./stream-state.js";
 
-export { MAX_HELD } from "../store/held-ahead.js";
-
 export interface FramedRecords {
   /** The body, its buffer given back by whoever takes it (or left to the collector). */
   readonly records: RecordsWriter;
@@ -35,15 +32,29 @@ export interface FramedRecords {
 const held = new HeldAhead<StreamState, FramedRecords>((framed, start) => framed.start === start);
 
 /**
- * Starts `frame`, the records of `stream` from `start`, unless they are held or no place is
- * free; the records held for `start` (framed now or before), undefined when none are.
+ * Chunks a catching-up reader has framed ahead of its request. One was not enough: the next
+ * chunk's reads and framing often took longer than the last answer's way to the reader and
+ * its next request, and the request waited for the rest (~1 ms of ~4 here).
  */
-export function beginFramed(
+const FRAMED_AHEAD = 2;
+
+/**
+ * Frames the records of `stream` from `start` (`frame(start)`) ahead, then from where they end,
+ * FRAMED_AHEAD chunks in all: those already held or being framed are followed, not framed
+ * again, and none are begun when no place is free.
+ */
+export function frameAhead(
   stream: StreamState,
   start: number,
-  frame: () => Promise<FramedRecords>,
-): Promise<FramedRecords | undefined> | undefined {
-  return held.begin(stream, start, start, frame);
+  frame: (start: number) => Promise<FramedRecords>,
+  depth = FRAMED_AHEAD,
+): void {
+  if (depth === 0 || start >= stream.tail) return;
+  void held
+    .begin(stream, start, start, () => frame(start))
+    ?.then((framed) => {
+      if (framed) frameAhead(stream, framed.end, frame, depth - 1);
+    });
 }
 
 /**
@@ -57,7 +68,8 @@ export async function takeFramed(
 ): Promise<FramedRecords | undefined> {
   const framed = await held.take(stream, start, start);
   if (framed === undefined) return undefined;
-  if (framed.limit === limit && (framed.reachedTail ?? stream.tail) === stream.tail) return framed;
+  const tailMoved = framed.reachedTail !== undefined && framed.reachedTail !== stream.tail;
+  if (framed.limit === limit && !tailMoved) return framed;
   framed.records.release();
   return undefined;
 }
@@ -65,7 +77,7 @@ export async function takeFramed(
 /**
  * Drops every chunk framed ahead (or being framed): compaction changed a stream's stored bytes.
  * All, not only that stream's, because a fork's chunks hold its source's bytes; passes are rare
- * and at most MAX_HELD chunks are framed again.
+ * and only a few chunks (store/held-ahead.ts) are framed again.
  */
 export function forgetFramed(): void {
   held.clear();

@@ -16,7 +16,7 @@ import type { IndexEntry } from "../store/types.js";
 import { checkRetained } from "./earliest.js";
 import { type IndexReads, messageAt, source } from "./positions.js";
 import { readChunk } from "./reader.js";
-import { beginFramed, type FramedRecords, takeFramed } from "./records-ahead.js";
+import { type FramedRecords, frameAhead, takeFramed } from "./records-ahead.js";
 import { RecordsWriter } from "./records-writer.js";
 import type { StreamState } from "./stream-state.js";
 
@@ -55,7 +55,7 @@ export async function readRecords(
   const ahead = readAhead ? await takeFramed(stream, start, limit) : undefined;
   const framed = ahead ?? (await frameRecords(engine, stream, start, maxBytes, limit));
   const { records, end } = framed;
-  if (readAhead) frameAhead(engine, stream, end, maxBytes, limit, FRAMED_AHEAD);
+  if (readAhead) frameAhead(stream, end, (from) => frameRecords(engine, stream, from, maxBytes, limit));
   const tail = stream.tail;
   return {
     body: records.finish(),
@@ -66,29 +66,6 @@ export async function readRecords(
     closed: stream.closed && end === tail,
     release: () => records.release(),
   };
-}
-
-/**
- * Chunks a catching-up reader has framed ahead of its request. One was not enough: the next
- * chunk's reads and framing often took longer than the last answer's way to the reader and
- * its next request, and the request waited for the rest (~1 ms of ~4 here).
- */
-const FRAMED_AHEAD = 2;
-
-/** Frames the records from `start` ahead, and from where they end, `depth` chunks in all. */
-function frameAhead(
-  engine: IndexReads,
-  stream: StreamState,
-  start: number,
-  maxBytes: number,
-  limit: number,
-  depth: number,
-): void {
-  if (depth === 0 || start >= stream.tail) return;
-  const framed = beginFramed(stream, start, () => frameRecords(engine, stream, start, maxBytes, limit));
-  void framed?.then((done) => {
-    if (done) frameAhead(engine, stream, done.end, maxBytes, limit, depth - 1);
-  });
 }
 
 /** Reads the chunk from `start` and writes its records. */

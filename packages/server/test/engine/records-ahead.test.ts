@@ -31,20 +31,25 @@ async function setup(kind: string) {
   let clock = 1_000_000;
   const engine = new Engine({ store: await stores[kind]!(), now: () => clock });
   await engine.open();
-  await engine.create(PATH, {
-    contentType: "application/json",
-    lifetime: {},
-    retention: {},
-    closed: false,
-    body: new Uint8Array(0),
-    fork: undefined,
-  });
+  await createJsonStream(engine, PATH);
   return {
     engine,
     advance: (ms: number) => {
       clock += ms;
     },
   };
+}
+
+/** An empty JSON stream at `path`, a fork of `source`'s whole stream when one is given. */
+async function createJsonStream(engine: Engine, path: string, source?: string) {
+  await engine.create(path, {
+    contentType: "application/json",
+    lifetime: {},
+    retention: {},
+    closed: false,
+    body: new Uint8Array(0),
+    fork: source === undefined ? undefined : { source, offset: undefined, subOffset: 0 },
+  });
 }
 
 /** Appends `count` keyed messages of about 200 bytes each, keys cycling through `keys`. */
@@ -87,6 +92,30 @@ async function framedAhead(stream: StreamState, start: number, limit = LIMIT) {
   const framed = await takeFramed(stream, start, limit);
   framed?.records.release();
   return framed;
+}
+
+/**
+ * Has `reader`'s second chunk framed ahead, compacts PATH (which `reader` is or forks), then
+ * reads that chunk: it must be what a read made after the compaction answers.
+ */
+async function readAcrossCompaction(engine: Engine, advance: (ms: number) => void, reader: StreamState) {
+  const first = await readRecords(engine, reader, reader.earliest, CHUNK, LIMIT, true);
+  first.release();
+  expect(await framedAhead(reader, first.end)).toBeDefined();
+  const again = await readRecords(engine, reader, reader.earliest, CHUNK, LIMIT, true);
+  again.release(); // frames the second chunk ahead once more, before compaction
+  advance(10);
+  const pass = await engine.compaction(PATH, { deleteRetentionMs: 1000, maxKeys: 1000 });
+  let freed = 0;
+  for (let done = false; !done; ) {
+    const progress = await pass!.step(64 * 1024);
+    freed += progress.bytesFreed;
+    done = progress.done;
+  }
+  expect(freed).toBeGreaterThan(0);
+  const second = await readRecords(engine, reader, first.end, CHUNK, LIMIT, true);
+  const expected = await readRecords(engine, reader, first.end, CHUNK, LIMIT, false);
+  expect(parse(second)).toEqual(parse(expected));
 }
 
 for (const kind of Object.keys(stores)) {
@@ -183,50 +212,15 @@ for (const kind of Object.keys(stores)) {
       const { engine, advance } = await setup(kind);
       // Two keys only: every older message of a key is superseded by its latest.
       for (let i = 0; i < 20; i++) await append(engine, 25, 2);
-      const stream = await engine.get(PATH, false);
-      const first = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
-      first.release();
-      expect(await framedAhead(stream, first.end)).toBeDefined();
-      const again = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
-      again.release(); // frames the second chunk ahead once more, before compaction
-      advance(10);
-      const pass = await engine.compaction(PATH, { deleteRetentionMs: 1000, maxKeys: 1000 });
-      let freed = 0;
-      for (let done = false; !done; ) {
-        const progress = await pass!.step(64 * 1024);
-        freed += progress.bytesFreed;
-        done = progress.done;
-      }
-      expect(freed).toBeGreaterThan(0);
-      const second = await readRecords(engine, stream, first.end, CHUNK, LIMIT, true);
-      const expected = await readRecords(engine, stream, first.end, CHUNK, LIMIT, false);
-      expect(parse(second)).toEqual(parse(expected));
+      await readAcrossCompaction(engine, advance, await engine.get(PATH, false));
       await engine.store.close();
     });
 
     test("after its source is compacted, a fork's next read has none of the messages removed", async () => {
       const { engine, advance } = await setup(kind);
       for (let i = 0; i < 20; i++) await append(engine, 25, 2);
-      await engine.create("/r/fork", {
-        contentType: "application/json",
-        lifetime: {},
-        retention: {},
-        closed: false,
-        body: new Uint8Array(0),
-        fork: { source: PATH, offset: undefined, subOffset: 0 },
-      });
-      const fork = await engine.get("/r/fork", false);
-      const first = await readRecords(engine, fork, fork.earliest, CHUNK, LIMIT, true);
-      first.release();
-      expect(await framedAhead(fork, first.end)).toBeDefined();
-      const again = await readRecords(engine, fork, fork.earliest, CHUNK, LIMIT, true);
-      again.release(); // frames the fork's second chunk ahead once more, before compaction
-      advance(10);
-      const pass = await engine.compaction(PATH, { deleteRetentionMs: 1000, maxKeys: 1000 });
-      for (let done = false; !done; ) done = (await pass!.step(64 * 1024)).done;
-      const second = await readRecords(engine, fork, first.end, CHUNK, LIMIT, true);
-      const expected = await readRecords(engine, fork, first.end, CHUNK, LIMIT, false);
-      expect(parse(second)).toEqual(parse(expected));
+      await createJsonStream(engine, "/r/fork", PATH);
+      await readAcrossCompaction(engine, advance, await engine.get("/r/fork", false));
       await engine.store.close();
     });
 
