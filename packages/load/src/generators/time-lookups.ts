@@ -2,9 +2,13 @@
  * Job: point-in-time lookups, `HEAD {stream}?at=<ms>` (Rivulet's time index, docs/extensions.md),
  * one after another at times spread over the stream's whole life, and how long each took. Every
  * answer is checked: it names a message appended at or after the time asked for, or the tail.
+ * The requests go out on a raw socket (raw-http/head-requests.ts): through a full HTTP client,
+ * the client's own cost would be most of what is measured.
  */
-import { header, openPool, send, type TargetHeaders } from "../http-pool.js";
+import type { TargetHeaders } from "../http-pool.js";
 import { type LatencySummary, latencyHistogram, recordMs, summarise } from "../measure/histogram.js";
+import { HeadRequests } from "./raw-http/head-requests.js";
+import { targetOf } from "./subscriber-group.js";
 
 export interface TimeLookupsParams {
   readonly origin: string;
@@ -36,11 +40,18 @@ export interface TimeLookupsResult {
 const STRIDE = 0.618_033_988_749_895;
 
 export async function timeLookups(params: TimeLookupsParams): Promise<TimeLookupsResult> {
-  const pool = openPool(params.origin, 1, params.headers);
-  const first = await send(pool, "HEAD", `${params.path}?at=0`);
-  const firstTime = Number(header(first, "stream-at-time"));
+  const client = await HeadRequests.open(targetOf(params.origin, params.path, params.headers));
+  try {
+    return await lookUp(client, params);
+  } finally {
+    client.close();
+  }
+}
+
+async function lookUp(client: HeadRequests, params: TimeLookupsParams): Promise<TimeLookupsResult> {
+  const first = await client.head(`${params.path}?at=0`);
+  const firstTime = Number(first.headers.get("stream-at-time"));
   if (first.status !== 200 || !Number.isFinite(firstTime)) {
-    await pool.close();
     throw new Error(`HEAD ${params.path}?at=0 answered ${first.status} without Stream-At-Time: no time index`);
   }
   const spanMs = Math.max(1, Date.now() - firstTime);
@@ -52,11 +63,11 @@ export async function timeLookups(params: TimeLookupsParams): Promise<TimeLookup
   for (let i = 0; i < params.warmup + params.lookups && performance.now() < deadline; i++) {
     const at = firstTime + Math.floor(((i * STRIDE) % 1) * spanMs);
     const started = performance.now();
-    const answer = await send(pool, "HEAD", params.at === false ? params.path : `${params.path}?at=${at}`);
+    const answer = await client.head(params.at === false ? params.path : `${params.path}?at=${at}`);
     const elapsed = performance.now() - started;
     if (i < params.warmup) continue;
     recordMs(histogram, elapsed);
-    const found = header(answer, "stream-at-time");
+    const found = answer.headers.get("stream-at-time");
     const wrong =
       answer.status !== 200
         ? `answered ${answer.status}`
@@ -65,9 +76,8 @@ export async function timeLookups(params: TimeLookupsParams): Promise<TimeLookup
       errors++;
       firstError ??= `HEAD ${params.path}?at=${at}: ${wrong === true ? `named a message appended at ${found}` : wrong}`;
     }
-    offsets.add(header(answer, "stream-at-offset") ?? "");
+    offsets.add(answer.headers.get("stream-at-offset") ?? "");
   }
-  await pool.close();
   return {
     lookups: histogram.totalCount,
     errors,

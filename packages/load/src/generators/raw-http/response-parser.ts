@@ -20,7 +20,11 @@ export class ResponseParser {
   private pending: Buffer = EMPTY;
   private remaining = 0;
 
-  constructor(private readonly on: ResponseEvents) {}
+  constructor(
+    private readonly on: ResponseEvents,
+    /** Answers to HEAD: a head only, whatever Content-Length says (RFC 9110 §9.3.2). */
+    private readonly bodiless = false,
+  ) {}
 
   feed(data: Buffer): void {
     const buffer = this.pending.length > 0 ? Buffer.concat([this.pending, data]) : data;
@@ -95,7 +99,7 @@ export class ResponseParser {
     }
     this.on.head(status, headers);
     const length = headers.get("content-length");
-    if (status === 204 || status === 304 || (status >= 100 && status < 200)) this.finish();
+    if (this.bodiless || status === 204 || status === 304 || (status >= 100 && status < 200)) this.finish();
     else if (headers.get("transfer-encoding")?.toLowerCase().includes("chunked")) this.state = "chunkSize";
     else if (length !== undefined) {
       this.remaining = Number(length);
