@@ -191,6 +191,7 @@ export class ProtocolApp {
     if (!shared) this.commonHeaders(headers, preflight, request);
     if (!preflight) this.cors.decorateOwn(request, headers);
     headers["x-request-id"] = request.id;
+    if (result.stream) this.cors.narrowExposed(headers);
   }
 
   /** The headers every reply of this app carries (CORS ones: see Cors.decorateCommon). */

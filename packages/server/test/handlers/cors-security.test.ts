@@ -61,6 +61,24 @@ describe("CORS with the default origin *", () => {
     }
   });
 
+  test("a live session exposes only the headers its head carries, which stays in memory for the session", async () => {
+    const path = t.path();
+    await t.request(path, { method: "PUT", headers: { "content-type": "application/octet-stream" } });
+    const abort = new AbortController();
+    const sse = await t.request(`${path}?offset=-1&live=sse`, { signal: abort.signal });
+    const exposed = sse.headers.get("access-control-expose-headers")!.split(", ");
+    abort.abort();
+    expect(sse.status).toBe(200);
+    // A byte stream's SSE names its data encoding (§5.8): the client reads it.
+    expect(exposed).toEqual(expect.arrayContaining(["stream-sse-data-encoding", "x-request-id"]));
+    for (const name of exposed) expect(sse.headers.get(name), name).not.toBeNull();
+    expect(exposed).not.toContain("stream-next-offset");
+    // A one-shot read keeps the whole list: it may be cached and served to a browser later.
+    const read = await t.request(`${path}?offset=-1`);
+    expect(read.headers.get("access-control-expose-headers")).toContain("stream-next-offset");
+    expect(read.headers.get("access-control-expose-headers")).toContain("stream-sse-data-encoding");
+  });
+
   test("error responses carry CORS and security headers, so browsers can read them", async () => {
     const res = await t.request(t.path("missing"), { headers: { origin: "https://app.example" } });
     expect(res.status).toBe(404);
