@@ -65,7 +65,7 @@ export class Cors {
   /**
    * Leaves in the expose list only the headers `headers` carries: a live session's head (SSE)
    * stays in memory for the connection's life, node:http keeps it, and a browser can read a
-   * listed header only when the response has it (Fetch, "CORS-unsafe response header names"),
+   * listed header only when the response has it (Fetch, "CORS-filtered response"),
    * so the rest of the list is held per subscriber for nothing: ~390 of an SSE head's ~910 B.
    * Call it once the headers are complete.
    */
