@@ -15,7 +15,11 @@ import { unitStores } from "../support/unit-stores.js";
 const UNIT = 32 * 1024;
 const CHUNK = 4096;
 const LIMIT = 10_000;
-afterEach(() => forgetFramed());
+const opened: Engine[] = [];
+afterEach(async () => {
+  forgetFramed();
+  for (const engine of opened.splice(0)) await engine.store.close();
+});
 const stores = unitStores(UNIT, "rivulet-records-ahead-");
 
 interface RecordView {
@@ -31,6 +35,7 @@ async function setup(kind: string) {
   let clock = 1_000_000;
   const engine = new Engine({ store: await stores[kind]!(), now: () => clock });
   await engine.open();
+  opened.push(engine);
   await createJsonStream(engine, PATH);
   return {
     engine,
@@ -87,6 +92,17 @@ async function catchUp(engine: Engine, stream: StreamState, start: number, ahead
   return chunks;
 }
 
+/**
+ * A read that frames ahead, its body released at once (which lets the next chunks be framed):
+ * where it ended and how many records it held.
+ */
+async function readAhead(engine: Engine, stream: StreamState, start: number) {
+  const chunk = await readRecords(engine, stream, start, CHUNK, LIMIT, true);
+  const count = parse(chunk).length;
+  chunk.release();
+  return { end: chunk.end, count };
+}
+
 /** Waits until the chunk framed ahead from `start` is done, and puts it back by reading it. */
 async function framedAhead(stream: StreamState, start: number, limit = LIMIT) {
   const framed = await takeFramed(stream, start, limit);
@@ -99,11 +115,9 @@ async function framedAhead(stream: StreamState, start: number, limit = LIMIT) {
  * reads that chunk: it must be what a read made after the compaction answers.
  */
 async function readAcrossCompaction(engine: Engine, advance: (ms: number) => void, reader: StreamState) {
-  const first = await readRecords(engine, reader, reader.earliest, CHUNK, LIMIT, true);
-  first.release();
+  const first = await readAhead(engine, reader, reader.earliest);
   expect(await framedAhead(reader, first.end)).toBeDefined();
-  const again = await readRecords(engine, reader, reader.earliest, CHUNK, LIMIT, true);
-  again.release(); // frames the second chunk ahead once more, before compaction
+  await readAhead(engine, reader, reader.earliest); // frames the second chunk ahead once more, before compaction
   advance(10);
   const pass = await engine.compaction(PATH, { deleteRetentionMs: 1000, maxKeys: 1000 });
   let freed = 0;
@@ -130,82 +144,68 @@ for (const kind of Object.keys(stores)) {
       expect(ahead).toEqual(plain);
       expect(ahead.flatMap((c) => c.records.map((r) => r.seq))).toEqual([...Array(300).keys()]);
       expect(ahead.at(-1)!.upToDate).toBe(true);
-      await engine.store.close();
     });
 
     test("a read reading ahead frames the next chunk, handed out once", async () => {
       const { engine } = await setup(kind);
       await append(engine, 100);
       const stream = await engine.get(PATH, false);
-      const first = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
-      first.release();
+      const first = await readAhead(engine, stream, stream.earliest);
       const framed = await takeFramed(stream, first.end, LIMIT);
       expect(framed?.start).toBe(first.end);
       framed!.records.release();
       expect(await takeFramed(stream, first.end, LIMIT)).toBeUndefined();
-      await engine.store.close();
     });
 
     test("the two chunks after a read are framed ahead, and taking one frames the one after them", async () => {
       const { engine } = await setup(kind);
       await append(engine, 200);
       const stream = await engine.get(PATH, false);
-      const first = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
-      first.release();
+      const first = await readAhead(engine, stream, stream.earliest);
       const second = await framedAhead(stream, first.end);
       const third = await framedAhead(stream, second!.end);
       expect(third?.start).toBe(second!.end);
       // Taken by a read: the read frames the chunk after the next two.
-      const again = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
-      again.release();
-      const next = await readRecords(engine, stream, first.end, CHUNK, LIMIT, true);
-      next.release();
+      await readAhead(engine, stream, stream.earliest);
+      await readAhead(engine, stream, first.end);
       await framedAhead(stream, second!.end);
       expect((await framedAhead(stream, third!.end))?.start).toBe(third!.end);
-      await engine.store.close();
     });
 
     test("a chunk framed up to the tail is not served once the tail moved: the new messages are in", async () => {
       const { engine } = await setup(kind);
       await append(engine, 25); // about 1.5 chunks: the chunk framed ahead reaches the tail
       const stream = await engine.get(PATH, false);
-      const first = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
-      first.release();
+      const first = await readAhead(engine, stream, stream.earliest);
       await append(engine, 25);
       const second = await readRecords(engine, stream, first.end, CHUNK, LIMIT, true);
       const expected = await readRecords(engine, stream, first.end, CHUNK, LIMIT, false);
       expect(parse(second)).toEqual(parse(expected));
       expect(second.end).toBe(expected.end);
       expect(second.end).toBeGreaterThan(first.end + CHUNK / 2);
-      await engine.store.close();
     });
 
     test("up to date and closed are decided when the chunk is taken", async () => {
       const { engine } = await setup(kind);
       await append(engine, 25);
       const stream = await engine.get(PATH, false);
-      const first = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
-      first.release();
+      const first = await readAhead(engine, stream, stream.earliest);
       await framedAhead(stream, first.end); // done before the stream closes
-      const again = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
-      again.release();
+      await readAhead(engine, stream, stream.earliest);
       const close = { body: new Uint8Array(0), hasBody: false, contentType: undefined, close: true };
       await engine.append(PATH, { ...close, streamSeq: undefined, producer: undefined }); // no new data
       const last = await readRecords(engine, stream, first.end, CHUNK, LIMIT, true);
       expect(last.upToDate).toBe(true);
       expect(last.closed).toBe(true);
-      await engine.store.close();
     });
 
     test("a chunk framed under another limit is not served", async () => {
       const { engine } = await setup(kind);
       await append(engine, 100);
       const stream = await engine.get(PATH, false);
-      const first = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
-      first.release();
+      const first = await readAhead(engine, stream, stream.earliest);
       const limited = await readRecords(engine, stream, first.end, CHUNK, 3, true);
-      expect(parse(limited).map((r) => r.seq)).toEqual([0, 1, 2].map((i) => parse(first).length + i));
-      await engine.store.close();
+      expect(parse(limited).map((r) => r.seq)).toEqual([0, 1, 2].map((i) => first.count + i));
     });
 
     test("after compaction the next read has none of the messages it removed", async () => {
@@ -213,7 +213,6 @@ for (const kind of Object.keys(stores)) {
       // Two keys only: every older message of a key is superseded by its latest.
       for (let i = 0; i < 20; i++) await append(engine, 25, 2);
       await readAcrossCompaction(engine, advance, await engine.get(PATH, false));
-      await engine.store.close();
     });
 
     test("after its source is compacted, a fork's next read has none of the messages removed", async () => {
@@ -221,24 +220,20 @@ for (const kind of Object.keys(stores)) {
       for (let i = 0; i < 20; i++) await append(engine, 25, 2);
       await createJsonStream(engine, "/r/fork", PATH);
       await readAcrossCompaction(engine, advance, await engine.get("/r/fork", false));
-      await engine.store.close();
     });
 
     test("a chunk framed ahead whose start retention passed answers 410, like any read there", async () => {
       const { engine } = await setup(kind);
       for (let i = 0; i < 10; i++) await append(engine, 25);
       const stream = await engine.get(PATH, false);
-      const first = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
-      first.release();
+      const first = await readAhead(engine, stream, stream.earliest);
       await framedAhead(stream, first.end);
-      const again = await readRecords(engine, stream, stream.earliest, CHUNK, LIMIT, true);
-      again.release();
+      await readAhead(engine, stream, stream.earliest);
       await engine.trim(PATH, first.end + 3 * CHUNK);
       expect(stream.earliest).toBeGreaterThan(first.end);
       await expect(readRecords(engine, stream, first.end, CHUNK, LIMIT, true)).rejects.toMatchObject({
         code: "OFFSET_OUT_OF_RANGE",
       });
-      await engine.store.close();
     });
   });
 }
