@@ -66,7 +66,7 @@ export async function readChunk(
  * `position`, will be read soon: exactly the range `readChunk` reads for it, [position,
  * position + maxBytes) and, on a JSON stream, the byte before it.
  */
-export function readNextAhead(
+function readNextAhead(
   engine: StreamReads,
   stream: StreamState,
   position: number,

@@ -22,14 +22,13 @@ export class HeadRequests {
   private waiting: { resolve(answer: HeadAnswer): void; reject(error: Error): void } | undefined;
   private answer: HeadAnswer | undefined;
   private failure: Error | undefined;
-  private readonly prefix: string;
+  /** The request after its path: version, Host and the target's headers. */
   private readonly suffix: string;
 
   private constructor(
     private readonly socket: Socket,
     target: Target,
   ) {
-    this.prefix = "HEAD ";
     this.suffix = ` HTTP/1.1\r\nHost: ${target.host}:${target.port}\r\n${Object.entries(target.headers)
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join("")}\r\n`;
@@ -76,7 +75,7 @@ export class HeadRequests {
     if (this.waiting) return Promise.reject(new Error("One HEAD at a time"));
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
-      this.socket.write(this.prefix + path + this.suffix);
+      this.socket.write(`HEAD ${path}${this.suffix}`);
     });
   }
 
