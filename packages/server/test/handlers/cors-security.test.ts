@@ -135,6 +135,21 @@ describe("CORS with a configured origin list", () => {
     expect(res.headers.get("vary")).toContain("origin");
   });
 
+  test("an allowed origin's live session exposes only the headers its head carries too", async () => {
+    const path = t.path();
+    await t.request(path, { method: "PUT", headers: { "content-type": "application/json" } });
+    const abort = new AbortController();
+    const sse = await t.request(`${path}?offset=-1&live=sse`, {
+      headers: { origin: "https://allowed.example" },
+      signal: abort.signal,
+    });
+    const exposed = sse.headers.get("access-control-expose-headers")!.split(", ");
+    abort.abort();
+    expect(sse.headers.get("access-control-allow-origin")).toBe("https://allowed.example");
+    expect(exposed).toContain("x-request-id");
+    for (const name of exposed) expect(sse.headers.get(name), name).not.toBeNull();
+  });
+
   test("preflights follow the same list", async () => {
     const preflight = (origin: string) =>
       t.request(t.path(), { method: "OPTIONS", headers: { origin, "access-control-request-method": "PUT" } });
