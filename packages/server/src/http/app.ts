@@ -181,7 +181,8 @@ export class ProtocolApp {
    */
   private decorate(request: HttpRequest, result: HttpReply, preflight: boolean): void {
     const shared = result.shared;
-    if (shared && !shared.decorated) {
+    const decorating = shared !== undefined && !shared.decorated;
+    if (decorating) {
       shared.decorated = true;
       const common: Record<string, string> = {};
       this.commonHeaders(common, false, undefined);
@@ -192,6 +193,9 @@ export class ProtocolApp {
     if (!preflight) this.cors.decorateOwn(request, headers);
     headers["x-request-id"] = request.id;
     if (result.stream) this.cors.narrowExposed(headers);
+    // Every reply of a shared answer carries the same header names (its own ones differ only
+    // in value), so the first reply's names are all of them.
+    else if (decorating) this.cors.narrowSharedExposed(shared, headers);
   }
 
   /** The headers every reply of this app carries (CORS ones: see Cors.decorateCommon). */

@@ -1,5 +1,6 @@
 /** CORS (configured origins, preflight) and browser security headers (PROTOCOL §12.7). */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { readersWaiting } from "../support/live-readers.js";
 import { encode, startApp, type TestApp } from "./helpers.js";
 
 function expectSecurityHeaders(res: Response): void {
@@ -77,6 +78,26 @@ describe("CORS with the default origin *", () => {
     const read = await t.request(`${path}?offset=-1`);
     expect(read.headers.get("access-control-expose-headers")).toContain("stream-next-offset");
     expect(read.headers.get("access-control-expose-headers")).toContain("stream-sse-data-encoding");
+  });
+
+  test("long-poll waiters woken by one append expose exactly the headers their replies carry", async () => {
+    const path = t.path();
+    await t.request(path, { method: "PUT", headers: { "content-type": "text/plain" } });
+    const tail = (await t.request(path, { method: "HEAD" })).headers.get("stream-next-offset")!;
+    const waiting = [1, 2].map(() => t.request(`${path}?offset=${tail}&live=long-poll`));
+    await readersWaiting(t.app.engine, path, 2);
+    await t.request(path, { method: "POST", headers: { "content-type": "text/plain" }, body: encode("hi") });
+    const replies = await Promise.all(waiting);
+    for (const reply of replies) {
+      expect(reply.status).toBe(200);
+      const exposed = reply.headers.get("access-control-expose-headers")!.split(", ");
+      // Each reply's own headers (cursor, earliest offset, request id) are listed with the shared ones.
+      for (const name of ["stream-next-offset", "etag", "stream-cursor", "stream-earliest-offset", "x-request-id"]) {
+        expect(exposed, name).toContain(name);
+      }
+      for (const name of exposed) expect(reply.headers.get(name), name).not.toBeNull();
+      expect(exposed).not.toContain("producer-epoch");
+    }
   });
 
   test("error responses carry CORS and security headers, so browsers can read them", async () => {

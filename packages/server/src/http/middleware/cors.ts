@@ -1,6 +1,7 @@
 /** CORS: which origins may call, preflight answers, and which headers browsers may read. */
 import { EXPOSED_HEADERS } from "@rivulet/protocol";
 import type { HttpReply, HttpRequest } from "../exchange.js";
+import type { SharedHeaders } from "../shared-headers.js";
 
 // PATCH: the admin settings route (docs/extensions.md, "Retention").
 const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
@@ -72,6 +73,19 @@ export class Cors {
   narrowExposed(headers: Record<string, string>): void {
     if (headers[EXPOSE_HEADER] === undefined) return;
     headers[EXPOSE_HEADER] = EXPOSED.filter((name) => headers[name] !== undefined).join(", ");
+  }
+
+  /**
+   * The same for a fan-out's shared header set (long-poll waiters woken by one append), given
+   * the headers of its replies' own: node:http builds and checks each reply's head afresh, so
+   * the full list costs ~390 B of allocation, validation and writing per waiter. A narrowed
+   * answer is safe to store: it lists every exposed header it has. (A 304 that refreshes a
+   * stored answer's headers, RFC 9111 §4.3.4, keeps the full list.)
+   */
+  narrowSharedExposed(shared: SharedHeaders, own: Record<string, string>): void {
+    if (shared.get(EXPOSE_HEADER) === undefined) return;
+    const carried = EXPOSED.filter((name) => shared.get(name) !== undefined || own[name] !== undefined);
+    shared.set(EXPOSE_HEADER, carried.join(", "));
   }
 
   /** CORS headers that depend on the request's origin (a list of allowed origins). */
