@@ -1,6 +1,6 @@
 /** A live reader in long-poll mode: one waiting GET at a time, re-issued after every answer. */
-import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { seqsIn } from "../../payload.js";
+import { decodeLater } from "./body-decoder.js";
 import { SocketSubscriber } from "./socket-subscriber.js";
 
 export class LongPollSubscriber extends SocketSubscriber {
@@ -21,10 +21,7 @@ export class LongPollSubscriber extends SocketSubscriber {
     const at = performance.now();
     if (this.status === 200 || this.status === 204) {
       this.responses++;
-      if (this.status === 200) {
-        const seqs = seqsIn(decoded(this.headers.get("content-encoding"), this.text));
-        if (seqs.length > 0) this.sink.delivered(seqs, at);
-      }
+      if (this.status === 200) this.deliver(this.headers.get("content-encoding"), this.text, at);
       this.offset = this.headers.get("stream-next-offset") ?? this.offset;
       this.cursor = this.headers.get("stream-cursor") ?? this.cursor;
       if (this.active) this.request();
@@ -33,13 +30,21 @@ export class LongPollSubscriber extends SocketSubscriber {
       if (this.active) setTimeout(() => this.request(), 100);
     }
   }
-}
 
-/** The body as sent before the server's content coding (the reader asked for gzip or br). */
-function decoded(encoding: string | undefined, latin1: string): string {
-  if (encoding === undefined || encoding === "identity") return latin1;
-  const bytes = Buffer.from(latin1, "latin1");
-  if (encoding === "gzip") return gunzipSync(bytes).toString("latin1");
-  if (encoding === "br") return brotliDecompressSync(bytes).toString("latin1");
-  throw new Error(`unexpected content-encoding ${encoding}`);
+  /** Counts the answer's messages as arrived `at`; a compressed one once decoded (body-decoder.ts). */
+  private deliver(encoding: string | undefined, text: string, at: number): void {
+    if (encoding === undefined || encoding === "identity") this.deliverText(text, at);
+    else
+      decodeLater(
+        encoding,
+        text,
+        (decoded) => this.deliverText(decoded, at),
+        (reason) => this.sink.failed(reason),
+      );
+  }
+
+  private deliverText(text: string, at: number): void {
+    const seqs = seqsIn(text);
+    if (seqs.length > 0) this.sink.delivered(seqs, at);
+  }
 }
