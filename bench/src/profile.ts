@@ -123,7 +123,7 @@ const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<
   "fan-out-long-poll-1k": (server, seconds) => fanOut(server, seconds, "long-poll", 1000, 4096),
   "fan-out-long-poll-gzip": (server, seconds) => fanOut(server, seconds, "long-poll", 1000, 4096, ACCEPT_COMPRESSED),
   // Scenario 4's held-rate step: 1k SSE readers, 2,000 appends/s for the whole time
-  // (PROFILE_RATE and PROFILE_SUBSCRIBERS change them).
+  // (PROFILE_RATE, PROFILE_SUBSCRIBERS and PROFILE_APPEND_CONNECTIONS change them).
   "fan-out-rate": (server, seconds) =>
     runJob(
       "fanOutRamp",
@@ -138,6 +138,7 @@ const LOADS: Record<string, (server: RunningServer, seconds: number) => Promise<
         messageBytes: 64,
         connectBatch: 500,
         attachTimeoutMs: 30_000,
+        appendConnections: Number(process.env.PROFILE_APPEND_CONNECTIONS ?? 64),
       },
       seconds * 1000 + 120_000,
     ),
