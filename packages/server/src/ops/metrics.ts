@@ -28,6 +28,7 @@ export class ServerMetrics {
   private readonly appends: Counter;
   private readonly appendBytes: Counter;
   private readonly live: Gauge<"mode">;
+  private readonly liveByMode = new Map<"long-poll" | "sse", Gauge.Internal<"mode">>();
   private readonly commitSeconds: Histogram;
   private readonly commitRecords: Histogram;
   private readonly rejections: Counter<"code">;
@@ -136,11 +137,21 @@ export class ServerMetrics {
   }
 
   liveOpened(mode: "long-poll" | "sse"): void {
-    this.live.inc({ mode });
+    this.liveSeries(mode).inc();
   }
 
   liveClosed(mode: "long-poll" | "sse"): void {
-    this.live.dec({ mode });
+    this.liveSeries(mode).dec();
+  }
+
+  /** A mode's series, kept: every long-poll opens and closes one, and labels would be hashed each time. */
+  private liveSeries(mode: "long-poll" | "sse"): Gauge.Internal<"mode"> {
+    let series = this.liveByMode.get(mode);
+    if (!series) {
+      series = this.live.labels({ mode });
+      this.liveByMode.set(mode, series);
+    }
+    return series;
   }
 
   rejected(code: string): void {
