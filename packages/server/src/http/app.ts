@@ -278,10 +278,17 @@ export class ProtocolApp {
   private finish(request: HttpRequest, done: Done, status: number, sent: Sent): void {
     const seconds = (performance.now() - done.started) / 1000;
     const { operation } = done;
-    const principal = done.admission?.principal;
-    const commitWaitMs = sent && "status" in sent ? sent.commitWaitMs : undefined;
     this.metrics?.observeRequest(operation, status, seconds);
     if (operation === "append" && status < 300) this.metrics?.observeAppend(request.bodyBytes);
+    if (this.logger.isLevelEnabled?.("info") !== false) this.logRequest(request, done, status, seconds, sent);
+    if (this.tracing) this.trace(this.tracing, request, done, status, sent);
+    this.lifecycle.end();
+  }
+
+  private logRequest(request: HttpRequest, done: Done, status: number, seconds: number, sent: Sent): void {
+    const { operation } = done;
+    const principal = done.admission?.principal;
+    const commitWaitMs = sent && "status" in sent ? sent.commitWaitMs : undefined;
     // The principal is a configured id or a JWT's issuer and subject, never the credential.
     this.logger.info(
       {
@@ -296,8 +303,6 @@ export class ProtocolApp {
       },
       "request",
     );
-    if (this.tracing) this.trace(this.tracing, request, done, status, sent);
-    this.lifecycle.end();
   }
 
   private trace(tracing: RequestTracing, request: HttpRequest, done: Done, status: number, sent: Sent): void {

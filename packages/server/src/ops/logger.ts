@@ -10,12 +10,20 @@ export interface Logger {
   info(fields: object, message?: string): void;
   warn(fields: object, message?: string): void;
   error(fields: object, message?: string): void;
+  /** Whether lines of `level` are written; absent means yes. Lets a hot path skip building a line. */
+  isLevelEnabled?(level: LogLevel): boolean;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
 const noop = () => {};
-export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+export const silentLogger: Logger = {
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: noop,
+  isLevelEnabled: () => false,
+};
 
 /** JSON lines on stdout, written asynchronously so logging never blocks a request. */
 export function createLogger(level: LogLevel, destination = 1): Logger {

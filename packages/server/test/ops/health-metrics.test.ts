@@ -136,4 +136,19 @@ describe("request ids and logs", () => {
     expect(logged).not.toContain("PRIVATE-BODY");
     expect(logged).not.toContain("QUERY-SECRET");
   });
+
+  test("request lines are not built for a logger whose info level is off, and are for one that cannot say", async () => {
+    const quiet = capture();
+    const levels: string[] = [];
+    const server = await start({
+      logger: { ...quiet.logger, isLevelEnabled: (level) => (levels.push(level), level !== "info") },
+    });
+    await fetch(`${server.url}/v1/stream/quiet-log`, { method: "PUT", headers: { "content-type": "text/plain" } });
+    expect(levels).toContain("info");
+    expect(quiet.lines.filter((line) => line.msg === "request")).toEqual([]);
+    const plain = capture();
+    const other = await start({ logger: plain.logger });
+    await fetch(`${other.url}/v1/stream/plain-log`, { method: "PUT", headers: { "content-type": "text/plain" } });
+    expect(plain.lines.filter((line) => line.msg === "request").map((line) => line.op)).toEqual(["create"]);
+  });
 });
