@@ -20,8 +20,17 @@ export type ReadOffset = { kind: "beginning" } | { kind: "now" } | { kind: "posi
 const OFFSET_PATTERN = /^(\d{16})_(\d{16})$/;
 const GENERATION = "0".repeat(OFFSET_DIGITS);
 
+// The last offset formatted: a fan-out's replies each format the same position (the stream's
+// earliest offset, per reply), thousands of times in a row.
+let lastPosition = Number.NaN;
+let lastOffset = "";
+
 export function formatOffset(position: number): string {
-  return `${GENERATION}_${position.toString().padStart(OFFSET_DIGITS, "0")}`;
+  if (position !== lastPosition) {
+    lastOffset = `${GENERATION}_${position.toString().padStart(OFFSET_DIGITS, "0")}`;
+    lastPosition = position;
+  }
+  return lastOffset;
 }
 
 /** Bytes of an offset: its generation, `_` and its position. */

@@ -18,6 +18,8 @@ describe("formatOffset / parsePosition", () => {
     expect(formatOffset(0)).toBe("0000000000000000_0000000000000000");
     expect(formatOffset(42)).toBe("0000000000000000_0000000000000042");
     expect(formatOffset(MAX_POSITION)).toHaveLength(2 * OFFSET_DIGITS + 1);
+    // The last answer is kept for runs of one position; any other position gets its own.
+    expect([7, 7, 8, 7].map(formatOffset).map((offset) => offset.slice(-2))).toEqual(["07", "07", "08", "07"]);
   });
 
   test("property: parsePosition(formatOffset(p)) === p", () => {
