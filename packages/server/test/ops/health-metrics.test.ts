@@ -141,7 +141,13 @@ describe("request ids and logs", () => {
     const quiet = capture();
     const levels: string[] = [];
     const server = await start({
-      logger: { ...quiet.logger, isLevelEnabled: (level) => (levels.push(level), level !== "info") },
+      logger: {
+        ...quiet.logger,
+        isLevelEnabled: (level) => {
+          levels.push(level);
+          return level !== "info";
+        },
+      },
     });
     await fetch(`${server.url}/v1/stream/quiet-log`, { method: "PUT", headers: { "content-type": "text/plain" } });
     expect(levels).toContain("info");
