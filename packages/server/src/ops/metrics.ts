@@ -27,8 +27,8 @@ export class ServerMetrics {
   >();
   private readonly appends: Counter;
   private readonly appendBytes: Counter;
-  private readonly live: Gauge<"mode">;
-  private readonly liveByMode = new Map<"long-poll" | "sse", Gauge.Internal<"mode">>();
+  /** Each mode's series, kept: every long-poll opens and closes one, and labels would be hashed each time. */
+  private readonly liveByMode: Record<"long-poll" | "sse", Gauge.Internal<"mode">>;
   private readonly commitSeconds: Histogram;
   private readonly commitRecords: Histogram;
   private readonly rejections: Counter<"code">;
@@ -58,12 +58,13 @@ export class ServerMetrics {
       help: "Body bytes of acknowledged appends",
       registers,
     });
-    this.live = new Gauge({
+    const live = new Gauge({
       name: "rivulet_live_connections",
       help: "Open live reads by mode (long-poll, sse)",
       labelNames: ["mode"],
       registers,
     });
+    this.liveByMode = { "long-poll": live.labels({ mode: "long-poll" }), sse: live.labels({ mode: "sse" }) };
     this.commitSeconds = new Histogram({
       name: "rivulet_store_commit_seconds",
       help: "Durable log write (fsync or O_DSYNC write) time per group commit",
@@ -137,21 +138,11 @@ export class ServerMetrics {
   }
 
   liveOpened(mode: "long-poll" | "sse"): void {
-    this.liveSeries(mode).inc();
+    this.liveByMode[mode].inc();
   }
 
   liveClosed(mode: "long-poll" | "sse"): void {
-    this.liveSeries(mode).dec();
-  }
-
-  /** A mode's series, kept: every long-poll opens and closes one, and labels would be hashed each time. */
-  private liveSeries(mode: "long-poll" | "sse"): Gauge.Internal<"mode"> {
-    let series = this.liveByMode.get(mode);
-    if (!series) {
-      series = this.live.labels({ mode });
-      this.liveByMode.set(mode, series);
-    }
-    return series;
+    this.liveByMode[mode].dec();
   }
 
   rejected(code: string): void {

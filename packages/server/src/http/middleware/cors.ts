@@ -71,8 +71,8 @@ export class Cors {
    * Call it once the headers are complete.
    */
   narrowExposed(headers: Record<string, string>): void {
-    if (headers[EXPOSE_HEADER] === undefined) return;
-    headers[EXPOSE_HEADER] = EXPOSED.filter((name) => headers[name] !== undefined).join(", ");
+    if (headers[EXPOSE_HEADER] !== undefined)
+      headers[EXPOSE_HEADER] = exposedAmong((name) => headers[name] !== undefined);
   }
 
   /**
@@ -84,8 +84,10 @@ export class Cors {
    */
   narrowSharedExposed(shared: SharedHeaders, own: Record<string, string>): void {
     if (shared.get(EXPOSE_HEADER) === undefined) return;
-    const carried = EXPOSED.filter((name) => shared.get(name) !== undefined || own[name] !== undefined);
-    shared.set(EXPOSE_HEADER, carried.join(", "));
+    shared.set(
+      EXPOSE_HEADER,
+      exposedAmong((name) => shared.get(name) !== undefined || own[name] !== undefined),
+    );
   }
 
   /** CORS headers that depend on the request's origin (a list of allowed origins). */
@@ -101,4 +103,9 @@ export class Cors {
     }
     return { vary: "origin" };
   }
+}
+
+/** The exposed headers a reply carries, as an expose list. */
+function exposedAmong(carries: (name: string) => boolean): string {
+  return EXPOSED.filter(carries).join(", ");
 }
