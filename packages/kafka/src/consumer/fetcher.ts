@@ -69,6 +69,7 @@ export class PartitionFetcher {
       signal: this.#controller.signal,
       fetch: options.fetch,
       headers: {
+        ...fetchEncoding(options.headers),
         ...options.headers,
         ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
       },
@@ -81,6 +82,17 @@ export class PartitionFetcher {
       if (this.#controller.signal.aborted) return;
     }
   }
+}
+
+/**
+ * Fetches carry records as the server holds them unless the consumer's headers ask for a
+ * coding, as Kafka's fetch answers carry batches as stored: compressing every answer costs the
+ * server and the consumer CPU per record (about a quarter of the server's, a sixth of the
+ * consumer's: bench/results/profiles/kafka.md), which on a LAN buys nothing.
+ */
+function fetchEncoding(headers: Record<string, string>): Record<string, string> {
+  const asked = Object.keys(headers).some((name) => name.toLowerCase() === "accept-encoding");
+  return asked ? {} : { "accept-encoding": "identity" };
 }
 
 /** A read failure in the SDK's terms: a missing partition stream is a missing topic (or partition); others keep the server's code. */

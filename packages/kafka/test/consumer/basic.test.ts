@@ -217,6 +217,36 @@ describe("consumer", () => {
     expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 25 }, (_, n) => n));
   });
 
+  it("fetches answers uncompressed unless the headers ask for a coding", async () => {
+    const topic = uniqueName("orders");
+    await createTopic(server.base, topic, 1);
+    // Well over the server's 1 KiB compression threshold.
+    const values = Array.from({ length: 40 }, (_, n) => ({ n, text: "x".repeat(40) }));
+    await produce(
+      server.base,
+      topic,
+      values.map((value) => ({ value })),
+    );
+    const readThrough = async (headers: Record<string, string> | undefined) => {
+      const seen: { asked: string | null; answered: string | null }[] = [];
+      const fetch = async (input: string | URL | Request, init?: RequestInit) => {
+        const response = await globalThis.fetch(input, init);
+        if (String(input).includes("view=records"))
+          seen.push({
+            asked: new Headers(init?.headers).get("accept-encoding"),
+            answered: response.headers.get("content-encoding"),
+          });
+        return response;
+      };
+      const client = new Kafka({ url: server.url, fetch, ...(headers === undefined ? {} : { headers }) });
+      const records = await take(client.consumer(topic, { group: uniqueName("g"), offset: "earliest" }), values.length);
+      expect(records.map((r) => r.value)).toEqual(values);
+      return seen[0];
+    };
+    expect(await readThrough(undefined)).toEqual({ asked: "identity", answered: null });
+    expect(await readThrough({ "Accept-Encoding": "gzip" })).toEqual({ asked: "gzip", answered: "gzip" });
+  });
+
   it("refuses an unknown topic with TopicNotFoundError and bad options with INVALID_ARGUMENT", async () => {
     const missing = kafka.consumer(uniqueName("missing"), { group: uniqueName("g") });
     await expect(take(missing, 1)).rejects.toBeInstanceOf(TopicNotFoundError);
