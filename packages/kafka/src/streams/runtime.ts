@@ -25,6 +25,7 @@ import { DescribePublisher } from "./describe-topic.js";
 import { Engine } from "./engine.js";
 import { GlobalTableReader } from "./global-table.js";
 import type { StreamsKafka as Kafka } from "./host-kafka.js";
+import { stepCommit } from "./step-commit.js";
 import type { OutgoingRecord, Topology } from "./topology.js";
 
 export type Processing = "exactly-once" | "at-least-once";
@@ -259,7 +260,7 @@ export class Runtime implements AppRunner {
             }),
           ),
         );
-        await tx.commitOffsets(consumer);
+        await tx.commitOffsets(stepCommit(consumer, topic, partition));
       });
     } else {
       await Promise.all(
