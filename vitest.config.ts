@@ -10,13 +10,16 @@ const TESTS = ["packages/*/test/**/*.test.ts", "bench/test/**/*.test.ts"];
  * Files that change what the process holds for every file after them, so each gets a fresh one:
  * the client's cluster run swaps the server its helpers start and imports other test files; the
  * tracing tests install a global tracer provider (OpenTelemetry takes one per process); one
- * file mocks a module.
+ * file mocks a module; the subscriptions management file replaces the global Response with
+ * Hono's and needs the process's own beforehand (the webhook receiver's file, run before it in
+ * a shared worker, had already replaced it).
  */
 const ISOLATED = [
   "packages/client/test/cluster.test.ts",
   "packages/server/test/ops/tracing.test.ts",
   "packages/server/test/ops/feature-spans.test.ts",
   "packages/kafka/test/observability.test.ts",
+  "packages/client/test/subscriptions/management.test.ts",
   "packages/server/test/handlers/compression-failure.test.ts",
 ];
 
