@@ -82,6 +82,8 @@ describe("CompletionTracker properties", () => {
             if (chunkOfItem[item]! <= checkpoint) expect(finished.has(item)).toBe(true);
           }
           expect(tracker.unfinished).toBe(pending.length);
+          // Every item below it finished, and it is the first that is not (or the next to come).
+          expect(tracker.lowestUnfinished).toBe(pending.length > 0 ? Math.min(...pending) : chunkOfItem.length);
         };
         for (const step of steps) {
           if ((step % 3 === 0 || pending.length === 0) && read < chunks.length) readNext();

@@ -14,8 +14,17 @@ export class CompletionTracker<P> {
   #lowestUnfinished = 0;
   /** Finished items at or above `lowestUnfinished`. */
   readonly #finishedAhead = new Set<number>();
-  /** Positions not yet taken, each after the items numbered below `end`, oldest first. */
-  readonly #marks: { end: number; position: P }[] = [];
+  /**
+   * Positions not yet taken, oldest first, each after the items numbered below its end: two
+   * arrays side by side rather than an object per mark, since a consumer marks every record.
+   */
+  readonly #markEnds: number[] = [];
+  readonly #markPositions: P[] = [];
+
+  /** Every item numbered below this one is finished. */
+  get lowestUnfinished(): number {
+    return this.#lowestUnfinished;
+  }
 
   /** Items added but not finished. */
   get unfinished(): number {
@@ -32,15 +41,18 @@ export class CompletionTracker<P> {
 
   /** A position that lies after every item added so far. */
   mark(position: P): void {
-    this.#marks.push({ end: this.#added, position });
+    this.#markEnds.push(this.#added);
+    this.#markPositions.push(position);
   }
 
   /** Item `item` is finished (finishing it again changes nothing). */
   finish(item: number): void {
     if (!Number.isSafeInteger(item) || item < 0 || item >= this.#added) throw new RangeError(`No item ${item}`);
     if (item < this.#lowestUnfinished) return;
-    this.#finishedAhead.add(item);
-    while (this.#finishedAhead.delete(this.#lowestUnfinished)) this.#lowestUnfinished++;
+    // In-order finishing, the common case, moves the boundary without touching the set.
+    if (item === this.#lowestUnfinished) this.#lowestUnfinished++;
+    else this.#finishedAhead.add(item);
+    while (this.#finishedAhead.size > 0 && this.#finishedAhead.delete(this.#lowestUnfinished)) this.#lowestUnfinished++;
   }
 
   /**
@@ -49,8 +61,9 @@ export class CompletionTracker<P> {
    */
   take(): P | undefined {
     let ready: P | undefined;
-    while (this.#marks.length > 0 && this.#marks[0]!.end <= this.#lowestUnfinished) {
-      ready = this.#marks.shift()!.position;
+    while (this.#markEnds.length > 0 && this.#markEnds[0]! <= this.#lowestUnfinished) {
+      this.#markEnds.shift();
+      ready = this.#markPositions.shift();
     }
     return ready;
   }

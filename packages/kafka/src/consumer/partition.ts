@@ -28,8 +28,7 @@ export class PartitionState {
   #inProgress = 0;
   #whenIdle: (() => void)[] = [];
   #whenRoom: (() => void)[] = [];
-  /** Items handed out and not finished, and who waits for some of them to finish. */
-  readonly #unfinished = new Set<number>();
+  /** Who waits for records handed out earlier to finish. */
   #whenFinished: (() => void)[] = [];
 
   constructor(
@@ -56,25 +55,23 @@ export class PartitionState {
   handOut(): DeliveredRecord {
     const record = this.buffer.shift()!;
     record.item = this.#tracker.add(1);
-    this.#unfinished.add(record.item);
     this.#tracker.mark(record.nextOffset);
     this.#inProgress += 1;
-    if (this.buffer.length < this.maxBuffered) for (const resolve of this.#whenRoom.splice(0)) resolve();
+    if (this.buffer.length < this.maxBuffered) wake(this.#whenRoom);
     return record;
   }
 
   /** The application is done with a handed-out record (whether or not it may be committed). */
   release(): void {
     this.#inProgress -= 1;
-    if (this.#inProgress === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
+    if (this.#inProgress === 0) wake(this.#whenIdle);
   }
 
   /** The record may be committed: the position after it counts once everything before it is finished too. */
   finish(record: DeliveredRecord): void {
     if (record.item === undefined) return;
     this.#tracker.finish(record.item);
-    this.#unfinished.delete(record.item);
-    for (const resolve of this.#whenFinished.splice(0)) resolve();
+    wake(this.#whenFinished);
     const position = this.#tracker.take();
     if (position !== undefined) this.toCommit = position;
   }
@@ -82,7 +79,7 @@ export class PartitionState {
   /** Resolves once every record handed out before `record` is finished (or the partition is gone). */
   async finishedBefore(record: DeliveredRecord): Promise<void> {
     const item = record.item ?? 0;
-    while (!this.gone && [...this.#unfinished].some((other) => other < item)) {
+    while (!this.gone && this.#tracker.lowestUnfinished < item) {
       await new Promise<void>((resolve) => this.#whenFinished.push(resolve));
     }
   }
@@ -102,14 +99,20 @@ export class PartitionState {
   /** Drops what was fetched and not handed out, and wakes whoever waits on it. */
   drop(): void {
     this.buffer.length = 0;
-    for (const resolve of this.#whenRoom.splice(0)) resolve();
+    wake(this.#whenRoom);
   }
 
   /** Lost: no waiting for records in progress any more. */
   abandon(): void {
     this.gone = true;
     this.drop();
-    for (const resolve of this.#whenIdle.splice(0)) resolve();
-    for (const resolve of this.#whenFinished.splice(0)) resolve();
+    wake(this.#whenIdle);
+    wake(this.#whenFinished);
   }
+}
+
+/** Resolves and forgets every waiter. Checked first: it runs per record, and splice(0) makes an array each time. */
+function wake(waiters: (() => void)[]): void {
+  if (waiters.length === 0) return;
+  for (const resolve of waiters.splice(0)) resolve();
 }
