@@ -40,7 +40,7 @@ export class ReadBatch<T> implements Batch<T> {
   readonly upToDate: boolean;
   readonly closed: boolean;
   readonly records: StreamRecord<T>[] | undefined;
-  readonly #decoded: T[] | undefined;
+  #decoded: T[] | undefined;
   #bytes: Uint8Array | undefined;
 
   readonly #chunk: RawChunk;
@@ -59,14 +59,15 @@ export class ReadBatch<T> implements Batch<T> {
     this.upToDate = chunk.upToDate;
     this.closed = chunk.closed;
     if (records) {
+      // The values are gathered into `items` only when asked for: a records reader rarely does.
       this.records = decodeRecords(chunk, decodeJsonItems(chunk, url), url, contentType, validate);
-      this.#decoded = this.records.map((record) => record.value);
     } else if (contentType !== undefined && isJsonContentType(contentType)) {
       this.#decoded = decodeJsonItems(chunk, url, validate);
     }
   }
 
   get items(): T[] {
+    if (this.#decoded === undefined && this.records !== undefined) this.#decoded = this.records.map((r) => r.value);
     if (this.#decoded === undefined) {
       throw usageError(this.#url, "items are only available on application/json streams; read data or text instead");
     }
@@ -75,7 +76,7 @@ export class ReadBatch<T> implements Batch<T> {
 
   /** Messages decoded from a JSON stream; undefined on other streams. */
   get itemCount(): number | undefined {
-    return this.#decoded?.length;
+    return this.records?.length ?? this.#decoded?.length;
   }
 
   get data(): Uint8Array {

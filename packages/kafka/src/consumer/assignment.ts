@@ -40,6 +40,8 @@ export class Assignment<T> {
   readonly partitions = new Map<string, PartitionState>();
   readonly pausedKeys = new Set<string>();
   readonly #fetchers = new Map<PartitionState, PartitionFetcher>();
+  /** The same partitions by topic, then partition number: looked up once per record, without building a key. */
+  readonly #byTopic = new Map<string, Map<number, PartitionState>>();
   #generation = 0;
 
   constructor(private readonly host: AssignmentHost<T>) {}
@@ -47,6 +49,11 @@ export class Assignment<T> {
   /** The partitions consumed now, as a heartbeat reports them. */
   owned(): Record<string, number[]> {
     return byTopic(this.live());
+  }
+
+  /** The partition's state while it is in the assignment (revoking or not). */
+  stateOf(topic: string, partition: number): PartitionState | undefined {
+    return this.#byTopic.get(topic)?.get(partition);
   }
 
   /** Partitions not yet released or lost. */
@@ -88,7 +95,10 @@ export class Assignment<T> {
     await this.callback(this.host.options.onRevoked, partitions.map(topicPartition));
     for (const p of partitions) {
       p.abandon();
-      if (this.partitions.get(p.key) === p) this.partitions.delete(p.key);
+      if (this.partitions.get(p.key) === p) {
+        this.partitions.delete(p.key);
+        this.#byTopic.get(p.topic)?.delete(p.partition);
+      }
     }
     const { group } = this.host;
     this.host.emit({ type: "consumer:revoked", group, partitions: partitions.map(topicPartition), lost });
@@ -131,6 +141,8 @@ export class Assignment<T> {
       const state = new PartitionState(a.topic, a.partition, generation, a.committed, this.host.options.maxPollRecords);
       state.paused = this.pausedKeys.has(state.key);
       this.partitions.set(state.key, state);
+      const topic = this.#byTopic.get(state.topic) ?? new Map<number, PartitionState>();
+      this.#byTopic.set(state.topic, topic.set(state.partition, state));
       return state;
     });
     const partitions = added.map(topicPartition);

@@ -32,7 +32,6 @@ type State = "new" | "running" | "closing" | "closed";
 export class Consumer<T = unknown> extends OperatorSource<ConsumerRecord<T>> implements ProcessSource<T> {
   readonly group: string;
   readonly #assignment: Assignment<T>;
-  readonly #released = new WeakSet<DeliveredRecord>();
   readonly #committer: Committer;
   #membership: Membership | undefined;
   #state: State = "new";
@@ -237,14 +236,14 @@ export class Consumer<T = unknown> extends OperatorSource<ConsumerRecord<T>> imp
   settle(record: DeliveredRecord, finished: boolean): void {
     const partition = this.partitionOf(record);
     if (finished) partition?.finish(record);
-    if (this.#released.has(record)) return;
-    this.#released.add(record);
+    if (record.released) return;
+    record.released = true;
     partition?.release();
   }
 
   /** The partition a record came from, while this member still owns it in the generation it was fetched in. */
   partitionOf(record: DeliveredRecord): PartitionState | undefined {
-    const partition = this.#assignment.partitions.get(`${record.topic}/${record.partition}`);
+    const partition = this.#assignment.stateOf(record.topic, record.partition);
     return partition !== undefined && partition.generation === record.generation && !partition.gone
       ? partition
       : undefined;

@@ -45,6 +45,8 @@ export interface DeliveredRecord<T = unknown> extends ConsumerRecord<T> {
   item: number | undefined;
   /** The assignment generation of its partition it was fetched in (a revoked partition's records are stale). */
   readonly generation: number;
+  /** The application gave it back, finished or not: it no longer counts as in progress (settling twice changes nothing). */
+  released: boolean;
 }
 
 interface Envelope {
@@ -75,6 +77,55 @@ function stringHeaders(value: unknown): Record<string, string> {
   return out;
 }
 
+/**
+ * A fetched record. A class rather than an object literal: its calls live once on the
+ * prototype instead of as two closures per record, which a consumer making a hundred thousand
+ * records a second pays for in the garbage collector (bench/results/profiles/kafka.md).
+ */
+class FetchedRecord<T> implements DeliveredRecord<T> {
+  readonly offset: string;
+  readonly nextOffset: string;
+  readonly seq: number;
+  readonly key: string | null;
+  readonly value: T;
+  readonly timestamp: number;
+  readonly eventTime: number | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly rawValue: unknown;
+  item: number | undefined = undefined;
+  released = false;
+  readonly #owner: RecordOwner;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly generation: number,
+    read: StreamRecord,
+    deserialize: (value: unknown, context: DeserializeContext) => T,
+    owner: RecordOwner,
+  ) {
+    const envelope = envelopeOf(read.value);
+    this.offset = read.offset;
+    this.nextOffset = read.nextOffset;
+    this.seq = read.seq;
+    this.key = envelope.key;
+    this.value = deserialize(envelope.value, { topic, partition, key: envelope.key, headers: envelope.headers });
+    this.timestamp = read.timestamp;
+    this.eventTime = envelope.ts;
+    this.headers = envelope.headers;
+    this.rawValue = envelope.value;
+    this.#owner = owner;
+  }
+
+  commit(): Promise<void> {
+    return this.#owner.commit(this);
+  }
+
+  commitAsync(): void {
+    this.#owner.commitAsync(this);
+  }
+}
+
 export function makeRecord<T>(
   topic: string,
   partition: number,
@@ -83,24 +134,5 @@ export function makeRecord<T>(
   deserialize: (value: unknown, context: DeserializeContext) => T,
   owner: RecordOwner,
 ): DeliveredRecord<T> {
-  const envelope = envelopeOf(read.value);
-  const value = deserialize(envelope.value, { topic, partition, key: envelope.key, headers: envelope.headers });
-  const record: DeliveredRecord<T> = {
-    topic,
-    partition,
-    offset: read.offset,
-    nextOffset: read.nextOffset,
-    seq: read.seq,
-    key: envelope.key,
-    value,
-    timestamp: read.timestamp,
-    eventTime: envelope.ts,
-    headers: envelope.headers,
-    rawValue: envelope.value,
-    item: undefined,
-    generation,
-    commit: () => owner.commit(record),
-    commitAsync: () => owner.commitAsync(record),
-  };
-  return record;
+  return new FetchedRecord(topic, partition, generation, read, deserialize, owner);
 }

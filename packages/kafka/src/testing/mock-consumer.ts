@@ -281,6 +281,7 @@ export class MockConsumer<T = unknown> extends OperatorSource<ConsumerRecord<T>>
         rawValue: structuredClone(stored.value),
         item: undefined,
         generation: owned.generation,
+        released: false,
         commit: async () => {
           this.finish(record);
           const current = this.#owned.get(`${record.topic}/${record.partition}`);
